@@ -1,0 +1,206 @@
+#!/usr/bin/env python3
+"""Writes proto/vectors/: golden frames of protocol version 1.
+
+A third, independent encoder (Python standard library only) so that the C and TypeScript
+codecs are each checked against something that is neither of them. Run it only when the
+protocol changes; the files it writes are committed and both test suites read them.
+"""
+import json
+import os
+import struct
+import zlib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "..", "proto", "vectors")
+
+KIND = {"request": 0, "response": 1, "event": 2, "error": 3}
+TYPE = {"hello": 1, "ping": 2, "stats": 3, "reset": 4, "boot": 5}
+
+
+def cbor_head(major, n):
+    if n < 24:
+        return bytes([major << 5 | n])
+    if n < 0x100:
+        return bytes([major << 5 | 24, n])
+    if n < 0x10000:
+        return bytes([major << 5 | 25]) + struct.pack(">H", n)
+    if n < 0x100000000:
+        return bytes([major << 5 | 26]) + struct.pack(">I", n)
+    return bytes([major << 5 | 27]) + struct.pack(">Q", n)
+
+
+def cbor(v):
+    if v is False:
+        return b"\xf4"
+    if v is True:
+        return b"\xf5"
+    if v is None:
+        return b"\xf6"
+    if isinstance(v, int):
+        return cbor_head(0, v) if v >= 0 else cbor_head(1, -1 - v)
+    if isinstance(v, (bytes, bytearray)):
+        return cbor_head(2, len(v)) + bytes(v)
+    if isinstance(v, str):
+        b = v.encode()
+        return cbor_head(3, len(b)) + b
+    if isinstance(v, list):
+        return cbor_head(4, len(v)) + b"".join(cbor(x) for x in v)
+    if isinstance(v, dict):
+        keys = sorted(v)
+        return cbor_head(5, len(keys)) + b"".join(cbor(k) + cbor(v[k]) for k in keys)
+    raise TypeError(v)
+
+
+def diag(v):
+    if v is False:
+        return "false"
+    if v is True:
+        return "true"
+    if v is None:
+        return "null"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, (bytes, bytearray)):
+        return "h'" + bytes(v).hex() + "'"
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, list):
+        return "[" + ", ".join(diag(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(diag(k) + ": " + diag(v[k]) for k in sorted(v)) + "}"
+    raise TypeError(v)
+
+
+def cobs(data):
+    """COBS, canonical form: no trailing 0x01 code after a full 254-byte block at the end."""
+    out = bytearray()
+    block = bytearray()
+    full_block_last = False
+    for b in data:
+        full_block_last = False
+        if b == 0:
+            out.append(len(block) + 1)
+            out += block
+            block = bytearray()
+        else:
+            block.append(b)
+            if len(block) == 254:
+                out.append(255)
+                out += block
+                block = bytearray()
+                full_block_last = True
+    if not full_block_last:
+        out.append(len(block) + 1)
+        out += block
+    return bytes(out)
+
+
+def raw_frame(kind, rid, mtype, body, version=1, length=None):
+    length = len(body) if length is None else length
+    head = struct.pack("<BBHHH", version, KIND[kind], rid, mtype, length)
+    return head + body + struct.pack("<I", zlib.crc32(head + body) & 0xFFFFFFFF)
+
+
+def vector(name, note, kind, rid, mtype, body, message):
+    b = cbor(body)
+    raw = raw_frame(kind, rid, TYPE[mtype] if isinstance(mtype, str) else mtype, b)
+    return {
+        "name": name,
+        "note": note,
+        "version": 1,
+        "kind": kind,
+        "id": rid,
+        "type": mtype if isinstance(mtype, str) else mtype,
+        "type_code": TYPE[mtype] if isinstance(mtype, str) else mtype,
+        "body_diag": diag(body),
+        "message": message,
+        "raw_hex": raw.hex(),
+        "wire_hex": (cobs(raw) + b"\x00").hex(),
+    }
+
+
+def main():
+    os.makedirs(os.path.join(OUT, "invalid"), exist_ok=True)
+    payload_300 = bytes((i * 7 + 3) & 0xFF for i in range(300))  # crosses a COBS block, has zeros
+    vectors = [
+        vector("hello-request", "The first request on every connection.", "request", 1, "hello", {}, {}),
+        vector(
+            "hello-response",
+            "An emulated MAX78000 with a microphone and an LED, paced at 921600 baud.",
+            "response", 1, "hello",
+            {0: 1, 1: "0.1.0", 2: "emu-1", 3: "max78000", 4: 50000000, 5: 442368, 6: 2048,
+             7: 524288, 8: 32, 9: 8192, 10: 8064, 11: 4,
+             12: [{0: "microphone", 1: [128, 128, 1], 2: 1000000}], 13: ["led"],
+             14: [1, 2, 3, 4], 15: 921600, 16: 3735928559},
+            {"proto": 1, "firmware": "0.1.0", "boardId": "emu-1", "chip": "max78000",
+             "cnnClockHz": 50000000, "weightMem": 442368, "biasMem": 2048, "dataMem": 524288,
+             "maxLayers": 32, "maxFrame": 8192, "maxPayload": 8064, "maxInFlight": 4,
+             "sensors": [{"kind": "microphone", "shape": [128, 128, 1], "rateMhz": 1000000}],
+             "outputs": ["led"], "messages": [1, 2, 3, 4], "linkBaud": 921600,
+             "session": 3735928559},
+        ),
+        vector("ping-request-empty", "A ping with no payload.", "request", 2, "ping",
+               {0: b""}, {"payload": ""}),
+        vector("ping-request-zeros", "Payload of zero bytes: COBS must remove every one.",
+               "request", 65535, "ping", {0: bytes(8)}, {"payload": "00" * 8}),
+        vector("ping-response-300", "A 300-byte payload: more than one COBS block.",
+               "response", 513, "ping", {0: payload_300}, {"payload": payload_300.hex()}),
+        vector("ping-request-long-run", "600 bytes of 0x55: runs longer than one 254-byte COBS block.",
+               "request", 258, "ping", {0: b"\x55" * 600}, {"payload": "55" * 600}),
+        vector("stats-request", "", "request", 7, "stats", {}, {}),
+        vector(
+            "stats-response", "Counters, some past 16 and 32 bits to test integer widths.",
+            "response", 7, "stats",
+            {0: 1000, 1: 1001, 2: 3, 3: 2, 4: 5, 5: 86400000, 6: 70000, 7: 4294967296, 8: 1},
+            {"framesIn": 1000, "framesOut": 1001, "crcErrors": 3, "framingErrors": 2,
+             "rejected": 5, "uptimeMs": 86400000, "bytesIn": 70000, "bytesOut": 4294967296,
+             "oversize": 1},
+        ),
+        vector("reset-request", "", "request", 9, "reset", {}, {}),
+        vector("reset-response", "", "response", 9, "reset", {}, {}),
+        vector("boot-event", "Announced at every start.", "event", 0, "boot",
+               {0: "power-on", 1: 305419896, 2: "0.1.0", 3: "emu-1"},
+               {"reason": "power-on", "session": 305419896, "firmware": "0.1.0", "boardId": "emu-1"}),
+        vector("error-unknown-type", "The answer to a request of type 0x0777.", "error", 12, 0x0777,
+               {0: 5, 1: "unknown message type 0x0777"},
+               {"code": 5, "name": "unknown_type", "message": "unknown message type 0x0777"}),
+        vector("error-too-large", "The answer to a frame over the limit.", "error", 4, "ping",
+               {0: 3, 1: "frame of more than 8192 bytes exceeds max_frame 8192"},
+               {"code": 3, "name": "too_large",
+                "message": "frame of more than 8192 bytes exceeds max_frame 8192"}),
+    ]
+    for v in vectors:
+        with open(os.path.join(OUT, v["name"] + ".json"), "w") as f:
+            json.dump(v, f, indent=2)
+            f.write("\n")
+
+    good = bytes.fromhex(vectors[2]["raw_hex"])
+    bad_crc = bytearray(good)
+    bad_crc[-1] ^= 0x01
+    invalid = [
+        ("bad-crc", "The last CRC byte flipped.", cobs(bytes(bad_crc)) + b"\x00", "bad_crc", 2, 2),
+        ("short-frame", "Five bytes: shorter than header and CRC.", cobs(b"\x01\x00\x02\x00\x02") + b"\x00",
+         "bad_frame", 0, 0),
+        ("bad-cobs", "A COBS code byte that points past the end of the run.", b"\x09\x01\x02\x00",
+         "bad_frame", 0, 0),
+        ("bad-length", "Header says 2 body bytes, the frame has 3.",
+         cobs(raw_frame("request", 3, 2, cbor({0: b""}), length=2)) + b"\x00", "bad_frame", 3, 2),
+        ("bad-version", "Header version 2.",
+         cobs(raw_frame("request", 4, 2, cbor({0: b""}), version=2)) + b"\x00", "bad_version", 4, 2),
+        ("bad-body", "Body is a truncated CBOR map.",
+         cobs(raw_frame("request", 5, 2, b"\xa1\x00")) + b"\x00", "bad_body", 5, 2),
+        ("bad-body-float", "Body holds a float, outside the subset.",
+         cobs(raw_frame("request", 6, 2, b"\xa1\x00\xf9\x3c\x00")) + b"\x00", "bad_body", 6, 2),
+        ("unknown-type", "Type 0x0777.",
+         cobs(raw_frame("request", 12, 0x0777, cbor({}))) + b"\x00", "unknown_type", 12, 0x0777),
+    ]
+    for name, note, wire, code, rid, mtype in invalid:
+        with open(os.path.join(OUT, "invalid", name + ".json"), "w") as f:
+            json.dump({"name": name, "note": note, "wire_hex": wire.hex(), "error": code,
+                       "id": rid, "type_code": mtype}, f, indent=2)
+            f.write("\n")
+    print(f"wrote {len(vectors)} vectors and {len(invalid)} invalid runs to {os.path.normpath(OUT)}")
+
+
+if __name__ == "__main__":
+    main()
