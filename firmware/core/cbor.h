@@ -14,7 +14,7 @@
 
 #define CBOR_MAX_DEPTH 8       /* nesting accepted by cbor_skip and the validator */
 #define CBOR_MAX_TEXT 64       /* bytes in one text string */
-#define CBOR_MAX_ITEMS 64      /* entries in one array or map */
+#define CBOR_MAX_ITEMS 1024    /* entries in one array or map */
 
 typedef enum {
     CBOR_OK = 0,
