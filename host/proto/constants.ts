@@ -1,0 +1,90 @@
+// Protocol version 1 constants (proto/PROTOCOL.md). The C firmware holds the same numbers in
+// firmware/core/proto.h; test/unit/proto-constants.test.ts demands the two agree.
+
+export const PROTO_VERSION = 1;
+
+/** Frame kinds (PROTOCOL.md 2.1). */
+export const KIND = {
+  request: 0,
+  response: 1,
+  event: 2,
+  error: 3,
+} as const;
+export type KindName = keyof typeof KIND;
+
+/** Message types (PROTOCOL.md 4). Later message families add their numbers here. */
+export const MSG = {
+  hello: 0x0001,
+  ping: 0x0002,
+  stats: 0x0003,
+  reset: 0x0004,
+  boot: 0x0005,
+} as const;
+export type MessageName = keyof typeof MSG;
+
+/** Error codes (PROTOCOL.md 4.5). */
+export const ERR = {
+  bad_frame: 1,
+  bad_crc: 2,
+  too_large: 3,
+  bad_version: 4,
+  unknown_type: 5,
+  bad_body: 6,
+  bad_kind: 7,
+  busy: 8,
+  not_found: 9,
+  bad_state: 10,
+  does_not_fit: 11,
+  bad_hash: 12,
+  bad_argument: 13,
+  internal: 14,
+  unsupported: 15,
+} as const;
+export type ErrorName = keyof typeof ERR;
+
+/** Largest raw frame (header + body + CRC), bytes. */
+export const MAX_FRAME = 8192;
+/** Largest byte string in a body, bytes. */
+export const MAX_PAYLOAD = 8064;
+/** Requests a board takes at once unless its hello says otherwise. */
+export const MAX_IN_FLIGHT = 4;
+
+export const HEADER_SIZE = 8;
+export const CRC_SIZE = 4;
+/** Shortest raw frame: a header and a CRC around an empty body. */
+export const MIN_FRAME = HEADER_SIZE + CRC_SIZE;
+
+/** CBOR subset limits (PROTOCOL.md 3; firmware/core/cbor.h). */
+export const CBOR_MAX_DEPTH = 8;
+export const CBOR_MAX_TEXT = 64;
+export const CBOR_MAX_ITEMS = 1024;
+
+/** Unpaced links are treated as this many baud when timeouts are computed (PROTOCOL.md 5). */
+export const UNPACED_BAUD = 1_000_000;
+
+const KIND_NAMES = new Map<number, KindName>(
+  Object.entries(KIND).map(([name, code]) => [code, name as KindName]),
+);
+const ERROR_NAMES = new Map<number, ErrorName>(
+  Object.entries(ERR).map(([name, code]) => [code, name as ErrorName]),
+);
+const MESSAGE_NAMES = new Map<number, MessageName>(
+  Object.entries(MSG).map(([name, code]) => [code, name as MessageName]),
+);
+
+export function kindName(code: number): KindName | undefined {
+  return KIND_NAMES.get(code);
+}
+
+export function errorName(code: number): ErrorName | undefined {
+  return ERROR_NAMES.get(code);
+}
+
+export function messageName(code: number): MessageName | undefined {
+  return MESSAGE_NAMES.get(code);
+}
+
+/** `0x0777` style spelling of a message type, as the board's messages use it. */
+export function typeHex(type: number): string {
+  return '0x' + type.toString(16).padStart(4, '0');
+}
