@@ -24,7 +24,9 @@ typedef enum {
     CBOR_ERR_NONCANONICAL,/* integer or length not in shortest form */
     CBOR_ERR_LIMIT,      /* depth, text length or item count over the limits above */
     CBOR_ERR_RANGE,      /* integer does not fit the C type asked for */
-    CBOR_ERR_OVERFLOW    /* writer: buffer full */
+    CBOR_ERR_OVERFLOW,   /* writer: buffer full */
+    CBOR_ERR_TRAILING,   /* cbor_validate: bytes left after the one item */
+    CBOR_ERR_UTF8        /* text string is not valid UTF-8 */
 } cbor_err;
 
 typedef enum {
@@ -50,7 +52,10 @@ bool cbor_read_array(cbor_reader *r, size_t *count);
 bool cbor_read_map(cbor_reader *r, size_t *count);
 bool cbor_read_bool(cbor_reader *r, bool *out);
 bool cbor_read_null(cbor_reader *r);
-bool cbor_skip(cbor_reader *r);                     /* any one item, nested up to CBOR_MAX_DEPTH */
+/* Any one item, nested up to CBOR_MAX_DEPTH containers ([[[[[[[[0]]]]]]]] is the deepest
+ * accepted). Map keys must be unsigned integers in strictly ascending order (deterministic
+ * encoding; every map of the protocol is keyed so). */
+bool cbor_skip(cbor_reader *r);
 bool cbor_at_end(const cbor_reader *r);             /* no bytes left and no error */
 /* Checks that buf holds exactly one well-formed item of the subset, within the limits. */
 cbor_err cbor_validate(const uint8_t *buf, size_t len);

@@ -1,0 +1,27 @@
+/* What the portable core needs from a port (the emulated board in port/host/, the MAX78000FTHR
+ * main in port/max78000fthr/). Everything hardware- or OS-specific stays behind this struct.
+ *
+ * Chip facts are not asked of the port one by one: the port picks a chip from chip.h
+ * (syn_chip_find) and hands it to board_init in the board_config. */
+#ifndef SYNERGY_PORT_H
+#define SYNERGY_PORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct syn_port {
+    /* Monotonic time in microseconds (any origin). */
+    uint64_t (*now_us)(void *user);
+    /* Queues one whole wire frame (COBS and delimiter included) for sending, or returns false
+     * without queueing any of it when there is no room. The port sends queued bytes in order. */
+    bool (*transmit)(void *user, const uint8_t *bytes, size_t n);
+    /* A random 32-bit number (the session id drawn at every boot). */
+    uint32_t (*random32)(void *user);
+    /* The core has queued the answer to `reset`: once every queued byte has left, the port
+     * resets the board (the emulator calls board_init again with BOARD_BOOT_SOFTWARE). */
+    void (*request_reset)(void *user);
+    void *user;
+} syn_port;
+
+#endif
