@@ -6,8 +6,8 @@
 
 import { DelimiterParser } from '@serialport/parser-delimiter';
 import type { TransformCallback } from 'node:stream';
-import { MAX_FRAME } from '../proto/constants.js';
-import { maxRunLength } from '../proto/frame.js';
+import { MAX_FRAME } from './constants.js';
+import { maxRunLength } from './frame.js';
 
 export type SplitRun =
   | { oversize: false; run: Uint8Array }
@@ -17,7 +17,7 @@ export type SplitRun =
 const PREFIX_BYTES = 16;
 
 export class RunSplitter extends DelimiterParser {
-  readonly maxRun: number;
+  private maxRunBytes: number;
   private parts: Buffer[] = [];
   private stored = 0;
   /** bytes of the current run seen so far while it is over the cap, -1 when under */
@@ -26,7 +26,17 @@ export class RunSplitter extends DelimiterParser {
 
   constructor(maxFrame = MAX_FRAME) {
     super({ delimiter: [0], readableObjectMode: true });
-    this.maxRun = maxRunLength(maxFrame);
+    this.maxRunBytes = maxRunLength(maxFrame);
+  }
+
+  /** Longest run stored, bytes (the COBS encoding of a `maxFrame` frame). */
+  get maxRun(): number {
+    return this.maxRunBytes;
+  }
+
+  /** Changes the cap, e.g. once a board's hello told its max_frame. */
+  setMaxFrame(maxFrame: number): void {
+    this.maxRunBytes = maxRunLength(maxFrame);
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, cb: TransformCallback): void {
@@ -56,7 +66,7 @@ export class RunSplitter extends DelimiterParser {
       this.overLength += piece.length;
       return;
     }
-    if (this.stored + piece.length > this.maxRun) {
+    if (this.stored + piece.length > this.maxRunBytes) {
       const head = Buffer.concat([...this.parts, piece.subarray(0, PREFIX_BYTES)]);
       this.overPrefix = new Uint8Array(head.subarray(0, PREFIX_BYTES));
       this.overLength = this.stored + piece.length;

@@ -1,0 +1,22 @@
+// The <board> argument of commands: an id from discovery or a port path, opened with hello.
+
+import { resolveBoard, type BoardLocation } from '../board/discovery.js';
+import { openBoard } from '../board/open.js';
+import type { BoardSession } from '../board/session.js';
+import { CommandFailure } from './command.js';
+
+export const BOARD_ARG = { name: 'board', description: 'board id (see synergy boards) or a serial port path' };
+
+export async function openBoardArg(arg: string): Promise<{ location: BoardLocation; session: BoardSession }> {
+  let location: BoardLocation;
+  try {
+    location = await resolveBoard(arg);
+  } catch (e) {
+    throw new CommandFailure((e as Error).message);
+  }
+  try {
+    return { location, session: await openBoard(location) };
+  } catch (e) {
+    throw new CommandFailure(`cannot reach board ${location.id}: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,53 @@
+// synergy ping <board>: round trips with a payload checked on return; min/p50/p99/max.
+
+import { summarizeRtt } from '../../board/rtt.js';
+import { MAX_PAYLOAD } from '../../proto/index.js';
+import { intValue } from '../args.js';
+import { BOARD_ARG, openBoardArg } from '../board-arg.js';
+import { CommandFailure, EXIT, type Command } from '../command.js';
+import { ms, round } from '../output.js';
+
+export const pingCommand: Command = {
+  name: 'ping',
+  summary: 'measure round trips to a board (payload echoed and checked)',
+  positionals: [BOARD_ARG],
+  options: [
+    { name: 'count', short: 'n', value: 'N', parse: intValue(1, 1_000_000), description: 'pings to send, one after another (default 10)' },
+    { name: 'size', value: 'B', parse: intValue(0, MAX_PAYLOAD), description: `payload bytes, 0..max_payload (default 32)` },
+  ],
+  async run({ args, json, io }) {
+    const count = args.number('count') ?? 10;
+    const size = args.number('size') ?? 32;
+    const { location, session } = await openBoardArg(args.positionals[0]!);
+    try {
+      if (size > session.hello.maxPayload) {
+        throw new CommandFailure(`--size ${size} exceeds board ${session.boardId}'s max_payload ${session.hello.maxPayload}`);
+      }
+      const rtts: number[] = [];
+      for (let i = 0; i < count; i++) rtts.push((await session.ping(size)).rttMs);
+      const s = summarizeRtt(rtts);
+      if (json) {
+        io.out(
+          JSON.stringify({
+            board: session.boardId,
+            port: location.path,
+            count,
+            size,
+            min_ms: round(s.minMs),
+            p50_ms: round(s.p50Ms),
+            p99_ms: round(s.p99Ms),
+            max_ms: round(s.maxMs),
+          }),
+        );
+      } else {
+        io.out(
+          `${session.boardId} (${location.path}): ${count} pings of ${size} bytes, all echoed intact\n` +
+            `round trip ms: min ${ms(s.minMs)}  p50 ${ms(s.p50Ms)}  p99 ${ms(s.p99Ms)}  max ${ms(s.maxMs)}`,
+        );
+      }
+      return EXIT.ok;
+    } finally {
+      await session.close();
+    }
+  },
+};

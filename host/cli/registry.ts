@@ -1,0 +1,19 @@
+// Every `synergy` command, one line each. A new command is one file under commands/ and one
+// line here.
+
+import type { Command } from './command.js';
+import { boardsCommand } from './commands/boards.js';
+import { emuCommand } from './commands/emu.js';
+import { infoCommand } from './commands/info.js';
+import { pingCommand } from './commands/ping.js';
+
+export const COMMANDS: readonly Command[] = [
+  boardsCommand,
+  emuCommand,
+  pingCommand,
+  infoCommand,
+];
+
+export function findCommand(name: string): Command | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}

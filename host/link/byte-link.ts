@@ -1,0 +1,48 @@
+// The one thing the protocol sees of a transport: a byte stream with write, data and close.
+// Serial ports, pseudo-terminals to emulated boards, BLE characteristic pairs and WebSocket
+// agents all implement it; framing, CRCs and requests are the session's business.
+
+import { EventEmitter } from 'node:events';
+
+export interface LinkCloseInfo {
+  /** why the link closed, in words ("closed by the host", "device disconnected: ...") */
+  reason: string;
+  /** true when the other end went away (unplugged, process died) rather than close() */
+  disconnected: boolean;
+  error?: Error;
+}
+
+export interface ByteLinkEvents {
+  /** bytes as they arrived; the chunk is the listener's to keep */
+  data: [chunk: Uint8Array];
+  /** the link closed, once */
+  close: [info: LinkCloseInfo];
+}
+
+export interface ByteLink {
+  /** a human name for error messages and listings: a port path, a BLE address, a URL */
+  readonly description: string;
+  readonly isOpen: boolean;
+  /** queues bytes in order; resolves when the transport took them, rejects if it cannot */
+  write(bytes: Uint8Array): Promise<void>;
+  on<E extends keyof ByteLinkEvents>(event: E, listener: (...args: ByteLinkEvents[E]) => void): this;
+  off<E extends keyof ByteLinkEvents>(event: E, listener: (...args: ByteLinkEvents[E]) => void): this;
+  /** closes the link; resolves once it is closed (and 'close' was emitted) */
+  close(): Promise<void>;
+}
+
+/** Base for links: typed events and a close that is reported exactly once. */
+export abstract class ByteLinkBase extends EventEmitter<ByteLinkEvents> {
+  private closedInfo: LinkCloseInfo | undefined;
+
+  protected reportClose(info: LinkCloseInfo): void {
+    if (this.closedInfo !== undefined) return;
+    this.closedInfo = info;
+    this.emit('close', info);
+  }
+
+  /** how the link closed, or undefined while open */
+  get closeInfo(): LinkCloseInfo | undefined {
+    return this.closedInfo;
+  }
+}
