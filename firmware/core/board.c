@@ -118,6 +118,39 @@ static void refuse(board_ctx *ctx, const syn_rx_check *chk, uint8_t code, const 
     send_error(ctx, chk->id, chk->type, code, message);
 }
 
+/* The longest byte string anywhere in a validated body. Items follow each other in the bytes
+ * whatever their nesting, so a flat scan of heads visits them all. */
+static size_t longest_byte_string(const uint8_t *body, size_t len)
+{
+    cbor_reader r;
+    cbor_reader_init(&r, body, len);
+    size_t longest = 0;
+    while (!cbor_at_end(&r)) {
+        const uint8_t *d;
+        size_t n;
+        bool ok;
+        switch (cbor_peek(&r)) {
+        case CBOR_BYTES:
+            ok = cbor_read_bytes(&r, &d, &n);
+            if (ok && n > longest)
+                longest = n;
+            break;
+        case CBOR_ARRAY:
+            ok = cbor_read_array(&r, &n);
+            break;
+        case CBOR_MAP:
+            ok = cbor_read_map(&r, &n);
+            break;
+        default:
+            ok = cbor_skip(&r);
+            break;
+        }
+        if (!ok)
+            break;
+    }
+    return longest;
+}
+
 /* Checks 8..10 for a frame that passed 1..7. */
 static void dispatch(board_ctx *ctx, const syn_rx_check *chk)
 {
@@ -139,6 +172,13 @@ static void dispatch(board_ctx *ctx, const syn_rx_check *chk)
     if (cbor_peek(&r) != CBOR_MAP) {
         syn_format(msg, sizeof msg, "%s body must be a CBOR map", h->name);
         refuse(ctx, chk, SYN_ERR_BAD_BODY, msg);
+        return;
+    }
+    size_t longest = longest_byte_string(chk->body, chk->body_len);
+    if (longest > SYN_MAX_PAYLOAD) {
+        syn_format(msg, sizeof msg, "%s: byte string of %u bytes exceeds max_payload %u", h->name,
+                   (unsigned)longest, (unsigned)SYN_MAX_PAYLOAD);
+        refuse(ctx, chk, SYN_ERR_TOO_LARGE, msg);
         return;
     }
     if (board_pending_count(ctx) >= SYN_MAX_IN_FLIGHT) {

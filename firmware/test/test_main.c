@@ -1,0 +1,27 @@
+/* Runs every C test suite. Usage: synergy-c-tests [path/to/proto/vectors] */
+#include <stdio.h>
+
+#include "harness.h"
+#include "support.h"
+
+void suite_cobs(void);
+void suite_crc(void);
+void suite_text(void);
+void suite_cbor(void);
+void suite_frame(void);
+void suite_board(void);
+void suite_vectors(void);
+
+int main(int argc, char **argv)
+{
+    if (argc > 1)
+        vectors_dir = argv[1];
+    suite_cobs();
+    suite_crc();
+    suite_text();
+    suite_cbor();
+    suite_frame();
+    suite_board();
+    suite_vectors();
+    return th_summary();
+}
