@@ -23,14 +23,14 @@ export interface DiscoveryOptions {
   registry?: EmulatorRegistry;
   /** sysfs root, for tests of the USB scan */
   sysRoot?: string;
-  /** leave out real boards (tests on machines that may have some plugged in) */
+  /** look for real boards on USB (default: yes, unless $SYNERGY_USB is 0) */
   usb?: boolean;
 }
 
 /** Every board this machine can reach, real first, then emulated, each sorted by id. */
 export async function discoverBoards(opts: DiscoveryOptions = {}): Promise<BoardLocation[]> {
   const out: BoardLocation[] = [];
-  if (opts.usb !== false) {
+  if (opts.usb ?? (process.env['SYNERGY_USB'] !== '0')) {
     const ports = (await listUsbSerialPorts(opts.sysRoot !== undefined ? { sysRoot: opts.sysRoot } : {})).filter(isDapLink);
     for (const p of ports.sort((a, b) => (a.serialNumber ?? a.path).localeCompare(b.serialNumber ?? b.path))) {
       out.push({ id: p.serialNumber ?? p.path, transport: 'usb', path: p.path });

@@ -166,6 +166,9 @@ export class BoardSession extends EventEmitter<SessionEvents> {
   static async open(link: ByteLink, opts: SessionOptions = {}): Promise<BoardSession> {
     const session = new BoardSession(link, opts);
     try {
+      // A lone 0x00 ends whatever half frame an earlier user of the port left in the board's
+      // receiver; an empty run is dropped without an answer (PROTOCOL.md 2.2, check 1).
+      await session.writeRaw(Uint8Array.of(0));
       await session.helloUntilAnswered('open');
     } catch (e) {
       await session.close(`opening failed: ${(e as Error).message}`);

@@ -1,0 +1,65 @@
+// Shared by the integration suites: real emulated boards on real pseudo-terminals, opened
+// through serialport, and stopped after the suite.
+
+import { BoardSession, type SessionOptions } from '../../host/board/session.js';
+import { startEmulator, type EmulatedBoard, type EmulatorOptions } from '../../host/link/emulator.js';
+import { SerialLink } from '../../host/link/serial.js';
+import type { ProtocolError } from '../../host/proto/index.js';
+
+export interface Rig {
+  emulator: EmulatedBoard;
+  session: BoardSession;
+}
+
+const emulators: EmulatedBoard[] = [];
+const sessions: BoardSession[] = [];
+
+export async function startBoard(opts: EmulatorOptions = {}, sessionOpts: SessionOptions = {}): Promise<Rig> {
+  const emulator = await startEmulator(opts);
+  emulators.push(emulator);
+  const session = await BoardSession.open(await SerialLink.open(emulator.path), sessionOpts);
+  sessions.push(session);
+  return { emulator, session };
+}
+
+export async function openSession(path: string, sessionOpts: SessionOptions = {}): Promise<BoardSession> {
+  const session = await BoardSession.open(await SerialLink.open(path), sessionOpts);
+  sessions.push(session);
+  return session;
+}
+
+/** Closes every session and stops every emulator this file started. */
+export async function stopAll(): Promise<void> {
+  await Promise.allSettled(sessions.splice(0).map((s) => s.close()));
+  await Promise.allSettled(emulators.splice(0).map((e) => e.stop()));
+}
+
+/** The next error frame from the board with request id `id` that no request took. */
+export function nextBoardError(session: BoardSession, id: number, timeoutMs = 5000): Promise<ProtocolError> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      session.off('board-error', on);
+      reject(new Error(`no error frame with id ${id} from the board within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const on = (e: ProtocolError): void => {
+      if (e.id !== id) return;
+      clearTimeout(timer);
+      session.off('board-error', on);
+      resolve(e);
+    };
+    session.on('board-error', on);
+  });
+}
+
+/** Deterministic pseudo-random bytes. */
+export function seededBytes(seed: number): (n: number) => Uint8Array {
+  let s = seed >>> 0;
+  return (n) => {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      out[i] = s >>> 24;
+    }
+    return out;
+  };
+}
