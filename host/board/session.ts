@@ -208,6 +208,11 @@ export class BoardSession extends EventEmitter<SessionEvents> {
     return this.inFlight.size;
   }
 
+  /** Ids of the requests in flight, oldest first. */
+  get inFlightIds(): number[] {
+    return [...this.inFlight.keys()];
+  }
+
   /** Requests waiting for a credit. */
   get queuedCount(): number {
     return this.queue.length;
