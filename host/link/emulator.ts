@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { ChildStdioLink } from './child-stdio.js';
 import { repoRoot } from './repo-root.js';
 
 export type EmulatedChip = 'max78000' | 'max78002';
@@ -143,5 +144,44 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulate
     exited,
     stderrTail: () => tail,
     stop,
+  };
+}
+
+export interface StdioEmulatedBoard {
+  readonly link: ChildStdioLink;
+  readonly pid: number;
+  readonly process: ChildProcess;
+  readonly exited: Promise<EmulatorExit>;
+  stderrTail(): string;
+  stop(graceMs?: number): Promise<EmulatorExit>;
+}
+
+/** Starts one emulated board that speaks the protocol on its stdin/stdout (--stdio). */
+export function startEmulatorStdio(opts: Omit<EmulatorOptions, 'linkName' | 'readyTimeoutMs'> = {}): StdioEmulatedBoard {
+  const binary = emulatorBinary(opts.binary);
+  const child = spawn(binary, [...emulatorArgs(opts), '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let tail = '';
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (s: string) => {
+    tail = (tail + s).slice(-TAIL_LIMIT);
+  });
+  child.on('error', () => undefined); // reported through the link closing and `exited`
+  const exited = new Promise<EmulatorExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return {
+    link: new ChildStdioLink(child),
+    pid: child.pid ?? -1,
+    process: child,
+    exited,
+    stderrTail: () => tail,
+    async stop(graceMs = 2000) {
+      if (child.exitCode !== null || child.signalCode !== null) return exited;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
   };
 }
