@@ -8,8 +8,8 @@
 #
 # Sources are picked by directory: a .c file dropped into one of these folders joins the builds
 # that list the folder. Portable code (core/, accel/) goes into the emulator, the tests and the
-# Cortex-M4 library; accel/sim/ (the software CNN) into the emulator and the tests; port/host/
-# only into the emulator.
+# Cortex-M4 library; accel/sim/ (the software CNN) into the emulator and the tests; the
+# emulator's own port/host/ files (main.c, emu_*.c) only into the emulator.
 
 FW_DIR   := firmware
 FW_BUILD := $(FW_DIR)/build
@@ -17,7 +17,8 @@ FW_BUILD := $(FW_DIR)/build
 FW_CORE_SRC      := $(wildcard $(FW_DIR)/core/*.c)
 FW_ACCEL_SRC     := $(wildcard $(FW_DIR)/accel/*.c)
 FW_ACCEL_SIM_SRC := $(wildcard $(FW_DIR)/accel/sim/*.c)
-FW_PORT_HOST_SRC := $(wildcard $(FW_DIR)/port/host/*.c)
+# The emulator is main.c plus emu_*.c: other host programs may share port/host/.
+FW_PORT_HOST_SRC := $(FW_DIR)/port/host/main.c $(wildcard $(FW_DIR)/port/host/emu_*.c)
 FW_TEST_SRC      := $(filter-out $(FW_DIR)/test/fuzz_%.c,$(wildcard $(FW_DIR)/test/*.c))
 FW_FUZZ_SRC      := $(wildcard $(FW_DIR)/test/fuzz_*.c)
 

@@ -1,0 +1,229 @@
+/* Command-line parsing for synergy-emu; see emu_options.h. */
+#define _GNU_SOURCE
+#include "emu_options.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void emu_print_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: synergy-emu [options]\n"
+            "An emulated Synergy board: the firmware core behind a pseudo-terminal.\n"
+            "When ready it prints one line \"PTY /dev/pts/N\" on stdout; logs go to stderr.\n"
+            "\n"
+            "  --chip max78000|max78002   accelerator chip (default max78000)\n"
+            "  --id ID                    board id reported in hello and boot (default emu-<pid>)\n"
+            "  --sensor KIND:CxHxW@HZ     a sensor, e.g. microphone:1x16000x1@1 or camera:3x128x128@29.97\n"
+            "                             (repeatable, at most %d; HZ may have up to 3 decimals)\n"
+            "  --output KIND              an output: display, haptic, speaker, led, host (repeatable, at most %d)\n"
+            "  --baud N                   pace both directions at N/10 bytes per second (0 = unpaced, default)\n"
+            "  --link-name PATH           also make PATH a symlink to the pty (removed on exit)\n"
+            "  --stdio                    speak the protocol on stdin/stdout instead of a pty\n"
+            "  --help                     this text\n"
+            "\n"
+            "Exit status: 0 on SIGTERM/SIGINT/SIGHUP or when the parent exits, 2 for a bad option, 1 on\n"
+            "a system error.\n",
+            BOARD_MAX_SENSORS, BOARD_MAX_OUTPUTS);
+}
+
+/* A kind names a sensor or output: 1..32 of [a-z0-9_-]. */
+static bool valid_kind(const char *s, size_t n)
+{
+    if (n == 0 || n > BOARD_KIND_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+static bool parse_u32(const char *s, const char **end, uint32_t *out)
+{
+    if (*s < '0' || *s > '9')
+        return false;
+    uint64_t v = 0;
+    while (*s >= '0' && *s <= '9') {
+        v = v * 10u + (uint64_t)(*s++ - '0');
+        if (v > UINT32_MAX)
+            return false;
+    }
+    *end = s;
+    *out = (uint32_t)v;
+    return true;
+}
+
+/* "29.97" -> 29970 millihertz; at most 3 decimals. */
+static bool parse_millihertz(const char *s, uint32_t *out)
+{
+    const char *p;
+    uint32_t whole;
+    if (!parse_u32(s, &p, &whole) || whole > UINT32_MAX / 1000u)
+        return false;
+    uint32_t frac = 0;
+    if (*p == '.') {
+        p++;
+        int digits = 0;
+        while (*p >= '0' && *p <= '9') {
+            if (++digits > 3)
+                return false;
+            frac = frac * 10u + (uint32_t)(*p++ - '0');
+        }
+        if (digits == 0)
+            return false;
+        while (digits++ < 3)
+            frac *= 10u;
+    }
+    if (*p != '\0')
+        return false;
+    uint64_t mhz = (uint64_t)whole * 1000u + frac;
+    if (mhz == 0 || mhz > UINT32_MAX)
+        return false;
+    *out = (uint32_t)mhz;
+    return true;
+}
+
+static bool parse_sensor(const char *arg, board_sensor *s)
+{
+    const char *colon = strchr(arg, ':');
+    if (colon == NULL || !valid_kind(arg, (size_t)(colon - arg)))
+        return false;
+    memset(s, 0, sizeof *s);
+    memcpy(s->kind, arg, (size_t)(colon - arg));
+    const char *p = colon + 1;
+    for (int i = 0; i < 3; i++) {
+        if (!parse_u32(p, &p, &s->shape[i]) || s->shape[i] == 0)
+            return false;
+        if (*p != (i < 2 ? 'x' : '@'))
+            return false;
+        p++;
+    }
+    return parse_millihertz(p, &s->rate_mhz);
+}
+
+static void known_chips(char *out, size_t cap)
+{
+    out[0] = '\0';
+    for (size_t i = 0; syn_chip_at(i) != NULL; i++) {
+        size_t len = strlen(out);
+        snprintf(out + len, cap - len, "%s%s", i > 0 ? ", " : "", syn_chip_at(i)->name);
+    }
+}
+
+bool emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size_t cap)
+{
+    memset(opts, 0, sizeof *opts);
+    opts->board.chip = syn_chip_find("max78000");
+    snprintf(opts->board.board_id, sizeof opts->board.board_id, "emu-%ld", (long)getpid());
+    for (int i = 1; i < argc; i++) {
+        const char *name = argv[i];
+        const char *value = NULL;
+        char flag[32];
+        /* --name=value or --name value */
+        const char *eq = strchr(name, '=');
+        if (strncmp(name, "--", 2) == 0 && eq != NULL && (size_t)(eq - name) < sizeof flag) {
+            memcpy(flag, name, (size_t)(eq - name));
+            flag[eq - name] = '\0';
+            name = flag;
+            value = eq + 1;
+        }
+        bool takes_value = strcmp(name, "--chip") == 0 || strcmp(name, "--id") == 0 || strcmp(name, "--sensor") == 0 ||
+                           strcmp(name, "--output") == 0 || strcmp(name, "--baud") == 0 ||
+                           strcmp(name, "--link-name") == 0;
+        if (takes_value && value == NULL) {
+            if (i + 1 >= argc) {
+                snprintf(why, cap, "%s needs a value", name);
+                return false;
+            }
+            value = argv[++i];
+        } else if (!takes_value && value != NULL) {
+            snprintf(why, cap, "%s takes no value", name);
+            return false;
+        }
+        if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+            opts->help = true;
+        } else if (strcmp(name, "--stdio") == 0) {
+            opts->stdio = true;
+        } else if (strcmp(name, "--chip") == 0) {
+            opts->board.chip = syn_chip_find(value);
+            if (opts->board.chip == NULL) {
+                char list[128];
+                known_chips(list, sizeof list);
+                snprintf(why, cap, "--chip '%s': unknown chip (known: %s)", value, list);
+                return false;
+            }
+        } else if (strcmp(name, "--id") == 0) {
+            size_t n = strlen(value);
+            bool printable = n > 0 && n <= BOARD_ID_MAX;
+            for (size_t k = 0; k < n && printable; k++)
+                printable = value[k] > 0x20 && value[k] < 0x7F;
+            if (!printable) {
+                snprintf(why, cap, "--id '%s': must be 1..%d printable ASCII characters without spaces", value,
+                         BOARD_ID_MAX);
+                return false;
+            }
+            memcpy(opts->board.board_id, value, n + 1);
+        } else if (strcmp(name, "--sensor") == 0) {
+            if (opts->board.n_sensors == BOARD_MAX_SENSORS) {
+                snprintf(why, cap, "--sensor '%s': at most %d sensors", value, BOARD_MAX_SENSORS);
+                return false;
+            }
+            if (!parse_sensor(value, &opts->board.sensors[opts->board.n_sensors])) {
+                snprintf(why, cap,
+                         "--sensor '%s': expected KIND:CxHxW@HZ, KIND of [a-z0-9_-] (at most %d), C, H, W > 0, "
+                         "HZ > 0 with at most 3 decimals, e.g. microphone:1x16000x1@1",
+                         value, BOARD_KIND_MAX);
+                return false;
+            }
+            opts->board.n_sensors++;
+        } else if (strcmp(name, "--output") == 0) {
+            if (opts->board.n_outputs == BOARD_MAX_OUTPUTS) {
+                snprintf(why, cap, "--output '%s': at most %d outputs", value, BOARD_MAX_OUTPUTS);
+                return false;
+            }
+            if (!valid_kind(value, strlen(value))) {
+                snprintf(why, cap, "--output '%s': expected a kind of [a-z0-9_-], at most %d characters", value,
+                         BOARD_KIND_MAX);
+                return false;
+            }
+            memcpy(opts->board.outputs[opts->board.n_outputs++], value, strlen(value) + 1);
+        } else if (strcmp(name, "--baud") == 0) {
+            const char *end;
+            uint32_t baud;
+            if (!parse_u32(value, &end, &baud) || *end != '\0' || baud > 100000000u) {
+                snprintf(why, cap, "--baud '%s': expected an integer from 0 (unpaced) to 100000000", value);
+                return false;
+            }
+            if (baud != 0 && baud < 300) {
+                snprintf(why, cap, "--baud %s: below 300 baud a single frame would take minutes", value);
+                return false;
+            }
+            opts->board.link_baud = baud;
+        } else if (strcmp(name, "--link-name") == 0) {
+            if (value[0] == '\0') {
+                snprintf(why, cap, "--link-name needs a path");
+                return false;
+            }
+            opts->link_name = value;
+        } else {
+            snprintf(why, cap, "unknown option '%s' (see --help)", argv[i]);
+            return false;
+        }
+    }
+    if (opts->stdio && opts->link_name != NULL) {
+        snprintf(why, cap, "--link-name makes no sense with --stdio (there is no pty to link to)");
+        return false;
+    }
+    char reason[96];
+    if (!board_config_check(&opts->board, reason, sizeof reason)) {
+        snprintf(why, cap, "bad board configuration: %s", reason);
+        return false;
+    }
+    return true;
+}
