@@ -19,6 +19,8 @@ ts: setup
 
 # Firmware rules (emulated board, Cortex-M4 core build, C tests) live beside the firmware.
 include firmware/firmware.mk
+# The accelerator tool for cross-language tests (synergy-accel), built by `make firmware`.
+include firmware/accel_tool.mk
 
 build: setup firmware ts
 

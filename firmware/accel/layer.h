@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #define ACCEL_MAX_SOURCES 8       /* input_sources per layer (concatenation) */
-#define ACCEL_NAME_MAX 48
+#define ACCEL_NAME_MAX 65       /* a protocol text string (<= 64 bytes) and its NUL */
 
 typedef enum { OP_CONV1D = 0, OP_CONV2D = 1, OP_CONVTRANSPOSE2D = 2, OP_LINEAR = 3, OP_PASSTHROUGH = 4 } accel_op;
 typedef enum { ELT_NONE = 0, ELT_ADD = 1, ELT_SUB = 2, ELT_OR = 3, ELT_XOR = 4 } accel_eltwise;

@@ -4,6 +4,7 @@
 #ifndef SYNERGY_CHIP_H
 #define SYNERGY_CHIP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,6 +16,38 @@ typedef struct {
     uint32_t data_mem;         /* data memory, bytes */
     uint16_t max_layers;       /* hardware layers */
     uint16_t processors;       /* CNN processors (4 quadrants x 16) */
+    /* The rest: MAX78000.md section 1 and FIT-RULES.md section 0 (the synthesis tool's
+     * constants). host/model/chips.ts holds the same table; test/unit/chips.test.ts compares
+     * the two field by field through the accel tool's `chips` subcommand. */
+    uint8_t quadrants;                 /* 4 */
+    uint8_t processors_per_quadrant;   /* 16 */
+    uint8_t processors_per_instance;   /* processors sharing one data-memory instance (P_SHARED) */
+    uint8_t data_instances;            /* data-memory instances */
+    uint16_t max_start_layer;          /* --start-layer maximum (0: option refused) */
+    uint16_t max_channels;             /* per layer in and out (MAX_CHANNELS; izer, not README) */
+    uint16_t max_passes;               /* in_expand / out_expand maximum */
+    uint16_t max_row_col;              /* a row or column count above this is refused */
+    uint16_t kernel_words;             /* 72-bit kernel words per processor */
+    uint16_t kernel_words_large;       /* ... for processors 0, 16, 32, 48 */
+    uint8_t kernel_word_bytes;         /* 9 (72 bits) */
+    uint8_t kernel_start_align;        /* a layer's start column is a multiple of this */
+    uint16_t bias_per_quadrant;        /* bias bytes per quadrant (BIAS_SIZE) */
+    uint32_t instance_bytes;           /* one data-memory instance */
+    uint32_t hwc_pixels;               /* HWC pixels per channel in one pass */
+    uint32_t chw_pixels;               /* CHW pixels per channel (first layer only) */
+    uint32_t pingpong_offset;          /* customary ping-pong offset: half an instance */
+    uint32_t out_offset_limit;         /* out_offset must be below this */
+    uint32_t frame_limit;              /* H * W * in_expand must be below this */
+    uint8_t max_streaming_layers;      /* README; at the start of the network */
+    uint32_t max_pool_passes;          /* passes allowed for pooling in a passthrough layer */
+    uint16_t max_dilation_1d;          /* conv1d dilation limit */
+    uint16_t flatten_max_pixels;       /* pooled H * W of a flatten layer */
+    bool depthwise;                    /* depthwise conv, binary weights, next_sequence, calcx4 */
+    bool flatten_bias_first;           /* bias allocator places flatten layers first */
+    /* Cycle model (MAX78000.md section 3). */
+    bool cycles_calibrated;            /* the estimator is Analog Devices' for this chip */
+    bool cycles_preread_term;          /* pool-after-eltwise pre-read term (kernel start) */
+    bool cycles_passthrough_pool_extra_passes;  /* passthrough pooling with out_expand > 1: m -> 2m - 1 */
 } syn_chip;
 
 /* NULL if the name is not a known chip. */

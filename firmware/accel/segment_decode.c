@@ -1,0 +1,795 @@
+/* Segment description decoder; see segment_decode.h and proto/PROTOCOL.md section 7. The
+ * checks and their order follow host/model/segment-codec.ts so both refuse the same blobs. */
+#include "segment_decode.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "cbor.h"
+#include "text.h"
+
+/* Top-level, tensor and layer keys (PROTOCOL.md 7; SEG, TENSOR, LAYER in segment-codec.ts). */
+enum { SEG_FORMAT_KEY = 0, SEG_MODEL, SEG_FIRST, SEG_COUNT, SEG_INPUTS, SEG_OUTPUTS, SEG_LAYERS, SEG_KEYS };
+enum { T_SOURCE = 0, T_SHAPE, T_WIDTH, T_KEYS };
+enum {
+    L_INDEX = 0, L_NAME, L_OP, L_ELTWISE, L_OPERANDS, L_POOL_FIRST, L_KERNEL, L_PAD, L_STRIDE,
+    L_DILATION, L_OUTPUT_PAD, L_GROUPS, L_DEPTHWISE, L_ACTIVATION, L_POOL_TYPE, L_POOL_SIZE,
+    L_POOL_STRIDE, L_FLATTEN, L_OUTPUT_WIDTH, L_SOURCES, L_INPUT_SHAPE, L_OPERAND_SHAPE,
+    L_POOLED_SHAPE, L_OUTPUT_SHAPE, L_WEIGHT_BITS, L_BIAS_PRESENT, L_OUTPUT_SHIFT, L_STREAMING,
+    L_PROCESSORS, L_OUTPUT_PROCESSORS, L_IN_OFFSET, L_OUT_OFFSET, L_DATA_FORMAT, L_WRITE_GAP,
+    L_WEIGHTS, L_BIAS, L_KEYS
+};
+
+static const char *const layer_field[L_KEYS] = {
+    "index", "name", "op", "eltwise", "operands", "pool_first", "kernel", "pad", "stride",
+    "dilation", "output_pad", "groups", "depthwise", "activation", "pool_type", "pool_size",
+    "pool_stride", "flatten", "output_width", "sources", "input_shape", "operand_shape",
+    "pooled_shape", "output_shape", "weight_bits", "bias_present", "output_shift", "streaming",
+    "processors", "output_processors", "in_offset", "out_offset", "data_format", "write_gap",
+    "weights", "bias",
+};
+static const char *const seg_field[SEG_KEYS] = { "format", "model", "first", "count", "inputs", "outputs", "layers" };
+static const char *const tensor_field[T_KEYS] = { "source", "shape", "width" };
+
+typedef struct {
+    cbor_reader r;
+    char *err;
+    size_t cap;
+    char where[96];        /* "layer 3 (conv4)", "inputs[1]", "top level": names the place */
+} dec;
+
+/* "<where>.<field>: <reason>"; always returns false so callers can `return fail(...)`. */
+static bool SYN_PRINTF(3, 4) fail(dec *d, const char *field, const char *fmt, ...)
+{
+    if (d->cap == 0)
+        return false;
+    size_t n;
+    if (field && field[0])
+        n = d->where[0] ? syn_format(d->err, d->cap, "%s.%s: ", d->where, field) : syn_format(d->err, d->cap, "%s: ", field);
+    else
+        n = syn_format(d->err, d->cap, "%s: ", d->where);
+    if (n < d->cap) {
+        va_list ap;
+        va_start(ap, fmt);
+        syn_vformat(d->err + n, d->cap - n, fmt, ap);
+        va_end(ap);
+    }
+    return false;
+}
+
+static bool cbor_fail(dec *d, const char *field)
+{
+    return fail(d, field, "CBOR: %s", cbor_err_name(d->r.err));
+}
+
+/* The formatter has no %d: signed values print through this. */
+static const char *sgn(int64_t v, char buf[24])
+{
+    uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    char tmp[24];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + (unsigned)(m % 10u));
+        m /= 10u;
+    } while (m != 0);
+    size_t k = 0;
+    if (v < 0)
+        buf[k++] = '-';
+    while (n > 0)
+        buf[k++] = tmp[--n];
+    buf[k] = '\0';
+    return buf;
+}
+
+static bool read_int(dec *d, const char *field, int64_t lo, int64_t hi, int64_t *out)
+{
+    if (cbor_peek(&d->r) != CBOR_UINT && cbor_peek(&d->r) != CBOR_NINT) {
+        if (d->r.err != CBOR_OK)
+            return cbor_fail(d, field);
+        return fail(d, field, "must be an integer");
+    }
+    int64_t v;
+    if (!cbor_read_int(&d->r, &v))
+        return fail(d, field, "integer outside %s..%s", "-2^63", "2^63-1");
+    if (v < lo || v > hi) {
+        char a[24], b[24], c[24];
+        return fail(d, field, "%s is outside %s..%s", sgn(v, a), sgn(lo, b), sgn(hi, c));
+    }
+    *out = v;
+    return true;
+}
+
+static bool read_bool(dec *d, const char *field, bool *out)
+{
+    if (cbor_peek(&d->r) != CBOR_SIMPLE)
+        return d->r.err != CBOR_OK ? cbor_fail(d, field) : fail(d, field, "must be true or false");
+    if (!cbor_read_bool(&d->r, out))
+        return fail(d, field, "must be true or false");
+    return true;
+}
+
+static bool read_u8_pair(dec *d, const char *field, int64_t lo, uint8_t out[2])
+{
+    size_t n;
+    if (cbor_peek(&d->r) != CBOR_ARRAY)
+        return d->r.err != CBOR_OK ? cbor_fail(d, field) : fail(d, field, "must be an array");
+    if (!cbor_read_array(&d->r, &n))
+        return cbor_fail(d, field);
+    if (n != 2)
+        return fail(d, field, "has %lu entries, expected 2..2", (unsigned long)n);
+    for (int k = 0; k < 2; k++) {
+        int64_t v;
+        char f[32];
+        syn_format(f, sizeof f, "%s[%u]", field, (unsigned)k);
+        if (!read_int(d, f, lo, 255, &v))
+            return false;
+        out[k] = (uint8_t)v;
+    }
+    return true;
+}
+
+static bool read_shape(dec *d, const char *field, accel_shape *s)
+{
+    size_t n;
+    if (cbor_peek(&d->r) != CBOR_ARRAY)
+        return d->r.err != CBOR_OK ? cbor_fail(d, field) : fail(d, field, "must be an array");
+    if (!cbor_read_array(&d->r, &n))
+        return cbor_fail(d, field);
+    if (n != 3)
+        return fail(d, field, "has %lu entries, expected 3..3", (unsigned long)n);
+    int64_t v[3];
+    for (int k = 0; k < 3; k++) {
+        char f[32];
+        syn_format(f, sizeof f, "%s[%u]", field, (unsigned)k);
+        if (!read_int(d, f, 1, 65535, &v[k]))
+            return false;
+    }
+    s->c = (uint16_t)v[0];
+    s->h = (uint16_t)v[1];
+    s->w = (uint16_t)v[2];
+    return true;
+}
+
+static bool read_text(dec *d, const char *field, char *out, size_t cap)
+{
+    const char *t;
+    size_t n;
+    if (cbor_peek(&d->r) != CBOR_TEXT)
+        return d->r.err != CBOR_OK ? cbor_fail(d, field) : fail(d, field, "must be a text string");
+    if (!cbor_read_text(&d->r, &t, &n))
+        return cbor_fail(d, field);
+    if (n + 1 > cap)
+        return fail(d, field, "longer than %lu bytes", (unsigned long)(cap - 1));
+    memcpy(out, t, n);
+    out[n] = '\0';
+    return true;
+}
+
+static bool read_bytes(dec *d, const char *field, const uint8_t **data, size_t *len)
+{
+    if (cbor_peek(&d->r) != CBOR_BYTES)
+        return d->r.err != CBOR_OK ? cbor_fail(d, field) : fail(d, field, "must be a byte string");
+    if (!cbor_read_bytes(&d->r, data, len))
+        return cbor_fail(d, field);
+    return true;
+}
+
+/* Reads the next map key; keys of unknown meaning are skipped with their values by callers. */
+static bool read_key(dec *d, uint64_t *key)
+{
+    if (cbor_peek(&d->r) != CBOR_UINT || !cbor_read_uint(&d->r, key))
+        return d->r.err != CBOR_OK ? cbor_fail(d, "") : fail(d, "", "map key is not an unsigned integer");
+    return true;
+}
+
+static bool skip_value(dec *d)
+{
+    return cbor_skip(&d->r) ? true : cbor_fail(d, "");
+}
+
+static bool read_map_header(dec *d, size_t *n)
+{
+    if (cbor_peek(&d->r) != CBOR_MAP)
+        return d->r.err != CBOR_OK ? cbor_fail(d, "") : fail(d, "", "must be a map");
+    if (!cbor_read_map(&d->r, n))
+        return cbor_fail(d, "");
+    return true;
+}
+
+static bool missing(dec *d, uint32_t seen, unsigned keys, const char *const names[])
+{
+    for (unsigned k = 0; k < keys; k++) {
+        if (!(seen & (1u << k)))
+            return fail(d, names[k], "missing (key %u)", k);
+    }
+    return true;
+}
+
+static bool read_tensor(dec *d, accel_tensor *t)
+{
+    size_t n;
+    if (!read_map_header(d, &n))
+        return false;
+    uint32_t seen = 0;
+    int64_t width = 8;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t key;
+        int64_t v;
+        if (!read_key(d, &key))
+            return false;
+        switch (key) {
+        case T_SOURCE:
+            if (!read_int(d, tensor_field[T_SOURCE], -1, 65535, &v))
+                return false;
+            if (v > INT16_MAX)
+                return fail(d, tensor_field[T_SOURCE], "%lu is beyond the layer numbers", (unsigned long)v);
+            t->source = (int16_t)v;
+            break;
+        case T_SHAPE:
+            if (!read_shape(d, tensor_field[T_SHAPE], &t->shape))
+                return false;
+            break;
+        case T_WIDTH:
+            if (!read_int(d, tensor_field[T_WIDTH], 8, 32, &width))
+                return false;
+            if (width != 8 && width != 32)
+                return fail(d, tensor_field[T_WIDTH], "%lu is neither 8 nor 32", (unsigned long)width);
+            t->width = (uint8_t)width;
+            break;
+        default:
+            if (!skip_value(d))
+                return false;
+            continue;
+        }
+        seen |= 1u << key;
+    }
+    return missing(d, seen, T_KEYS, tensor_field);
+}
+
+static bool read_tensors(dec *d, const char *name, accel_tensor *list, uint8_t *count)
+{
+    size_t n;
+    syn_format(d->where, sizeof d->where, "%s", name);
+    if (cbor_peek(&d->r) != CBOR_ARRAY)
+        return d->r.err != CBOR_OK ? cbor_fail(d, "") : fail(d, "", "must be an array");
+    if (!cbor_read_array(&d->r, &n))
+        return cbor_fail(d, "");
+    if (n < 1 || n > ACCEL_SEG_MAX_TENSORS)
+        return fail(d, "", "has %lu entries, expected 1..%u", (unsigned long)n, (unsigned)ACCEL_SEG_MAX_TENSORS);
+    for (size_t k = 0; k < n; k++) {
+        syn_format(d->where, sizeof d->where, "%s[%lu]", name, (unsigned long)k);
+        if (!read_tensor(d, &list[k]))
+            return false;
+    }
+    *count = (uint8_t)n;
+    syn_format(d->where, sizeof d->where, "top level");
+    return true;
+}
+
+/* Reads one layer map's fields (ranges only; cross-field checks come after). */
+static bool read_layer(dec *d, accel_layer *l, accel_params *p, uint16_t expected_index, size_t pos)
+{
+    size_t n;
+    syn_format(d->where, sizeof d->where, "layer %u", (unsigned)expected_index);
+    if (!read_map_header(d, &n))
+        return false;
+    memset(l, 0, sizeof *l);
+    memset(p, 0, sizeof *p);
+    uint64_t seen = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t key;
+        int64_t v = 0;
+        if (!read_key(d, &key))
+            return false;
+        const char *f = key < L_KEYS ? layer_field[key] : "";
+        switch (key) {
+        case L_INDEX:
+            syn_format(d->where, sizeof d->where, "layers[%lu]", (unsigned long)pos);
+            if (!read_int(d, f, 0, 65535, &v))
+                return false;
+            if (v != expected_index)
+                return fail(d, f, "is %lu, expected %u (first + position)", (unsigned long)v, (unsigned)expected_index);
+            syn_format(d->where, sizeof d->where, "layer %u", (unsigned)expected_index);
+            l->index = (uint16_t)v;
+            break;
+        case L_NAME:
+            if (!read_text(d, f, l->name, sizeof l->name))
+                return false;
+            syn_format(d->where, sizeof d->where, "layer %u (%s)", (unsigned)expected_index, l->name);
+            break;
+        case L_OP:
+            if (!read_int(d, f, 0, OP_PASSTHROUGH, &v))
+                return false;
+            l->op = (accel_op)v;
+            break;
+        case L_ELTWISE:
+            if (!read_int(d, f, 0, ELT_XOR, &v))
+                return false;
+            l->eltwise = (accel_eltwise)v;
+            break;
+        case L_OPERANDS:
+            if (!read_int(d, f, 1, 16, &v))
+                return false;
+            l->operands = (uint8_t)v;
+            break;
+        case L_POOL_FIRST:
+            if (!read_bool(d, f, &l->pool_first))
+                return false;
+            break;
+        case L_KERNEL:
+            if (!read_u8_pair(d, f, 1, l->kernel))
+                return false;
+            break;
+        case L_PAD:
+            if (!read_u8_pair(d, f, 0, l->pad))
+                return false;
+            break;
+        case L_STRIDE:
+            if (!read_u8_pair(d, f, 1, l->stride))
+                return false;
+            break;
+        case L_DILATION:
+            if (!read_u8_pair(d, f, 1, l->dilation))
+                return false;
+            break;
+        case L_OUTPUT_PAD:
+            if (!read_int(d, f, 0, 255, &v))
+                return false;
+            l->output_pad = (uint8_t)v;
+            break;
+        case L_GROUPS:
+            if (!read_int(d, f, 1, 65535, &v))
+                return false;
+            l->groups = (uint16_t)v;
+            break;
+        case L_DEPTHWISE:
+            if (!read_bool(d, f, &l->depthwise))
+                return false;
+            break;
+        case L_ACTIVATION:
+            if (!read_int(d, f, 0, ACT_ABS, &v))
+                return false;
+            l->activation = (accel_activation)v;
+            break;
+        case L_POOL_TYPE:
+            if (!read_int(d, f, 0, POOL_AVG, &v))
+                return false;
+            l->pool_type = (accel_pool)v;
+            break;
+        case L_POOL_SIZE:
+            if (!read_u8_pair(d, f, 1, l->pool_size))
+                return false;
+            break;
+        case L_POOL_STRIDE:
+            if (!read_u8_pair(d, f, 1, l->pool_stride))
+                return false;
+            break;
+        case L_FLATTEN:
+            if (!read_bool(d, f, &l->flatten))
+                return false;
+            break;
+        case L_OUTPUT_WIDTH:
+            if (!read_int(d, f, 8, 32, &v))
+                return false;
+            if (v != 8 && v != 32)
+                return fail(d, f, "%lu is neither 8 nor 32", (unsigned long)v);
+            l->output_width = (uint8_t)v;
+            break;
+        case L_SOURCES: {
+            size_t count;
+            if (cbor_peek(&d->r) != CBOR_ARRAY)
+                return d->r.err != CBOR_OK ? cbor_fail(d, f) : fail(d, f, "must be an array");
+            if (!cbor_read_array(&d->r, &count))
+                return cbor_fail(d, f);
+            if (count < 1 || count > ACCEL_MAX_SOURCES)
+                return fail(d, f, "has %lu entries, expected 1..%u", (unsigned long)count, (unsigned)ACCEL_MAX_SOURCES);
+            for (size_t k = 0; k < count; k++) {
+                char fk[32];
+                syn_format(fk, sizeof fk, "sources[%lu]", (unsigned long)k);
+                if (!read_int(d, fk, -1, 65535, &v))
+                    return false;
+                l->sources[k] = (int16_t)(v > INT16_MAX ? INT16_MAX : v);   /* refused below */
+            }
+            l->n_sources = (uint8_t)count;
+            break;
+        }
+        case L_INPUT_SHAPE:
+            if (!read_shape(d, f, &l->input_shape))
+                return false;
+            break;
+        case L_OPERAND_SHAPE:
+            if (!read_shape(d, f, &l->operand_shape))
+                return false;
+            break;
+        case L_POOLED_SHAPE:
+            if (!read_shape(d, f, &l->pooled_shape))
+                return false;
+            break;
+        case L_OUTPUT_SHAPE:
+            if (!read_shape(d, f, &l->output_shape))
+                return false;
+            break;
+        case L_WEIGHT_BITS:
+            if (!read_int(d, f, 0, 8, &v))
+                return false;
+            if (v != 0 && v != 1 && v != 2 && v != 4 && v != 8)
+                return fail(d, f, "%lu is not one of 0, 1, 2, 4, 8", (unsigned long)v);
+            l->weight_bits = (uint8_t)v;
+            break;
+        case L_BIAS_PRESENT:
+            if (!read_bool(d, f, &l->bias_present))
+                return false;
+            break;
+        case L_OUTPUT_SHIFT:
+            if (!read_int(d, f, -128, 127, &v))
+                return false;
+            l->output_shift = (int8_t)v;
+            break;
+        case L_STREAMING:
+            if (!read_bool(d, f, &l->streaming))
+                return false;
+            break;
+        case L_PROCESSORS:
+        case L_OUTPUT_PROCESSORS: {
+            uint64_t m;
+            if (cbor_peek(&d->r) != CBOR_UINT)
+                return d->r.err != CBOR_OK ? cbor_fail(d, f)
+                     : fail(d, f, cbor_peek(&d->r) == CBOR_NINT ? "is outside 0..18446744073709551615" : "must be an integer");
+            if (!cbor_read_uint(&d->r, &m))
+                return cbor_fail(d, f);
+            if (key == L_PROCESSORS)
+                l->processors = m;
+            else
+                l->output_processors = m;
+            break;
+        }
+        case L_IN_OFFSET:
+        case L_OUT_OFFSET:
+            if (!read_int(d, f, 0, 0xFFFFFFFF, &v))
+                return false;
+            if (key == L_IN_OFFSET)
+                l->in_offset = (uint32_t)v;
+            else
+                l->out_offset = (uint32_t)v;
+            break;
+        case L_DATA_FORMAT:
+            if (!read_int(d, f, 0, FMT_CHW, &v))
+                return false;
+            l->data_format = (accel_format)v;
+            break;
+        case L_WRITE_GAP:
+            if (!read_int(d, f, 0, 255, &v))
+                return false;
+            l->write_gap = (uint8_t)v;
+            break;
+        case L_WEIGHTS: {
+            const uint8_t *data;
+            size_t len;
+            if (!read_bytes(d, f, &data, &len))
+                return false;
+            if (len > UINT32_MAX)
+                return fail(d, f, "byte string too long");
+            p->weights = data;
+            p->weights_len = (uint32_t)len;
+            break;
+        }
+        case L_BIAS: {
+            const uint8_t *data;
+            size_t len;
+            if (!read_bytes(d, f, &data, &len))
+                return false;
+            if (len > UINT32_MAX)
+                return fail(d, f, "byte string too long");
+            p->bias = (const int8_t *)data;
+            p->bias_len = (uint32_t)len;
+            break;
+        }
+        default:
+            if (!skip_value(d))
+                return false;
+            continue;
+        }
+        seen |= (uint64_t)1 << key;
+    }
+    for (unsigned k = 0; k < L_WEIGHTS; k++) {
+        if (!(seen & ((uint64_t)1 << k)))
+            return fail(d, layer_field[k], "missing (key %u)", k);
+    }
+    return true;
+}
+
+uint32_t accel_weight_count(const accel_layer *l)
+{
+    if (l->op == OP_PASSTHROUGH || l->groups == 0)
+        return 0;
+    uint64_t cout = l->output_shape.c;
+    uint64_t cin = (uint64_t)l->operand_shape.c / l->groups;
+    uint64_t n;
+    switch (l->op) {
+    case OP_CONV1D:
+        n = cout * cin * l->kernel[0];
+        break;
+    case OP_CONV2D:
+    case OP_CONVTRANSPOSE2D:
+        n = cout * cin * l->kernel[0] * l->kernel[1];
+        break;
+    case OP_LINEAR:
+        n = l->flatten ? cout * l->pooled_shape.c * l->pooled_shape.h * l->pooled_shape.w : cout * l->pooled_shape.c;
+        break;
+    default:
+        return 0;
+    }
+    return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
+int8_t accel_weight_at(const accel_params *p, uint8_t weight_bits, uint32_t i)
+{
+    if (weight_bits == 8)
+        return (int8_t)p->weights[i];
+    uint32_t bit = i * weight_bits;
+    unsigned mask = (1u << weight_bits) - 1u;
+    unsigned v = (p->weights[bit >> 3] >> (bit & 7u)) & mask;
+    return (int8_t)(v & (1u << (weight_bits - 1)) ? (int)v - (1 << weight_bits) : (int)v);
+}
+
+const accel_tensor *accel_segment_input(const accel_segment *seg, int source)
+{
+    for (unsigned k = 0; k < seg->n_inputs; k++) {
+        if (seg->inputs[k].source == source)
+            return &seg->inputs[k];
+    }
+    return NULL;
+}
+
+static bool same_shape(accel_shape a, accel_shape b)
+{
+    return a.c == b.c && a.h == b.h && a.w == b.w;
+}
+
+/* Shape of a tensor known at this point of the segment (an input or an earlier layer). */
+static const accel_shape *known_shape(const accel_segment *seg, int source, uint16_t before, uint8_t *width)
+{
+    if (source >= (int)seg->first && source < (int)before) {
+        const accel_layer *p = &seg->layers[source - seg->first];
+        *width = p->output_width;
+        return &p->output_shape;
+    }
+    if (source < (int)seg->first) {
+        const accel_tensor *t = accel_segment_input(seg, source);
+        if (t) {
+            *width = t->width;
+            return &t->shape;
+        }
+    }
+    return NULL;
+}
+
+static const char *const op_name[] = { "conv1d", "conv2d", "convtranspose2d", "linear", "passthrough" };
+
+/* The cross-field checks of one layer, in the order segment-codec.ts makes them. */
+static bool check_layer(dec *d, const accel_segment *seg, const accel_layer *l, accel_params *p)
+{
+    char a[24];
+    if ((l->eltwise == ELT_NONE) != (l->operands == 1))
+        return fail(d, "operands", "%u operands with element-wise %s", (unsigned)l->operands,
+                    l->eltwise == ELT_NONE ? "none" : "operation");
+    if ((l->weight_bits == 0) != (l->op == OP_PASSTHROUGH)) {
+        if (l->op == OP_PASSTHROUGH)
+            return fail(d, "weight_bits", "a passthrough layer has no weights");
+        return fail(d, "weight_bits", "%s needs weight bits", op_name[l->op]);
+    }
+    uint32_t channels = 0;
+    accel_shape first_shape = { 0, 0, 0 };
+    for (unsigned k = 0; k < l->n_sources; k++) {
+        char f[32];
+        uint8_t width;
+        syn_format(f, sizeof f, "sources[%u]", k);
+        const accel_shape *s = l->sources[k] < (int)l->index ? known_shape(seg, l->sources[k], l->index, &width) : NULL;
+        if (!s)
+            return fail(d, f, "source %s is neither a segment input nor an earlier layer of the segment", sgn(l->sources[k], a));
+        if (k > 0 && (s->h != first_shape.h || s->w != first_shape.w))
+            return fail(d, f, "source %s is %ux%u, earlier sources %ux%u", sgn(l->sources[k], a), s->h, s->w, first_shape.h, first_shape.w);
+        if (k == 0)
+            first_shape = *s;
+        channels += s->c;
+    }
+    if (channels != l->input_shape.c || first_shape.h != l->input_shape.h || first_shape.w != l->input_shape.w)
+        return fail(d, "input_shape", "is [%u, %u, %u], the sources give [%lu, %u, %u]", l->input_shape.c, l->input_shape.h,
+                    l->input_shape.w, (unsigned long)channels, first_shape.h, first_shape.w);
+    const accel_shape o = l->operand_shape;
+    if ((uint32_t)o.c * l->operands != l->input_shape.c || o.h != l->input_shape.h || o.w != l->input_shape.w)
+        return fail(d, "operand_shape", "[%u, %u, %u] x %u operands does not make [%u, %u, %u]", o.c, o.h, o.w,
+                    (unsigned)l->operands, l->input_shape.c, l->input_shape.h, l->input_shape.w);
+    if (l->pool_size[0] > o.h || l->pool_size[1] > o.w)
+        return fail(d, "pool_size", "[%u, %u] is larger than the input %ux%u", l->pool_size[0], l->pool_size[1], o.h, o.w);
+    accel_shape pooled = { o.c, (uint16_t)((o.h - l->pool_size[0]) / l->pool_stride[0] + 1),
+                           (uint16_t)((o.w - l->pool_size[1]) / l->pool_stride[1] + 1) };
+    if (!same_shape(pooled, l->pooled_shape))
+        return fail(d, "pooled_shape", "is [%u, %u, %u], pooling gives [%u, %u, %u]", l->pooled_shape.c, l->pooled_shape.h,
+                    l->pooled_shape.w, pooled.c, pooled.h, pooled.w);
+    if (o.c % l->groups != 0)
+        return fail(d, "groups", "%u does not divide %u input channels", l->groups, o.c);
+    /* The output shape the operation gives; out channels are free (the weights decide them). */
+    int64_t oh, ow, oc = l->op == OP_PASSTHROUGH ? pooled.c : l->output_shape.c;
+    switch (l->op) {
+    case OP_CONV1D:
+        oh = (int64_t)pooled.h - (int64_t)l->dilation[0] * (l->kernel[0] - 1) + 2 * l->pad[0];
+        ow = 1;
+        break;
+    case OP_CONV2D:
+        oh = (int64_t)pooled.h - l->kernel[0] + 1 + 2 * l->pad[0];
+        ow = (int64_t)pooled.w - l->kernel[1] + 1 + 2 * l->pad[1];
+        break;
+    case OP_CONVTRANSPOSE2D:
+        oh = 2 * (int64_t)pooled.h;
+        ow = 2 * (int64_t)pooled.w;
+        break;
+    case OP_LINEAR:
+        oh = l->flatten ? 1 : pooled.h;
+        ow = l->flatten ? 1 : pooled.w;
+        break;
+    default:
+        oh = pooled.h;
+        ow = pooled.w;
+        break;
+    }
+    if (oh < 1 || ow < 1 || oc != l->output_shape.c || oh != l->output_shape.h || ow != l->output_shape.w) {
+        char b[24], c[24];
+        return fail(d, "output_shape", "is [%u, %u, %u], %s gives [%s, %s, %s]", l->output_shape.c, l->output_shape.h,
+                    l->output_shape.w, op_name[l->op], sgn(oc, a), sgn(oh, b), sgn(ow, c));
+    }
+    uint32_t count = accel_weight_count(l);
+    if (l->weight_bits != 0) {
+        uint64_t need = ((uint64_t)count * l->weight_bits + 7u) / 8u;
+        if (!p->weights)
+            return fail(d, "weights", "missing");
+        if (count == UINT32_MAX || p->weights_len != need)
+            return fail(d, "weights", "has %lu bytes, %lu weights at %u bits need %llu", (unsigned long)p->weights_len,
+                        (unsigned long)count, (unsigned)l->weight_bits, (unsigned long long)need);
+        p->weight_count = count;
+    } else if (p->weights) {
+        return fail(d, "weights", "given for a layer without weights");
+    }
+    if (l->bias_present) {
+        if (!p->bias)
+            return fail(d, "bias", "missing although bias_present is true");
+        if (p->bias_len != l->output_shape.c)
+            return fail(d, "bias", "has %lu bytes for %u output channels", (unsigned long)p->bias_len, l->output_shape.c);
+    } else if (p->bias) {
+        return fail(d, "bias", "given although bias_present is false");
+    }
+    return true;
+}
+
+static bool check_tensor_order(dec *d, const char *name, const accel_tensor *list, unsigned n)
+{
+    for (unsigned k = 1; k < n; k++) {
+        if (list[k].source <= list[k - 1].source) {
+            char a[24], b[24];
+            syn_format(d->where, sizeof d->where, "%s[%u]", name, k);
+            return fail(d, "source", "%s does not ascend (after %s)", sgn(list[k].source, a), sgn(list[k - 1].source, b));
+        }
+    }
+    return true;
+}
+
+bool accel_segment_decode(const uint8_t *buf, size_t len, accel_layer *layers, accel_params *params,
+                          size_t capacity, accel_segment *seg, char *err, size_t err_cap)
+{
+    dec d = { .err = err, .cap = err_cap };
+    syn_format(d.where, sizeof d.where, "cbor");
+    if (err_cap > 0)
+        err[0] = '\0';
+    memset(seg, 0, sizeof *seg);
+    seg->layers = layers;
+    seg->params = params;
+    cbor_err ce = cbor_validate(buf, len);
+    if (ce != CBOR_OK)
+        return fail(&d, "", "%s", cbor_err_name(ce));
+    cbor_reader_init(&d.r, buf, len);
+    syn_format(d.where, sizeof d.where, "top level");
+    size_t n;
+    if (!read_map_header(&d, &n))
+        return false;
+    uint32_t seen = 0;
+    int64_t v;
+    size_t n_layers = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t key;
+        syn_format(d.where, sizeof d.where, "top level");
+        if (!read_key(&d, &key))
+            return false;
+        /* Top-level fields are named without a place, as segment-codec.ts names them. */
+        d.where[0] = '\0';
+        switch (key) {
+        case SEG_FORMAT_KEY:
+            if (!read_int(&d, "format", 0, 0xFFFF, &v))
+                return false;
+            if (v != ACCEL_SEG_FORMAT)
+                return fail(&d, "format", "segment format %lu is not %u", (unsigned long)v, (unsigned)ACCEL_SEG_FORMAT);
+            break;
+        case SEG_MODEL:
+            if (!read_text(&d, "model", seg->model, sizeof seg->model))
+                return false;
+            break;
+        case SEG_FIRST:
+            if (!read_int(&d, "first", 0, 65535, &v))
+                return false;
+            seg->first = (uint16_t)v;
+            break;
+        case SEG_COUNT:
+            if (!read_int(&d, "count", 1, CBOR_MAX_ITEMS, &v))
+                return false;
+            seg->count = (uint16_t)v;
+            break;
+        case SEG_INPUTS:
+            if (!read_tensors(&d, "inputs", seg->inputs, &seg->n_inputs))
+                return false;
+            break;
+        case SEG_OUTPUTS:
+            if (!read_tensors(&d, "outputs", seg->outputs, &seg->n_outputs))
+                return false;
+            break;
+        case SEG_LAYERS: {
+            /* Keys ascend, so first and count are known here (or missing: refused below). */
+            if (!(seen & (1u << SEG_FIRST)) || !(seen & (1u << SEG_COUNT)))
+                return fail(&d, !(seen & (1u << SEG_FIRST)) ? "first" : "count", "missing (key %u)",
+                            !(seen & (1u << SEG_FIRST)) ? (unsigned)SEG_FIRST : (unsigned)SEG_COUNT);
+            if (cbor_peek(&d.r) != CBOR_ARRAY)
+                return d.r.err != CBOR_OK ? cbor_fail(&d, "layers") : fail(&d, "layers", "must be an array");
+            if (!cbor_read_array(&d.r, &n_layers))
+                return cbor_fail(&d, "layers");
+            if (n_layers != seg->count)
+                return fail(&d, "layers", "has %lu entries, expected %u..%u", (unsigned long)n_layers, seg->count, seg->count);
+            if (n_layers > capacity)
+                return fail(&d, "layers", "%lu layers exceed this decoder's room for %lu", (unsigned long)n_layers,
+                            (unsigned long)capacity);
+            if ((uint32_t)seg->first + n_layers - 1u > 65535u)
+                return fail(&d, "layers", "layer numbers pass 65535");
+            for (size_t k = 0; k < n_layers; k++) {
+                if (!read_layer(&d, &layers[k], &params[k], (uint16_t)(seg->first + k), k))
+                    return false;
+            }
+            break;
+        }
+        default:
+            if (!skip_value(&d))
+                return false;
+            continue;
+        }
+        seen |= 1u << key;
+    }
+    syn_format(d.where, sizeof d.where, "top level");
+    if (!missing(&d, seen, SEG_KEYS, seg_field))
+        return false;
+    if (!check_tensor_order(&d, "inputs", seg->inputs, seg->n_inputs) ||
+        !check_tensor_order(&d, "outputs", seg->outputs, seg->n_outputs))
+        return false;
+    for (unsigned k = 0; k < seg->n_inputs; k++) {
+        if (seg->inputs[k].source >= (int)seg->first) {
+            char a[24];
+            syn_format(d.where, sizeof d.where, "inputs[%u]", k);
+            return fail(&d, "source", "%s is not produced before the segment (first layer %u)", sgn(seg->inputs[k].source, a),
+                        seg->first);
+        }
+    }
+    for (size_t k = 0; k < n_layers; k++) {
+        syn_format(d.where, sizeof d.where, "layer %u (%s)", layers[k].index, layers[k].name);
+        if (!check_layer(&d, seg, &layers[k], &params[k]))
+            return false;
+    }
+    uint16_t end = (uint16_t)(seg->first + seg->count);
+    for (unsigned k = 0; k < seg->n_outputs; k++) {
+        const accel_tensor *t = &seg->outputs[k];
+        uint8_t width = 0;
+        char a[24];
+        const accel_shape *s = known_shape(seg, t->source, end, &width);
+        syn_format(d.where, sizeof d.where, "outputs[%u]", k);
+        if (!s)
+            return fail(&d, "source", "%s is neither a segment input nor a layer of the segment", sgn(t->source, a));
+        if (!same_shape(*s, t->shape) || width != t->width)
+            return fail(&d, "shape", "[%u, %u, %u]/%u bits differs from source %s: [%u, %u, %u]/%u bits", t->shape.c, t->shape.h,
+                        t->shape.w, t->width, sgn(t->source, a), s->c, s->h, s->w, width);
+    }
+    return true;
+}

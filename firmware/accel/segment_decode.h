@@ -1,0 +1,70 @@
+/* Decoder for a segment description (proto/PROTOCOL.md section 7): a contiguous layer range of
+ * a model plus its weights, in the protocol's CBOR subset. The TypeScript twin (encoder and
+ * decoder) is host/model/segment-codec.ts; both make the same checks.
+ *
+ * No copies and no allocation: the caller gives storage for the layers and their parameters,
+ * and every weight or bias pointer points into the caller's blob, which must outlive them.
+ * Every length, count and range is checked before use, and the shapes must chain (each layer's
+ * input is the concatenation of its sources, pooling and the operation give the stated shapes),
+ * so code that runs a decoded segment can size its buffers from the shapes alone. */
+#ifndef SYNERGY_ACCEL_SEGMENT_DECODE_H
+#define SYNERGY_ACCEL_SEGMENT_DECODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "layer.h"
+
+#define ACCEL_SEG_FORMAT 1
+#define ACCEL_SEG_MAX_TENSORS 16    /* tensors crossing one cut (inputs or outputs) */
+#define ACCEL_SEG_NAME_MAX 65       /* model name: a protocol text string and its NUL */
+#define ACCEL_SEG_ERR_MAX 160       /* a decode error message, NUL included, fits this */
+
+/* A tensor entering or leaving a segment, named by its source id as in accel_layer.sources:
+ * -1 is the network input, k the output of layer k of the unsplit model. */
+typedef struct {
+    int16_t source;
+    accel_shape shape;
+    uint8_t width;                   /* 8: int8 values; 32: raw accumulators (4 bytes LE) */
+} accel_tensor;
+
+/* A layer's parameters, pointing into the blob. */
+typedef struct {
+    const uint8_t *weights;          /* packed LSB-first, weight_bits each; NULL if none */
+    uint32_t weights_len;            /* bytes */
+    uint32_t weight_count;           /* weights (accel_weight_count) */
+    const int8_t *bias;              /* hardware int8 bias per output channel; NULL if none */
+    uint32_t bias_len;
+} accel_params;
+
+typedef struct {
+    char model[ACCEL_SEG_NAME_MAX];
+    uint16_t first;                  /* index of the first layer in the unsplit model */
+    uint16_t count;                  /* layers decoded into the caller's array */
+    uint8_t n_inputs;
+    uint8_t n_outputs;
+    accel_tensor inputs[ACCEL_SEG_MAX_TENSORS];   /* ascending source ids */
+    accel_tensor outputs[ACCEL_SEG_MAX_TENSORS];  /* an id also among inputs is relayed */
+    accel_layer *layers;             /* the caller's storage, count entries filled */
+    accel_params *params;            /* likewise, one per layer */
+} accel_segment;
+
+/* Decodes buf[0..len) into seg, using layers[] and params[] (capacity entries each) for the
+ * layers. On failure returns false and writes a message naming the layer and the field
+ * ("layer 3 (conv4).pool_size: [3, 3] is larger than the input 2x2") into err (err_cap
+ * bytes, NUL-terminated; ACCEL_SEG_ERR_MAX is always enough). */
+bool accel_segment_decode(const uint8_t *buf, size_t len, accel_layer *layers, accel_params *params,
+                          size_t capacity, accel_segment *seg, char *err, size_t err_cap);
+
+/* Weights a layer has, from its shapes: out x in/groups x kernel (linear: out x features);
+ * 0 for passthrough. Saturates at UINT32_MAX (such a layer is refused by the decoder). */
+uint32_t accel_weight_count(const accel_layer *l);
+
+/* Weight i of a layer (0 <= i < weight_count), sign-extended from weight_bits. */
+int8_t accel_weight_at(const accel_params *p, uint8_t weight_bits, uint32_t i);
+
+/* The tensor with source id `source` among the segment's inputs, or NULL. */
+const accel_tensor *accel_segment_input(const accel_segment *seg, int source);
+
+#endif
