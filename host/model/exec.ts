@@ -404,28 +404,6 @@ export function runLayer(layer: Layer, params: LayerParams, sources: readonly Te
 // ---------------------------------------------------------------------------------------------
 // Whole models and segments
 
-/** Tensors a range of layers reads from outside itself: -1 (the network input) and outputs of
- *  layers before `first`, ascending. These are what must cross a split boundary into the range. */
-export function segmentInputs(model: Model, range: LayerRange): number[] {
-  checkRange(model, range);
-  const need = new Set<number>();
-  for (let i = range.first; i <= range.last; i++) {
-    for (const s of model.layers[i]!.inputSources) if (s < range.first) need.add(s);
-  }
-  return [...need].sort((a, b) => a - b);
-}
-
-/** Outputs of a range that later layers (or the caller, for the model's last layer) read. */
-export function segmentOutputs(model: Model, range: LayerRange): number[] {
-  checkRange(model, range);
-  const out = new Set<number>();
-  for (let i = range.last + 1; i < model.layers.length; i++) {
-    for (const s of model.layers[i]!.inputSources) if (s >= range.first && s <= range.last) out.add(s);
-  }
-  if (range.last === model.layers.length - 1) out.add(range.last);
-  return [...out].sort((a, b) => a - b);
-}
-
 function checkRange(model: Model, range: LayerRange): void {
   const n = model.layers.length;
   if (!Number.isInteger(range.first) || !Number.isInteger(range.last) || range.first < 0 || range.last >= n || range.first > range.last) {
@@ -433,37 +411,33 @@ function checkRange(model: Model, range: LayerRange): void {
   }
 }
 
-function expectedShapeOf(model: Model, id: number): Shape3 {
-  return id === -1 ? model.inputShape : model.layers[id]!.outputShape;
-}
-
 /**
  * Runs layers first..last of a model. `inputs` maps tensor ids (-1 = network input, k = output
- * of layer k) to tensors and must hold every id of segmentInputs(model, range). Returns every
- * layer's output in the range, keyed by layer index.
+ * of layer k) to tensors and must hold every tensor the range reads from before `first`
+ * (boundary.ts crossingTensors(model, first) lists them; extra entries are ignored). Returns
+ * every layer's output in the range, keyed by layer index.
  */
 export function runLayers(model: Model, params: readonly LayerParams[], range: LayerRange,
   inputs: ReadonlyMap<number, Tensor>, opts: RunOptions = {}): Map<number, Tensor> {
+  checkRange(model, range);
   if (params.length !== model.layers.length) {
     throw new ExecError(model.source, `${params.length} parameter sets for ${model.layers.length} layers`);
   }
-  const known = new Map<number, Tensor>();
-  for (const id of segmentInputs(model, range)) {
+  const outputs = new Map<number, Tensor>();
+  const given = (id: number, reader: Layer): Tensor => {
     const t = inputs.get(id);
     const name = id === -1 ? 'the network input' : `the output of layer ${id}`;
-    if (!t) throw new ExecError(model.source, `layers ${range.first}..${range.last} read ${name}, which was not given`);
-    const want = expectedShapeOf(model, id);
+    if (!t) throw new ExecError(where(reader), `reads ${name}, which was not given`);
+    const want = id === -1 ? model.inputShape : model.layers[id]!.outputShape;
     if (t.shape[0] !== want[0] || t.shape[1] !== want[1] || t.shape[2] !== want[2] || t.data.length !== elements(want)) {
-      throw new ExecError(model.source, `${name} is ${showShape(t.shape)} with ${t.data.length} values; expected ${showShape(want)}`);
+      throw new ExecError(where(reader), `${name} is ${showShape(t.shape)} with ${t.data.length} values; expected ${showShape(want)}`);
     }
-    known.set(id, t);
-  }
-  const outputs = new Map<number, Tensor>();
+    return t;
+  };
   for (let i = range.first; i <= range.last; i++) {
     const layer = model.layers[i]!;
-    const sources = layer.inputSources.map((s) => (s >= range.first ? outputs.get(s) : known.get(s))!);
-    const out = runLayer(layer, params[i]!, sources, opts);
-    outputs.set(i, out);
+    const sources = layer.inputSources.map((s) => (s >= range.first ? outputs.get(s)! : given(s, layer)));
+    outputs.set(i, runLayer(layer, params[i]!, sources, opts));
   }
   return outputs;
 }

@@ -1,0 +1,400 @@
+/* accel.h for the emulated board: segments are checked and their tensor memory planned at
+ * load; a run copies the inputs into the arena and computes layer after layer (sim_layer.c). */
+#include "sim.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "sim_layer.h"
+#include "text.h"
+
+#define ALIGN 8u
+#define MAX_BLOCKS (ACCEL_SEG_MAX_TENSORS + 2u * ACCEL_SIM_MAX_LAYERS)
+
+typedef struct {
+    bool used;
+    uint16_t first, count;
+    const accel_layer *layers;
+    const accel_params *params;
+    uint8_t n_inputs, n_outputs;
+    accel_tensor inputs[ACCEL_SEG_MAX_TENSORS];
+    accel_tensor outputs[ACCEL_SEG_MAX_TENSORS];
+    uint32_t input_at[ACCEL_SEG_MAX_TENSORS];     /* arena offsets */
+    uint32_t output_at[ACCEL_SIM_MAX_LAYERS];     /* each layer's output */
+    uint32_t work_at[ACCEL_SIM_MAX_LAYERS];       /* each layer's HWC working copy */
+    uint32_t peak;
+} sim_plan;
+
+struct accel_ctx {
+    const syn_chip *chip;
+    sim_plan plans[ACCEL_MAX_RESIDENT];
+    bool have_outputs;
+    uint8_t last_slot;
+};
+
+static accel_ctx the_ctx;
+static _Alignas(8) uint8_t arena[ACCEL_SIM_ARENA_BYTES];
+
+static bool fail(accel_error *err, accel_status status, int16_t layer, const char *fmt, ...) SYN_PRINTF(4, 5);
+
+static bool fail(accel_error *err, accel_status status, int16_t layer, const char *fmt, ...)
+{
+    if (err) {
+        err->status = status;
+        err->layer = layer;
+        va_list ap;
+        va_start(ap, fmt);
+        syn_vformat(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+    }
+    return false;
+}
+
+static void ok(accel_error *err)
+{
+    if (err) {
+        err->status = ACCEL_OK;
+        err->layer = -1;
+        err->msg[0] = '\0';
+    }
+}
+
+/* "the network input" / "the output of layer 7", for messages. */
+static const char *source_name(char *buf, size_t cap, int16_t source)
+{
+    if (source < 0)
+        syn_format(buf, cap, "the network input");
+    else
+        syn_format(buf, cap, "the output of layer %u", (unsigned)source);
+    return buf;
+}
+
+static uint64_t tensor_bytes(const accel_tensor *t)
+{
+    return (uint64_t)t->shape.c * t->shape.h * t->shape.w * (t->width == 32 ? 4u : 1u);
+}
+
+static int find_tensor(const accel_tensor *list, unsigned n, int16_t source)
+{
+    for (unsigned k = 0; k < n; k++)
+        if (list[k].source == source)
+            return (int)k;
+    return -1;
+}
+
+accel_ctx *accel_open(const syn_chip *chip, accel_error *err)
+{
+    if (!chip) {
+        fail(err, ACCEL_ERR_UNSUPPORTED, -1, "chip: none given");
+        return NULL;
+    }
+    if (chip->max_layers > ACCEL_SIM_MAX_LAYERS) {
+        fail(err, ACCEL_ERR_UNSUPPORTED, -1, "chip %s: %u hardware layers, the simulator plans for %u", chip->name,
+             chip->max_layers, ACCEL_SIM_MAX_LAYERS);
+        return NULL;
+    }
+    memset(&the_ctx, 0, sizeof the_ctx);
+    the_ctx.chip = chip;
+    ok(err);
+    return &the_ctx;
+}
+
+/* ---- load: checks --------------------------------------------------------------------------- */
+
+static bool check_tensor_list(const accel_tensor *list, unsigned n, const char *what, uint16_t first,
+                              uint16_t end, bool inputs, accel_error *err)
+{
+    for (unsigned k = 0; k < n; k++) {
+        const accel_tensor *t = &list[k];
+        if (t->width != 8 && t->width != 32)
+            return fail(err, ACCEL_ERR_SEGMENT, -1, "%s[%u].width: %u is neither 8 nor 32", what, k, t->width);
+        if (tensor_bytes(t) == 0 || tensor_bytes(t) > ACCEL_SIM_ARENA_BYTES)
+            return fail(err, ACCEL_ERR_SEGMENT, -1, "%s[%u].shape: %ux%ux%u is empty or larger than the simulator's memory",
+                        what, k, t->shape.c, t->shape.h, t->shape.w);
+        if (t->source < -1 || (inputs && t->source >= (int)first) || (!inputs && t->source >= (int)end))
+            return fail(err, ACCEL_ERR_SEGMENT, -1, "%s[%u].source: %s the segment's reach", what, k,
+                        inputs ? "an input must come from before" : "an output must come from within or before");
+        for (unsigned j = 0; j < k; j++)
+            if (list[j].source == t->source)
+                return fail(err, ACCEL_ERR_SEGMENT, -1, "%s[%u].source: listed twice", what, k);
+    }
+    return true;
+}
+
+/* The shape and width of a source as the plan holds it. */
+static bool source_info(const sim_plan *pl, int16_t s, uint16_t position, sim_source_info *info)
+{
+    if (s >= (int)pl->first && s < (int)pl->first + pl->count) {
+        if (s - pl->first >= position)
+            return false;
+        const accel_layer *src = &pl->layers[s - pl->first];
+        info->shape = src->output_shape;
+        info->width = src->output_width;
+        return true;
+    }
+    int k = find_tensor(pl->inputs, pl->n_inputs, s);
+    if (k < 0)
+        return false;
+    info->shape = pl->inputs[k].shape;
+    info->width = pl->inputs[k].width;
+    return true;
+}
+
+static bool check_layers(const syn_chip *chip, const sim_plan *pl, accel_error *err)
+{
+    for (uint16_t k = 0; k < pl->count; k++) {
+        const accel_layer *l = &pl->layers[k];
+        if (l->index != pl->first + k)
+            return fail(err, ACCEL_ERR_SEGMENT, (int16_t)l->index, "layer %u (%s).index: expected %u (layers in order from first)",
+                        l->index, l->name, (unsigned)(pl->first + k));
+        if (l->n_sources < 1 || l->n_sources > ACCEL_MAX_SOURCES)
+            return fail(err, ACCEL_ERR_SEGMENT, (int16_t)l->index, "layer %u (%s).sources: %u sources, 1..%u allowed",
+                        l->index, l->name, l->n_sources, ACCEL_MAX_SOURCES);
+        sim_source_info info[ACCEL_MAX_SOURCES];
+        for (unsigned j = 0; j < l->n_sources; j++) {
+            char name[40];
+            if (!source_info(pl, l->sources[j], k, &info[j]))
+                return fail(err, ACCEL_ERR_SEGMENT, (int16_t)l->index,
+                            "layer %u (%s).sources[%u]: reads %s, which is neither a segment input nor an earlier layer",
+                            l->index, l->name, j, source_name(name, sizeof name, l->sources[j]));
+        }
+        char why[120];
+        accel_status st = sim_layer_check(chip, l, &pl->params[k], info, why, sizeof why);
+        if (st != ACCEL_OK)
+            return fail(err, st, (int16_t)l->index, "layer %u (%s).%s", l->index, l->name, why);
+    }
+    for (unsigned k = 0; k < pl->n_outputs; k++) {
+        const accel_tensor *t = &pl->outputs[k];
+        sim_source_info info;
+        char name[40];
+        if (!source_info(pl, t->source, pl->count, &info))
+            return fail(err, ACCEL_ERR_SEGMENT, -1, "outputs[%u]: %s is neither a segment input nor a layer of it", k,
+                        source_name(name, sizeof name, t->source));
+        if (info.width != t->width || memcmp(&info.shape, &t->shape, sizeof info.shape) != 0)
+            return fail(err, ACCEL_ERR_SEGMENT, -1, "outputs[%u]: %s is %ux%ux%u (%u-bit), not as described", k,
+                        source_name(name, sizeof name, t->source), info.shape.c, info.shape.h, info.shape.w, info.width);
+    }
+    return true;
+}
+
+/* ---- load: memory plan ---------------------------------------------------------------------- */
+
+/* Steps: 0 = the inputs arrive; k + 1 = layer k runs; count + 1 = the outputs are read. A block
+ * lives from its birth to its death step, both included; blocks whose lives overlap must not
+ * share bytes. Placed first fit, in birth order. */
+typedef struct {
+    uint32_t size, at;
+    uint16_t birth, death;
+    uint32_t *dest;
+} block;
+
+static block blocks[MAX_BLOCKS];
+static uint16_t order[MAX_BLOCKS];
+
+static uint16_t last_use(const sim_plan *pl, int16_t source, uint16_t born)
+{
+    uint16_t death = born;
+    for (uint16_t k = 0; k < pl->count; k++) {
+        const accel_layer *l = &pl->layers[k];
+        for (unsigned j = 0; j < l->n_sources; j++)
+            if (l->sources[j] == source && k + 1u > death)
+                death = (uint16_t)(k + 1u);
+    }
+    if (find_tensor(pl->outputs, pl->n_outputs, source) >= 0)
+        death = (uint16_t)(pl->count + 1u);
+    return death;
+}
+
+static uint32_t align_up(uint64_t v)
+{
+    return (uint32_t)((v + ALIGN - 1) / ALIGN * ALIGN);
+}
+
+static bool plan_memory(sim_plan *pl, accel_error *err)
+{
+    unsigned n = 0;
+    for (unsigned k = 0; k < pl->n_inputs; k++)
+        blocks[n++] = (block){ (uint32_t)tensor_bytes(&pl->inputs[k]), 0, 0, last_use(pl, pl->inputs[k].source, 0),
+                               &pl->input_at[k] };
+    for (uint16_t k = 0; k < pl->count; k++) {
+        const accel_layer *l = &pl->layers[k];
+        uint16_t step = (uint16_t)(k + 1u);
+        blocks[n++] = (block){ sim_layer_work_bytes(l), 0, step, step, &pl->work_at[k] };
+        blocks[n++] = (block){ sim_layer_output_bytes(l), 0, step, last_use(pl, (int16_t)l->index, step), &pl->output_at[k] };
+    }
+    uint64_t peak = 0;
+    for (unsigned b = 0; b < n; b++) {
+        /* The placed blocks alive at the same time, by offset; then the lowest gap that fits. */
+        unsigned m = 0;
+        for (unsigned q = 0; q < b; q++) {
+            if (blocks[q].birth > blocks[b].death || blocks[b].birth > blocks[q].death)
+                continue;
+            unsigned at = m++;
+            while (at > 0 && blocks[order[at - 1]].at > blocks[q].at) {
+                order[at] = order[at - 1];
+                at--;
+            }
+            order[at] = (uint16_t)q;
+        }
+        uint64_t at = 0;
+        for (unsigned i = 0; i < m; i++) {
+            const block *o = &blocks[order[i]];
+            if (at + blocks[b].size <= o->at)
+                break;
+            if (o->at + o->size > at)
+                at = align_up((uint64_t)o->at + o->size);
+        }
+        if (at + blocks[b].size > ACCEL_SIM_ARENA_BYTES)
+            return fail(err, ACCEL_ERR_MEMORY, -1,
+                        "memory: the segment's live tensors need more than the simulator's %u-byte arena (a %lu-byte block at offset %lu)",
+                        ACCEL_SIM_ARENA_BYTES, (unsigned long)blocks[b].size, (unsigned long)at);
+        blocks[b].at = (uint32_t)at;
+        *blocks[b].dest = (uint32_t)at;
+        if (at + blocks[b].size > peak)
+            peak = at + blocks[b].size;
+    }
+    pl->peak = (uint32_t)peak;
+    return true;
+}
+
+bool accel_load(accel_ctx *ctx, const accel_segment *seg, uint8_t *slot, accel_error *err)
+{
+    if (!ctx || !ctx->chip || !seg || !slot)
+        return fail(err, ACCEL_ERR_STATE, -1, "load: accelerator not open or no segment given");
+    unsigned free_slot = ACCEL_MAX_RESIDENT;
+    for (unsigned k = 0; k < ACCEL_MAX_RESIDENT && free_slot == ACCEL_MAX_RESIDENT; k++)
+        if (!ctx->plans[k].used)
+            free_slot = k;
+    if (free_slot == ACCEL_MAX_RESIDENT)
+        return fail(err, ACCEL_ERR_STATE, -1, "load: %u segments are already resident", ACCEL_MAX_RESIDENT);
+    if (seg->count < 1 || !seg->layers || !seg->params)
+        return fail(err, ACCEL_ERR_SEGMENT, -1, "count: a segment needs at least one layer");
+    if (seg->count > ctx->chip->max_layers)
+        return fail(err, ACCEL_ERR_UNSUPPORTED, -1, "count: %u layers, the %s has %u", seg->count, ctx->chip->name,
+                    ctx->chip->max_layers);
+    if (seg->n_inputs > ACCEL_SEG_MAX_TENSORS || seg->n_outputs > ACCEL_SEG_MAX_TENSORS || seg->n_outputs < 1)
+        return fail(err, ACCEL_ERR_SEGMENT, -1, "inputs/outputs: 0..%u inputs and 1..%u outputs allowed",
+                    ACCEL_SEG_MAX_TENSORS, ACCEL_SEG_MAX_TENSORS);
+    uint16_t end = (uint16_t)(seg->first + seg->count);
+    if (!check_tensor_list(seg->inputs, seg->n_inputs, "inputs", seg->first, end, true, err)
+        || !check_tensor_list(seg->outputs, seg->n_outputs, "outputs", seg->first, end, false, err))
+        return false;
+
+    sim_plan *pl = &ctx->plans[free_slot];
+    memset(pl, 0, sizeof *pl);
+    pl->first = seg->first;
+    pl->count = seg->count;
+    pl->layers = seg->layers;
+    pl->params = seg->params;
+    pl->n_inputs = seg->n_inputs;
+    pl->n_outputs = seg->n_outputs;
+    memcpy(pl->inputs, seg->inputs, sizeof pl->inputs);
+    memcpy(pl->outputs, seg->outputs, sizeof pl->outputs);
+    if (!check_layers(ctx->chip, pl, err) || !plan_memory(pl, err))
+        return false;
+    pl->used = true;
+    ctx->have_outputs = false;   /* the arena's meaning is per run; a new plan may reuse it */
+    *slot = (uint8_t)free_slot;
+    ok(err);
+    return true;
+}
+
+bool accel_unload(accel_ctx *ctx, uint8_t slot)
+{
+    if (!ctx || slot >= ACCEL_MAX_RESIDENT || !ctx->plans[slot].used)
+        return false;
+    ctx->plans[slot].used = false;
+    if (ctx->last_slot == slot)
+        ctx->have_outputs = false;
+    return true;
+}
+
+uint32_t accel_sim_peak_bytes(const accel_ctx *ctx, uint8_t slot)
+{
+    if (!ctx || slot >= ACCEL_MAX_RESIDENT || !ctx->plans[slot].used)
+        return 0;
+    return ctx->plans[slot].peak;
+}
+
+/* ---- run ------------------------------------------------------------------------------------ */
+
+static const uint8_t *tensor_at(const sim_plan *pl, int16_t source)
+{
+    if (source >= (int)pl->first && source < (int)pl->first + pl->count)
+        return arena + pl->output_at[source - pl->first];
+    return arena + pl->input_at[find_tensor(pl->inputs, pl->n_inputs, source)];
+}
+
+bool accel_run(accel_ctx *ctx, uint8_t slot, const accel_buffer *inputs, size_t n_inputs,
+               accel_layer_fn on_layer, void *user, accel_error *err)
+{
+    if (!ctx || slot >= ACCEL_MAX_RESIDENT || !ctx->plans[slot].used)
+        return fail(err, ACCEL_ERR_STATE, -1, "run: slot %u holds no segment", (unsigned)slot);
+    const sim_plan *pl = &ctx->plans[slot];
+    ctx->have_outputs = false;
+    if (n_inputs != pl->n_inputs || (n_inputs > 0 && !inputs))
+        return fail(err, ACCEL_ERR_INPUT, -1, "inputs: %lu given, the segment takes %u", (unsigned long)n_inputs, pl->n_inputs);
+    for (size_t k = 0; k < n_inputs; k++) {
+        const accel_buffer *b = &inputs[k];
+        char name[40];
+        int at = find_tensor(pl->inputs, pl->n_inputs, b->desc.source);
+        if (at < 0)
+            return fail(err, ACCEL_ERR_INPUT, -1, "inputs[%lu]: %s is not an input of this segment", (unsigned long)k,
+                        source_name(name, sizeof name, b->desc.source));
+        for (size_t j = 0; j < k; j++)
+            if (inputs[j].desc.source == b->desc.source)
+                return fail(err, ACCEL_ERR_INPUT, -1, "inputs[%lu]: %s given twice", (unsigned long)k,
+                            source_name(name, sizeof name, b->desc.source));
+        const accel_tensor *want = &pl->inputs[at];
+        if (b->desc.width != want->width || memcmp(&b->desc.shape, &want->shape, sizeof want->shape) != 0
+            || b->len != tensor_bytes(want) || !b->data)
+            return fail(err, ACCEL_ERR_INPUT, -1, "inputs[%lu]: %s must be %ux%ux%u %u-bit (%lu bytes)", (unsigned long)k,
+                        source_name(name, sizeof name, b->desc.source), want->shape.c, want->shape.h, want->shape.w,
+                        want->width, (unsigned long)tensor_bytes(want));
+        memcpy(arena + pl->input_at[at], b->data, b->len);
+    }
+    for (uint16_t k = 0; k < pl->count; k++) {
+        const accel_layer *l = &pl->layers[k];
+        const int8_t *src[ACCEL_MAX_SOURCES];
+        uint16_t channels[ACCEL_MAX_SOURCES];
+        for (unsigned j = 0; j < l->n_sources; j++) {
+            sim_source_info info;
+            source_info(pl, l->sources[j], k, &info);   /* checked at load */
+            src[j] = (const int8_t *)tensor_at(pl, l->sources[j]);
+            channels[j] = info.shape.c;
+        }
+        uint8_t *out = arena + pl->output_at[k];
+        sim_layer_compute(l, &pl->params[k], src, channels, (int8_t *)(arena + pl->work_at[k]), out);
+        if (on_layer) {
+            accel_buffer buf = { { (int16_t)l->index, l->output_shape, l->output_width }, out, sim_layer_output_bytes(l) };
+            accel_layer_report r = { k, l, &buf };
+            on_layer(user, &r);
+        }
+    }
+    ctx->have_outputs = true;
+    ctx->last_slot = slot;
+    ok(err);
+    return true;
+}
+
+bool accel_output(accel_ctx *ctx, int16_t source, accel_buffer *out)
+{
+    if (!ctx || !ctx->have_outputs || !out)
+        return false;
+    const sim_plan *pl = &ctx->plans[ctx->last_slot];
+    int k = find_tensor(pl->outputs, pl->n_outputs, source);
+    if (k < 0)
+        return false;
+    out->desc = pl->outputs[k];
+    out->data = tensor_at(pl, source);
+    out->len = (uint32_t)tensor_bytes(&pl->outputs[k]);
+    return true;
+}
+
+bool accel_measured_cycles(accel_ctx *ctx, uint32_t *cycles, size_t n)
+{
+    (void)ctx;
+    (void)cycles;
+    (void)n;
+    return false;   /* a simulator has no clock to measure; the cycle model supplies the figures */
+}

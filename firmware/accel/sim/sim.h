@@ -1,0 +1,31 @@
+/* The software accelerator of the emulated board: accel.h computed bit for bit in C (the layer
+ * arithmetic is sim_layer.c). Host-only: firmware.mk builds accel/sim/ into the emulator and the
+ * tests, never into the Cortex-M4 library, whose accelerator is the silicon.
+ *
+ * Memory (all static, sized here):
+ *  - the arena, ACCEL_SIM_ARENA_BYTES = 2 x MAX78002 data memory (2 x 1,280 KiB = 2.5 MiB):
+ *    a run's tensors (segment inputs, every layer output while something still reads it, the
+ *    segment outputs) and each layer's HWC working copy. The hardware streams a layer's input
+ *    and output through the same data memory, overlapping them; the simulator keeps them
+ *    apart, so it needs more than the chip has: UNet at 88x88 peaks at 1.49 MB (64-channel
+ *    input, its working copy and a 64-channel output, 495,616 B each). Offsets are planned at
+ *    load (liveness, first fit); a segment that does not fit is refused then.
+ *  - one output channel's unpacked weights, SIM_MAX_WEIGHTS_PER_OUTPUT = 32 KiB;
+ *  - ACCEL_MAX_RESIDENT plans of about 1.4 KiB (tensor descriptors and offsets).
+ * Weights and biases are not copied: they are read in place from the loaded segment. */
+#ifndef SYNERGY_ACCEL_SIM_H
+#define SYNERGY_ACCEL_SIM_H
+
+#include <stdint.h>
+
+#include "accel.h"
+
+#ifndef ACCEL_SIM_ARENA_BYTES
+#define ACCEL_SIM_ARENA_BYTES (2u * 1310720u)
+#endif
+#define ACCEL_SIM_MAX_LAYERS 128u     /* MAX78002's hardware layers; MAX78000 has 32 */
+
+/* Arena bytes a resident segment's run uses (its planned peak); 0 if the slot is empty. */
+uint32_t accel_sim_peak_bytes(const accel_ctx *ctx, uint8_t slot);
+
+#endif

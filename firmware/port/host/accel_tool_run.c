@@ -1,0 +1,337 @@
+/* synergy-accel run: the emulated board's simulator (accel.h, accel/sim/) on the request's
+ * segments, in order, as consecutive parts of one model. Every segment is loaded first (so up to
+ * ACCEL_MAX_RESIDENT are resident together), then each runs on the tensors known so far: the
+ * request's inputs and the outputs of the segments before it (split execution).
+ *
+ *   args = {
+ *     0 => [* tensor],      ; the first segment's inputs (and any later segment's, if not produced)
+ *     ? 1 => bool,          ; values: print every tensor's values, not only its hash (default false)
+ *     ? 2 => bool,          ; layers: report every layer's output (default true)
+ *   }
+ *   tensor = {0 => int (source), 1 => [c, h, w], 2 => 8 / 32 (width), 3 => bstr (CHW values,
+ *             int8, or int32 little-endian)}
+ *   answer = {"segments": [{"first", "count", "peak_bytes",
+ *              "layers": [{"index", "shape", "width", "hash", ?"values"}],
+ *              "outputs": [{"source", "shape", "width", "hash", ?"values"}]}]}
+ * hash is FNV-1a (32 bit) over the values' little-endian bytes (host/model/tensor.ts tensorHash).
+ * A refusal names the segment and carries the simulator's message and status. */
+#include "accel_tool.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "accel.h"
+#include "cbor.h"
+#include "sim/sim.h"
+
+#define POOL_MAX 64   /* tensors known during one request */
+
+typedef struct {
+    accel_tensor desc;
+    uint8_t *data;    /* owned copy */
+    uint32_t len;
+} pooled;
+
+static pooled pool[POOL_MAX];
+static size_t pool_n;
+
+static void pool_clear(void)
+{
+    for (size_t k = 0; k < pool_n; k++)
+        free(pool[k].data);
+    pool_n = 0;
+}
+
+static pooled *pool_find(int16_t source)
+{
+    for (size_t k = 0; k < pool_n; k++)
+        if (pool[k].desc.source == source)
+            return &pool[k];
+    return NULL;
+}
+
+static bool pool_put(const accel_tensor *desc, const void *data, uint32_t len, char *err, size_t cap)
+{
+    pooled *p = pool_find(desc->source);
+    if (!p) {
+        if (pool_n == POOL_MAX) {
+            snprintf(err, cap, "more than %d tensors in one request", POOL_MAX);
+            return false;
+        }
+        p = &pool[pool_n++];
+        p->data = NULL;
+    }
+    uint8_t *copy = malloc(len ? len : 1);
+    if (!copy) {
+        snprintf(err, cap, "out of memory");
+        return false;
+    }
+    memcpy(copy, data, len);
+    free(p->data);
+    p->desc = *desc;
+    p->data = copy;
+    p->len = len;
+    return true;
+}
+
+static uint32_t fnv1a(const accel_tensor *t, const uint8_t *data, uint32_t len)
+{
+    uint32_t h = 0x811c9dc5u;
+    if (t->width == 32) {
+        for (uint32_t k = 0; k + 4 <= len; k += 4) {
+            int32_t v;
+            memcpy(&v, data + k, 4);
+            uint32_t u = (uint32_t)v;
+            for (unsigned b = 0; b < 4; b++) {
+                h ^= (u >> (8 * b)) & 0xffu;
+                h *= 0x01000193u;
+            }
+        }
+    } else {
+        for (uint32_t k = 0; k < len; k++) {
+            h ^= data[k];
+            h *= 0x01000193u;
+        }
+    }
+    return h;
+}
+
+static void put_tensor(tool_json *j, const char *id_key, const accel_tensor *t, const uint8_t *data, uint32_t len,
+                       bool values)
+{
+    json_obj_begin(j);
+    json_key(j, id_key); json_int(j, t->source);
+    json_key(j, "shape");
+    json_arr_begin(j);
+    json_uint(j, t->shape.c); json_uint(j, t->shape.h); json_uint(j, t->shape.w);
+    json_arr_end(j);
+    json_key(j, "width"); json_uint(j, t->width);
+    json_key(j, "hash"); json_uint(j, fnv1a(t, data, len));
+    if (values) {
+        json_key(j, "values");
+        json_arr_begin(j);
+        if (t->width == 32) {
+            for (uint32_t k = 0; k + 4 <= len; k += 4) {
+                int32_t v;
+                memcpy(&v, data + k, 4);
+                json_int(j, v);
+            }
+        } else {
+            for (uint32_t k = 0; k < len; k++)
+                json_int(j, (int8_t)data[k]);
+        }
+        json_arr_end(j);
+    }
+    json_obj_end(j);
+}
+
+static bool read_shape(cbor_reader *r, accel_shape *s)
+{
+    size_t n;
+    uint32_t v[3];
+    if (!cbor_read_array(r, &n) || n != 3)
+        return false;
+    for (unsigned k = 0; k < 3; k++)
+        if (!cbor_read_u32(r, &v[k]) || v[k] < 1 || v[k] > UINT16_MAX)
+            return false;
+    s->c = (uint16_t)v[0];
+    s->h = (uint16_t)v[1];
+    s->w = (uint16_t)v[2];
+    return true;
+}
+
+static bool read_tensor(cbor_reader *r, size_t index, char *err, size_t cap)
+{
+    size_t n;
+    accel_tensor t = { 0 };
+    const uint8_t *data = NULL;
+    size_t len = 0;
+    bool have[4] = { false, false, false, false };
+    if (!cbor_read_map(r, &n)) {
+        snprintf(err, cap, "args.inputs[%zu]: must be a map", index);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint64_t key;
+        int64_t source;
+        uint32_t width;
+        bool good = cbor_read_uint(r, &key);
+        if (good && key == 0) {
+            good = cbor_read_int(r, &source) && source >= -1 && source < INT16_MAX;
+            t.source = (int16_t)source;
+        } else if (good && key == 1) {
+            good = read_shape(r, &t.shape);
+        } else if (good && key == 2) {
+            good = cbor_read_u32(r, &width) && (width == 8 || width == 32);
+            t.width = (uint8_t)width;
+        } else if (good && key == 3) {
+            good = cbor_read_bytes(r, &data, &len);
+        } else if (good) {
+            good = cbor_skip(r);
+        }
+        if (!good) {
+            snprintf(err, cap, "args.inputs[%zu]: key %llu: wrong type or out of range", index, (unsigned long long)key);
+            return false;
+        }
+        if (key < 4)
+            have[key] = true;
+    }
+    if (!have[0] || !have[1] || !have[2] || !have[3]) {
+        snprintf(err, cap, "args.inputs[%zu]: needs source (0), shape (1), width (2) and data (3)", index);
+        return false;
+    }
+    uint64_t want = (uint64_t)t.shape.c * t.shape.h * t.shape.w * (t.width / 8u);
+    if (len != want) {
+        snprintf(err, cap, "args.inputs[%zu]: %zu data bytes for a %ux%ux%u %u-bit tensor (%llu expected)", index, len,
+                 t.shape.c, t.shape.h, t.shape.w, t.width, (unsigned long long)want);
+        return false;
+    }
+    return pool_put(&t, data, (uint32_t)len, err, cap);
+}
+
+static bool read_args(const tool_request *req, bool *values, bool *layers, char *err, size_t cap)
+{
+    *values = false;
+    *layers = true;
+    if (!req->args) {
+        snprintf(err, cap, "args: missing; the inputs (key 0) are needed");
+        return false;
+    }
+    cbor_reader r;
+    cbor_reader_init(&r, req->args, req->args_len);
+    size_t n;
+    if (!cbor_read_map(&r, &n)) {
+        snprintf(err, cap, "args: must be a map");
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint64_t key;
+        if (!cbor_read_uint(&r, &key)) {
+            snprintf(err, cap, "args: map key is not an unsigned integer");
+            return false;
+        }
+        if (key == 0) {
+            size_t count;
+            if (!cbor_read_array(&r, &count)) {
+                snprintf(err, cap, "args.inputs: must be an array");
+                return false;
+            }
+            for (size_t k = 0; k < count; k++)
+                if (!read_tensor(&r, k, err, cap))
+                    return false;
+        } else if (key == 1 || key == 2) {
+            if (!cbor_read_bool(&r, key == 1 ? values : layers)) {
+                snprintf(err, cap, "args.%s: must be true or false", key == 1 ? "values" : "layers");
+                return false;
+            }
+        } else if (!cbor_skip(&r)) {
+            snprintf(err, cap, "args: CBOR: %s", cbor_err_name(r.err));
+            return false;
+        }
+    }
+    return true;
+}
+
+static const char *status_name(accel_status s)
+{
+    switch (s) {
+    case ACCEL_OK: return "ok";
+    case ACCEL_ERR_SEGMENT: return "segment";
+    case ACCEL_ERR_UNSUPPORTED: return "unsupported";
+    case ACCEL_ERR_MEMORY: return "memory";
+    case ACCEL_ERR_INPUT: return "input";
+    case ACCEL_ERR_STATE: return "state";
+    }
+    return "?";
+}
+
+typedef struct {
+    tool_json *j;
+    bool values;
+} layer_sink;
+
+static void on_layer(void *user, const accel_layer_report *r)
+{
+    layer_sink *s = user;
+    if (r->output)
+        put_tensor(s->j, "index", &r->output->desc, r->output->data, r->output->len, s->values);
+}
+
+static bool run_segments(const tool_request *req, tool_json *j, char *err, size_t cap)
+{
+    bool values, layers;
+    pool_clear();
+    if (!read_args(req, &values, &layers, err, cap))
+        return false;
+    if (req->n_segments < 1 || req->n_segments > ACCEL_MAX_RESIDENT) {
+        snprintf(err, cap, "request.segments: 1..%d segments, %zu given", ACCEL_MAX_RESIDENT, req->n_segments);
+        return false;
+    }
+    accel_error ae;
+    accel_ctx *ctx = accel_open(req->chip, &ae);
+    if (!ctx) {
+        snprintf(err, cap, "%s (%s)", ae.msg, status_name(ae.status));
+        return false;
+    }
+    uint8_t slots[ACCEL_MAX_RESIDENT];
+    for (size_t s = 0; s < req->n_segments; s++) {
+        if (!accel_load(ctx, &req->segments[s], &slots[s], &ae)) {
+            snprintf(err, cap, "segment %zu: %s (%s)", s, ae.msg, status_name(ae.status));
+            return false;
+        }
+    }
+    json_obj_begin(j);
+    json_key(j, "segments");
+    json_arr_begin(j);
+    for (size_t s = 0; s < req->n_segments; s++) {
+        const accel_segment *seg = &req->segments[s];
+        accel_buffer in[ACCEL_SEG_MAX_TENSORS];
+        for (unsigned k = 0; k < seg->n_inputs; k++) {
+            pooled *p = pool_find(seg->inputs[k].source);
+            if (!p) {
+                snprintf(err, cap, "segment %zu: input %d is neither given nor produced by an earlier segment", s,
+                         seg->inputs[k].source);
+                return false;
+            }
+            in[k] = (accel_buffer){ p->desc, p->data, p->len };
+        }
+        json_obj_begin(j);
+        json_key(j, "first"); json_uint(j, seg->first);
+        json_key(j, "count"); json_uint(j, seg->count);
+        json_key(j, "peak_bytes"); json_uint(j, accel_sim_peak_bytes(ctx, slots[s]));
+        json_key(j, "layers");
+        json_arr_begin(j);
+        layer_sink sink = { j, values };
+        if (!accel_run(ctx, slots[s], in, seg->n_inputs, layers ? on_layer : NULL, &sink, &ae)) {
+            snprintf(err, cap, "segment %zu: %s (%s)", s, ae.msg, status_name(ae.status));
+            return false;
+        }
+        json_arr_end(j);
+        json_key(j, "outputs");
+        json_arr_begin(j);
+        for (unsigned k = 0; k < seg->n_outputs; k++) {
+            accel_buffer out;
+            if (!accel_output(ctx, seg->outputs[k].source, &out)) {
+                snprintf(err, cap, "segment %zu: output %d missing after the run", s, seg->outputs[k].source);
+                return false;
+            }
+            put_tensor(j, "source", &out.desc, out.data, out.len, values);
+            if (!pool_put(&out.desc, out.data, out.len, err, cap))
+                return false;
+        }
+        json_arr_end(j);
+        json_obj_end(j);
+    }
+    json_arr_end(j);
+    json_obj_end(j);
+    pool_clear();
+    return true;
+}
+
+const tool_command tool_cmd_run = {
+    .name = "run",
+    .summary = "run segments in order on the simulator (args: {0: inputs, 1: values?, 2: layers?})",
+    .reads_requests = true,
+    .run = run_segments,
+};
