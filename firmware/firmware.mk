@@ -94,7 +94,7 @@ FW_FUZZ_BINS   := $(patsubst $(FW_DIR)/test/%.c,$(FW_BUILD)/fuzz/%,$(FW_FUZZ_SRC
 fuzz:
 	@if ! command -v clang >/dev/null 2>&1 || ! echo 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }' \
 	    | clang -x c -fsanitize=fuzzer -o /dev/null - >/dev/null 2>&1; then \
-	  echo "fuzz: needs clang with libFuzzer; install it with: sudo apt-get install clang (Debian/Ubuntu)"; exit 1; fi
+	  echo "fuzz: needs clang with libFuzzer; install clang and its runtime libraries, e.g. on Debian 12: apt-get install clang libclang-rt-14-dev"; exit 1; fi
 	@$(MAKE) --no-print-directory $(FW_FUZZ_BINS)
 	@for f in $(FW_FUZZ_BINS); do \
 	  echo "fuzz: $$f for $(FUZZ_SECONDS) s"; mkdir -p $$f.corpus; \
