@@ -44,6 +44,13 @@ typedef struct {
     uint16_t flatten_max_pixels;       /* pooled H * W of a flatten layer */
     bool depthwise;                    /* depthwise conv, binary weights, next_sequence, calcx4 */
     bool flatten_bias_first;           /* bias allocator places flatten layers first */
+    uint16_t kernel_instance_words;    /* one kernel-memory instance in the first kernel_words columns */
+    uint16_t kernel_instance_words_large; /* ... in the extra columns of processors 0, 16, 32, 48 */
+    bool depthwise_kernel_in_one_instance; /* depthwise kernels stay inside one instance */
+    bool eltwise_multipass_limit;      /* multi-pass eltwise may not pool/convolve unless 2 x 2 */
+    bool padded_conv1d_multipass;      /* padded Conv1d with more than one input pass */
+    bool avg_pool_reset_layer;         /* avg pool right after a multi-operand layer: hidden layer */
+    bool eltwise_conv_bias;            /* conv with bias may share a layer with eltwise */
     /* Cycle model (MAX78000.md section 3). */
     bool cycles_calibrated;            /* the estimator is Analog Devices' for this chip */
     bool cycles_preread_term;          /* pool-after-eltwise pre-read term (kernel start) */

@@ -63,6 +63,20 @@ export interface ChipSpec {
   depthwise: boolean;
   /** The bias allocator places flatten layers first. */
   flattenBiasFirst: boolean;
+  /** Words of one physical kernel-memory instance in the first kernelWords columns, and in the
+   * extra columns of the large processors (depthwise kernels must stay inside one instance). */
+  kernelInstanceWords: number;
+  kernelInstanceWordsLarge: number;
+  /** Depthwise kernels must stay inside one kernel-memory instance (REQUIRE_WEIGHT_MASK). */
+  depthwiseKernelInOneInstance: boolean;
+  /** Multi-pass element-wise layers may neither pool nor convolve unless 2 operands x 2 passes (EMULATE_ELTWISE_MP). */
+  eltwiseMultipassLimit: boolean;
+  /** Padded Conv1d with more than one input pass (SUPPORT_MULTIPASS_PADDED_CONV1D). */
+  paddedConv1dMultipass: boolean;
+  /** An average-pooling layer right after a multi-operand layer costs a hidden reset layer. */
+  avgPoolResetLayer: boolean;
+  /** A convolution with bias may share its layer with an element-wise operation (SUPPORT_MULTIPASS_ELTWISE_CONV_BIAS). */
+  eltwiseConvBias: boolean;
   /** The cycle estimator is Analog Devices' own for this chip (else an assumption until calibrated). */
   cyclesCalibrated: boolean;
   /** The pool-after-eltwise pre-read term depending on the kernel start column applies. */
@@ -104,6 +118,13 @@ const MAX78000: ChipSpec = {
   flattenMaxPixels: 256,
   depthwise: false,
   flattenBiasFirst: true,
+  kernelInstanceWords: 768,
+  kernelInstanceWordsLarge: 768,
+  depthwiseKernelInOneInstance: false,
+  eltwiseMultipassLimit: true,
+  paddedConv1dMultipass: true,
+  avgPoolResetLayer: false,
+  eltwiseConvBias: true,
   cyclesCalibrated: true,
   cyclesPrereadTerm: true,
   cyclesPassthroughPoolExtraPasses: true,
@@ -142,6 +163,13 @@ const MAX78002: ChipSpec = {
   flattenMaxPixels: 256,
   depthwise: true,
   flattenBiasFirst: false,
+  kernelInstanceWords: 1024,
+  kernelInstanceWordsLarge: 256,
+  depthwiseKernelInOneInstance: true,
+  eltwiseMultipassLimit: false,
+  paddedConv1dMultipass: false,
+  avgPoolResetLayer: true,
+  eltwiseConvBias: false,
   // Analog Devices publishes the estimator for MAX78000 only: same formula at this chip's
   // clock, an assumption until calibrated on a board.
   cyclesCalibrated: false,

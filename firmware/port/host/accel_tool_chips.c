@@ -45,6 +45,13 @@ static bool run_chips(const tool_request *req, tool_json *j, char *err, size_t e
         json_key(j, "flatten_max_pixels"); json_uint(j, c->flatten_max_pixels);
         json_key(j, "depthwise"); json_bool(j, c->depthwise);
         json_key(j, "flatten_bias_first"); json_bool(j, c->flatten_bias_first);
+        json_key(j, "kernel_instance_words"); json_uint(j, c->kernel_instance_words);
+        json_key(j, "kernel_instance_words_large"); json_uint(j, c->kernel_instance_words_large);
+        json_key(j, "depthwise_kernel_in_one_instance"); json_bool(j, c->depthwise_kernel_in_one_instance);
+        json_key(j, "eltwise_multipass_limit"); json_bool(j, c->eltwise_multipass_limit);
+        json_key(j, "padded_conv_1d_multipass"); json_bool(j, c->padded_conv1d_multipass);
+        json_key(j, "avg_pool_reset_layer"); json_bool(j, c->avg_pool_reset_layer);
+        json_key(j, "eltwise_conv_bias"); json_bool(j, c->eltwise_conv_bias);
         json_key(j, "cycles_calibrated"); json_bool(j, c->cycles_calibrated);
         json_key(j, "cycles_preread_term"); json_bool(j, c->cycles_preread_term);
         json_key(j, "cycles_passthrough_pool_extra_passes"); json_bool(j, c->cycles_passthrough_pool_extra_passes);
