@@ -245,6 +245,8 @@ export function layerCase(seed: number): LayerCase {
     const typical = Math.sqrt(taps) * wStd * 74 + 1;
     const s = Math.round(Math.log2((128 * 40) / typical)) - (8 - bits);
     outputShift = Math.max(-15, Math.min(15, s + pick.int(-2, 2)));
+    // Now and then a shift far outside the usual range: every value saturates or rounds to 0.
+    if (pick.chance(0.04)) outputShift = pick.one([-128, -40, -20, 20, 40, 127]);
   }
 
   const layer: Layer = {

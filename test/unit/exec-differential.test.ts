@@ -51,6 +51,7 @@ describe('random layer cases', () => {
     has('depthwise', (l) => l.groups > 1);
     has('bias', (l) => l.biasPresent);
     has('concatenated sources', (l) => l.inputSources.length > 1);
+    has('extreme output shift', (l) => Math.abs(l.outputShift) >= 20);
   });
 
   it.skipIf(!haveTool)(`${CASES} cases: C simulator equals the TypeScript executor`, () => {
