@@ -82,9 +82,9 @@ $(FW_BUILD)/arm/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(FW_ARM_CC) $(FW_ARM_CFLAGS) $(FW_DEPFLAGS) -c $< -o $@
 
-# The tests read proto/vectors/ (the golden frames) from the repo root.
-test-c: $(FW_TESTBIN)
-	$(FW_TESTBIN) proto/vectors
+# The tests read proto/vectors/ (the golden frames) from the repo root and run the emulator.
+test-c: $(FW_TESTBIN) $(FW_EMU)
+	$(FW_TESTBIN) proto/vectors $(FW_EMU)
 
 # libFuzzer targets: frame receiver + dispatcher, and the CBOR reader. FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 60

@@ -1,4 +1,5 @@
-/* Runs every C test suite. Usage: synergy-c-tests [path/to/proto/vectors] */
+/* Runs every C test suite.
+ * Usage: synergy-c-tests [path/to/proto/vectors [path/to/synergy-emu]] */
 #include <stdio.h>
 
 #include "harness.h"
@@ -11,11 +12,15 @@ void suite_cbor(void);
 void suite_frame(void);
 void suite_board(void);
 void suite_vectors(void);
+void suite_emulator(void);
+extern const char *emulator_path;
 
 int main(int argc, char **argv)
 {
     if (argc > 1)
         vectors_dir = argv[1];
+    if (argc > 2)
+        emulator_path = argv[2];
     suite_cobs();
     suite_crc();
     suite_text();
@@ -23,5 +28,6 @@ int main(int argc, char **argv)
     suite_frame();
     suite_board();
     suite_vectors();
+    suite_emulator();
     return th_summary();
 }
