@@ -55,6 +55,17 @@ export class EmulatorNotBuiltError extends Error {
   override readonly name = 'EmulatorNotBuiltError';
 }
 
+/** The emulator ended before it was ready; exit code 2 means it refused its options. */
+export class EmulatorExitedError extends Error {
+  override readonly name = 'EmulatorExitedError';
+  constructor(
+    message: string,
+    readonly exit: EmulatorExit,
+  ) {
+    super(message);
+  }
+}
+
 /** Where the emulator binary is; throws a clear error if it has not been built. */
 export function emulatorBinary(explicit?: string): string {
   const path = explicit ?? process.env['SYNERGY_EMU'] ?? join(repoRoot(), 'firmware/build/host/synergy-emu');
@@ -113,9 +124,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulate
       const m = /^PTY (\S+)\s*$/.exec(line);
       if (m) resolve(m[1]!);
     });
-    void exited.then(({ code, signal }) => {
-      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-      reject(new Error(`emulated board ${binary} ${how} before announcing its PTY${tail ? `: ${tail.trim()}` : ''}`));
+    void exited.then((exit) => {
+      const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+      reject(new EmulatorExitedError(`emulated board ${binary} ${how} before announcing its PTY${tail ? `: ${tail.trim()}` : ''}`, exit));
     });
   });
   const timeoutMs = opts.readyTimeoutMs ?? 10_000;

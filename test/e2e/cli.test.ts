@@ -71,6 +71,7 @@ describe('help and usage', () => {
     [['ping', 'emu-1', '--size', '9000'], /--size: 9000 is outside 0\.\.8064/],
     [['emu', '--chip', 'z80'], /"z80" is not one of max78000, max78002, mixed/],
     [['emu', '--boards', 'two'], /"two" is not an integer/],
+    [['emu', '--sensor', 'bogus'], /--sensor 'bogus'/], // refused by the emulator itself (exit 2 there too)
     [['info', 'a', 'b'], /unexpected argument "b"/],
     [['flash'], /unknown command "flash"/],
     [[], /usage: synergy <command>/],

@@ -3,7 +3,8 @@
 
 import { startEmulatedDesk, type DeskChips } from '../../board/emulated-desk.js';
 import { EmulatorRegistry } from '../../board/emulator-registry.js';
-import { choiceValue, intValue } from '../args.js';
+import { EmulatorExitedError } from '../../link/emulator.js';
+import { choiceValue, intValue, UsageError } from '../args.js';
 import { CommandFailure, EXIT, type Command } from '../command.js';
 import { table } from '../output.js';
 
@@ -40,6 +41,8 @@ export const emuCommand: Command = {
         registry,
       });
     } catch (e) {
+      // Exit code 2 is the emulator refusing an option passed through (--sensor, --output).
+      if (e instanceof EmulatorExitedError && e.exit.code === 2) throw new UsageError(`synergy emu: ${e.message}`);
       throw new CommandFailure(`cannot start the emulated desk: ${(e as Error).message}`);
     }
     const onExit = (): void => desk.killNow();
