@@ -25,16 +25,18 @@ FW_FUZZ_SRC      := $(wildcard $(FW_DIR)/test/fuzz_*.c)
 FW_PORTABLE_SRC := $(FW_CORE_SRC) $(FW_ACCEL_SRC)
 FW_ARM_SRC      := $(FW_PORTABLE_SRC)
 FW_EMU_SRC      := $(FW_PORTABLE_SRC) $(FW_ACCEL_SIM_SRC) $(FW_PORT_HOST_SRC)
-FW_TESTBIN_SRC  := $(FW_PORTABLE_SRC) $(FW_ACCEL_SIM_SRC) $(FW_TEST_SRC)
+FW_TESTBIN_SRC  := $(FW_PORTABLE_SRC) $(FW_ACCEL_SIM_SRC) $(FW_TEST_SRC) \
+                   $(filter-out $(FW_DIR)/port/host/main.c,$(FW_PORT_HOST_SRC))
 
 FW_INCLUDES := -I$(FW_DIR)/core -I$(FW_DIR)/accel
+FW_TEST_INCLUDES := -I$(FW_DIR)/port/host
 FW_WARN     := -std=c11 -Wall -Wextra -Werror
 FW_DEPFLAGS  = -MMD -MP
 
 FW_HOST_CC     ?= gcc
 FW_HOST_CFLAGS := $(FW_WARN) -O2 $(FW_INCLUDES)
 FW_TEST_CFLAGS := $(FW_WARN) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
-                  -fno-sanitize-recover=all $(FW_INCLUDES)
+                  -fno-sanitize-recover=all $(FW_INCLUDES) $(FW_TEST_INCLUDES)
 
 FW_ARM_CC     := arm-none-eabi-gcc
 FW_ARM_AR     := arm-none-eabi-ar

@@ -12,6 +12,7 @@ void suite_cbor(void);
 void suite_frame(void);
 void suite_board(void);
 void suite_vectors(void);
+void suite_emu_parts(void);
 void suite_emulator(void);
 extern const char *emulator_path;
 
@@ -28,6 +29,7 @@ int main(int argc, char **argv)
     suite_frame();
     suite_board();
     suite_vectors();
+    suite_emu_parts();
     suite_emulator();
     return th_summary();
 }
