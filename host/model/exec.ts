@@ -390,10 +390,13 @@ export function runLayer(layer: Layer, params: LayerParams, sources: readonly Te
       break;
   }
   opts.trace?.({ layer: layer.index, prepared, acc });
-  if (layer.outputWidth === 32) {
-    // The raw accumulator as the 32-bit output word holds it.
-    return { shape: layer.outputShape, data: Int32Array.from(acc, (v) => v | 0) };
-  }
+  return outputFromAcc(layer, acc);
+}
+
+/** A weighted layer's output from its accumulators: shift, clamp and activation for 8-bit
+ *  output, the raw accumulator (as the 32-bit output word holds it) for 32-bit output. */
+export function outputFromAcc(layer: Layer, acc: Float64Array): Tensor {
+  if (layer.outputWidth === 32) return { shape: layer.outputShape, data: Int32Array.from(acc, (v) => v | 0) };
   if (layer.weightBits === null) throw new ExecError(where(layer), `${layer.op} without weight_bits`);
   const shiftTotal = layer.outputShift + 8 - layer.weightBits;
   const out = new Int8Array(acc.length);
