@@ -14,7 +14,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "proto", "vectors")
 
 KIND = {"request": 0, "response": 1, "event": 2, "error": 3}
-TYPE = {"hello": 1, "ping": 2, "stats": 3, "reset": 4, "boot": 5}
+TYPE = {"hello": 1, "ping": 2, "stats": 3, "reset": 4, "boot": 5,
+        "segment.begin": 0x10, "segment.chunk": 0x11, "segment.commit": 0x12, "segment.abort": 0x13,
+        "segment.list": 0x14, "segment.unload": 0x15,
+        "tensor.put": 0x20, "tensor.get": 0x21, "infer": 0x22, "profile": 0x23,
+        "sense": 0x30, "deliver": 0x31, "outputs": 0x32}
 
 
 def cbor_head(major, n):
@@ -131,13 +135,13 @@ def main():
             {0: 1, 1: "0.1.0", 2: "emu-1", 3: "max78000", 4: 50000000, 5: 442368, 6: 2048,
              7: 524288, 8: 32, 9: 8192, 10: 8064, 11: 4,
              12: [{0: "microphone", 1: [128, 128, 1], 2: 1000000}], 13: ["led"],
-             14: [1, 2, 3, 4], 15: 921600, 16: 3735928559},
+             14: [1, 2, 3, 4], 15: 921600, 16: 3735928559, 17: 1048576},
             {"proto": 1, "firmware": "0.1.0", "boardId": "emu-1", "chip": "max78000",
              "cnnClockHz": 50000000, "weightMem": 442368, "biasMem": 2048, "dataMem": 524288,
              "maxLayers": 32, "maxFrame": 8192, "maxPayload": 8064, "maxInFlight": 4,
              "sensors": [{"kind": "microphone", "shape": [128, 128, 1], "rateMhz": 1000000}],
              "outputs": ["led"], "messages": [1, 2, 3, 4], "linkBaud": 921600,
-             "session": 3735928559},
+             "session": 3735928559, "tensorMem": 1048576},
         ),
         vector("ping-request-empty", "A ping with no payload.", "request", 2, "ping",
                {0: b""}, {"payload": ""}),
@@ -168,6 +172,50 @@ def main():
                {0: 3, 1: "frame of more than 8192 bytes exceeds max_frame 8192"},
                {"code": 3, "name": "too_large",
                 "message": "frame of more than 8192 bytes exceeds max_frame 8192"}),
+    ]
+    sha = bytes(range(32))
+    fit = {0: 3, 1: 3, 2: 72, 3: 0, 4: 4608, 5: 41472, 6: [0, 0, 0, 0], 7: 0, 8: 16384, 9: 16384}
+    fit_named = {"layers": 3, "hardwareLayers": 3, "kernelMaxColumns": 72, "busiestProcessor": 0,
+                 "kernelWords": 4608, "weightBytes": 41472, "biasPerQuadrant": [0, 0, 0, 0], "biasBytes": 0,
+                 "dataMaxInputEnd": 16384, "dataMaxOutputEnd": 16384}
+    vectors += [
+        vector("segment-begin-request", "Announce a 70,000-byte segment and its SHA-256.", "request", 20,
+               "segment.begin", {0: "kws20_v3:0-2", 1: 70000, 2: sha},
+               {"id": "kws20_v3:0-2", "size": 70000, "sha256": sha.hex()}),
+        vector("segment-begin-response", "The board holds 16,128 bytes of this upload already: resume there.",
+               "response", 20, "segment.begin", {0: 16128}, {"nextOffset": 16128}),
+        vector("segment-chunk-request", "Eight bytes at offset 16,128.", "request", 21, "segment.chunk",
+               {0: 16128, 1: bytes([1, 2, 3, 4, 5, 6, 7, 8])}, {"offset": 16128, "data": "0102030405060708"}),
+        vector("segment-commit-response", "Committed: the fit of everything now resident.", "response", 22,
+               "segment.commit", {0: "kws20_v3:0-2", 1: fit}, {"id": "kws20_v3:0-2", "fit": fit_named}),
+        vector("segment-list-response", "One resident segment.", "response", 23, "segment.list",
+               {0: [{0: "kws20_v3:0-2", 1: "kws20_v3", 2: 0, 3: 3, 4: 41472}], 1: fit},
+               {"segments": [{"id": "kws20_v3:0-2", "model": "kws20_v3", "first": 0, "count": 3,
+                              "weightBytes": 41472}], "fit": fit_named}),
+        vector("tensor-put-request", "The first chunk of a 784-byte input into slot 2.", "request", 30,
+               "tensor.put", {0: 2, 1: 0, 2: 784, 3: bytes([0xFF, 0x80, 0x7F, 0x00])},
+               {"slot": 2, "offset": 0, "total": 784, "data": "ff807f00"}),
+        vector("infer-request", "Run a segment on slot 2 into slot 3, outputs inline.", "request", 31, "infer",
+               {0: "mnist:0-4", 1: [2], 2: [3], 3: True},
+               {"segment": "mnist:0-4", "inputs": [2], "outputs": [3], "inline": True}),
+        vector("infer-response", "Two layers, a 10-value 32-bit output returned inline.", "response", 31, "infer",
+               {0: [8188, 3000], 1: 11189, 2: [{0: 3, 1: [10, 1, 1], 2: 32, 3: 40}],
+                3: [bytes(range(40))], 4: 22, 5: 223, 6: 0},
+               {"layerCycles": [8188, 3000], "totalCycles": 11189,
+                "outputs": [{"slot": 3, "shape": [10, 1, 1], "width": 32, "bytes": 40}],
+                "inline": [bytes(range(40)).hex()], "cpuUs": 22, "cnnUs": 223, "queuedUs": 0}),
+        vector("profile-response", "Per-layer and whole-segment spreads over 10 runs.", "response", 32, "profile",
+               {0: [{0: 8188, 1: 8188, 2: 8188}, {0: 3000, 1: 3000, 2: 3001}], 1: {0: 11189, 1: 11189, 2: 11190},
+                2: 10},
+               {"layers": [{"min": 8188, "median": 8188, "max": 8188}, {"min": 3000, "median": 3000, "max": 3001}],
+                "total": {"min": 11189, "median": 11189, "max": 11190}, "runs": 10}),
+        vector("sense-response", "Frame 41 of a 128x128 microphone window.", "response", 40, "sense",
+               {0: 41, 1: 41000000, 2: [128, 128, 1]}, {"frame": 41, "tUs": 41000000, "shape": [128, 128, 1]}),
+        vector("deliver-request", "Deliver slot 5 to output 0.", "request", 41, "deliver", {0: 0, 1: 5},
+               {"output": 0, "slot": 5}),
+        vector("outputs-response", "What the emulated LED has received.", "response", 42, "outputs",
+               {0: [{0: "led", 1: 12, 2: 3735928559, 3: 100}]},
+               {"outputs": [{"kind": "led", "count": 12, "lastCrc32": 3735928559, "lastBytes": 100}]}),
     ]
     for v in vectors:
         with open(os.path.join(OUT, v["name"] + ".json"), "w") as f:
