@@ -14,6 +14,7 @@ void suite_board(void);
 void suite_vectors(void);
 void suite_emu_parts(void);
 void suite_emulator(void);
+void suite_sim(void);
 extern const char *emulator_path;
 
 int main(int argc, char **argv)
@@ -31,5 +32,6 @@ int main(int argc, char **argv)
     suite_vectors();
     suite_emu_parts();
     suite_emulator();
+    suite_sim();
     return th_summary();
 }
