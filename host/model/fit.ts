@@ -42,6 +42,9 @@ export function fit(chip: FitChip, segments: readonly FitSegment[]): FitResult {
   const union = unionOf(chip, segments);
   try {
     if (union.length === 0) throw new FitStop('layers', null, 'No layers to fit.', { layers: 0, max: chip.maxLayers });
+    segments.forEach((seg, s) => {
+      if (seg.layers.length === 0) throw new FitStop('layers', null, `Segment ${s} has no layers.`, { segment: s }, s);
+    });
     checkParse(union, chip);
     const hidden = checkTrace(union, chip);
     const hw = checkBackend(union, chip, hidden);

@@ -13,6 +13,7 @@ static const tool_command *const commands[] = {
     &tool_cmd_chips,
     &tool_cmd_decode,
     &tool_cmd_cycles,
+    &tool_cmd_fit,
     &tool_cmd_run,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

@@ -85,6 +85,7 @@ typedef struct {
 extern const tool_command tool_cmd_chips;
 extern const tool_command tool_cmd_decode;
 extern const tool_command tool_cmd_cycles;
+extern const tool_command tool_cmd_fit;
 extern const tool_command tool_cmd_run;
 
 #endif

@@ -1,0 +1,163 @@
+/* Fit: does a set of segments (layer ranges) fit one MAX78000/MAX78002, and with what
+ * resources? The verdict is the one Analog Devices' synthesis tool gives, as FIT-RULES.md
+ * restates it; the board checks every load with it. The TypeScript twin is host/model/fit.ts,
+ * and test/unit/fit-cross.test.ts demands identical verdicts, limit names, messages and numbers
+ * over every contiguous layer range of every zoo model on both chips.
+ *
+ * The segments are read as one network, their union in the given order: the layer limit counts
+ * all their layers, kernel memory is allocated over all of them from column 0, bias memory over
+ * all of them, and the data-memory size checks are per layer. Each segment is still its own
+ * program (its first layer gets the first-layer rules, it must use quadrant 0, its biases go to
+ * its own quadrants). The tool's order of evaluation decides which limit is reported. Not
+ * modelled: weight de-duplication, all-zero bias vectors (a present bias counts), and the
+ * word-exact data-overwrite simulation of FIT-RULES.md 6.3 (the size checks of 6.2 are done).
+ *
+ * No allocation: the caller provides a fit_ctx (large: keep it static) and a fit_result. */
+#ifndef SYNERGY_ACCEL_FIT_H
+#define SYNERGY_ACCEL_FIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chip.h"
+#include "layer.h"
+
+/* Layers of the union the result describes: the largest chip's hardware layer limit. A union
+ * with more layers is refused by the layer limit before any of these fill up. */
+#define FIT_MAX_LAYERS 128
+/* Kernel columns per processor the occupancy map holds (the tool's map width: 5120 on MAX78002,
+ * 768 on MAX78000). A board that is only ever a MAX78000 may build with -DFIT_MAX_COLUMNS=768;
+ * a chip with wider memories is then refused by fit_run. */
+#ifndef FIT_MAX_COLUMNS
+#define FIT_MAX_COLUMNS 5120
+#endif
+#define FIT_PROCESSORS 64
+#define FIT_QUADRANTS 4
+#define FIT_MESSAGE_MAX 400
+#define FIT_MAX_NUMBERS 6
+/* Column runs of one processor's footprint: one per output step at most (16 passes x 64). */
+#define FIT_MAX_RUNS 1026
+
+typedef enum {
+    FIT_LIMIT_NONE = 0,
+    FIT_LIMIT_LAYERS,
+    FIT_LIMIT_KERNEL_SIZE,
+    FIT_LIMIT_STRIDE,
+    FIT_LIMIT_DILATION,
+    FIT_LIMIT_POOLING,
+    FIT_LIMIT_PADDING,
+    FIT_LIMIT_FLATTEN,
+    FIT_LIMIT_STREAMING,
+    FIT_LIMIT_DATA_FORMAT,
+    FIT_LIMIT_DIMENSIONS,
+    FIT_LIMIT_ACTIVATION,
+    FIT_LIMIT_OUTPUT_WIDTH,
+    FIT_LIMIT_OUTPUT_SHIFT,
+    FIT_LIMIT_PROCESSORS,
+    FIT_LIMIT_FRAME_SIZE,
+    FIT_LIMIT_DATA_MEMORY_INPUT,
+    FIT_LIMIT_DATA_MEMORY_OUTPUT,
+    FIT_LIMIT_ELTWISE,
+    FIT_LIMIT_DEPTHWISE,
+    FIT_LIMIT_CHANNELS,
+    FIT_LIMIT_QUADRANT_0,
+    FIT_LIMIT_KERNEL_MEMORY,
+    FIT_LIMIT_BIAS_MEMORY,
+    FIT_LIMIT_INVALID,           /* malformed input the IR cannot hold (the decoder should have refused it) */
+    FIT_LIMIT_COUNT
+} fit_limit;
+
+/* The stable name ("kernel_memory", ...), as host/model/fit-types.ts FIT_LIMITS. */
+const char *fit_limit_name(fit_limit limit);
+
+/* A segment: count layers of one model, contiguous, layers[i].index ascending by one. */
+typedef struct {
+    const accel_layer *layers;
+    uint16_t count;
+} fit_segment;
+
+/* Where one layer of the union landed. */
+typedef struct {
+    uint16_t segment;
+    uint16_t model_layer;
+    uint32_t kernel_start;       /* first kernel column (same on every input processor); 0 without weights */
+    uint32_t kernel_length;      /* columns reserved per input processor (the tool's "Kernel length") */
+    int8_t bias_quadrant;        /* -1 none, 0..3, 4 = depthwise copy in every quadrant */
+    uint16_t bias_offset;
+    uint8_t in_expand, out_expand;
+    uint32_t input_bytes;        /* data-memory bytes per instance, all operands and passes */
+    uint32_t output_bytes;
+} fit_layer_result;
+
+typedef struct {
+    bool ok;
+    /* Refusal: the first limit broken, the union layer (-1 if network-wide), its segment and
+     * model layer (-1 if none), the tool-like message and its numbers. */
+    fit_limit limit;
+    int16_t layer;
+    int16_t segment;
+    int16_t model_layer;
+    char message[FIT_MESSAGE_MAX];
+    uint8_t n_numbers;
+    const char *number_keys[FIT_MAX_NUMBERS];
+    int64_t number_values[FIT_MAX_NUMBERS];
+    /* Resources (when ok). */
+    uint16_t layers;
+    uint16_t hardware_layers;    /* with the tool's hidden layers (MAX78002 avg-pool resets) */
+    uint32_t columns[FIT_PROCESSORS];   /* kernel columns marked per processor */
+    uint32_t max_columns;
+    uint8_t busiest_processor;
+    uint32_t kernel_words;
+    uint32_t kernel_bytes;
+    uint16_t bias_per_quadrant[FIT_QUADRANTS];
+    uint32_t bias_bytes;
+    uint32_t instance_bytes;
+    uint32_t max_input_end;
+    uint32_t max_output_end;
+    uint32_t weight_bytes;       /* the tool's statistic: elements x bits / 8 per layer */
+    fit_layer_result per_layer[FIT_MAX_LAYERS];
+} fit_result;
+
+/* One layer of the union with what the rules derive from it. */
+typedef struct {
+    const accel_layer *l;
+    uint16_t u, r, seg_start, segment;
+    bool passthrough, weighted;
+    uint16_t cin, cout;
+    uint16_t in_dim[2], pooled[2], out_dim[2];
+    uint8_t in_expand, in_thresh, out_expand, out_thresh;
+    uint8_t bits, q;
+    uint16_t groups;
+    uint16_t ksize;              /* hardware kernel bytes at 8 bits (3x3 = 9) */
+    uint32_t out_pad;            /* dilated Conv1d on 3x3 hardware */
+} fit_layer_info;
+
+/* A regular layer's bias waiting for its quadrant (the bias allocator's sort). */
+typedef struct {
+    uint16_t u;
+    uint16_t blen;
+    uint8_t allowed;             /* quadrant bits of its segment */
+    int32_t key;
+} fit_bias_entry;
+
+/* Working storage (about 62 KB with 5120 columns, 28 KB with 768). */
+typedef struct {
+    const syn_chip *chip;
+    fit_layer_info li[FIT_MAX_LAYERS];
+    uint16_t n;
+    uint16_t hidden;
+    uint32_t kmap[FIT_PROCESSORS][(FIT_MAX_COLUMNS + 31) / 32];
+    int32_t runs[2][2 * FIT_MAX_RUNS];
+    uint16_t n_runs[2];
+    int32_t run_end[2];
+    uint16_t order[FIT_MAX_LAYERS];
+    fit_bias_entry regular[FIT_MAX_LAYERS];
+    uint16_t fill[FIT_QUADRANTS];
+    uint16_t valid_end[FIT_QUADRANTS];
+} fit_ctx;
+
+/* Fits the segments on the chip. Returns out->ok; on false, out holds the refusal. */
+bool fit_run(fit_ctx *ctx, const syn_chip *chip, const fit_segment *segments, size_t n_segments, fit_result *out);
+
+#endif

@@ -1,0 +1,204 @@
+/* synergy-accel fit: the C fit rules (firmware/accel/fit.c) on slices of the request's
+ * segments, many cases per request so a cross-check needs one process.
+ *
+ *   args = {
+ *     ? 0 => [* [* [uint, uint, uint]]],  ; cases: each a list of slices [segment, first, count]
+ *   }                                      ; of the request's segments (first: offset into it);
+ *                                          ; default one case with every segment whole
+ *   answer = {"chip", "results": [* result]}   ; one per case
+ *   result = {"ok": true, "chip", "layers", "hardware_layers", "kernel": {"columns_per_processor",
+ *             "max_columns", "busiest_processor", "words", "bytes"}, "bias": {"per_quadrant",
+ *             "bytes"}, "data_memory": {"instance_bytes", "max_input_end", "max_output_end"},
+ *             "weight_bytes", "per_layer": [{"segment", "model_layer", "kernel_start",
+ *             "kernel_length", "bias_quadrant", "bias_offset", "in_expand", "out_expand",
+ *             "input_bytes", "output_bytes"}]}
+ *          | {"ok": false, "chip", "limit", "layer", "segment", "model_layer", "message", "numbers": {}}
+ * (host/model/fit.ts gives the same shape with camelCase keys; -1 layer/segment print as null.) */
+#include "accel_tool.h"
+
+#include <stdio.h>
+
+#include "cbor.h"
+#include "fit.h"
+
+#define MAX_SLICES TOOL_MAX_SEGMENTS
+
+static fit_ctx ctx;
+static fit_result result;
+
+static void int_or_null(tool_json *j, const char *key, int v)
+{
+    json_key(j, key);
+    if (v < 0)
+        json_null(j);
+    else
+        json_int(j, v);
+}
+
+static void print_result(tool_json *j, const syn_chip *chip, const fit_result *r)
+{
+    json_obj_begin(j);
+    json_key(j, "ok"); json_bool(j, r->ok);
+    json_key(j, "chip"); json_str(j, chip->name);
+    if (!r->ok) {
+        json_key(j, "limit"); json_str(j, fit_limit_name(r->limit));
+        int_or_null(j, "layer", r->layer);
+        int_or_null(j, "segment", r->segment);
+        int_or_null(j, "model_layer", r->model_layer);
+        json_key(j, "message"); json_str(j, r->message);
+        json_key(j, "numbers");
+        json_obj_begin(j);
+        for (unsigned k = 0; k < r->n_numbers; k++) {
+            json_key(j, r->number_keys[k]);
+            json_int(j, r->number_values[k]);
+        }
+        json_obj_end(j);
+        json_obj_end(j);
+        return;
+    }
+    json_key(j, "layers"); json_uint(j, r->layers);
+    json_key(j, "hardware_layers"); json_uint(j, r->hardware_layers);
+    json_key(j, "kernel");
+    json_obj_begin(j);
+    json_key(j, "columns_per_processor");
+    json_arr_begin(j);
+    for (unsigned p = 0; p < FIT_PROCESSORS; p++)
+        json_uint(j, r->columns[p]);
+    json_arr_end(j);
+    json_key(j, "max_columns"); json_uint(j, r->max_columns);
+    json_key(j, "busiest_processor"); json_uint(j, r->busiest_processor);
+    json_key(j, "words"); json_uint(j, r->kernel_words);
+    json_key(j, "bytes"); json_uint(j, r->kernel_bytes);
+    json_obj_end(j);
+    json_key(j, "bias");
+    json_obj_begin(j);
+    json_key(j, "per_quadrant");
+    json_arr_begin(j);
+    for (unsigned g = 0; g < FIT_QUADRANTS; g++)
+        json_uint(j, r->bias_per_quadrant[g]);
+    json_arr_end(j);
+    json_key(j, "bytes"); json_uint(j, r->bias_bytes);
+    json_obj_end(j);
+    json_key(j, "data_memory");
+    json_obj_begin(j);
+    json_key(j, "instance_bytes"); json_uint(j, r->instance_bytes);
+    json_key(j, "max_input_end"); json_uint(j, r->max_input_end);
+    json_key(j, "max_output_end"); json_uint(j, r->max_output_end);
+    json_obj_end(j);
+    json_key(j, "weight_bytes"); json_uint(j, r->weight_bytes);
+    json_key(j, "per_layer");
+    json_arr_begin(j);
+    for (unsigned i = 0; i < r->layers; i++) {
+        const fit_layer_result *p = &r->per_layer[i];
+        json_obj_begin(j);
+        json_key(j, "segment"); json_uint(j, p->segment);
+        json_key(j, "model_layer"); json_uint(j, p->model_layer);
+        json_key(j, "kernel_start"); json_uint(j, p->kernel_start);
+        json_key(j, "kernel_length"); json_uint(j, p->kernel_length);
+        json_key(j, "bias_quadrant"); json_int(j, p->bias_quadrant);
+        json_key(j, "bias_offset"); json_uint(j, p->bias_offset);
+        json_key(j, "in_expand"); json_uint(j, p->in_expand);
+        json_key(j, "out_expand"); json_uint(j, p->out_expand);
+        json_key(j, "input_bytes"); json_uint(j, p->input_bytes);
+        json_key(j, "output_bytes"); json_uint(j, p->output_bytes);
+        json_obj_end(j);
+    }
+    json_arr_end(j);
+    json_obj_end(j);
+}
+
+/* Reads one case's slices into segs; false with a message in err. */
+static bool read_case(cbor_reader *r, const tool_request *req, size_t c, fit_segment *segs, size_t *n_segs, char *err,
+                      size_t cap)
+{
+    size_t n;
+    if (!cbor_read_array(r, &n) || n > MAX_SLICES) {
+        snprintf(err, cap, "args.cases[%zu]: must be an array of at most %d slices", c, MAX_SLICES);
+        return false;
+    }
+    for (size_t k = 0; k < n; k++) {
+        size_t three;
+        uint64_t v[3];
+        if (!cbor_read_array(r, &three) || three != 3 || !cbor_read_uint(r, &v[0]) || !cbor_read_uint(r, &v[1])
+            || !cbor_read_uint(r, &v[2])) {
+            snprintf(err, cap, "args.cases[%zu][%zu]: must be [segment, first, count]", c, k);
+            return false;
+        }
+        if (v[0] >= req->n_segments) {
+            snprintf(err, cap, "args.cases[%zu][%zu]: segment %llu does not exist (the request has %zu)", c, k,
+                     (unsigned long long)v[0], req->n_segments);
+            return false;
+        }
+        const accel_segment *s = &req->segments[v[0]];
+        if (v[1] > s->count || v[2] > s->count - v[1]) {
+            snprintf(err, cap, "args.cases[%zu][%zu]: layers %llu..+%llu are outside segment %llu's %u layers", c, k,
+                     (unsigned long long)v[1], (unsigned long long)v[2], (unsigned long long)v[0], (unsigned)s->count);
+            return false;
+        }
+        segs[k].layers = s->layers + v[1];
+        segs[k].count = (uint16_t)v[2];
+    }
+    *n_segs = n;
+    return true;
+}
+
+static bool run_fit(const tool_request *req, tool_json *j, char *err, size_t cap)
+{
+    fit_segment segs[MAX_SLICES];
+    json_obj_begin(j);
+    json_key(j, "chip"); json_str(j, req->chip->name);
+    json_key(j, "results");
+    json_arr_begin(j);
+    if (!req->args) {
+        size_t n = req->n_segments < MAX_SLICES ? req->n_segments : MAX_SLICES;
+        for (size_t s = 0; s < n; s++) {
+            segs[s].layers = req->segments[s].layers;
+            segs[s].count = req->segments[s].count;
+        }
+        fit_run(&ctx, req->chip, segs, n, &result);
+        print_result(j, req->chip, &result);
+    } else {
+        cbor_reader r;
+        cbor_reader_init(&r, req->args, req->args_len);
+        size_t n_keys, n_cases = 0;
+        if (!cbor_read_map(&r, &n_keys)) {
+            snprintf(err, cap, "args: must be a map");
+            return false;
+        }
+        for (size_t i = 0; i < n_keys; i++) {
+            uint64_t key;
+            if (!cbor_read_uint(&r, &key)) {
+                snprintf(err, cap, "args: map key is not an unsigned integer");
+                return false;
+            }
+            if (key != 0) {
+                if (!cbor_skip(&r)) {
+                    snprintf(err, cap, "args: CBOR: %s", cbor_err_name(r.err));
+                    return false;
+                }
+                continue;
+            }
+            if (!cbor_read_array(&r, &n_cases)) {
+                snprintf(err, cap, "args.cases: must be an array");
+                return false;
+            }
+            for (size_t c = 0; c < n_cases; c++) {
+                size_t n_segs;
+                if (!read_case(&r, req, c, segs, &n_segs, err, cap))
+                    return false;
+                fit_run(&ctx, req->chip, segs, n_segs, &result);
+                print_result(j, req->chip, &result);
+            }
+        }
+    }
+    json_arr_end(j);
+    json_obj_end(j);
+    return true;
+}
+
+const tool_command tool_cmd_fit = {
+    .name = "fit",
+    .summary = "fit rules (firmware/accel/fit.c) on cases made of slices of the request's segments",
+    .reads_requests = true,
+    .run = run_fit,
+};
