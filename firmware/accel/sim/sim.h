@@ -7,9 +7,10 @@
  *    a run's tensors (segment inputs, every layer output while something still reads it, the
  *    segment outputs) and each layer's HWC working copy. The hardware streams a layer's input
  *    and output through the same data memory, overlapping them; the simulator keeps them
- *    apart, so it needs more than the chip has: UNet at 88x88 peaks at 1.49 MB (64-channel
- *    input, its working copy and a 64-channel output, 495,616 B each). Offsets are planned at
- *    load (liveness, first fit); a segment that does not fit is refused then.
+ *    apart, so it needs more than the chip has: UNet at 88x88 plans a 1,734,656 B peak (a
+ *    64-channel input, its working copy and a 64-channel output of 495,616 B each, plus the
+ *    skip tensors still alive); the other shared models stay below 530,000 B. Offsets are
+ *    planned at load (liveness, first fit); a segment that does not fit is refused then.
  *  - one output channel's unpacked weights, SIM_MAX_WEIGHTS_PER_OUTPUT = 32 KiB;
  *  - ACCEL_MAX_RESIDENT plans of about 1.4 KiB (tensor descriptors and offsets).
  * Weights and biases are not copied: they are read in place from the loaded segment. */
