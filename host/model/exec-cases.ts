@@ -11,7 +11,6 @@
 import type {
   Activation, EltwiseOp, Layer, LayerOp, LayerParams, Model, PoolType, Shape3, WeightBits,
 } from './layer.js';
-import { outputFromAcc, runLayer } from './exec.js';
 import type { Tensor } from './tensor.js';
 
 export interface LayerCase {
@@ -283,38 +282,7 @@ export function layerCase(seed: number): LayerCase {
   };
 }
 
-/**
- * A layer table with seeded weights and biases of its bit widths, and output shifts calibrated
- * on one seeded input so activations stay lively through deep networks (each layer's typical
- * accumulator lands near 40 after requantisation). For tables without weights (../shared/models)
- * until the zoo's own generated weights (zoo.ts) take over.
- */
-export function seededModel(model: Model, seed: number): { model: Model; input: Tensor } {
-  const pick = new Pick(prng(seed));
-  const input = randomTensor(pick, model.inputShape);
-  const layers: Layer[] = [];
-  const params: LayerParams[] = [];
-  const outputs = new Map<number, Tensor>([[-1, input]]);
-  for (const base of model.layers) {
-    const p: LayerParams = {
-      weights: base.weightsShape && base.weightBits
-        ? randomValues(pick, base.weightsShape.reduce((a, b) => a * b, 1), base.weightBits) : null,
-      bias: base.biasPresent ? randomValues(pick, base.outputShape[0], 8) : null,
-    };
-    let layer = base;
-    const sources = base.inputSources.map((s) => outputs.get(s)!);
-    let acc: Float64Array | null = null;
-    let out = runLayer({ ...base, outputWidth: base.op === 'passthrough' ? 8 : 32 }, p, sources, { trace: (t) => { acc = t.acc; } });
-    if (acc && base.weightBits !== null) {
-      const a: Float64Array = acc;
-      const rms = Math.sqrt(a.reduce((s, v) => s + v * v, 0) / a.length) + 1;
-      const shift = Math.round(Math.log2((40 * 128) / rms)) - (8 - base.weightBits);
-      layer = { ...base, outputShift: Math.max(-15, Math.min(15, shift)) };
-      out = outputFromAcc(layer, a);
-    }
-    layers.push(layer);
-    params.push(p);
-    outputs.set(base.index, out);
-  }
-  return { model: { ...model, layers, params }, input };
+/** A seeded random int8 tensor (a network input for tests and benchmarks). */
+export function seededTensor(shape: Shape3, seed: number): Tensor {
+  return randomTensor(new Pick(prng(seed)), shape);
 }

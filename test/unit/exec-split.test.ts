@@ -1,28 +1,24 @@
-// Split execution equals unsplit execution for every model of ../shared/models, at several cut
-// points (including the one crossed by the most tensors: residual branches, UNet skips). The
+// Split execution equals unsplit execution for every zoo model (host/model/zoo.ts: trained
+// weights where ../shared has them, else the zoo's generated ones), at several cut points
+// (including the one crossed by the most tensors: residual branches, UNet skips). The
 // TypeScript executor runs each later segment from exactly the tensors boundary.ts says cross
 // the cut; the C simulator runs the segments as the board would (segment descriptions through
 // the C decoder, several resident at once, outputs relayed between them) and must match every
 // layer of the unsplit TypeScript run.
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { accelToolBuilt, accelToolPath } from '../../host/model/accel-tool.js';
 import { crossingTensors } from '../../host/model/boundary.js';
-import { seededModel } from '../../host/model/exec-cases.js';
+import { seededTensor } from '../../host/model/exec-cases.js';
 import { runLayers, runModel } from '../../host/model/exec.js';
 import { runOnSimulator } from '../../host/model/exec-sim.js';
-import { readLayerTable } from '../../host/model/import-table.js';
 import type { Model } from '../../host/model/layer.js';
 import { segmentOf } from '../../host/model/segment-codec.js';
 import { firstDifference, tensorHash, type Tensor } from '../../host/model/tensor.js';
+import { listZoo, loadModel } from '../../host/model/zoo.js';
 
-const modelsDir = join(import.meta.dirname, '..', '..', '..', 'shared', 'models');
-const haveModels = existsSync(modelsDir);
 const haveTool = accelToolBuilt();
-if (!haveModels) console.warn(`SKIPPED: ${modelsDir} is absent; the split tests need the shared layer tables`);
 if (!haveTool) console.warn(`SKIPPED: ${accelToolPath()} is missing (run \`make firmware\`); the C split runs need it`);
-const files = haveModels ? readdirSync(modelsDir).filter((f) => f.endsWith('.json')).sort() : [];
+const zoo = listZoo();
 
 /** Segment start lists: halves, quarters, and a cut crossed by the most tensors. */
 function splitPlans(model: Model): number[][] {
@@ -33,11 +29,22 @@ function splitPlans(model: Model): number[][] {
   return plans.map((p) => [...new Set(p)].filter((c) => c < n).sort((a, b) => a - b));
 }
 
-const chipFor = (m: Model): string => (m.layers.some((l) => l.groups > 1) || m.layers.length > 32 ? 'max78002' : 'max78000');
+/** MAX78000 when the model's operators allow it and every segment fits its 32 layers. */
+function chipFor(chips: readonly string[], starts: readonly number[], n: number): string {
+  const longest = Math.max(...starts.map((s, k) => (starts[k + 1] ?? n) - s));
+  return chips.includes('max78000') && longest <= 32 ? 'max78000' : 'max78002';
+}
 
-describe.skipIf(!haveModels)('split execution equals unsplit execution', () => {
-  it.each(files)('%s', (file) => {
-    const { model, input } = seededModel(readLayerTable(join(modelsDir, file)), 0x57117);
+describe('split execution equals unsplit execution', () => {
+  it('covers the whole zoo', () => {
+    expect(zoo.map((e) => e.name)).toEqual(expect.arrayContaining(['convnet5_mnist', 'efficientnetv2_cifar100',
+      'efficientnetv2_cifar100_max78000', 'kws20_v3', 'mobilenetv2_075_cifar100', 'mobilenetv2_075_cifar100_max78000',
+      'ressimplenet_cifar100', 'simplenet_cifar100', 'unet_large_camvid', 'widenet_cifar100']));
+  });
+
+  it.each(zoo.map((e) => e.name))('%s', (name) => {
+    const { model, chips, weights } = loadModel(name);
+    const input = seededTensor(model.inputShape, 0x57117);
     const n = model.layers.length;
     const whole = runModel(model, model.params!, input);
     // The outputs are not degenerate: the last 8-bit layer varies.
@@ -60,15 +67,14 @@ describe.skipIf(!haveModels)('split execution equals unsplit execution', () => {
     });
 
     if (!haveTool) return;
-    const chip = chipFor(model);
     const runs = [[0], ...plans].map((p) => ({
-      chip,
+      chip: chipFor(chips, p, n),
       segments: p.map((first, k) => segmentOf(model, first, (p[k + 1] ?? n) - first)),
       inputs: new Map([[-1, input]]),
     }));
     const results = runOnSimulator(runs);
     results.forEach((r, k) => {
-      const where = `C segments at [${[[0], ...plans][k]!.join(', ')}] on ${chip}`;
+      const where = `C segments at [${[[0], ...plans][k]!.join(', ')}] on ${runs[k]!.chip} (${weights} weights)`;
       expect(r.ok ? null : r.error, where).toBeNull();
       if (!r.ok) return;
       const layers = r.segments.flatMap((s) => s.layers);

@@ -1,21 +1,18 @@
 // npm run bench:exec [-- --json]: speed of the two bit-exact executors.
-//   1. every model of ../shared/models with seeded weights, whole: the TypeScript reference
+//   1. every zoo model (host/model/zoo.ts weights) on a seeded input, whole: the TypeScript reference
 //      executor (host/model/exec.ts) and the C simulator (synergy-accel run, one process per
 //      model, encoding and spawn included), plus the simulator's planned arena peak;
 //   2. the differential set: N random single layers in TypeScript and in C (one process).
 // Both must agree (hash of every layer); a disagreement aborts the benchmark.
 // Prints a table; with --json it ends with one JSON line of the numbers.
 
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { accelToolBuilt, accelToolPath } from '../../host/model/accel-tool.js';
-import { layerCase, seededModel } from '../../host/model/exec-cases.js';
+import { layerCase, seededTensor } from '../../host/model/exec-cases.js';
 import { runLayer, runModel } from '../../host/model/exec.js';
 import { runOnSimulator } from '../../host/model/exec-sim.js';
-import { readLayerTable } from '../../host/model/import-table.js';
-import { repoRoot } from '../../host/link/repo-root.js';
 import { segmentOf } from '../../host/model/segment-codec.js';
 import { tensorHash } from '../../host/model/tensor.js';
+import { listZoo, loadModel } from '../../host/model/zoo.js';
 
 const json = process.argv.includes('--json');
 const CASES = 3000;
@@ -30,15 +27,14 @@ function fail(msg: string): never {
 }
 
 if (!accelToolBuilt()) fail(`${accelToolPath()} is missing: run \`make firmware\` first`);
-const modelsDir = join(repoRoot(), '..', 'shared', 'models');
-if (!existsSync(modelsDir)) fail(`${modelsDir} is absent: the benchmark needs the shared layer tables`);
 
-interface ModelRow { model: string; layers: number; chip: string; ts_ms: number; c_ms: number; peak_bytes: number }
+interface ModelRow { model: string; weights: string; layers: number; chip: string; ts_ms: number; c_ms: number; peak_bytes: number }
 const rows: ModelRow[] = [];
-log('model                          layers  chip      TS ms    C ms   sim arena peak');
-for (const file of readdirSync(modelsDir).filter((f) => f.endsWith('.json')).sort()) {
-  const { model, input } = seededModel(readLayerTable(join(modelsDir, file)), 0x57117);
-  const chip = model.layers.some((l) => l.groups > 1) || model.layers.length > 32 ? 'max78002' : 'max78000';
+log('model                              weights    layers  chip      TS ms    C ms   sim arena peak');
+for (const { name: file } of listZoo()) {
+  const { model, chips, weights } = loadModel(file);
+  const input = seededTensor(model.inputShape, 0x57117);
+  const chip = chips.includes('max78000') && model.layers.length <= 32 ? 'max78000' : 'max78002';
   const t0 = performance.now();
   const outs = runModel(model, model.params!, input);
   const t1 = performance.now();
@@ -47,9 +43,9 @@ for (const file of readdirSync(modelsDir).filter((f) => f.endsWith('.json')).sor
   if (!r!.ok) fail(`${file}: the simulator refused: ${r!.error}`);
   const bad = r!.segments[0]!.layers.find((l) => l.hash !== tensorHash(outs[l.id]!));
   if (bad) fail(`${file}: layer ${bad.id} differs between TypeScript and C`);
-  const row = { model: model.name, layers: model.layers.length, chip, ts_ms: Math.round(t1 - t0), c_ms: Math.round(t2 - t1), peak_bytes: r!.segments[0]!.peakBytes };
+  const row = { model: model.name, weights, layers: model.layers.length, chip, ts_ms: Math.round(t1 - t0), c_ms: Math.round(t2 - t1), peak_bytes: r!.segments[0]!.peakBytes };
   rows.push(row);
-  log(`${row.model.padEnd(30)} ${String(row.layers).padStart(6)}  ${chip}  ${String(row.ts_ms).padStart(6)}  ${String(row.c_ms).padStart(6)}   ${row.peak_bytes.toLocaleString('en-US')} B`);
+  log(`${row.model.padEnd(34)} ${weights.padEnd(9)} ${String(row.layers).padStart(6)}  ${chip}  ${String(row.ts_ms).padStart(6)}  ${String(row.c_ms).padStart(6)}   ${row.peak_bytes.toLocaleString('en-US')} B`);
 }
 
 const cases = Array.from({ length: CASES }, (_, k) => layerCase(0x5eed0000 + k));
