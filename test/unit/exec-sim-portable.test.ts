@@ -1,0 +1,27 @@
+// The simulator is host-only in the builds (firmware.mk links accel/sim/ into the emulator and
+// the tests, not into the Cortex-M4 library), but it is written as portable firmware C: it must
+// compile for the Cortex-M4 with the firmware's flags (a smaller arena, as a board would set).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../../host/link/repo-root.js';
+
+const cc = 'arm-none-eabi-gcc';
+const haveCc = spawnSync(cc, ['--version']).status === 0;
+if (!haveCc) console.warn(`SKIPPED: ${cc} is not installed; the Cortex-M4 compile check of the simulator needs it`);
+const out = mkdtempSync(join(tmpdir(), 'sim-arm-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+describe.skipIf(!haveCc)('simulator on the Cortex-M4', () => {
+  const fw = join(repoRoot(), 'firmware');
+  const sources = readdirSync(join(fw, 'accel', 'sim')).filter((f) => f.endsWith('.c'));
+  it.each(sources)('accel/sim/%s compiles with -Wall -Wextra -Werror for cortex-m4', (file) => {
+    const r = spawnSync(cc, ['-mcpu=cortex-m4', '-mthumb', '-mfloat-abi=softfp', '-mfpu=fpv4-sp-d16', '-Os', '-std=c11',
+      '-Wall', '-Wextra', '-Werror', `-I${join(fw, 'core')}`, `-I${join(fw, 'accel')}`, '-DACCEL_SIM_ARENA_BYTES=65536u',
+      '-c', join(fw, 'accel', 'sim', file), '-o', join(out, `${file}.o`)], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+});
