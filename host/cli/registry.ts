@@ -5,6 +5,7 @@ import type { Command } from './command.js';
 import { boardsCommand } from './commands/boards.js';
 import { emuCommand } from './commands/emu.js';
 import { infoCommand } from './commands/info.js';
+import { latencyCommand } from './commands/latency.js';
 import { pingCommand } from './commands/ping.js';
 
 export const COMMANDS: readonly Command[] = [
@@ -12,6 +13,7 @@ export const COMMANDS: readonly Command[] = [
   emuCommand,
   pingCommand,
   infoCommand,
+  latencyCommand,
 ];
 
 export function findCommand(name: string): Command | undefined {

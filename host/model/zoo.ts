@@ -142,6 +142,17 @@ export function resolveModelFile(nameOrPath: string): string {
   return file;
 }
 
+/** A zoo model or a layer-table file without its weights (for shapes, cycles, boundaries). */
+export function loadTable(nameOrPath: string): { model: Model; chips: ChipName[]; entry: ZooEntry | null } {
+  const file = resolveModelFile(nameOrPath);
+  const inZoo = !(nameOrPath.endsWith('.json') || nameOrPath.includes('/'));
+  const doc = readJson(file);
+  const meta = metaOf(doc, file);
+  const parsed = parseLayerTable(doc, file);
+  const model: Model = { ...parsed, name: inZoo ? nameOrPath : parsed.name };
+  return { model, chips: chipsFor(model, meta), entry: inZoo ? entryOf(model.name, file, model, meta) : null };
+}
+
 /** Loads a zoo model or a layer-table file, with weights. */
 export function loadModel(nameOrPath: string, opts: LoadOptions = {}): LoadedModel {
   const file = resolveModelFile(nameOrPath);

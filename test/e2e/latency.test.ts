@@ -1,0 +1,78 @@
+// `synergy latency` as a user runs it: a real process (node bin/synergy.js), text and --json
+// output, a layer-table file instead of a zoo name, and clear refusals with their exit codes.
+
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '../..');
+const CLI = join(ROOT, 'bin/synergy.js');
+const shared = join(ROOT, '..', 'shared');
+
+/** The CLI runs the built JavaScript: refuse to test a dist/ older than the sources. */
+function checkBuilt(): void {
+  const stale: string[] = [];
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir)) {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (name.endsWith('.ts')) {
+        const js = join(ROOT, 'dist', relative(ROOT, p)).replace(/\.ts$/, '.js');
+        if (!existsSync(js) || statSync(js).mtimeMs < statSync(p).mtimeMs) stale.push(relative(ROOT, p));
+      }
+    }
+  };
+  for (const d of ['host/cli', 'host/model']) walk(join(ROOT, d));
+  if (stale.length > 0) throw new Error(`dist/ is missing or older than ${stale.join(', ')}: run npx tsc -p tsconfig.json`);
+}
+
+function synergy(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { timeout: 20_000 }, (err, stdout, stderr) => {
+      const code = err ? ((err as NodeJS.ErrnoException & { code?: unknown }).code as number | null) : 0;
+      resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
+    });
+  });
+}
+
+beforeAll(checkBuilt);
+
+describe('synergy latency', () => {
+  it('prints per-layer and total cycles of a zoo model', async () => {
+    const r = await synergy(['latency', 'convnet5_mnist']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^convnet5_mnist on max78000 at 50 MHz/);
+    expect(r.stdout).toMatch(/^\s+0\s+conv1\s+48956\s+979\.120$/m);
+    expect(r.stdout).toMatch(/total \(with the leading cycle\)\s+70157\s+1403\.140$/m);
+    expect(r.stderr).toBe('');
+  });
+
+  it('prints exactly the documented JSON with --json, the MAX78002 caveat on stderr', async () => {
+    const r = await synergy(['latency', 'kws20_v3', '--chip', 'max78002', '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(Object.keys(j)).toEqual(['chip', 'clock_hz', 'layers', 'total_cycles', 'total_us']);
+    expect([j['chip'], j['clock_hz'], j['total_cycles'], j['total_us']]).toEqual(['max78002', 200_000_000, 71_782, 358.91]);
+    expect((j['layers'] as unknown[]).length).toBe(9);
+    expect(r.stderr).toMatch(/assumption until calibrated on a board/);
+  });
+
+  it.skipIf(!existsSync(join(shared, 'models')))('takes a layer-table file in place of a zoo name', async () => {
+    const r = await synergy(['latency', join(shared, 'models', 'simplenet_cifar100.json'), '--json']);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as { total_cycles: number }).total_cycles).toBe(129_319);
+  });
+
+  it('refuses an unknown model, a chip that cannot run it, and an unknown chip', async () => {
+    const unknown = await synergy(['latency', 'resnet50']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/^synergy latency: resnet50: zoo: no such model \(known: .*kws20_v3/);
+    const depthwise = await synergy(['latency', 'efficientnetv2_cifar100', '--chip', 'max78000']);
+    expect(depthwise.code).toBe(1);
+    expect(depthwise.stderr).toMatch(/runs on max78002 only .*the zoo has efficientnetv2_cifar100_max78000 for it/);
+    const chip = await synergy(['latency', 'kws20_v3', '--chip', 'max78001']);
+    expect(chip.code).toBe(2);
+    expect(chip.stderr).toMatch(/option --chip: "max78001" is not one of max78000, max78002/);
+  });
+});
