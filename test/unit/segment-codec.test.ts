@@ -12,6 +12,7 @@ import { crossingBytes, crossingTensors, segmentTensors } from '../../host/model
 import { readLayerTable } from '../../host/model/import-table.js';
 import type { Layer, LayerParams, Model } from '../../host/model/layer.js';
 import { ModelError } from '../../host/model/model-error.js';
+import { mulberry32, seedOf } from '../../host/model/weights.js';
 import {
   LAYER, SEG, TENSOR, decodeSegment, encodeSegment, packWeights, segmentMap, segmentOf, unpackWeights, type Segment,
 } from '../../host/model/segment-codec.js';
@@ -240,6 +241,41 @@ describe.skipIf(!haveShared || !haveTool)('C decoder (synergy-accel decode)', ()
       expect(a.error, what).toBeDefined();
       expect(placeOf(a.error!, 'segment 0'), `${what}: ${a.error}`).toBe(place);
     });
+  });
+
+  it('accepts and refuses the same randomly damaged segments as TypeScript, naming the same place', () => {
+    const mnist = golden('mnist');
+    const kws = golden('kws20_v3');
+    const bases = [segmentOf(mnist, 0, 2), segmentOf(mnist, 3, 2), segmentOf(kws, 6, 3)].map(encodeSegment);
+    const next = mulberry32(seedOf('segment damage'));
+    const damaged: Uint8Array[] = [];
+    for (let k = 0; k < 3000; k++) {
+      const b = new Uint8Array(bases[k % bases.length]!);
+      // Damage the structure (the first bytes hold every field but the weights) or cut the end.
+      if (k % 5 === 0) damaged.push(b.subarray(0, next() % b.length));
+      else {
+        for (let j = 0; j <= k % 3; j++) b[next() % Math.min(b.length, 700)] = next() & 0xff;
+        damaged.push(b);
+      }
+    }
+    const answers = runAccelTool('decode', damaged.map((b) => ({ chip: 'max78000', segments: [b] })));
+    let refused = 0;
+    answers.forEach((a, k) => {
+      let tsError: string | null = null;
+      try {
+        decodeSegment(damaged[k]!, 'segment 0');
+      } catch (e) {
+        tsError = (e as Error).message;
+      }
+      if (tsError === null) {
+        expect(a.error, `case ${k}`).toBeUndefined();
+      } else {
+        refused++;
+        expect(a.error, `case ${k}: TypeScript says ${tsError}`).toBeDefined();
+        expect(placeOf(a.error!, 'segment 0'), `case ${k}: C says ${a.error}, TypeScript ${tsError}`).toBe(placeOf(tsError, 'segment 0'));
+      }
+    });
+    expect(refused).toBeGreaterThan(1000);
   });
 
   it('answers a bad request with an error line and goes on with the next', () => {
