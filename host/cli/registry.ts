@@ -6,6 +6,7 @@ import { boardsCommand } from './commands/boards.js';
 import { emuCommand } from './commands/emu.js';
 import { infoCommand } from './commands/info.js';
 import { latencyCommand } from './commands/latency.js';
+import { modelsCommand } from './commands/models.js';
 import { pingCommand } from './commands/ping.js';
 
 export const COMMANDS: readonly Command[] = [
@@ -14,6 +15,7 @@ export const COMMANDS: readonly Command[] = [
   pingCommand,
   infoCommand,
   latencyCommand,
+  modelsCommand,
 ];
 
 export function findCommand(name: string): Command | undefined {

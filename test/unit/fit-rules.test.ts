@@ -11,6 +11,7 @@ import { accelToolBuilt, accelToolPath } from '../../host/model/accel-tool.js';
 import type { FitOk, FitRefusal, FitResult } from '../../host/model/fit.js';
 import { readLayerTable } from '../../host/model/import-table.js';
 import type { Model } from '../../host/model/layer.js';
+import { modelMacs } from '../../host/model/macs.js';
 import { asToolJson, fitC, fitTs, type FitCase } from './fit-both.js';
 import { ALL, net, type NetLayer } from './fit-net.js';
 
@@ -333,7 +334,8 @@ describe.skipIf(!haveShared)('published facts of the shared layer tables', () =>
   const files = haveShared ? readdirSync(shared).filter((f) => f.endsWith('.json')).sort() : [];
   const models = files.map((f) => readLayerTable(join(shared, f)));
   const raw = files.map((f) => JSON.parse(readFileSync(join(shared, f), 'utf8')) as {
-    fits_max78000: { verdict: string }; totals: { weight_bytes: number; bias_bytes: number; max_kernel_words_per_processor_sum: number };
+    fits_max78000: { verdict: string };
+    totals: { weight_bytes: number; bias_bytes: number; max_kernel_words_per_processor_sum: number; macs: number };
   });
   const on78000 = models.map((m) => register('max78000', m));
   const on78002 = models.map((m) => register('max78002', m));
@@ -347,6 +349,7 @@ describe.skipIf(!haveShared)('published facts of the shared layer tables', () =>
     expect(r.kernel.maxColumns).toBe(facts.totals.max_kernel_words_per_processor_sum);
     expect(r.weightBytes).toBe(facts.totals.weight_bytes);
     expect(r.bias.bytes).toBe(facts.totals.bias_bytes);
+    expect(modelMacs(models[i]!)).toBe(facts.totals.macs);
   });
   it('ResSimpleNet needs 764 of the 768 kernel words of its fullest processor', () => {
     const r = ok(on78000[files.indexOf('ressimplenet_cifar100.json')]!);
