@@ -28,16 +28,21 @@ export function accelToolBuilt(): boolean {
   return existsSync(accelToolPath());
 }
 
+/** One request as a CBOR item. */
+export function encodeAccelRequest(r: AccelRequest): Uint8Array {
+  const m = new Map<number, CborValue>([[0, r.chip]]);
+  if (r.segments) m.set(1, r.segments);
+  if (r.args !== undefined) m.set(2, r.args);
+  return encodeCbor(m, { maxPayload: Number.MAX_SAFE_INTEGER });
+}
+
 /** Encodes requests as one CBOR sequence (the tool's stdin). */
 export function encodeAccelRequests(requests: readonly AccelRequest[]): Uint8Array {
-  const parts = requests.map((r) => {
-    const m = new Map<number, CborValue>([[0, r.chip]]);
-    if (r.segments) m.set(1, r.segments);
-    if (r.args !== undefined) m.set(2, r.args);
-    return encodeCbor(m, { maxPayload: Number.MAX_SAFE_INTEGER });
-  });
-  return Buffer.concat(parts);
+  return Buffer.concat(requests.map(encodeAccelRequest));
 }
+
+/** stdin bytes per tool process: larger batches are split over several processes, in order. */
+export const ACCEL_BATCH_BYTES = 64 * 1024 * 1024;
 
 /** Runs `synergy-accel <command>` on raw stdin bytes; returns the parsed answer lines. */
 export function runAccelToolRaw(command: string, stdin: Uint8Array): AccelAnswer[] {
@@ -54,11 +59,32 @@ export function runAccelToolRaw(command: string, stdin: Uint8Array): AccelAnswer
     .map((line) => JSON.parse(line) as AccelAnswer);
 }
 
-/** Runs `synergy-accel <command>` on requests; one answer per request, in order. */
+/**
+ * Runs `synergy-accel <command>` on requests; one answer per request, in order. Requests are
+ * encoded one at a time and sent in batches of at most ACCEL_BATCH_BYTES (one process each;
+ * a single larger request gets a process of its own), so memory stays bounded however many
+ * cases a test runs.
+ */
 export function runAccelTool(command: string, requests: readonly AccelRequest[]): AccelAnswer[] {
-  const answers = runAccelToolRaw(command, encodeAccelRequests(requests));
-  if (answers.length !== requests.length) {
-    throw new Error(`synergy-accel ${command}: ${answers.length} answers for ${requests.length} requests: ${JSON.stringify(answers.at(-1))}`);
+  const answers: AccelAnswer[] = [];
+  let batch: Uint8Array[] = [];
+  let bytes = 0;
+  const flush = (): void => {
+    if (batch.length === 0) return;
+    const got = runAccelToolRaw(command, Buffer.concat(batch));
+    if (got.length !== batch.length) {
+      throw new Error(`synergy-accel ${command}: ${got.length} answers for ${batch.length} requests: ${JSON.stringify(got.at(-1))}`);
+    }
+    answers.push(...got);
+    batch = [];
+    bytes = 0;
+  };
+  for (const r of requests) {
+    const item = encodeAccelRequest(r);
+    if (bytes + item.length > ACCEL_BATCH_BYTES) flush();
+    batch.push(item);
+    bytes += item.length;
   }
+  flush();
   return answers;
 }
