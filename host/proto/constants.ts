@@ -19,6 +19,22 @@ export const MSG = {
   stats: 0x0003,
   reset: 0x0004,
   boot: 0x0005,
+  // Loading segments (PROTOCOL.md 8).
+  segment_begin: 0x0010,
+  segment_chunk: 0x0011,
+  segment_commit: 0x0012,
+  segment_abort: 0x0013,
+  segment_list: 0x0014,
+  segment_unload: 0x0015,
+  // Tensors, inference and profiling (PROTOCOL.md 9).
+  tensor_put: 0x0020,
+  tensor_get: 0x0021,
+  infer: 0x0022,
+  profile: 0x0023,
+  // Sensing and delivery (PROTOCOL.md 10).
+  sense: 0x0030,
+  deliver: 0x0031,
+  outputs: 0x0032,
 } as const;
 export type MessageName = keyof typeof MSG;
 

@@ -5,7 +5,7 @@
 import { encodeCbor, decodeCbor, type CborMap } from './cbor.js';
 import type { SubsetLimits } from './cbor-subset.js';
 import { MSG } from './constants.js';
-import { arrayOf, bytes, field, oneOf, struct, text, uint, type Codec, type Infer } from './schema.js';
+import { arrayOf, bytes, field, oneOf, optional, struct, text, uint, type Codec, type Infer } from './schema.js';
 
 /** A request the host sends and the response the board gives. */
 export interface RequestDef<Req, Res> {
@@ -56,6 +56,8 @@ export const helloResponse = struct({
   /** the board's wire rate in baud, 0 when unpaced */
   linkBaud: field(15, uint),
   session: field(16, uint),
+  /** bytes of the tensor arena holding the 16 tensor slots (PROTOCOL.md 9); absent on older boards */
+  tensorMem: optional(17, uint),
 });
 export type HelloInfo = Infer<typeof helloResponse>;
 

@@ -1,0 +1,102 @@
+// Tensors, inference and profiling (PROTOCOL.md 9, synergy.cddl): tensor.put and tensor.get
+// move slot contents in chunks, infer runs a resident segment on slots, profile times it on the
+// device.
+
+import { MSG } from './constants.js';
+import { registerRequest, type RequestDef } from './messages.js';
+import { intIn, intOneOf } from './ranged.js';
+import { arrayOf, bytes, field, optional, struct, bool, uint, type Infer } from './schema.js';
+import { segmentId } from './segment-messages.js';
+
+/** Tensor slots on a board. */
+export const TENSOR_SLOTS = 16;
+export const slot = intIn(0, TENSOR_SLOTS - 1);
+export const tensorWidthCodec = intOneOf(8, 32);
+
+export const tensorPutRequest = struct({
+  slot: field(0, slot),
+  offset: field(1, uint),
+  total: field(2, uint),
+  data: field(3, bytes()),
+});
+export type TensorPut = Infer<typeof tensorPutRequest>;
+export const tensorPutResponse = struct({ nextOffset: field(0, uint) });
+
+export const tensorGetRequest = struct({
+  slot: field(0, slot),
+  offset: field(1, uint),
+  max: field(2, uint),
+});
+export type TensorGet = Infer<typeof tensorGetRequest>;
+export const tensorGetResponse = struct({
+  data: field(0, bytes()),
+  total: field(1, uint),
+});
+export type TensorGot = Infer<typeof tensorGetResponse>;
+
+export const inferRequest = struct({
+  segment: field(0, segmentId),
+  inputs: field(1, arrayOf(slot)),
+  outputs: field(2, arrayOf(slot)),
+  inline: optional(3, bool),
+});
+export type InferRequest = Infer<typeof inferRequest>;
+
+export const outTensorBody = struct({
+  slot: field(0, slot),
+  /** [C, H, W] */
+  shape: field(1, arrayOf(uint, 3)),
+  width: field(2, tensorWidthCodec),
+  bytes: field(3, uint),
+});
+export type OutTensor = Infer<typeof outTensorBody>;
+
+export const inferResponse = struct({
+  layerCycles: field(0, arrayOf(uint)),
+  /** the leading 1 included */
+  totalCycles: field(1, uint),
+  outputs: field(2, arrayOf(outTensorBody)),
+  /** inline outputs, empty unless asked */
+  inline: field(3, arrayOf(bytes())),
+  cpuUs: field(4, uint),
+  cnnUs: field(5, uint),
+  queuedUs: field(6, uint),
+});
+export type InferResult = Infer<typeof inferResponse>;
+
+export const profileRequest = struct({
+  segment: field(0, segmentId),
+  warmup: field(1, uint),
+  runs: field(2, uint),
+  inputs: field(3, arrayOf(slot)),
+});
+export type ProfileRequest = Infer<typeof profileRequest>;
+
+/** min, median, max, in cycles */
+export const spreadBody = struct({
+  min: field(0, uint),
+  median: field(1, uint),
+  max: field(2, uint),
+});
+export type Spread = Infer<typeof spreadBody>;
+
+export const profileResponse = struct({
+  layers: field(0, arrayOf(spreadBody)),
+  /** the whole segment, leading 1 included */
+  total: field(1, spreadBody),
+  runs: field(2, uint),
+});
+export type ProfileResult = Infer<typeof profileResponse>;
+
+export const TENSOR_PUT: RequestDef<TensorPut, Infer<typeof tensorPutResponse>> = registerRequest({
+  name: 'tensor.put', type: MSG.tensor_put, request: tensorPutRequest, response: tensorPutResponse,
+});
+export const TENSOR_GET: RequestDef<TensorGet, TensorGot> = registerRequest({
+  name: 'tensor.get', type: MSG.tensor_get, request: tensorGetRequest, response: tensorGetResponse,
+});
+export const INFER: RequestDef<InferRequest, InferResult> = registerRequest({
+  name: 'infer', type: MSG.infer, request: inferRequest, response: inferResponse,
+});
+export const PROFILE: RequestDef<ProfileRequest, ProfileResult> = registerRequest({
+  name: 'profile', type: MSG.profile, request: profileRequest, response: profileResponse,
+});
