@@ -36,8 +36,11 @@
 #define FIT_QUADRANTS 4
 #define FIT_MESSAGE_MAX 400
 #define FIT_MAX_NUMBERS 6
-/* Column runs of one processor's footprint: one per output step at most (16 passes x 64). */
-#define FIT_MAX_RUNS 1026
+/* Column runs of one processor's footprint: at most one per output step (16 passes x 64, plus
+ * 2), and, as columns past the map are not kept, at most one per two columns of the map. */
+#define FIT_MAX_RUNS_STEPS 1026
+#define FIT_MAX_RUNS_MAP (FIT_MAX_COLUMNS / 2 + 3)
+#define FIT_MAX_RUNS (FIT_MAX_RUNS_STEPS < FIT_MAX_RUNS_MAP ? FIT_MAX_RUNS_STEPS : FIT_MAX_RUNS_MAP)
 
 typedef enum {
     FIT_LIMIT_NONE = 0,
@@ -141,7 +144,7 @@ typedef struct {
     int32_t key;
 } fit_bias_entry;
 
-/* Working storage (about 62 KB with 5120 columns, 28 KB with 768). */
+/* Working storage (about 62 KB with 5120 columns, 21 KB with 768). */
 typedef struct {
     const syn_chip *chip;
     fit_layer_info li[FIT_MAX_LAYERS];

@@ -100,10 +100,19 @@ typedef struct {
     int32_t col;
     int32_t used;
     uint8_t word_bytes;
+    /* Columns from `limit` on lie past the kernel map: only the first of them is kept (it is the
+     * one an exhaustion refusal names), so the runs stay within FIT_MAX_RUNS. */
+    int64_t limit;
+    int64_t first_dropped;
 } cursor;
 
 static void mark_col(cursor *c, int32_t col)
 {
+    if (col >= c->limit) {
+        if (c->first_dropped < 0)
+            c->first_dropped = col;
+        return;
+    }
     int32_t *runs = c->ctx->runs[c->cls];
     uint16_t n = c->ctx->n_runs[c->cls];
     if (n > 0 && runs[2 * n - 1] == col) {
@@ -130,12 +139,13 @@ static void write_bytes(cursor *c, int64_t bytes)
     }
 }
 
-static void footprint(fit_ctx *ctx, const fit_layer_info *f, const kernel_need *n, bool full_last_pass, int cls)
+static void footprint(fit_ctx *ctx, const fit_layer_info *f, const kernel_need *n, bool full_last_pass, int cls, int64_t offs)
 {
     const accel_layer *l = f->l;
     int64_t q = f->q, K = n->ksize;
     int64_t in_exp = l->flatten ? 1 : f->in_expand;
-    cursor c = { .ctx = ctx, .cls = cls, .col = 0, .used = 0, .word_bytes = ctx->chip->kernel_word_bytes };
+    cursor c = { .ctx = ctx, .cls = cls, .col = 0, .used = 0, .word_bytes = ctx->chip->kernel_word_bytes,
+                 .limit = (int64_t)ctx->chip->kernel_words_large - offs + 1, .first_dropped = -1 };
     ctx->n_runs[cls] = 0;
     int64_t skip = n->s * K * in_exp;
     c.col = (int32_t)(skip / c.word_bytes);
@@ -186,11 +196,21 @@ static void footprint(fit_ctx *ctx, const fit_layer_info *f, const kernel_need *
         c.used = 0;
     }
     if (c.col - n->s < n->kern_len) {
-        mark_col(&c, c.col);
-        uint16_t k = ctx->n_runs[cls];
-        if (k > 0)
-            ctx->runs[cls][2 * k - 1] = (int32_t)(n->s + n->kern_len);
-        c.col = (int32_t)(n->s + n->kern_len);
+        int64_t end = n->s + n->kern_len;
+        if (c.col < c.limit) {
+            mark_col(&c, c.col);
+            uint16_t k = ctx->n_runs[cls];
+            if (k > 0)
+                ctx->runs[cls][2 * k - 1] = (int32_t)(end < c.limit ? end : c.limit);
+        }
+        if (end > c.limit && c.first_dropped < 0)
+            c.first_dropped = c.col > c.limit ? c.col : c.limit;
+        c.col = (int32_t)end;
+    }
+    if (c.first_dropped >= 0 && ctx->n_runs[cls] < FIT_MAX_RUNS) {
+        uint16_t k = ctx->n_runs[cls]++;
+        ctx->runs[cls][2 * k] = (int32_t)c.first_dropped;
+        ctx->runs[cls][2 * k + 1] = (int32_t)c.first_dropped + 1;
     }
     ctx->run_end[cls] = c.col;
 }
@@ -339,8 +359,8 @@ static int owner_of(fit_ctx *ctx, unsigned placed, unsigned p, int32_t col, fit_
         kernel_need n;
         if (!need_of(ctx, g, &n, out))
             continue;
-        footprint(ctx, g, &n, g->q > 1 && !g->l->flatten ? full_last_pass(g, p) : true, 1);
         int64_t offs = out->per_layer[g->u].kernel_start;
+        footprint(ctx, g, &n, g->q > 1 && !g->l->flatten ? full_last_pass(g, p) : true, 1, offs);
         for (unsigned r = 0; r < ctx->n_runs[1]; r++)
             if (col >= offs + ctx->runs[1][2 * r] && col < offs + ctx->runs[1][2 * r + 1])
                 return g->u;
@@ -383,10 +403,10 @@ bool fit_allocate_kernels(fit_ctx *ctx, fit_result *out)
         if (offs + len > fit_kernel_columns(chip, last))
             return exhausted(out, f, last, offs, len, fit_kernel_columns(chip, last));
         int last_pass = (int)f->cin - (int)(f->in_expand - 1) * f->in_thresh;
-        footprint(ctx, f, &n, true, 0);
+        footprint(ctx, f, &n, true, 0, offs);
         bool two = last_pass < f->in_thresh && f->q > 1 && !f->l->flatten;
         if (two)
-            footprint(ctx, f, &n, false, 1);
+            footprint(ctx, f, &n, false, 1, offs);
         int ch = 0;
         for (unsigned p = 0; p < FIT_PROCESSORS; p++) {
             if (!has(procs, p))
