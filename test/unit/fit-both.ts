@@ -41,9 +41,9 @@ export function asToolJson(v: unknown): unknown {
 }
 
 /**
- * The C answers for many cases in one synergy-accel process. Cases on the same chip and models
- * share a request (each model is encoded once per request, at most 1,000 cases per request: the
- * CBOR subset's array limit).
+ * The C answers for many cases, through synergy-accel. Cases are packed into requests of one
+ * chip holding up to 16 models (each encoded once per request) and 1,000 cases (the CBOR
+ * subset's array limit), so the zoo's cases fit one tool process.
  */
 export function fitC(cases: readonly FitCase[]): unknown[] {
   if (!accelToolBuilt()) throw new Error('synergy-accel is not built');
@@ -58,25 +58,21 @@ export function fitC(cases: readonly FitCase[]): unknown[] {
     return b;
   };
   interface Group { chip: string; models: Model[]; cases: number[] }
-  const ids = new Map<Model, number>();
-  const idOf = (m: Model): number => {
-    if (!ids.has(m)) ids.set(m, ids.size);
-    return ids.get(m)!;
-  };
   const open = new Map<string, Group>();
-  const unique: Group[] = [];
+  const groups: Group[] = [];
   cases.forEach((c, i) => {
-    const models = [...new Set(c.slices.map((s) => s.model))];
-    const key = `${c.chip}:${models.map(idOf).join(',')}`;
-    let g = open.get(key);
-    if (!g || g.cases.length >= 1000) {
-      g = { chip: c.chip, models, cases: [] };
-      open.set(key, g);
-      unique.push(g);
+    const needed = [...new Set(c.slices.map((s) => s.model))];
+    let g = open.get(c.chip);
+    const fits = (x: Group): boolean => x.cases.length < 1000 && new Set([...x.models, ...needed]).size <= 16;
+    if (!g || !fits(g)) {
+      g = { chip: c.chip, models: [], cases: [] };
+      open.set(c.chip, g);
+      groups.push(g);
     }
+    for (const m of needed) if (!g.models.includes(m)) g.models.push(m);
     g.cases.push(i);
   });
-  const requests: AccelRequest[] = unique.map((g) => ({
+  const requests: AccelRequest[] = groups.map((g) => ({
     chip: g.chip,
     segments: g.models.map(blobOf),
     args: new Map([[0, g.cases.map((i) => cases[i]!.slices.map((s) => [g.models.indexOf(s.model), s.first, s.count]))]]),
@@ -86,7 +82,7 @@ export function fitC(cases: readonly FitCase[]): unknown[] {
   answers.forEach((a, k) => {
     if (a.error) throw new Error(`synergy-accel fit: ${a.error}`);
     const results = a['results'] as unknown[];
-    unique[k]!.cases.forEach((i, j) => {
+    groups[k]!.cases.forEach((i, j) => {
       out[i] = results[j];
     });
   });
