@@ -6,7 +6,7 @@
 
 import { crossingTensors, type TensorRef } from '../model/boundary.js';
 import { chipSpec, type ChipSpec } from '../model/chips.js';
-import { networkCycles } from '../model/cycles.js';
+import { layerCycles, networkCycles } from '../model/cycles.js';
 import { fit, type FitOk, type FitRefusal, type FitSegment } from '../model/fit.js';
 import type { Model } from '../model/layer.js';
 import { encodeSegment, SEGMENT_MAX_TENSORS, segmentOf } from '../model/segment-codec.js';
@@ -142,7 +142,8 @@ export interface SegmentProfile {
   boardId: string;
   chip: string;
   profile: ProfileOutcome;
-  /** the cycle model of the segment's layers at the kernel columns the fit gave them */
+  /** the cycle model of the segment's layers at the kernel columns the fit gave them, and in all (leading 1 included) */
+  modelLayerCycles: number[];
   modelCycles: number;
   modelUs: number;
 }
@@ -309,12 +310,15 @@ function makeDeployment(model: Model, boards: readonly BoardSession[], segments:
       });
       const chip = chipSpec(seg.session.hello.chip);
       const starts = kernelStartsOf(seg, segments);
-      const modelCycles = networkCycles(model.layers.slice(seg.first, seg.first + seg.count), chip, starts);
+      const layers = model.layers.slice(seg.first, seg.first + seg.count);
+      const modelLayerCycles = layers.map((l, i) => layerCycles(l, chip, starts[i] ?? 0));
+      const modelCycles = networkCycles(layers, chip, starts);
       out.push({
         segment: seg,
         boardId: seg.session.boardId,
         chip: chip.name,
         profile: p,
+        modelLayerCycles,
         modelCycles,
         modelUs: (modelCycles * 1e6) / seg.session.hello.cnnClockHz,
       });

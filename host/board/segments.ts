@@ -91,12 +91,17 @@ export class UploadAbortedError extends Error {
   override readonly name = 'UploadAbortedError';
 }
 
+/** The board does not serve a message the host needs (its hello does not list it). */
+export class UnsupportedMessageError extends Error {
+  override readonly name = 'UnsupportedMessageError';
+}
+
 /** Fails unless the board lists every message type in its hello (it would answer unknown_type). */
 export function requireMessages(session: BoardSession, defs: readonly Pick<RequestDef<unknown, unknown>, 'name' | 'type'>[]): void {
   const served = new Set(session.hello.messages);
   const missing = defs.filter((d) => !served.has(d.type));
   if (missing.length > 0) {
-    throw new Error(
+    throw new UnsupportedMessageError(
       `board ${session.boardId} (firmware ${session.hello.firmware}) does not serve ${missing.map((d) => `${d.name} (${typeHex(d.type)})`).join(', ')}`,
     );
   }

@@ -5,9 +5,11 @@ import type { Command } from './command.js';
 import { boardsCommand } from './commands/boards.js';
 import { emuCommand } from './commands/emu.js';
 import { infoCommand } from './commands/info.js';
+import { inferCommand } from './commands/infer.js';
 import { latencyCommand } from './commands/latency.js';
 import { modelsCommand } from './commands/models.js';
 import { pingCommand } from './commands/ping.js';
+import { profileCommand } from './commands/profile.js';
 
 export const COMMANDS: readonly Command[] = [
   boardsCommand,
@@ -16,6 +18,8 @@ export const COMMANDS: readonly Command[] = [
   infoCommand,
   latencyCommand,
   modelsCommand,
+  inferCommand,
+  profileCommand,
 ];
 
 export function findCommand(name: string): Command | undefined {

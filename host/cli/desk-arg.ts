@@ -1,0 +1,98 @@
+// The boards a command runs on: `--boards` / `--board` values, each a board id from discovery,
+// a serial port path, or `emulated:N[:CHIP]` (N emulated boards started for this command and
+// stopped after it). Values may be repeated or comma-separated. Without any, the command starts
+// as many emulated boards as the model needs.
+
+import { resolveBoard } from '../board/discovery.js';
+import { startEmulatedDesk, type EmulatedDesk } from '../board/emulated-desk.js';
+import { openBoard } from '../board/open.js';
+import type { BoardSession } from '../board/session.js';
+import { CHIP_NAMES, isChipName, type ChipName } from '../model/chips.js';
+import { UsageError } from './args.js';
+import { CommandFailure } from './command.js';
+
+export type BoardRequest = { kind: 'emulated'; count: number; chip: ChipName | null } | { kind: 'board'; arg: string };
+
+export const BOARDS_HELP = 'board ids (synergy boards), port paths, or emulated:N[:CHIP]; repeatable or comma-separated';
+
+/** Parses `--boards` values; refuses a malformed `emulated:` item as a usage error. */
+export function parseBoardRequests(values: readonly string[], command: string): BoardRequest[] {
+  const out: BoardRequest[] = [];
+  for (const item of values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '')) {
+    const m = /^emulated(?::(\d+))?(?::([a-z0-9]+))?$/.exec(item);
+    if (item.startsWith('emulated')) {
+      if (!m) throw new UsageError(`synergy ${command}: "${item}" is not emulated:N or emulated:N:CHIP`);
+      const count = m[1] === undefined ? 1 : Number(m[1]);
+      if (count < 1 || count > 64) throw new UsageError(`synergy ${command}: "${item}": between 1 and 64 emulated boards`);
+      if (m[2] !== undefined && !isChipName(m[2])) throw new UsageError(`synergy ${command}: "${item}": chip must be ${CHIP_NAMES.join(' or ')}`);
+      out.push({ kind: 'emulated', count, chip: (m[2] as ChipName | undefined) ?? null });
+    } else {
+      out.push({ kind: 'board', arg: item });
+    }
+  }
+  return out;
+}
+
+export interface Boards {
+  sessions: BoardSession[];
+  /** how many of them this command started (emulated) */
+  started: number;
+  /** closes every session and stops the emulated boards started here */
+  release(): Promise<void>;
+}
+
+export interface AcquireOptions {
+  /** chip of emulated boards that name none */
+  chip: ChipName;
+  /** emulated boards to start when no board was asked for */
+  defaultEmulated: number;
+  /** pacing of emulated boards (0 = unpaced) */
+  baud: number;
+}
+
+/** Opens the boards asked for (starting emulated ones); on failure releases what it opened. */
+export async function acquireBoards(requests: readonly BoardRequest[], opts: AcquireOptions): Promise<Boards> {
+  const wanted = requests.length > 0 ? requests : [{ kind: 'emulated' as const, count: opts.defaultEmulated, chip: null }];
+  const sessions: BoardSession[] = [];
+  const desks: EmulatedDesk[] = [];
+  const killNow = (): void => desks.forEach((d) => d.killNow());
+  process.on('exit', killNow);
+  const release = async (): Promise<void> => {
+    await Promise.allSettled(sessions.map((s) => s.close()));
+    await Promise.allSettled(desks.map((d) => d.stop()));
+    process.off('exit', killNow);
+  };
+  let started = 0;
+  try {
+    for (const r of wanted) {
+      if (r.kind === 'emulated') {
+        const desk = await startEmulatedDesk({
+          boards: r.count,
+          chip: r.chip ?? opts.chip,
+          ...(opts.baud > 0 ? { baud: opts.baud } : {}),
+          registry: null,
+          idPrefix: desks.length === 0 ? 'emu-' : `emu${desks.length + 1}-`,
+        });
+        desks.push(desk);
+        started += r.count;
+        for (const b of desk.boards) sessions.push(await openBoard(b.emulator.path));
+      } else {
+        let location;
+        try {
+          location = await resolveBoard(r.arg);
+        } catch (e) {
+          throw new CommandFailure((e as Error).message);
+        }
+        try {
+          sessions.push(await openBoard(location));
+        } catch (e) {
+          throw new CommandFailure(`cannot reach board ${location.id}: ${(e as Error).message}`);
+        }
+      }
+    }
+  } catch (e) {
+    await release();
+    throw e;
+  }
+  return { sessions, started, release };
+}

@@ -1,0 +1,78 @@
+// What `synergy infer` and `synergy profile` share: load the model with weights, pick the chip
+// of emulated boards, open the boards (starting as many emulated ones as the model needs) and
+// deploy the model on them with a progress bar.
+
+import { deployModel, boardsNeeded, SplitError, type Deployment } from '../board/deploy-model.js';
+import { chipSpec, CHIP_NAMES, type ChipName } from '../model/chips.js';
+import { ModelError } from '../model/model-error.js';
+import { loadModel, type LoadedModel } from '../model/zoo.js';
+import { choiceValue, intValue, type OptionSpec, type ParsedArgs } from './args.js';
+import { CommandFailure } from './command.js';
+import { acquireBoards, parseBoardRequests, type Boards } from './desk-arg.js';
+import { progressBar, type Progress } from './progress.js';
+
+export const DEFAULT_EMULATED_BAUD = 921_600;
+
+export const EMULATED_OPTIONS: OptionSpec[] = [
+  { name: 'chip', value: 'CHIP', parse: choiceValue(...CHIP_NAMES), description: 'chip of emulated boards (default max78000 when the model runs on it, else max78002)' },
+  { name: 'baud', value: 'N', parse: intValue(0, 100_000_000), description: `pace emulated boards at N baud, 0 = unpaced (default ${DEFAULT_EMULATED_BAUD})` },
+];
+
+export function loadModelArg(arg: string): LoadedModel {
+  try {
+    return loadModel(arg);
+  } catch (e) {
+    if (e instanceof ModelError) throw new CommandFailure(e.message);
+    throw e;
+  }
+}
+
+export function emulatedChip(args: ParsedArgs, loaded: LoadedModel): ChipName {
+  const asked = args.string('chip') as ChipName | undefined;
+  const chip = asked ?? (loaded.chips.includes('max78000') ? 'max78000' : 'max78002');
+  if (!loaded.chips.includes(chip)) {
+    throw new CommandFailure(`${loaded.model.name} runs on ${loaded.chips.join(' or ')} only (${chip} lacks an operator it uses)`);
+  }
+  return chip;
+}
+
+export interface Deployed {
+  boards: Boards;
+  deployment: Deployment;
+  progress: Progress;
+}
+
+/** Opens the boards of `values` (or emulated ones as needed) and loads the model; the caller releases. */
+export async function deployOnBoards(command: string, values: readonly string[], args: ParsedArgs, loaded: LoadedModel): Promise<Deployed> {
+  const requests = parseBoardRequests(values, command);
+  const model = loaded.model;
+  const chip = emulatedChip(args, loaded);
+  let needed = 1;
+  try {
+    needed = requests.length === 0 ? boardsNeeded(model, chipSpec(chip)) : 1;
+  } catch (e) {
+    if (e instanceof SplitError) throw new CommandFailure(e.message);
+    throw e;
+  }
+  const progress = progressBar();
+  progress.update(0, `starting ${requests.length === 0 ? `${needed} emulated board${needed === 1 ? '' : 's'}` : 'boards'}`);
+  const boards = await acquireBoards(requests, { chip, defaultEmulated: needed, baud: args.number('baud') ?? DEFAULT_EMULATED_BAUD });
+  try {
+    const deployment = await deployModel(boards.sessions, model, {
+      onProgress: (p) =>
+        progress.update(p.total ? p.acked / p.total : 1, `loading ${model.name}: ${Math.round(p.acked / 1024)} of ${Math.round(p.total / 1024)} KiB, segment ${Math.min(p.segmentsDone + 1, p.segments)} of ${p.segments}`),
+    });
+    return { boards, deployment, progress };
+  } catch (e) {
+    progress.done();
+    await boards.release();
+    throw asFailure(e);
+  }
+}
+
+/** Errors a user can act on become one-line failures; anything else stays a bug with a stack. */
+export function asFailure(e: unknown): unknown {
+  if (e instanceof CommandFailure || !(e instanceof Error)) return e;
+  const known = ['SplitError', 'ProtocolError', 'SessionError', 'FitMismatchError', 'TensorShapeError', 'UploadAbortedError', 'ModelError', 'ExecError', 'EmulatorNotBuiltError', 'EmulatorExitedError', 'UnsupportedMessageError', 'BoardNotFoundError'];
+  return known.includes(e.name) ? new CommandFailure(e.message) : e;
+}
