@@ -54,7 +54,8 @@ function cutAllowed(model: Model, cut: number): boolean {
 export function planSplit(model: Model, chips: readonly ChipSpec[], resident: readonly (readonly FitSegment[])[] = []): SplitPart[] {
   const n = model.layers.length;
   const failed = new Set<string>();
-  let firstRefusal: FitRefusal | null = null;
+  // How far the search got: the layer no segment could take in is what the refusal names.
+  let reached = { end: 0, first: 0, board: 0 };
   const search = (b: number, first: number): SplitPart[] | null => {
     if (first === n) return [];
     if (b >= chips.length || failed.has(`${b}:${first}`)) return null;
@@ -62,11 +63,10 @@ export function planSplit(model: Model, chips: readonly ChipSpec[], resident: re
     for (let count = 1; first + count <= n; count++) {
       if (!cutAllowed(model, first + count)) continue;
       const r = fit(chips[b]!, [...(resident[b] ?? []), segmentLayers(model, first, count)]);
-      if (r.ok) counts.push(count);
-      else {
-        firstRefusal ??= r;
-        if (GROWING_LIMITS.has(r.limit)) break;
-      }
+      if (r.ok) {
+        counts.push(count);
+        if (first + count > reached.end) reached = { end: first + count, first, board: b };
+      } else if (GROWING_LIMITS.has(r.limit)) break;
     }
     for (const count of counts.reverse()) {
       const rest = search(b + 1, first + count);
@@ -79,15 +79,28 @@ export function planSplit(model: Model, chips: readonly ChipSpec[], resident: re
   };
   const parts = search(0, 0);
   if (!parts) {
-    const why = firstRefusal ? ` (${(firstRefusal as FitRefusal).limit}: ${(firstRefusal as FitRefusal).message})` : '';
+    const refusal = blockingRefusal(model, chips, resident, reached);
     const counts = new Map<string, number>();
     for (const c of chips) counts.set(c.name, (counts.get(c.name) ?? 0) + 1);
     const desk = [...counts].map(([c, k]) => `${k} ${c}`).join(' + ');
-    throw new SplitError(`${model.name} (${n} layers) cannot be split over ${desk} board${chips.length === 1 ? '' : 's'}${why}`,
-      firstRefusal,
-    );
+    const why = refusal ? ` (${refusal.limit}: ${refusal.message})` : '';
+    throw new SplitError(`${model.name} (${n} layers) cannot be split over ${desk} board${chips.length === 1 ? '' : 's'}${why}`, refusal);
   }
   return parts;
+}
+
+/**
+ * Why layer `reached.end` could not be placed: the layer alone refused by the chip (an operator
+ * it lacks), else the segment that reached furthest extended by that layer.
+ */
+function blockingRefusal(model: Model, chips: readonly ChipSpec[], resident: readonly (readonly FitSegment[])[],
+  reached: { end: number; first: number; board: number }): FitRefusal | null {
+  const chip = chips[reached.board];
+  if (!chip || reached.end >= model.layers.length) return null;
+  const alone = fit(chip, [segmentLayers(model, reached.end, 1)]);
+  if (!alone.ok) return alone;
+  const longer = fit(chip, [...(resident[reached.board] ?? []), segmentLayers(model, reached.first, reached.end - reached.first + 1)]);
+  return longer.ok ? null : longer;
 }
 
 /** How many empty boards of one chip the model needs (greedy contiguous split). */
