@@ -48,7 +48,7 @@ export interface UploadOptions {
   signal?: AbortSignal;
   /** largest chunk (default: what the board's max_payload and max_frame allow) */
   chunkBytes?: number;
-  /** layers of resident segments this host did not load (default: the zoo, by model name) */
+  /** layers of resident segments, when the caller knows them (default: what this process loaded, else the zoo by model name) */
   resolveResident?: (info: SegmentInfo) => readonly Layer[] | undefined;
 }
 
@@ -162,10 +162,10 @@ export function fitDifferences(board: BoardFit, host: BoardFit): string[] {
 }
 
 function residentLayers(session: BoardSession, info: SegmentInfo, resolve: UploadOptions['resolveResident']): readonly Layer[] {
-  const mine = knownSegment(session, info.id);
-  if (mine) return mine.layers;
   const given = resolve?.(info);
   if (given) return given;
+  const mine = knownSegment(session, info.id);
+  if (mine) return mine.layers;
   try {
     const layers = loadTable(info.model).model.layers.slice(info.first, info.first + info.count);
     if (layers.length === info.count) return layers;
