@@ -174,14 +174,16 @@ export function latencySvg(doc: ProfileDocument): string {
   const maxUs = niceMax(Math.max(...doc.layers.map((r) => Math.max(usOf(r.max, r), usOf(r.model_cycles, r))), 0));
   const x = (us: number): number => labelW + (us / maxUs) * plotW;
   const body: string[] = [];
-  body.push(text(labelW, 14, `per-layer latency, microseconds (median, min..max over ${doc.runs} runs; | cycle model)`, { 'font-weight': 'bold' }));
+  body.push(text(4, 14, `per-layer latency in microseconds: bar = median, whisker = min..max over ${doc.runs} runs, orange mark = cycle model`, { 'font-weight': 'bold' }));
   let y = top;
   let lastSegment = '';
   for (const r of doc.layers) {
     if (r.segment !== lastSegment) {
-      if (lastSegment !== '') y += 6;
-      body.push(line(0, y - 2, labelW + plotW + valueW, y - 2, { stroke: '#bbb', 'stroke-dasharray': '3 3' }));
-      body.push(text(labelW + plotW + valueW, y + 8, `${r.segment} on ${r.board}`, { 'text-anchor': 'end', fill: '#666', 'font-size': 9 }));
+      // A heading row per segment: which layers ran where.
+      if (lastSegment !== '') y += 4;
+      body.push(line(0, y + 1, labelW + plotW + valueW, y + 1, { stroke: '#bbb', 'stroke-dasharray': '3 3' }));
+      body.push(text(labelW, y + 12, `segment ${r.segment} on ${r.board}`, { fill: colour(boardIndex.get(r.board) ?? 0), 'font-size': 10 }));
+      y += 16;
       lastSegment = r.segment;
     }
     const c = colour(boardIndex.get(r.board) ?? 0);
@@ -202,6 +204,10 @@ export function latencySvg(doc: ProfileDocument): string {
   }
   return svg(labelW + plotW + valueW + 10, y + 28, body, `per-layer latency of ${doc.model}`);
 }
+
+/** Where the gauges start (after 64 kernel bars and 4 bias bars) and how wide they are. */
+const MEMORY_GAUGE_X = 10 + 64 * 8 + 30 + 4 * 22 + 30;
+const GAUGE_W = 260;
 
 /** Per board: kernel columns per processor against capacity, bias per quadrant, weights and layers. */
 export function memorySvg(doc: ProfileDocument): string {
@@ -237,8 +243,8 @@ export function memorySvg(doc: ProfileDocument): string {
     });
     body.push(text(bx, y - 4, `bias B / ${b.bias_capacity_per_quadrant}`, { fill: '#333' }));
     // Gauges: weight bytes and layers.
-    const gx = bx + 4 * 22 + 30;
-    const gw = 220;
+    const gx = MEMORY_GAUGE_X;
+    const gw = GAUGE_W;
     const gauge = (gy: number, used: number, capacity: number, label: string): void => {
       body.push(rect(gx, gy, gw, 14, { fill: '#eee' }));
       body.push(rect(gx, gy, (Math.min(used, capacity) / capacity) * gw, 14, { fill: c }, `${label}: ${used} of ${capacity}`));
@@ -249,7 +255,7 @@ export function memorySvg(doc: ProfileDocument): string {
     gauge(y + 82, b.layers, b.max_layers, 'hardware layers');
     y += chartH + 30;
   });
-  return svg(760, y, body, `memory use per chip of ${doc.model}`);
+  return svg(MEMORY_GAUGE_X + GAUGE_W + 50, y, body, `memory use per chip of ${doc.model}`);
 }
 
 /** The whole report as one HTML file. */
