@@ -57,7 +57,7 @@ export interface UploadResult {
   bytes: number;
   /** the offset the upload started from (the board's, after begin) */
   resumedFrom: number;
-  /** times the host re-synchronised with the board's offset mid-upload */
+  /** times the host re-synchronised with the board's offset mid-upload (after a refused chunk or a board reset) */
   resyncs: number;
   elapsedMs: number;
   /** what the board reported for everything now resident (equal to the host's fit) */
@@ -254,8 +254,10 @@ export async function uploadSegment(session: BoardSession, id: string, blob: Uin
       try {
         offset = await sendChunks(session, blob, offset, chunk, opts.signal, (acked) => report(acked, resumedFrom, 'upload'));
       } catch (e) {
-        // The board expects another offset (a chunk lost or refused): ask it where it stands.
-        if (!(isProtocolError(e, 'bad_state') || e instanceof OutOfStep) || resyncs >= 8) throw e;
+        // The board expects another offset (a chunk lost or refused), or it reset (its staging
+        // area is empty again; the session says hello by itself): ask it where it stands.
+        const again = isProtocolError(e, 'bad_state') || e instanceof OutOfStep || isSessionError(e, 'reset');
+        if (!again || resyncs >= 8) throw e;
         resyncs++;
         offset = await begin();
       }

@@ -171,6 +171,31 @@ describe('resuming', () => {
   });
 });
 
+describe('board resets', () => {
+  it('an upload the board lost to a reset starts over by itself and completes', async () => {
+    const { session } = await startBoard({ id: 'seg-reset', baud: 921_600 });
+    const seg = whole(mnist);
+    const blob = encodeSegment(seg);
+    let resetAt = 0;
+    const resets: number[] = [];
+    session.on('reset', (info) => resets.push(info.previousSession));
+    const r = await uploadSegment(session, 'mnist', blob, {
+      onProgress: (p) => {
+        if (resetAt === 0 && p.phase === 'upload' && p.acked >= 24_000) {
+          resetAt = p.acked;
+          void session.reset().catch(() => undefined);
+        }
+      },
+    });
+    expect(resetAt).toBeGreaterThan(0);
+    expect(resets).toHaveLength(1);
+    expect(r.resyncs).toBeGreaterThanOrEqual(1);
+    expect((await listSegments(session)).segments.map((s) => s.id)).toEqual(['mnist']);
+    const x = seededTensor(mnist.inputShape, 4);
+    expectSame(reference(mnist, seg, [x]), (await infer(session, 'mnist', [x])).outputs);
+  });
+});
+
 describe('atomic loads: a refused or abandoned load leaves the board as it was', () => {
   const x = seededTensor(mnist.inputShape, 5);
   const seg = whole(mnist);
