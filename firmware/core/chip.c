@@ -47,6 +47,10 @@ static const syn_chip chips[] = {
         .cycles_calibrated = true,
         .cycles_preread_term = true,
         .cycles_passthrough_pool_extra_passes = true,
+        .cpu_clock_hz = 100000000u,
+        .cpu_load_ns_per_byte = 40u,
+        .cpu_unload_ns_per_byte = 35u,
+        .cpu_sense_ns_per_byte = 20u,
     },
     {
         .name = "max78002",
@@ -93,6 +97,10 @@ static const syn_chip chips[] = {
         .cycles_calibrated = false,
         .cycles_preread_term = false,
         .cycles_passthrough_pool_extra_passes = false,
+        .cpu_clock_hz = 120000000u,
+        .cpu_load_ns_per_byte = 33u,
+        .cpu_unload_ns_per_byte = 29u,
+        .cpu_sense_ns_per_byte = 17u,
     },
 };
 

@@ -55,6 +55,25 @@ typedef struct {
     bool cycles_calibrated;            /* the estimator is Analog Devices' for this chip */
     bool cycles_preread_term;          /* pool-after-eltwise pre-read term (kernel start) */
     bool cycles_passthrough_pool_extra_passes;  /* passthrough pooling with out_expand > 1: m -> 2m - 1 */
+    /* CPU side of the modelled time (PROTOCOL.md 9): the emulated board spends these per byte,
+     * and the planner's cost model reads the same numbers from chips.ts. Estimates for the MSDK's
+     * way of moving data, at the board's Cortex-M4 clock, to be calibrated on a board:
+     *  - load: an infer's inputs from a tensor slot (CHW int8) into CNN data memory, which is HWC,
+     *    4 channels per 32-bit word: per word 4 byte loads from 4 channel planes (~8 cycles), 3
+     *    shift-and-or merges (3), one store over the AHB to CNN memory with its wait state (~2),
+     *    loop and pointers (~2-3): ~16 cycles per 4 bytes, 4 cycles per byte;
+     *  - unload: the reverse, per word one load from CNN memory with wait states (~4), 3
+     *    extracts (3), 4 byte stores into the planes (~4), loop (~2-3): ~14 cycles per 4 bytes,
+     *    3.5 cycles per byte;
+     *  - sense: the camera (PCIF) and microphone (I2S) deliver by DMA; the CPU converts each
+     *    sample to int8 (subtract the 128 offset, or shift a 24-bit sample down) in place: about
+     *    2 cycles per byte.
+     * MAX78000FTHR: 100 MHz, so 40, 35, 20 ns per byte. MAX78002 (EV kit): 120 MHz, the same
+     * cycle counts: 33, 29, 17 ns per byte. */
+    uint32_t cpu_clock_hz;
+    uint16_t cpu_load_ns_per_byte;
+    uint16_t cpu_unload_ns_per_byte;
+    uint16_t cpu_sense_ns_per_byte;
 } syn_chip;
 
 /* NULL if the name is not a known chip. */

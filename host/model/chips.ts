@@ -83,6 +83,20 @@ export interface ChipSpec {
   cyclesPrereadTerm: boolean;
   /** Passthrough pooling with out_expand > 1 counts 2m - 1 passes. */
   cyclesPassthroughPoolExtraPasses: boolean;
+  /** The board's Cortex-M4 clock, Hz (MAX78000FTHR 100 MHz, MAX78002 EV kit 120 MHz). */
+  cpuClockHz: number;
+  /**
+   * CPU side of the modelled time (PROTOCOL.md 9), ns per byte; the emulated board spends the
+   * same (firmware/core/chip.h gives the reasoning). Estimates of the MSDK's way of moving data,
+   * to be calibrated on a board:
+   * load: an infer's inputs, CHW int8 from a tensor slot into CNN data memory (HWC, 4 channels
+   * per word): ~16 cycles per 4 bytes, 4 cycles per byte;
+   * unload: the outputs back, ~14 cycles per 4 bytes, 3.5 cycles per byte;
+   * sense: converting DMA'd camera/microphone samples to int8, ~2 cycles per byte.
+   */
+  cpuLoadNsPerByte: number;
+  cpuUnloadNsPerByte: number;
+  cpuSenseNsPerByte: number;
 }
 
 const MAX78000: ChipSpec = {
@@ -128,6 +142,10 @@ const MAX78000: ChipSpec = {
   cyclesCalibrated: true,
   cyclesPrereadTerm: true,
   cyclesPassthroughPoolExtraPasses: true,
+  cpuClockHz: 100_000_000,
+  cpuLoadNsPerByte: 40,
+  cpuUnloadNsPerByte: 35,
+  cpuSenseNsPerByte: 20,
 };
 
 const MAX78002: ChipSpec = {
@@ -175,6 +193,10 @@ const MAX78002: ChipSpec = {
   cyclesCalibrated: false,
   cyclesPrereadTerm: false,
   cyclesPassthroughPoolExtraPasses: false,
+  cpuClockHz: 120_000_000,
+  cpuLoadNsPerByte: 33,
+  cpuUnloadNsPerByte: 29,
+  cpuSenseNsPerByte: 17,
 };
 
 export const CHIPS: Readonly<Record<ChipName, ChipSpec>> = { max78000: MAX78000, max78002: MAX78002 };

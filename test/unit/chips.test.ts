@@ -23,6 +23,14 @@ describe('chip specs', () => {
     expect([CHIPS.max78000.cnnClockHz, CHIPS.max78002.cnnClockHz]).toEqual([50_000_000, 200_000_000]);
   });
 
+  it('CPU costs are the documented cycles per byte at each board CPU clock (load 4, unload 3.5, sense 2)', () => {
+    for (const c of Object.values(CHIPS)) {
+      const ns = (cycles: number) => Math.round((cycles * 1e9) / c.cpuClockHz);
+      expect([c.cpuLoadNsPerByte, c.cpuUnloadNsPerByte, c.cpuSenseNsPerByte], c.name).toEqual([ns(4), ns(3.5), ns(2)]);
+    }
+    expect([CHIPS.max78000.cpuClockHz, CHIPS.max78002.cpuClockHz]).toEqual([100_000_000, 120_000_000]);
+  });
+
   it('find a chip by name, refusing an unknown one with the known names', () => {
     expect(chipSpec('MAX78002').maxLayers).toBe(128);
     expect(() => chipSpec('max78001')).toThrow('unknown chip "max78001" (known: max78000, max78002)');

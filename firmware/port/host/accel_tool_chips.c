@@ -55,6 +55,10 @@ static bool run_chips(const tool_request *req, tool_json *j, char *err, size_t e
         json_key(j, "cycles_calibrated"); json_bool(j, c->cycles_calibrated);
         json_key(j, "cycles_preread_term"); json_bool(j, c->cycles_preread_term);
         json_key(j, "cycles_passthrough_pool_extra_passes"); json_bool(j, c->cycles_passthrough_pool_extra_passes);
+        json_key(j, "cpu_clock_hz"); json_uint(j, c->cpu_clock_hz);
+        json_key(j, "cpu_load_ns_per_byte"); json_uint(j, c->cpu_load_ns_per_byte);
+        json_key(j, "cpu_unload_ns_per_byte"); json_uint(j, c->cpu_unload_ns_per_byte);
+        json_key(j, "cpu_sense_ns_per_byte"); json_uint(j, c->cpu_sense_ns_per_byte);
         json_obj_end(j);
     }
     json_arr_end(j);
