@@ -123,6 +123,11 @@ def vector(name, note, kind, rid, mtype, body, message):
     }
 
 
+# Every message type a board of this firmware serves, as its hello lists them (ascending).
+HELLO_MESSAGES = [0x01, 0x02, 0x03, 0x04, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x20, 0x21, 0x22, 0x23,
+                  0x30, 0x31, 0x32]
+
+
 def main():
     os.makedirs(os.path.join(OUT, "invalid"), exist_ok=True)
     payload_300 = bytes((i * 7 + 3) & 0xFF for i in range(300))  # crosses a COBS block, has zeros
@@ -135,13 +140,13 @@ def main():
             {0: 1, 1: "0.1.0", 2: "emu-1", 3: "max78000", 4: 50000000, 5: 442368, 6: 2048,
              7: 524288, 8: 32, 9: 8192, 10: 8064, 11: 4,
              12: [{0: "microphone", 1: [128, 128, 1], 2: 1000000}], 13: ["led"],
-             14: [1, 2, 3, 4], 15: 921600, 16: 3735928559, 17: 1048576},
+             14: HELLO_MESSAGES, 15: 921600, 16: 3735928559, 17: 2097152},
             {"proto": 1, "firmware": "0.1.0", "boardId": "emu-1", "chip": "max78000",
              "cnnClockHz": 50000000, "weightMem": 442368, "biasMem": 2048, "dataMem": 524288,
              "maxLayers": 32, "maxFrame": 8192, "maxPayload": 8064, "maxInFlight": 4,
              "sensors": [{"kind": "microphone", "shape": [128, 128, 1], "rateMhz": 1000000}],
-             "outputs": ["led"], "messages": [1, 2, 3, 4], "linkBaud": 921600,
-             "session": 3735928559, "tensorMem": 1048576},
+             "outputs": ["led"], "messages": HELLO_MESSAGES, "linkBaud": 921600,
+             "session": 3735928559, "tensorMem": 2097152},
         ),
         vector("ping-request-empty", "A ping with no payload.", "request", 2, "ping",
                {0: b""}, {"payload": ""}),

@@ -381,7 +381,7 @@ bool board_send_event(board_ctx *ctx, uint16_t type)
 bool board_encode_hello(cbor_writer *w, const board_config *cfg, uint32_t session)
 {
     const syn_chip *c = cfg->chip;
-    cbor_write_map(w, 17);
+    cbor_write_map(w, 18);
     cbor_write_uint(w, 0);  cbor_write_uint(w, SYN_PROTO_VERSION);
     cbor_write_uint(w, 1);  cbor_write_cstr(w, SYN_FIRMWARE_VERSION);
     cbor_write_uint(w, 2);  cbor_write_cstr(w, cfg->board_id);
@@ -411,8 +411,9 @@ bool board_encode_hello(cbor_writer *w, const board_config *cfg, uint32_t sessio
     for (size_t i = 0; i < board_handler_count; i++)
         cbor_write_uint(w, board_handlers[i].type);
     cbor_write_uint(w, 15); cbor_write_uint(w, cfg->link_baud);
-    cbor_write_uint(w, 16);
-    return cbor_write_uint(w, session);
+    cbor_write_uint(w, 16); cbor_write_uint(w, session);
+    cbor_write_uint(w, 17);
+    return cbor_write_uint(w, cfg->mem.tensor_bytes);
 }
 
 bool board_encode_stats(cbor_writer *w, const board_stats *s)

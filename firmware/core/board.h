@@ -30,9 +30,14 @@
 #include "cbor.h"
 #include "chip.h"
 #include "cobs.h"
+#include "jobs.h"
 #include "port.h"
 #include "proto.h"
+#include "segstore.h"
+#include "sensors.h"
+#include "tensors.h"
 #include "text.h"
+#include "timeline.h"
 
 #define BOARD_ID_MAX 64          /* bytes of board_id (a CBOR text string of the subset) */
 #define BOARD_KIND_MAX 32        /* bytes of a sensor or output kind */
@@ -44,7 +49,20 @@ typedef struct {
     char kind[BOARD_KIND_MAX + 1];    /* "microphone", "camera", "imu", ... */
     uint32_t shape[3];                /* C, H, W */
     uint32_t rate_mhz;                /* frames per 1000 s */
+    /* Frames the port supplies (whole frames of int8 CHW, frame k is the (k mod n)-th), or NULL
+     * for the emulated sensor's deterministic data (sensors.h). */
+    const uint8_t *data;
+    uint32_t data_len;
 } board_sensor;
+
+/* The big regions the port gives the core, sized per chip (the core owns no big buffers):
+ * the segment store's (segstore.h) and the tensor arena (tensors.h; its size is hello's
+ * tensor_mem). A region left NULL with size 0 makes its messages answer does_not_fit. */
+typedef struct {
+    segstore_memory segments;
+    uint8_t *tensor_arena;
+    uint32_t tensor_bytes;
+} board_memory;
 
 typedef struct {
     const syn_chip *chip;
@@ -54,6 +72,7 @@ typedef struct {
     char outputs[BOARD_MAX_OUTPUTS][BOARD_KIND_MAX + 1];
     size_t n_outputs;
     uint32_t link_baud;               /* 0 when unpaced */
+    board_memory mem;
 } board_config;
 
 typedef enum {
@@ -99,8 +118,16 @@ typedef struct board_ctx {
     uint8_t rx_buf[SYN_MAX_FRAME];
     uint8_t reply_buf[SYN_MAX_BODY];
     uint8_t wire_buf[SYN_MAX_WIRE];
-    /* Modules' state goes here (segment store, accelerator, ...). */
+    /* Modules' state. */
+    segstore segments;                /* msg_segment.c */
+    tensor_store tensors;             /* msg_infer.c */
+    timeline time;                    /* modelled CPU and CNN time of the jobs */
+    board_job jobs[TIMELINE_JOBS];    /* indexed like the timeline's jobs */
+    sensing_state sensing;            /* msg_sense.c */
 } board_ctx;
+
+_Static_assert(BOARD_MAX_SENSORS <= SENSING_MAX_SENSORS && BOARD_MAX_OUTPUTS <= SENSING_MAX_OUTPUTS,
+               "sensors.h keeps a record per sensor and output");
 
 typedef struct {
     uint16_t id;

@@ -2,19 +2,34 @@
  * modules that keep state across requests. A new message is one line here. */
 #include "board.h"
 #include "msg_basic.h"
+#include "msg_infer.h"
+#include "msg_segment.h"
+#include "msg_sense.h"
 
 const board_handler board_handlers[] = {
     { SYN_MSG_HELLO, "hello", msg_hello },
     { SYN_MSG_PING, "ping", msg_ping },
     { SYN_MSG_STATS, "stats", msg_stats },
     { SYN_MSG_RESET, "reset", msg_reset },
+    { SYN_MSG_SEGMENT_BEGIN, "segment.begin", msg_segment_begin },
+    { SYN_MSG_SEGMENT_CHUNK, "segment.chunk", msg_segment_chunk },
+    { SYN_MSG_SEGMENT_COMMIT, "segment.commit", msg_segment_commit },
+    { SYN_MSG_SEGMENT_ABORT, "segment.abort", msg_segment_abort },
+    { SYN_MSG_SEGMENT_LIST, "segment.list", msg_segment_list },
+    { SYN_MSG_SEGMENT_UNLOAD, "segment.unload", msg_segment_unload },
+    { SYN_MSG_TENSOR_PUT, "tensor.put", msg_tensor_put },
+    { SYN_MSG_TENSOR_GET, "tensor.get", msg_tensor_get },
+    { SYN_MSG_INFER, "infer", msg_infer },
+    { SYN_MSG_PROFILE, "profile", msg_profile },
+    { SYN_MSG_SENSE, "sense", msg_sense },
+    { SYN_MSG_DELIVER, "deliver", msg_deliver },
+    { SYN_MSG_OUTPUTS, "outputs", msg_outputs },
 };
 const size_t board_handler_count = sizeof board_handlers / sizeof board_handlers[0];
 
-/* Modules with boot-time init or deferred work (none yet: the segment store and the
- * accelerator join here). A zero-length array is not C11, so the list ends with a blank entry
- * that board_init and board_poll skip (both of its functions are NULL). */
+/* Modules with boot-time init or deferred work. */
 const board_module board_modules[] = {
-    { "none", NULL, NULL },
+    { "segments", msg_segment_init, NULL },
+    { "jobs", jobs_init, jobs_poll },
 };
 const size_t board_module_count = sizeof board_modules / sizeof board_modules[0];

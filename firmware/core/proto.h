@@ -19,6 +19,22 @@
 #define SYN_MSG_STATS 0x0003
 #define SYN_MSG_RESET 0x0004
 #define SYN_MSG_BOOT 0x0005
+/* Loading segments (section 8). */
+#define SYN_MSG_SEGMENT_BEGIN 0x0010
+#define SYN_MSG_SEGMENT_CHUNK 0x0011
+#define SYN_MSG_SEGMENT_COMMIT 0x0012
+#define SYN_MSG_SEGMENT_ABORT 0x0013
+#define SYN_MSG_SEGMENT_LIST 0x0014
+#define SYN_MSG_SEGMENT_UNLOAD 0x0015
+/* Tensors, inference and profiling (section 9). */
+#define SYN_MSG_TENSOR_PUT 0x0020
+#define SYN_MSG_TENSOR_GET 0x0021
+#define SYN_MSG_INFER 0x0022
+#define SYN_MSG_PROFILE 0x0023
+/* Sensing and delivery (section 10). */
+#define SYN_MSG_SENSE 0x0030
+#define SYN_MSG_DELIVER 0x0031
+#define SYN_MSG_OUTPUTS 0x0032
 
 /* Error codes (section 4.5): the PROTOCOL.md names upper-cased. */
 #define SYN_ERR_BAD_FRAME 1

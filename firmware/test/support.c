@@ -1,6 +1,8 @@
 /* Test helpers; see support.h. */
 #include "support.h"
 
+#include "emu_memory.h"
+
 #include <dirent.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -304,6 +306,7 @@ void golden_config(board_config *cfg)
     strcpy(cfg->outputs[0], "led");
     cfg->n_outputs = 1;
     cfg->link_baud = 921600;
+    emu_memory_for(cfg->chip, &cfg->mem);   /* the emulator's regions: hello's tensor_mem */
 }
 
 static int cmp_paths(const void *a, const void *b)

@@ -229,10 +229,10 @@ static void test_bad_kind_and_unknown(void)
     board_rx_bytes(&board, wire, n);
     expect_error(SYN_ERR_BAD_KIND, 5, SYN_MSG_PING, NULL);
     capture_clear(&cap);
-    send_request(6, 0x0010, (const uint8_t *)"\xa0", 1);
+    send_request(6, 0x0040, (const uint8_t *)"\xa0", 1);
     char msg[80];
-    if (expect_error(SYN_ERR_UNKNOWN_TYPE, 6, 0x0010, msg))
-        CHECK_STR(msg, "unknown message type 0x0010");
+    if (expect_error(SYN_ERR_UNKNOWN_TYPE, 6, 0x0040, msg))
+        CHECK_STR(msg, "unknown message type 0x0040");
 }
 
 static void test_stats_count(void)

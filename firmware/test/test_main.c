@@ -15,6 +15,10 @@ void suite_vectors(void);
 void suite_emu_parts(void);
 void suite_emulator(void);
 void suite_sim(void);
+void suite_sha256(void);
+void suite_segments(void);
+void suite_jobs(void);
+void suite_sense(void);
 extern const char *emulator_path;
 
 int main(int argc, char **argv)
@@ -33,5 +37,9 @@ int main(int argc, char **argv)
     suite_emu_parts();
     suite_emulator();
     suite_sim();
+    suite_sha256();
+    suite_segments();
+    suite_jobs();
+    suite_sense();
     return th_summary();
 }

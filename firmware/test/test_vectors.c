@@ -9,6 +9,9 @@
 #include "crc32.h"
 #include "harness.h"
 #include "json.h"
+#include "msg_infer.h"
+#include "msg_segment.h"
+#include "msg_sense.h"
 #include "support.h"
 
 static char paths[MAX_VECTOR_FILES][512];
@@ -27,6 +30,119 @@ static int kind_code(const char *k)
             return i;
     }
     return -1;
+}
+
+static int64_t num(const json_node *o, const char *key)
+{
+    int64_t x = -1;
+    CHECK(json_int(o, key, &x));
+    return x;
+}
+
+static segstore_fit fit_of(const json_node *f)
+{
+    segstore_fit fit = {
+        .layers = (uint32_t)num(f, "layers"), .hardware_layers = (uint32_t)num(f, "hardwareLayers"),
+        .max_columns = (uint32_t)num(f, "kernelMaxColumns"), .busiest_processor = (uint32_t)num(f, "busiestProcessor"),
+        .kernel_words = (uint32_t)num(f, "kernelWords"), .weight_bytes = (uint32_t)num(f, "weightBytes"),
+        .bias_bytes = (uint32_t)num(f, "biasBytes"), .max_input_end = (uint32_t)num(f, "dataMaxInputEnd"),
+        .max_output_end = (uint32_t)num(f, "dataMaxOutputEnd"),
+    };
+    const json_node *q = json_get(f, "biasPerQuadrant");
+    for (size_t i = 0; i < 4 && i < json_len(q); i++)
+        fit.bias_per_quadrant[i] = (uint32_t)json_at(q, i)->num;
+    return fit;
+}
+
+/* The messages of PROTOCOL.md sections 8-10 that a board sends; false for another vector. */
+static bool board_encoders_v1(const json_node *v, const syn_header *h, cbor_writer *w)
+{
+    const json_node *m = json_get(v, "message");
+    switch (h->type) {
+    case SYN_MSG_SEGMENT_BEGIN:
+    case SYN_MSG_SEGMENT_CHUNK:
+    case SYN_MSG_TENSOR_PUT:
+        board_encode_next_offset(w, (uint32_t)num(m, "nextOffset"));
+        return true;
+    case SYN_MSG_SEGMENT_COMMIT: {
+        segstore_fit fit = fit_of(json_get(m, "fit"));
+        board_encode_segment_commit(w, json_str(m, "id"), &fit);
+        return true;
+    }
+    case SYN_MSG_SEGMENT_LIST: {
+        const json_node *segs = json_get(m, "segments");
+        board_segment_info info[8];
+        size_t n = json_len(segs) < 8 ? json_len(segs) : 8;
+        for (size_t i = 0; i < n; i++) {
+            const json_node *e = json_at(segs, i);
+            info[i] = (board_segment_info){ json_str(e, "id"), json_str(e, "model"), (uint32_t)num(e, "first"),
+                                            (uint32_t)num(e, "count"), (uint32_t)num(e, "weightBytes") };
+        }
+        segstore_fit fit = fit_of(json_get(m, "fit"));
+        board_encode_segment_list(w, info, n, &fit);
+        return true;
+    }
+    case SYN_MSG_INFER: {
+        static uint32_t cycles[128];
+        static board_out_tensor outs[16];
+        static uint8_t inline_bytes[16][SYN_MAX_PAYLOAD];
+        static const uint8_t *data[16];
+        const json_node *lc = json_get(m, "layerCycles"), *os = json_get(m, "outputs"), *in = json_get(m, "inline");
+        for (size_t k = 0; k < json_len(lc) && k < 128; k++)
+            cycles[k] = (uint32_t)json_at(lc, k)->num;
+        for (size_t k = 0; k < json_len(os) && k < 16; k++) {
+            const json_node *o = json_at(os, k), *sh = json_get(o, "shape");
+            outs[k] = (board_out_tensor){ (uint8_t)num(o, "slot"),
+                                          { (uint16_t)json_at(sh, 0)->num, (uint16_t)json_at(sh, 1)->num,
+                                            (uint16_t)json_at(sh, 2)->num },
+                                          (uint8_t)num(o, "width"), (uint32_t)num(o, "bytes") };
+            if (k < json_len(in)) {
+                CHECK_EQ(hex_decode(json_at(in, k)->str, inline_bytes[k], SYN_MAX_PAYLOAD), outs[k].bytes);
+                data[k] = inline_bytes[k];
+            }
+        }
+        board_infer_result r = { cycles, json_len(lc), (uint64_t)num(m, "totalCycles"), outs, json_len(os),
+                                 json_len(in) > 0 ? data : NULL, (uint64_t)num(m, "cpuUs"), (uint64_t)num(m, "cnnUs"),
+                                 (uint64_t)num(m, "queuedUs") };
+        board_encode_infer(w, &r);
+        return true;
+    }
+    case SYN_MSG_PROFILE: {
+        static job_spread layers[128];
+        const json_node *ls = json_get(m, "layers"), *t = json_get(m, "total");
+        for (size_t k = 0; k < json_len(ls) && k < 128; k++) {
+            const json_node *l = json_at(ls, k);
+            layers[k] = (job_spread){ (uint32_t)num(l, "min"), (uint32_t)num(l, "median"), (uint32_t)num(l, "max") };
+        }
+        job_spread64 total = { (uint64_t)num(t, "min"), (uint64_t)num(t, "median"), (uint64_t)num(t, "max") };
+        board_encode_profile(w, layers, json_len(ls), &total, (uint32_t)num(m, "runs"));
+        return true;
+    }
+    case SYN_MSG_SENSE: {
+        const json_node *sh = json_get(m, "shape");
+        uint32_t shape[3] = { (uint32_t)json_at(sh, 0)->num, (uint32_t)json_at(sh, 1)->num, (uint32_t)json_at(sh, 2)->num };
+        board_encode_sense(w, (uint64_t)num(m, "frame"), (uint64_t)num(m, "tUs"), shape);
+        return true;
+    }
+    case SYN_MSG_DELIVER:
+        board_encode_deliver(w, (uint32_t)num(m, "count"));
+        return true;
+    case SYN_MSG_OUTPUTS: {
+        const json_node *os = json_get(m, "outputs");
+        const char *kinds[8];
+        output_record recs[8];
+        size_t n = json_len(os) < 8 ? json_len(os) : 8;
+        for (size_t i = 0; i < n; i++) {
+            const json_node *o = json_at(os, i);
+            kinds[i] = json_str(o, "kind");
+            recs[i] = (output_record){ (uint32_t)num(o, "count"), (uint32_t)num(o, "lastCrc32"), (uint32_t)num(o, "lastBytes") };
+        }
+        board_encode_outputs(w, kinds, recs, n);
+        return true;
+    }
+    default:
+        return false;
+    }
 }
 
 /* Builds the frame with the board's encoders from the vector's values, if the board sends this
@@ -74,6 +190,9 @@ static void board_encoders(const json_node *v, const syn_header *h)
         CHECK(json_int(m, "maxPayload", &x) && x == SYN_MAX_PAYLOAD);
         CHECK(json_int(m, "maxInFlight", &x) && x == SYN_MAX_IN_FLIGHT);
         CHECK(json_int(m, "session", &x));
+        int64_t tensor_mem;
+        CHECK(json_int(m, "tensorMem", &tensor_mem));
+        cfg.mem.tensor_bytes = (uint32_t)tensor_mem;
         board_encode_hello(&w, &cfg, (uint32_t)x);
     } else if (h->type == SYN_MSG_PING) {
         static uint8_t payload[SYN_MAX_FRAME];
@@ -106,7 +225,7 @@ static void board_encoders(const json_node *v, const syn_header *h)
         }
         CHECK(json_int(m, "session", &x));
         board_encode_boot(&w, r, (uint32_t)x, json_str(m, "boardId"));
-    } else {
+    } else if (!board_encoders_v1(v, h, &w)) {
         FAIL("vector %s: the board sends it but no encoder here builds it", name);
         return;
     }

@@ -2,6 +2,9 @@
 #define _GNU_SOURCE
 #include "emu_options.h"
 
+#include "emu_memory.h"
+#include "emu_sensors.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -20,6 +23,9 @@ void emu_print_usage(FILE *out)
             "  --id ID                    board id reported in hello and boot (default emu-<pid>)\n"
             "  --sensor KIND:CxHxW@HZ     a sensor, e.g. microphone:1x16000x1@1 or camera:3x128x128@29.97\n"
             "                             (repeatable, at most %d; HZ may have up to 3 decimals)\n"
+            "  --sensor-file INDEX:PATH   frames of sensor INDEX (0-based, in --sensor order) from PATH: raw\n"
+            "                             int8 CHW bytes, one or more whole frames of its shape; frame k is the\n"
+            "                             file's (k mod n)-th (default: made-up data from board id, sensor, frame)\n"
             "  --output KIND              an output: display, haptic, speaker, led, host (repeatable, at most %d)\n"
             "  --baud N                   pace both directions at N/10 bytes per second (0 = unpaced, default)\n"
             "  --link-name PATH           also make PATH a symlink to the pty (removed on exit)\n"
@@ -119,6 +125,10 @@ static void known_chips(char *out, size_t cap)
 bool emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size_t cap)
 {
     memset(opts, 0, sizeof *opts);
+    /* --sensor-file may come before its --sensor: read the files once every sensor is known. */
+    unsigned file_index[BOARD_MAX_SENSORS];
+    const char *file_path[BOARD_MAX_SENSORS];
+    size_t n_files = 0;
     opts->board.chip = syn_chip_find("max78000");
     snprintf(opts->board.board_id, sizeof opts->board.board_id, "emu-%ld", (long)getpid());
     for (int i = 1; i < argc; i++) {
@@ -135,7 +145,7 @@ bool emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size
         }
         bool takes_value = strcmp(name, "--chip") == 0 || strcmp(name, "--id") == 0 || strcmp(name, "--sensor") == 0 ||
                            strcmp(name, "--output") == 0 || strcmp(name, "--baud") == 0 ||
-                           strcmp(name, "--link-name") == 0;
+                           strcmp(name, "--link-name") == 0 || strcmp(name, "--sensor-file") == 0;
         if (takes_value && value == NULL) {
             if (i + 1 >= argc) {
                 snprintf(why, cap, "%s needs a value", name);
@@ -205,6 +215,26 @@ bool emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size
                 return false;
             }
             opts->board.link_baud = baud;
+        } else if (strcmp(name, "--sensor-file") == 0) {
+            const char *colon = strchr(value, ':'), *end;
+            uint32_t index;
+            if (colon == NULL || !parse_u32(value, &end, &index) || end != colon || colon[1] == '\0') {
+                snprintf(why, cap, "--sensor-file '%s': expected INDEX:PATH, e.g. 0:frames.bin", value);
+                return false;
+            }
+            for (size_t k = 0; k < n_files; k++) {
+                if (file_index[k] == index) {
+                    snprintf(why, cap, "--sensor-file %u: given twice", (unsigned)index);
+                    return false;
+                }
+            }
+            if (n_files == BOARD_MAX_SENSORS || index >= BOARD_MAX_SENSORS) {
+                snprintf(why, cap, "--sensor-file '%s': sensor %u, at most %d sensors", value, (unsigned)index,
+                         BOARD_MAX_SENSORS);
+                return false;
+            }
+            file_index[n_files] = index;
+            file_path[n_files++] = colon + 1;
         } else if (strcmp(name, "--link-name") == 0) {
             if (value[0] == '\0') {
                 snprintf(why, cap, "--link-name needs a path");
@@ -218,6 +248,21 @@ bool emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size
     }
     if (opts->stdio && opts->link_name != NULL) {
         snprintf(why, cap, "--link-name makes no sense with --stdio (there is no pty to link to)");
+        return false;
+    }
+    emu_sensor_files_reset();
+    for (size_t k = 0; k < n_files; k++) {
+        if (file_index[k] >= opts->board.n_sensors) {
+            snprintf(why, cap, "--sensor-file %u:%s: there is no sensor %u (%lu given with --sensor)", file_index[k],
+                     file_path[k], file_index[k], (unsigned long)opts->board.n_sensors);
+            return false;
+        }
+        if (!emu_sensor_file_load(&opts->board.sensors[file_index[k]], file_index[k], file_path[k], why, cap))
+            return false;
+    }
+    /* The chip's memory regions (emu_memory.h). */
+    if (!emu_memory_for(opts->board.chip, &opts->board.mem)) {
+        snprintf(why, cap, "no memory sizes for chip %s", opts->board.chip->name);
         return false;
     }
     char reason[96];

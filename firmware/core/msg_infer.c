@@ -1,0 +1,535 @@
+/* tensor.put, tensor.get, infer, profile and the jobs module; see msg_infer.h.
+ *
+ * An infer or profile runs on the accelerator when it arrives (the simulator has no clock; a
+ * real port's run takes its own time), its outputs go into their slots at once, and the job
+ * then spends its modelled time on the timeline: CPU load, CNN, CPU unload. The answer leaves
+ * when the job completes, and until then the output slots refuse every use (bad_state). */
+#include "msg_infer.h"
+
+#include <string.h>
+
+#include "crc32.h"
+#include "cycles.h"
+#include "msg_fields.h"
+#include "msg_segment.h"
+#include "msg_sense.h"
+
+/* Tensors cross accel.h as native int32 and the wire as little-endian: the same bytes on both
+ * targets (x86-64 and Cortex-M4). */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "32-bit tensors are copied as little-endian bytes: a big-endian port must convert them"
+#endif
+
+uint64_t board_now_ns(const board_ctx *ctx)
+{
+    return ctx->port->now_us(ctx->port->user) * 1000u;
+}
+
+/* cycles at clock_hz, in ns, rounded up (never faster than the model), without overflow. */
+static uint64_t cycles_ns(uint64_t cycles, uint32_t clock_hz)
+{
+    uint64_t whole = cycles / clock_hz, rest = cycles % clock_hz;
+    return whole * 1000000000u + (rest * 1000000000u + clock_hz - 1u) / clock_hz;
+}
+
+void jobs_init(board_ctx *ctx)
+{
+    tensors_init(&ctx->tensors, ctx->cfg.mem.tensor_arena, ctx->cfg.mem.tensor_bytes);
+    timeline_init(&ctx->time, board_now_ns(ctx));
+    memset(ctx->jobs, 0, sizeof ctx->jobs);
+}
+
+int jobs_add(board_ctx *ctx, uint64_t ready_ns, const tl_phase *phases, size_t n)
+{
+    timeline_advance(&ctx->time, board_now_ns(ctx));   /* the schedule up to now is final */
+    int j = timeline_add(&ctx->time, ready_ns, phases, n);
+    if (j >= 0) {
+        memset(&ctx->jobs[j], 0, sizeof ctx->jobs[j]);
+        ctx->jobs[j].ticket = -1;
+    }
+    return j;
+}
+
+board_result refuse_held_slot(board_ctx *ctx, unsigned slot, const char *role, board_fault *fault)
+{
+    int j = ctx->tensors.slots[slot].job;
+    uint64_t now = board_now_ns(ctx), done = timeline_projected_done(&ctx->time, j);
+    uint64_t wait_us = done != TIMELINE_NEVER && done > now ? (done - now + 999u) / 1000u : 0;
+    return board_failf(fault, SYN_ERR_BAD_STATE, "%s slot %u is busy until its %s ends, in %llu us", role, slot,
+                       ctx->jobs[j].kind == JOB_SENSE ? "sense" : ctx->jobs[j].kind == JOB_PROFILE ? "profile" : "infer",
+                       (unsigned long long)wait_us);
+}
+
+static bool slot_held(const board_ctx *ctx, unsigned slot)
+{
+    return ctx->tensors.slots[slot].job >= 0;
+}
+
+/* ---- tensor.put, tensor.get ---------------------------------------------------------------- */
+
+board_result msg_tensor_put(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault)
+{
+    uint64_t slot, offset, total;
+    const uint8_t *data;
+    size_t len;
+    if (!field_uint(req, 0, "slot", TENSOR_SLOTS - 1u, &slot, fault) || !field_uint(req, 1, "offset", UINT32_MAX, &offset, fault)
+        || !field_uint(req, 2, "total", UINT32_MAX, &total, fault) || !field_bytes(req, 3, "data", &data, &len, fault))
+        return BOARD_FAIL;
+    tensor_store *ts = &ctx->tensors;
+    tensor_slot *sl = &ts->slots[slot];
+    if (slot_held(ctx, (unsigned)slot))
+        return refuse_held_slot(ctx, (unsigned)slot, "tensor.put", fault);
+    if (offset == 0) {
+        if (total == 0)
+            return board_failf(fault, SYN_ERR_BAD_ARGUMENT, "tensor.put slot %u: total must be at least 1", (unsigned)slot);
+        if (len > total)
+            return board_failf(fault, SYN_ERR_BAD_ARGUMENT, "tensor.put slot %u: %lu bytes pass total %lu", (unsigned)slot,
+                               (unsigned long)len, (unsigned long)total);
+        syn_fault f;
+        if (!tensors_resize(ts, (unsigned)slot, (uint32_t)total, &f))
+            return board_failf(fault, f.code, "%s", f.message);
+    } else {
+        if (sl->total == 0)
+            return board_failf(fault, SYN_ERR_BAD_STATE, "tensor.put slot %u is empty: start at offset 0", (unsigned)slot);
+        if (total != sl->total)
+            return board_failf(fault, SYN_ERR_BAD_ARGUMENT, "tensor.put slot %u: total %lu, the slot holds %lu",
+                               (unsigned)slot, (unsigned long)total, (unsigned long)sl->total);
+        if (offset != sl->filled)
+            return board_failf(fault, SYN_ERR_BAD_STATE, "tensor.put slot %u: offset %lu, the next offset is %lu",
+                               (unsigned)slot, (unsigned long)offset, (unsigned long)sl->filled);
+        if (len > sl->total - sl->filled)
+            return board_failf(fault, SYN_ERR_BAD_ARGUMENT, "tensor.put slot %u: %lu bytes at %lu pass total %lu",
+                               (unsigned)slot, (unsigned long)len, (unsigned long)offset, (unsigned long)sl->total);
+    }
+    if (len > 0)
+        memcpy(tensors_data(ts, (unsigned)slot) + sl->filled, data, len);
+    sl->filled += (uint32_t)len;
+    board_encode_next_offset(reply, sl->filled);
+    return BOARD_REPLY;
+}
+
+bool board_encode_tensor_get(cbor_writer *w, const uint8_t *data, size_t n, uint32_t total)
+{
+    cbor_write_map(w, 2);
+    cbor_write_uint(w, 0); cbor_write_bytes(w, data, n);
+    cbor_write_uint(w, 1);
+    return cbor_write_uint(w, total);
+}
+
+/* A slot that a request reads must be ready: bad_state naming what it is instead. */
+static board_result refuse_unready(board_ctx *ctx, unsigned slot, const char *role, board_fault *fault)
+{
+    const tensor_slot *sl = &ctx->tensors.slots[slot];
+    if (sl->job >= 0)
+        return refuse_held_slot(ctx, slot, role, fault);
+    if (sl->total == 0)
+        return board_failf(fault, SYN_ERR_BAD_STATE, "%s: slot %u is empty", role, slot);
+    return board_failf(fault, SYN_ERR_BAD_STATE, "%s: slot %u holds %lu of %lu bytes", role, slot,
+                       (unsigned long)sl->filled, (unsigned long)sl->total);
+}
+
+board_result msg_tensor_get(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault)
+{
+    uint64_t slot, offset, max;
+    if (!field_uint(req, 0, "slot", TENSOR_SLOTS - 1u, &slot, fault) || !field_uint(req, 1, "offset", UINT32_MAX, &offset, fault)
+        || !field_uint(req, 2, "max", UINT32_MAX, &max, fault))
+        return BOARD_FAIL;
+    if (!tensors_ready(&ctx->tensors, (unsigned)slot))
+        return refuse_unready(ctx, (unsigned)slot, "tensor.get", fault);
+    const tensor_slot *sl = &ctx->tensors.slots[slot];
+    if (offset > sl->total)
+        return board_failf(fault, SYN_ERR_BAD_ARGUMENT, "tensor.get slot %u: offset %lu is past its %lu bytes",
+                           (unsigned)slot, (unsigned long)offset, (unsigned long)sl->total);
+    uint64_t n = sl->total - offset;
+    if (n > max)
+        n = max;
+    if (n > SYN_MAX_PAYLOAD)
+        n = SYN_MAX_PAYLOAD;
+    board_encode_tensor_get(reply, tensors_data(&ctx->tensors, (unsigned)slot) + offset, (size_t)n, sl->total);
+    return BOARD_REPLY;
+}
+
+/* ---- infer and profile: shared checks ------------------------------------------------------ */
+
+static const segstore_entry *find_segment(board_ctx *ctx, const board_request *req, board_fault *fault)
+{
+    const char *id;
+    size_t id_len;
+    if (!field_text(req, 0, "segment", &id, &id_len, fault))
+        return NULL;
+    const segstore_entry *e = segstore_find(&ctx->segments, id, id_len);
+    if (e == NULL) {
+        char name[SEGSTORE_ID_MAX + 1];
+        board_failf(fault, SYN_ERR_NOT_FOUND, "%s: no resident segment '%s'", request_name(req),
+                    text_copy(name, sizeof name, id, id_len));
+    }
+    return e;
+}
+
+/* Each input slot ready and holding exactly its tensor's bytes; fills the accelerator's view. */
+static bool check_inputs(board_ctx *ctx, const board_request *req, const segstore_entry *e, const uint8_t *slots,
+                         size_t n, accel_buffer *bufs, uint32_t *in_bytes, board_fault *fault)
+{
+    const accel_segment *seg = &e->seg;
+    if (n != seg->n_inputs) {
+        board_failf(fault, SYN_ERR_BAD_ARGUMENT, "%s: segment '%s' takes %u inputs, %lu slots given", request_name(req),
+                    e->id, (unsigned)seg->n_inputs, (unsigned long)n);
+        return false;
+    }
+    *in_bytes = 0;
+    for (size_t k = 0; k < n; k++) {
+        const accel_tensor *t = &seg->inputs[k];
+        const tensor_slot *sl = &ctx->tensors.slots[slots[k]];
+        uint32_t want = segstore_tensor_bytes(t);
+        if (sl->job >= 0) {
+            refuse_held_slot(ctx, slots[k], "input", fault);
+            return false;
+        }
+        if (!tensors_ready(&ctx->tensors, slots[k]) || sl->total != want) {
+            board_failf(fault, SYN_ERR_BAD_ARGUMENT, "input %u (slot %u) holds %lu bytes, expected %ux%ux%u (%lu)",
+                        (unsigned)k, (unsigned)slots[k], (unsigned long)(sl->total == sl->filled ? sl->total : sl->filled),
+                        t->shape.c, t->shape.h, t->shape.w, (unsigned long)want);
+            return false;
+        }
+        bufs[k] = (accel_buffer){ *t, tensors_data(&ctx->tensors, slots[k]), want };
+        *in_bytes += want;
+    }
+    return true;
+}
+
+static board_result accel_refusal(const accel_error *err, board_fault *fault)
+{
+    uint8_t code = SYN_ERR_INTERNAL;
+    if (err->status == ACCEL_ERR_INPUT || err->status == ACCEL_ERR_SEGMENT)
+        code = SYN_ERR_BAD_ARGUMENT;
+    else if (err->status == ACCEL_ERR_MEMORY)
+        code = SYN_ERR_DOES_NOT_FIT;
+    else if (err->status == ACCEL_ERR_UNSUPPORTED)
+        code = SYN_ERR_UNSUPPORTED;
+    char cut[SYN_ERR_MSG_MAX + 1];
+    syn_copy_utf8(cut, sizeof cut, err->msg);
+    return board_failf(fault, code, "%s", cut);
+}
+
+/* Per-layer cycles of the last run: measured by the port if it can, else the cycle model. */
+static uint64_t layer_cycles(board_ctx *ctx, const segstore_entry *e, uint32_t *cycles)
+{
+    const accel_segment *seg = &e->seg;
+    uint64_t total = 1;   /* the network's leading cycle (MAX78000.md section 3) */
+    if (accel_measured_cycles(ctx->segments.accel, cycles, seg->count)) {
+        for (unsigned k = 0; k < seg->count; k++)
+            total += cycles[k];
+        return total;
+    }
+    for (unsigned k = 0; k < seg->count; k++) {
+        uint64_t c = accel_layer_cycles(&seg->layers[k], ctx->cfg.chip, segstore_kernel_start(&ctx->segments, e, k));
+        cycles[k] = c > UINT32_MAX ? UINT32_MAX : (uint32_t)c;
+        total += c;
+    }
+    return total;
+}
+
+bool jobs_have_room(board_ctx *ctx, board_fault *fault)
+{
+    for (int j = 0; j < TIMELINE_JOBS; j++) {
+        if (!ctx->time.jobs[j].used)
+            return true;
+    }
+    board_failf(fault, SYN_ERR_BUSY, "%u jobs are running already", (unsigned)TIMELINE_JOBS);
+    return false;
+}
+
+/* ---- infer --------------------------------------------------------------------------------- */
+
+bool board_encode_infer(cbor_writer *w, const board_infer_result *r)
+{
+    cbor_write_map(w, 7);
+    cbor_write_uint(w, 0);
+    cbor_write_array(w, r->n_layers);
+    for (size_t k = 0; k < r->n_layers; k++)
+        cbor_write_uint(w, r->layer_cycles[k]);
+    cbor_write_uint(w, 1); cbor_write_uint(w, r->total_cycles);
+    cbor_write_uint(w, 2);
+    cbor_write_array(w, r->n_outputs);
+    for (size_t k = 0; k < r->n_outputs; k++) {
+        const board_out_tensor *o = &r->outputs[k];
+        cbor_write_map(w, 4);
+        cbor_write_uint(w, 0); cbor_write_uint(w, o->slot);
+        cbor_write_uint(w, 1); cbor_write_array(w, 3);
+        cbor_write_uint(w, o->shape.c); cbor_write_uint(w, o->shape.h); cbor_write_uint(w, o->shape.w);
+        cbor_write_uint(w, 2); cbor_write_uint(w, o->width);
+        cbor_write_uint(w, 3); cbor_write_uint(w, o->bytes);
+    }
+    cbor_write_uint(w, 3);
+    cbor_write_array(w, r->inline_data != NULL ? r->n_outputs : 0);
+    for (size_t k = 0; r->inline_data != NULL && k < r->n_outputs; k++)
+        cbor_write_bytes(w, r->inline_data[k], r->outputs[k].bytes);
+    cbor_write_uint(w, 4); cbor_write_uint(w, r->cpu_us);
+    cbor_write_uint(w, 5); cbor_write_uint(w, r->cnn_us);
+    cbor_write_uint(w, 6);
+    return cbor_write_uint(w, r->queued_us);
+}
+
+/* An upper bound of the infer answer's size (CBOR heads at their widest). */
+static uint64_t infer_answer_bound(const accel_segment *seg, bool with_inline)
+{
+    uint64_t n = 16u + 9u * seg->count + 9u + 3u * 9u;
+    for (unsigned k = 0; k < seg->n_outputs; k++)
+        n += 40u + (with_inline ? 9u + segstore_tensor_bytes(&seg->outputs[k]) : 0u);
+    return n;
+}
+
+board_result msg_infer(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault)
+{
+    (void)reply;
+    uint8_t in[ACCEL_SEG_MAX_TENSORS], out[ACCEL_SEG_MAX_TENSORS];
+    size_t n_in, n_out;
+    bool want_inline;
+    const segstore_entry *e = find_segment(ctx, req, fault);
+    if (e == NULL || !field_slots(req, 1, "inputs", in, ACCEL_SEG_MAX_TENSORS, &n_in, fault)
+        || !field_slots(req, 2, "outputs", out, ACCEL_SEG_MAX_TENSORS, &n_out, fault)
+        || !field_opt_bool(req, 3, "inline", false, &want_inline, fault))
+        return BOARD_FAIL;
+    const accel_segment *seg = &e->seg;
+    accel_buffer bufs[ACCEL_SEG_MAX_TENSORS];
+    uint32_t in_bytes, out_bytes = 0;
+    if (!check_inputs(ctx, req, e, in, n_in, bufs, &in_bytes, fault))
+        return BOARD_FAIL;
+    if (n_out != seg->n_outputs)
+        return board_failf(fault, SYN_ERR_BAD_ARGUMENT, "infer: segment '%s' gives %u outputs, %lu slots given", e->id,
+                           (unsigned)seg->n_outputs, (unsigned long)n_out);
+    for (size_t k = 0; k < n_out; k++) {
+        for (size_t j = 0; j < k; j++) {
+            if (out[j] == out[k])
+                return board_failf(fault, SYN_ERR_BAD_ARGUMENT, "infer outputs: slot %u is listed twice", (unsigned)out[k]);
+        }
+        if (slot_held(ctx, out[k]))
+            return refuse_held_slot(ctx, out[k], "output", fault);
+        out_bytes += segstore_tensor_bytes(&seg->outputs[k]);
+    }
+    if (want_inline) {
+        uint64_t bound = infer_answer_bound(seg, true);
+        for (unsigned k = 0; k < seg->n_outputs; k++) {
+            if (segstore_tensor_bytes(&seg->outputs[k]) > SYN_MAX_PAYLOAD)
+                bound = UINT64_MAX;
+        }
+        if (bound > SYN_MAX_BODY)
+            return board_failf(fault, SYN_ERR_TOO_LARGE, "infer: %lu output bytes inline pass max_frame %u",
+                               (unsigned long)out_bytes, (unsigned)SYN_MAX_FRAME);
+    }
+    uint32_t room = tensors_free_if_emptied(&ctx->tensors, out, n_out);
+    if (out_bytes > room)
+        return board_failf(fault, SYN_ERR_DOES_NOT_FIT, "infer outputs: %lu bytes, %lu free of tensor_mem %lu",
+                           (unsigned long)out_bytes, (unsigned long)room, (unsigned long)ctx->tensors.cap);
+    if (!jobs_have_room(ctx, fault))
+        return BOARD_FAIL;
+
+    accel_error err;
+    if (!accel_run(ctx->segments.accel, e->accel_slot, bufs, n_in, NULL, NULL, &err))
+        return accel_refusal(&err, fault);
+    /* The job: reserve it now so nothing below can fail after the outputs are written. */
+    tl_phase phases[3] = {
+        { TL_CPU, (uint64_t)in_bytes * ctx->cfg.chip->cpu_load_ns_per_byte },
+        { TL_CNN, 0 },
+        { TL_CPU, (uint64_t)out_bytes * ctx->cfg.chip->cpu_unload_ns_per_byte },
+    };
+    static uint32_t cycles[JOB_MAX_LAYERS];   /* (not on the stack: 512 B) */
+    uint64_t total = layer_cycles(ctx, e, cycles);
+    phases[1].ns = cycles_ns(total, ctx->cfg.chip->cnn_clock_hz);
+    int j = jobs_add(ctx, board_now_ns(ctx), phases, 3);
+    board_job *job = &ctx->jobs[j];
+    job->kind = JOB_INFER;
+    job->n_layers = seg->count;
+    memcpy(job->u.layer_cycles, cycles, seg->count * sizeof cycles[0]);
+    job->total_cycles = total;
+    job->n_outputs = (uint8_t)n_out;
+    job->inline_outputs = want_inline;
+    for (size_t k = 0; k < n_out; k++) {
+        accel_buffer ob;
+        if (!accel_output(ctx->segments.accel, seg->outputs[k].source, &ob))
+            memset(&ob, 0, sizeof ob);   /* not reached: a successful run has every output */
+        syn_fault f;
+        tensors_resize(&ctx->tensors, out[k], segstore_tensor_bytes(&seg->outputs[k]), &f);   /* room checked */
+        tensor_slot *sl = &ctx->tensors.slots[out[k]];
+        if (ob.data != NULL && ob.len == sl->total)
+            memcpy(tensors_data(&ctx->tensors, out[k]), ob.data, sl->total);
+        sl->filled = sl->total;
+        sl->job = (int8_t)j;
+        job->out_slot[k] = out[k];
+        job->out[k] = seg->outputs[k];
+    }
+    job->ticket = board_defer(ctx, req);
+    return BOARD_DEFER;
+}
+
+/* ---- profile ------------------------------------------------------------------------------- */
+
+bool board_encode_profile(cbor_writer *w, const job_spread *layers, size_t n, const job_spread64 *total, uint32_t runs)
+{
+    cbor_write_map(w, 3);
+    cbor_write_uint(w, 0);
+    cbor_write_array(w, n);
+    for (size_t k = 0; k < n; k++) {
+        cbor_write_map(w, 3);
+        cbor_write_uint(w, 0); cbor_write_uint(w, layers[k].min);
+        cbor_write_uint(w, 1); cbor_write_uint(w, layers[k].median);
+        cbor_write_uint(w, 2); cbor_write_uint(w, layers[k].max);
+    }
+    cbor_write_uint(w, 1);
+    cbor_write_map(w, 3);
+    cbor_write_uint(w, 0); cbor_write_uint(w, total->min);
+    cbor_write_uint(w, 1); cbor_write_uint(w, total->median);
+    cbor_write_uint(w, 2); cbor_write_uint(w, total->max);
+    cbor_write_uint(w, 2);
+    return cbor_write_uint(w, runs);
+}
+
+/* Shell sort (Ciura's gaps): in place, no recursion, fine for a thousand values. */
+static const size_t gaps[] = { 701, 301, 132, 57, 23, 10, 4, 1 };
+
+static void sort_u32(uint32_t *v, size_t n)
+{
+    for (size_t g = 0; g < sizeof gaps / sizeof gaps[0]; g++) {
+        for (size_t i = gaps[g]; i < n; i++) {
+            uint32_t x = v[i];
+            size_t j = i;
+            for (; j >= gaps[g] && v[j - gaps[g]] > x; j -= gaps[g])
+                v[j] = v[j - gaps[g]];
+            v[j] = x;
+        }
+    }
+}
+
+static void sort_u64(uint64_t *v, size_t n)
+{
+    for (size_t g = 0; g < sizeof gaps / sizeof gaps[0]; g++) {
+        for (size_t i = gaps[g]; i < n; i++) {
+            uint64_t x = v[i];
+            size_t j = i;
+            for (; j >= gaps[g] && v[j - gaps[g]] > x; j -= gaps[g])
+                v[j] = v[j - gaps[g]];
+            v[j] = x;
+        }
+    }
+}
+
+board_result msg_profile(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault)
+{
+    (void)reply;
+    uint64_t warmup, runs;
+    uint8_t in[ACCEL_SEG_MAX_TENSORS];
+    size_t n_in;
+    const segstore_entry *e = find_segment(ctx, req, fault);
+    if (e == NULL || !field_uint(req, 1, "warmup", PROFILE_MAX_WARMUP, &warmup, fault)
+        || !field_uint(req, 2, "runs", PROFILE_MAX_RUNS, &runs, fault)
+        || !field_slots(req, 3, "inputs", in, ACCEL_SEG_MAX_TENSORS, &n_in, fault))
+        return BOARD_FAIL;
+    if (runs == 0)
+        return board_failf(fault, SYN_ERR_BAD_ARGUMENT, "profile runs: at least 1");
+    const accel_segment *seg = &e->seg;
+    accel_buffer bufs[ACCEL_SEG_MAX_TENSORS];
+    uint32_t in_bytes;
+    if (!check_inputs(ctx, req, e, in, n_in, bufs, &in_bytes, fault) || !jobs_have_room(ctx, fault))
+        return BOARD_FAIL;
+    /* Every timed run's cycles, layer-major (a row of runs per layer), then the totals: kept in
+     * the free part of the tensor arena for the moment the statistics take. */
+    uint32_t n = seg->count;
+    uint64_t need = (uint64_t)runs * 8u + (uint64_t)runs * n * 4u;
+    uint64_t *totals = need <= UINT32_MAX ? tensors_scratch(&ctx->tensors, (uint32_t)need) : NULL;
+    if (totals == NULL)
+        return board_failf(fault, SYN_ERR_DOES_NOT_FIT, "profile: %lu runs need %lu bytes of free tensor_mem, %lu free",
+                           (unsigned long)runs, (unsigned long)need, (unsigned long)tensors_free_bytes(&ctx->tensors));
+    uint32_t *per_layer = (uint32_t *)(totals + runs);
+    static uint32_t cycles[JOB_MAX_LAYERS];
+    accel_error err;
+    /* The simulator has no clock: its cycles come from the model and are the same every run,
+     * so it runs once (checking the inputs); a port that measures runs every time. */
+    bool measuring = false;
+    uint64_t cnn_cycles = 0;
+    for (uint64_t r = 0; r < warmup + runs; r++) {
+        if (r == 0 || measuring) {
+            if (!accel_run(ctx->segments.accel, e->accel_slot, bufs, n_in, NULL, NULL, &err))
+                return accel_refusal(&err, fault);
+            if (r == 0)
+                measuring = accel_measured_cycles(ctx->segments.accel, cycles, n);
+        }
+        uint64_t total = layer_cycles(ctx, e, cycles);
+        cnn_cycles += total;
+        if (r < warmup)
+            continue;
+        uint64_t t = r - warmup;
+        totals[t] = total;
+        for (uint32_t k = 0; k < n; k++)
+            per_layer[(uint64_t)k * runs + t] = cycles[k];
+    }
+    tl_phase phases[2] = {
+        { TL_CPU, (uint64_t)in_bytes * ctx->cfg.chip->cpu_load_ns_per_byte },
+        { TL_CNN, cycles_ns(cnn_cycles, ctx->cfg.chip->cnn_clock_hz) },
+    };
+    int j = jobs_add(ctx, board_now_ns(ctx), phases, 2);
+    board_job *job = &ctx->jobs[j];
+    job->kind = JOB_PROFILE;
+    job->n_layers = (uint16_t)n;
+    job->runs = (uint32_t)runs;
+    size_t mid = (size_t)(runs - 1u) / 2u;   /* the lower median for an even count */
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t *row = per_layer + (uint64_t)k * runs;
+        sort_u32(row, (size_t)runs);
+        job->u.layer_spread[k] = (job_spread){ row[0], row[mid], row[runs - 1u] };
+    }
+    sort_u64(totals, (size_t)runs);
+    job->total_spread = (job_spread64){ totals[0], totals[mid], totals[runs - 1u] };
+    job->total_cycles = totals[mid];
+    job->ticket = board_defer(ctx, req);
+    return BOARD_DEFER;
+}
+
+/* ---- the jobs module: answers when the modelled time has passed ---------------------------- */
+
+static void finish_infer(board_ctx *ctx, int j, const tl_job *t)
+{
+    board_job *job = &ctx->jobs[j];
+    board_out_tensor outs[ACCEL_SEG_MAX_TENSORS];
+    const uint8_t *data[ACCEL_SEG_MAX_TENSORS];
+    for (unsigned k = 0; k < job->n_outputs; k++) {
+        outs[k] = (board_out_tensor){ job->out_slot[k], job->out[k].shape, job->out[k].width,
+                                      segstore_tensor_bytes(&job->out[k]) };
+        data[k] = tensors_data(&ctx->tensors, job->out_slot[k]);
+    }
+    board_infer_result r = {
+        .layer_cycles = job->u.layer_cycles,
+        .n_layers = job->n_layers,
+        .total_cycles = job->total_cycles,
+        .outputs = outs,
+        .n_outputs = job->n_outputs,
+        .inline_data = job->inline_outputs ? data : NULL,
+        .cpu_us = t->busy_ns[TL_CPU] / 1000u,
+        .cnn_us = t->busy_ns[TL_CNN] / 1000u,
+        .queued_us = t->waited_ns / 1000u,
+    };
+    board_encode_infer(board_reply_writer(ctx), &r);
+}
+
+uint64_t jobs_poll(board_ctx *ctx, uint64_t now_us)
+{
+    timeline_advance(&ctx->time, now_us * 1000u);
+    for (int j = 0; j < TIMELINE_JOBS; j++) {
+        const tl_job *t = timeline_job(&ctx->time, j);
+        if (t == NULL || !t->done)
+            continue;
+        board_job *job = &ctx->jobs[j];
+        tensors_release_job(&ctx->tensors, j);   /* first: the answer reads the slots */
+        if (job->kind == JOB_INFER)
+            finish_infer(ctx, j, t);
+        else if (job->kind == JOB_PROFILE)
+            board_encode_profile(board_reply_writer(ctx), job->u.layer_spread, job->n_layers, &job->total_spread,
+                                 job->runs);
+        else if (job->kind == JOB_SENSE)
+            board_encode_sense(board_reply_writer(ctx), job->frame, job->t_us, job->shape);
+        board_finish(ctx, job->ticket);
+        job->kind = JOB_NONE;
+        timeline_release(&ctx->time, j);
+    }
+    uint64_t next = timeline_next_event(&ctx->time);
+    return next == TIMELINE_NEVER ? BOARD_NEVER : (next + 999u) / 1000u;
+}

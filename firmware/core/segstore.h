@@ -1,0 +1,103 @@
+/* The segment store (PROTOCOL.md section 8): one staging area that uploads fill, and the set of
+ * resident segments that inference runs.
+ *
+ * Memory (the port provides every region, sized per chip; see board_memory in board.h):
+ *  - staging: the upload lands here, hashed as it comes (SHA-256, resumable by id+size+hash);
+ *  - pool: resident segment descriptions, back to back in load order. The accelerator reads
+ *    layers and weights in place (accel.h), so a blob never moves while it is loaded;
+ *  - layers/params: the decoded layers of the resident segments, back to back in load order,
+ *    then room to decode the one being committed;
+ *  - fit working storage (fit_ctx is ~64 KB: not the core's to own).
+ *
+ * Commit: every byte -> SHA-256 -> decode (in the staging area) -> the fit rules over the resident
+ * segments plus this one as one network on the chip -> room in the pool -> copy to the pool's
+ * end (pointers moved with it) -> accel_load -> resident. Any failure before the last step
+ * leaves the resident set exactly as it was (nothing of it was written) and clears staging.
+ *
+ * Unload: the segment's bytes and layers are cut out and the later ones slid down (the pool stays
+ * contiguous, so free space is always one run at the end); as their addresses changed, the
+ * accelerator is reopened and every remaining segment loaded again in order, which also puts
+ * their weights where a fresh load of that union would (the fit reported is of that union). */
+#ifndef SYNERGY_SEGSTORE_H
+#define SYNERGY_SEGSTORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "accel.h"
+#include "fault.h"
+#include "fit.h"
+#include "segment_decode.h"
+#include "sha256.h"
+
+#define SEGSTORE_MAX_RESIDENT ACCEL_MAX_RESIDENT
+#define SEGSTORE_ID_MAX 64
+
+typedef struct {
+    uint8_t *staging;
+    uint32_t staging_bytes;
+    uint8_t *pool;
+    uint32_t pool_bytes;
+    accel_layer *layers;           /* layer_capacity entries each */
+    accel_params *params;
+    uint32_t layer_capacity;
+    fit_ctx *fit_work;
+    fit_result *fit_out;
+} segstore_memory;
+
+/* The fit message of PROTOCOL.md section 8: what is resident now (all zeros when nothing is). */
+typedef struct {
+    uint32_t layers, hardware_layers, max_columns, busiest_processor, kernel_words, weight_bytes;
+    uint32_t bias_per_quadrant[FIT_QUADRANTS];
+    uint32_t bias_bytes, max_input_end, max_output_end;
+} segstore_fit;
+
+typedef struct {
+    char id[SEGSTORE_ID_MAX + 1];
+    uint32_t blob_at, blob_len;    /* in the pool */
+    uint32_t layer_at;             /* first entry in layers/params, and in the union's order */
+    uint32_t weight_bytes;         /* the synthesis tool's statistic for this segment alone */
+    uint8_t accel_slot;
+    accel_segment seg;             /* points into layers/params and the pool */
+} segstore_entry;
+
+typedef struct {
+    segstore_memory mem;
+    const syn_chip *chip;
+    accel_ctx *accel;              /* NULL when the port's accelerator refused the chip */
+    char accel_error[ACCEL_ERR_MSG_MAX];
+    /* staging */
+    bool staging;
+    char staging_id[SEGSTORE_ID_MAX + 1];
+    uint32_t staging_size, staging_received;
+    uint8_t staging_sha[SHA256_BYTES];
+    sha256_ctx hash;
+    /* resident */
+    segstore_entry entries[SEGSTORE_MAX_RESIDENT];
+    uint8_t n;
+    uint32_t pool_used, layers_used;
+    segstore_fit fit;
+    uint32_t kernel_start[FIT_MAX_LAYERS];   /* per layer of the union, from the last fit */
+} segstore;
+
+void segstore_init(segstore *s, const segstore_memory *mem, const syn_chip *chip);
+
+/* segment.begin: *next is 0, or where a matching partial upload stands. */
+bool segstore_begin(segstore *s, const char *id, size_t id_len, uint32_t size, const uint8_t *sha, uint32_t *next,
+                    syn_fault *f);
+/* segment.chunk: bytes at `offset`, which must be the next one. */
+bool segstore_chunk(segstore *s, uint32_t offset, const uint8_t *data, size_t n, uint32_t *next, syn_fault *f);
+/* segment.commit: on success the new segment is the last entry. */
+bool segstore_commit(segstore *s, syn_fault *f);
+void segstore_abort(segstore *s);
+bool segstore_unload(segstore *s, const char *id, size_t id_len, syn_fault *f);
+
+const segstore_entry *segstore_find(const segstore *s, const char *id, size_t id_len);
+/* Kernel start column of layer k of a resident entry (for the cycle model's pre-read term). */
+uint32_t segstore_kernel_start(const segstore *s, const segstore_entry *e, uint32_t k);
+
+/* Bytes of a segment's tensor (C x H x W, times 4 for 32-bit). */
+uint32_t segstore_tensor_bytes(const accel_tensor *t);
+
+#endif

@@ -1,0 +1,47 @@
+/* The emulated board's memory regions; see emu_memory.h. */
+#include "emu_memory.h"
+
+#include <string.h>
+
+#define KIB 1024u
+#define MIB (1024u * 1024u)
+
+typedef struct {
+    const char *chip;
+    uint32_t staging, pool, tensors;
+} emu_sizes;
+
+static const emu_sizes sizes[] = {
+    { "max78000", 512u * KIB, 512u * KIB, 2u * MIB },
+    { "max78002", 2560u * KIB, 2560u * KIB, 2u * MIB },
+};
+
+#define MAX_STAGING (2560u * KIB)
+#define MAX_POOL (2560u * KIB)
+#define MAX_TENSORS (2u * MIB)
+
+static _Alignas(8) uint8_t staging[MAX_STAGING];
+static _Alignas(8) uint8_t pool[MAX_POOL];
+static _Alignas(8) uint8_t tensor_arena[MAX_TENSORS];
+static accel_layer layers[EMU_LAYERS];
+static accel_params params[EMU_LAYERS];
+static fit_ctx fit_work;
+static fit_result fit_out;
+
+bool emu_memory_for(const syn_chip *chip, board_memory *mem)
+{
+    memset(mem, 0, sizeof *mem);
+    for (size_t i = 0; chip != NULL && i < sizeof sizes / sizeof sizes[0]; i++) {
+        const emu_sizes *s = &sizes[i];
+        if (strcmp(s->chip, chip->name) != 0)
+            continue;
+        _Static_assert(MAX_STAGING >= 2560u * KIB && MAX_POOL >= 2560u * KIB && MAX_TENSORS >= 2u * MIB,
+                       "the static regions hold every chip's sizes");
+        mem->segments = (segstore_memory){ staging, s->staging, pool, s->pool, layers, params, EMU_LAYERS,
+                                           &fit_work, &fit_out };
+        mem->tensor_arena = tensor_arena;
+        mem->tensor_bytes = s->tensors;
+        return true;
+    }
+    return false;
+}

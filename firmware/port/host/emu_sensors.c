@@ -1,0 +1,49 @@
+/* Sensor files; see emu_sensors.h. */
+#define _GNU_SOURCE
+#include "emu_sensors.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static uint8_t file_bytes[EMU_SENSOR_FILE_BYTES];
+static size_t used;
+
+void emu_sensor_files_reset(void)
+{
+    used = 0;
+}
+
+bool emu_sensor_file_load(board_sensor *s, unsigned index, const char *path, char *why, size_t cap)
+{
+    uint64_t frame = (uint64_t)s->shape[0] * s->shape[1] * s->shape[2];
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        snprintf(why, cap, "--sensor-file %u:%s: %s", index, path, strerror(errno));
+        return false;
+    }
+    size_t room = sizeof file_bytes - used;
+    size_t n = fread(file_bytes + used, 1, room, f);
+    bool more = n == room && fgetc(f) != EOF;
+    bool failed = ferror(f) != 0;
+    fclose(f);
+    if (failed) {
+        snprintf(why, cap, "--sensor-file %u:%s: read error", index, path);
+        return false;
+    }
+    if (more) {
+        snprintf(why, cap, "--sensor-file %u:%s: the sensor files together pass %u bytes", index, path,
+                 EMU_SENSOR_FILE_BYTES);
+        return false;
+    }
+    if (n == 0 || n % frame != 0) {
+        snprintf(why, cap,
+                 "--sensor-file %u:%s: %zu bytes is not a whole number of %ux%ux%u frames (%llu bytes of int8 CHW each)",
+                 index, path, n, s->shape[0], s->shape[1], s->shape[2], (unsigned long long)frame);
+        return false;
+    }
+    s->data = file_bytes + used;
+    s->data_len = (uint32_t)n;
+    used += n;
+    return true;
+}

@@ -1,0 +1,172 @@
+/* The in-process board for tests; see board_rig.h. */
+#include "board_rig.h"
+
+#include <string.h>
+
+#include "emu_memory.h"
+#include "harness.h"
+#include "sha256.h"
+
+static uint8_t scratch[SYN_MAX_BODY];
+static cbor_writer writer;
+
+cbor_writer *body(void)
+{
+    cbor_writer_init(&writer, scratch, sizeof scratch);
+    return &writer;
+}
+
+void rig_boot(rig *r, const char *chip)
+{
+    memset(r, 0, sizeof *r);
+    golden_config(&r->cfg);
+    r->cfg.chip = syn_chip_find(chip);
+    CHECK(r->cfg.chip != NULL);
+    CHECK(emu_memory_for(r->cfg.chip, &r->cfg.mem));
+    capture_init(&r->cap, 0x12345678u);
+    board_init(&r->board, &r->cfg, &r->cap.port, BOARD_BOOT_POWER_ON);
+    capture_clear(&r->cap);
+    r->next_id = 1;
+}
+
+uint16_t rig_send(rig *r, uint16_t type, const uint8_t *b, size_t len)
+{
+    static uint8_t wire[SYN_MAX_WIRE];
+    uint16_t id = r->next_id++;
+    size_t n = syn_frame_build(wire, sizeof wire, SYN_KIND_REQUEST, id, type, b, len);
+    CHECK(n > 0);
+    board_rx_bytes(&r->board, wire, n);
+    return id;
+}
+
+void rig_at(rig *r, uint64_t now_us)
+{
+    r->cap.now = now_us;
+    board_poll(&r->board, now_us);
+}
+
+size_t rig_frames(const rig *r)
+{
+    return capture_frame_count(&r->cap);
+}
+
+void rig_clear(rig *r)
+{
+    capture_clear(&r->cap);
+}
+
+bool rig_answer(rig *r, size_t n)
+{
+    r->code = 0;
+    r->message[0] = '\0';
+    if (!capture_frame(&r->cap, n, &r->frame))
+        return false;
+    if (r->frame.h.kind == SYN_KIND_ERROR)
+        frame_error(&r->frame, &r->code, r->message, sizeof r->message);
+    return true;
+}
+
+bool rig_call(rig *r, uint16_t type, const uint8_t *b, size_t len)
+{
+    rig_clear(r);
+    rig_send(r, type, b, len);
+    if (!CHECK(rig_frames(r) == 1) || !rig_answer(r, 0))
+        return false;
+    return r->frame.h.kind == SYN_KIND_RESPONSE;
+}
+
+bool answer_field(const rig *r, uint64_t key, cbor_reader *v)
+{
+    cbor_reader rd;
+    cbor_reader_init(&rd, r->frame.body, r->frame.body_len);
+    size_t pairs;
+    if (!cbor_read_map(&rd, &pairs))
+        return false;
+    for (size_t i = 0; i < pairs; i++) {
+        uint64_t k;
+        if (!cbor_read_uint(&rd, &k))
+            return false;
+        if (k == key) {
+            *v = rd;
+            return true;
+        }
+        if (!cbor_skip(&rd))
+            return false;
+    }
+    return false;
+}
+
+uint64_t answer_uint(const rig *r, uint64_t key)
+{
+    cbor_reader v;
+    uint64_t x = UINT64_MAX;
+    if (!answer_field(r, key, &v) || !cbor_read_uint(&v, &x))
+        return UINT64_MAX;
+    return x;
+}
+
+bool rig_upload(rig *r, const char *id, const uint8_t *blob, size_t len)
+{
+    uint8_t sha[32];
+    sha256(blob, len, sha);
+    cbor_writer *w = body();
+    cbor_write_map(w, 3);
+    cbor_write_uint(w, 0); cbor_write_cstr(w, id);
+    cbor_write_uint(w, 1); cbor_write_uint(w, len);
+    cbor_write_uint(w, 2); cbor_write_bytes(w, sha, 32);
+    if (!rig_call(r, SYN_MSG_SEGMENT_BEGIN, w->buf, w->len))
+        return false;
+    for (size_t at = answer_uint(r, 0); at < len;) {
+        size_t n = len - at < SYN_MAX_PAYLOAD ? len - at : SYN_MAX_PAYLOAD;
+        w = body();
+        cbor_write_map(w, 2);
+        cbor_write_uint(w, 0); cbor_write_uint(w, at);
+        cbor_write_uint(w, 1); cbor_write_bytes(w, blob + at, n);
+        if (!rig_call(r, SYN_MSG_SEGMENT_CHUNK, w->buf, w->len))
+            return false;
+        at = answer_uint(r, 0);
+    }
+    return rig_call(r, SYN_MSG_SEGMENT_COMMIT, (const uint8_t *)"\xa0", 1);
+}
+
+bool rig_put(rig *r, unsigned slot, const uint8_t *data, uint32_t len)
+{
+    uint32_t at = 0;
+    do {
+        uint32_t n = len - at < SYN_MAX_PAYLOAD ? len - at : SYN_MAX_PAYLOAD;
+        cbor_writer *w = body();
+        cbor_write_map(w, 4);
+        cbor_write_uint(w, 0); cbor_write_uint(w, slot);
+        cbor_write_uint(w, 1); cbor_write_uint(w, at);
+        cbor_write_uint(w, 2); cbor_write_uint(w, len);
+        cbor_write_uint(w, 3); cbor_write_bytes(w, data + at, n);
+        if (!rig_call(r, SYN_MSG_TENSOR_PUT, w->buf, w->len) || answer_uint(r, 0) != at + n)
+            return false;
+        at += n;
+    } while (at < len);
+    return true;
+}
+
+size_t rig_get(rig *r, unsigned slot, uint8_t *out, size_t cap)
+{
+    size_t got = 0;
+    for (;;) {
+        cbor_writer *w = body();
+        cbor_write_map(w, 3);
+        cbor_write_uint(w, 0); cbor_write_uint(w, slot);
+        cbor_write_uint(w, 1); cbor_write_uint(w, got);
+        cbor_write_uint(w, 2); cbor_write_uint(w, 100000);
+        if (!rig_call(r, SYN_MSG_TENSOR_GET, w->buf, w->len))
+            return SIZE_MAX;
+        cbor_reader v;
+        const uint8_t *d;
+        size_t n;
+        uint64_t total = answer_uint(r, 1);
+        if (!answer_field(r, 0, &v) || !cbor_read_bytes(&v, &d, &n) || got + n > cap)
+            return SIZE_MAX;
+        memcpy(out + got, d, n);
+        got += n;
+        if (got >= total || n == 0)
+            return got;
+    }
+}
