@@ -19,6 +19,7 @@ void suite_sha256(void);
 void suite_segments(void);
 void suite_jobs(void);
 void suite_sense(void);
+void suite_emu_jobs(void);
 extern const char *emulator_path;
 
 int main(int argc, char **argv)
@@ -41,5 +42,6 @@ int main(int argc, char **argv)
     suite_segments();
     suite_jobs();
     suite_sense();
+    suite_emu_jobs();
     return th_summary();
 }
