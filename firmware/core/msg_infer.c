@@ -440,6 +440,8 @@ board_result msg_profile(board_ctx *ctx, const board_request *req, cbor_writer *
         return board_failf(fault, SYN_ERR_DOES_NOT_FIT, "profile: %lu runs need %lu bytes of free tensor_mem, %lu free",
                            (unsigned long)runs, (unsigned long)need, (unsigned long)tensors_free_bytes(&ctx->tensors));
     uint32_t *per_layer = (uint32_t *)(totals + runs);
+    for (size_t k = 0; k < n_in; k++)   /* making room may have slid the slots: look them up again */
+        bufs[k].data = tensors_data(&ctx->tensors, in[k]);
     static uint32_t cycles[JOB_MAX_LAYERS];
     accel_error err;
     /* The simulator has no clock: its cycles come from the model and are the same every run,
