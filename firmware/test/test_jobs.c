@@ -443,6 +443,32 @@ static void inline_too_large(void)
     CHECK_EQ(rig_get(&R, 1, out, sizeof out), 47040);
 }
 
+/* The zoo's largest crossing tensors double-buffered: UNet layer 1 alone takes a 64x88x88 input
+ * and gives a 64x88x88 output (495,616 B each); two frames in flight hold four of them. */
+static void unet_double_buffered(void)
+{
+    char why[200];
+    static uint8_t big[495616];
+    blob_len = zoo_segment("unet_large_camvid", 1, 1, 5u, blob, sizeof blob, why, sizeof why);
+    if (!CHECK(blob_len > 0))
+        return;
+    rig_boot(&R, "max78000");
+    CHECK(rig_upload(&R, "unet:1", blob, blob_len));
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = (uint8_t)(i % 251u);
+    CHECK(rig_put(&R, 0, big, sizeof big));
+    CHECK(rig_put(&R, 1, big, sizeof big));
+    rig_clear(&R);
+    send_infer("unet:1", (const uint8_t[]){ 0 }, 1, (const uint8_t[]){ 2 }, 1, false);
+    send_infer("unet:1", (const uint8_t[]){ 1 }, 1, (const uint8_t[]){ 3 }, 1, false);
+    CHECK_EQ(rig_frames(&R), 0);   /* both accepted and running */
+    CHECK_EQ(tensors_free_bytes(&R.board.tensors), 2097152u - 4u * 495616u);
+    rig_at(&R, R.cap.now + 10000000u);
+    CHECK_EQ(rig_frames(&R), 2);
+    CHECK(rig_answer(&R, 0) && R.frame.h.kind == SYN_KIND_RESPONSE);
+    CHECK(rig_answer(&R, 1) && R.frame.h.kind == SYN_KIND_RESPONSE);
+}
+
 void suite_jobs(void)
 {
     th_run("timeline: a second job's load overlaps the first's CNN; completion and waiting times", timeline_overlap);
@@ -458,4 +484,5 @@ void suite_jobs(void)
     th_run("infer: deferred answers hold the credits (busy at the fifth)", credits_hold);
     th_run("profile: per-layer and total spreads over the runs; one load and warmup+runs CNN times", profile_spreads);
     th_run("infer: inline outputs too large for a frame are refused before running", inline_too_large);
+    th_run("infer: UNet's 64x88x88 tensors double-buffered (two frames in flight) fit tensor_mem", unet_double_buffered);
 }
