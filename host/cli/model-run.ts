@@ -60,7 +60,7 @@ export async function deployOnBoards(command: string, values: readonly string[],
   try {
     const deployment = await deployModel(boards.sessions, model, {
       onProgress: (p) =>
-        progress.update(p.total ? p.acked / p.total : 1, `loading ${model.name}: ${Math.round(p.acked / 1024)} of ${Math.round(p.total / 1024)} KiB, segment ${Math.min(p.segmentsDone + 1, p.segments)} of ${p.segments}`),
+        progress.update(p.total ? p.acked / p.total : 1, `loading ${model.name}, ${p.segmentsDone} of ${p.segments} segments done: ${Math.round(p.acked / 1024)} of ${Math.round(p.total / 1024)} KiB`),
     });
     return { boards, deployment, progress };
   } catch (e) {

@@ -12,12 +12,14 @@ const WIDTH = 30;
 
 export function progressBar(stream: NodeJS.WriteStream = process.stderr): Progress {
   if (!stream.isTTY) return { update: () => undefined, done: () => undefined };
+  // A terminal that reports no size (0 columns, e.g. under script(1)) gets 80.
+  const width = (): number => Math.max(40, stream.columns || 80);
   let last = 0;
   let shown = false;
   const draw = (fraction: number, label: string): void => {
     const f = Math.max(0, Math.min(1, fraction));
     const filled = Math.round(f * WIDTH);
-    const columns = stream.columns ?? 80;
+    const columns = width();
     const bar = `[${'#'.repeat(filled)}${'-'.repeat(WIDTH - filled)}] ${String(Math.round(f * 100)).padStart(3)}% `;
     stream.write(`\r${(bar + label).slice(0, columns - 1).padEnd(columns - 1)}`);
     shown = true;
@@ -30,7 +32,7 @@ export function progressBar(stream: NodeJS.WriteStream = process.stderr): Progre
       draw(fraction, label);
     },
     done() {
-      if (shown) stream.write(`\r${' '.repeat((stream.columns ?? 80) - 1)}\r`);
+      if (shown) stream.write(`\r${' '.repeat(width() - 1)}\r`);
       shown = false;
     },
   };

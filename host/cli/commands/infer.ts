@@ -71,8 +71,9 @@ export const inferCommand: Command = {
     } catch (e) {
       throw asFailure(e);
     } finally {
-      progress.done();
+      // Boards first: nothing after this may keep an emulator alive.
       await boards.release();
+      progress.done();
     }
   },
 };

@@ -90,8 +90,9 @@ export const profileCommand: Command = {
     } catch (e) {
       throw asFailure(e);
     } finally {
-      progress.done();
+      // Boards first: nothing after this may keep an emulator alive.
       await boards.release();
+      progress.done();
     }
   },
 };
