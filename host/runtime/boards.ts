@@ -1,0 +1,192 @@
+// The boards of a run: one BoardHandle per device present (its session, chip, wire rate, the 16
+// tensor slots, which sensor stream and output each pipeline uses), and the monitor that finds
+// out when a board is lost or joins.
+//
+// Loss is seen three ways, whichever comes first: the link closes (the port went away, the
+// emulator's pseudo-terminal hung up), the emulator process exits, or a heartbeat ping (every
+// HEARTBEAT_MS, one at a time) is not answered in time. The ping's time allowance covers the
+// bytes that may be queued ahead of it on a paced link (credits x largest frame, both ways),
+// so a busy board is not taken for a dead one. Joins: while a device of the desk is absent, the
+// finder is asked every JOIN_POLL_MS for a board with its id (the registry of emulated boards,
+// or discovery), which is opened and announced.
+
+import { EventEmitter } from 'node:events';
+import { openBoard } from '../board/open.js';
+import type { BoardSession } from '../board/session.js';
+import { chipSpec, type ChipSpec } from '../model/chips.js';
+import { MAX_FRAME, TENSOR_SLOTS, UNPACED_BAUD } from '../proto/index.js';
+import { Pool } from './semaphore.js';
+
+export const HEARTBEAT_MS = 200;
+export const HEARTBEAT_BASE_TIMEOUT_MS = 400;
+export const JOIN_POLL_MS = 500;
+
+export interface BoardHandle {
+  device: string;
+  session: BoardSession;
+  chip: ChipSpec;
+  /** wire bytes per second each way (baud / 10); Infinity when unpaced */
+  wireBytesPerSec: number;
+  slots: Pool;
+  /** the reason once the board is lost, else null */
+  lost: string | null;
+  /** when the host last received anything from the board (performance.now() ms) */
+  lastHeardMs: number;
+}
+
+export function makeHandle(device: string, session: BoardSession): BoardHandle {
+  const baud = session.hello.linkBaud;
+  const slots = Array.from({ length: TENSOR_SLOTS }, (_, i) => i);
+  return {
+    device,
+    session,
+    chip: chipSpec(session.hello.chip),
+    wireBytesPerSec: baud > 0 ? baud / 10 : Number.POSITIVE_INFINITY,
+    slots: new Pool(slots),
+    lost: null,
+    lastHeardMs: performance.now(),
+  };
+}
+
+/** The ms a heartbeat ping may take on this board: base plus what may be queued ahead of it. */
+export function heartbeatTimeoutMs(h: BoardHandle): number {
+  const rate = Number.isFinite(h.wireBytesPerSec) ? h.wireBytesPerSec : UNPACED_BAUD / 10;
+  const credits = Math.max(1, h.session.hello.maxInFlight);
+  const queuedBytes = credits * (MAX_FRAME + MAX_FRAME / 254 + 2) * 2;
+  return Math.ceil(HEARTBEAT_BASE_TIMEOUT_MS + (queuedBytes / rate) * 1000);
+}
+
+/** Finds a board for a device of the desk (its port path), or undefined while it is absent. */
+export type BoardFinder = (device: string) => Promise<string | undefined>;
+
+export interface MonitorEvents {
+  lost: [device: string, reason: string, detectedMs: number];
+  joined: [handle: BoardHandle, detectedMs: number];
+}
+
+/** Watches the boards of a run; emits `lost` once per board and `joined` for boards that (re)appear. */
+export class BoardMonitor extends EventEmitter<MonitorEvents> {
+  readonly handles = new Map<string, BoardHandle>();
+  private readonly cleanups = new Map<string, () => void>();
+  private heartbeat: NodeJS.Timeout | undefined;
+  private joinTimer: NodeJS.Timeout | undefined;
+  private readonly pinging = new Set<string>();
+  private joining = false;
+  private stopped = false;
+
+  constructor(
+    /** every device of the desk (those absent now may join) */
+    readonly devices: readonly string[],
+    private readonly finder: BoardFinder | null,
+    /** the process behind a device, when the run started it (its exit is a loss) */
+    private readonly processOf: (device: string) => { exited: Promise<unknown> } | undefined = () => undefined,
+  ) {
+    super();
+  }
+
+  /** Adopts an open session as the board of `device`. */
+  add(device: string, session: BoardSession): BoardHandle {
+    const h = makeHandle(device, session);
+    this.handles.set(device, h);
+    const heard = (): void => {
+      h.lastHeardMs = performance.now();
+    };
+    const onClose = (reason: string): void => this.markLost(device, `link closed: ${reason}`);
+    session.link.on('data', heard);
+    session.on('close', onClose);
+    let gone = false;
+    void this.processOf(device)?.exited.then(() => {
+      if (!gone) this.markLost(device, 'its emulator process exited');
+    });
+    this.cleanups.set(device, () => {
+      gone = true;
+      session.link.off('data', heard);
+      session.off('close', onClose);
+    });
+    return h;
+  }
+
+  start(): void {
+    this.heartbeat ??= setInterval(() => this.beat(), HEARTBEAT_MS);
+    this.joinTimer ??= setInterval(() => void this.lookForJoins(), JOIN_POLL_MS);
+  }
+
+  present(): BoardHandle[] {
+    return [...this.handles.values()].filter((h) => h.lost === null);
+  }
+
+  private beat(): void {
+    for (const h of this.handles.values()) {
+      if (h.lost !== null || this.pinging.has(h.device)) continue;
+      this.pinging.add(h.device);
+      const t0 = performance.now();
+      const allowance = heartbeatTimeoutMs(h);
+      // The allowance counts from sending; a ping still waiting for a credit is watched here.
+      const watchdog = setTimeout(() => this.markLost(h.device, `no heartbeat answer within ${Math.round(performance.now() - t0)} ms`), allowance * 2);
+      h.session
+        .ping(0, { timeoutMs: allowance })
+        .then(() => {
+          h.lastHeardMs = performance.now();
+        })
+        .catch((e: Error) => {
+          if (h.lost === null && h.session.state !== 'resetting') this.markLost(h.device, `heartbeat failed: ${e.message}`);
+        })
+        .finally(() => {
+          clearTimeout(watchdog);
+          this.pinging.delete(h.device);
+        });
+    }
+  }
+
+  /** Marks a board lost (once), closes its session and its slot pool, and tells the listeners. */
+  markLost(device: string, reason: string): void {
+    const h = this.handles.get(device);
+    if (!h || h.lost !== null || this.stopped) return;
+    h.lost = reason;
+    const at = performance.now();
+    this.cleanups.get(device)?.();
+    h.slots.close(new Error(`board ${device} lost`));
+    void h.session.close(`board ${device} lost: ${reason}`);
+    this.emit('lost', device, reason, at);
+  }
+
+  private async lookForJoins(): Promise<void> {
+    if (this.joining || this.stopped || this.finder === null) return;
+    const absent = this.devices.filter((d) => (this.handles.get(d)?.lost ?? 'absent') !== null);
+    if (absent.length === 0) return;
+    this.joining = true;
+    try {
+      for (const device of absent) {
+        const path = await this.finder(device).catch(() => undefined);
+        if (path === undefined || this.stopped) continue;
+        let session: BoardSession;
+        try {
+          session = await openBoard(path, { helloTimeoutMs: 1000 });
+        } catch {
+          continue; // not ready yet: try again at the next poll
+        }
+        if (this.stopped) {
+          await session.close('run stopped');
+          return;
+        }
+        if (session.hello.boardId !== device) {
+          await session.close(`board on ${path} is ${session.hello.boardId}, not ${device}`);
+          continue;
+        }
+        const h = this.add(device, session);
+        this.emit('joined', h, performance.now());
+      }
+    } finally {
+      this.joining = false;
+    }
+  }
+
+  /** Stops watching and closes every session. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.heartbeat);
+    clearInterval(this.joinTimer);
+    for (const c of this.cleanups.values()) c();
+    await Promise.allSettled([...this.handles.values()].map((h) => h.session.close('run finished')));
+  }
+}

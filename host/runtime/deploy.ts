@@ -1,0 +1,173 @@
+// Deploying a plan (stage 4 of the paper, model synthesis and deployment): each device's segments
+// are cut from the zoo models (weights included) and encoded (segment-codec.ts); boards load in
+// parallel, each its own segments in order. On every board, first what the plan no longer needs
+// is unloaded (so the new segments find the memory free), then what it needs and does not hold
+// is uploaded; a segment already resident under the same id, model and range is kept. Every
+// commit is checked by uploadSegment: the board's fit of its resident set must equal the host's
+// fit (host/model/fit.ts). The planner judged the same sets feasible; a board that refuses one
+// is a disagreement between the plan and the chip's rules, reported as such.
+
+import { uploadSegment, listSegments, unloadSegment } from '../board/segments.js';
+import type { SegmentIO } from '../board/tensors.js';
+import type { Layer } from '../model/layer.js';
+import { encodeSegment, segmentOf, type Segment } from '../model/segment-codec.js';
+import { loadModel, type LoadedModel } from '../model/zoo.js';
+import type { BoardFit, SegmentInfo } from '../proto/index.js';
+import type { BoardHandle } from './boards.js';
+import type { SegmentSpec } from './run-plan.js';
+
+/** Models with their weights and the segments cut from them, each made once per run. */
+export class ModelStore {
+  private readonly models = new Map<string, LoadedModel>();
+  private readonly segments = new Map<string, { segment: Segment; blob: Uint8Array }>();
+
+  model(name: string): LoadedModel {
+    let m = this.models.get(name);
+    if (!m) this.models.set(name, (m = loadModel(name)));
+    return m;
+  }
+
+  segment(spec: Pick<SegmentSpec, 'model' | 'first' | 'count'>): { segment: Segment; blob: Uint8Array } {
+    const key = `${spec.model}:${spec.first}+${spec.count}`;
+    let s = this.segments.get(key);
+    if (!s) {
+      const segment = segmentOf(this.model(spec.model).model, spec.first, spec.count);
+      s = { segment, blob: encodeSegment(segment) };
+      this.segments.set(key, s);
+    }
+    return s;
+  }
+
+  io(spec: SegmentSpec): SegmentIO {
+    const { segment } = this.segment(spec);
+    return { id: spec.id, first: segment.first, layerNames: segment.layers.map((l) => l.name), inputs: segment.inputs, outputs: segment.outputs };
+  }
+
+  /** The layers of a resident segment this run knows (by the board's segment info). */
+  layersOf(info: SegmentInfo): readonly Layer[] | undefined {
+    try {
+      return this.model(info.model).model.layers.slice(info.first, info.first + info.count);
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+export interface DeployProgress {
+  device: string;
+  /** bytes acknowledged of this board's uploads, and their total */
+  acked: number;
+  total: number;
+  segmentsDone: number;
+  segments: number;
+}
+
+export interface DeviceDeploy {
+  device: string;
+  loaded: { id: string; bytes: number; ms: number; resumedFrom: number }[];
+  kept: string[];
+  unloaded: string[];
+  /** the board's fit of what it holds now (null when nothing is resident) */
+  fit: BoardFit | null;
+  ms: number;
+}
+
+export interface DeployResult {
+  devices: DeviceDeploy[];
+  bytes: number;
+  ms: number;
+}
+
+export class DeployError extends Error {
+  override readonly name = 'DeployError';
+  constructor(
+    message: string,
+    readonly device: string,
+  ) {
+    super(message);
+  }
+}
+
+function sameSegment(info: SegmentInfo, spec: SegmentSpec): boolean {
+  return info.model === spec.model && info.first === spec.first && info.count === spec.count;
+}
+
+/** Brings every board to exactly the segments `specs` name for it (boards not named are emptied). */
+export async function deployPlan(
+  handles: readonly BoardHandle[],
+  specs: readonly SegmentSpec[],
+  store: ModelStore,
+  opts: { onProgress?: (p: DeployProgress) => void; signal?: AbortSignal } = {},
+): Promise<DeployResult> {
+  const t0 = performance.now();
+  const known = new Set(handles.map((h) => h.device));
+  const stray = specs.find((s) => !known.has(s.device));
+  if (stray) throw new DeployError(`the plan puts segment ${stray.id} on ${stray.device}, which is not present`, stray.device);
+  const results = await Promise.allSettled(handles.map((h) => deployBoard(h, specs.filter((s) => s.device === h.device), store, opts)));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const devices = results.map((r) => (r as PromiseFulfilledResult<DeviceDeploy>).value);
+  return { devices, bytes: devices.reduce((a, d) => a + d.loaded.reduce((b, l) => b + l.bytes, 0), 0), ms: performance.now() - t0 };
+}
+
+async function deployBoard(
+  h: BoardHandle,
+  mine: readonly SegmentSpec[],
+  store: ModelStore,
+  opts: { onProgress?: (p: DeployProgress) => void; signal?: AbortSignal },
+): Promise<DeviceDeploy> {
+  const t0 = performance.now();
+  const session = h.session;
+  const fail = (what: string, e: unknown): never => {
+    throw new DeployError(`${h.device}: ${what}: ${(e as Error).message}`, h.device);
+  };
+  const listed = await listSegments(session).catch((e) => fail('listing its segments', e));
+  const unloaded: string[] = [];
+  const kept: string[] = [];
+  let fit: BoardFit | null = listed.segments.length > 0 ? listed.fit : null;
+  for (const info of listed.segments) {
+    const wanted = mine.find((s) => s.id === info.id);
+    if (wanted && sameSegment(info, wanted)) {
+      kept.push(info.id);
+      continue;
+    }
+    const rest = await unloadSegment(session, info.id).catch((e) => fail(`unloading ${info.id}`, e));
+    unloaded.push(info.id);
+    fit = rest;
+  }
+  const todo = mine.filter((s) => !kept.includes(s.id));
+  const blobs = todo.map((s) => store.segment(s).blob);
+  const total = blobs.reduce((a, b) => a + b.length, 0);
+  const acked = blobs.map(() => 0);
+  let done = 0;
+  const report = (): void =>
+    opts.onProgress?.({ device: h.device, acked: acked.reduce((a, b) => a + b, 0), total, segmentsDone: done, segments: todo.length });
+  report();
+  const loaded: DeviceDeploy['loaded'] = [];
+  for (const [k, spec] of todo.entries()) {
+    const s0 = performance.now();
+    let up;
+    try {
+      up = await uploadSegment(session, spec.id, blobs[k]!, {
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        resolveResident: (info) => store.layersOf(info),
+        onProgress: (u) => {
+          acked[k] = u.acked;
+          report();
+        },
+      });
+    } catch (e) {
+      const detail = (e as Error).message;
+      throw new DeployError(
+        `${h.device} (${h.chip.name}) refused segment ${spec.id} (layers ${spec.first}..${spec.first + spec.count - 1} of ${spec.model}), ` +
+          `which the plan judged to fit beside ${[...kept, ...loaded.map((l) => l.id)].join(', ') || 'nothing'}: ${detail}`,
+        h.device,
+      );
+    }
+    done++;
+    report();
+    loaded.push({ id: spec.id, bytes: up.bytes, ms: performance.now() - s0, resumedFrom: up.resumedFrom });
+    fit = up.fit;
+  }
+  return { device: h.device, loaded, kept, unloaded, fit, ms: performance.now() - t0 };
+}

@@ -1,0 +1,223 @@
+// An emulated desk from a desk spec: one synergy-emu per device, with its chip, its sensors, its
+// outputs and its link paced at the device's byte rate (--baud), so links behave like real
+// USB-serial boards and what is measured means something.
+//
+// Sensors: every pipeline that may sense on a device gets its own stream of that sensor (one
+// --sensor entry each, same kind, shape and rate): the planner charges each pipeline its own
+// sensing and caps each at the sensor's rate, and an emulated sensor hands every frame to one
+// `sense` only, so two apps on one camera each get the camera's rate, as planned. A sensor
+// without a rate (sensing on demand) is emulated at ON_DEMAND_HZ, far above any plan's rate.
+// Golden inputs: where a pipeline's model has real weights with a golden input in
+// ../shared/golden (kws20_v3, convnet5_mnist), its stream's frames are that input (--sensor-file,
+// raw int8 CHW); skipped quietly when ../shared is absent.
+//
+// Links: the emulator paces a full-duplex wire at baud/10 bytes per second. A BLE link of R bit/s
+// goodput becomes a wire of R/8 bytes per second (baud R x 10/8); the desk the runtime plans for
+// says so (link kind "emulated" at that baud), since the emulator does not model BLE's half duplex.
+// A device without a chip is emulated by a MAX78000 board the plan never loads.
+
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EmulatorRegistry } from '../board/emulator-registry.js';
+import { startEmulator, type EmulatedBoard, type EmulatorOptions } from '../link/emulator.js';
+import { listZoo, sharedDir } from '../model/zoo.js';
+import type { AppSpec } from '../space/app-spec.js';
+import { bitsPerByte, type DeskSpec, type DeviceSpec, type LinkSpec, type SensorSpec } from '../space/device.js';
+
+/** Rate of an emulated sensor the desk gives no rate (the planner puts no cap on it). */
+export const ON_DEMAND_HZ = 1000;
+/** The emulator's limit of sensors per board (firmware/core/board.h BOARD_MAX_SENSORS). */
+export const MAX_SENSORS_PER_BOARD = 8;
+
+/** One pipeline's stream of one device's sensor. */
+export interface SensorStream {
+  device: string;
+  /** the pipeline this stream feeds (null: a sensor no pipeline of the app can use) */
+  pipeline: string | null;
+  kind: string;
+  /** the position in the board's hello sensors */
+  index: number;
+  shape: readonly [number, number, number];
+  rateHz: number;
+  /** raw int8 CHW frames (the golden input), or null for the emulator's made-up data */
+  file: string | null;
+}
+
+export interface EmulatedDevice {
+  device: string;
+  path: string;
+  emulator: EmulatedBoard;
+  options: EmulatorOptions;
+}
+
+export interface DeskEmulators {
+  /** the desk as emulated: every link a paced pseudo-terminal ("emulated" at its baud) */
+  desk: DeskSpec;
+  streams: readonly SensorStream[];
+  /** the registry the boards are in (a private one unless given) */
+  registry: EmulatorRegistry;
+  /** the running emulator of each device (absent while killed) */
+  boards: Map<string, EmulatedDevice>;
+  /** SIGKILLs one device's emulator (a board lost); resolves once it is gone */
+  kill(device: string): Promise<void>;
+  /** starts a killed device's emulator again with the same options (a board that joins) */
+  restart(device: string): Promise<EmulatedDevice>;
+  stop(): Promise<void>;
+  /** synchronous last resort at process exit */
+  killNow(): void;
+}
+
+/** The emulator's --baud for a device's link (absent: unpaced). */
+export function emulatedBaud(link: LinkSpec): number | undefined {
+  if (link.rateBps <= 0) return undefined;
+  return Math.max(1, Math.round((link.rateBps / bitsPerByte(link.kind)) * 10));
+}
+
+/** A sensor shape as the emulator's C x H x W (1-D and 2-D shapes get trailing 1s). */
+export function shape3(s: SensorSpec, device: string): [number, number, number] {
+  const dims = [...s.shape];
+  while (dims.length > 3 && dims[0] === 1) dims.shift();
+  if (dims.length > 3) throw new Error(`device ${device}: sensor ${s.kind} has shape [${s.shape.join(', ')}]; an emulated sensor is C x H x W`);
+  while (dims.length < 3) dims.push(1);
+  return dims as [number, number, number];
+}
+
+function canSource(p: AppSpec['pipelines'][number], d: DeviceSpec, s: SensorSpec): boolean {
+  return p.source.kind === s.kind && (p.source.role === null || p.source.role === d.role);
+}
+
+/** Sensor streams per device: one per pipeline that may sense there, in app order. */
+export function sensorStreams(desk: DeskSpec, app: AppSpec): SensorStream[] {
+  const out: SensorStream[] = [];
+  for (const d of desk.devices) {
+    let index = 0;
+    for (const s of d.sensors) {
+      const users = app.pipelines.filter((p) => canSource(p, d, s));
+      for (const p of users.length > 0 ? users : [null]) {
+        out.push({ device: d.name, pipeline: p?.name ?? null, kind: s.kind, index: index++, shape: shape3(s, d.name), rateHz: s.rateHz ?? ON_DEMAND_HZ, file: null });
+      }
+    }
+    if (index > MAX_SENSORS_PER_BOARD) {
+      throw new Error(`device ${d.name} would need ${index} sensor streams (one per pipeline that may sense there); an emulated board has at most ${MAX_SENSORS_PER_BOARD}`);
+    }
+  }
+  return out;
+}
+
+/** The golden input of a zoo model as raw int8 CHW bytes, when ../shared has one (else null). */
+export function goldenInput(model: string): { bytes: Uint8Array; shape: [number, number, number] } | null {
+  const entry = listZoo().find((e) => e.name === model);
+  if (!entry?.realWeights) return null;
+  const file = join(sharedDir(), 'golden', entry.realWeights, 'input.json');
+  if (!existsSync(file)) return null;
+  const doc = JSON.parse(readFileSync(file, 'utf8')) as { shape?: number[]; data?: number[] };
+  const shape = doc.shape ?? [];
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (!Array.isArray(doc.data) || doc.data.length !== n || shape.length === 0 || shape.length > 3) return null;
+  const dims = [...shape];
+  while (dims.length < 3) dims.push(1);
+  return { bytes: new Uint8Array(Int8Array.from(doc.data).buffer), shape: dims as [number, number, number] };
+}
+
+/** The same device on the emulated wire: link "emulated" at the emulator's baud. */
+function asEmulated(d: DeviceSpec): DeviceSpec {
+  const baud = emulatedBaud(d.link);
+  return { ...d, link: { kind: 'emulated', rateBps: baud ?? 0 } };
+}
+
+function rateText(hz: number): string {
+  return (Math.round(hz * 1000) / 1000).toFixed(3).replace(/\.?0+$/, '');
+}
+
+export interface DeskEmulatorOptions {
+  /** feed golden inputs where the model has one (default true) */
+  golden?: boolean;
+  /** register the boards here (default: a private registry, removed on stop) */
+  registry?: EmulatorRegistry;
+  binary?: string;
+}
+
+export async function startDeskEmulators(desk: DeskSpec, app: AppSpec, opts: DeskEmulatorOptions = {}): Promise<DeskEmulators> {
+  const streams = sensorStreams(desk, app);
+  const scratch = mkdtempSync(join(tmpdir(), 'synergy-desk-'));
+  const registry = opts.registry ?? new EmulatorRegistry(join(scratch, 'registry'));
+  if (opts.golden ?? true) {
+    for (const s of streams) {
+      const model = app.pipelines.find((p) => p.name === s.pipeline)?.model;
+      const g = model ? goldenInput(model) : null;
+      if (!g || g.bytes.length !== s.shape[0] * s.shape[1] * s.shape[2]) continue;
+      s.file = join(scratch, `${s.device}-${s.index}.int8`);
+      writeFileSync(s.file, g.bytes);
+    }
+  }
+  const optionsOf = (d: DeviceSpec): EmulatorOptions => {
+    const mine = streams.filter((s) => s.device === d.name);
+    const baud = emulatedBaud(d.link);
+    return {
+      id: d.name,
+      chip: d.chip ?? 'max78000',
+      sensors: mine.map((s) => `${s.kind}:${s.shape.join('x')}@${rateText(s.rateHz)}`),
+      outputs: [...d.outputs],
+      ...(baud !== undefined ? { baud } : {}),
+      extraArgs: mine.flatMap((s) => (s.file ? ['--sensor-file', `${s.index}:${s.file}`] : [])),
+      ...(opts.binary ? { binary: opts.binary } : {}),
+    };
+  };
+  const boards = new Map<string, EmulatedDevice>();
+  const launch = async (d: DeviceSpec): Promise<EmulatedDevice> => {
+    const options = optionsOf(d);
+    const emulator = await startEmulator(options);
+    const dev: EmulatedDevice = { device: d.name, path: emulator.path, emulator, options };
+    boards.set(d.name, dev);
+    registry.register({
+      id: d.name, chip: options.chip!, path: emulator.path, pid: emulator.pid, ownerPid: process.pid,
+      startedAt: new Date().toISOString(), ...(options.baud !== undefined ? { baud: options.baud } : {}),
+    });
+    void emulator.exited.then(() => {
+      if (boards.get(d.name)?.emulator === emulator) registry.unregister(d.name);
+    });
+    return dev;
+  };
+  const killNow = (): void => {
+    for (const b of boards.values()) if (b.emulator.process.exitCode === null) b.emulator.process.kill('SIGKILL');
+  };
+  const stop = async (): Promise<void> => {
+    await Promise.allSettled([...boards.values()].map((b) => b.emulator.stop()));
+    for (const id of boards.keys()) registry.unregister(id);
+    boards.clear();
+    rmSync(scratch, { recursive: true, force: true });
+    process.off('exit', killNow);
+  };
+  process.on('exit', killNow);
+  try {
+    const started = await Promise.allSettled(desk.devices.map((d) => launch(d)));
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return {
+    desk: { ...desk, name: desk.name, devices: desk.devices.map(asEmulated), source: `${desk.source} (emulated)` },
+    streams,
+    registry,
+    boards,
+    async kill(device) {
+      const b = boards.get(device);
+      if (!b) throw new Error(`no running emulator for device ${device}`);
+      b.emulator.process.kill('SIGKILL');
+      await b.emulator.exited;
+      boards.delete(device);
+      registry.unregister(device);
+    },
+    async restart(device) {
+      if (boards.has(device)) throw new Error(`device ${device}'s emulator is still running`);
+      const d = desk.devices.find((x) => x.name === device);
+      if (!d) throw new Error(`device ${device} is not on desk ${desk.name}`);
+      return launch(d);
+    },
+    stop,
+    killNow,
+  };
+}

@@ -1,0 +1,492 @@
+// The execution engine: runs every pipeline of a plan on the boards, pipelined.
+//
+// A frame takes one route of its pipeline (several routes with shares: a deterministic smooth
+// weighted round robin) and goes through the route's stages, each on one board:
+//   source stage   `sense` into a slot on the source board; when the first segment runs there
+//                  too, `infer` on that slot at once;
+//   segment stage  the tensors that cross the cut (residual branches included) are put into
+//                  slots (`tensor.put`), the segment runs (`infer`);
+//   deliver stage  when the target is another board than the last segment's: put, `deliver`.
+// Between stages the tensors travel through the host: the outputs come back inline in the infer
+// answer when they fit one frame, else by `tensor.get`, and go down the next board's link. The
+// last stage `deliver`s on the target board, or keeps the output when the target is the host.
+//
+// A stage takes every slot it needs on its board at once (inputs and outputs; at most 16 per
+// board) and gives them back when it ends, so stages never wait on each other while holding
+// slots. Each stage admits at most `stageDepth` frames (double buffering); a frame enters the
+// next stage before it leaves the current one, so a slow stage holds back the ones before it
+// and, in the end, admission. Each pipeline admits frames at admitFactor x its planned rate,
+// so what is measured is the capacity of the plan rather than the admission rate.
+//
+// Every frame started ends in the ledger as delivered or failed with a reason; a lost board
+// fails the frames on it with "board X lost". Sampled frames go to the output checker.
+
+import { ProtocolError, DELIVER, INFER, SENSE, TENSOR_GET, TENSOR_PUT, type InferResult } from '../proto/index.js';
+import { isSessionError } from '../board/session-error.js';
+import { inlineFits, type SegmentIO } from '../board/tensors.js';
+import { tensorBytes } from '../model/boundary.js';
+import type { BoardHandle } from './boards.js';
+import type { OutputChecker } from './checker.js';
+import type { ModelStore } from './deploy.js';
+import type { FrameEntry, Ledger } from './ledger.js';
+import type { Metrics } from './metrics.js';
+import { segmentId, type RunPipeline, type RunPlan, type RunRoute } from './run-plan.js';
+import { ClosedError, Semaphore, sleep } from './semaphore.js';
+import { fileFrame, synthesizeFrame } from './sensor-data.js';
+
+export interface EngineOptions {
+  /** admission rate over the planned rate (default 1.2) */
+  admitFactor?: number;
+  /** frames in flight per stage (default 2) */
+  stageDepth?: number;
+  /** ms an infer may take before the frame fails (default 10 s) */
+  inferTimeoutMs?: number;
+}
+
+/** Where a pipeline's frames come from on a board: the sensor index in its hello and the data. */
+export interface StreamRef {
+  index: number;
+  shape: readonly [number, number, number];
+  rateHz: number;
+  /** the frames when the sensor plays a file, else null (the emulator's made-up data) */
+  file: Uint8Array | null;
+  /** the emulator's board id (seeds its made-up data) */
+  boardId: string;
+  /** whether frames can be rebuilt on the host (an emulated sensor) */
+  emulated: boolean;
+}
+
+export interface EngineContext {
+  boards: ReadonlyMap<string, BoardHandle>;
+  store: ModelStore;
+  ledger: Ledger;
+  metrics: Metrics;
+  checker: OutputChecker | null;
+  /** the stream pipeline `p` senses on device `d` */
+  stream(pipeline: string, device: string): StreamRef;
+  /** the output index of `kind` on device `d` */
+  outputIndex(device: string, kind: string): number;
+}
+
+/** A frame failed; `reason` groups it in the ledger, `detail` says everything. */
+class FrameFailure extends Error {
+  override readonly name = 'FrameFailure';
+  constructor(
+    readonly reason: string,
+    readonly detail: string,
+  ) {
+    super(detail);
+  }
+}
+
+type StageKind = 'source' | 'segment' | 'deliver';
+
+interface Stage {
+  kind: StageKind;
+  device: string;
+  /** the segment this stage runs (source: the fused first segment, if any) */
+  io: SegmentIO | null;
+  /** deliver on this board at the end of the stage */
+  deliverHere: boolean;
+  sem: Semaphore;
+}
+
+interface RouteRun {
+  route: RunRoute;
+  stages: Stage[];
+  /** smooth weighted round robin state */
+  current: number;
+}
+
+interface PipelineRun {
+  p: RunPipeline;
+  routes: RouteRun[];
+  last: number;
+}
+
+const US = 1 / 1000;
+
+/** Wire bytes of a frame whose body holds about `n` bytes (header, CRC, COBS, delimiter). */
+function wire(n: number): number {
+  const raw = n + 12;
+  return raw + Math.floor(raw / 254) + 2;
+}
+
+function shortDetail(e: unknown): { reason: string; detail: string } {
+  if (e instanceof FrameFailure) return { reason: e.reason, detail: e.detail };
+  if (e instanceof ProtocolError) return { reason: `board error ${e.code}`, detail: e.message };
+  if (isSessionError(e)) return { reason: e.reason, detail: e.message };
+  if (e instanceof ClosedError) return { reason: e.message, detail: e.message };
+  return { reason: 'host error', detail: (e as Error).message ?? String(e) };
+}
+
+export class Engine {
+  private readonly runs: PipelineRun[];
+  private readonly abort = new AbortController();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly open = new Set<FrameEntry>();
+  private readonly rxFree = new Map<string, number>();
+  /** the first detail of every failure reason (for the report) */
+  readonly reasonDetails = new Map<string, string>();
+  private readonly admitFactor: number;
+  private readonly stageDepth: number;
+  private readonly inferTimeoutMs: number;
+  private loops: Promise<void>[] = [];
+  /** when each pipeline first delivered under this engine */
+  readonly firstDelivery = new Map<string, number>();
+
+  constructor(
+    readonly plan: RunPlan,
+    private readonly ctx: EngineContext,
+    opts: EngineOptions = {},
+  ) {
+    this.admitFactor = opts.admitFactor ?? 1.2;
+    this.stageDepth = opts.stageDepth ?? 2;
+    this.inferTimeoutMs = opts.inferTimeoutMs ?? 10_000;
+    this.runs = plan.pipelines.map((p) => ({ p, routes: p.routes.map((r) => this.routeRun(p, r)), last: 0 }));
+  }
+
+  /** Devices the plan's frames touch. */
+  devices(): Set<string> {
+    const out = new Set<string>();
+    for (const r of this.runs) for (const rr of r.routes) for (const s of rr.stages) out.add(s.device);
+    return out;
+  }
+
+  private routeRun(p: RunPipeline, route: RunRoute): RouteRun {
+    const sem = (): Semaphore => new Semaphore(this.stageDepth);
+    const io = (step: { from: number; to: number; device: string }): SegmentIO =>
+      this.ctx.store.io({ id: segmentId(p.name, p.model, step.from, step.to - step.from), device: step.device, pipeline: p.name, model: p.model, first: step.from, count: step.to - step.from });
+    const stages: Stage[] = [];
+    const first = route.steps[0]!;
+    const fused = first.device === route.source;
+    stages.push({ kind: 'source', device: route.source, io: fused ? io(first) : null, deliverHere: false, sem: sem() });
+    route.steps.forEach((s, k) => {
+      if (k === 0 && fused) return;
+      stages.push({ kind: 'segment', device: s.device, io: io(s), deliverHere: false, sem: sem() });
+    });
+    const last = stages[stages.length - 1]!;
+    if (route.target !== null) {
+      if (route.target === last.device) last.deliverHere = true;
+      else stages.push({ kind: 'deliver', device: route.target, io: null, deliverHere: true, sem: sem() });
+    }
+    return { route, stages, current: 0 };
+  }
+
+  /** Starts admitting frames on every pipeline. */
+  start(): void {
+    this.loops = this.runs.map((r) => this.admit(r));
+  }
+
+  private pickRoute(run: PipelineRun): RouteRun {
+    // Smooth weighted round robin: deterministic, and spreads each route's frames evenly.
+    let best = run.routes[0]!;
+    for (const rr of run.routes) {
+      rr.current += rr.route.share;
+      if (rr.current > best.current) best = rr;
+    }
+    best.current -= 1;
+    return best;
+  }
+
+  private async admit(run: PipelineRun): Promise<void> {
+    const signal = this.abort.signal;
+    const rate = run.p.estimatedRate * this.admitFactor;
+    if (!(rate > 0)) return;
+    const period = 1000 / rate;
+    let next = performance.now();
+    while (!signal.aborted) {
+      await sleep(next - performance.now(), signal);
+      if (signal.aborted) return;
+      const rr = this.pickRoute(run);
+      try {
+        await rr.stages[0]!.sem.acquire();
+      } catch {
+        return; // closed: the engine is stopping
+      }
+      if (signal.aborted) {
+        rr.stages[0]!.sem.release();
+        return;
+      }
+      const now = performance.now();
+      // At most one period of catching up after a wait: admission is a rate, not a debt.
+      next = Math.max(next + period, now - period);
+      const entry = this.ctx.ledger.start(run.p.name, now);
+      this.open.add(entry);
+      const job = this.runFrame(run, rr, entry).finally(() => {
+        this.open.delete(entry);
+        this.inFlight.delete(job);
+      });
+      this.inFlight.add(job);
+    }
+  }
+
+  private settleFailed(entry: FrameEntry, reason: string, detail: string): void {
+    if (entry.settled) return;
+    if (!this.reasonDetails.has(reason)) this.reasonDetails.set(reason, detail);
+    entry.failed(reason, performance.now());
+  }
+
+  private async runFrame(run: PipelineRun, rr: RouteRun, entry: FrameEntry): Promise<void> {
+    const frame: FrameState = { tensors: new Map(), sensed: null, output: null, check: this.ctx.checker?.wants(entry.seq) ?? false };
+    let held = 0; // the stage whose semaphore this frame holds
+    try {
+      for (let k = 0; k < rr.stages.length; k++) {
+        if (k > 0) {
+          await rr.stages[k]!.sem.acquire();
+          rr.stages[k - 1]!.sem.release();
+          held = k;
+        }
+        await this.runStage(run.p, rr.stages[k]!, frame);
+      }
+      rr.stages[held]!.sem.release();
+      held = -1;
+      if (entry.settled) return;
+      const at = performance.now();
+      entry.delivered(at);
+      if (!this.firstDelivery.has(run.p.name)) this.firstDelivery.set(run.p.name, at);
+      if (frame.check && frame.output && frame.sensed) this.submitCheck(run.p, entry.seq, frame);
+    } catch (e) {
+      if (held >= 0) rr.stages[held]!.sem.release();
+      const { reason, detail } = shortDetail(e);
+      this.settleFailed(entry, reason, detail);
+    }
+  }
+
+  private submitCheck(p: RunPipeline, seq: number, frame: FrameState): void {
+    const s = frame.sensed!;
+    if (!s.stream.emulated) return;
+    const bytes = s.stream.shape[0] * s.stream.shape[1] * s.stream.shape[2];
+    const input = s.stream.file ? fileFrame(s.stream.file, bytes, s.frame) : synthesizeFrame(s.stream.shape, s.stream.boardId, s.stream.index, s.frame);
+    this.ctx.checker!.submit(p.name, seq, p.model, input, frame.output!);
+  }
+
+  private board(device: string): BoardHandle {
+    const h = this.ctx.boards.get(device);
+    if (!h) throw new FrameFailure(`board ${device} absent`, `the plan uses ${device}, which is not present`);
+    if (h.lost !== null) throw new FrameFailure(`board ${device} lost`, `board ${device} lost: ${h.lost}`);
+    return h;
+  }
+
+  /** Runs `fn` against a board; a failure while the board is lost is the loss. */
+  private async on<T>(h: BoardHandle, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (h.lost !== null) throw new FrameFailure(`board ${h.device} lost`, `board ${h.device} lost: ${h.lost}`);
+      const d = shortDetail(e);
+      throw new FrameFailure(`${h.device}: ${d.reason}`, `${h.device}: ${d.detail}`);
+    }
+  }
+
+  private async runStage(p: RunPipeline, st: Stage, frame: FrameState): Promise<void> {
+    const h = this.board(st.device);
+    const io = st.io;
+    // Outputs come back to the host unless they are delivered right here (and not checked).
+    const needOutput = !st.deliverHere || frame.check;
+    let slots: number[];
+    const count = st.kind === 'source' ? 1 + (io ? io.outputs.length : 0) : st.kind === 'segment' ? io!.inputs.length + io!.outputs.length : 1;
+    try {
+      slots = await h.slots.take(count);
+    } catch {
+      throw new FrameFailure(`board ${st.device} lost`, `board ${st.device} lost while the frame waited for its slots`);
+    }
+    try {
+      await this.on(h, async () => {
+        let inSlots: number[];
+        if (st.kind === 'source') {
+          const slot = slots[0]!;
+          await this.sense(p, h, slot, frame);
+          inSlots = [slot];
+          if (!io) {
+            frame.tensors.set(-1, await this.get(h, slot));
+            return;
+          }
+        } else if (st.kind === 'deliver') {
+          if (!frame.output) throw new FrameFailure('host error', `the frame reached ${st.device} without the model's output`);
+          await this.put(h, slots[0]!, frame.output);
+          await this.deliver(p, h, slots[0]!);
+          return;
+        } else {
+          inSlots = slots.slice(0, io!.inputs.length);
+          await Promise.all(
+            io!.inputs.map((t, k) => {
+              const bytes = frame.tensors.get(t.source);
+              if (!bytes) throw new FrameFailure('host error', `segment ${io!.id} needs tensor ${t.source}, which the frame does not carry`);
+              return this.put(h, inSlots[k]!, bytes);
+            }),
+          );
+        }
+        const outSlots = slots.slice(inSlots.length, inSlots.length + io!.outputs.length);
+        const outs = await this.infer(h, io!, inSlots, outSlots, needOutput);
+        if (outs) {
+          frame.tensors.clear();
+          io!.outputs.forEach((t, k) => frame.tensors.set(t.source, outs[k]!));
+          if (io!.first + io!.layerNames.length === p.layers) frame.output = outs[outs.length - 1]!;
+        }
+        if (st.deliverHere) await this.deliver(p, h, outSlots[outSlots.length - 1]!);
+      });
+    } finally {
+      if (h.lost === null) h.slots.give(slots);
+    }
+  }
+
+  private async sense(p: RunPipeline, h: BoardHandle, slot: number, frame: FrameState): Promise<void> {
+    const stream = this.ctx.stream(p.name, h.device);
+    const period = 1000 / stream.rateHz;
+    const r = await h.session.requestTimed(SENSE, { sensor: stream.index, slot }, { timeoutMs: 2000 + 3 * period, expectBytes: 40 });
+    const at = performance.now();
+    const bytes = stream.shape[0] * stream.shape[1] * stream.shape[2];
+    const cpuMs = (bytes * h.chip.cpuSenseNsPerByte) / 1e6;
+    this.ctx.metrics.addBusy(`${h.device}.cpu`, cpuMs);
+    this.ctx.metrics.addBusy(`${p.name}.sensor`, period);
+    this.ctx.metrics.span(`${h.device}.cpu`, at - cpuMs - this.txMs(h, 30), at - this.txMs(h, 30), `sense ${p.name}`);
+    this.txSpan(h, at, 30, `sense ${p.name}`);
+    frame.sensed = { frame: r.body.frame, stream };
+  }
+
+  private async infer(h: BoardHandle, io: SegmentIO, inputs: number[], outputs: number[], want: boolean): Promise<Uint8Array[] | null> {
+    const inline = want && inlineFits(h.session, io);
+    const outBytes = io.outputs.reduce((a, t) => a + tensorBytes(t), 0);
+    const answerBytes = 40 + 6 * io.layerNames.length + (inline ? outBytes + 6 * io.outputs.length : 0);
+    const sent = performance.now();
+    this.rxSpan(h, sent, 30 + io.id.length, `infer ${io.id}`);
+    const timed = await h.session.requestTimed(INFER, { segment: io.id, inputs, outputs, inline }, { timeoutMs: this.inferTimeoutMs, expectBytes: answerBytes });
+    const at = performance.now();
+    const r: InferResult = timed.body;
+    if (r.outputs.length !== io.outputs.length) {
+      throw new FrameFailure('wrong answer', `board ${h.device} reported ${r.outputs.length} outputs of ${io.id}, which has ${io.outputs.length}`);
+    }
+    r.outputs.forEach((o, k) => {
+      if (o.bytes !== tensorBytes(io.outputs[k]!)) {
+        throw new FrameFailure('wrong answer', `board ${h.device} gave output ${k} of ${io.id} as ${o.bytes} bytes, expected ${tensorBytes(io.outputs[k]!)}`);
+      }
+    });
+    this.record(h, io, r, at, answerBytes);
+    if (!want) return null;
+    if (inline && r.inline.length === io.outputs.length) return r.inline.map((b) => b.slice());
+    const got: Uint8Array[] = [];
+    for (const s of outputs) got.push(await this.get(h, s));
+    return got;
+  }
+
+  private record(h: BoardHandle, io: SegmentIO, r: InferResult, at: number, answerBytes: number): void {
+    const m = this.ctx.metrics;
+    m.addBusy(`${h.device}.cnn`, r.cnnUs * US);
+    m.addBusy(`${h.device}.cpu`, r.cpuUs * US);
+    const done = at - this.txMs(h, answerBytes);
+    const inBytes = io.inputs.reduce((a, t) => a + tensorBytes(t), 0);
+    const outBytes = io.outputs.reduce((a, t) => a + tensorBytes(t), 0);
+    const unload = (outBytes * h.chip.cpuUnloadNsPerByte) / 1e6;
+    const load = (inBytes * h.chip.cpuLoadNsPerByte) / 1e6;
+    const cnn = r.cnnUs * US;
+    m.span(`${h.device}.cpu`, done - unload, done, `unload ${io.id}`);
+    m.span(`${h.device}.cnn`, done - unload - cnn, done - unload, io.id);
+    m.span(`${h.device}.cpu`, done - unload - cnn - load, done - unload - cnn, `load ${io.id}`);
+    this.txSpan(h, at, answerBytes, `infer ${io.id}`);
+  }
+
+  private txMs(h: BoardHandle, bytes: number): number {
+    return Number.isFinite(h.wireBytesPerSec) ? (wire(bytes) * 1000) / h.wireBytesPerSec : 0;
+  }
+
+  private txSpan(h: BoardHandle, at: number, bytes: number, label: string): void {
+    this.ctx.metrics.span(`${h.device}.tx`, at - this.txMs(h, bytes), at, label);
+  }
+
+  private rxSpan(h: BoardHandle, sent: number, bytes: number, label: string): void {
+    const start = Math.max(sent, this.rxFree.get(h.device) ?? 0);
+    const end = start + this.txMs(h, bytes);
+    this.rxFree.set(h.device, end);
+    this.ctx.metrics.span(`${h.device}.rx`, start, end, label);
+  }
+
+  private async put(h: BoardHandle, slot: number, bytes: Uint8Array): Promise<void> {
+    const max = Math.min(h.session.hello.maxPayload, h.session.hello.maxFrame - 64);
+    const total = bytes.length;
+    const first = bytes.subarray(0, Math.min(max, total));
+    this.rxSpan(h, performance.now(), first.length + 16, `put ${total} B`);
+    const check = (offset: number, n: number) => (r: { nextOffset: number }): void => {
+      if (r.nextOffset !== offset + n) throw new FrameFailure('wrong answer', `board ${h.device} answered tensor.put at ${offset} with next_offset ${r.nextOffset}`);
+    };
+    check(0, first.length)(await h.session.request(TENSOR_PUT, { slot, offset: 0, total, data: first }, { expectBytes: 16 }));
+    const rest: Promise<void>[] = [];
+    for (let offset = first.length; offset < total; offset += max) {
+      const data = bytes.subarray(offset, Math.min(total, offset + max));
+      this.rxSpan(h, performance.now(), data.length + 16, `put ${total} B`);
+      rest.push(h.session.request(TENSOR_PUT, { slot, offset, total, data }, { expectBytes: 16 }).then(check(offset, data.length)));
+    }
+    await settle(rest);
+  }
+
+  private async get(h: BoardHandle, slot: number): Promise<Uint8Array> {
+    const max = Math.min(h.session.hello.maxPayload, h.session.hello.maxFrame - 64);
+    const head = await h.session.request(TENSOR_GET, { slot, offset: 0, max }, { expectBytes: max + 32 });
+    this.txSpan(h, performance.now(), head.data.length + 16, `get ${head.total} B`);
+    const out = new Uint8Array(head.total);
+    out.set(head.data.subarray(0, head.total));
+    const parts: Promise<void>[] = [];
+    for (let offset = head.data.length; offset < head.total; offset += max) {
+      const at = offset;
+      parts.push(
+        h.session.request(TENSOR_GET, { slot, offset: at, max }, { expectBytes: max + 32 }).then((r) => {
+          if (r.total !== head.total || r.data.length !== Math.min(max, head.total - at)) {
+            throw new FrameFailure('wrong answer', `board ${h.device} sent ${r.data.length} bytes of slot ${slot} at ${at} (total ${r.total})`);
+          }
+          this.txSpan(h, performance.now(), r.data.length + 16, `get ${head.total} B`);
+          out.set(r.data, at);
+        }),
+      );
+    }
+    await settle(parts);
+    return out;
+  }
+
+  private async deliver(p: RunPipeline, h: BoardHandle, slot: number): Promise<void> {
+    const index = this.ctx.outputIndex(h.device, p.targetKind);
+    this.rxSpan(h, performance.now(), 14, `deliver ${p.name}`);
+    await h.session.request(DELIVER, { output: index, slot }, { expectBytes: 16 });
+  }
+
+  /** Fails at once every frame waiting to enter a stage on `device` (the board is lost). */
+  closeDevice(device: string, reason: string): void {
+    const closed = new ClosedError(reason);
+    for (const r of this.runs) for (const rr of r.routes) for (const s of rr.stages) if (s.device === device) s.sem.close(closed);
+  }
+
+  /** Frames admitted and not yet settled. */
+  get openFrames(): number {
+    return this.open.size;
+  }
+
+  /**
+   * Stops admitting; waits up to `drainMs` for the frames in flight to finish, then fails the
+   * rest with `reason` (their requests still end on their own; the ledger counts them once).
+   */
+  async stop(reason: string, drainMs: number): Promise<void> {
+    this.abort.abort();
+    await Promise.allSettled(this.loops);
+    const deadline = performance.now() + drainMs;
+    while (this.inFlight.size > 0 && performance.now() < deadline) {
+      await Promise.race([Promise.allSettled([...this.inFlight]), sleep(Math.max(1, deadline - performance.now()))]);
+    }
+    const closed = new ClosedError(reason);
+    for (const r of this.runs) for (const rr of r.routes) for (const s of rr.stages) s.sem.close(closed);
+    for (const entry of [...this.open]) this.settleFailed(entry, reason, `${reason}: the frame was still in flight when the engine stopped`);
+  }
+}
+
+interface FrameState {
+  /** tensors the frame carries between boards, by source id (-1 the input) */
+  tensors: Map<number, Uint8Array>;
+  sensed: { frame: number; stream: StreamRef } | null;
+  /** the model's output, when the host holds it */
+  output: Uint8Array | null;
+  check: boolean;
+}
+
+async function settle(ps: Promise<void>[]): Promise<void> {
+  const results = await Promise.allSettled(ps);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}

@@ -1,0 +1,487 @@
+// One run of an app on a desk: boards up (emulated from the desk spec, or given), plan with the
+// devices present, deploy, execute and measure; when a board is lost or joins, re-plan with the
+// boards present, redeploy what changed and go on. Each plan's time is an epoch; each epoch has
+// a measurement window that opens after a warm-up and closes at the next change or at the end.
+// Every frame started ends in the ledger (delivered or failed with a reason), which must
+// balance when the run ends.
+
+import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { openBoard } from '../board/open.js';
+import type { BoardSession } from '../board/session.js';
+import type { AppSpec } from '../space/app-spec.js';
+import type { DeskSpec } from '../space/device.js';
+import type { Objective, PlanProblem } from '../plan/problem.js';
+import { BoardMonitor, type BoardFinder, type BoardHandle } from './boards.js';
+import { OutputChecker } from './checker.js';
+import { deployPlan, ModelStore, type DeployProgress, type DeployResult } from './deploy.js';
+import { startDeskEmulators, type DeskEmulators, type SensorStream } from './desk-emulators.js';
+import { Engine, type StreamRef } from './engine.js';
+import { Ledger, type PipelineCounts, type WrongOutput } from './ledger.js';
+import { BUCKET_MS, Metrics, type RunEvent, type Span, type WindowResult } from './metrics.js';
+import { deskOf, planRun } from './planning.js';
+import { segmentsOf, throughputOf, type RunPlan } from './run-plan.js';
+import { sleep } from './semaphore.js';
+
+export type DeskSource =
+  /** start one emulated board per device of the spec */
+  | { kind: 'emulate'; spec: DeskSpec; binary?: string }
+  /** boards that already run: the port of each device, and how to find ones that join */
+  | { kind: 'boards'; spec: DeskSpec; paths: ReadonlyMap<string, string>; finder: BoardFinder | null };
+
+export interface Fault {
+  action: 'kill' | 'restart';
+  device: string;
+  /** seconds after the first plan started running */
+  atS: number;
+}
+
+export interface RunConfig {
+  app: AppSpec;
+  desk: DeskSource;
+  policy: string;
+  objective?: Objective;
+  durationS: number;
+  /** seconds after a plan starts before its measurement window opens (default 1) */
+  warmupS?: number;
+  admitFactor?: number;
+  stageDepth?: number;
+  /** check one frame in N against the reference executor, the first always (0: none; default 10; emulated desks only) */
+  checkEvery?: number;
+  /** fault injection on an emulated desk (a board killed, started again) */
+  faults?: readonly Fault[];
+  /** when the run should stop early (Ctrl-C) */
+  signal?: AbortSignal;
+}
+
+export interface LiveStatus {
+  elapsedS: number;
+  epoch: number;
+  pipelines: { name: string; rate: number; p50Ms: number; delivered: number; failed: number; planned: number }[];
+  boards: { device: string; lost: boolean }[];
+  phase: 'deploying' | 'running' | 'adapting' | 'draining';
+}
+
+export interface Epoch {
+  index: number;
+  reason: string;
+  plan: RunPlan;
+  problem: PlanProblem;
+  planMs: number;
+  deploy: DeployResult;
+  /** performance.now() ms when frames started, and when the epoch ended */
+  start: number;
+  end: number;
+  window: WindowResult | null;
+  /** the plan's throughput measured in the window, by the plan's definition */
+  measured: number | null;
+}
+
+export interface Recovery {
+  device: string;
+  kind: 'lost' | 'joined';
+  reason: string;
+  /** ms from the fault (kill) to its detection, when the run caused the fault */
+  detectionMs: number | null;
+  /** ms from detection until every placed pipeline delivered again on the new plan (null if never) */
+  recoveryMs: number | null;
+  /** per pipeline, ms from detection to its first delivery on the new plan */
+  resumedMs: Record<string, number | null>;
+  at: number;
+}
+
+export interface RunResult {
+  app: string;
+  desk: string;
+  policy: string;
+  objective: Objective;
+  durationS: number;
+  t0: number;
+  epochs: Epoch[];
+  counts: Record<string, PipelineCounts>;
+  totals: PipelineCounts;
+  wrongOutputs: WrongOutput[];
+  failureDetails: Record<string, string>;
+  recoveries: Recovery[];
+  events: RunEvent[];
+  spans: Span[];
+  timeline: { start: number; end: number } | null;
+  /** per pipeline deliveries and failures per BUCKET_MS from t0 */
+  series: Record<string, { delivered: number[]; failed: number[] }>;
+  bucketMs: number;
+  latencyMs: Record<string, { p50: number; p99: number; count: number }>;
+  /** the first epoch's measured and estimated throughput */
+  measuredThroughput: number;
+  estimatedThroughput: number;
+  checkSkipped: number;
+  /** link wire rate per device, bytes/s (for the report) */
+  devices: { name: string; chip: string | null; bytesPerSec: number | null }[];
+}
+
+export interface RunEvents {
+  status: [LiveStatus];
+  deploy: [DeployProgress];
+  event: [RunEvent];
+}
+
+const TICK_MS = 100;
+const STATUS_MS = 500;
+const DRAIN_MS = 1500;
+const END_DRAIN_MS = 5000;
+
+/** A run in progress; `done` resolves with the result. */
+export class Run extends EventEmitter<RunEvents> {
+  constructor(readonly config: RunConfig) {
+    super();
+  }
+
+  async execute(): Promise<RunResult> {
+    return execute(this, this.config);
+  }
+}
+
+function streamsFor(emus: DeskEmulators | null): (pipeline: string, h: BoardHandle) => StreamRef {
+  const files = new Map<string, Uint8Array>();
+  return (pipeline, h) => {
+    const all = emus?.streams.filter((s) => s.device === h.device) ?? [];
+    const mine: SensorStream | undefined = all.find((s) => s.pipeline === pipeline);
+    if (mine) {
+      let file: Uint8Array | null = null;
+      if (mine.file) {
+        file = files.get(mine.file) ?? null;
+        if (!file) files.set(mine.file, (file = new Uint8Array(readFileSync(mine.file))));
+      }
+      return { index: mine.index, shape: mine.shape, rateHz: mine.rateHz, file, boardId: h.device, emulated: true };
+    }
+    throw new Error(`no sensor stream for pipeline ${pipeline} on ${h.device}`);
+  };
+}
+
+/** A board's own sensors, for boards the run did not start: the first sensor of the kind. */
+function helloStream(h: BoardHandle, kind: string): StreamRef {
+  const sensors = h.session.hello.sensors;
+  const index = sensors.findIndex((s) => s.kind === kind);
+  if (index < 0) throw new Error(`board ${h.device} has no ${kind} sensor`);
+  const s = sensors[index]!;
+  const shape: [number, number, number] = [s.shape[0] ?? 1, s.shape[1] ?? 1, s.shape[2] ?? 1];
+  return { index, shape, rateHz: s.rateMhz > 0 ? s.rateMhz / 1000 : 1000, file: null, boardId: h.device, emulated: false };
+}
+
+async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
+  const app = cfg.app;
+  const names = app.pipelines.map((p) => p.name);
+  const ledger = new Ledger(names);
+  const t0 = performance.now();
+  const metrics = new Metrics(t0, names);
+  ledger.onSettle((e) => (e.kind === 'delivered' ? metrics.delivered(e.pipeline, e.at, e.latencyMs) : metrics.failed(e.pipeline, e.at)));
+  const store = new ModelStore();
+  const note = (kind: RunEvent['kind'], text: string, at = performance.now()): void => {
+    metrics.event(kind, text, at);
+    run.emit('event', { kind, text, at });
+  };
+
+  let emus: DeskEmulators | null = null;
+  let monitor: BoardMonitor | null = null;
+  let checker: OutputChecker | null = null;
+  let engine: Engine | null = null;
+  const epochs: Epoch[] = [];
+  const recoveries: Recovery[] = [];
+  const pendingChanges: { kind: 'lost' | 'joined'; device: string; reason: string; at: number }[] = [];
+  const faultTimes = new Map<string, number>();
+  const state: { phase: LiveStatus['phase'] } = { phase: 'deploying' };
+  let firstStart = 0;
+  const failureDetails: Record<string, string> = {};
+  try {
+    // ---- boards -----------------------------------------------------------------------------
+    let desk: DeskSpec;
+    const paths = new Map<string, string>();
+    let finder: BoardFinder | null;
+    if (cfg.desk.kind === 'emulate') {
+      emus = await startDeskEmulators(cfg.desk.spec, app, cfg.desk.binary ? { binary: cfg.desk.binary } : {});
+      desk = emus.desk;
+      for (const [d, b] of emus.boards) paths.set(d, b.path);
+      const registry = emus.registry;
+      finder = async (device) => registry.list().find((e) => e.id === device)?.path;
+    } else {
+      desk = cfg.desk.spec;
+      for (const [d, p] of cfg.desk.paths) paths.set(d, p);
+      finder = cfg.desk.finder;
+    }
+    const owned = emus;
+    monitor = new BoardMonitor(
+      desk.devices.map((d) => d.name),
+      finder,
+      (device) => owned?.boards.get(device)?.emulator,
+    );
+    const opened = await Promise.allSettled(
+      desk.devices.map(async (d) => {
+        const path = paths.get(d.name);
+        if (!path) return;
+        let session: BoardSession;
+        try {
+          session = await openBoard(path);
+        } catch (e) {
+          throw new Error(`device ${d.name}: ${(e as Error).message}`);
+        }
+        if (session.hello.boardId !== d.name && cfg.desk.kind === 'emulate') {
+          await session.close('not the board expected');
+          throw new Error(`device ${d.name}: the board on ${path} says it is ${session.hello.boardId}`);
+        }
+        monitor!.add(d.name, session);
+      }),
+    );
+    const openFailed = opened.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (openFailed) throw openFailed.reason;
+    const mon = monitor;
+    mon.on('lost', (device, reason, at) => {
+      note('lost', `board ${device} lost: ${reason}`, at);
+      engine?.closeDevice(device, `board ${device} lost`);
+      pendingChanges.push({ kind: 'lost', device, reason, at });
+    });
+    mon.on('joined', (h, at) => {
+      note('joined', `board ${h.device} joined (${h.chip.name})`, at);
+      pendingChanges.push({ kind: 'joined', device: h.device, reason: 'joined', at });
+    });
+    mon.start();
+    if (emus && (cfg.checkEvery ?? 10) > 0) checker = new OutputChecker(ledger, { every: cfg.checkEvery ?? 10, model: (n) => store.model(n).model });
+
+    const stream = streamsFor(emus);
+    const boardsMap = mon.handles;
+    const ctxFor = (): ConstructorParameters<typeof Engine>[1] => ({
+      boards: boardsMap,
+      store,
+      ledger,
+      metrics,
+      checker,
+      stream: (pipeline, device) => {
+        const h = boardsMap.get(device)!;
+        if (emus) return stream(pipeline, h);
+        return helloStream(h, app.pipelines.find((p) => p.name === pipeline)!.source.kind);
+      },
+      outputIndex: (device, kind) => {
+        const i = boardsMap.get(device)!.session.hello.outputs.indexOf(kind);
+        if (i < 0) throw new Error(`board ${device} has no ${kind} output`);
+        return i;
+      },
+    });
+
+    // ---- link busy time from the sessions' byte counters ------------------------------------
+    const lastBytes = new WeakMap<BoardSession, { in: number; out: number }>();
+    const sampleLinks = (): void => {
+      for (const h of mon.handles.values()) {
+        const s = h.session.hostStats;
+        const prev = lastBytes.get(h.session) ?? { in: 0, out: 0 };
+        lastBytes.set(h.session, { in: s.bytesIn, out: s.bytesOut });
+        if (!Number.isFinite(h.wireBytesPerSec)) continue;
+        metrics.addBusy(`${h.device}.tx`, ((s.bytesIn - prev.in) * 1000) / h.wireBytesPerSec);
+        metrics.addBusy(`${h.device}.rx`, ((s.bytesOut - prev.out) * 1000) / h.wireBytesPerSec);
+      }
+    };
+
+    // ---- one epoch: plan, deploy, start -----------------------------------------------------
+    const bringUp = async (reason: string): Promise<Epoch> => {
+      state.phase = 'deploying';
+      const present = new Set(mon.present().map((h) => h.device));
+      const planned = planRun({ desk: deskOf(desk, present), app, policy: cfg.policy, ...(cfg.objective ? { objective: cfg.objective } : {}) });
+      const plan = planned.plan;
+      note('plan', `${cfg.policy} plan on ${present.size} boards (${reason}): estimated ${plan.estimate.throughput.toFixed(2)} ` +
+        `${plan.estimate.objective === 'maxmin' ? 'frames/s per unit weight' : 'frames/s'}, bottleneck ${plan.estimate.bottleneck ?? 'none'}` +
+        `${plan.unplaced.length ? `; not placed: ${plan.unplaced.map((u) => u.pipeline).join(', ')}` : ''}`);
+      checkSensorShapes(plan, desk, store);
+      const deploy = await deployPlan(mon.present(), segmentsOf(plan), store, { onProgress: (p) => run.emit('deploy', p) });
+      note('deployed', `loaded ${deploy.devices.reduce((a, d) => a + d.loaded.length, 0)} segments (${deploy.bytes} bytes) in ${Math.round(deploy.ms)} ms; ` +
+        `kept ${deploy.devices.reduce((a, d) => a + d.kept.length, 0)}, unloaded ${deploy.devices.reduce((a, d) => a + d.unloaded.length, 0)}`);
+      engine = new Engine(plan, ctxFor(), {
+        ...(cfg.admitFactor !== undefined ? { admitFactor: cfg.admitFactor } : {}),
+        ...(cfg.stageDepth !== undefined ? { stageDepth: cfg.stageDepth } : {}),
+      });
+      const start = performance.now();
+      if (firstStart === 0) firstStart = start;
+      engine.start();
+      state.phase = 'running';
+      const epoch: Epoch = { index: epochs.length, reason, plan, problem: planned.problem, planMs: planned.ms, deploy, start, end: start, window: null, measured: null };
+      epochs.push(epoch);
+      return epoch;
+    };
+
+    const closeEpoch = (epoch: Epoch, at: number): void => {
+      sampleLinks();
+      epoch.end = at;
+      const w = metrics.closeWindow(at);
+      epoch.window = w;
+      if (w) {
+        const rates = new Map<string, number>(app.pipelines.map((p) => [p.name, epoch.plan.pipelines.some((x) => x.name === p.name) ? (w.rates[p.name] ?? 0) : 0]));
+        const weights = new Map(app.pipelines.map((p) => [p.name, p.weight]));
+        epoch.measured = throughputOf(epoch.plan.estimate.objective, rates, weights);
+      }
+    };
+
+    let epoch = await bringUp('start');
+    const warmupMs = (cfg.warmupS ?? 1) * 1000;
+    const endAt = (): number => firstStart + cfg.durationS * 1000;
+    const faults = [...(cfg.faults ?? [])].sort((a, b) => a.atS - b.atS);
+    let lastStatus = 0;
+    const status = (): void => {
+      const now = performance.now();
+      const recent = 4; // buckets: the last 2 s
+      run.emit('status', {
+        elapsedS: (now - firstStart) / 1000,
+        epoch: epoch.index,
+        phase: state.phase,
+        boards: [...mon.handles.values()].map((h) => ({ device: h.device, lost: h.lost !== null })),
+        pipelines: names.map((name) => {
+          const s = metrics.series.get(name)!.delivered;
+          const cur = Math.floor((now - t0) / BUCKET_MS);
+          let n = 0;
+          for (let b = Math.max(0, cur - recent); b < cur; b++) n += s[b] ?? 0;
+          const c = ledger.pipeline(name);
+          return {
+            name,
+            rate: (n * 1000) / (recent * BUCKET_MS),
+            p50Ms: metrics.latency.get(name)!.quantile(0.5),
+            delivered: c.delivered,
+            failed: c.failed,
+            planned: epoch.plan.estimate.rates[name] ?? 0,
+          };
+        }),
+      });
+    };
+
+    // ---- the loop -----------------------------------------------------------------------------
+    while (performance.now() < endAt() && !cfg.signal?.aborted) {
+      await sleep(TICK_MS, cfg.signal);
+      const now = performance.now();
+      sampleLinks();
+      if (!metrics.windowOpen && epoch.window === null && now >= epoch.start + warmupMs && state.phase === 'running' && epoch.end === epoch.start) {
+        metrics.openWindow(now, epoch.plan.pipelines.map((p) => p.name));
+        if (epoch.index === 0) metrics.startTimeline(now + Math.min(1000, cfg.durationS * 250));
+      }
+      while (faults.length > 0 && now >= firstStart + faults[0]!.atS * 1000 && emus) {
+        const f = faults.shift()!;
+        try {
+          if (f.action === 'kill') {
+            faultTimes.set(f.device, performance.now());
+            note('note', `fault: killing ${f.device}'s emulator`);
+            await emus.kill(f.device);
+          } else {
+            note('note', `fault: starting ${f.device}'s emulator again`);
+            await emus.restart(f.device);
+          }
+        } catch (e) {
+          note('note', `fault ${f.action} ${f.device} not done: ${(e as Error).message}`);
+        }
+      }
+      if (pendingChanges.length > 0) {
+        state.phase = 'adapting';
+        const changes = pendingChanges.splice(0);
+        const detectedAt = changes[0]!.at;
+        closeEpoch(epoch, detectedAt);
+        const lostNames = changes.filter((c) => c.kind === 'lost').map((c) => c.device);
+        const why = changes.map((c) => `${c.device} ${c.kind}`).join(', ');
+        await engine!.stop(lostNames.length > 0 ? `board ${lostNames.join(', ')} lost` : `re-plan: ${why}`, DRAIN_MS);
+        collectDetails(engine!, failureDetails);
+        // Changes that came in while draining are part of this re-plan.
+        changes.push(...pendingChanges.splice(0));
+        const recs: Recovery[] = changes.map((c) => ({
+          device: c.device,
+          kind: c.kind,
+          reason: c.reason,
+          detectionMs: faultTimes.has(c.device) && c.kind === 'lost' ? c.at - faultTimes.get(c.device)! : null,
+          recoveryMs: null,
+          resumedMs: {},
+          at: c.at,
+        }));
+        for (const c of changes) faultTimes.delete(c.device);
+        recoveries.push(...recs);
+        try {
+          epoch = await bringUp(why);
+        } catch (e) {
+          note('note', `re-plan failed: ${(e as Error).message}`);
+          throw e;
+        }
+        const e = engine!;
+        const placed = epoch.plan.pipelines.map((p) => p.name);
+        void waitFirstDeliveries(e, placed, cfg.signal, endAt).then((firsts) => {
+          for (const r of recs) {
+            for (const p of placed) r.resumedMs[p] = firsts.has(p) ? firsts.get(p)! - r.at : null;
+            const all = placed.map((p) => r.resumedMs[p]);
+            r.recoveryMs = all.length > 0 && all.every((x) => x !== null) ? Math.max(...(all as number[])) : null;
+          }
+          note('resumed', `every pipeline delivering again on the new plan${recs[0]?.recoveryMs != null ? `, ${Math.round(recs[0].recoveryMs)} ms after detection` : ''}`);
+        });
+      }
+      if (now - lastStatus >= STATUS_MS) {
+        lastStatus = now;
+        status();
+      }
+    }
+
+    // ---- end ------------------------------------------------------------------------------------
+    state.phase = 'draining';
+    const stopAt = performance.now();
+    closeEpoch(epoch, stopAt);
+    await engine!.stop('run ended before the frame finished', END_DRAIN_MS);
+    collectDetails(engine!, failureDetails);
+    status();
+    await checker?.drain(10_000);
+    ledger.assertBalanced();
+    const first = epochs[0]!;
+    const latencyMs: RunResult['latencyMs'] = {};
+    for (const [p, h] of metrics.latency) latencyMs[p] = { p50: h.quantile(0.5), p99: h.quantile(0.99), count: h.count };
+    return {
+      app: app.name,
+      desk: desk.name,
+      policy: cfg.policy,
+      objective: first.plan.estimate.objective,
+      durationS: (stopAt - firstStart) / 1000,
+      t0,
+      epochs,
+      counts: ledger.all(),
+      totals: ledger.totals(),
+      wrongOutputs: ledger.wrongOutputs,
+      failureDetails,
+      recoveries,
+      events: metrics.events,
+      spans: metrics.spans,
+      timeline: metrics.timelineWindow,
+      series: Object.fromEntries(metrics.series),
+      bucketMs: BUCKET_MS,
+      latencyMs,
+      measuredThroughput: first.measured ?? 0,
+      estimatedThroughput: first.plan.estimate.throughput,
+      checkSkipped: checker?.skipped ?? 0,
+      devices: desk.devices.map((d) => ({ name: d.name, chip: d.chip, bytesPerSec: d.link.rateBps > 0 ? d.link.rateBps / 10 : null })),
+    };
+  } finally {
+    await checker?.close();
+    await monitor?.stop();
+    await emus?.stop();
+  }
+}
+
+function collectDetails(e: Engine, into: Record<string, string>): void {
+  for (const [r, d] of e.reasonDetails) into[r] ??= d;
+}
+
+/** Resolves with each pipeline's first delivery under the engine (or the end of the run). */
+async function waitFirstDeliveries(e: Engine, pipelines: readonly string[], signal: AbortSignal | undefined, endAt: () => number): Promise<Map<string, number>> {
+  while (!pipelines.every((p) => e.firstDelivery.has(p)) && performance.now() < endAt() + END_DRAIN_MS && !signal?.aborted) await sleep(20, signal);
+  return e.firstDelivery;
+}
+
+/** A pipeline whose sensor frame is not its model's input cannot run: say so before deploying. */
+function checkSensorShapes(plan: RunPlan, desk: DeskSpec, store: ModelStore): void {
+  for (const p of plan.pipelines) {
+    const want = store.model(p.model).model.inputShape;
+    const need = want[0] * want[1] * want[2];
+    for (const r of p.routes) {
+      const sensor = desk.devices.find((d) => d.name === r.source)?.sensors.find((s) => s.kind === p.sensorKind);
+      if (!sensor) throw new Error(`pipeline ${p.name}: the plan senses on ${r.source}, which has no ${p.sensorKind} sensor`);
+      const got = sensor.shape.reduce((a, b) => a * b, 1);
+      if (got !== need) {
+        throw new Error(`pipeline ${p.name}: the ${p.sensorKind} of ${r.source} gives [${sensor.shape.join(', ')}] = ${got} values a frame; ` +
+          `${p.model} takes [${want.join(', ')}] = ${need}`);
+      }
+    }
+  }
+}

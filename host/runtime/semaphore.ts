@@ -1,0 +1,102 @@
+// Small async primitives of the execution engine: a counting semaphore with a FIFO of waiters
+// (a stage's frames in flight, a board's tensor slots), and a sleep that a stop can cut short.
+
+/** A waiter gave up because the semaphore was closed (the run stopped or the board was lost). */
+export class ClosedError extends Error {
+  override readonly name = 'ClosedError';
+}
+
+interface Waiter {
+  n: number;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+/** Counting semaphore; `acquire(n)` takes n units at once (all or nothing), waiters in order. */
+export class Semaphore {
+  private free: number;
+  private readonly waiters: Waiter[] = [];
+  private closedWith: Error | undefined;
+
+  constructor(readonly capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`semaphore capacity ${capacity} must be a positive integer`);
+    this.free = capacity;
+  }
+
+  get available(): number {
+    return this.free;
+  }
+
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
+  acquire(n = 1): Promise<void> {
+    if (this.closedWith) return Promise.reject(this.closedWith);
+    if (n > this.capacity) return Promise.reject(new RangeError(`cannot take ${n} of ${this.capacity} units`));
+    if (this.waiters.length === 0 && this.free >= n) {
+      this.free -= n;
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => this.waiters.push({ n, resolve, reject }));
+  }
+
+  release(n = 1): void {
+    this.free = Math.min(this.capacity, this.free + n);
+    // First come, first served: a large request at the head is not overtaken (no starvation).
+    while (this.waiters.length > 0 && this.waiters[0]!.n <= this.free) {
+      const w = this.waiters.shift()!;
+      this.free -= w.n;
+      w.resolve();
+    }
+  }
+
+  /** Fails every waiter and every later acquire with `reason`. */
+  close(reason: Error): void {
+    this.closedWith = reason;
+    for (const w of this.waiters.splice(0)) w.reject(reason);
+  }
+}
+
+/** A pool of numbered resources (a board's 16 tensor slots): take several at once, give back. */
+export class Pool {
+  private readonly freeIds: number[];
+  private readonly units: Semaphore;
+
+  constructor(ids: readonly number[]) {
+    this.freeIds = [...ids];
+    this.units = new Semaphore(ids.length);
+  }
+
+  get available(): number {
+    return this.units.available;
+  }
+
+  async take(n: number): Promise<number[]> {
+    await this.units.acquire(n);
+    return this.freeIds.splice(0, n);
+  }
+
+  give(ids: readonly number[]): void {
+    this.freeIds.push(...ids);
+    this.units.release(ids.length);
+  }
+
+  close(reason: Error): void {
+    this.units.close(reason);
+  }
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
