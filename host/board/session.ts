@@ -120,6 +120,8 @@ interface Pending {
   wireBytes: number;
   sentAt: number;
   timer: NodeJS.Timeout | undefined;
+  /** the timeout was already extended once because the host itself was late */
+  extended: boolean;
 }
 
 const DEFAULT_EXPECT_BYTES = 256;
@@ -302,6 +304,7 @@ export class BoardSession extends EventEmitter<SessionEvents> {
         reject,
         wireBytes: 0,
         sentAt: 0,
+        extended: false,
         timer: undefined,
       };
       if (raw) this.rawBodies.add(p);
@@ -368,6 +371,15 @@ export class BoardSession extends EventEmitter<SessionEvents> {
 
   private onTimeout(p: Pending, timeoutMs: number): void {
     if (this.inFlight.get(p.id) !== p) return;
+    // A timer that fires well after its deadline means this process was busy (a long
+    // computation held the event loop), and Node runs due timers before it reads waiting
+    // input: the answer may already sit unread. Give the link one grace period to deliver it.
+    const late = performance.now() - p.sentAt - timeoutMs;
+    if (late > 25 && !p.extended) {
+      p.extended = true;
+      p.timer = setTimeout(() => this.onTimeout(p, timeoutMs), Math.max(250, late));
+      return;
+    }
     this.finish(p);
     this.counters.timeouts++;
     p.reject(new SessionError('timeout', `${p.name} request id ${p.id} to ${this.boardId} got no answer within ${timeoutMs} ms`));

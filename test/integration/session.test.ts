@@ -129,6 +129,18 @@ describe('timeouts', () => {
     expect(session.hostStats.unmatched).toBe(1);
   });
 
+  it('an answer that arrived while this process was busy is read, not lost to a late timer', async () => {
+    const { session } = await startBoard({ id: 'it-timeout-busy' });
+    const answer = session.ping(64, { timeoutMs: 100 });
+    // Hold the event loop well past the timeout: the board answers within a millisecond, but
+    // Node will run the overdue timer before it reads the waiting bytes.
+    const until = performance.now() + 400;
+    while (performance.now() < until) { /* busy, as a long synchronous computation would be */ }
+    const { body } = await answer;
+    expect(body.length).toBe(64);
+    expect(session.hostStats.timeouts).toBe(0);
+  });
+
   it('the default timeout grows with the bytes a request waits for', async () => {
     const { session } = await startBoard({ id: 'it-timeout-2', baud: 460800 }, { timeoutBaseMs: 100 });
     // Four 8,000-byte pings in flight need about 0.7 s of wire time each way, far more than
