@@ -3,6 +3,7 @@
 
 import type { Command } from './command.js';
 import { boardsCommand } from './commands/boards.js';
+import { compareCommand } from './commands/compare.js';
 import { emuCommand } from './commands/emu.js';
 import { infoCommand } from './commands/info.js';
 import { inferCommand } from './commands/infer.js';
@@ -10,6 +11,7 @@ import { latencyCommand } from './commands/latency.js';
 import { modelsCommand } from './commands/models.js';
 import { pingCommand } from './commands/ping.js';
 import { profileCommand } from './commands/profile.js';
+import { runCommand } from './commands/run.js';
 
 export const COMMANDS: readonly Command[] = [
   boardsCommand,
@@ -20,6 +22,8 @@ export const COMMANDS: readonly Command[] = [
   modelsCommand,
   inferCommand,
   profileCommand,
+  runCommand,
+  compareCommand,
 ];
 
 export function findCommand(name: string): Command | undefined {

@@ -101,7 +101,8 @@ interface RouteRun {
 interface PipelineRun {
   p: RunPipeline;
   routes: RouteRun[];
-  last: number;
+  /** the planned frames per second (admission runs at admitFactor times this) */
+  rate: number;
 }
 
 const US = 1 / 1000;
@@ -143,7 +144,7 @@ export class Engine {
     this.admitFactor = opts.admitFactor ?? 1.2;
     this.stageDepth = opts.stageDepth ?? 2;
     this.inferTimeoutMs = opts.inferTimeoutMs ?? 10_000;
-    this.runs = plan.pipelines.map((p) => ({ p, routes: p.routes.map((r) => this.routeRun(p, r)), last: 0 }));
+    this.runs = plan.pipelines.map((p) => ({ p, routes: p.routes.map((r) => this.routeRun(p, r)), rate: p.estimatedRate }));
   }
 
   /** Devices the plan's frames touch. */
@@ -189,13 +190,19 @@ export class Engine {
     return best;
   }
 
+  /** Changes a pipeline's planned rate (a new plan kept its routes); admission follows at once. */
+  setPlannedRate(pipeline: string, rate: number): void {
+    const run = this.runs.find((r) => r.p.name === pipeline);
+    if (run) run.rate = rate;
+  }
+
   private async admit(run: PipelineRun): Promise<void> {
     const signal = this.abort.signal;
-    const rate = run.p.estimatedRate * this.admitFactor;
-    if (!(rate > 0)) return;
-    const period = 1000 / rate;
     let next = performance.now();
     while (!signal.aborted) {
+      const rate = run.rate * this.admitFactor;
+      if (!(rate > 0)) return;
+      const period = 1000 / rate;
       await sleep(next - performance.now(), signal);
       if (signal.aborted) return;
       const rr = this.pickRoute(run);
@@ -299,12 +306,12 @@ export class Engine {
           await this.sense(p, h, slot, frame);
           inSlots = [slot];
           if (!io) {
-            frame.tensors.set(-1, await this.get(h, slot));
+            frame.tensors.set(-1, await this.get(p, h, slot));
             return;
           }
         } else if (st.kind === 'deliver') {
           if (!frame.output) throw new FrameFailure('host error', `the frame reached ${st.device} without the model's output`);
-          await this.put(h, slots[0]!, frame.output);
+          await this.put(p, h, slots[0]!, frame.output);
           await this.deliver(p, h, slots[0]!);
           return;
         } else {
@@ -313,12 +320,12 @@ export class Engine {
             io!.inputs.map((t, k) => {
               const bytes = frame.tensors.get(t.source);
               if (!bytes) throw new FrameFailure('host error', `segment ${io!.id} needs tensor ${t.source}, which the frame does not carry`);
-              return this.put(h, inSlots[k]!, bytes);
+              return this.put(p, h, inSlots[k]!, bytes);
             }),
           );
         }
         const outSlots = slots.slice(inSlots.length, inSlots.length + io!.outputs.length);
-        const outs = await this.infer(h, io!, inSlots, outSlots, needOutput);
+        const outs = await this.infer(p, h, io!, inSlots, outSlots, needOutput);
         if (outs) {
           frame.tensors.clear();
           io!.outputs.forEach((t, k) => frame.tensors.set(t.source, outs[k]!));
@@ -340,17 +347,17 @@ export class Engine {
     const cpuMs = (bytes * h.chip.cpuSenseNsPerByte) / 1e6;
     this.ctx.metrics.addBusy(`${h.device}.cpu`, cpuMs);
     this.ctx.metrics.addBusy(`${p.name}.sensor`, period);
-    this.ctx.metrics.span(`${h.device}.cpu`, at - cpuMs - this.txMs(h, 30), at - this.txMs(h, 30), `sense ${p.name}`);
-    this.txSpan(h, at, 30, `sense ${p.name}`);
+    this.ctx.metrics.span(`${h.device}.cpu`, at - cpuMs - this.txMs(h, 30), at - this.txMs(h, 30), p.name, 'sense');
+    this.txSpan(p, h, at, 30, 'sense');
     frame.sensed = { frame: r.body.frame, stream };
   }
 
-  private async infer(h: BoardHandle, io: SegmentIO, inputs: number[], outputs: number[], want: boolean): Promise<Uint8Array[] | null> {
+  private async infer(p: RunPipeline, h: BoardHandle, io: SegmentIO, inputs: number[], outputs: number[], want: boolean): Promise<Uint8Array[] | null> {
     const inline = want && inlineFits(h.session, io);
     const outBytes = io.outputs.reduce((a, t) => a + tensorBytes(t), 0);
     const answerBytes = 40 + 6 * io.layerNames.length + (inline ? outBytes + 6 * io.outputs.length : 0);
     const sent = performance.now();
-    this.rxSpan(h, sent, 30 + io.id.length, `infer ${io.id}`);
+    this.rxSpan(p, h, sent, 30 + io.id.length, `infer ${io.id}`);
     const timed = await h.session.requestTimed(INFER, { segment: io.id, inputs, outputs, inline }, { timeoutMs: this.inferTimeoutMs, expectBytes: answerBytes });
     const at = performance.now();
     const r: InferResult = timed.body;
@@ -362,15 +369,15 @@ export class Engine {
         throw new FrameFailure('wrong answer', `board ${h.device} gave output ${k} of ${io.id} as ${o.bytes} bytes, expected ${tensorBytes(io.outputs[k]!)}`);
       }
     });
-    this.record(h, io, r, at, answerBytes);
+    this.record(p, h, io, r, at, answerBytes);
     if (!want) return null;
     if (inline && r.inline.length === io.outputs.length) return r.inline.map((b) => b.slice());
     const got: Uint8Array[] = [];
-    for (const s of outputs) got.push(await this.get(h, s));
+    for (const s of outputs) got.push(await this.get(p, h, s));
     return got;
   }
 
-  private record(h: BoardHandle, io: SegmentIO, r: InferResult, at: number, answerBytes: number): void {
+  private record(p: RunPipeline, h: BoardHandle, io: SegmentIO, r: InferResult, at: number, answerBytes: number): void {
     const m = this.ctx.metrics;
     m.addBusy(`${h.device}.cnn`, r.cnnUs * US);
     m.addBusy(`${h.device}.cpu`, r.cpuUs * US);
@@ -380,32 +387,32 @@ export class Engine {
     const unload = (outBytes * h.chip.cpuUnloadNsPerByte) / 1e6;
     const load = (inBytes * h.chip.cpuLoadNsPerByte) / 1e6;
     const cnn = r.cnnUs * US;
-    m.span(`${h.device}.cpu`, done - unload, done, `unload ${io.id}`);
-    m.span(`${h.device}.cnn`, done - unload - cnn, done - unload, io.id);
-    m.span(`${h.device}.cpu`, done - unload - cnn - load, done - unload - cnn, `load ${io.id}`);
-    this.txSpan(h, at, answerBytes, `infer ${io.id}`);
+    m.span(`${h.device}.cpu`, done - unload, done, p.name, `unload ${io.id}`);
+    m.span(`${h.device}.cnn`, done - unload - cnn, done - unload, p.name, io.id);
+    m.span(`${h.device}.cpu`, done - unload - cnn - load, done - unload - cnn, p.name, `load ${io.id}`);
+    this.txSpan(p, h, at, answerBytes, `infer ${io.id}`);
   }
 
   private txMs(h: BoardHandle, bytes: number): number {
     return Number.isFinite(h.wireBytesPerSec) ? (wire(bytes) * 1000) / h.wireBytesPerSec : 0;
   }
 
-  private txSpan(h: BoardHandle, at: number, bytes: number, label: string): void {
-    this.ctx.metrics.span(`${h.device}.tx`, at - this.txMs(h, bytes), at, label);
+  private txSpan(p: RunPipeline, h: BoardHandle, at: number, bytes: number, label: string): void {
+    this.ctx.metrics.span(`${h.device}.tx`, at - this.txMs(h, bytes), at, p.name, label);
   }
 
-  private rxSpan(h: BoardHandle, sent: number, bytes: number, label: string): void {
+  private rxSpan(p: RunPipeline, h: BoardHandle, sent: number, bytes: number, label: string): void {
     const start = Math.max(sent, this.rxFree.get(h.device) ?? 0);
     const end = start + this.txMs(h, bytes);
     this.rxFree.set(h.device, end);
-    this.ctx.metrics.span(`${h.device}.rx`, start, end, label);
+    this.ctx.metrics.span(`${h.device}.rx`, start, end, p.name, label);
   }
 
-  private async put(h: BoardHandle, slot: number, bytes: Uint8Array): Promise<void> {
+  private async put(p: RunPipeline, h: BoardHandle, slot: number, bytes: Uint8Array): Promise<void> {
     const max = Math.min(h.session.hello.maxPayload, h.session.hello.maxFrame - 64);
     const total = bytes.length;
     const first = bytes.subarray(0, Math.min(max, total));
-    this.rxSpan(h, performance.now(), first.length + 16, `put ${total} B`);
+    this.rxSpan(p, h, performance.now(), first.length + 16, `put ${total} B`);
     const check = (offset: number, n: number) => (r: { nextOffset: number }): void => {
       if (r.nextOffset !== offset + n) throw new FrameFailure('wrong answer', `board ${h.device} answered tensor.put at ${offset} with next_offset ${r.nextOffset}`);
     };
@@ -413,16 +420,16 @@ export class Engine {
     const rest: Promise<void>[] = [];
     for (let offset = first.length; offset < total; offset += max) {
       const data = bytes.subarray(offset, Math.min(total, offset + max));
-      this.rxSpan(h, performance.now(), data.length + 16, `put ${total} B`);
+      this.rxSpan(p, h, performance.now(), data.length + 16, `put ${total} B`);
       rest.push(h.session.request(TENSOR_PUT, { slot, offset, total, data }, { expectBytes: 16 }).then(check(offset, data.length)));
     }
     await settle(rest);
   }
 
-  private async get(h: BoardHandle, slot: number): Promise<Uint8Array> {
+  private async get(p: RunPipeline, h: BoardHandle, slot: number): Promise<Uint8Array> {
     const max = Math.min(h.session.hello.maxPayload, h.session.hello.maxFrame - 64);
     const head = await h.session.request(TENSOR_GET, { slot, offset: 0, max }, { expectBytes: max + 32 });
-    this.txSpan(h, performance.now(), head.data.length + 16, `get ${head.total} B`);
+    this.txSpan(p, h, performance.now(), head.data.length + 16, `get ${head.total} B`);
     const out = new Uint8Array(head.total);
     out.set(head.data.subarray(0, head.total));
     const parts: Promise<void>[] = [];
@@ -433,7 +440,7 @@ export class Engine {
           if (r.total !== head.total || r.data.length !== Math.min(max, head.total - at)) {
             throw new FrameFailure('wrong answer', `board ${h.device} sent ${r.data.length} bytes of slot ${slot} at ${at} (total ${r.total})`);
           }
-          this.txSpan(h, performance.now(), r.data.length + 16, `get ${head.total} B`);
+          this.txSpan(p, h, performance.now(), r.data.length + 16, `get ${head.total} B`);
           out.set(r.data, at);
         }),
       );
@@ -444,7 +451,7 @@ export class Engine {
 
   private async deliver(p: RunPipeline, h: BoardHandle, slot: number): Promise<void> {
     const index = this.ctx.outputIndex(h.device, p.targetKind);
-    this.rxSpan(h, performance.now(), 14, `deliver ${p.name}`);
+    this.rxSpan(p, h, performance.now(), 14, 'deliver');
     await h.session.request(DELIVER, { output: index, slot }, { expectBytes: 16 });
   }
 

@@ -51,6 +51,7 @@ export interface Span {
   resource: string;
   start: number;
   end: number;
+  pipeline: string;
   label: string;
 }
 
@@ -144,8 +145,8 @@ export class Metrics {
     return this.timeline !== null && end >= this.timeline.start && start <= this.timeline.end;
   }
 
-  span(resource: string, start: number, end: number, label: string): void {
-    if (this.wantsSpan(start, end) && end > start && this.spans.length < 20_000) this.spans.push({ resource, start, end, label });
+  span(resource: string, start: number, end: number, pipeline: string, label: string): void {
+    if (this.wantsSpan(start, end) && end > start && this.spans.length < 20_000) this.spans.push({ resource, start, end, pipeline, label });
   }
 
   openWindow(at: number, pipelines: readonly string[]): void {

@@ -20,12 +20,14 @@ import { Engine, type StreamRef } from './engine.js';
 import { Ledger, type PipelineCounts, type WrongOutput } from './ledger.js';
 import { BUCKET_MS, Metrics, type RunEvent, type Span, type WindowResult } from './metrics.js';
 import { deskOf, planRun } from './planning.js';
-import { segmentsOf, throughputOf, type RunPlan } from './run-plan.js';
+import { segmentsOf, throughputOf, type RunPipeline, type RunPlan, type RunRoute } from './run-plan.js';
 import { sleep } from './semaphore.js';
 
 export type DeskSource =
   /** start one emulated board per device of the spec */
   | { kind: 'emulate'; spec: DeskSpec; binary?: string }
+  /** an emulated desk already running (several runs on the same boards); left running */
+  | { kind: 'emulated'; emulators: DeskEmulators }
   /** boards that already run: the port of each device, and how to find ones that join */
   | { kind: 'boards'; spec: DeskSpec; paths: ReadonlyMap<string, string>; finder: BoardFinder | null };
 
@@ -183,7 +185,8 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
   let emus: DeskEmulators | null = null;
   let monitor: BoardMonitor | null = null;
   let checker: OutputChecker | null = null;
-  let engine: Engine | null = null;
+  /** one engine per running pipeline: a re-plan that keeps a pipeline's routes keeps it running */
+  const engines = new Map<string, Engine>();
   const epochs: Epoch[] = [];
   const recoveries: Recovery[] = [];
   const pendingChanges: { kind: 'lost' | 'joined'; device: string; reason: string; at: number }[] = [];
@@ -196,8 +199,8 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
     let desk: DeskSpec;
     const paths = new Map<string, string>();
     let finder: BoardFinder | null;
-    if (cfg.desk.kind === 'emulate') {
-      emus = await startDeskEmulators(cfg.desk.spec, app, cfg.desk.binary ? { binary: cfg.desk.binary } : {});
+    if (cfg.desk.kind === 'emulate' || cfg.desk.kind === 'emulated') {
+      emus = cfg.desk.kind === 'emulated' ? cfg.desk.emulators : await startDeskEmulators(cfg.desk.spec, app, cfg.desk.binary ? { binary: cfg.desk.binary } : {});
       desk = emus.desk;
       for (const [d, b] of emus.boards) paths.set(d, b.path);
       const registry = emus.registry;
@@ -223,7 +226,7 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
         } catch (e) {
           throw new Error(`device ${d.name}: ${(e as Error).message}`);
         }
-        if (session.hello.boardId !== d.name && cfg.desk.kind === 'emulate') {
+        if (session.hello.boardId !== d.name && emus) {
           await session.close('not the board expected');
           throw new Error(`device ${d.name}: the board on ${path} says it is ${session.hello.boardId}`);
         }
@@ -235,7 +238,7 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
     const mon = monitor;
     mon.on('lost', (device, reason, at) => {
       note('lost', `board ${device} lost: ${reason}`, at);
-      engine?.closeDevice(device, `board ${device} lost`);
+      for (const e of engines.values()) e.closeDevice(device, `board ${device} lost`);
       pendingChanges.push({ kind: 'lost', device, reason, at });
     });
     mon.on('joined', (h, at) => {
@@ -279,29 +282,58 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
     };
 
     // ---- one epoch: plan, deploy, start -----------------------------------------------------
-    const bringUp = async (reason: string): Promise<Epoch> => {
-      state.phase = 'deploying';
+    const engineOptions = {
+      ...(cfg.admitFactor !== undefined ? { admitFactor: cfg.admitFactor } : {}),
+      ...(cfg.stageDepth !== undefined ? { stageDepth: cfg.stageDepth } : {}),
+    };
+    const planNow = (reason: string): ReturnType<typeof planRun> => {
       const present = new Set(mon.present().map((h) => h.device));
       const planned = planRun({ desk: deskOf(desk, present), app, policy: cfg.policy, ...(cfg.objective ? { objective: cfg.objective } : {}) });
       const plan = planned.plan;
       note('plan', `${cfg.policy} plan on ${present.size} boards (${reason}): estimated ${plan.estimate.throughput.toFixed(2)} ` +
         `${plan.estimate.objective === 'maxmin' ? 'frames/s per unit weight' : 'frames/s'}, bottleneck ${plan.estimate.bottleneck ?? 'none'}` +
         `${plan.unplaced.length ? `; not placed: ${plan.unplaced.map((u) => u.pipeline).join(', ')}` : ''}`);
+      return planned;
+    };
+    /** Runs a plan: keeps pipelines whose routes did not change, restarts the rest. */
+    const bringUp = async (planned: ReturnType<typeof planRun>, reason: string, stopReason: string): Promise<{ epoch: Epoch; kept: Set<string> }> => {
+      state.phase = 'deploying';
+      const plan = planned.plan;
+      const present = new Set(mon.present().map((h) => h.device));
       checkSensorShapes(plan, desk, store);
+      const previous = epochs.at(-1)?.plan;
+      const kept = new Set<string>();
+      for (const p of plan.pipelines) {
+        const before = previous?.pipelines.find((x) => x.name === p.name);
+        if (before && engines.has(p.name) && sameRoutes(before, p) && p.routes.every((r) => routeDevices(r).every((d) => present.has(d)))) kept.add(p.name);
+      }
+      // The others stop (their frames on live boards may finish) before their segments change.
+      await Promise.all(
+        [...engines].filter(([name]) => !kept.has(name)).map(async ([name, e]) => {
+          await e.stop(stopReason, DRAIN_MS);
+          collectDetails(e, failureDetails);
+          engines.delete(name);
+        }),
+      );
       const deploy = await deployPlan(mon.present(), segmentsOf(plan), store, { onProgress: (p) => run.emit('deploy', p) });
       note('deployed', `loaded ${deploy.devices.reduce((a, d) => a + d.loaded.length, 0)} segments (${deploy.bytes} bytes) in ${Math.round(deploy.ms)} ms; ` +
-        `kept ${deploy.devices.reduce((a, d) => a + d.kept.length, 0)}, unloaded ${deploy.devices.reduce((a, d) => a + d.unloaded.length, 0)}`);
-      engine = new Engine(plan, ctxFor(), {
-        ...(cfg.admitFactor !== undefined ? { admitFactor: cfg.admitFactor } : {}),
-        ...(cfg.stageDepth !== undefined ? { stageDepth: cfg.stageDepth } : {}),
-      });
+        `kept ${deploy.devices.reduce((a, d) => a + d.kept.length, 0)}, unloaded ${deploy.devices.reduce((a, d) => a + d.unloaded.length, 0)}` +
+        `${kept.size > 0 ? `; ${[...kept].join(', ')} kept running` : ''}`);
       const start = performance.now();
       if (firstStart === 0) firstStart = start;
-      engine.start();
+      for (const p of plan.pipelines) {
+        if (kept.has(p.name)) {
+          engines.get(p.name)!.setPlannedRate(p.name, p.estimatedRate);
+          continue;
+        }
+        const e = new Engine({ ...plan, pipelines: [p] }, ctxFor(), engineOptions);
+        engines.set(p.name, e);
+        e.start();
+      }
       state.phase = 'running';
       const epoch: Epoch = { index: epochs.length, reason, plan, problem: planned.problem, planMs: planned.ms, deploy, start, end: start, window: null, measured: null };
       epochs.push(epoch);
-      return epoch;
+      return { epoch, kept };
     };
 
     const closeEpoch = (epoch: Epoch, at: number): void => {
@@ -316,7 +348,7 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
       }
     };
 
-    let epoch = await bringUp('start');
+    let epoch = (await bringUp(planNow('start'), 'start', 'not started')).epoch;
     const warmupMs = (cfg.warmupS ?? 1) * 1000;
     const endAt = (): number => firstStart + cfg.durationS * 1000;
     const faults = [...(cfg.faults ?? [])].sort((a, b) => a.atS - b.atS);
@@ -374,14 +406,20 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
       if (pendingChanges.length > 0) {
         state.phase = 'adapting';
         const changes = pendingChanges.splice(0);
-        const detectedAt = changes[0]!.at;
-        closeEpoch(epoch, detectedAt);
-        const lostNames = changes.filter((c) => c.kind === 'lost').map((c) => c.device);
         const why = changes.map((c) => `${c.device} ${c.kind}`).join(', ');
-        await engine!.stop(lostNames.length > 0 ? `board ${lostNames.join(', ')} lost` : `re-plan: ${why}`, DRAIN_MS);
-        collectDetails(engine!, failureDetails);
-        // Changes that came in while draining are part of this re-plan.
-        changes.push(...pendingChanges.splice(0));
+        const planned = planNow(why);
+        // A board that joined while the current plan still runs on boards present: keep the
+        // current plan unless the new one is better (moving pipelines costs an outage).
+        const current = epoch.plan;
+        const stillRuns = changes.every((c) => c.kind === 'joined') &&
+          current.pipelines.every((p) => p.routes.every((r) => routeDevices(r).every((d) => mon.handles.get(d)?.lost === null)));
+        if (stillRuns && planned.plan.estimate.throughput <= current.estimate.throughput * 1.01) {
+          note('note', `the current plan stays: the new one is not better (${planned.plan.estimate.throughput.toFixed(2)} vs ${current.estimate.throughput.toFixed(2)})`);
+          state.phase = 'running';
+          continue;
+        }
+        closeEpoch(epoch, changes[0]!.at);
+        const lostNames = changes.filter((c) => c.kind === 'lost').map((c) => c.device);
         const recs: Recovery[] = changes.map((c) => ({
           device: c.device,
           kind: c.kind,
@@ -393,21 +431,23 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
         }));
         for (const c of changes) faultTimes.delete(c.device);
         recoveries.push(...recs);
+        let kept: Set<string>;
         try {
-          epoch = await bringUp(why);
+          ({ epoch, kept } = await bringUp(planned, why, lostNames.length > 0 ? `board ${lostNames.join(', ')} lost` : `re-plan: ${why}`));
         } catch (e) {
           note('note', `re-plan failed: ${(e as Error).message}`);
           throw e;
         }
-        const e = engine!;
         const placed = epoch.plan.pipelines.map((p) => p.name);
-        void waitFirstDeliveries(e, placed, cfg.signal, endAt).then((firsts) => {
+        const restarted = placed.filter((p) => !kept.has(p));
+        void waitFirstDeliveries(engines, restarted, cfg.signal, endAt).then((firsts) => {
           for (const r of recs) {
-            for (const p of placed) r.resumedMs[p] = firsts.has(p) ? firsts.get(p)! - r.at : null;
+            for (const p of placed) r.resumedMs[p] = kept.has(p) ? 0 : firsts.has(p) ? firsts.get(p)! - r.at : null;
             const all = placed.map((p) => r.resumedMs[p]);
-            r.recoveryMs = all.length > 0 && all.every((x) => x !== null) ? Math.max(...(all as number[])) : null;
+            r.recoveryMs = all.every((x) => x !== null && x !== undefined) ? Math.max(0, ...(all as number[])) : null;
           }
-          note('resumed', `every pipeline delivering again on the new plan${recs[0]?.recoveryMs != null ? `, ${Math.round(recs[0].recoveryMs)} ms after detection` : ''}`);
+          const r0 = recs[0];
+          note('resumed', `every pipeline delivering on the new plan${r0?.recoveryMs != null ? `, ${Math.round(r0.recoveryMs)} ms after the change was detected` : ''}`);
         });
       }
       if (now - lastStatus >= STATUS_MS) {
@@ -420,8 +460,8 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
     state.phase = 'draining';
     const stopAt = performance.now();
     closeEpoch(epoch, stopAt);
-    await engine!.stop('run ended before the frame finished', END_DRAIN_MS);
-    collectDetails(engine!, failureDetails);
+    await Promise.all([...engines.values()].map((e) => e.stop('run ended before the frame finished', END_DRAIN_MS)));
+    for (const e of engines.values()) collectDetails(e, failureDetails);
     status();
     await checker?.drain(10_000);
     ledger.assertBalanced();
@@ -455,7 +495,7 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
   } finally {
     await checker?.close();
     await monitor?.stop();
-    await emus?.stop();
+    if (cfg.desk.kind === 'emulate') await emus?.stop();
   }
 }
 
@@ -463,10 +503,30 @@ function collectDetails(e: Engine, into: Record<string, string>): void {
   for (const [r, d] of e.reasonDetails) into[r] ??= d;
 }
 
-/** Resolves with each pipeline's first delivery under the engine (or the end of the run). */
-async function waitFirstDeliveries(e: Engine, pipelines: readonly string[], signal: AbortSignal | undefined, endAt: () => number): Promise<Map<string, number>> {
-  while (!pipelines.every((p) => e.firstDelivery.has(p)) && performance.now() < endAt() + END_DRAIN_MS && !signal?.aborted) await sleep(20, signal);
-  return e.firstDelivery;
+/** Resolves with each pipeline's first delivery under its (new) engine, as far as the run got. */
+async function waitFirstDeliveries(engines: ReadonlyMap<string, Engine>, pipelines: readonly string[], signal: AbortSignal | undefined, endAt: () => number): Promise<Map<string, number>> {
+  const mine = new Map(pipelines.map((p) => [p, engines.get(p)]));
+  const firsts = (): Map<string, number> => {
+    const out = new Map<string, number>();
+    for (const [p, e] of mine) {
+      const t = e?.firstDelivery.get(p);
+      if (t !== undefined) out.set(p, t);
+    }
+    return out;
+  };
+  while (firsts().size < pipelines.length && performance.now() < endAt() + END_DRAIN_MS && !signal?.aborted) await sleep(20, signal);
+  return firsts();
+}
+
+function routeDevices(r: RunRoute): string[] {
+  return [r.source, ...r.steps.map((s) => s.device), ...(r.target ? [r.target] : [])];
+}
+
+/** Whether two plans run a pipeline the same way (model, routes and shares). */
+function sameRoutes(a: RunPipeline, b: RunPipeline): boolean {
+  const key = (p: RunPipeline): string =>
+    JSON.stringify([p.model, p.routes.map((r) => [r.share.toFixed(6), r.source, r.steps.map((s) => [s.from, s.to, s.device]), r.target])]);
+  return key(a) === key(b);
 }
 
 /** A pipeline whose sensor frame is not its model's input cannot run: say so before deploying. */

@@ -1,0 +1,121 @@
+// synergy compare <app.yaml> [--desk FILE | --emulated N] [--duration S] [--policies a,b] [--report DIR]:
+// runs the app under every policy on the same desk for the same duration (an emulated desk is
+// started once and shared, each run loading its own plan's segments) and prints, per policy,
+// the measured and the estimated throughput and synergy's measured throughput divided by the
+// policy's. With --json the output ends with one JSON line:
+//   {"workload", "duration_s", "policies": [{"policy", "measured_throughput", "estimated_throughput",
+//    "started", "delivered", "failed"}], "synergy_ratio": {policy: ratio or null}}
+
+import { join } from 'node:path';
+import { UsageError } from '../args.js';
+import { CommandFailure, EXIT, type Command } from '../command.js';
+import { table } from '../output.js';
+import { startDeskEmulators, type DeskEmulators } from '../../runtime/desk-emulators.js';
+import { policyNames } from '../../runtime/planning.js';
+import type { DeskSource } from '../../runtime/runner.js';
+import type { RunDocument } from '../../report/run-report.js';
+import { baseConfig, deskArg, readAppArg, RUN_OPTIONS, runWithStatus, writeReport } from './run.js';
+
+export interface CompareRow {
+  policy: string;
+  measured_throughput: number;
+  estimated_throughput: number;
+  started: number;
+  delivered: number;
+  failed: number;
+}
+
+export interface CompareLine {
+  workload: string;
+  duration_s: number;
+  policies: CompareRow[];
+  /** synergy's measured throughput over each policy's (null when the policy measured 0) */
+  synergy_ratio: Record<string, number | null>;
+}
+
+const r3 = (v: number): number => Math.round(v * 1000) / 1000;
+
+export const compareCommand: Command = {
+  name: 'compare',
+  summary: 'run an app under every planning policy on the same desk and compare measured throughput',
+  description:
+    'Each policy plans the app on the same desk (an emulated desk is started once), loads its\n' +
+    'segments and runs for the same duration; the table shows measured and estimated\n' +
+    'throughput and how many times synergy\'s measured throughput is each policy\'s.\n' +
+    'With --json the output ends with one JSON line (workload, duration_s, policies).',
+  positionals: [{ name: 'app', description: 'app spec (YAML)' }],
+  options: [
+    ...RUN_OPTIONS,
+    { name: 'policies', value: 'LIST', description: `comma-separated policies (default all: ${policyNames().join(', ')})` },
+  ],
+  async run({ args, json, io }) {
+    const app = readAppArg(args.positionals[0]!);
+    const known = policyNames();
+    const policies = args.has('policies') ? args.string('policies')!.split(',').map((p) => p.trim()).filter((p) => p !== '') : known;
+    const unknown = policies.filter((p) => !known.includes(p));
+    if (unknown.length > 0) throw new UsageError(`synergy compare: no policy ${unknown.join(', ')} (known: ${known.join(', ')})`);
+    if (!policies.includes('synergy')) policies.unshift('synergy');
+    const given = await deskArg(args);
+    let emus: DeskEmulators | null = null;
+    let desk: DeskSource = given;
+    const onExit = (): void => emus?.killNow();
+    process.on('exit', onExit);
+    try {
+      if (given.kind === 'emulate') {
+        try {
+          emus = await startDeskEmulators(given.spec, app);
+        } catch (e) {
+          throw new CommandFailure(`cannot start the emulated desk ${given.spec.name}: ${(e as Error).message}`);
+        }
+        desk = { kind: 'emulated', emulators: emus };
+      }
+      const docs = new Map<string, RunDocument>();
+      const dir = args.string('report');
+      for (const policy of policies) {
+        const { doc } = await runWithStatus(baseConfig(args, app, desk, policy), io, `${app.name}/${policy}`);
+        docs.set(policy, doc);
+        if (dir !== undefined) writeReport(dir, doc, `run-${policy}`);
+        io.err(`${app.name}/${policy}: measured ${doc.measured_throughput.toFixed(2)}, estimated ${doc.estimated_throughput.toFixed(2)}`);
+      }
+      const syn = docs.get('synergy')!.measured_throughput;
+      const rows: CompareRow[] = [...docs.values()].map((d) => ({
+        policy: d.policy,
+        measured_throughput: r3(d.measured_throughput),
+        estimated_throughput: r3(d.estimated_throughput),
+        started: d.totals.started,
+        delivered: d.totals.delivered,
+        failed: d.totals.failed,
+      }));
+      const ratio: Record<string, number | null> = {};
+      for (const r of rows) ratio[r.policy] = r.measured_throughput > 0 ? r3(syn / r.measured_throughput) : null;
+      const line: CompareLine = { workload: `${app.name} on ${docs.get('synergy')!.desk}`, duration_s: args.number('duration') ?? 10, policies: rows, synergy_ratio: ratio };
+      const wrong = [...docs.values()].reduce((a, d) => a + d.totals.wrong, 0);
+      if (!json) {
+        io.out(
+          table(
+            ['POLICY', 'MEASURED', 'ESTIMATED', 'MEAS/EST', 'SYNERGY ÷', 'STARTED', 'DELIVERED', 'FAILED'],
+            rows.map((r) => [
+              r.policy,
+              r.measured_throughput.toFixed(2),
+              r.estimated_throughput.toFixed(2),
+              r.estimated_throughput > 0 ? (r.measured_throughput / r.estimated_throughput).toFixed(3) : '-',
+              ratio[r.policy] === null ? 'inf' : ratio[r.policy]!.toFixed(2),
+              String(r.started),
+              String(r.delivered),
+              String(r.failed),
+            ]),
+          ),
+        );
+        const unit = docs.get('synergy')!.objective === 'maxmin' ? 'frames/s per unit weight (max-min)' : 'frames/s (sum)';
+        io.out(`throughput in ${unit}, ${line.duration_s} s per policy on ${line.workload}`);
+        if (dir !== undefined) io.out(`reports: ${join(dir, 'run-<policy>.html')}`);
+        if (wrong > 0) io.out(`WRONG OUTPUTS: ${wrong}`);
+      }
+      if (json) io.out(JSON.stringify(line));
+      return wrong > 0 ? EXIT.failure : EXIT.ok;
+    } finally {
+      await emus?.stop();
+      process.off('exit', onExit);
+    }
+  },
+};

@@ -1,0 +1,170 @@
+// synergy run <app.yaml> [--desk FILE | --emulated N] [--policy NAME] [--duration S] [--report DIR]:
+// plans the app on the desk, loads the boards, runs every pipeline for S seconds, and shows what
+// happens: a live status while it runs, a final table, and (with --report) run.json and
+// run.html. Boards lost or joining during the run are re-planned around; --kill and --restart
+// inject such faults into an emulated desk.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { choiceValue, intValue, UsageError, type OptionSpec, type ParsedArgs } from '../args.js';
+import { CommandFailure, EXIT, type Command, type CommandIO } from '../command.js';
+import { SpecError } from '../../space/spec-error.js';
+import { readApp, type AppSpec } from '../../space/app-spec.js';
+import { deskSource, DeskSourceError } from '../../runtime/desk-source.js';
+import { policyNames, UnknownPolicyError } from '../../runtime/planning.js';
+import { Run, type DeskSource, type Fault, type RunConfig, type RunResult } from '../../runtime/runner.js';
+import type { DeployProgress } from '../../runtime/deploy.js';
+import { runDocument, runHtml, type RunDocument } from '../../report/run-report.js';
+import { deployBars, finalTable, LiveBlock, statusText } from '../../report/run-status.js';
+
+function secondsValue(min: number, max: number): (text: string) => number {
+  return (text) => {
+    const v = Number(text);
+    if (!Number.isFinite(v) || v < min || v > max) throw new Error(`"${text}" is not a number of seconds in ${min}..${max}`);
+    return v;
+  };
+}
+
+function faultValue(text: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*@\d+(\.\d+)?$/.test(text)) throw new Error(`"${text}" is not DEVICE@SECONDS`);
+  return text;
+}
+
+/** Options `run` and `compare` share. */
+export const RUN_OPTIONS: OptionSpec[] = [
+  { name: 'desk', value: 'FILE', description: 'desk spec (YAML): its devices are emulated; "devices: discovered" uses the boards found' },
+  { name: 'emulated', value: 'N', parse: intValue(1, 64), description: 'N emulated boards instead of a desk file' },
+  { name: 'duration', value: 'S', parse: secondsValue(1, 86_400), description: 'seconds to run (default 10)' },
+  { name: 'objective', value: 'NAME', parse: choiceValue('maxmin', 'sum'), description: 'maxmin (default) or sum' },
+  { name: 'check-every', value: 'N', parse: intValue(0, 1_000_000), description: 'check one frame in N against the reference executor (default 10, 0 = none)' },
+  { name: 'admit', value: 'X', parse: secondsValue(1, 10), description: 'admit frames at X times the planned rate (default 1.2)' },
+  { name: 'report', value: 'DIR', description: 'write run.json and run.html there' },
+];
+
+export function readAppArg(path: string): AppSpec {
+  try {
+    return readApp(path);
+  } catch (e) {
+    if (e instanceof SpecError) throw new CommandFailure(e.message);
+    throw e;
+  }
+}
+
+export async function deskArg(args: ParsedArgs): Promise<DeskSource> {
+  try {
+    return await deskSource({
+      ...(args.has('desk') ? { desk: args.string('desk')! } : {}),
+      ...(args.has('emulated') ? { emulated: args.number('emulated')! } : {}),
+    });
+  } catch (e) {
+    if (e instanceof DeskSourceError) throw new UsageError(`${e.message}`);
+    if (e instanceof SpecError) throw new CommandFailure(e.message);
+    throw e;
+  }
+}
+
+export function baseConfig(args: ParsedArgs, app: AppSpec, desk: DeskSource, policy: string): RunConfig {
+  const objective = args.string('objective') as 'maxmin' | 'sum' | undefined;
+  return {
+    app,
+    desk,
+    policy,
+    durationS: args.number('duration') ?? 10,
+    ...(objective ? { objective } : {}),
+    ...(args.has('check-every') ? { checkEvery: args.number('check-every')! } : {}),
+    ...(args.has('admit') ? { admitFactor: args.number('admit')! } : {}),
+  };
+}
+
+/** Runs once with a live status on a terminal; resolves with the result and its document. */
+export async function runWithStatus(cfg: RunConfig, io: CommandIO, label: string): Promise<{ result: RunResult; doc: RunDocument }> {
+  const live = new LiveBlock();
+  const bars = new Map<string, DeployProgress>();
+  const abort = new AbortController();
+  const onSignal = (): void => abort.abort();
+  process.once('SIGINT', onSignal);
+  const run = new Run({ ...cfg, signal: abort.signal });
+  run.on('deploy', (p) => {
+    bars.set(p.device, p);
+    live.draw(`${label}: loading segments\n${deployBars(bars)}`);
+  });
+  run.on('event', (e) => {
+    if (e.kind === 'deployed') bars.clear();
+    live.clear();
+    io.err(`${label}: ${e.text}`);
+  });
+  run.on('status', (s) => live.draw(`${label}: ${statusText(s)}`));
+  try {
+    const result = await run.execute();
+    live.clear();
+    return { result, doc: runDocument(result) };
+  } catch (e) {
+    live.clear();
+    throw new CommandFailure(`${label}: ${(e as Error).message}`);
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
+}
+
+export function writeReport(dir: string, doc: RunDocument, name = 'run'): string {
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${name}.json`), JSON.stringify(doc, null, 1) + '\n');
+    writeFileSync(join(dir, `${name}.html`), runHtml(doc));
+  } catch (e) {
+    throw new CommandFailure(`cannot write the report to ${dir}: ${(e as Error).message}`);
+  }
+  return join(dir, `${name}.html`);
+}
+
+function faults(args: ParsedArgs, desk: DeskSource): Fault[] {
+  const out: Fault[] = [];
+  for (const [action, values] of [['kill', args.list('kill')], ['restart', args.list('restart')]] as const) {
+    for (const v of values) {
+      const at = v.lastIndexOf('@');
+      const device = v.slice(0, at);
+      if (desk.kind !== 'emulate') throw new UsageError(`synergy run: --${action} works on an emulated desk only`);
+      if (!desk.spec.devices.some((d) => d.name === device)) {
+        throw new UsageError(`synergy run: --${action} ${v}: no device ${device} on desk ${desk.spec.name} (${desk.spec.devices.map((d) => d.name).join(', ')})`);
+      }
+      out.push({ action, device, atS: Number(v.slice(at + 1)) });
+    }
+  }
+  return out;
+}
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'run an app on a desk: plan, load the boards, execute every pipeline, measure, adapt',
+  description:
+    'APP is an app spec (YAML: pipelines of source kind, model, target kind). The desk is a desk\n' +
+    'spec (--desk; its devices are emulated, one synergy-emu each, links paced at their rates) or\n' +
+    '--emulated N. The policy plans the pipelines onto the boards present; the boards load their\n' +
+    'segments in parallel; every pipeline then runs pipelined for the duration, its frames\n' +
+    'admitted a little above the planned rate, so the measurement shows the plan\'s capacity.\n' +
+    'A board lost or joining re-plans the app on the boards present. Prints the measured table;\n' +
+    'exits 1 if any delivered output differed from the reference executor.',
+  positionals: [{ name: 'app', description: 'app spec (YAML)' }],
+  options: [
+    ...RUN_OPTIONS,
+    { name: 'policy', value: 'NAME', description: `planning policy (default synergy; known: ${policyNames().join(', ')})` },
+    { name: 'kill', value: 'DEVICE@S', parse: faultValue, repeatable: true, description: 'kill that emulated board S seconds into the run' },
+    { name: 'restart', value: 'DEVICE@S', parse: faultValue, repeatable: true, description: 'start a killed emulated board again at S seconds' },
+  ],
+  async run({ args, json, io }) {
+    const app = readAppArg(args.positionals[0]!);
+    const desk = await deskArg(args);
+    const policy = args.string('policy') ?? 'synergy';
+    if (!policyNames().includes(policy)) throw new UsageError(new UnknownPolicyError(`synergy run: no policy "${policy}" (known: ${policyNames().join(', ')})`).message);
+    const cfg: RunConfig = { ...baseConfig(args, app, desk, policy), faults: faults(args, desk) };
+    const { doc } = await runWithStatus(cfg, io, `${app.name}/${policy}`);
+    const dir = args.string('report');
+    const page = dir !== undefined ? writeReport(dir, doc) : null;
+    if (json) io.out(JSON.stringify(doc));
+    else {
+      io.out(finalTable(doc));
+      if (page) io.out(`report: ${page}`);
+    }
+    return doc.totals.wrong > 0 ? EXIT.failure : EXIT.ok;
+  },
+};
