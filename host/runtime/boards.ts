@@ -3,10 +3,12 @@
 // out when a board is lost or joins.
 //
 // Loss is seen three ways, whichever comes first: the link closes (the port went away, the
-// emulator's pseudo-terminal hung up), the emulator process exits, or a heartbeat ping (every
-// HEARTBEAT_MS, one at a time) is not answered in time. The ping's time allowance covers the
-// bytes that may be queued ahead of it on a paced link (credits x largest frame, both ways),
-// so a busy board is not taken for a dead one. Joins: while a device of the desk is absent, the
+// emulator's pseudo-terminal hung up), the emulator process exits, or the board falls silent: a
+// board that sent nothing for HEARTBEAT_MS is pinged (one ping at a time; a board that talks
+// is not, so pings never take the credits the pipelines need), and a ping not answered in
+// time, or silence while requests are pending, is a loss. The time allowance covers the bytes
+// that may be queued ahead on a paced link (credits x largest frame, both ways), so a busy
+// board is not taken for a dead one. Joins: while a device of the desk is absent, the
 // finder is asked every JOIN_POLL_MS for a board with its id (the registry of emulated boards,
 // or discovery), which is opened and announced.
 
@@ -116,11 +118,20 @@ export class BoardMonitor extends EventEmitter<MonitorEvents> {
   }
 
   private beat(): void {
+    const now = performance.now();
     for (const h of this.handles.values()) {
       if (h.lost !== null || this.pinging.has(h.device)) continue;
+      // A board that sent anything lately is alive: a ping would only take one of its few
+      // credits (and wait behind its answers). Silence while requests are pending is suspicious.
+      const silentMs = now - h.lastHeardMs;
+      if (silentMs < HEARTBEAT_MS) continue;
+      const allowance = heartbeatTimeoutMs(h);
+      if (h.session.inFlightCount > 0 && silentMs > allowance * 2) {
+        this.markLost(h.device, `nothing heard for ${Math.round(silentMs)} ms with ${h.session.inFlightCount} requests pending`);
+        continue;
+      }
       this.pinging.add(h.device);
       const t0 = performance.now();
-      const allowance = heartbeatTimeoutMs(h);
       // The allowance counts from sending; a ping still waiting for a credit is watched here.
       const watchdog = setTimeout(() => this.markLost(h.device, `no heartbeat answer within ${Math.round(performance.now() - t0)} ms`), allowance * 2);
       h.session
