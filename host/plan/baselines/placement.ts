@@ -1,0 +1,90 @@
+// What the baselines share: a growing joint plan that checks every route it takes against the
+// fit rules (union per chip) and the one-copy-per-device rule, and the choice of source and
+// target for a fixed placement of the layers.
+
+import type { Assignment } from '../evaluate.js';
+import { fitSet, overlappingSegments, segmentKey, type PlacedSegment } from '../joint-fit.js';
+import type { PlanProblem } from '../problem.js';
+import { makeRoute, ownBottleneck, type Route, type Step } from '../route.js';
+
+export interface Unplaced {
+  pipeline: number;
+  reason: string;
+}
+
+export class JointBuilder {
+  readonly assignment: Assignment;
+  readonly unplaced: Unplaced[] = [];
+  private readonly onDevice: Map<string, PlacedSegment>[];
+  private readonly placed: Route[] = [];
+
+  constructor(private readonly pr: PlanProblem) {
+    this.assignment = pr.pipelines.map(() => []);
+    this.onDevice = pr.devices.map(() => new Map());
+  }
+
+  /** Whether layers [from, to) of (pipeline, variant) fit on the device with what is there. */
+  rangeFits(pipeline: number, variant: number, from: number, to: number, device: number): boolean {
+    return this.fitsWith(device, [{ pipeline, variant, from, to, device, key: segmentKey(pipeline, variant, from, to) }]);
+  }
+
+  fits(route: Route): boolean {
+    const per = new Map<number, PlacedSegment[]>();
+    for (const s of route.steps) {
+      const seg = { pipeline: route.pipeline, variant: route.variant, from: s.from, to: s.to, device: s.device, key: segmentKey(route.pipeline, route.variant, s.from, s.to) };
+      per.set(s.device, [...(per.get(s.device) ?? []), seg]);
+    }
+    for (const [d, segs] of per) if (!this.fitsWith(d, segs)) return false;
+    return overlappingSegments(this.pr, [...this.placed, route]) === null;
+  }
+
+  private fitsWith(device: number, segs: PlacedSegment[]): boolean {
+    const all = new Map(this.onDevice[device]!);
+    for (const s of segs) all.set(s.key, s);
+    return fitSet(this.pr, device, all.values()).ok;
+  }
+
+  place(route: Route): void {
+    for (const s of route.steps) {
+      const key = segmentKey(route.pipeline, route.variant, s.from, s.to);
+      this.onDevice[s.device]!.set(key, { pipeline: route.pipeline, variant: route.variant, from: s.from, to: s.to, device: s.device, key });
+    }
+    this.placed.push(route);
+    this.assignment[route.pipeline] = [{ route, share: 1 }];
+  }
+
+  fail(pipeline: number, reason: string): void {
+    this.unplaced.push({ pipeline, reason });
+  }
+}
+
+/** The route with these steps from the source and to the target that make it fastest alone. */
+export function bestEnds(pr: PlanProblem, m: number, v: number, steps: readonly Step[], by: 'throughput' | 'latency' = 'throughput',
+  sources?: readonly number[]): Route | null {
+  const p = pr.pipelines[m]!;
+  let best: Route | null = null;
+  let bestKey = Number.POSITIVE_INFINITY;
+  for (const src of sources ?? p.sources.map((s) => s.device)) {
+    for (const t of p.targets) {
+      const r = makeRoute(pr, m, v, src, steps, t);
+      const k = by === 'latency' ? r.latency : ownBottleneck(r, 1).seconds + 1e-9 * r.latency;
+      if (k < bestKey) {
+        bestKey = k;
+        best = r;
+      }
+    }
+  }
+  return best;
+}
+
+/** Accelerators ordered by capability: weight memory, then CNN clock, then desk order. */
+export function byCapability(pr: PlanProblem): number[] {
+  return pr.devices.filter((d) => d.chip).map((d) => d.index)
+    .sort((a, b) => pr.devices[b]!.chip!.weightMem - pr.devices[a]!.chip!.weightMem
+      || pr.devices[b]!.cnnClockHz - pr.devices[a]!.cnnClockHz || a - b);
+}
+
+/** Whether a device can run any layer of variant v of pipeline m. */
+export function runs(pr: PlanProblem, m: number, v: number, d: number): boolean {
+  return pr.pipelines[m]!.cnnPrefix[v]![d] !== null;
+}

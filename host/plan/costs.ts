@@ -1,0 +1,85 @@
+// The cost model: what one frame of a pipeline costs each resource (busy seconds) and how long
+// it takes end to end, built from four kinds of step: sensing on the source, a segment run on
+// an accelerator, a host-relayed transfer between two devices, and delivery to the target.
+// Every policy and the exact optimum use these same functions (the MILP per edge, the search
+// per route), so they agree on every number.
+
+import { messageCount, wireBytes } from './calibration.js';
+import { HOST_TARGET, type PlanDevice, type PlanPipeline, type PlanProblem } from './problem.js';
+
+/** Receives (resource index, busy seconds) pairs. */
+export type Charge = (resource: number, seconds: number) => void;
+
+const US = 1e-6;
+
+/** Sensing one frame on the source device. Returns its latency. */
+export function chargeSense(pr: PlanProblem, p: PlanPipeline, sourceDevice: number, charge: Charge): number {
+  const src = p.sources.find((s) => s.device === sourceDevice);
+  if (!src) throw new Error(`pipeline ${p.spec.name}: device ${sourceDevice} is not one of its sources`);
+  const bytes = src.sensor.shape.reduce((a, b) => a * b, 1);
+  const cpu = (pr.calib.senseFixedUs + bytes * pr.calib.senseUsPerByte) * US;
+  charge(pr.devices[sourceDevice]!.cpu, cpu);
+  if (src.sensor.rateHz !== null) charge(p.sensorResource, 1 / src.sensor.rateHz);
+  return cpu;
+}
+
+/** Running layers [from, to) of variant v on device d: load input, run, unload output. */
+export function chargeSegment(pr: PlanProblem, p: PlanPipeline, v: number, from: number, to: number, d: number, charge: Charge): number {
+  const dev = pr.devices[d]!;
+  const prefix = p.cnnPrefix[v]![d];
+  if (!prefix) throw new Error(`pipeline ${p.spec.name}: ${dev.spec.name} cannot run ${p.variants[v]!.key}`);
+  const prof = p.variants[v]!;
+  const cnn = prefix[to]! - prefix[from]! + 1 / dev.cnnClockHz;
+  const cpu = (pr.calib.cnnStartUs + prof.crossBytes[from]! * pr.calib.cnnLoadUsPerByte + prof.crossBytes[to]! * pr.calib.cnnUnloadUsPerByte) * US;
+  charge(dev.cnn, cnn);
+  charge(dev.cpu, cpu);
+  return cnn + cpu;
+}
+
+function wireSeconds(dev: PlanDevice, wire: number): number {
+  return Number.isFinite(dev.wireBytesPerSec) ? wire / dev.wireBytesPerSec : 0;
+}
+
+function messageCpu(pr: PlanProblem, bytes: number): number {
+  return (messageCount(bytes, pr.calib) * pr.calib.msgCpuUs + wireBytes(bytes, pr.calib) * pr.calib.msgCpuUsPerByte) * US;
+}
+
+/** A payload sent from device a up to the host (no second hop). */
+export function chargeUplink(pr: PlanProblem, bytes: number, a: number, charge: Charge): number {
+  const dev = pr.devices[a]!;
+  const wire = wireBytes(bytes, pr.calib);
+  const cpu = messageCpu(pr, bytes);
+  const link = wireSeconds(dev, wire);
+  charge(dev.cpu, cpu);
+  charge(dev.tx, link);
+  return cpu + link;
+}
+
+/** A payload the host forwards down to device b (the second hop of a relayed transfer). */
+export function chargeDownlink(pr: PlanProblem, bytes: number, b: number, charge: Charge): number {
+  const dev = pr.devices[b]!;
+  const wire = wireBytes(bytes, pr.calib);
+  const cpu = messageCpu(pr, bytes);
+  const link = wireSeconds(dev, wire);
+  charge(dev.rx, link);
+  charge(dev.cpu, cpu);
+  return link + cpu + messageCount(bytes, pr.calib) * pr.calib.hostRelayUs * US;
+}
+
+/**
+ * A payload relayed by the host from device a to device b: a's send, then b's receive. The two
+ * hops cost different devices' resources independently, which the exact optimum exploits.
+ */
+export function chargeTransfer(pr: PlanProblem, bytes: number, a: number, b: number, charge: Charge): number {
+  return chargeUplink(pr, bytes, a, charge) + chargeDownlink(pr, bytes, b, charge);
+}
+
+/** The model output leaving the last segment's device `d` for the target. */
+export function chargeDelivery(pr: PlanProblem, bytes: number, d: number, target: number, charge: Charge): number {
+  if (target === HOST_TARGET) return chargeUplink(pr, bytes, d, charge);
+  let t = 0;
+  if (target !== d) t += chargeTransfer(pr, bytes, d, target, charge);
+  const deliver = pr.calib.deliverUs * US;
+  charge(pr.devices[target]!.cpu, deliver);
+  return t + deliver;
+}

@@ -1,0 +1,410 @@
+// `optimal`: the exact optimum of the planner's cost model, as a mixed-integer program solved by
+// HiGHS. Its plan space holds everything `synergy` can output (and more): per pipeline one model
+// variant, one source and one target (binary choices) and a unit flow of frames through a DAG
+// whose nodes are (cut, device); a compute edge runs layers [a, b) on a device, and the tensors
+// of a cut move from one device to another through a host node (an up edge, then a down edge). A flow split is a
+// mixture of routes (parallelization). Every resource load is linear in the edge flows.
+//
+// Chip memory is not linear (the fit rules pack kernels). Each (pipeline, device, layer) has a
+// binary "layer deployed here" that bounds the flow of every compute edge through that layer on
+// that device; linear necessary conditions (layers, weight bytes, bias bytes per chip) bound
+// these. Whenever the exact fit rules reject the segments a solution puts on a device, a binary
+// per rejected segment (added then) and a no-good cut on a minimal rejected subset are added and
+// the program is solved again, until the solution passes the exact fit: the result is exact.
+// (Per-layer binaries branch far better than one per segment: a branch removes a layer from a
+// device for every segment at once.)
+//
+// max-min: minimise T subject to sum_m w_m load_m[r] <= T (flows are shares of frames);
+// sum: flows are absolute frame rates; per-edge rate bounds times the binaries linearise the
+// product of rate and choice exactly (McCormick with binaries).
+
+import { chargeDelivery, chargeDownlink, chargeSegment, chargeSense, chargeUplink } from './costs.js';
+import type { Assignment } from './evaluate.js';
+import { fitSet, reachTable, segmentKey, type PlacedSegment } from './joint-fit.js';
+import { Program, solveProgram, type LazyAddition } from './lp.js';
+import { segmentUsage } from './model-facts.js';
+import type { PlanProblem } from './problem.js';
+import { makeRoute, type Step } from './route.js';
+
+/** A linear load term: resource -> seconds per unit of flow. */
+type Costs = Map<number, number>;
+
+interface Edge {
+  col: number;
+  kind: 'sense' | 'local' | 'up' | 'down' | 'compute' | 'deliver';
+  pipeline: number;
+  variant: number;
+  /** Node ids this edge leaves and enters (strings, unique per pipeline and variant). */
+  tail: string;
+  head: string;
+  costs: Costs;
+  /** compute: the layer range and device; transfer: cut and the two devices. */
+  from: number;
+  to: number;
+  device: number;
+  other: number;
+  /** compute: the segment binary, once a fit cut needs it (sum: the start choice). */
+  y: number;
+}
+
+interface Indicator {
+  cols: number[];
+  bin: number;
+  cap: number;
+  exclude: boolean;
+}
+
+export interface OptimalResult {
+  status: 'optimal' | 'infeasible' | 'time-limit' | 'error';
+  assignment: Assignment;
+  /** The program's own objective value (max-min: 1/T; sum: sum w x). */
+  objective: number;
+  /** Lazy fit cuts added. */
+  cuts: number;
+  rounds: number;
+  columns: number;
+  rows: number;
+}
+
+export interface OptimalOptions {
+  timeLimitSec?: number;
+  /** A feasible plan (e.g. synergy's) handed to HiGHS as its first incumbent (max-min only). */
+  start?: Assignment;
+}
+
+export function solveOptimal(pr: PlanProblem, opts: OptimalOptions = {}): OptimalResult {
+  const sum = pr.objective === 'sum';
+  const lp = new Program(sum);
+  const edges: Edge[] = [];
+  const loadRows = new Map<number, { cols: number[]; coefs: number[] }>();
+  const addLoad = (col: number, costs: Costs, weight: number): void => {
+    for (const [r, s] of costs) {
+      if (s <= 0) continue;
+      let row = loadRows.get(r);
+      if (!row) loadRows.set(r, (row = { cols: [], coefs: [] }));
+      row.cols.push(col);
+      row.coefs.push(s * weight);
+    }
+  };
+  const costsOf = (fn: (charge: (r: number, s: number) => void) => unknown): Costs => {
+    const c: Costs = new Map();
+    fn((r, s) => c.set(r, (c.get(r) ?? 0) + s));
+    return c;
+  };
+  /** Largest rate an edge can carry: 1 / its largest per-frame load (sum objective). */
+  const rateCap = (c: Costs): number => {
+    let m = 0;
+    for (const s of c.values()) m = Math.max(m, s);
+    return m > 0 ? 1 / m : 1e9;
+  };
+  const T = sum ? -1 : lp.addVar(0, Number.POSITIVE_INFINITY, 1);
+  const memory = new Map<number, { cols: number[]; layers: number[]; weights: number[]; bias: number[] }>();
+  /** sum of cols <= cap * bin (exclude: sum of cols + cap * bin <= cap). */
+  const indicators: Indicator[] = [];
+  const rateVars: number[] = [];
+  const zts: Map<number, number>[] = [];
+
+  pr.pipelines.forEach((p, m) => {
+    const w = sum ? 1 : p.weight;
+    const startCols: number[] = [];
+    const targetFlow = new Map<number, number[]>();
+    // Upper bound on this pipeline's rate (sum): its sensing alone must fit on its source CPU.
+    let rateBound = 0;
+    const rate = sum ? lp.addVar(0, Number.POSITIVE_INFINITY, p.weight) : -1;
+    rateVars.push(rate);
+    const zt = new Map<number, number>();
+    for (const t of p.targets) zt.set(t, lp.addVar(0, 1, 0, true));
+    zts.push(zt);
+
+    p.variants.forEach((prof, v) => {
+      const L = prof.layers;
+      const accel = pr.devices.filter((d) => p.cnnPrefix[v]![d.index] !== null).map((d) => d.index);
+      const reach = new Map(accel.map((d) => [d, reachTable(pr, m, v, d)]));
+      const nodeEdges = new Map<string, { inflow: number[]; outflow: number[] }>();
+      const node = (id: string): { inflow: number[]; outflow: number[] } => {
+        let n = nodeEdges.get(id);
+        if (!n) nodeEdges.set(id, (n = { inflow: [], outflow: [] }));
+        return n;
+      };
+      const edge = (e: Omit<Edge, 'col' | 'y'>, integer: boolean, cap: number): Edge => {
+        const col = lp.addVar(0, sum ? cap : 1, 0, integer);
+        const full: Edge = { ...e, col, y: -1 };
+        edges.push(full);
+        addLoad(col, e.costs, w);
+        node(e.tail).outflow.push(col);
+        node(e.head).inflow.push(col);
+        return full;
+      };
+      const A = (b: number, d: number): string => `A${b}@${d}`;
+      const R = (b: number, d: number): string => `R${b}@${d}`;
+      // Which (cut, device) activation nodes can be left: a later segment can start there elsewhere.
+      const canStart = (b: number, d: number): boolean => (reach.get(d)?.[b] ?? b) > b;
+      for (const src of p.sources) {
+        const s = src.device;
+        const costs = costsOf((c) => chargeSense(pr, p, s, c));
+        const cap = rateCap(costs);
+        rateBound = Math.max(rateBound, cap);
+        const e = edge({ kind: 'sense', pipeline: m, variant: v, tail: 'S', head: A(0, s), costs, from: 0, to: 0, device: s, other: s }, !sum, cap);
+        startCols.push(e.col);
+        if (sum) {
+          // The choice binary of this start, with the rate bound linking it to the flow.
+          const z = lp.addVar(0, 1, 0, true);
+          lp.addRow(Number.NEGATIVE_INFINITY, 0, [e.col, z], [1, -cap]);
+          e.y = z;
+        }
+        if (canStart(0, s)) edge({ kind: 'local', pipeline: m, variant: v, tail: A(0, s), head: R(0, s), costs: new Map(), from: 0, to: 0, device: s, other: s }, false, cap);
+      }
+      // Transfers at every cut, through the host: up from every device that may hold the tensors,
+      // down to every device that can continue (the two hops' costs are independent).
+      for (let b = 0; b < L; b++) {
+        const holders = b === 0 ? p.sources.map((x) => x.device) : accel.filter((d) => [...Array(b).keys()].some((a) => reach.get(d)![a]! >= b));
+        const takers = accel.filter((d2) => canStart(b, d2));
+        if (takers.length === 0 || holders.length === 0) continue;
+        for (const d of holders) {
+          const costs = costsOf((c) => chargeUplink(pr, prof.crossBytes[b]!, d, c));
+          edge({ kind: 'up', pipeline: m, variant: v, tail: A(b, d), head: `H${b}`, costs, from: b, to: b, device: d, other: -1 }, false, rateCap(costs));
+        }
+        for (const d2 of takers) {
+          const costs = costsOf((c) => chargeDownlink(pr, prof.crossBytes[b]!, d2, c));
+          edge({ kind: 'down', pipeline: m, variant: v, tail: `H${b}`, head: R(b, d2), costs, from: b, to: b, device: d2, other: -1 }, false, rateCap(costs));
+        }
+      }
+      // Compute edges: every range that fits the device alone and ends where the route can go on.
+      for (const d of accel) {
+        const rt = reach.get(d)!;
+        const through: number[][] = Array.from({ length: L }, () => []);
+        const startsAt: number[][] = Array.from({ length: L + 1 }, () => []);
+        const endsAt: number[][] = Array.from({ length: L + 1 }, () => []);
+        const straddles: number[][] = Array.from({ length: L + 1 }, () => []);
+        let cap = 0;
+        for (let a = 0; a < L; a++) {
+          for (let b = a + 1; b <= rt[a]!; b++) {
+            if (b < L && !accel.some((d2) => d2 !== d && canStart(b, d2))) continue;
+            const costs = costsOf((c) => chargeSegment(pr, p, v, a, b, d, c));
+            const edgeCap = rateCap(costs);
+            cap = Math.max(cap, edgeCap);
+            const e = edge({ kind: 'compute', pipeline: m, variant: v, tail: R(a, d), head: A(b, d), costs, from: a, to: b, device: d, other: d }, false, edgeCap);
+            for (let l = a; l < b; l++) through[l]!.push(e.col);
+            startsAt[a]!.push(e.col);
+            endsAt[b]!.push(e.col);
+            for (let c = a + 1; c < b; c++) straddles[c]!.push(e.col);
+          }
+        }
+        const big = sum ? cap : 1;
+        let mem = memory.get(d);
+        if (!mem) memory.set(d, (mem = { cols: [], layers: [], weights: [], bias: [] }));
+        for (let l = 0; l < L; l++) {
+          if (through[l]!.length === 0) continue;
+          const lambda = lp.addVar(0, 1, 0, true);
+          indicators.push({ cols: through[l]!, bin: lambda, cap: big, exclude: false });
+          const u = segmentUsage({ profile: prof, from: l, to: l + 1 });
+          mem.cols.push(lambda);
+          mem.layers.push(u.layers);
+          mem.weights.push(u.weightBytes);
+          mem.bias.push(u.biasBytes);
+        }
+        // The pipeline's deployed segments on this device are disjoint: no deployed segment starts
+        // or ends strictly inside another (so per-layer memory counts every deployed layer once).
+        for (let c = 0; c <= L; c++) {
+          if (startsAt[c]!.length > 0) {
+            const sigma = lp.addVar(0, 1, 0, true);
+            indicators.push({ cols: startsAt[c]!, bin: sigma, cap: big, exclude: false });
+            if (straddles[c]!.length > 0) indicators.push({ cols: straddles[c]!, bin: sigma, cap: big, exclude: true });
+          }
+          if (endsAt[c]!.length > 0 && c < L) {
+            const eps = lp.addVar(0, 1, 0, true);
+            indicators.push({ cols: endsAt[c]!, bin: eps, cap: big, exclude: false });
+            if (straddles[c]!.length > 0) indicators.push({ cols: straddles[c]!, bin: eps, cap: big, exclude: true });
+          }
+        }
+      }
+      // Delivery from wherever the last layer ran to each target.
+      for (const d of accel) {
+        if (!rtEndsAt(reach.get(d)!, L)) continue;
+        for (const t of p.targets) {
+          const costs = costsOf((c) => chargeDelivery(pr, prof.crossBytes[L]!, d, t, c));
+          const e = edge({ kind: 'deliver', pipeline: m, variant: v, tail: A(L, d), head: `T${t}`, costs, from: L, to: L, device: d, other: t }, false, rateCap(costs));
+          let list = targetFlow.get(t);
+          if (!list) targetFlow.set(t, (list = []));
+          list.push(e.col);
+        }
+      }
+      // Flow conservation at every inner node of this variant's DAG.
+      for (const [id, n] of nodeEdges) {
+        if (id === 'S' || id.startsWith('T')) continue;
+        lp.addRow(0, 0, [...n.inflow, ...n.outflow], [...n.inflow.map(() => 1), ...n.outflow.map(() => -1)]);
+      }
+    });
+
+    if (sum) {
+      // Rate m = flow out of the start = flow into the targets; one start and one target at most.
+      lp.addRow(0, 0, [...startCols, rate], [...startCols.map(() => 1), -1]);
+      const starts = edges.filter((e) => e.pipeline === m && e.kind === 'sense').map((e) => e.y);
+      lp.addRow(Number.NEGATIVE_INFINITY, 1, starts, starts.map(() => 1));
+      for (const [t, cols] of targetFlow) lp.addRow(Number.NEGATIVE_INFINITY, 0, [...cols, zt.get(t)!], [...cols.map(() => 1), -rateBound]);
+      lp.addRow(Number.NEGATIVE_INFINITY, 1, [...zt.values()], [...zt.values()].map(() => 1));
+      lp.addRow(0, 0, [rate, ...[...targetFlow.values()].flat()], [1, ...[...targetFlow.values()].flat().map(() => -1)]);
+    } else {
+      // Exactly one start (variant x source, binary) and one target, each carrying the unit flow.
+      lp.addRow(1, 1, startCols, startCols.map(() => 1));
+      for (const [t, cols] of targetFlow) lp.addRow(0, 0, [...cols, zt.get(t)!], [...cols.map(() => 1), -1]);
+      lp.addRow(1, 1, [...zt.values()], [...zt.values()].map(() => 1));
+    }
+  });
+
+  for (const [, row] of loadRows) {
+    if (sum) lp.addRow(Number.NEGATIVE_INFINITY, 1, row.cols, row.coefs);
+    else lp.addRow(Number.NEGATIVE_INFINITY, 0, [...row.cols, T], [...row.coefs, -1]);
+  }
+  // Frames through a layer, a segment start or end on a device need it deployed there; frames
+  // through a segment straddling a cut forbid another deployed segment starting or ending there.
+  for (const g of indicators) {
+    if (g.exclude) lp.addRow(Number.NEGATIVE_INFINITY, g.cap, [...g.cols, g.bin], [...g.cols.map(() => 1), g.cap]);
+    else lp.addRow(Number.NEGATIVE_INFINITY, 0, [...g.cols, g.bin], [...g.cols.map(() => 1), -g.cap]);
+  }
+  for (const [d, mem] of memory) {
+    const chip = pr.devices[d]!.chip!;
+    lp.addRow(Number.NEGATIVE_INFINITY, chip.maxLayers, mem.cols, mem.layers);
+    lp.addRow(Number.NEGATIVE_INFINITY, chip.weightMem, mem.cols, mem.weights);
+    lp.addRow(Number.NEGATIVE_INFINITY, chip.biasMem, mem.cols, mem.bias);
+  }
+
+  const computeEdges = edges.filter((e) => e.kind === 'compute');
+  let cuts = 0;
+  const lazy = (x: Float64Array, numCols: number): LazyAddition => {
+    const add: LazyAddition = { vars: [], rows: [] };
+    const perDevice = new Map<number, Edge[]>();
+    for (const e of computeEdges) {
+      if (x[e.col]! <= 1e-9) continue;
+      let l = perDevice.get(e.device);
+      if (!l) perDevice.set(e.device, (l = []));
+      l.push(e);
+    }
+    for (const [d, list] of perDevice) {
+      const seg = (e: Edge): PlacedSegment => ({ pipeline: e.pipeline, variant: e.variant, from: e.from, to: e.to, device: d, key: segmentKey(e.pipeline, e.variant, e.from, e.to) });
+      if (fitSet(pr, d, list.map(seg)).ok) continue;
+      // Deletion filter: a minimal subset that still does not fit makes the strongest cut.
+      let core = [...list];
+      for (let i = core.length - 1; i >= 0; i--) {
+        const without = core.filter((_, j) => j !== i);
+        if (without.length > 0 && !fitSet(pr, d, without.map(seg)).ok) core = without;
+      }
+      for (const e of core) {
+        if (e.y >= 0) continue;
+        e.y = numCols + add.vars.length;
+        add.vars.push({ lower: 0, upper: 1, cost: 0, integer: true });
+        add.rows.push({ lower: Number.NEGATIVE_INFINITY, upper: 0, cols: [e.col, e.y], coefs: [1, sum ? -rateCapOf(e) : -1] });
+      }
+      add.rows.push({ lower: Number.NEGATIVE_INFINITY, upper: core.length - 1, cols: core.map((e) => e.y), coefs: core.map(() => 1) });
+      cuts++;
+    }
+    return add;
+  };
+
+  const start = !sum && opts.start ? startVector(pr, lp.numCols, edges, opts.start, T, zts, indicators) : null;
+  const res = solveProgram(lp, { lazy, ...(opts.timeLimitSec ? { timeLimitSec: opts.timeLimitSec } : {}), ...(start ? { start } : {}) });
+  const base = { cuts, rounds: res.rounds, columns: lp.numCols, rows: lp.rows.length };
+  if (res.status === 'infeasible' || res.status === 'error') {
+    return { status: res.status, assignment: pr.pipelines.map(() => []), objective: 0, ...base };
+  }
+  const assignment = decompose(pr, edges, res.x, sum ? rateVars : null);
+  const objective = sum ? res.x.reduce((a, v, i) => (rateVars.includes(i) ? a + v * lp.cost[i]! : a), 0) : res.x[T]! > 0 ? 1 / res.x[T]! : 0;
+  return { status: res.status, assignment, objective, ...base };
+}
+
+/** The program's variables for a given plan: the flow of every edge its routes use. */
+function startVector(pr: PlanProblem, n: number, edges: Edge[], a: Assignment, T: number, zts: Map<number, number>[], indicators: Indicator[]): Float64Array | null {
+  const x = new Float64Array(n);
+  const index = new Map<string, Edge>();
+  const key = (k: string, m: number, v: number, from: number, to: number, device: number, other: number): string => `${k}|${m}|${v}|${from}|${to}|${device}|${other}`;
+  for (const e of edges) index.set(key(e.kind, e.pipeline, e.variant, e.from, e.to, e.device, e.other), e);
+  const add = (k: string, m: number, v: number, from: number, to: number, device: number, other: number, amount: number): boolean => {
+    const e = index.get(key(k, m, v, from, to, device, other));
+    if (!e) return false;
+    x[e.col] = x[e.col]! + amount;
+    if (e.y >= 0) x[e.y] = 1;
+    return true;
+  };
+  for (let m = 0; m < a.length; m++) {
+    const routes = a[m]!;
+    if (routes.length === 0) return null;
+    for (const { route: r, share } of routes) {
+      const prof = pr.pipelines[m]!.variants[r.variant]!;
+      if (!add('sense', m, r.variant, 0, 0, r.source, r.source, share)) return null;
+      let at = r.source;
+      let cut = 0;
+      for (const st of r.steps) {
+        if (cut === 0 && st.device === at) {
+          if (!add('local', m, r.variant, 0, 0, at, at, share)) return null;
+        } else if (!add('up', m, r.variant, cut, cut, at, -1, share) || !add('down', m, r.variant, cut, cut, st.device, -1, share)) {
+          return null;
+        }
+        if (!add('compute', m, r.variant, st.from, st.to, st.device, st.device, share)) return null;
+        at = st.device;
+        cut = st.to;
+      }
+      if (!add('deliver', m, r.variant, prof.layers, prof.layers, at, r.target, share)) return null;
+      const z = zts[m]!.get(r.target);
+      if (z === undefined) return null;
+      x[z] = 1;
+    }
+  }
+  const total = new Float64Array(pr.resources.length);
+  a.forEach((routes, m) => routes.forEach(({ route, share }) => route.loads.forEach((l, r) => (total[r] = total[r]! + pr.pipelines[m]!.weight * share * l))));
+  x[T] = Math.max(...total) * (1 + 1e-9);
+  for (const g of indicators) if (!g.exclude && g.cols.some((c) => x[c]! > 0)) x[g.bin] = 1;
+  return x;
+}
+
+function rateCapOf(e: Edge): number {
+  let m = 0;
+  for (const s of e.costs.values()) m = Math.max(m, s);
+  return m > 0 ? 1 / m : 1e9;
+}
+
+function rtEndsAt(reach: Int32Array, L: number): boolean {
+  return reach.some((to) => to === L);
+}
+
+/** Splits each pipeline's flow into routes with shares (path decomposition of a DAG flow). */
+function decompose(pr: PlanProblem, edges: Edge[], x: Float64Array, rateVars: number[] | null): Assignment {
+  const EPS = 1e-7;
+  return pr.pipelines.map((p, m) => {
+    const mine = edges.filter((e) => e.pipeline === m);
+    const flow = new Map(mine.map((e) => [e, x[e.col]!]));
+    const total = rateVars ? x[rateVars[m]!]! : 1;
+    if (total <= EPS) return [];
+    const out: { route: ReturnType<typeof makeRoute>; share: number }[] = [];
+    const byTail = new Map<string, Edge[]>();
+    for (const e of mine) {
+      const key = `${e.variant}|${e.tail}`;
+      let l = byTail.get(key);
+      if (!l) byTail.set(key, (l = []));
+      l.push(e);
+    }
+    for (let guard = 0; guard < 1000; guard++) {
+      const start = mine.filter((e) => e.kind === 'sense' && flow.get(e)! > EPS).sort((a, b) => flow.get(b)! - flow.get(a)!)[0];
+      if (!start) break;
+      const path: Edge[] = [start];
+      let at = start;
+      while (at.kind !== 'deliver') {
+        const next = (byTail.get(`${at.variant}|${at.head}`) ?? []).filter((e) => flow.get(e)! > EPS).sort((a, b) => flow.get(b)! - flow.get(a)!)[0];
+        if (!next) break;
+        path.push(next);
+        at = next;
+      }
+      const amount = Math.min(...path.map((e) => flow.get(e)!));
+      for (const e of path) flow.set(e, flow.get(e)! - amount);
+      if (at.kind !== 'deliver') continue;
+      const steps: Step[] = path.filter((e) => e.kind === 'compute').map((e) => ({ from: e.from, to: e.to, device: e.device }));
+      const route = makeRoute(pr, m, start.variant, start.device, steps, at.other);
+      const same = out.find((o) => o.route.key === route.key);
+      if (same) same.share += amount / total;
+      else out.push({ route, share: amount / total });
+    }
+    const s = out.reduce((a, o) => a + o.share, 0);
+    for (const o of out) o.share /= s;
+    void p;
+    return out;
+  });
+}

@@ -1,0 +1,44 @@
+// The planner's entry point: a desk and an app in, a plan object out, under any policy.
+
+import type { AppSpec } from '../space/app-spec.js';
+import type { DeskSpec } from '../space/device.js';
+import type { Calibration } from './calibration.js';
+import { evaluate } from './evaluate.js';
+import { explain, type PipelineExplanation } from './explain.js';
+import { loadSolver } from './lp.js';
+import { buildPlanObject, type PlanObject } from './plan-object.js';
+import { runPolicy, type PolicyName, type PolicyOptions } from './policies.js';
+import { buildProblem, type Objective, type PlanProblem } from './problem.js';
+import type { Assignment } from './evaluate.js';
+
+export interface PlanOptions extends PolicyOptions {
+  policy?: PolicyName;
+  objective?: Objective;
+  calibration?: Calibration;
+  explain?: boolean;
+}
+
+export interface PlanResult {
+  plan: PlanObject;
+  problem: PlanProblem;
+  assignment: Assignment;
+  explanation: PipelineExplanation[] | null;
+}
+
+export async function plan(desk: DeskSpec, app: AppSpec, opts: PlanOptions = {}): Promise<PlanResult> {
+  await loadSolver();
+  const policy = opts.policy ?? 'synergy';
+  const t0 = performance.now();
+  const problem = buildProblem(desk, app, {
+    ...(opts.objective ? { objective: opts.objective } : {}),
+    ...(opts.calibration ? { calibration: opts.calibration } : {}),
+  });
+  const out = problem.pipelines.length > 0 ? runPolicy(problem, policy, opts)
+    : { assignment: [], unplaced: [], objectiveOverride: null, proved: null, candidates: null, notes: [] };
+  const planningMs = performance.now() - t0;
+  const ev = evaluate(problem, out.assignment);
+  const plan = buildPlanObject(problem, policy, out.assignment, ev, {
+    unplaced: out.unplaced, throughput: out.objectiveOverride ?? ev.objective, proved: out.proved, planningMs, notes: out.notes,
+  });
+  return { plan, problem, assignment: out.assignment, explanation: opts.explain ? explain(problem, out.assignment, out.candidates) : null };
+}

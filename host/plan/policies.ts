@@ -1,0 +1,87 @@
+// Every planning policy by name: Synergy, the seven baselines of SYNERGY.md and the exact
+// optimum. Each turns a planning problem into a joint plan (routes and shares per pipeline).
+
+import { planBestSingle } from './baselines/best-single.js';
+import { planGreedyMemory } from './baselines/greedy-memory.js';
+import { planIndependentOptimal } from './baselines/independent-optimal.js';
+import { planNeurosurgeon } from './baselines/neurosurgeon.js';
+import { planOffloadLargest } from './baselines/offload-largest.js';
+import type { Unplaced } from './baselines/placement.js';
+import { planRandomFeasible } from './baselines/random-feasible.js';
+import { planStandalone } from './baselines/standalone.js';
+import { generateCandidates, type CandidateSet } from './candidates.js';
+import type { Assignment } from './evaluate.js';
+import { solveOptimal } from './optimal.js';
+import type { PlanProblem } from './problem.js';
+import { planSynergy } from './synergy.js';
+
+export const POLICIES = ['synergy', 'standalone', 'best-single', 'offload-largest', 'neurosurgeon', 'greedy-memory',
+  'independent-optimal', 'random-feasible', 'optimal'] as const;
+export type PolicyName = (typeof POLICIES)[number];
+
+export function isPolicy(name: string): name is PolicyName {
+  return (POLICIES as readonly string[]).includes(name);
+}
+
+export interface PolicyOptions {
+  /** Synergy's time budget in ms (default: scaled with the problem size). */
+  budgetMs?: number;
+  /** random-feasible's seed. */
+  seed?: number;
+  /** optimal's time limit in seconds (default 600). */
+  optimalTimeLimitSec?: number;
+}
+
+export interface PolicyOutcome {
+  assignment: Assignment;
+  unplaced: Unplaced[];
+  /** When the policy's throughput is not its plan's (random-feasible reports a mean). */
+  objectiveOverride: number | null;
+  /** optimal: whether optimality was proved (false on a time limit). */
+  proved: boolean | null;
+  /** Synergy's candidates (for --explain), when the policy made them. */
+  candidates: CandidateSet[] | null;
+  notes: string[];
+}
+
+export function runPolicy(pr: PlanProblem, name: PolicyName, opts: PolicyOptions = {}): PolicyOutcome {
+  const base = { objectiveOverride: null, proved: null, candidates: null, notes: [] as string[] };
+  switch (name) {
+    case 'synergy': {
+      const s = planSynergy(pr, opts.budgetMs !== undefined ? { budgetMs: opts.budgetMs } : {});
+      return {
+        ...base, assignment: s.assignment, unplaced: s.unplaced, candidates: s.candidates,
+        notes: [`branch and bound: ${s.nodes} nodes${s.complete ? ', complete' : ', stopped at the time budget'}`, ...s.moves],
+      };
+    }
+    case 'standalone':
+      return { ...base, ...planStandalone(pr) };
+    case 'best-single':
+      return { ...base, ...planBestSingle(pr) };
+    case 'offload-largest':
+      return { ...base, ...planOffloadLargest(pr) };
+    case 'neurosurgeon':
+      return { ...base, ...planNeurosurgeon(pr) };
+    case 'greedy-memory':
+      return { ...base, ...planGreedyMemory(pr) };
+    case 'independent-optimal': {
+      const cands = pr.pipelines.map((_, m) => generateCandidates(pr, m));
+      return { ...base, ...planIndependentOptimal(pr, cands), candidates: cands };
+    }
+    case 'random-feasible': {
+      const pools = pr.pipelines.map((_, m) => generateCandidates(pr, m, { keepAll: true }).routes);
+      const r = planRandomFeasible(pr, pools, opts.seed ?? 1);
+      return { ...base, assignment: r.assignment, unplaced: r.unplaced, objectiveOverride: r.meanObjective,
+        notes: [`mean over ${r.draws} seeded draws`] };
+    }
+    case 'optimal': {
+      // Synergy's plan is handed to the solver as its first incumbent (it only speeds the proof).
+      const start = pr.objective === 'maxmin' ? planSynergy(pr).assignment : undefined;
+      const o = solveOptimal(pr, { timeLimitSec: opts.optimalTimeLimitSec ?? 600, ...(start ? { start } : {}) });
+      const unplaced = o.status === 'infeasible'
+        ? pr.pipelines.map((_, m) => ({ pipeline: m, reason: 'no joint plan runs every pipeline together' })) : [];
+      return { ...base, assignment: o.assignment, unplaced, proved: o.status === 'optimal',
+        notes: [`MILP: ${o.columns} columns, ${o.rows} rows, ${o.rounds} solve(s), ${o.cuts} fit cut(s), ${o.status}`] };
+    }
+  }
+}

@@ -1,0 +1,216 @@
+// The planning problem: a desk and an app turned into indexed devices, resources and the
+// pipelines that can be planned (with every source, target and model variant they may use),
+// plus an error for each pipeline that cannot run, naming it and the reason.
+
+import type { AppSpec, PipelineSpec } from '../space/app-spec.js';
+import type { ChipName, DeskSpec, DeviceSpec, SensorSpec } from '../space/device.js';
+import { bitsPerByte, fullDuplex, HOST_OUTPUT } from '../space/device.js';
+import { DEFAULT_CALIBRATION, type Calibration } from './calibration.js';
+import { chipFacts, fitOnChip, modelVariants, UnknownModelError, type ChipFacts, type ModelProfile } from './model-facts.js';
+
+export type Objective = 'maxmin' | 'sum';
+/** Target index meaning "deliver to the host" (the last segment's device sends it up its link). */
+export const HOST_TARGET = -1;
+
+export type ResourceKind = 'cnn' | 'cpu' | 'tx' | 'rx' | 'link' | 'sensor';
+
+export interface Resource {
+  /** e.g. "glasses.cnn", "glasses.tx", "wake-word.sensor". */
+  id: string;
+  kind: ResourceKind;
+  device: number | null;
+  pipeline: number | null;
+}
+
+export interface PlanDevice {
+  index: number;
+  spec: DeviceSpec;
+  chip: ChipFacts | null;
+  cnnClockHz: number;
+  /** Payload bytes per second on its link; Infinity when unpaced. */
+  wireBytesPerSec: number;
+  /** Resource indices; tx === rx === link for a half-duplex link; cnn -1 without a chip. */
+  cnn: number;
+  cpu: number;
+  tx: number;
+  rx: number;
+}
+
+export interface SourceOption {
+  device: number;
+  sensor: SensorSpec;
+}
+
+export interface PlanPipeline {
+  /** Index among the plannable pipelines. */
+  index: number;
+  spec: PipelineSpec;
+  weight: number;
+  /** Model variants some chip on the desk can run. */
+  variants: readonly ModelProfile[];
+  sources: readonly SourceOption[];
+  /** Device indices, or [HOST_TARGET]. */
+  targets: readonly number[];
+  /** The resource that carries 1/rate of the chosen sensor (a per-pipeline cap). */
+  sensorResource: number;
+  /** CNN seconds prefix sums per variant and device (null where the device cannot run it). */
+  cnnPrefix: readonly (readonly (Float64Array | null)[])[];
+}
+
+export interface PipelineError {
+  pipeline: string;
+  reason: string;
+}
+
+export interface PlanProblem {
+  desk: DeskSpec;
+  app: AppSpec;
+  calib: Calibration;
+  objective: Objective;
+  devices: readonly PlanDevice[];
+  resources: readonly Resource[];
+  pipelines: readonly PlanPipeline[];
+  errors: readonly PipelineError[];
+}
+
+export interface ProblemOptions {
+  objective?: Objective;
+  calibration?: Calibration;
+}
+
+export function buildProblem(desk: DeskSpec, app: AppSpec, opts: ProblemOptions = {}): PlanProblem {
+  const calib = opts.calibration ?? DEFAULT_CALIBRATION;
+  const resources: Resource[] = [];
+  const add = (id: string, kind: ResourceKind, device: number | null, pipeline: number | null): number => {
+    resources.push({ id, kind, device, pipeline });
+    return resources.length - 1;
+  };
+  const devices: PlanDevice[] = desk.devices.map((spec, index) => {
+    const chip = spec.chip ? chipFacts(spec.chip) : null;
+    const cnn = chip ? add(`${spec.name}.cnn`, 'cnn', index, null) : -1;
+    const cpu = add(`${spec.name}.cpu`, 'cpu', index, null);
+    let tx: number;
+    let rx: number;
+    if (fullDuplex(spec.link.kind)) {
+      tx = add(`${spec.name}.tx`, 'tx', index, null);
+      rx = add(`${spec.name}.rx`, 'rx', index, null);
+    } else {
+      tx = rx = add(`${spec.name}.link`, 'link', index, null);
+    }
+    const wireBytesPerSec = spec.link.rateBps > 0 ? spec.link.rateBps / bitsPerByte(spec.link.kind) : Number.POSITIVE_INFINITY;
+    return { index, spec, chip, cnnClockHz: spec.cnnClockHz ?? chip?.cnnClockHz ?? 0, wireBytesPerSec, cnn, cpu, tx, rx };
+  });
+  const chipsPresent = [...new Set(devices.flatMap((d) => (d.chip ? [d.chip.name] : [])))];
+  const pipelines: PlanPipeline[] = [];
+  const errors: PipelineError[] = [];
+  for (const spec of app.pipelines) {
+    const fail = (reason: string): void => {
+      errors.push({ pipeline: spec.name, reason });
+    };
+    let variants: ModelProfile[];
+    try {
+      variants = modelVariants(spec.model);
+    } catch (err) {
+      if (err instanceof UnknownModelError) {
+        fail(err.message);
+        continue;
+      }
+      throw err;
+    }
+    const sources = devices.flatMap((d): SourceOption[] => {
+      if (spec.source.role !== null && d.spec.role !== spec.source.role) return [];
+      const sensor = d.spec.sensors.find((s) => s.kind === spec.source.kind);
+      return sensor ? [{ device: d.index, sensor }] : [];
+    });
+    const role = (r: string | null): string => (r === null ? '' : ` on a device with role "${r}"`);
+    if (sources.length === 0) {
+      fail(`no device has a ${spec.source.kind} sensor${role(spec.source.role)}`);
+      continue;
+    }
+    let targets: number[];
+    if (spec.target.kind === HOST_OUTPUT) {
+      targets = [HOST_TARGET];
+    } else {
+      targets = devices.filter((d) => (spec.target.role === null || d.spec.role === spec.target.role)
+        && d.spec.outputs.includes(spec.target.kind)).map((d) => d.index);
+      if (targets.length === 0) {
+        fail(`no device has a ${spec.target.kind} output${role(spec.target.role)}`);
+        continue;
+      }
+    }
+    const runnable = variants.filter((v) => v.chips.some((c) => chipsPresent.includes(c)));
+    if (runnable.length === 0) {
+      fail(chipsPresent.length === 0 ? 'the desk has no accelerator'
+        : `model ${spec.model} needs a ${variants.flatMap((v) => v.chips).join(' or ')}, the desk has only ${chipsPresent.join(', ')}`);
+      continue;
+    }
+    const reach = unreachableReason(runnable, devices);
+    if (reach !== null) {
+      fail(`model ${spec.model} fits no combination of the devices on this desk: ${reach}`);
+      continue;
+    }
+    const index = pipelines.length;
+    const sensorResource = add(`${spec.name}.sensor`, 'sensor', null, index);
+    const cnnPrefix = runnable.map((v) => devices.map((d) => cnnPrefixFor(v, d, desk)));
+    pipelines.push({ index, spec, weight: spec.weight, variants: runnable, sources, targets, sensorResource, cnnPrefix });
+  }
+  return { desk, app, calib, objective: opts.objective ?? 'maxmin', devices, resources, pipelines, errors };
+}
+
+/** CNN seconds prefix sums: a measured profile where the desk has one, else the cycle model. */
+function cnnPrefixFor(v: ModelProfile, d: PlanDevice, desk: DeskSpec): Float64Array | null {
+  if (!d.chip || !v.chips.includes(d.chip.name)) return null;
+  const chip = d.chip.name;
+  const measured = desk.profiles.find((p) => p.model === v.name && p.variant === v.variant && p.device === d.spec.name)
+    ?? desk.profiles.find((p) => p.model === v.name && p.variant === v.variant && p.device === null && p.chip === chip);
+  const out = new Float64Array(v.layers + 1);
+  if (measured && measured.layerUs.length === v.layers) {
+    for (let i = 0; i < v.layers; i++) out[i + 1] = out[i]! + measured.layerUs[i]! * 1e-6;
+    return out;
+  }
+  const cycles = v.cyclePrefix[chip]!;
+  for (let i = 0; i <= v.layers; i++) out[i] = cycles[i]! / d.cnnClockHz;
+  return out;
+}
+
+/**
+ * Why no chain of segments over the desk's accelerators can hold the model (null if one can):
+ * a layer no chip holds alone, or more segments needed than there are accelerators.
+ */
+function unreachableReason(variants: readonly ModelProfile[], devices: readonly PlanDevice[]): string | null {
+  const reasons: string[] = [];
+  for (const v of variants) {
+    const chips = [...new Set(devices.flatMap((d) => (d.chip && v.chips.includes(d.chip.name) ? [d.chip.name] : [])))];
+    const accelerators = devices.filter((d) => d.chip && v.chips.includes(d.chip.name)).length;
+    for (let i = 0; i < v.layers; i++) {
+      const verdicts = chips.map((c) => fitOnChip(c, [{ profile: v, from: i, to: i + 1 }]));
+      const ok = verdicts.findIndex((x) => x.ok);
+      if (ok < 0) {
+        const first = verdicts[0];
+        reasons.push(`${v.key}: layer ${i} fits no ${chips.join('/')} (${first && !first.ok ? first.reason : ''})`);
+        break;
+      }
+    }
+    if (reasons.length > 0 && reasons.at(-1)!.startsWith(v.key)) continue;
+    const need = minSegments(v, chips);
+    if (need <= accelerators) return null;
+    reasons.push(`${v.key} needs ${need} accelerators, the desk has ${accelerators}`);
+  }
+  return reasons.join('; ');
+}
+
+/** Fewest segments covering a model when each may go on any of the given chips. */
+export function minSegments(v: ModelProfile, chips: readonly ChipName[]): number {
+  const best = new Array<number>(v.layers + 1).fill(Number.POSITIVE_INFINITY);
+  best[0] = 0;
+  for (let a = 0; a < v.layers; a++) {
+    if (!Number.isFinite(best[a]!)) continue;
+    for (const c of chips) {
+      for (let b = a + 1; b <= v.layers; b++) {
+        if (!fitOnChip(c, [{ profile: v, from: a, to: b }]).ok) break;
+        if (best[a]! + 1 < best[b]!) best[b] = best[a]! + 1;
+      }
+    }
+  }
+  return best[v.layers]!;
+}

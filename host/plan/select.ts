@@ -1,0 +1,188 @@
+// Stages 2 and 3, joint plan generation and selection: pick one candidate route per pipeline so
+// that the segments sharing each chip fit together (fit rules on the union) and the max-min
+// objective is best, i.e. T = max_r sum_m w_m U[m][r] is smallest. Pipelines are taken in order
+// of data intensity (bytes they must move per second of weight), heaviest first, so the
+// heaviest movers get first pick. Depth-first branch and bound: candidates in order of the T
+// they lead to, pruned by an admissible bound (no completion can beat it):
+//   max( max_r cur[r] + sum over remaining pipelines of their least load on r,
+//        max over remaining pipelines m of min over m's candidates of max_r (cur[r] + w U[c][r]) ).
+// Among plans with the same T the one with the least total busy time wins (score T + eps * S,
+// eps = 1e-7, S = sum of all loads), so equal bottlenecks do not hide needless transfers.
+// A deadline stops the search with the best plan found so far.
+
+import type { CandidateSet } from './candidates.js';
+import { fitSet, segmentKey, type PlacedSegment } from './joint-fit.js';
+import type { PlanProblem } from './problem.js';
+import type { Route } from './route.js';
+
+export interface SelectResult {
+  /** One route per pipeline (index = pipeline), null where none could be placed. */
+  routes: (Route | null)[];
+  /** max_r of the weighted load sum of the chosen routes (Infinity if nothing was found). */
+  T: number;
+  nodes: number;
+  /** The search proved this selection optimal among the candidates. */
+  complete: boolean;
+  order: number[];
+}
+
+/** Bytes a pipeline must move per frame at least (its model's input and output), times its weight. */
+export function dataIntensity(pr: PlanProblem, m: number): number {
+  const p = pr.pipelines[m]!;
+  const least = Math.min(...p.variants.map((v) => v.crossBytes[0]! + v.crossBytes[v.layers]!));
+  return p.weight * least;
+}
+
+const EPS = 1e-7;
+
+function sumOf(u: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < u.length; i++) s += u[i]!;
+  return s;
+}
+
+export function selectJoint(pr: PlanProblem, cands: readonly CandidateSet[], deadline: number): SelectResult {
+  const P = pr.pipelines.length;
+  const R = pr.resources.length;
+  const order = [...Array(P).keys()].sort((a, b) => dataIntensity(pr, b) - dataIntensity(pr, a) || a - b);
+  const weighted = cands.map((c, m) => c.routes.map((r) => {
+    const w = pr.pipelines[m]!.weight;
+    const u = new Float64Array(R);
+    for (let i = 0; i < R; i++) u[i] = w * r.loads[i]!;
+    return u;
+  }));
+  // Least weighted load each pipeline puts on each resource, summed over the pipelines after level i.
+  const suffixMin: Float64Array[] = Array.from({ length: P + 1 }, () => new Float64Array(R));
+  for (let i = P - 1; i >= 0; i--) {
+    const m = order[i]!;
+    for (let r = 0; r < R; r++) {
+      let least = Number.POSITIVE_INFINITY;
+      for (const u of weighted[m]!) least = Math.min(least, u[r]!);
+      suffixMin[i]![r] = suffixMin[i + 1]![r]! + (Number.isFinite(least) ? least : 0);
+    }
+  }
+  const totals = weighted.map((ws) => ws.map(sumOf));
+  const suffixTotal = new Float64Array(P + 1);
+  for (let i = P - 1; i >= 0; i--) suffixTotal[i] = suffixTotal[i + 1]! + Math.min(...(totals[order[i]!]!.length ? totals[order[i]!]! : [0]));
+  const cur = new Float64Array(R);
+  let curTotal = 0;
+  const onDevice: Map<string, PlacedSegment>[] = pr.devices.map(() => new Map());
+  const chosen: (Route | null)[] = Array(P).fill(null);
+  let best: (Route | null)[] = Array(P).fill(null);
+  let bestT = Number.POSITIVE_INFINITY;
+  let nodes = 0;
+  let timedOut = false;
+
+  const fits = (route: Route): boolean => {
+    const touched = new Map<number, PlacedSegment[]>();
+    for (const s of route.steps) {
+      const key = segmentKey(route.pipeline, route.variant, s.from, s.to);
+      const list = touched.get(s.device) ?? [...onDevice[s.device]!.values()];
+      if (!onDevice[s.device]!.has(key)) list.push({ pipeline: route.pipeline, variant: route.variant, from: s.from, to: s.to, device: s.device, key });
+      touched.set(s.device, list);
+    }
+    for (const [d, list] of touched) if (!fitSet(pr, d, list).ok) return false;
+    return true;
+  };
+  const place = (route: Route, add: boolean, w: Float64Array): string[] => {
+    for (let r = 0; r < R; r++) cur[r] = cur[r]! + (add ? w[r]! : -w[r]!);
+    curTotal += add ? sumOf(w) : -sumOf(w);
+    const added: string[] = [];
+    if (add) {
+      for (const s of route.steps) {
+        const key = segmentKey(route.pipeline, route.variant, s.from, s.to);
+        if (!onDevice[s.device]!.has(key)) {
+          onDevice[s.device]!.set(key, { pipeline: route.pipeline, variant: route.variant, from: s.from, to: s.to, device: s.device, key });
+          added.push(`${s.device}|${key}`);
+        }
+      }
+    }
+    return added;
+  };
+
+  const dfs = (level: number): void => {
+    nodes++;
+    if ((nodes & 63) === 0 && performance.now() > deadline) timedOut = true;
+    if (timedOut) return;
+    if (level === P) {
+      const T = Math.max(0, ...cur) + EPS * curTotal;
+      if (T < bestT) {
+        bestT = T;
+        best = [...chosen];
+      }
+      return;
+    }
+    let lb = 0;
+    for (let r = 0; r < R; r++) lb = Math.max(lb, cur[r]! + suffixMin[level]![r]!);
+    const lbTotal = EPS * (curTotal + suffixTotal[level]!);
+    lb += lbTotal;
+    if (lb >= bestT * (1 - 1e-12)) return;
+    for (let i = level + 1; i < P; i++) {
+      const m = order[i]!;
+      let least = Number.POSITIVE_INFINITY;
+      for (const u of weighted[m]!) {
+        let t = 0;
+        for (let r = 0; r < R; r++) t = Math.max(t, cur[r]! + u[r]!);
+        least = Math.min(least, t);
+      }
+      lb = Math.max(lb, least + lbTotal);
+      if (lb >= bestT * (1 - 1e-12)) return;
+    }
+    const m = order[level]!;
+    const restTotal = EPS * (curTotal + suffixTotal[level + 1]!);
+    const options = cands[m]!.routes.map((route, i) => {
+      let t = 0;
+      const u = weighted[m]![i]!;
+      for (let r = 0; r < R; r++) t = Math.max(t, cur[r]! + u[r]!);
+      return { route, u, t: t + restTotal + EPS * totals[m]![i]! };
+    }).sort((a, b) => a.t - b.t);
+    for (const o of options) {
+      if (o.t >= bestT * (1 - 1e-12)) break;
+      if (!fits(o.route)) continue;
+      const added = place(o.route, true, o.u);
+      chosen[m] = o.route;
+      dfs(level + 1);
+      chosen[m] = null;
+      place(o.route, false, o.u);
+      for (const a of added) {
+        const bar = a.indexOf('|');
+        onDevice[Number(a.slice(0, bar))]!.delete(a.slice(bar + 1));
+      }
+      if (timedOut) return;
+    }
+  };
+  dfs(0);
+  if (Number.isFinite(bestT)) return { routes: best, T: bestT, nodes, complete: !timedOut, order };
+  return { ...placeWhatFits(pr, cands, order, weighted), nodes, complete: false, order };
+}
+
+/** When no joint plan holds every pipeline: place greedily in order, skipping what does not fit. */
+function placeWhatFits(pr: PlanProblem, cands: readonly CandidateSet[], order: number[], weighted: Float64Array[][]): { routes: (Route | null)[]; T: number } {
+  const R = pr.resources.length;
+  const cur = new Float64Array(R);
+  const onDevice: Map<string, PlacedSegment>[] = pr.devices.map(() => new Map());
+  const routes: (Route | null)[] = Array(pr.pipelines.length).fill(null);
+  for (const m of order) {
+    const options = cands[m]!.routes.map((route, i) => {
+      const u = weighted[m]![i]!;
+      let t = 0;
+      for (let r = 0; r < R; r++) t = Math.max(t, cur[r]! + u[r]!);
+      return { route, u, t };
+    }).sort((a, b) => a.t - b.t);
+    for (const o of options) {
+      const segs = new Map<number, PlacedSegment[]>();
+      for (const s of o.route.steps) {
+        const key = segmentKey(m, o.route.variant, s.from, s.to);
+        const list = segs.get(s.device) ?? [...onDevice[s.device]!.values()];
+        list.push({ pipeline: m, variant: o.route.variant, from: s.from, to: s.to, device: s.device, key });
+        segs.set(s.device, list);
+      }
+      if (![...segs].every(([d, list]) => fitSet(pr, d, list).ok)) continue;
+      for (const [d, list] of segs) for (const s of list) onDevice[d]!.set(s.key, s);
+      for (let r = 0; r < R; r++) cur[r] = cur[r]! + o.u[r]!;
+      routes[m] = o.route;
+      break;
+    }
+  }
+  return { routes, T: Math.max(0, ...cur) };
+}

@@ -1,0 +1,83 @@
+// An app: the pipelines it needs, described by kinds only (sensor kind, model, output kind),
+// never by device names. YAML format (docs/planner.md):
+//
+//   app: everyday
+//   pipelines:
+//     - name: wake-word
+//       source: microphone              # or {kind: microphone, role: earbud}
+//       model: kws20_v3
+//       target: {kind: haptic, role: watch}
+//       weight: 1                       # optional, default 1
+//
+// Checked here: structure, names and numbers. Whether the model exists and whether a desk has
+// the kinds is the planner's business (so one bad pipeline does not stop the others).
+
+import { readFileSync } from 'node:fs';
+import { SpecError } from './spec-error.js';
+import { YamlReader, type YNode } from './yaml-reader.js';
+
+export interface Endpoint {
+  kind: string;
+  /** Only devices with this role qualify; null = any. */
+  role: string | null;
+}
+
+export interface PipelineSpec {
+  name: string;
+  source: Endpoint;
+  model: string;
+  target: Endpoint;
+  /** Relative rate demand (max-min gives each pipeline lambda * weight frames per second). */
+  weight: number;
+  /** Line in the app file, for messages. */
+  line: number;
+}
+
+export interface AppSpec {
+  name: string;
+  pipelines: readonly PipelineSpec[];
+  source: string;
+}
+
+export function readApp(path: string): AppSpec {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new SpecError(path, 0, `cannot read: ${(err as Error).message}`);
+  }
+  return parseApp(text, path);
+}
+
+export function parseApp(text: string, file: string): AppSpec {
+  const r = new YamlReader(file, text);
+  const top = r.map(r.root, ['app', 'pipelines']);
+  const name = top.has('app') ? r.name(top.get('app')!) : file.replace(/^.*\//, '').replace(/\.ya?ml$/, '');
+  const list = r.seq(r.required(top, 'pipelines', r.root));
+  if (list.length === 0) r.fail(top.get('pipelines')!, 'must list at least one pipeline');
+  const seen = new Set<string>();
+  const pipelines = list.map((item) => {
+    const m = r.map(item, ['name', 'source', 'model', 'target', 'weight']);
+    const nameAt = r.required(m, 'name', item);
+    const pname = r.name(nameAt);
+    if (seen.has(pname)) r.fail(nameAt, `pipeline "${pname}" is defined twice`);
+    seen.add(pname);
+    const weightAt = m.get('weight');
+    return {
+      name: pname,
+      source: endpoint(r, r.required(m, 'source', item)),
+      model: r.name(r.required(m, 'model', item)),
+      target: endpoint(r, r.required(m, 'target', item)),
+      weight: weightAt && weightAt.node !== null ? r.number(weightAt, 0, 1e6, true) : 1,
+      line: item.line,
+    };
+  });
+  return { name, pipelines, source: file };
+}
+
+function endpoint(r: YamlReader, at: YNode): Endpoint {
+  if (!r.isMap(at)) return { kind: r.name(at), role: null };
+  const m = r.map(at, ['kind', 'role']);
+  const roleAt = m.get('role');
+  return { kind: r.name(r.required(m, 'kind', at)), role: roleAt && roleAt.node !== null ? r.name(roleAt) : null };
+}
