@@ -126,14 +126,18 @@ export class BoardMonitor extends EventEmitter<MonitorEvents> {
       const silentMs = now - h.lastHeardMs;
       if (silentMs < HEARTBEAT_MS) continue;
       const allowance = heartbeatTimeoutMs(h);
-      if (h.session.inFlightCount > 0 && silentMs > allowance * 2) {
+      if (h.session.inFlightCount > 0 && silentMs > allowance * 2 && !this.pinging.has(h.device)) {
         this.markLost(h.device, `nothing heard for ${Math.round(silentMs)} ms with ${h.session.inFlightCount} requests pending`);
         continue;
       }
       this.pinging.add(h.device);
       const t0 = performance.now();
       // The allowance counts from sending; a ping still waiting for a credit is watched here.
-      const watchdog = setTimeout(() => this.markLost(h.device, `no heartbeat answer within ${Math.round(performance.now() - t0)} ms`), allowance * 2);
+      // (Checked after this turn's I/O: when the host itself was busy, an answer already waiting
+      // is read first.)
+      const watchdog = setTimeout(() => setImmediate(() => {
+        if (this.pinging.has(h.device)) this.markLost(h.device, `no heartbeat answer within ${Math.round(performance.now() - t0)} ms`);
+      }), allowance * 2);
       h.session
         .ping(0, { timeoutMs: allowance })
         .then(() => {

@@ -475,7 +475,9 @@ export class Engine {
     await Promise.allSettled(this.loops);
     const deadline = performance.now() + drainMs;
     while (this.inFlight.size > 0 && performance.now() < deadline) {
-      await Promise.race([Promise.allSettled([...this.inFlight]), sleep(Math.max(1, deadline - performance.now()))]);
+      const timer = new AbortController();
+      await Promise.race([Promise.allSettled([...this.inFlight]), sleep(Math.max(1, deadline - performance.now()), timer.signal)]);
+      timer.abort(); // no timer left behind to hold the process
     }
     const closed = new ClosedError(reason);
     for (const r of this.runs) for (const rr of r.routes) for (const s of rr.stages) s.sem.close(closed);

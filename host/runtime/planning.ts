@@ -1,44 +1,32 @@
-// The runtime's door to the planner: a policy by name, applied to the desk as it is now (the
-// devices present) and the app, gives the plan to run (run-plan.ts). The policies are the
-// planner's (host/plan/): `synergy` and whatever the planner offers besides.
+// The runtime's door to the planner: a policy by name (host/plan/policies.ts), applied to the
+// desk as it is now (the devices present) and the app, gives the plan object to run
+// (host/plan/planner.ts), restated for the runtime (run-plan.ts).
 
 import type { AppSpec } from '../space/app-spec.js';
 import type { DeskSpec } from '../space/device.js';
-import type { Assignment } from '../plan/evaluate.js';
-import { buildProblem, type Objective, type PlanProblem } from '../plan/problem.js';
-import { planSynergy } from '../plan/synergy.js';
+import { plan } from '../plan/planner.js';
+import { isPolicy, POLICIES, type PolicyName } from '../plan/policies.js';
+import type { Objective, PlanProblem } from '../plan/problem.js';
+import type { PlanObject } from '../plan/plan-object.js';
 import { runPlanOf, type RunPlan } from './run-plan.js';
 
-export interface PolicyOutcome {
-  assignment: Assignment;
-  /** why the policy left a pipeline out, by pipeline index */
-  unplaced: Map<number, string>;
+/** Every policy the planner offers. */
+export function policyNames(): string[] {
+  return [...POLICIES];
 }
 
-export type Policy = (pr: PlanProblem) => PolicyOutcome;
-
-const POLICIES = new Map<string, Policy>([
-  [
-    'synergy',
-    (pr) => {
-      const r = planSynergy(pr);
-      return { assignment: r.assignment, unplaced: new Map(r.unplaced.map((u) => [u.pipeline, u.reason])) };
-    },
-  ],
-]);
-
-export function policyNames(): string[] {
-  return [...POLICIES.keys()];
+/** What `synergy compare` runs by default: every policy but the exact optimum (a solver run of minutes). */
+export function comparedPolicies(): string[] {
+  return POLICIES.filter((p) => p !== 'optimal');
 }
 
 export class UnknownPolicyError extends Error {
   override readonly name = 'UnknownPolicyError';
 }
 
-export function policy(name: string): Policy {
-  const p = POLICIES.get(name);
-  if (!p) throw new UnknownPolicyError(`no policy "${name}" (known: ${policyNames().join(', ')})`);
-  return p;
+export function policyName(name: string): PolicyName {
+  if (!isPolicy(name)) throw new UnknownPolicyError(`no policy "${name}" (known: ${policyNames().join(', ')})`);
+  return name;
 }
 
 /** A desk with only the devices present (by name), as the planner should see it now. */
@@ -51,13 +39,27 @@ export interface PlanRequest {
   app: AppSpec;
   policy: string;
   objective?: Objective;
+  /** synergy's search budget, ms (re-plans during a run use a short one) */
+  budgetMs?: number;
+  /** optimal's time limit, s */
+  optimalTimeLimitSec?: number;
 }
 
-/** Plans the app on the desk with a policy; also returns the problem (for the plan diagram). */
-export function planRun(req: PlanRequest): { plan: RunPlan; problem: PlanProblem; ms: number } {
+export interface Planned {
+  plan: RunPlan;
+  object: PlanObject;
+  problem: PlanProblem;
+  ms: number;
+}
+
+/** Plans the app on the desk with a policy. */
+export async function planRun(req: PlanRequest): Promise<Planned> {
   const t0 = performance.now();
-  const problem = buildProblem(req.desk, req.app, req.objective ? { objective: req.objective } : {});
-  const out = policy(req.policy)(problem);
-  const plan = runPlanOf(problem, out.assignment, req.policy, out.unplaced);
-  return { plan, problem, ms: performance.now() - t0 };
+  const out = await plan(req.desk, req.app, {
+    policy: policyName(req.policy),
+    ...(req.objective ? { objective: req.objective } : {}),
+    ...(req.budgetMs !== undefined ? { budgetMs: req.budgetMs } : {}),
+    ...(req.optimalTimeLimitSec !== undefined ? { optimalTimeLimitSec: req.optimalTimeLimitSec } : {}),
+  });
+  return { plan: runPlanOf(out.plan, out.problem, out.assignment), object: out.plan, problem: out.problem, ms: performance.now() - t0 };
 }

@@ -6,7 +6,8 @@
 
 import { listZoo } from '../model/zoo.js';
 import { evaluate, type Assignment } from '../plan/evaluate.js';
-import { HOST_TARGET, type PlanProblem } from '../plan/problem.js';
+import type { PlanObject } from '../plan/plan-object.js';
+import type { PlanProblem } from '../plan/problem.js';
 
 export interface RunStep {
   /** layers [from, to) of the pipeline's model */
@@ -62,6 +63,9 @@ export interface RunPlan {
   /** pipelines of the app the plan does not run, with the planner's reason */
   unplaced: readonly { pipeline: string; reason: string }[];
   estimate: PlanEstimate;
+  /** the throughput the planner reports for the policy (random-feasible: a mean over draws) */
+  reportedThroughput: number;
+  notes: readonly string[];
 }
 
 /** One segment a device must hold: layers [first, first + count) of a zoo model. */
@@ -87,60 +91,60 @@ export function zooModelOf(name: string, variant: string, layers: number): strin
   return hit.name;
 }
 
-/** Restates a joint plan by names, with the planner's own estimate of it. */
-export function runPlanOf(pr: PlanProblem, a: Assignment, policy: string, unplacedReasons: ReadonlyMap<number, string> = new Map()): RunPlan {
-  if (a.length !== pr.pipelines.length) throw new Error(`the ${policy} plan has ${a.length} entries for ${pr.pipelines.length} pipelines`);
+/**
+ * The planner's plan object (host/plan/plan-object.ts) restated for the runtime: each route as
+ * its steps (layer range and device, from the plan's segments), and the estimate of the plan
+ * that runs: each pipeline's rate, each resource's busy fraction, and the objective evaluated
+ * on this plan (random-feasible's object reports a mean over draws; the runtime compares with
+ * the plan it ran).
+ */
+export function runPlanOf(obj: PlanObject, pr: PlanProblem, a: Assignment): RunPlan {
   const ev = evaluate(pr, a);
-  const devName = (d: number): string => pr.devices[d]!.spec.name;
-  const pipelines: RunPipeline[] = [];
-  const unplaced: { pipeline: string; reason: string }[] = pr.errors.map((e) => ({ pipeline: e.pipeline, reason: e.reason }));
-  a.forEach((routes, m) => {
-    const p = pr.pipelines[m]!;
-    if (routes.length === 0) {
-      unplaced.push({ pipeline: p.spec.name, reason: unplacedReasons.get(m) ?? `the ${policy} plan does not place it` });
-      return;
-    }
-    const variant = p.variants[routes[0]!.route.variant]!;
-    if (routes.some((x) => x.route.variant !== routes[0]!.route.variant)) {
-      throw new Error(`the ${policy} plan runs ${p.spec.name} with two model variants; the runtime runs one per pipeline`);
-    }
-    pipelines.push({
-      name: p.spec.name,
-      model: zooModelOf(variant.name, variant.variant, variant.layers),
+  const segments = new Map(obj.segments.map((s) => [s.id, s]));
+  const pipelines: RunPipeline[] = obj.pipelines.map((p) => {
+    const variant = pr.pipelines.find((x) => x.spec.name === p.name)?.variants.find((v) => v.variant === p.variant);
+    if (!variant) throw new Error(`the plan runs ${p.name} with variant "${p.variant}", which the planning problem does not know`);
+    const spec = pr.app.pipelines.find((x) => x.name === p.name)!;
+    return {
+      name: p.name,
+      model: zooModelOf(p.model, p.variant, variant.layers),
       variantKey: variant.key,
       layers: variant.layers,
       weight: p.weight,
-      sensorKind: p.spec.source.kind,
-      targetKind: p.spec.target.kind,
-      routes: routes.map(({ route, share }) => ({
-        share,
-        source: devName(route.source),
-        steps: route.steps.map((s) => ({ from: s.from, to: s.to, device: devName(s.device) })),
-        target: route.target === HOST_TARGET ? null : devName(route.target),
-        latencyS: route.latency,
-      })),
-      estimatedRate: ev.rates[m]!,
-    });
-  });
-  const utilisation: Record<string, number> = {};
-  pr.resources.forEach((r, i) => {
-    if (ev.utilisation[i]! > 0) utilisation[r.id] = ev.utilisation[i]!;
+      sensorKind: p.source.sensor,
+      targetKind: spec.target.kind,
+      estimatedRate: p.rate_fps,
+      routes: p.routes.map((r) => {
+        const steps = r.segments.map((id) => {
+          const seg = segments.get(id);
+          if (!seg) throw new Error(`the plan's route of ${p.name} names segment ${id}, which it does not list`);
+          return { from: seg.from, to: seg.to, device: seg.device };
+        });
+        steps.forEach((st, k) => {
+          if (st.from !== (k === 0 ? 0 : steps[k - 1]!.to) || st.to <= st.from) throw new Error(`the plan's route of ${p.name} is not contiguous at segment ${r.segments[k]}`);
+        });
+        if (steps.at(-1)?.to !== variant.layers) throw new Error(`the plan's route of ${p.name} ends at layer ${steps.at(-1)?.to}; ${variant.key} has ${variant.layers}`);
+        return { share: r.share, source: p.source.device, steps, target: p.target.device, latencyS: r.latency_ms / 1000 };
+      }),
+    };
   });
   const rates: Record<string, number> = {};
   for (const p of pipelines) rates[p.name] = p.estimatedRate;
   return {
-    policy,
-    desk: pr.desk.name,
-    devices: pr.devices.map((d) => d.spec.name),
+    policy: obj.policy,
+    desk: obj.desk,
+    devices: obj.devices.map((d) => d.name),
     pipelines,
-    unplaced,
+    unplaced: obj.errors.map((e) => ({ pipeline: e.pipeline, reason: e.reason })),
     estimate: {
-      objective: pr.objective,
+      objective: obj.objective,
       throughput: ev.objective,
       rates,
-      utilisation,
-      bottleneck: ev.bottleneck >= 0 ? pr.resources[ev.bottleneck]!.id : null,
+      utilisation: Object.fromEntries(obj.utilisation.map((u) => [u.resource, u.busy])),
+      bottleneck: obj.bottleneck,
     },
+    reportedThroughput: obj.throughput,
+    notes: obj.notes,
   };
 }
 

@@ -19,7 +19,7 @@ import { startDeskEmulators, type DeskEmulators, type SensorStream } from './des
 import { Engine, type StreamRef } from './engine.js';
 import { Ledger, type PipelineCounts, type WrongOutput } from './ledger.js';
 import { BUCKET_MS, Metrics, type RunEvent, type Span, type WindowResult } from './metrics.js';
-import { deskOf, planRun } from './planning.js';
+import { deskOf, planRun, type Planned } from './planning.js';
 import { segmentsOf, throughputOf, type RunPipeline, type RunPlan, type RunRoute } from './run-plan.js';
 import { sleep } from './semaphore.js';
 
@@ -50,6 +50,8 @@ export interface RunConfig {
   stageDepth?: number;
   /** check one frame in N against the reference executor, the first always (0: none; default 10; emulated desks only) */
   checkEvery?: number;
+  /** optimal's solver time limit, s */
+  optimalTimeLimitSec?: number;
   /** fault injection on an emulated desk (a board killed, started again) */
   faults?: readonly Fault[];
   /** when the run should stop early (Ctrl-C) */
@@ -130,6 +132,8 @@ const TICK_MS = 100;
 const STATUS_MS = 500;
 const DRAIN_MS = 1500;
 const END_DRAIN_MS = 5000;
+/** Synergy's search budget when re-planning mid-run (the search holds the host's event loop). */
+const REPLAN_BUDGET_MS = 300;
 
 /** A run in progress; `done` resolves with the result. */
 export class Run extends EventEmitter<RunEvents> {
@@ -194,6 +198,9 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
   const state: { phase: LiveStatus['phase'] } = { phase: 'deploying' };
   let firstStart = 0;
   const failureDetails: Record<string, string> = {};
+  /** aborted when the run ends (or is stopped): background waits end with it */
+  const finished = new AbortController();
+  cfg.signal?.addEventListener('abort', () => finished.abort(), { once: true });
   try {
     // ---- boards -----------------------------------------------------------------------------
     let desk: DeskSpec;
@@ -286,9 +293,14 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
       ...(cfg.admitFactor !== undefined ? { admitFactor: cfg.admitFactor } : {}),
       ...(cfg.stageDepth !== undefined ? { stageDepth: cfg.stageDepth } : {}),
     };
-    const planNow = (reason: string): ReturnType<typeof planRun> => {
+    const planNow = async (reason: string, budgetMs?: number): Promise<Planned> => {
       const present = new Set(mon.present().map((h) => h.device));
-      const planned = planRun({ desk: deskOf(desk, present), app, policy: cfg.policy, ...(cfg.objective ? { objective: cfg.objective } : {}) });
+      const planned = await planRun({
+        desk: deskOf(desk, present), app, policy: cfg.policy,
+        ...(cfg.objective ? { objective: cfg.objective } : {}),
+        ...(budgetMs !== undefined ? { budgetMs } : {}),
+        ...(cfg.optimalTimeLimitSec !== undefined ? { optimalTimeLimitSec: cfg.optimalTimeLimitSec } : {}),
+      });
       const plan = planned.plan;
       note('plan', `${cfg.policy} plan on ${present.size} boards (${reason}): estimated ${plan.estimate.throughput.toFixed(2)} ` +
         `${plan.estimate.objective === 'maxmin' ? 'frames/s per unit weight' : 'frames/s'}, bottleneck ${plan.estimate.bottleneck ?? 'none'}` +
@@ -296,7 +308,7 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
       return planned;
     };
     /** Runs a plan: keeps pipelines whose routes did not change, restarts the rest. */
-    const bringUp = async (planned: ReturnType<typeof planRun>, reason: string, stopReason: string): Promise<{ epoch: Epoch; kept: Set<string> }> => {
+    const bringUp = async (planned: Planned, reason: string, stopReason: string): Promise<{ epoch: Epoch; kept: Set<string> }> => {
       state.phase = 'deploying';
       const plan = planned.plan;
       const present = new Set(mon.present().map((h) => h.device));
@@ -348,7 +360,7 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
       }
     };
 
-    let epoch = (await bringUp(planNow('start'), 'start', 'not started')).epoch;
+    let epoch = (await bringUp(await planNow('start'), 'start', 'not started')).epoch;
     const warmupMs = (cfg.warmupS ?? 1) * 1000;
     const endAt = (): number => firstStart + cfg.durationS * 1000;
     const faults = [...(cfg.faults ?? [])].sort((a, b) => a.atS - b.atS);
@@ -407,7 +419,7 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
         state.phase = 'adapting';
         const changes = pendingChanges.splice(0);
         const why = changes.map((c) => `${c.device} ${c.kind}`).join(', ');
-        const planned = planNow(why);
+        const planned = await planNow(why, REPLAN_BUDGET_MS);
         // A board that joined while the current plan still runs on boards present: keep the
         // current plan unless the new one is better (moving pipelines costs an outage).
         const current = epoch.plan;
@@ -440,7 +452,7 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
         }
         const placed = epoch.plan.pipelines.map((p) => p.name);
         const restarted = placed.filter((p) => !kept.has(p));
-        void waitFirstDeliveries(engines, restarted, cfg.signal, endAt).then((firsts) => {
+        void waitFirstDeliveries(engines, restarted, finished.signal, endAt).then((firsts) => {
           for (const r of recs) {
             for (const p of placed) r.resumedMs[p] = kept.has(p) ? 0 : firsts.has(p) ? firsts.get(p)! - r.at : null;
             const all = placed.map((p) => r.resumedMs[p]);
@@ -493,6 +505,7 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
       devices: desk.devices.map((d) => ({ name: d.name, chip: d.chip, bytesPerSec: d.link.rateBps > 0 ? d.link.rateBps / 10 : null })),
     };
   } finally {
+    finished.abort();
     await checker?.close();
     await monitor?.stop();
     if (cfg.desk.kind === 'emulate') await emus?.stop();

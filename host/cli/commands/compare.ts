@@ -11,7 +11,7 @@ import { UsageError } from '../args.js';
 import { CommandFailure, EXIT, type Command } from '../command.js';
 import { table } from '../output.js';
 import { startDeskEmulators, type DeskEmulators } from '../../runtime/desk-emulators.js';
-import { policyNames } from '../../runtime/planning.js';
+import { comparedPolicies, policyNames } from '../../runtime/planning.js';
 import type { DeskSource } from '../../runtime/runner.js';
 import type { RunDocument } from '../../report/run-report.js';
 import { baseConfig, deskArg, readAppArg, RUN_OPTIONS, runWithStatus, writeReport } from './run.js';
@@ -46,12 +46,12 @@ export const compareCommand: Command = {
   positionals: [{ name: 'app', description: 'app spec (YAML)' }],
   options: [
     ...RUN_OPTIONS,
-    { name: 'policies', value: 'LIST', description: `comma-separated policies (default all: ${policyNames().join(', ')})` },
+    { name: 'policies', value: 'LIST', description: `comma-separated policies (default: ${comparedPolicies().join(', ')}; also optimal)` },
   ],
   async run({ args, json, io }) {
     const app = readAppArg(args.positionals[0]!);
     const known = policyNames();
-    const policies = args.has('policies') ? args.string('policies')!.split(',').map((p) => p.trim()).filter((p) => p !== '') : known;
+    const policies = args.has('policies') ? args.string('policies')!.split(',').map((p) => p.trim()).filter((p) => p !== '') : comparedPolicies();
     const unknown = policies.filter((p) => !known.includes(p));
     if (unknown.length > 0) throw new UsageError(`synergy compare: no policy ${unknown.join(', ')} (known: ${known.join(', ')})`);
     if (!policies.includes('synergy')) policies.unshift('synergy');
@@ -72,7 +72,7 @@ export const compareCommand: Command = {
       const docs = new Map<string, RunDocument>();
       const dir = args.string('report');
       for (const policy of policies) {
-        const { doc } = await runWithStatus(baseConfig(args, app, desk, policy), io, `${app.name}/${policy}`);
+        const { doc } = await runWithStatus({ ...baseConfig(args, app, desk, policy), optimalTimeLimitSec: 60 }, io, `${app.name}/${policy}`);
         docs.set(policy, doc);
         if (dir !== undefined) writeReport(dir, doc, `run-${policy}`);
         io.err(`${app.name}/${policy}: measured ${doc.measured_throughput.toFixed(2)}, estimated ${doc.estimated_throughput.toFixed(2)}`);

@@ -1,0 +1,120 @@
+// `synergy run` and `synergy compare` as a user runs them: real processes that start their own
+// emulated desk from a desk file, run the app, print the table (or JSON), write the report, and
+// leave no process behind.
+
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../../host/link/repo-root.js';
+
+const ROOT = repoRoot();
+const CLI = join(ROOT, 'bin/synergy.js');
+const fixtures = join(ROOT, 'test/fixtures/runtime');
+const APP = join(fixtures, 'app-digits-keywords.yaml');
+const DESK = join(fixtures, 'desk-three.yaml');
+const TAG = `synergy-run-e2e-${process.pid}-${Date.now()}`;
+const work = mkdtempSync(join(tmpdir(), 'synergy-run-e2e-'));
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function synergy(args: string[], timeoutMs = 90_000): Promise<Ran> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, SYNERGY_E2E_TAG: TAG }, timeout: timeoutMs, cwd: work }, (err, stdout, stderr) => {
+      const code = err ? (err as unknown as { code?: unknown }).code : 0;
+      resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
+    });
+  });
+}
+
+/** Processes still alive that carry this file's tag: emulators a command left behind. */
+function leftovers(): string[] {
+  const out: string[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/environ`, 'latin1').includes(`SYNERGY_E2E_TAG=${TAG}`)) out.push(readFileSync(`/proc/${pid}/cmdline`, 'latin1').replace(/\0/g, ' '));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+describe('synergy run', () => {
+  it('runs the app on the emulated desk, prints JSON with --json and writes run.json and run.html', async () => {
+    const dir = join(work, 'report');
+    const r = await synergy(['run', APP, '--desk', DESK, '--duration', '2', '--report', dir, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as {
+      format: string; measured_throughput: number; estimated_throughput: number;
+      pipelines: { name: string; started: number; delivered: number; failed: number; checked: number; wrong: number }[];
+      totals: { started: number; delivered: number; failed: number; wrong: number };
+    };
+    expect(doc.format).toBe('synergy-run/1');
+    expect(doc.pipelines.map((p) => p.name)).toEqual(['digits', 'keywords']);
+    for (const p of doc.pipelines) {
+      expect(p.delivered + p.failed).toBe(p.started);
+      expect(p.delivered).toBeGreaterThan(0);
+      expect(p.wrong).toBe(0);
+    }
+    expect(doc.estimated_throughput).toBeGreaterThan(0);
+    expect(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'))).toEqual(doc);
+    const html = readFileSync(join(dir, 'run.html'), 'utf8');
+    expect(html.match(/<svg /g)?.length ?? 0).toBeGreaterThanOrEqual(3); // throughput, timeline, a plan
+    expect(html).toContain('digits');
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('prints the final table without --json', async () => {
+    const r = await synergy(['run', APP, '--desk', DESK, '--duration', '2']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^PIPELINE\s+MODEL\s+PLAN \/s\s+MEASURED \/s/m);
+    expect(r.stdout).toMatch(/^throughput per unit weight \(max-min\): measured [\d.]+, estimated [\d.]+/m);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('refuses bad input with the reason: a missing app file, no desk, an unknown policy or device', async () => {
+    const missing = await synergy(['run', join(work, 'nope.yaml'), '--desk', DESK]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('nope.yaml');
+    const noDesk = await synergy(['run', APP]);
+    expect(noDesk.code).toBe(2);
+    expect(noDesk.stderr).toMatch(/--desk FILE .* or --emulated N/);
+    const policy = await synergy(['run', APP, '--desk', DESK, '--policy', 'nope']);
+    expect(policy.code).toBe(2);
+    expect(policy.stderr).toMatch(/no policy "nope" \(known: synergy, /);
+    const kill = await synergy(['run', APP, '--desk', DESK, '--kill', 'toaster@1']);
+    expect(kill.code).toBe(2);
+    expect(kill.stderr).toMatch(/no device toaster on desk test-three \(cam, ear, watch\)/);
+    expect(leftovers()).toEqual([]);
+  });
+});
+
+describe('synergy compare', () => {
+  it('--json ends with one line: workload, duration_s and every policy measured', async () => {
+    const r = await synergy(['compare', APP, '--desk', DESK, '--duration', '2', '--policies', 'synergy,standalone,best-single', '--json'], 120_000);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    const last = JSON.parse(lines[lines.length - 1]!) as {
+      workload: string; duration_s: number;
+      policies: { policy: string; measured_throughput: number; estimated_throughput: number; started: number; delivered: number; failed: number }[];
+    };
+    expect(last.workload).toContain('digits-keywords');
+    expect(last.duration_s).toBe(2);
+    expect(last.policies.map((p) => p.policy)).toEqual(['synergy', 'standalone', 'best-single']);
+    for (const p of last.policies) {
+      expect(Object.keys(p).sort()).toEqual(['delivered', 'estimated_throughput', 'failed', 'measured_throughput', 'policy', 'started']);
+      expect(p.delivered + p.failed).toBe(p.started);
+    }
+    expect(last.policies[0]!.measured_throughput).toBeGreaterThan(0);
+    expect(existsSync(join(work, 'compare'))).toBe(false); // no --report, no files
+    expect(leftovers()).toEqual([]);
+  });
+});
