@@ -10,6 +10,7 @@ import { inferCommand } from './commands/infer.js';
 import { latencyCommand } from './commands/latency.js';
 import { modelsCommand } from './commands/models.js';
 import { pingCommand } from './commands/ping.js';
+import { planCommand } from './commands/plan.js';
 import { profileCommand } from './commands/profile.js';
 import { runCommand } from './commands/run.js';
 
@@ -24,6 +25,7 @@ export const COMMANDS: readonly Command[] = [
   profileCommand,
   runCommand,
   compareCommand,
+  planCommand,
 ];
 
 export function findCommand(name: string): Command | undefined {

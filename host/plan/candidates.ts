@@ -48,6 +48,7 @@ export function generateCandidates(pr: PlanProblem, m: number, options: Candidat
     const need = minSegments(prof, chips);
     if (!Number.isFinite(need)) return;
     const kmax = Math.min(accel.length, Math.max(3, need + 1));
+    const allowed = p.cutAllowed[v]!;
     const proposals = (from: number, d: number, depth: number): number[] => {
       const r = reach.get(d)![from]!;
       if (r <= from) return [];
@@ -55,11 +56,11 @@ export function generateCandidates(pr: PlanProblem, m: number, options: Candidat
       if (r === L) ends.push(L);
       if (depth + 1 >= kmax) return ends;
       const inner: number[] = [];
-      for (let c = from + 1; c <= Math.min(r, L - 1); c++) inner.push(c);
+      for (let c = from + 1; c <= Math.min(r, L - 1); c++) if (allowed[c]) inner.push(c);
       if (depth === 0 && L <= o.allCutsUpTo) return [...ends, ...inner];
       inner.sort((a, b) => prof.crossBytes[a]! - prof.crossBytes[b]! || b - a);
       const picked = new Set(inner.slice(0, o.cutProposals));
-      if (r < L) picked.add(r);
+      if (r < L && allowed[r]) picked.add(r);
       return [...ends, ...picked];
     };
     const targetsFor = (last: number): number[] => {

@@ -56,7 +56,12 @@ export function explain(pr: PlanProblem, a: Assignment, cands: readonly Candidat
       else if (bad.length > 0) verdict = `rejected: does not fit on ${pr.devices[bad[0]!.device]!.spec.name} beside the other pipelines (${bad[0]!.reason})`;
       else {
         const v = evaluate(pr, next).objective;
-        verdict = `rejected: objective would be ${v.toPrecision(4)} instead of ${ev.objective.toPrecision(4)}`;
+        if (Math.abs(v - ev.objective) <= 1e-9 * Math.max(1, ev.objective)) {
+          const busy = (x: typeof next): number => x.reduce((s, rs, k) => s + rs.reduce((t, y) => t + pr.pipelines[k]!.weight * y.share * y.route.loads.reduce((u, l) => u + l, 0), 0), 0) * 1000;
+          verdict = `rejected: same objective, but ${busy(next).toFixed(2)} ms of busy time per frame set instead of ${busy(a).toFixed(2)} ms`;
+        } else {
+          verdict = `rejected: objective would be ${v.toPrecision(4)} instead of ${ev.objective.toPrecision(4)}`;
+        }
       }
       rejected.push({ route: describeRoute(pr, c), verdict });
     }

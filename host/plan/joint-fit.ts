@@ -3,7 +3,8 @@
 // set is checked with the fit rules on the union (results cached by the set's identity).
 
 import type { Assignment } from './evaluate.js';
-import { fitOnChip, type FitVerdict, type SegmentRef } from './model-facts.js';
+import { fitOnChip, type FitVerdict, type ModelProfile, type SegmentRef } from './model-facts.js';
+import type { ChipName } from '../space/device.js';
 import type { PlanProblem } from './problem.js';
 import type { Route } from './route.js';
 
@@ -72,19 +73,17 @@ export function jointViolations(pr: PlanProblem, routes: Iterable<Route>): FitVi
 
 /** Longest segment [from, to) that fits alone on a chip, per start cut (fit assumed monotone in `to`). */
 const reachCache = new Map<string, Int32Array>();
-export function reachTable(pr: PlanProblem, pipeline: number, variant: number, device: number): Int32Array {
-  const dev = pr.devices[device]!;
-  const prof = pr.pipelines[pipeline]!.variants[variant]!;
-  const key = `${prof.key}|${dev.chip?.name ?? 'none'}`;
+export function reachOf(prof: ModelProfile, chip: ChipName | null): Int32Array {
+  const key = `${prof.key}|${chip ?? 'none'}`;
   const hit = reachCache.get(key);
   if (hit) return hit;
   const out = new Int32Array(prof.layers);
-  if (dev.chip && prof.chips.includes(dev.chip.name)) {
+  if (chip && prof.chips.includes(chip)) {
     let to = 0;
     for (let from = 0; from < prof.layers; from++) {
       // A shorter range of a fitting range fits too, so the reach never moves back.
       to = Math.max(to, from);
-      while (to < prof.layers && fitOnChip(dev.chip.name, [{ profile: prof, from, to: to + 1 }]).ok) to++;
+      while (to < prof.layers && fitOnChip(chip, [{ profile: prof, from, to: to + 1 }]).ok) to++;
       out[from] = to;
     }
   } else {
@@ -92,6 +91,10 @@ export function reachTable(pr: PlanProblem, pipeline: number, variant: number, d
   }
   reachCache.set(key, out);
   return out;
+}
+
+export function reachTable(pr: PlanProblem, pipeline: number, variant: number, device: number): Int32Array {
+  return reachOf(pr.pipelines[pipeline]!.variants[variant]!, pr.devices[device]!.chip?.name ?? null);
 }
 
 /**

@@ -138,7 +138,8 @@ export function solveOptimal(pr: PlanProblem, opts: OptimalOptions = {}): Optima
       const A = (b: number, d: number): string => `A${b}@${d}`;
       const R = (b: number, d: number): string => `R${b}@${d}`;
       // Which (cut, device) activation nodes can be left: a later segment can start there elsewhere.
-      const canStart = (b: number, d: number): boolean => (reach.get(d)?.[b] ?? b) > b;
+      const allowed = p.cutAllowed[v]!;
+      const canStart = (b: number, d: number): boolean => allowed[b] === 1 && (reach.get(d)?.[b] ?? b) > b;
       for (const src of p.sources) {
         const s = src.device;
         const costs = costsOf((c) => chargeSense(pr, p, s, c));
@@ -157,6 +158,7 @@ export function solveOptimal(pr: PlanProblem, opts: OptimalOptions = {}): Optima
       // Transfers at every cut, through the host: up from every device that may hold the tensors,
       // down to every device that can continue (the two hops' costs are independent).
       for (let b = 0; b < L; b++) {
+        if (!allowed[b]) continue;
         const holders = b === 0 ? p.sources.map((x) => x.device) : accel.filter((d) => [...Array(b).keys()].some((a) => reach.get(d)![a]! >= b));
         const takers = accel.filter((d2) => canStart(b, d2));
         if (takers.length === 0 || holders.length === 0) continue;
@@ -178,8 +180,9 @@ export function solveOptimal(pr: PlanProblem, opts: OptimalOptions = {}): Optima
         const straddles: number[][] = Array.from({ length: L + 1 }, () => []);
         let cap = 0;
         for (let a = 0; a < L; a++) {
+          if (!allowed[a]) continue;
           for (let b = a + 1; b <= rt[a]!; b++) {
-            if (b < L && !accel.some((d2) => d2 !== d && canStart(b, d2))) continue;
+            if (!allowed[b] || (b < L && !accel.some((d2) => canStart(b, d2)))) continue;
             const costs = costsOf((c) => chargeSegment(pr, p, v, a, b, d, c));
             const edgeCap = rateCap(costs);
             cap = Math.max(cap, edgeCap);

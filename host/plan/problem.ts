@@ -7,6 +7,7 @@ import type { ChipName, DeskSpec, DeviceSpec, SensorSpec } from '../space/device
 import { bitsPerByte, fullDuplex, HOST_OUTPUT } from '../space/device.js';
 import { DEFAULT_CALIBRATION, type Calibration } from './calibration.js';
 import { chipFacts, fitOnChip, modelVariants, UnknownModelError, type ChipFacts, type ModelProfile } from './model-facts.js';
+import { reachOf } from './joint-fit.js';
 
 export type Objective = 'maxmin' | 'sum';
 /** Target index meaning "deliver to the host" (the last segment's device sends it up its link). */
@@ -55,6 +56,8 @@ export interface PlanPipeline {
   sensorResource: number;
   /** CNN seconds prefix sums per variant and device (null where the device cannot run it). */
   cnnPrefix: readonly (readonly (Float64Array | null)[])[];
+  /** Per variant: whether the model may be cut at each cut 0..layers (the plan space, see splitCuts). */
+  cutAllowed: readonly Uint8Array[];
 }
 
 export interface PipelineError {
@@ -76,6 +79,33 @@ export interface PlanProblem {
 export interface ProblemOptions {
   objective?: Objective;
   calibration?: Calibration;
+  /** Where models may be cut: 'minima' (the default, see splitCuts) or 'all' cuts. */
+  cuts?: 'minima' | 'all';
+}
+
+/**
+ * The cuts the planner may split a model at (every policy's routes and the exact optimum share
+ * this plan space; docs/planner.md). 'minima': the input and output cuts, every cut whose
+ * crossing bytes are no more than at both neighbouring cuts (moving a cut to a neighbour that
+ * moves fewer bytes saves link and CPU time, so other cuts matter only for memory), and, so that
+ * memory never forces a split the space lacks, the farthest cut each chip on the desk reaches
+ * from every allowed cut.
+ */
+export function splitCuts(v: ModelProfile, chips: readonly ChipName[], mode: 'minima' | 'all'): Uint8Array {
+  const L = v.layers;
+  const ok = new Uint8Array(L + 1);
+  ok[0] = 1;
+  ok[L] = 1;
+  for (let c = 1; c < L; c++) {
+    const b = v.crossBytes;
+    if (mode === 'all' || (b[c]! <= b[c - 1]! && b[c]! <= b[c + 1]!)) ok[c] = 1;
+  }
+  const reaches = chips.filter((c) => v.chips.includes(c)).map((c) => reachOf(v, c));
+  for (let c = 0; c < L; c++) {
+    if (!ok[c]) continue;
+    for (const r of reaches) if (r[c]! > c) ok[r[c]!] = 1;
+  }
+  return ok;
 }
 
 export function buildProblem(desk: DeskSpec, app: AppSpec, opts: ProblemOptions = {}): PlanProblem {
@@ -152,7 +182,8 @@ export function buildProblem(desk: DeskSpec, app: AppSpec, opts: ProblemOptions 
     const index = pipelines.length;
     const sensorResource = add(`${spec.name}.sensor`, 'sensor', null, index);
     const cnnPrefix = runnable.map((v) => devices.map((d) => cnnPrefixFor(v, d, desk)));
-    pipelines.push({ index, spec, weight: spec.weight, variants: runnable, sources, targets, sensorResource, cnnPrefix });
+    const cutAllowed = runnable.map((v) => splitCuts(v, chipsPresent, opts.cuts ?? 'minima'));
+    pipelines.push({ index, spec, weight: spec.weight, variants: runnable, sources, targets, sensorResource, cnnPrefix, cutAllowed });
   }
   return { desk, app, calib, objective: opts.objective ?? 'maxmin', devices, resources, pipelines, errors };
 }

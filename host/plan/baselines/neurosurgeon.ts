@@ -1,7 +1,7 @@
 // Baseline `neurosurgeon` (after Kang et al., ASPLOS 2017): per pipeline, the single split
 // point between its source device and one other device that gives the lowest end-to-end
 // latency, chosen for each pipeline on its own (contention ignored). Split point 0 sends the
-// raw input, split point L runs everything on the source. Deployed in app order; a pipeline
+// raw input, split point L runs everything on the source; split points are the planner's cuts. Deployed in app order; a pipeline
 // whose choice no longer fits beside those before it takes its next best choice that fits.
 
 import type { Assignment } from '../evaluate.js';
@@ -22,7 +22,7 @@ export function planNeurosurgeon(pr: PlanProblem): { assignment: Assignment; unp
         for (const other of pr.devices) {
           const d = other.index;
           for (let cut = 0; cut <= L; cut++) {
-            if (d === s && cut < L) continue;
+            if (!p.cutAllowed[v]![cut] || (d === s && cut < L)) continue;
             if (!fitsOn(s, 0, cut) || !fitsOn(d, cut, L)) continue;
             const steps: Step[] = [];
             if (cut > 0) steps.push({ from: 0, to: cut, device: s });
