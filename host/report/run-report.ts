@@ -26,6 +26,8 @@ export interface RunDocument {
   estimated_throughput: number;
   /** measured / estimated (null when the estimate is 0) */
   ratio: number | null;
+  /** why the first plan's window measured this machine rather than the plan (emulators out of CPU), or null */
+  host_bound: string | null;
   pipelines: {
     name: string;
     model: string | null;
@@ -57,6 +59,8 @@ export interface RunDocument {
     deploy_ms: number;
     deploy_bytes: number;
     window: { start_s: number; end_s: number } | null;
+    /** CPU share of one core per emulated board and of the host process, in the window */
+    cpu: { emulators: Record<string, number>; host: number; cores: number; host_bound: string | null } | null;
     pipelines: { name: string; model: string; planned_rate: number; measured_rate: number | null; routes: RunRoute[] }[];
     unplaced: { pipeline: string; reason: string }[];
   }[];
@@ -109,6 +113,7 @@ export function runDocument(r: RunResult): RunDocument {
     measured_throughput: r3(r.measuredThroughput),
     estimated_throughput: r3(r.estimatedThroughput),
     ratio: r.estimatedThroughput > 0 ? r3(r.measuredThroughput / r.estimatedThroughput) : null,
+    host_bound: first.cpu?.hostBound ?? null,
     pipelines,
     resources,
     epochs: r.epochs.map((e) => ({
@@ -123,6 +128,14 @@ export function runDocument(r: RunResult): RunDocument {
       deploy_ms: r3(e.deploy.ms),
       deploy_bytes: e.deploy.bytes,
       window: e.window ? { start_s: t(e.window.start), end_s: t(e.window.end) } : null,
+      cpu: e.cpu
+        ? {
+            emulators: Object.fromEntries(Object.entries(e.cpu.emulators).map(([d, v]) => [d, r3(v)])),
+            host: r3(e.cpu.host),
+            cores: e.cpu.cores,
+            host_bound: e.cpu.hostBound,
+          }
+        : null,
       pipelines: e.plan.pipelines.map((p) => ({
         name: p.name,
         model: p.model,
@@ -194,6 +207,7 @@ export function runHtml(doc: RunDocument): string {
 <p>${doc.duration_s.toFixed(1)} s. Throughput in ${unit}: <b>measured ${fix(doc.measured_throughput)}</b>, estimated ${fix(doc.estimated_throughput)}${doc.ratio !== null ? ` (ratio ${doc.ratio.toFixed(3)})` : ''}.
 Frames: ${doc.totals.started} started, ${doc.totals.delivered} delivered, ${doc.totals.failed} failed; ${doc.totals.checked} checked against the reference executor, <span class="${doc.totals.wrong ? 'bad' : ''}">${doc.totals.wrong} wrong</span>${doc.totals.check_skipped ? ` (${doc.totals.check_skipped} samples skipped for the checker's CPU budget)` : ''}.</p>
 ${wrong}
+${doc.host_bound ? `<p class="bad"><b>Host-bound measurement</b>: ${esc(doc.host_bound)}. The emulated boards could not compute their layers as fast as their model runs them, so this measures this machine, not the plan.</p>` : ''}
 <h2>Pipelines</h2>
 <p>Rates are frames per second in the first plan's measurement window; latency from admission to delivery over the whole run.</p>
 <table><tr><th>pipeline</th><th>model</th><th>planned /s</th><th>measured /s</th><th>p50 ms</th><th>p99 ms</th><th>started</th><th>delivered</th><th>failed</th><th>checked</th><th>wrong</th></tr>
@@ -203,6 +217,7 @@ ${prow}
 <table><tr><th>resource</th><th>estimated busy</th><th>measured busy</th></tr>
 ${rrow}
 </table>
+${doc.epochs[0]?.cpu ? `<p>Host CPU in the window (share of one core): ${Object.entries(doc.epochs[0].cpu.emulators).map(([d, v]) => `${esc(d)} ${pct(v)}`).join(', ')}; host process ${pct(doc.epochs[0].cpu.host)}; ${doc.epochs[0].cpu.cores} cores.</p>` : ''}
 ${doc.recoveries.length ? `<h2>Boards lost and joined</h2>\n<table><tr><th>board</th><th>change</th><th>at s</th><th>detected after ms</th><th>all pipelines again after ms</th><th>reason</th></tr>\n${recov}\n</table>` : ''}
 <h2>Throughput over time</h2>
 ${throughputChart(doc)}

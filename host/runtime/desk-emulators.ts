@@ -3,10 +3,12 @@
 // USB-serial boards and what is measured means something.
 //
 // Sensors: every pipeline that may sense on a device gets its own stream of that sensor (one
-// --sensor entry each, same kind, shape and rate): the planner charges each pipeline its own
-// sensing and caps each at the sensor's rate, and an emulated sensor hands every frame to one
-// `sense` only, so two apps on one camera each get the camera's rate, as planned. A sensor
-// without a rate (sensing on demand) is emulated at ON_DEMAND_HZ, far above any plan's rate.
+// --sensor entry each, same kind and rate): the planner charges each pipeline its own sensing
+// and caps each at the sensor's rate, and an emulated sensor hands every frame to one `sense`
+// only, so two apps on one camera each get the camera's rate, as planned. A stream's frames
+// have the shape of its pipeline's model input (a 3x32x32 camera feeding an MNIST model gives
+// it 1x28x28 frames: the sensor's crop and scale are part of sensing). A sensor without a rate
+// (sensing on demand) is emulated at ON_DEMAND_HZ, far above any plan's rate.
 // Golden inputs: where a pipeline's model has real weights with a golden input in
 // ../shared/golden (kws20_v3, convnet5_mnist), its stream's frames are that input (--sensor-file,
 // raw int8 CHW); skipped quietly when ../shared is absent.
@@ -21,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmulatorRegistry } from '../board/emulator-registry.js';
 import { startEmulator, type EmulatedBoard, type EmulatorOptions } from '../link/emulator.js';
-import { listZoo, sharedDir } from '../model/zoo.js';
+import { listZoo, loadTable, sharedDir } from '../model/zoo.js';
 import type { AppSpec } from '../space/app-spec.js';
 import { bitsPerByte, type DeskSpec, type DeviceSpec, type LinkSpec, type SensorSpec } from '../space/device.js';
 
@@ -38,7 +40,10 @@ export interface SensorStream {
   kind: string;
   /** the position in the board's hello sensors */
   index: number;
+  /** the frames' shape: the input of the pipeline's model */
   shape: readonly [number, number, number];
+  /** the shape the desk gives the sensor */
+  sensorShape: readonly [number, number, number];
   rateHz: number;
   /** raw int8 CHW frames (the golden input), or null for the emulator's made-up data */
   file: string | null;
@@ -87,15 +92,31 @@ function canSource(p: AppSpec['pipelines'][number], d: DeviceSpec, s: SensorSpec
   return p.source.kind === s.kind && (p.source.role === null || p.source.role === d.role);
 }
 
-/** Sensor streams per device: one per pipeline that may sense there, in app order. */
+/** The input shape of a zoo model, or null when the zoo does not know it (the planner will say why). */
+function modelInput(model: string): [number, number, number] | null {
+  try {
+    const s = loadTable(model).model.inputShape;
+    return [s[0], s[1], s[2]];
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Sensor streams per device: one per pipeline that may sense there, in app order. A stream's
+ * frames have the shape its pipeline's model takes (the sensor's own preprocessing, crop and
+ * scale, is part of sensing); `sensorShape` keeps the desk's.
+ */
 export function sensorStreams(desk: DeskSpec, app: AppSpec): SensorStream[] {
   const out: SensorStream[] = [];
   for (const d of desk.devices) {
     let index = 0;
     for (const s of d.sensors) {
       const users = app.pipelines.filter((p) => canSource(p, d, s));
+      const own = shape3(s, d.name);
       for (const p of users.length > 0 ? users : [null]) {
-        out.push({ device: d.name, pipeline: p?.name ?? null, kind: s.kind, index: index++, shape: shape3(s, d.name), rateHz: s.rateHz ?? ON_DEMAND_HZ, file: null });
+        const shape = (p ? modelInput(p.model) : null) ?? own;
+        out.push({ device: d.name, pipeline: p?.name ?? null, kind: s.kind, index: index++, shape, sensorShape: own, rateHz: s.rateHz ?? ON_DEMAND_HZ, file: null });
       }
     }
     if (index > MAX_SENSORS_PER_BOARD) {

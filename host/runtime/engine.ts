@@ -31,7 +31,9 @@ import type { ModelStore } from './deploy.js';
 import type { FrameEntry, Ledger } from './ledger.js';
 import type { Metrics } from './metrics.js';
 import { segmentId, type RunPipeline, type RunPlan, type RunRoute } from './run-plan.js';
+import type { FairGate } from './fair-gate.js';
 import { ClosedError, Semaphore, sleep } from './semaphore.js';
+import { senseAnswered, senseDelay, SENSE_MARGIN_MS } from './sense-clock.js';
 import { fileFrame, synthesizeFrame } from './sensor-data.js';
 
 export interface EngineOptions {
@@ -133,6 +135,7 @@ export class Engine {
   private readonly stageDepth: number;
   private readonly inferTimeoutMs: number;
   private loops: Promise<void>[] = [];
+  private gate: FairGate | null = null;
   /** when each pipeline first delivered under this engine */
   readonly firstDelivery = new Map<string, number>();
 
@@ -190,6 +193,12 @@ export class Engine {
     return best;
   }
 
+  /** Couples admission with other pipelines (max-min, fair-gate.ts); null: free. */
+  setGate(gate: FairGate | null): void {
+    for (const r of this.runs) this.gate?.release(r.p.name);
+    this.gate = gate;
+  }
+
   /** Changes a pipeline's planned rate (a new plan kept its routes); admission follows at once. */
   setPlannedRate(pipeline: string, rate: number): void {
     const run = this.runs.find((r) => r.p.name === pipeline);
@@ -204,6 +213,8 @@ export class Engine {
       if (!(rate > 0)) return;
       const period = 1000 / rate;
       await sleep(next - performance.now(), signal);
+      if (signal.aborted) return;
+      if (this.gate) await this.gate.admit(run.p.name);
       if (signal.aborted) return;
       const rr = this.pickRoute(run);
       try {
@@ -341,8 +352,12 @@ export class Engine {
   private async sense(p: RunPipeline, h: BoardHandle, slot: number, frame: FrameState): Promise<void> {
     const stream = this.ctx.stream(p.name, h.device);
     const period = 1000 / stream.rateHz;
+    // Send it just before the frame it will take, so it does not hold a credit waiting.
+    const { waitMs } = senseDelay(h.session, stream.index, stream.rateHz, SENSE_MARGIN_MS + this.txMs(h, 24));
+    if (waitMs > 0) await sleep(waitMs);
     const r = await h.session.requestTimed(SENSE, { sensor: stream.index, slot }, { timeoutMs: 2000 + 3 * period, expectBytes: 40 });
     const at = performance.now();
+    senseAnswered(h.session, stream.index, r.body.frame, r.body.tUs, at - this.txMs(h, 30));
     const bytes = stream.shape[0] * stream.shape[1] * stream.shape[2];
     const cpuMs = (bytes * h.chip.cpuSenseNsPerByte) / 1e6;
     this.ctx.metrics.addBusy(`${h.device}.cpu`, cpuMs);
@@ -472,6 +487,7 @@ export class Engine {
    */
   async stop(reason: string, drainMs: number): Promise<void> {
     this.abort.abort();
+    for (const r of this.runs) this.gate?.release(r.p.name);
     await Promise.allSettled(this.loops);
     const deadline = performance.now() + drainMs;
     while (this.inFlight.size > 0 && performance.now() < deadline) {

@@ -14,9 +14,11 @@ import type { DeskSpec } from '../space/device.js';
 import type { Objective, PlanProblem } from '../plan/problem.js';
 import { BoardMonitor, type BoardFinder, type BoardHandle } from './boards.js';
 import { OutputChecker } from './checker.js';
+import { cpuSnapshot, cpuUse, type CpuSnapshot, type CpuUse } from './host-cpu.js';
 import { deployPlan, ModelStore, type DeployProgress, type DeployResult } from './deploy.js';
 import { startDeskEmulators, type DeskEmulators, type SensorStream } from './desk-emulators.js';
 import { Engine, type StreamRef } from './engine.js';
+import { FairGate } from './fair-gate.js';
 import { Ledger, type PipelineCounts, type WrongOutput } from './ledger.js';
 import { BUCKET_MS, Metrics, type RunEvent, type Span, type WindowResult } from './metrics.js';
 import { deskOf, planRun, type Planned } from './planning.js';
@@ -79,6 +81,8 @@ export interface Epoch {
   window: WindowResult | null;
   /** the plan's throughput measured in the window, by the plan's definition */
   measured: number | null;
+  /** CPU the emulators and the host used in the window (emulated desks) */
+  cpu: CpuUse | null;
 }
 
 export interface Recovery {
@@ -289,6 +293,7 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
     };
 
     // ---- one epoch: plan, deploy, start -----------------------------------------------------
+    const gates: { current: FairGate | null } = { current: null };
     const engineOptions = {
       ...(cfg.admitFactor !== undefined ? { admitFactor: cfg.admitFactor } : {}),
       ...(cfg.stageDepth !== undefined ? { stageDepth: cfg.stageDepth } : {}),
@@ -312,7 +317,7 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
       state.phase = 'deploying';
       const plan = planned.plan;
       const present = new Set(mon.present().map((h) => h.device));
-      checkSensorShapes(plan, desk, store);
+      if (!emus) checkSensorShapes(plan, mon.handles, store);
       const previous = epochs.at(-1)?.plan;
       const kept = new Set<string>();
       for (const p of plan.pipelines) {
@@ -333,29 +338,47 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
         `${kept.size > 0 ? `; ${[...kept].join(', ')} kept running` : ''}`);
       const start = performance.now();
       if (firstStart === 0) firstStart = start;
+      // Max-min: one gate for the epoch couples every pipeline's admission (fair-gate.ts).
+      gates.current?.close();
+      const gate = plan.estimate.objective === 'maxmin' ? new FairGate(new Map(plan.pipelines.map((p) => [p.name, p.weight]))) : null;
+      gates.current = gate;
       for (const p of plan.pipelines) {
         if (kept.has(p.name)) {
-          engines.get(p.name)!.setPlannedRate(p.name, p.estimatedRate);
+          const e = engines.get(p.name)!;
+          e.setPlannedRate(p.name, p.estimatedRate);
+          e.setGate(gate);
           continue;
         }
         const e = new Engine({ ...plan, pipelines: [p] }, ctxFor(), engineOptions);
+        e.setGate(gate);
         engines.set(p.name, e);
         e.start();
       }
       state.phase = 'running';
-      const epoch: Epoch = { index: epochs.length, reason, plan, problem: planned.problem, planMs: planned.ms, deploy, start, end: start, window: null, measured: null };
+      const epoch: Epoch = { index: epochs.length, reason, plan, problem: planned.problem, planMs: planned.ms, deploy, start, end: start, window: null, measured: null, cpu: null };
       epochs.push(epoch);
       return { epoch, kept };
     };
 
+    let cpuAtOpen: CpuSnapshot | null = null;
+    const emulatorPids = (): Map<string, number> => new Map([...(emus?.boards ?? new Map())].map(([d, b]) => [d, b.emulator.pid]));
     const closeEpoch = (epoch: Epoch, at: number): void => {
       sampleLinks();
       epoch.end = at;
       const w = metrics.closeWindow(at);
       epoch.window = w;
+      if (w && cpuAtOpen) {
+        const modelled = new Map<string, number>();
+        for (const d of desk.devices) modelled.set(d.name, (w.utilisation[`${d.name}.cnn`] ?? 0) + (w.utilisation[`${d.name}.cpu`] ?? 0));
+        epoch.cpu = cpuUse(cpuAtOpen, cpuSnapshot(emulatorPids()), modelled);
+      }
+      cpuAtOpen = null;
       if (w) {
-        const rates = new Map<string, number>(app.pipelines.map((p) => [p.name, epoch.plan.pipelines.some((x) => x.name === p.name) ? (w.rates[p.name] ?? 0) : 0]));
-        const weights = new Map(app.pipelines.map((p) => [p.name, p.weight]));
+        // The planner's definition: over the pipelines it could plan (a pipeline the desk cannot
+        // run at all is reported apart); one the policy left out counts as 0.
+        const plannable = epoch.problem.pipelines.map((p) => p.spec);
+        const rates = new Map<string, number>(plannable.map((p) => [p.name, epoch.plan.pipelines.some((x) => x.name === p.name) ? (w.rates[p.name] ?? 0) : 0]));
+        const weights = new Map(plannable.map((p) => [p.name, p.weight]));
         epoch.measured = throughputOf(epoch.plan.estimate.objective, rates, weights);
       }
     };
@@ -398,6 +421,7 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
       sampleLinks();
       if (!metrics.windowOpen && epoch.window === null && now >= epoch.start + warmupMs && state.phase === 'running' && epoch.end === epoch.start) {
         metrics.openWindow(now, epoch.plan.pipelines.map((p) => p.name));
+        cpuAtOpen = cpuSnapshot(emulatorPids());
         if (epoch.index === 0) metrics.startTimeline(now + Math.min(1000, cfg.durationS * 250));
       }
       while (faults.length > 0 && now >= firstStart + faults[0]!.atS * 1000 && emus) {
@@ -470,6 +494,7 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
 
     // ---- end ------------------------------------------------------------------------------------
     state.phase = 'draining';
+    gates.current?.close();
     const stopAt = performance.now();
     closeEpoch(epoch, stopAt);
     await Promise.all([...engines.values()].map((e) => e.stop('run ended before the frame finished', END_DRAIN_MS)));
@@ -542,14 +567,18 @@ function sameRoutes(a: RunPipeline, b: RunPipeline): boolean {
   return key(a) === key(b);
 }
 
-/** A pipeline whose sensor frame is not its model's input cannot run: say so before deploying. */
-function checkSensorShapes(plan: RunPlan, desk: DeskSpec, store: ModelStore): void {
+/**
+ * A pipeline whose sensor frame is not its model's input cannot run on boards the run did not
+ * start (their sensors give what they give): say so before deploying. Emulated streams are
+ * made in the model's input shape (desk-emulators.ts).
+ */
+function checkSensorShapes(plan: RunPlan, boards: ReadonlyMap<string, BoardHandle>, store: ModelStore): void {
   for (const p of plan.pipelines) {
     const want = store.model(p.model).model.inputShape;
     const need = want[0] * want[1] * want[2];
     for (const r of p.routes) {
-      const sensor = desk.devices.find((d) => d.name === r.source)?.sensors.find((s) => s.kind === p.sensorKind);
-      if (!sensor) throw new Error(`pipeline ${p.name}: the plan senses on ${r.source}, which has no ${p.sensorKind} sensor`);
+      const sensor = boards.get(r.source)?.session.hello.sensors.find((s) => s.kind === p.sensorKind);
+      if (!sensor) throw new Error(`pipeline ${p.name}: the plan senses on ${r.source}, whose board has no ${p.sensorKind} sensor`);
       const got = sensor.shape.reduce((a, b) => a * b, 1);
       if (got !== need) {
         throw new Error(`pipeline ${p.name}: the ${p.sensorKind} of ${r.source} gives [${sensor.shape.join(', ')}] = ${got} values a frame; ` +

@@ -1,0 +1,97 @@
+// npm run bench:estimate [-- --json] [-- --duration S] [-- --only NAME,...] [-- --policy NAME]:
+// every example workload (examples/workloads.yaml) run briefly on its emulated desk; per
+// workload the planner's estimated throughput beside the measured one, per pipeline the rates,
+// per resource the estimated and measured busy fractions, and the CPU the emulated boards used
+// (a window where an emulator ran out of CPU measures this machine, not the plan: host-bound).
+// With --json it ends with one JSON line:
+//   {"workloads": [{"name", "estimated", "measured", "ratio", "host_bound", ...}], "within_10pct", "of"}
+
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parse } from 'yaml';
+import { repoRoot } from '../../host/link/repo-root.js';
+import { Run } from '../../host/runtime/runner.js';
+import { runDocument, type RunDocument } from '../../host/report/run-report.js';
+import { readApp } from '../../host/space/app-spec.js';
+import { readDesk } from '../../host/space/desk-spec.js';
+
+const argv = process.argv.slice(2);
+const json = argv.includes('--json');
+const opt = (name: string): string | undefined => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+};
+const duration = Number(opt('duration') ?? 8);
+const only = opt('only')?.split(',');
+const policy = opt('policy') ?? 'synergy';
+
+function log(line: string): void {
+  (json ? process.stderr : process.stdout).write(line + '\n');
+}
+
+interface Workload {
+  name: string;
+  desk: string;
+  app: string;
+}
+
+const file = join(repoRoot(), 'examples/workloads.yaml');
+const workloads = (parse(readFileSync(file, 'utf8')) as { workloads: Workload[] }).workloads.filter((w) => !only || only.includes(w.name));
+
+interface Row {
+  name: string;
+  estimated: number;
+  measured: number;
+  ratio: number | null;
+  host_bound: string | null;
+  bottleneck: string | null;
+  pipelines: { name: string; planned: number; measured: number | null }[];
+  resources: { id: string; estimated: number; measured: number | null }[];
+  cpu: Record<string, number> | null;
+  frames: { started: number; delivered: number; failed: number; wrong: number };
+}
+
+const rows: Row[] = [];
+log(`bench:estimate: ${workloads.length} example workloads, ${duration} s each, policy ${policy}, emulated desks`);
+for (const w of workloads) {
+  const desk = readDesk(join(dirname(file), w.desk));
+  const app = readApp(join(dirname(file), w.app));
+  if ('discovered' in desk) continue;
+  let doc: RunDocument;
+  try {
+    const result = await new Run({ app, desk: { kind: 'emulate', spec: desk }, policy, durationS: duration, checkEvery: 20 }).execute();
+    doc = runDocument(result);
+  } catch (e) {
+    log(`${w.name}: failed: ${(e as Error).message}`);
+    process.exitCode = 1;
+    continue;
+  }
+  const row: Row = {
+    name: w.name,
+    estimated: doc.estimated_throughput,
+    measured: doc.measured_throughput,
+    ratio: doc.ratio,
+    host_bound: doc.host_bound,
+    bottleneck: doc.epochs[0]!.bottleneck,
+    pipelines: doc.pipelines.map((p) => ({ name: p.name, planned: p.planned_rate, measured: p.measured_rate })),
+    resources: doc.resources,
+    cpu: doc.epochs[0]!.cpu ? { ...doc.epochs[0]!.cpu.emulators, host: doc.epochs[0]!.cpu.host } : null,
+    frames: { started: doc.totals.started, delivered: doc.totals.delivered, failed: doc.totals.failed, wrong: doc.totals.wrong },
+  };
+  rows.push(row);
+  log(`\n${w.name}: estimated ${row.estimated.toFixed(2)}, measured ${row.measured.toFixed(2)}, ratio ${row.ratio?.toFixed(3) ?? '-'}; bottleneck ${row.bottleneck ?? '-'}` +
+    `${row.host_bound ? `\n  HOST-BOUND: ${row.host_bound}` : ''}`);
+  for (const p of row.pipelines) log(`  ${p.name.padEnd(18)} planned ${p.planned.toFixed(2).padStart(8)} /s  measured ${(p.measured ?? 0).toFixed(2).padStart(8)} /s`);
+  const busy = row.resources.filter((r) => r.estimated >= 0.05 || (r.measured ?? 0) >= 0.05);
+  for (const r of busy) log(`  ${r.id.padEnd(26)} busy estimated ${(r.estimated * 100).toFixed(1).padStart(5)}%  measured ${((r.measured ?? 0) * 100).toFixed(1).padStart(5)}%`);
+  if (row.cpu) log(`  host CPU (share of a core): ${Object.entries(row.cpu).map(([d, v]) => `${d} ${(v * 100).toFixed(0)}%`).join(', ')}`);
+  log(`  frames: ${row.frames.started} started, ${row.frames.delivered} delivered, ${row.frames.failed} failed, ${row.frames.wrong} wrong`);
+}
+
+const within = rows.filter((r) => r.ratio !== null && Math.abs(r.ratio - 1) <= 0.1);
+log(`\nworkload                              estimated  measured   ratio  within 10%  host-bound`);
+for (const r of rows) {
+  log(`${r.name.padEnd(36)}  ${r.estimated.toFixed(2).padStart(9)}  ${r.measured.toFixed(2).padStart(8)}  ${(r.ratio ?? 0).toFixed(3).padStart(6)}  ${(within.includes(r) ? 'yes' : 'no').padStart(10)}  ${r.host_bound ? 'yes' : 'no'}`);
+}
+log(`${within.length} of ${rows.length} within 10% of the estimate`);
+if (json) process.stdout.write(JSON.stringify({ policy, duration_s: duration, workloads: rows, within_10pct: within.length, of: rows.length }) + '\n');
