@@ -1,21 +1,28 @@
-// make demo: starts an emulated desk of four boards the way a user does (`synergy emu` in the
-// background), shows them as `synergy boards` does, pings each, stops the desk and checks
-// nothing is left behind. (A later issue grows this into the full main job.)
+// make demo: the main job, as a user runs it. An emulated desk of four wearables from examples/
+// (two earbuds, glasses, a watch; one synergy-emu each, links paced at their BLE rates) and a
+// paper-style app mix (keywords, object classes, a scene, a residual classifier):
+//   1. synergy plan: where Synergy puts every layer, and its estimate;
+//   2. synergy compare: every policy runs the app on the same desk for the same time; the
+//      measured table, and synergy's throughput over each baseline's;
+//   3. synergy run with a fault: one earbud's board is killed mid-run and started again; the
+//      app is re-planned around it both times, every frame accounted for;
+// then the reports' paths. Every emulator is the commands' own and dies with them; the demo
+// checks that nothing is left running.
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { repoRoot } from '../host/link/repo-root.js';
 
 const root = repoRoot();
 const cli = join(root, 'bin/synergy.js');
-// A private registry, so the demo sees its own desk and no one else's.
-const runtime = mkdtempSync(join(tmpdir(), 'synergy-demo-'));
-const env = { ...process.env, SYNERGY_RUNTIME_DIR: runtime };
-
-let desk: ChildProcess | undefined;
+const DESK = 'examples/desk-4-earbuds-glasses-watch.yaml';
+const APP = 'examples/app-4-everyday.yaml';
+const REPORTS = 'reports/demo';
+const SECONDS = process.env['SYNERGY_DEMO_SECONDS'] ?? '8';
+// Every process the demo starts carries this tag, so leftovers can be found.
+const TAG = `synergy-demo-${process.pid}-${Date.now()}`;
+const env = { ...process.env, SYNERGY_DEMO_TAG: TAG, SYNERGY_USB: '0' };
 
 function say(text: string): void {
   process.stdout.write(`\n== ${text}\n`);
@@ -25,69 +32,44 @@ function say(text: string): void {
 function synergy(args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
     process.stdout.write(`$ synergy ${args.join(' ')}\n`);
-    const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(process.execPath, [cli, ...args], { env, cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
     child.once('error', reject);
     child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
   });
 }
 
-async function startDesk(): Promise<Array<{ id: string; chip: string; port: string }>> {
-  process.stdout.write('$ synergy emu --boards 4 --chip mixed --json &\n');
-  desk = spawn(process.execPath, [cli, 'emu', '--boards', '4', '--chip', 'mixed', '--json'], {
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    detached: true, // its own process group: the demo can stop it and its emulators together
-  });
-  const child = desk;
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.once('line', (line) => {
-      try {
-        resolve((JSON.parse(line) as { boards: Array<{ id: string; chip: string; port: string }> }).boards);
-      } catch (e) {
-        reject(new Error(`synergy emu printed something other than JSON: ${line}`, { cause: e }));
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`synergy emu exited with code ${code} before the desk was up`)));
-  });
-}
-
-async function stopDesk(): Promise<number | null> {
-  const child = desk;
-  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => {
+/** Processes still alive that carry the demo's tag. */
+function leftovers(): string[] {
+  const out: string[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
-      process.kill(-child.pid!, 'SIGKILL');
+      if (readFileSync(`/proc/${pid}/environ`, 'latin1').includes(`SYNERGY_DEMO_TAG=${TAG}`)) {
+        out.push(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'latin1').replace(/\0/g, ' ').trim()}`);
+      }
     } catch {
-      // already gone
+      // gone meanwhile
     }
-  }, 5000);
-  const code = await exited;
-  clearTimeout(timer);
-  return code;
+  }
+  return out;
 }
 
 async function main(): Promise<number> {
-  say('an emulated desk of four boards (the firmware core, each on its own pseudo-terminal)');
-  const boards = await startDesk();
-  for (const b of boards) process.stdout.write(`  ${b.id}  ${b.chip}  ${b.port}\n`);
+  say(`the desk (${DESK}) and the app (${APP})`);
+  process.stdout.write(readFileSync(join(root, APP), 'utf8').replace(/^#.*\n/gm, ''));
 
-  say('the boards, as synergy boards shows them');
-  if ((await synergy(['boards'])) !== 0) throw new Error('synergy boards failed');
+  say("Synergy's plan: every layer's place, and what the planner expects");
+  if ((await synergy(['plan', APP, '--desk', DESK])) !== 0) throw new Error('synergy plan failed');
 
-  say('a round trip to each board');
-  for (const b of boards) {
-    if ((await synergy(['ping', b.id, '-n', '20', '--size', '64'])) !== 0) throw new Error(`synergy ping ${b.id} failed`);
-  }
+  say(`every policy on the same emulated desk, ${SECONDS} s each: measured against estimated`);
+  if ((await synergy(['compare', APP, '--desk', DESK, '--duration', SECONDS, '--report', REPORTS])) !== 0) throw new Error('synergy compare failed');
 
-  say('stopping the desk');
-  const code = await stopDesk();
-  if (code !== 0) throw new Error(`synergy emu exited with code ${code} on SIGTERM`);
-  const left = readdirSync(runtime);
-  if (left.length > 0) throw new Error(`registry not cleaned: ${left.join(', ')}`);
-  process.stdout.write('desk stopped, registry clean\n');
+  say('a board lost mid-run and back: right-earbud killed at 4 s, started again at 9 s');
+  const adapt = await synergy(['run', APP, '--desk', DESK, '--duration', '14', '--kill', 'right-earbud@4', '--restart', 'right-earbud@9', '--report', join(REPORTS, 'adapt')]);
+  if (adapt !== 0) throw new Error('synergy run with a lost board failed');
+
+  say('reports');
+  process.stdout.write(`every policy:      ${join(root, REPORTS)}/run-<policy>.html (run-synergy.html first)\n`);
+  process.stdout.write(`lost and rejoined: ${join(root, REPORTS, 'adapt', 'run.html')}\n`);
   return 0;
 }
 
@@ -96,15 +78,19 @@ try {
   exitCode = await main();
 } catch (e) {
   process.stderr.write(`demo failed: ${(e as Error).message}\n`);
-} finally {
-  await stopDesk();
-  if (desk?.pid !== undefined) {
+}
+const left = leftovers();
+if (left.length > 0) {
+  process.stderr.write(`demo: processes left running:\n  ${left.join('\n  ')}\n`);
+  for (const l of left) {
     try {
-      process.kill(-desk.pid, 'SIGKILL'); // anything of the desk's group still around
+      process.kill(Number(l.split(' ')[0]), 'SIGKILL');
     } catch {
-      // nothing left: the normal case
+      // already gone
     }
   }
-  rmSync(runtime, { recursive: true, force: true });
+  exitCode = 1;
+} else {
+  process.stdout.write('no process left running\n');
 }
 process.exitCode = exitCode;

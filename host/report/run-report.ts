@@ -5,7 +5,9 @@
 
 import type { RunResult } from '../runtime/runner.js';
 import { esc } from './svg.js';
-import { planDiagram, throughputChart, timelineChart } from './run-svg.js';
+import { planSvg } from '../plan/diagram-svg.js';
+import type { PlanObject } from '../plan/plan-object.js';
+import { throughputChart, timelineChart } from './run-svg.js';
 
 export interface RunRoute {
   share: number;
@@ -63,6 +65,8 @@ export interface RunDocument {
     cpu: { emulators: Record<string, number>; host: number; cores: number; host_bound: string | null } | null;
     pipelines: { name: string; model: string; planned_rate: number; measured_rate: number | null; routes: RunRoute[] }[];
     unplaced: { pipeline: string; reason: string }[];
+    /** the planner's plan object, as `synergy plan --json` prints it */
+    plan: PlanObject;
   }[];
   recoveries: { device: string; kind: string; reason: string; at_s: number; detection_ms: number | null; recovery_ms: number | null; resumed_ms: Record<string, number | null> }[];
   events: { t_s: number; kind: string; text: string }[];
@@ -149,6 +153,7 @@ export function runDocument(r: RunResult): RunDocument {
         })),
       })),
       unplaced: [...e.plan.unplaced],
+      plan: e.object,
     })),
     recoveries: r.recoveries.map((x) => ({
       device: x.device,
@@ -197,7 +202,7 @@ export function runHtml(doc: RunDocument): string {
     ? `<p class="bad"><b>${doc.wrong_outputs.length} wrong outputs</b>: ${doc.wrong_outputs.slice(0, 20).map((w) => `${esc(w.pipeline)} frame ${w.frame}: ${esc(w.detail)}`).join('; ')}</p>`
     : '';
   const epochs = doc.epochs
-    .map((e) => `<h3>Plan ${e.index} (${esc(e.reason)}), from ${e.start_s.toFixed(2)} s: estimated ${fix(e.estimated_throughput)}, measured ${fix(e.measured_throughput)}; bottleneck ${esc(e.bottleneck ?? 'none')}; planned in ${e.plan_ms.toFixed(0)} ms, deployed ${e.deploy_bytes} bytes in ${e.deploy_ms.toFixed(0)} ms</h3>\n${planDiagram(e)}`)
+    .map((e) => `<h3>Plan ${e.index} (${esc(e.reason)}), from ${e.start_s.toFixed(2)} s: estimated ${fix(e.estimated_throughput)}, measured ${fix(e.measured_throughput)}; bottleneck ${esc(e.bottleneck ?? 'none')}; planned in ${e.plan_ms.toFixed(0)} ms, deployed ${e.deploy_bytes} bytes in ${e.deploy_ms.toFixed(0)} ms</h3>\n${planSvg(e.plan)}`)
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>synergy run: ${esc(doc.app)} on ${esc(doc.desk)}</title>

@@ -1,62 +1,8 @@
-// Hand-written SVG charts of the run report: the plan diagram of an epoch (each route of each
-// pipeline as a chain of stages coloured by device), throughput over time with the run's events
-// marked, and one window's busy spans per resource.
+// Hand-written SVG charts of the run report: throughput over time with the run's events marked,
+// and one window's busy spans per resource. (The plan diagram is the planner's, diagram-svg.ts.)
 
 import type { RunDocument } from './run-report.js';
 import { colour, esc, line, niceMax, num, rect, svg, text } from './svg.js';
-
-type EpochDoc = RunDocument['epochs'][number];
-
-const BOX_W = 150;
-const BOX_H = 34;
-const GAP = 34;
-const ROW_H = 52;
-const LEFT = 190;
-
-function deviceColours(names: Iterable<string>): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const n of [...new Set(names)].sort()) out.set(n, colour(out.size));
-  return out;
-}
-
-/** Each route as boxes: sense on the source, each segment on its device, delivery on the target. */
-export function planDiagram(e: EpochDoc): string {
-  const rows = e.pipelines.flatMap((p) => p.routes.map((r, k) => ({ p, r, k })));
-  const devs = deviceColours(rows.flatMap(({ r }) => [r.source, ...r.steps.map((s) => s.device), r.target].filter((d) => d !== 'host')));
-  const boxes = (r: (typeof rows)[number]['r']): { label: string; sub: string; device: string }[] => [
-    { label: `sense`, sub: r.source, device: r.source },
-    ...r.steps.map((s) => ({ label: `layers ${s.first}..${s.last}`, sub: s.device, device: s.device })),
-    { label: r.target === 'host' ? 'to the host' : 'deliver', sub: r.target, device: r.target },
-  ];
-  const width = LEFT + Math.max(...rows.map(({ r }) => boxes(r).length), 2) * (BOX_W + GAP) + 20;
-  const height = Math.max(1, rows.length) * ROW_H + 40;
-  const body: string[] = [];
-  rows.forEach(({ p, r, k }, i) => {
-    const y = 14 + i * ROW_H;
-    if (k === 0) body.push(text(4, y + 14, p.name, { 'font-weight': 'bold' }), text(4, y + 28, `${p.model}, ${p.planned_rate.toFixed(2)}/s`, { fill: '#555' }));
-    if (p.routes.length > 1) body.push(text(LEFT - 44, y + 22, `${Math.round(r.share * 100)}%`, { fill: '#555' }));
-    boxes(r).forEach((b, j) => {
-      const x = LEFT + j * (BOX_W + GAP);
-      const fill = devs.get(b.device) ?? '#888';
-      body.push(rect(x, y, BOX_W, BOX_H, { fill, 'fill-opacity': 0.18, stroke: fill, rx: 4 }, `${b.label} on ${b.sub}`));
-      body.push(text(x + 6, y + 14, b.label), text(x + 6, y + 27, b.sub, { fill: '#444' }));
-      if (j > 0) {
-        // Through the host: between two devices, and up to the host at the end.
-        const relayed = b.device !== boxes(r)[j - 1]!.device;
-        body.push(line(x - GAP + 2, y + BOX_H / 2, x - 4, y + BOX_H / 2, { stroke: '#333', 'stroke-dasharray': relayed ? '4 3' : undefined, 'marker-end': 'url(#arrow)' }));
-      }
-    });
-  });
-  if (rows.length === 0) body.push(text(4, 24, 'nothing placed'));
-  let lx = 4;
-  for (const [d, c] of devs) {
-    body.push(rect(lx, height - 18, 12, 12, { fill: c, 'fill-opacity': 0.5 }), text(lx + 16, height - 8, d));
-    lx += 24 + d.length * 7;
-  }
-  body.unshift('<defs><marker id="arrow" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="#333"/></marker></defs>');
-  body.push(text(width - 330, height - 8, 'dashed: the tensors travel through the host', { fill: '#555' }));
-  return svg(width, height, body, `plan ${e.index}`);
-}
 
 /** Frames per second per pipeline over the run, events as vertical lines. */
 export function throughputChart(doc: RunDocument): string {

@@ -11,6 +11,7 @@ import { openBoard } from '../board/open.js';
 import type { BoardSession } from '../board/session.js';
 import type { AppSpec } from '../space/app-spec.js';
 import type { DeskSpec } from '../space/device.js';
+import type { PlanObject } from '../plan/plan-object.js';
 import type { Objective, PlanProblem } from '../plan/problem.js';
 import { BoardMonitor, type BoardFinder, type BoardHandle } from './boards.js';
 import { OutputChecker } from './checker.js';
@@ -72,6 +73,8 @@ export interface Epoch {
   index: number;
   reason: string;
   plan: RunPlan;
+  /** the planner's plan object (what `synergy plan --json` prints) */
+  object: PlanObject;
   problem: PlanProblem;
   planMs: number;
   deploy: DeployResult;
@@ -355,7 +358,7 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
         e.start();
       }
       state.phase = 'running';
-      const epoch: Epoch = { index: epochs.length, reason, plan, problem: planned.problem, planMs: planned.ms, deploy, start, end: start, window: null, measured: null, cpu: null };
+      const epoch: Epoch = { index: epochs.length, reason, plan, object: planned.object, problem: planned.problem, planMs: planned.ms, deploy, start, end: start, window: null, measured: null, cpu: null };
       epochs.push(epoch);
       return { epoch, kept };
     };
