@@ -4,9 +4,14 @@
 
 import type { AppSpec } from '../space/app-spec.js';
 import type { DeskSpec } from '../space/device.js';
+import { generateCandidates } from '../plan/candidates.js';
+import { evaluate, pipelineLoads, type Assignment } from '../plan/evaluate.js';
+import { jointViolations, overlappingSegments, routesOf } from '../plan/joint-fit.js';
+import { buildPlanObject } from '../plan/plan-object.js';
 import { plan } from '../plan/planner.js';
+import { makeRoute, type Route } from '../plan/route.js';
 import { isPolicy, POLICIES, type PolicyName } from '../plan/policies.js';
-import type { Objective, PlanProblem } from '../plan/problem.js';
+import { HOST_TARGET, type Objective, type PlanProblem } from '../plan/problem.js';
 import type { PlanObject } from '../plan/plan-object.js';
 import { runPlanOf, type RunPlan } from './run-plan.js';
 
@@ -49,7 +54,10 @@ export interface Planned {
   plan: RunPlan;
   object: PlanObject;
   problem: PlanProblem;
+  assignment: Assignment;
   ms: number;
+  /** how the plan came about (a repair of the running plan says so) */
+  note: string | null;
 }
 
 /** Plans the app on the desk with a policy. */
@@ -61,5 +69,81 @@ export async function planRun(req: PlanRequest): Promise<Planned> {
     ...(req.budgetMs !== undefined ? { budgetMs: req.budgetMs } : {}),
     ...(req.optimalTimeLimitSec !== undefined ? { optimalTimeLimitSec: req.optimalTimeLimitSec } : {}),
   });
-  return { plan: runPlanOf(out.plan, out.problem, out.assignment), object: out.plan, problem: out.problem, ms: performance.now() - t0 };
+  return { plan: runPlanOf(out.plan, out.problem, out.assignment), object: out.plan, problem: out.problem, assignment: out.assignment, ms: performance.now() - t0, note: null };
+}
+
+/**
+ * A repair of the running plan after the desk changed: every pipeline whose routes only use
+ * boards still present keeps them; each other pipeline takes, of the planner's candidate routes
+ * for it on the new desk (candidates.ts), the one that fits beside what is kept and placed
+ * (fit on the union per chip, one copy of a layer range per device) and leaves the busiest
+ * resource least busy. Null when nothing is kept or it places fewer pipelines than the fresh
+ * plan. Moving fewer segments recovers sooner; the runtime takes the repair when its estimate
+ * is close to the fresh plan's (runner.ts REPAIR_KEEPS).
+ */
+export function repairPlan(running: RunPlan, fresh: Planned): Planned | null {
+  const t0 = performance.now();
+  const pr = fresh.problem;
+  const deviceIndex = new Map(pr.devices.map((d) => [d.spec.name, d.index]));
+  const assignment: Assignment = pr.pipelines.map(() => []);
+  const open: number[] = [];
+  let kept = 0;
+  for (const [m, pp] of pr.pipelines.entries()) {
+    const before = running.pipelines.find((x) => x.name === pp.spec.name);
+    const v = before ? pp.variants.findIndex((x) => x.key === before.variantKey) : -1;
+    const present = before?.routes.every((r) => [r.source, ...r.steps.map((s) => s.device), ...(r.target ? [r.target] : [])].every((d) => deviceIndex.has(d)));
+    if (!before || v < 0 || !present) {
+      open.push(m);
+      continue;
+    }
+    try {
+      assignment[m] = before.routes.map((r) => ({
+        share: r.share,
+        route: makeRoute(pr, m, v, deviceIndex.get(r.source)!, r.steps.map((s) => ({ from: s.from, to: s.to, device: deviceIndex.get(s.device)! })),
+          r.target === null ? HOST_TARGET : deviceIndex.get(r.target)!),
+      }));
+      kept++;
+    } catch {
+      open.push(m); // its running route cannot be costed on the new desk: place it again
+    }
+  }
+  if (kept === 0) return null;
+  const feasible = (a: Assignment): boolean => {
+    const routes = routesOf(a);
+    return jointViolations(pr, routes).length === 0 && overlappingSegments(pr, routes) === null;
+  };
+  if (!feasible(assignment)) return null;
+  // The weighted load of the busiest resource over the pipelines placed so far (lower is better).
+  const busiest = (a: Assignment): number => {
+    const loads = pipelineLoads(pr, a);
+    let worst = 0;
+    for (let r = 0; r < pr.resources.length; r++) {
+      let sum = 0;
+      loads.forEach((u, m) => (sum += u[r]! * pr.pipelines[m]!.weight));
+      worst = Math.max(worst, sum);
+    }
+    return worst;
+  };
+  for (const m of open) {
+    let best: { route: Route; t: number } | null = null;
+    for (const route of generateCandidates(pr, m).routes) {
+      const trial = assignment.map((x, k) => (k === m ? [{ route, share: 1 }] : x));
+      if (!feasible(trial)) continue;
+      const t = busiest(trial);
+      if (!best || t < best.t) best = { route, t };
+    }
+    if (best) assignment[m] = [{ route: best.route, share: 1 }];
+  }
+  const placed = assignment.filter((x) => x.length > 0).length;
+  if (placed < fresh.assignment.filter((x) => x.length > 0).length) return null;
+  const ev = evaluate(pr, assignment);
+  const unplaced = pr.pipelines.flatMap((_, m) => (assignment[m]!.length === 0 ? [{ pipeline: m, reason: 'no candidate route fits beside the pipelines kept running' }] : []));
+  const object = buildPlanObject(pr, fresh.object.policy, assignment, ev, {
+    unplaced, throughput: ev.objective, proved: null, planningMs: fresh.ms + performance.now() - t0,
+    notes: [`repair of the running plan: ${kept} pipelines keep their routes, ${open.length} placed again`],
+  });
+  return {
+    plan: runPlanOf(object, pr, assignment), object, problem: pr, assignment, ms: fresh.ms + performance.now() - t0,
+    note: `${kept} pipelines keep their routes, ${open.length} placed again`,
+  };
 }

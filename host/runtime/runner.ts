@@ -22,7 +22,7 @@ import { Engine, type StreamRef } from './engine.js';
 import { FairGate } from './fair-gate.js';
 import { Ledger, type PipelineCounts, type WrongOutput } from './ledger.js';
 import { BUCKET_MS, Metrics, type RunEvent, type Span, type WindowResult } from './metrics.js';
-import { deskOf, planRun, type Planned } from './planning.js';
+import { deskOf, planRun, repairPlan, type Planned } from './planning.js';
 import { segmentsOf, throughputOf, type RunPipeline, type RunPlan, type RunRoute } from './run-plan.js';
 import { sleep } from './semaphore.js';
 
@@ -141,6 +141,8 @@ const DRAIN_MS = 1500;
 const END_DRAIN_MS = 5000;
 /** Synergy's search budget when re-planning mid-run (the search holds the host's event loop). */
 const REPLAN_BUDGET_MS = 300;
+/** A repair of the running plan is taken when its estimate is at least this share of a fresh plan's. */
+const REPAIR_KEEPS = 0.9;
 
 /** A run in progress; `done` resolves with the result. */
 export class Run extends EventEmitter<RunEvents> {
@@ -446,14 +448,18 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
         state.phase = 'adapting';
         const changes = pendingChanges.splice(0);
         const why = changes.map((c) => `${c.device} ${c.kind}`).join(', ');
-        const planned = await planNow(why, REPLAN_BUDGET_MS);
-        // A board that joined while the current plan still runs on boards present: keep the
-        // current plan unless the new one is better (moving pipelines costs an outage).
-        const current = epoch.plan;
-        const stillRuns = changes.every((c) => c.kind === 'joined') &&
-          current.pipelines.every((p) => p.routes.every((r) => routeDevices(r).every((d) => mon.handles.get(d)?.lost === null)));
-        if (stillRuns && planned.plan.estimate.throughput <= current.estimate.throughput * 1.01) {
-          note('note', `the current plan stays: the new one is not better (${planned.plan.estimate.throughput.toFixed(2)} vs ${current.estimate.throughput.toFixed(2)})`);
+        const fresh = await planNow(why, REPLAN_BUDGET_MS);
+        // Moving fewer segments recovers sooner: keep the running routes that still work when
+        // that plan is nearly as good as a fresh one (planning.ts repairPlan).
+        const repair = repairPlan(epoch.plan, fresh);
+        const planned = repair && repair.plan.estimate.throughput >= REPAIR_KEEPS * fresh.plan.estimate.throughput ? repair : fresh;
+        if (planned === repair) {
+          note('plan', `repair of the running plan (${repair.note}): estimated ${repair.plan.estimate.throughput.toFixed(2)}, a fresh plan ${fresh.plan.estimate.throughput.toFixed(2)}`);
+        }
+        const unchanged = planned.plan.pipelines.length === epoch.plan.pipelines.length &&
+          planned.plan.pipelines.every((p) => epoch.plan.pipelines.some((q) => q.name === p.name && sameRoutes(p, q)));
+        if (unchanged && changes.every((c) => c.kind === 'joined')) {
+          note('note', `the running plan stays: ${changes.map((c) => c.device).join(', ')} joined, and a fresh plan is not better enough (${fresh.plan.estimate.throughput.toFixed(2)} vs ${epoch.plan.estimate.throughput.toFixed(2)})`);
           state.phase = 'running';
           continue;
         }
@@ -472,7 +478,7 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
         recoveries.push(...recs);
         let kept: Set<string>;
         try {
-          ({ epoch, kept } = await bringUp(planned, why, lostNames.length > 0 ? `board ${lostNames.join(', ')} lost` : `re-plan: ${why}`));
+          ({ epoch, kept } = await bringUp(planned, why, lostNames.length > 0 ? `re-plan after board ${lostNames.join(', ')} lost` : `re-plan: ${why}`));
         } catch (e) {
           note('note', `re-plan failed: ${(e as Error).message}`);
           throw e;
