@@ -1,16 +1,13 @@
-// Every constant of the planner's cost model, in one place. Times are microseconds. They are
-// estimates for a MAX78000FTHR (Cortex-M4F at 100 MHz) until a board measures them; a desk's
-// measured per-layer profiles replace the CNN cycle model, and these can be overridden as a
-// whole (planOptions.calibration) once a calibration run exists. docs/planner.md explains each.
+// Every constant of the planner's cost model that is not a chip fact, in one place. Times are
+// microseconds, estimates for a MAX78000FTHR (Cortex-M4F at 100 MHz) until a board measures
+// them; they can be overridden as a whole (PlanOptions.calibration) once a calibration run
+// exists. The CPU costs per byte of loading, unloading and sensing are chip facts
+// (host/model/chips.ts: the emulated board spends exactly those), and a desk's measured
+// per-layer profiles replace the cycle model. docs/planner.md explains each constant.
 
 export interface Calibration {
-  /** CPU time to take one frame from a sensor: fixed part, and per byte of the frame. */
+  /** CPU time to take one frame from a sensor, besides the chip's per-byte sensing cost. */
   senseFixedUs: number;
-  senseUsPerByte: number;
-  /** CPU time to write a segment's input into CNN data memory, per byte. */
-  cnnLoadUsPerByte: number;
-  /** CPU time to read a segment's output out of CNN data memory, per byte. */
-  cnnUnloadUsPerByte: number;
   /** CPU time to configure, start and finish one segment run (registers, done interrupt). */
   cnnStartUs: number;
   /** CPU time per protocol message sent or received (frame header, CBOR, dispatch). */
@@ -23,21 +20,22 @@ export interface Calibration {
   hostRelayUs: number;
   /** Bytes of a data message besides its payload: header 8 + CRC 4 + CBOR fields (PROTOCOL.md). */
   messageOverheadBytes: number;
+  /** Bytes of the small message going the other way for each data message (the request of a
+   *  tensor.get, the answer of a tensor.put), framing included. */
+  ackBytes: number;
   /** Largest payload of one message (PROTOCOL.md `max_payload`); bigger tensors are chunked. */
   maxPayloadBytes: number;
 }
 
 export const DEFAULT_CALIBRATION: Readonly<Calibration> = Object.freeze({
   senseFixedUs: 50,
-  senseUsPerByte: 0.02,
-  cnnLoadUsPerByte: 0.04,
-  cnnUnloadUsPerByte: 0.04,
   cnnStartUs: 20,
   msgCpuUs: 30,
   msgCpuUsPerByte: 0.05,
   deliverUs: 20,
   hostRelayUs: 200,
   messageOverheadBytes: 8 + 4 + 16,
+  ackBytes: 8 + 4 + 8 + 2,
   maxPayloadBytes: 8064,
 });
 

@@ -3,14 +3,15 @@
 // device twice), a target. Every range must fit its chip alone (the joint check comes later).
 // How many ranges and where they may be cut is bounded so the search stays fast
 // (docs/planner.md): at most max(3, fewest needed + 1) ranges, three or more only starting on
-// the source (unless the model needs them); the first cut may be any cut for models up to 24
-// layers, later cuts are the cheapest to cross within reach plus the farthest reachable cut. Candidates that
+// the source (unless the model needs them); the first cut may be any allowed cut for models up
+// to 24 layers, later cuts are the cheapest to cross within reach plus the farthest one. Candidates that
 // another candidate of the same shape dominates (no more load on any resource, no more memory
 // on any device) are dropped; the rest are ranked by their own bottleneck, keeping the best of
 // every device pattern first so the joint search sees diverse placements.
 
-import { reachTable } from './joint-fit.js';
-import { minSegments, type PlanProblem } from './problem.js';
+import { endsOn } from './joint-fit.js';
+import type { PlanProblem } from './problem.js';
+import { minSegments } from './segments.js';
 import { makeRoute, ownBottleneck, type Route, type Step } from './route.js';
 
 export interface CandidateOptions {
@@ -43,25 +44,23 @@ export function generateCandidates(pr: PlanProblem, m: number, options: Candidat
     const L = prof.layers;
     const accel = pr.devices.filter((d) => p.cnnPrefix[v]![d.index] !== null).map((d) => d.index);
     if (accel.length === 0) return;
-    const reach = new Map(accel.map((d) => [d, reachTable(pr, m, v, d)]));
+    const ends = new Map(accel.map((d) => [d, endsOn(pr, m, v, d)]));
     const chips = [...new Set(accel.map((d) => pr.devices[d]!.chip!.name))];
-    const need = minSegments(prof, chips);
+    const need = minSegments(prof, chips, p.cutAllowed[v]!);
     if (!Number.isFinite(need)) return;
     const kmax = Math.min(accel.length, Math.max(3, need + 1));
-    const allowed = p.cutAllowed[v]!;
     const proposals = (from: number, d: number, depth: number): number[] => {
-      const r = reach.get(d)![from]!;
-      if (r <= from) return [];
-      const ends: number[] = [];
-      if (r === L) ends.push(L);
-      if (depth + 1 >= kmax) return ends;
-      const inner: number[] = [];
-      for (let c = from + 1; c <= Math.min(r, L - 1); c++) if (allowed[c]) inner.push(c);
-      if (depth === 0 && L <= o.allCutsUpTo) return [...ends, ...inner];
+      const fitting = ends.get(d)![from]!;
+      if (fitting.length === 0) return [];
+      const out: number[] = fitting.at(-1) === L ? [L] : [];
+      if (depth + 1 >= kmax) return out;
+      const inner = fitting.filter((c) => c < L);
+      if (depth === 0 && L <= o.allCutsUpTo) return [...out, ...inner];
+      const far = inner.at(-1);
       inner.sort((a, b) => prof.crossBytes[a]! - prof.crossBytes[b]! || b - a);
       const picked = new Set(inner.slice(0, o.cutProposals));
-      if (r < L && allowed[r]) picked.add(r);
-      return [...ends, ...picked];
+      if (far !== undefined) picked.add(far);
+      return [...out, ...picked];
     };
     const targetsFor = (last: number): number[] => {
       if (p.targets.length <= o.maxTargets) return [...p.targets];

@@ -17,8 +17,9 @@ export function chargeSense(pr: PlanProblem, p: PlanPipeline, sourceDevice: numb
   const src = p.sources.find((s) => s.device === sourceDevice);
   if (!src) throw new Error(`pipeline ${p.spec.name}: device ${sourceDevice} is not one of its sources`);
   const bytes = src.sensor.shape.reduce((a, b) => a * b, 1);
-  const cpu = (pr.calib.senseFixedUs + bytes * pr.calib.senseUsPerByte) * US;
-  charge(pr.devices[sourceDevice]!.cpu, cpu);
+  const dev = pr.devices[sourceDevice]!;
+  const cpu = pr.calib.senseFixedUs * US + bytes * dev.cpuSenseNsPerByte * 1e-9;
+  charge(dev.cpu, cpu);
   if (src.sensor.rateHz !== null) charge(p.sensorResource, 1 / src.sensor.rateHz);
   return cpu;
 }
@@ -30,7 +31,7 @@ export function chargeSegment(pr: PlanProblem, p: PlanPipeline, v: number, from:
   if (!prefix) throw new Error(`pipeline ${p.spec.name}: ${dev.spec.name} cannot run ${p.variants[v]!.key}`);
   const prof = p.variants[v]!;
   const cnn = prefix[to]! - prefix[from]! + 1 / dev.cnnClockHz;
-  const cpu = (pr.calib.cnnStartUs + prof.crossBytes[from]! * pr.calib.cnnLoadUsPerByte + prof.crossBytes[to]! * pr.calib.cnnUnloadUsPerByte) * US;
+  const cpu = pr.calib.cnnStartUs * US + (prof.crossBytes[from]! * dev.cpuLoadNsPerByte + prof.crossBytes[to]! * dev.cpuUnloadNsPerByte) * 1e-9;
   charge(dev.cnn, cnn);
   charge(dev.cpu, cpu);
   return cnn + cpu;
@@ -44,7 +45,7 @@ function messageCpu(pr: PlanProblem, bytes: number): number {
   return (messageCount(bytes, pr.calib) * pr.calib.msgCpuUs + wireBytes(bytes, pr.calib) * pr.calib.msgCpuUsPerByte) * US;
 }
 
-/** A payload sent from device a up to the host (no second hop). */
+/** A payload sent from device a up to the host (no second hop); the host's requests come in. */
 export function chargeUplink(pr: PlanProblem, bytes: number, a: number, charge: Charge): number {
   const dev = pr.devices[a]!;
   const wire = wireBytes(bytes, pr.calib);
@@ -52,6 +53,7 @@ export function chargeUplink(pr: PlanProblem, bytes: number, a: number, charge: 
   const link = wireSeconds(dev, wire);
   charge(dev.cpu, cpu);
   charge(dev.tx, link);
+  charge(dev.rx, wireSeconds(dev, messageCount(bytes, pr.calib) * pr.calib.ackBytes));
   return cpu + link;
 }
 
@@ -63,6 +65,7 @@ export function chargeDownlink(pr: PlanProblem, bytes: number, b: number, charge
   const link = wireSeconds(dev, wire);
   charge(dev.rx, link);
   charge(dev.cpu, cpu);
+  charge(dev.tx, wireSeconds(dev, messageCount(bytes, pr.calib) * pr.calib.ackBytes));
   return link + cpu + messageCount(bytes, pr.calib) * pr.calib.hostRelayUs * US;
 }
 

@@ -3,8 +3,8 @@
 // set is checked with the fit rules on the union (results cached by the set's identity).
 
 import type { Assignment } from './evaluate.js';
-import { fitOnChip, type FitVerdict, type ModelProfile, type SegmentRef } from './model-facts.js';
-import type { ChipName } from '../space/device.js';
+import { segmentEnds } from './segments.js';
+import { fitOnChip, type FitVerdict, type SegmentRef } from './model-facts.js';
 import type { PlanProblem } from './problem.js';
 import type { Route } from './route.js';
 
@@ -71,32 +71,6 @@ export function jointViolations(pr: PlanProblem, routes: Iterable<Route>): FitVi
   return out;
 }
 
-/** Longest segment [from, to) that fits alone on a chip, per start cut (fit assumed monotone in `to`). */
-const reachCache = new Map<string, Int32Array>();
-export function reachOf(prof: ModelProfile, chip: ChipName | null): Int32Array {
-  const key = `${prof.key}|${chip ?? 'none'}`;
-  const hit = reachCache.get(key);
-  if (hit) return hit;
-  const out = new Int32Array(prof.layers);
-  if (chip && prof.chips.includes(chip)) {
-    let to = 0;
-    for (let from = 0; from < prof.layers; from++) {
-      // A shorter range of a fitting range fits too, so the reach never moves back.
-      to = Math.max(to, from);
-      while (to < prof.layers && fitOnChip(chip, [{ profile: prof, from, to: to + 1 }]).ok) to++;
-      out[from] = to;
-    }
-  } else {
-    for (let from = 0; from < prof.layers; from++) out[from] = from;
-  }
-  reachCache.set(key, out);
-  return out;
-}
-
-export function reachTable(pr: PlanProblem, pipeline: number, variant: number, device: number): Int32Array {
-  return reachOf(pr.pipelines[pipeline]!.variants[variant]!, pr.devices[device]!.chip?.name ?? null);
-}
-
 /**
  * A pipeline's segments on one device must be disjoint layer ranges (the same range used by
  * several routes is one segment): the runtime loads each layer of a pipeline at most once per
@@ -115,4 +89,10 @@ export function overlappingSegments(pr: PlanProblem, routes: Iterable<Route>): s
     }
   }
   return null;
+}
+
+/** The allowed ends of segments starting at each allowed cut that the device can hold alone. */
+export function endsOn(pr: PlanProblem, pipeline: number, variant: number, device: number): readonly (readonly number[])[] {
+  const p = pr.pipelines[pipeline]!;
+  return segmentEnds(p.variants[variant]!, pr.devices[device]!.chip?.name ?? null, p.cutAllowed[variant]!);
 }

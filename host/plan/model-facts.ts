@@ -1,35 +1,28 @@
 // The planner's one door to the facts about models and chips: the zoo (models and their chip
-// variants), chip limits, the per-layer cycle model, the split-boundary rule and the fit
-// rules. Everything here delegates to host/model/*; the planner never computes these facts
-// itself. Each model variant is turned once into a ModelProfile (arrays the search reads fast).
-//
-// Interim: while host/model/zoo.ts, chips.ts, cycles.ts and fit.ts are being written by their
-// owners, the functions marked INTERIM below stand in for them with the fewest rules needed to
-// plan, and are replaced by a call to the real module as soon as it lands.
+// variants, host/model/zoo.ts), chip specs (chips.ts), the per-layer cycle model (cycles.ts),
+// the split-boundary rule (boundary.ts) and the fit rules (fit.ts). The planner never computes
+// these facts itself; each model variant is turned once into a ModelProfile (arrays the search
+// reads fast), and fit answers are cached by the caller (joint-fit.ts).
 
-import { existsSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { crossingBytes } from '../model/boundary.js';
-import { readLayerTable } from '../model/import-table.js';
-import type { Layer, Model } from '../model/layer.js';
+import { chipSpec, type ChipSpec } from '../model/chips.js';
+import { layerCycles } from '../model/cycles.js';
+import { describeFit, fit } from '../model/fit.js';
+import type { Model } from '../model/layer.js';
 import { weightBytes } from '../model/layer.js';
+import { listZoo, loadTable, type ZooEntry } from '../model/zoo.js';
 import type { ChipName } from '../space/device.js';
 
-export interface ChipFacts {
-  name: ChipName;
-  cnnClockHz: number;
-  weightMem: number;
-  biasMem: number;
-  maxLayers: number;
-  depthwise: boolean;
-}
+export type ChipFacts = ChipSpec;
 
 /** One model variant prepared for planning. Boundaries are cuts 0..layers (0 = input). */
 export interface ModelProfile {
-  /** Zoo name, e.g. "mobilenetv2_075_cifar100". */
+  /** Zoo name of the model an app asks for, e.g. "mobilenetv2_075_cifar100". */
   name: string;
-  /** "upstream", or "max78000" for the variant without depthwise layers. */
+  /** "upstream", or the chip a derived variant was made for (e.g. "max78000", no depthwise layers). */
   variant: string;
+  /** The zoo entry that holds this variant's layer table, e.g. "mobilenetv2_075_cifar100_max78000". */
+  zooName: string;
   /** `${name}@${variant}`. */
   key: string;
   model: Model;
@@ -41,7 +34,7 @@ export interface ModelProfile {
   /** Prefix sums per layer (length layers + 1): weight bytes, bias bytes. */
   weightPrefix: readonly number[];
   biasPrefix: readonly number[];
-  /** Prefix sums of CNN cycles per layer for each chip that can run it. */
+  /** Prefix sums of CNN cycles per layer (the leading 1 excluded) for each chip that can run it. */
   cyclePrefix: Readonly<Partial<Record<ChipName, readonly number[]>>>;
 }
 
@@ -54,42 +47,23 @@ export interface SegmentRef {
 
 export type FitVerdict = { ok: true } | { ok: false; reason: string };
 
-// ---------------------------------------------------------------------------------------------
-// Chips. INTERIM until host/model/chips.ts: the numbers of ../shared/docs/MAX78000.md section 1.
-
-const CHIPS: Record<ChipName, ChipFacts> = {
-  max78000: { name: 'max78000', cnnClockHz: 50_000_000, weightMem: 442_368, biasMem: 2_048, maxLayers: 32, depthwise: false },
-  max78002: { name: 'max78002', cnnClockHz: 200_000_000, weightMem: 2_396_160, biasMem: 8_192, maxLayers: 128, depthwise: true },
-};
-
 export function chipFacts(chip: ChipName): ChipFacts {
-  return CHIPS[chip];
-}
-
-// ---------------------------------------------------------------------------------------------
-// The zoo. INTERIM until host/model/zoo.ts: the layer tables of ../shared/models, and for models
-// with depthwise layers a MAX78000 variant with those layers removed.
-
-function modelsDir(): string {
-  const env = process.env['SYNERGY_MODELS'];
-  if (env) return env;
-  let dir = import.meta.dirname;
-  for (let i = 0; i < 6; i++) {
-    if (existsSync(join(dir, 'package.json'))) return join(dir, '..', 'shared', 'models');
-    dir = dirname(dir);
-  }
-  return join(process.cwd(), '..', 'shared', 'models');
+  return chipSpec(chip);
 }
 
 export class UnknownModelError extends Error {
   override readonly name = 'UnknownModelError';
 }
 
-/** Names of the zoo models. */
+let zoo: ZooEntry[] | null = null;
+function entries(): ZooEntry[] {
+  zoo ??= listZoo();
+  return zoo;
+}
+
+/** Names an app may ask for: the zoo's models that are not derived variants of another. */
 export function zooNames(): string[] {
-  const dir = modelsDir();
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, '')).sort();
+  return entries().filter((e) => e.variantOf === null).map((e) => e.name).sort();
 }
 
 const profileCache = new Map<string, ModelProfile[]>();
@@ -98,48 +72,21 @@ const profileCache = new Map<string, ModelProfile[]>();
 export function modelVariants(name: string): ModelProfile[] {
   const hit = profileCache.get(name);
   if (hit) return hit;
-  const names = zooNames();
-  if (!names.includes(name)) {
-    throw new UnknownModelError(names.length === 0
-      ? `model "${name}": the zoo is not available (${modelsDir()} is absent)`
-      : `model "${name}" is not in the zoo (known: ${names.join(', ')})`);
+  const mine = entries().filter((e) => e.name === name || e.variantOf === name);
+  if (!mine.some((e) => e.name === name)) {
+    throw new UnknownModelError(`model "${name}" is not in the zoo (known: ${zooNames().join(', ')})`);
   }
-  const upstream = readLayerTable(join(modelsDir(), `${name}.json`));
-  const out: ModelProfile[] = [];
-  const hasDepthwise = upstream.layers.some((l) => l.depthwise);
-  out.push(profileOf(name, hasDepthwise ? 'upstream' : 'upstream', upstream));
-  if (hasDepthwise) out.push(profileOf(name, 'max78000', withoutDepthwise(upstream)));
+  const out = mine.map((e) => {
+    const variant = e.name === name ? 'upstream' : e.name.startsWith(`${name}_`) ? e.name.slice(name.length + 1) : e.name;
+    return profileOf(name, variant, e);
+  });
   profileCache.set(name, out);
   return out;
 }
 
-/** INTERIM: drop depthwise layers; their readers read the dropped layer's input instead. */
-function withoutDepthwise(model: Model): Model {
-  const keep: number[] = [];
-  const newIndex = new Map<number, number>([[-1, -1]]);
-  const redirect = new Map<number, number>();
-  for (const l of model.layers) {
-    if (l.depthwise) {
-      redirect.set(l.index, resolveSource(l.inputSources[0] ?? -1, redirect));
-      continue;
-    }
-    newIndex.set(l.index, keep.length);
-    keep.push(l.index);
-  }
-  const layers: Layer[] = keep.map((old, i) => {
-    const l = model.layers[old]!;
-    return { ...l, index: i, inputSources: l.inputSources.map((s) => newIndex.get(resolveSource(s, redirect))!) };
-  });
-  return { ...model, name: model.name, layers, params: null };
-}
-
-function resolveSource(s: number, redirect: Map<number, number>): number {
-  return redirect.get(s) ?? s;
-}
-
-function profileOf(name: string, variant: string, model: Model): ModelProfile {
+function profileOf(name: string, variant: string, e: ZooEntry): ModelProfile {
+  const model = loadTable(e.name).model;
   const n = model.layers.length;
-  const chips = (Object.keys(CHIPS) as ChipName[]).filter((c) => CHIPS[c].depthwise || !model.layers.some((l) => l.depthwise));
   const weightPrefix = [0];
   const biasPrefix = [0];
   for (const l of model.layers) {
@@ -147,41 +94,31 @@ function profileOf(name: string, variant: string, model: Model): ModelProfile {
     biasPrefix.push(biasPrefix.at(-1)! + (l.biasPresent ? l.outputShape[0] : 0));
   }
   const cyclePrefix: Partial<Record<ChipName, number[]>> = {};
-  for (const chip of chips) {
+  for (const chip of e.chips) {
+    const spec = chipSpec(chip);
     const p = [0];
-    for (const l of model.layers) p.push(p.at(-1)! + layerCycles(chip, l));
+    // Kernel start column 0: the pre-read term of a few MAX78000 layers depends on where the
+    // kernels land, which depends on what shares the chip; the cycle model's default is used.
+    for (const l of model.layers) p.push(p.at(-1)! + layerCycles(l, spec));
     cyclePrefix[chip] = p;
   }
   const crossBytes: number[] = [];
   for (let cut = 0; cut <= n; cut++) crossBytes.push(crossingBytes(model, cut));
-  return { name, variant, key: `${name}@${variant}`, model, layers: n, chips, crossBytes, weightPrefix, biasPrefix, cyclePrefix };
+  return { name, variant, zooName: e.name, key: `${name}@${variant}`, model, layers: n, chips: e.chips, crossBytes, weightPrefix, biasPrefix, cyclePrefix };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Cycle model. INTERIM until host/model/cycles.ts: the dominant terms of MAX78000.md section 3
-// (output writes per pass plus pooled input reads).
-
-function layerCycles(_chip: ChipName, l: Layer): number {
-  const m = Math.ceil(l.operandShape[0] / 64);
-  const [, hp, wp] = l.pooledShape;
-  const [co, ho, wo] = l.outputShape;
-  const poolArea = l.pool.size[0] * l.pool.size[1];
-  const coHw = l.op === 'passthrough' ? 0 : Math.ceil(co / Math.ceil(co / 64)) * Math.ceil(co / 64);
-  return hp * wp * m * (l.operands * (poolArea + 1) + 1) + ho * wo * m * coHw;
-}
-
-/** CNN seconds of layers [from, to) on a chip at a clock. */
+/** CNN seconds of layers [from, to) on a chip at a clock (one leading cycle per run included). */
 export function cnnSeconds(profile: ModelProfile, chip: ChipName, clockHz: number, from: number, to: number): number {
   const p = profile.cyclePrefix[chip];
   if (!p) throw new Error(`${profile.key} cannot run on ${chip}`);
   return (p[to]! - p[from]! + 1) / clockHz;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Fit rules. INTERIM until host/model/fit.ts: layer count, kernel bytes, bias bytes and the
-// per-layer bias group limit only (necessary conditions, not the full packing rules).
-
-/** Linear lower bounds on what a segment uses on a chip (valid for any set of segments sharing it). */
+/**
+ * Linear lower bounds on what a segment uses on a chip, valid for any set of segments sharing
+ * it: layers (the union's count), weight bytes (kernel memory holds at least these) and bias
+ * bytes (bias memory holds at least these).
+ */
 export function segmentUsage(seg: SegmentRef): { layers: number; weightBytes: number; biasBytes: number } {
   const p = seg.profile;
   return {
@@ -191,27 +128,11 @@ export function segmentUsage(seg: SegmentRef): { layers: number; weightBytes: nu
   };
 }
 
-/** Whether these segments can be loaded onto one chip together. */
+/** Whether these segments can be loaded onto one chip together (the fit rules on their union). */
 export function fitOnChip(chip: ChipName, segs: readonly SegmentRef[]): FitVerdict {
-  const c = CHIPS[chip];
-  let layers = 0;
-  let weights = 0;
-  let bias = 0;
   for (const s of segs) {
-    if (!s.profile.chips.includes(chip)) return { ok: false, reason: `${s.profile.key} has layers ${chip} cannot run (depthwise)` };
-    const u = segmentUsage(s);
-    layers += u.layers;
-    weights += u.weightBytes;
-    bias += u.biasBytes;
-    for (let i = s.from; i < s.to; i++) {
-      const l = s.profile.model.layers[i]!;
-      if (l.biasPresent && l.outputShape[0] > c.biasMem / 4) {
-        return { ok: false, reason: `layer ${i} of ${s.profile.key} has ${l.outputShape[0]} biases, more than one bias group (${c.biasMem / 4})` };
-      }
-    }
+    if (!s.profile.chips.includes(chip)) return { ok: false, reason: `${s.profile.key} has layers ${chip} cannot run` };
   }
-  if (layers > c.maxLayers) return { ok: false, reason: `${layers} layers > ${c.maxLayers}` };
-  if (weights > c.weightMem) return { ok: false, reason: `weights ${weights} B > ${c.weightMem} B` };
-  if (bias > c.biasMem) return { ok: false, reason: `bias ${bias} B > ${c.biasMem} B` };
-  return { ok: true };
+  const r = fit(chipSpec(chip), segs.map((s) => ({ model: s.profile.zooName, layers: s.profile.model.layers.slice(s.from, s.to) })));
+  return r.ok ? { ok: true } : { ok: false, reason: describeFit(r) };
 }

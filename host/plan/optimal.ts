@@ -20,7 +20,7 @@
 
 import { chargeDelivery, chargeDownlink, chargeSegment, chargeSense, chargeUplink } from './costs.js';
 import type { Assignment } from './evaluate.js';
-import { fitSet, reachTable, segmentKey, type PlacedSegment } from './joint-fit.js';
+import { endsOn, fitSet, segmentKey, type PlacedSegment } from './joint-fit.js';
 import { Program, solveProgram, type LazyAddition } from './lp.js';
 import { segmentUsage } from './model-facts.js';
 import type { PlanProblem } from './problem.js';
@@ -119,7 +119,7 @@ export function solveOptimal(pr: PlanProblem, opts: OptimalOptions = {}): Optima
     p.variants.forEach((prof, v) => {
       const L = prof.layers;
       const accel = pr.devices.filter((d) => p.cnnPrefix[v]![d.index] !== null).map((d) => d.index);
-      const reach = new Map(accel.map((d) => [d, reachTable(pr, m, v, d)]));
+      const ends = new Map(accel.map((d) => [d, endsOn(pr, m, v, d)]));
       const nodeEdges = new Map<string, { inflow: number[]; outflow: number[] }>();
       const node = (id: string): { inflow: number[]; outflow: number[] } => {
         let n = nodeEdges.get(id);
@@ -139,7 +139,8 @@ export function solveOptimal(pr: PlanProblem, opts: OptimalOptions = {}): Optima
       const R = (b: number, d: number): string => `R${b}@${d}`;
       // Which (cut, device) activation nodes can be left: a later segment can start there elsewhere.
       const allowed = p.cutAllowed[v]!;
-      const canStart = (b: number, d: number): boolean => allowed[b] === 1 && (reach.get(d)?.[b] ?? b) > b;
+      const canStart = (b: number, d: number): boolean => allowed[b] === 1 && (ends.get(d)?.[b]?.length ?? 0) > 0;
+      const canEnd = (b: number, d: number): boolean => [...Array(b).keys()].some((a) => ends.get(d)![a]!.includes(b));
       for (const src of p.sources) {
         const s = src.device;
         const costs = costsOf((c) => chargeSense(pr, p, s, c));
@@ -159,7 +160,7 @@ export function solveOptimal(pr: PlanProblem, opts: OptimalOptions = {}): Optima
       // down to every device that can continue (the two hops' costs are independent).
       for (let b = 0; b < L; b++) {
         if (!allowed[b]) continue;
-        const holders = b === 0 ? p.sources.map((x) => x.device) : accel.filter((d) => [...Array(b).keys()].some((a) => reach.get(d)![a]! >= b));
+        const holders = b === 0 ? p.sources.map((x) => x.device) : accel.filter((d) => canEnd(b, d));
         const takers = accel.filter((d2) => canStart(b, d2));
         if (takers.length === 0 || holders.length === 0) continue;
         for (const d of holders) {
@@ -173,16 +174,15 @@ export function solveOptimal(pr: PlanProblem, opts: OptimalOptions = {}): Optima
       }
       // Compute edges: every range that fits the device alone and ends where the route can go on.
       for (const d of accel) {
-        const rt = reach.get(d)!;
+        const fitting = ends.get(d)!;
         const through: number[][] = Array.from({ length: L }, () => []);
         const startsAt: number[][] = Array.from({ length: L + 1 }, () => []);
         const endsAt: number[][] = Array.from({ length: L + 1 }, () => []);
         const straddles: number[][] = Array.from({ length: L + 1 }, () => []);
         let cap = 0;
         for (let a = 0; a < L; a++) {
-          if (!allowed[a]) continue;
-          for (let b = a + 1; b <= rt[a]!; b++) {
-            if (!allowed[b] || (b < L && !accel.some((d2) => canStart(b, d2)))) continue;
+          for (const b of fitting[a]!) {
+            if (b < L && !accel.some((d2) => canStart(b, d2))) continue;
             const costs = costsOf((c) => chargeSegment(pr, p, v, a, b, d, c));
             const edgeCap = rateCap(costs);
             cap = Math.max(cap, edgeCap);
@@ -223,7 +223,7 @@ export function solveOptimal(pr: PlanProblem, opts: OptimalOptions = {}): Optima
       }
       // Delivery from wherever the last layer ran to each target.
       for (const d of accel) {
-        if (!rtEndsAt(reach.get(d)!, L)) continue;
+        if (!canEnd(L, d)) continue;
         for (const t of p.targets) {
           const costs = costsOf((c) => chargeDelivery(pr, prof.crossBytes[L]!, d, t, c));
           const e = edge({ kind: 'deliver', pipeline: m, variant: v, tail: A(L, d), head: `T${t}`, costs, from: L, to: L, device: d, other: t }, false, rateCap(costs));
@@ -365,9 +365,6 @@ function rateCapOf(e: Edge): number {
   return m > 0 ? 1 / m : 1e9;
 }
 
-function rtEndsAt(reach: Int32Array, L: number): boolean {
-  return reach.some((to) => to === L);
-}
 
 /** Splits each pipeline's flow into routes with shares (path decomposition of a DAG flow). */
 function decompose(pr: PlanProblem, edges: Edge[], x: Float64Array, rateVars: number[] | null): Assignment {

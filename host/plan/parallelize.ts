@@ -9,7 +9,7 @@
 
 import type { CandidateSet } from './candidates.js';
 import { evaluate, type Assignment, type RouteShare } from './evaluate.js';
-import { jointViolations, overlappingSegments, reachTable, routesOf } from './joint-fit.js';
+import { endsOn, jointViolations, overlappingSegments, routesOf } from './joint-fit.js';
 import { Program, solveProgram } from './lp.js';
 import type { PlanProblem } from './problem.js';
 import { makeRoute, type Route } from './route.js';
@@ -132,7 +132,7 @@ function replicas(pr: PlanProblem, route: Route, device: number): Route[] {
     if (s.device !== device) return;
     for (const d of pr.devices) {
       if (d.index === device || p.cnnPrefix[route.variant]![d.index] === null) continue;
-      if (reachTable(pr, route.pipeline, route.variant, d.index)[s.from]! < s.to) continue;
+      if (!endsOn(pr, route.pipeline, route.variant, d.index)[s.from]!.includes(s.to)) continue;
       const steps = route.steps.map((o, j) => (j === i ? { ...o, device: d.index } : o));
       out.push(makeRoute(pr, route.pipeline, route.variant, route.source, steps, route.target));
     }

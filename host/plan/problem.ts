@@ -3,11 +3,11 @@
 // plus an error for each pipeline that cannot run, naming it and the reason.
 
 import type { AppSpec, PipelineSpec } from '../space/app-spec.js';
-import type { ChipName, DeskSpec, DeviceSpec, SensorSpec } from '../space/device.js';
+import type { DeskSpec, DeviceSpec, SensorSpec } from '../space/device.js';
 import { bitsPerByte, fullDuplex, HOST_OUTPUT } from '../space/device.js';
 import { DEFAULT_CALIBRATION, type Calibration } from './calibration.js';
-import { chipFacts, fitOnChip, modelVariants, UnknownModelError, type ChipFacts, type ModelProfile } from './model-facts.js';
-import { reachOf } from './joint-fit.js';
+import { chipFacts, modelVariants, UnknownModelError, type ChipFacts, type ModelProfile } from './model-facts.js';
+import { minSegments, segmentVerdict, splitCuts } from './segments.js';
 
 export type Objective = 'maxmin' | 'sum';
 /** Target index meaning "deliver to the host" (the last segment's device sends it up its link). */
@@ -30,6 +30,11 @@ export interface PlanDevice {
   cnnClockHz: number;
   /** Payload bytes per second on its link; Infinity when unpaced. */
   wireBytesPerSec: number;
+  /** CPU nanoseconds per byte to load CNN inputs, unload outputs and sense (the chip's facts;
+   *  a device without an accelerator is taken to have a MAX78000's CPU). */
+  cpuLoadNsPerByte: number;
+  cpuUnloadNsPerByte: number;
+  cpuSenseNsPerByte: number;
   /** Resource indices; tx === rx === link for a half-duplex link; cnn -1 without a chip. */
   cnn: number;
   cpu: number;
@@ -83,31 +88,6 @@ export interface ProblemOptions {
   cuts?: 'minima' | 'all';
 }
 
-/**
- * The cuts the planner may split a model at (every policy's routes and the exact optimum share
- * this plan space; docs/planner.md). 'minima': the input and output cuts, every cut whose
- * crossing bytes are no more than at both neighbouring cuts (moving a cut to a neighbour that
- * moves fewer bytes saves link and CPU time, so other cuts matter only for memory), and, so that
- * memory never forces a split the space lacks, the farthest cut each chip on the desk reaches
- * from every allowed cut.
- */
-export function splitCuts(v: ModelProfile, chips: readonly ChipName[], mode: 'minima' | 'all'): Uint8Array {
-  const L = v.layers;
-  const ok = new Uint8Array(L + 1);
-  ok[0] = 1;
-  ok[L] = 1;
-  for (let c = 1; c < L; c++) {
-    const b = v.crossBytes;
-    if (mode === 'all' || (b[c]! <= b[c - 1]! && b[c]! <= b[c + 1]!)) ok[c] = 1;
-  }
-  const reaches = chips.filter((c) => v.chips.includes(c)).map((c) => reachOf(v, c));
-  for (let c = 0; c < L; c++) {
-    if (!ok[c]) continue;
-    for (const r of reaches) if (r[c]! > c) ok[r[c]!] = 1;
-  }
-  return ok;
-}
-
 export function buildProblem(desk: DeskSpec, app: AppSpec, opts: ProblemOptions = {}): PlanProblem {
   const calib = opts.calibration ?? DEFAULT_CALIBRATION;
   const resources: Resource[] = [];
@@ -128,7 +108,11 @@ export function buildProblem(desk: DeskSpec, app: AppSpec, opts: ProblemOptions 
       tx = rx = add(`${spec.name}.link`, 'link', index, null);
     }
     const wireBytesPerSec = spec.link.rateBps > 0 ? spec.link.rateBps / bitsPerByte(spec.link.kind) : Number.POSITIVE_INFINITY;
-    return { index, spec, chip, cnnClockHz: spec.cnnClockHz ?? chip?.cnnClockHz ?? 0, wireBytesPerSec, cnn, cpu, tx, rx };
+    const cpuOf = chip ?? chipFacts('max78000');
+    return {
+      index, spec, chip, cnnClockHz: spec.cnnClockHz ?? chip?.cnnClockHz ?? 0, wireBytesPerSec, cnn, cpu, tx, rx,
+      cpuLoadNsPerByte: cpuOf.cpuLoadNsPerByte, cpuUnloadNsPerByte: cpuOf.cpuUnloadNsPerByte, cpuSenseNsPerByte: cpuOf.cpuSenseNsPerByte,
+    };
   });
   const chipsPresent = [...new Set(devices.flatMap((d) => (d.chip ? [d.chip.name] : [])))];
   const pipelines: PlanPipeline[] = [];
@@ -174,7 +158,7 @@ export function buildProblem(desk: DeskSpec, app: AppSpec, opts: ProblemOptions 
         : `model ${spec.model} needs a ${variants.flatMap((v) => v.chips).join(' or ')}, the desk has only ${chipsPresent.join(', ')}`);
       continue;
     }
-    const reach = unreachableReason(runnable, devices);
+    const reach = unreachableReason(runnable, devices, opts.cuts ?? 'minima');
     if (reach !== null) {
       fail(`model ${spec.model} fits no combination of the devices on this desk: ${reach}`);
       continue;
@@ -206,42 +190,33 @@ function cnnPrefixFor(v: ModelProfile, d: PlanDevice, desk: DeskSpec): Float64Ar
 
 /**
  * Why no chain of segments over the desk's accelerators can hold the model (null if one can):
- * a layer no chip holds alone, or more segments needed than there are accelerators.
+ * a cut from which no segment fits any chip, or more segments needed than there are accelerators.
  */
-function unreachableReason(variants: readonly ModelProfile[], devices: readonly PlanDevice[]): string | null {
+function unreachableReason(variants: readonly ModelProfile[], devices: readonly PlanDevice[], mode: 'minima' | 'all'): string | null {
   const reasons: string[] = [];
   for (const v of variants) {
     const chips = [...new Set(devices.flatMap((d) => (d.chip && v.chips.includes(d.chip.name) ? [d.chip.name] : [])))];
     const accelerators = devices.filter((d) => d.chip && v.chips.includes(d.chip.name)).length;
-    for (let i = 0; i < v.layers; i++) {
-      const verdicts = chips.map((c) => fitOnChip(c, [{ profile: v, from: i, to: i + 1 }]));
-      const ok = verdicts.findIndex((x) => x.ok);
-      if (ok < 0) {
-        const first = verdicts[0];
-        reasons.push(`${v.key}: layer ${i} fits no ${chips.join('/')} (${first && !first.ok ? first.reason : ''})`);
-        break;
-      }
-    }
-    if (reasons.length > 0 && reasons.at(-1)!.startsWith(v.key)) continue;
-    const need = minSegments(v, chips);
+    const allowed = splitCuts(v, chips, mode);
+    const need = minSegments(v, chips, allowed);
     if (need <= accelerators) return null;
-    reasons.push(`${v.key} needs ${need} accelerators, the desk has ${accelerators}`);
+    if (Number.isFinite(need)) {
+      reasons.push(`${v.key} needs ${need} accelerators, the desk has ${accelerators}`);
+      continue;
+    }
+    // The first cut the model cannot get past, and what the fit rules say about the shortest step.
+    const reach = new Uint8Array(v.layers + 1);
+    reach[0] = 1;
+    let stuck = 0;
+    for (let a = 0; a < v.layers; a++) {
+      if (!reach[a] || !allowed[a]) continue;
+      stuck = Math.max(stuck, a);
+      for (const c of chips) for (let b = a + 1; b <= v.layers; b++) if (allowed[b] && segmentVerdict(v, c, a, b).ok) reach[b] = 1;
+    }
+    let next = stuck + 1;
+    while (next < v.layers && !allowed[next]) next++;
+    const why = chips.map((c) => segmentVerdict(v, c, stuck, next)).find((x) => !x.ok);
+    reasons.push(`${v.key}: no ${chips.join(' or ')} holds layers ${stuck}..${next - 1}${why && !why.ok ? ` (${why.reason})` : ''}`);
   }
   return reasons.join('; ');
-}
-
-/** Fewest segments covering a model when each may go on any of the given chips. */
-export function minSegments(v: ModelProfile, chips: readonly ChipName[]): number {
-  const best = new Array<number>(v.layers + 1).fill(Number.POSITIVE_INFINITY);
-  best[0] = 0;
-  for (let a = 0; a < v.layers; a++) {
-    if (!Number.isFinite(best[a]!)) continue;
-    for (const c of chips) {
-      for (let b = a + 1; b <= v.layers; b++) {
-        if (!fitOnChip(c, [{ profile: v, from: a, to: b }]).ok) break;
-        if (best[a]! + 1 < best[b]!) best[b] = best[a]! + 1;
-      }
-    }
-  }
-  return best[v.layers]!;
 }

@@ -18,8 +18,7 @@ export function planGreedyMemory(pr: PlanProblem): { assignment: Assignment; unp
         const d = dev.index;
         if (cut === L) break;
         if (!runs(pr, m, v, d)) continue;
-        let end = cut;
-        while (end < L && b.rangeFits(m, v, cut, end + 1, d)) end++;
+        const end = b.longestFit(m, v, cut, d);
         if (end > cut) {
           steps.push({ from: cut, to: end, device: d });
           cut = end;

@@ -8,7 +8,7 @@ import type { Assignment } from '../evaluate.js';
 import type { PlanProblem } from '../problem.js';
 import type { Route, Step } from '../route.js';
 import { bestEnds, JointBuilder, runs, type Unplaced } from './placement.js';
-import { reachTable } from '../joint-fit.js';
+import { endsOn } from '../joint-fit.js';
 
 export function planNeurosurgeon(pr: PlanProblem): { assignment: Assignment; unplaced: Unplaced[] } {
   const b = new JointBuilder(pr);
@@ -18,7 +18,7 @@ export function planNeurosurgeon(pr: PlanProblem): { assignment: Assignment; unp
       const L = prof.layers;
       for (const src of p.sources) {
         const s = src.device;
-        const fitsOn = (d: number, from: number, to: number): boolean => runs(pr, m, v, d) && (from === to || reachTable(pr, m, v, d)[from]! >= to);
+        const fitsOn = (d: number, from: number, to: number): boolean => runs(pr, m, v, d) && (from === to || endsOn(pr, m, v, d)[from]!.includes(to));
         for (const other of pr.devices) {
           const d = other.index;
           for (let cut = 0; cut <= L; cut++) {

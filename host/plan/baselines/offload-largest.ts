@@ -19,8 +19,7 @@ export function planOffloadLargest(pr: PlanProblem): { assignment: Assignment; u
       for (const d of order) {
         if (cut === L) break;
         if (!runs(pr, m, v, d)) continue;
-        let end = cut;
-        while (end < L && b.rangeFits(m, v, cut, end + 1, d)) end++;
+        const end = b.longestFit(m, v, cut, d);
         if (end > cut) {
           steps.push({ from: cut, to: end, device: d });
           cut = end;

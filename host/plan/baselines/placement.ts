@@ -28,6 +28,18 @@ export class JointBuilder {
     return this.fitsWith(device, [{ pipeline, variant, from, to, device, key: segmentKey(pipeline, variant, from, to) }]);
   }
 
+  /**
+   * The farthest cut e such that layers [from, e) fit on the device with what is there (from
+   * itself when none do). Fit is not monotone in the range, so every end is tried from the top.
+   */
+  longestFit(pipeline: number, variant: number, from: number, device: number): number {
+    const chip = this.pr.devices[device]!.chip;
+    if (!chip) return from;
+    const L = this.pr.pipelines[pipeline]!.variants[variant]!.layers;
+    for (let e = Math.min(L, from + chip.maxLayers); e > from; e--) if (this.rangeFits(pipeline, variant, from, e, device)) return e;
+    return from;
+  }
+
   fits(route: Route): boolean {
     const per = new Map<number, PlacedSegment[]>();
     for (const s of route.steps) {
