@@ -18,7 +18,7 @@ export function planNeurosurgeon(pr: PlanProblem): { assignment: Assignment; unp
       const L = prof.layers;
       for (const src of p.sources) {
         const s = src.device;
-        const fitsOn = (d: number, from: number, to: number): boolean => runs(pr, m, v, d) && (from === to || endsOn(pr, m, v, d)[from]!.includes(to));
+        const fitsOn = (d: number, from: number, to: number): boolean => from === to || (runs(pr, m, v, d) && endsOn(pr, m, v, d)[from]!.includes(to));
         for (const other of pr.devices) {
           const d = other.index;
           for (let cut = 0; cut <= L; cut++) {
