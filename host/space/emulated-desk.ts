@@ -9,14 +9,15 @@ export const EMULATED_DEFAULT_BAUD = 921_600;
 
 /**
  * What every emulated board offers unless told otherwise: a camera frame for the CIFAR-sized
- * models, a microphone window for KWS (128 channels x 128 samples), and an LED. No rate cap:
- * the emulator senses on demand.
+ * models, a microphone window for KWS (128 channels x 128 samples), and every output kind the
+ * examples use (a bench board stands in for any wearable). No rate cap: the emulator senses on
+ * demand.
  */
 export const EMULATED_SENSORS: readonly SensorSpec[] = [
   { kind: 'camera', shape: [3, 32, 32], rateHz: null },
   { kind: 'microphone', shape: [128, 128, 1], rateHz: null },
 ];
-export const EMULATED_OUTPUTS: readonly string[] = ['led'];
+export const EMULATED_OUTPUTS: readonly string[] = ['display', 'speaker', 'haptic', 'led'];
 
 export function emulatedDesk(n: number, baud = EMULATED_DEFAULT_BAUD, chip: ChipName = 'max78000'): DeskSpec {
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new RangeError(`--emulated needs a board count from 1 to 64, got ${n}`);
