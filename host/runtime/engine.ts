@@ -13,7 +13,8 @@
 //
 // A stage takes every slot it needs on its board at once (inputs and outputs; at most 16 per
 // board) and gives them back when it ends, so stages never wait on each other while holding
-// slots. Each stage admits at most `stageDepth` frames (double buffering); a frame enters the
+// slots. Each stage admits at most a few frames (depthFor: two, double buffering, more for a
+// pipeline planned at hundreds of frames per second); a frame enters the
 // next stage before it leaves the current one, so a slow stage holds back the ones before it
 // and, in the end, admission. Each pipeline admits frames at admitFactor x its planned rate,
 // so what is measured is the capacity of the plan rather than the admission rate.
@@ -39,7 +40,7 @@ import { fileFrame, synthesizeFrame } from './sensor-data.js';
 export interface EngineOptions {
   /** admission rate over the planned rate (default 1.2) */
   admitFactor?: number;
-  /** frames in flight per stage (default 2) */
+  /** frames in flight per stage (default: depthFor(the pipeline's planned rate)) */
   stageDepth?: number;
   /** ms an infer may take before the frame fails (default 10 s) */
   inferTimeoutMs?: number;
@@ -109,6 +110,17 @@ interface PipelineRun {
 
 const US = 1 / 1000;
 
+/** ms a stage takes at least: a few request round trips on a link and board. */
+const STAGE_FLOOR_MS = 10;
+
+/**
+ * Frames in flight per stage: two (double buffering) for ordinary rates; a fast pipeline needs
+ * more to cover a stage's round trips (Little's law: frames in a stage = rate x its time).
+ */
+export function depthFor(rate: number): number {
+  return Math.max(2, Math.min(6, Math.ceil((rate * STAGE_FLOOR_MS) / 1000) + 1));
+}
+
 /** Wire bytes of a frame whose body holds about `n` bytes (header, CRC, COBS, delimiter). */
 function wire(n: number): number {
   const raw = n + 12;
@@ -132,7 +144,7 @@ export class Engine {
   /** the first detail of every failure reason (for the report) */
   readonly reasonDetails = new Map<string, string>();
   private readonly admitFactor: number;
-  private readonly stageDepth: number;
+  private readonly stageDepth: number | undefined;
   private readonly inferTimeoutMs: number;
   private loops: Promise<void>[] = [];
   private gate: FairGate | null = null;
@@ -145,7 +157,7 @@ export class Engine {
     opts: EngineOptions = {},
   ) {
     this.admitFactor = opts.admitFactor ?? 1.2;
-    this.stageDepth = opts.stageDepth ?? 2;
+    this.stageDepth = opts.stageDepth;
     this.inferTimeoutMs = opts.inferTimeoutMs ?? 10_000;
     this.runs = plan.pipelines.map((p) => ({ p, routes: p.routes.map((r) => this.routeRun(p, r)), rate: p.estimatedRate }));
   }
@@ -158,7 +170,8 @@ export class Engine {
   }
 
   private routeRun(p: RunPipeline, route: RunRoute): RouteRun {
-    const sem = (): Semaphore => new Semaphore(this.stageDepth);
+    const depth = this.stageDepth ?? depthFor(p.estimatedRate);
+    const sem = (): Semaphore => new Semaphore(depth);
     const io = (step: { from: number; to: number; device: string }): SegmentIO =>
       this.ctx.store.io({ id: segmentId(p.name, p.model, step.from, step.to - step.from), device: step.device, pipeline: p.name, model: p.model, first: step.from, count: step.to - step.from });
     const stages: Stage[] = [];

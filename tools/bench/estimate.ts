@@ -1,4 +1,4 @@
-// npm run bench:estimate [-- --json] [-- --duration S] [-- --only NAME,...] [-- --policy NAME]:
+// npm run bench:estimate [-- --json] [-- --duration S] [-- --only NAME,...] [-- --policy NAME] [-- --check-every N]:
 // every example workload (examples/workloads.yaml) run briefly on its emulated desk; per
 // workload the planner's estimated throughput beside the measured one, per pipeline the rates,
 // per resource the estimated and measured busy fractions, and the CPU the emulated boards used
@@ -24,6 +24,7 @@ const opt = (name: string): string | undefined => {
 const duration = Number(opt('duration') ?? 8);
 const only = opt('only')?.split(',');
 const policy = opt('policy') ?? 'synergy';
+const checkEvery = Number(opt('check-every') ?? 20);
 
 function log(line: string): void {
   (json ? process.stderr : process.stdout).write(line + '\n');
@@ -59,7 +60,7 @@ for (const w of workloads) {
   if ('discovered' in desk) continue;
   let doc: RunDocument;
   try {
-    const result = await new Run({ app, desk: { kind: 'emulate', spec: desk }, policy, durationS: duration, checkEvery: 20 }).execute();
+    const result = await new Run({ app, desk: { kind: 'emulate', spec: desk }, policy, durationS: duration, checkEvery }).execute();
     doc = runDocument(result);
   } catch (e) {
     log(`${w.name}: failed: ${(e as Error).message}`);
