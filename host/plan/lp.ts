@@ -82,6 +82,8 @@ export interface NewVar {
 export interface LazyAddition {
   vars: NewVar[];
   rows: Row[];
+  /** Values of the new columns in the MIP start, when there is one. */
+  startValues?: number[];
 }
 
 export interface SolveOptions {
@@ -122,6 +124,7 @@ export function solveProgram(p: Program, opts: SolveOptions = {}): SolveResult {
   try {
     model.options.set({ output_flag: false, mip_rel_gap: opts.mipGap ?? 1e-6, ...(opts.timeLimitSec ? { time_limit: opts.timeLimitSec } : {}) });
     let rounds = 0;
+    let start = opts.start ?? null;
     const began = performance.now();
     for (;;) {
       rounds++;
@@ -131,7 +134,9 @@ export function solveProgram(p: Program, opts: SolveOptions = {}): SolveResult {
         model.zeroAllClocks();
         model.options.set({ time_limit: left });
       }
-      if (opts.start && rounds === 1 && anyInteger) model.setSolution({ colValue: opts.start });
+      // The start stays feasible under every lazy row (it passes the exact checks), so it is
+      // handed again each round, extended by the callback's values for the new columns.
+      if (start && anyInteger) model.setSolution({ colValue: start });
       model.run();
       const status = model.getModelStatus();
       if (process.env['SYNERGY_LP_DEBUG']) {
@@ -148,6 +153,7 @@ export function solveProgram(p: Program, opts: SolveOptions = {}): SolveResult {
       const x = model.getSolution().colValue;
       const extra = opts.lazy ? opts.lazy(x, x.length) : { vars: [], rows: [] };
       if (extra.rows.length === 0) return { status: 'optimal', objective: model.getObjectiveValue(), x, rounds };
+      if (start) start = Float64Array.from([...start, ...extra.vars.map((_, i) => extra.startValues?.[i] ?? 0)]);
       for (const v of extra.vars) {
         model.addCol(v.cost, v.lower === -INF ? -h.infinity : v.lower, v.upper === INF ? h.infinity : v.upper, { indices: [], values: [] });
         if (v.integer) model.changeColIntegrality(x.length + extra.vars.indexOf(v), h.constants.variableType.integer);

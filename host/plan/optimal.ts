@@ -273,9 +273,11 @@ export function solveOptimal(pr: PlanProblem, opts: OptimalOptions = {}): Optima
   }
 
   const computeEdges = edges.filter((e) => e.kind === 'compute');
+  const start = !sum && opts.start ? startVector(pr, lp.numCols, edges, opts.start, T, zts, indicators) : null;
+
   let cuts = 0;
   const lazy = (x: Float64Array, numCols: number): LazyAddition => {
-    const add: LazyAddition = { vars: [], rows: [] };
+    const add: LazyAddition = { vars: [], rows: [], startValues: [] };
     const perDevice = new Map<number, Edge[]>();
     for (const e of computeEdges) {
       if (x[e.col]! <= 1e-9) continue;
@@ -296,6 +298,7 @@ export function solveOptimal(pr: PlanProblem, opts: OptimalOptions = {}): Optima
         if (e.y >= 0) continue;
         e.y = numCols + add.vars.length;
         add.vars.push({ lower: 0, upper: 1, cost: 0, integer: true });
+        add.startValues!.push(start && start[e.col]! > 0 ? 1 : 0);
         add.rows.push({ lower: Number.NEGATIVE_INFINITY, upper: 0, cols: [e.col, e.y], coefs: [1, sum ? -rateCapOf(e) : -1] });
       }
       add.rows.push({ lower: Number.NEGATIVE_INFINITY, upper: core.length - 1, cols: core.map((e) => e.y), coefs: core.map(() => 1) });
@@ -304,7 +307,15 @@ export function solveOptimal(pr: PlanProblem, opts: OptimalOptions = {}): Optima
     return add;
   };
 
-  const start = !sum && opts.start ? startVector(pr, lp.numCols, edges, opts.start, T, zts, indicators) : null;
+  if (process.env['SYNERGY_LP_DEBUG']) {
+    if (opts.start && !start) process.stderr.write('start: not representable\n');
+    if (start) {
+      lp.rows.forEach((r, i) => {
+        const act = r.cols.reduce((a, c, k) => a + r.coefs[k]! * start[c]!, 0);
+        if (act < r.lower - 1e-7 || act > r.upper + 1e-7) process.stderr.write(`start violates row ${i}: ${act} not in [${r.lower}, ${r.upper}]\n`);
+      });
+    }
+  }
   const res = solveProgram(lp, { lazy, ...(opts.timeLimitSec ? { timeLimitSec: opts.timeLimitSec } : {}), ...(start ? { start } : {}) });
   const base = { cuts, rounds: res.rounds, columns: lp.numCols, rows: lp.rows.length };
   if (res.status === 'infeasible' || res.status === 'error') {

@@ -1,15 +1,16 @@
 // Stage 4 of Synergy's selection, beyond the paper: parallelization. While the objective
-// improves, look at the bottleneck resource and try to move part of a pipeline's frames off it:
-// replicate the segment that loads it onto another accelerator (the same layer range, the
-// frames alternating between the copies), or send part of the frames along another candidate
-// route with the same source, variant and target. Each move must keep every chip's segments
+// improves, look at the bottleneck resource and try to move frames of the pipelines that load
+// it: replicate the segment that loads it onto other accelerators (the same layer range, the
+// frames alternating between the copies: fan-out), send part of the frames along another
+// candidate route with the same source, variant and target, or move the pipeline to another
+// candidate route, alone or fanned out. Each move must keep every chip's segments
 // fitting together; the shares of all routes are then set by a small LP (optimal shares for
 // the chosen routes). Moves are screened cheaply first (best share of the one new route with
 // the others fixed), and only the most promising are solved exactly.
 
 import type { CandidateSet } from './candidates.js';
 import { evaluate, type Assignment, type RouteShare } from './evaluate.js';
-import { endsOn, jointViolations, overlappingSegments, routesOf } from './joint-fit.js';
+import { deployment, endsOn, fitSet, jointViolations, overlappingSegments, routesOf, type PlacedSegment } from './joint-fit.js';
 import { Program, solveProgram } from './lp.js';
 import type { PlanProblem } from './problem.js';
 import { makeRoute, type Route } from './route.js';
@@ -43,22 +44,42 @@ export function parallelize(pr: PlanProblem, start: Assignment, cands: readonly 
         if (c.variant === first.variant && c.source === first.source && c.target === first.target && c.loads[r]! < mine) pool.set(c.key, c);
       }
       if (res.device !== null) for (const x of routes) for (const rep of replicas(pr, x.route, res.device)) pool.set(rep.key, rep);
-      for (const x of routes) pool.set(x.route.key, x.route);
       const others = routesOf(a.map((rs, k) => (k === m ? [] : rs)));
       for (const route of pool.values()) {
         if (!inUse.has(route.key)) proposals.push({ m, kind: 'add', routes: [...routes.map((x) => x.route), route], estimate: screen(pr, a, m, route), label: route });
-        const fan = fanOut(pr, route, others);
-        if (fan.length > 1) proposals.push({ m, kind: 'fan-out', routes: fan, estimate: proportionalShares(pr, a, m, fan), label: route });
+      }
+      // Moving the whole pipeline: to any other candidate (another source, target or variant
+      // too), alone or fanned out; the most promising by the replacement's own effect first.
+      for (const c of cands[m]!.routes) {
+        if (routes.length === 1 && c.key === first.key) continue;
+        proposals.push({ m, kind: 'replace', routes: [c], estimate: proportionalShares(pr, a, m, [c]), label: c });
+        // Fan out only where it can help: the candidate's own bottleneck is a device resource.
+        const fan = fanOut(pr, c, others);
+        if (fan.length > 1) proposals.push({ m, kind: 'fan-out', routes: fan, estimate: proportionalShares(pr, a, m, fan), label: c });
+      }
+      for (const x of routes) {
+        const fan = fanOut(pr, x.route, others);
+        if (fan.length > 1) proposals.push({ m, kind: 'fan-out', routes: fan, estimate: proportionalShares(pr, a, m, fan), label: x.route });
       }
     });
     proposals.sort((x, y) => x.estimate - y.estimate);
-    if (process.env['SYNERGY_PAR_DEBUG']) for (const t of proposals.slice(0, 10)) process.stderr.write(`round ${round} value ${value} ${t.kind} ${t.estimate} ${t.routes.length} ${t.label.key}\n`);
+    if (process.env['SYNERGY_PAR_DEBUG']) for (const k of ['add', 'replace', 'fan-out']) {
+      const xs = proposals.filter((x) => x.kind === k);
+      process.stderr.write(`round ${round}: ${xs.length} ${k}, best ${xs[0]?.estimate} ${xs[0]?.routes.map((x) => x.key).join(' + ')}\n`);
+    }
+    if (process.env['SYNERGY_PAR_DEBUG']) for (const t of proposals.slice(0, 8)) process.stderr.write(`round ${round} value ${value} ${pr.resources[r]!.id} ${t.kind} ${t.estimate} ${t.routes.length} ${t.label.key}\n`);
     let improved = false;
-    for (const t of proposals.slice(0, 8)) {
-      if (t.estimate >= value * (1 - 1e-9) || performance.now() > deadline) break;
+    let checks = 0;
+    let solves = 0;
+    const placed = deployment(pr, routesOf(a));
+    for (const t of proposals) {
+      if (t.estimate >= value * (1 - 1e-9) || performance.now() > deadline || checks >= 400 || solves >= 8) break;
+      checks++;
+      const ok = movable(pr, placed, t.m, t.routes);
+      if (process.env['SYNERGY_PAR_DEBUG'] && t.kind !== 'add') process.stderr.write(`  try ${t.kind} ${t.estimate} ${t.routes.map((x) => x.key).join(' + ')} movable=${ok}\n`);
+      if (!ok) continue;
       const next = a.map((routes, m) => (m === t.m ? t.routes.map((route) => ({ route, share: 1 / t.routes.length })) : routes));
-      const all = routesOf(next);
-      if (overlappingSegments(pr, all) !== null || jointViolations(pr, all).length > 0) continue;
+      solves++;
       const balanced = balanceShares(pr, next);
       const v = score(pr, balanced);
       if (v < value * (1 - 1e-7)) {
@@ -74,9 +95,24 @@ export function parallelize(pr: PlanProblem, start: Assignment, cands: readonly 
   return { assignment: a, moves };
 }
 
+/** Whether pipeline m's routes can become `routes` with everything else deployed as it is. */
+function movable(pr: PlanProblem, placed: Map<string, PlacedSegment>[], m: number, routes: Route[]): boolean {
+  const mine = deployment(pr, routes);
+  for (let d = 0; d < placed.length; d++) {
+    const add = [...mine[d]!.values()];
+    const had = [...placed[d]!.values()].some((x) => x.pipeline === m);
+    if (add.length === 0 && !had) continue;
+    const segs = [...placed[d]!.values()].filter((x) => x.pipeline !== m).concat(add);
+    const list = add.sort((x, y) => x.from - y.from);
+    for (let i = 1; i < list.length; i++) if (list[i]!.from < list[i - 1]!.to) return false;
+    if (add.length > 0 && !fitSet(pr, d, segs).ok) return false;
+  }
+  return true;
+}
+
 interface Proposal {
   m: number;
-  kind: 'add' | 'fan-out';
+  kind: 'add' | 'replace' | 'fan-out';
   /** The pipeline's routes after the move (shares set by the LP). */
   routes: Route[];
   estimate: number;
@@ -205,6 +241,7 @@ export function balanceShares(pr: PlanProblem, a: Assignment): Assignment {
 
 function describe(pr: PlanProblem, t: Proposal, r: number): string {
   const steps = t.label.steps.map((s) => `${s.from}-${s.to}@${pr.devices[s.device]!.spec.name}`).join(' ');
-  const what = t.kind === 'add' ? `share frames with route ${steps}` : `fan out route ${steps} over ${t.routes.length} accelerators`;
+  const what = t.kind === 'add' ? `share frames with route ${steps}`
+    : t.kind === 'replace' ? `move to route ${steps}` : `fan out route ${steps} over ${t.routes.length} accelerators`;
   return `${pr.pipelines[t.m]!.spec.name}: ${what} to relieve ${pr.resources[r]!.id}`;
 }
