@@ -25,6 +25,18 @@ export interface Calibration {
   ackBytes: number;
   /** Largest payload of one message (PROTOCOL.md `max_payload`); bigger tensors are chunked. */
   maxPayloadBytes: number;
+  /** Wire bytes of a `sense` request (down the source's link) and of its answer (up); 0 leaves
+   *  the per-frame control messages out of the model (EMULATED_CALIBRATION counts them). */
+  senseRequestBytes: number;
+  senseAnswerBytes: number;
+  /** Wire bytes of an `infer` request (down), and of its answer (up): a fixed part and the
+   *  cycles of each layer of the segment. */
+  inferRequestBytes: number;
+  inferAnswerBytes: number;
+  inferAnswerBytesPerLayer: number;
+  /** Wire bytes of a `deliver` request (down the target's link) and of its answer (up). */
+  deliverRequestBytes: number;
+  deliverAnswerBytes: number;
 }
 
 export const DEFAULT_CALIBRATION: Readonly<Calibration> = Object.freeze({
@@ -37,6 +49,42 @@ export const DEFAULT_CALIBRATION: Readonly<Calibration> = Object.freeze({
   messageOverheadBytes: 8 + 4 + 16,
   ackBytes: 8 + 4 + 8 + 2,
   maxPayloadBytes: 8064,
+  senseRequestBytes: 0,
+  senseAnswerBytes: 0,
+  inferRequestBytes: 0,
+  inferAnswerBytes: 0,
+  inferAnswerBytesPerLayer: 0,
+  deliverRequestBytes: 0,
+  deliverAnswerBytes: 0,
+});
+
+/**
+ * What the runtime and the emulated board do (host/runtime/, firmware/core/), the calibration
+ * `synergy run` and `compare` plan an emulated desk with. The emulated board spends CPU time
+ * only on loading, unloading and sensing (the chip facts), none per message, per segment start
+ * or per delivery. Besides the tensors it relays, every frame's control messages cross the
+ * links: a sense, an infer per segment (its answer lists each layer's cycles) and a deliver, a
+ * request down and an answer up each, at the protocol codec's sizes with the integers of a
+ * long run (host/runtime/message-bytes.ts; test/unit/runtime-message-bytes.test.ts demands the
+ * same numbers). A tensor.get answer or tensor.put request carries 7 to 11 bytes of CBOR
+ * besides its data (with header and CRC, 21). A segment's outputs that travel on come back
+ * inline in its infer answer.
+ */
+export const EMULATED_CALIBRATION: Readonly<Calibration> = Object.freeze({
+  ...DEFAULT_CALIBRATION,
+  senseFixedUs: 0,
+  cnnStartUs: 0,
+  msgCpuUs: 0,
+  msgCpuUsPerByte: 0,
+  deliverUs: 0,
+  messageOverheadBytes: 8 + 4 + 9,
+  senseRequestBytes: 19,
+  senseAnswerBytes: 34,
+  inferRequestBytes: 58,
+  inferAnswerBytes: 52,
+  inferAnswerBytesPerLayer: 3,
+  deliverRequestBytes: 19,
+  deliverAnswerBytes: 21,
 });
 
 /**

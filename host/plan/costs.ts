@@ -21,6 +21,9 @@ export function chargeSense(pr: PlanProblem, p: PlanPipeline, sourceDevice: numb
   const cpu = pr.calib.senseFixedUs * US + bytes * dev.cpuSenseNsPerByte * 1e-9;
   charge(dev.cpu, cpu);
   if (src.sensor.rateHz !== null) charge(p.sensorResource, 1 / src.sensor.rateHz);
+  // The sense request and its answer (calibration.ts).
+  charge(dev.rx, wireSeconds(dev, pr.calib.senseRequestBytes));
+  charge(dev.tx, wireSeconds(dev, pr.calib.senseAnswerBytes));
   return cpu;
 }
 
@@ -34,6 +37,9 @@ export function chargeSegment(pr: PlanProblem, p: PlanPipeline, v: number, from:
   const cpu = pr.calib.cnnStartUs * US + (prof.crossBytes[from]! * dev.cpuLoadNsPerByte + prof.crossBytes[to]! * dev.cpuUnloadNsPerByte) * 1e-9;
   charge(dev.cnn, cnn);
   charge(dev.cpu, cpu);
+  // The infer request and its answer, which lists every layer's cycles (calibration.ts).
+  charge(dev.rx, wireSeconds(dev, pr.calib.inferRequestBytes));
+  charge(dev.tx, wireSeconds(dev, pr.calib.inferAnswerBytes + (to - from) * pr.calib.inferAnswerBytesPerLayer));
   return cnn + cpu;
 }
 
@@ -83,6 +89,10 @@ export function chargeDelivery(pr: PlanProblem, bytes: number, d: number, target
   let t = 0;
   if (target !== d) t += chargeTransfer(pr, bytes, d, target, charge);
   const deliver = pr.calib.deliverUs * US;
-  charge(pr.devices[target]!.cpu, deliver);
+  const dev = pr.devices[target]!;
+  charge(dev.cpu, deliver);
+  // The deliver request and its answer (calibration.ts).
+  charge(dev.rx, wireSeconds(dev, pr.calib.deliverRequestBytes));
+  charge(dev.tx, wireSeconds(dev, pr.calib.deliverAnswerBytes));
   return t + deliver;
 }

@@ -4,6 +4,7 @@
 
 import type { AppSpec } from '../space/app-spec.js';
 import type { DeskSpec } from '../space/device.js';
+import { DEFAULT_CALIBRATION, EMULATED_CALIBRATION, type Calibration } from '../plan/calibration.js';
 import { generateCandidates } from '../plan/candidates.js';
 import { evaluate, pipelineLoads, type Assignment } from '../plan/evaluate.js';
 import { jointViolations, overlappingSegments, routesOf } from '../plan/joint-fit.js';
@@ -39,6 +40,17 @@ export function deskOf(desk: DeskSpec, present: ReadonlySet<string>): DeskSpec {
   return { ...desk, devices: desk.devices.filter((d) => present.has(d.name)) };
 }
 
+/**
+ * The cost model's constants for a desk the runtime runs: an emulated desk (every link a paced
+ * pseudo-terminal) gets what the emulated board and the runtime do (EMULATED_CALIBRATION);
+ * real boards the planner's CPU estimates with the runtime's message bytes, until measured.
+ */
+export function calibrationFor(desk: DeskSpec): Calibration {
+  if (desk.devices.every((d) => d.link.kind === 'emulated')) return EMULATED_CALIBRATION;
+  const { senseFixedUs, cnnStartUs, msgCpuUs, msgCpuUsPerByte, deliverUs } = DEFAULT_CALIBRATION;
+  return { ...EMULATED_CALIBRATION, senseFixedUs, cnnStartUs, msgCpuUs, msgCpuUsPerByte, deliverUs };
+}
+
 export interface PlanRequest {
   desk: DeskSpec;
   app: AppSpec;
@@ -65,6 +77,7 @@ export async function planRun(req: PlanRequest): Promise<Planned> {
   const t0 = performance.now();
   const out = await plan(req.desk, req.app, {
     policy: policyName(req.policy),
+    calibration: calibrationFor(req.desk),
     ...(req.objective ? { objective: req.objective } : {}),
     ...(req.budgetMs !== undefined ? { budgetMs: req.budgetMs } : {}),
     ...(req.optimalTimeLimitSec !== undefined ? { optimalTimeLimitSec: req.optimalTimeLimitSec } : {}),
