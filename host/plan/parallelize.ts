@@ -50,10 +50,12 @@ export function parallelize(pr: PlanProblem, start: Assignment, cands: readonly 
       }
       // Moving the whole pipeline: to any other candidate (another source, target or variant
       // too), alone or fanned out; the most promising by the replacement's own effect first.
-      for (const c of cands[m]!.routes) {
-        if (routes.length === 1 && c.key === first.key) continue;
-        proposals.push({ m, kind: 'replace', routes: [c], estimate: proportionalShares(pr, a, m, [c]), label: c });
-        // Fan out only where it can help: the candidate's own bottleneck is a device resource.
+      // The 12 most promising replacements alone, each also fanned out.
+      const replacements = cands[m]!.routes.filter((c) => !(routes.length === 1 && c.key === first.key))
+        .map((c) => ({ c, estimate: proportionalShares(pr, a, m, [c]) }))
+        .sort((x, y) => x.estimate - y.estimate).slice(0, 12);
+      for (const { c, estimate } of replacements) {
+        proposals.push({ m, kind: 'replace', routes: [c], estimate, label: c });
         const fan = fanOut(pr, c, others);
         if (fan.length > 1) proposals.push({ m, kind: 'fan-out', routes: fan, estimate: proportionalShares(pr, a, m, fan), label: c });
       }
@@ -63,11 +65,6 @@ export function parallelize(pr: PlanProblem, start: Assignment, cands: readonly 
       }
     });
     proposals.sort((x, y) => x.estimate - y.estimate);
-    if (process.env['SYNERGY_PAR_DEBUG']) for (const k of ['add', 'replace', 'fan-out']) {
-      const xs = proposals.filter((x) => x.kind === k);
-      process.stderr.write(`round ${round}: ${xs.length} ${k}, best ${xs[0]?.estimate} ${xs[0]?.routes.map((x) => x.key).join(' + ')}\n`);
-    }
-    if (process.env['SYNERGY_PAR_DEBUG']) for (const t of proposals.slice(0, 8)) process.stderr.write(`round ${round} value ${value} ${pr.resources[r]!.id} ${t.kind} ${t.estimate} ${t.routes.length} ${t.label.key}\n`);
     let improved = false;
     let checks = 0;
     let solves = 0;
@@ -75,9 +72,7 @@ export function parallelize(pr: PlanProblem, start: Assignment, cands: readonly 
     for (const t of proposals) {
       if (t.estimate >= value * (1 - 1e-9) || performance.now() > deadline || checks >= 400 || solves >= 8) break;
       checks++;
-      const ok = movable(pr, placed, t.m, t.routes);
-      if (process.env['SYNERGY_PAR_DEBUG'] && t.kind !== 'add') process.stderr.write(`  try ${t.kind} ${t.estimate} ${t.routes.map((x) => x.key).join(' + ')} movable=${ok}\n`);
-      if (!ok) continue;
+      if (!movable(pr, placed, t.m, t.routes)) continue;
       const next = a.map((routes, m) => (m === t.m ? t.routes.map((route) => ({ route, share: 1 / t.routes.length })) : routes));
       solves++;
       const balanced = balanceShares(pr, next);
@@ -134,6 +129,19 @@ function fanOut(pr: PlanProblem, route: Route, others: Route[]): Route[] {
     if (overlappingSegments(pr, trial) === null && jointViolations(pr, trial).length === 0) out.push(rep);
   }
   return out;
+}
+
+/**
+ * Stage-1 fan-out options for the joint search: a route plus its copies with its most loaded
+ * segment on every other accelerator that holds it alone, frames shared in inverse proportion
+ * to each copy's own bottleneck (the joint search then checks what fits together).
+ */
+export function fanOutAlone(pr: PlanProblem, route: Route): RouteShare[] | null {
+  const fan = fanOut(pr, route, []);
+  if (fan.length < 2) return null;
+  const speed = fan.map((x) => 1 / Math.max(1e-12, ...x.loads));
+  const norm = speed.reduce((a, v) => a + v, 0);
+  return fan.map((x, i) => ({ route: x, share: speed[i]! / norm }));
 }
 
 /** T if pipeline m's frames were split over the routes in inverse proportion to their own bottlenecks. */

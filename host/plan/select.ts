@@ -8,16 +8,75 @@
 //        max over remaining pipelines m of min over m's candidates of max_r (cur[r] + w U[c][r]) ).
 // Among plans with the same T the one with the least total busy time wins (score T + eps * S,
 // eps = 1e-7, S = sum of all loads), so equal bottlenecks do not hide needless transfers.
-// A deadline stops the search with the best plan found so far.
+// After each choice, every pipeline still to place must keep an option that fits (forward
+// checking), so dead ends are left at once. A deadline stops the search with the best plan
+// found so far.
 
-import type { CandidateSet } from './candidates.js';
+import type { RouteShare } from './evaluate.js';
 import { fitSet, segmentKey, type PlacedSegment } from './joint-fit.js';
 import type { PlanProblem } from './problem.js';
-import type { Route } from './route.js';
+import { segmentUsage } from './model-facts.js';
+
+/** One way to run a pipeline: a route, or several sharing its frames (a fan-out). */
+export interface JointOption {
+  routes: RouteShare[];
+  /** Per-frame load (share-weighted over the routes), unweighted by the pipeline's weight. */
+  loads: Float64Array;
+  key: string;
+}
+
+export function optionOf(routes: RouteShare[]): JointOption {
+  const loads = new Float64Array(routes[0]!.route.loads.length);
+  for (const { route, share } of routes) for (let r = 0; r < loads.length; r++) loads[r] = loads[r]! + share * route.loads[r]!;
+  return { routes, loads, key: routes.map((x) => x.route.key).join('+') };
+}
+
+const segmentsCache = new WeakMap<JointOption, PlacedSegment[]>();
+
+function segmentsOf(o: JointOption): PlacedSegment[] {
+  const hit = segmentsCache.get(o);
+  if (hit) return hit;
+  const out = new Map<string, PlacedSegment>();
+  for (const { route } of o.routes) {
+    for (const s of route.steps) {
+      const key = segmentKey(route.pipeline, route.variant, s.from, s.to);
+      out.set(`${s.device}|${key}`, { pipeline: route.pipeline, variant: route.variant, from: s.from, to: s.to, device: s.device, key });
+    }
+  }
+  const list = [...out.values()];
+  segmentsCache.set(o, list);
+  return list;
+}
+
+const usageCache = new WeakMap<JointOption, [number, number, number, number][]>();
+
+/** Per device an option touches: [device, layers, weight bytes, bias bytes] it adds. */
+function optionUsage(pr: PlanProblem, o: JointOption): [number, number, number, number][] {
+  const hit = usageCache.get(o);
+  if (hit) return hit;
+  const per = new Map<number, [number, number, number, number]>();
+  for (const seg of segmentsOf(o)) {
+    const u = usageOf(pr, seg);
+    const e = per.get(seg.device) ?? [seg.device, 0, 0, 0];
+    e[1] += u[0];
+    e[2] += u[1];
+    e[3] += u[2];
+    per.set(seg.device, e);
+  }
+  const list = [...per.values()];
+  usageCache.set(o, list);
+  return list;
+}
+
+/** Layers, weight bytes and bias bytes of a segment: linear lower bounds on what it uses. */
+function usageOf(pr: PlanProblem, seg: PlacedSegment): [number, number, number] {
+  const u = segmentUsage({ profile: pr.pipelines[seg.pipeline]!.variants[seg.variant]!, from: seg.from, to: seg.to });
+  return [u.layers, u.weightBytes, u.biasBytes];
+}
 
 export interface SelectResult {
-  /** One route per pipeline (index = pipeline), null where none could be placed. */
-  routes: (Route | null)[];
+  /** One option per pipeline (index = pipeline), null where none could be placed. */
+  routes: (JointOption | null)[];
   /** max_r of the weighted load sum of the chosen routes (Infinity if nothing was found). */
   T: number;
   nodes: number;
@@ -41,11 +100,11 @@ function sumOf(u: Float64Array): number {
   return s;
 }
 
-export function selectJoint(pr: PlanProblem, cands: readonly CandidateSet[], deadline: number): SelectResult {
+export function selectJoint(pr: PlanProblem, cands: readonly (readonly JointOption[])[], deadline: number): SelectResult {
   const P = pr.pipelines.length;
   const R = pr.resources.length;
   const order = [...Array(P).keys()].sort((a, b) => dataIntensity(pr, b) - dataIntensity(pr, a) || a - b);
-  const weighted = cands.map((c, m) => c.routes.map((r) => {
+  const weighted = cands.map((c, m) => c.map((r) => {
     const w = pr.pipelines[m]!.weight;
     const u = new Float64Array(R);
     for (let i = 0; i < R; i++) u[i] = w * r.loads[i]!;
@@ -67,33 +126,54 @@ export function selectJoint(pr: PlanProblem, cands: readonly CandidateSet[], dea
   const cur = new Float64Array(R);
   let curTotal = 0;
   const onDevice: Map<string, PlacedSegment>[] = pr.devices.map(() => new Map());
-  const chosen: (Route | null)[] = Array(P).fill(null);
-  let best: (Route | null)[] = Array(P).fill(null);
+  const chosen: (JointOption | null)[] = Array(P).fill(null);
+  let best: (JointOption | null)[] = Array(P).fill(null);
   let bestT = Number.POSITIVE_INFINITY;
   let nodes = 0;
   let timedOut = false;
 
-  const fits = (route: Route): boolean => {
+  // Per device: the layers, weight bytes and bias bytes placed so far, a cheap necessary check
+  // before the fit rules run on a union.
+  const used = pr.devices.map(() => [0, 0, 0]);
+  const caps = pr.devices.map((d) => (d.chip ? [d.chip.maxLayers, d.chip.weightMem, d.chip.biasMem] : [0, 0, 0]));
+  const fitsLinear = (o: JointOption): boolean => {
+    for (const [d, l, w, b] of optionUsage(pr, o)) {
+      const u = used[d]!;
+      const c = caps[d]!;
+      if (u[0]! + l > c[0]! || u[1]! + w > c[1]! || u[2]! + b > c[2]!) return false;
+    }
+    return true;
+  };
+  const fits = (o: JointOption): boolean => {
+    const extra = new Map<number, number[]>();
+    for (const seg of segmentsOf(o)) {
+      if (onDevice[seg.device]!.has(seg.key)) continue;
+      const u = usageOf(pr, seg);
+      const e = extra.get(seg.device) ?? [0, 0, 0];
+      for (let k = 0; k < 3; k++) e[k] = e[k]! + u[k]!;
+      extra.set(seg.device, e);
+    }
+    for (const [d, e] of extra) for (let k = 0; k < 3; k++) if (used[d]![k]! + e[k]! > caps[d]![k]!) return false;
     const touched = new Map<number, PlacedSegment[]>();
-    for (const s of route.steps) {
-      const key = segmentKey(route.pipeline, route.variant, s.from, s.to);
-      const list = touched.get(s.device) ?? [...onDevice[s.device]!.values()];
-      if (!onDevice[s.device]!.has(key)) list.push({ pipeline: route.pipeline, variant: route.variant, from: s.from, to: s.to, device: s.device, key });
-      touched.set(s.device, list);
+    for (const seg of segmentsOf(o)) {
+      const list = touched.get(seg.device) ?? [...onDevice[seg.device]!.values()];
+      if (!onDevice[seg.device]!.has(seg.key)) list.push(seg);
+      touched.set(seg.device, list);
     }
     for (const [d, list] of touched) if (!fitSet(pr, d, list).ok) return false;
     return true;
   };
-  const place = (route: Route, add: boolean, w: Float64Array): string[] => {
+  const place = (o: JointOption, add: boolean, w: Float64Array): string[] => {
     for (let r = 0; r < R; r++) cur[r] = cur[r]! + (add ? w[r]! : -w[r]!);
     curTotal += add ? sumOf(w) : -sumOf(w);
     const added: string[] = [];
     if (add) {
-      for (const s of route.steps) {
-        const key = segmentKey(route.pipeline, route.variant, s.from, s.to);
-        if (!onDevice[s.device]!.has(key)) {
-          onDevice[s.device]!.set(key, { pipeline: route.pipeline, variant: route.variant, from: s.from, to: s.to, device: s.device, key });
-          added.push(`${s.device}|${key}`);
+      for (const seg of segmentsOf(o)) {
+        if (!onDevice[seg.device]!.has(seg.key)) {
+          onDevice[seg.device]!.set(seg.key, seg);
+          added.push(`${seg.device}|${seg.key}`);
+          const u = usageOf(pr, seg);
+          for (let k = 0; k < 3; k++) used[seg.device]![k] = used[seg.device]![k]! + u[k]!;
         }
       }
     }
@@ -130,7 +210,7 @@ export function selectJoint(pr: PlanProblem, cands: readonly CandidateSet[], dea
     }
     const m = order[level]!;
     const restTotal = EPS * (curTotal + suffixTotal[level + 1]!);
-    const options = cands[m]!.routes.map((route, i) => {
+    const options = cands[m]!.map((route, i) => {
       let t = 0;
       const u = weighted[m]![i]!;
       for (let r = 0; r < R; r++) t = Math.max(t, cur[r]! + u[r]!);
@@ -141,12 +221,20 @@ export function selectJoint(pr: PlanProblem, cands: readonly CandidateSet[], dea
       if (!fits(o.route)) continue;
       const added = place(o.route, true, o.u);
       chosen[m] = o.route;
-      dfs(level + 1);
+      // Forward check: every pipeline still to place must keep at least one option that fits.
+      // (The cheap linear check only: layers, weight and bias bytes per chip.)
+      let alive = true;
+      for (let i = level + 1; i < P && alive; i++) alive = cands[order[i]!]!.some((x) => fitsLinear(x));
+      if (alive) dfs(level + 1);
       chosen[m] = null;
       place(o.route, false, o.u);
       for (const a of added) {
         const bar = a.indexOf('|');
-        onDevice[Number(a.slice(0, bar))]!.delete(a.slice(bar + 1));
+        const d = Number(a.slice(0, bar));
+        const seg = onDevice[d]!.get(a.slice(bar + 1))!;
+        const u = usageOf(pr, seg);
+        for (let k = 0; k < 3; k++) used[d]![k] = used[d]![k]! - u[k]!;
+        onDevice[d]!.delete(a.slice(bar + 1));
       }
       if (timedOut) return;
     }
@@ -157,13 +245,13 @@ export function selectJoint(pr: PlanProblem, cands: readonly CandidateSet[], dea
 }
 
 /** When no joint plan holds every pipeline: place greedily in order, skipping what does not fit. */
-function placeWhatFits(pr: PlanProblem, cands: readonly CandidateSet[], order: number[], weighted: Float64Array[][]): { routes: (Route | null)[]; T: number } {
+function placeWhatFits(pr: PlanProblem, cands: readonly (readonly JointOption[])[], order: number[], weighted: Float64Array[][]): { routes: (JointOption | null)[]; T: number } {
   const R = pr.resources.length;
   const cur = new Float64Array(R);
   const onDevice: Map<string, PlacedSegment>[] = pr.devices.map(() => new Map());
-  const routes: (Route | null)[] = Array(pr.pipelines.length).fill(null);
+  const routes: (JointOption | null)[] = Array(pr.pipelines.length).fill(null);
   for (const m of order) {
-    const options = cands[m]!.routes.map((route, i) => {
+    const options = cands[m]!.map((route, i) => {
       const u = weighted[m]![i]!;
       let t = 0;
       for (let r = 0; r < R; r++) t = Math.max(t, cur[r]! + u[r]!);
@@ -171,14 +259,9 @@ function placeWhatFits(pr: PlanProblem, cands: readonly CandidateSet[], order: n
     }).sort((a, b) => a.t - b.t);
     for (const o of options) {
       const segs = new Map<number, PlacedSegment[]>();
-      for (const s of o.route.steps) {
-        const key = segmentKey(m, o.route.variant, s.from, s.to);
-        const list = segs.get(s.device) ?? [...onDevice[s.device]!.values()];
-        list.push({ pipeline: m, variant: o.route.variant, from: s.from, to: s.to, device: s.device, key });
-        segs.set(s.device, list);
-      }
+      for (const seg of segmentsOf(o.route)) segs.set(seg.device, [...(segs.get(seg.device) ?? [...onDevice[seg.device]!.values()]), seg]);
       if (![...segs].every(([d, list]) => fitSet(pr, d, list).ok)) continue;
-      for (const [d, list] of segs) for (const s of list) onDevice[d]!.set(s.key, s);
+      for (const [d, list] of segs) for (const seg of list) onDevice[d]!.set(seg.key, seg);
       for (let r = 0; r < R; r++) cur[r] = cur[r]! + o.u[r]!;
       routes[m] = o.route;
       break;

@@ -4,10 +4,13 @@
 // the runtime, which consumes the plan object (plan-object.ts).
 
 import { generateCandidates, type CandidateOptions, type CandidateSet } from './candidates.js';
-import type { Assignment } from './evaluate.js';
-import { parallelize } from './parallelize.js';
+import { evaluate, type Assignment } from './evaluate.js';
+import { balanceShares, fanOutAlone, parallelize } from './parallelize.js';
 import type { PlanProblem } from './problem.js';
-import { selectJoint } from './select.js';
+import { optionOf, selectJoint, type JointOption } from './select.js';
+
+/** How many of each pipeline's best candidates also enter the joint search fanned out. */
+const FAN_OPTIONS = 16;
 
 export interface SynergyOptions {
   /** Planning time budget in milliseconds (the search keeps its best plan when it runs out). */
@@ -38,14 +41,63 @@ export function planSynergy(pr: PlanProblem, opts: SynergyOptions = {}): Synergy
   const budget = opts.budgetMs ?? defaultBudgetMs(pr);
   const candidates = pr.pipelines.map((_, m) => generateCandidates(pr, m, opts.candidates));
   const used = performance.now() - t0;
-  const selectDeadline = t0 + used + (budget - used) * 0.6;
-  const sel = selectJoint(pr, candidates, selectDeadline);
-  let assignment: Assignment = sel.routes.map((r) => (r ? [{ route: r, share: 1 }] : []));
-  let moves: string[] = [];
+  const selectDeadline = t0 + used + (budget - used) * 0.5;
+  const singles: JointOption[][] = candidates.map((c) => c.routes.map((r) => optionOf([{ route: r, share: 1 }])));
+  const sel = selectJoint(pr, singles, selectDeadline);
+  let assignment: Assignment = sel.routes.map((o) => (o ? o.routes.map((x) => ({ ...x })) : []));
+  const moves: string[] = [];
+  const end = t0 + budget;
   if (!opts.noParallel && sel.routes.every((r) => r !== null)) {
-    const par = parallelize(pr, assignment, candidates, t0 + budget);
+    let par = parallelize(pr, assignment, candidates, t0 + used + (budget - used) * 0.7);
     assignment = par.assignment;
-    moves = par.moves;
+    moves.push(...par.moves);
+    // Large-neighbourhood moves: pin the bottleneck pipeline to one of its candidates fanned
+    // out over the other accelerators, choose the other pipelines again around it (branch and
+    // bound), parallelize, and keep the result if it is better. This frees memory elsewhere for
+    // a fan-out that no single-pipeline move can reach.
+    let value = evaluate(pr, assignment).objective;
+    const tried = new Set<string>();
+    // These moves get at most twice the time the plan took so far (and never past the budget).
+    const lnsEnd = Math.min(end, performance.now() + 2 * (performance.now() - t0));
+    for (let round = 0; round < 8 && performance.now() < lnsEnd; round++) {
+      const ev = evaluate(pr, assignment);
+      if (ev.bottleneck < 0 || pr.resources[ev.bottleneck]!.kind === 'sensor') break;
+      const loaders = assignment.flatMap((rs, m) => (rs.some((x) => x.route.loads[ev.bottleneck]! > 0) ? [m] : []));
+      let improved = false;
+      for (const m of loaders) {
+        // Fan-outs over the 2, 3 or all best copies: smaller ones leave memory to the others.
+        const fans = candidates[m]!.routes.slice(0, FAN_OPTIONS).flatMap((r) => {
+          const f = fanOutAlone(pr, r);
+          if (!f) return [];
+          const byShare = [...f].sort((x, y) => y.share - x.share);
+          return [2, 3, f.length].filter((k, i, ks) => k <= f.length && ks.indexOf(k) === i).flatMap((k) => {
+            const part = byShare.slice(0, k);
+            const total = part.reduce((a, x) => a + x.share, 0);
+            const key = `${m}|${r.key}|${k}`;
+            return tried.has(key) ? [] : [{ key, option: optionOf(part.map((x) => ({ ...x, share: x.share / total }))) }];
+          });
+        });
+        for (const { key, option } of fans.sort((x, y) => Math.max(...x.option.loads) - Math.max(...y.option.loads)).slice(0, 6)) {
+          if (performance.now() > lnsEnd) break;
+          tried.add(key);
+          const pinned = singles.map((o, k) => (k === m ? [option] : o));
+          const again = selectJoint(pr, pinned, performance.now() + (lnsEnd - performance.now()) * 0.25);
+          if (again.routes.some((r) => r === null)) continue;
+          const start = balanceShares(pr, again.routes.map((o) => o!.routes.map((x) => ({ ...x }))));
+          par = parallelize(pr, start, candidates, performance.now() + (lnsEnd - performance.now()) * 0.3);
+          const v = evaluate(pr, par.assignment).objective;
+          if (v > value * (1 + 1e-7)) {
+            assignment = par.assignment;
+            value = v;
+            moves.push(`${pr.pipelines[m]!.spec.name}: fanned out, the others re-chosen around it`, ...par.moves);
+            improved = true;
+            break;
+          }
+        }
+        if (improved) break;
+      }
+      if (!improved) break;
+    }
   }
   const unplaced = sel.routes.flatMap((r, m) => (r ? [] : [{
     pipeline: m,
