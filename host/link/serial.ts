@@ -45,6 +45,7 @@ export class SerialLink extends ByteLinkBase implements ByteLink {
     await new Promise<void>((resolve, reject) => {
       port.open((err) => (err ? reject(new Error(`cannot open serial port ${path}: ${err.message}`)) : resolve()));
     });
+    guardWritableWait(port);
     return new SerialLink(port);
   }
 
@@ -76,4 +77,37 @@ export class SerialLink extends ByteLinkBase implements ByteLink {
       });
     });
   }
+}
+
+/** What serialport's Linux binding keeps: a poller that emits 'writable' when a blocked write may go on. */
+interface PollerLike {
+  once(event: string, listener: (err: Error | null) => void): unknown;
+  emit(event: string, err: Error | null): boolean;
+  listenerCount(event: string): number;
+}
+
+/** How long a write blocked by a full port buffer waits for the kernel's wake-up before it retries. */
+export const WRITABLE_RETRY_MS = 10;
+
+/**
+ * serialport writes until the kernel says EAGAIN, then waits for the port to become writable.
+ * On Linux pseudo-terminals that wake-up can be lost (seen here: the emulator had read every
+ * byte and waited for the rest of a frame while the host waited for POLLOUT, forever). So a
+ * blocked write also retries on a short timer: a retry that meets EAGAIN again just waits once
+ * more, so nothing is written twice and nothing waits for ever.
+ */
+function guardWritableWait(port: SerialPort): void {
+  const poller = (port as unknown as { port?: { poller?: PollerLike } }).port?.poller;
+  if (!poller || typeof poller.once !== 'function' || typeof poller.emit !== 'function') return;
+  const once = poller.once.bind(poller);
+  poller.once = (event: string, listener: (err: Error | null) => void): unknown => {
+    const result = once(event, listener);
+    if (event === 'writable') {
+      const timer = setTimeout(() => {
+        if (poller.listenerCount('writable') > 0) poller.emit('writable', null);
+      }, WRITABLE_RETRY_MS);
+      timer.unref();
+    }
+    return result;
+  };
 }

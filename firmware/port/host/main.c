@@ -22,6 +22,9 @@
 #include "emu_options.h"
 
 #define PARENT_CHECK_US 250000u   /* how often the loop looks whether its parent is gone */
+/* A write that met a full pty buffer is retried this soon even without a POLLOUT: Linux ptys
+ * can lose that wake-up, and a board that stalls for PARENT_CHECK_US would distort timing. */
+#define BLOCKED_RETRY_US 5000u
 
 static volatile sig_atomic_t stop_signal;
 
@@ -260,9 +263,10 @@ int main(int argc, char **argv)
             timeout = min_u64(timeout, emu_bucket_wait_us(&rx_pace, rx_len < pace_step ? rx_len : pace_step));
         bool want_write = false;
         if (txq.len > 0) {
-            if (tx_blocked)
+            if (tx_blocked) {
                 want_write = true;
-            else
+                timeout = min_u64(timeout, BLOCKED_RETRY_US);
+            } else
                 timeout = min_u64(timeout, emu_bucket_wait_us(&tx_pace, txq.len < pace_step ? txq.len : pace_step));
         }
         if (next_poll != BOARD_NEVER)
