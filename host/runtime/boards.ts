@@ -75,6 +75,8 @@ export class BoardMonitor extends EventEmitter<MonitorEvents> {
   private readonly pinging = new Set<string>();
   private joining = false;
   private stopped = false;
+  private lastBeat = 0;
+  private readonly stalls: { start: number; end: number }[] = [];
 
   constructor(
     /** every device of the desk (those absent now may join) */
@@ -109,8 +111,17 @@ export class BoardMonitor extends EventEmitter<MonitorEvents> {
   }
 
   start(): void {
+    this.lastBeat = performance.now();
     this.heartbeat ??= setInterval(() => this.beat(), HEARTBEAT_MS);
     this.joinTimer ??= setInterval(() => void this.lookForJoins(), JOIN_POLL_MS);
+  }
+
+  /**
+   * ms the host itself was stalled (a long synchronous stretch, e.g. planning) since `since`:
+   * an answer cannot be read while the host computes, so that time does not count against a board.
+   */
+  private stalledSince(since: number): number {
+    return this.stalls.filter((s) => s.end > since).reduce((a, s) => a + (s.end - Math.max(s.start, since)), 0);
   }
 
   present(): BoardHandle[] {
@@ -119,11 +130,17 @@ export class BoardMonitor extends EventEmitter<MonitorEvents> {
 
   private beat(): void {
     const now = performance.now();
+    // The heartbeat itself measures the host's stalls: a tick that comes late is one.
+    if (now - this.lastBeat > 2 * HEARTBEAT_MS) {
+      this.stalls.push({ start: this.lastBeat + HEARTBEAT_MS, end: now });
+      if (this.stalls.length > 32) this.stalls.shift();
+    }
+    this.lastBeat = now;
     for (const h of this.handles.values()) {
       if (h.lost !== null || this.pinging.has(h.device)) continue;
       // A board that sent anything lately is alive: a ping would only take one of its few
       // credits (and wait behind its answers). Silence while requests are pending is suspicious.
-      const silentMs = now - h.lastHeardMs;
+      const silentMs = now - h.lastHeardMs - this.stalledSince(h.lastHeardMs);
       if (silentMs < HEARTBEAT_MS) continue;
       const allowance = heartbeatTimeoutMs(h);
       if (h.session.inFlightCount > 0 && silentMs > allowance * 2 && !this.pinging.has(h.device)) {
@@ -135,9 +152,16 @@ export class BoardMonitor extends EventEmitter<MonitorEvents> {
       // The allowance counts from sending; a ping still waiting for a credit is watched here.
       // (Checked after this turn's I/O: when the host itself was busy, an answer already waiting
       // is read first.)
-      const watchdog = setTimeout(() => setImmediate(() => {
-        if (this.pinging.has(h.device)) this.markLost(h.device, `no heartbeat answer within ${Math.round(performance.now() - t0)} ms`);
-      }), allowance * 2);
+      let watchdog: NodeJS.Timeout;
+      const watch = (ms: number): void => {
+        watchdog = setTimeout(() => setImmediate(() => {
+          if (!this.pinging.has(h.device)) return;
+          const waited = performance.now() - t0 - this.stalledSince(t0);
+          if (waited < allowance * 2) watch(allowance * 2 - waited); // the host was stalled: give the board its time
+          else this.markLost(h.device, `no heartbeat answer within ${Math.round(waited)} ms (host stalls not counted)`);
+        }), ms);
+      };
+      watch(allowance * 2);
       h.session
         .ping(0, { timeoutMs: allowance })
         .then(() => {
@@ -147,7 +171,7 @@ export class BoardMonitor extends EventEmitter<MonitorEvents> {
           if (h.lost === null && h.session.state !== 'resetting') this.markLost(h.device, `heartbeat failed: ${e.message}`);
         })
         .finally(() => {
-          clearTimeout(watchdog);
+          clearTimeout(watchdog!);
           this.pinging.delete(h.device);
         });
     }

@@ -139,12 +139,13 @@ const TICK_MS = 100;
 const STATUS_MS = 500;
 const DRAIN_MS = 1500;
 const END_DRAIN_MS = 5000;
+const MAX_END_DRAIN_MS = 60_000;
 /** Synergy's search budget when re-planning mid-run (the search holds the host's event loop). */
 const REPLAN_BUDGET_MS = 300;
 /** A repair of the running plan is taken when its estimate is at least this share of a fresh plan's. */
 const REPAIR_KEEPS = 0.9;
 
-/** A run in progress; `done` resolves with the result. */
+/** A run: `execute()` resolves with the result; events tell the progress (status, deploy, event). */
 export class Run extends EventEmitter<RunEvents> {
   constructor(readonly config: RunConfig) {
     super();
@@ -261,7 +262,6 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
       note('joined', `board ${h.device} joined (${h.chip.name})`, at);
       pendingChanges.push({ kind: 'joined', device: h.device, reason: 'joined', at });
     });
-    mon.start();
     if (emus && (cfg.checkEvery ?? 10) > 0) checker = new OutputChecker(ledger, { every: cfg.checkEvery ?? 10, model: (n) => store.model(n).model });
 
     const stream = streamsFor(emus);
@@ -389,6 +389,9 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
     };
 
     let epoch = (await bringUp(await planNow('start'), 'start', 'not started')).epoch;
+    // Heartbeats from here on: the first plan and load are checked by their own requests (and
+    // a board whose link closes or whose emulator exits is lost at any time).
+    mon.start();
     const warmupMs = (cfg.warmupS ?? 1) * 1000;
     const endAt = (): number => firstStart + cfg.durationS * 1000;
     const faults = [...(cfg.faults ?? [])].sort((a, b) => a.atS - b.atS);
@@ -506,7 +509,10 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
     gates.current?.close();
     const stopAt = performance.now();
     closeEpoch(epoch, stopAt);
-    await Promise.all([...engines.values()].map((e) => e.stop('run ended before the frame finished', END_DRAIN_MS)));
+    // Frames in flight finish: wait up to three times the slowest latency seen (at least END_DRAIN_MS).
+    const slowest = Math.max(0, ...[...metrics.latency.values()].map((h) => h.max));
+    const drainMs = Math.min(MAX_END_DRAIN_MS, Math.max(END_DRAIN_MS, 3 * slowest));
+    await Promise.all([...engines.values()].map((e) => e.stop('run ended before the frame finished', drainMs)));
     for (const e of engines.values()) collectDetails(e, failureDetails);
     status();
     await checker?.drain(10_000);

@@ -1,0 +1,100 @@
+// npm run bench:compare [-- --json] [-- --duration S] [-- --only NAME,...]: `synergy compare` on
+// every example workload (examples/workloads.yaml): per workload every policy runs on the same
+// emulated desk (started once) for the same time; prints each policy's measured throughput and
+// synergy's divided by it, then per baseline the mean ratio over the workloads where both
+// measured above 0, and whether synergy measured at or above every baseline everywhere.
+// With --json it ends with one JSON line:
+//   {"duration_s", "workloads": [{"name", "policies": [{policy, measured_throughput,
+//    estimated_throughput, started, delivered, failed, host_bound}]}], "mean_ratio": {baseline: r},
+//    "synergy_at_or_above": {baseline: count}, "of": n}
+
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parse } from 'yaml';
+import { repoRoot } from '../../host/link/repo-root.js';
+import { runDocument } from '../../host/report/run-report.js';
+import { startDeskEmulators } from '../../host/runtime/desk-emulators.js';
+import { comparedPolicies } from '../../host/runtime/planning.js';
+import { Run } from '../../host/runtime/runner.js';
+import { readApp } from '../../host/space/app-spec.js';
+import { readDesk } from '../../host/space/desk-spec.js';
+
+const argv = process.argv.slice(2);
+const json = argv.includes('--json');
+const opt = (name: string): string | undefined => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+};
+const duration = Number(opt('duration') ?? 6);
+const only = opt('only')?.split(',');
+
+function log(line: string): void {
+  (json ? process.stderr : process.stdout).write(line + '\n');
+}
+
+const file = join(repoRoot(), 'examples/workloads.yaml');
+const workloads = (parse(readFileSync(file, 'utf8')) as { workloads: { name: string; desk: string; app: string }[] }).workloads
+  .filter((w) => !only || only.includes(w.name));
+const policies = comparedPolicies();
+
+interface Row {
+  policy: string;
+  measured_throughput: number;
+  estimated_throughput: number;
+  started: number;
+  delivered: number;
+  failed: number;
+  wrong: number;
+  host_bound: boolean;
+}
+
+const results: { name: string; policies: Row[] }[] = [];
+for (const w of workloads) {
+  const desk = readDesk(join(dirname(file), w.desk));
+  const app = readApp(join(dirname(file), w.app));
+  if ('discovered' in desk) continue;
+  const emus = await startDeskEmulators(desk, app);
+  const rows: Row[] = [];
+  try {
+    for (const policy of policies) {
+      try {
+        const doc = runDocument(await new Run({ app, desk: { kind: 'emulated', emulators: emus }, policy, durationS: duration, checkEvery: 20 }).execute());
+        rows.push({
+          policy, measured_throughput: doc.measured_throughput, estimated_throughput: doc.estimated_throughput,
+          started: doc.totals.started, delivered: doc.totals.delivered, failed: doc.totals.failed, wrong: doc.totals.wrong, host_bound: doc.host_bound !== null,
+        });
+      } catch (e) {
+        log(`${w.name}/${policy}: failed: ${(e as Error).message}`);
+        process.exitCode = 1;
+      }
+    }
+  } finally {
+    await emus.stop();
+  }
+  results.push({ name: w.name, policies: rows });
+  const syn = rows.find((r) => r.policy === 'synergy')?.measured_throughput ?? 0;
+  log(`\n${w.name}`);
+  for (const r of rows) {
+    log(`  ${r.policy.padEnd(20)} measured ${r.measured_throughput.toFixed(2).padStart(8)}  estimated ${r.estimated_throughput.toFixed(2).padStart(8)}  ` +
+      `synergy ÷ ${r.measured_throughput > 0 ? (syn / r.measured_throughput).toFixed(2) : 'inf'}${r.host_bound ? '  (host-bound)' : ''}${r.failed ? `  ${r.failed} failed` : ''}${r.wrong ? `  ${r.wrong} WRONG` : ''}`);
+  }
+}
+
+const meanRatio: Record<string, number | null> = {};
+const atOrAbove: Record<string, number> = {};
+for (const p of policies.filter((x) => x !== 'synergy')) {
+  const ratios: number[] = [];
+  atOrAbove[p] = 0;
+  for (const w of results) {
+    const syn = w.policies.find((r) => r.policy === 'synergy')?.measured_throughput ?? 0;
+    const base = w.policies.find((r) => r.policy === p)?.measured_throughput ?? 0;
+    if (syn >= base) atOrAbove[p]++;
+    if (syn > 0 && base > 0) ratios.push(syn / base);
+  }
+  meanRatio[p] = ratios.length ? Math.round((ratios.reduce((a, b) => a + b, 0) / ratios.length) * 1000) / 1000 : null;
+}
+log(`\nbaseline             mean synergy/baseline   synergy >= baseline`);
+for (const p of Object.keys(meanRatio)) {
+  log(`${p.padEnd(20)} ${(meanRatio[p] === null ? '-' : meanRatio[p]!.toFixed(2)).padStart(22)}   ${atOrAbove[p]} of ${results.length}`);
+}
+if (json) process.stdout.write(JSON.stringify({ duration_s: duration, workloads: results, mean_ratio: meanRatio, synergy_at_or_above: atOrAbove, of: results.length }) + '\n');
