@@ -25,9 +25,13 @@ export interface CandidateOptions {
   maxTargets?: number;
   /** Return every enumerated route, unpruned (random-feasible draws from these). */
   keepAll?: boolean;
+  /** Stop enumerating a pipeline's routes after this many (long models on many devices). */
+  maxEnumerated?: number;
+  /** Stop enumerating at this time (performance.now() ms). */
+  deadline?: number;
 }
 
-const DEFAULTS: Required<CandidateOptions> = { maxCandidates: 96, cutProposals: 3, allCutsUpTo: 24, maxTargets: 3, keepAll: false };
+const DEFAULTS: Required<CandidateOptions> = { maxCandidates: 96, cutProposals: 3, allCutsUpTo: 24, maxTargets: 3, keepAll: false, maxEnumerated: 20_000, deadline: Number.POSITIVE_INFINITY };
 
 export interface CandidateSet {
   pipeline: number;
@@ -70,9 +74,12 @@ export function generateCandidates(pr: PlanProblem, m: number, options: Candidat
       return [...own, ...rest].slice(0, o.maxTargets);
     };
     for (const src of p.sources) {
+      // Each source (and variant) gets its share of the enumeration cap.
+      const perSource = all.length + Math.ceil(o.maxEnumerated / (p.sources.length * p.variants.length));
       const steps: Step[] = [];
       const used = new Set<number>();
       const walk = (cut: number, at: number, depth: number): void => {
+        if (all.length >= perSource || performance.now() > o.deadline) return;
         for (const d of accel) {
           if (used.has(d) || (cut > 0 && d === at)) continue;
           for (const end of proposals(cut, d, depth)) {

@@ -34,7 +34,7 @@ export function parallelize(pr: PlanProblem, start: Assignment, cands: readonly 
     if (res.kind === 'sensor') break;
     const proposals: Proposal[] = [];
     a.forEach((routes, m) => {
-      if (routes.length === 0) return;
+      if (routes.length === 0 || performance.now() > deadline) return;
       const mine = routes.reduce((acc, x) => acc + x.share * x.route.loads[r]!, 0);
       if (mine <= 0) return;
       const first = routes[0]!.route;

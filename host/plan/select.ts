@@ -218,6 +218,10 @@ export function selectJoint(pr: PlanProblem, cands: readonly (readonly JointOpti
     }).sort((a, b) => a.t - b.t);
     for (const o of options) {
       if (o.t >= bestT * (1 - 1e-12)) break;
+      if (performance.now() > deadline) {
+        timedOut = true;
+        return;
+      }
       if (!fits(o.route)) continue;
       const added = place(o.route, true, o.u);
       chosen[m] = o.route;

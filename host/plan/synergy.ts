@@ -39,7 +39,8 @@ export function defaultBudgetMs(pr: PlanProblem): number {
 export function planSynergy(pr: PlanProblem, opts: SynergyOptions = {}): SynergyResult {
   const t0 = performance.now();
   const budget = opts.budgetMs ?? defaultBudgetMs(pr);
-  const candidates = pr.pipelines.map((_, m) => generateCandidates(pr, m, opts.candidates));
+  // Stage 1 gets at most a third of the budget, shared by the pipelines.
+  const candidates = pr.pipelines.map((_, m) => generateCandidates(pr, m, { deadline: t0 + (budget / 3) * ((m + 1) / pr.pipelines.length), ...opts.candidates }));
   const used = performance.now() - t0;
   const selectDeadline = t0 + used + (budget - used) * 0.5;
   const singles: JointOption[][] = candidates.map((c) => c.routes.map((r) => optionOf([{ route: r, share: 1 }])));
