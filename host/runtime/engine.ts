@@ -110,6 +110,9 @@ interface PipelineRun {
 
 const US = 1 / 1000;
 
+/** How far admission may fall behind its schedule and catch up, at least (ms). */
+const ADMIT_SLACK_MS = 5;
+
 /** ms a stage takes at least: a few request round trips on a link and board. */
 const STAGE_FLOOR_MS = 10;
 
@@ -225,7 +228,9 @@ export class Engine {
       const rate = run.rate * this.admitFactor;
       if (!(rate > 0)) return;
       const period = 1000 / rate;
-      await sleep(next - performance.now(), signal);
+      // Timers have millisecond grain: a frame due within a millisecond starts now.
+      const wait = next - performance.now();
+      if (wait >= 1) await sleep(wait, signal);
       if (signal.aborted) return;
       if (this.gate) await this.gate.admit(run.p.name);
       if (signal.aborted) return;
@@ -240,8 +245,9 @@ export class Engine {
         return;
       }
       const now = performance.now();
-      // At most one period of catching up after a wait: admission is a rate, not a debt.
-      next = Math.max(next + period, now - period);
+      // Catching up after a wait is bounded (a few periods, or the timers' grain): admission
+      // is a rate, not a debt.
+      next = Math.max(next + period, now - Math.max(4 * period, ADMIT_SLACK_MS));
       const entry = this.ctx.ledger.start(run.p.name, now);
       this.open.add(entry);
       const job = this.runFrame(run, rr, entry).finally(() => {

@@ -1,4 +1,4 @@
-// npm run bench:compare [-- --json] [-- --duration S] [-- --only NAME,...]: `synergy compare` on
+// npm run bench:compare [-- --json] [-- --duration S] [-- --only NAME,...] [-- --check-every N]: `synergy compare` on
 // every example workload (examples/workloads.yaml): per workload every policy runs on the same
 // emulated desk (started once) for the same time; prints each policy's measured throughput and
 // synergy's divided by it, then per baseline the mean ratio over the workloads where both
@@ -27,6 +27,7 @@ const opt = (name: string): string | undefined => {
 };
 const duration = Number(opt('duration') ?? 6);
 const only = opt('only')?.split(',');
+const checkEvery = Number(opt('check-every') ?? 20);
 
 function log(line: string): void {
   (json ? process.stderr : process.stdout).write(line + '\n');
@@ -58,7 +59,7 @@ for (const w of workloads) {
   try {
     for (const policy of policies) {
       try {
-        const doc = runDocument(await new Run({ app, desk: { kind: 'emulated', emulators: emus }, policy, durationS: duration, checkEvery: 20 }).execute());
+        const doc = runDocument(await new Run({ app, desk: { kind: 'emulated', emulators: emus }, policy, durationS: duration, checkEvery }).execute());
         rows.push({
           policy, measured_throughput: doc.measured_throughput, estimated_throughput: doc.estimated_throughput,
           started: doc.totals.started, delivered: doc.totals.delivered, failed: doc.totals.failed, wrong: doc.totals.wrong, host_bound: doc.host_bound !== null,
