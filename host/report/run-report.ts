@@ -68,7 +68,7 @@ export interface RunDocument {
     /** the planner's plan object, as `synergy plan --json` prints it */
     plan: PlanObject;
   }[];
-  recoveries: { device: string; kind: string; reason: string; at_s: number; detection_ms: number | null; recovery_ms: number | null; resumed_ms: Record<string, number | null> }[];
+  recoveries: { device: string; kind: string; reason: string; at_s: number; detection_ms: number | null; recovery_ms: number | null; resumed_ms: Record<string, number | null>; unplaced: string[] }[];
   events: { t_s: number; kind: string; text: string }[];
   totals: { started: number; delivered: number; failed: number; checked: number; wrong: number; check_skipped: number };
   wrong_outputs: { pipeline: string; frame: number; detail: string }[];
@@ -163,6 +163,7 @@ export function runDocument(r: RunResult): RunDocument {
       detection_ms: x.detectionMs === null ? null : r3(x.detectionMs),
       recovery_ms: x.recoveryMs === null ? null : r3(x.recoveryMs),
       resumed_ms: Object.fromEntries(Object.entries(x.resumedMs).map(([k, v]) => [k, v === null ? null : r3(v)])),
+      unplaced: x.unplaced,
     })),
     events: r.events.map((e) => ({ t_s: t(e.at), kind: e.kind, text: e.text })),
     totals: { started: r.totals.started, delivered: r.totals.delivered, failed: r.totals.failed, checked: r.totals.checked, wrong: r.totals.wrong, check_skipped: r.checkSkipped },
@@ -195,7 +196,7 @@ export function runHtml(doc: RunDocument): string {
     .join('\n');
   const rrow = doc.resources.map((r) => `<tr><td>${esc(r.id)}</td><td>${pct(r.estimated)}</td><td>${pct(r.measured)}</td></tr>`).join('\n');
   const recov = doc.recoveries
-    .map((r) => `<tr><td>${esc(r.device)}</td><td>${esc(r.kind)}</td><td>${r.at_s.toFixed(2)}</td><td>${fix(r.detection_ms, 1)}</td><td>${fix(r.recovery_ms, 0)}</td><td>${esc(r.reason)}</td></tr>`)
+    .map((r) => `<tr><td>${esc(r.device)}</td><td>${esc(r.kind)}</td><td>${r.at_s.toFixed(2)}</td><td>${fix(r.detection_ms, 1)}</td><td>${fix(r.recovery_ms, 0)}${r.unplaced.length ? ` (${esc(r.unplaced.join(', '))} cannot run)` : ''}</td><td>${esc(r.reason)}</td></tr>`)
     .join('\n');
   const events = doc.events.map((e) => `<li><code>${e.t_s.toFixed(2)} s</code> <b>${esc(e.kind)}</b> ${esc(e.text)}</li>`).join('\n');
   const wrong = doc.wrong_outputs.length

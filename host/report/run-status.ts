@@ -83,7 +83,8 @@ export function finalTable(doc: RunDocument): string {
   if (doc.host_bound) lines.push(`HOST-BOUND: ${doc.host_bound}; the measurement shows this machine, not the plan`);
   for (const r of doc.recoveries) {
     lines.push(`board ${r.device} ${r.kind} at ${r.at_s.toFixed(2)} s: ${r.detection_ms !== null ? `detected ${r.detection_ms.toFixed(0)} ms after the fault, ` : ''}` +
-      `every pipeline delivering again ${r.recovery_ms === null ? 'never (within the run)' : `after ${r.recovery_ms.toFixed(0)} ms`}`);
+      `every placed pipeline delivering again ${r.recovery_ms === null ? 'never (within the run)' : `after ${r.recovery_ms.toFixed(0)} ms`}` +
+      `${r.unplaced.length ? `; ${r.unplaced.join(', ')} cannot run on the boards left` : ''}`);
   }
   const reasons = doc.pipelines.flatMap((p) => Object.entries(p.failures).map(([k, n]) => `${p.name}: ${n} ${k}`));
   if (reasons.length) lines.push(`failed frames: ${reasons.join('; ')}`);

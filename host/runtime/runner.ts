@@ -98,6 +98,8 @@ export interface Recovery {
   recoveryMs: number | null;
   /** per pipeline, ms from detection to its first delivery on the new plan */
   resumedMs: Record<string, number | null>;
+  /** pipelines the new plan cannot run (they stay stopped) */
+  unplaced: string[];
   at: number;
 }
 
@@ -455,7 +457,7 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
         // Moving fewer segments recovers sooner: keep the running routes that still work when
         // that plan is nearly as good as a fresh one (planning.ts repairPlan).
         const repair = repairPlan(epoch.plan, fresh);
-        const planned = repair && repair.plan.estimate.throughput >= REPAIR_KEEPS * fresh.plan.estimate.throughput ? repair : fresh;
+        const planned = repair && planScore(repair.plan) >= REPAIR_KEEPS * planScore(fresh.plan) && repair.plan.pipelines.length >= fresh.plan.pipelines.length ? repair : fresh;
         if (planned === repair) {
           note('plan', `repair of the running plan (${repair.note}): estimated ${repair.plan.estimate.throughput.toFixed(2)}, a fresh plan ${fresh.plan.estimate.throughput.toFixed(2)}`);
         }
@@ -475,6 +477,7 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
           detectionMs: faultTimes.has(c.device) && c.kind === 'lost' ? c.at - faultTimes.get(c.device)! : null,
           recoveryMs: null,
           resumedMs: {},
+          unplaced: [],
           at: c.at,
         }));
         for (const c of changes) faultTimes.delete(c.device);
@@ -487,6 +490,7 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
           throw e;
         }
         const placed = epoch.plan.pipelines.map((p) => p.name);
+        for (const r of recs) r.unplaced = epoch.plan.unplaced.map((u) => u.pipeline);
         const restarted = placed.filter((p) => !kept.has(p));
         void waitFirstDeliveries(engines, restarted, finished.signal, endAt).then((firsts) => {
           for (const r of recs) {
@@ -495,7 +499,7 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
             r.recoveryMs = all.every((x) => x !== null && x !== undefined) ? Math.max(0, ...(all as number[])) : null;
           }
           const r0 = recs[0];
-          note('resumed', `every pipeline delivering on the new plan${r0?.recoveryMs != null ? `, ${Math.round(r0.recoveryMs)} ms after the change was detected` : ''}`);
+          note('resumed', `every placed pipeline delivering on the new plan${r0?.recoveryMs != null ? `, ${Math.round(r0.recoveryMs)} ms after the change was detected` : ''}`);
         });
       }
       if (now - lastStatus >= STATUS_MS) {
@@ -569,6 +573,15 @@ async function waitFirstDeliveries(engines: ReadonlyMap<string, Engine>, pipelin
   };
   while (firsts().size < pipelines.length && performance.now() < endAt() + END_DRAIN_MS && !signal?.aborted) await sleep(20, signal);
   return firsts();
+}
+
+/**
+ * A plan's worth for choosing between two: its throughput, or under max-min with a pipeline left
+ * out (throughput 0 by definition) the common rate of the pipelines it does place.
+ */
+function planScore(p: RunPlan): number {
+  if (p.estimate.throughput > 0 || p.pipelines.length === 0) return p.estimate.throughput;
+  return Math.min(...p.pipelines.map((x) => (p.estimate.rates[x.name] ?? 0) / x.weight));
 }
 
 function routeDevices(r: RunRoute): string[] {
