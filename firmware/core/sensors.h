@@ -6,7 +6,8 @@
  * than the sensor skips frames (the frame numbers show it), and one that senses faster waits.
  *
  * Data: a port may give a sensor's frames as bytes (the emulator's --sensor-file: whole frames of
- * int8 CHW, frame k is the (k mod n)-th); otherwise the frame is made up, deterministically from
+ * int8 CHW, frame k is the (k mod n)-th; its --sensor-cycle N gives made-up frames 0..N-1 this
+ * way, so frame k is made as frame k mod N); otherwise the frame is made up, deterministically from
  * the board id, the sensor index and the frame number: a diagonal triangle wave over the image
  * (period 128 steps, -64..62, moving with a per-frame phase) plus uniform noise -16..15, so values
  * stay within -80..77, a normalized sensor's typical spread. */

@@ -20,6 +20,7 @@ void suite_segments(void);
 void suite_jobs(void);
 void suite_sense(void);
 void suite_emu_jobs(void);
+void suite_sim_memo(void);
 extern const char *emulator_path;
 
 int main(int argc, char **argv)
@@ -43,5 +44,6 @@ int main(int argc, char **argv)
     suite_jobs();
     suite_sense();
     suite_emu_jobs();
+    suite_sim_memo();
     return th_summary();
 }

@@ -26,6 +26,13 @@ void emu_print_usage(FILE *out)
             "  --sensor-file INDEX:PATH   frames of sensor INDEX (0-based, in --sensor order) from PATH: raw\n"
             "                             int8 CHW bytes, one or more whole frames of its shape; frame k is the\n"
             "                             file's (k mod n)-th (default: made-up data from board id, sensor, frame)\n"
+            "  --sensor-cycle N           made-up frames repeat every N: frame k is made as frame k mod N, so\n"
+            "                             inputs recur as they do for a scene that repeats (0 = every frame\n"
+            "                             distinct, default; sensors given a --sensor-file play their file)\n"
+            "  --memo-mib N               the simulator's exact memo, N MiB: a segment run again on the same\n"
+            "                             input bytes since its load replays the outputs computed the first\n"
+            "                             time (host CPU is not the chip; the modelled time is charged either\n"
+            "                             way). 0 = compute every run (default); counters are logged at exit\n"
             "  --output KIND              an output: display, haptic, speaker, led, host (repeatable, at most %d)\n"
             "  --baud N                   pace both directions at N/10 bytes per second (0 = unpaced, default)\n"
             "  --link-name PATH           also make PATH a symlink to the pty (removed on exit)\n"
@@ -145,7 +152,8 @@ bool emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size
         }
         bool takes_value = strcmp(name, "--chip") == 0 || strcmp(name, "--id") == 0 || strcmp(name, "--sensor") == 0 ||
                            strcmp(name, "--output") == 0 || strcmp(name, "--baud") == 0 ||
-                           strcmp(name, "--link-name") == 0 || strcmp(name, "--sensor-file") == 0;
+                           strcmp(name, "--link-name") == 0 || strcmp(name, "--sensor-file") == 0 ||
+                           strcmp(name, "--memo-mib") == 0 || strcmp(name, "--sensor-cycle") == 0;
         if (takes_value && value == NULL) {
             if (i + 1 >= argc) {
                 snprintf(why, cap, "%s needs a value", name);
@@ -235,6 +243,24 @@ bool emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size
             }
             file_index[n_files] = index;
             file_path[n_files++] = colon + 1;
+        } else if (strcmp(name, "--memo-mib") == 0) {
+            const char *end;
+            uint32_t mib;
+            if (!parse_u32(value, &end, &mib) || *end != '\0' || mib > EMU_MEMO_MIB_MAX) {
+                snprintf(why, cap, "--memo-mib '%s': expected a whole number of MiB from 0 (off) to %u", value,
+                         EMU_MEMO_MIB_MAX);
+                return false;
+            }
+            opts->memo_mib = mib;
+        } else if (strcmp(name, "--sensor-cycle") == 0) {
+            const char *end;
+            uint32_t n;
+            if (!parse_u32(value, &end, &n) || *end != '\0' || n > EMU_SENSOR_CYCLE_MAX) {
+                snprintf(why, cap, "--sensor-cycle '%s': expected a whole number of frames from 0 (no cycle) to %u",
+                         value, EMU_SENSOR_CYCLE_MAX);
+                return false;
+            }
+            opts->sensor_cycle = n;
         } else if (strcmp(name, "--link-name") == 0) {
             if (value[0] == '\0') {
                 snprintf(why, cap, "--link-name needs a path");
@@ -259,6 +285,14 @@ bool emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size
         }
         if (!emu_sensor_file_load(&opts->board.sensors[file_index[k]], file_index[k], file_path[k], why, cap))
             return false;
+    }
+    /* Frames are made with the board id, so the cycle's frames are made once the id is known. */
+    if (opts->sensor_cycle > 0) {
+        for (size_t k = 0; k < opts->board.n_sensors; k++) {
+            board_sensor *s = &opts->board.sensors[k];
+            if (s->data == NULL && !emu_sensor_cycle_make(s, (unsigned)k, opts->board.board_id, opts->sensor_cycle, why, cap))
+                return false;
+        }
     }
     /* The chip's memory regions (emu_memory.h). */
     if (!emu_memory_for(opts->board.chip, &opts->board.mem)) {

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sensors.h"
+
 static uint8_t file_bytes[EMU_SENSOR_FILE_BYTES];
 static size_t used;
 
@@ -45,5 +47,25 @@ bool emu_sensor_file_load(board_sensor *s, unsigned index, const char *path, cha
     s->data = file_bytes + used;
     s->data_len = (uint32_t)n;
     used += n;
+    return true;
+}
+
+bool emu_sensor_cycle_make(board_sensor *s, unsigned index, const char *board_id, uint32_t cycle, char *why, size_t cap)
+{
+    uint64_t frame = (uint64_t)s->shape[0] * s->shape[1] * s->shape[2];
+    uint64_t total = frame * cycle;
+    if (cycle == 0 || total > sizeof file_bytes - used) {
+        snprintf(why, cap,
+                 "--sensor-cycle %u: sensor %u (%s, %llu bytes a frame) needs %llu bytes for the cycle's frames, %zu of "
+                 "the %u for sensor frames are left",
+                 (unsigned)cycle, index, s->kind, (unsigned long long)frame, (unsigned long long)total,
+                 sizeof file_bytes - used, EMU_SENSOR_FILE_BYTES);
+        return false;
+    }
+    for (uint32_t k = 0; k < cycle; k++)
+        sensor_synthesize((int8_t *)(file_bytes + used + (size_t)(k * frame)), s->shape, board_id, index, k);
+    s->data = file_bytes + used;
+    s->data_len = (uint32_t)total;
+    used += (size_t)total;
     return true;
 }

@@ -4,7 +4,10 @@
  * One thread, one poll loop: bytes read go to the core a frame at a time; the core's answers go
  * into a bounded queue that is written out at once (no sleeps in the hot path). When the queue
  * lacks room for the answers that may still come, the loop stops reading: back-pressure rather
- * than loss. */
+ * than loss.
+ *
+ * --memo-mib N gives the simulator's exact memo (accel/sim/sim.h) N MiB of the host's memory,
+ * reserved here (the port), never in the core; its counters are logged at exit. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
@@ -18,6 +21,7 @@
 #include <unistd.h>
 
 #include "board.h"
+#include "sim/sim.h"
 #include "emu_link.h"
 #include "emu_options.h"
 
@@ -166,6 +170,17 @@ int main(int argc, char **argv)
         return 0;
     }
     snprintf(board.cfg.board_id, sizeof board.cfg.board_id, "%s", opts.board.board_id);   /* for logs */
+    void *memo = NULL;
+    if (opts.memo_mib > 0) {
+        size_t bytes = (size_t)opts.memo_mib << 20;
+        memo = malloc(bytes);   /* pages are touched only as entries fill them */
+        if (memo == NULL || !accel_sim_memo_use(memo, bytes)) {
+            fprintf(stderr, "synergy-emu: --memo-mib %u: %s\n", (unsigned)opts.memo_mib,
+                    memo == NULL ? "cannot reserve that much memory" : "too small for the memo's tables");
+            free(memo);
+            return 2;
+        }
+    }
 
     /* Die with the parent: a signal when it goes, and a check in the loop in case it went
      * before the signal was armed or the signal was lost. */
@@ -317,6 +332,16 @@ int main(int argc, char **argv)
         logf_("stopping on signal %d", (int)stop_signal);
     else if (getppid() != parent)
         logf_("parent %ld is gone: stopping", (long)parent);
+    if (memo != NULL) {
+        accel_sim_memo_stats m;
+        accel_sim_memo_stats_get(&m);
+        logf_("memo: %llu hits, %llu misses, %llu stored, %llu evicted, %llu too large; %llu entries hold %llu bytes of %llu",
+              (unsigned long long)m.hits, (unsigned long long)m.misses, (unsigned long long)m.stored,
+              (unsigned long long)m.evicted, (unsigned long long)m.too_large, (unsigned long long)m.entries,
+              (unsigned long long)m.bytes_held, (unsigned long long)m.data_capacity);
+        accel_sim_memo_use(NULL, 0);
+        free(memo);
+    }
     emu_link_close(&link);
     return status;
 }
