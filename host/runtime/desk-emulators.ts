@@ -17,6 +17,17 @@
 // goodput becomes a wire of R/8 bytes per second (baud R x 10/8); the desk the runtime plans for
 // says so (link kind "emulated" at that baud), since the emulator does not model BLE's half duplex.
 // A device without a chip is emulated by a MAX78000 board the plan never loads.
+//
+// Host time is not chip time: every board computes its segments bit for bit on this machine,
+// several times slower than the chip it models, and in the one loop that also serves its link,
+// so a measured run would be limited by the host, not by the plan. The board's timeline charges
+// the modelled cycles whatever the host spends. So by default every emulator runs with an exact
+// memo (--memo-mib: a segment load that meets input bytes it has computed before replays those
+// outputs, byte for byte) and made-up sensor data that repeats every SENSOR_CYCLE frames
+// (--sensor-cycle; downstream inputs then repeat too, so every board of a pipeline replays).
+// Nothing is faked: the first pass of the cycle is computed, and the output checks compare every
+// checked frame with the reference executor as before. `exactCompute` turns both off (every
+// frame distinct, every infer computed).
 
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,12 +36,25 @@ import { EmulatorRegistry } from '../board/emulator-registry.js';
 import { startEmulator, type EmulatedBoard, type EmulatorOptions } from '../link/emulator.js';
 import { listZoo, loadTable, sharedDir } from '../model/zoo.js';
 import type { AppSpec } from '../space/app-spec.js';
+import { cycleFrames } from './sensor-data.js';
 import { bitsPerByte, type DeskSpec, type DeviceSpec, type LinkSpec, type SensorSpec } from '../space/device.js';
 
 /** Rate of an emulated sensor the desk gives no rate (the planner puts no cap on it). */
 export const ON_DEMAND_HZ = 1000;
 /** The emulator's limit of sensors per board (firmware/core/board.h BOARD_MAX_SENSORS). */
 export const MAX_SENSORS_PER_BOARD = 8;
+/**
+ * The simulator's exact-memo budget per emulated board, MiB (synergy-emu --memo-mib). A cycle's
+ * entries are SENSOR_CYCLE x the board's segments' outputs: a few MiB at most; the rest is
+ * headroom, and memory only as entries fill it.
+ */
+export const EMULATOR_MEMO_MIB = 256;
+/**
+ * Made-up sensor frames repeat every this many frames (synergy-emu --sensor-cycle): enough
+ * distinct inputs that outputs vary frame to frame, few enough that after the first pass every
+ * infer replays from the memo instead of spending the host's CPU.
+ */
+export const SENSOR_CYCLE = 16;
 
 /** One pipeline's stream of one device's sensor. */
 export interface SensorStream {
@@ -45,8 +69,17 @@ export interface SensorStream {
   /** the shape the desk gives the sensor */
   sensorShape: readonly [number, number, number];
   rateHz: number;
-  /** raw int8 CHW frames (the golden input), or null for the emulator's made-up data */
+  /**
+   * raw int8 CHW frames the stream plays (frame k is the file's (k mod n)-th), or null when every
+   * frame is made up and distinct: the golden input (fed to the emulator, `golden`), or with a
+   * sensor cycle the cycle's made-up frames as the host makes them (sensor-data.ts; the emulator
+   * makes the same bytes itself with --sensor-cycle), from which the host rebuilds a frame's input
+   */
   file: string | null;
+  /** whether `file` is the golden input the emulator plays (--sensor-file) */
+  golden: boolean;
+  /** made-up frame k is made as frame k mod cycle (0: every frame distinct) */
+  cycle: number;
 }
 
 export interface EmulatedDevice {
@@ -116,7 +149,7 @@ export function sensorStreams(desk: DeskSpec, app: AppSpec): SensorStream[] {
       const own = shape3(s, d.name);
       for (const p of users.length > 0 ? users : [null]) {
         const shape = (p ? modelInput(p.model) : null) ?? own;
-        out.push({ device: d.name, pipeline: p?.name ?? null, kind: s.kind, index: index++, shape, sensorShape: own, rateHz: s.rateHz ?? ON_DEMAND_HZ, file: null });
+        out.push({ device: d.name, pipeline: p?.name ?? null, kind: s.kind, index: index++, shape, sensorShape: own, rateHz: s.rateHz ?? ON_DEMAND_HZ, file: null, golden: false, cycle: 0 });
       }
     }
     if (index > MAX_SENSORS_PER_BOARD) {
@@ -157,6 +190,11 @@ export interface DeskEmulatorOptions {
   /** register the boards here (default: a private registry, removed on stop) */
   registry?: EmulatorRegistry;
   binary?: string;
+  /**
+   * compute every infer and make every sensor frame distinct (no --memo-mib, no --sensor-cycle):
+   * the host's CPU then limits what is measured (default false)
+   */
+  exactCompute?: boolean;
 }
 
 export async function startDeskEmulators(desk: DeskSpec, app: AppSpec, opts: DeskEmulatorOptions = {}): Promise<DeskEmulators> {
@@ -169,7 +207,17 @@ export async function startDeskEmulators(desk: DeskSpec, app: AppSpec, opts: Des
       const g = model ? goldenInput(model) : null;
       if (!g || g.bytes.length !== s.shape[0] * s.shape[1] * s.shape[2]) continue;
       s.file = join(scratch, `${s.device}-${s.index}.int8`);
+      s.golden = true;
       writeFileSync(s.file, g.bytes);
+    }
+  }
+  const exact = opts.exactCompute ?? false;
+  if (!exact) {
+    for (const s of streams) {
+      if (s.golden) continue;
+      s.cycle = SENSOR_CYCLE;
+      s.file = join(scratch, `${s.device}-${s.index}.cycle.int8`);
+      writeFileSync(s.file, cycleFrames(s.shape, s.device, s.index, SENSOR_CYCLE));
     }
   }
   const optionsOf = (d: DeviceSpec): EmulatorOptions => {
@@ -181,7 +229,10 @@ export async function startDeskEmulators(desk: DeskSpec, app: AppSpec, opts: Des
       sensors: mine.map((s) => `${s.kind}:${s.shape.join('x')}@${rateText(s.rateHz)}`),
       outputs: [...d.outputs],
       ...(baud !== undefined ? { baud } : {}),
-      extraArgs: mine.flatMap((s) => (s.file ? ['--sensor-file', `${s.index}:${s.file}`] : [])),
+      extraArgs: [
+        ...mine.flatMap((s) => (s.golden && s.file ? ['--sensor-file', `${s.index}:${s.file}`] : [])),
+        ...(exact ? [] : ['--memo-mib', String(EMULATOR_MEMO_MIB), '--sensor-cycle', String(SENSOR_CYCLE)]),
+      ],
       ...(opts.binary ? { binary: opts.binary } : {}),
     };
   };

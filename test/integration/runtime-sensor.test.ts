@@ -1,6 +1,7 @@
 // One truth per fact: the emulated sensor's frames (firmware/core/sensors.c, in the emulator)
 // and the host's rebuild of them (host/runtime/sensor-data.ts, which the output checker feeds to
-// the reference executor) must be the same bytes for the same board, sensor and frame.
+// the reference executor) must be the same bytes for the same board, sensor and frame
+// (and sensor cycle: --sensor-cycle N makes frame k as frame k mod N).
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,6 +52,29 @@ describe('emulated sensor frames rebuilt on the host', () => {
     expect(Buffer.from(a.buffer).equals(Buffer.from(synthesizeFrame([3, 8, 8], 'a', 0, 6).buffer))).toBe(false);
     expect(Math.min(...a)).toBeGreaterThanOrEqual(-80);
     expect(Math.max(...a)).toBeLessThanOrEqual(77);
+  });
+
+  it('repeat every N frames with --sensor-cycle N, the same bytes on the host', async () => {
+    const cycle = 3;
+    const shapes: [number, number, number][] = [[3, 8, 8], [6, 16, 1]];
+    const { session } = await startBoard({ id: 'cycled', sensors: ['camera:3x8x8@100', 'imu:6x16x1@100'], extraArgs: ['--sensor-cycle', String(cycle)] });
+    for (let sensor = 0; sensor < 2; sensor++) {
+      let past = 0;
+      for (let k = 0; k < 8 || past === 0; k++) {
+        const sensed = await session.request(SENSE, { sensor, slot: 1 });
+        const board = Buffer.from(await readSlot(session, 1));
+        const host = synthesizeFrame(shapes[sensor]!, 'cycled', sensor, sensed.frame, cycle);
+        expect(Buffer.from(host.buffer).equals(board), `sensor ${sensor} frame ${sensed.frame}`).toBe(true);
+        const base = synthesizeFrame(shapes[sensor]!, 'cycled', sensor, sensed.frame % cycle);
+        expect(Buffer.from(base.buffer).equals(board), `frame ${sensed.frame} is made as frame ${sensed.frame % cycle}`).toBe(true);
+        if (sensed.frame >= cycle) {
+          past++;
+          const distinct = synthesizeFrame(shapes[sensor]!, 'cycled', sensor, sensed.frame);
+          expect(Buffer.from(distinct.buffer).equals(board)).toBe(false);
+        }
+      }
+    }
+    expect(() => synthesizeFrame([1, 2, 2], 'x', 0, 5, -1)).toThrow(/sensor cycle -1/);
   });
 
   it('come from a sensor file frame by frame, as the emulator plays it', async () => {

@@ -63,7 +63,7 @@ export const compareCommand: Command = {
     try {
       if (given.kind === 'emulate') {
         try {
-          emus = await startDeskEmulators(given.spec, app);
+          emus = await startDeskEmulators(given.spec, app, { exactCompute: args.flag('compute-every-frame') });
         } catch (e) {
           throw new CommandFailure(`cannot start the emulated desk ${given.spec.name}: ${(e as Error).message}`);
         }

@@ -11,6 +11,7 @@ import { CommandFailure, EXIT, type Command, type CommandIO } from '../command.j
 import { SpecError } from '../../space/spec-error.js';
 import { readApp, type AppSpec } from '../../space/app-spec.js';
 import { deskSource, DeskSourceError } from '../../runtime/desk-source.js';
+import { startDeskEmulators, type DeskEmulators } from '../../runtime/desk-emulators.js';
 import { policyNames, UnknownPolicyError } from '../../runtime/planning.js';
 import { Run, type DeskSource, type Fault, type RunConfig, type RunResult } from '../../runtime/runner.js';
 import type { DeployProgress } from '../../runtime/deploy.js';
@@ -39,6 +40,10 @@ export const RUN_OPTIONS: OptionSpec[] = [
   { name: 'check-every', value: 'N', parse: intValue(0, 1_000_000), description: 'check one frame in N against the reference executor (default 10, 0 = none)' },
   { name: 'admit', value: 'X', parse: secondsValue(1, 10), description: 'admit frames at X times the planned rate (default 1.2)' },
   { name: 'report', value: 'DIR', description: 'write run.json and run.html there' },
+  {
+    name: 'compute-every-frame',
+    description: 'emulated desk: every frame distinct and every infer computed (default: the emulators replay exact results of inputs they computed before, sensors repeat every 16 frames)',
+  },
 ];
 
 export function readAppArg(path: string): AppSpec {
@@ -117,6 +122,15 @@ export function writeReport(dir: string, doc: RunDocument, name = 'run'): string
   return join(dir, `${name}.html`);
 }
 
+/** An emulated desk that computes every infer (--compute-every-frame). */
+export async function startExactDesk(desk: Extract<DeskSource, { kind: 'emulate' }>, app: AppSpec): Promise<DeskEmulators> {
+  try {
+    return await startDeskEmulators(desk.spec, app, { exactCompute: true, ...(desk.binary ? { binary: desk.binary } : {}) });
+  } catch (e) {
+    throw new CommandFailure(`cannot start the emulated desk ${desk.spec.name}: ${(e as Error).message}`);
+  }
+}
+
 function faults(args: ParsedArgs, desk: DeskSource): Fault[] {
   const out: Fault[] = [];
   for (const [action, values] of [['kill', args.list('kill')], ['restart', args.list('restart')]] as const) {
@@ -156,8 +170,20 @@ export const runCommand: Command = {
     const desk = await deskArg(args);
     const policy = args.string('policy') ?? 'synergy';
     if (!policyNames().includes(policy)) throw new UsageError(new UnknownPolicyError(`synergy run: no policy "${policy}" (known: ${policyNames().join(', ')})`).message);
-    const cfg: RunConfig = { ...baseConfig(args, app, desk, policy), faults: faults(args, desk) };
-    const { doc } = await runWithStatus(cfg, io, `${app.name}/${policy}`);
+    const faultList = faults(args, desk);
+    // Fully computed: the desk is started here with exactCompute and handed to the run as a
+    // running one (the run then leaves it to us to stop).
+    const exact = args.flag('compute-every-frame') && desk.kind === 'emulate' ? await startExactDesk(desk, app) : null;
+    const onExit = (): void => exact?.killNow();
+    process.on('exit', onExit);
+    let doc: RunDocument;
+    try {
+      const cfg: RunConfig = { ...baseConfig(args, app, exact ? { kind: 'emulated', emulators: exact } : desk, policy), faults: faultList };
+      ({ doc } = await runWithStatus(cfg, io, `${app.name}/${policy}`));
+    } finally {
+      await exact?.stop();
+      process.off('exit', onExit);
+    }
     const dir = args.string('report');
     const page = dir !== undefined ? writeReport(dir, doc) : null;
     if (json) io.out(JSON.stringify(doc));
