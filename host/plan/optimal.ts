@@ -19,8 +19,8 @@
 // product of rate and choice exactly (McCormick with binaries).
 
 import { chargeDelivery, chargeDownlink, chargeSegment, chargeSense, chargeUplink } from './costs.js';
-import type { Assignment } from './evaluate.js';
-import { endsOn, fitSet, segmentKey, type PlacedSegment } from './joint-fit.js';
+import { evaluate, type Assignment } from './evaluate.js';
+import { endsOn, fitSet, jointViolations, routesOf, segmentKey, type PlacedSegment } from './joint-fit.js';
 import { Program, solveProgram, type LazyAddition } from './lp.js';
 import { segmentUsage } from './model-facts.js';
 import type { PlanProblem } from './problem.js';
@@ -321,7 +321,17 @@ export function solveOptimal(pr: PlanProblem, opts: OptimalOptions = {}): Optima
   if (res.status === 'infeasible' || res.status === 'error') {
     return { status: res.status, assignment: pr.pipelines.map(() => []), objective: 0, ...base };
   }
-  const assignment = decompose(pr, edges, res.x, sum ? rateVars : null);
+  let assignment = decompose(pr, edges, res.x, sum ? rateVars : null);
+  if (res.status === 'time-limit') {
+    // Stopped mid-round: the incumbent has not passed the exact fit rules (its lazy round never
+    // ran), and may be worse than the start. Keep it only if it fits and beats the start.
+    const fits = assignment.some((rs) => rs.length > 0) && jointViolations(pr, routesOf(assignment)).length === 0;
+    const beats = !opts.start || evaluate(pr, assignment).objective > evaluate(pr, opts.start).objective;
+    if (!(fits && beats) && opts.start) assignment = opts.start.map((rs) => rs.map((x) => ({ ...x })));
+    else if (!fits) assignment = pr.pipelines.map(() => []);
+    const value = evaluate(pr, assignment).objective;
+    return { status: res.status, assignment, objective: value, ...base };
+  }
   const objective = sum ? res.x.reduce((a, v, i) => (rateVars.includes(i) ? a + v * lp.cost[i]! : a), 0) : res.x[T]! > 0 ? 1 / res.x[T]! : 0;
   return { status: res.status, assignment, objective, ...base };
 }

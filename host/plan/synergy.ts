@@ -39,8 +39,14 @@ export function defaultBudgetMs(pr: PlanProblem): number {
 export function planSynergy(pr: PlanProblem, opts: SynergyOptions = {}): SynergyResult {
   const t0 = performance.now();
   const budget = opts.budgetMs ?? defaultBudgetMs(pr);
-  // Stage 1 gets at most a third of the budget, shared by the pipelines.
-  const candidates = pr.pipelines.map((_, m) => generateCandidates(pr, m, { deadline: t0 + (budget / 3) * ((m + 1) / pr.pipelines.length), ...opts.candidates }));
+  // Stage 1 gets at most a third of the budget, shared by the pipelines: each gets an equal part
+  // of what is left when it starts (and its minimum of routes whatever the clock says).
+  const stage1End = t0 + budget / 3;
+  const candidates = pr.pipelines.map((_, m) => {
+    const now = performance.now();
+    const deadline = now + Math.max(0, stage1End - now) / (pr.pipelines.length - m);
+    return generateCandidates(pr, m, { deadline, ...opts.candidates });
+  });
   const used = performance.now() - t0;
   const selectDeadline = t0 + used + (budget - used) * 0.5;
   const singles: JointOption[][] = candidates.map((c) => c.routes.map((r) => optionOf([{ route: r, share: 1 }])));

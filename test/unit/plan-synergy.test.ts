@@ -89,3 +89,20 @@ describe('the plan object', () => {
     expect(p.pipelines.find((x) => x.name === 'res')!.target.device).toBeNull();
   });
 });
+
+describe('a tight time budget never leaves a pipeline without routes', () => {
+  it('with a 1 ms budget every pipeline of a four-pipeline app on five boards still gets a route', () => {
+    const boards = ['a', 'b', 'c', 'd', 'e'].map((n) => device(n, 'max78000', [CAMERA, MIC], ['display']));
+    const a = app('tight', [
+      pipeline('p1', 'simplenet_cifar100', 'camera', 'display'),
+      pipeline('p2', 'widenet_cifar100', 'camera', 'display'),
+      pipeline('p3', 'kws20_v3', 'microphone', 'display'),
+      pipeline('p4', 'ressimplenet_cifar100', 'camera', 'display'),
+    ]);
+    const pr = buildProblem(desk('five', boards), a);
+    const syn = planSynergy(pr, { budgetMs: 1 });
+    expect(syn.candidates.map((c) => c.routes.length > 0)).toEqual([true, true, true, true]);
+    expect(syn.unplaced).toEqual([]);
+    expect(evaluate(pr, syn.assignment).objective).toBeGreaterThan(0);
+  });
+});
