@@ -178,10 +178,11 @@ export function helpText(command: string, summary: string, description: string |
     for (const p of positionals) lines.push(`  <${p.name}>`.padEnd(24) + p.description);
   }
   lines.push('', 'options:');
-  for (const o of [...options, ...COMMON_OPTIONS]) {
-    const flags = (o.short ? `-${o.short}, ` : '    ') + `--${o.name}` + (o.value ? ` ${o.value}` : '');
-    lines.push(`  ${flags}`.padEnd(24) + o.description);
-  }
+  const all = [...options, ...COMMON_OPTIONS];
+  const flagsOf = (o: OptionSpec): string => `  ${o.short ? `-${o.short}, ` : '    '}--${o.name}${o.value ? ` ${o.value}` : ''}`;
+  // The descriptions start in one column, past the longest flag (at least column 24).
+  const column = Math.max(24, ...all.map((o) => flagsOf(o).length + 2));
+  for (const o of all) lines.push(flagsOf(o).padEnd(column) + o.description);
   lines.push('', 'exit codes: 0 ok, 1 failure, 2 usage error');
   return lines.join('\n');
 }
