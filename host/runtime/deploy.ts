@@ -10,7 +10,8 @@
 import { uploadSegment, listSegments, unloadSegment } from '../board/segments.js';
 import type { SegmentIO } from '../board/tensors.js';
 import type { Layer } from '../model/layer.js';
-import { encodeSegment, segmentOf, type Segment } from '../model/segment-codec.js';
+import { encodeCbor, type CborMap } from '../proto/cbor.js';
+import { encodeSegment, SEG, segmentMap, segmentOf, type Segment } from '../model/segment-codec.js';
 import { loadModel, type LoadedModel } from '../model/zoo.js';
 import type { BoardFit, SegmentInfo } from '../proto/index.js';
 import type { BoardHandle } from './boards.js';
@@ -20,6 +21,8 @@ import type { SegmentSpec } from './run-plan.js';
 export class ModelStore {
   private readonly models = new Map<string, LoadedModel>();
   private readonly segments = new Map<string, { segment: Segment; blob: Uint8Array }>();
+  /** per model, the encoded bytes of each layer's entry (weights included) */
+  private readonly layerBytes = new Map<string, number[]>();
 
   model(name: string): LoadedModel {
     let m = this.models.get(name);
@@ -38,6 +41,28 @@ export class ModelStore {
     return s;
   }
 
+  /**
+   * The encoded bytes of a segment (what its upload sends), without encoding its weights again:
+   * the segment's header (its cut's tensors) with no layers, plus each layer's entry as encoded
+   * alone (a CBOR map encodes the same inside the list), plus the longer heads of the count and
+   * the layer list. Equal to encodeSegment's length (test/unit/deploy-estimate.test.ts).
+   */
+  segmentBytes(spec: Pick<SegmentSpec, 'model' | 'first' | 'count'>): number {
+    const cached = this.segments.get(`${spec.model}:${spec.first}+${spec.count}`);
+    if (cached) return cached.blob.length;
+    const model = this.model(spec.model).model;
+    let layers = this.layerBytes.get(spec.model);
+    if (!layers) {
+      const all = segmentMap(segmentOf(model, 0, model.layers.length)).get(SEG.layers) as CborMap[];
+      layers = all.map((l) => encodeCbor(l, { maxPayload: Number.MAX_SAFE_INTEGER }).length);
+      this.layerBytes.set(spec.model, layers);
+    }
+    const head = segmentMap({ ...segmentOf(model, spec.first, spec.count), layers: [], params: [] });
+    let bytes = encodeCbor(head, { maxPayload: Number.MAX_SAFE_INTEGER }).length + 2 * (cborHeadBytes(spec.count) - cborHeadBytes(0));
+    for (let i = spec.first; i < spec.first + spec.count; i++) bytes += layers[i]!;
+    return bytes;
+  }
+
   io(spec: SegmentSpec): SegmentIO {
     const { segment } = this.segment(spec);
     return { id: spec.id, first: segment.first, layerNames: segment.layers.map((l) => l.name), inputs: segment.inputs, outputs: segment.outputs };
@@ -51,6 +76,36 @@ export class ModelStore {
       return undefined;
     }
   }
+}
+
+/** Bytes of a CBOR head carrying the unsigned value n (an integer, or a list's length). */
+function cborHeadBytes(n: number): number {
+  return n < 24 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : n < 0x1_0000_0000 ? 5 : 9;
+}
+
+// ---- what a load costs, for choosing between plans by their deploy time ---------------------
+// Measured on emulated MAX78000 boards at 125,000 bytes/s (one segment at a time on an idle
+// board, 3 to 171 KB): a load took bytes / rate x 1.01 plus 6 to 9 ms; a board's deploy adds
+// its segment list and unloads, 3 to 17 ms. Real boards over BLE have longer round trips;
+// calibrate these there.
+
+/** Wire bytes per segment byte of an upload: chunk framing (header, CRC, COBS, delimiter). */
+export const UPLOAD_WIRE_FACTOR = 1.01;
+/** One segment's begin, commit, listing and fit check, ms. */
+export const SEGMENT_LOAD_OVERHEAD_MS = 10;
+/** A board's deploy besides its loads: listing what it holds, unloading what goes, ms. */
+export const BOARD_DEPLOY_OVERHEAD_MS = 15;
+
+/**
+ * The ms a board takes to load `segments` segments of `bytes` bytes in all over a link of
+ * `bytesPerSec` (Infinity: unpaced) of which a share `busy` (0..1) carries the frames of
+ * pipelines that keep running meanwhile. 0 when it loads nothing.
+ */
+export function loadMsEstimate(bytes: number, segments: number, bytesPerSec: number, busy = 0): number {
+  if (segments === 0) return 0;
+  const free = Math.max(0.1, 1 - Math.max(0, busy));
+  const wire = Number.isFinite(bytesPerSec) && bytesPerSec > 0 ? (bytes * UPLOAD_WIRE_FACTOR * 1000) / (bytesPerSec * free) : 0;
+  return wire + segments * SEGMENT_LOAD_OVERHEAD_MS + BOARD_DEPLOY_OVERHEAD_MS;
 }
 
 export interface DeployProgress {
@@ -170,4 +225,52 @@ async function deployBoard(
     fit = up.fit;
   }
   return { device: h.device, loaded, kept, unloaded, fit, ms: performance.now() - t0 };
+}
+
+export interface PreloadResult {
+  devices: { device: string; loaded: { id: string; bytes: number; ms: number }[]; error: string | null }[];
+  bytes: number;
+  ms: number;
+}
+
+/**
+ * Loads segments a coming plan needs beside what the boards hold, unloading nothing, so the
+ * pipelines running on those boards go on while they load (make before break: the switch-over
+ * then loads only the rest). The caller picks segments that fit beside the resident ones. A
+ * board that refuses one, or fails, stops preloading and says why; that is not fatal: the
+ * switch-over's deploy (deployPlan) loads what is missing after unloading what goes.
+ */
+export async function preloadSegments(
+  handles: readonly BoardHandle[],
+  specs: readonly SegmentSpec[],
+  store: ModelStore,
+  opts: { onProgress?: (p: DeployProgress) => void; signal?: AbortSignal } = {},
+): Promise<PreloadResult> {
+  const t0 = performance.now();
+  const devices = await Promise.all(
+    handles.filter((h) => specs.some((s) => s.device === h.device)).map(async (h) => {
+      const loaded: PreloadResult['devices'][number]['loaded'] = [];
+      try {
+        const listed = await listSegments(h.session);
+        const mine = specs.filter((s) => s.device === h.device && !listed.segments.some((info) => info.id === s.id && sameSegment(info, s)));
+        const total = mine.reduce((a, s) => a + store.segment(s).blob.length, 0);
+        let before = 0;
+        for (const [k, spec] of mine.entries()) {
+          if (opts.signal?.aborted) break;
+          const s0 = performance.now();
+          const up = await uploadSegment(h.session, spec.id, store.segment(spec).blob, {
+            ...(opts.signal ? { signal: opts.signal } : {}),
+            resolveResident: (info) => store.layersOf(info),
+            onProgress: (u) => opts.onProgress?.({ device: h.device, acked: before + u.acked, total, segmentsDone: k, segments: mine.length }),
+          });
+          before += up.bytes;
+          loaded.push({ id: spec.id, bytes: up.bytes, ms: performance.now() - s0 });
+        }
+        return { device: h.device, loaded, error: null };
+      } catch (e) {
+        return { device: h.device, loaded, error: (e as Error).message };
+      }
+    }),
+  );
+  return { devices, bytes: devices.reduce((a, d) => a + d.loaded.reduce((b, l) => b + l.bytes, 0), 0), ms: performance.now() - t0 };
 }

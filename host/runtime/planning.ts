@@ -85,22 +85,27 @@ export async function planRun(req: PlanRequest): Promise<Planned> {
   return { plan: runPlanOf(out.plan, out.problem, out.assignment), object: out.plan, problem: out.problem, assignment: out.assignment, ms: performance.now() - t0, note: null };
 }
 
+/** The weighted per-frame load of an assignment's busiest resource (lower is better). */
+export function busiestLoad(pr: PlanProblem, a: Assignment): number {
+  const loads = pipelineLoads(pr, a);
+  let worst = 0;
+  for (let r = 0; r < pr.resources.length; r++) {
+    let sum = 0;
+    loads.forEach((u, m) => (sum += u[r]! * pr.pipelines[m]!.weight));
+    worst = Math.max(worst, sum);
+  }
+  return worst;
+}
+
 /**
- * A repair of the running plan after the desk changed: every pipeline whose routes only use
- * boards still present keeps them; each other pipeline takes, of the planner's candidate routes
- * for it on the new desk (candidates.ts), the one that fits beside what is kept and placed
- * (fit on the union per chip, one copy of a layer range per device) and leaves the busiest
- * resource least busy. Null when nothing is kept or it places fewer pipelines than the fresh
- * plan. Moving fewer segments recovers sooner; the runtime takes the repair when its estimate
- * is close to the fresh plan's (runner.ts REPAIR_KEEPS).
+ * The running plan's routes on a new problem (the same app on the boards present): every
+ * pipeline whose routes use only boards still present keeps them (in the problem's indices);
+ * the others are `open` (to place again), as are pipelines the running plan did not place.
  */
-export function repairPlan(running: RunPlan, fresh: Planned): Planned | null {
-  const t0 = performance.now();
-  const pr = fresh.problem;
+export function keptAssignment(running: RunPlan, pr: PlanProblem): { assignment: Assignment; open: number[] } {
   const deviceIndex = new Map(pr.devices.map((d) => [d.spec.name, d.index]));
   const assignment: Assignment = pr.pipelines.map(() => []);
   const open: number[] = [];
-  let kept = 0;
   for (const [m, pp] of pr.pipelines.entries()) {
     const before = running.pipelines.find((x) => x.name === pp.spec.name);
     const v = before ? pp.variants.findIndex((x) => x.key === before.variantKey) : -1;
@@ -115,28 +120,34 @@ export function repairPlan(running: RunPlan, fresh: Planned): Planned | null {
         route: makeRoute(pr, m, v, deviceIndex.get(r.source)!, r.steps.map((s) => ({ from: s.from, to: s.to, device: deviceIndex.get(s.device)! })),
           r.target === null ? HOST_TARGET : deviceIndex.get(r.target)!),
       }));
-      kept++;
     } catch {
       open.push(m); // its running route cannot be costed on the new desk: place it again
     }
   }
+  return { assignment, open };
+}
+
+/**
+ * A repair of the running plan after the desk changed: every pipeline whose routes only use
+ * boards still present keeps them; each other pipeline takes, of the planner's candidate routes
+ * for it on the new desk (candidates.ts), the one that fits beside what is kept and placed
+ * (fit on the union per chip, one copy of a layer range per device) and leaves the busiest
+ * resource least busy. Null when nothing is kept or it places fewer pipelines than the fresh
+ * plan. Moving fewer segments recovers sooner; the runtime takes the repair when its estimate
+ * is close to the fresh plan's (runner.ts REPAIR_KEEPS).
+ */
+export function repairPlan(running: RunPlan, fresh: Planned): Planned | null {
+  const t0 = performance.now();
+  const pr = fresh.problem;
+  const { assignment, open } = keptAssignment(running, pr);
+  const kept = assignment.filter((x) => x.length > 0).length;
   if (kept === 0) return null;
   const feasible = (a: Assignment): boolean => {
     const routes = routesOf(a);
     return jointViolations(pr, routes).length === 0 && overlappingSegments(pr, routes) === null;
   };
   if (!feasible(assignment)) return null;
-  // The weighted load of the busiest resource over the pipelines placed so far (lower is better).
-  const busiest = (a: Assignment): number => {
-    const loads = pipelineLoads(pr, a);
-    let worst = 0;
-    for (let r = 0; r < pr.resources.length; r++) {
-      let sum = 0;
-      loads.forEach((u, m) => (sum += u[r]! * pr.pipelines[m]!.weight));
-      worst = Math.max(worst, sum);
-    }
-    return worst;
-  };
+  const busiest = (a: Assignment): number => busiestLoad(pr, a);
   for (const m of open) {
     let best: { route: Route; t: number } | null = null;
     for (const route of generateCandidates(pr, m).routes) {
