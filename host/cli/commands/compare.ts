@@ -56,6 +56,7 @@ export const compareCommand: Command = {
     if (unknown.length > 0) throw new UsageError(`synergy compare: no policy ${unknown.join(', ')} (known: ${known.join(', ')})`);
     if (!policies.includes('synergy')) policies.unshift('synergy');
     const given = await deskArg(args);
+    if (args.flag('compute-every-frame') && given.kind !== 'emulate') throw new UsageError('synergy compare: --compute-every-frame works on an emulated desk only');
     let emus: DeskEmulators | null = null;
     let desk: DeskSource = given;
     const onExit = (): void => emus?.killNow();

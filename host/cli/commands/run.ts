@@ -173,6 +173,7 @@ export const runCommand: Command = {
     const faultList = faults(args, desk);
     // Fully computed: the desk is started here with exactCompute and handed to the run as a
     // running one (the run then leaves it to us to stop).
+    if (args.flag('compute-every-frame') && desk.kind !== 'emulate') throw new UsageError('synergy run: --compute-every-frame works on an emulated desk only');
     const exact = args.flag('compute-every-frame') && desk.kind === 'emulate' ? await startExactDesk(desk, app) : null;
     const onExit = (): void => exact?.killNow();
     process.on('exit', onExit);
