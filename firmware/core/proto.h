@@ -56,7 +56,7 @@
 /* Limits (sections 2 and 5): raw frame = header + body + CRC. */
 #define SYN_MAX_FRAME 8192
 #define SYN_MAX_PAYLOAD 8064
-#define SYN_MAX_IN_FLIGHT 4
+#define SYN_MAX_IN_FLIGHT 16
 #define SYN_HEADER_SIZE 8
 #define SYN_CRC_SIZE 4
 

@@ -294,7 +294,7 @@ static void test_deferred_and_busy(void)
     send_request(300, SYN_MSG_PING, (const uint8_t *)"\xa1\x00\x40", 3);
     char msg[80];
     if (expect_error(SYN_ERR_BUSY, 300, SYN_MSG_PING, msg))
-        CHECK_STR(msg, "4 requests in flight already (max_in_flight 4)");
+        CHECK_STR(msg, "16 requests in flight already (max_in_flight 16)");
     /* an answer later echoes the held id and type */
     capture_clear(&cap);
     cbor_writer *w = board_reply_writer(&board);

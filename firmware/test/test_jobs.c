@@ -358,19 +358,28 @@ static void two_jobs_overlap(void)
     CHECK(b_done < t0 + ceil_div(2u * (L + C + U), 1000u));
 }
 
-/* Four deferred answers hold all the credits: a fifth request is answered busy. */
+/* Deferred answers hold all the credits: one request more is answered busy. Infers into every
+ * slot but the input's, and a profile (no output slot) for the last credit. */
+_Static_assert(SYN_MAX_IN_FLIGHT - 1 <= TENSOR_SLOTS - 1, "one infer per free output slot");
 static void credits_hold(void)
 {
     boot_with_mnist();
     rig_clear(&R);
-    for (uint8_t s = 1; s <= 4; s++)
+    for (uint8_t s = 1; s <= SYN_MAX_IN_FLIGHT - 1; s++)
         send_infer("mnist", (const uint8_t[]){ 0 }, 1, &s, 1, false);
+    cbor_writer *w = body();
+    cbor_write_map(w, 4);
+    cbor_write_uint(w, 0); cbor_write_cstr(w, "mnist");
+    cbor_write_uint(w, 1); cbor_write_uint(w, 0);
+    cbor_write_uint(w, 2); cbor_write_uint(w, 1);
+    cbor_write_uint(w, 3); cbor_write_array(w, 1); cbor_write_uint(w, 0);
+    rig_send(&R, SYN_MSG_PROFILE, w->buf, w->len);
     CHECK_EQ(rig_frames(&R), 0);
     CHECK(!rig_call(&R, SYN_MSG_PING, (const uint8_t *)"\xa1\x00\x40", 3));
     CHECK_EQ(R.code, SYN_ERR_BUSY);
     rig_clear(&R);
-    rig_at(&R, R.cap.now + 100000u);
-    CHECK_EQ(rig_frames(&R), 4);
+    rig_at(&R, R.cap.now + 1000000u);
+    CHECK_EQ(rig_frames(&R), SYN_MAX_IN_FLIGHT);
     CHECK(rig_call(&R, SYN_MSG_PING, (const uint8_t *)"\xa1\x00\x40", 3));
 }
 
@@ -481,7 +490,7 @@ void suite_jobs(void)
            slots_held_until_done);
     th_run("infer: inputs checked exactly (input, slot, bytes held, shape expected), counts, duplicates, ids", inputs_checked);
     th_run("infer: two jobs overlap CPU and CNN; each answer at its own completion with its queued time", two_jobs_overlap);
-    th_run("infer: deferred answers hold the credits (busy at the fifth)", credits_hold);
+    th_run("infer: deferred answers hold the credits (busy at max_in_flight + 1)", credits_hold);
     th_run("profile: per-layer and total spreads over the runs; one load and warmup+runs CNN times", profile_spreads);
     th_run("infer: inline outputs too large for a frame are refused before running", inline_too_large);
     th_run("infer: UNet's 64x88x88 tensors double-buffered (two frames in flight) fit tensor_mem", unet_double_buffered);

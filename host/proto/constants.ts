@@ -63,7 +63,7 @@ export const MAX_FRAME = 8192;
 /** Largest byte string in a body, bytes. */
 export const MAX_PAYLOAD = 8064;
 /** Requests a board takes at once unless its hello says otherwise. */
-export const MAX_IN_FLIGHT = 4;
+export const MAX_IN_FLIGHT = 16;
 
 export const HEADER_SIZE = 8;
 export const CRC_SIZE = 4;

@@ -121,7 +121,7 @@ const STAGE_FLOOR_MS = 10;
  * more to cover a stage's round trips (Little's law: frames in a stage = rate x its time).
  */
 export function depthFor(rate: number): number {
-  return Math.max(2, Math.min(6, Math.ceil((rate * STAGE_FLOOR_MS) / 1000) + 1));
+  return Math.max(2, Math.min(16, Math.ceil((rate * STAGE_FLOOR_MS) / 1000) + 1));
 }
 
 /** Wire bytes of a frame whose body holds about `n` bytes (header, CRC, COBS, delimiter). */

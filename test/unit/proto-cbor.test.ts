@@ -144,7 +144,7 @@ describe('typed decoding', () => {
   it('refuses a chip name it does not know', () => {
     const hello = {
       proto: 1, firmware: '0.1.0', boardId: 'b', chip: 'max78000' as const, cnnClockHz: 1, weightMem: 1,
-      biasMem: 1, dataMem: 1, maxLayers: 1, maxFrame: 8192, maxPayload: 8064, maxInFlight: 4,
+      biasMem: 1, dataMem: 1, maxLayers: 1, maxFrame: 8192, maxPayload: 8064, maxInFlight: 16,
       sensors: [], outputs: [], messages: [1], linkBaud: 0, session: 7,
     };
     const bytes = encodeBody(helloResponse, hello, 'hello');
