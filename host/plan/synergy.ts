@@ -12,6 +12,10 @@ import { optionOf, selectJoint, type JointOption } from './select.js';
 /** How many of each pipeline's best candidates also enter the joint search fanned out. */
 const FAN_OPTIONS = 16;
 
+/** The large-neighbourhood moves get at least this long (ms; within the budget), so that a plan
+ * found fast (warm caches) is not improved less than one found slowly. */
+const LNS_FLOOR_MS = 400;
+
 export interface SynergyOptions {
   /** Planning time budget in milliseconds (the search keeps its best plan when it runs out). */
   budgetMs?: number;
@@ -65,7 +69,7 @@ export function planSynergy(pr: PlanProblem, opts: SynergyOptions = {}): Synergy
     let value = evaluate(pr, assignment).objective;
     const tried = new Set<string>();
     // These moves get at most twice the time the plan took so far (and never past the budget).
-    const lnsEnd = Math.min(end, performance.now() + 2 * (performance.now() - t0));
+    const lnsEnd = Math.min(end, performance.now() + Math.max(2 * (performance.now() - t0), LNS_FLOOR_MS));
     for (let round = 0; round < 8 && performance.now() < lnsEnd; round++) {
       const ev = evaluate(pr, assignment);
       if (ev.bottleneck < 0 || pr.resources[ev.bottleneck]!.kind === 'sensor') break;
