@@ -43,7 +43,7 @@ export class LatencyHistogram {
 
 export interface RunEvent {
   at: number;
-  kind: 'plan' | 'deployed' | 'lost' | 'joined' | 'resumed' | 'note';
+  kind: 'plan' | 'deployed' | 'lost' | 'joined' | 'resumed' | 'upgrade' | 'note';
   text: string;
 }
 

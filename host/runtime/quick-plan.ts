@@ -84,10 +84,15 @@ export function assignmentScore(pr: PlanProblem, a: Assignment): number {
   return Math.min(...placed.map((p) => ev.rates[p.index]! / p.weight));
 }
 
-/** The planning problem of the app on the desk as it is now, as planRun builds it. */
+/**
+ * The planning problem of the app on the desk as it is now, as planRun builds it, but with every
+ * cut allowed: the planner keeps to the cuts that move the fewest bytes (segments.ts splitCuts),
+ * while a quick re-plan must fit around what the boards hold, which other cuts often do with
+ * far fewer loads.
+ */
 export async function problemFor(desk: DeskSpec, app: AppSpec, objective?: Objective): Promise<PlanProblem> {
   await loadSolver();
-  return buildProblem(desk, app, { ...(objective ? { objective } : {}), calibration: calibrationFor(desk) });
+  return buildProblem(desk, app, { ...(objective ? { objective } : {}), calibration: calibrationFor(desk), cuts: 'all' });
 }
 
 export interface QuickChoice {
@@ -124,17 +129,21 @@ interface Option {
 type Key = readonly [number, number, number];
 
 /**
- * Improvements the search does not chase (it would spend its time proving tiny gains): deploy
- * time within this many ms, and the busiest resource's load within this share.
+ * Deploy times this close count as equal, and the better plan is taken: an estimate of loads
+ * over a shared link is good to a few percent, and a plan that runs much faster is worth more
+ * than a difference in the noise. It also keeps the search from proving tiny gains.
  */
 const DEPLOY_TOLERANCE_MS = 40;
+const DEPLOY_TOLERANCE = 0.1;
+/** Loads of the busiest resource this close count as equal. */
 const LOAD_TOLERANCE = 0.02;
 
 /** Whether x is worth more than y by more than the tolerances. */
 const better = (x: Key, y: Key): boolean => {
   if (x[0] !== y[0]) return x[0] < y[0];
-  if (x[1] < y[1] - DEPLOY_TOLERANCE_MS) return true;
-  if (x[1] > y[1] + DEPLOY_TOLERANCE_MS) return false;
+  const tol = Math.max(DEPLOY_TOLERANCE_MS, DEPLOY_TOLERANCE * Math.min(x[1], y[1]));
+  if (x[1] < y[1] - tol) return true;
+  if (x[1] > y[1] + tol) return false;
   return x[2] < y[2] * (1 - LOAD_TOLERANCE);
 };
 
@@ -152,15 +161,16 @@ const better = (x: Key, y: Key): boolean => {
  */
 export class QuickSearch {
   readonly budgetMs: number;
-  private readonly t0 = performance.now();
   private readonly order: number[];
   private readonly options: Option[][];
   private readonly rate: number[];
   private readonly busy: number[];
-  private readonly repairA: Assignment;
-  private readonly repairKey: Key;
-  private readonly repairMs: number;
+  private repairA: Assignment;
+  private repairKey: Key = [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY];
+  private repairMs = 0;
   private best: { key: Key; a: Assignment };
+  /** the setup left (each pipeline's candidates, the repair), in steps so a slice stays short */
+  private readonly setup: (() => void)[] = [];
   // depth-first state
   private depth = 0;
   private readonly next: number[];
@@ -184,6 +194,7 @@ export class QuickSearch {
     private readonly cost: DeployCostModel,
     opts: { budgetMs?: number } = {},
   ) {
+    const t0 = performance.now();
     this.budgetMs = opts.budgetMs ?? QUICK_DEPLOY_BUDGET_MS;
     const R = pr.resources.length;
     const { assignment: kept, open } = keptAssignment(running, pr);
@@ -234,34 +245,43 @@ export class QuickSearch {
       for (const [d, l] of bytes) ownMs = Math.max(ownMs, this.deviceMs(d, l.bytes, l.segments));
       return { routes, specs, bytes, placed, u, ownMs, ownBusiest: Math.max(0, ...u) };
     };
-    const candidatesOf = (m: number): Option[] => {
-      const routes = new Map<string, Route>();
-      for (const r of salvagedRoutes(running, pr, m)) routes.set(r.key, r);
-      for (const r of generateCandidates(pr, m).routes) if (!routes.has(r.key)) routes.set(r.key, r);
-      return [...routes.values()].map((route) => optionOf([{ route, share: 1 }]));
-    };
     const byPromise = (x: Option, y: Option): number =>
       Math.max(x.ownMs, this.budgetMs) - Math.max(y.ownMs, this.budgetMs) || x.ownBusiest - y.ownBusiest || x.ownMs - y.ownMs;
     const keptIdx = pr.pipelines.map((_, m) => m).filter((m) => kept[m]!.length > 0);
     this.order = [...open, ...keptIdx];
-    const candidates = new Map(this.order.map((m) => [m, candidatesOf(m)]));
-    this.options = this.order.map((m) => [...(kept[m]!.length > 0 ? [optionOf(kept[m]!)] : []), ...candidates.get(m)!.sort(byPromise)]);
-
-    // The repair, the first incumbent.
-    let a: Assignment = kept.map((x) => x);
+    this.options = this.order.map((m) => (kept[m]!.length > 0 ? [optionOf(kept[m]!)] : []));
+    const candidates = new Map<number, Option[]>();
+    // Setup steps: each pipeline's candidates (with its running route's remains), then the repair.
+    this.order.forEach((m, i) => {
+      this.setup.push(() => {
+        const routes = new Map<string, Route>();
+        for (const r of salvagedRoutes(running, pr, m)) routes.set(r.key, r);
+        for (const r of generateCandidates(pr, m).routes) if (!routes.has(r.key)) routes.set(r.key, r);
+        const list = [...routes.values()].map((route) => optionOf([{ route, share: 1 }]));
+        candidates.set(m, list);
+        this.options[i]!.push(...[...list].sort(byPromise));
+      });
+    });
+    // The repair, the first incumbent: the working pipelines keep their routes, each broken one
+    // in turn takes the candidate that leaves the busiest resource least busy.
+    this.repairA = kept.map((x) => x);
     for (const m of open) {
-      let pick: { route: Route; t: number } | null = null;
-      for (const o of candidates.get(m)!) {
-        const trial = a.map((x, k) => (k === m ? o.routes : x));
-        if (!o.routes.every(({ route }) => route.steps.every((st) => fitSet(pr, st.device, onDevice(trial, st.device)).ok))) continue;
-        const t = busiestLoad(pr, trial);
-        if (!pick || t < pick.t) pick = { route: o.routes[0]!.route, t };
-      }
-      if (pick) a = a.map((x, k) => (k === m ? [{ route: pick.route, share: 1 }] : x));
+      this.setup.push(() => {
+        let pick: { routes: RouteShare[]; t: number } | null = null;
+        for (const o of candidates.get(m)!) {
+          const trial = this.repairA.map((x, k) => (k === m ? o.routes : x));
+          if (!o.routes.every(({ route }) => route.steps.every((st) => fitSet(pr, st.device, onDevice(trial, st.device)).ok))) continue;
+          const t = busiestLoad(pr, trial);
+          if (!pick || t < pick.t) pick = { routes: o.routes, t };
+        }
+        if (pick) this.repairA = this.repairA.map((x, k) => (k === m ? pick.routes : x));
+      });
     }
-    this.repairA = a;
-    ({ key: this.repairKey, ms: this.repairMs } = this.measure(a));
-    this.best = { key: this.repairKey, a };
+    this.setup.push(() => {
+      ({ key: this.repairKey, ms: this.repairMs } = this.measure(this.repairA));
+      this.best = { key: this.repairKey, a: this.repairA };
+    });
+    this.best = { key: this.repairKey, a: this.repairA };
 
     const n = this.order.length;
     this.next = new Array<number>(n + 1).fill(0);
@@ -273,7 +293,7 @@ export class QuickSearch {
     this.devSegments = new Int32Array(pr.devices.length);
     this.devSegs = pr.devices.map(() => []);
     this.tot = new Float64Array(R);
-    this.searchMs = performance.now() - this.t0;
+    this.searchMs = performance.now() - t0;
   }
 
   private deviceMs(d: number, bytes: number, segments: number): number {
@@ -309,12 +329,20 @@ export class QuickSearch {
     const pr = this.pr;
     const R = pr.resources.length;
     try {
+      while (this.setup.length > 0) {
+        this.setup.shift()!();
+        if (performance.now() > deadline) return false;
+      }
       while (!this.done) {
         if ((++this.nodes & 15) === 0 && performance.now() > deadline) return false;
         const i = this.depth;
         if (i === n) {
           const key: Key = [this.unplacedAt[i]!, Math.max(this.budgetMs, this.msAt[i]!), this.busiestAt[i]!];
           if (better(key, this.best.key)) this.best = { key, a: this.assignmentNow() };
+          if (i === 0) {
+            this.done = true; // nothing to place
+            break;
+          }
           this.pop();
           continue;
         }
@@ -406,12 +434,18 @@ export class QuickSearch {
     return { plan: runPlanOf(object, pr, a), object, problem: pr, assignment: a, ms, note };
   }
 
-  /** The best plan found so far. */
+  /** The best plan found so far (the setup is finished first: the repair is always there). */
   choice(): QuickChoice {
+    if (this.setup.length > 0) {
+      const t = performance.now();
+      while (this.setup.length > 0) this.setup.shift()!();
+      this.searchMs += performance.now() - t;
+    }
     const a = this.best.a;
     const kept = keptAssignment(this.running, this.pr).assignment;
     const working = kept.filter((x) => x.length > 0).length;
-    const stayed = kept.filter((x, m) => x.length > 0 && a[m] === x).length;
+    const routesKey = (rs: readonly RouteShare[]): string => rs.map((x) => `${x.share}:${x.route.key}`).join(';');
+    const stayed = kept.filter((x, m) => x.length > 0 && routesKey(a[m]!) === routesKey(x)).length;
     const probe = this.planOf(a, this.searchMs, '');
     const deploy = deployEstimate(segmentsOf(probe.plan), this.cost, (d) => this.busy[this.pr.devices.findIndex((x) => x.spec.name === d)] ?? 0);
     const note = `quick re-plan: ${stayed} of ${working} working pipelines keep their routes; deploy estimated ${Math.round(deploy.ms)} ms ` +

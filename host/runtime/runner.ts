@@ -16,13 +16,14 @@ import type { Objective, PlanProblem } from '../plan/problem.js';
 import { BoardMonitor, type BoardFinder, type BoardHandle } from './boards.js';
 import { OutputChecker } from './checker.js';
 import { cpuSnapshot, cpuUse, type CpuSnapshot, type CpuUse } from './host-cpu.js';
-import { deployPlan, ModelStore, type DeployProgress, type DeployResult } from './deploy.js';
+import { deployPlan, ModelStore, preloadSegments, type DeployProgress, type DeployResult } from './deploy.js';
 import { startDeskEmulators, type DeskEmulators, type SensorStream } from './desk-emulators.js';
 import { Engine, type StreamRef } from './engine.js';
 import { FairGate } from './fair-gate.js';
 import { Ledger, type PipelineCounts, type WrongOutput } from './ledger.js';
 import { BUCKET_MS, Metrics, type RunEvent, type Span, type WindowResult } from './metrics.js';
 import { deskOf, planRun, repairPlan, type Planned } from './planning.js';
+import { planScore, preloadable, problemFor, QuickSearch, type DeployCostModel } from './quick-plan.js';
 import { segmentsOf, throughputOf, type RunPipeline, type RunPlan, type RunRoute } from './run-plan.js';
 import { sleep } from './semaphore.js';
 
@@ -59,6 +60,8 @@ export interface RunConfig {
   faults?: readonly Fault[];
   /** when the run should stop early (Ctrl-C) */
   signal?: AbortSignal;
+  /** search each board's recovery plan in the background while a plan runs (default true) */
+  prepareRecovery?: boolean;
 }
 
 export interface LiveStatus {
@@ -101,6 +104,52 @@ export interface Recovery {
   /** pipelines the new plan cannot run (they stay stopped) */
   unplaced: string[];
   at: number;
+  /** a lost board: the quick stage (the plan that runs again first) */
+  quick: QuickStage | null;
+  /** a lost board: the upgrade stage (a fresh plan, when it is better enough), once decided */
+  upgrade: UpgradeStage | null;
+}
+
+/** Recovering from a lost board, stage 1: a plan whose loads fit a deploy budget (quick-plan.ts). */
+export interface QuickStage {
+  /** ms from detection until the plan was chosen */
+  planMs: number;
+  /** the search's CPU ms (background part included), whether it went through every option, and whether it started before the loss */
+  searchMs: number;
+  complete: boolean;
+  prepared: boolean;
+  /** estimate of the quick plan (planScore) */
+  estimate: number;
+  /** the repair of the running plan (working routes kept, broken pipelines placed by load, bytes not counted): estimate, deploy estimate, pipelines placed */
+  repair: { estimate: number; deployEstimateMs: number; placed: number } | null;
+  deployBudgetMs: number;
+  deployEstimateMs: number;
+  withinBudget: boolean;
+  /** measured: the deploy's ms and bytes, and ms from detection until it was done */
+  deployMs: number;
+  bytes: number;
+  deployedMs: number;
+}
+
+/** Recovering from a lost board, stage 2: moving to a fresh plan more than 10% better, after every pipeline delivers again. */
+export interface UpgradeStage {
+  status: 'upgraded' | 'kept' | 'superseded' | 'not reached';
+  reason: string;
+  /** ms from detection: when the upgrade began, and when every pipeline it restarted delivered again */
+  startMs: number | null;
+  doneMs: number | null;
+  planMs: number | null;
+  /** estimates (planScore): the quick plan's, the fresh plan's */
+  from: number;
+  to: number | null;
+  /** loads beside the running quick plan (it kept delivering meanwhile) */
+  preloadMs: number;
+  preloadBytes: number;
+  /** the switch-over: the changed pipelines stop, the rest loads, they start again */
+  switchDeployMs: number;
+  switchBytes: number;
+  /** per pipeline the switch-over restarted: ms from its stop to its first delivery on the upgraded plan */
+  pausedMs: Record<string, number | null>;
 }
 
 export interface RunResult {
@@ -144,8 +193,27 @@ const END_DRAIN_MS = 5000;
 const MAX_END_DRAIN_MS = 60_000;
 /** Synergy's search budget when re-planning mid-run (the search holds the host's event loop). */
 const REPLAN_BUDGET_MS = 300;
-/** A repair of the running plan is taken when its estimate is at least this share of a fresh plan's. */
+/** A repair of the running plan is taken when its estimate is at least this share of a fresh plan's;
+ *  after a loss, the quick stage's plan is upgraded to a fresh one below this share. */
 const REPAIR_KEEPS = 0.9;
+/**
+ * CPU ms a board's loss may spend searching its quick plan once the loss is known, when the
+ * search prepared in the background is not done (or none was): each ms delays the recovery,
+ * and the search finds good plans early (quick-plan.ts).
+ */
+const QUICK_SEARCH_LIMIT_MS = 200;
+/** Background search of every board's recovery plan: slices of this many ms, at most this many ms per board. */
+const PREPARE_SLICE_MS = 5;
+const PREPARE_SEARCH_MS = 1000;
+/** The background search waits this long after a plan starts (its first frames go first). */
+const PREPARE_AFTER_MS = 1000;
+/**
+ * The upgrade stage's switch-over stops the pipelines it moves while their segments load; it
+ * prefers a plan whose loads fit this budget, searched (in slices, at most UPGRADE_SEARCH_MS)
+ * from the quick plan, when its estimate is within REPAIR_KEEPS of the fresh plan's.
+ */
+const UPGRADE_DEPLOY_BUDGET_MS = 1500;
+const UPGRADE_SEARCH_MS = 1000;
 
 /** A run: `execute()` resolves with the result; events tell the progress (status, deploy, event). */
 export class Run extends EventEmitter<RunEvents> {
@@ -212,7 +280,12 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
   const failureDetails: Record<string, string> = {};
   /** aborted when the run ends (or is stopped): background waits end with it */
   const finished = new AbortController();
-  cfg.signal?.addEventListener('abort', () => finished.abort(), { once: true });
+  /** the loop's tick, cut short by a change of boards (or the end) */
+  const tick = { wake: new AbortController() };
+  cfg.signal?.addEventListener('abort', () => {
+    finished.abort();
+    tick.wake.abort();
+  }, { once: true });
   try {
     // ---- boards -----------------------------------------------------------------------------
     let desk: DeskSpec;
@@ -259,10 +332,12 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
       note('lost', `board ${device} lost: ${reason}`, at);
       for (const e of engines.values()) e.closeDevice(device, `board ${device} lost`);
       pendingChanges.push({ kind: 'lost', device, reason, at });
+      tick.wake.abort();
     });
     mon.on('joined', (h, at) => {
       note('joined', `board ${h.device} joined (${h.chip.name})`, at);
       pendingChanges.push({ kind: 'joined', device: h.device, reason: 'joined', at });
+      tick.wake.abort();
     });
     if (emus && (cfg.checkEvery ?? 10) > 0) checker = new OutputChecker(ledger, { every: cfg.checkEvery ?? 10, model: (n) => store.model(n).model });
 
@@ -424,9 +499,256 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
       });
     };
 
+    // ---- recovery plans, prepared while a plan runs ------------------------------------------
+    // What loading a plan costs on the boards present: what they hold for the running plan
+    // costs nothing, the rest its bytes over each board's link.
+    const costModel = (plan: RunPlan, present: ReadonlySet<string>): DeployCostModel => {
+      const resident = new Map<string, Set<string>>();
+      for (const s of segmentsOf(plan)) {
+        if (!present.has(s.device)) continue;
+        let ids = resident.get(s.device);
+        if (!ids) resident.set(s.device, (ids = new Set()));
+        ids.add(s.id);
+      }
+      return {
+        resident,
+        segmentBytes: (s) => store.segmentBytes(s),
+        bytesPerSec: (d) => mon.handles.get(d)?.wireBytesPerSec ?? Number.POSITIVE_INFINITY,
+      };
+    };
+    const basisOf = (index: number, present: Iterable<string>): string => `${index}|${[...present].sort().join(',')}`;
+    /** per device, the search of the quick plan for its loss, made for one epoch and set of boards */
+    const prepared = new Map<string, { basis: string; search: QuickSearch }>();
+    /** an upgrade waiting for the quick stage to deliver; `open` from a loss until its upgrade is decided */
+    const upgrade: { due: UpgradeDue | null; open: object | null } = { due: null, open: null };
+    const yieldNow = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+    // One search slice at a time between the runtime's own work (each board in turn), so a
+    // lost board's plan is usually ready when the loss is detected.
+    const prepareLoop = async (): Promise<void> => {
+      let basis = '';
+      let queue: string[] = [];
+      let turn = 0;
+      while (!finished.signal.aborted) {
+        if (state.phase !== 'running' || pendingChanges.length > 0 || upgrade.open !== null || performance.now() < epoch.start + PREPARE_AFTER_MS) {
+          await sleep(50, finished.signal);
+          continue;
+        }
+        const present = new Set(mon.present().map((h) => h.device));
+        const now = basisOf(epoch.index, present);
+        if (now !== basis) {
+          prepared.clear();
+          basis = now;
+          const used = new Set(epoch.plan.pipelines.flatMap((p) => p.routes.flatMap(routeDevices)));
+          queue = desk.devices.map((d) => d.name).filter((d) => present.has(d) && used.has(d));
+        }
+        const device = queue.shift();
+        if (device !== undefined) {
+          const after = new Set([...present].filter((d) => d !== device));
+          try {
+            const pr = await problemFor(deskOf(desk, after), app, cfg.objective);
+            if (basis === basisOf(epoch.index, new Set(mon.present().map((h) => h.device)))) {
+              prepared.set(device, { basis: basisOf(epoch.index, after), search: new QuickSearch(epoch.plan, pr, cfg.policy, costModel(epoch.plan, after)) });
+            }
+          } catch (e) {
+            note('note', `the recovery plan for losing ${device} was not prepared: ${(e as Error).message}`);
+          }
+          await yieldNow();
+          continue;
+        }
+        const open = [...prepared.values()].filter((c) => !c.search.done && c.search.searchMs < PREPARE_SEARCH_MS);
+        if (open.length === 0) {
+          await sleep(100, finished.signal);
+          continue;
+        }
+        open[turn++ % open.length]!.search.run(performance.now() + PREPARE_SLICE_MS);
+        await yieldNow();
+      }
+    };
+    if (cfg.prepareRecovery ?? true) void prepareLoop();
+
+    // ---- a lost board: the quick stage ---------------------------------------------------------
+    const quickStage = async (changes: typeof pendingChanges, why: string): Promise<void> => {
+      const present = new Set(mon.present().map((h) => h.device));
+      const lostNames = changes.filter((c) => c.kind === 'lost').map((c) => c.device);
+      const detectedAt = changes[0]!.at;
+      const token = {};
+      upgrade.open = token;
+      let search: QuickSearch | null = null;
+      let wasPrepared = false;
+      const ready = lostNames.length === 1 ? prepared.get(lostNames[0]!) : undefined;
+      if (ready && ready.basis === basisOf(epoch.index, present)) {
+        search = ready.search;
+        wasPrepared = true;
+      }
+      prepared.clear();
+      if (!search) search = new QuickSearch(epoch.plan, await problemFor(deskOf(desk, present), app, cfg.objective), cfg.policy, costModel(epoch.plan, present));
+      // A prepared search cut at its background limit is a hard case: take what it found.
+      if (!search.done && !(wasPrepared && search.searchMs >= PREPARE_SEARCH_MS)) search.run(performance.now() + QUICK_SEARCH_LIMIT_MS);
+      const quick = search.choice();
+      const chosenAt = performance.now();
+      const plan = quick.planned.plan;
+      note('plan', `${quick.planned.note}: estimated ${plan.estimate.throughput.toFixed(2)}` +
+        `${plan.unplaced.length ? ` (not placed: ${plan.unplaced.map((u) => u.pipeline).join(', ')})` : ''}; ` +
+        `the repair of the running plan ${quick.repair ? `${quick.repair.score.toFixed(2)} placing ${quick.repair.placed}, deploy estimated ${Math.round(quick.repair.deployMs)} ms` : 'none'}; ` +
+        `searched ${Math.round(quick.searchMs)} ms${wasPrepared ? ' (prepared before the loss)' : ''}${quick.complete ? '' : ', cut short'}`);
+      closeEpoch(epoch, detectedAt);
+      const stage: QuickStage = {
+        planMs: chosenAt - detectedAt,
+        searchMs: quick.searchMs,
+        complete: quick.complete,
+        prepared: wasPrepared,
+        estimate: quick.score,
+        repair: quick.repair ? { estimate: quick.repair.score, deployEstimateMs: quick.repair.deployMs, placed: quick.repair.placed } : null,
+        deployBudgetMs: quick.budgetMs,
+        deployEstimateMs: quick.deploy.ms,
+        withinBudget: quick.withinBudget,
+        deployMs: 0,
+        bytes: 0,
+        deployedMs: 0,
+      };
+      const recs = newRecoveries(changes, stage);
+      recoveries.push(...recs);
+      const stopReason = `re-plan after board ${lostNames.join(', ')} lost`;
+      let kept: Set<string>;
+      try {
+        ({ epoch, kept } = await bringUp(quick.planned, why, stopReason));
+      } catch (e) {
+        note('note', `re-plan failed: ${(e as Error).message}`);
+        throw e;
+      }
+      stage.deployMs = epoch.deploy.ms;
+      stage.bytes = epoch.deploy.bytes;
+      stage.deployedMs = performance.now() - detectedAt;
+      const quickEpoch = epoch.index;
+      void watchResumption(recs, kept).then(() => {
+        if (epochs.at(-1)!.index === quickEpoch && pendingChanges.length === 0 && !finished.signal.aborted) {
+          upgrade.due = { recs, epochIndex: quickEpoch, why, at: detectedAt, stopReason };
+          tick.wake.abort();
+          return;
+        }
+        if (upgrade.open === token) upgrade.open = null;
+        for (const r of recs) r.upgrade ??= finished.signal.aborted ? notUpgraded('not reached', 'the run ended first', planScore(plan)) : notUpgraded('superseded', 'the boards changed again first', planScore(plan));
+      });
+    };
+
+    /** Recovery records for a batch of changes (the quick stage's, for losses). */
+    const newRecoveries = (changes: typeof pendingChanges, quick: QuickStage | null): Recovery[] => {
+      const recs: Recovery[] = changes.map((c) => ({
+        device: c.device,
+        kind: c.kind,
+        reason: c.reason,
+        detectionMs: faultTimes.has(c.device) && c.kind === 'lost' ? c.at - faultTimes.get(c.device)! : null,
+        recoveryMs: null,
+        resumedMs: {},
+        unplaced: [],
+        at: c.at,
+        quick: c.kind === 'lost' ? quick : null,
+        upgrade: null,
+      }));
+      for (const c of changes) faultTimes.delete(c.device);
+      return recs;
+    };
+
+    /** Fills recoveryMs once every pipeline the new epoch placed delivers; resolves then. */
+    const watchResumption = async (recs: Recovery[], kept: ReadonlySet<string>): Promise<void> => {
+      const placed = epoch.plan.pipelines.map((p) => p.name);
+      for (const r of recs) r.unplaced = epoch.plan.unplaced.map((u) => u.pipeline);
+      const restarted = placed.filter((p) => !kept.has(p));
+      const firsts = await waitFirstDeliveries(engines, restarted, finished.signal, endAt);
+      for (const r of recs) {
+        for (const p of placed) r.resumedMs[p] = kept.has(p) ? 0 : firsts.has(p) ? firsts.get(p)! - r.at : null;
+        const all = placed.map((p) => r.resumedMs[p]);
+        r.recoveryMs = all.every((x) => x !== null && x !== undefined) ? Math.max(0, ...(all as number[])) : null;
+      }
+      const r0 = recs[0];
+      note('resumed', `every placed pipeline delivering on the new plan${r0?.recoveryMs != null ? `, ${Math.round(r0.recoveryMs)} ms after the change was detected` : ''}`);
+    };
+
+    const supersedeUpgrade = (why: string): void => {
+      upgrade.open = null;
+      if (!upgrade.due) return;
+      for (const r of upgrade.due.recs) r.upgrade ??= notUpgraded('superseded', why, planScore(epoch.plan));
+      upgrade.due = null;
+    };
+
+    // ---- after the quick stage: the upgrade stage ------------------------------------------------
+    const upgradeStage = async (u: UpgradeDue): Promise<void> => {
+      const from = planScore(epoch.plan);
+      if (epoch.index !== u.epochIndex) {
+        for (const r of u.recs) r.upgrade ??= notUpgraded('superseded', 'another plan runs', from);
+        return;
+      }
+      const began = performance.now();
+      const fresh = await planNow(`upgrade check after ${u.why}`, REPLAN_BUDGET_MS);
+      const to = planScore(fresh.plan);
+      const up: UpgradeStage = {
+        status: 'kept', reason: '', startMs: began - u.at, doneMs: null, planMs: fresh.ms, from, to,
+        preloadMs: 0, preloadBytes: 0, switchDeployMs: 0, switchBytes: 0, pausedMs: {},
+      };
+      for (const r of u.recs) r.upgrade = up;
+      const placesMore = fresh.plan.pipelines.length > epoch.plan.pipelines.length;
+      const better = placesMore || (fresh.plan.pipelines.length === epoch.plan.pipelines.length && from < REPAIR_KEEPS * to);
+      if (!better) {
+        up.reason = fresh.plan.pipelines.length < epoch.plan.pipelines.length
+          ? `a fresh plan places ${fresh.plan.pipelines.length} pipelines, the quick plan ${epoch.plan.pipelines.length}`
+          : `a fresh plan (${to.toFixed(2)}) is not more than ${Math.round((1 / REPAIR_KEEPS - 1) * 100)}% better than the quick plan (${from.toFixed(2)})`;
+        note('upgrade', `no upgrade: ${up.reason}`);
+        return;
+      }
+      // A plan that moves less (the quick plan's routes kept where that pays), searched in
+      // slices while the quick plan runs: taken when nearly as good as the fresh one.
+      const present = new Set(mon.present().map((h) => h.device));
+      const migration = new QuickSearch(epoch.plan, fresh.problem, cfg.policy, costModel(epoch.plan, present), { budgetMs: UPGRADE_DEPLOY_BUDGET_MS });
+      while (!migration.run(performance.now() + PREPARE_SLICE_MS) && migration.searchMs < UPGRADE_SEARCH_MS && pendingChanges.length === 0 && !finished.signal.aborted) await yieldNow();
+      const moved = migration.choice();
+      const nearly = moved.planned.plan.pipelines.length >= fresh.plan.pipelines.length && moved.score >= REPAIR_KEEPS * to && from < REPAIR_KEEPS * moved.score;
+      const target = nearly ? moved.planned : fresh;
+      up.to = planScore(target.plan);
+      up.reason = (placesMore ? `a fresh plan places ${fresh.plan.pipelines.length} pipelines, the quick plan ${epoch.plan.pipelines.length}`
+        : `a fresh plan estimates ${to.toFixed(2)}, the quick plan ${from.toFixed(2)}`) +
+        (nearly ? `; a plan moving less (loads estimated ${Math.round(moved.deploy.ms)} ms) estimates ${moved.score.toFixed(2)}: that one` : `; moving to the fresh plan`);
+      // Make before break: what fits beside the running plan loads while it goes on.
+      state.phase = 'adapting';
+      const early = preloadable(epoch.plan, target);
+      note('upgrade', `upgrade: ${up.reason}; loading ${early.length} of its new segments beside the running plan first`);
+      if (early.length > 0 && pendingChanges.length === 0) {
+        const pre = await preloadSegments(mon.present(), early, store, { onProgress: (p) => run.emit('deploy', p), signal: finished.signal });
+        up.preloadMs = pre.ms;
+        up.preloadBytes = pre.bytes;
+        for (const d of pre.devices) if (d.error) note('note', `upgrade: loading ahead on ${d.device} stopped (the switch-over loads the rest): ${d.error}`);
+      }
+      if (pendingChanges.length > 0 || finished.signal.aborted || performance.now() >= endAt()) {
+        up.status = pendingChanges.length > 0 ? 'superseded' : 'not reached';
+        up.reason += pendingChanges.length > 0 ? '; the boards changed again before the switch-over' : '; the run ended before the switch-over';
+        state.phase = 'running';
+        return;
+      }
+      closeEpoch(epoch, performance.now());
+      const switchAt = performance.now();
+      let kept: Set<string>;
+      ({ epoch, kept } = await bringUp(target, `upgrade after ${u.why}`, u.stopReason));
+      up.status = 'upgraded';
+      up.switchDeployMs = epoch.deploy.ms;
+      up.switchBytes = epoch.deploy.bytes;
+      const restarted = epoch.plan.pipelines.map((p) => p.name).filter((p) => !kept.has(p));
+      for (const p of restarted) up.pausedMs[p] = null;
+      const deployedAt = performance.now();
+      void waitFirstDeliveries(engines, restarted, finished.signal, endAt).then((firsts) => {
+        for (const p of restarted) up.pausedMs[p] = firsts.has(p) ? firsts.get(p)! - switchAt : null;
+        const all = restarted.every((p) => firsts.has(p));
+        up.doneMs = all ? Math.max(deployedAt, ...restarted.map((p) => firsts.get(p)!)) - u.at : null;
+        const paused = restarted.map((p) => `${p} ${up.pausedMs[p] === null ? 'not again' : `${Math.round(up.pausedMs[p]!)} ms`}`);
+        note('upgrade', `upgrade done${up.doneMs !== null ? ` ${Math.round(up.doneMs)} ms after the loss was detected` : ''}: ` +
+          `${Math.round(up.preloadBytes / 1024)} KB loaded ahead in ${Math.round(up.preloadMs)} ms while the quick plan ran, ` +
+          `${Math.round(up.switchBytes / 1024)} KB at the switch-over (${Math.round(up.switchDeployMs)} ms)` +
+          `${paused.length ? `; paused: ${paused.join(', ')}` : '; no pipeline paused'}`);
+      });
+    };
+
     // ---- the loop -----------------------------------------------------------------------------
     while (performance.now() < endAt() && !cfg.signal?.aborted) {
-      await sleep(TICK_MS, cfg.signal);
+      await sleep(TICK_MS, tick.wake.signal);
+      if (tick.wake.signal.aborted) tick.wake = new AbortController();
       const now = performance.now();
       sampleLinks();
       if (!metrics.windowOpen && epoch.window === null && now >= epoch.start + warmupMs && state.phase === 'running' && epoch.end === epoch.start) {
@@ -453,6 +775,12 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
         state.phase = 'adapting';
         const changes = pendingChanges.splice(0);
         const why = changes.map((c) => `${c.device} ${c.kind}`).join(', ');
+        supersedeUpgrade(`the boards changed again (${why}) before the upgrade`);
+        if (changes.some((c) => c.kind === 'lost')) {
+          // Staged: a plan that deploys quickly runs first; a better one may follow (upgradeStage).
+          await quickStage(changes, why);
+          continue;
+        }
         const fresh = await planNow(why, REPLAN_BUDGET_MS);
         // Moving fewer segments recovers sooner: keep the running routes that still work when
         // that plan is nearly as good as a fresh one (planning.ts repairPlan).
@@ -463,44 +791,28 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
         }
         const unchanged = planned.plan.pipelines.length === epoch.plan.pipelines.length &&
           planned.plan.pipelines.every((p) => epoch.plan.pipelines.some((q) => q.name === p.name && sameRoutes(p, q)));
-        if (unchanged && changes.every((c) => c.kind === 'joined')) {
+        if (unchanged) {
           note('note', `the running plan stays: ${changes.map((c) => c.device).join(', ')} joined, and a fresh plan is not better enough (${fresh.plan.estimate.throughput.toFixed(2)} vs ${epoch.plan.estimate.throughput.toFixed(2)})`);
           state.phase = 'running';
           continue;
         }
         closeEpoch(epoch, changes[0]!.at);
-        const lostNames = changes.filter((c) => c.kind === 'lost').map((c) => c.device);
-        const recs: Recovery[] = changes.map((c) => ({
-          device: c.device,
-          kind: c.kind,
-          reason: c.reason,
-          detectionMs: faultTimes.has(c.device) && c.kind === 'lost' ? c.at - faultTimes.get(c.device)! : null,
-          recoveryMs: null,
-          resumedMs: {},
-          unplaced: [],
-          at: c.at,
-        }));
-        for (const c of changes) faultTimes.delete(c.device);
+        const recs = newRecoveries(changes, null);
         recoveries.push(...recs);
         let kept: Set<string>;
         try {
-          ({ epoch, kept } = await bringUp(planned, why, lostNames.length > 0 ? `re-plan after board ${lostNames.join(', ')} lost` : `re-plan: ${why}`));
+          ({ epoch, kept } = await bringUp(planned, why, `re-plan: ${why}`));
         } catch (e) {
           note('note', `re-plan failed: ${(e as Error).message}`);
           throw e;
         }
-        const placed = epoch.plan.pipelines.map((p) => p.name);
-        for (const r of recs) r.unplaced = epoch.plan.unplaced.map((u) => u.pipeline);
-        const restarted = placed.filter((p) => !kept.has(p));
-        void waitFirstDeliveries(engines, restarted, finished.signal, endAt).then((firsts) => {
-          for (const r of recs) {
-            for (const p of placed) r.resumedMs[p] = kept.has(p) ? 0 : firsts.has(p) ? firsts.get(p)! - r.at : null;
-            const all = placed.map((p) => r.resumedMs[p]);
-            r.recoveryMs = all.every((x) => x !== null && x !== undefined) ? Math.max(0, ...(all as number[])) : null;
-          }
-          const r0 = recs[0];
-          note('resumed', `every placed pipeline delivering on the new plan${r0?.recoveryMs != null ? `, ${Math.round(r0.recoveryMs)} ms after the change was detected` : ''}`);
-        });
+        void watchResumption(recs, kept);
+      } else if (upgrade.due && state.phase === 'running') {
+        const u = upgrade.due;
+        upgrade.due = null;
+        await upgradeStage(u);
+        upgrade.open = null;
+        state.phase = 'running';
       }
       if (now - lastStatus >= STATUS_MS) {
         lastStatus = now;
@@ -509,6 +821,8 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
     }
 
     // ---- end ------------------------------------------------------------------------------------
+    if (upgrade.due) for (const r of upgrade.due.recs) r.upgrade ??= notUpgraded('not reached', 'the run ended first', planScore(epoch.plan));
+    upgrade.due = null;
     state.phase = 'draining';
     gates.current?.close();
     const stopAt = performance.now();
@@ -556,6 +870,20 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
   }
 }
 
+/** An upgrade waiting for the quick stage's plan to deliver on every pipeline. */
+interface UpgradeDue {
+  recs: Recovery[];
+  epochIndex: number;
+  why: string;
+  /** when the loss was detected */
+  at: number;
+  stopReason: string;
+}
+
+function notUpgraded(status: 'superseded' | 'not reached', reason: string, from: number): UpgradeStage {
+  return { status, reason, startMs: null, doneMs: null, planMs: null, from, to: null, preloadMs: 0, preloadBytes: 0, switchDeployMs: 0, switchBytes: 0, pausedMs: {} };
+}
+
 function collectDetails(e: Engine, into: Record<string, string>): void {
   for (const [r, d] of e.reasonDetails) into[r] ??= d;
 }
@@ -573,15 +901,6 @@ async function waitFirstDeliveries(engines: ReadonlyMap<string, Engine>, pipelin
   };
   while (firsts().size < pipelines.length && performance.now() < endAt() + END_DRAIN_MS && !signal?.aborted) await sleep(20, signal);
   return firsts();
-}
-
-/**
- * A plan's worth for choosing between two: its throughput, or under max-min with a pipeline left
- * out (throughput 0 by definition) the common rate of the pipelines it does place.
- */
-function planScore(p: RunPlan): number {
-  if (p.estimate.throughput > 0 || p.pipelines.length === 0) return p.estimate.throughput;
-  return Math.min(...p.pipelines.map((x) => (p.estimate.rates[x.name] ?? 0) / x.weight));
 }
 
 function routeDevices(r: RunRoute): string[] {
