@@ -17,7 +17,8 @@ import { openBoard } from '../board/open.js';
 import type { BoardSession } from '../board/session.js';
 import { chipSpec, type ChipSpec } from '../model/chips.js';
 import { MAX_FRAME, TENSOR_SLOTS, UNPACED_BAUD } from '../proto/index.js';
-import { Pool } from './semaphore.js';
+import { IDLE_SLOT_BYTES } from './engine.js';
+import { Pool, Semaphore } from './semaphore.js';
 
 export const HEARTBEAT_MS = 200;
 export const HEARTBEAT_BASE_TIMEOUT_MS = 400;
@@ -30,6 +31,9 @@ export interface BoardHandle {
   /** wire bytes per second each way (baud / 10); Infinity when unpaced */
   wireBytesPerSec: number;
   slots: Pool;
+  /** the board's tensor memory (hello tensor_mem), in bytes: a stage takes what its slots will
+   * hold before it starts, so frames wait for room instead of failing does_not_fit */
+  tensorBytes: Semaphore;
   /** the reason once the board is lost, else null */
   lost: string | null;
   /** when the host last received anything from the board (performance.now() ms) */
@@ -45,6 +49,8 @@ export function makeHandle(device: string, session: BoardSession): BoardHandle {
     chip: chipSpec(session.hello.chip),
     wireBytesPerSec: baud > 0 ? baud / 10 : Number.POSITIVE_INFINITY,
     slots: new Pool(slots),
+    // Idle slots may each keep IDLE_SLOT_BYTES (engine.ts shrinks larger ones after use).
+    tensorBytes: new Semaphore(Math.max(1, (session.hello.tensorMem ?? Number.MAX_SAFE_INTEGER) - TENSOR_SLOTS * IDLE_SLOT_BYTES)),
     lost: null,
     lastHeardMs: performance.now(),
   };
@@ -185,6 +191,7 @@ export class BoardMonitor extends EventEmitter<MonitorEvents> {
     const at = performance.now();
     this.cleanups.get(device)?.();
     h.slots.close(new Error(`board ${device} lost`));
+    h.tensorBytes.close(new Error(`board ${device} lost`));
     void h.session.close(`board ${device} lost: ${reason}`);
     this.emit('lost', device, reason, at);
   }

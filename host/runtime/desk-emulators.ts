@@ -54,7 +54,7 @@ export const EMULATOR_MEMO_MIB = 256;
  * distinct inputs that outputs vary frame to frame, few enough that after the first pass every
  * infer replays from the memo instead of spending the host's CPU.
  */
-export const SENSOR_CYCLE = 16;
+export const SENSOR_CYCLE = 4;
 
 /** One pipeline's stream of one device's sensor. */
 export interface SensorStream {

@@ -113,6 +113,9 @@ const US = 1 / 1000;
 /** How far admission may fall behind its schedule and catch up, at least (ms). */
 const ADMIT_SLACK_MS = 5;
 
+/** Idle slots are left holding at most this many bytes (larger tensors are shrunk after use). */
+export const IDLE_SLOT_BYTES = 4096;
+
 /** ms a stage takes at least: a few request round trips on a link and board. */
 const STAGE_FLOOR_MS = 10;
 
@@ -180,7 +183,9 @@ export class Engine {
     const stages: Stage[] = [];
     const first = route.steps[0]!;
     const fused = first.device === route.source;
-    stages.push({ kind: 'source', device: route.source, io: fused ? io(first) : null, deliverHere: false, sem: sem() });
+    // The source stage also waits for its frame (up to a sensor period ahead, sense-clock.ts):
+    // two more frames in it keep a sense always waiting on the board, so no frame is skipped.
+    stages.push({ kind: 'source', device: route.source, io: fused ? io(first) : null, deliverHere: false, sem: new Semaphore(depth + 2) });
     route.steps.forEach((s, k) => {
       if (k === 0 && fused) return;
       stages.push({ kind: 'segment', device: s.device, io: io(s), deliverHere: false, sem: sem() });
@@ -328,6 +333,18 @@ export class Engine {
     } catch {
       throw new FrameFailure(`board ${st.device} lost`, `board ${st.device} lost while the frame waited for its slots`);
     }
+    // Then the bytes those slots will hold (slots before bytes, always: no two frames wait on
+    // each other), so a frame waits for tensor memory rather than failing does_not_fit.
+    const bytes = this.stageBytes(p, st, frame);
+    try {
+      await h.tensorBytes.acquire(bytes);
+    } catch (e) {
+      if (h.lost === null) h.slots.give(slots);
+      if (e instanceof RangeError) {
+        throw new FrameFailure(`${st.device}: tensor memory`, `${st.device}: the stage needs ${bytes} bytes of tensors, more than the board's tensor memory of ${h.tensorBytes.capacity}`);
+      }
+      throw new FrameFailure(`board ${st.device} lost`, `board ${st.device} lost while the frame waited for tensor memory`);
+    }
     try {
       await this.on(h, async () => {
         let inSlots: number[];
@@ -364,15 +381,48 @@ export class Engine {
         if (st.deliverHere) await this.deliver(p, h, outSlots[outSlots.length - 1]!);
       });
     } finally {
-      if (h.lost === null) h.slots.give(slots);
+      if (h.lost === null) {
+        // A slot keeps its last tensor until it is written again: shrink the large ones now so
+        // idle slots hold at most IDLE_SLOT_BYTES each (reserved off the board's tensor memory).
+        this.slotSizes(p, st, frame).forEach((n, k) => {
+          if (n > IDLE_SLOT_BYTES && slots[k] !== undefined) this.shrink(h, slots[k]!);
+        });
+        h.tensorBytes.release(bytes);
+        h.slots.give(slots);
+      }
     }
+  }
+
+  /** Resizes a slot to one byte (tensor.put of total 1). Sent before the slot is given back, so
+   * it reaches the board before any later use of the slot; a failure only leaves memory taken
+   * (a later stage may then be refused does_not_fit, and that frame is counted failed). */
+  private shrink(h: BoardHandle, slot: number): void {
+    h.session.request(TENSOR_PUT, { slot, offset: 0, total: 1, data: new Uint8Array(1) }, { expectBytes: 16 }).catch(() => undefined);
+  }
+
+  /** Bytes each of a stage's slots holds on its board, in the order the stage takes them: the
+   * sensed frame or the segment's inputs, then its outputs. */
+  private slotSizes(p: RunPipeline, st: Stage, frame: FrameState): number[] {
+    const outs = st.io ? st.io.outputs.map((t) => tensorBytes(t)) : [];
+    if (st.kind === 'source') {
+      const s = this.ctx.stream(p.name, st.device);
+      return [s.shape[0] * s.shape[1] * s.shape[2], ...outs];
+    }
+    if (st.kind === 'deliver') return [frame.output?.length ?? 0];
+    return [...st.io!.inputs.map((t) => tensorBytes(t)), ...outs];
+  }
+
+  private stageBytes(p: RunPipeline, st: Stage, frame: FrameState): number {
+    return this.slotSizes(p, st, frame).reduce((a, n) => a + n, 0);
   }
 
   private async sense(p: RunPipeline, h: BoardHandle, slot: number, frame: FrameState): Promise<void> {
     const stream = this.ctx.stream(p.name, h.device);
     const period = 1000 / stream.rateHz;
-    // Send it just before the frame it will take, so it does not hold a credit waiting.
-    const { waitMs } = senseDelay(h.session, stream.index, stream.rateHz, SENSE_MARGIN_MS + this.txMs(h, 24));
+    // Send it about one period before the frame it will take: it holds one credit (of 16) that
+    // long, and timer or host jitter of up to a period never makes the board skip a frame (sent
+    // just in time, a loaded host missed one frame in five of a sensor-bound pipeline).
+    const { waitMs } = senseDelay(h.session, stream.index, stream.rateHz, SENSE_MARGIN_MS + this.txMs(h, 24) + period);
     if (waitMs > 0) await sleep(waitMs);
     const r = await h.session.requestTimed(SENSE, { sensor: stream.index, slot }, { timeoutMs: 2000 + 3 * period, expectBytes: 40 });
     const at = performance.now();
