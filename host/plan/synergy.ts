@@ -5,6 +5,8 @@
 
 import { generateCandidates, type CandidateOptions, type CandidateSet } from './candidates.js';
 import { evaluate, type Assignment } from './evaluate.js';
+import { polishFlows } from './flow-polish.js';
+import { jointViolations, overlappingSegments, routesOf } from './joint-fit.js';
 import { balanceShares, fanOutAlone, parallelize } from './parallelize.js';
 import type { PlanProblem } from './problem.js';
 import { optionOf, selectJoint, type JointOption } from './select.js';
@@ -15,6 +17,10 @@ const FAN_OPTIONS = 16;
 /** The large-neighbourhood moves get at least this long (ms; within the budget), so that a plan
  * found fast (warm caches) is not improved less than one found slowly. */
 const LNS_FLOOR_MS = 400;
+
+/** LP rounds of the flow polish at most (each commits or bans segments; a round cap, not a
+ * deadline, so that the same instance gives the same plan however loaded the machine is). */
+const POLISH_ROUNDS = 24;
 
 export interface SynergyOptions {
   /** Planning time budget in milliseconds (the search keeps its best plan when it runs out). */
@@ -108,6 +114,21 @@ export function planSynergy(pr: PlanProblem, opts: SynergyOptions = {}): Synergy
         if (improved) break;
       }
       if (!improved) break;
+    }
+    // Route mixing by flows: the best split of every pipeline's frames over routes (an LP),
+    // repaired until every chip's segments fit together; first free, then anchored on the plan
+    // (only adding beside its segments, which always succeeds); kept if better.
+    const cuts = candidates.map((c) => [...new Set(c.routes.flatMap((r) => r.steps.map((st) => st.from)))]);
+    for (const anchored of [false, true]) {
+      const pol = polishFlows(pr, assignment, { anchored, cuts, maxRounds: POLISH_ROUNDS });
+      if (!pol.assignment) continue;
+      const routes = routesOf(pol.assignment);
+      const v = evaluate(pr, pol.assignment).objective;
+      if (v > value * (1 + 1e-7) && jointViolations(pr, routes).length === 0 && overlappingSegments(pr, routes) === null) {
+        assignment = pol.assignment;
+        value = v;
+        moves.push(`routes re-mixed by flows${anchored ? ' beside the plan' : ''} (${pol.rounds} LP rounds)`);
+      }
     }
   }
   const unplaced = sel.routes.flatMap((r, m) => (r ? [] : [{

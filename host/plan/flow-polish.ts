@@ -1,0 +1,308 @@
+// Route mixing by flows (beyond the paper; what the exact optimum does, without its binaries):
+// with each pipeline's model variant, source and target fixed, the best way to split its frames
+// over routes is a linear program. A pipeline's frames are a unit flow through a DAG whose nodes
+// are (cut, device): sensing enters at the source, a compute edge runs layers [a, b) on an
+// accelerator, the tensors of a cut go up from the device holding them to the host and down to
+// the next device (two independent hops, so a tail may fan out over several devices while its
+// prefix stays put), delivery leaves for the target. Every load is linear in the flows, so the
+// LP's T is the best any mixture of these routes can do, memory aside.
+//
+// Memory is what makes the exact problem hard. Here it is repaired by exclusion: the segments
+// the LP uses are taken per device in order of the frames they carry, each kept if it is
+// disjoint from the pipeline's kept segments there (one copy) and the kept set still passes the
+// exact fit rules on its union; the rest are banned and the LP solved again, until it uses only
+// segments that fit together. The result is a plan whose every device passes the exact fit.
+
+import { chargeDelivery, chargeDownlink, chargeSegment, chargeSense, chargeUplink } from './costs.js';
+import type { Assignment, RouteShare } from './evaluate.js';
+import { endsOn, fitSet, segmentKey, type PlacedSegment } from './joint-fit.js';
+import { Program, solveProgram, type LazyAddition, type Row } from './lp.js';
+import { segmentUsage } from './model-facts.js';
+import type { PlanProblem } from './problem.js';
+import { makeRoute, type Step } from './route.js';
+
+type EdgeKind = 'sense' | 'local' | 'up' | 'down' | 'compute' | 'deliver';
+
+interface FlowEdge {
+  kind: EdgeKind;
+  pipeline: number;
+  tail: string;
+  head: string;
+  /** Sparse loads per unit of flow: resource indices and seconds. */
+  res: number[];
+  sec: number[];
+  /** compute: layers [from, to) on device; deliver: device -> other (the target). */
+  from: number;
+  to: number;
+  device: number;
+  other: number;
+  /** compute: the deployed segment's identity on its device. */
+  segment: string;
+}
+
+export interface PolishOptions {
+  /** LP rounds at most (each bans at least one segment). */
+  maxRounds?: number;
+  /** Stop at this time (performance.now() ms), keeping the start. */
+  deadline?: number;
+  /** Per pipeline, compute segments (keys of segmentOn) never to use. */
+  banned?: ReadonlySet<string>;
+  /** Commit the start's segments first: the LP may only add beside them (always feasible). */
+  anchored?: boolean;
+  /** Per pipeline, extra cuts segments may start or end at (models longer than ALL_CUTS_UP_TO
+   *  use only these and the start's cuts; shorter ones use every allowed cut). */
+  cuts?: readonly (readonly number[])[];
+}
+
+/** Models up to this many layers get every allowed cut in the flow DAG; longer ones a subset
+ *  (MobileNetV2 has 34 allowed cuts on a MAX78000: thousands of compute edges per device). */
+const ALL_CUTS_UP_TO = 24;
+
+export interface PolishResult {
+  /** The repaired LP plan (every device passes the exact fit), or null if none was reached. */
+  assignment: Assignment | null;
+  /** Its T (max weighted load), Infinity when none. */
+  T: number;
+  /** LP solves. */
+  rounds: number;
+}
+
+/** Identity of a pipeline's segment on a device (what the exclusion bans). */
+export function segmentOn(m: number, v: number, from: number, to: number, device: number): string {
+  return `${device}|${segmentKey(m, v, from, to)}`;
+}
+
+/**
+ * The DAG of one pipeline for a fixed variant, source and target. Node names: A(b,d) the
+ * tensors of cut b are on device d, R(b,d) device d is ready to compute from cut b, H(b) the
+ * host holds the tensors of cut b.
+ */
+function pipelineEdges(pr: PlanProblem, m: number, v: number, source: number, target: number, cuts: ReadonlySet<number> | null): FlowEdge[] {
+  const p = pr.pipelines[m]!;
+  const prof = p.variants[v]!;
+  const L = prof.layers;
+  const allowed = cuts === null ? p.cutAllowed[v]! : Uint8Array.from(p.cutAllowed[v]!, (x, c) => (x && (c === 0 || c === L || cuts.has(c)) ? 1 : 0));
+  const accel = pr.devices.filter((d) => p.cnnPrefix[v]![d.index] !== null).map((d) => d.index);
+  const out: FlowEdge[] = [];
+  const add = (kind: EdgeKind, tail: string, head: string, charge: (c: (r: number, s: number) => void) => unknown,
+    from: number, to: number, device: number, other: number, segment = ''): void => {
+    const acc = new Map<number, number>();
+    charge((r, s) => acc.set(r, (acc.get(r) ?? 0) + s));
+    const res = [...acc.keys()].filter((r) => acc.get(r)! > 0).sort((a, b) => a - b);
+    out.push({ kind, pipeline: m, tail, head, res, sec: res.map((r) => acc.get(r)!), from, to, device, other, segment });
+  };
+  const A = (b: number, d: number): string => `A${b}@${d}`;
+  const R = (b: number, d: number): string => `R${b}@${d}`;
+  add('sense', 'S', A(0, source), (c) => chargeSense(pr, p, source, c), 0, 0, source, source);
+  if (accel.includes(source)) add('local', A(0, source), R(0, source), () => 0, 0, 0, source, source);
+  const ends = new Map(accel.map((d) => [d, endsOn(pr, m, v, d)]));
+  const endsHere = new Set<string>();
+  for (const d of accel) {
+    const e = ends.get(d)!;
+    for (let a = 0; a < L; a++) {
+      if (!allowed[a]) continue;
+      for (const b of e[a]!) {
+        if (!allowed[b]) continue;
+        add('compute', R(a, d), A(b, d), (c) => chargeSegment(pr, p, v, a, b, d, c), a, b, d, d, segmentOn(m, v, a, b, d));
+        endsHere.add(A(b, d));
+      }
+    }
+  }
+  for (let b = 0; b < L; b++) {
+    if (!allowed[b]) continue;
+    const takers = accel.filter((d) => ends.get(d)![b]!.length > 0);
+    const holders = b === 0 ? [source] : accel.filter((d) => endsHere.has(A(b, d)));
+    if (takers.length === 0 || holders.length === 0) continue;
+    for (const d of holders) add('up', A(b, d), `H${b}`, (c) => chargeUplink(pr, prof.crossBytes[b]!, d, c), b, b, d, -1);
+    for (const d of takers) add('down', `H${b}`, R(b, d), (c) => chargeDownlink(pr, prof.crossBytes[b]!, d, c), b, b, d, -1);
+  }
+  for (const d of accel) {
+    if (!endsHere.has(A(L, d))) continue;
+    add('deliver', A(L, d), 'T', (c) => chargeDelivery(pr, prof.crossBytes[L]!, d, target, c), L, L, d, target);
+  }
+  return out;
+}
+
+const FLOW_EPS = 1e-7;
+
+/**
+ * Re-mixes every pipeline's routes (max-min objective): the best flow over the pipelines' DAGs
+ * (variant, source and target as in `start`), repaired until every device's segments fit
+ * together. Returns the repaired plan; the caller keeps it only if it beats what it has.
+ *
+ * Repair: after each LP solution, per device, the segments it uses in order of frames carried;
+ * each is committed if it fits beside the device's commitments (disjoint from its pipeline's
+ * committed ranges there, fit rules on the union), else banned. Commitments stay: every edge
+ * that overlaps a committed range of its pipeline, or would overflow the device's layers,
+ * weight or bias memory beside the commitments, is banned at once. Bans are rows added to the
+ * same LP, so each re-solve starts from the last basis.
+ */
+export function polishFlows(pr: PlanProblem, start: Assignment, opts: PolishOptions = {}): PolishResult {
+  const none: PolishResult = { assignment: null, T: Number.POSITIVE_INFINITY, rounds: 0 };
+  if (pr.objective !== 'maxmin' || start.some((rs) => rs.length === 0)) return none;
+  const choice = start.map((rs) => rs[0]!.route);
+  if (start.some((rs, m) => rs.some((x) => x.route.variant !== choice[m]!.variant || x.route.source !== choice[m]!.source || x.route.target !== choice[m]!.target))) return none;
+  const edges = choice.map((r, m) => {
+    const L = pr.pipelines[m]!.variants[r.variant]!.layers;
+    const cuts = L <= ALL_CUTS_UP_TO ? null : new Set([...(opts.cuts?.[m] ?? []), ...start[m]!.flatMap((x) => x.route.steps.map((st) => st.from))]);
+    return pipelineEdges(pr, m, r.variant, r.source, r.target, cuts);
+  });
+  const maxRounds = opts.maxRounds ?? 40;
+  const { lp, cols } = flowProgram(pr, edges);
+  const compute: { e: FlowEdge; col: number; seg: PlacedSegment; use: [number, number, number] }[] = [];
+  edges.forEach((es, m) => es.forEach((e, i) => {
+    if (e.kind !== 'compute') return;
+    const v = choice[m]!.variant;
+    const u = segmentUsage({ profile: pr.pipelines[m]!.variants[v]!, from: e.from, to: e.to });
+    compute.push({ e, col: cols[m]![i]!, seg: { pipeline: m, variant: v, from: e.from, to: e.to, device: e.device, key: segmentKey(m, v, e.from, e.to) }, use: [u.layers, u.weightBytes, u.biasBytes] });
+  }));
+  const banned = new Set<number>();
+  const committed = pr.devices.map(() => new Map<string, PlacedSegment>());
+  const usage = pr.devices.map(() => [0, 0, 0]);
+  const caps = pr.devices.map((d) => (d.chip ? [d.chip.maxLayers, d.chip.weightMem, d.chip.biasMem] : [0, 0, 0]));
+  const ban = (col: number, rows: Row[]): void => {
+    if (banned.has(col)) return;
+    banned.add(col);
+    rows.push({ lower: Number.NEGATIVE_INFINITY, upper: 0, cols: [col], coefs: [1] });
+  };
+  const commit = (c: (typeof compute)[number], rows: Row[]): void => {
+    const d = c.e.device;
+    const mine = committed[d]!;
+    if (mine.has(c.seg.key)) return;
+    mine.set(c.seg.key, c.seg);
+    for (let k = 0; k < 3; k++) usage[d]![k] = usage[d]![k]! + c.use[k]!;
+    // What can no longer join this device beside its commitments.
+    for (const o of compute) {
+      if (o.e.device !== d || banned.has(o.col) || mine.has(o.seg.key)) continue;
+      const clash = o.seg.pipeline === c.seg.pipeline && o.seg.from < c.seg.to && c.seg.from < o.seg.to;
+      if (clash || o.use.some((u, k) => usage[d]![k]! + u > caps[d]![k]!)) ban(o.col, rows);
+    }
+  };
+  const initial: Row[] = [];
+  for (const c of compute) if (opts.banned?.has(c.e.segment)) ban(c.col, initial);
+  if (opts.anchored) {
+    // The start's segments are committed: it stays a feasible flow, so the LP never runs dry.
+    const mine = new Set(start.flatMap((rs) => rs.flatMap((x) => x.route.steps.map((st) => segmentOn(x.route.pipeline, x.route.variant, st.from, st.to, st.device)))));
+    for (const c of compute) if (mine.has(c.e.segment)) commit(c, initial);
+  }
+  lp.rows.push(...initial);
+  let rounds = 0;
+  let gaveUp = false;
+  const lazy = (x: Float64Array): LazyAddition => {
+    rounds++;
+    const rows: Row[] = [];
+    if (rounds >= maxRounds || (opts.deadline !== undefined && performance.now() > opts.deadline)) {
+      gaveUp = true;
+      return { vars: [], rows };
+    }
+    const used = compute.filter((c) => x[c.col]! > FLOW_EPS).sort((a, b) => a.e.device - b.e.device || x[b.col]! - x[a.col]! || (a.e.segment < b.e.segment ? -1 : 1));
+    for (const c of used) {
+      const d = c.e.device;
+      const mine = committed[d]!;
+      if (mine.has(c.seg.key)) continue;
+      const overlaps = [...mine.values()].some((k) => k.pipeline === c.seg.pipeline && k.from < c.seg.to && c.seg.from < k.to);
+      if (overlaps || !fitSet(pr, d, [...mine.values(), c.seg]).ok) {
+        ban(c.col, rows);
+        continue;
+      }
+      commit(c, rows);
+    }
+    return { vars: [], rows: used.some((c) => banned.has(c.col)) ? rows : [] };
+  };
+  const res = solveProgram(lp, { lazy });
+  if (res.status !== 'optimal' || gaveUp) return { ...none, rounds };
+  const assignment = edges.map((es, m) => decompose(pr, m, choice[m]!.variant, es, Float64Array.from(cols[m]!, (c) => Math.max(0, res.x[c]!))));
+  if (assignment.some((rs) => rs.length === 0)) return { ...none, rounds };
+  return { assignment, T: maxWeightedLoad(pr, assignment), rounds };
+}
+
+function maxWeightedLoad(pr: PlanProblem, a: Assignment): number {
+  const total = new Float64Array(pr.resources.length);
+  a.forEach((rs, m) => {
+    const w = pr.pipelines[m]!.weight;
+    for (const { route, share } of rs) for (let r = 0; r < total.length; r++) total[r] = total[r]! + w * share * route.loads[r]!;
+  });
+  return Math.max(0, ...total);
+}
+
+/** The LP: min T, a unit flow per pipeline, sum_m w_m load_m[r] <= T; the column of each edge. */
+function flowProgram(pr: PlanProblem, edges: FlowEdge[][]): { lp: Program; cols: number[][] } {
+  const lp = new Program(false);
+  const T = lp.addVar(0, Number.POSITIVE_INFINITY, 1);
+  const rows = new Map<number, { cols: number[]; coefs: number[] }>();
+  const cols = edges.map((es, m) => {
+    const w = pr.pipelines[m]!.weight;
+    const nodes = new Map<string, { cols: number[]; coefs: number[] }>();
+    const node = (id: string): { cols: number[]; coefs: number[] } => {
+      let n = nodes.get(id);
+      if (!n) nodes.set(id, (n = { cols: [], coefs: [] }));
+      return n;
+    };
+    const starts: number[] = [];
+    const out = es.map((e) => {
+      const c = lp.addVar(0, 1, 0);
+      e.res.forEach((r, i) => {
+        let row = rows.get(r);
+        if (!row) rows.set(r, (row = { cols: [], coefs: [] }));
+        row.cols.push(c);
+        row.coefs.push(w * e.sec[i]!);
+      });
+      if (e.kind === 'sense') starts.push(c);
+      else {
+        const t = node(e.tail);
+        t.cols.push(c);
+        t.coefs.push(-1);
+      }
+      if (e.head !== 'T') {
+        const h = node(e.head);
+        h.cols.push(c);
+        h.coefs.push(1);
+      }
+      return c;
+    });
+    lp.addRow(1, 1, starts, starts.map(() => 1));
+    for (const n of nodes.values()) lp.addRow(0, 0, n.cols, n.coefs);
+    return out;
+  });
+  for (const row of rows.values()) lp.addRow(Number.NEGATIVE_INFINITY, 0, [...row.cols, T], [...row.coefs, -1]);
+  return { lp, cols };
+}
+
+/** Path decomposition of one pipeline's unit flow into routes with shares. */
+function decompose(pr: PlanProblem, m: number, v: number, es: FlowEdge[], flows: Float64Array): RouteShare[] {
+  const flow = Float64Array.from(flows);
+  const byTail = new Map<string, number[]>();
+  es.forEach((e, i) => {
+    let l = byTail.get(e.tail);
+    if (!l) byTail.set(e.tail, (l = []));
+    l.push(i);
+  });
+  const out: RouteShare[] = [];
+  const heaviest = (ids: number[] | undefined): number => {
+    let best = -1;
+    for (const i of ids ?? []) if (flow[i]! > FLOW_EPS && (best < 0 || flow[i]! > flow[best]!)) best = i;
+    return best;
+  };
+  const sense = es.findIndex((e) => e.kind === 'sense');
+  for (let guard = 0; guard < 1000 && flow[sense]! > FLOW_EPS; guard++) {
+    const path = [sense];
+    let at = sense;
+    while (es[at]!.kind !== 'deliver') {
+      const next = heaviest(byTail.get(es[at]!.head));
+      if (next < 0) break;
+      path.push(next);
+      at = next;
+    }
+    let amount = Number.POSITIVE_INFINITY;
+    for (const i of path) amount = Math.min(amount, flow[i]!);
+    for (const i of path) flow[i] = flow[i]! - amount;
+    if (es[at]!.kind !== 'deliver') continue;
+    const steps: Step[] = path.filter((i) => es[i]!.kind === 'compute').map((i) => ({ from: es[i]!.from, to: es[i]!.to, device: es[i]!.device }));
+    const route = makeRoute(pr, m, v, es[sense]!.device, steps, es[at]!.other);
+    const same = out.find((o) => o.route.key === route.key);
+    if (same) same.share += amount;
+    else out.push({ route, share: amount });
+  }
+  const total = out.reduce((s, o) => s + o.share, 0);
+  return out.filter((o) => o.share / total > 1e-6).map((o) => ({ route: o.route, share: o.share / total }));
+}
