@@ -68,7 +68,20 @@ export interface RunDocument {
     /** the planner's plan object, as `synergy plan --json` prints it */
     plan: PlanObject;
   }[];
-  recoveries: { device: string; kind: string; reason: string; at_s: number; detection_ms: number | null; recovery_ms: number | null; resumed_ms: Record<string, number | null>; unplaced: string[] }[];
+  recoveries: {
+    device: string; kind: string; reason: string; at_s: number; detection_ms: number | null; recovery_ms: number | null; resumed_ms: Record<string, number | null>; unplaced: string[];
+    /** a lost board, stage 1 (runner.ts QuickStage): the plan that runs again first, its loads within a deploy budget */
+    quick: {
+      plan_ms: number; search_ms: number; complete: boolean; prepared: boolean; estimate: number;
+      repair: { estimate: number; deploy_estimate_ms: number; placed: number } | null;
+      deploy_budget_ms: number; deploy_estimate_ms: number; deploy_estimate_bytes: number; within_budget: boolean; deploy_ms: number; bytes: number; deployed_ms: number;
+    } | null;
+    /** a lost board, stage 2 (runner.ts UpgradeStage): a fresh plan when more than 10% better, not counted in recovery_ms */
+    upgrade: {
+      status: string; reason: string; start_ms: number | null; done_ms: number | null; plan_ms: number | null; from: number; to: number | null;
+      preload_ms: number; preload_bytes: number; switch_deploy_ms: number; switch_bytes: number; paused_ms: Record<string, number | null>;
+    } | null;
+  }[];
   events: { t_s: number; kind: string; text: string }[];
   totals: { started: number; delivered: number; failed: number; checked: number; wrong: number; check_skipped: number };
   wrong_outputs: { pipeline: string; frame: number; detail: string }[];
@@ -164,6 +177,23 @@ export function runDocument(r: RunResult): RunDocument {
       recovery_ms: x.recoveryMs === null ? null : r3(x.recoveryMs),
       resumed_ms: Object.fromEntries(Object.entries(x.resumedMs).map(([k, v]) => [k, v === null ? null : r3(v)])),
       unplaced: x.unplaced,
+      quick: x.quick
+        ? {
+            plan_ms: r3(x.quick.planMs), search_ms: r3(x.quick.searchMs), complete: x.quick.complete, prepared: x.quick.prepared, estimate: r3(x.quick.estimate),
+            repair: x.quick.repair ? { estimate: r3(x.quick.repair.estimate), deploy_estimate_ms: r3(x.quick.repair.deployEstimateMs), placed: x.quick.repair.placed } : null,
+            deploy_budget_ms: x.quick.deployBudgetMs, deploy_estimate_ms: r3(x.quick.deployEstimateMs), deploy_estimate_bytes: x.quick.deployEstimateBytes, within_budget: x.quick.withinBudget,
+            deploy_ms: r3(x.quick.deployMs), bytes: x.quick.bytes, deployed_ms: r3(x.quick.deployedMs),
+          }
+        : null,
+      upgrade: x.upgrade
+        ? {
+            status: x.upgrade.status, reason: x.upgrade.reason, start_ms: x.upgrade.startMs === null ? null : r3(x.upgrade.startMs),
+            done_ms: x.upgrade.doneMs === null ? null : r3(x.upgrade.doneMs), plan_ms: x.upgrade.planMs === null ? null : r3(x.upgrade.planMs),
+            from: r3(x.upgrade.from), to: x.upgrade.to === null ? null : r3(x.upgrade.to), preload_ms: r3(x.upgrade.preloadMs), preload_bytes: x.upgrade.preloadBytes,
+            switch_deploy_ms: r3(x.upgrade.switchDeployMs), switch_bytes: x.upgrade.switchBytes,
+            paused_ms: Object.fromEntries(Object.entries(x.upgrade.pausedMs).map(([k, v]) => [k, v === null ? null : r3(v)])),
+          }
+        : null,
     })),
     events: r.events.map((e) => ({ t_s: t(e.at), kind: e.kind, text: e.text })),
     totals: { started: r.totals.started, delivered: r.totals.delivered, failed: r.totals.failed, checked: r.totals.checked, wrong: r.totals.wrong, check_skipped: r.checkSkipped },

@@ -85,6 +85,15 @@ export function finalTable(doc: RunDocument): string {
     lines.push(`board ${r.device} ${r.kind} at ${r.at_s.toFixed(2)} s: ${r.detection_ms !== null ? `detected ${r.detection_ms.toFixed(0)} ms after the fault, ` : ''}` +
       `every placed pipeline delivering again ${r.recovery_ms === null ? 'never (within the run)' : `after ${r.recovery_ms.toFixed(0)} ms`}` +
       `${r.unplaced.length ? `; ${r.unplaced.join(', ')} cannot run on the boards left` : ''}`);
+    if (r.quick) {
+      lines.push(`  quick stage: plan chosen after ${r.quick.plan_ms.toFixed(0)} ms, deploy estimated ${r.quick.deploy_estimate_ms.toFixed(0)} ms ` +
+        `(budget ${r.quick.deploy_budget_ms}), measured ${r.quick.deploy_ms.toFixed(0)} ms for ${Math.round(r.quick.bytes / 1024)} KB; estimate ${r.quick.estimate.toFixed(2)}`);
+    }
+    if (r.upgrade) {
+      lines.push(`  upgrade stage: ${r.upgrade.status}: ${r.upgrade.reason}` +
+        `${r.upgrade.done_ms !== null ? `; done ${r.upgrade.done_ms.toFixed(0)} ms after detection` : ''}` +
+        `${Object.keys(r.upgrade.paused_ms).length ? `; paused ${Object.entries(r.upgrade.paused_ms).map(([k, v]) => `${k} ${v === null ? '-' : v.toFixed(0)} ms`).join(', ')}` : ''}`);
+    }
   }
   const reasons = doc.pipelines.flatMap((p) => Object.entries(p.failures).map(([k, n]) => `${p.name}: ${n} ${k}`));
   if (reasons.length) lines.push(`failed frames: ${reasons.join('; ')}`);

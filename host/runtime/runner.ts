@@ -124,6 +124,8 @@ export interface QuickStage {
   repair: { estimate: number; deployEstimateMs: number; placed: number } | null;
   deployBudgetMs: number;
   deployEstimateMs: number;
+  /** the bytes the estimate has the boards load (what they hold costs nothing) */
+  deployEstimateBytes: number;
   withinBudget: boolean;
   /** measured: the deploy's ms and bytes, and ms from detection until it was done */
   deployMs: number;
@@ -601,6 +603,7 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
         repair: quick.repair ? { estimate: quick.repair.score, deployEstimateMs: quick.repair.deployMs, placed: quick.repair.placed } : null,
         deployBudgetMs: quick.budgetMs,
         deployEstimateMs: quick.deploy.ms,
+        deployEstimateBytes: quick.deploy.bytes,
         withinBudget: quick.withinBudget,
         deployMs: 0,
         bytes: 0,

@@ -4,8 +4,17 @@
 // its detection: link closed, process exit or heartbeat), how long until every pipeline
 // delivered again on the re-planned desk, the same after the board joined, and the frames:
 // delivered + failed = started, failures only from the loss, no wrong output.
+// Recovery from the loss is staged (runner.ts): the quick stage (a plan whose loads fit a
+// deploy budget; its search, deploy estimate and measured deploy are printed) and, once every
+// pipeline delivers again, the upgrade stage (a fresh plan when more than 10% better: when it
+// started and ended, the loads ahead while the quick plan ran, and how long the pipelines it
+// moved paused). Recovery time is the quick stage's: detection to every placed pipeline
+// delivering again. The table at the end has one line per desk.
 // With --json it ends with one JSON line:
 //   {"scenarios": [{"name", "device", "detection_ms", "recovery_ms", "rejoin_recovery_ms",
+//    "quick": {"plan_ms", "search_ms", "prepared", "deploy_budget_ms", "deploy_estimate_ms",
+//    "deploy_ms", "bytes", "estimate", "repair_estimate"}, "upgrade": {"status", "start_ms",
+//    "done_ms", "from", "to", "preload_bytes", "switch_bytes", "paused_ms"},
 //    "started", "delivered", "failed", "wrong", "failure_reasons"}]}
 
 import { join } from 'node:path';
@@ -57,13 +66,25 @@ for (const s of scenarios) {
     const lost = result.recoveries.find((r) => r.kind === 'lost');
     const joined = result.recoveries.find((r) => r.kind === 'joined');
     const t = result.totals;
+    const q = lost?.quick ?? null;
+    const u = lost?.upgrade ?? null;
+    const r1 = (v: number): number => Math.round(v * 10) / 10;
     const row = {
       name: s.name,
       device,
       detection_ms: lost?.detectionMs ?? null,
       recovery_ms: lost?.recoveryMs ?? null,
       rejoin_recovery_ms: joined?.recoveryMs ?? null,
-      rejoin_replanned: result.epochs.length > 2,
+      rejoin_replanned: result.epochs.some((e) => e.reason.includes('joined')),
+      quick: q && {
+        plan_ms: r1(q.planMs), search_ms: r1(q.searchMs), prepared: q.prepared, deploy_budget_ms: q.deployBudgetMs,
+        deploy_estimate_ms: r1(q.deployEstimateMs), deploy_ms: r1(q.deployMs), bytes: q.bytes, estimate: q.estimate, repair_estimate: q.repair?.estimate ?? null,
+      },
+      upgrade: u && {
+        status: u.status, reason: u.reason, start_ms: u.startMs === null ? null : r1(u.startMs), done_ms: u.doneMs === null ? null : r1(u.doneMs),
+        from: u.from, to: u.to, preload_bytes: u.preloadBytes, switch_bytes: u.switchBytes,
+        paused_ms: Object.fromEntries(Object.entries(u.pausedMs).map(([k, v]) => [k, v === null ? null : r1(v)])),
+      },
       started: t.started,
       delivered: t.delivered,
       failed: t.failed,
@@ -75,9 +96,26 @@ for (const s of scenarios) {
     log(`${s.name}: killed ${device} at ${KILL_AT} s, detected after ${row.detection_ms?.toFixed(1) ?? '-'} ms; every placed pipeline delivering again after ` +
       `${row.recovery_ms?.toFixed(0) ?? 'never'} ms${row.unplaced_after_loss.length ? ` (not placed without it: ${row.unplaced_after_loss.join(', ')})` : ''}; ` +
       `rejoined at ${RESTART_AT} s: ${row.rejoin_replanned ? `re-planned, delivering again after ${row.rejoin_recovery_ms?.toFixed(0) ?? 'never'} ms` : 'the current plan stayed'}`);
+    if (q) {
+      log(`  quick stage: plan chosen ${q.planMs.toFixed(0)} ms after detection (search ${q.searchMs.toFixed(0)} ms${q.prepared ? ', prepared before the loss' : ''}), ` +
+        `estimate ${q.estimate.toFixed(2)} (the repair of the running plan ${q.repair ? q.repair.estimate.toFixed(2) : '-'}); ` +
+        `deploy estimated ${q.deployEstimateMs.toFixed(0)} ms (budget ${q.deployBudgetMs}), measured ${q.deployMs.toFixed(0)} ms for ${Math.round(q.bytes / 1024)} KB`);
+    }
+    if (u) {
+      log(`  upgrade stage: ${u.status}${u.startMs !== null ? ` (began ${u.startMs.toFixed(0)} ms after detection)` : ''}: ${u.reason}` +
+        `${u.status === 'upgraded' ? `; done ${u.doneMs === null ? 'never' : `${u.doneMs.toFixed(0)} ms`} after detection, ${Math.round(u.preloadBytes / 1024)} KB loaded ahead while the quick plan ran, ` +
+          `${Math.round(u.switchBytes / 1024)} KB at the switch-over; paused ${Object.entries(u.pausedMs).map(([k, v]) => `${k} ${v === null ? '-' : v.toFixed(0)} ms`).join(', ') || 'nothing'}` : ''}`);
+    }
     log(`  frames: ${t.started} started = ${t.delivered} delivered + ${t.failed} failed (${Object.entries(t.reasons).map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}); ${t.wrong} wrong of ${t.checked} checked`);
   } finally {
     await emus.stop();
   }
+}
+log('');
+log(`${'desk/app, board lost'.padEnd(44)} ${'detect ms'.padStart(9)} ${'recover ms'.padStart(10)} ${'deploy est/meas ms'.padStart(18)} ${'upgrade'.padStart(10)} ${'frames ok'.padStart(9)}`);
+for (const r of rows as { name: string; detection_ms: number | null; recovery_ms: number | null; quick: { deploy_estimate_ms: number; deploy_ms: number } | null; upgrade: { status: string } | null; started: number; delivered: number; failed: number; wrong: number }[]) {
+  const ok = r.delivered + r.failed === r.started && r.wrong === 0;
+  log(`${r.name.padEnd(44)} ${(r.detection_ms?.toFixed(1) ?? '-').padStart(9)} ${(r.recovery_ms?.toFixed(0) ?? 'never').padStart(10)} ` +
+    `${(r.quick ? `${r.quick.deploy_estimate_ms.toFixed(0)}/${r.quick.deploy_ms.toFixed(0)}` : '-').padStart(18)} ${(r.upgrade?.status ?? '-').padStart(10)} ${(ok ? 'yes' : 'NO').padStart(9)}`);
 }
 if (json) process.stdout.write(JSON.stringify({ scenarios: rows }) + '\n');

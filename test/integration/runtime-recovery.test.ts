@@ -1,0 +1,75 @@
+// Staged recovery on real emulated boards (runner.ts, quick-plan.ts): a board killed mid-run;
+// the quick stage runs a plan for the boards left whose loads the runtime estimated from what
+// the boards still hold (the bytes it then loads are the bytes it estimated), every placed
+// pipeline delivers again, the upgrade stage is decided once they do, and every frame is
+// accounted for through both stages, with no wrong output. Speed is not asserted here
+// (npm run bench:adapt prints it).
+
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runDocument } from '../../host/report/run-report.js';
+import { startDeskEmulators, type DeskEmulators } from '../../host/runtime/desk-emulators.js';
+import { planRun } from '../../host/runtime/planning.js';
+import { Run } from '../../host/runtime/runner.js';
+import { readApp } from '../../host/space/app-spec.js';
+import { readDesk } from '../../host/space/desk-spec.js';
+
+const fixtures = join(import.meta.dirname, '../fixtures/runtime');
+const desks: DeskEmulators[] = [];
+
+afterAll(async () => {
+  await Promise.allSettled(desks.map((d) => d.stop()));
+});
+
+describe('recovering from a lost board in two stages', () => {
+  it('runs a quick plan whose loads it estimated, decides the upgrade, and accounts for every frame', async () => {
+    const desk = readDesk(join(fixtures, 'desk-four.yaml'));
+    if ('discovered' in desk) throw new Error('the fixture desk lists its devices');
+    const app = readApp(join(fixtures, 'app-digits-keywords.yaml'));
+    const emus = await startDeskEmulators(desk, app);
+    desks.push(emus);
+    // The digits camera: the other camera can take its pipeline (its model loads there).
+    const victim = (await planRun({ desk: emus.desk, app, policy: 'synergy' })).plan.pipelines.find((p) => p.name === 'digits')!.routes[0]!.source;
+    const result = await new Run({
+      app, desk: { kind: 'emulated', emulators: emus }, policy: 'synergy', durationS: 8, checkEvery: 4,
+      faults: [{ action: 'kill', device: victim, atS: 2.5 }],
+    }).execute();
+
+    for (const [name, c] of Object.entries(result.counts)) {
+      expect(c.delivered + c.failed, `${name}: delivered + failed = started`).toBe(c.started);
+      for (const reason of Object.keys(c.reasons)) expect([`board ${victim} lost`, `re-plan after board ${victim} lost`], name).toContain(reason);
+    }
+    expect(result.totals.wrong, JSON.stringify(result.wrongOutputs)).toBe(0);
+    expect(result.totals.checked).toBeGreaterThan(0);
+
+    const lost = result.recoveries.find((r) => r.kind === 'lost')!;
+    expect(lost.device).toBe(victim);
+    const quick = lost.quick!;
+    expect(quick, 'the quick stage is recorded').not.toBeNull();
+    const quickEpoch = result.epochs[1]!;
+    expect(quickEpoch.plan.devices).not.toContain(victim);
+    expect(quickEpoch.plan.pipelines.map((p) => p.name).sort()).toEqual(['digits', 'keywords']);
+    // What the boards loaded is what the estimate said they would (what they held cost nothing).
+    expect(quickEpoch.deploy.bytes).toBe(quick.deployEstimateBytes);
+    expect(quick.bytes).toBe(quickEpoch.deploy.bytes);
+    expect(quick.withinBudget).toBe(quick.deployEstimateMs <= quick.deployBudgetMs);
+    expect(lost.recoveryMs, 'every placed pipeline delivers again').not.toBeNull();
+    expect(lost.recoveryMs!).toBeGreaterThanOrEqual(quick.deployedMs);
+
+    // The upgrade is decided once every pipeline delivers (8 s leave time for it).
+    const up = lost.upgrade!;
+    expect(up, 'the upgrade stage is recorded').not.toBeNull();
+    expect(['upgraded', 'kept']).toContain(up.status);
+    expect(up.startMs!).toBeGreaterThanOrEqual(lost.recoveryMs!);
+    expect(result.events.some((e) => e.kind === 'upgrade')).toBe(true);
+    const upgraded = result.epochs.filter((e) => e.reason.startsWith('upgrade after'));
+    expect(upgraded.length).toBe(up.status === 'upgraded' ? 1 : 0);
+    for (const e of upgraded) expect(e.plan.devices).not.toContain(victim);
+
+    // run.json carries both stages beside the fields it had.
+    const doc = runDocument(result).recoveries.find((r) => r.kind === 'lost')!;
+    expect(doc.recovery_ms).not.toBeNull();
+    expect(doc.quick?.deploy_estimate_bytes).toBe(quick.deployEstimateBytes);
+    expect(doc.upgrade?.status).toBe(up.status);
+  });
+});
