@@ -26,6 +26,7 @@ type EdgeKind = 'sense' | 'local' | 'up' | 'down' | 'compute' | 'deliver';
 interface FlowEdge {
   kind: EdgeKind;
   pipeline: number;
+  variant: number;
   tail: string;
   head: string;
   /** Sparse loads per unit of flow: resource indices and seconds. */
@@ -47,6 +48,10 @@ export interface PolishOptions {
   deadline?: number;
   /** Per pipeline, compute segments (keys of segmentOn) never to use. */
   banned?: ReadonlySet<string>;
+  /** Give up as soon as the LP's T reaches this (bans only raise it): nothing better to find. */
+  stopAt?: number;
+  /** Let the LP choose each pipeline's variant, source and target too (the most used is kept). */
+  freeChoice?: boolean;
   /** Commit the start's segments first: the LP may only add beside them (always feasible). */
   anchored?: boolean;
   /** Per pipeline, extra cuts segments may start or end at (models longer than ALL_CUTS_UP_TO
@@ -65,6 +70,8 @@ export interface PolishResult {
   T: number;
   /** LP solves. */
   rounds: number;
+  /** T of the first LP (memory relaxed): no plan of this pass's space does better. */
+  bound: number;
 }
 
 /** Identity of a pipeline's segment on a device (what the exclusion bans). */
@@ -77,7 +84,7 @@ export function segmentOn(m: number, v: number, from: number, to: number, device
  * tensors of cut b are on device d, R(b,d) device d is ready to compute from cut b, H(b) the
  * host holds the tensors of cut b.
  */
-function pipelineEdges(pr: PlanProblem, m: number, v: number, source: number, target: number, cuts: ReadonlySet<number> | null): FlowEdge[] {
+function pipelineEdges(pr: PlanProblem, m: number, v: number, sources: readonly number[], targets: readonly number[], cuts: ReadonlySet<number> | null): FlowEdge[] {
   const p = pr.pipelines[m]!;
   const prof = p.variants[v]!;
   const L = prof.layers;
@@ -89,12 +96,14 @@ function pipelineEdges(pr: PlanProblem, m: number, v: number, source: number, ta
     const acc = new Map<number, number>();
     charge((r, s) => acc.set(r, (acc.get(r) ?? 0) + s));
     const res = [...acc.keys()].filter((r) => acc.get(r)! > 0).sort((a, b) => a - b);
-    out.push({ kind, pipeline: m, tail, head, res, sec: res.map((r) => acc.get(r)!), from, to, device, other, segment });
+    out.push({ kind, pipeline: m, variant: v, tail, head, res, sec: res.map((r) => acc.get(r)!), from, to, device, other, segment });
   };
-  const A = (b: number, d: number): string => `A${b}@${d}`;
-  const R = (b: number, d: number): string => `R${b}@${d}`;
-  add('sense', 'S', A(0, source), (c) => chargeSense(pr, p, source, c), 0, 0, source, source);
-  if (accel.includes(source)) add('local', A(0, source), R(0, source), () => 0, 0, 0, source, source);
+  const A = (b: number, d: number): string => `${v}A${b}@${d}`;
+  const R = (b: number, d: number): string => `${v}R${b}@${d}`;
+  for (const source of sources) {
+    add('sense', 'S', A(0, source), (c) => chargeSense(pr, p, source, c), 0, 0, source, source);
+    if (accel.includes(source)) add('local', A(0, source), R(0, source), () => 0, 0, 0, source, source);
+  }
   const ends = new Map(accel.map((d) => [d, endsOn(pr, m, v, d)]));
   const endsHere = new Set<string>();
   for (const d of accel) {
@@ -110,15 +119,15 @@ function pipelineEdges(pr: PlanProblem, m: number, v: number, source: number, ta
   }
   for (let b = 0; b < L; b++) {
     if (!allowed[b]) continue;
-    const takers = accel.filter((d) => ends.get(d)![b]!.length > 0);
-    const holders = b === 0 ? [source] : accel.filter((d) => endsHere.has(A(b, d)));
+    const takers = accel.filter((d) => ends.get(d)![b]!.some((x) => allowed[x]));
+    const holders = b === 0 ? [...sources] : accel.filter((d) => endsHere.has(A(b, d)));
     if (takers.length === 0 || holders.length === 0) continue;
-    for (const d of holders) add('up', A(b, d), `H${b}`, (c) => chargeUplink(pr, prof.crossBytes[b]!, d, c), b, b, d, -1);
-    for (const d of takers) add('down', `H${b}`, R(b, d), (c) => chargeDownlink(pr, prof.crossBytes[b]!, d, c), b, b, d, -1);
+    for (const d of holders) add('up', A(b, d), `${v}H${b}`, (c) => chargeUplink(pr, prof.crossBytes[b]!, d, c), b, b, d, -1);
+    for (const d of takers) add('down', `${v}H${b}`, R(b, d), (c) => chargeDownlink(pr, prof.crossBytes[b]!, d, c), b, b, d, -1);
   }
   for (const d of accel) {
     if (!endsHere.has(A(L, d))) continue;
-    add('deliver', A(L, d), 'T', (c) => chargeDelivery(pr, prof.crossBytes[L]!, d, target, c), L, L, d, target);
+    for (const target of targets) add('deliver', A(L, d), 'T', (c) => chargeDelivery(pr, prof.crossBytes[L]!, d, target, c), L, L, d, target);
   }
   return out;
 }
@@ -138,21 +147,26 @@ const FLOW_EPS = 1e-7;
  * same LP, so each re-solve starts from the last basis.
  */
 export function polishFlows(pr: PlanProblem, start: Assignment, opts: PolishOptions = {}): PolishResult {
-  const none: PolishResult = { assignment: null, T: Number.POSITIVE_INFINITY, rounds: 0 };
+  const none: PolishResult = { assignment: null, T: Number.POSITIVE_INFINITY, rounds: 0, bound: 0 };
   if (pr.objective !== 'maxmin' || start.some((rs) => rs.length === 0)) return none;
   const choice = start.map((rs) => rs[0]!.route);
   if (start.some((rs, m) => rs.some((x) => x.route.variant !== choice[m]!.variant || x.route.source !== choice[m]!.source || x.route.target !== choice[m]!.target))) return none;
   const edges = choice.map((r, m) => {
-    const L = pr.pipelines[m]!.variants[r.variant]!.layers;
-    const cuts = L <= ALL_CUTS_UP_TO ? null : new Set([...(opts.cuts?.[m] ?? []), ...start[m]!.flatMap((x) => x.route.steps.map((st) => st.from))]);
-    return pipelineEdges(pr, m, r.variant, r.source, r.target, cuts);
+    const p = pr.pipelines[m]!;
+    const variants = opts.freeChoice ? p.variants.map((_, v) => v) : [r.variant];
+    return variants.flatMap((v) => {
+      const L = p.variants[v]!.layers;
+      const cuts = L <= ALL_CUTS_UP_TO ? null : new Set([...(opts.cuts?.[m] ?? []), ...start[m]!.flatMap((x) => x.route.steps.map((st) => st.from))]);
+      return opts.freeChoice ? pipelineEdges(pr, m, v, p.sources.map((x) => x.device), p.targets, cuts) : pipelineEdges(pr, m, v, [r.source], [r.target], cuts);
+    });
   });
   const maxRounds = opts.maxRounds ?? 40;
   const { lp, cols } = flowProgram(pr, edges);
+  if (lp.cost[0] !== 1) throw new Error('flow polish: T must be the first column');
   const compute: { e: FlowEdge; col: number; seg: PlacedSegment; use: [number, number, number] }[] = [];
   edges.forEach((es, m) => es.forEach((e, i) => {
     if (e.kind !== 'compute') return;
-    const v = choice[m]!.variant;
+    const v = e.variant;
     const u = segmentUsage({ profile: pr.pipelines[m]!.variants[v]!, from: e.from, to: e.to });
     compute.push({ e, col: cols[m]![i]!, seg: { pipeline: m, variant: v, from: e.from, to: e.to, device: e.device, key: segmentKey(m, v, e.from, e.to) }, use: [u.layers, u.weightBytes, u.biasBytes] });
   }));
@@ -174,9 +188,30 @@ export function polishFlows(pr: PlanProblem, start: Assignment, opts: PolishOpti
     // What can no longer join this device beside its commitments.
     for (const o of compute) {
       if (o.e.device !== d || banned.has(o.col) || mine.has(o.seg.key)) continue;
-      const clash = o.seg.pipeline === c.seg.pipeline && o.seg.from < c.seg.to && c.seg.from < o.seg.to;
+      const clash = o.seg.pipeline === c.seg.pipeline && o.seg.variant === c.seg.variant && o.seg.from < c.seg.to && c.seg.from < o.seg.to;
       if (clash || o.use.some((u, k) => usage[d]![k]! + u > caps[d]![k]!)) ban(o.col, rows);
     }
+  };
+  /** Per pipeline, keeps the variant, source and target carrying the most frames, banning the
+   *  others' sense or delivery edges (true if anything was banned). */
+  const chooseByFlow = (x: Float64Array, rows: Row[]): boolean => {
+    const before = rows.length;
+    edges.forEach((es, m) => {
+      for (const key of [(e: FlowEdge): string => `v${e.variant}`, (e: FlowEdge): string => (e.kind === 'sense' ? `s${e.device}` : `t${e.other}`)]) {
+        for (const kind of ['sense', 'deliver'] as const) {
+          const flow = new Map<string, number>();
+          es.forEach((e, i) => {
+            if (e.kind === kind && !banned.has(cols[m]![i]!)) flow.set(key(e), (flow.get(key(e)) ?? 0) + x[cols[m]![i]!]!);
+          });
+          if (flow.size < 2) continue;
+          const best = [...flow].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]![0];
+          es.forEach((e, i) => {
+            if (e.kind === kind && key(e) !== best) ban(cols[m]![i]!, rows);
+          });
+        }
+      }
+    });
+    return rows.length > before;
   };
   const initial: Row[] = [];
   for (const c of compute) if (opts.banned?.has(c.e.segment)) ban(c.col, initial);
@@ -188,19 +223,22 @@ export function polishFlows(pr: PlanProblem, start: Assignment, opts: PolishOpti
   lp.rows.push(...initial);
   let rounds = 0;
   let gaveUp = false;
+  let bound = 0;
   const lazy = (x: Float64Array): LazyAddition => {
     rounds++;
     const rows: Row[] = [];
-    if (rounds >= maxRounds || (opts.deadline !== undefined && performance.now() > opts.deadline)) {
+    if (rounds === 1) bound = x[0]!;
+    if (rounds >= maxRounds || x[0]! >= (opts.stopAt ?? Number.POSITIVE_INFINITY) || (opts.deadline !== undefined && performance.now() > opts.deadline)) {
       gaveUp = true;
       return { vars: [], rows };
     }
+    if (opts.freeChoice && chooseByFlow(x, rows)) return { vars: [], rows };
     const used = compute.filter((c) => x[c.col]! > FLOW_EPS).sort((a, b) => a.e.device - b.e.device || x[b.col]! - x[a.col]! || (a.e.segment < b.e.segment ? -1 : 1));
     for (const c of used) {
       const d = c.e.device;
       const mine = committed[d]!;
       if (mine.has(c.seg.key)) continue;
-      const overlaps = [...mine.values()].some((k) => k.pipeline === c.seg.pipeline && k.from < c.seg.to && c.seg.from < k.to);
+      const overlaps = [...mine.values()].some((k) => k.pipeline === c.seg.pipeline && k.variant === c.seg.variant && k.from < c.seg.to && c.seg.from < k.to);
       if (overlaps || !fitSet(pr, d, [...mine.values(), c.seg]).ok) {
         ban(c.col, rows);
         continue;
@@ -210,10 +248,10 @@ export function polishFlows(pr: PlanProblem, start: Assignment, opts: PolishOpti
     return { vars: [], rows: used.some((c) => banned.has(c.col)) ? rows : [] };
   };
   const res = solveProgram(lp, { lazy });
-  if (res.status !== 'optimal' || gaveUp) return { ...none, rounds };
-  const assignment = edges.map((es, m) => decompose(pr, m, choice[m]!.variant, es, Float64Array.from(cols[m]!, (c) => Math.max(0, res.x[c]!))));
-  if (assignment.some((rs) => rs.length === 0)) return { ...none, rounds };
-  return { assignment, T: maxWeightedLoad(pr, assignment), rounds };
+  if (res.status !== 'optimal' || gaveUp) return { ...none, rounds, bound };
+  const assignment = edges.map((es, m) => decompose(pr, m, es, Float64Array.from(cols[m]!, (c) => Math.max(0, res.x[c]!))));
+  if (assignment.some((rs) => rs.length === 0)) return { ...none, rounds, bound };
+  return { assignment, T: maxWeightedLoad(pr, assignment), rounds, bound };
 }
 
 function maxWeightedLoad(pr: PlanProblem, a: Assignment): number {
@@ -269,7 +307,7 @@ function flowProgram(pr: PlanProblem, edges: FlowEdge[][]): { lp: Program; cols:
 }
 
 /** Path decomposition of one pipeline's unit flow into routes with shares. */
-function decompose(pr: PlanProblem, m: number, v: number, es: FlowEdge[], flows: Float64Array): RouteShare[] {
+function decompose(pr: PlanProblem, m: number, es: FlowEdge[], flows: Float64Array): RouteShare[] {
   const flow = Float64Array.from(flows);
   const byTail = new Map<string, number[]>();
   es.forEach((e, i) => {
@@ -283,8 +321,10 @@ function decompose(pr: PlanProblem, m: number, v: number, es: FlowEdge[], flows:
     for (const i of ids ?? []) if (flow[i]! > FLOW_EPS && (best < 0 || flow[i]! > flow[best]!)) best = i;
     return best;
   };
-  const sense = es.findIndex((e) => e.kind === 'sense');
-  for (let guard = 0; guard < 1000 && flow[sense]! > FLOW_EPS; guard++) {
+  const senses = es.flatMap((e, i) => (e.kind === 'sense' ? [i] : []));
+  for (let guard = 0; guard < 1000; guard++) {
+    const sense = heaviest(senses);
+    if (sense < 0) break;
     const path = [sense];
     let at = sense;
     while (es[at]!.kind !== 'deliver') {
@@ -298,7 +338,7 @@ function decompose(pr: PlanProblem, m: number, v: number, es: FlowEdge[], flows:
     for (const i of path) flow[i] = flow[i]! - amount;
     if (es[at]!.kind !== 'deliver') continue;
     const steps: Step[] = path.filter((i) => es[i]!.kind === 'compute').map((i) => ({ from: es[i]!.from, to: es[i]!.to, device: es[i]!.device }));
-    const route = makeRoute(pr, m, v, es[sense]!.device, steps, es[at]!.other);
+    const route = makeRoute(pr, m, es[sense]!.variant, es[sense]!.device, steps, es[at]!.other);
     const same = out.find((o) => o.route.key === route.key);
     if (same) same.share += amount;
     else out.push({ route, share: amount });

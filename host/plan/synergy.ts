@@ -116,19 +116,37 @@ export function planSynergy(pr: PlanProblem, opts: SynergyOptions = {}): Synergy
       if (!improved) break;
     }
     // Route mixing by flows: the best split of every pipeline's frames over routes (an LP),
-    // repaired until every chip's segments fit together; first free, then anchored on the plan
-    // (only adding beside its segments, which always succeeds); kept if better.
+    // repaired until every chip's segments fit together; first with each pipeline's source,
+    // target and variant free too, then with the plan's, then anchored on the plan (only adding
+    // beside its segments, which always succeeds); each kept if better.
     const cuts = candidates.map((c) => [...new Set(c.routes.flatMap((r) => r.steps.map((st) => st.from)))]);
-    for (const anchored of [false, true]) {
-      const pol = polishFlows(pr, assignment, { anchored, cuts, maxRounds: POLISH_ROUNDS });
-      if (!pol.assignment) continue;
+    let bound = 0;
+    const polish = (from: Assignment, freeChoice: boolean, anchored: boolean): boolean => {
+      // T of the plan so far, less a hair: an LP that reaches it cannot lead to a better plan.
+      const stopAt = (1 / value) * (1 - 1e-7);
+      if (bound >= stopAt) return false;
+      const pol = polishFlows(pr, from, { freeChoice, anchored, cuts, maxRounds: POLISH_ROUNDS, stopAt });
+      // The free LP bounds every plan with these cuts (memory relaxed).
+      if (freeChoice) bound = Math.max(bound, pol.bound);
+      if (!pol.assignment) return false;
       const routes = routesOf(pol.assignment);
       const v = evaluate(pr, pol.assignment).objective;
-      if (v > value * (1 + 1e-7) && jointViolations(pr, routes).length === 0 && overlappingSegments(pr, routes) === null) {
-        assignment = pol.assignment;
-        value = v;
-        moves.push(`routes re-mixed by flows${anchored ? ' beside the plan' : ''} (${pol.rounds} LP rounds)`);
-      }
+      if (!(v > value * (1 + 1e-7) && jointViolations(pr, routes).length === 0 && overlappingSegments(pr, routes) === null)) return false;
+      assignment = pol.assignment;
+      value = v;
+      moves.push(`routes re-mixed by flows${freeChoice ? ', sources, targets and variants free' : ''}${anchored ? ' beside the plan' : ''} (${pol.rounds} LP rounds)`);
+      return true;
+    };
+    // Each pass starts from the plan the moves found (a free choice that improves a little must
+    // not lock the others out of a better mix with the plan's choices).
+    const base = assignment;
+    const chose = polish(base, true, false);
+    polish(base, false, false);
+    polish(base, false, true);
+    if (chose && assignment !== base) {
+      const best = assignment;
+      polish(best, false, false);
+      polish(best, false, true);
     }
   }
   const unplaced = sel.routes.flatMap((r, m) => (r ? [] : [{
