@@ -689,27 +689,33 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
         preloadMs: 0, preloadBytes: 0, switchDeployMs: 0, switchBytes: 0, pausedMs: {},
       };
       for (const r of u.recs) r.upgrade = up;
-      const placesMore = fresh.plan.pipelines.length > epoch.plan.pipelines.length;
-      const better = placesMore || (fresh.plan.pipelines.length === epoch.plan.pipelines.length && from < REPAIR_KEEPS * to);
+      // Beside the fresh plan, one that moves less: searched from the quick plan (each pipeline
+      // keeps its route or moves, loads within a budget), in slices while the quick plan runs.
+      // It is taken when it places as many pipelines and is nearly as good (REPAIR_KEEPS).
+      const present = new Set(mon.present().map((h) => h.device));
+      const migration = new QuickSearch(epoch.plan, await problemFor(deskOf(desk, present), app, cfg.objective), cfg.policy, costModel(epoch.plan, present), { budgetMs: UPGRADE_DEPLOY_BUDGET_MS });
+      while (!migration.run(performance.now() + PREPARE_SLICE_MS) && migration.searchMs < UPGRADE_SEARCH_MS && pendingChanges.length === 0 && !finished.signal.aborted) await yieldNow();
+      const moved = migration.choice();
+      const placed = (p: Planned): number => p.plan.pipelines.length;
+      const best = placed(moved.planned) > placed(fresh) || (placed(moved.planned) === placed(fresh) && moved.score > to) ? moved.planned : fresh;
+      const bestScore = planScore(best.plan);
+      const nearly = placed(moved.planned) === placed(best) && moved.score >= REPAIR_KEEPS * bestScore;
+      const target = nearly ? moved.planned : best;
+      const targetScore = planScore(target.plan);
+      up.to = targetScore;
+      const quickPlaced = epoch.plan.pipelines.length;
+      const better = placed(target) > quickPlaced || (placed(target) === quickPlaced && from < REPAIR_KEEPS * targetScore);
+      const describe = (what: string, p: Planned, score: number): string =>
+        `${what} ${placed(p) !== quickPlaced ? `places ${placed(p)} pipelines (the quick plan ${quickPlaced})` : `estimates ${score.toFixed(2)} (the quick plan ${from.toFixed(2)})`}`;
       if (!better) {
-        up.reason = fresh.plan.pipelines.length < epoch.plan.pipelines.length
-          ? `a fresh plan places ${fresh.plan.pipelines.length} pipelines, the quick plan ${epoch.plan.pipelines.length}`
-          : `a fresh plan (${to.toFixed(2)}) is not more than ${Math.round((1 / REPAIR_KEEPS - 1) * 100)}% better than the quick plan (${from.toFixed(2)})`;
+        up.reason = `neither a fresh plan (${describe('it', fresh, to).slice(3)}) nor one moving less (${describe('it', moved.planned, moved.score).slice(3)}) ` +
+          `is more than ${Math.round((1 / REPAIR_KEEPS - 1) * 100)}% better or places more`;
         note('upgrade', `no upgrade: ${up.reason}`);
         return;
       }
-      // A plan that moves less (the quick plan's routes kept where that pays), searched in
-      // slices while the quick plan runs: taken when nearly as good as the fresh one.
-      const present = new Set(mon.present().map((h) => h.device));
-      const migration = new QuickSearch(epoch.plan, fresh.problem, cfg.policy, costModel(epoch.plan, present), { budgetMs: UPGRADE_DEPLOY_BUDGET_MS });
-      while (!migration.run(performance.now() + PREPARE_SLICE_MS) && migration.searchMs < UPGRADE_SEARCH_MS && pendingChanges.length === 0 && !finished.signal.aborted) await yieldNow();
-      const moved = migration.choice();
-      const nearly = moved.planned.plan.pipelines.length >= fresh.plan.pipelines.length && moved.score >= REPAIR_KEEPS * to && from < REPAIR_KEEPS * moved.score;
-      const target = nearly ? moved.planned : fresh;
-      up.to = planScore(target.plan);
-      up.reason = (placesMore ? `a fresh plan places ${fresh.plan.pipelines.length} pipelines, the quick plan ${epoch.plan.pipelines.length}`
-        : `a fresh plan estimates ${to.toFixed(2)}, the quick plan ${from.toFixed(2)}`) +
-        (nearly ? `; a plan moving less (loads estimated ${Math.round(moved.deploy.ms)} ms) estimates ${moved.score.toFixed(2)}: that one` : `; moving to the fresh plan`);
+      up.reason = target === moved.planned
+        ? `${describe('a plan moving less', moved.planned, moved.score)}, loads estimated ${Math.round(moved.deploy.ms)} ms; a fresh plan ${placed(fresh) !== quickPlaced ? `places ${placed(fresh)}` : `estimates ${to.toFixed(2)}`}`
+        : describe('a fresh plan', fresh, to);
       // Make before break: what fits beside the running plan loads while it goes on.
       state.phase = 'adapting';
       const early = preloadable(epoch.plan, target);
