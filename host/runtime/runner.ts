@@ -23,7 +23,7 @@ import { FairGate } from './fair-gate.js';
 import { Ledger, type PipelineCounts, type WrongOutput } from './ledger.js';
 import { BUCKET_MS, Metrics, type RunEvent, type Span, type WindowResult } from './metrics.js';
 import { deskOf, planRun, repairPlan, type Planned } from './planning.js';
-import { planScore, preloadable, problemFor, QuickSearch, type DeployCostModel } from './quick-plan.js';
+import { planScore, preloadable, problemFor, QuickSearch, type DeployCostModel, type QuickChoice } from './quick-plan.js';
 import { segmentsOf, throughputOf, type RunPipeline, type RunPlan, type RunRoute } from './run-plan.js';
 import { sleep } from './semaphore.js';
 
@@ -557,12 +557,18 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
           await yieldNow();
           continue;
         }
-        const open = [...prepared.values()].filter((c) => !c.search.done && c.search.searchMs < PREPARE_SEARCH_MS);
+        const open = [...prepared].filter(([, c]) => !c.search.done && c.search.searchMs < PREPARE_SEARCH_MS);
         if (open.length === 0) {
           await sleep(100, finished.signal);
           continue;
         }
-        open[turn++ % open.length]!.search.run(performance.now() + PREPARE_SLICE_MS);
+        const [lost, c] = open[turn++ % open.length]!;
+        try {
+          c.search.run(performance.now() + PREPARE_SLICE_MS);
+        } catch (e) {
+          prepared.delete(lost);
+          note('note', `the recovery plan for losing ${lost} was not prepared: ${(e as Error).message}`);
+        }
         await yieldNow();
       }
     };
@@ -575,26 +581,35 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
       const detectedAt = changes[0]!.at;
       const token = {};
       upgrade.open = token;
-      let search: QuickSearch | null = null;
       let wasPrepared = false;
-      const ready = lostNames.length === 1 ? prepared.get(lostNames[0]!) : undefined;
-      if (ready && ready.basis === basisOf(epoch.index, present)) {
-        search = ready.search;
-        wasPrepared = true;
+      let quick: QuickChoice | null = null;
+      try {
+        let search: QuickSearch | null = null;
+        const ready = lostNames.length === 1 ? prepared.get(lostNames[0]!) : undefined;
+        if (ready && ready.basis === basisOf(epoch.index, present)) {
+          search = ready.search;
+          wasPrepared = true;
+        }
+        prepared.clear();
+        if (!search) search = new QuickSearch(epoch.plan, await problemFor(deskOf(desk, present), app, cfg.objective), cfg.policy, costModel(epoch.plan, present));
+        // A prepared search cut at its background limit is a hard case: take what it found.
+        if (!search.done && !(wasPrepared && search.searchMs >= PREPARE_SEARCH_MS)) search.run(performance.now() + QUICK_SEARCH_LIMIT_MS);
+        quick = search.choice();
+      } catch (e) {
+        prepared.clear();
+        note('note', `the quick re-plan failed (${(e as Error).message}); planning afresh`);
       }
-      prepared.clear();
-      if (!search) search = new QuickSearch(epoch.plan, await problemFor(deskOf(desk, present), app, cfg.objective), cfg.policy, costModel(epoch.plan, present));
-      // A prepared search cut at its background limit is a hard case: take what it found.
-      if (!search.done && !(wasPrepared && search.searchMs >= PREPARE_SEARCH_MS)) search.run(performance.now() + QUICK_SEARCH_LIMIT_MS);
-      const quick = search.choice();
+      const planned = quick ? quick.planned : await planNow(why, REPLAN_BUDGET_MS);
       const chosenAt = performance.now();
-      const plan = quick.planned.plan;
-      note('plan', `${quick.planned.note}: estimated ${plan.estimate.throughput.toFixed(2)}` +
-        `${plan.unplaced.length ? ` (not placed: ${plan.unplaced.map((u) => u.pipeline).join(', ')})` : ''}; ` +
-        `the repair of the running plan ${quick.repair ? `${quick.repair.score.toFixed(2)} placing ${quick.repair.placed}, deploy estimated ${Math.round(quick.repair.deployMs)} ms` : 'none'}; ` +
-        `searched ${Math.round(quick.searchMs)} ms${wasPrepared ? ' (prepared before the loss)' : ''}${quick.complete ? '' : ', cut short'}`);
+      const plan = planned.plan;
+      if (quick) {
+        note('plan', `${planned.note}: estimated ${plan.estimate.throughput.toFixed(2)}` +
+          `${plan.unplaced.length ? ` (not placed: ${plan.unplaced.map((u) => u.pipeline).join(', ')})` : ''}; ` +
+          `the repair of the running plan ${quick.repair ? `${quick.repair.score.toFixed(2)} placing ${quick.repair.placed}, deploy estimated ${Math.round(quick.repair.deployMs)} ms` : 'none'}; ` +
+          `searched ${Math.round(quick.searchMs)} ms${wasPrepared ? ' (prepared before the loss)' : ''}${quick.complete ? '' : ', cut short'}`);
+      }
       closeEpoch(epoch, detectedAt);
-      const stage: QuickStage = {
+      const stage: QuickStage | null = quick && {
         planMs: chosenAt - detectedAt,
         searchMs: quick.searchMs,
         complete: quick.complete,
@@ -614,22 +629,25 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
       const stopReason = `re-plan after board ${lostNames.join(', ')} lost`;
       let kept: Set<string>;
       try {
-        ({ epoch, kept } = await bringUp(quick.planned, why, stopReason));
+        ({ epoch, kept } = await bringUp(planned, why, stopReason));
       } catch (e) {
         note('note', `re-plan failed: ${(e as Error).message}`);
         throw e;
       }
-      stage.deployMs = epoch.deploy.ms;
-      stage.bytes = epoch.deploy.bytes;
-      stage.deployedMs = performance.now() - detectedAt;
+      if (stage) {
+        stage.deployMs = epoch.deploy.ms;
+        stage.bytes = epoch.deploy.bytes;
+        stage.deployedMs = performance.now() - detectedAt;
+      }
       const quickEpoch = epoch.index;
       void watchResumption(recs, kept).then(() => {
-        if (epochs.at(-1)!.index === quickEpoch && pendingChanges.length === 0 && !finished.signal.aborted) {
+        if (stage && epochs.at(-1)!.index === quickEpoch && pendingChanges.length === 0 && !finished.signal.aborted) {
           upgrade.due = { recs, epochIndex: quickEpoch, why, at: detectedAt, stopReason };
           tick.wake.abort();
           return;
         }
         if (upgrade.open === token) upgrade.open = null;
+        if (!stage) return; // planned afresh: nothing to upgrade
         for (const r of recs) r.upgrade ??= finished.signal.aborted ? notUpgraded('not reached', 'the run ended first', planScore(plan)) : notUpgraded('superseded', 'the boards changed again first', planScore(plan));
       });
     };
