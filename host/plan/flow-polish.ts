@@ -54,14 +54,14 @@ export interface PolishOptions {
   freeChoice?: boolean;
   /** Commit the start's segments first: the LP may only add beside them (always feasible). */
   anchored?: boolean;
-  /** Per pipeline, extra cuts segments may start or end at (models longer than ALL_CUTS_UP_TO
-   *  use only these and the start's cuts; shorter ones use every allowed cut). */
+  /** Per pipeline, extra cuts segments may start or end at (variants with more than
+   *  ALL_CUTS_UP_TO allowed cuts use only these and the start's cuts; others every allowed cut). */
   cuts?: readonly (readonly number[])[];
 }
 
-/** Models up to this many layers get every allowed cut in the flow DAG; longer ones a subset
- *  (MobileNetV2 has 34 allowed cuts on a MAX78000: thousands of compute edges per device). */
-const ALL_CUTS_UP_TO = 24;
+/** Model variants with up to this many allowed cuts get all of them in the flow DAG; others a
+ *  subset (MobileNetV2 has 34 on a MAX78000: thousands of compute edges per device). */
+const ALL_CUTS_UP_TO = 16;
 
 export interface PolishResult {
   /** The repaired LP plan (every device passes the exact fit), or null if none was reached. */
@@ -72,6 +72,9 @@ export interface PolishResult {
   rounds: number;
   /** T of the first LP (memory relaxed): no plan of this pass's space does better. */
   bound: number;
+  /** The pass's space held every allowed cut of every variant (with freeChoice: the bound
+   *  holds for every plan of the planner's space). */
+  allCuts: boolean;
 }
 
 /** Identity of a pipeline's segment on a device (what the exclusion bans). */
@@ -147,7 +150,8 @@ const FLOW_EPS = 1e-7;
  * same LP, so each re-solve starts from the last basis.
  */
 export function polishFlows(pr: PlanProblem, start: Assignment, opts: PolishOptions = {}): PolishResult {
-  const none: PolishResult = { assignment: null, T: Number.POSITIVE_INFINITY, rounds: 0, bound: 0 };
+  let allCuts = true;
+  const none: PolishResult = { assignment: null, T: Number.POSITIVE_INFINITY, rounds: 0, bound: 0, allCuts: false };
   if (pr.objective !== 'maxmin' || start.some((rs) => rs.length === 0)) return none;
   const choice = start.map((rs) => rs[0]!.route);
   if (start.some((rs, m) => rs.some((x) => x.route.variant !== choice[m]!.variant || x.route.source !== choice[m]!.source || x.route.target !== choice[m]!.target))) return none;
@@ -155,8 +159,9 @@ export function polishFlows(pr: PlanProblem, start: Assignment, opts: PolishOpti
     const p = pr.pipelines[m]!;
     const variants = opts.freeChoice ? p.variants.map((_, v) => v) : [r.variant];
     return variants.flatMap((v) => {
-      const L = p.variants[v]!.layers;
-      const cuts = L <= ALL_CUTS_UP_TO ? null : new Set([...(opts.cuts?.[m] ?? []), ...start[m]!.flatMap((x) => x.route.steps.map((st) => st.from))]);
+      const count = p.cutAllowed[v]!.reduce((a, x) => a + x, 0);
+      if (count > ALL_CUTS_UP_TO) allCuts = false;
+      const cuts = count <= ALL_CUTS_UP_TO ? null : new Set([...(opts.cuts?.[m] ?? []), ...start[m]!.flatMap((x) => x.route.steps.map((st) => st.from))]);
       return opts.freeChoice ? pipelineEdges(pr, m, v, p.sources.map((x) => x.device), p.targets, cuts) : pipelineEdges(pr, m, v, [r.source], [r.target], cuts);
     });
   });
@@ -193,24 +198,40 @@ export function polishFlows(pr: PlanProblem, start: Assignment, opts: PolishOpti
     }
   };
   /** Per pipeline, keeps the variant, source and target carrying the most frames, banning the
-   *  others' sense or delivery edges (true if anything was banned). */
+   *  others' sense or delivery edges (true if anything was banned). Choices the LP already makes
+   *  whole are kept at once; of the split ones only the most one-sided per round (the others may
+   *  change their minds once it is fixed). */
   const chooseByFlow = (x: Float64Array, rows: Row[]): boolean => {
     const before = rows.length;
+    const dims = [(e: FlowEdge): string => `v${e.variant}`, (e: FlowEdge): string => (e.kind === 'sense' ? `s${e.device}` : `t${e.other}`)];
+    let split: { m: number; dim: number; kind: 'sense' | 'deliver'; best: string; f: number } | null = null;
     edges.forEach((es, m) => {
-      for (const key of [(e: FlowEdge): string => `v${e.variant}`, (e: FlowEdge): string => (e.kind === 'sense' ? `s${e.device}` : `t${e.other}`)]) {
+      dims.forEach((key, dim) => {
         for (const kind of ['sense', 'deliver'] as const) {
           const flow = new Map<string, number>();
           es.forEach((e, i) => {
             if (e.kind === kind && !banned.has(cols[m]![i]!)) flow.set(key(e), (flow.get(key(e)) ?? 0) + x[cols[m]![i]!]!);
           });
           if (flow.size < 2) continue;
-          const best = [...flow].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]![0];
+          const ranked = [...flow].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+          const total = ranked.reduce((acc, r) => acc + r[1], 0);
+          const f = total > 0 ? ranked[0]![1] / total : 1;
+          if (ranked[1]![1] > FLOW_EPS) {
+            if (!split || f > split.f) split = { m, dim, kind, best: ranked[0]![0], f };
+            continue;
+          }
           es.forEach((e, i) => {
-            if (e.kind === kind && key(e) !== best) ban(cols[m]![i]!, rows);
+            if (e.kind === kind && key(e) !== ranked[0]![0]) ban(cols[m]![i]!, rows);
           });
         }
-      }
+      });
     });
+    if (rows.length === before && split) {
+      const { m, dim, kind, best } = split as { m: number; dim: number; kind: 'sense' | 'deliver'; best: string };
+      edges[m]!.forEach((e, i) => {
+        if (e.kind === kind && dims[dim]!(e) !== best) ban(cols[m]![i]!, rows);
+      });
+    }
     return rows.length > before;
   };
   const initial: Row[] = [];
@@ -248,10 +269,10 @@ export function polishFlows(pr: PlanProblem, start: Assignment, opts: PolishOpti
     return { vars: [], rows: used.some((c) => banned.has(c.col)) ? rows : [] };
   };
   const res = solveProgram(lp, { lazy });
-  if (res.status !== 'optimal' || gaveUp) return { ...none, rounds, bound };
+  if (res.status !== 'optimal' || gaveUp) return { ...none, rounds, bound, allCuts };
   const assignment = edges.map((es, m) => decompose(pr, m, es, Float64Array.from(cols[m]!, (c) => Math.max(0, res.x[c]!))));
-  if (assignment.some((rs) => rs.length === 0)) return { ...none, rounds, bound };
-  return { assignment, T: maxWeightedLoad(pr, assignment), rounds, bound };
+  if (assignment.some((rs) => rs.length === 0)) return { ...none, rounds, bound, allCuts };
+  return { assignment, T: maxWeightedLoad(pr, assignment), rounds, bound, allCuts };
 }
 
 function maxWeightedLoad(pr: PlanProblem, a: Assignment): number {

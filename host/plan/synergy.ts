@@ -68,66 +68,24 @@ export function planSynergy(pr: PlanProblem, opts: SynergyOptions = {}): Synergy
     let par = parallelize(pr, assignment, candidates, t0 + used + (budget - used) * 0.7);
     assignment = par.assignment;
     moves.push(...par.moves);
-    // Large-neighbourhood moves: pin the bottleneck pipeline to one of its candidates fanned
-    // out over the other accelerators, choose the other pipelines again around it (branch and
-    // bound), parallelize, and keep the result if it is better. This frees memory elsewhere for
-    // a fan-out that no single-pipeline move can reach.
     let value = evaluate(pr, assignment).objective;
-    const tried = new Set<string>();
-    // These moves get at most twice the time the plan took so far (and never past the budget).
-    const lnsEnd = Math.min(end, performance.now() + Math.max(2 * (performance.now() - t0), LNS_FLOOR_MS));
-    for (let round = 0; round < 8 && performance.now() < lnsEnd; round++) {
-      const ev = evaluate(pr, assignment);
-      if (ev.bottleneck < 0 || pr.resources[ev.bottleneck]!.kind === 'sensor') break;
-      const loaders = assignment.flatMap((rs, m) => (rs.some((x) => x.route.loads[ev.bottleneck]! > 0) ? [m] : []));
-      let improved = false;
-      for (const m of loaders) {
-        // Fan-outs over the 2, 3 or all best copies: smaller ones leave memory to the others.
-        const fans = candidates[m]!.routes.slice(0, FAN_OPTIONS).flatMap((r) => {
-          const f = fanOutAlone(pr, r);
-          if (!f) return [];
-          const byShare = [...f].sort((x, y) => y.share - x.share);
-          return [2, 3, f.length].filter((k, i, ks) => k <= f.length && ks.indexOf(k) === i).flatMap((k) => {
-            const part = byShare.slice(0, k);
-            const total = part.reduce((a, x) => a + x.share, 0);
-            const key = `${m}|${r.key}|${k}`;
-            return tried.has(key) ? [] : [{ key, option: optionOf(part.map((x) => ({ ...x, share: x.share / total }))) }];
-          });
-        });
-        for (const { key, option } of fans.sort((x, y) => Math.max(...x.option.loads) - Math.max(...y.option.loads)).slice(0, 6)) {
-          if (performance.now() > lnsEnd) break;
-          tried.add(key);
-          const pinned = singles.map((o, k) => (k === m ? [option] : o));
-          const again = selectJoint(pr, pinned, performance.now() + (lnsEnd - performance.now()) * 0.25);
-          if (again.routes.some((r) => r === null)) continue;
-          const start = balanceShares(pr, again.routes.map((o) => o!.routes.map((x) => ({ ...x }))));
-          par = parallelize(pr, start, candidates, performance.now() + (lnsEnd - performance.now()) * 0.3);
-          const v = evaluate(pr, par.assignment).objective;
-          if (v > value * (1 + 1e-7)) {
-            assignment = par.assignment;
-            value = v;
-            moves.push(`${pr.pipelines[m]!.spec.name}: fanned out, the others re-chosen around it`, ...par.moves);
-            improved = true;
-            break;
-          }
-        }
-        if (improved) break;
-      }
-      if (!improved) break;
-    }
     // Route mixing by flows: the best split of every pipeline's frames over routes (an LP),
     // repaired until every chip's segments fit together; first with each pipeline's source,
     // target and variant free too, then with the plan's, then anchored on the plan (only adding
     // beside its segments, which always succeeds); each kept if better.
     const cuts = candidates.map((c) => [...new Set(c.routes.flatMap((r) => r.steps.map((st) => st.from)))]);
     let bound = 0;
+    let exactBound = false;
     const polish = (from: Assignment, freeChoice: boolean, anchored: boolean): boolean => {
       // T of the plan so far, less a hair: an LP that reaches it cannot lead to a better plan.
       const stopAt = (1 / value) * (1 - 1e-7);
       if (bound >= stopAt) return false;
       const pol = polishFlows(pr, from, { freeChoice, anchored, cuts, maxRounds: POLISH_ROUNDS, stopAt });
       // The free LP bounds every plan with these cuts (memory relaxed).
-      if (freeChoice) bound = Math.max(bound, pol.bound);
+      if (freeChoice && pol.bound > bound) {
+        bound = pol.bound;
+        exactBound = pol.allCuts;
+      }
       if (!pol.assignment) return false;
       const routes = routesOf(pol.assignment);
       const v = evaluate(pr, pol.assignment).objective;
@@ -137,16 +95,73 @@ export function planSynergy(pr: PlanProblem, opts: SynergyOptions = {}): Synergy
       moves.push(`routes re-mixed by flows${freeChoice ? ', sources, targets and variants free' : ''}${anchored ? ' beside the plan' : ''} (${pol.rounds} LP rounds)`);
       return true;
     };
-    // Each pass starts from the plan the moves found (a free choice that improves a little must
-    // not lock the others out of a better mix with the plan's choices).
-    const base = assignment;
-    const chose = polish(base, true, false);
-    polish(base, false, false);
-    polish(base, false, true);
-    if (chose && assignment !== base) {
-      const best = assignment;
-      polish(best, false, false);
-      polish(best, false, true);
+    const polishAll = (): void => {
+      // Each pass starts from the same plan (a free choice that improves a little must not lock
+      // the others out of a better mix with the plan's choices).
+      const base = assignment;
+      const chose = polish(base, true, false);
+      polish(base, false, false);
+      polish(base, false, true);
+      if (chose && assignment !== base) {
+        const best = assignment;
+        polish(best, false, false);
+        polish(best, false, true);
+      }
+    };
+    polishAll();
+    // A plan as good as the LP bound over the whole plan space is optimal: nothing left to do.
+    const proved = exactBound && bound >= (1 / value) * (1 - 1e-7);
+    if (!proved) {
+      const before = value;
+      // Large-neighbourhood moves: pin the bottleneck pipeline to one of its candidates fanned
+      // out over the other accelerators, choose the other pipelines again around it (branch and
+      // bound), parallelize, and keep the result if it is better. This frees memory elsewhere for
+      // a fan-out that no single-pipeline move can reach.
+      const tried = new Set<string>();
+      // These moves get at most twice the time the plan took so far (and never past the budget).
+      const lnsEnd = Math.min(end, performance.now() + Math.max(2 * (performance.now() - t0), LNS_FLOOR_MS));
+      for (let round = 0; round < 8 && performance.now() < lnsEnd; round++) {
+        const ev = evaluate(pr, assignment);
+        if (ev.bottleneck < 0 || pr.resources[ev.bottleneck]!.kind === 'sensor') break;
+        const loaders = assignment.flatMap((rs, m) => (rs.some((x) => x.route.loads[ev.bottleneck]! > 0) ? [m] : []));
+        let improved = false;
+        for (const m of loaders) {
+          // Fan-outs over the 2, 3 or all best copies: smaller ones leave memory to the others.
+          const fans = candidates[m]!.routes.slice(0, FAN_OPTIONS).flatMap((r) => {
+            const f = fanOutAlone(pr, r);
+            if (!f) return [];
+            const byShare = [...f].sort((x, y) => y.share - x.share);
+            return [2, 3, f.length].filter((k, i, ks) => k <= f.length && ks.indexOf(k) === i).flatMap((k) => {
+              const part = byShare.slice(0, k);
+              const total = part.reduce((a, x) => a + x.share, 0);
+              const key = `${m}|${r.key}|${k}`;
+              return tried.has(key) ? [] : [{ key, option: optionOf(part.map((x) => ({ ...x, share: x.share / total }))) }];
+            });
+          });
+          for (const { key, option } of fans.sort((x, y) => Math.max(...x.option.loads) - Math.max(...y.option.loads)).slice(0, 6)) {
+            if (performance.now() > lnsEnd) break;
+            tried.add(key);
+            const pinned = singles.map((o, k) => (k === m ? [option] : o));
+            const again = selectJoint(pr, pinned, performance.now() + (lnsEnd - performance.now()) * 0.25);
+            if (again.routes.some((r) => r === null)) continue;
+            const start = balanceShares(pr, again.routes.map((o) => o!.routes.map((x) => ({ ...x }))));
+            par = parallelize(pr, start, candidates, performance.now() + (lnsEnd - performance.now()) * 0.3);
+            const v = evaluate(pr, par.assignment).objective;
+            if (v > value * (1 + 1e-7)) {
+              assignment = par.assignment;
+              value = v;
+              moves.push(`${pr.pipelines[m]!.spec.name}: fanned out, the others re-chosen around it`, ...par.moves);
+              improved = true;
+              break;
+            }
+          }
+          if (improved) break;
+        }
+        if (!improved) break;
+      }
+      if (value > before * (1 + 1e-7)) polishAll();
+    } else {
+      moves.push('the plan meets the flow bound of the whole plan space (memory relaxed): no plan does better');
     }
   }
   const unplaced = sel.routes.flatMap((r, m) => (r ? [] : [{
