@@ -204,9 +204,13 @@ const REPAIR_KEEPS = 0.9;
  * and the search finds good plans early (quick-plan.ts).
  */
 const QUICK_SEARCH_LIMIT_MS = 200;
-/** Background search of every board's recovery plan: slices of this many ms, at most this many ms per board. */
+/**
+ * Background search of every board's recovery plan: slices of this many ms with as long a pause
+ * after each (at most half of the host's loop), at most PREPARE_SEARCH_MS per board (the search
+ * finds good plans early; the rest proves them).
+ */
 const PREPARE_SLICE_MS = 5;
-const PREPARE_SEARCH_MS = 1000;
+const PREPARE_SEARCH_MS = 600;
 /** The background search waits this long after a plan starts (its first frames go first). */
 const PREPARE_AFTER_MS = 1000;
 /**
@@ -569,7 +573,7 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
           prepared.delete(lost);
           note('note', `the recovery plan for losing ${lost} was not prepared: ${(e as Error).message}`);
         }
-        await yieldNow();
+        await sleep(PREPARE_SLICE_MS, finished.signal);
       }
     };
     if (cfg.prepareRecovery ?? true) void prepareLoop();
@@ -723,17 +727,15 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
       up.to = targetScore;
       const quickPlaced = epoch.plan.pipelines.length;
       const better = placed(target) > quickPlaced || (placed(target) === quickPlaced && from < REPAIR_KEEPS * targetScore);
-      const describe = (what: string, p: Planned, score: number): string =>
-        `${what} ${placed(p) !== quickPlaced ? `places ${placed(p)} pipelines (the quick plan ${quickPlaced})` : `estimates ${score.toFixed(2)} (the quick plan ${from.toFixed(2)})`}`;
+      const what = (p: Planned, score: number): string => `places ${placed(p)} pipelines, estimates ${score.toFixed(2)}`;
+      const options = `the quick plan places ${quickPlaced} pipelines, estimates ${from.toFixed(2)}; a fresh plan ${what(fresh, to)}; ` +
+        `one moving less ${what(moved.planned, moved.score)} (loads estimated ${Math.round(moved.deploy.ms)} ms)`;
       if (!better) {
-        up.reason = `neither a fresh plan (${describe('it', fresh, to).slice(3)}) nor one moving less (${describe('it', moved.planned, moved.score).slice(3)}) ` +
-          `is more than ${Math.round((1 / REPAIR_KEEPS - 1) * 100)}% better or places more`;
+        up.reason = `${options}: neither places more nor is more than ${Math.round((1 / REPAIR_KEEPS - 1) * 100)}% better`;
         note('upgrade', `no upgrade: ${up.reason}`);
         return;
       }
-      up.reason = target === moved.planned
-        ? `${describe('a plan moving less', moved.planned, moved.score)}, loads estimated ${Math.round(moved.deploy.ms)} ms; a fresh plan ${placed(fresh) !== quickPlaced ? `places ${placed(fresh)}` : `estimates ${to.toFixed(2)}`}`
-        : describe('a fresh plan', fresh, to);
+      up.reason = `${options}: moving to the ${target === moved.planned ? 'one moving less' : 'fresh plan'}`;
       // Make before break: what fits beside the running plan loads while it goes on.
       state.phase = 'adapting';
       const early = preloadable(epoch.plan, target);
