@@ -37,7 +37,8 @@ describe('recovering from a lost board in two stages', () => {
 
     for (const [name, c] of Object.entries(result.counts)) {
       expect(c.delivered + c.failed, `${name}: delivered + failed = started`).toBe(c.started);
-      for (const reason of Object.keys(c.reasons)) expect([`board ${victim} lost`, `re-plan after board ${victim} lost`], name).toContain(reason);
+      // Failures only from the loss (the runtime names the board: lost, its link closed, the re-plan after it).
+      for (const reason of Object.keys(c.reasons)) expect(reason, name).toContain(victim);
     }
     expect(result.totals.wrong, JSON.stringify(result.wrongOutputs)).toBe(0);
     expect(result.totals.checked).toBeGreaterThan(0);
