@@ -31,6 +31,9 @@ import { runPlanOf, segmentId, segmentsOf, zooModelOf, type RunPlan, type Segmen
 export const QUICK_DEPLOY_BUDGET_MS = 1500;
 
 
+/** Enumerating one pipeline's candidate routes stops after this many ms (long models, every cut allowed). */
+const CANDIDATES_MS = 100;
+
 /** What loading a plan costs on the boards present. */
 export interface DeployCostModel {
   /** segment ids each device holds now (ids name pipeline, model and layer range: run-plan.ts segmentId) */
@@ -256,7 +259,7 @@ export class QuickSearch {
       this.setup.push(() => {
         const routes = new Map<string, Route>();
         for (const r of salvagedRoutes(running, pr, m)) routes.set(r.key, r);
-        for (const r of generateCandidates(pr, m).routes) if (!routes.has(r.key)) routes.set(r.key, r);
+        for (const r of generateCandidates(pr, m, { deadline: performance.now() + CANDIDATES_MS }).routes) if (!routes.has(r.key)) routes.set(r.key, r);
         const list = [...routes.values()].map((route) => optionOf([{ route, share: 1 }]));
         candidates.set(m, list);
         this.options[i]!.push(...[...list].sort(byPromise));
