@@ -1,13 +1,14 @@
 // The quick stage of recovering from a lost board (runner.ts): a plan for the boards present
 // that can be deployed within a time budget. Deploying is what makes recovery slow: segments of
 // a few hundred KB over links of ~125 KB/s take seconds, while planning takes milliseconds. So
-// the pipelines whose routes still work keep them (they keep running), and each broken one
-// takes a route from the planner's candidates for it (candidates.ts), or its running route
-// with another source or target where its layers are still loaded, ranked by the plan's
-// estimate with every route's load counted: what a board already holds costs nothing, the
-// rest its bytes over its link, boards loading in parallel. Of the plans placing the most
-// pipelines, the best whose deploy fits the budget is taken; when none fits, the quickest to
-// deploy. A fresh plan may still be better: the runner's upgrade stage moves to it afterwards.
+// each pipeline either keeps its running route (nothing to load; it keeps running) or takes a
+// route from the planner's candidates for it (candidates.ts, every cut allowed), or its
+// running route with another source or target where its layers are still loaded; plans are
+// ranked by the estimate with every route's loads counted: what a board already holds costs
+// nothing, the rest its bytes over its link, boards loading in parallel. Of the plans placing
+// the most pipelines, the best whose deploy fits the budget is taken; when none fits, the
+// quickest to deploy (deploy times within 10% counting as equal). A fresh plan may still be
+// better: the runner's upgrade stage moves to it afterwards.
 
 import type { AppSpec } from '../space/app-spec.js';
 import type { DeskSpec } from '../space/device.js';
@@ -29,7 +30,6 @@ import { runPlanOf, segmentId, segmentsOf, zooModelOf, type RunPlan, type Segmen
  * within 3 s, and 1.5 s of loads leaves about a second of margin for slower links and hosts.
  */
 export const QUICK_DEPLOY_BUDGET_MS = 1500;
-
 
 /** Enumerating one pipeline's candidate routes stops after this many ms (long models, every cut allowed). */
 const CANDIDATES_MS = 100;
