@@ -54,6 +54,9 @@ export interface PolishOptions {
   freeChoice?: boolean;
   /** Commit the start's segments first: the LP may only add beside them (always feasible). */
   anchored?: boolean;
+  /** With anchored: this pipeline's segments are not committed (it may move anywhere that
+   *  fits beside the others' committed segments). */
+  unanchored?: number;
   /** Per pipeline, extra cuts segments may start or end at (variants with more than
    *  ALL_CUTS_UP_TO allowed cuts use only these and the start's cuts; others every allowed cut). */
   cuts?: readonly (readonly number[])[];
@@ -238,7 +241,7 @@ export function polishFlows(pr: PlanProblem, start: Assignment, opts: PolishOpti
   for (const c of compute) if (opts.banned?.has(c.e.segment)) ban(c.col, initial);
   if (opts.anchored) {
     // The start's segments are committed: it stays a feasible flow, so the LP never runs dry.
-    const mine = new Set(start.flatMap((rs) => rs.flatMap((x) => x.route.steps.map((st) => segmentOn(x.route.pipeline, x.route.variant, st.from, st.to, st.device)))));
+    const mine = new Set(start.flatMap((rs, m) => (m === opts.unanchored ? [] : rs.flatMap((x) => x.route.steps.map((st) => segmentOn(x.route.pipeline, x.route.variant, st.from, st.to, st.device))))));
     for (const c of compute) if (mine.has(c.e.segment)) commit(c, initial);
   }
   lp.rows.push(...initial);

@@ -100,7 +100,8 @@ function sumOf(u: Float64Array): number {
   return s;
 }
 
-export function selectJoint(pr: PlanProblem, cands: readonly (readonly JointOption[])[], deadline: number): SelectResult {
+/** `maxNodes` stops the search like the deadline does, but the same way on every machine. */
+export function selectJoint(pr: PlanProblem, cands: readonly (readonly JointOption[])[], deadline: number, maxNodes = Number.POSITIVE_INFINITY): SelectResult {
   const P = pr.pipelines.length;
   const R = pr.resources.length;
   const order = [...Array(P).keys()].sort((a, b) => dataIntensity(pr, b) - dataIntensity(pr, a) || a - b);
@@ -182,7 +183,7 @@ export function selectJoint(pr: PlanProblem, cands: readonly (readonly JointOpti
 
   const dfs = (level: number): void => {
     nodes++;
-    if ((nodes & 63) === 0 && performance.now() > deadline) timedOut = true;
+    if (nodes > maxNodes || ((nodes & 63) === 0 && performance.now() > deadline)) timedOut = true;
     if (timedOut) return;
     if (level === P) {
       const T = Math.max(0, ...cur) + EPS * curTotal;

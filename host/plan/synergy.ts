@@ -14,9 +14,11 @@ import { optionOf, selectJoint, type JointOption } from './select.js';
 /** How many of each pipeline's best candidates also enter the joint search fanned out. */
 const FAN_OPTIONS = 16;
 
-/** The large-neighbourhood moves get at least this long (ms; within the budget), so that a plan
- * found fast (warm caches) is not improved less than one found slowly. */
-const LNS_FLOOR_MS = 400;
+/** The large-neighbourhood moves are bounded by work, not time (within the budget), so that the
+ * same instance gives the same plan on a fast or a loaded machine: at most this many pinned
+ * re-selections, each a branch and bound of at most LNS_NODES nodes. */
+const LNS_ATTEMPTS = 6;
+const LNS_NODES = 2_000;
 
 /** LP rounds of the flow polish at most (each commits or bans segments; a round cap, not a
  * deadline, so that the same instance gives the same plan however loaded the machine is). */
@@ -76,11 +78,11 @@ export function planSynergy(pr: PlanProblem, opts: SynergyOptions = {}): Synergy
     const cuts = candidates.map((c) => [...new Set(c.routes.flatMap((r) => r.steps.map((st) => st.from)))]);
     let bound = 0;
     let exactBound = false;
-    const polish = (from: Assignment, freeChoice: boolean, anchored: boolean): boolean => {
+    const polish = (from: Assignment, freeChoice: boolean, anchored: boolean, unanchored?: number): boolean => {
       // T of the plan so far, less a hair: an LP that reaches it cannot lead to a better plan.
       const stopAt = (1 / value) * (1 - 1e-7);
       if (bound >= stopAt) return false;
-      const pol = polishFlows(pr, from, { freeChoice, anchored, cuts, maxRounds: POLISH_ROUNDS, stopAt });
+      const pol = polishFlows(pr, from, { freeChoice, anchored, cuts, maxRounds: POLISH_ROUNDS, stopAt, ...(unanchored !== undefined ? { unanchored } : {}) });
       // The free LP bounds every plan with these cuts (memory relaxed).
       if (freeChoice && pol.bound > bound) {
         bound = pol.bound;
@@ -92,7 +94,8 @@ export function planSynergy(pr: PlanProblem, opts: SynergyOptions = {}): Synergy
       if (!(v > value * (1 + 1e-7) && jointViolations(pr, routes).length === 0 && overlappingSegments(pr, routes) === null)) return false;
       assignment = pol.assignment;
       value = v;
-      moves.push(`routes re-mixed by flows${freeChoice ? ', sources, targets and variants free' : ''}${anchored ? ' beside the plan' : ''} (${pol.rounds} LP rounds)`);
+      const beside = unanchored !== undefined ? ` beside the other pipelines' segments (${pr.pipelines[unanchored]!.spec.name} moved)` : anchored ? ' beside the plan' : '';
+      moves.push(`routes re-mixed by flows${freeChoice ? ', sources, targets and variants free' : ''}${beside} (${pol.rounds} LP rounds)`);
       return true;
     };
     const polishAll = (): void => {
@@ -107,6 +110,16 @@ export function planSynergy(pr: PlanProblem, opts: SynergyOptions = {}): Synergy
         polish(best, false, false);
         polish(best, false, true);
       }
+      // Where memory is tight the free passes commit the wrong segments first: keep all but one
+      // pipeline's segments, and let that one move (the pipelines loading the bottleneck most
+      // first).
+      if (pr.pipelines.length > 1) {
+        const ev = evaluate(pr, assignment);
+        const load = (m: number): number => assignment[m]!.reduce((a, x) => a + x.share * x.route.loads[ev.bottleneck]!, 0) * pr.pipelines[m]!.weight;
+        const order = [...pr.pipelines.keys()].filter((m) => load(m) > 0).sort((a, b) => load(b) - load(a) || a - b);
+        const from = assignment;
+        for (const m of order) polish(from, false, true, m);
+      }
     };
     polishAll();
     // A plan as good as the LP bound over the whole plan space is optimal: nothing left to do.
@@ -118,8 +131,8 @@ export function planSynergy(pr: PlanProblem, opts: SynergyOptions = {}): Synergy
       // bound), parallelize, and keep the result if it is better. This frees memory elsewhere for
       // a fan-out that no single-pipeline move can reach.
       const tried = new Set<string>();
-      // These moves get at most twice the time the plan took so far (and never past the budget).
-      const lnsEnd = Math.min(end, performance.now() + Math.max(2 * (performance.now() - t0), LNS_FLOOR_MS));
+      const lnsEnd = end;
+      let attempts = 0;
       for (let round = 0; round < 8 && performance.now() < lnsEnd; round++) {
         const ev = evaluate(pr, assignment);
         if (ev.bottleneck < 0 || pr.resources[ev.bottleneck]!.kind === 'sensor') break;
@@ -139,13 +152,13 @@ export function planSynergy(pr: PlanProblem, opts: SynergyOptions = {}): Synergy
             });
           });
           for (const { key, option } of fans.sort((x, y) => Math.max(...x.option.loads) - Math.max(...y.option.loads)).slice(0, 6)) {
-            if (performance.now() > lnsEnd) break;
+            if (performance.now() > lnsEnd || attempts++ >= LNS_ATTEMPTS) break;
             tried.add(key);
             const pinned = singles.map((o, k) => (k === m ? [option] : o));
-            const again = selectJoint(pr, pinned, performance.now() + (lnsEnd - performance.now()) * 0.25);
+            const again = selectJoint(pr, pinned, lnsEnd, LNS_NODES);
             if (again.routes.some((r) => r === null)) continue;
             const start = balanceShares(pr, again.routes.map((o) => o!.routes.map((x) => ({ ...x }))));
-            par = parallelize(pr, start, candidates, performance.now() + (lnsEnd - performance.now()) * 0.3);
+            par = parallelize(pr, start, candidates, lnsEnd);
             const v = evaluate(pr, par.assignment).objective;
             if (v > value * (1 + 1e-7)) {
               assignment = par.assignment;
