@@ -248,21 +248,36 @@ export async function uploadSegment(session: BoardSession, id: string, blob: Uin
   const resumedFrom = offset;
   let resyncs = 0;
   report(offset, resumedFrom, 'upload');
+  let committed: Awaited<ReturnType<typeof commit>>;
+  const commit = () => session.request(SEGMENT_COMMIT, {});
   try {
-    while (offset < total) {
+    for (;;) {
+      while (offset < total) {
+        checkAbort();
+        try {
+          offset = await sendChunks(session, blob, offset, chunk, opts.signal, (acked) => report(acked, resumedFrom, 'upload'));
+        } catch (e) {
+          // The board expects another offset (a chunk lost or refused), or it reset (its staging
+          // area is empty again; the session says hello by itself): ask it where it stands.
+          const again = isProtocolError(e, 'bad_state') || e instanceof OutOfStep || isSessionError(e, 'reset');
+          if (!again || resyncs >= 8) throw e;
+          resyncs++;
+          offset = await begin();
+        }
+      }
       checkAbort();
+      report(total, resumedFrom, 'commit');
       try {
-        offset = await sendChunks(session, blob, offset, chunk, opts.signal, (acked) => report(acked, resumedFrom, 'upload'));
+        committed = await commit();
+        break;
       } catch (e) {
-        // The board expects another offset (a chunk lost or refused), or it reset (its staging
-        // area is empty again; the session says hello by itself): ask it where it stands.
-        const again = isProtocolError(e, 'bad_state') || e instanceof OutOfStep || isSessionError(e, 'reset');
-        if (!again || resyncs >= 8) throw e;
+        // A reset while the commit was pending (every chunk may be out before it lands): the
+        // staging area is empty again, so upload once more from where the board stands.
+        if (!isSessionError(e, 'reset') || resyncs >= 8) throw e;
         resyncs++;
         offset = await begin();
       }
     }
-    checkAbort();
   } catch (e) {
     // Leave the board clean when the host gives up (a closed session cannot be told; the
     // partial upload then stays for a later resume).
@@ -270,8 +285,6 @@ export async function uploadSegment(session: BoardSession, id: string, blob: Uin
     throw e;
   }
 
-  report(total, resumedFrom, 'commit');
-  const committed = await session.request(SEGMENT_COMMIT, {});
   if (committed.id !== id) throw new Error(`board ${session.boardId} committed "${committed.id}" when "${id}" was uploaded`);
   remember(session, id, segment);
 
