@@ -316,6 +316,8 @@ export class Engine {
       return await fn();
     } catch (e) {
       if (h.lost !== null) throw new FrameFailure(`board ${h.device} lost`, `board ${h.device} lost: ${h.lost}`);
+      // The link closed under the request before the monitor marked the board lost: the same loss.
+      if (isSessionError(e, 'closed')) throw new FrameFailure(`board ${h.device} lost`, `board ${h.device} lost: ${(e as Error).message}`);
       const d = shortDetail(e);
       throw new FrameFailure(`${h.device}: ${d.reason}`, `${h.device}: ${d.detail}`);
     }
