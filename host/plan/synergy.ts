@@ -82,7 +82,8 @@ export function planSynergy(pr: PlanProblem, opts: SynergyOptions = {}): Synergy
       // T of the plan so far, less a hair: an LP that reaches it cannot lead to a better plan.
       const stopAt = (1 / value) * (1 - 1e-7);
       if (bound >= stopAt) return false;
-      const pol = polishFlows(pr, from, { freeChoice, anchored, cuts, maxRounds: POLISH_ROUNDS, stopAt, ...(unanchored !== undefined ? { unanchored } : {}) });
+      // A pass still running at the end of the budget is dropped (large desks only).
+      const pol = polishFlows(pr, from, { freeChoice, anchored, cuts, maxRounds: POLISH_ROUNDS, stopAt, deadline: end, ...(unanchored !== undefined ? { unanchored } : {}) });
       // The free LP bounds every plan with these cuts (memory relaxed).
       if (freeChoice && pol.bound > bound) {
         bound = pol.bound;
