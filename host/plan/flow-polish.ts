@@ -1,6 +1,7 @@
 // Route mixing by flows (beyond the paper; what the exact optimum does, without its binaries):
-// with each pipeline's model variant, source and target fixed, the best way to split its frames
-// over routes is a linear program. A pipeline's frames are a unit flow through a DAG whose nodes
+// with each pipeline's model variant, source and target fixed (or chosen by the LP, then fixed
+// one at a time, see chooseByFlow), the best way to split its frames over routes is a linear
+// program. A pipeline's frames are a unit flow through a DAG whose nodes
 // are (cut, device): sensing enters at the source, a compute edge runs layers [a, b) on an
 // accelerator, the tensors of a cut go up from the device holding them to the host and down to
 // the next device (two independent hops, so a tail may fan out over several devices while its
@@ -142,7 +143,7 @@ const FLOW_EPS = 1e-7;
 
 /**
  * Re-mixes every pipeline's routes (max-min objective): the best flow over the pipelines' DAGs
- * (variant, source and target as in `start`), repaired until every device's segments fit
+ * (variant, source and target as in `start`, or free with `freeChoice`), repaired until every device's segments fit
  * together. Returns the repaired plan; the caller keeps it only if it beats what it has.
  *
  * Repair: after each LP solution, per device, the segments it uses in order of frames carried;
