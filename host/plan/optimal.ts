@@ -22,6 +22,7 @@ import { chargeDelivery, chargeDownlink, chargeSegment, chargeSense, chargeUplin
 import { evaluate, type Assignment } from './evaluate.js';
 import { endsOn, fitSet, jointViolations, routesOf, segmentKey, type PlacedSegment } from './joint-fit.js';
 import { Program, solveProgram, type LazyAddition } from './lp.js';
+import { MIN_ROUTE_SHARE } from './min-share.js';
 import { segmentUsage } from './model-facts.js';
 import type { PlanProblem } from './problem.js';
 import { makeRoute, type Step } from './route.js';
@@ -52,6 +53,8 @@ interface Indicator {
   bin: number;
   cap: number;
   exclude: boolean;
+  /** a layer's placement on a device: under max-min it carries MIN_ROUTE_SHARE at least */
+  placement?: boolean;
 }
 
 export interface OptimalResult {
@@ -199,7 +202,7 @@ export function solveOptimal(pr: PlanProblem, opts: OptimalOptions = {}): Optima
         for (let l = 0; l < L; l++) {
           if (through[l]!.length === 0) continue;
           const lambda = lp.addVar(0, 1, 0, true);
-          indicators.push({ cols: through[l]!, bin: lambda, cap: big, exclude: false });
+          indicators.push({ cols: through[l]!, bin: lambda, cap: big, exclude: false, placement: true });
           const u = segmentUsage({ profile: prof, from: l, to: l + 1 });
           mem.cols.push(lambda);
           mem.layers.push(u.layers);
@@ -264,6 +267,8 @@ export function solveOptimal(pr: PlanProblem, opts: OptimalOptions = {}): Optima
   for (const g of indicators) {
     if (g.exclude) lp.addRow(Number.NEGATIVE_INFINITY, g.cap, [...g.cols, g.bin], [...g.cols.map(() => 1), g.cap]);
     else lp.addRow(Number.NEGATIVE_INFINITY, 0, [...g.cols, g.bin], [...g.cols.map(() => 1), -g.cap]);
+    // A placement carries at least the least share worth it (min-share.ts), or nothing.
+    if (!sum && g.placement) lp.addRow(0, Number.POSITIVE_INFINITY, [...g.cols, g.bin], [...g.cols.map(() => 1), -MIN_ROUTE_SHARE]);
   }
   for (const [d, mem] of memory) {
     const chip = pr.devices[d]!.chip!;

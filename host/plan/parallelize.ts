@@ -214,12 +214,14 @@ function screen(pr: PlanProblem, a: Assignment, m: number, route: Route): number
 }
 
 /** Optimal shares of every pipeline's routes (an LP), dropping routes left without frames. */
-export function balanceShares(pr: PlanProblem, a: Assignment): Assignment {
+export function balanceShares(pr: PlanProblem, a: Assignment, minShare = 0): Assignment {
   const R = pr.resources.length;
   const sum = pr.objective === 'sum';
   const lp = new Program(sum);
   const T = sum ? -1 : lp.addVar(0, Number.POSITIVE_INFINITY, 1);
-  const cols: number[][] = a.map((routes, m) => routes.map(() => lp.addVar(0, sum ? Number.POSITIVE_INFINITY : 1, sum ? pr.pipelines[m]!.weight : 0)));
+  // minShare: each route of a pipeline with several carries at least that share (max-min).
+  const low = (n: number): number => (!sum && n > 1 ? minShare : 0);
+  const cols: number[][] = a.map((routes, m) => routes.map(() => lp.addVar(low(routes.length), sum ? Number.POSITIVE_INFINITY : 1, sum ? pr.pipelines[m]!.weight : 0)));
   for (let r = 0; r < R; r++) {
     const c: number[] = [];
     const k: number[] = [];

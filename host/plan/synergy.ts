@@ -8,6 +8,7 @@ import { evaluate, type Assignment } from './evaluate.js';
 import { polishFlows } from './flow-polish.js';
 import { jointViolations, overlappingSegments, routesOf } from './joint-fit.js';
 import { balanceShares, fanOutAlone, parallelize } from './parallelize.js';
+import { enforceMinShare, MIN_ROUTE_SHARE } from './min-share.js';
 import type { PlanProblem } from './problem.js';
 import { optionOf, selectJoint, type JointOption } from './select.js';
 
@@ -67,7 +68,12 @@ export function planSynergy(pr: PlanProblem, opts: SynergyOptions = {}): Synergy
   const moves: string[] = [];
   const end = t0 + budget;
   if (!opts.noParallel && sel.routes.every((r) => r !== null)) {
-    let par = parallelize(pr, assignment, candidates, t0 + used + (budget - used) * 0.7);
+    // Every plan weighed below obeys the least share per placement first (min-share.ts).
+    const parallel = (start: Assignment, deadline: number): ReturnType<typeof parallelize> => {
+      const r = parallelize(pr, start, candidates, deadline);
+      return { ...r, assignment: enforceMinShare(pr, r.assignment) };
+    };
+    let par = parallel(assignment, t0 + used + (budget - used) * 0.7);
     assignment = par.assignment;
     moves.push(...par.moves);
     let value = evaluate(pr, assignment).objective;
@@ -90,6 +96,7 @@ export function planSynergy(pr: PlanProblem, opts: SynergyOptions = {}): Synergy
         exactBound = pol.allCuts;
       }
       if (!pol.assignment) return false;
+      pol.assignment = enforceMinShare(pr, pol.assignment);
       const routes = routesOf(pol.assignment);
       const v = evaluate(pr, pol.assignment).objective;
       if (!(v > value * (1 + 1e-7) && jointViolations(pr, routes).length === 0 && overlappingSegments(pr, routes) === null)) return false;
@@ -159,7 +166,7 @@ export function planSynergy(pr: PlanProblem, opts: SynergyOptions = {}): Synergy
             const again = selectJoint(pr, pinned, lnsEnd, LNS_NODES);
             if (again.routes.some((r) => r === null)) continue;
             const start = balanceShares(pr, again.routes.map((o) => o!.routes.map((x) => ({ ...x }))));
-            par = parallelize(pr, start, candidates, lnsEnd);
+            par = parallel(start, lnsEnd);
             const v = evaluate(pr, par.assignment).objective;
             if (v > value * (1 + 1e-7)) {
               assignment = par.assignment;
@@ -183,5 +190,10 @@ export function planSynergy(pr: PlanProblem, opts: SynergyOptions = {}): Synergy
     reason: candidates[m]!.routes.length === 0 ? 'no candidate route fits the devices'
       : 'its model does not fit on the accelerators alongside the other pipelines',
   }]));
+  const kept = enforceMinShare(pr, assignment);
+  if (kept !== assignment && kept.some((rs, m) => rs.length !== assignment[m]!.length)) {
+    moves.push(`routes below ${MIN_ROUTE_SHARE * 100}% of a pipeline's frames dropped, shares set again`);
+  }
+  assignment = kept;
   return { assignment, candidates, nodes: sel.nodes, complete: sel.complete, order: sel.order, moves, unplaced };
 }

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { evaluate } from '../../host/plan/evaluate.js';
 import { jointViolations, overlappingSegments, routesOf } from '../../host/plan/joint-fit.js';
 import { loadSolver } from '../../host/plan/lp.js';
+import { enforceMinShare, meetsMinShare, MIN_ROUTE_SHARE } from '../../host/plan/min-share.js';
 import { solveOptimal } from '../../host/plan/optimal.js';
 import { plan } from '../../host/plan/planner.js';
 import { buildProblem } from '../../host/plan/problem.js';
@@ -30,8 +31,10 @@ describe('synergy never beats the exact optimum, and the optimum is what its pla
     expect(jointViolations(pr, routes)).toEqual([]);
     expect(overlappingSegments(pr, routes)).toBeNull();
     for (const rs of syn.assignment) if (rs.length) expect(rs.reduce((x, r) => x + r.share, 0)).toBeCloseTo(1, 9);
+    expect(meetsMinShare(pr, syn.assignment), 'every placement of synergy carries the least share').toBe(true);
     const opt = solveOptimal(pr, { timeLimitSec: 10, start: syn.assignment });
     if (opt.status !== 'optimal') return;
+    expect(meetsMinShare(pr, opt.assignment), 'every placement of the optimum carries the least share').toBe(true);
     const o = evaluate(pr, opt.assignment).objective;
     expect(Math.abs(o - opt.objective)).toBeLessThanOrEqual(1e-6 * opt.objective);
     expect(jointViolations(pr, routesOf(opt.assignment))).toEqual([]);
@@ -139,5 +142,32 @@ describe('a tight time budget never leaves a pipeline without routes', () => {
     expect(syn.candidates.map((c) => c.routes.length > 0)).toEqual([true, true, true, true]);
     expect(syn.unplaced).toEqual([]);
     expect(evaluate(pr, syn.assignment).objective).toBeGreaterThan(0);
+  });
+});
+
+describe('the least share of a placement (min-share.ts)', () => {
+  it('keyword spotting on two earbuds: no 1-2% replica (the fluid model gains 2%, a real link loses far more); synergy = optimum', () => {
+    const ear = (n: string) => device(n, 'max78000', [MIC], ['speaker'], { kind: 'ble', rateBps: 2_000_000 });
+    const pr = buildProblem(desk('earbuds', [ear('left'), ear('right')]), app('kw', [pipeline('keywords', 'kws20_v3', 'microphone', 'speaker')]));
+    const syn = planSynergy(pr);
+    expect(syn.assignment[0]).toHaveLength(1);
+    const opt = solveOptimal(pr, { timeLimitSec: 30, start: syn.assignment });
+    expect(opt.status).toBe('optimal');
+    expect(opt.assignment[0]).toHaveLength(1);
+    expect(evaluate(pr, syn.assignment).objective).toBeCloseTo(evaluate(pr, opt.assignment).objective, 6);
+  });
+
+  it('a plan with a route below the share is mended: the route raised to the share or dropped, whichever plans better', () => {
+    const ear = (n: string) => device(n, 'max78000', [MIC], ['speaker'], { kind: 'ble', rateBps: 2_000_000 });
+    const pr = buildProblem(desk('earbuds', [ear('left'), ear('right')]), app('kw', [pipeline('keywords', 'kws20_v3', 'microphone', 'speaker')]));
+    const syn = planSynergy(pr);
+    const local = syn.assignment[0]![0]!.route;
+    const other = planSynergy(pr, { noParallel: true }).candidates[0]!.routes.find((r) => r.steps.every((s) => s.device !== local.steps[0]!.device))!;
+    const tiny = [[{ route: local, share: 0.98 }, { route: other, share: 0.02 }]];
+    expect(meetsMinShare(pr, tiny)).toBe(false);
+    const mended = enforceMinShare(pr, tiny);
+    expect(meetsMinShare(pr, mended)).toBe(true);
+    for (const x of mended[0]!) expect(x.share).toBeGreaterThanOrEqual(MIN_ROUTE_SHARE - 1e-9);
+    expect(mended[0]!.reduce((a, x) => a + x.share, 0)).toBeCloseTo(1, 9);
   });
 });
