@@ -22,6 +22,8 @@ import { Pool, Semaphore } from './semaphore.js';
 
 export const HEARTBEAT_MS = 200;
 export const HEARTBEAT_BASE_TIMEOUT_MS = 400;
+/** Extra silence allowed to an emulated board whose process the run watches (see beat()). */
+export const EMULATOR_SILENCE_MS = 10_000;
 export const JOIN_POLL_MS = 500;
 
 export interface BoardHandle {
@@ -148,7 +150,10 @@ export class BoardMonitor extends EventEmitter<MonitorEvents> {
       // credits (and wait behind its answers). Silence while requests are pending is suspicious.
       const silentMs = now - h.lastHeardMs - this.stalledSince(h.lastHeardMs);
       if (silentMs < HEARTBEAT_MS) continue;
-      const allowance = heartbeatTimeoutMs(h);
+      // An emulator this run started computes each inference in its one loop (seconds for a
+      // backlog of UNet segments on this host), silent meanwhile; its loss shows within
+      // milliseconds anyway, as its process exit or its link closing.
+      const allowance = heartbeatTimeoutMs(h) + (this.processOf(h.device) ? EMULATOR_SILENCE_MS : 0);
       if (h.session.inFlightCount > 0 && silentMs > allowance * 2 && !this.pinging.has(h.device)) {
         this.markLost(h.device, `nothing heard for ${Math.round(silentMs)} ms with ${h.session.inFlightCount} requests pending`);
         continue;
