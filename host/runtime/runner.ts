@@ -893,6 +893,9 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
     };
   } finally {
     finished.abort();
+    // A run that ends on an error still stops its engines: their admission loops would keep
+    // the process alive (stopping an engine twice is harmless).
+    await Promise.allSettled([...engines.values()].map((e) => e.stop('the run ended on an error', 0)));
     await checker?.close();
     await monitor?.stop();
     if (cfg.desk.kind === 'emulate') await emus?.stop();
