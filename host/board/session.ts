@@ -59,6 +59,8 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** bytes the answer is expected to take on the wire (default 256); scales the timeout */
   expectBytes?: number;
+  /** goes ahead of the requests waiting for a credit (a heartbeat must not queue behind bulk transfers) */
+  urgent?: boolean;
 }
 
 /** The answer to a request, with when it was sent and how long the round trip took. */
@@ -308,7 +310,8 @@ export class BoardSession extends EventEmitter<SessionEvents> {
         timer: undefined,
       };
       if (raw) this.rawBodies.add(p);
-      this.queue.push(p);
+      if (opts.urgent) this.queue.unshift(p);
+      else this.queue.push(p);
       this.pump();
     });
   }

@@ -174,7 +174,7 @@ export class BoardMonitor extends EventEmitter<MonitorEvents> {
       };
       watch(allowance * 2);
       h.session
-        .ping(0, { timeoutMs: allowance })
+        .ping(0, { timeoutMs: allowance, urgent: true })
         .then(() => {
           h.lastHeardMs = performance.now();
         })

@@ -71,6 +71,20 @@ describe('hello and pings on an unpaced board', () => {
     expect(s.inFlightCount + s.queuedCount).toBe(0);
   });
 
+  it('an urgent request goes ahead of every request waiting for a credit (heartbeats never queue behind bulk)', async () => {
+    const s = rig.session;
+    const credits = s.hello.maxInFlight;
+    const rnd = seededBytes(11);
+    const order: string[] = [];
+    const queued = Array.from({ length: credits * 3 }, (_, i) => s.request(PING, { payload: rnd(4000) }).then(() => order.push(`bulk ${i}`)));
+    expect(s.queuedCount).toBe(credits * 2);
+    const urgent = s.ping(8, { urgent: true }).then(() => order.push('urgent'));
+    expect(s.queuedCount).toBe(credits * 2 + 1);
+    await Promise.all([...queued, urgent]);
+    // It waited for one credit only: answered right after the requests in flight when it came.
+    expect(order.indexOf('urgent')).toBeLessThanOrEqual(credits);
+  });
+
   it('a board error fails the matching request at once, with the protocol code', async () => {
     const t0 = performance.now();
     const err = await rig.session.requestRaw(0x0777, Uint8Array.of(0xa0)).catch((e: unknown) => e);
