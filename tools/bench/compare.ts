@@ -14,6 +14,7 @@ import { parse } from 'yaml';
 import { repoRoot } from '../../host/link/repo-root.js';
 import { runDocument } from '../../host/report/run-report.js';
 import { startDeskEmulators } from '../../host/runtime/desk-emulators.js';
+import { warmUp } from '../../host/runtime/warm-up.js';
 import { comparedPolicies } from '../../host/runtime/planning.js';
 import { Run } from '../../host/runtime/runner.js';
 import { readApp } from '../../host/space/app-spec.js';
@@ -57,6 +58,7 @@ for (const w of workloads) {
   const emus = await startDeskEmulators(desk, app);
   const rows: Row[] = [];
   try {
+    await warmUp({ app, desk: { kind: 'emulated', emulators: emus }, policy: policies[0]!, durationS: duration });
     for (const policy of policies) {
       try {
         const doc = runDocument(await new Run({ app, desk: { kind: 'emulated', emulators: emus }, policy, durationS: duration, checkEvery }).execute());

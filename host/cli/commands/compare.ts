@@ -12,6 +12,7 @@ import { CommandFailure, EXIT, type Command } from '../command.js';
 import { table } from '../output.js';
 import { startDeskEmulators, type DeskEmulators } from '../../runtime/desk-emulators.js';
 import { comparedPolicies, policyNames } from '../../runtime/planning.js';
+import { COMPARE_WARMUP_S, warmUp } from '../../runtime/warm-up.js';
 import type { DeskSource } from '../../runtime/runner.js';
 import type { RunDocument } from '../../report/run-report.js';
 import { baseConfig, deskArg, readAppArg, RUN_OPTIONS, runWithStatus, writeReport } from './run.js';
@@ -72,6 +73,8 @@ export const compareCommand: Command = {
       }
       const docs = new Map<string, RunDocument>();
       const dir = args.string('report');
+      io.err(`${app.name}: warming the desk up for ${COMPARE_WARMUP_S} s (unmeasured; the first run on a fresh desk measures low)`);
+      await warmUp({ ...baseConfig(args, app, desk, policies[0]!), optimalTimeLimitSec: 60 });
       for (const policy of policies) {
         const { doc } = await runWithStatus({ ...baseConfig(args, app, desk, policy), optimalTimeLimitSec: 60 }, io, `${app.name}/${policy}`);
         docs.set(policy, doc);
