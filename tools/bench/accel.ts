@@ -19,9 +19,9 @@ import { chipSpec, type ChipName } from '../../host/model/chips.js';
 import { seededTensor } from '../../host/model/exec-cases.js';
 import { encodeSegment, segmentOf } from '../../host/model/segment-codec.js';
 import { loadModel, zooNames } from '../../host/model/zoo.js';
+import { json, log, opt } from './bench-args.js';
 
-const json = process.argv.includes('--json');
-const modelsArg = process.argv.find((a) => a.startsWith('--models='))?.slice('--models='.length);
+const modelsArg = opt('models');
 const PACED_BAUD = 921_600;
 /** Inferences per model: at least MIN_RUNS, then until MIN_CPU_TICKS of CPU or MAX_WALL_MS. */
 const MIN_RUNS = 5;
@@ -32,10 +32,6 @@ const UPLOAD_MODEL = 'kws20_v3';
 
 const desks: EmulatedDesk[] = [];
 const sessions: BoardSession[] = [];
-
-function log(line: string): void {
-  (json ? process.stderr : process.stdout).write(line + '\n');
-}
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ), as getconf tells. */
 const CLK_TCK = ((): number => {

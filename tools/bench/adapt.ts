@@ -24,13 +24,9 @@ import { planRun } from '../../host/runtime/planning.js';
 import { Run } from '../../host/runtime/runner.js';
 import { readApp } from '../../host/space/app-spec.js';
 import { readDesk } from '../../host/space/desk-spec.js';
+import { json, log } from './bench-args.js';
 
-const json = process.argv.includes('--json');
 const root = repoRoot();
-
-function log(line: string): void {
-  (json ? process.stderr : process.stdout).write(line + '\n');
-}
 
 interface Scenario {
   name: string;

@@ -19,20 +19,11 @@ import { comparedPolicies } from '../../host/runtime/planning.js';
 import { Run } from '../../host/runtime/runner.js';
 import { readApp } from '../../host/space/app-spec.js';
 import { readDesk } from '../../host/space/desk-spec.js';
+import { json, log, opt } from './bench-args.js';
 
-const argv = process.argv.slice(2);
-const json = argv.includes('--json');
-const opt = (name: string): string | undefined => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-};
 const duration = Number(opt('duration') ?? 6);
 const only = opt('only')?.split(',');
 const checkEvery = Number(opt('check-every') ?? 20);
-
-function log(line: string): void {
-  (json ? process.stderr : process.stdout).write(line + '\n');
-}
 
 const file = join(repoRoot(), 'examples/workloads.yaml');
 const workloads = (parse(readFileSync(file, 'utf8')) as { workloads: { name: string; desk: string; app: string }[] }).workloads

@@ -14,21 +14,12 @@ import { Run } from '../../host/runtime/runner.js';
 import { runDocument, type RunDocument } from '../../host/report/run-report.js';
 import { readApp } from '../../host/space/app-spec.js';
 import { readDesk } from '../../host/space/desk-spec.js';
+import { json, log, opt } from './bench-args.js';
 
-const argv = process.argv.slice(2);
-const json = argv.includes('--json');
-const opt = (name: string): string | undefined => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-};
 const duration = Number(opt('duration') ?? 8);
 const only = opt('only')?.split(',');
 const policy = opt('policy') ?? 'synergy';
 const checkEvery = Number(opt('check-every') ?? 20);
-
-function log(line: string): void {
-  (json ? process.stderr : process.stdout).write(line + '\n');
-}
 
 interface Workload {
   name: string;

@@ -13,13 +13,9 @@ import { runOnSimulator } from '../../host/model/exec-sim.js';
 import { segmentOf } from '../../host/model/segment-codec.js';
 import { tensorHash } from '../../host/model/tensor.js';
 import { listZoo, loadModel } from '../../host/model/zoo.js';
+import { json, log } from './bench-args.js';
 
-const json = process.argv.includes('--json');
 const CASES = 3000;
-
-function log(line: string): void {
-  (json ? process.stderr : process.stdout).write(line + '\n');
-}
 
 function fail(msg: string): never {
   process.stderr.write(`bench:exec: ${msg}\n`);

@@ -10,8 +10,8 @@ import { BoardSession } from '../../host/board/session.js';
 import { summarizeRtt } from '../../host/board/rtt.js';
 import { startEmulator, type EmulatedBoard } from '../../host/link/emulator.js';
 import { SerialLink } from '../../host/link/serial.js';
+import { json, log } from './bench-args.js';
 
-const json = process.argv.includes('--json');
 const RTT_PINGS = 2000;
 const RTT_PAYLOAD = 16;
 const PIPELINE_SECONDS = 2;
@@ -21,11 +21,6 @@ const PACED_SECONDS = 5;
 
 const started: EmulatedBoard[] = [];
 const sessions: BoardSession[] = [];
-
-function log(line: string): void {
-  // With --json, progress goes to stderr so stdout ends with the JSON line only.
-  (json ? process.stderr : process.stdout).write(line + '\n');
-}
 
 async function board(baud?: number): Promise<BoardSession> {
   const emu = await startEmulator(baud !== undefined ? { id: `bench-${baud}`, baud } : { id: 'bench-unpaced' });

@@ -19,21 +19,12 @@ import { randomInstance, rng } from '../../host/plan/random-instance.js';
 import { readApp, type AppSpec } from '../../host/space/app-spec.js';
 import { readDesk } from '../../host/space/desk-spec.js';
 import type { DeskSpec } from '../../host/space/device.js';
+import { json, log, opt } from './bench-args.js';
 
-const argv = process.argv.slice(2);
-const json = argv.includes('--json');
-const opt = (name: string): string | undefined => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
 const INSTANCES = Number(opt('instances') ?? 200);
 const OPTIMAL_LIMIT = Number(opt('optimal-limit') ?? 120);
 const policies = (opt('policies')?.split(',') ?? [...POLICIES]) as PolicyName[];
 if (!policies.includes('synergy') || !policies.includes('optimal')) throw new Error('--policies must include synergy and optimal');
-
-function log(line: string): void {
-  (json ? process.stderr : process.stdout).write(line + '\n');
-}
 
 interface Outcome {
   throughput: number;

@@ -14,22 +14,13 @@ import { repoRoot } from '../../host/link/repo-root.js';
 import { Run } from '../../host/runtime/runner.js';
 import { readApp } from '../../host/space/app-spec.js';
 import { readDesk } from '../../host/space/desk-spec.js';
+import { json, log, opt } from './bench-args.js';
 
-const argv = process.argv.slice(2);
-const json = argv.includes('--json');
-const opt = (name: string): string | undefined => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-};
 const root = repoRoot();
 const duration = Number(opt('duration') ?? 600);
 const deskPath = opt('desk') ?? join(root, 'examples/desk-4-earbuds-glasses-watch.yaml');
 const appPath = opt('app') ?? join(root, 'examples/app-4-everyday.yaml');
 const SAMPLE_MS = 5000;
-
-function log(line: string): void {
-  (json ? process.stderr : process.stdout).write(line + '\n');
-}
 
 function median(v: number[]): number {
   const s = [...v].sort((a, b) => a - b);
