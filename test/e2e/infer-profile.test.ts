@@ -4,7 +4,6 @@
 // profile.json, profile.csv and profile.html; bad inputs fail with the reason; no emulator is
 // left running after any of it.
 
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -13,13 +12,12 @@ import { chipSpec } from '../../host/model/chips.js';
 import { networkCycles } from '../../host/model/cycles.js';
 import { fit, type FitOk } from '../../host/model/fit.js';
 import { loadTable } from '../../host/model/zoo.js';
+import { taggedCli } from './tagged-cli.js';
 
 const ROOT = join(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'bin/synergy.js');
 const golden = join(ROOT, '..', 'shared', 'golden', 'mnist');
 const haveGolden = existsSync(join(golden, 'model.json'));
 if (!haveGolden) console.warn(`SKIPPED: ${golden} is absent; synergy infer on the golden MNIST needs it`);
-const TAG = `synergy-e2e-${process.pid}-${Date.now()}`;
 const work = mkdtempSync(join(tmpdir(), 'synergy-profile-'));
 
 /** The CLI runs the built JavaScript: refuse to test a dist/ older than the sources. */
@@ -41,36 +39,7 @@ beforeAll(() => {
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI with a tag in its environment, which its emulators inherit (to find leftovers). */
-function synergy(args: string[], timeoutMs = 60_000): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, SYNERGY_E2E_TAG: TAG }, timeout: timeoutMs, cwd: work }, (err, stdout, stderr) => {
-      const code = err ? (err as unknown as { code?: unknown }).code : 0;
-      resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
-    });
-  });
-}
-
-/** Processes still alive that carry this file's tag: emulators a command left behind. */
-function leftovers(): string[] {
-  const out: string[] = [];
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      if (readFileSync(`/proc/${pid}/environ`, 'latin1').includes(`SYNERGY_E2E_TAG=${TAG}`)) {
-        out.push(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'latin1').replace(/\0/g, ' ')}`);
-      }
-    } catch {
-      // gone meanwhile, or not ours to read
-    }
-  }
-  return out;
-}
+const { synergy, leftovers } = taggedCli('synergy-e2e', work, 60_000);
 
 describe.skipIf(!haveGolden)('synergy infer', () => {
   it('prints the golden MNIST output and per-layer cycles', async () => {

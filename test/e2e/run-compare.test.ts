@@ -2,50 +2,22 @@
 // emulated desk from a desk file, run the app, print the table (or JSON), write the report, and
 // leave no process behind.
 
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../host/link/repo-root.js';
+import { taggedCli } from './tagged-cli.js';
 
 const ROOT = repoRoot();
-const CLI = join(ROOT, 'bin/synergy.js');
 const fixtures = join(ROOT, 'test/fixtures/runtime');
 const APP = join(fixtures, 'app-digits-keywords.yaml');
 const DESK = join(fixtures, 'desk-three.yaml');
-const TAG = `synergy-run-e2e-${process.pid}-${Date.now()}`;
 const work = mkdtempSync(join(tmpdir(), 'synergy-run-e2e-'));
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function synergy(args: string[], timeoutMs = 90_000): Promise<Ran> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, SYNERGY_E2E_TAG: TAG }, timeout: timeoutMs, cwd: work }, (err, stdout, stderr) => {
-      const code = err ? (err as unknown as { code?: unknown }).code : 0;
-      resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
-    });
-  });
-}
-
-/** Processes still alive that carry this file's tag: emulators a command left behind. */
-function leftovers(): string[] {
-  const out: string[] = [];
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      if (readFileSync(`/proc/${pid}/environ`, 'latin1').includes(`SYNERGY_E2E_TAG=${TAG}`)) out.push(readFileSync(`/proc/${pid}/cmdline`, 'latin1').replace(/\0/g, ' '));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
-}
+const { synergy, leftovers } = taggedCli('synergy-run-e2e', work, 90_000);
 
 describe('synergy run', () => {
   it('runs the app on the emulated desk, prints JSON with --json and writes run.json and run.html', async () => {
