@@ -248,8 +248,8 @@ export async function uploadSegment(session: BoardSession, id: string, blob: Uin
   const resumedFrom = offset;
   let resyncs = 0;
   report(offset, resumedFrom, 'upload');
-  let committed: Awaited<ReturnType<typeof commit>>;
   const commit = () => session.request(SEGMENT_COMMIT, {});
+  let committed: Awaited<ReturnType<typeof commit>>;
   try {
     for (;;) {
       while (offset < total) {

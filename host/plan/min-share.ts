@@ -45,7 +45,6 @@ export function enforceMinShare(pr: PlanProblem, a: Assignment): Assignment {
   if (pr.objective === 'sum') return a;
   let cur: Assignment = a.map((rs) => rs.map((x) => ({ ...x })));
   for (let guard = 0; guard < 256; guard++) {
-    if (meetsMinShare(pr, cur)) return cur;
     const flows = placementShares(cur);
     let worst: { m: number; i: number; share: number } | null = null;
     cur.forEach((routes, m) => {
@@ -59,7 +58,7 @@ export function enforceMinShare(pr: PlanProblem, a: Assignment): Assignment {
         if (low && (worst === null || x.share < worst.share)) worst = { m, i, share: x.share };
       });
     });
-    if (worst === null) return cur;
+    if (worst === null) return cur; // every placement carries its share (a lone route carries all)
     const { m, i } = worst as { m: number; i: number };
     const dropped = balanceShares(pr, cur.map((rs, k) => (k === m ? rs.filter((_, j) => j !== i) : rs)));
     const raised = balanceShares(pr, cur, MIN_ROUTE_SHARE);

@@ -191,7 +191,7 @@ export function planSynergy(pr: PlanProblem, opts: SynergyOptions = {}): Synergy
       : 'its model does not fit on the accelerators alongside the other pipelines',
   }]));
   const kept = enforceMinShare(pr, assignment);
-  if (kept !== assignment && kept.some((rs, m) => rs.length !== assignment[m]!.length)) {
+  if (kept.some((rs, m) => rs.length !== assignment[m]!.length)) {
     moves.push(`routes below ${MIN_ROUTE_SHARE * 100}% of a pipeline's frames dropped, shares set again`);
   }
   assignment = kept;
