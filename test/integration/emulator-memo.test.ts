@@ -9,13 +9,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deployModel } from '../../host/board/deploy-model.js';
-import type { BoardSession } from '../../host/board/session.js';
 import { openBoard } from '../../host/board/open.js';
 import { seededTensor } from '../../host/model/exec-cases.js';
 import { runModel } from '../../host/model/exec.js';
 import { firstDifference } from '../../host/model/tensor.js';
 import { loadModel } from '../../host/model/zoo.js';
-import { SENSE, TENSOR_GET } from '../../host/proto/index.js';
+import { SENSE } from '../../host/proto/index.js';
 import { EMULATOR_MEMO_MIB, SENSOR_CYCLE, startDeskEmulators, type DeskEmulators } from '../../host/runtime/desk-emulators.js';
 import { cycleFrames, fileFrame, synthesizeFrame } from '../../host/runtime/sensor-data.js';
 import { Run } from '../../host/runtime/runner.js';
@@ -23,6 +22,7 @@ import { readApp } from '../../host/space/app-spec.js';
 import { readDesk } from '../../host/space/desk-spec.js';
 import type { DeskSpec } from '../../host/space/device.js';
 import { startBoard, stopAll } from './helpers.js';
+import { getTensor } from '../../host/board/tensors.js';
 
 const fixtures = join(import.meta.dirname, '../fixtures/runtime');
 const desks: DeskEmulators[] = [];
@@ -36,17 +36,6 @@ function memoLine(tail: string): { hits: number; misses: number } {
   const m = /memo: (\d+) hits, (\d+) misses/.exec(tail);
   if (!m) throw new Error(`no memo counters in the emulator's stderr: ${tail}`);
   return { hits: Number(m[1]), misses: Number(m[2]) };
-}
-
-async function readSlot(session: BoardSession, slot: number): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  let offset = 0;
-  for (;;) {
-    const r = await session.request(TENSOR_GET, { slot, offset, max: 8000 }, { expectBytes: 8100 });
-    parts.push(r.data);
-    offset += r.data.length;
-    if (offset >= r.total) return Buffer.concat(parts);
-  }
 }
 
 describe('the exact memo on emulated boards', () => {
@@ -102,7 +91,7 @@ describe('an emulated desk', () => {
       let pastCycle = 0;
       for (let k = 0; k < 60 && pastCycle < 3; k++) {
         const sensed = await session.request(SENSE, { sensor: stream.index, slot: 1 });
-        const board = await readSlot(session, 1);
+        const board = await getTensor(session, 1);
         const host = fileFrame(file, bytes, sensed.frame);
         expect(Buffer.from(host.buffer, host.byteOffset, host.length).equals(Buffer.from(board)), `frame ${sensed.frame}`).toBe(true);
         if (sensed.frame >= SENSOR_CYCLE) {

@@ -7,9 +7,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SENSE, TENSOR_GET } from '../../host/proto/index.js';
+import { SENSE } from '../../host/proto/index.js';
 import { fileFrame, synthesizeFrame } from '../../host/runtime/sensor-data.js';
 import { startBoard, stopAll } from './helpers.js';
+import { getTensor } from '../../host/board/tensors.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'synergy-sensor-test-'));
 
@@ -17,17 +18,6 @@ afterAll(async () => {
   await stopAll();
   rmSync(scratch, { recursive: true, force: true });
 });
-
-async function readSlot(session: Awaited<ReturnType<typeof startBoard>>['session'], slot: number): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  let offset = 0;
-  for (;;) {
-    const r = await session.request(TENSOR_GET, { slot, offset, max: 8000 }, { expectBytes: 8100 });
-    parts.push(r.data);
-    offset += r.data.length;
-    if (offset >= r.total) return Buffer.concat(parts);
-  }
-}
 
 describe('emulated sensor frames rebuilt on the host', () => {
   it('match the emulator byte for byte for several boards, sensors, shapes and frames', async () => {
@@ -37,7 +27,7 @@ describe('emulated sensor frames rebuilt on the host', () => {
       for (let sensor = 0; sensor < 3; sensor++) {
         for (let k = 0; k < 2; k++) {
           const sensed = await session.request(SENSE, { sensor, slot: 1 });
-          const board = await readSlot(session, 1);
+          const board = await getTensor(session, 1);
           const host = synthesizeFrame(shapes[sensor]!, id, sensor, sensed.frame);
           expect(Buffer.from(host.buffer).equals(Buffer.from(board)), `${id} sensor ${sensor} frame ${sensed.frame}`).toBe(true);
         }
@@ -62,7 +52,7 @@ describe('emulated sensor frames rebuilt on the host', () => {
       let past = 0;
       for (let k = 0; k < 8 || past === 0; k++) {
         const sensed = await session.request(SENSE, { sensor, slot: 1 });
-        const board = Buffer.from(await readSlot(session, 1));
+        const board = Buffer.from(await getTensor(session, 1));
         const host = synthesizeFrame(shapes[sensor]!, 'cycled', sensor, sensed.frame, cycle);
         expect(Buffer.from(host.buffer).equals(board), `sensor ${sensor} frame ${sensed.frame}`).toBe(true);
         const base = synthesizeFrame(shapes[sensor]!, 'cycled', sensor, sensed.frame % cycle);
@@ -85,7 +75,7 @@ describe('emulated sensor frames rebuilt on the host', () => {
     const { session } = await startBoard({ id: 'filed', sensors: ['camera:1x4x4@500'], extraArgs: ['--sensor-file', `0:${file}`] });
     for (let k = 0; k < 4; k++) {
       const sensed = await session.request(SENSE, { sensor: 0, slot: 2 });
-      const board = await readSlot(session, 2);
+      const board = await getTensor(session, 2);
       const host = fileFrame(frames, 16, sensed.frame);
       expect(Buffer.from(host.buffer).equals(Buffer.from(board))).toBe(true);
     }
