@@ -182,6 +182,18 @@ static uint16_t send_infer(const char *seg, const uint8_t *in, size_t n_in, cons
     return rig_send(&R, SYN_MSG_INFER, w->buf, w->len);
 }
 
+/* profile of `seg` on input slot 0: `warmup` runs, then `runs` measured. */
+static uint16_t send_profile(const char *seg, uint32_t warmup, uint32_t runs)
+{
+    cbor_writer *w = body();
+    cbor_write_map(w, 4);
+    cbor_write_uint(w, 0); cbor_write_cstr(w, seg);
+    cbor_write_uint(w, 1); cbor_write_uint(w, warmup);
+    cbor_write_uint(w, 2); cbor_write_uint(w, runs);
+    cbor_write_uint(w, 3); cbor_write_array(w, 1); cbor_write_uint(w, 0);
+    return rig_send(&R, SYN_MSG_PROFILE, w->buf, w->len);
+}
+
 static uint64_t ceil_div(uint64_t a, uint64_t b)
 {
     return (a + b - 1u) / b;
@@ -367,13 +379,7 @@ static void credits_hold(void)
     rig_clear(&R);
     for (uint8_t s = 1; s <= SYN_MAX_IN_FLIGHT - 1; s++)
         send_infer("mnist", (const uint8_t[]){ 0 }, 1, &s, 1, false);
-    cbor_writer *w = body();
-    cbor_write_map(w, 4);
-    cbor_write_uint(w, 0); cbor_write_cstr(w, "mnist");
-    cbor_write_uint(w, 1); cbor_write_uint(w, 0);
-    cbor_write_uint(w, 2); cbor_write_uint(w, 1);
-    cbor_write_uint(w, 3); cbor_write_array(w, 1); cbor_write_uint(w, 0);
-    rig_send(&R, SYN_MSG_PROFILE, w->buf, w->len);
+    send_profile("mnist", 0, 1);
     CHECK_EQ(rig_frames(&R), 0);
     CHECK(!rig_call(&R, SYN_MSG_PING, (const uint8_t *)"\xa1\x00\x40", 3));
     CHECK_EQ(R.code, SYN_ERR_BUSY);
@@ -387,14 +393,8 @@ static void profile_spreads(void)
 {
     boot_with_mnist();
     uint64_t t0 = R.cap.now;
-    cbor_writer *w = body();
-    cbor_write_map(w, 4);
-    cbor_write_uint(w, 0); cbor_write_cstr(w, "mnist");
-    cbor_write_uint(w, 1); cbor_write_uint(w, 2);
-    cbor_write_uint(w, 2); cbor_write_uint(w, 5);
-    cbor_write_uint(w, 3); cbor_write_array(w, 1); cbor_write_uint(w, 0);
     rig_clear(&R);
-    rig_send(&R, SYN_MSG_PROFILE, w->buf, w->len);
+    send_profile("mnist", 2, 5);
     CHECK_EQ(rig_frames(&R), 0);
     /* one load, seven CNN runs */
     uint64_t done = t0 + ceil_div(load_ns() + ceil_div(7u * expected_total * 1000000000u, 50000000u), 1000u);
@@ -413,7 +413,7 @@ static void profile_spreads(void)
     board_encode_profile(&e, layers, 5, &total, 5);
     CHECK_MEM(R.frame.body, R.frame.body_len, buf, e.len);
     /* runs 0 and too many are refused */
-    w = body();
+    cbor_writer *w = body();
     cbor_write_map(w, 4);
     cbor_write_uint(w, 0); cbor_write_cstr(w, "mnist");
     cbor_write_uint(w, 1); cbor_write_uint(w, 0);
