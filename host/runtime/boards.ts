@@ -17,11 +17,13 @@ import { openBoard } from '../board/open.js';
 import type { BoardSession } from '../board/session.js';
 import { chipSpec, type ChipSpec } from '../model/chips.js';
 import { MAX_FRAME, TENSOR_SLOTS, UNPACED_BAUD } from '../proto/index.js';
-import { IDLE_SLOT_BYTES } from './engine.js';
 import { Pool, Semaphore } from './semaphore.js';
 
 export const HEARTBEAT_MS = 200;
 export const HEARTBEAT_BASE_TIMEOUT_MS = 400;
+/** Idle slots are left holding at most this many bytes (the engine shrinks larger tensors after
+ *  use), so that much of the board's tensor memory per slot is kept out of `tensorBytes`. */
+export const IDLE_SLOT_BYTES = 4096;
 /** Extra silence allowed to an emulated board whose process the run watches (see beat()). */
 export const EMULATOR_SILENCE_MS = 10_000;
 export const JOIN_POLL_MS = 500;

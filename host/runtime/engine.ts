@@ -26,7 +26,7 @@ import { ProtocolError, DELIVER, INFER, SENSE, TENSOR_GET, TENSOR_PUT, type Infe
 import { isSessionError } from '../board/session-error.js';
 import { inlineFits, type SegmentIO } from '../board/tensors.js';
 import { tensorBytes } from '../model/boundary.js';
-import type { BoardHandle } from './boards.js';
+import { IDLE_SLOT_BYTES, type BoardHandle } from './boards.js';
 import type { OutputChecker } from './checker.js';
 import type { ModelStore } from './deploy.js';
 import type { FrameEntry, Ledger } from './ledger.js';
@@ -112,9 +112,6 @@ const US = 1 / 1000;
 
 /** How far admission may fall behind its schedule and catch up, at least (ms). */
 const ADMIT_SLACK_MS = 5;
-
-/** Idle slots are left holding at most this many bytes (larger tensors are shrunk after use). */
-export const IDLE_SLOT_BYTES = 4096;
 
 /** ms a stage takes at least: a few request round trips on a link and board. */
 const STAGE_FLOOR_MS = 10;
