@@ -4,7 +4,7 @@
 // never sees how the board was started.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ChildStdioLink } from './child-stdio.js';
@@ -96,8 +96,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulate
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';
   child.stderr!.setEncoding('utf8');
+  const logDir = process.env['SYNERGY_EMU_LOG'];
   child.stderr!.on('data', (s: string) => {
     tail = (tail + s).slice(-TAIL_LIMIT);
+    if (logDir) appendFileSync(join(logDir, `emu-${child.pid}.log`), s);
   });
   const exited = new Promise<EmulatorExit>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));

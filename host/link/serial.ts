@@ -45,7 +45,7 @@ export class SerialLink extends ByteLinkBase implements ByteLink {
     await new Promise<void>((resolve, reject) => {
       port.open((err) => (err ? reject(new Error(`cannot open serial port ${path}: ${err.message}`)) : resolve()));
     });
-    guardWritableWait(port);
+    guardPoller(port);
     return new SerialLink(port);
   }
 
@@ -79,26 +79,45 @@ export class SerialLink extends ByteLinkBase implements ByteLink {
   }
 }
 
-/** What serialport's Linux binding keeps: a poller that emits 'writable' when a blocked write may go on. */
+/** What serialport's Linux binding keeps: one poller per port for readable, writable and disconnect. */
 interface PollerLike {
   once(event: string, listener: (err: Error | null) => void): unknown;
   emit(event: string, err: Error | null): boolean;
   listenerCount(event: string): number;
+  poll(flag?: number): void;
 }
+
+/** The binding's event flags (libuv's UV_READABLE, UV_WRITABLE, UV_DISCONNECT). */
+const POLL_FLAGS: ReadonlyArray<[event: string, flag: number]> = [
+  ['readable', 1],
+  ['writable', 2],
+  ['disconnect', 4],
+];
 
 /** How long a write blocked by a full port buffer waits for the kernel's wake-up before it retries. */
 export const WRITABLE_RETRY_MS = 10;
 
 /**
- * serialport writes until the kernel says EAGAIN, then waits for the port to become writable.
- * On Linux pseudo-terminals that wake-up can be lost (seen here: the emulator had read every
- * byte and waited for the rest of a frame while the host waited for POLLOUT, forever). So a
- * blocked write also retries on a short timer: a retry that meets EAGAIN again just waits once
- * more, so nothing is written twice and nothing waits for ever.
+ * Two repairs to serialport 13's Linux poller, both needed for a link busy in both directions:
+ *
+ * - The native poller restarts libuv's poll with only the event just asked for, so a write
+ *   that meets a full buffer while a read waits drops the read's wait (and a read waiting
+ *   drops a blocked write's). The host then stops reading while the board, whose transmit
+ *   buffer the host no longer empties, stops reading too: both wait for ever. Seen here as an
+ *   emulated earbud streaming segmentation maps that went silent for 11 s and was declared
+ *   lost. So every poll asks for the events someone still waits for as well.
+ * - A blocked write also retries on a short timer (a retry that meets EAGAIN just waits once
+ *   more, so nothing is written twice and nothing waits for ever).
  */
-function guardWritableWait(port: SerialPort): void {
+function guardPoller(port: SerialPort): void {
   const poller = (port as unknown as { port?: { poller?: PollerLike } }).port?.poller;
-  if (!poller || typeof poller.once !== 'function' || typeof poller.emit !== 'function') return;
+  if (!poller || typeof poller.once !== 'function' || typeof poller.emit !== 'function' || typeof poller.poll !== 'function') return;
+  const poll = poller.poll.bind(poller);
+  poller.poll = (flag = 0): void => {
+    let want = flag;
+    for (const [event, bit] of POLL_FLAGS) if (poller.listenerCount(event) > 0) want |= bit;
+    poll(want);
+  };
   const once = poller.once.bind(poller);
   poller.once = (event: string, listener: (err: Error | null) => void): unknown => {
     const result = once(event, listener);
