@@ -28,8 +28,18 @@ export interface FrameEntry {
   readonly seq: number;
   readonly startedAt: number;
   readonly settled: boolean;
-  delivered(at: number): void;
+  /** `route` names the route the frame took (for per-route rates) */
+  delivered(at: number, route?: string): void;
   failed(reason: string, at: number): void;
+}
+
+export interface SettleEvent {
+  pipeline: string;
+  kind: 'delivered' | 'failed';
+  at: number;
+  latencyMs: number;
+  reason?: string;
+  route?: string;
 }
 
 export class LedgerError extends Error {
@@ -40,13 +50,13 @@ export class Ledger {
   private readonly counts = new Map<string, PipelineCounts>();
   private readonly open = new Set<FrameEntry>();
   readonly wrongOutputs: WrongOutput[] = [];
-  private readonly listeners: ((e: { pipeline: string; kind: 'delivered' | 'failed'; at: number; latencyMs: number; reason?: string }) => void)[] = [];
+  private readonly listeners: ((e: SettleEvent) => void)[] = [];
 
   constructor(pipelines: readonly string[]) {
     for (const p of pipelines) this.counts.set(p, { started: 0, delivered: 0, failed: 0, reasons: {}, checked: 0, wrong: 0 });
   }
 
-  onSettle(f: (e: { pipeline: string; kind: 'delivered' | 'failed'; at: number; latencyMs: number; reason?: string }) => void): void {
+  onSettle(f: (e: SettleEvent) => void): void {
     this.listeners.push(f);
   }
 
@@ -72,10 +82,10 @@ export class Ledger {
       get settled() {
         return settled;
       },
-      delivered: (when: number) => {
+      delivered: (when: number, route?: string) => {
         settle('delivered');
         c.delivered++;
-        for (const f of this.listeners) f({ pipeline, kind: 'delivered', at: when, latencyMs: when - at });
+        for (const f of this.listeners) f({ pipeline, kind: 'delivered', at: when, latencyMs: when - at, ...(route !== undefined ? { route } : {}) });
       },
       failed: (reason: string, when: number) => {
         settle(`failed: ${reason}`);

@@ -55,11 +55,32 @@ export interface Span {
   label: string;
 }
 
-interface PipelineWindow {
+/** Deliveries in a window: how many, the first and the last. */
+interface Arrivals {
   delivered: number;
   first: number;
   last: number;
+}
+
+interface PipelineWindow extends Arrivals {
   latency: LatencyHistogram;
+  /** the same per route (a pipeline whose frames split over several routes) */
+  routes: Map<string, Arrivals>;
+}
+
+/**
+ * A delivery rate from arrivals in a window of `span` ms: the inter-delivery rate when there are
+ * enough deliveries (it leaves out the time before the first, when frames were still on their
+ * way: less quantisation at low rates), else deliveries over the window.
+ */
+function arrivalRate(a: Arrivals, span: number): number {
+  return a.delivered >= 3 && a.last > a.first ? ((a.delivered - 1) * 1000) / (a.last - a.first) : (a.delivered * 1000) / span;
+}
+
+function arrive(a: Arrivals, at: number): void {
+  if (a.delivered === 0) a.first = at;
+  a.delivered++;
+  a.last = at;
 }
 
 export interface WindowResult {
@@ -103,17 +124,21 @@ export class Metrics {
     list[b]!++;
   }
 
-  delivered(pipeline: string, at: number, latencyMs: number): void {
+  /** A frame delivered; `route` names the route it took when its pipeline has several. */
+  delivered(pipeline: string, at: number, latencyMs: number, route?: string): void {
     const s = this.series.get(pipeline);
     if (!s) return;
     this.bump(s.delivered, at);
     this.latency.get(pipeline)!.add(latencyMs);
     const w = this.window?.pipelines.get(pipeline);
     if (w && this.window && at >= this.window.start) {
-      if (w.delivered === 0) w.first = at;
-      w.delivered++;
-      w.last = at;
+      arrive(w, at);
       w.latency.add(latencyMs);
+      if (route !== undefined) {
+        let r = w.routes.get(route);
+        if (!r) w.routes.set(route, (r = { delivered: 0, first: 0, last: 0 }));
+        arrive(r, at);
+      }
     }
   }
 
@@ -153,7 +178,7 @@ export class Metrics {
     this.window = {
       start: at,
       busy0: new Map(this.busy),
-      pipelines: new Map(pipelines.map((p) => [p, { delivered: 0, first: 0, last: 0, latency: new LatencyHistogram() }])),
+      pipelines: new Map(pipelines.map((p) => [p, { delivered: 0, first: 0, last: 0, latency: new LatencyHistogram(), routes: new Map() }])),
     };
   }
 
@@ -170,8 +195,11 @@ export class Metrics {
     const rates: Record<string, number> = {};
     const latencyMs: WindowResult['latencyMs'] = {};
     for (const [p, pw] of w.pipelines) {
-      // Inter-delivery rate when there are enough deliveries (less quantisation at low rates).
-      rates[p] = pw.delivered >= 3 && pw.last > pw.first ? ((pw.delivered - 1) * 1000) / (pw.last - pw.first) : (pw.delivered * 1000) / span;
+      // A pipeline split over routes: the sum of its routes' rates, each from its own first
+      // delivery. Routes differ in latency (a UNet frame takes 3 s on one route and 9 s on
+      // another), so the pipeline's first delivery comes long before its slow routes deliver,
+      // and one rate over all its deliveries counts the slow routes' fill as lost time.
+      rates[p] = pw.routes.size > 1 ? [...pw.routes.values()].reduce((a, r) => a + arrivalRate(r, span), 0) : arrivalRate(pw, span);
       latencyMs[p] = { p50: pw.latency.quantile(0.5), p99: pw.latency.quantile(0.99), count: pw.latency.count };
     }
     const utilisation: Record<string, number> = {};

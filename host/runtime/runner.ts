@@ -265,7 +265,7 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
   const ledger = new Ledger(names);
   const t0 = performance.now();
   const metrics = new Metrics(t0, names);
-  ledger.onSettle((e) => (e.kind === 'delivered' ? metrics.delivered(e.pipeline, e.at, e.latencyMs) : metrics.failed(e.pipeline, e.at)));
+  ledger.onSettle((e) => (e.kind === 'delivered' ? metrics.delivered(e.pipeline, e.at, e.latencyMs, e.route) : metrics.failed(e.pipeline, e.at)));
   const store = new ModelStore();
   const note = (kind: RunEvent['kind'], text: string, at = performance.now()): void => {
     metrics.event(kind, text, at);

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { loadModel } from '../../host/model/zoo.js';
 import { OutputChecker } from '../../host/runtime/checker.js';
 import { Ledger, LedgerError } from '../../host/runtime/ledger.js';
-import { LatencyHistogram } from '../../host/runtime/metrics.js';
+import { LatencyHistogram, Metrics } from '../../host/runtime/metrics.js';
 import { outputDifference, referenceOutput } from '../../host/runtime/reference.js';
 import { segmentId, throughputOf } from '../../host/runtime/run-plan.js';
 import { ClosedError, Pool, Semaphore } from '../../host/runtime/semaphore.js';
@@ -115,5 +115,30 @@ describe('run plans and measurements', () => {
     expect(h.quantile(0.5)).toBeLessThanOrEqual(510);
     expect(h.quantile(0.99)).toBeGreaterThanOrEqual(990);
     expect(h.quantile(0.99)).toBeLessThanOrEqual(1000);
+  });
+
+  it('a pipeline split over routes measures the sum of its routes, each from its own first delivery', () => {
+    const m = new Metrics(0, ['seg', 'one']);
+    m.openWindow(0, ['seg', 'one']);
+    // A fast route delivers 1 frame/s from t=2 s; a slow one 0.5 frame/s, first at t=10 s.
+    for (let t = 2000; t <= 30000; t += 1000) m.delivered('seg', t, 2000, 'fast');
+    for (let t = 10000; t <= 30000; t += 2000) m.delivered('seg', t, 10000, 'slow');
+    // A single-route pipeline: its deliveries as one stream.
+    for (let t = 5000; t <= 30000; t += 250) m.delivered('one', t, 100);
+    const w = m.closeWindow(30000)!;
+    expect(w.rates['seg']).toBeCloseTo(1.5, 6);
+    expect(w.rates['one']).toBeCloseTo(4, 6);
+    // The whole pipeline's deliveries as one stream would read the slow route's fill as lost time.
+    const all = 29 + 11;
+    expect(((all - 1) * 1000) / (30000 - 2000)).toBeLessThan(1.4);
+  });
+
+  it('a route with fewer than three deliveries counts them over the whole window', () => {
+    const m = new Metrics(0, ['seg']);
+    m.openWindow(0, ['seg']);
+    for (let t = 1000; t <= 10000; t += 1000) m.delivered('seg', t, 500, 'fast');
+    m.delivered('seg', 9000, 8000, 'rare');
+    const w = m.closeWindow(10000)!;
+    expect(w.rates['seg']).toBeCloseTo(1 + 0.1, 6);
   });
 });
