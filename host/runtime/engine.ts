@@ -1,7 +1,7 @@
 // The execution engine: runs every pipeline of a plan on the boards, pipelined.
 //
 // A frame takes one route of its pipeline (several routes with shares: a deterministic smooth
-// weighted round robin) and goes through the route's stages, each on one board:
+// weighted round robin that passes over a route whose first stage is full) and goes through the route's stages, each on one board:
 //   source stage   `sense` into a slot on the source board; when the first segment runs there
 //                  too, `infer` on that slot at once;
 //   segment stage  the tensors that cross the cut (residual branches included) are put into
@@ -96,6 +96,8 @@ interface Stage {
 
 interface RouteRun {
   route: RunRoute;
+  /** names the route in measurements: its segments */
+  key: string;
   stages: Stage[];
   /** smooth weighted round robin state */
   current: number;
@@ -112,6 +114,9 @@ const US = 1 / 1000;
 
 /** How far admission may fall behind its schedule and catch up, at least (ms). */
 const ADMIT_SLACK_MS = 5;
+
+/** Frames of credit a route may bank or owe in the round robin (pickRoute). */
+const ROUTE_CREDIT = 2;
 
 /** ms a stage takes at least: a few request round trips on a link and board. */
 const STAGE_FLOOR_MS = 10;
@@ -192,7 +197,7 @@ export class Engine {
       if (route.target === last.device) last.deliverHere = true;
       else stages.push({ kind: 'deliver', device: route.target, io: null, deliverHere: true, sem: sem() });
     }
-    return { route, stages, current: 0 };
+    return { route, stages, current: 0, key: route.steps.map((s) => `${s.from}-${s.to}@${s.device}`).join(' > ') };
   }
 
   /** Starts admitting frames on every pipeline. */
@@ -201,14 +206,21 @@ export class Engine {
   }
 
   private pickRoute(run: PipelineRun): RouteRun {
-    // Smooth weighted round robin: deterministic, and spreads each route's frames evenly.
-    let best = run.routes[0]!;
+    // Smooth weighted round robin (deterministic, spreads each route's frames evenly), but work
+    // conserving: a route whose first stage is full is passed over for one with room. Waiting
+    // for the full one held every other route idle (head-of-line blocking), and a plan that runs
+    // its links near capacity leaves each route backed up now and then. A route's credit is
+    // bounded both ways, so one backed up for a while is not owed a burst later.
+    let best: RouteRun | null = null;
+    let bestOpen: RouteRun | null = null;
     for (const rr of run.routes) {
-      rr.current += rr.route.share;
-      if (rr.current > best.current) best = rr;
+      rr.current = Math.min(ROUTE_CREDIT, rr.current + rr.route.share);
+      if (!best || rr.current > best.current) best = rr;
+      if (rr.stages[0]!.sem.available > 0 && (!bestOpen || rr.current > bestOpen.current)) bestOpen = rr;
     }
-    best.current -= 1;
-    return best;
+    const pick = bestOpen ?? best!;
+    pick.current = Math.max(-ROUTE_CREDIT, pick.current - 1);
+    return pick;
   }
 
   /** Couples admission with other pipelines (max-min, fair-gate.ts); null: free. */
@@ -282,7 +294,7 @@ export class Engine {
       held = -1;
       if (entry.settled) return;
       const at = performance.now();
-      entry.delivered(at);
+      entry.delivered(at, run.routes.length > 1 ? rr.key : undefined);
       if (!this.firstDelivery.has(run.p.name)) this.firstDelivery.set(run.p.name, at);
       if (frame.check && frame.output && frame.sensed) this.submitCheck(run.p, entry.seq, frame);
     } catch (e) {
@@ -500,13 +512,13 @@ export class Engine {
       if (r.nextOffset !== offset + n) throw new FrameFailure('wrong answer', `board ${h.device} answered tensor.put at ${offset} with next_offset ${r.nextOffset}`);
     };
     check(0, first.length)(await h.session.request(TENSOR_PUT, { slot, offset: 0, total, data: first }, { expectBytes: 16 }));
-    const rest: Promise<void>[] = [];
-    for (let offset = first.length; offset < total; offset += max) {
+    const offsets: number[] = [];
+    for (let offset = first.length; offset < total; offset += max) offsets.push(offset);
+    await windowed(offsets, (offset) => {
       const data = bytes.subarray(offset, Math.min(total, offset + max));
       this.rxSpan(p, h, performance.now(), data.length + 16, `put ${total} B`);
-      rest.push(h.session.request(TENSOR_PUT, { slot, offset, total, data }, { expectBytes: 16 }).then(check(offset, data.length)));
-    }
-    await settle(rest);
+      return h.session.request(TENSOR_PUT, { slot, offset, total, data }, { expectBytes: 16 }).then(check(offset, data.length));
+    });
   }
 
   private async get(p: RunPipeline, h: BoardHandle, slot: number): Promise<Uint8Array> {
@@ -515,20 +527,17 @@ export class Engine {
     this.txSpan(p, h, performance.now(), head.data.length + 16, `get ${head.total} B`);
     const out = new Uint8Array(head.total);
     out.set(head.data.subarray(0, head.total));
-    const parts: Promise<void>[] = [];
-    for (let offset = head.data.length; offset < head.total; offset += max) {
-      const at = offset;
-      parts.push(
-        h.session.request(TENSOR_GET, { slot, offset: at, max }, { expectBytes: max + 32 }).then((r) => {
-          if (r.total !== head.total || r.data.length !== Math.min(max, head.total - at)) {
-            throw new FrameFailure('wrong answer', `board ${h.device} sent ${r.data.length} bytes of slot ${slot} at ${at} (total ${r.total})`);
-          }
-          this.txSpan(p, h, performance.now(), r.data.length + 16, `get ${head.total} B`);
-          out.set(r.data, at);
-        }),
-      );
-    }
-    await settle(parts);
+    const offsets: number[] = [];
+    for (let offset = head.data.length; offset < head.total; offset += max) offsets.push(offset);
+    await windowed(offsets, (at) =>
+      h.session.request(TENSOR_GET, { slot, offset: at, max }, { expectBytes: max + 32 }).then((r) => {
+        if (r.total !== head.total || r.data.length !== Math.min(max, head.total - at)) {
+          throw new FrameFailure('wrong answer', `board ${h.device} sent ${r.data.length} bytes of slot ${slot} at ${at} (total ${r.total})`);
+        }
+        this.txSpan(p, h, performance.now(), r.data.length + 16, `get ${head.total} B`);
+        out.set(r.data, at);
+      }),
+    );
     return out;
   }
 
@@ -578,8 +587,29 @@ interface FrameState {
   check: boolean;
 }
 
-async function settle(ps: Promise<void>[]): Promise<void> {
-  const results = await Promise.allSettled(ps);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
+/**
+ * Chunks of one tensor in flight at once. Enough to keep a link busy (a chunk is ~8 KiB, tens of
+ * ms on the wire, against a host round trip of about a millisecond), and few enough that the
+ * requests of other frames on the same board interleave: all 61 chunks of a 496 KB output queued
+ * at once made the next frame's tensor.put and infer wait behind them (the session's queue is
+ * first come, first served), so a board streaming large outputs idled between frames.
+ */
+export const CHUNK_WINDOW = 4;
+
+/** Runs `fn` on every item, at most CHUNK_WINDOW at a time; fails with the first failure. */
+async function windowed<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: unknown = null;
+  const lane = async (): Promise<void> => {
+    while (next < items.length && failure === null) {
+      const item = items[next++]!;
+      try {
+        await fn(item);
+      } catch (e) {
+        failure ??= e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CHUNK_WINDOW, items.length) }, lane));
+  if (failure !== null) throw failure;
 }
