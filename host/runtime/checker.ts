@@ -78,13 +78,22 @@ export class OutputChecker {
     }
   }
 
-  /** Whether frame `seq` of a pipeline is one to check (and the budget allows it now). */
-  wants(seq: number): boolean {
+  /**
+   * Whether frame `seq` of a pipeline is one to check (and the budget allows it now).
+   * `affordable`, asked last, says whether the run can spare what fetching this frame's output
+   * costs (engine.ts: a link's bytes); a frame it refuses is skipped too.
+   */
+  wants(seq: number, affordable: () => boolean = () => true): boolean {
     if (this.opts.every <= 0) return false;
-    if (seq === 0) return true;
-    if (seq % this.opts.every !== 0) return false;
-    const elapsed = performance.now() - this.started;
-    if (this.pending.size >= 2 || this.busyMs > (this.opts.budget ?? 0.25) * elapsed) {
+    if (seq !== 0) {
+      if (seq % this.opts.every !== 0) return false;
+      const elapsed = performance.now() - this.started;
+      if (this.pending.size >= 2 || this.busyMs > (this.opts.budget ?? 0.25) * elapsed) {
+        this.skipped++;
+        return false;
+      }
+    }
+    if (!affordable()) {
       this.skipped++;
       return false;
     }

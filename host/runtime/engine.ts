@@ -115,6 +115,9 @@ const US = 1 / 1000;
 /** How far admission may fall behind its schedule and catch up, at least (ms). */
 const ADMIT_SLACK_MS = 5;
 
+/** Share of a board's link that fetching outputs only to check them may take. */
+export const CHECK_LINK_SHARE = 0.01;
+
 /** Frames of credit a route may bank or owe in the round robin (pickRoute). */
 const ROUTE_CREDIT = 2;
 
@@ -149,6 +152,8 @@ export class Engine {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly open = new Set<FrameEntry>();
   private readonly rxFree = new Map<string, number>();
+  /** per board, link bytes left for fetching outputs only to check them (checkAffordable) */
+  private readonly checkCredit = new Map<string, { bytes: number; at: number }>();
   /** the first detail of every failure reason (for the report) */
   readonly reasonDetails = new Map<string, string>();
   private readonly admitFactor: number;
@@ -279,7 +284,7 @@ export class Engine {
   }
 
   private async runFrame(run: PipelineRun, rr: RouteRun, entry: FrameEntry): Promise<void> {
-    const frame: FrameState = { tensors: new Map(), sensed: null, output: null, check: this.ctx.checker?.wants(entry.seq) ?? false };
+    const frame: FrameState = { tensors: new Map(), sensed: null, output: null, check: this.ctx.checker?.wants(entry.seq, () => this.checkAffordable(rr)) ?? false };
     let held = 0; // the stage whose semaphore this frame holds
     try {
       for (let k = 0; k < rr.stages.length; k++) {
@@ -302,6 +307,29 @@ export class Engine {
       const { reason, detail } = shortDetail(e);
       this.settleFailed(entry, reason, detail);
     }
+  }
+
+  /**
+   * Whether the link can spare fetching this route's output only to check it. A route that
+   * delivers on the board that ran its last segment never brings the output back otherwise;
+   * on a link the plan runs near capacity, checking one frame in ten there cost 20% of the rate
+   * (ResSimpleNet's 400-byte output against ~150 bytes of messages per frame). So those fetches
+   * get CHECK_LINK_SHARE of the link, a token bucket per board that starts with one fetch.
+   */
+  private checkAffordable(rr: RouteRun): boolean {
+    const last = rr.stages[rr.stages.length - 1]!;
+    if (!last.deliverHere || last.kind === 'deliver' || !last.io) return true; // the output comes back anyway
+    const h = this.ctx.boards.get(last.device);
+    if (!h || !Number.isFinite(h.wireBytesPerSec)) return true;
+    const cost = wire(last.io.outputs.reduce((a, t) => a + tensorBytes(t), 0) + 8);
+    const now = performance.now();
+    const b = this.checkCredit.get(last.device) ?? { bytes: cost, at: now };
+    b.bytes = Math.min(Math.max(cost, b.bytes), b.bytes + ((now - b.at) / 1000) * CHECK_LINK_SHARE * h.wireBytesPerSec);
+    b.at = now;
+    this.checkCredit.set(last.device, b);
+    if (b.bytes < cost) return false;
+    b.bytes -= cost;
+    return true;
   }
 
   private submitCheck(p: RunPipeline, seq: number, frame: FrameState): void {

@@ -85,6 +85,16 @@ describe('the output checker', () => {
     void checker.close();
   });
 
+  it('skips a sampled frame the run cannot afford to fetch, and counts it skipped', () => {
+    const checker = new OutputChecker(new Ledger(['p']), { every: 10, model: () => model });
+    let asked = 0;
+    const never = (): boolean => (asked++, false);
+    expect([0, 5, 10].map((k) => checker.wants(k, never))).toEqual([false, false, false]);
+    expect(asked).toBe(2); // frame 5 is not a sample: nothing to afford
+    expect(checker.skipped).toBe(2);
+    void checker.close();
+  });
+
   it('tells how two outputs differ', () => {
     expect(outputDifference(Uint8Array.of(1, 2), Uint8Array.of(1, 2))).toBeNull();
     expect(outputDifference(Uint8Array.of(1, 2), Uint8Array.of(1))).toMatch(/1 bytes delivered, the reference has 2/);
