@@ -4,6 +4,7 @@
 // throughput over time with the run's events (boards lost and joined, re-plans) marked.
 
 import type { RunResult } from '../runtime/runner.js';
+import { routeKey } from '../runtime/run-plan.js';
 import { esc } from './svg.js';
 import { planSvg } from '../plan/diagram-svg.js';
 import type { PlanObject } from '../plan/plan-object.js';
@@ -11,6 +12,10 @@ import { throughputChart, timelineChart } from './run-svg.js';
 
 export interface RunRoute {
   share: number;
+  /** the pipeline's planned rate times the share */
+  planned_rate: number;
+  /** measured in the epoch's window when the pipeline has several routes, else null */
+  measured_rate: number | null;
   source: string;
   steps: { first: number; last: number; device: string }[];
   target: string;
@@ -160,6 +165,9 @@ export function runDocument(r: RunResult): RunDocument {
         measured_rate: e.window ? r3(e.window.rates[p.name] ?? 0) : null,
         routes: p.routes.map((x) => ({
           share: r3(x.share),
+          planned_rate: r3(x.share * p.estimatedRate),
+          // measured only for a pipeline split over routes (one route is the pipeline's rate)
+          measured_rate: e.window && p.routes.length > 1 ? r3(e.window.routeRates[p.name]?.[routeKey(x)] ?? 0) : null,
           source: x.source,
           steps: x.steps.map((s) => ({ first: s.from, last: s.to - 1, device: s.device })),
           target: x.target ?? 'host',

@@ -38,6 +38,8 @@ export interface BoardHandle {
   /** the board's tensor memory (hello tensor_mem), in bytes: a stage takes what its slots will
    * hold before it starts, so frames wait for room instead of failing does_not_fit */
   tensorBytes: Semaphore;
+  /** one tensor of several chunks moves at a time each way (engine.ts put and get) */
+  lanes: { down: Semaphore; up: Semaphore };
   /** the reason once the board is lost, else null */
   lost: string | null;
   /** when the host last received anything from the board (performance.now() ms) */
@@ -55,6 +57,7 @@ export function makeHandle(device: string, session: BoardSession): BoardHandle {
     slots: new Pool(slots),
     // Idle slots may each keep IDLE_SLOT_BYTES (engine.ts shrinks larger ones after use).
     tensorBytes: new Semaphore(Math.max(1, (session.hello.tensorMem ?? Number.MAX_SAFE_INTEGER) - TENSOR_SLOTS * IDLE_SLOT_BYTES)),
+    lanes: { down: new Semaphore(1), up: new Semaphore(1) },
     lost: null,
     lastHeardMs: performance.now(),
   };
@@ -199,6 +202,8 @@ export class BoardMonitor extends EventEmitter<MonitorEvents> {
     this.cleanups.get(device)?.();
     h.slots.close(new Error(`board ${device} lost`));
     h.tensorBytes.close(new Error(`board ${device} lost`));
+    h.lanes.down.close(new Error(`board ${device} lost`));
+    h.lanes.up.close(new Error(`board ${device} lost`));
     void h.session.close(`board ${device} lost: ${reason}`);
     this.emit('lost', device, reason, at);
   }

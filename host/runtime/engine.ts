@@ -1,7 +1,7 @@
 // The execution engine: runs every pipeline of a plan on the boards, pipelined.
 //
 // A frame takes one route of its pipeline (several routes with shares: a deterministic smooth
-// weighted round robin that passes over a route whose first stage is full) and goes through the route's stages, each on one board:
+// weighted round robin) and goes through the route's stages, each on one board:
 //   source stage   `sense` into a slot on the source board; when the first segment runs there
 //                  too, `infer` on that slot at once;
 //   segment stage  the tensors that cross the cut (residual branches included) are put into
@@ -31,7 +31,7 @@ import type { OutputChecker } from './checker.js';
 import type { ModelStore } from './deploy.js';
 import type { FrameEntry, Ledger } from './ledger.js';
 import type { Metrics } from './metrics.js';
-import { segmentId, type RunPipeline, type RunPlan, type RunRoute } from './run-plan.js';
+import { routeKey, segmentId, type RunPipeline, type RunPlan, type RunRoute } from './run-plan.js';
 import type { FairGate } from './fair-gate.js';
 import { ClosedError, Semaphore, sleep } from './semaphore.js';
 import { senseAnswered, senseDelay, SENSE_MARGIN_MS } from './sense-clock.js';
@@ -118,9 +118,6 @@ const ADMIT_SLACK_MS = 5;
 /** Share of a board's link that fetching outputs only to check them may take. */
 export const CHECK_LINK_SHARE = 0.01;
 
-/** Frames of credit a route may bank or owe in the round robin (pickRoute). */
-const ROUTE_CREDIT = 2;
-
 /** ms a stage takes at least: a few request round trips on a link and board. */
 const STAGE_FLOOR_MS = 10;
 
@@ -202,7 +199,7 @@ export class Engine {
       if (route.target === last.device) last.deliverHere = true;
       else stages.push({ kind: 'deliver', device: route.target, io: null, deliverHere: true, sem: sem() });
     }
-    return { route, stages, current: 0, key: route.steps.map((s) => `${s.from}-${s.to}@${s.device}`).join(' > ') };
+    return { route, stages, current: 0, key: routeKey(route) };
   }
 
   /** Starts admitting frames on every pipeline. */
@@ -211,21 +208,18 @@ export class Engine {
   }
 
   private pickRoute(run: PipelineRun): RouteRun {
-    // Smooth weighted round robin (deterministic, spreads each route's frames evenly), but work
-    // conserving: a route whose first stage is full is passed over for one with room. Waiting
-    // for the full one held every other route idle (head-of-line blocking), and a plan that runs
-    // its links near capacity leaves each route backed up now and then. A route's credit is
-    // bounded both ways, so one backed up for a while is not owed a burst later.
-    let best: RouteRun | null = null;
-    let bestOpen: RouteRun | null = null;
+    // Smooth weighted round robin: deterministic, and spreads each route's frames evenly. It
+    // waits for a route that is backed up rather than sending its frames elsewhere: another
+    // route may load the same bottleneck more per frame (UNet's route through the watch alone
+    // moves 612 KB over the watch's link where the one through the watch and an earbud moves
+    // 116 KB), and diverting to it there slowed the pipeline down.
+    let best = run.routes[0]!;
     for (const rr of run.routes) {
-      rr.current = Math.min(ROUTE_CREDIT, rr.current + rr.route.share);
-      if (!best || rr.current > best.current) best = rr;
-      if (rr.stages[0]!.sem.available > 0 && (!bestOpen || rr.current > bestOpen.current)) bestOpen = rr;
+      rr.current += rr.route.share;
+      if (rr.current > best.current) best = rr;
     }
-    const pick = bestOpen ?? best!;
-    pick.current = Math.max(-ROUTE_CREDIT, pick.current - 1);
-    return pick;
+    best.current -= 1;
+    return best;
   }
 
   /** Couples admission with other pipelines (max-min, fair-gate.ts); null: free. */
@@ -392,7 +386,7 @@ export class Engine {
           await this.sense(p, h, slot, frame);
           inSlots = [slot];
           if (!io) {
-            frame.tensors.set(-1, await this.get(p, h, slot));
+            frame.tensors.set(-1, await this.get(p, h, slot, this.slotSizes(p, st, frame)[0]));
             return;
           }
         } else if (st.kind === 'deliver') {
@@ -496,7 +490,7 @@ export class Engine {
     if (!want) return null;
     if (inline && r.inline.length === io.outputs.length) return r.inline.map((b) => b.slice());
     const got: Uint8Array[] = [];
-    for (const s of outputs) got.push(await this.get(p, h, s));
+    for (let k = 0; k < outputs.length; k++) got.push(await this.get(p, h, outputs[k]!, tensorBytes(io.outputs[k]!)));
     return got;
   }
 
@@ -533,6 +527,11 @@ export class Engine {
 
   private async put(p: RunPipeline, h: BoardHandle, slot: number, bytes: Uint8Array): Promise<void> {
     const max = Math.min(h.session.hello.maxPayload, h.session.hello.maxFrame - 64);
+    if (bytes.length <= max) return this.putChunks(p, h, slot, bytes, max);
+    return inLane(h.lanes.down, () => this.putChunks(p, h, slot, bytes, max));
+  }
+
+  private async putChunks(p: RunPipeline, h: BoardHandle, slot: number, bytes: Uint8Array, max: number): Promise<void> {
     const total = bytes.length;
     const first = bytes.subarray(0, Math.min(max, total));
     this.rxSpan(p, h, performance.now(), first.length + 16, `put ${total} B`);
@@ -549,8 +548,14 @@ export class Engine {
     });
   }
 
-  private async get(p: RunPipeline, h: BoardHandle, slot: number): Promise<Uint8Array> {
+  /** Fetches a slot; `bytes`, when known, tells whether it takes several chunks (a lane). */
+  private async get(p: RunPipeline, h: BoardHandle, slot: number, bytes?: number): Promise<Uint8Array> {
     const max = Math.min(h.session.hello.maxPayload, h.session.hello.maxFrame - 64);
+    if (bytes !== undefined && bytes <= max) return this.getChunks(p, h, slot, max);
+    return inLane(h.lanes.up, () => this.getChunks(p, h, slot, max));
+  }
+
+  private async getChunks(p: RunPipeline, h: BoardHandle, slot: number, max: number): Promise<Uint8Array> {
     const head = await h.session.request(TENSOR_GET, { slot, offset: 0, max }, { expectBytes: max + 32 });
     this.txSpan(p, h, performance.now(), head.data.length + 16, `get ${head.total} B`);
     const out = new Uint8Array(head.total);
@@ -623,6 +628,22 @@ interface FrameState {
  * first come, first served), so a board streaming large outputs idled between frames.
  */
 export const CHUNK_WINDOW = 4;
+
+/**
+ * Runs a transfer of several chunks in a board's lane for its direction: one such transfer at a
+ * time each way, in order of arrival. Shared, a link moves every transfer slowly and finishes
+ * them together: sixteen UNet frames fetched at once from the glasses each took sixteen times
+ * as long, and the boards after it got their inputs in bursts and idled between. Single-chunk
+ * transfers and control messages do not take a lane; they interleave with the transfer.
+ */
+async function inLane<T>(lane: Semaphore, fn: () => Promise<T>): Promise<T> {
+  await lane.acquire();
+  try {
+    return await fn();
+  } finally {
+    lane.release();
+  }
+}
 
 /** Runs `fn` on every item, at most CHUNK_WINDOW at a time; fails with the first failure. */
 async function windowed<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {

@@ -88,6 +88,8 @@ export interface WindowResult {
   end: number;
   /** frames per second per pipeline */
   rates: Record<string, number>;
+  /** frames per second per route (run-plan.ts routeKey) of each pipeline split over routes */
+  routeRates: Record<string, Record<string, number>>;
   latencyMs: Record<string, { p50: number; p99: number; count: number }>;
   /** busy fraction per resource id */
   utilisation: Record<string, number>;
@@ -193,13 +195,15 @@ export class Metrics {
     if (!w || at <= w.start) return null;
     const span = at - w.start;
     const rates: Record<string, number> = {};
+    const routeRates: Record<string, Record<string, number>> = {};
     const latencyMs: WindowResult['latencyMs'] = {};
     for (const [p, pw] of w.pipelines) {
       // A pipeline split over routes: the sum of its routes' rates, each from its own first
       // delivery. Routes differ in latency (a UNet frame takes 3 s on one route and 9 s on
       // another), so the pipeline's first delivery comes long before its slow routes deliver,
       // and one rate over all its deliveries counts the slow routes' fill as lost time.
-      rates[p] = pw.routes.size > 1 ? [...pw.routes.values()].reduce((a, r) => a + arrivalRate(r, span), 0) : arrivalRate(pw, span);
+      if (pw.routes.size > 0) routeRates[p] = Object.fromEntries([...pw.routes].map(([k, r]) => [k, arrivalRate(r, span)]));
+      rates[p] = pw.routes.size > 1 ? Object.values(routeRates[p]!).reduce((a, r) => a + r, 0) : arrivalRate(pw, span);
       latencyMs[p] = { p50: pw.latency.quantile(0.5), p99: pw.latency.quantile(0.99), count: pw.latency.count };
     }
     const utilisation: Record<string, number> = {};
@@ -207,7 +211,7 @@ export class Metrics {
       const delta = total - (w.busy0.get(r) ?? 0);
       if (delta > 0) utilisation[r] = delta / span;
     }
-    const result = { start: w.start, end: at, rates, latencyMs, utilisation };
+    const result = { start: w.start, end: at, rates, routeRates, latencyMs, utilisation };
     this.windows.push(result);
     return result;
   }

@@ -27,6 +27,11 @@ export interface RunRoute {
   latencyS: number;
 }
 
+/** Names a route in measurements: its segments, "0-4@glasses > 4-19@left-earbud". */
+export function routeKey(route: Pick<RunRoute, 'steps'>): string {
+  return route.steps.map((s) => `${s.from}-${s.to}@${s.device}`).join(' > ');
+}
+
 export interface RunPipeline {
   name: string;
   /** the zoo model whose weights are loaded (a variant's own zoo file when the plan picked one) */
