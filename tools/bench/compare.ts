@@ -1,17 +1,14 @@
 // npm run bench:compare [-- --json] [-- --duration S] [-- --only NAME,...] [-- --check-every N]: `synergy compare` on
 // every example workload (examples/workloads.yaml): per workload every policy runs on the same
-// emulated desk (started once) for the same time; prints each policy's measured throughput and
+// emulated desk (started once) for the same time (--duration, or the workload's min_duration_s
+// when longer); prints each policy's measured throughput and
 // synergy's divided by it, then per baseline the mean ratio over the workloads where both
 // measured above 0, and whether synergy measured at or above every baseline everywhere.
 // With --json it ends with one JSON line:
-//   {"duration_s", "workloads": [{"name", "policies": [{policy, measured_throughput,
+//   {"duration_s", "workloads": [{"name", "duration_s", "policies": [{policy, measured_throughput,
 //    estimated_throughput, started, delivered, failed, host_bound}]}], "mean_ratio": {baseline: r},
 //    "synergy_at_or_above": {baseline: count}, "of": n}
 
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { parse } from 'yaml';
-import { repoRoot } from '../../host/link/repo-root.js';
 import { runDocument } from '../../host/report/run-report.js';
 import { startDeskEmulators } from '../../host/runtime/desk-emulators.js';
 import { warmUp } from '../../host/runtime/warm-up.js';
@@ -20,14 +17,13 @@ import { Run } from '../../host/runtime/runner.js';
 import { readApp } from '../../host/space/app-spec.js';
 import { readDesk } from '../../host/space/desk-spec.js';
 import { json, log, opt } from './bench-args.js';
+import { durationFor, readWorkloads } from './workloads.js';
 
 const duration = Number(opt('duration') ?? 6);
 const only = opt('only')?.split(',');
 const checkEvery = Number(opt('check-every') ?? 20);
 
-const file = join(repoRoot(), 'examples/workloads.yaml');
-const workloads = (parse(readFileSync(file, 'utf8')) as { workloads: { name: string; desk: string; app: string }[] }).workloads
-  .filter((w) => !only || only.includes(w.name));
+const workloads = readWorkloads(only);
 const policies = comparedPolicies();
 
 interface Row {
@@ -41,10 +37,11 @@ interface Row {
   host_bound: boolean;
 }
 
-const results: { name: string; policies: Row[] }[] = [];
+const results: { name: string; duration_s: number; policies: Row[] }[] = [];
 for (const w of workloads) {
-  const desk = readDesk(join(dirname(file), w.desk));
-  const app = readApp(join(dirname(file), w.app));
+  const desk = readDesk(w.desk);
+  const app = readApp(w.app);
+  const durationS = durationFor(w, duration);
   if ('discovered' in desk) continue;
   const emus = await startDeskEmulators(desk, app);
   const rows: Row[] = [];
@@ -52,7 +49,7 @@ for (const w of workloads) {
     await warmUp({ app, desk: { kind: 'emulated', emulators: emus }, policy: policies[0]!, durationS: duration });
     for (const policy of policies) {
       try {
-        const doc = runDocument(await new Run({ app, desk: { kind: 'emulated', emulators: emus }, policy, durationS: duration, checkEvery }).execute());
+        const doc = runDocument(await new Run({ app, desk: { kind: 'emulated', emulators: emus }, policy, durationS, checkEvery }).execute());
         rows.push({
           policy, measured_throughput: doc.measured_throughput, estimated_throughput: doc.estimated_throughput,
           started: doc.totals.started, delivered: doc.totals.delivered, failed: doc.totals.failed, wrong: doc.totals.wrong, host_bound: doc.host_bound !== null,
@@ -65,7 +62,7 @@ for (const w of workloads) {
   } finally {
     await emus.stop();
   }
-  results.push({ name: w.name, policies: rows });
+  results.push({ name: w.name, duration_s: durationS, policies: rows });
   const syn = rows.find((r) => r.policy === 'synergy')?.measured_throughput ?? 0;
   log(`\n${w.name}`);
   for (const r of rows) {

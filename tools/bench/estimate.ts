@@ -1,37 +1,29 @@
 // npm run bench:estimate [-- --json] [-- --duration S] [-- --only NAME,...] [-- --policy NAME] [-- --check-every N]:
-// every example workload (examples/workloads.yaml) run briefly on its emulated desk; per
+// every example workload (examples/workloads.yaml) run briefly on its emulated desk (--duration,
+// or the workload's min_duration_s when longer); per
 // workload the planner's estimated throughput beside the measured one, per pipeline the rates,
 // per resource the estimated and measured busy fractions, and the CPU the emulated boards used
 // (a window where an emulator ran out of CPU measures this machine, not the plan: host-bound).
 // With --json it ends with one JSON line:
 //   {"workloads": [{"name", "estimated", "measured", "ratio", "host_bound", ...}], "within_10pct", "of"}
 
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { parse } from 'yaml';
-import { repoRoot } from '../../host/link/repo-root.js';
 import { Run } from '../../host/runtime/runner.js';
 import { runDocument, type RunDocument } from '../../host/report/run-report.js';
 import { readApp } from '../../host/space/app-spec.js';
 import { readDesk } from '../../host/space/desk-spec.js';
 import { json, log, opt } from './bench-args.js';
+import { durationFor, readWorkloads } from './workloads.js';
 
 const duration = Number(opt('duration') ?? 8);
 const only = opt('only')?.split(',');
 const policy = opt('policy') ?? 'synergy';
 const checkEvery = Number(opt('check-every') ?? 20);
 
-interface Workload {
-  name: string;
-  desk: string;
-  app: string;
-}
-
-const file = join(repoRoot(), 'examples/workloads.yaml');
-const workloads = (parse(readFileSync(file, 'utf8')) as { workloads: Workload[] }).workloads.filter((w) => !only || only.includes(w.name));
+const workloads = readWorkloads(only);
 
 interface Row {
   name: string;
+  duration_s: number;
   estimated: number;
   measured: number;
   ratio: number | null;
@@ -44,14 +36,14 @@ interface Row {
 }
 
 const rows: Row[] = [];
-log(`bench:estimate: ${workloads.length} example workloads, ${duration} s each, policy ${policy}, emulated desks`);
+log(`bench:estimate: ${workloads.length} example workloads, ${duration} s each (longer where a workload asks), policy ${policy}, emulated desks`);
 for (const w of workloads) {
-  const desk = readDesk(join(dirname(file), w.desk));
-  const app = readApp(join(dirname(file), w.app));
+  const desk = readDesk(w.desk);
+  const app = readApp(w.app);
   if ('discovered' in desk) continue;
   let doc: RunDocument;
   try {
-    const result = await new Run({ app, desk: { kind: 'emulate', spec: desk }, policy, durationS: duration, checkEvery }).execute();
+    const result = await new Run({ app, desk: { kind: 'emulate', spec: desk }, policy, durationS: durationFor(w, duration), checkEvery }).execute();
     doc = runDocument(result);
   } catch (e) {
     log(`${w.name}: failed: ${(e as Error).message}`);
@@ -60,6 +52,7 @@ for (const w of workloads) {
   }
   const row: Row = {
     name: w.name,
+    duration_s: durationFor(w, duration),
     estimated: doc.estimated_throughput,
     measured: doc.measured_throughput,
     ratio: doc.ratio,

@@ -8,9 +8,6 @@
 // The optimum is the MILP of host/plan/optimal.ts; an instance where it hits its time limit is
 // left out of the ratios and counted. Ends, with --json, with one JSON line of the numbers.
 
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { parse } from 'yaml';
 import { evaluate } from '../../host/plan/evaluate.js';
 import { loadSolver } from '../../host/plan/lp.js';
 import { POLICIES, runPolicy, type PolicyName } from '../../host/plan/policies.js';
@@ -20,6 +17,7 @@ import { readApp, type AppSpec } from '../../host/space/app-spec.js';
 import { readDesk } from '../../host/space/desk-spec.js';
 import type { DeskSpec } from '../../host/space/device.js';
 import { json, log, opt } from './bench-args.js';
+import { readWorkloads } from './workloads.js';
 
 const INSTANCES = Number(opt('instances') ?? 200);
 const OPTIMAL_LIMIT = Number(opt('optimal-limit') ?? 120);
@@ -56,22 +54,21 @@ const fmt = (x: number, d = 4): string => (Number.isFinite(x) ? x.toPrecision(d)
 
 async function main(): Promise<void> {
   await loadSolver();
-  const examples = join(dirname(dirname(dirname(import.meta.dirname))), 'examples');
-  const list = (parse(readFileSync(join(examples, 'workloads.yaml'), 'utf8')) as { workloads: { name: string; desk: string; app: string }[] }).workloads;
+  const list = readWorkloads();
 
   // Warm-up: the JIT and the caches of the zoo and the fit rules, as in a running host.
   for (const w of list) {
-    const d = readDesk(join(examples, w.desk));
+    const d = readDesk(w.desk);
     if ('discovered' in d) continue;
-    runOne(d, readApp(join(examples, w.app)), 'synergy');
+    runOne(d, readApp(w.app), 'synergy');
   }
 
   log(`${'workload'.padEnd(38)} ${'policy'.padEnd(20)} ${'throughput'.padStart(10)} ${'/synergy'.padStart(9)} ${'/optimal'.padStart(9)} ${'ms'.padStart(9)}`);
   const workloads: { workload: string; policy: string; throughput: number; ratio_to_synergy: number; ratio_to_optimal: number; plan_ms: number }[] = [];
   for (const w of list) {
-    const d = readDesk(join(examples, w.desk));
+    const d = readDesk(w.desk);
     if ('discovered' in d) throw new Error(`${w.desk}: a benchmark desk must list its devices`);
-    const app = readApp(join(examples, w.app));
+    const app = readApp(w.app);
     const results = new Map(policies.map((p) => [p, runOne(d, app, p)]));
     const syn = results.get('synergy')!.throughput;
     const best = results.get('optimal')!;
