@@ -6,7 +6,7 @@
 // measured above 0, and whether synergy measured at or above every baseline everywhere.
 // With --json it ends with one JSON line:
 //   {"duration_s", "workloads": [{"name", "duration_s", "policies": [{policy, measured_throughput,
-//    estimated_throughput, started, delivered, failed, host_bound}]}], "mean_ratio": {baseline: r},
+//    estimated_throughput, started, delivered, failed, host_bound, same_plan_as}]}], "mean_ratio": {baseline: r},
 //    "synergy_at_or_above": {baseline: count}, "of": n}
 
 import { runDocument } from '../../host/report/run-report.js';
@@ -16,6 +16,7 @@ import { comparedPolicies } from '../../host/runtime/planning.js';
 import { Run } from '../../host/runtime/runner.js';
 import { readApp } from '../../host/space/app-spec.js';
 import { readDesk } from '../../host/space/desk-spec.js';
+import { comparePolicies } from '../../host/runtime/compare-policies.js';
 import { json, log, opt } from './bench-args.js';
 import { durationFor, readWorkloads } from './workloads.js';
 
@@ -35,6 +36,8 @@ interface Row {
   failed: number;
   wrong: number;
   host_bound: boolean;
+  /** the policy whose run measured this one's identical plan (compare-policies.ts), or null */
+  same_plan_as: string | null;
 }
 
 const results: { name: string; duration_s: number; policies: Row[] }[] = [];
@@ -47,17 +50,26 @@ for (const w of workloads) {
   const rows: Row[] = [];
   try {
     await warmUp({ app, desk: { kind: 'emulated', emulators: emus }, policy: policies[0]!, durationS: duration });
-    for (const policy of policies) {
-      try {
-        const doc = runDocument(await new Run({ app, desk: { kind: 'emulated', emulators: emus }, policy, durationS, checkEvery }).execute());
-        rows.push({
-          policy, measured_throughput: doc.measured_throughput, estimated_throughput: doc.estimated_throughput,
-          started: doc.totals.started, delivered: doc.totals.delivered, failed: doc.totals.failed, wrong: doc.totals.wrong, host_bound: doc.host_bound !== null,
-        });
-      } catch (e) {
-        log(`${w.name}/${policy}: failed: ${(e as Error).message}`);
-        process.exitCode = 1;
-      }
+    const ran = await comparePolicies(
+      policies,
+      (policy) => ({ app, desk: { kind: 'emulated', emulators: emus }, policy, durationS, checkEvery }),
+      async (cfg) => {
+        try {
+          return runDocument(await new Run(cfg).execute());
+        } catch (e) {
+          log(`${w.name}/${cfg.policy}: failed: ${(e as Error).message}`);
+          process.exitCode = 1;
+          return null;
+        }
+      },
+      (line) => log(`${w.name}/${line}`),
+    );
+    for (const { policy, doc, samePlanAs } of ran) {
+      rows.push({
+        policy, measured_throughput: doc.measured_throughput, estimated_throughput: doc.estimated_throughput,
+        started: doc.totals.started, delivered: doc.totals.delivered, failed: doc.totals.failed, wrong: doc.totals.wrong, host_bound: doc.host_bound !== null,
+        same_plan_as: samePlanAs,
+      });
     }
   } finally {
     await emus.stop();
@@ -67,7 +79,7 @@ for (const w of workloads) {
   log(`\n${w.name}`);
   for (const r of rows) {
     log(`  ${r.policy.padEnd(20)} measured ${r.measured_throughput.toFixed(2).padStart(8)}  estimated ${r.estimated_throughput.toFixed(2).padStart(8)}  ` +
-      `synergy ÷ ${r.measured_throughput > 0 ? (syn / r.measured_throughput).toFixed(2) : 'inf'}${r.host_bound ? '  (host-bound)' : ''}${r.failed ? `  ${r.failed} failed` : ''}${r.wrong ? `  ${r.wrong} WRONG` : ''}`);
+      `synergy ÷ ${r.measured_throughput > 0 ? (syn / r.measured_throughput).toFixed(2) : 'inf'}${r.same_plan_as ? `  (plan of ${r.same_plan_as}, measured once)` : ''}${r.host_bound ? '  (host-bound)' : ''}${r.failed ? `  ${r.failed} failed` : ''}${r.wrong ? `  ${r.wrong} WRONG` : ''}`);
   }
 }
 

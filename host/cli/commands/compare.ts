@@ -4,7 +4,8 @@
 // the measured and the estimated throughput and synergy's measured throughput divided by the
 // policy's. With --json the output ends with one JSON line:
 //   {"workload", "duration_s", "policies": [{"policy", "measured_throughput", "estimated_throughput",
-//    "started", "delivered", "failed"}], "synergy_ratio": {policy: ratio or null}}
+//    "started", "delivered", "failed", "same_plan_as"?}], "synergy_ratio": {policy: ratio or null}}
+// A policy whose plan is identical to an earlier one's shares that run (runtime/compare-policies.ts).
 
 import { join } from 'node:path';
 import { UsageError } from '../args.js';
@@ -13,6 +14,7 @@ import { table } from '../output.js';
 import { startDeskEmulators, type DeskEmulators } from '../../runtime/desk-emulators.js';
 import { comparedPolicies, policyNames } from '../../runtime/planning.js';
 import { COMPARE_WARMUP_S, warmUp } from '../../runtime/warm-up.js';
+import { comparePolicies } from '../../runtime/compare-policies.js';
 import type { DeskSource } from '../../runtime/runner.js';
 import type { RunDocument } from '../../report/run-report.js';
 import { baseConfig, deskArg, readAppArg, RUN_OPTIONS, runWithStatus, writeReport } from './run.js';
@@ -24,6 +26,8 @@ export interface CompareRow {
   started: number;
   delivered: number;
   failed: number;
+  /** set when the policy chose the identical plan of an earlier policy, whose run measured both */
+  same_plan_as?: string;
 }
 
 export interface CompareLine {
@@ -42,7 +46,9 @@ export const compareCommand: Command = {
   description:
     'Each policy plans the app on the same desk (an emulated desk is started once), loads its\n' +
     'segments and runs for the same duration; the table shows measured and estimated\n' +
-    'throughput and how many times synergy\'s measured throughput is each policy\'s.\n' +
+    'throughput and how many times synergy\'s measured throughput is each policy\'s. A policy\n' +
+    'that chose the same plan as one run before it (segments, routes and shares) is measured\n' +
+    'once, by that run, and marked so.\n' +
     'With --json the output ends with one JSON line (workload, duration_s, policies).',
   positionals: [{ name: 'app', description: 'app spec (YAML)' }],
   options: [
@@ -75,11 +81,21 @@ export const compareCommand: Command = {
       const dir = args.string('report');
       io.err(`${app.name}: warming the desk up for ${COMPARE_WARMUP_S} s (unmeasured; the first run on a fresh desk measures low)`);
       await warmUp({ ...baseConfig(args, app, desk, policies[0]!), optimalTimeLimitSec: 60 });
-      for (const policy of policies) {
-        const { doc } = await runWithStatus({ ...baseConfig(args, app, desk, policy), optimalTimeLimitSec: 60 }, io, `${app.name}/${policy}`);
-        docs.set(policy, doc);
-        if (dir !== undefined) writeReport(dir, doc, `run-${policy}`);
-        io.err(`${app.name}/${policy}: measured ${doc.measured_throughput.toFixed(2)}, estimated ${doc.estimated_throughput.toFixed(2)}`);
+      const results = await comparePolicies(
+        policies,
+        (policy) => ({ ...baseConfig(args, app, desk, policy), optimalTimeLimitSec: 60 }),
+        async (cfg) => {
+          const { doc } = await runWithStatus(cfg, io, `${app.name}/${cfg.policy}`);
+          if (dir !== undefined) writeReport(dir, doc, `run-${cfg.policy}`);
+          io.err(`${app.name}/${cfg.policy}: measured ${doc.measured_throughput.toFixed(2)}, estimated ${doc.estimated_throughput.toFixed(2)}`);
+          return doc;
+        },
+        (line) => io.err(`${app.name}/${line}`),
+      );
+      const sameAs = new Map<string, string>();
+      for (const r of results) {
+        docs.set(r.policy, r.doc);
+        if (r.samePlanAs !== null) sameAs.set(r.policy, r.samePlanAs);
       }
       const syn = docs.get('synergy')!.measured_throughput;
       const rows: CompareRow[] = [...docs.values()].map((d) => ({
@@ -89,6 +105,7 @@ export const compareCommand: Command = {
         started: d.totals.started,
         delivered: d.totals.delivered,
         failed: d.totals.failed,
+        ...(sameAs.has(d.policy) ? { same_plan_as: sameAs.get(d.policy)! } : {}),
       }));
       const ratio: Record<string, number | null> = {};
       for (const r of rows) ratio[r.policy] = r.measured_throughput > 0 ? r3(syn / r.measured_throughput) : null;
@@ -103,7 +120,7 @@ export const compareCommand: Command = {
               r.measured_throughput.toFixed(2),
               r.estimated_throughput.toFixed(2),
               r.estimated_throughput > 0 ? (r.measured_throughput / r.estimated_throughput).toFixed(3) : '-',
-              ratio[r.policy] === null ? 'inf' : ratio[r.policy]!.toFixed(2),
+              (ratio[r.policy] === null ? 'inf' : ratio[r.policy]!.toFixed(2)) + (r.same_plan_as ? ` (plan of ${r.same_plan_as})` : ''),
               String(r.started),
               String(r.delivered),
               String(r.failed),
@@ -112,6 +129,7 @@ export const compareCommand: Command = {
         );
         const unit = docs.get('synergy')!.objective === 'maxmin' ? 'frames/s per unit weight (max-min)' : 'frames/s (sum)';
         io.out(`throughput in ${unit}, ${line.duration_s} s per policy on ${line.workload}`);
+        if (sameAs.size > 0) io.out('(plan of P): the policy chose the same plan as P (segments, routes, shares), measured once by P\'s run');
         if (dir !== undefined) io.out(`reports: ${join(dir, 'run-<policy>.html')}`);
         if (wrong > 0) io.out(`WRONG OUTPUTS: ${wrong}`);
       }

@@ -1,0 +1,81 @@
+// Running an app under several policies on one desk (`synergy compare`, `bench:compare`).
+//
+// Two policies often choose the very same plan (one model on one earbud: every policy puts it
+// there). Running that plan twice only measures the desk's noise, and on a plan whose rate is
+// fixed by the chip the noise decided which of two equal policies "won". So a policy whose plan
+// is identical to one already run (same segments on the same devices, the same routes and
+// shares, the same pipelines left out) is not run again: it shares that run's measurement, and
+// the result says so (samePlanAs). Each policy is planned first to know; `optimal` (a solver run
+// of up to minutes) is always run.
+
+import type { PlanObject } from '../plan/plan-object.js';
+import type { RunDocument } from '../report/run-report.js';
+import { planRun } from './planning.js';
+import type { DeskSource, RunConfig } from './runner.js';
+
+/** What identifies a plan's execution: its segments and devices, routes and shares, pipelines left out. */
+export function planSignature(plan: PlanObject): string {
+  return JSON.stringify({
+    objective: plan.objective,
+    segments: plan.segments.map((s) => `${s.id}:${s.variant}`).sort(),
+    pipelines: plan.pipelines
+      .map((p) => ({ name: p.name, weight: p.weight, routes: p.routes.map((r) => ({ share: Number(r.share.toPrecision(4)), segments: r.segments })) }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
+    errors: plan.errors.map((e) => JSON.stringify(e)).sort(),
+  });
+}
+
+export interface PolicyResult {
+  policy: string;
+  doc: RunDocument;
+  /** the policy whose run measured this one's identical plan, or null when it ran itself */
+  samePlanAs: string | null;
+}
+
+function deskSpecOf(desk: DeskSource) {
+  if (desk.kind === 'emulated') return desk.emulators.desk;
+  return desk.spec;
+}
+
+/** The signature of the plan `policy` would run now, or null when it is not worth knowing. */
+async function expectedSignature(cfg: RunConfig): Promise<string | null> {
+  if (cfg.policy === 'optimal' || cfg.desk.kind === 'boards') return null;
+  try {
+    const planned = await planRun({ desk: deskSpecOf(cfg.desk), app: cfg.app, policy: cfg.policy, ...(cfg.objective ? { objective: cfg.objective } : {}) });
+    return planSignature(planned.object);
+  } catch {
+    return null; // the run will report why it cannot plan
+  }
+}
+
+/**
+ * Runs each policy in turn with `run` (in the order given), except one whose plan is identical
+ * to an earlier policy's run: that one takes the earlier measurement (`note` says so). A run
+ * that gives null (it failed, and `run` said why) is left out.
+ */
+export async function comparePolicies(
+  policies: readonly string[],
+  configFor: (policy: string) => RunConfig,
+  run: (cfg: RunConfig) => Promise<RunDocument | null>,
+  note: (line: string) => void = () => undefined,
+): Promise<PolicyResult[]> {
+  const results: PolicyResult[] = [];
+  const ran = new Map<string, string>(); // plan signature -> policy that ran it
+  for (const policy of policies) {
+    const cfg = configFor(policy);
+    const expected = ran.size > 0 ? await expectedSignature(cfg) : null;
+    const same = expected !== null ? ran.get(expected) : undefined;
+    if (same !== undefined) {
+      const earlier = results.find((r) => r.policy === same)!;
+      results.push({ policy, doc: { ...earlier.doc, policy }, samePlanAs: same });
+      note(`${policy}: the same plan as ${same} (segments, routes and shares): measured once, by ${same}'s run`);
+      continue;
+    }
+    const doc = await run(cfg);
+    if (doc === null) continue;
+    const first = doc.epochs[0];
+    if (first) ran.set(planSignature(first.plan), policy);
+    results.push({ policy, doc, samePlanAs: null });
+  }
+  return results;
+}
