@@ -9,6 +9,7 @@
 
 import { uploadSegment, listSegments, unloadSegment } from '../board/segments.js';
 import type { SegmentIO } from '../board/tensors.js';
+import { isSessionError } from '../board/session-error.js';
 import type { Layer } from '../model/layer.js';
 import { encodeCbor, type CborMap } from '../proto/cbor.js';
 import { encodeSegment, SEG, segmentMap, segmentOf, type Segment } from '../model/segment-codec.js';
@@ -213,9 +214,11 @@ async function deployBoard(
       });
     } catch (e) {
       const detail = (e as Error).message;
+      const what = `segment ${spec.id} (layers ${spec.first}..${spec.first + spec.count - 1} of ${spec.model})`;
+      // The board answering no is a refusal; a link that failed or a board that went silent is not.
+      if (isSessionError(e)) throw new DeployError(`${h.device} (${h.chip.name}): loading ${what} failed: ${detail}`, h.device);
       throw new DeployError(
-        `${h.device} (${h.chip.name}) refused segment ${spec.id} (layers ${spec.first}..${spec.first + spec.count - 1} of ${spec.model}), ` +
-          `which the plan judged to fit beside ${[...kept, ...loaded.map((l) => l.id)].join(', ') || 'nothing'}: ${detail}`,
+        `${h.device} (${h.chip.name}) refused ${what}, which the plan judged to fit beside ${[...kept, ...loaded.map((l) => l.id)].join(', ') || 'nothing'}: ${detail}`,
         h.device,
       );
     }

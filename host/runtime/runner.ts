@@ -195,6 +195,10 @@ const END_DRAIN_MS = 5000;
 const MAX_END_DRAIN_MS = 60_000;
 /** Synergy's search budget when re-planning mid-run (the search holds the host's event loop). */
 const REPLAN_BUDGET_MS = 300;
+/** A re-plan whose load fails (a board that stops answering mid-load) plans again on the boards
+ *  still present, this many times, RETRY_DELAY_MS apart, before the run ends with the error. */
+const REPLAN_ATTEMPTS = 3;
+const RETRY_DELAY_MS = 500;
 /** A repair of the running plan is taken when its estimate is at least this share of a fresh plan's;
  *  after a loss, the quick stage's plan is upgraded to a fresh one below this share. */
 const REPAIR_KEEPS = 0.9;
@@ -288,6 +292,8 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
   const finished = new AbortController();
   /** the loop's tick, cut short by a change of boards (or the end) */
   const tick = { wake: new AbortController() };
+  /** the faults being injected (cfg.faults), ended by `finished` */
+  let injecting: Promise<void> = Promise.resolve();
   cfg.signal?.addEventListener('abort', () => {
     finished.abort();
     tick.wake.abort();
@@ -448,6 +454,22 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
       return { epoch, kept };
     };
 
+    /** bringUp for a re-plan: a load that fails is planned again on the boards present (the
+     *  monitor drops a board that stopped answering) before the run gives up. */
+    const bringUpRetrying = async (planned: Planned, why: string, stopReason: string): Promise<{ epoch: Epoch; kept: Set<string> }> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await bringUp(planned, why, stopReason);
+        } catch (e) {
+          const last = attempt >= REPLAN_ATTEMPTS || finished.signal.aborted || cfg.signal?.aborted;
+          note('note', `re-plan failed${last ? '' : `, planning again (attempt ${attempt + 1} of ${REPLAN_ATTEMPTS})`}: ${(e as Error).message}`);
+          if (last) throw e;
+          await sleep(RETRY_DELAY_MS);
+          planned = await planNow(`${why}; again after a failed load`, REPLAN_BUDGET_MS);
+        }
+      }
+    };
+
     let cpuAtOpen: CpuSnapshot | null = null;
     const emulatorPids = (): Map<string, number> => new Map([...(emus?.boards ?? new Map())].map(([d, b]) => [d, b.emulator.pid]));
     const closeEpoch = (epoch: Epoch, at: number): void => {
@@ -478,6 +500,28 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
     const warmupMs = (cfg.warmupS ?? 1) * 1000;
     const endAt = (): number => firstStart + cfg.durationS * 1000;
     const faults = [...(cfg.faults ?? [])].sort((a, b) => a.atS - b.atS);
+    // Faults happen at their time whatever the run is doing (a board may die while another's
+    // loss is being recovered), not between the loop's steps.
+    const injectFaults = async (): Promise<void> => {
+      for (const f of faults) {
+        await sleep(firstStart + f.atS * 1000 - performance.now(), finished.signal);
+        if (finished.signal.aborted || !emus) return;
+        try {
+          if (f.action === 'kill') {
+            faultTimes.set(f.device, performance.now());
+            note('note', `fault: killing ${f.device}'s emulator`);
+            await emus.kill(f.device);
+          } else {
+            note('note', `fault: starting ${f.device}'s emulator again`);
+            await emus.restart(f.device);
+          }
+        } catch (e) {
+          note('note', `fault ${f.action} ${f.device} not done: ${(e as Error).message}`);
+        }
+        tick.wake.abort();
+      }
+    };
+    if (emus && faults.length > 0) injecting = injectFaults();
     let lastStatus = 0;
     const status = (): void => {
       const now = performance.now();
@@ -632,12 +676,7 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
       recoveries.push(...recs);
       const stopReason = `re-plan after board ${lostNames.join(', ')} lost`;
       let kept: Set<string>;
-      try {
-        ({ epoch, kept } = await bringUp(planned, why, stopReason));
-      } catch (e) {
-        note('note', `re-plan failed: ${(e as Error).message}`);
-        throw e;
-      }
+      ({ epoch, kept } = await bringUpRetrying(planned, why, stopReason));
       if (stage) {
         stage.deployMs = epoch.deploy.ms;
         stage.bytes = epoch.deploy.bytes;
@@ -785,21 +824,6 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
         cpuAtOpen = cpuSnapshot(emulatorPids());
         if (epoch.index === 0) metrics.startTimeline(now + Math.min(1000, cfg.durationS * 250));
       }
-      while (faults.length > 0 && now >= firstStart + faults[0]!.atS * 1000 && emus) {
-        const f = faults.shift()!;
-        try {
-          if (f.action === 'kill') {
-            faultTimes.set(f.device, performance.now());
-            note('note', `fault: killing ${f.device}'s emulator`);
-            await emus.kill(f.device);
-          } else {
-            note('note', `fault: starting ${f.device}'s emulator again`);
-            await emus.restart(f.device);
-          }
-        } catch (e) {
-          note('note', `fault ${f.action} ${f.device} not done: ${(e as Error).message}`);
-        }
-      }
       if (pendingChanges.length > 0) {
         state.phase = 'adapting';
         const changes = pendingChanges.splice(0);
@@ -829,12 +853,7 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
         const recs = newRecoveries(changes, null);
         recoveries.push(...recs);
         let kept: Set<string>;
-        try {
-          ({ epoch, kept } = await bringUp(planned, why, `re-plan: ${why}`));
-        } catch (e) {
-          note('note', `re-plan failed: ${(e as Error).message}`);
-          throw e;
-        }
+        ({ epoch, kept } = await bringUpRetrying(planned, why, `re-plan: ${why}`));
         void watchResumption(recs, kept);
       } else if (upgrade.due && state.phase === 'running') {
         const u = upgrade.due;
@@ -893,6 +912,7 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
     };
   } finally {
     finished.abort();
+    await injecting;
     // A run that ends on an error still stops its engines: their admission loops would keep
     // the process alive (stopping an engine twice is harmless).
     await Promise.allSettled([...engines.values()].map((e) => e.stop('the run ended on an error', 0)));

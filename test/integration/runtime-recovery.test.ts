@@ -73,4 +73,32 @@ describe('recovering from a lost board in two stages', () => {
     expect(doc.quick?.deploy_estimate_bytes).toBe(quick.deployEstimateBytes);
     expect(doc.upgrade?.status).toBe(up.status);
   });
+
+  it('carries on when a second board dies while the first loss is being recovered', async () => {
+    const desk = readDesk(join(fixtures, 'desk-four.yaml'));
+    if ('discovered' in desk) throw new Error('the fixture desk lists its devices');
+    const app = readApp(join(fixtures, 'app-digits-keywords.yaml'));
+    const emus = await startDeskEmulators(desk, app);
+    desks.push(emus);
+    // The digits camera dies; its pipeline moves to the other camera, which dies during (or
+    // soon after) that load. Whichever way the timing falls, the run re-plans on the two boards
+    // left (keyword spotting goes on; digits has no camera) instead of ending with the error.
+    const first = (await planRun({ desk: emus.desk, app, policy: 'synergy' })).plan.pipelines.find((p) => p.name === 'digits')!.routes[0]!.source;
+    const second = first === 'cam1' ? 'cam2' : 'cam1';
+    const result = await new Run({
+      app, desk: { kind: 'emulated', emulators: emus }, policy: 'synergy', durationS: 7, checkEvery: 4,
+      faults: [{ action: 'kill', device: first, atS: 2.5 }, { action: 'kill', device: second, atS: 2.8 }],
+    }).execute();
+
+    for (const [name, c] of Object.entries(result.counts)) {
+      expect(c.delivered + c.failed, `${name}: delivered + failed = started`).toBe(c.started);
+      for (const reason of Object.keys(c.reasons)) expect(reason, name).toMatch(/cam[12]/);
+    }
+    expect(result.totals.wrong, JSON.stringify(result.wrongOutputs)).toBe(0);
+    const last = result.epochs.at(-1)!;
+    expect([...last.plan.devices].sort()).toEqual(['ear', 'watch']);
+    expect(last.plan.pipelines.map((p) => p.name)).toEqual(['keywords']);
+    expect(last.window, 'the last plan ran and was measured').not.toBeNull();
+    expect(result.counts['keywords']!.delivered).toBeGreaterThan(0);
+  });
 });
