@@ -17,7 +17,7 @@ import { openBoard } from '../board/open.js';
 import type { BoardSession } from '../board/session.js';
 import { chipSpec, type ChipSpec } from '../model/chips.js';
 import { MAX_FRAME, TENSOR_SLOTS, UNPACED_BAUD } from '../proto/index.js';
-import { Pool, Semaphore } from './semaphore.js';
+import { Pool, RankedLane, Semaphore } from './semaphore.js';
 
 export const HEARTBEAT_MS = 200;
 export const HEARTBEAT_BASE_TIMEOUT_MS = 400;
@@ -38,8 +38,9 @@ export interface BoardHandle {
   /** the board's tensor memory (hello tensor_mem), in bytes: a stage takes what its slots will
    * hold before it starts, so frames wait for room instead of failing does_not_fit */
   tensorBytes: Semaphore;
-  /** one tensor of several chunks moves at a time each way (engine.ts put and get) */
-  lanes: { down: Semaphore; up: Semaphore };
+  /** one tensor of several chunks moves at a time each way, a slice at a time, the one with the
+   *  fewest bytes left first (engine.ts put and get) */
+  lanes: { down: RankedLane; up: RankedLane };
   /** the reason once the board is lost, else null */
   lost: string | null;
   /** when the host last received anything from the board (performance.now() ms) */
@@ -57,7 +58,7 @@ export function makeHandle(device: string, session: BoardSession): BoardHandle {
     slots: new Pool(slots),
     // Idle slots may each keep IDLE_SLOT_BYTES (engine.ts shrinks larger ones after use).
     tensorBytes: new Semaphore(Math.max(1, (session.hello.tensorMem ?? Number.MAX_SAFE_INTEGER) - TENSOR_SLOTS * IDLE_SLOT_BYTES)),
-    lanes: { down: new Semaphore(1), up: new Semaphore(1) },
+    lanes: { down: new RankedLane(), up: new RankedLane() },
     lost: null,
     lastHeardMs: performance.now(),
   };

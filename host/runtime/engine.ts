@@ -33,7 +33,7 @@ import type { FrameEntry, Ledger } from './ledger.js';
 import type { Metrics } from './metrics.js';
 import { routeKey, segmentId, type RunPipeline, type RunPlan, type RunRoute } from './run-plan.js';
 import type { FairGate } from './fair-gate.js';
-import { ClosedError, Semaphore, sleep } from './semaphore.js';
+import { ClosedError, type RankedLane, Semaphore, sleep } from './semaphore.js';
 import { senseAnswered, senseDelay, SENSE_MARGIN_MS } from './sense-clock.js';
 import { fileFrame, synthesizeFrame } from './sensor-data.js';
 
@@ -386,7 +386,7 @@ export class Engine {
           await this.sense(p, h, slot, frame);
           inSlots = [slot];
           if (!io) {
-            frame.tensors.set(-1, await this.get(p, h, slot, this.slotSizes(p, st, frame)[0]));
+            frame.tensors.set(-1, await this.get(p, h, slot, this.slotSizes(p, st, frame)[0]!));
             return;
           }
         } else if (st.kind === 'deliver') {
@@ -527,50 +527,33 @@ export class Engine {
 
   private async put(p: RunPipeline, h: BoardHandle, slot: number, bytes: Uint8Array): Promise<void> {
     const max = Math.min(h.session.hello.maxPayload, h.session.hello.maxFrame - 64);
-    if (bytes.length <= max) return this.putChunks(p, h, slot, bytes, max);
-    return inLane(h.lanes.down, () => this.putChunks(p, h, slot, bytes, max));
-  }
-
-  private async putChunks(p: RunPipeline, h: BoardHandle, slot: number, bytes: Uint8Array, max: number): Promise<void> {
     const total = bytes.length;
-    const first = bytes.subarray(0, Math.min(max, total));
-    this.rxSpan(p, h, performance.now(), first.length + 16, `put ${total} B`);
     const check = (offset: number, n: number) => (r: { nextOffset: number }): void => {
       if (r.nextOffset !== offset + n) throw new FrameFailure('wrong answer', `board ${h.device} answered tensor.put at ${offset} with next_offset ${r.nextOffset}`);
     };
-    check(0, first.length)(await h.session.request(TENSOR_PUT, { slot, offset: 0, total, data: first }, { expectBytes: 16 }));
-    const offsets: number[] = [];
-    for (let offset = first.length; offset < total; offset += max) offsets.push(offset);
-    await windowed(offsets, (offset) => {
+    const chunk = (offset: number): Promise<void> => {
       const data = bytes.subarray(offset, Math.min(total, offset + max));
       this.rxSpan(p, h, performance.now(), data.length + 16, `put ${total} B`);
       return h.session.request(TENSOR_PUT, { slot, offset, total, data }, { expectBytes: 16 }).then(check(offset, data.length));
-    });
+    };
+    // The first chunk sizes the slot on the board: it is answered before the others go.
+    if (total <= max) return chunk(0);
+    await inLane(h.lanes.down, total, chunkOffsets(total, max), max, chunk);
   }
 
-  /** Fetches a slot; `bytes`, when known, tells whether it takes several chunks (a lane). */
-  private async get(p: RunPipeline, h: BoardHandle, slot: number, bytes?: number): Promise<Uint8Array> {
+  private async get(p: RunPipeline, h: BoardHandle, slot: number, total: number): Promise<Uint8Array> {
     const max = Math.min(h.session.hello.maxPayload, h.session.hello.maxFrame - 64);
-    if (bytes !== undefined && bytes <= max) return this.getChunks(p, h, slot, max);
-    return inLane(h.lanes.up, () => this.getChunks(p, h, slot, max));
-  }
-
-  private async getChunks(p: RunPipeline, h: BoardHandle, slot: number, max: number): Promise<Uint8Array> {
-    const head = await h.session.request(TENSOR_GET, { slot, offset: 0, max }, { expectBytes: max + 32 });
-    this.txSpan(p, h, performance.now(), head.data.length + 16, `get ${head.total} B`);
-    const out = new Uint8Array(head.total);
-    out.set(head.data.subarray(0, head.total));
-    const offsets: number[] = [];
-    for (let offset = head.data.length; offset < head.total; offset += max) offsets.push(offset);
-    await windowed(offsets, (at) =>
+    const out = new Uint8Array(total);
+    const chunk = (at: number): Promise<void> =>
       h.session.request(TENSOR_GET, { slot, offset: at, max }, { expectBytes: max + 32 }).then((r) => {
-        if (r.total !== head.total || r.data.length !== Math.min(max, head.total - at)) {
-          throw new FrameFailure('wrong answer', `board ${h.device} sent ${r.data.length} bytes of slot ${slot} at ${at} (total ${r.total})`);
+        if (r.total !== total || r.data.length !== Math.min(max, total - at)) {
+          throw new FrameFailure('wrong answer', `board ${h.device} sent ${r.data.length} bytes of slot ${slot} at ${at} (total ${r.total}, expected ${total})`);
         }
-        this.txSpan(p, h, performance.now(), r.data.length + 16, `get ${head.total} B`);
+        this.txSpan(p, h, performance.now(), r.data.length + 16, `get ${total} B`);
         out.set(r.data, at);
-      }),
-    );
+      });
+    if (total <= max) await chunk(0);
+    else await inLane(h.lanes.up, total, chunkOffsets(total, max), max, chunk);
     return out;
   }
 
@@ -629,19 +612,39 @@ interface FrameState {
  */
 export const CHUNK_WINDOW = 4;
 
+/** Bytes a transfer moves per turn in its lane before the lane may pass to a shorter one. */
+export const LANE_SLICE_BYTES = 64 * 1024;
+
+function chunkOffsets(total: number, max: number): number[] {
+  const out: number[] = [];
+  for (let offset = 0; offset < total; offset += max) out.push(offset);
+  return out;
+}
+
 /**
- * Runs a transfer of several chunks in a board's lane for its direction: one such transfer at a
- * time each way, in order of arrival. Shared, a link moves every transfer slowly and finishes
- * them together: sixteen UNet frames fetched at once from the glasses each took sixteen times
- * as long, and the boards after it got their inputs in bursts and idled between. Single-chunk
- * transfers and control messages do not take a lane; they interleave with the transfer.
+ * Moves a tensor of several chunks through a board's lane for its direction: one transfer at a
+ * time each way, LANE_SLICE_BYTES per turn, and at each turn the transfer with the fewest bytes
+ * left goes first. Shared, a link moved every transfer slowly and finished them together:
+ * sixteen UNet frames fetched at once from the glasses each took sixteen times as long, and the
+ * boards after it got their inputs in bursts. First come, first served, a 496 KB map held a
+ * link for 5 s while the 116 KB tensors another route needed from the same board waited, and
+ * that route ran at two thirds of its plan. The first chunk goes alone (for tensor.put it sizes
+ * the slot). Single-chunk transfers and control messages take no lane: they interleave.
  */
-async function inLane<T>(lane: Semaphore, fn: () => Promise<T>): Promise<T> {
-  await lane.acquire();
-  try {
-    return await fn();
-  } finally {
-    lane.release();
+async function inLane(lane: RankedLane, total: number, offsets: readonly number[], max: number, chunk: (offset: number) => Promise<void>): Promise<void> {
+  const perTurn = Math.max(1, Math.floor(LANE_SLICE_BYTES / max));
+  for (let i = 0; i < offsets.length; i += perTurn) {
+    await lane.acquire(total - offsets[i]!);
+    try {
+      if (i === 0) {
+        await chunk(offsets[0]!);
+        await windowed(offsets.slice(1, perTurn), chunk);
+      } else {
+        await windowed(offsets.slice(i, i + perTurn), chunk);
+      }
+    } finally {
+      lane.release();
+    }
   }
 }
 

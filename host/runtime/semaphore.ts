@@ -87,6 +87,50 @@ export class Pool {
   }
 }
 
+/**
+ * One holder at a time; among those waiting, the lowest `rank` goes first (ties in order of
+ * arrival). A board's link lane: the transfer with the fewest bytes left goes first.
+ */
+export class RankedLane {
+  private held = false;
+  private readonly waiters: { rank: number; seq: number; resolve: () => void; reject: (e: Error) => void }[] = [];
+  private seq = 0;
+  private closedWith: Error | undefined;
+
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
+  acquire(rank: number): Promise<void> {
+    if (this.closedWith) return Promise.reject(this.closedWith);
+    if (!this.held) {
+      this.held = true;
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => this.waiters.push({ rank, seq: this.seq++, resolve, reject }));
+  }
+
+  release(): void {
+    if (this.waiters.length === 0) {
+      this.held = false;
+      return;
+    }
+    let best = 0;
+    for (let i = 1; i < this.waiters.length; i++) {
+      const w = this.waiters[i]!;
+      const b = this.waiters[best]!;
+      if (w.rank < b.rank || (w.rank === b.rank && w.seq < b.seq)) best = i;
+    }
+    const [next] = this.waiters.splice(best, 1);
+    next!.resolve(); // the lane passes straight to it
+  }
+
+  close(reason: Error): void {
+    this.closedWith = reason;
+    for (const w of this.waiters.splice(0)) w.reject(reason);
+  }
+}
+
 /** Resolves after `ms`, or at once when `signal` aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (ms <= 0 || signal?.aborted) return Promise.resolve();

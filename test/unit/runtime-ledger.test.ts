@@ -9,7 +9,7 @@ import { Ledger, LedgerError } from '../../host/runtime/ledger.js';
 import { LatencyHistogram, Metrics } from '../../host/runtime/metrics.js';
 import { outputDifference, referenceOutput } from '../../host/runtime/reference.js';
 import { segmentId, throughputOf } from '../../host/runtime/run-plan.js';
-import { ClosedError, Pool, Semaphore } from '../../host/runtime/semaphore.js';
+import { ClosedError, Pool, RankedLane, Semaphore } from '../../host/runtime/semaphore.js';
 import { synthesizeFrame } from '../../host/runtime/sensor-data.js';
 
 describe('the frame ledger', () => {
@@ -57,6 +57,32 @@ describe('semaphores and slot pools', () => {
     const waiting = pool.take(1);
     pool.close(new ClosedError('board x lost'));
     await expect(waiting).rejects.toThrow('board x lost');
+  });
+
+  it('a link lane passes to the waiting transfer with the fewest bytes left, ties in arrival order', async () => {
+    const lane = new RankedLane();
+    await lane.acquire(500_000);
+    const order: string[] = [];
+    const waits = [
+      lane.acquire(400_000).then(() => order.push('map rest')),
+      lane.acquire(116_000).then(() => order.push('tensor a')),
+      lane.acquire(116_000).then(() => order.push('tensor b')),
+    ];
+    await Promise.resolve();
+    expect(order).toEqual([]); // held
+    for (let k = 0; k < 3; k++) {
+      lane.release();
+      await Promise.resolve();
+    }
+    await Promise.all(waits);
+    expect(order).toEqual(['tensor a', 'tensor b', 'map rest']);
+    lane.release();
+    const again = lane.acquire(1);
+    await again; // free again: taken at once
+    const late = lane.acquire(2);
+    lane.close(new ClosedError('board x lost'));
+    await expect(late).rejects.toThrow('board x lost');
+    await expect(lane.acquire(3)).rejects.toThrow('board x lost');
   });
 });
 
