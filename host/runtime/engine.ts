@@ -538,7 +538,7 @@ export class Engine {
     };
     // The first chunk sizes the slot on the board: it is answered before the others go.
     if (total <= max) return chunk(0);
-    await inLane(h.lanes.down, total, chunkOffsets(total, max), max, chunk);
+    await inLane(h.lanes.down, h.wireBytesPerSec / 1000, total, chunkOffsets(total, max), max, chunk);
   }
 
   private async get(p: RunPipeline, h: BoardHandle, slot: number, total: number): Promise<Uint8Array> {
@@ -553,7 +553,7 @@ export class Engine {
         out.set(r.data, at);
       });
     if (total <= max) await chunk(0);
-    else await inLane(h.lanes.up, total, chunkOffsets(total, max), max, chunk);
+    else await inLane(h.lanes.up, h.wireBytesPerSec / 1000, total, chunkOffsets(total, max), max, chunk);
     return out;
   }
 
@@ -624,17 +624,22 @@ function chunkOffsets(total: number, max: number): number[] {
 /**
  * Moves a tensor of several chunks through a board's lane for its direction: one transfer at a
  * time each way, LANE_SLICE_BYTES per turn, and at each turn the transfer with the fewest bytes
- * left goes first. Shared, a link moved every transfer slowly and finished them together:
+ * left goes first, less what the link could have moved while it waited (so none starves). Shared, a link moved every transfer slowly and finished them together:
  * sixteen UNet frames fetched at once from the glasses each took sixteen times as long, and the
  * boards after it got their inputs in bursts. First come, first served, a 496 KB map held a
  * link for 5 s while the 116 KB tensors another route needed from the same board waited, and
  * that route ran at two thirds of its plan. The first chunk goes alone (for tensor.put it sizes
  * the slot). Single-chunk transfers and control messages take no lane: they interleave.
  */
-async function inLane(lane: RankedLane, total: number, offsets: readonly number[], max: number, chunk: (offset: number) => Promise<void>): Promise<void> {
+async function inLane(lane: RankedLane, bytesPerMs: number, total: number, offsets: readonly number[], max: number, chunk: (offset: number) => Promise<void>): Promise<void> {
   const perTurn = Math.max(1, Math.floor(LANE_SLICE_BYTES / max));
   for (let i = 0; i < offsets.length; i += perTurn) {
-    await lane.acquire(total - offsets[i]!);
+    // Bytes left, less what the link could have moved while this turn waited: the shortest goes
+    // first, and one kept waiting as long as its own turn takes goes first too (a large map is
+    // delayed, never starved: first fewest-bytes-first starved the 5% route of UNet maps).
+    const left = total - offsets[i]!;
+    const since = performance.now();
+    await lane.acquire(Number.isFinite(bytesPerMs) ? () => left - (performance.now() - since) * bytesPerMs : left);
     try {
       if (i === 0) {
         await chunk(offsets[0]!);

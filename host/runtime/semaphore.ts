@@ -93,7 +93,7 @@ export class Pool {
  */
 export class RankedLane {
   private held = false;
-  private readonly waiters: { rank: number; seq: number; resolve: () => void; reject: (e: Error) => void }[] = [];
+  private readonly waiters: { rank: () => number; seq: number; resolve: () => void; reject: (e: Error) => void }[] = [];
   private seq = 0;
   private closedWith: Error | undefined;
 
@@ -101,13 +101,15 @@ export class RankedLane {
     return this.waiters.length;
   }
 
-  acquire(rank: number): Promise<void> {
+  /** `rank` may be a function, asked each time the lane passes on (a rank that changes as it waits). */
+  acquire(rank: number | (() => number)): Promise<void> {
     if (this.closedWith) return Promise.reject(this.closedWith);
     if (!this.held) {
       this.held = true;
       return Promise.resolve();
     }
-    return new Promise((resolve, reject) => this.waiters.push({ rank, seq: this.seq++, resolve, reject }));
+    const of = typeof rank === 'function' ? rank : () => rank;
+    return new Promise((resolve, reject) => this.waiters.push({ rank: of, seq: this.seq++, resolve, reject }));
   }
 
   release(): void {
@@ -116,10 +118,14 @@ export class RankedLane {
       return;
     }
     let best = 0;
+    let bestRank = this.waiters[0]!.rank();
     for (let i = 1; i < this.waiters.length; i++) {
       const w = this.waiters[i]!;
-      const b = this.waiters[best]!;
-      if (w.rank < b.rank || (w.rank === b.rank && w.seq < b.seq)) best = i;
+      const r = w.rank();
+      if (r < bestRank || (r === bestRank && w.seq < this.waiters[best]!.seq)) {
+        best = i;
+        bestRank = r;
+      }
     }
     const [next] = this.waiters.splice(best, 1);
     next!.resolve(); // the lane passes straight to it

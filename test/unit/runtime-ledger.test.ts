@@ -84,6 +84,20 @@ describe('semaphores and slot pools', () => {
     await expect(late).rejects.toThrow('board x lost');
     await expect(lane.acquire(3)).rejects.toThrow('board x lost');
   });
+
+  it('a link lane asks a changing rank again each time it passes on', async () => {
+    const lane = new RankedLane();
+    await lane.acquire(0);
+    let aged = 1000;
+    const order: string[] = [];
+    const a = lane.acquire(() => aged).then(() => order.push('aged'));
+    const b = lane.acquire(500).then(() => order.push('short'));
+    aged = 100; // it waited long enough to go first
+    lane.release();
+    lane.release();
+    await Promise.all([a, b]);
+    expect(order).toEqual(['aged', 'short']);
+  });
 });
 
 describe('the output checker', () => {
