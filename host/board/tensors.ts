@@ -61,7 +61,8 @@ export function tensorFromBytes(bytes: Uint8Array, shape: Shape3, width: 8 | 32,
   return { shape, data };
 }
 
-function dataLimit(session: BoardSession): number {
+/** Tensor bytes one tensor.put or tensor.get carries on this board (its frame holds the rest). */
+export function tensorChunkBytes(session: BoardSession): number {
   const { maxPayload, maxFrame } = session.hello;
   return Math.max(1, Math.min(maxPayload, maxFrame - HEADER_SIZE - CRC_SIZE - TENSOR_BODY_OVERHEAD));
 }
@@ -76,7 +77,7 @@ function checkSlot(slot: number): void {
 export async function putTensor(session: BoardSession, slot: number, bytes: Uint8Array): Promise<void> {
   requireMessages(session, [TENSOR_PUT]);
   checkSlot(slot);
-  const chunk = dataLimit(session);
+  const chunk = tensorChunkBytes(session);
   const total = bytes.length;
   const expect = (offset: number, n: number) => (r: { nextOffset: number }): void => {
     if (r.nextOffset !== offset + n) {
@@ -98,7 +99,7 @@ export async function putTensor(session: BoardSession, slot: number, bytes: Uint
 export async function getTensor(session: BoardSession, slot: number): Promise<Uint8Array> {
   requireMessages(session, [TENSOR_GET]);
   checkSlot(slot);
-  const max = dataLimit(session);
+  const max = tensorChunkBytes(session);
   const expectBytes = max + 64;
   const head = await session.request(TENSOR_GET, { slot, offset: 0, max }, { expectBytes });
   const out = new Uint8Array(head.total);

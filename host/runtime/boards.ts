@@ -201,10 +201,11 @@ export class BoardMonitor extends EventEmitter<MonitorEvents> {
     h.lost = reason;
     const at = performance.now();
     this.cleanups.get(device)?.();
-    h.slots.close(new Error(`board ${device} lost`));
-    h.tensorBytes.close(new Error(`board ${device} lost`));
-    h.lanes.down.close(new Error(`board ${device} lost`));
-    h.lanes.up.close(new Error(`board ${device} lost`));
+    const gone = new Error(`board ${device} lost`);
+    h.slots.close(gone);
+    h.tensorBytes.close(gone);
+    h.lanes.down.close(gone);
+    h.lanes.up.close(gone);
     void h.session.close(`board ${device} lost: ${reason}`);
     this.emit('lost', device, reason, at);
   }

@@ -6,12 +6,13 @@
 // is identical to one already run (same segments on the same devices, the same routes and
 // shares, the same pipelines left out) is not run again: it shares that run's measurement, and
 // the result says so (samePlanAs). Each policy is planned first to know; `optimal` (a solver run
-// of up to minutes) is always run.
+// of up to minutes) is always run. The desk is warmed up first (warm-up.ts).
 
 import type { PlanObject } from '../plan/plan-object.js';
 import type { RunDocument } from '../report/run-report.js';
 import { planRun } from './planning.js';
-import type { DeskSource, RunConfig } from './runner.js';
+import type { RunConfig } from './runner.js';
+import { COMPARE_WARMUP_S, warmUp } from './warm-up.js';
 
 /** What identifies a plan's execution: its segments and devices, routes and shares, pipelines left out. */
 export function planSignature(plan: PlanObject): string {
@@ -32,16 +33,12 @@ export interface PolicyResult {
   samePlanAs: string | null;
 }
 
-function deskSpecOf(desk: DeskSource) {
-  if (desk.kind === 'emulated') return desk.emulators.desk;
-  return desk.spec;
-}
-
 /** The signature of the plan `policy` would run now, or null when it is not worth knowing. */
 async function expectedSignature(cfg: RunConfig): Promise<string | null> {
   if (cfg.policy === 'optimal' || cfg.desk.kind === 'boards') return null;
+  const desk = cfg.desk.kind === 'emulated' ? cfg.desk.emulators.desk : cfg.desk.spec;
   try {
-    const planned = await planRun({ desk: deskSpecOf(cfg.desk), app: cfg.app, policy: cfg.policy, ...(cfg.objective ? { objective: cfg.objective } : {}) });
+    const planned = await planRun({ desk, app: cfg.app, policy: cfg.policy, ...(cfg.objective ? { objective: cfg.objective } : {}) });
     return planSignature(planned.object);
   } catch {
     return null; // the run will report why it cannot plan
@@ -49,7 +46,7 @@ async function expectedSignature(cfg: RunConfig): Promise<string | null> {
 }
 
 /**
- * Runs each policy in turn with `run` (in the order given), except one whose plan is identical
+ * Warms the desk up, then runs each policy in turn with `run` (in the order given), except one whose plan is identical
  * to an earlier policy's run: that one takes the earlier measurement (`note` says so). A run
  * that gives null (it failed, and `run` said why) is left out.
  */
@@ -59,6 +56,8 @@ export async function comparePolicies(
   run: (cfg: RunConfig) => Promise<RunDocument | null>,
   note: (line: string) => void = () => undefined,
 ): Promise<PolicyResult[]> {
+  note(`warming the desk up for ${COMPARE_WARMUP_S} s (unmeasured; the first run on a fresh desk measures low)`);
+  await warmUp(configFor(policies[0]!));
   const results: PolicyResult[] = [];
   const ran = new Map<string, string>(); // plan signature -> policy that ran it
   for (const policy of policies) {
@@ -68,7 +67,7 @@ export async function comparePolicies(
     if (same !== undefined) {
       const earlier = results.find((r) => r.policy === same)!;
       results.push({ policy, doc: { ...earlier.doc, policy }, samePlanAs: same });
-      note(`${policy}: the same plan as ${same} (segments, routes and shares): measured once, by ${same}'s run`);
+      note(`${policy} chose the same plan as ${same} (segments, routes and shares): measured once, by ${same}'s run`);
       continue;
     }
     const doc = await run(cfg);

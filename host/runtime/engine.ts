@@ -24,7 +24,7 @@
 
 import { ProtocolError, DELIVER, INFER, SENSE, TENSOR_GET, TENSOR_PUT, type InferResult } from '../proto/index.js';
 import { isSessionError } from '../board/session-error.js';
-import { inlineFits, type SegmentIO } from '../board/tensors.js';
+import { inlineFits, tensorChunkBytes, type SegmentIO } from '../board/tensors.js';
 import { tensorBytes } from '../model/boundary.js';
 import { IDLE_SLOT_BYTES, type BoardHandle } from './boards.js';
 import type { OutputChecker } from './checker.js';
@@ -526,7 +526,7 @@ export class Engine {
   }
 
   private async put(p: RunPipeline, h: BoardHandle, slot: number, bytes: Uint8Array): Promise<void> {
-    const max = Math.min(h.session.hello.maxPayload, h.session.hello.maxFrame - 64);
+    const max = tensorChunkBytes(h.session);
     const total = bytes.length;
     const check = (offset: number, n: number) => (r: { nextOffset: number }): void => {
       if (r.nextOffset !== offset + n) throw new FrameFailure('wrong answer', `board ${h.device} answered tensor.put at ${offset} with next_offset ${r.nextOffset}`);
@@ -542,7 +542,7 @@ export class Engine {
   }
 
   private async get(p: RunPipeline, h: BoardHandle, slot: number, total: number): Promise<Uint8Array> {
-    const max = Math.min(h.session.hello.maxPayload, h.session.hello.maxFrame - 64);
+    const max = tensorChunkBytes(h.session);
     const out = new Uint8Array(total);
     const chunk = (at: number): Promise<void> =>
       h.session.request(TENSOR_GET, { slot, offset: at, max }, { expectBytes: max + 32 }).then((r) => {
@@ -623,13 +623,13 @@ function chunkOffsets(total: number, max: number): number[] {
 
 /**
  * Moves a tensor of several chunks through a board's lane for its direction: one transfer at a
- * time each way, LANE_SLICE_BYTES per turn, and at each turn the transfer with the fewest bytes
- * left goes first, less what the link could have moved while it waited (so none starves). Shared, a link moved every transfer slowly and finished them together:
- * sixteen UNet frames fetched at once from the glasses each took sixteen times as long, and the
- * boards after it got their inputs in bursts. First come, first served, a 496 KB map held a
- * link for 5 s while the 116 KB tensors another route needed from the same board waited, and
- * that route ran at two thirds of its plan. The first chunk goes alone (for tensor.put it sizes
- * the slot). Single-chunk transfers and control messages take no lane: they interleave.
+ * time each way, LANE_SLICE_BYTES per turn, the transfer with the fewest bytes left first.
+ * Shared, a link moved every transfer slowly and finished them together: sixteen UNet frames
+ * fetched at once from the glasses each took sixteen times as long, and the boards after it got
+ * their inputs in bursts. First come, first served, a 496 KB map held a link for 5 s while the
+ * 116 KB tensors another route needed from the same board waited, and that route ran at two
+ * thirds of its plan. The first chunk goes alone (for tensor.put it sizes the slot).
+ * Single-chunk transfers and control messages take no lane: they interleave.
  */
 async function inLane(lane: RankedLane, bytesPerMs: number, total: number, offsets: readonly number[], max: number, chunk: (offset: number) => Promise<void>): Promise<void> {
   const perTurn = Math.max(1, Math.floor(LANE_SLICE_BYTES / max));
@@ -657,7 +657,7 @@ async function inLane(lane: RankedLane, bytesPerMs: number, total: number, offse
 async function windowed<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   let failure: unknown = null;
-  const lane = async (): Promise<void> => {
+  const worker = async (): Promise<void> => {
     while (next < items.length && failure === null) {
       const item = items[next++]!;
       try {
@@ -667,6 +667,6 @@ async function windowed<T>(items: readonly T[], fn: (item: T) => Promise<void>):
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(CHUNK_WINDOW, items.length) }, lane));
+  await Promise.all(Array.from({ length: Math.min(CHUNK_WINDOW, items.length) }, worker));
   if (failure !== null) throw failure;
 }

@@ -93,13 +93,9 @@ export class Pool {
  */
 export class RankedLane {
   private held = false;
-  private readonly waiters: { rank: () => number; seq: number; resolve: () => void; reject: (e: Error) => void }[] = [];
-  private seq = 0;
+  /** in order of arrival, so the first of equal ranks is the earliest */
+  private readonly waiters: { rank: () => number; resolve: () => void; reject: (e: Error) => void }[] = [];
   private closedWith: Error | undefined;
-
-  get waiting(): number {
-    return this.waiters.length;
-  }
 
   /** `rank` may be a function, asked each time the lane passes on (a rank that changes as it waits). */
   acquire(rank: number | (() => number)): Promise<void> {
@@ -109,7 +105,7 @@ export class RankedLane {
       return Promise.resolve();
     }
     const of = typeof rank === 'function' ? rank : () => rank;
-    return new Promise((resolve, reject) => this.waiters.push({ rank: of, seq: this.seq++, resolve, reject }));
+    return new Promise((resolve, reject) => this.waiters.push({ rank: of, resolve, reject }));
   }
 
   release(): void {
@@ -120,9 +116,8 @@ export class RankedLane {
     let best = 0;
     let bestRank = this.waiters[0]!.rank();
     for (let i = 1; i < this.waiters.length; i++) {
-      const w = this.waiters[i]!;
-      const r = w.rank();
-      if (r < bestRank || (r === bestRank && w.seq < this.waiters[best]!.seq)) {
+      const r = this.waiters[i]!.rank();
+      if (r < bestRank) {
         best = i;
         bestRank = r;
       }

@@ -11,7 +11,7 @@ import { runDocument } from '../../host/report/run-report.js';
 import { startDeskEmulators, type DeskEmulators } from '../../host/runtime/desk-emulators.js';
 import { planRun } from '../../host/runtime/planning.js';
 import { Run } from '../../host/runtime/runner.js';
-import { readApp } from '../../host/space/app-spec.js';
+import { readApp, type AppSpec } from '../../host/space/app-spec.js';
 import { readDesk } from '../../host/space/desk-spec.js';
 
 const fixtures = join(import.meta.dirname, '../fixtures/runtime');
@@ -21,15 +21,21 @@ afterAll(async () => {
   await Promise.allSettled(desks.map((d) => d.stop()));
 });
 
+/** The four-board test desk running digits and keywords, and the camera digits senses on. */
+async function fourBoards(): Promise<{ app: AppSpec; emus: DeskEmulators; digitsCamera: string }> {
+  const desk = readDesk(join(fixtures, 'desk-four.yaml'));
+  if ('discovered' in desk) throw new Error('the fixture desk lists its devices');
+  const app = readApp(join(fixtures, 'app-digits-keywords.yaml'));
+  const emus = await startDeskEmulators(desk, app);
+  desks.push(emus);
+  const digitsCamera = (await planRun({ desk: emus.desk, app, policy: 'synergy' })).plan.pipelines.find((p) => p.name === 'digits')!.routes[0]!.source;
+  return { app, emus, digitsCamera };
+}
+
 describe('recovering from a lost board in two stages', () => {
   it('runs a quick plan whose loads it estimated, decides the upgrade, and accounts for every frame', async () => {
-    const desk = readDesk(join(fixtures, 'desk-four.yaml'));
-    if ('discovered' in desk) throw new Error('the fixture desk lists its devices');
-    const app = readApp(join(fixtures, 'app-digits-keywords.yaml'));
-    const emus = await startDeskEmulators(desk, app);
-    desks.push(emus);
     // The digits camera: the other camera can take its pipeline (its model loads there).
-    const victim = (await planRun({ desk: emus.desk, app, policy: 'synergy' })).plan.pipelines.find((p) => p.name === 'digits')!.routes[0]!.source;
+    const { app, emus, digitsCamera: victim } = await fourBoards();
     const result = await new Run({
       app, desk: { kind: 'emulated', emulators: emus }, policy: 'synergy', durationS: 8, checkEvery: 4,
       faults: [{ action: 'kill', device: victim, atS: 2.5 }],
@@ -75,15 +81,10 @@ describe('recovering from a lost board in two stages', () => {
   });
 
   it('carries on when a second board dies while the first loss is being recovered', async () => {
-    const desk = readDesk(join(fixtures, 'desk-four.yaml'));
-    if ('discovered' in desk) throw new Error('the fixture desk lists its devices');
-    const app = readApp(join(fixtures, 'app-digits-keywords.yaml'));
-    const emus = await startDeskEmulators(desk, app);
-    desks.push(emus);
     // The digits camera dies; its pipeline moves to the other camera, which dies during (or
     // soon after) that load. Whichever way the timing falls, the run re-plans on the two boards
     // left (keyword spotting goes on; digits has no camera) instead of ending with the error.
-    const first = (await planRun({ desk: emus.desk, app, policy: 'synergy' })).plan.pipelines.find((p) => p.name === 'digits')!.routes[0]!.source;
+    const { app, emus, digitsCamera: first } = await fourBoards();
     const second = first === 'cam1' ? 'cam2' : 'cam1';
     const result = await new Run({
       app, desk: { kind: 'emulated', emulators: emus }, policy: 'synergy', durationS: 7, checkEvery: 4,

@@ -11,7 +11,6 @@
 
 import { runDocument } from '../../host/report/run-report.js';
 import { startDeskEmulators } from '../../host/runtime/desk-emulators.js';
-import { warmUp } from '../../host/runtime/warm-up.js';
 import { comparedPolicies } from '../../host/runtime/planning.js';
 import { Run } from '../../host/runtime/runner.js';
 import { readApp } from '../../host/space/app-spec.js';
@@ -49,7 +48,6 @@ for (const w of workloads) {
   const emus = await startDeskEmulators(desk, app);
   const rows: Row[] = [];
   try {
-    await warmUp({ app, desk: { kind: 'emulated', emulators: emus }, policy: policies[0]!, durationS: duration });
     const ran = await comparePolicies(
       policies,
       (policy) => ({ app, desk: { kind: 'emulated', emulators: emus }, policy, durationS, checkEvery }),
@@ -62,7 +60,7 @@ for (const w of workloads) {
           return null;
         }
       },
-      (line) => log(`${w.name}/${line}`),
+      (line) => log(`${w.name}: ${line}`),
     );
     for (const { policy, doc, samePlanAs } of ran) {
       rows.push({

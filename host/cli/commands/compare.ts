@@ -13,10 +13,8 @@ import { CommandFailure, EXIT, type Command } from '../command.js';
 import { table } from '../output.js';
 import { startDeskEmulators, type DeskEmulators } from '../../runtime/desk-emulators.js';
 import { comparedPolicies, policyNames } from '../../runtime/planning.js';
-import { COMPARE_WARMUP_S, warmUp } from '../../runtime/warm-up.js';
 import { comparePolicies } from '../../runtime/compare-policies.js';
 import type { DeskSource } from '../../runtime/runner.js';
-import type { RunDocument } from '../../report/run-report.js';
 import { baseConfig, deskArg, readAppArg, RUN_OPTIONS, runWithStatus, writeReport } from './run.js';
 
 export interface CompareRow {
@@ -77,10 +75,7 @@ export const compareCommand: Command = {
         }
         desk = { kind: 'emulated', emulators: emus };
       }
-      const docs = new Map<string, RunDocument>();
       const dir = args.string('report');
-      io.err(`${app.name}: warming the desk up for ${COMPARE_WARMUP_S} s (unmeasured; the first run on a fresh desk measures low)`);
-      await warmUp({ ...baseConfig(args, app, desk, policies[0]!), optimalTimeLimitSec: 60 });
       const results = await comparePolicies(
         policies,
         (policy) => ({ ...baseConfig(args, app, desk, policy), optimalTimeLimitSec: 60 }),
@@ -90,27 +85,24 @@ export const compareCommand: Command = {
           io.err(`${app.name}/${cfg.policy}: measured ${doc.measured_throughput.toFixed(2)}, estimated ${doc.estimated_throughput.toFixed(2)}`);
           return doc;
         },
-        (line) => io.err(`${app.name}/${line}`),
+        (line) => io.err(`${app.name}: ${line}`),
       );
-      const sameAs = new Map<string, string>();
-      for (const r of results) {
-        docs.set(r.policy, r.doc);
-        if (r.samePlanAs !== null) sameAs.set(r.policy, r.samePlanAs);
-      }
-      const syn = docs.get('synergy')!.measured_throughput;
-      const rows: CompareRow[] = [...docs.values()].map((d) => ({
+      const synergy = results.find((r) => r.policy === 'synergy')!.doc;
+      const syn = synergy.measured_throughput;
+      const rows: CompareRow[] = results.map(({ doc: d, samePlanAs }) => ({
         policy: d.policy,
         measured_throughput: r3(d.measured_throughput),
         estimated_throughput: r3(d.estimated_throughput),
         started: d.totals.started,
         delivered: d.totals.delivered,
         failed: d.totals.failed,
-        ...(sameAs.has(d.policy) ? { same_plan_as: sameAs.get(d.policy)! } : {}),
+        ...(samePlanAs !== null ? { same_plan_as: samePlanAs } : {}),
       }));
       const ratio: Record<string, number | null> = {};
       for (const r of rows) ratio[r.policy] = r.measured_throughput > 0 ? r3(syn / r.measured_throughput) : null;
-      const line: CompareLine = { workload: `${app.name} on ${docs.get('synergy')!.desk}`, duration_s: args.number('duration') ?? 10, policies: rows, synergy_ratio: ratio };
-      const wrong = [...docs.values()].reduce((a, d) => a + d.totals.wrong, 0);
+      const line: CompareLine = { workload: `${app.name} on ${synergy.desk}`, duration_s: args.number('duration') ?? 10, policies: rows, synergy_ratio: ratio };
+      // A run shared by policies with the same plan counts once.
+      const wrong = results.filter((r) => r.samePlanAs === null).reduce((a, r) => a + r.doc.totals.wrong, 0);
       if (!json) {
         io.out(
           table(
@@ -127,9 +119,9 @@ export const compareCommand: Command = {
             ]),
           ),
         );
-        const unit = docs.get('synergy')!.objective === 'maxmin' ? 'frames/s per unit weight (max-min)' : 'frames/s (sum)';
+        const unit = synergy.objective === 'maxmin' ? 'frames/s per unit weight (max-min)' : 'frames/s (sum)';
         io.out(`throughput in ${unit}, ${line.duration_s} s per policy on ${line.workload}`);
-        if (sameAs.size > 0) io.out('(plan of P): the policy chose the same plan as P (segments, routes, shares), measured once by P\'s run');
+        if (rows.some((r) => r.same_plan_as)) io.out('(plan of P): the policy chose the same plan as P (segments, routes, shares), measured once by P\'s run');
         if (dir !== undefined) io.out(`reports: ${join(dir, 'run-<policy>.html')}`);
         if (wrong > 0) io.out(`WRONG OUTPUTS: ${wrong}`);
       }
