@@ -17,10 +17,20 @@ import { openBoard } from '../board/open.js';
 import type { BoardSession } from '../board/session.js';
 import { chipSpec, type ChipSpec } from '../model/chips.js';
 import { MAX_FRAME, TENSOR_SLOTS, UNPACED_BAUD } from '../proto/index.js';
-import { Pool, RankedLane, Semaphore } from './semaphore.js';
+import { Pool, Semaphore, TransferLane } from './semaphore.js';
 
 export const HEARTBEAT_MS = 200;
 export const HEARTBEAT_BASE_TIMEOUT_MS = 400;
+/**
+ * Chunks in flight at once on one direction of a board's link (TransferLane). Enough to keep a
+ * link busy (a chunk is ~8 KiB, tens of ms on the wire, against a host round trip of about a
+ * millisecond), and few enough that the
+ * requests of other frames on the same board interleave: all 61 chunks of a 496 KB output queued
+ * at once made the next frame's tensor.put and infer wait behind them (the session's queue is
+ * first come, first served), so a board streaming large outputs idled between frames.
+ */
+export const CHUNK_WINDOW = 4;
+
 /** Idle slots are left holding at most this many bytes (the engine shrinks larger tensors after
  *  use), so that much of the board's tensor memory per slot is kept out of `tensorBytes`. */
 export const IDLE_SLOT_BYTES = 4096;
@@ -39,8 +49,8 @@ export interface BoardHandle {
    * hold before it starts, so frames wait for room instead of failing does_not_fit */
   tensorBytes: Semaphore;
   /** one tensor of several chunks moves at a time each way, a slice at a time, the one with the
-   *  fewest bytes left first (engine.ts put and get) */
-  lanes: { down: RankedLane; up: RankedLane };
+   *  fewest bytes left first, CHUNK_WINDOW chunks in flight (engine.ts put and get) */
+  lanes: { down: TransferLane; up: TransferLane };
   /** the reason once the board is lost, else null */
   lost: string | null;
   /** when the host last received anything from the board (performance.now() ms) */
@@ -58,7 +68,7 @@ export function makeHandle(device: string, session: BoardSession): BoardHandle {
     slots: new Pool(slots),
     // Idle slots may each keep IDLE_SLOT_BYTES (engine.ts shrinks larger ones after use).
     tensorBytes: new Semaphore(Math.max(1, (session.hello.tensorMem ?? Number.MAX_SAFE_INTEGER) - TENSOR_SLOTS * IDLE_SLOT_BYTES)),
-    lanes: { down: new RankedLane(), up: new RankedLane() },
+    lanes: { down: new TransferLane(CHUNK_WINDOW), up: new TransferLane(CHUNK_WINDOW) },
     lost: null,
     lastHeardMs: performance.now(),
   };

@@ -33,7 +33,7 @@ import type { FrameEntry, Ledger } from './ledger.js';
 import type { Metrics } from './metrics.js';
 import { routeKey, segmentId, type RunPipeline, type RunPlan, type RunRoute } from './run-plan.js';
 import type { FairGate } from './fair-gate.js';
-import { ClosedError, type RankedLane, Semaphore, sleep } from './semaphore.js';
+import { ClosedError, Semaphore, sleep, type TransferLane } from './semaphore.js';
 import { senseAnswered, senseDelay, SENSE_MARGIN_MS } from './sense-clock.js';
 import { fileFrame, synthesizeFrame } from './sensor-data.js';
 
@@ -266,6 +266,7 @@ export class Engine {
       const job = this.runFrame(run, rr, entry).finally(() => {
         this.open.delete(entry);
         this.inFlight.delete(job);
+        this.gate?.finished(run.p.name);
       });
       this.inFlight.add(job);
     }
@@ -538,7 +539,7 @@ export class Engine {
     };
     // The first chunk sizes the slot on the board: it is answered before the others go.
     if (total <= max) return chunk(0);
-    await inLane(h.lanes.down, h.wireBytesPerSec / 1000, total, chunkOffsets(total, max), max, chunk);
+    await inLane(h.lanes.down, h.wireBytesPerSec / 1000, total, chunkOffsets(total, max), max, true, chunk);
   }
 
   private async get(p: RunPipeline, h: BoardHandle, slot: number, total: number): Promise<Uint8Array> {
@@ -553,7 +554,7 @@ export class Engine {
         out.set(r.data, at);
       });
     if (total <= max) await chunk(0);
-    else await inLane(h.lanes.up, h.wireBytesPerSec / 1000, total, chunkOffsets(total, max), max, chunk);
+    else await inLane(h.lanes.up, h.wireBytesPerSec / 1000, total, chunkOffsets(total, max), max, false, chunk);
     return out;
   }
 
@@ -603,15 +604,6 @@ interface FrameState {
   check: boolean;
 }
 
-/**
- * Chunks of one tensor in flight at once. Enough to keep a link busy (a chunk is ~8 KiB, tens of
- * ms on the wire, against a host round trip of about a millisecond), and few enough that the
- * requests of other frames on the same board interleave: all 61 chunks of a 496 KB output queued
- * at once made the next frame's tensor.put and infer wait behind them (the session's queue is
- * first come, first served), so a board streaming large outputs idled between frames.
- */
-export const CHUNK_WINDOW = 4;
-
 /** Bytes a transfer moves per turn in its lane before the lane may pass to a shorter one. */
 export const LANE_SLICE_BYTES = 64 * 1024;
 
@@ -628,45 +620,41 @@ function chunkOffsets(total: number, max: number): number[] {
  * fetched at once from the glasses each took sixteen times as long, and the boards after it got
  * their inputs in bursts. First come, first served, a 496 KB map held a link for 5 s while the
  * 116 KB tensors another route needed from the same board waited, and that route ran at two
- * thirds of its plan. The first chunk goes alone (for tensor.put it sizes the slot).
- * Single-chunk transfers and control messages take no lane: they interleave.
+ * thirds of its plan. A turn passes on once its last chunk is sent (TransferLane): waiting for
+ * the answers left the link idle for a round trip every 64 KB. A put's first chunk goes alone
+ * (it sizes the slot). Single-chunk transfers and control messages take no lane: they interleave.
  */
-async function inLane(lane: RankedLane, bytesPerMs: number, total: number, offsets: readonly number[], max: number, chunk: (offset: number) => Promise<void>): Promise<void> {
+async function inLane(lane: TransferLane, bytesPerMs: number, total: number, offsets: readonly number[], max: number, firstAlone: boolean, chunk: (offset: number) => Promise<void>): Promise<void> {
   const perTurn = Math.max(1, Math.floor(LANE_SLICE_BYTES / max));
-  for (let i = 0; i < offsets.length; i += perTurn) {
+  const sent: Promise<void>[] = [];
+  let failure: unknown = null;
+  const send = async (offset: number): Promise<void> => {
+    await lane.window.acquire();
+    const answered = chunk(offset).finally(() => lane.window.release());
+    answered.catch((e: unknown) => {
+      failure ??= e;
+    });
+    sent.push(answered);
+  };
+  for (let i = 0; i < offsets.length && failure === null; i += perTurn) {
     // Bytes left, less what the link could have moved while this turn waited: the shortest goes
     // first, and one kept waiting as long as its own turn takes goes first too (a large map is
     // delayed, never starved: first fewest-bytes-first starved the 5% route of UNet maps).
     const left = total - offsets[i]!;
     const since = performance.now();
-    await lane.acquire(Number.isFinite(bytesPerMs) ? () => left - (performance.now() - since) * bytesPerMs : left);
+    await lane.turns.acquire(Number.isFinite(bytesPerMs) ? () => left - (performance.now() - since) * bytesPerMs : left);
     try {
-      if (i === 0) {
-        await chunk(offsets[0]!);
-        await windowed(offsets.slice(1, perTurn), chunk);
-      } else {
-        await windowed(offsets.slice(i, i + perTurn), chunk);
+      let k = i;
+      if (i === 0 && firstAlone) {
+        await send(offsets[0]!);
+        await sent[0];
+        k = 1;
       }
+      for (; k < Math.min(offsets.length, i + perTurn) && failure === null; k++) await send(offsets[k]!);
     } finally {
-      lane.release();
+      lane.turns.release();
     }
   }
-}
-
-/** Runs `fn` on every item, at most CHUNK_WINDOW at a time; fails with the first failure. */
-async function windowed<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: unknown = null;
-  const worker = async (): Promise<void> => {
-    while (next < items.length && failure === null) {
-      const item = items[next++]!;
-      try {
-        await fn(item);
-      } catch (e) {
-        failure ??= e;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CHUNK_WINDOW, items.length) }, worker));
+  await Promise.all(sent);
   if (failure !== null) throw failure;
 }

@@ -19,7 +19,7 @@ import { cpuSnapshot, cpuUse, type CpuSnapshot, type CpuUse } from './host-cpu.j
 import { deployPlan, ModelStore, preloadSegments, type DeployProgress, type DeployResult } from './deploy.js';
 import { startDeskEmulators, type DeskEmulators, type SensorStream } from './desk-emulators.js';
 import { Engine, type StreamRef } from './engine.js';
-import { FairGate } from './fair-gate.js';
+import { FairGate, holdFor } from './fair-gate.js';
 import { Ledger, type PipelineCounts, type WrongOutput } from './ledger.js';
 import { BUCKET_MS, Metrics, type RunEvent, type Span, type WindowResult } from './metrics.js';
 import { deskOf, planRun, repairPlan, type Planned } from './planning.js';
@@ -434,7 +434,7 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
       if (firstStart === 0) firstStart = start;
       // Max-min: one gate for the epoch couples every pipeline's admission (fair-gate.ts).
       gates.current?.close();
-      const gate = plan.estimate.objective === 'maxmin' ? new FairGate(new Map(plan.pipelines.map((p) => [p.name, p.weight]))) : null;
+      const gate = plan.estimate.objective === 'maxmin' ? new FairGate(new Map(plan.pipelines.map((p) => [p.name, { weight: p.weight, hold: holdFor(p.estimatedRate, p.routes) }]))) : null;
       gates.current = gate;
       for (const p of plan.pipelines) {
         if (kept.has(p.name)) {

@@ -132,6 +132,26 @@ export class RankedLane {
   }
 }
 
+/**
+ * One direction of a board's link for tensors of several chunks: `turns` says whose chunks go
+ * next, `window` how many chunks are in flight at once, whoever's they are. A turn ends when its
+ * last chunk is sent, not answered, so the next turn's chunks queue behind it on the link and
+ * the link does not idle for a round trip at every turn.
+ */
+export class TransferLane {
+  readonly turns = new RankedLane();
+  readonly window: Semaphore;
+
+  constructor(window: number) {
+    this.window = new Semaphore(window);
+  }
+
+  close(reason: Error): void {
+    this.turns.close(reason);
+    this.window.close(reason);
+  }
+}
+
 /** Resolves after `ms`, or at once when `signal` aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (ms <= 0 || signal?.aborted) return Promise.resolve();
