@@ -26,6 +26,8 @@ export function isPolicy(name: string): name is PolicyName {
 export interface PolicyOptions {
   /** Synergy's time budget in ms (default: scaled with the problem size). */
   budgetMs?: number;
+  /** Multiplies Synergy's default budget (ONE_SHOT_BUDGET_SCALE for a fresh process). */
+  budgetScale?: number;
   /** random-feasible's seed. */
   seed?: number;
   /** optimal's time limit in seconds (default 600). */
@@ -48,7 +50,7 @@ export function runPolicy(pr: PlanProblem, name: PolicyName, opts: PolicyOptions
   const base = { objectiveOverride: null, proved: null, candidates: null, notes: [] as string[] };
   switch (name) {
     case 'synergy': {
-      const s = planSynergy(pr, opts.budgetMs !== undefined ? { budgetMs: opts.budgetMs } : {});
+      const s = planSynergy(pr, opts.budgetMs !== undefined ? { budgetMs: opts.budgetMs } : { budgetScale: opts.budgetScale ?? 1 });
       return {
         ...base, assignment: s.assignment, unplaced: s.unplaced, candidates: s.candidates,
         notes: [`branch and bound: ${s.nodes} nodes${s.complete ? ', complete' : ', stopped at the time budget'}`, ...s.moves],

@@ -10,6 +10,7 @@ import { evaluate, pipelineLoads, type Assignment } from '../plan/evaluate.js';
 import { jointViolations, overlappingSegments, routesOf } from '../plan/joint-fit.js';
 import { buildPlanObject } from '../plan/plan-object.js';
 import { plan } from '../plan/planner.js';
+import { ONE_SHOT_BUDGET_SCALE } from '../plan/synergy.js';
 import { makeRoute, type Route } from '../plan/route.js';
 import { isPolicy, POLICIES, type PolicyName } from '../plan/policies.js';
 import { HOST_TARGET, type Objective, type PlanProblem } from '../plan/problem.js';
@@ -56,7 +57,8 @@ export interface PlanRequest {
   app: AppSpec;
   policy: string;
   objective?: Objective;
-  /** synergy's search budget, ms (re-plans during a run use a short one) */
+  /** synergy's search budget, ms (re-plans during a run use a short one; default: the
+   *  planner's default for a fresh process, ONE_SHOT_BUDGET_SCALE times a warm host's) */
   budgetMs?: number;
   /** optimal's time limit, s */
   optimalTimeLimitSec?: number;
@@ -79,7 +81,7 @@ export async function planRun(req: PlanRequest): Promise<Planned> {
     policy: policyName(req.policy),
     calibration: calibrationFor(req.desk),
     ...(req.objective ? { objective: req.objective } : {}),
-    ...(req.budgetMs !== undefined ? { budgetMs: req.budgetMs } : {}),
+    ...(req.budgetMs !== undefined ? { budgetMs: req.budgetMs } : { budgetScale: ONE_SHOT_BUDGET_SCALE }),
     ...(req.optimalTimeLimitSec !== undefined ? { optimalTimeLimitSec: req.optimalTimeLimitSec } : {}),
   });
   return { plan: runPlanOf(out.plan, out.problem, out.assignment), object: out.plan, problem: out.problem, assignment: out.assignment, ms: performance.now() - t0, note: null };

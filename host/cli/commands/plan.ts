@@ -6,6 +6,7 @@ import { discoverBoards } from '../../board/discovery.js';
 import { openBoard } from '../../board/open.js';
 import { writePlanReport } from '../../plan/report-html.js';
 import { plan } from '../../plan/planner.js';
+import { ONE_SHOT_BUDGET_SCALE } from '../../plan/synergy.js';
 import { isPolicy, POLICIES, type PolicyName } from '../../plan/policies.js';
 import { readApp } from '../../space/app-spec.js';
 import { readDesk } from '../../space/desk-spec.js';
@@ -55,7 +56,7 @@ export const planCommand: Command = {
     { name: 'objective', value: 'maxmin|sum', parse: choiceValue('maxmin', 'sum'), description: 'throughput objective (default maxmin)' },
     { name: 'explain', description: "say why: each pipeline's bottleneck and the best alternatives rejected" },
     { name: 'report', value: 'DIR', description: 'write plan.html (table, SVG diagram), plan.svg and plan.json into DIR' },
-    { name: 'budget-ms', value: 'MS', parse: intValue(1, 600_000), description: "Synergy's planning time budget" },
+    { name: 'budget-ms', value: 'MS', parse: intValue(1, 600_000), description: `Synergy's planning time budget (default: ${ONE_SHOT_BUDGET_SCALE}x the size-scaled budget of docs/planner.md, so that a fresh process ends its search on its work bounds)` },
   ],
   async run({ args, json, io }) {
     let desk: DeskSpec;
@@ -81,7 +82,7 @@ export const planCommand: Command = {
       policy: policyName as PolicyName,
       objective: (args.string('objective') ?? 'maxmin') as 'maxmin' | 'sum',
       explain: args.flag('explain'),
-      ...(args.has('budget-ms') ? { budgetMs: args.number('budget-ms')! } : {}),
+      ...(args.has('budget-ms') ? { budgetMs: args.number('budget-ms')! } : { budgetScale: ONE_SHOT_BUDGET_SCALE }),
     });
     const p = result.plan;
     let reportPath: string | null = null;
