@@ -24,10 +24,10 @@ export const HEARTBEAT_BASE_TIMEOUT_MS = 400;
 /**
  * Chunks in flight at once on one direction of a board's link (TransferLane). Enough to keep a
  * link busy (a chunk is ~8 KiB, tens of ms on the wire, against a host round trip of about a
- * millisecond), and few enough that the
- * requests of other frames on the same board interleave: all 61 chunks of a 496 KB output queued
- * at once made the next frame's tensor.put and infer wait behind them (the session's queue is
- * first come, first served), so a board streaming large outputs idled between frames.
+ * millisecond), and few enough that the requests of other frames on the same board interleave:
+ * all 61 chunks of a 496 KB output queued at once made the next frame's tensor.put and infer
+ * wait behind them (the session's queue is first come, first served), so a board streaming
+ * large outputs idled between frames.
  */
 export const CHUNK_WINDOW = 4;
 

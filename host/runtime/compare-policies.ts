@@ -46,9 +46,9 @@ async function expectedSignature(cfg: RunConfig): Promise<string | null> {
 }
 
 /**
- * Warms the desk up, then runs each policy in turn with `run` (in the order given), except one whose plan is identical
- * to an earlier policy's run: that one takes the earlier measurement (`note` says so). A run
- * that gives null (it failed, and `run` said why) is left out.
+ * Warms the desk up, then runs each policy in turn with `run` (in the order given), except one
+ * whose plan is identical to an earlier policy's run: that one takes the earlier measurement
+ * (`note` says so). A run that gives null (it failed, and `run` said why) is left out.
  */
 export async function comparePolicies(
   policies: readonly string[],

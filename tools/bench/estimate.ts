@@ -40,10 +40,11 @@ log(`bench:estimate: ${workloads.length} example workloads, ${duration} s each (
 for (const w of workloads) {
   const desk = readDesk(w.desk);
   const app = readApp(w.app);
+  const durationS = durationFor(w, duration);
   if ('discovered' in desk) continue;
   let doc: RunDocument;
   try {
-    const result = await new Run({ app, desk: { kind: 'emulate', spec: desk }, policy, durationS: durationFor(w, duration), checkEvery }).execute();
+    const result = await new Run({ app, desk: { kind: 'emulate', spec: desk }, policy, durationS, checkEvery }).execute();
     doc = runDocument(result);
   } catch (e) {
     log(`${w.name}: failed: ${(e as Error).message}`);
@@ -52,7 +53,7 @@ for (const w of workloads) {
   }
   const row: Row = {
     name: w.name,
-    duration_s: durationFor(w, duration),
+    duration_s: durationS,
     estimated: doc.estimated_throughput,
     measured: doc.measured_throughput,
     ratio: doc.ratio,
