@@ -5,8 +5,9 @@
  * over every contiguous layer range of every zoo model on both chips.
  *
  * The segments are read as one network, their union in the given order: the layer limit counts
- * all their layers, kernel memory is allocated over all of them from column 0, bias memory over
- * all of them, and the data-memory size checks are per layer. Each segment is still its own
+ * all their layers; kernel and bias memory are allocated segment by segment in load order, each
+ * segment by the tool's rule in what the earlier ones left (a later segment never moves an
+ * earlier one); the data-memory size checks are per layer. Each segment is still its own
  * program (its first layer gets the first-layer rules, it must use quadrant 0, its biases go to
  * its own quadrants). The tool's order of evaluation decides which limit is reported. Not
  * modelled: weight de-duplication, all-zero bias vectors (a present bias counts), and the

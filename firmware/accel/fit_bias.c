@@ -106,33 +106,11 @@ static void list_quadrants(char *buf, size_t cap, unsigned mask)
     snprintf(buf + n, cap - n, "]");
 }
 
-bool fit_allocate_bias(fit_ctx *ctx, fit_result *out)
+/* The regular (non-depthwise) layers of one segment, li[s0] onwards: sorted by the tool's key,
+ * each into the least filled quadrant it may use. */
+static bool place_regular(fit_ctx *ctx, fit_result *out, fit_bias_entry *regular, unsigned n_regular)
 {
     const syn_chip *chip = ctx->chip;
-    fit_bias_entry *regular = ctx->regular;
-    unsigned n_regular = 0;
-    memset(ctx->fill, 0, sizeof ctx->fill);
-    memset(ctx->valid_end, 0, sizeof ctx->valid_end);
-    unsigned groups = 0;
-    for (unsigned i = 0; i < ctx->n; i++) {
-        const fit_layer_info *f = &ctx->li[i];
-        if (f->r == 0)
-            groups = fit_groups_used(ctx, i);
-        if (!f->l->bias_present)
-            continue;
-        if (f->groups == 1) {
-            fit_bias_entry *b = &regular[n_regular++];
-            b->u = (uint16_t)i;
-            b->blen = (uint16_t)(f->cout + (fit_ffs(f->l->output_processors) % chip->processors_per_instance) * f->out_expand);
-            b->allowed = (uint8_t)groups;
-            b->key = chip->flatten_bias_first && f->l->flatten ? -1
-                     : count_bits(groups) == 1                ? 0
-                                                              : (int32_t)chip->bias_per_quadrant - b->blen;
-            continue;
-        }
-        if (!depthwise_bias(ctx, f, out))
-            return false;
-    }
     /* Stable insertion sort by key (the tool's sorted() keeps layer order on ties). */
     for (unsigned i = 1; i < n_regular; i++) {
         fit_bias_entry x = regular[i];
@@ -168,6 +146,41 @@ bool fit_allocate_bias(fit_ctx *ctx, fit_result *out)
         out->per_layer[b->u].bias_quadrant = (int8_t)g;
         out->per_layer[b->u].bias_offset = ctx->fill[g];
         ctx->fill[g] = (uint16_t)(ctx->fill[g] + b->blen);
+    }
+    return true;
+}
+
+/* Segments are placed in load order, each by the tool's procedure in the bias memory the earlier
+ * ones left (as kernels are: a new segment never moves a resident one). */
+bool fit_allocate_bias(fit_ctx *ctx, fit_result *out)
+{
+    const syn_chip *chip = ctx->chip;
+    fit_bias_entry *regular = ctx->regular;
+    memset(ctx->fill, 0, sizeof ctx->fill);
+    memset(ctx->valid_end, 0, sizeof ctx->valid_end);
+    unsigned i = 0;
+    while (i < ctx->n) {
+        unsigned s0 = i, n_regular = 0;
+        unsigned groups = fit_groups_used(ctx, s0);
+        for (; i < ctx->n && ctx->li[i].seg_start == s0; i++) {
+            const fit_layer_info *f = &ctx->li[i];
+            if (!f->l->bias_present)
+                continue;
+            if (f->groups == 1) {
+                fit_bias_entry *b = &regular[n_regular++];
+                b->u = (uint16_t)i;
+                b->blen = (uint16_t)(f->cout + (fit_ffs(f->l->output_processors) % chip->processors_per_instance) * f->out_expand);
+                b->allowed = (uint8_t)groups;
+                b->key = chip->flatten_bias_first && f->l->flatten ? -1
+                         : count_bits(groups) == 1                ? 0
+                                                                  : (int32_t)chip->bias_per_quadrant - b->blen;
+                continue;
+            }
+            if (!depthwise_bias(ctx, f, out))
+                return false;
+        }
+        if (!place_regular(ctx, out, regular, n_regular))
+            return false;
     }
     for (unsigned g = 0; g < FIT_QUADRANTS; g++)
         out->bias_per_quadrant[g] = ctx->fill[g];

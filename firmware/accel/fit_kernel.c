@@ -374,12 +374,19 @@ bool fit_allocate_kernels(fit_ctx *ctx, fit_result *out)
     memset(ctx->kmap, 0, sizeof ctx->kmap);
     memset(out->columns, 0, sizeof out->columns);
     uint64_t all = ~0ull;
+    /* Segments are placed in load order, each by the tool's rule (layers on all 64 processors
+     * first) in the columns the earlier ones left: a new segment never moves a resident one, so
+     * its kernels can be written to their final columns as they arrive. */
     unsigned n_order = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        for (unsigned i = 0; i < ctx->n; i++) {
-            const fit_layer_info *f = &ctx->li[i];
-            if (f->weighted && ((f->l->processors == all) == (pass == 0)))
-                ctx->order[n_order++] = (uint16_t)i;
+    for (unsigned s0 = 0; s0 < ctx->n; s0++) {
+        if (ctx->li[s0].r != 0)
+            continue;
+        for (int pass = 0; pass < 2; pass++) {
+            for (unsigned i = s0; i < ctx->n && ctx->li[i].seg_start == s0; i++) {
+                const fit_layer_info *f = &ctx->li[i];
+                if (f->weighted && ((f->l->processors == all) == (pass == 0)))
+                    ctx->order[n_order++] = (uint16_t)i;
+            }
         }
     }
     for (unsigned k = 0; k < n_order; k++) {

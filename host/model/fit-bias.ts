@@ -76,36 +76,41 @@ export function allocateBias(union: readonly FitLayer[], chip: FitChip): BiasPla
   const offset = union.map(() => 0);
   const fill = [0, 0, 0, 0];
   const validEnd = [0, 0, 0, 0];
-  let groups: number[] = [];
-  const regular: { f: FitLayer; allowed: number[]; blen: number }[] = [];
-  for (const f of union) {
-    if (f.r === 0) {
-      const mask = groupsUsed(chip, union, f.u);
-      groups = [0, 1, 2, 3].filter((g) => mask & (1 << g));
-    }
-    if (!f.layer.biasPresent) continue;
-    if (f.groups === 1) {
-      const blen = f.cout + (ffs(f.layer.hw.outputProcessors) % chip.processorsPerInstance) * f.outExpand;
-      regular.push({ f, allowed: groups, blen });
-      continue;
-    }
-    quadrant[f.u] = chip.quadrants;
-    offset[f.u] = depthwiseBias(f, chip, fill, validEnd);
-  }
+  // Segments are placed in load order, each by the tool's procedure in the bias memory the
+  // earlier ones left (as kernels are: a new segment never moves a resident one).
   const key = (x: { f: FitLayer; allowed: number[]; blen: number }): number =>
     chip.flattenBiasFirst && x.f.layer.flatten ? -1 : x.allowed.length === 1 ? 0 : chip.biasPerQuadrant - x.blen;
-  const sorted = regular.map((x, i) => ({ x, i })).sort((a, b) => key(a.x) - key(b.x) || a.i - b.i).map((y) => y.x);
-  for (const { f, allowed: gmap, blen } of sorted) {
-    let g = gmap[0]!;
-    for (const t of gmap) if (fill[t]! < fill[g]!) g = t;
-    if (fill[g]! + blen > chip.biasPerQuadrant) {
-      stop('bias_memory', f, `bias memory capacity exhausted - available groups: ${fmt.list(gmap)}, used so far: ${fmt.list(fill)}, `
-        + `needed: ${blen} bytes, best available: group ${g} with ${chip.biasPerQuadrant - fill[g]!} bytes available.`,
-      { needed: blen, quadrant: g, available: chip.biasPerQuadrant - fill[g]! });
+  for (const seg of [...new Set(union.map((f) => f.segment))]) {
+    let groups: number[] = [];
+    const regular: { f: FitLayer; allowed: number[]; blen: number }[] = [];
+    for (const f of union) {
+      if (f.segment !== seg) continue;
+      if (f.r === 0) {
+        const mask = groupsUsed(chip, union, f.u);
+        groups = [0, 1, 2, 3].filter((g) => mask & (1 << g));
+      }
+      if (!f.layer.biasPresent) continue;
+      if (f.groups === 1) {
+        const blen = f.cout + (ffs(f.layer.hw.outputProcessors) % chip.processorsPerInstance) * f.outExpand;
+        regular.push({ f, allowed: groups, blen });
+        continue;
+      }
+      quadrant[f.u] = chip.quadrants;
+      offset[f.u] = depthwiseBias(f, chip, fill, validEnd);
     }
-    quadrant[f.u] = g;
-    offset[f.u] = fill[g]!;
-    fill[g]! += blen;
+    const sorted = regular.map((x, i) => ({ x, i })).sort((a, b) => key(a.x) - key(b.x) || a.i - b.i).map((y) => y.x);
+    for (const { f, allowed: gmap, blen } of sorted) {
+      let g = gmap[0]!;
+      for (const t of gmap) if (fill[t]! < fill[g]!) g = t;
+      if (fill[g]! + blen > chip.biasPerQuadrant) {
+        stop('bias_memory', f, `bias memory capacity exhausted - available groups: ${fmt.list(gmap)}, used so far: ${fmt.list(fill)}, `
+          + `needed: ${blen} bytes, best available: group ${g} with ${chip.biasPerQuadrant - fill[g]!} bytes available.`,
+        { needed: blen, quadrant: g, available: chip.biasPerQuadrant - fill[g]! });
+      }
+      quadrant[f.u] = g;
+      offset[f.u] = fill[g]!;
+      fill[g]! += blen;
+    }
   }
   return { quadrant, offset, perQuadrant: fill };
 }

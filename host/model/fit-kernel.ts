@@ -300,8 +300,15 @@ export function allocateKernels(union: readonly FitLayer[], chip: FitChip, hw: r
   const length = union.map(() => 0);
   const columnsPerProcessor = new Array<number>(chip.processors).fill(0);
   const all = (1n << 64n) - 1n;
+  // Segments are placed in load order, each by the tool's rule (layers on all 64 processors
+  // first) in the columns the earlier ones left: a new segment never moves a resident one, so
+  // its kernels can be written to their final columns as they arrive.
   const weighted = union.filter((f) => f.weighted);
-  const order = [...weighted.filter((f) => f.layer.hw.processors === all), ...weighted.filter((f) => f.layer.hw.processors !== all)];
+  const segments = [...new Set(weighted.map((f) => f.segment))];
+  const order = segments.flatMap((s) => {
+    const mine = weighted.filter((f) => f.segment === s);
+    return [...mine.filter((f) => f.layer.hw.processors === all), ...mine.filter((f) => f.layer.hw.processors !== all)];
+  });
   const allLarge = (procs: bigint): boolean => {
     for (let p = 0; p < chip.processors; p++) if (((procs >> BigInt(p)) & 1n) === 1n && kernelColumns(chip, p) !== chip.kernelWordsLarge) return false;
     return true;

@@ -4,9 +4,11 @@
 // identical answers, checked by test/unit/fit-cross.test.ts.
 //
 // How several segments on one chip are read: they are one network, their union, in the order
-// given. The layer limit counts all their layers; kernel memory is allocated from column 0 over
-// all of them (layers on all 64 processors first, as the tool does); bias memory over all of
-// them; the data-memory size checks are per layer. Each segment is still its own program for
+// given. The layer limit counts all their layers; kernel and bias memory are allocated segment
+// by segment in load order, each segment by the tool's rule (layers on all 64 processors first)
+// in what the earlier ones left, so a later segment never moves an earlier one (a board writes a
+// new segment's kernels to their final columns as they arrive); the data-memory size checks are
+// per layer. Each segment is still its own program for
 // the tool: its first layer gets the first-layer rules (its inputs, and any tensor from outside
 // the segment, are loaded by the CPU), it must use quadrant 0, and its layers' biases may go to
 // the quadrants it uses only. With one segment every answer is the tool's own.

@@ -314,7 +314,7 @@ describe('several segments on one chip', () => {
   const a = net('a', [64, 4, 4], Array.from({ length: 6 }, (): NetLayer => ({ cout: 64, procs: ALL })));
   const both = register('max78000', a, a);
   const three = register('max78000', a, a, net('b', [64, 4, 4], [{ cout: 64, procs: ALL }]));
-  it('allocates kernels over all of them from column 0', () => {
+  it('allocates kernels segment after segment from column 0', () => {
     const r = ok(both);
     expect(r.layers).toBe(12);
     expect(r.perLayer.map((p) => p.kernelStart)).toEqual(Array.from({ length: 12 }, (_, i) => 64 * i));
