@@ -55,7 +55,7 @@ FW_EMU_OBJ     := $(patsubst %.c,$(FW_BUILD)/host/obj/%.o,$(FW_EMU_SRC))
 FW_ARM_OBJ     := $(patsubst %.c,$(FW_BUILD)/arm/obj/%.o,$(FW_ARM_SRC))
 FW_TESTBIN_OBJ := $(patsubst %.c,$(FW_BUILD)/test/obj/%.o,$(FW_TESTBIN_SRC))
 
-.PHONY: firmware firmware-emu firmware-arm test-c fuzz firmware-clean
+.PHONY: firmware firmware-emu firmware-arm test-c fuzz firmware-clean bench-regmodel
 
 firmware: firmware-emu firmware-arm
 	@echo "Cortex-M4 core, bytes per object and (TOTALS) for $(FW_ARM_LIB):"
@@ -90,6 +90,19 @@ $(FW_BUILD)/arm/obj/%.o: %.c
 # The tests read proto/vectors/ (the golden frames) from the repo root and run the emulator.
 test-c: $(FW_TESTBIN) $(FW_EMU)
 	$(FW_TESTBIN) proto/vectors $(FW_EMU)
+
+# The register model's host CPU per inference beside the layer-level simulator, on the golden
+# networks with a hardware image (firmware/port/host/regbench.c; needs ../shared/golden).
+FW_REGBENCH     := $(FW_BUILD)/host/synergy-regbench
+FW_REGBENCH_SRC := $(FW_DIR)/port/host/regbench.c $(FW_DIR)/port/host/emu_cnn_backend.c \
+                   $(FW_DIR)/test/golden.c $(FW_DIR)/test/json.c
+
+$(FW_REGBENCH): $(FW_REGBENCH_SRC) $(FW_PORTABLE_SRC) $(FW_ACCEL_SIM_SRC)
+	@mkdir -p $(@D)
+	$(FW_HOST_CC) $(FW_HOST_CFLAGS) -I$(FW_DIR)/test -o $@ $^ -lm
+
+bench-regmodel: $(FW_REGBENCH)
+	$(FW_REGBENCH)
 
 # libFuzzer targets: frame receiver + dispatcher, and the CBOR reader. FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 60

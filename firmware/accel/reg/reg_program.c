@@ -178,6 +178,19 @@ bool reg_kernel_end(const reg_kernel_upload *u, cnn_error *err)
     return true;
 }
 
+bool reg_bias_write(uint32_t addr, const uint8_t *bytes, uint32_t n, cnn_error *err)
+{
+    uint32_t chunk[64];
+    for (uint32_t at = 0; at < n; at += 64u) {
+        uint32_t k = n - at < 64u ? n - at : 64u;
+        for (uint32_t i = 0; i < k; i++)
+            chunk[i] = bytes[at + i];
+        if (!cnn_write_block(addr + 4u * at, chunk, k, err))
+            return false;
+    }
+    return true;
+}
+
 bool reg_program_load(const reg_image *img, cnn_error *err)
 {
     const syn_chip *chip = cnn_chip();
@@ -191,17 +204,9 @@ bool reg_program_load(const reg_image *img, cnn_error *err)
             || !reg_kernel_feed(&u, img->kernels[i].words, img->kernels[i].n, err) || !reg_kernel_end(&u, err))
             return false;
     }
-    for (size_t i = 0; i < img->n_bias; i++) {
-        const reg_bias_record *r = &img->bias[i];
-        uint32_t chunk[64];
-        for (uint32_t at = 0; at < r->n; at += 64u) {
-            uint32_t n = r->n - at < 64u ? r->n - at : 64u;
-            for (uint32_t k = 0; k < n; k++)
-                chunk[k] = r->bytes[at + k];
-            if (!cnn_write_block(r->addr + 4u * at, chunk, n, err))
-                return false;
-        }
-    }
+    for (size_t i = 0; i < img->n_bias; i++)
+        if (!reg_bias_write(img->bias[i].addr, img->bias[i].bytes, img->bias[i].n, err))
+            return false;
     return true;
 }
 

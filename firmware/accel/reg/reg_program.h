@@ -85,6 +85,9 @@ bool reg_kernel_begin(reg_kernel_upload *u, uint32_t addr, uint32_t words, cnn_e
 bool reg_kernel_feed(reg_kernel_upload *u, const uint32_t *words, uint32_t n, cnn_error *err);
 bool reg_kernel_end(const reg_kernel_upload *u, cnn_error *err);
 
+/* Bias bytes (or a piece of a bias record) from addr on, one per 32-bit word. */
+bool reg_bias_write(uint32_t addr, const uint8_t *bytes, uint32_t n, cnn_error *err);
+
 /* Runs layers 0..last_layer: configure, LCNT_MAX, place inputs[i] (values of img->inputs[i]),
  * start, wait, stop, and gather img->outputs[i] into outputs[i] (outputs may be NULL: no gather). */
 bool reg_program_run(const reg_image *img, uint16_t last_layer, const void *const *inputs, void *const *outputs,
