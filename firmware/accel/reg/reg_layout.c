@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "cnn_driver.h"
+#include "cnn_map.h"
 #include "text.h"
 
 typedef struct {
