@@ -277,6 +277,60 @@ static void hand_program_runs(void)
     CHECK_EQ(cycles[0], accel_cycles_from(&ci));
 }
 
+/* The same layer with 4-bit weights, as the tool encodes it: MCNT counts 4-bit slots (end 3 x 4),
+ * xpch_max = 3 x 4, POST mask_size 3 and the whole output shift (+3: the tool folds 8 - bits into
+ * it); two output channels share each byte, the first in the low nibble. */
+static int8_t narrow_weight(unsigned o, unsigned p)
+{
+    return (int8_t)(o == p ? 5 : o + 1u == p ? -3 : o == 3u && p == 0u ? -8 : 0);
+}
+
+static void narrow_weights_run(void)
+{
+    reg_image img = hand_image();
+    static reg_write conf[11];
+    memcpy(conf, hand_configure, sizeof hand_configure);
+    conf[7].value = 0xC00u;                                      /* LCTRL1: xpch_max 3 x 4 */
+    conf[8].value = 0xCu;                                        /* MCNT: slots 0..3 of 4 bits */
+    conf[10] = (reg_write){ 0x50100790u, 3u << 22 | 3u << 13 };  /* POST: 4-bit, shift +3 */
+    img.configure = conf;
+    img.n_configure = 11;
+    static uint32_t words[4][3];
+    static reg_kernel_record kernels[4];
+    for (unsigned p = 0; p < 4; p++) {
+        uint8_t col[12] = { 0 };
+        for (unsigned o = 0; o < 4; o++)
+            col[8 - o / 2] |= (uint8_t)(((unsigned)narrow_weight(o, p) & 0xFu) << (4 * (o % 2)));
+        for (unsigned w = 0; w < 3; w++)
+            words[p][w] = (uint32_t)col[4 * w] << 24 | (uint32_t)col[4 * w + 1] << 16 | (uint32_t)col[4 * w + 2] << 8
+                          | col[4 * w + 3];
+        kernels[p] = (reg_kernel_record){ 0x50180000u + p * 0x4000u, words[p], 3 };
+    }
+    img.kernels = kernels;
+    cnn_error err;
+    if (!open_chip("max78000") || !reg_program_load(&img, &err)) {
+        FAIL("load: %s", err.msg);
+        return;
+    }
+    int8_t out[16], want[16];
+    const void *in[1] = { hand_input };
+    void *outs[1] = { out };
+    if (!reg_program_run(&img, 0, in, outs, &err)) {
+        FAIL("run: %s", err.msg);
+        return;
+    }
+    for (unsigned o = 0; o < 4; o++) {
+        for (unsigned x = 0; x < 4; x++) {
+            int64_t acc = 0;
+            for (unsigned p = 0; p < 4; p++)
+                acc += narrow_weight(o, p) * hand_input[p * 4 + x];
+            int64_t y = (acc + 8) >> 4;   /* floor(0.5 + acc x 2^3 / 128) */
+            want[o * 4 + x] = (int8_t)(y < -128 ? -128 : y > 127 ? 127 : y);
+        }
+    }
+    CHECK_MEM((const uint8_t *)out, 16, (const uint8_t *)want, 16);
+}
+
 /* Starts the hand program without the runner's stop, so that the CNN counts as running. */
 static bool started(reg_image *img)
 {
@@ -553,6 +607,7 @@ void suite_cnn_driver(void)
     th_run("cnn driver: MAX78002 whitelist (its own map)", whitelist_max78002);
     th_run("cnn driver: outside, unaligned and overrunning accesses are refused and write nothing", driver_refusals);
     th_run("reg model: a hand-written 1x1 layer runs, is stopped, and profiles", hand_program_runs);
+    th_run("reg model: 4-bit weights, two per byte, with the whole shift in POST", narrow_weights_run);
     th_run("reg model: LCNT_MAX and layer registers are refused while the CNN runs", state_refusals);
     th_run("reg model: starts it cannot run exactly are refused, named, with nothing computed", start_refusals);
     th_run("reg model: quadrants that disagree on a layer are refused", quadrants_disagree);

@@ -182,7 +182,6 @@ static void convolve(const reg_layer *l)
     const long h = l->deconv ? l->rows : l->pooled_r, w = l->deconv ? l->cols : l->pooled_c;
     const long ho = l->out_r, wo = l->out_c, kr = l->kr, kc = l->kc, pr = l->pad_r, pc = l->pad_c;
     const uint32_t pix_step = (l->winc + 1u) * (l->wide ? 4u : 1u);
-    const int shift_total = l->shift + 8 - l->bits;
     const uint8_t *bias = reg_the.bias[l->bias_q];
     for (uint32_t o = 0; o < l->slots; o++) {
         unpack(l, o);
@@ -223,7 +222,7 @@ static void convolve(const reg_layer *l)
                 if (l->wide)
                     put32(at, (uint32_t)acc);   /* the raw accumulator, modulo 2^32 */
                 else
-                    put8(at, lane, accel_output8(acc, shift_total, l->act));
+                    put8(at, lane, accel_output8(acc, l->shift, l->act));
             }
         }
     }

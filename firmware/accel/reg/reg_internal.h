@@ -92,7 +92,7 @@ typedef struct {
     uint8_t pad_r, pad_c;
     uint16_t out_r, out_c;
     uint8_t bits;                    /* weight bits */
-    int shift;                       /* output shift from POST (8 - bits is added at requantize) */
+    int shift;                       /* POST's shift: the total (the tool folds 8 - bits into it) */
     accel_activation act;
     bool wide;                       /* LCTRL0.bigdwrt: raw 32-bit accumulators */
     uint32_t slots;                  /* output channels computed (kernel slots / passes) */
