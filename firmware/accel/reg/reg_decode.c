@@ -115,7 +115,7 @@ static bool check_write_end(const ctx *c, unsigned q, uint64_t last)
     return bad(c, CNN_ERR_PROGRAM, q, CNN_LR_WPTR_BASE, why);
 }
 
-static bool decode_conv(const ctx *c, reg_layer *l, unsigned lead, uint32_t oned, uint32_t post, uint32_t lctrl1)
+static bool decode_conv(const ctx *c, reg_layer *l, unsigned lead, uint32_t oned, uint32_t lctrl1)
 {
     unsigned y = c->index;
     /* Weights: MCNT counts kernel slots (one output channel of one input pass) in units of a
@@ -206,7 +206,6 @@ static bool decode_conv(const ctx *c, reg_layer *l, unsigned lead, uint32_t oned
     /* The cycle model's inputs. */
     accel_cycle_inputs *in = &l->cyc;
     in->co = (int64_t)passes_out * l->span;
-    (void)post;
     return true;
 }
 
@@ -443,7 +442,7 @@ bool reg_decode_layer(unsigned index, unsigned master, unsigned running, reg_lay
     if (!check_reads(&c, l, lead))
         return false;
 
-    if (!(l->passthrough ? decode_passthrough(&c, l, lead, post, lctrl1) : decode_conv(&c, l, lead, oned, post, lctrl1)))
+    if (!(l->passthrough ? decode_passthrough(&c, l, lead, post, lctrl1) : decode_conv(&c, l, lead, oned, lctrl1)))
         return false;
 
     /* The cycle model (MAX78000.md section 3) on what the registers say. A flattening layer

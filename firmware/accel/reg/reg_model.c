@@ -16,7 +16,21 @@ bool reg_model_reset(const syn_chip *chip, cnn_error *err)
     if (chip == NULL || cnn_instance_words(chip) == 0 || cnn_instance_words(chip) > REG_MAX_INSTANCE_WORDS)
         return cnn_fail(err, CNN_ERR_NOT_OPEN, 0, "register model: no memory map for chip %s",
                         chip ? chip->name : "(none)");
-    memset(&reg_the, 0, sizeof reg_the);
+    /* Only the chip's part of the memories is cleared, so that an emulated MAX78000 does not touch
+     * (and keep resident) the pages only a MAX78002 would use. */
+    reg_the.aon = 0;
+    memset(reg_the.control, 0, sizeof reg_the.control);
+    memset(reg_the.layer, 0, sizeof reg_the.layer);
+    memset(reg_the.bias, 0, sizeof reg_the.bias);
+    for (unsigned p = 0; p < REG_PROCESSORS; p++)
+        memset(reg_the.kernel[p], 0, (size_t)cnn_kernel_words(chip, p) * REG_KERNEL_WORD_BYTES);
+    for (unsigned i = 0; i < REG_INSTANCES; i++)
+        memset(reg_the.data[i], 0, (size_t)cnn_instance_words(chip) * 4u);
+    memset(reg_the.stream, 0, sizeof reg_the.stream);
+    memset(reg_the.direct, 0, sizeof reg_the.direct);
+    reg_the.ran = false;
+    reg_the.cycles = 0;
+    reg_the.layers_run = 0;
     reg_the.chip = chip;
     reg_the.instance_words = cnn_instance_words(chip);
     return true;
