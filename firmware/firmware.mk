@@ -7,22 +7,25 @@
 #   make firmware-clean
 #
 # Sources are picked by directory: a .c file dropped into one of these folders joins the builds
-# that list the folder. Portable code (core/, accel/) goes into the emulator, the tests and the
-# Cortex-M4 library; accel/sim/ (the software CNN) into the emulator and the tests; the
-# emulator's own port/host/ files (main.c, emu_*.c) only into the emulator.
+# that list the folder. Portable code (core/, accel/, accel/reg/ the register model) goes into the
+# emulator, the tests and the Cortex-M4 library; accel/sim/ (the software CNN) into the emulator
+# and the tests; the emulator's own port/host/ files (main.c, emu_*.c) only into the emulator and
+# the tests (emu_cnn_backend.c binds the CNN driver to the register model; a chip port provides
+# its own backend).
 
 FW_DIR   := firmware
 FW_BUILD := $(FW_DIR)/build
 
 FW_CORE_SRC      := $(wildcard $(FW_DIR)/core/*.c)
 FW_ACCEL_SRC     := $(wildcard $(FW_DIR)/accel/*.c)
+FW_ACCEL_REG_SRC := $(wildcard $(FW_DIR)/accel/reg/*.c)
 FW_ACCEL_SIM_SRC := $(wildcard $(FW_DIR)/accel/sim/*.c)
 # The emulator is main.c plus emu_*.c: other host programs may share port/host/.
 FW_PORT_HOST_SRC := $(FW_DIR)/port/host/main.c $(wildcard $(FW_DIR)/port/host/emu_*.c)
 FW_TEST_SRC      := $(filter-out $(FW_DIR)/test/fuzz_%.c,$(wildcard $(FW_DIR)/test/*.c))
 FW_FUZZ_SRC      := $(wildcard $(FW_DIR)/test/fuzz_*.c)
 
-FW_PORTABLE_SRC := $(FW_CORE_SRC) $(FW_ACCEL_SRC)
+FW_PORTABLE_SRC := $(FW_CORE_SRC) $(FW_ACCEL_SRC) $(FW_ACCEL_REG_SRC)
 FW_ARM_SRC      := $(FW_PORTABLE_SRC)
 FW_EMU_SRC      := $(FW_PORTABLE_SRC) $(FW_ACCEL_SIM_SRC) $(FW_PORT_HOST_SRC)
 FW_TESTBIN_SRC  := $(FW_PORTABLE_SRC) $(FW_ACCEL_SIM_SRC) $(FW_TEST_SRC) \
@@ -52,7 +55,7 @@ FW_EMU_OBJ     := $(patsubst %.c,$(FW_BUILD)/host/obj/%.o,$(FW_EMU_SRC))
 FW_ARM_OBJ     := $(patsubst %.c,$(FW_BUILD)/arm/obj/%.o,$(FW_ARM_SRC))
 FW_TESTBIN_OBJ := $(patsubst %.c,$(FW_BUILD)/test/obj/%.o,$(FW_TESTBIN_SRC))
 
-.PHONY: firmware firmware-emu firmware-arm test-c fuzz firmware-clean
+.PHONY: firmware firmware-emu firmware-arm test-c fuzz firmware-clean bench-regmodel
 
 firmware: firmware-emu firmware-arm
 	@echo "Cortex-M4 core, bytes per object and (TOTALS) for $(FW_ARM_LIB):"
@@ -88,6 +91,19 @@ $(FW_BUILD)/arm/obj/%.o: %.c
 test-c: $(FW_TESTBIN) $(FW_EMU)
 	$(FW_TESTBIN) proto/vectors $(FW_EMU)
 
+# The register model's host CPU per inference beside the layer-level simulator, on the golden
+# networks with a hardware image (firmware/port/host/regbench.c; needs ../shared/golden).
+FW_REGBENCH     := $(FW_BUILD)/host/synergy-regbench
+FW_REGBENCH_SRC := $(FW_DIR)/port/host/regbench.c $(FW_DIR)/port/host/emu_cnn_backend.c \
+                   $(FW_DIR)/test/golden.c $(FW_DIR)/test/json.c
+
+$(FW_REGBENCH): $(FW_REGBENCH_SRC) $(FW_PORTABLE_SRC) $(FW_ACCEL_SIM_SRC)
+	@mkdir -p $(@D)
+	$(FW_HOST_CC) $(FW_HOST_CFLAGS) -I$(FW_DIR)/test -o $@ $^ -lm
+
+bench-regmodel: $(FW_REGBENCH)
+	$(FW_REGBENCH)
+
 # libFuzzer targets: frame receiver + dispatcher, and the CBOR reader. FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 60
 FW_FUZZ_CFLAGS := -std=c11 -Wall -Wextra -Werror -O1 -g -fsanitize=fuzzer,address,undefined $(FW_INCLUDES)
@@ -102,7 +118,7 @@ fuzz:
 	  echo "fuzz: $$f for $(FUZZ_SECONDS) s"; mkdir -p $$f.corpus; \
 	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=9000 $$f.corpus || exit 1; done
 
-$(FW_BUILD)/fuzz/%: $(FW_DIR)/test/%.c $(FW_PORTABLE_SRC) $(FW_ACCEL_SIM_SRC)
+$(FW_BUILD)/fuzz/%: $(FW_DIR)/test/%.c $(FW_PORTABLE_SRC) $(FW_ACCEL_SIM_SRC) $(FW_DIR)/port/host/emu_cnn_backend.c
 	@mkdir -p $(@D)
 	clang $(FW_FUZZ_CFLAGS) -o $@ $^
 

@@ -4,7 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#define POOL_NODES 8192
+/* Room for the golden sets' largest file (a model.json of about 384,000 values). */
+#define POOL_NODES (1u << 19)
 #define ARENA_BYTES (256 * 1024)
 
 static json_node pool[POOL_NODES];

@@ -279,7 +279,7 @@ bool cbor_diag(const uint8_t *buf, size_t len, char *out, size_t cap)
 
 const char *read_text_file(const char *path)
 {
-    static char buf[512 * 1024];
+    static char buf[2 * 1024 * 1024];   /* the golden sets' files reach 1.3 MB */
     FILE *f = fopen(path, "rb");
     if (f == NULL)
         return NULL;

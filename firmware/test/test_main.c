@@ -21,6 +21,9 @@ void suite_jobs(void);
 void suite_sense(void);
 void suite_emu_jobs(void);
 void suite_sim_memo(void);
+void suite_regmodel(void);
+void suite_cnn_driver(void);
+void suite_reg_layout(void);
 extern const char *emulator_path;
 
 int main(int argc, char **argv)
@@ -45,5 +48,8 @@ int main(int argc, char **argv)
     suite_sense();
     suite_emu_jobs();
     suite_sim_memo();
+    suite_cnn_driver();
+    suite_reg_layout();
+    suite_regmodel();
     return th_summary();
 }

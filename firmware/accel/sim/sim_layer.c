@@ -6,45 +6,14 @@
 
 #include <string.h>
 
+#include "arith.h"
 #include "text.h"
 
 #define LIMIT_ELEMENTS 0x3FFFFFFFu   /* any tensor beyond this is refused before sizes overflow */
 
-static int clamp8(int v)
-{
-    return v < -128 ? -128 : v > 127 ? 127 : v;
-}
-
 int32_t sim_requantize(int64_t acc, int shift_total)
 {
-    int t = 7 - shift_total;
-    int64_t y;
-    if (t > 40) {
-        /* |acc| stays far below 2^39 for every layer the checks admit, so acc + 2^(t-1) lies in
-         * (0, 2^t) and the quotient is 0. */
-        y = 0;
-    } else if (t > 0) {
-        int64_t v = acc + ((int64_t)1 << (t - 1));
-        /* floor(v / 2^t) without relying on >> of a negative value. */
-        y = v >= 0 ? v >> t : -((-v + ((int64_t)1 << t) - 1) >> t);
-    } else if (t > -8) {
-        y = acc * ((int64_t)1 << -t);
-    } else {
-        /* Multiplying by 256 or more saturates any non-zero accumulator. */
-        y = acc > 0 ? 127 : acc < 0 ? -128 : 0;
-    }
-    return y < -128 ? -128 : y > 127 ? 127 : (int32_t)y;
-}
-
-static int activate(accel_activation act, int v)
-{
-    if (act == ACT_RELU)
-        return v < 0 ? 0 : v;
-    if (act == ACT_ABS) {
-        int a = v < 0 ? -v : v;
-        return a > 127 ? 127 : a;
-    }
-    return v;
+    return accel_requantize(acc, shift_total);
 }
 
 /* ---- checks --------------------------------------------------------------------------------- */
@@ -235,17 +204,6 @@ static const int8_t *plane_of(const int8_t *const *sources, const uint16_t *sour
     return NULL;   /* unreachable for a checked layer */
 }
 
-static int combine(accel_eltwise op, int a, int b)
-{
-    switch (op) {
-    case ELT_ADD: return a + b;
-    case ELT_SUB: return a - b;
-    case ELT_OR: return a | b;
-    case ELT_XOR: return a ^ b;
-    default: return a;
-    }
-}
-
 /* The pooled value at (py, px) of one plane. */
 static int pool_at(const accel_layer *l, const int8_t *plane, unsigned w, unsigned py, unsigned px)
 {
@@ -263,7 +221,7 @@ static int pool_at(const accel_layer *l, const int8_t *plane, unsigned w, unsign
     }
     if (l->pool_type == POOL_MAX)
         return best;
-    return sum / (int)(l->pool_size[0] * l->pool_size[1]);   /* C division truncates toward zero */
+    return accel_average(sum, (int)(l->pool_size[0] * l->pool_size[1]));
 }
 
 /* Element-wise first, then pooling: each window element is the clamped combination. */
@@ -278,14 +236,14 @@ static int combined_pool_at(const accel_layer *l, const int8_t *const *planes, u
             size_t at = top + (size_t)a * w + b;
             int v = planes[0][at];
             for (unsigned k = 1; k < l->operands; k++)
-                v = combine(l->eltwise, v, planes[k][at]);
-            v = clamp8(v);
+                v = accel_combine(l->eltwise, v, planes[k][at]);
+            v = accel_clamp8(v);
             sum += v;
             if (v > best)
                 best = v;
         }
     }
-    return l->pool_type == POOL_AVG ? sum / (int)(rows * cols) : best;
+    return l->pool_type == POOL_AVG ? accel_average(sum, (int)(rows * cols)) : best;
 }
 
 static void prepare(const accel_layer *l, const int8_t *const *sources, const uint16_t *source_channels, int8_t *work)
@@ -305,8 +263,8 @@ static void prepare(const accel_layer *l, const int8_t *const *sources, const ui
                 } else if (l->pool_first) {
                     v = pool_at(l, planes[0], w, py, px);
                     for (unsigned k = 1; k < l->operands; k++)
-                        v = combine(l->eltwise, v, pool_at(l, planes[k], w, py, px));
-                    v = clamp8(v);
+                        v = accel_combine(l->eltwise, v, pool_at(l, planes[k], w, py, px));
+                    v = accel_clamp8(v);
                 } else {
                     v = combined_pool_at(l, planes, w, py, px);
                 }
@@ -327,8 +285,7 @@ static void store(const accel_layer *l, void *out, size_t at, int64_t acc)
         memcpy((uint8_t *)out + at * 4, &word, 4);
         return;
     }
-    int shift_total = l->output_shift + 8 - l->weight_bits;
-    ((int8_t *)out)[at] = (int8_t)activate(l->activation, sim_requantize(acc, shift_total));
+    ((int8_t *)out)[at] = accel_output8(acc, l->output_shift + 8 - l->weight_bits, l->activation);
 }
 
 /* Convolution (also conv1d as [C, L, 1], transposed, and linear as 1x1) over the HWC input;
@@ -414,7 +371,7 @@ void sim_layer_compute(const accel_layer *l, const accel_params *p, const int8_t
         int8_t *o = out;
         for (size_t ch = 0; ch < c; ch++)
             for (size_t q = 0; q < plane; q++)
-                o[ch * plane + q] = (int8_t)activate(l->activation, work[q * c + ch]);
+                o[ch * plane + q] = (int8_t)accel_activate(l->activation, work[q * c + ch]);
     } else if (l->op == OP_LINEAR && l->flatten) {
         linear_flat(l, p, work, out);
     } else {

@@ -15,6 +15,7 @@ static const tool_command *const commands[] = {
     &tool_cmd_cycles,
     &tool_cmd_fit,
     &tool_cmd_run,
+    &tool_cmd_layout,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -1,6 +1,6 @@
 /* synergy-accel: runs the firmware's accelerator code (segment decoder, cycle model, fit rules,
- * simulator) on the host in batch, so TypeScript tests can run the C code on the same cases as
- * the TypeScript code in one process (not one process per case).
+ * simulator, tensor layouts) on the host in batch, so TypeScript tests can run the C code on the
+ * same cases as the TypeScript code in one process (not one process per case).
  *
  *   synergy-accel <command> < requests.cbor > answers.jsonl
  *
@@ -87,5 +87,6 @@ extern const tool_command tool_cmd_decode;
 extern const tool_command tool_cmd_cycles;
 extern const tool_command tool_cmd_fit;
 extern const tool_command tool_cmd_run;
+extern const tool_command tool_cmd_layout;
 
 #endif
