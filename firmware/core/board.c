@@ -163,7 +163,7 @@ static void dispatch(board_ctx *ctx, const syn_rx_check *chk)
     }
     cbor_err e = cbor_validate(chk->body, chk->body_len);
     if (e != CBOR_OK) {
-        syn_format(msg, sizeof msg, "%s body is not CBOR of the subset: %s", h->name, cbor_err_name(e));
+        syn_format(msg, sizeof msg, "%s body is not subset CBOR: %s", h->name, cbor_err_name(e));
         refuse(ctx, chk, SYN_ERR_BAD_BODY, msg);
         return;
     }

@@ -155,7 +155,7 @@ static const segstore_entry *find_segment(board_ctx *ctx, const board_request *r
 {
     const char *id;
     size_t id_len;
-    if (!field_text(req, 0, "segment", &id, &id_len, fault))
+    if (!field_segment_id(req, 0, "segment", &id, &id_len, fault))
         return NULL;
     const segstore_entry *e = segstore_find(&ctx->segments, id, id_len);
     if (e == NULL) {

@@ -72,8 +72,14 @@ static void invalid_vector(void *arg)
     boot();
     board_rx_bytes(&board, wire, n);
     char msg[80];
-    if (expect_error(code, (uint16_t)id, (uint16_t)type, msg))
+    if (expect_error(code, (uint16_t)id, (uint16_t)type, msg)) {
         CHECK(strlen(msg) > 10);   /* a message in words, not just a code */
+        /* the reason both sides give in the same words (segment ids) */
+        const char *reason = json_str(v, "reason");
+        size_t n = reason != NULL ? strlen(reason) : 0, m = strlen(msg);
+        if (reason != NULL && !CHECK(m >= n && strcmp(msg + m - n, reason) == 0))
+            printf("  message '%s' does not end with '%s'\n", msg, reason);
+    }
     /* and the board goes on: a ping right after is answered */
     capture_clear(&cap);
     const uint8_t ping[3] = { 0xA1, 0x00, 0x40 };
