@@ -247,12 +247,42 @@ def main():
         ("unknown-type", "Type 0x0777.",
          cobs(raw_frame("request", 12, 0x0777, cbor({}))) + b"\x00", "unknown_type", 12, 0x0777),
     ]
-    for name, note, wire, code, rid, mtype in invalid:
+    # Segment ids (PROTOCOL.md 8): 1..64 bytes of 0x21..0x7e, checked by every message that takes
+    # one before anything else; `reason` is the text both sides' messages end with.
+    def id_case(name, note, mtype, body, reason, rid, code="bad_argument"):
+        return (name, note, cobs(raw_frame("request", rid, TYPE[mtype], cbor(body))) + b"\x00", code, rid,
+                TYPE[mtype], reason)
+    ids = [
+        id_case("segment-begin-id-nul", "A NUL inside the id: it would cut the id short, so two ids would collide.",
+                "segment.begin", {0: "kws\x00:0-2", 1: 70000, 2: sha}, "byte 3 is 0x00, not 0x21..0x7e", 50),
+        id_case("segment-begin-id-empty", "An empty id.", "segment.begin", {0: "", 1: 70000, 2: sha},
+                "empty, ids are 1..64 bytes", 51),
+        id_case("segment-begin-id-control", "An escape byte (a control character) first.", "segment.begin",
+                {0: "\x1b[2Jkws", 1: 70000, 2: sha}, "byte 0 is 0x1b, not 0x21..0x7e", 52),
+        id_case("segment-begin-id-space", "A space: ids are one token.", "segment.begin",
+                {0: "kws 0-2", 1: 70000, 2: sha}, "byte 3 is 0x20, not 0x21..0x7e", 53),
+        id_case("segment-begin-id-del", "DEL (0x7f) at the end.", "segment.begin",
+                {0: "kws\x7f", 1: 70000, 2: sha}, "byte 3 is 0x7f, not 0x21..0x7e", 54),
+        id_case("segment-begin-id-utf8", "Valid UTF-8 outside ASCII: the first byte of the e-acute is named.",
+                "segment.begin", {0: "caf\u00e9:0-1", 1: 70000, 2: sha}, "byte 3 is 0xc3, not 0x21..0x7e", 55),
+        id_case("segment-begin-id-too-long", "65 bytes: longer than any text of the CBOR subset (section 3).",
+                "segment.begin", {0: "a" * 65, 1: 70000, 2: sha}, None, 56, code="bad_body"),
+        id_case("segment-unload-id-nul", "unload checks the id before looking it up.", "segment.unload",
+                {0: "kws20_v3:0-2\x00"}, "byte 12 is 0x00, not 0x21..0x7e", 57),
+        id_case("segment-unload-id-empty", "", "segment.unload", {0: ""}, "empty, ids are 1..64 bytes", 58),
+        id_case("infer-segment-id-control", "infer checks the id before looking it up.", "infer",
+                {0: "mnist\n:0-4", 1: [2], 2: [3]}, "byte 5 is 0x0a, not 0x21..0x7e", 59),
+        id_case("profile-segment-id-empty", "profile checks the id before looking it up.", "profile",
+                {0: "", 1: 1, 2: 10, 3: [2]}, "empty, ids are 1..64 bytes", 60),
+    ]
+    for name, note, wire, code, rid, mtype, *rest in invalid + ids:
+        entry = {"name": name, "note": note, "wire_hex": wire.hex(), "error": code, "id": rid, "type_code": mtype}
+        if rest and rest[0] is not None:
+            entry["reason"] = rest[0]
         with open(os.path.join(OUT, "invalid", name + ".json"), "w") as f:
-            json.dump({"name": name, "note": note, "wire_hex": wire.hex(), "error": code,
-                       "id": rid, "type_code": mtype}, f, indent=2)
+            json.dump(entry, f, indent=2)
             f.write("\n")
-    print(f"wrote {len(vectors)} vectors and {len(invalid)} invalid runs to {os.path.normpath(OUT)}")
+    print(f"wrote {len(vectors)} vectors and {len(invalid) + len(ids)} invalid runs to {os.path.normpath(OUT)}")
 
 
 if __name__ == "__main__":

@@ -163,7 +163,7 @@ static void dispatch(board_ctx *ctx, const syn_rx_check *chk)
     }
     cbor_err e = cbor_validate(chk->body, chk->body_len);
     if (e != CBOR_OK) {
-        syn_format(msg, sizeof msg, "%s body is not CBOR of the subset: %s", h->name, cbor_err_name(e));
+        syn_format(msg, sizeof msg, "%s body is not subset CBOR: %s", h->name, cbor_err_name(e));
         refuse(ctx, chk, SYN_ERR_BAD_BODY, msg);
         return;
     }
@@ -181,9 +181,9 @@ static void dispatch(board_ctx *ctx, const syn_rx_check *chk)
         refuse(ctx, chk, SYN_ERR_TOO_LARGE, msg);
         return;
     }
-    if (board_pending_count(ctx) >= SYN_MAX_IN_FLIGHT) {
-        syn_format(msg, sizeof msg, "%u requests in flight already (max_in_flight %u)",
-                   (unsigned)board_pending_count(ctx), (unsigned)SYN_MAX_IN_FLIGHT);
+    if (h->waits && board_pending_count(ctx) >= SYN_MAX_WAITING) {
+        syn_format(msg, sizeof msg, "%s: %u requests wait already, the most a board holds", h->name,
+                   (unsigned)board_pending_count(ctx));
         refuse(ctx, chk, SYN_ERR_BUSY, msg);
         return;
     }
@@ -317,7 +317,7 @@ bool board_field(const board_request *req, uint64_t key, cbor_reader *value)
 
 int board_defer(board_ctx *ctx, const board_request *req)
 {
-    for (size_t i = 0; i < SYN_MAX_IN_FLIGHT; i++) {
+    for (size_t i = 0; i < SYN_MAX_WAITING; i++) {
         if (!ctx->pending[i].used) {
             ctx->pending[i] = (board_pending){ true, req->id, req->type };
             return (int)i;
@@ -334,7 +334,7 @@ cbor_writer *board_reply_writer(board_ctx *ctx)
 
 static board_pending *take_ticket(board_ctx *ctx, int ticket)
 {
-    if (ticket < 0 || ticket >= SYN_MAX_IN_FLIGHT || !ctx->pending[ticket].used)
+    if (ticket < 0 || ticket >= SYN_MAX_WAITING || !ctx->pending[ticket].used)
         return NULL;
     ctx->pending[ticket].used = false;
     return &ctx->pending[ticket];
@@ -364,7 +364,7 @@ void board_finish_error(board_ctx *ctx, int ticket, uint8_t code, const char *fm
 size_t board_pending_count(const board_ctx *ctx)
 {
     size_t n = 0;
-    for (size_t i = 0; i < SYN_MAX_IN_FLIGHT; i++)
+    for (size_t i = 0; i < SYN_MAX_WAITING; i++)
         n += ctx->pending[i].used ? 1u : 0u;
     return n;
 }

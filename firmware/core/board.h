@@ -18,8 +18,10 @@
  * handler calls board_defer(ctx, req), keeps the ticket, copies what it needs from the request
  * (the body lives in the receive buffer only during the call) and returns BOARD_DEFER. Later its
  * module's poll fills board_reply_writer(ctx) and calls board_finish(ctx, ticket), or calls
- * board_finish_error(ctx, ticket, code, fmt, ...). While SYN_MAX_IN_FLIGHT tickets are out every
- * new request is answered `busy`, so board_defer never runs out. */
+ * board_finish_error(ctx, ticket, code, fmt, ...). A handler that may defer is marked `waits` in
+ * the table: while SYN_MAX_WAITING tickets are out such a request is answered `busy`, so
+ * board_defer never runs out; a request answered at once (hello, ping, stats, reset, transfers)
+ * takes no ticket and is served whatever waits (PROTOCOL.md 5). */
 #ifndef SYNERGY_BOARD_H
 #define SYNERGY_BOARD_H
 
@@ -112,7 +114,7 @@ typedef struct board_ctx {
     uint16_t event_seq;               /* events carry a counter of their own */
     uint32_t tx_refused;              /* frames the port had no room for (never on the wire) */
     bool reset_requested;             /* a handler asked for a reset once its answer is queued */
-    board_pending pending[SYN_MAX_IN_FLIGHT];
+    board_pending pending[SYN_MAX_WAITING];
     cobs_rx rx;
     cbor_writer reply;                /* over reply_buf */
     uint8_t rx_buf[SYN_MAX_FRAME];
@@ -155,6 +157,8 @@ typedef struct {
     uint16_t type;
     const char *name;                 /* "hello", "segment.begin", ... for logs */
     board_handler_fn handle;
+    bool waits;                       /* may answer later (board_defer): counts against
+                                         SYN_MAX_WAITING; the others never take a ticket */
 } board_handler;
 
 typedef struct {

@@ -201,7 +201,7 @@ static bool take_string(cbor_reader *r, unsigned major, const uint8_t **data, si
         return fail(r, CBOR_ERR_EOF);
     if (major == 3) {
         if (h.arg > CBOR_MAX_TEXT)
-            return fail(r, CBOR_ERR_LIMIT);
+            return fail(r, CBOR_ERR_TEXT_LONG);
         if (!utf8_valid(r->p + h.size, (size_t)h.arg))
             return fail(r, CBOR_ERR_UTF8);
     }
@@ -318,7 +318,7 @@ bool cbor_skip(cbor_reader *r)
                 return fail(r, CBOR_ERR_EOF);
             if (h.major == 3) {
                 if (h.arg > CBOR_MAX_TEXT)
-                    return fail(r, CBOR_ERR_LIMIT);
+                    return fail(r, CBOR_ERR_TEXT_LONG);
                 if (!utf8_valid(p + h.size, (size_t)h.arg))
                     return fail(r, CBOR_ERR_UTF8);
             }
@@ -449,7 +449,7 @@ bool cbor_write_bytes(cbor_writer *w, const uint8_t *data, size_t len)
 bool cbor_write_text(cbor_writer *w, const char *text, size_t len)
 {
     if (len > CBOR_MAX_TEXT)
-        return wfail(w, CBOR_ERR_LIMIT);
+        return wfail(w, CBOR_ERR_TEXT_LONG);
     return put_head(w, 3, len) && put_raw(w, (const uint8_t *)text, len);
 }
 
@@ -484,6 +484,8 @@ bool cbor_write_null(cbor_writer *w)
     return put_raw(w, &b, 1);
 }
 
+_Static_assert(CBOR_MAX_TEXT == 64, "cbor_err_name names the text limit");
+
 const char *cbor_err_name(cbor_err e)
 {
     switch (e) {
@@ -497,6 +499,7 @@ const char *cbor_err_name(cbor_err e)
     case CBOR_ERR_OVERFLOW: return "buffer full";
     case CBOR_ERR_TRAILING: return "bytes after the item";
     case CBOR_ERR_UTF8: return "text is not UTF-8";
+    case CBOR_ERR_TEXT_LONG: return "text over 64 bytes";
     }
     return "unknown error";
 }

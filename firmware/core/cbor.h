@@ -22,11 +22,12 @@ typedef enum {
     CBOR_ERR_TYPE,       /* item is not of the type asked for */
     CBOR_ERR_UNSUPPORTED,/* tag, float, indefinite length, reserved additional info */
     CBOR_ERR_NONCANONICAL,/* integer or length not in shortest form */
-    CBOR_ERR_LIMIT,      /* depth, text length or item count over the limits above */
+    CBOR_ERR_LIMIT,      /* depth or item count over the limits above */
     CBOR_ERR_RANGE,      /* integer does not fit the C type asked for */
     CBOR_ERR_OVERFLOW,   /* writer: buffer full */
     CBOR_ERR_TRAILING,   /* cbor_validate: bytes left after the one item */
-    CBOR_ERR_UTF8        /* text string is not valid UTF-8 */
+    CBOR_ERR_UTF8,       /* text string is not valid UTF-8 */
+    CBOR_ERR_TEXT_LONG   /* text string over CBOR_MAX_TEXT bytes (an id, a name: said apart) */
 } cbor_err;
 
 typedef enum {

@@ -48,6 +48,19 @@ bool field_text(const board_request *req, uint64_t key, const char *name, const 
     return true;
 }
 
+bool field_segment_id(const board_request *req, uint64_t key, const char *name, const char **id, size_t *len,
+                      board_fault *fault)
+{
+    char why[SYN_ERR_MSG_MAX + 1];
+    if (!field_text(req, key, name, id, len, fault))
+        return false;
+    if (segstore_id_problem(*id, *len, why, sizeof why) != NULL) {
+        board_failf(fault, SYN_ERR_BAD_ARGUMENT, "%s %s: %s", request_name(req), name, why);
+        return false;
+    }
+    return true;
+}
+
 bool field_bytes(const board_request *req, uint64_t key, const char *name, const uint8_t **data, size_t *len,
                  board_fault *fault)
 {

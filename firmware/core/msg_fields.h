@@ -13,6 +13,10 @@ bool field_text(const board_request *req, uint64_t key, const char *name, const 
                 board_fault *fault);
 bool field_bytes(const board_request *req, uint64_t key, const char *name, const uint8_t **data, size_t *len,
                  board_fault *fault);
+/* A segment id (segstore_id_problem): an id that breaks the rule is bad_argument naming the field
+ * and the reason, so no message looks an id up, stores it or quotes it before it is checked. */
+bool field_segment_id(const board_request *req, uint64_t key, const char *name, const char **id, size_t *len,
+                      board_fault *fault);
 /* An optional bool: *out = dflt when absent. */
 bool field_opt_bool(const board_request *req, uint64_t key, const char *name, bool dflt, bool *out,
                     board_fault *fault);

@@ -155,7 +155,7 @@ static const segstore_entry *find_segment(board_ctx *ctx, const board_request *r
 {
     const char *id;
     size_t id_len;
-    if (!field_text(req, 0, "segment", &id, &id_len, fault))
+    if (!field_segment_id(req, 0, "segment", &id, &id_len, fault))
         return NULL;
     const segstore_entry *e = segstore_find(&ctx->segments, id, id_len);
     if (e == NULL) {
@@ -227,6 +227,14 @@ static uint64_t layer_cycles(board_ctx *ctx, const segstore_entry *e, uint32_t *
         total += c;
     }
     return total;
+}
+
+unsigned jobs_count(const board_ctx *ctx, job_kind kind)
+{
+    unsigned n = 0;
+    for (int j = 0; j < TIMELINE_JOBS; j++)
+        n += ctx->time.jobs[j].used && ctx->jobs[j].kind == kind ? 1u : 0u;
+    return n;
 }
 
 bool jobs_have_room(board_ctx *ctx, board_fault *fault)
@@ -515,10 +523,18 @@ static void finish_infer(board_ctx *ctx, int j, const tl_job *t)
 uint64_t jobs_poll(board_ctx *ctx, uint64_t now_us)
 {
     timeline_advance(&ctx->time, now_us * 1000u);
-    for (int j = 0; j < TIMELINE_JOBS; j++) {
+    /* Answers leave in the order their jobs completed (a late poll may find several done). */
+    for (;;) {
+        int j = -1;
+        for (int k = 0; k < TIMELINE_JOBS; k++) {
+            const tl_job *t = timeline_job(&ctx->time, k), *best = j >= 0 ? timeline_job(&ctx->time, j) : NULL;
+            if (t != NULL && t->done
+                && (best == NULL || t->done_ns < best->done_ns || (t->done_ns == best->done_ns && t->seq < best->seq)))
+                j = k;
+        }
+        if (j < 0)
+            break;
         const tl_job *t = timeline_job(&ctx->time, j);
-        if (t == NULL || !t->done)
-            continue;
         board_job *job = &ctx->jobs[j];
         tensors_release_job(&ctx->tensors, j);   /* first: the answer reads the slots */
         if (job->kind == JOB_INFER)

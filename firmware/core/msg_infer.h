@@ -21,6 +21,8 @@ uint64_t jobs_poll(board_ctx *ctx, uint64_t now_us);
 /* Shared with msg_sense.c: the port's clock in ns, a held slot's refusal, a new job. */
 uint64_t board_now_ns(const board_ctx *ctx);
 board_result refuse_held_slot(board_ctx *ctx, unsigned slot, const char *role, board_fault *fault);
+/* Jobs of this kind not yet answered. */
+unsigned jobs_count(const board_ctx *ctx, job_kind kind);
 /* False (busy) when every job is taken. */
 bool jobs_have_room(board_ctx *ctx, board_fault *fault);
 /* Advances the timeline to now and adds a job; -1 when every job is taken. */

@@ -73,7 +73,7 @@ board_result msg_segment_begin(board_ctx *ctx, const board_request *req, cbor_wr
     size_t id_len, sha_len;
     uint64_t size;
     const uint8_t *sha;
-    if (!field_text(req, 0, "id", &id, &id_len, fault) || !field_uint(req, 1, "size", UINT32_MAX, &size, fault)
+    if (!field_segment_id(req, 0, "id", &id, &id_len, fault) || !field_uint(req, 1, "size", UINT32_MAX, &size, fault)
         || !field_bytes(req, 2, "sha256", &sha, &sha_len, fault))
         return BOARD_FAIL;
     if (sha_len != SHA256_BYTES)
@@ -140,7 +140,7 @@ board_result msg_segment_unload(board_ctx *ctx, const board_request *req, cbor_w
 {
     const char *id;
     size_t id_len;
-    if (!field_text(req, 0, "id", &id, &id_len, fault))
+    if (!field_segment_id(req, 0, "id", &id, &id_len, fault))
         return BOARD_FAIL;
     syn_fault f;
     if (!segstore_unload(&ctx->segments, id, id_len, &f))

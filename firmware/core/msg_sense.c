@@ -51,6 +51,11 @@ board_result msg_sense(board_ctx *ctx, const board_request *req, cbor_writer *re
     const board_sensor *s = &ctx->cfg.sensors[index];
     if (s->rate_mhz == 0)
         return board_failf(fault, SYN_ERR_UNSUPPORTED, "sense: sensor %lu has no frame rate", (unsigned long)index);
+    /* A slow sensor must not gather every ticket: past the queue, busy at once (PROTOCOL.md 10). */
+    unsigned waiting = jobs_count(ctx, JOB_SENSE);
+    if (waiting >= SYN_SENSE_QUEUE)
+        return board_failf(fault, SYN_ERR_BUSY, "sense: %u senses wait already, the sense queue holds %u", waiting,
+                           (unsigned)SYN_SENSE_QUEUE);
     if (ctx->tensors.slots[slot].job >= 0)
         return refuse_held_slot(ctx, (unsigned)slot, "sense", fault);
     uint64_t bytes = (uint64_t)s->shape[0] * s->shape[1] * s->shape[2];

@@ -57,6 +57,11 @@
 #define SYN_MAX_FRAME 8192
 #define SYN_MAX_PAYLOAD 8064
 #define SYN_MAX_IN_FLIGHT 16
+/* Requests that wait for their answer (sense, infer, profile) at most at once: the other credits
+ * of max_in_flight always come back at once, so hello, ping, stats and reset get through. */
+#define SYN_MAX_WAITING 14
+/* Senses waiting for their frame at most at once, all sensors together (section 10). */
+#define SYN_SENSE_QUEUE 8
 #define SYN_HEADER_SIZE 8
 #define SYN_CRC_SIZE 4
 

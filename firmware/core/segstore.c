@@ -19,6 +19,26 @@ uint32_t segstore_tensor_bytes(const accel_tensor *t)
     return (uint32_t)t->shape.c * t->shape.h * t->shape.w * (t->width == 32 ? 4u : 1u);
 }
 
+const char *segstore_id_problem(const char *id, size_t len, char *why, size_t cap)
+{
+    if (len == 0 || len > SEGSTORE_ID_MAX) {
+        if (len == 0)
+            syn_format(why, cap, "empty, ids are 1..%u bytes", (unsigned)SEGSTORE_ID_MAX);
+        else
+            syn_format(why, cap, "%lu bytes, ids are 1..%u bytes", (unsigned long)len, (unsigned)SEGSTORE_ID_MAX);
+        return why;
+    }
+    for (size_t i = 0; i < len; i++) {
+        uint8_t b = (uint8_t)id[i];
+        if (b < SEGSTORE_ID_FIRST_BYTE || b > SEGSTORE_ID_LAST_BYTE) {
+            syn_format(why, cap, "byte %lu is 0x%02x, not 0x%02x..0x%02x", (unsigned long)i, (unsigned)b,
+                       (unsigned)SEGSTORE_ID_FIRST_BYTE, (unsigned)SEGSTORE_ID_LAST_BYTE);
+            return why;
+        }
+    }
+    return NULL;
+}
+
 static bool same_id(const char *a, const char *b, size_t b_len)
 {
     return strlen(a) == b_len && memcmp(a, b, b_len) == 0;
@@ -70,8 +90,9 @@ bool segstore_begin(segstore *s, const char *id, size_t id_len, uint32_t size, c
                     syn_fault *f)
 {
     char name[SEGSTORE_ID_MAX + 1];
-    if (id_len == 0 || id_len > SEGSTORE_ID_MAX)
-        return syn_fail(f, SYN_ERR_BAD_ARGUMENT, "segment id must be 1..%u bytes", (unsigned)SEGSTORE_ID_MAX);
+    char why[SYN_ERR_MSG_MAX + 1];
+    if (segstore_id_problem(id, id_len, why, sizeof why) != NULL)
+        return syn_fail(f, SYN_ERR_BAD_ARGUMENT, "segment id: %s", why);
     id_text(name, id, id_len);
     if (find_index(s, id, id_len) >= 0)
         return syn_fail(f, SYN_ERR_BAD_STATE, "segment '%s' is resident: unload it first", name);

@@ -32,7 +32,11 @@
 #include "sha256.h"
 
 #define SEGSTORE_MAX_RESIDENT ACCEL_MAX_RESIDENT
+/* Segment ids (PROTOCOL.md 8): 1..64 bytes, each printable ASCII without space, so an id is one
+ * token in logs and messages, and no two ids differ only past a NUL or in invisible bytes. */
 #define SEGSTORE_ID_MAX 64
+#define SEGSTORE_ID_FIRST_BYTE 0x21
+#define SEGSTORE_ID_LAST_BYTE 0x7E
 
 typedef struct {
     uint8_t *staging;
@@ -82,6 +86,10 @@ typedef struct {
 } segstore;
 
 void segstore_init(segstore *s, const segstore_memory *mem, const syn_chip *chip);
+
+/* NULL when the wire text is a segment id, else why not, in words (into why, cap bytes):
+ * "empty, ids are 1..64 bytes", "65 bytes, ids are 1..64 bytes", "byte 3 is 0x00, not 0x21..0x7e". */
+const char *segstore_id_problem(const char *id, size_t len, char *why, size_t cap);
 
 /* segment.begin: *next is 0, or where a matching partial upload stands. */
 bool segstore_begin(segstore *s, const char *id, size_t id_len, uint32_t size, const uint8_t *sha, uint32_t *next,

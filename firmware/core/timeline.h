@@ -17,7 +17,7 @@
 
 #include "proto.h"
 
-#define TIMELINE_JOBS SYN_MAX_IN_FLIGHT   /* every job holds a deferred answer */
+#define TIMELINE_JOBS SYN_MAX_WAITING   /* every job holds a deferred answer */
 #define TIMELINE_MAX_PHASES 3
 #define TIMELINE_NEVER UINT64_MAX
 

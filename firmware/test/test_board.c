@@ -72,8 +72,14 @@ static void invalid_vector(void *arg)
     boot();
     board_rx_bytes(&board, wire, n);
     char msg[80];
-    if (expect_error(code, (uint16_t)id, (uint16_t)type, msg))
+    if (expect_error(code, (uint16_t)id, (uint16_t)type, msg)) {
         CHECK(strlen(msg) > 10);   /* a message in words, not just a code */
+        /* the reason both sides give in the same words (segment ids) */
+        const char *reason = json_str(v, "reason");
+        size_t n = reason != NULL ? strlen(reason) : 0, m = strlen(msg);
+        if (reason != NULL && !CHECK(m >= n && strcmp(msg + m - n, reason) == 0))
+            printf("  message '%s' does not end with '%s'\n", msg, reason);
+    }
     /* and the board goes on: a ping right after is answered */
     capture_clear(&cap);
     const uint8_t ping[3] = { 0xA1, 0x00, 0x40 };
@@ -283,18 +289,22 @@ static void test_stats_count(void)
 static void test_deferred_and_busy(void)
 {
     boot();
-    /* Four requests held by a handler fill the credits: the next request gets busy. */
-    int tickets[SYN_MAX_IN_FLIGHT];
-    for (int i = 0; i < SYN_MAX_IN_FLIGHT; i++) {
+    /* Requests held by a handler fill the waiting tickets: the next request that may wait gets
+     * busy at once, while requests answered at once (ping, stats, reset) are served. */
+    int tickets[SYN_MAX_WAITING];
+    for (int i = 0; i < SYN_MAX_WAITING; i++) {
         board_request req = { (uint16_t)(200 + i), 0x0020, NULL, 0, 0 };
         tickets[i] = board_defer(&board, &req);
         CHECK(tickets[i] >= 0);
     }
-    CHECK_EQ(board_pending_count(&board), SYN_MAX_IN_FLIGHT);
-    send_request(300, SYN_MSG_PING, (const uint8_t *)"\xa1\x00\x40", 3);
+    CHECK_EQ(board_pending_count(&board), SYN_MAX_WAITING);
     char msg[80];
-    if (expect_error(SYN_ERR_BUSY, 300, SYN_MSG_PING, msg))
-        CHECK_STR(msg, "16 requests in flight already (max_in_flight 16)");
+    send_request(299, SYN_MSG_INFER, (const uint8_t *)"\xa0", 1);
+    if (expect_error(SYN_ERR_BUSY, 299, SYN_MSG_INFER, msg))
+        CHECK_STR(msg, "infer: 14 requests wait already, the most a board holds");
+    capture_clear(&cap);
+    send_request(300, SYN_MSG_PING, (const uint8_t *)"\xa1\x00\x40", 3);
+    CHECK(capture_frame(&cap, 0, &fr) && fr.h.kind == SYN_KIND_RESPONSE && fr.h.id == 300);
     /* an answer later echoes the held id and type */
     capture_clear(&cap);
     cbor_writer *w = board_reply_writer(&board);
@@ -429,7 +439,8 @@ void suite_board(void)
     th_run("board: an 8192-byte frame is taken, 8193 is too_large", test_frame_size_limit);
     th_run("board: bad kind and unknown type are refused", test_bad_kind_and_unknown);
     th_run("board: stats counts frames, errors, bytes and uptime", test_stats_count);
-    th_run("board: deferred answers echo id and type; busy at max_in_flight", test_deferred_and_busy);
+    th_run("board: deferred answers echo id and type; busy past max waiting, requests answered at once still served",
+           test_deferred_and_busy);
     th_run("board: reset answers, then boot announces software with a new session", test_reset_and_boot);
     th_run("board: a full transmit queue is counted, not fatal", test_transmit_refused);
     th_run("board: configuration checks and chip lookup", test_config_check);

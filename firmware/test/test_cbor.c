@@ -209,10 +209,11 @@ static void test_limits(void)
     CHECK_EQ(cbor_validate(buf, w.len), CBOR_OK);
     cbor_writer_init(&w, buf, sizeof buf);
     CHECK(!cbor_write_text(&w, text, 65));
-    CHECK_EQ(w.err, CBOR_ERR_LIMIT);
+    CHECK_EQ(w.err, CBOR_ERR_TEXT_LONG);
     buf[0] = 0x78; buf[1] = 65;
     memset(buf + 2, 'a', 65);
-    CHECK_EQ(cbor_validate(buf, 67), CBOR_ERR_LIMIT);
+    CHECK_EQ(cbor_validate(buf, 67), CBOR_ERR_TEXT_LONG);
+    CHECK_STR(cbor_err_name(CBOR_ERR_TEXT_LONG), "text over 64 bytes");
     /* arrays: 1024 entries fine, 1025 refused */
     cbor_writer_init(&w, buf, sizeof buf);
     CHECK(cbor_write_array(&w, 1024));

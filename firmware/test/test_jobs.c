@@ -370,22 +370,28 @@ static void two_jobs_overlap(void)
     CHECK(b_done < t0 + ceil_div(2u * (L + C + U), 1000u));
 }
 
-/* Deferred answers hold all the credits: one request more is answered busy. Infers into every
- * slot but the input's, and a profile (no output slot) for the last credit. */
-_Static_assert(SYN_MAX_IN_FLIGHT - 1 <= TENSOR_SLOTS - 1, "one infer per free output slot");
+/* Deferred answers hold the waiting tickets: one infer more is answered busy at once, while a
+ * ping and a reset (answered at once) still get through. Infers into every slot but the input's,
+ * and a profile (no output slot) for the last ticket. */
+_Static_assert(SYN_MAX_WAITING - 1 <= TENSOR_SLOTS - 1, "one infer per free output slot");
 static void credits_hold(void)
 {
     boot_with_mnist();
     rig_clear(&R);
-    for (uint8_t s = 1; s <= SYN_MAX_IN_FLIGHT - 1; s++)
+    for (uint8_t s = 1; s <= SYN_MAX_WAITING - 1; s++)
         send_infer("mnist", (const uint8_t[]){ 0 }, 1, &s, 1, false);
     send_profile("mnist", 0, 1);
     CHECK_EQ(rig_frames(&R), 0);
-    CHECK(!rig_call(&R, SYN_MSG_PING, (const uint8_t *)"\xa1\x00\x40", 3));
+    uint8_t last = SYN_MAX_WAITING;
+    send_infer("mnist", (const uint8_t[]){ 0 }, 1, &last, 1, false);
+    CHECK(rig_frames(&R) == 1 && rig_answer(&R, 0));
     CHECK_EQ(R.code, SYN_ERR_BUSY);
+    CHECK_STR(R.message, "infer: 14 requests wait already, the most a board holds");
+    CHECK(rig_call(&R, SYN_MSG_PING, (const uint8_t *)"\xa1\x00\x40", 3));
+    CHECK(rig_call(&R, SYN_MSG_STATS, (const uint8_t *)"\xa0", 1));
     rig_clear(&R);
     rig_at(&R, R.cap.now + 1000000u);
-    CHECK_EQ(rig_frames(&R), SYN_MAX_IN_FLIGHT);
+    CHECK_EQ(rig_frames(&R), SYN_MAX_WAITING);
     CHECK(rig_call(&R, SYN_MSG_PING, (const uint8_t *)"\xa1\x00\x40", 3));
 }
 
@@ -490,7 +496,8 @@ void suite_jobs(void)
            slots_held_until_done);
     th_run("infer: inputs checked exactly (input, slot, bytes held, shape expected), counts, duplicates, ids", inputs_checked);
     th_run("infer: two jobs overlap CPU and CNN; each answer at its own completion with its queued time", two_jobs_overlap);
-    th_run("infer: deferred answers hold the credits (busy at max_in_flight + 1)", credits_hold);
+    th_run("infer: waiting answers hold at most max waiting tickets (busy past it); ping and stats still served",
+           credits_hold);
     th_run("profile: per-layer and total spreads over the runs; one load and warmup+runs CNN times", profile_spreads);
     th_run("infer: inline outputs too large for a frame are refused before running", inline_too_large);
     th_run("infer: UNet's 64x88x88 tensors double-buffered (two frames in flight) fit tensor_mem", unet_double_buffered);

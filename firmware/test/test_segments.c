@@ -2,6 +2,7 @@
  * the emulator's memory: uploads of zoo segments, resume, every refusal with its code and a
  * message naming the thing, atomicity (a refused commit leaves the resident set and its
  * inference exactly as they were), abort, reset, unload with compaction. */
+#define _GNU_SOURCE
 #include <stdio.h>
 #include <string.h>
 
@@ -219,7 +220,7 @@ static void refusals(void)
     CHECK(!begin("big", 600000, sha));
     check_error(SYN_ERR_DOES_NOT_FIT, "600000 bytes exceeds the staging area of 524288");
     CHECK(!begin("", 10, sha));
-    check_error(SYN_ERR_BAD_ARGUMENT, "segment id");
+    check_error(SYN_ERR_BAD_ARGUMENT, "segment.begin id: empty");
     CHECK(!begin("zero", 0, sha));
     check_error(SYN_ERR_BAD_ARGUMENT, "size 0");
     /* sha256 of the wrong length is a malformed body */
@@ -440,12 +441,96 @@ static void max78002_large_segment(void)
     check_fit_field(1, &fit);
 }
 
+/* A request whose key 0 is an id of exactly len bytes (it may hold a NUL), then `rest` as-is. */
+static bool id_call(uint16_t type, const char *id, size_t len, const uint8_t *rest, size_t rest_len, size_t pairs)
+{
+    cbor_writer *w = body();
+    cbor_write_map(w, pairs);
+    cbor_write_uint(w, 0); cbor_write_text(w, id, len);
+    if (rest_len > w->cap - w->len)
+        return false;
+    if (rest_len > 0)
+        memcpy(w->buf + w->len, rest, rest_len);
+    return rig_call(&R, type, w->buf, w->len + rest_len);
+}
+
+static bool listed(const char *id)
+{
+    if (!CHECK(empty_call(SYN_MSG_SEGMENT_LIST)))
+        return false;
+    uint8_t text[80];
+    cbor_writer w;
+    cbor_writer_init(&w, text, sizeof text);
+    cbor_write_cstr(&w, id);   /* the id as the list's CBOR spells it */
+    return memmem(R.frame.body, R.frame.body_len, text, w.len) != NULL;
+}
+
+static void segment_ids(void)
+{
+    rig_boot(&R, "max78000");
+    size_t n = zoo("convnet5_mnist", 0, 1, blob_a);
+    CHECK(rig_upload(&R, "ab", blob_a, n));
+    uint8_t sha[32];
+    sha256(blob_a, n, sha);
+    /* Before the rule, "ab\0c" was stored as "ab": a second resident "ab". Now it is refused. */
+    uint8_t begin_rest[64];
+    cbor_writer rest;
+    cbor_writer_init(&rest, begin_rest, sizeof begin_rest);
+    cbor_write_uint(&rest, 1); cbor_write_uint(&rest, n);
+    cbor_write_uint(&rest, 2); cbor_write_bytes(&rest, sha, 32);
+    CHECK(!id_call(SYN_MSG_SEGMENT_BEGIN, "ab\0c", 4, begin_rest, rest.len, 3));
+    check_error(SYN_ERR_BAD_ARGUMENT, "segment.begin id: byte 2 is 0x00, not 0x21..0x7e");
+    /* unload of "ab\0c" must not unload "ab"; infer and profile refuse it before the lookup */
+    CHECK(!id_call(SYN_MSG_SEGMENT_UNLOAD, "ab\0c", 4, NULL, 0, 1));
+    check_error(SYN_ERR_BAD_ARGUMENT, "segment.unload id: byte 2 is 0x00");
+    CHECK(listed("ab"));
+    static const uint8_t infer_rest[] = { 0x01, 0x81, 0x00, 0x02, 0x81, 0x01 };        /* 1: [0], 2: [1] */
+    CHECK(!id_call(SYN_MSG_INFER, "ab\0", 3, infer_rest, sizeof infer_rest, 3));
+    check_error(SYN_ERR_BAD_ARGUMENT, "infer segment: byte 2 is 0x00");
+    static const uint8_t profile_rest[] = { 0x01, 0x00, 0x02, 0x01, 0x03, 0x81, 0x00 };   /* 1: 0, 2: 1, 3: [0] */
+    CHECK(!id_call(SYN_MSG_PROFILE, "a b", 3, profile_rest, sizeof profile_rest, 4));
+    check_error(SYN_ERR_BAD_ARGUMENT, "profile segment: byte 1 is 0x20, not 0x21..0x7e");
+    CHECK(!id_call(SYN_MSG_SEGMENT_UNLOAD, "caf\xc3\xa9", 5, NULL, 0, 1));
+    check_error(SYN_ERR_BAD_ARGUMENT, "byte 3 is 0xc3");
+    CHECK(!id_call(SYN_MSG_SEGMENT_UNLOAD, "\x7f", 1, NULL, 0, 1));
+    check_error(SYN_ERR_BAD_ARGUMENT, "byte 0 is 0x7f");
+    /* the edges are ids: 0x21 and 0x7e alone, 64 bytes, every printable byte */
+    CHECK(unload("ab"));
+    static const char *const edges[] = { "!", "~", "!\"#$%&'()*+,-./09:;<=>?@AZ[\\]^_`az{|}~" };
+    for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) {
+        CHECK(rig_upload(&R, edges[i], blob_a, n));
+        CHECK(listed(edges[i]));
+        CHECK(unload(edges[i]));
+    }
+    char longest[SEGSTORE_ID_MAX + 1];
+    memset(longest, 'x', SEGSTORE_ID_MAX);
+    longest[SEGSTORE_ID_MAX] = '\0';
+    CHECK(rig_upload(&R, longest, blob_a, n));
+    CHECK(unload(longest));
+    /* 65 bytes is past every text of the subset: refused before any handler, as bad_body */
+    char over[SEGSTORE_ID_MAX + 2];
+    memset(over, 'x', sizeof over - 1);
+    over[sizeof over - 1] = '\0';
+    uint8_t raw[80] = { 0xa1, 0x00, 0x78, 65 };
+    memcpy(raw + 4, over, 65);
+    CHECK(!rig_call(&R, SYN_MSG_SEGMENT_UNLOAD, raw, 69));
+    check_error(SYN_ERR_BAD_BODY, "segment.unload body is not subset CBOR: text over 64 bytes");
+    /* the rule itself, as the TypeScript side states it (test/unit/proto-vectors.test.ts) */
+    char why[SYN_ERR_MSG_MAX + 1];
+    CHECK(segstore_id_problem("kws20_v3:0-2", 12, why, sizeof why) == NULL);
+    CHECK_STR(segstore_id_problem("", 0, why, sizeof why), "empty, ids are 1..64 bytes");
+    CHECK_STR(segstore_id_problem(over, 65, why, sizeof why), "65 bytes, ids are 1..64 bytes");
+    CHECK_STR(segstore_id_problem("a\tb", 3, why, sizeof why), "byte 1 is 0x09, not 0x21..0x7e");
+}
+
 void suite_segments(void)
 {
     th_run("segments: a zoo segment commits; the answer's and the list's fit are the fit rules' for it", commit_and_list);
     th_run("segments: resume by id+size+hash, wrong offset names the next, missing bytes keep the upload", resume_and_offsets);
     th_run("segments: refusals name the thing (staging size, id, sha length, no upload, bad hash, bad format)", refusals);
     th_run("segments: a malformed layer is refused naming the layer and the field", malformed_layer_named);
+    th_run("segments: ids are 1..64 bytes of 0x21..0x7e on begin, unload, infer, profile; a NUL no longer aliases an id",
+           segment_ids);
     th_run("segments: refused commits (fit, hash, description, missing bytes) leave the resident set and its inference exactly as they were",
            atomic_refused_commits);
     th_run("segments: abort clears staging; reset clears staging and the resident set", abort_and_reset);

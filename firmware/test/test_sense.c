@@ -185,6 +185,51 @@ static void deliver_and_outputs(void)
     CHECK_STR(R.message, "deliver: slot 9 holds 0 of 0 bytes");
 }
 
+/* A slow sensor (0.5 Hz) and more senses than the queue: the first SYN_SENSE_QUEUE wait for their
+ * frames, every later one is busy at once; hello, ping, stats and reset are answered at once
+ * throughout; the queue takes a sense again when one is answered. */
+static void queue_bounded(void)
+{
+    rig_boot(&R, "max78000");
+    R.cfg.sensors[1] = (board_sensor){ "camera", { 3, 2, 2 }, 500, NULL, 0 };   /* a frame every 2 s */
+    R.cfg.n_sensors = 2;
+    board_init(&R.board, &R.cfg, &R.cap.port, BOARD_BOOT_POWER_ON);
+    rig_clear(&R);
+    uint64_t boot = R.board.boot_us;
+    for (unsigned k = 0; k < SYN_SENSE_QUEUE; k++)
+        CHECK(sense(1, k));                                        /* deferred: frames 0..7 */
+    for (unsigned k = SYN_SENSE_QUEUE; k < TENSOR_SLOTS; k++) {
+        CHECK(!sense(k % 2u, k));                                  /* either sensor: the queue is the board's */
+        CHECK(rig_frames(&R) == 1 && rig_answer(&R, 0));
+        CHECK_EQ(R.code, SYN_ERR_BUSY);
+        CHECK_STR(R.message, "sense: 8 senses wait already, the sense queue holds 8");
+    }
+    CHECK(R.cap.now == boot);                                      /* all of it at once, no time passed */
+    CHECK(rig_call(&R, SYN_MSG_HELLO, (const uint8_t *)"\xa0", 1));
+    CHECK(rig_call(&R, SYN_MSG_PING, (const uint8_t *)"\xa1\x00\x40", 3));
+    CHECK(rig_call(&R, SYN_MSG_STATS, (const uint8_t *)"\xa0", 1));
+    /* frame 0 exists at boot: its sense answers after the capture; the queue takes one more */
+    rig_clear(&R);
+    rig_at(&R, boot + 1000u);
+    CHECK(rig_frames(&R) == 1 && rig_answer(&R, 0) && R.code == 0 && answer_uint(&R, 0) == 0);
+    CHECK(sense(1, 8));                                            /* frame 8, at 16 s */
+    CHECK(!sense(1, 9) && rig_answer(&R, 0));
+    CHECK_EQ(R.code, SYN_ERR_BUSY);
+    /* reset is answered at once although eight senses wait; the port then resets the board */
+    int resets = R.cap.resets_requested;
+    CHECK(rig_call(&R, SYN_MSG_RESET, (const uint8_t *)"\xa0", 1));
+    CHECK_EQ(R.cap.resets_requested, resets + 1);
+    /* (without the reset) the waiting senses answer in order, one frame every 2 s */
+    rig_clear(&R);
+    rig_at(&R, boot + 16000000u + 1000u);
+    CHECK_EQ(rig_frames(&R), SYN_SENSE_QUEUE);
+    for (size_t i = 0; i < rig_frames(&R); i++) {
+        CHECK(rig_answer(&R, i));
+        CHECK_EQ(R.code, 0);
+        CHECK_EQ(answer_uint(&R, 0), i + 1u);
+    }
+}
+
 void suite_sense(void)
 {
     th_run("sense: frame k at boot + k/R rounded up; the first frame at or after a time, at every rate", frame_math);
@@ -192,5 +237,7 @@ void suite_sense(void)
     th_run("sense: emulated data deterministic by board, sensor and frame, within -80..77; slot held while captured",
            data_deterministic);
     th_run("sense: frames from the port's data (a sensor file), the k mod n-th; unknown sensor refused", data_from_port);
+    th_run("sense: a bounded queue (8): more senses on a slow sensor are busy at once; hello, ping, stats, reset answered",
+           queue_bounded);
     th_run("deliver/outputs: count, CRC-32 and size of the last delivery per output; refusals named", deliver_and_outputs);
 }

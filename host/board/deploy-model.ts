@@ -11,7 +11,7 @@ import { fit, type FitOk, type FitRefusal, type FitSegment } from '../model/fit.
 import type { Model } from '../model/layer.js';
 import { encodeSegment, SEGMENT_MAX_TENSORS, segmentOf } from '../model/segment-codec.js';
 import { showShape, tensorWidth, type Tensor } from '../model/tensor.js';
-import type { SegmentInfo } from '../proto/index.js';
+import { segmentIdText, type SegmentInfo } from '../proto/index.js';
 import { listSegments, residentSegments, unloadSegment, uploadSegment, type UploadResult } from './segments.js';
 import type { BoardSession } from './session.js';
 import { infer, profile, TensorShapeError, type InferOutcome, type LayerTime, type ProfileOutcome, type SegmentIO } from './tensors.js';
@@ -205,7 +205,8 @@ export function checkModelInput(model: Model, input: Tensor): void {
 /** Loads `model` (with weights) onto the boards, split as needed, and returns a handle to run it. */
 export async function deployModel(boards: readonly BoardSession[], model: Model, opts: DeployOptions = {}): Promise<Deployment> {
   if (boards.length === 0) throw new Error(`no boards to deploy ${model.name} on`);
-  const prefix = opts.idPrefix ?? model.name;
+  // A model imported under any name (spaces, accents) still gives ids of the protocol's bytes.
+  const prefix = segmentIdText(opts.idPrefix ?? model.name);
   const ours = (id: string): boolean => id.startsWith(`${prefix}:`);
 
   // What each board holds, minus this model's earlier segments when replacing them.

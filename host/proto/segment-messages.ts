@@ -7,24 +7,57 @@ import { emptyBody, registerRequest, type Empty, type RequestDef } from './messa
 import { bytesExactly } from './ranged.js';
 import { arrayOf, bytes, field, struct, text, uint, type Codec, type Infer } from './schema.js';
 
-/** A segment id: the host's name for it, 1..64 bytes of text, unique on a board. */
+/** Bytes a segment id may hold: printable ASCII without space (firmware/core/segstore.h). */
+export const SEGMENT_ID_MAX_BYTES = 64;
+export const SEGMENT_ID_FIRST_BYTE = 0x21;
+export const SEGMENT_ID_LAST_BYTE = 0x7e;
+
+const hex2 = (b: number): string => `0x${b.toString(16).padStart(2, '0')}`;
+
+/**
+ * Why `id` is not a segment id (PROTOCOL.md 8: 1..64 bytes, each 0x21..0x7e), or null when it
+ * is one. The reasons are the board's words (segstore_id_problem), so both sides name a bad id
+ * the same way.
+ */
+export function segmentIdProblem(id: string): string | null {
+  const b = Buffer.from(id, 'utf8');
+  if (b.length === 0 || b.length > SEGMENT_ID_MAX_BYTES) {
+    return b.length === 0
+      ? `empty, ids are 1..${SEGMENT_ID_MAX_BYTES} bytes`
+      : `${b.length} bytes, ids are 1..${SEGMENT_ID_MAX_BYTES} bytes`;
+  }
+  const at = b.findIndex((x) => x < SEGMENT_ID_FIRST_BYTE || x > SEGMENT_ID_LAST_BYTE);
+  return at < 0 ? null : `byte ${at} is ${hex2(b[at]!)}, not ${hex2(SEGMENT_ID_FIRST_BYTE)}..${hex2(SEGMENT_ID_LAST_BYTE)}`;
+}
+
+/**
+ * Text as a segment id: bytes outside 0x21..0x7e, and '%' itself, become %XX (of their UTF-8),
+ * so any name (a model imported under a name with spaces) gives an id, and two names never give
+ * the same one.
+ */
+export function segmentIdText(name: string): string {
+  let out = '';
+  for (const x of Buffer.from(name, 'utf8')) {
+    out += x < SEGMENT_ID_FIRST_BYTE || x > SEGMENT_ID_LAST_BYTE || x === 0x25 ? `%${x.toString(16).toUpperCase().padStart(2, '0')}` : String.fromCharCode(x);
+  }
+  return out;
+}
+
+/** A segment id: the host's name for it, unique on a board; a bad one is bad_argument either way. */
 export const segmentId: Codec<string> = (() => {
-  const base = text(64);
-  const nonEmpty = (v: string, path: string, local: boolean): string => {
-    if (v.length === 0) {
-      throw local
-        ? new ProtocolError('bad_argument', `${path}: a segment id is 1..64 bytes, got an empty text`, { origin: 'local' })
-        : new ProtocolError('bad_body', `${path}: a segment id is 1..64 bytes, got an empty text`);
-    }
+  const base = text(SEGMENT_ID_MAX_BYTES);
+  const check = (v: string, path: string, local: boolean): string => {
+    const why = segmentIdProblem(v);
+    if (why !== null) throw new ProtocolError('bad_argument', `${path}: ${why}`, local ? { origin: 'local' } : {});
     return v;
   };
   return {
     label: 'segment id',
-    decode: (v, path) => nonEmpty(base.decode(v, path), path, false),
+    decode: (v, path) => check(base.decode(v, path), path, false),
     encode: (v, path) => {
-      const out = base.encode(v, path);
-      nonEmpty(v, path, true);
-      return out;
+      if (typeof v !== 'string') return base.encode(v, path);
+      check(v, path, true);
+      return base.encode(v, path);
     },
   };
 })();

@@ -15,6 +15,8 @@ import {
   MAX_FRAME,
   MAX_IN_FLIGHT,
   MAX_PAYLOAD,
+  MAX_WAITING,
+  SENSE_QUEUE,
   maxRunLength,
   MSG,
   PROTO_VERSION,
@@ -56,6 +58,8 @@ describe('protocol constants agree with firmware/core/proto.h', () => {
     expect(c.get('SYN_MAX_FRAME')).toBe(MAX_FRAME);
     expect(c.get('SYN_MAX_PAYLOAD')).toBe(MAX_PAYLOAD);
     expect(c.get('SYN_MAX_IN_FLIGHT')).toBe(MAX_IN_FLIGHT);
+    expect(c.get('SYN_MAX_WAITING')).toBe(MAX_WAITING);
+    expect(c.get('SYN_SENSE_QUEUE')).toBe(SENSE_QUEUE);
     expect(c.get('SYN_HEADER_SIZE')).toBe(HEADER_SIZE);
     expect(c.get('SYN_CRC_SIZE')).toBe(CRC_SIZE);
     expect(c.get('SYN_ERR_MSG_MAX')).toBe(CBOR_MAX_TEXT);

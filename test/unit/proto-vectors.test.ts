@@ -23,6 +23,8 @@ import {
   KIND,
   ProtocolError,
   requestDef,
+  segmentIdProblem,
+  segmentIdText,
   toHex,
   errorBody,
   decodeBody,
@@ -52,6 +54,8 @@ interface InvalidVector {
   error: string;
   id: number;
   type_code: number;
+  /** the words both sides' messages end with (segment ids), when the vector names them */
+  reason?: string;
 }
 
 const vectors: Vector[] = readdirSync(DIR)
@@ -167,6 +171,68 @@ describe('invalid runs', () => {
       expect(e.id).toBe(v.id);
       expect(e.type).toBe(v.type_code);
       expect(e.detail.length).toBeGreaterThan(10);
+      if (v.reason !== undefined) expect(e.detail.endsWith(v.reason), e.detail).toBe(true);
     });
   }
+});
+
+describe('segment ids: the host refuses before sending what a board refuses', () => {
+  const idCases = invalid.filter((v) => v.name.includes('-id-'));
+
+  it('there are id cases for begin, unload, infer and profile', () => {
+    expect(new Set(idCases.map((v) => v.type_code))).toEqual(new Set([0x10, 0x15, 0x22, 0x23]));
+  });
+
+  /** The id text at key 0 of a request body ({0: tstr, ...}), read by hand: it may be past the subset's limit. */
+  const idOf = (v: InvalidVector): string => {
+    const body = decodeRun(fromHex(v.wire_hex).subarray(0, -1)).body;
+    expect(body[1]).toBe(0x00);
+    const head = body[2]!;
+    const [n, at] = head === 0x78 ? [body[3]!, 4] : [head - 0x60, 3];
+    return new TextDecoder().decode(body.subarray(at, at + n));
+  };
+  /** A request of each type that takes an id, the rest of its fields valid. */
+  const requestWith = (type: number, id: string): Record<string, unknown> =>
+    ({
+      0x10: { id, size: 70000, sha256: new Uint8Array(32) },
+      0x15: { id },
+      0x22: { segment: id, inputs: [2], outputs: [3] },
+      0x23: { segment: id, warmup: 1, runs: 10, inputs: [2] },
+    })[type]!;
+
+  for (const v of idCases) {
+    it(`${v.name}: encoding the request fails locally, with the board's words`, () => {
+      const id = idOf(v);
+      const def = requestDef(v.type_code)!;
+      let caught: unknown;
+      try {
+        encodeBody(def.request, requestWith(v.type_code, id), `${def.name} request`);
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught).toBeInstanceOf(ProtocolError);
+      const e = caught as ProtocolError;
+      expect(e.code).toBe('bad_argument');
+      expect(e.origin).toBe('local');
+      const why = segmentIdProblem(id);
+      expect(why).not.toBeNull();
+      if (v.reason !== undefined) expect(why).toBe(v.reason);
+      expect(e.detail.endsWith(why!), e.detail).toBe(true);
+    });
+  }
+
+  it('the edges of the rule are ids: one byte, 0x21 and 0x7e, 64 bytes', () => {
+    for (const id of ['!', '~', 'a'.repeat(64), '!"#$%&\'()*+,-./0123456789:;<=>?@AZ[\\]^_`az{|}~']) {
+      expect(segmentIdProblem(id), id).toBeNull();
+      expect(() => encodeBody(requestDef(0x15)!.request, { id }, 'segment.unload request')).not.toThrow();
+    }
+  });
+
+  it('any name becomes an id (%XX escapes), and different names stay different', () => {
+    const names = ['kws20_v3', 'my net', 'café', '50%', '50%25', 'tab\there', ''];
+    const ids = names.map(segmentIdText);
+    expect(ids.slice(0, 6)).toEqual(['kws20_v3', 'my%20net', 'caf%C3%A9', '50%25', '50%2525', 'tab%09here']);
+    for (const id of ids.slice(0, 6)) expect(segmentIdProblem(id), id).toBeNull();
+    expect(new Set(ids).size).toBe(names.length);
+  });
 });
