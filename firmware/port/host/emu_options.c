@@ -1,16 +1,12 @@
-/* Command-line parsing for synergy-emu; see emu_options.h. */
-#define _GNU_SOURCE
+/* Command-line parsing for synergy-emu and the QEMU board; see emu_options.h. Portable: what
+ * needs the system (the default id, reading sensor files) is the port's (emu_options.h). */
 #include "emu_options.h"
 
 #include "emu_memory.h"
 #include "emu_sensors.h"
 
-#include <errno.h>
-#include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 void emu_print_usage(FILE *out)
 {
@@ -137,7 +133,7 @@ bool emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size
     const char *file_path[BOARD_MAX_SENSORS];
     size_t n_files = 0;
     opts->board.chip = syn_chip_find("max78000");
-    snprintf(opts->board.board_id, sizeof opts->board.board_id, "emu-%ld", (long)getpid());
+    emu_default_board_id(opts->board.board_id, sizeof opts->board.board_id);
     for (int i = 1; i < argc; i++) {
         const char *name = argv[i];
         const char *value = NULL;

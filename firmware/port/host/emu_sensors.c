@@ -1,11 +1,10 @@
 /* Sensor files; see emu_sensors.h. */
-#define _GNU_SOURCE
 #include "emu_sensors.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "emu_options.h"
 #include "sensors.h"
 
 static uint8_t file_bytes[EMU_SENSOR_FILE_BYTES];
@@ -19,18 +18,11 @@ void emu_sensor_files_reset(void)
 bool emu_sensor_file_load(board_sensor *s, unsigned index, const char *path, char *why, size_t cap)
 {
     uint64_t frame = (uint64_t)s->shape[0] * s->shape[1] * s->shape[2];
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        snprintf(why, cap, "--sensor-file %u:%s: %s", index, path, strerror(errno));
-        return false;
-    }
-    size_t room = sizeof file_bytes - used;
-    size_t n = fread(file_bytes + used, 1, room, f);
-    bool more = n == room && fgetc(f) != EOF;
-    bool failed = ferror(f) != 0;
-    fclose(f);
-    if (failed) {
-        snprintf(why, cap, "--sensor-file %u:%s: read error", index, path);
+    size_t room = sizeof file_bytes - used, n;
+    bool more;
+    char reason[96];
+    if (!emu_read_file(path, file_bytes + used, room, &n, &more, reason, sizeof reason)) {
+        snprintf(why, cap, "--sensor-file %u:%s: %s", index, path, reason);
         return false;
     }
     if (more) {
