@@ -21,6 +21,8 @@ ts: setup
 include firmware/firmware.mk
 # The accelerator tool for cross-language tests (synergy-accel), built by `make firmware`.
 include firmware/accel_tool.mk
+# The QEMU board (Cortex-M4 under qemu-system-arm), built by `make firmware`.
+include firmware/qemu.mk
 
 build: setup firmware ts
 

@@ -25,6 +25,8 @@ typedef struct {
 /* Fills opts from argv (argv[0] is the program). On a bad option returns false with a one-line
  * reason in why. */
 bool emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size_t cap);
+
+/* The emulator's usage text (port/host/emu_posix.c). */
 void emu_print_usage(FILE *out);
 
 /* Each port gives these two (port/host/emu_posix.c, port/qemu-an386/semihost.c). */

@@ -1,5 +1,5 @@
-/* What emu_options.h asks of the port, on Linux: the default board id and reading files; and the
- * emulator's build id. */
+/* The emulator's system-facing parts of emu_options.h, on Linux: the usage text, the default
+ * board id, reading files, the build id. */
 #define _GNU_SOURCE
 #include "emu_options.h"
 
@@ -9,6 +9,38 @@
 #include <unistd.h>
 
 #include "sha256.h"
+
+void emu_print_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: synergy-emu [options]\n"
+            "An emulated Synergy board: the firmware core behind a pseudo-terminal.\n"
+            "When ready it prints one line \"PTY /dev/pts/N\" on stdout; logs go to stderr.\n"
+            "\n"
+            "  --chip max78000|max78002   accelerator chip (default max78000)\n"
+            "  --id ID                    board id reported in hello and boot (default emu-<pid>)\n"
+            "  --sensor KIND:CxHxW@HZ     a sensor, e.g. microphone:1x16000x1@1 or camera:3x128x128@29.97\n"
+            "                             (repeatable, at most %d; HZ may have up to 3 decimals)\n"
+            "  --sensor-file INDEX:PATH   frames of sensor INDEX (0-based, in --sensor order) from PATH: raw\n"
+            "                             int8 CHW bytes, one or more whole frames of its shape; frame k is the\n"
+            "                             file's (k mod n)-th (default: made-up data from board id, sensor, frame)\n"
+            "  --sensor-cycle N           made-up frames repeat every N: frame k is made as frame k mod N, so\n"
+            "                             inputs recur as they do for a scene that repeats (0 = every frame\n"
+            "                             distinct, default; sensors given a --sensor-file play their file)\n"
+            "  --memo-mib N               the simulator's exact memo, N MiB: a segment run again on the same\n"
+            "                             input bytes since its load replays the outputs computed the first\n"
+            "                             time (host CPU is not the chip; the modelled time is charged either\n"
+            "                             way). 0 = compute every run (default); counters are logged at exit\n"
+            "  --output KIND              an output: display, haptic, speaker, led, host (repeatable, at most %d)\n"
+            "  --baud N                   pace both directions at N/10 bytes per second (0 = unpaced, default)\n"
+            "  --link-name PATH           also make PATH a symlink to the pty (removed on exit)\n"
+            "  --stdio                    speak the protocol on stdin/stdout instead of a pty\n"
+            "  --help                     this text\n"
+            "\n"
+            "Exit status: 0 on SIGTERM/SIGINT/SIGHUP or when the parent exits, 2 for a bad option, 1 on\n"
+            "a system error.\n",
+            BOARD_MAX_SENSORS, BOARD_MAX_OUTPUTS);
+}
 
 void emu_default_board_id(char *out, size_t cap)
 {
