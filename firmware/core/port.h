@@ -24,6 +24,9 @@ typedef struct syn_port {
     /* Bytes of the main stack used at most since boot (stats' stack_peak), or NULL where the port
      * cannot tell (the emulator). */
     uint32_t (*stack_peak)(void *user);
+    /* A tensor was delivered to output `index` of the board_config (kind named): a port with a
+     * real output shows it (the MAX78000FTHR's RGB LED); NULL where outputs are only counted. */
+    void (*deliver)(void *user, size_t index, const char *kind, const uint8_t *bytes, uint32_t n);
     void *user;
 } syn_port;
 

@@ -53,10 +53,18 @@
 #define SYN_ERR_INTERNAL 14
 #define SYN_ERR_UNSUPPORTED 15
 
-/* Limits (sections 2 and 5): raw frame = header + body + CRC. */
+/* Limits (sections 2 and 5): raw frame = header + body + CRC. A board tells its own in hello, so
+ * a port with little RAM may build the core with smaller ones (-D...; the MAX78000FTHR does,
+ * firmware/max78000.mk); these are the protocol's largest and the emulator's. */
+#ifndef SYN_MAX_FRAME
 #define SYN_MAX_FRAME 8192
+#endif
+#ifndef SYN_MAX_PAYLOAD
 #define SYN_MAX_PAYLOAD 8064
+#endif
+#ifndef SYN_MAX_IN_FLIGHT
 #define SYN_MAX_IN_FLIGHT 16
+#endif
 #define SYN_HEADER_SIZE 8
 #define SYN_CRC_SIZE 4
 

@@ -62,9 +62,28 @@ mcu_retained_reason mcu_retained_take(void)
 {
     uint32_t r = __retained[1];
     bool valid = __retained[0] == RETAINED_MAGIC && __retained[2] == ~r &&
-                 (r == MCU_RETAINED_SOFTWARE || r == MCU_RETAINED_BREAK);
+                 (r == MCU_RETAINED_SOFTWARE || r == MCU_RETAINED_BREAK || r == MCU_RETAINED_RUNNING);
     __retained[0] = 0;
     __retained[1] = 0;
     __retained[2] = 0;
     return valid ? (mcu_retained_reason)r : MCU_RETAINED_NONE;
+}
+
+board_boot_reason mcu_boot_reason(void)
+{
+    mcu_retained_reason recorded = mcu_retained_take();
+    mcu_retained_set(MCU_RETAINED_RUNNING);
+    switch (recorded) {
+    case MCU_RETAINED_SOFTWARE: return BOARD_BOOT_SOFTWARE;
+    case MCU_RETAINED_BREAK: return BOARD_BOOT_BREAK;
+    case MCU_RETAINED_RUNNING: return BOARD_BOOT_PIN;
+    case MCU_RETAINED_NONE: break;
+    }
+    return BOARD_BOOT_POWER_ON;
+}
+
+void mcu_reset(board_boot_reason reason)
+{
+    mcu_retained_set(reason == BOARD_BOOT_BREAK ? MCU_RETAINED_BREAK : MCU_RETAINED_SOFTWARE);
+    cm4_system_reset();
 }

@@ -6,8 +6,8 @@
  * board stands in for any emulated desk device. A bad option: the reason on stderr, QEMU exits
  * with status 2. Faults end QEMU with status 3 (startup.c).
  *
- * Boot reason: power-on, or software after `reset` (recorded in the reset word, mcu_facts.h,
- * then a real system reset: QEMU reloads the image and the board starts from its vector table).
+ * Boot reason (mcu_facts.h): power-on, software after `reset` (a real system reset: QEMU reloads
+ * the image and the board starts from its vector table), pin after QEMU's own system_reset.
  * Hello's build_id is the SHA-256 of the image as loaded (mcu_facts.h); stats' stack_peak the
  * painted stack's high-water mark. */
 #include <string.h>
@@ -63,8 +63,7 @@ static uint32_t port_stack_peak(void *user)
 
 __attribute__((noreturn)) static void reset_now(void)
 {
-    mcu_retained_set(MCU_RETAINED_SOFTWARE);
-    cm4_system_reset();
+    mcu_reset(BOARD_BOOT_SOFTWARE);
 }
 
 static mcu_io io = {
@@ -116,10 +115,7 @@ static __attribute__((noreturn)) void refuse(const char *why)
 
 int main(void)
 {
-    mcu_retained_reason retained = mcu_retained_take();
-    board_boot_reason reason = retained == MCU_RETAINED_SOFTWARE ? BOARD_BOOT_SOFTWARE
-                               : retained == MCU_RETAINED_BREAK  ? BOARD_BOOT_BREAK
-                                                                 : BOARD_BOOT_POWER_ON;
+    board_boot_reason reason = mcu_boot_reason();
     qemu_clock_init();
     rng = 0x9E3779B9u ^ semihost_clock();
 
