@@ -17,9 +17,10 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, closeSync, constants, existsSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { emulatorArgs, EmulatorExitedError, EmulatorNotBuiltError, type EmulatedBoard, type EmulatorExit, type EmulatorOptions } from './emulator.js';
+import { findOnPath } from './find-on-path.js';
 import { repoRoot } from './repo-root.js';
 
 export interface QemuBoardOptions extends Omit<EmulatorOptions, 'linkName' | 'binary'> {
@@ -58,19 +59,10 @@ export function qemuImage(explicit?: string): string {
   return path;
 }
 
-function onPath(name: string): string | undefined {
-  if (name.includes('/')) return existsSync(name) ? name : undefined;
-  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
-    const p = join(dir, name);
-    if (dir !== '' && existsSync(p)) return p;
-  }
-  return undefined;
-}
-
 /** The qemu-system-arm to run; throws naming what is missing and how to get it. */
 export function qemuBinary(explicit?: string): string {
   const name = explicit ?? process.env['SYNERGY_QEMU'] ?? 'qemu-system-arm';
-  const found = onPath(name);
+  const found = findOnPath(name);
   if (found === undefined) {
     throw new QemuMissingError(`${name} not found: a QEMU board needs Debian's qemu-system-arm (make setup installs it; SYNERGY_QEMU names another)`);
   }
@@ -142,7 +134,7 @@ export async function startQemuBoard(asked: QemuBoardOptions = {}): Promise<Emul
   const dir = mkdtempSync(join(tmpdir(), 'synergy-qemu-'));
   const socket = join(dir, 'qmp.sock');
   const args = qemuArgs(image, socket, append);
-  const setpriv = onPath('setpriv');
+  const setpriv = findOnPath('setpriv');
   const child = setpriv !== undefined
     ? spawn(setpriv, ['--pdeathsig', 'SIGTERM', qemu, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
     : spawn(qemu, args, { stdio: ['ignore', 'pipe', 'pipe'] });
