@@ -52,8 +52,26 @@ function layOut(pieces: Piece[], what: string): { base: number; bytes: Uint8Arra
   return { base, bytes: out };
 }
 
-/** The loadable bytes of a 32-bit little-endian ARM ELF file. */
-export function elfImage(file: Uint8Array, what: string): { base: number; bytes: Uint8Array } {
+/** An ELF's memory use: bytes its loadable segments put in flash, and bytes they take in a RAM. */
+export function elfMemoryUse(file: Uint8Array, ram: { start: number; end: number }, what: string): { flash: number; ramStatic: number } {
+  let flash = 0;
+  let ramStatic = 0;
+  for (const seg of elfLoadSegments(file, what)) {
+    flash += seg.filesz;
+    if (seg.vaddr >= ram.start && seg.vaddr < ram.end) ramStatic += seg.memsz;
+  }
+  return { flash, ramStatic };
+}
+
+interface LoadSegment {
+  offset: number;
+  vaddr: number;
+  paddr: number;
+  filesz: number;
+  memsz: number;
+}
+
+function elfLoadSegments(file: Uint8Array, what: string): LoadSegment[] {
   const v = new DataView(file.buffer, file.byteOffset, file.byteLength);
   if (file.length < 52 || v.getUint32(0, false) !== 0x7f454c46) throw new FirmwareImageError(`${what}: not an ELF file`);
   if (file[4] !== 1 || file[5] !== 1) throw new FirmwareImageError(`${what}: not a 32-bit little-endian ELF (a Cortex-M image is)`);
@@ -61,17 +79,22 @@ export function elfImage(file: Uint8Array, what: string): { base: number; bytes:
   const phentsize = v.getUint16(0x2a, true);
   const phnum = v.getUint16(0x2c, true);
   if (phentsize < 32 || phoff + phnum * phentsize > file.length) throw new FirmwareImageError(`${what}: program headers run past the end of the file`);
-  const pieces: Piece[] = [];
+  const out: LoadSegment[] = [];
   for (let i = 0; i < phnum; i++) {
     const at = phoff + i * phentsize;
-    const type = v.getUint32(at, true);
-    const offset = v.getUint32(at + 4, true);
-    const paddr = v.getUint32(at + 12, true);
-    const filesz = v.getUint32(at + 16, true);
-    if (type !== 1 || filesz === 0) continue; // PT_LOAD with bytes in the file
-    if (offset + filesz > file.length) throw new FirmwareImageError(`${what}: segment ${i} runs past the end of the file`);
-    pieces.push({ address: paddr, bytes: file.subarray(offset, offset + filesz) });
+    if (v.getUint32(at, true) !== 1) continue; // PT_LOAD only
+    const seg = { offset: v.getUint32(at + 4, true), vaddr: v.getUint32(at + 8, true), paddr: v.getUint32(at + 12, true), filesz: v.getUint32(at + 16, true), memsz: v.getUint32(at + 20, true) };
+    if (seg.offset + seg.filesz > file.length) throw new FirmwareImageError(`${what}: segment ${i} runs past the end of the file`);
+    out.push(seg);
   }
+  return out;
+}
+
+/** The loadable bytes of a 32-bit little-endian ARM ELF file. */
+export function elfImage(file: Uint8Array, what: string): { base: number; bytes: Uint8Array } {
+  const pieces = elfLoadSegments(file, what)
+    .filter((seg) => seg.filesz > 0) // PT_LOAD with bytes in the file
+    .map((seg) => ({ address: seg.paddr, bytes: file.subarray(seg.offset, seg.offset + seg.filesz) }));
   return layOut(pieces, what);
 }
 
