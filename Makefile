@@ -21,6 +21,9 @@ ts: setup
 include firmware/firmware.mk
 # The accelerator tool for cross-language tests (synergy-accel), built by `make firmware`.
 include firmware/accel_tool.mk
+# The QEMU board (Cortex-M4 under qemu-system-arm) and the MAX78000FTHR, built by `make firmware`.
+include firmware/qemu.mk
+include firmware/max78000.mk
 
 build: setup firmware ts
 

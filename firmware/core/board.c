@@ -279,6 +279,7 @@ const char *board_boot_reason_name(board_boot_reason reason)
     case BOARD_BOOT_SOFTWARE: return "software";
     case BOARD_BOOT_WATCHDOG: return "watchdog";
     case BOARD_BOOT_PIN: return "pin";
+    case BOARD_BOOT_BREAK: return "break";
     case BOARD_BOOT_UNKNOWN: break;
     }
     return "unknown";
@@ -378,10 +379,10 @@ bool board_send_event(board_ctx *ctx, uint16_t type)
 
 /* ---- encoders of the board's own messages -------------------------------------------------- */
 
-bool board_encode_hello(cbor_writer *w, const board_config *cfg, uint32_t session)
+bool board_encode_hello(cbor_writer *w, const board_config *cfg, uint32_t session, board_boot_reason reset_cause)
 {
     const syn_chip *c = cfg->chip;
-    cbor_write_map(w, 18);
+    cbor_write_map(w, 20);
     cbor_write_uint(w, 0);  cbor_write_uint(w, SYN_PROTO_VERSION);
     cbor_write_uint(w, 1);  cbor_write_cstr(w, SYN_FIRMWARE_VERSION);
     cbor_write_uint(w, 2);  cbor_write_cstr(w, cfg->board_id);
@@ -412,18 +413,24 @@ bool board_encode_hello(cbor_writer *w, const board_config *cfg, uint32_t sessio
         cbor_write_uint(w, board_handlers[i].type);
     cbor_write_uint(w, 15); cbor_write_uint(w, cfg->link_baud);
     cbor_write_uint(w, 16); cbor_write_uint(w, session);
-    cbor_write_uint(w, 17);
-    return cbor_write_uint(w, cfg->mem.tensor_bytes);
+    cbor_write_uint(w, 17); cbor_write_uint(w, cfg->mem.tensor_bytes);
+    cbor_write_uint(w, 18); cbor_write_cstr(w, board_boot_reason_name(reset_cause));
+    cbor_write_uint(w, 19);
+    return cbor_write_cstr(w, cfg->build_id);
 }
 
 bool board_encode_stats(cbor_writer *w, const board_stats *s)
 {
     const uint64_t v[9] = { s->frames_in, s->frames_out, s->crc_errors, s->framing_errors, s->rejected,
                             s->uptime_ms, s->bytes_in, s->bytes_out, s->oversize };
-    cbor_write_map(w, 9);
+    cbor_write_map(w, s->has_stack_peak ? 10u : 9u);
     for (size_t i = 0; i < 9; i++) {
         cbor_write_uint(w, i);
         cbor_write_uint(w, v[i]);
+    }
+    if (s->has_stack_peak) {
+        cbor_write_uint(w, 9);
+        cbor_write_uint(w, s->stack_peak);
     }
     return w->err == CBOR_OK;
 }

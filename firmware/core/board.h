@@ -46,6 +46,7 @@
 #define BOARD_MAX_SENSORS 8
 #define BOARD_MAX_OUTPUTS 8
 #define BOARD_NEVER UINT64_MAX   /* board_poll: nothing to do until more bytes arrive */
+#define BOARD_BUILD_ID_MAX 16    /* hex digits of hello's build_id */
 
 typedef struct {
     char kind[BOARD_KIND_MAX + 1];    /* "microphone", "camera", "imu", ... */
@@ -75,6 +76,9 @@ typedef struct {
     size_t n_outputs;
     uint32_t link_baud;               /* 0 when unpaced */
     board_memory mem;
+    /* hello's build_id: the first 8 bytes of the SHA-256 of the firmware image (a bare-metal
+     * port's flashed bytes, the emulator's executable) as lowercase hex; "" if unknown. */
+    char build_id[BOARD_BUILD_ID_MAX + 1];
 } board_config;
 
 typedef enum {
@@ -82,6 +86,7 @@ typedef enum {
     BOARD_BOOT_SOFTWARE,
     BOARD_BOOT_WATCHDOG,
     BOARD_BOOT_PIN,
+    BOARD_BOOT_BREAK,                 /* a serial BREAK on the link */
     BOARD_BOOT_UNKNOWN
 } board_boot_reason;
 
@@ -96,6 +101,9 @@ typedef struct {
     uint64_t bytes_in;
     uint64_t bytes_out;
     uint64_t oversize;
+    /* Filled when asked (msg_stats), if the port measures it (syn_port.stack_peak). */
+    bool has_stack_peak;
+    uint32_t stack_peak;
 } board_stats;
 
 typedef struct {
@@ -203,7 +211,7 @@ size_t board_pending_count(const board_ctx *ctx);
 bool board_send_event(board_ctx *ctx, uint16_t type);
 
 /* Encoders of the board's own messages (also used by the tests against proto/vectors). */
-bool board_encode_hello(cbor_writer *w, const board_config *cfg, uint32_t session);
+bool board_encode_hello(cbor_writer *w, const board_config *cfg, uint32_t session, board_boot_reason reset_cause);
 bool board_encode_stats(cbor_writer *w, const board_stats *s);
 bool board_encode_boot(cbor_writer *w, board_boot_reason reason, uint32_t session, const char *board_id);
 

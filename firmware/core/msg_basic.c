@@ -5,7 +5,7 @@ board_result msg_hello(board_ctx *ctx, const board_request *req, cbor_writer *re
 {
     (void)req;
     (void)fault;
-    board_encode_hello(reply, &ctx->cfg, ctx->session);
+    board_encode_hello(reply, &ctx->cfg, ctx->session, ctx->boot_reason);
     return BOARD_REPLY;
 }
 
@@ -32,6 +32,8 @@ board_result msg_stats(board_ctx *ctx, const board_request *req, cbor_writer *re
     (void)fault;
     board_stats s = ctx->stats;
     s.uptime_ms = board_uptime_ms(ctx);
+    s.has_stack_peak = ctx->port->stack_peak != NULL;
+    s.stack_peak = s.has_stack_peak ? ctx->port->stack_peak(ctx->port->user) : 0;
     board_encode_stats(reply, &s);
     return BOARD_REPLY;
 }

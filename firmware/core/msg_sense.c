@@ -115,6 +115,9 @@ board_result msg_deliver(board_ctx *ctx, const board_request *req, cbor_writer *
     o->count++;
     o->last_crc32 = syn_crc32(0, tensors_data(&ctx->tensors, (unsigned)slot), sl->total);
     o->last_bytes = sl->total;
+    if (ctx->port->deliver != NULL)
+        ctx->port->deliver(ctx->port->user, (size_t)index, ctx->cfg.outputs[index], tensors_data(&ctx->tensors, (unsigned)slot),
+                           sl->total);
     board_encode_deliver(reply, o->count);
     return BOARD_REPLY;
 }

@@ -53,15 +53,27 @@
 #define SYN_ERR_INTERNAL 14
 #define SYN_ERR_UNSUPPORTED 15
 
-/* Limits (sections 2 and 5): raw frame = header + body + CRC. */
+/* Limits (sections 2 and 5): raw frame = header + body + CRC. A board tells its own in hello, so
+ * a port with little RAM may build the core with smaller ones (-D...; the MAX78000FTHR does,
+ * firmware/max78000.mk); these are the protocol's largest and the emulator's. */
+#ifndef SYN_MAX_FRAME
 #define SYN_MAX_FRAME 8192
+#endif
+#ifndef SYN_MAX_PAYLOAD
 #define SYN_MAX_PAYLOAD 8064
+#endif
+#ifndef SYN_MAX_IN_FLIGHT
 #define SYN_MAX_IN_FLIGHT 16
+#endif
 /* Requests that wait for their answer (sense, infer, profile) at most at once: the other credits
  * of max_in_flight always come back at once, so hello, ping, stats and reset get through. */
-#define SYN_MAX_WAITING 14
+#ifndef SYN_MAX_WAITING
+#define SYN_MAX_WAITING (SYN_MAX_IN_FLIGHT - 2)
+#endif
 /* Senses waiting for their frame at most at once, all sensors together (section 10). */
-#define SYN_SENSE_QUEUE 8
+#ifndef SYN_SENSE_QUEUE
+#define SYN_SENSE_QUEUE (SYN_MAX_WAITING < 8 ? SYN_MAX_WAITING : 8)
+#endif
 #define SYN_HEADER_SIZE 8
 #define SYN_CRC_SIZE 4
 

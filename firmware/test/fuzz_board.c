@@ -40,7 +40,7 @@ static void f_reset(void *u)
     (void)u;
 }
 
-static const syn_port port = { f_now, f_transmit, f_random, f_reset, NULL };
+static const syn_port port = { .now_us = f_now, .transmit = f_transmit, .random32 = f_random, .request_reset = f_reset };
 static board_ctx board;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -62,7 +62,7 @@ static void cp_reset(void *user)
 void capture_init(capture_port *cp, uint32_t random_value)
 {
     memset(cp, 0, sizeof *cp);
-    cp->port = (syn_port){ cp_now, cp_transmit, cp_random, cp_reset, cp };
+    cp->port = (syn_port){ .now_us = cp_now, .transmit = cp_transmit, .random32 = cp_random, .request_reset = cp_reset, .user = cp };
     cp->next_random = random_value;
     cp->now = 1000000;
 }
@@ -306,6 +306,7 @@ void golden_config(board_config *cfg)
     strcpy(cfg->outputs[0], "led");
     cfg->n_outputs = 1;
     cfg->link_baud = 921600;
+    strcpy(cfg->build_id, "8c3f1a2b4d5e6f70");
     emu_memory_for(cfg->chip, &cfg->mem);   /* the emulator's regions: hello's tensor_mem */
 }
 

@@ -147,6 +147,16 @@ static bool board_encoders_v1(const json_node *v, const syn_header *h, cbor_writ
 
 /* Builds the frame with the board's encoders from the vector's values, if the board sends this
  * kind of frame; returns false (and fails) for a board-sent vector it does not know. */
+/* The reason whose wire name is `name` (board_boot_reason_name); unknown for any other. */
+static board_boot_reason boot_reason_named(const char *name)
+{
+    for (int r = BOARD_BOOT_POWER_ON; r < BOARD_BOOT_UNKNOWN; r++) {
+        if (name != NULL && strcmp(name, board_boot_reason_name((board_boot_reason)r)) == 0)
+            return (board_boot_reason)r;
+    }
+    return BOARD_BOOT_UNKNOWN;
+}
+
 static void board_encoders(const json_node *v, const syn_header *h)
 {
     const char *name = json_str(v, "name");
@@ -193,7 +203,8 @@ static void board_encoders(const json_node *v, const syn_header *h)
         int64_t tensor_mem;
         CHECK(json_int(m, "tensorMem", &tensor_mem));
         cfg.mem.tensor_bytes = (uint32_t)tensor_mem;
-        board_encode_hello(&w, &cfg, (uint32_t)x);
+        snprintf(cfg.build_id, sizeof cfg.build_id, "%s", json_str(m, "buildId"));
+        board_encode_hello(&w, &cfg, (uint32_t)x, boot_reason_named(json_str(m, "resetCause")));
     } else if (h->type == SYN_MSG_PING) {
         static uint8_t payload[SYN_MAX_FRAME];
         size_t n = hex_decode(json_str(m, "payload"), payload, sizeof payload);
@@ -204,6 +215,11 @@ static void board_encoders(const json_node *v, const syn_header *h)
         cbor_write_bytes(&w, payload, n);
     } else if (h->type == SYN_MSG_STATS) {
         board_stats s;
+        memset(&s, 0, sizeof s);
+        if (json_int(m, "stackPeak", &x)) {
+            s.has_stack_peak = true;
+            s.stack_peak = (uint32_t)x;
+        }
         static const char *const keys[9] = { "framesIn", "framesOut", "crcErrors", "framingErrors", "rejected",
                                              "uptimeMs", "bytesIn", "bytesOut", "oversize" };
         uint64_t *fields[9] = { &s.frames_in, &s.frames_out, &s.crc_errors, &s.framing_errors, &s.rejected,
@@ -216,15 +232,8 @@ static void board_encoders(const json_node *v, const syn_header *h)
     } else if (h->type == SYN_MSG_RESET) {
         cbor_write_map(&w, 0);
     } else if (h->type == SYN_MSG_BOOT) {
-        static const char *const reasons[] = { "power-on", "software", "watchdog", "pin", "unknown" };
-        const char *reason = json_str(m, "reason");
-        board_boot_reason r = BOARD_BOOT_UNKNOWN;
-        for (int i = 0; i < 5; i++) {
-            if (reason != NULL && strcmp(reason, reasons[i]) == 0)
-                r = (board_boot_reason)i;
-        }
         CHECK(json_int(m, "session", &x));
-        board_encode_boot(&w, r, (uint32_t)x, json_str(m, "boardId"));
+        board_encode_boot(&w, boot_reason_named(json_str(m, "reason")), (uint32_t)x, json_str(m, "boardId"));
     } else if (!board_encoders_v1(v, h, &w)) {
         FAIL("vector %s: the board sends it but no encoder here builds it", name);
         return;

@@ -1,6 +1,6 @@
 // Finding boards: real ones by USB identity (DAPLink 0d28:0204, keyed by serial number, not
-// by /dev path, which changes with plug order) and emulated ones from the registry of the
-// processes that started them.
+// by /dev path, which changes with plug order) and emulated and QEMU ones from the registry of
+// the processes that started them.
 
 import { EmulatorRegistry } from './emulator-registry.js';
 import { isDapLink, listUsbSerialPorts } from './usb-ports.js';
@@ -8,7 +8,7 @@ import { isDapLink, listUsbSerialPorts } from './usb-ports.js';
 export interface BoardLocation {
   /** the board's id: the DAPLink serial number, or the emulator's --id */
   id: string;
-  transport: 'usb' | 'emulated' | 'path';
+  transport: 'usb' | 'emulated' | 'qemu' | 'path';
   /** the serial port or pseudo-terminal */
   path: string;
   /** known before hello for emulated boards */
@@ -37,7 +37,7 @@ export async function discoverBoards(opts: DiscoveryOptions = {}): Promise<Board
     }
   }
   for (const e of (opts.registry ?? new EmulatorRegistry()).list()) {
-    const loc: BoardLocation = { id: e.id, transport: 'emulated', path: e.path, chip: e.chip, pid: e.pid };
+    const loc: BoardLocation = { id: e.id, transport: e.kind === 'qemu' ? 'qemu' : 'emulated', path: e.path, chip: e.chip, pid: e.pid };
     if (e.baud !== undefined) loc.baud = e.baud;
     out.push(loc);
   }

@@ -1,7 +1,8 @@
-// A desk of emulated boards: several emulators started together, registered so other
-// processes find them, stopped and unregistered together.
+// A desk of emulated boards: several emulators (or QEMU boards) started together, registered so
+// other processes find them, stopped and unregistered together.
 
-import { startEmulator, type EmulatedBoard, type EmulatedChip } from '../link/emulator.js';
+import { startBoardProcess, type BoardProcessKind } from '../link/board-process.js';
+import type { EmulatedBoard, EmulatedChip } from '../link/emulator.js';
 import { EmulatorRegistry, type EmulatorEntry } from './emulator-registry.js';
 
 export type DeskChips = EmulatedChip | 'mixed';
@@ -15,8 +16,10 @@ export interface DeskOptions {
   /** given to every board */
   sensors?: string[];
   outputs?: string[];
-  /** ids are `${prefix}N`, skipping ids a live board already has (default "emu-") */
+  /** ids are `${prefix}N`, skipping ids a live board already has (default "emu-", "qemu-") */
   idPrefix?: string;
+  /** synergy-emu processes (default) or QEMU boards */
+  kind?: BoardProcessKind;
   /** where to register; `null` to not register at all */
   registry?: EmulatorRegistry | null;
   binary?: string;
@@ -44,7 +47,8 @@ export function chipFor(chips: DeskChips, index: number): EmulatedChip {
 
 export async function startEmulatedDesk(opts: DeskOptions): Promise<EmulatedDesk> {
   const registry = opts.registry === null ? undefined : (opts.registry ?? new EmulatorRegistry());
-  const prefix = opts.idPrefix ?? 'emu-';
+  const kind = opts.kind ?? 'emulator';
+  const prefix = opts.idPrefix ?? (kind === 'qemu' ? 'qemu-' : 'emu-');
   const taken = new Set((registry?.list() ?? []).map((e) => e.id));
   const ids: string[] = [];
   for (let n = 1; ids.length < opts.boards; n++) if (!taken.has(`${prefix}${n}`)) ids.push(`${prefix}${n}`);
@@ -64,7 +68,7 @@ export async function startEmulatedDesk(opts: DeskOptions): Promise<EmulatedDesk
     const results = await Promise.allSettled(
       ids.map(async (id, i) => {
         const chip = chipFor(opts.chip ?? 'max78000', i);
-        const emulator = await startEmulator({
+        const emulator = await startBoardProcess(kind, {
           id,
           chip,
           ...(opts.baud !== undefined ? { baud: opts.baud } : {}),
@@ -79,7 +83,8 @@ export async function startEmulatedDesk(opts: DeskOptions): Promise<EmulatedDesk
           pid: emulator.pid,
           ownerPid: process.pid,
           startedAt: new Date().toISOString(),
-          ...(opts.baud !== undefined ? { baud: opts.baud } : {}),
+          ...(emulator.options.baud !== undefined ? { baud: emulator.options.baud } : {}),
+          ...(kind === 'qemu' ? { kind: 'qemu' as const } : {}),
         };
         started.push({ id, chip, emulator, entry });
         return entry;

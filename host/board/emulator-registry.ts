@@ -1,5 +1,5 @@
-// Emulated boards started by one `synergy` process (e.g. `synergy emu` in one terminal) are
-// found by others (`synergy boards` in another) through a small registry: one JSON file per
+// Emulated and QEMU boards started by one `synergy` process (e.g. `synergy emu` in one terminal)
+// are found by others (`synergy boards` in another) through a small registry: one JSON file per
 // board in the runtime directory. Entries whose process is gone are ignored and removed.
 
 import { linkSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -20,6 +20,8 @@ export interface EmulatorEntry {
   baud?: number;
   /** ISO time */
   startedAt: string;
+  /** what the process is: absent for synergy-emu, "qemu" for a QEMU board */
+  kind?: 'qemu';
 }
 
 /** `${SYNERGY_RUNTIME_DIR:-${XDG_RUNTIME_DIR:-/tmp}/synergy-$UID}` */
@@ -66,7 +68,10 @@ function isEntry(v: unknown): v is EmulatorEntry {
   );
 }
 
-const EMULATOR_COMMAND = 'synergy-emu';
+/** What an entry's process runs (a pid reused by another program makes the entry stale). */
+function entryCommand(e: EmulatorEntry): string {
+  return e.kind === 'qemu' ? 'qemu-system' : 'synergy-emu';
+}
 
 export class EmulatorRegistry {
   constructor(readonly dir: string = runtimeDir()) {}
@@ -119,7 +124,7 @@ export class EmulatorRegistry {
   }
 
   private live(e: EmulatorEntry): boolean {
-    return processAlive(e.pid, EMULATOR_COMMAND) && existsSync(e.path);
+    return processAlive(e.pid, entryCommand(e)) && existsSync(e.path);
   }
 
   /** Live entries, sorted by id; stale ones are removed on the way. */

@@ -3,8 +3,9 @@
 // there and crashes the process with an unhandled spawn error when udevadm is missing, so it
 // is only asked where udevadm exists (and on other systems, where it does not need it).
 
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
+import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { findOnPath } from '../link/find-on-path.js';
 import { SerialPort } from 'serialport';
 
 export interface UsbSerialPort {
@@ -22,6 +23,18 @@ export interface UsbSerialPort {
 /** DAPLink (MAX32625PICO on the MAX78000FTHR): the USB identity of a real board. */
 export const DAPLINK_VID = '0d28';
 export const DAPLINK_PID = '0204';
+
+/**
+ * The rate a real board's UART runs at unless the firmware was built for another
+ * (firmware/max78000.mk FTHR_UART_BAUD): the DAPLink's default. $SYNERGY_BAUD overrides it for
+ * every real board.
+ */
+export const FTHR_DEFAULT_BAUD = 115_200;
+
+export function realBoardBaud(env: NodeJS.ProcessEnv = process.env): number {
+  const v = Number(env['SYNERGY_BAUD']);
+  return Number.isInteger(v) && v > 0 ? v : FTHR_DEFAULT_BAUD;
+}
 
 function readAttr(dir: string, name: string): string | undefined {
   try {
@@ -70,16 +83,7 @@ export function usbPortsFromSysfs(sysRoot = '/sys', devRoot = '/dev'): UsbSerial
 
 /** True when an executable called `name` is on PATH. */
 export function onPath(name: string, path = process.env['PATH'] ?? ''): boolean {
-  for (const dir of path.split(delimiter)) {
-    if (dir === '') continue;
-    try {
-      const p = join(dir, name);
-      if (existsSync(p) && statSync(p).isFile() && (statSync(p).mode & 0o111) !== 0) return true;
-    } catch {
-      // unreadable PATH entry
-    }
-  }
-  return false;
+  return findOnPath(name, path) !== undefined;
 }
 
 async function portsFromSerialPortList(): Promise<UsbSerialPort[]> {

@@ -1,31 +1,36 @@
 // The boards a command runs on: `--boards` / `--board` values, each a board id from discovery,
-// a serial port path, or `emulated:N[:CHIP]` (N emulated boards started for this command and
-// stopped after it). Values may be repeated or comma-separated. Without any, the command starts
-// as many emulated boards as the model needs.
+// a serial port path, `emulated:N[:CHIP]` (N emulated boards started for this command and
+// stopped after it) or `qemu:N[:CHIP]` (N QEMU boards, likewise). Values may be repeated or
+// comma-separated. Without any, the command starts as many emulated boards as the model needs.
 
 import { resolveBoard } from '../board/discovery.js';
 import { startEmulatedDesk, type EmulatedDesk } from '../board/emulated-desk.js';
 import { openBoard } from '../board/open.js';
+import type { BoardProcessKind } from '../link/board-process.js';
 import type { BoardSession } from '../board/session.js';
 import { CHIP_NAMES, isChipName, type ChipName } from '../model/chips.js';
 import { UsageError } from './args.js';
 import { CommandFailure } from './command.js';
 
-export type BoardRequest = { kind: 'emulated'; count: number; chip: ChipName | null } | { kind: 'board'; arg: string };
+export type BoardRequest =
+  | { kind: 'emulated'; count: number; chip: ChipName | null; process: BoardProcessKind }
+  | { kind: 'board'; arg: string };
 
-export const BOARDS_HELP = 'board ids (synergy boards), port paths, or emulated:N[:CHIP]; repeatable or comma-separated';
+export const BOARDS_HELP = 'board ids (synergy boards), port paths, emulated:N[:CHIP] or qemu:N[:CHIP]; repeatable or comma-separated';
 
-/** Parses `--boards` values; refuses a malformed `emulated:` item as a usage error. */
+/** Parses `--boards` values; refuses a malformed `emulated:` or `qemu:` item as a usage error. */
 export function parseBoardRequests(values: readonly string[], command: string): BoardRequest[] {
   const out: BoardRequest[] = [];
   for (const item of values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '')) {
-    const m = /^emulated(?::(\d+))?(?::([a-z0-9]+))?$/.exec(item);
-    if (item.startsWith('emulated')) {
-      if (!m) throw new UsageError(`synergy ${command}: "${item}" is not emulated:N or emulated:N:CHIP`);
-      const count = m[1] === undefined ? 1 : Number(m[1]);
-      if (count < 1 || count > 64) throw new UsageError(`synergy ${command}: "${item}": between 1 and 64 emulated boards`);
-      if (m[2] !== undefined && !isChipName(m[2])) throw new UsageError(`synergy ${command}: "${item}": chip must be ${CHIP_NAMES.join(' or ')}`);
-      out.push({ kind: 'emulated', count, chip: (m[2] as ChipName | undefined) ?? null });
+    const m = /^(emulated|qemu)(?::(\d+))?(?::([a-z0-9]+))?$/.exec(item);
+    const word = /^(emulated|qemu)\b/.exec(item)?.[1];
+    if (word !== undefined) {
+      if (!m) throw new UsageError(`synergy ${command}: "${item}" is not ${word}:N or ${word}:N:CHIP`);
+      const count = m[2] === undefined ? 1 : Number(m[2]);
+      const noun = word === 'qemu' ? 'QEMU' : 'emulated';
+      if (count < 1 || count > 64) throw new UsageError(`synergy ${command}: "${item}": between 1 and 64 ${noun} boards`);
+      if (m[3] !== undefined && !isChipName(m[3])) throw new UsageError(`synergy ${command}: "${item}": chip must be ${CHIP_NAMES.join(' or ')}`);
+      out.push({ kind: 'emulated', count, chip: (m[3] as ChipName | undefined) ?? null, process: word === 'qemu' ? 'qemu' : 'emulator' });
     } else {
       out.push({ kind: 'board', arg: item });
     }
@@ -52,7 +57,7 @@ export interface AcquireOptions {
 
 /** Opens the boards asked for (starting emulated ones); on failure releases what it opened. */
 export async function acquireBoards(requests: readonly BoardRequest[], opts: AcquireOptions): Promise<Boards> {
-  const wanted = requests.length > 0 ? requests : [{ kind: 'emulated' as const, count: opts.defaultEmulated, chip: null }];
+  const wanted: readonly BoardRequest[] = requests.length > 0 ? requests : [{ kind: 'emulated', count: opts.defaultEmulated, chip: null, process: 'emulator' }];
   const sessions: BoardSession[] = [];
   const desks: EmulatedDesk[] = [];
   const killNow = (): void => desks.forEach((d) => d.killNow());
@@ -66,12 +71,14 @@ export async function acquireBoards(requests: readonly BoardRequest[], opts: Acq
   try {
     for (const r of wanted) {
       if (r.kind === 'emulated') {
+        const prefix = r.process === 'qemu' ? 'qemu' : 'emu';
         const desk = await startEmulatedDesk({
           boards: r.count,
           chip: r.chip ?? opts.chip,
           ...(opts.baud > 0 ? { baud: opts.baud } : {}),
           registry: null,
-          idPrefix: desks.length === 0 ? 'emu-' : `emu${desks.length + 1}-`,
+          kind: r.process,
+          idPrefix: desks.length === 0 ? `${prefix}-` : `${prefix}${desks.length + 1}-`,
         });
         desks.push(desk);
         started += r.count;

@@ -1,6 +1,6 @@
 // What `synergy infer` and `synergy profile` share: load the model with weights, pick the chip
-// of emulated boards, open the boards (starting as many emulated ones as the model needs) and
-// deploy the model on them with a progress bar.
+// of emulated boards, open the boards (starting as many emulated ones as the model needs, or the
+// QEMU boards --qemu N asks for) and deploy the model on them with a progress bar.
 
 import { deployModel, boardsNeeded, SplitError, type Deployment } from '../board/deploy-model.js';
 import { chipSpec, CHIP_NAMES, type ChipName } from '../model/chips.js';
@@ -16,6 +16,7 @@ export const DEFAULT_EMULATED_BAUD = 921_600;
 export const EMULATED_OPTIONS: OptionSpec[] = [
   { name: 'chip', value: 'CHIP', parse: choiceValue(...CHIP_NAMES), description: 'chip of emulated boards (default max78000 when the model runs on it, else max78002)' },
   { name: 'baud', value: 'N', parse: intValue(0, 100_000_000), description: `pace emulated boards at N baud, 0 = unpaced (default ${DEFAULT_EMULATED_BAUD})` },
+  { name: 'qemu', value: 'N', parse: intValue(1, 64), description: 'start N QEMU boards (the firmware on a Cortex-M4 under qemu-system-arm), as --board qemu:N' },
 ];
 
 export function loadModelArg(arg: string): LoadedModel {
@@ -44,7 +45,7 @@ export interface Deployed {
 
 /** Opens the boards of `values` (or emulated ones as needed) and loads the model; the caller releases. */
 export async function deployOnBoards(command: string, values: readonly string[], args: ParsedArgs, loaded: LoadedModel): Promise<Deployed> {
-  const requests = parseBoardRequests(values, command);
+  const requests = parseBoardRequests([...values, ...(args.has('qemu') ? [`qemu:${args.number('qemu')!}`] : [])], command);
   const model = loaded.model;
   const chip = emulatedChip(args, loaded);
   let needed = 1;
@@ -73,6 +74,6 @@ export async function deployOnBoards(command: string, values: readonly string[],
 /** Errors a user can act on become one-line failures; anything else stays a bug with a stack. */
 export function asFailure(e: unknown): unknown {
   if (e instanceof CommandFailure || !(e instanceof Error)) return e;
-  const known = ['SplitError', 'ProtocolError', 'SessionError', 'FitMismatchError', 'TensorShapeError', 'UploadAbortedError', 'ModelError', 'ExecError', 'EmulatorNotBuiltError', 'EmulatorExitedError', 'UnsupportedMessageError', 'BoardNotFoundError'];
+  const known = ['SplitError', 'ProtocolError', 'SessionError', 'FitMismatchError', 'TensorShapeError', 'UploadAbortedError', 'ModelError', 'ExecError', 'EmulatorNotBuiltError', 'EmulatorExitedError', 'QemuMissingError', 'UnsupportedMessageError', 'BoardNotFoundError'];
   return known.includes(e.name) ? new CommandFailure(e.message) : e;
 }

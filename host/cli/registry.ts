@@ -5,6 +5,7 @@ import type { Command } from './command.js';
 import { boardsCommand } from './commands/boards.js';
 import { compareCommand } from './commands/compare.js';
 import { emuCommand } from './commands/emu.js';
+import { flashCommand } from './commands/flash.js';
 import { infoCommand } from './commands/info.js';
 import { inferCommand } from './commands/infer.js';
 import { latencyCommand } from './commands/latency.js';
@@ -17,6 +18,7 @@ import { runCommand } from './commands/run.js';
 export const COMMANDS: readonly Command[] = [
   boardsCommand,
   emuCommand,
+  flashCommand,
   pingCommand,
   infoCommand,
   latencyCommand,

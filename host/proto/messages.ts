@@ -37,6 +37,9 @@ export const sensorBody = struct({
 });
 export type SensorInfo = Infer<typeof sensorBody>;
 
+/** Why a board started: `boot`'s reason and hello's reset_cause (PROTOCOL.md 4.4). */
+export const BOOT_REASONS = ['power-on', 'software', 'watchdog', 'pin', 'break', 'unknown'] as const;
+
 export const helloResponse = struct({
   proto: field(0, uint),
   firmware: field(1, text()),
@@ -58,6 +61,11 @@ export const helloResponse = struct({
   session: field(16, uint),
   /** bytes of the tensor arena holding the 16 tensor slots (PROTOCOL.md 9); absent on older boards */
   tensorMem: optional(17, uint),
+  /** why the board last started (the reasons of `boot`); absent on older boards */
+  resetCause: optional(18, oneOf(...BOOT_REASONS)),
+  /** the first 8 bytes of the SHA-256 of the firmware image, 16 hex digits (firmware-image.ts
+   * computes the same from a .bin or .elf); absent on older boards, "" when unknown */
+  buildId: optional(19, text()),
 });
 export type HelloInfo = Infer<typeof helloResponse>;
 
@@ -74,11 +82,13 @@ export const statsResponse = struct({
   bytesIn: field(6, uint),
   bytesOut: field(7, uint),
   oversize: field(8, uint),
+  /** bytes of the main stack used at most since boot, on boards that measure it (bare metal) */
+  stackPeak: optional(9, uint),
 });
 export type BoardStats = Infer<typeof statsResponse>;
 
 export const bootEvent = struct({
-  reason: field(0, oneOf('power-on', 'software', 'watchdog', 'pin', 'unknown')),
+  reason: field(0, oneOf(...BOOT_REASONS)),
   session: field(1, uint),
   firmware: field(2, text()),
   boardId: field(3, text()),

@@ -1,6 +1,8 @@
-// An emulated desk from a desk spec: one synergy-emu per device, with its chip, its sensors, its
-// outputs and its link paced at the device's byte rate (--baud), so links behave like real
-// USB-serial boards and what is measured means something.
+// An emulated desk from a desk spec: one synergy-emu per device (or one QEMU board per device,
+// the firmware on a Cortex-M4 under QEMU, `kind: 'qemu'`), with its chip, its sensors, its
+// outputs and its link paced at the device's byte rate (--baud; a QEMU board's at most
+// QEMU_LINK_BAUD, which the desk it hands back says), so links behave like real USB-serial boards
+// and what is measured means something.
 //
 // Sensors: every pipeline that may sense on a device gets its own stream of that sensor (one
 // --sensor entry each, same kind and rate): the planner charges each pipeline its own sensing
@@ -33,7 +35,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmulatorRegistry } from '../board/emulator-registry.js';
-import { startEmulator, type EmulatedBoard, type EmulatorOptions } from '../link/emulator.js';
+import { startBoardProcess, type BoardProcessKind } from '../link/board-process.js';
+import type { EmulatedBoard, EmulatorOptions } from '../link/emulator.js';
+import { QEMU_MEMO_MIB, qemuBaud } from '../link/qemu.js';
 import { listZoo, loadTable, sharedDir } from '../model/zoo.js';
 import type { AppSpec } from '../space/app-spec.js';
 import { cycleFrames } from './sensor-data.js';
@@ -174,10 +178,16 @@ export function goldenInput(model: string): { bytes: Uint8Array; shape: [number,
   return { bytes: new Uint8Array(Int8Array.from(doc.data).buffer), shape: dims as [number, number, number] };
 }
 
-/** The same device on the emulated wire: link "emulated" at the emulator's baud. */
-function asEmulated(d: DeviceSpec): DeviceSpec {
-  const baud = emulatedBaud(d.link);
+/** The same device on the emulated wire: link "emulated" at the board's baud. */
+function asEmulated(d: DeviceSpec, kind: BoardProcessKind): DeviceSpec {
+  const baud = boardBaud(d, kind);
   return { ...d, link: { kind: 'emulated', rateBps: baud ?? 0 } };
+}
+
+/** The --baud a device's board runs at: a QEMU board's link is no faster than QEMU carries. */
+function boardBaud(d: DeviceSpec, kind: BoardProcessKind): number | undefined {
+  const baud = emulatedBaud(d.link);
+  return kind === 'qemu' ? qemuBaud(baud) : baud;
 }
 
 function rateText(hz: number): string {
@@ -195,6 +205,8 @@ export interface DeskEmulatorOptions {
    * the host's CPU then limits what is measured (default false)
    */
   exactCompute?: boolean;
+  /** a synergy-emu per device (default) or a QEMU board per device */
+  kind?: BoardProcessKind;
 }
 
 export async function startDeskEmulators(desk: DeskSpec, app: AppSpec, opts: DeskEmulatorOptions = {}): Promise<DeskEmulators> {
@@ -212,6 +224,8 @@ export async function startDeskEmulators(desk: DeskSpec, app: AppSpec, opts: Des
     }
   }
   const exact = opts.exactCompute ?? false;
+  const kind = opts.kind ?? 'emulator';
+  const memoMib = kind === 'qemu' ? QEMU_MEMO_MIB : EMULATOR_MEMO_MIB;
   if (!exact) {
     for (const s of streams) {
       if (s.golden) continue;
@@ -222,7 +236,7 @@ export async function startDeskEmulators(desk: DeskSpec, app: AppSpec, opts: Des
   }
   const optionsOf = (d: DeviceSpec): EmulatorOptions => {
     const mine = streams.filter((s) => s.device === d.name);
-    const baud = emulatedBaud(d.link);
+    const baud = boardBaud(d, kind);
     return {
       id: d.name,
       chip: d.chip ?? 'max78000',
@@ -231,7 +245,7 @@ export async function startDeskEmulators(desk: DeskSpec, app: AppSpec, opts: Des
       ...(baud !== undefined ? { baud } : {}),
       extraArgs: [
         ...mine.flatMap((s) => (s.golden && s.file ? ['--sensor-file', `${s.index}:${s.file}`] : [])),
-        ...(exact ? [] : ['--memo-mib', String(EMULATOR_MEMO_MIB), '--sensor-cycle', String(SENSOR_CYCLE)]),
+        ...(exact ? [] : ['--memo-mib', String(memoMib), '--sensor-cycle', String(SENSOR_CYCLE)]),
       ],
       ...(opts.binary ? { binary: opts.binary } : {}),
     };
@@ -239,12 +253,13 @@ export async function startDeskEmulators(desk: DeskSpec, app: AppSpec, opts: Des
   const boards = new Map<string, EmulatedDevice>();
   const launch = async (d: DeviceSpec): Promise<EmulatedDevice> => {
     const options = optionsOf(d);
-    const emulator = await startEmulator(options);
+    const emulator = await startBoardProcess(kind, options);
     const dev: EmulatedDevice = { device: d.name, path: emulator.path, emulator, options };
     boards.set(d.name, dev);
     registry.register({
       id: d.name, chip: options.chip!, path: emulator.path, pid: emulator.pid, ownerPid: process.pid,
       startedAt: new Date().toISOString(), ...(options.baud !== undefined ? { baud: options.baud } : {}),
+      ...(kind === 'qemu' ? { kind: 'qemu' as const } : {}),
     });
     void emulator.exited.then(() => {
       if (boards.get(d.name)?.emulator === emulator) registry.unregister(d.name);
@@ -271,7 +286,7 @@ export async function startDeskEmulators(desk: DeskSpec, app: AppSpec, opts: Des
     throw e;
   }
   return {
-    desk: { ...desk, name: desk.name, devices: desk.devices.map(asEmulated), source: `${desk.source} (emulated)` },
+    desk: { ...desk, name: desk.name, devices: desk.devices.map((d) => asEmulated(d, kind)), source: `${desk.source} (${kind === 'qemu' ? 'QEMU boards' : 'emulated'})` },
     streams,
     registry,
     boards,

@@ -17,7 +17,8 @@ import { BoardMonitor, type BoardFinder, type BoardHandle } from './boards.js';
 import { OutputChecker } from './checker.js';
 import { cpuSnapshot, cpuUse, type CpuSnapshot, type CpuUse } from './host-cpu.js';
 import { deployPlan, ModelStore, preloadSegments, type DeployProgress, type DeployResult } from './deploy.js';
-import { startDeskEmulators, type DeskEmulators, type SensorStream } from './desk-emulators.js';
+import { startDeskEmulators, type DeskEmulatorOptions, type DeskEmulators, type SensorStream } from './desk-emulators.js';
+import type { BoardProcessKind } from '../link/board-process.js';
 import { Engine, type StreamRef } from './engine.js';
 import { FairGate, holdFor } from './fair-gate.js';
 import { Ledger, type PipelineCounts, type WrongOutput } from './ledger.js';
@@ -28,12 +29,17 @@ import { segmentsOf, throughputOf, type RunPipeline, type RunPlan, type RunRoute
 import { sleep } from './semaphore.js';
 
 export type DeskSource =
-  /** start one emulated board per device of the spec */
-  | { kind: 'emulate'; spec: DeskSpec; binary?: string }
+  /** start one emulated board (or QEMU board) per device of the spec */
+  | { kind: 'emulate'; spec: DeskSpec; binary?: string; boards?: BoardProcessKind }
   /** an emulated desk already running (several runs on the same boards); left running */
   | { kind: 'emulated'; emulators: DeskEmulators }
   /** boards that already run: the port of each device, and how to find ones that join */
   | { kind: 'boards'; spec: DeskSpec; paths: ReadonlyMap<string, string>; finder: BoardFinder | null };
+
+/** How the boards of an `emulate` desk are started. */
+export function emulateOptions(desk: Extract<DeskSource, { kind: 'emulate' }>): DeskEmulatorOptions {
+  return { ...(desk.binary ? { binary: desk.binary } : {}), ...(desk.boards ? { kind: desk.boards } : {}) };
+}
 
 export interface Fault {
   action: 'kill' | 'restart';
@@ -304,7 +310,7 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
     const paths = new Map<string, string>();
     let finder: BoardFinder | null;
     if (cfg.desk.kind === 'emulate' || cfg.desk.kind === 'emulated') {
-      emus = cfg.desk.kind === 'emulated' ? cfg.desk.emulators : await startDeskEmulators(cfg.desk.spec, app, cfg.desk.binary ? { binary: cfg.desk.binary } : {});
+      emus = cfg.desk.kind === 'emulated' ? cfg.desk.emulators : await startDeskEmulators(cfg.desk.spec, app, emulateOptions(cfg.desk));
       desk = emus.desk;
       for (const [d, b] of emus.boards) paths.set(d, b.path);
       const registry = emus.registry;

@@ -73,7 +73,7 @@ describe('help and usage', () => {
     [['emu', '--boards', 'two'], /"two" is not an integer/],
     [['emu', '--sensor', 'bogus'], /--sensor 'bogus'/], // refused by the emulator itself (exit 2 there too)
     [['info', 'a', 'b'], /unexpected argument "b"/],
-    [['flash'], /unknown command "flash"/],
+    [['fly'], /unknown command "fly"/],
     [[], /usage: synergy <command>/],
   ];
   for (const [args, message] of usageErrors) {

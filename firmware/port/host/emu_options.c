@@ -1,48 +1,12 @@
-/* Command-line parsing for synergy-emu; see emu_options.h. */
-#define _GNU_SOURCE
+/* Command-line parsing for synergy-emu and the QEMU board; see emu_options.h. Portable: what
+ * needs the system (the default id, reading sensor files) is the port's (emu_options.h). */
 #include "emu_options.h"
 
 #include "emu_memory.h"
 #include "emu_sensors.h"
 
-#include <errno.h>
-#include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-void emu_print_usage(FILE *out)
-{
-    fprintf(out,
-            "usage: synergy-emu [options]\n"
-            "An emulated Synergy board: the firmware core behind a pseudo-terminal.\n"
-            "When ready it prints one line \"PTY /dev/pts/N\" on stdout; logs go to stderr.\n"
-            "\n"
-            "  --chip max78000|max78002   accelerator chip (default max78000)\n"
-            "  --id ID                    board id reported in hello and boot (default emu-<pid>)\n"
-            "  --sensor KIND:CxHxW@HZ     a sensor, e.g. microphone:1x16000x1@1 or camera:3x128x128@29.97\n"
-            "                             (repeatable, at most %d; HZ may have up to 3 decimals)\n"
-            "  --sensor-file INDEX:PATH   frames of sensor INDEX (0-based, in --sensor order) from PATH: raw\n"
-            "                             int8 CHW bytes, one or more whole frames of its shape; frame k is the\n"
-            "                             file's (k mod n)-th (default: made-up data from board id, sensor, frame)\n"
-            "  --sensor-cycle N           made-up frames repeat every N: frame k is made as frame k mod N, so\n"
-            "                             inputs recur as they do for a scene that repeats (0 = every frame\n"
-            "                             distinct, default; sensors given a --sensor-file play their file)\n"
-            "  --memo-mib N               the simulator's exact memo, N MiB: a segment run again on the same\n"
-            "                             input bytes since its load replays the outputs computed the first\n"
-            "                             time (host CPU is not the chip; the modelled time is charged either\n"
-            "                             way). 0 = compute every run (default); counters are logged at exit\n"
-            "  --output KIND              an output: display, haptic, speaker, led, host (repeatable, at most %d)\n"
-            "  --baud N                   pace both directions at N/10 bytes per second (0 = unpaced, default)\n"
-            "  --link-name PATH           also make PATH a symlink to the pty (removed on exit)\n"
-            "  --stdio                    speak the protocol on stdin/stdout instead of a pty\n"
-            "  --help                     this text\n"
-            "\n"
-            "Exit status: 0 on SIGTERM/SIGINT/SIGHUP or when the parent exits, 2 for a bad option, 1 on\n"
-            "a system error.\n",
-            BOARD_MAX_SENSORS, BOARD_MAX_OUTPUTS);
-}
 
 /* A kind names a sensor or output: 1..32 of [a-z0-9_-]. */
 static bool valid_kind(const char *s, size_t n)
@@ -125,7 +89,7 @@ static void known_chips(char *out, size_t cap)
     out[0] = '\0';
     for (size_t i = 0; syn_chip_at(i) != NULL; i++) {
         size_t len = strlen(out);
-        snprintf(out + len, cap - len, "%s%s", i > 0 ? ", " : "", syn_chip_at(i)->name);
+        syn_format(out + len, cap - len, "%s%s", i > 0 ? ", " : "", syn_chip_at(i)->name);
     }
 }
 
@@ -137,7 +101,7 @@ bool emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size
     const char *file_path[BOARD_MAX_SENSORS];
     size_t n_files = 0;
     opts->board.chip = syn_chip_find("max78000");
-    snprintf(opts->board.board_id, sizeof opts->board.board_id, "emu-%ld", (long)getpid());
+    emu_default_board_id(opts->board.board_id, sizeof opts->board.board_id);
     for (int i = 1; i < argc; i++) {
         const char *name = argv[i];
         const char *value = NULL;
@@ -156,12 +120,12 @@ bool emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size
                            strcmp(name, "--memo-mib") == 0 || strcmp(name, "--sensor-cycle") == 0;
         if (takes_value && value == NULL) {
             if (i + 1 >= argc) {
-                snprintf(why, cap, "%s needs a value", name);
+                syn_format(why, cap, "%s needs a value", name);
                 return false;
             }
             value = argv[++i];
         } else if (!takes_value && value != NULL) {
-            snprintf(why, cap, "%s takes no value", name);
+            syn_format(why, cap, "%s takes no value", name);
             return false;
         }
         if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
@@ -173,7 +137,7 @@ bool emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size
             if (opts->board.chip == NULL) {
                 char list[128];
                 known_chips(list, sizeof list);
-                snprintf(why, cap, "--chip '%s': unknown chip (known: %s)", value, list);
+                syn_format(why, cap, "--chip '%s': unknown chip (known: %s)", value, list);
                 return false;
             }
         } else if (strcmp(name, "--id") == 0) {
@@ -182,32 +146,32 @@ bool emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size
             for (size_t k = 0; k < n && printable; k++)
                 printable = value[k] > 0x20 && value[k] < 0x7F;
             if (!printable) {
-                snprintf(why, cap, "--id '%s': must be 1..%d printable ASCII characters without spaces", value,
-                         BOARD_ID_MAX);
+                syn_format(why, cap, "--id '%s': must be 1..%u printable ASCII characters without spaces", value,
+                         (unsigned)BOARD_ID_MAX);
                 return false;
             }
             memcpy(opts->board.board_id, value, n + 1);
         } else if (strcmp(name, "--sensor") == 0) {
             if (opts->board.n_sensors == BOARD_MAX_SENSORS) {
-                snprintf(why, cap, "--sensor '%s': at most %d sensors", value, BOARD_MAX_SENSORS);
+                syn_format(why, cap, "--sensor '%s': at most %u sensors", value, (unsigned)BOARD_MAX_SENSORS);
                 return false;
             }
             if (!parse_sensor(value, &opts->board.sensors[opts->board.n_sensors])) {
-                snprintf(why, cap,
-                         "--sensor '%s': expected KIND:CxHxW@HZ, KIND of [a-z0-9_-] (at most %d), C, H, W > 0, "
+                syn_format(why, cap,
+                         "--sensor '%s': expected KIND:CxHxW@HZ, KIND of [a-z0-9_-] (at most %u), C, H, W > 0, "
                          "HZ > 0 with at most 3 decimals, e.g. microphone:1x16000x1@1",
-                         value, BOARD_KIND_MAX);
+                         value, (unsigned)BOARD_KIND_MAX);
                 return false;
             }
             opts->board.n_sensors++;
         } else if (strcmp(name, "--output") == 0) {
             if (opts->board.n_outputs == BOARD_MAX_OUTPUTS) {
-                snprintf(why, cap, "--output '%s': at most %d outputs", value, BOARD_MAX_OUTPUTS);
+                syn_format(why, cap, "--output '%s': at most %u outputs", value, (unsigned)BOARD_MAX_OUTPUTS);
                 return false;
             }
             if (!valid_kind(value, strlen(value))) {
-                snprintf(why, cap, "--output '%s': expected a kind of [a-z0-9_-], at most %d characters", value,
-                         BOARD_KIND_MAX);
+                syn_format(why, cap, "--output '%s': expected a kind of [a-z0-9_-], at most %u characters", value,
+                         (unsigned)BOARD_KIND_MAX);
                 return false;
             }
             memcpy(opts->board.outputs[opts->board.n_outputs++], value, strlen(value) + 1);
@@ -215,11 +179,11 @@ bool emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size
             const char *end;
             uint32_t baud;
             if (!parse_u32(value, &end, &baud) || *end != '\0' || baud > 100000000u) {
-                snprintf(why, cap, "--baud '%s': expected an integer from 0 (unpaced) to 100000000", value);
+                syn_format(why, cap, "--baud '%s': expected an integer from 0 (unpaced) to 100000000", value);
                 return false;
             }
             if (baud != 0 && baud < 300) {
-                snprintf(why, cap, "--baud %s: below 300 baud a single frame would take minutes", value);
+                syn_format(why, cap, "--baud %s: below 300 baud a single frame would take minutes", value);
                 return false;
             }
             opts->board.link_baud = baud;
@@ -227,18 +191,18 @@ bool emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size
             const char *colon = strchr(value, ':'), *end;
             uint32_t index;
             if (colon == NULL || !parse_u32(value, &end, &index) || end != colon || colon[1] == '\0') {
-                snprintf(why, cap, "--sensor-file '%s': expected INDEX:PATH, e.g. 0:frames.bin", value);
+                syn_format(why, cap, "--sensor-file '%s': expected INDEX:PATH, e.g. 0:frames.bin", value);
                 return false;
             }
             for (size_t k = 0; k < n_files; k++) {
                 if (file_index[k] == index) {
-                    snprintf(why, cap, "--sensor-file %u: given twice", (unsigned)index);
+                    syn_format(why, cap, "--sensor-file %u: given twice", (unsigned)index);
                     return false;
                 }
             }
             if (n_files == BOARD_MAX_SENSORS || index >= BOARD_MAX_SENSORS) {
-                snprintf(why, cap, "--sensor-file '%s': sensor %u, at most %d sensors", value, (unsigned)index,
-                         BOARD_MAX_SENSORS);
+                syn_format(why, cap, "--sensor-file '%s': sensor %u, at most %u sensors", value, (unsigned)index,
+                         (unsigned)BOARD_MAX_SENSORS);
                 return false;
             }
             file_index[n_files] = index;
@@ -247,7 +211,7 @@ bool emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size
             const char *end;
             uint32_t mib;
             if (!parse_u32(value, &end, &mib) || *end != '\0' || mib > EMU_MEMO_MIB_MAX) {
-                snprintf(why, cap, "--memo-mib '%s': expected a whole number of MiB from 0 (off) to %u", value,
+                syn_format(why, cap, "--memo-mib '%s': expected a whole number of MiB from 0 (off) to %u", value,
                          EMU_MEMO_MIB_MAX);
                 return false;
             }
@@ -256,30 +220,30 @@ bool emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size
             const char *end;
             uint32_t n;
             if (!parse_u32(value, &end, &n) || *end != '\0' || n > EMU_SENSOR_CYCLE_MAX) {
-                snprintf(why, cap, "--sensor-cycle '%s': expected a whole number of frames from 0 (no cycle) to %u",
+                syn_format(why, cap, "--sensor-cycle '%s': expected a whole number of frames from 0 (no cycle) to %u",
                          value, EMU_SENSOR_CYCLE_MAX);
                 return false;
             }
             opts->sensor_cycle = n;
         } else if (strcmp(name, "--link-name") == 0) {
             if (value[0] == '\0') {
-                snprintf(why, cap, "--link-name needs a path");
+                syn_format(why, cap, "--link-name needs a path");
                 return false;
             }
             opts->link_name = value;
         } else {
-            snprintf(why, cap, "unknown option '%s' (see --help)", argv[i]);
+            syn_format(why, cap, "unknown option '%s' (see --help)", argv[i]);
             return false;
         }
     }
     if (opts->stdio && opts->link_name != NULL) {
-        snprintf(why, cap, "--link-name makes no sense with --stdio (there is no pty to link to)");
+        syn_format(why, cap, "--link-name makes no sense with --stdio (there is no pty to link to)");
         return false;
     }
     emu_sensor_files_reset();
     for (size_t k = 0; k < n_files; k++) {
         if (file_index[k] >= opts->board.n_sensors) {
-            snprintf(why, cap, "--sensor-file %u:%s: there is no sensor %u (%lu given with --sensor)", file_index[k],
+            syn_format(why, cap, "--sensor-file %u:%s: there is no sensor %u (%lu given with --sensor)", file_index[k],
                      file_path[k], file_index[k], (unsigned long)opts->board.n_sensors);
             return false;
         }
@@ -296,12 +260,12 @@ bool emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size
     }
     /* The chip's memory regions (emu_memory.h). */
     if (!emu_memory_for(opts->board.chip, &opts->board.mem)) {
-        snprintf(why, cap, "no memory sizes for chip %s", opts->board.chip->name);
+        syn_format(why, cap, "no memory sizes for chip %s", opts->board.chip->name);
         return false;
     }
     char reason[96];
     if (!board_config_check(&opts->board, reason, sizeof reason)) {
-        snprintf(why, cap, "bad board configuration: %s", reason);
+        syn_format(why, cap, "bad board configuration: %s", reason);
         return false;
     }
     return true;

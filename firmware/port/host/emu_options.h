@@ -1,4 +1,5 @@
-/* Command line of the emulated board (synergy-emu --help prints it). */
+/* Command line of the emulated board (synergy-emu --help prints it), also the QEMU board's
+ * (port/qemu-an386 reads it from the semihosting command line). */
 #ifndef SYNERGY_EMU_OPTIONS_H
 #define SYNERGY_EMU_OPTIONS_H
 
@@ -21,8 +22,22 @@ typedef struct {
 #define EMU_MEMO_MIB_MAX 16384u        /* 16 GiB: more than any host here would give one board */
 #define EMU_SENSOR_CYCLE_MAX 1000000u
 
-/* Fills opts from argv. On a bad option returns false with a one-line reason in why. */
+/* Fills opts from argv (argv[0] is the program). On a bad option returns false with a one-line
+ * reason in why. */
 bool emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size_t cap);
+
+/* The emulator's usage text (port/host/emu_posix.c). */
 void emu_print_usage(FILE *out);
+
+/* Each port gives these two (port/host/emu_posix.c, port/qemu-an386/semihost.c). */
+/* The board id when --id is not given: "emu-<pid>" on the host. */
+void emu_default_board_id(char *out, size_t cap);
+/* Reads up to cap bytes of the file at path into buf: *n bytes read, *more set if the file has
+ * more than cap bytes. False with the reason (without the path) in why if it cannot be read. */
+bool emu_read_file(const char *path, uint8_t *buf, size_t cap, size_t *n, bool *more, char *why, size_t why_cap);
+
+/* The emulator's build id: its executable's SHA-256 as hello's build_id (port/host/emu_posix.c);
+ * false if the executable cannot be read. */
+bool emu_build_id(char out[BOARD_BUILD_ID_MAX + 1]);
 
 #endif

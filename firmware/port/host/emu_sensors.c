@@ -1,11 +1,10 @@
 /* Sensor files; see emu_sensors.h. */
-#define _GNU_SOURCE
 #include "emu_sensors.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "emu_options.h"
 #include "sensors.h"
 
 static uint8_t file_bytes[EMU_SENSOR_FILE_BYTES];
@@ -19,29 +18,23 @@ void emu_sensor_files_reset(void)
 bool emu_sensor_file_load(board_sensor *s, unsigned index, const char *path, char *why, size_t cap)
 {
     uint64_t frame = (uint64_t)s->shape[0] * s->shape[1] * s->shape[2];
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        snprintf(why, cap, "--sensor-file %u:%s: %s", index, path, strerror(errno));
-        return false;
-    }
-    size_t room = sizeof file_bytes - used;
-    size_t n = fread(file_bytes + used, 1, room, f);
-    bool more = n == room && fgetc(f) != EOF;
-    bool failed = ferror(f) != 0;
-    fclose(f);
-    if (failed) {
-        snprintf(why, cap, "--sensor-file %u:%s: read error", index, path);
+    size_t room = sizeof file_bytes - used, n;
+    bool more;
+    char reason[96];
+    if (!emu_read_file(path, file_bytes + used, room, &n, &more, reason, sizeof reason)) {
+        syn_format(why, cap, "--sensor-file %u:%s: %s", index, path, reason);
         return false;
     }
     if (more) {
-        snprintf(why, cap, "--sensor-file %u:%s: the sensor files together pass %u bytes", index, path,
-                 EMU_SENSOR_FILE_BYTES);
+        syn_format(why, cap, "--sensor-file %u:%s: the sensor files together pass %lu bytes", index, path,
+                 (unsigned long)EMU_SENSOR_FILE_BYTES);
         return false;
     }
     if (n == 0 || n % frame != 0) {
-        snprintf(why, cap,
-                 "--sensor-file %u:%s: %zu bytes is not a whole number of %ux%ux%u frames (%llu bytes of int8 CHW each)",
-                 index, path, n, s->shape[0], s->shape[1], s->shape[2], (unsigned long long)frame);
+        syn_format(why, cap,
+                 "--sensor-file %u:%s: %lu bytes is not a whole number of %lux%lux%lu frames (%llu bytes of int8 CHW each)",
+                 index, path, (unsigned long)n, (unsigned long)s->shape[0], (unsigned long)s->shape[1],
+                 (unsigned long)s->shape[2], (unsigned long long)frame);
         return false;
     }
     s->data = file_bytes + used;
@@ -55,11 +48,11 @@ bool emu_sensor_cycle_make(board_sensor *s, unsigned index, const char *board_id
     uint64_t frame = (uint64_t)s->shape[0] * s->shape[1] * s->shape[2];
     uint64_t total = frame * cycle;
     if (cycle == 0 || total > sizeof file_bytes - used) {
-        snprintf(why, cap,
-                 "--sensor-cycle %u: sensor %u (%s, %llu bytes a frame) needs %llu bytes for the cycle's frames, %zu of "
-                 "the %u for sensor frames are left",
+        syn_format(why, cap,
+                 "--sensor-cycle %u: sensor %u (%s, %llu bytes a frame) needs %llu bytes for the cycle's frames, %lu of "
+                 "the %lu for sensor frames are left",
                  (unsigned)cycle, index, s->kind, (unsigned long long)frame, (unsigned long long)total,
-                 sizeof file_bytes - used, EMU_SENSOR_FILE_BYTES);
+                 (unsigned long)(sizeof file_bytes - used), (unsigned long)EMU_SENSOR_FILE_BYTES);
         return false;
     }
     for (uint32_t k = 0; k < cycle; k++)

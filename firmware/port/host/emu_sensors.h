@@ -9,7 +9,10 @@
 
 #include "board.h"
 
-#define EMU_SENSOR_FILE_BYTES (32u * 1024u * 1024u)   /* all sensor files together */
+/* All sensor files together; a port with less memory (the QEMU board) sets its own. */
+#ifndef EMU_SENSOR_FILE_BYTES
+#define EMU_SENSOR_FILE_BYTES (32u * 1024u * 1024u)
+#endif
 
 /* --sensor-cycle N: a sensor without a file gets its made-up frames 0..N-1 (sensors.h,
  * sensor_synthesize) made once into the same buffer, so the core plays frame k as the

@@ -86,7 +86,7 @@ static void port_reset(void *user)
     reset_requested = true;
 }
 
-static const syn_port port = { port_now, port_transmit, port_random, port_reset, NULL };
+static const syn_port port = { .now_us = port_now, .transmit = port_transmit, .random32 = port_random, .request_reset = port_reset };
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void logf_(const char *fmt, ...)
@@ -170,6 +170,8 @@ int main(int argc, char **argv)
         return 0;
     }
     snprintf(board.cfg.board_id, sizeof board.cfg.board_id, "%s", opts.board.board_id);   /* for logs */
+    if (!emu_build_id(opts.board.build_id))
+        logf_("cannot read /proc/self/exe: hello's build_id stays empty");
     void *memo = NULL;
     if (opts.memo_mib > 0) {
         size_t bytes = (size_t)opts.memo_mib << 20;

@@ -1,7 +1,12 @@
-// synergy boards: every board this machine reaches (real by USB, emulated from the registry),
-// each asked hello: id, chip, port, firmware, limits.
+// synergy boards: every board this machine reaches (real by USB, emulated and QEMU boards from
+// the registry), each asked hello: id, chip, port, firmware and build, limits, and whether it
+// runs the image this checkout builds for its kind (a real board that does not needs flashing).
 
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { discoverBoards, type BoardLocation } from '../../board/discovery.js';
+import { buildIdOf, readFirmwareImage } from '../../board/firmware-image.js';
+import { repoRoot } from '../../link/repo-root.js';
 import { openBoard } from '../../board/open.js';
 import type { HelloInfo } from '../../proto/index.js';
 import { EXIT, type Command } from '../command.js';
@@ -29,13 +34,44 @@ export async function probeBoards(locations: BoardLocation[]): Promise<BoardRow[
   );
 }
 
+/** The image this checkout builds for a board of this transport (what `synergy flash` puts on a real one). */
+export function localImage(transport: BoardLocation['transport']): string | null {
+  const root = repoRoot();
+  if (transport === 'usb') return join(root, 'firmware/build/max78000/synergy.bin');
+  if (transport === 'qemu') return join(root, 'firmware/build/qemu-an386/synergy.elf');
+  if (transport === 'emulated') return process.env['SYNERGY_EMU'] ?? join(root, 'firmware/build/host/synergy-emu');
+  return null;
+}
+
+const localBuilds = new Map<string, string | null>();
+
+/** The build id of the local image for this transport, null when none is built. */
+export function localBuildId(transport: BoardLocation['transport']): string | null {
+  const file = localImage(transport);
+  if (file === null || !existsSync(file)) return null;
+  if (!localBuilds.has(file)) {
+    // The emulator's build id hashes its executable file whole (emu_posix.c).
+    localBuilds.set(file, transport === 'emulated' ? buildIdOf(readFileSync(file)) : readFirmwareImage(file).buildId);
+  }
+  return localBuilds.get(file)!;
+}
+
+/** "up to date", "needs flashing" (a real board) / "stale" (others), or why it cannot be told. */
+export function flashState(l: BoardLocation, h: HelloInfo): { needsFlashing: boolean | null; text: string } {
+  const local = localBuildId(l.transport);
+  if (local === null) return { needsFlashing: null, text: l.transport === 'usb' ? 'no image built' : '-' };
+  if (h.buildId === undefined || h.buildId === '') return { needsFlashing: null, text: 'build unknown' };
+  if (h.buildId === local) return { needsFlashing: false, text: 'up to date' };
+  return { needsFlashing: true, text: l.transport === 'usb' ? 'needs flashing' : 'stale' };
+}
+
 export function boardsTable(rows: BoardRow[]): string {
   return table(
-    ['ID', 'CHIP', 'PORT', 'FIRMWARE', 'LIMITS (frame/payload/in-flight)', 'BAUD', 'KIND'],
+    ['ID', 'CHIP', 'PORT', 'FIRMWARE', 'BUILD', 'IMAGE', 'LIMITS (frame/payload/in-flight)', 'BAUD', 'KIND'],
     rows.map(({ location: l, hello: h, error }) =>
       h
-        ? [h.boardId, h.chip, l.path, h.firmware, `${h.maxFrame}/${h.maxPayload}/${h.maxInFlight}`, h.linkBaud ? String(h.linkBaud) : 'unpaced', l.transport]
-        : [l.id, l.chip ?? '?', l.path, '-', `unreachable: ${error ?? 'no answer'}`, '-', l.transport],
+        ? [h.boardId, h.chip, l.path, h.firmware, h.buildId || '-', flashState(l, h).text, `${h.maxFrame}/${h.maxPayload}/${h.maxInFlight}`, h.linkBaud ? String(h.linkBaud) : 'unpaced', l.transport]
+        : [l.id, l.chip ?? '?', l.path, '-', '-', '-', `unreachable: ${error ?? 'no answer'}`, '-', l.transport],
     ),
   );
 }
@@ -46,8 +82,10 @@ export function boardsJson(rows: BoardRow[]): unknown {
       id: h?.boardId ?? l.id,
       transport: l.transport,
       port: l.path,
+      ...(l.transport === 'usb' ? { serial: l.id } : {}),
       ...(l.pid !== undefined ? { pid: l.pid } : {}),
       ...(h ? (toJsonShape(h) as object) : { chip: l.chip ?? null, error }),
+      ...(h ? { needs_flashing: flashState(l, h).needsFlashing, local_build_id: localBuildId(l.transport) } : {}),
     })),
   };
 }
@@ -56,8 +94,10 @@ export const boardsCommand: Command = {
   name: 'boards',
   summary: 'list the boards this machine reaches, real (USB) and emulated, with their limits',
   description:
-    'Real boards are DAPLink USB serial ports (0d28:0204), named by serial number; emulated\n' +
-    'boards are those a running "synergy emu" registered. Each is asked hello.',
+    'Real boards are DAPLink USB serial ports (0d28:0204), named by serial number; emulated and\n' +
+    'QEMU boards are those a running "synergy emu" registered. Each is asked hello. IMAGE says\n' +
+    'whether the board runs the build this checkout makes for it (firmware/build/max78000/synergy.bin\n' +
+    'for a real board: "needs flashing" otherwise, see synergy flash).',
   positionals: [],
   options: [],
   async run({ json, io }) {

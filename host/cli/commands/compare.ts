@@ -1,4 +1,4 @@
-// synergy compare <app.yaml> [--desk FILE | --emulated N] [--duration S] [--policies a,b] [--report DIR]:
+// synergy compare <app.yaml> [--desk FILE | --emulated N | --qemu N] [--duration S] [--policies a,b] [--report DIR]:
 // runs the app under every policy on the same desk for the same duration (an emulated desk is
 // started once and shared, each run loading its own plan's segments) and prints, per policy,
 // the measured and the estimated throughput and synergy's measured throughput divided by the
@@ -14,7 +14,7 @@ import { table } from '../output.js';
 import { startDeskEmulators, type DeskEmulators } from '../../runtime/desk-emulators.js';
 import { comparedPolicies, policyNames } from '../../runtime/planning.js';
 import { comparePolicies } from '../../runtime/compare-policies.js';
-import type { DeskSource } from '../../runtime/runner.js';
+import { emulateOptions, type DeskSource } from '../../runtime/runner.js';
 import { baseConfig, deskArg, readAppArg, RUN_OPTIONS, runWithStatus, writeReport } from './run.js';
 
 export interface CompareRow {
@@ -69,7 +69,7 @@ export const compareCommand: Command = {
     try {
       if (given.kind === 'emulate') {
         try {
-          emus = await startDeskEmulators(given.spec, app, { exactCompute: args.flag('compute-every-frame') });
+          emus = await startDeskEmulators(given.spec, app, { ...emulateOptions(given), exactCompute: args.flag('compute-every-frame') });
         } catch (e) {
           throw new CommandFailure(`cannot start the emulated desk ${given.spec.name}: ${(e as Error).message}`);
         }

@@ -1,7 +1,8 @@
-// synergy emu: starts a desk of emulated boards, registers them so that `synergy boards`,
-// `ping` and `info` in other terminals find them, and keeps them up until Ctrl-C or SIGTERM.
+// synergy emu: starts a desk of emulated boards (and/or QEMU boards, --qemu N), registers them
+// so that `synergy boards`, `ping` and `info` in other terminals find them, and keeps them up
+// until Ctrl-C or SIGTERM.
 
-import { startEmulatedDesk, type DeskChips } from '../../board/emulated-desk.js';
+import { startEmulatedDesk, type DeskChips, type EmulatedDesk } from '../../board/emulated-desk.js';
 import { EmulatorRegistry } from '../../board/emulator-registry.js';
 import { EmulatorExitedError } from '../../link/emulator.js';
 import { choiceValue, intValue, UsageError } from '../args.js';
@@ -13,11 +14,15 @@ export const emuCommand: Command = {
   summary: 'start a desk of emulated boards and keep it up until Ctrl-C',
   description:
     'Each board is the firmware core built for this machine (firmware/build/host/synergy-emu,\n' +
-    'made by "make firmware"), served on a pseudo-terminal. The boards are registered in\n' +
-    '$SYNERGY_RUNTIME_DIR (default $XDG_RUNTIME_DIR/synergy-$UID) and removed on exit.',
+    'made by "make firmware"), served on a pseudo-terminal. --qemu N starts N QEMU boards: the\n' +
+    'firmware built for the Cortex-M4 (firmware/build/qemu-an386) under qemu-system-arm, each on\n' +
+    'its own pseudo-terminal, its link at most 200000 baud (what QEMU keeps up with); with --qemu\n' +
+    'and no --boards only QEMU boards start. The boards are registered in $SYNERGY_RUNTIME_DIR\n' +
+    '(default $XDG_RUNTIME_DIR/synergy-$UID) and removed on exit.',
   positionals: [],
   options: [
-    { name: 'boards', value: 'N', parse: intValue(1, 64), description: 'how many boards (default 1)' },
+    { name: 'boards', value: 'N', parse: intValue(1, 64), description: 'how many emulated boards (default 1, or 0 with --qemu)' },
+    { name: 'qemu', value: 'N', parse: intValue(1, 64), description: 'how many QEMU boards (default 0)' },
     {
       name: 'chip',
       value: 'CHIP',
@@ -30,26 +35,39 @@ export const emuCommand: Command = {
   ],
   async run({ args, json, io }) {
     const registry = new EmulatorRegistry();
-    let desk;
+    const qemu = args.number('qemu') ?? 0;
+    const emulated = args.number('boards') ?? (qemu > 0 ? 0 : 1);
+    const common = {
+      chip: (args.string('chip') ?? 'max78000') as DeskChips,
+      ...(args.has('baud') ? { baud: args.number('baud')! } : {}),
+      sensors: args.list('sensor'),
+      outputs: args.list('output'),
+      registry,
+    };
+    const desks: EmulatedDesk[] = [];
+    const killNow = (): void => desks.forEach((d) => d.killNow());
+    process.on('exit', killNow);
     try {
-      desk = await startEmulatedDesk({
-        boards: args.number('boards') ?? 1,
-        chip: (args.string('chip') ?? 'max78000') as DeskChips,
-        ...(args.has('baud') ? { baud: args.number('baud')! } : {}),
-        sensors: args.list('sensor'),
-        outputs: args.list('output'),
-        registry,
-      });
+      if (emulated > 0) desks.push(await startEmulatedDesk({ ...common, boards: emulated }));
+      if (qemu > 0) desks.push(await startEmulatedDesk({ ...common, boards: qemu, kind: 'qemu' }));
     } catch (e) {
-      // Exit code 2 is the emulator refusing an option passed through (--sensor, --output).
+      await Promise.allSettled(desks.map((d) => d.stop()));
+      process.off('exit', killNow);
+      // Exit code 2 is the board refusing an option passed through (--sensor, --output).
       if (e instanceof EmulatorExitedError && e.exit.code === 2) throw new UsageError(`synergy emu: ${e.message}`);
       throw new CommandFailure(`cannot start the emulated desk: ${(e as Error).message}`);
     }
-    const onExit = (): void => desk.killNow();
-    process.on('exit', onExit);
+    const boards = desks.flatMap((d) => d.boards);
+    const desk = {
+      boards,
+      stop: async (): Promise<void> => {
+        await Promise.allSettled(desks.map((d) => d.stop()));
+      },
+    };
 
-    const rows = desk.boards.map((b) => ({
+    const rows = boards.map((b) => ({
       id: b.id,
+      kind: b.entry.kind === 'qemu' ? 'qemu' : 'emulated',
       chip: b.chip,
       port: b.emulator.path,
       pid: b.emulator.pid,
@@ -58,8 +76,8 @@ export const emuCommand: Command = {
     if (json) {
       io.out(JSON.stringify({ boards: rows, registry: registry.dir }));
     } else {
-      io.out(table(['ID', 'CHIP', 'PORT', 'PID', 'BAUD'], rows.map((r) => [r.id, r.chip, r.port, String(r.pid), r.baud ? String(r.baud) : 'unpaced'])));
-      io.out(`${rows.length} emulated board${rows.length === 1 ? '' : 's'} up (registered in ${registry.dir}); Ctrl-C to stop`);
+      io.out(table(['ID', 'KIND', 'CHIP', 'PORT', 'PID', 'BAUD'], rows.map((r) => [r.id, r.kind, r.chip, r.port, String(r.pid), r.baud ? String(r.baud) : 'unpaced'])));
+      io.out(`${rows.length} board${rows.length === 1 ? '' : 's'} up (registered in ${registry.dir}); Ctrl-C to stop`);
     }
 
     let stopping = false;
@@ -85,7 +103,7 @@ export const emuCommand: Command = {
     });
     stopping = true;
     await desk.stop();
-    process.off('exit', onExit);
+    process.off('exit', killNow);
     return code;
   },
 };

@@ -26,7 +26,8 @@ export const inferCommand: Command = {
     'MODEL is a zoo name or a model file (a golden model.json with its weights works as it is).\n' +
     'INPUT is a JSON tensor {"shape": [C, H, W], "data": [int8 ...]} (the golden input.json format).\n' +
     'Without --board the command starts emulated boards (as many as the model needs) and stops them after.\n' +
-    'BOARD is a board id (synergy boards), a port path, or emulated:N[:CHIP]; several boards split the model.\n' +
+    'BOARD is a board id (synergy boards), a port path, emulated:N[:CHIP] or qemu:N[:CHIP]; several boards\n' +
+    'split the model. --qemu N starts N QEMU boards (firmware/build/qemu-an386 under qemu-system-arm).\n' +
     'With --json: {"shape", "data", "layers": [{"name", "cycles"}]} on stdout.',
   positionals: [{ name: 'model', description: 'zoo name or model file (.json)' }],
   options: [

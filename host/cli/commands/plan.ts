@@ -31,7 +31,7 @@ async function discoveredDesk(name: string, profiles: readonly MeasuredProfile[]
         boardId: h.boardId, chip: h.chip, cnnClockHz: h.cnnClockHz,
         sensors: h.sensors.map((s) => ({ kind: s.kind, shape: s.shape, rateMilliHz: s.rateMhz })),
         outputs: h.outputs, linkBaud: h.linkBaud,
-        transport: loc.transport === 'emulated' ? 'emulated' as const : 'usb-serial' as const,
+        transport: loc.transport === 'emulated' || loc.transport === 'qemu' ? 'emulated' as const : 'usb-serial' as const,
       });
     } finally {
       await session.close('described');

@@ -1,4 +1,4 @@
-// synergy run <app.yaml> [--desk FILE | --emulated N] [--policy NAME] [--duration S] [--report DIR]:
+// synergy run <app.yaml> [--desk FILE | --emulated N | --qemu N] [--policy NAME] [--duration S] [--report DIR]:
 // plans the app on the desk, loads the boards, runs every pipeline for S seconds, and shows what
 // happens: a live status while it runs, a final table, and (with --report) run.json and
 // run.html. Boards lost or joining during the run are re-planned around; --kill and --restart
@@ -13,7 +13,7 @@ import { readApp, type AppSpec } from '../../space/app-spec.js';
 import { deskSource, DeskSourceError } from '../../runtime/desk-source.js';
 import { startDeskEmulators, type DeskEmulators } from '../../runtime/desk-emulators.js';
 import { policyNames, UnknownPolicyError } from '../../runtime/planning.js';
-import { Run, type DeskSource, type Fault, type RunConfig, type RunResult } from '../../runtime/runner.js';
+import { emulateOptions, Run, type DeskSource, type Fault, type RunConfig, type RunResult } from '../../runtime/runner.js';
 import type { DeployProgress } from '../../runtime/deploy.js';
 import { runDocument, runHtml, type RunDocument } from '../../report/run-report.js';
 import { deployBars, finalTable, LiveBlock, statusText } from '../../report/run-status.js';
@@ -35,6 +35,7 @@ function faultValue(text: string): string {
 export const RUN_OPTIONS: OptionSpec[] = [
   { name: 'desk', value: 'FILE', description: 'desk spec (YAML): its devices are emulated; "devices: discovered" uses the boards found' },
   { name: 'emulated', value: 'N', parse: intValue(1, 64), description: 'N emulated boards instead of a desk file' },
+  { name: 'qemu', value: 'N', parse: intValue(1, 64), description: 'N QEMU boards (the firmware on a Cortex-M4 under qemu-system-arm) instead of a desk file' },
   { name: 'duration', value: 'S', parse: secondsValue(1, 86_400), description: 'seconds to run (default 10)' },
   { name: 'objective', value: 'NAME', parse: choiceValue('maxmin', 'sum'), description: 'maxmin (default) or sum' },
   { name: 'check-every', value: 'N', parse: intValue(0, 1_000_000), description: 'check one frame in N against the reference executor (default 10, 0 = none; an output fetched only to be checked takes at most 1% of its board\'s link)' },
@@ -60,6 +61,7 @@ export async function deskArg(args: ParsedArgs): Promise<DeskSource> {
     return await deskSource({
       ...(args.has('desk') ? { desk: args.string('desk')! } : {}),
       ...(args.has('emulated') ? { emulated: args.number('emulated')! } : {}),
+      ...(args.has('qemu') ? { qemu: args.number('qemu')! } : {}),
     });
   } catch (e) {
     if (e instanceof DeskSourceError) throw new UsageError(`${e.message}`);
@@ -125,7 +127,7 @@ export function writeReport(dir: string, doc: RunDocument, name = 'run'): string
 /** An emulated desk that computes every infer (--compute-every-frame). */
 export async function startExactDesk(desk: Extract<DeskSource, { kind: 'emulate' }>, app: AppSpec): Promise<DeskEmulators> {
   try {
-    return await startDeskEmulators(desk.spec, app, { exactCompute: true, ...(desk.binary ? { binary: desk.binary } : {}) });
+    return await startDeskEmulators(desk.spec, app, { ...emulateOptions(desk), exactCompute: true });
   } catch (e) {
     throw new CommandFailure(`cannot start the emulated desk ${desk.spec.name}: ${(e as Error).message}`);
   }

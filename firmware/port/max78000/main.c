@@ -1,0 +1,115 @@
+/* The MAX78000FTHR firmware: the portable core on the board's Cortex-M4 at 100 MHz, talking over
+ * UART0 through the on-board DAPLink (USB serial), with the RGB LED as an output.
+ *
+ * What this file leaves to the accelerator binding: the core reaches the CNN only through
+ * accel.h, which one file of this port implements over the register driver layer
+ * (firmware/port/max78000/accel_max78000.c, built when present; firmware/max78000.mk). The CNN
+ * is powered and clocked at boot (cnn_power.c) so the binding finds it ready.
+ *
+ * Memory: the core's regions below are sized for 128 KiB of SRAM; the segment store's staging
+ * area and pool are small until uploads stream into the CNN's own memories (issue 13 point 2).
+ * `make firmware` prints the image's flash and static SRAM use and fails above 90 %. */
+#include <string.h>
+
+#include "board.h"
+#include "fthr.h"
+#include "max78000_regs.h"
+#include "mcu_facts.h"
+#include "mcu_loop.h"
+
+#ifndef FTHR_UART_BAUD
+#define FTHR_UART_BAUD 115200u   /* the DAPLink's default; `make firmware FTHR_UART_BAUD=921600` */
+#endif
+
+/* The core's regions (board_memory): provisional until uploads stream (see above). */
+#define STAGING_BYTES (8u * 1024u)
+#define POOL_BYTES (8u * 1024u)
+#define TENSOR_BYTES (8u * 1024u)
+#define LAYERS 48u
+
+static _Alignas(8) uint8_t staging[STAGING_BYTES];
+static _Alignas(8) uint8_t pool[POOL_BYTES];
+static _Alignas(8) uint8_t tensor_arena[TENSOR_BYTES];
+static accel_layer layers[LAYERS];
+static accel_params params[LAYERS];
+static fit_ctx fit_work;
+static fit_result fit_out;
+
+static board_ctx board;
+static board_config cfg;
+
+static uint64_t port_now(void *user)
+{
+    (void)user;
+    return fthr_now_us();
+}
+
+static uint32_t port_random(void *user)
+{
+    (void)user;
+    return fthr_random32();
+}
+
+static uint32_t port_stack_peak(void *user)
+{
+    (void)user;
+    return mcu_stack_peak();
+}
+
+__attribute__((noreturn)) static void reset_now(void)
+{
+    fthr_reset(BOARD_BOOT_SOFTWARE);
+}
+
+static const mcu_io io = {
+    .rx = &fthr_uart_rx,
+    .tx = &fthr_uart_tx,
+    .tx_kick = fthr_uart_tx_kick,
+    .tx_idle = fthr_uart_tx_idle,
+    .now_us = fthr_now_us,
+    .wake_at = fthr_wake_at,
+    .each_pass = fthr_watchdog_feed,
+    .reset = reset_now,
+    .tx_reserve = (SYN_MAX_IN_FLIGHT + 2u) * SYN_MAX_WIRE,
+};
+
+static const syn_port port = {
+    .now_us = port_now,
+    .transmit = mcu_transmit,
+    .random32 = port_random,
+    .request_reset = mcu_request_reset,
+    .stack_peak = port_stack_peak,
+    .deliver = fthr_led_deliver,
+    .user = (void *)&io,
+};
+
+int main(void)
+{
+    fthr_clocks_init();
+    board_boot_reason reason = fthr_reset_cause();
+    fthr_timer_init();
+    fthr_led_init();
+    fthr_cnn_power_on();
+
+    cfg.chip = syn_chip_find("max78000");
+    fthr_usn_hex(cfg.board_id, sizeof cfg.board_id);
+    memcpy(cfg.outputs[0], "led", 4);
+    cfg.n_outputs = 1;
+    cfg.link_baud = FTHR_UART_BAUD;
+    cfg.mem.segments = (segstore_memory){ staging, STAGING_BYTES, pool, POOL_BYTES, layers, params, LAYERS, &fit_work, &fit_out };
+    cfg.mem.tensor_arena = tensor_arena;
+    cfg.mem.tensor_bytes = TENSOR_BYTES;
+    mcu_build_id(cfg.build_id);
+    char why[96];
+    if (cfg.chip == NULL || !board_config_check(&cfg, why, sizeof why)) {
+        fthr_led_show(1u);   /* a build that cannot serve: red, and no answers */
+        for (;;)
+            cm4_wfi();
+    }
+
+    fthr_uart_init(FTHR_UART_BAUD);
+    fthr_watchdog_start();
+    fthr_led_show(2u);   /* green: up */
+    board_init(&board, &cfg, &port, reason);
+    mcu_loop_run(&board, &io);
+}
