@@ -16,6 +16,7 @@ import { ffs, type FitLayer } from '../model/fit-layer.js';
 import { footprint, type KernelNeed } from '../model/fit-kernel.js';
 import type { HwKernel } from '../model/fit-rules.js';
 import type { RegisterMap } from './chip-map.js';
+import { onConv2dHardware } from './geometry.js';
 import type { KernelRecord } from './image.js';
 
 const WORD_BYTES = 9;
@@ -56,7 +57,7 @@ function kernelRows(f: FitLayer, weights: Int8Array, hw: HwKernel): KernelRows {
   const rows = weights.length / (l.kernel[0] * l.kernel[1]);
   const k = l.kernel[0] * l.kernel[1];
   const d = l.op === 'conv1d' ? l.dilation[0] : 1;
-  if (d > 1 && hw.ksize === 9) {
+  if (onConv2dHardware(l)) {
     // Dilated Conv1d on 3x3 hardware: the taps go down the middle column, a 2-tap kernel moved
     // one row down.
     const top = l.kernel[0] === 3 ? 0 : 1;

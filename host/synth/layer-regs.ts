@@ -7,6 +7,7 @@ import type { ChipSpec } from '../model/chips.js';
 import { ffs, fls, popcount, quadrantBits, type FitLayer } from '../model/fit-layer.js';
 import type { HwKernel } from '../model/fit-rules.js';
 import { LREG, type LayerRegister, type RegisterMap } from './chip-map.js';
+import { geometry, tramMax, type Geometry } from './geometry.js';
 import type { RegisterWrite } from './image.js';
 import { SynthError } from './synth-error.js';
 
@@ -22,60 +23,6 @@ export interface LayerProgram {
   biasQuadrant: number;
   biasOffset: number;
   hw: HwKernel;
-}
-
-type HwOp = 'none' | 'conv1d' | 'conv2d' | 'convtranspose2d' | 'linear';
-
-/** The layer as the hardware runs it: dilated Conv1d may become 3x3 Conv2d, a transposed conv flips its padding. */
-interface Geometry {
-  op: HwOp;
-  kernel: [number, number];
-  pad: [number, number];
-  inputDim: [number, number];
-  pooledDim: [number, number];
-  stride: [number, number];
-  /** Bytes the write pointer starts before out_offset (dilated Conv1d on 3x3 hardware). */
-  outIgnore: number;
-  /** Multi-pass element-wise passthrough emulated with one pass over all passes' rows. */
-  emulateEltwise: boolean;
-}
-
-function geometry(chip: ChipSpec, p: LayerProgram): Geometry {
-  const f = p.f;
-  const l = f.layer;
-  const d = l.dilation[0];
-  const onThreeByThree = l.op === 'conv1d' && d > 1 && p.hw.ksize === 9;
-  const g: Geometry = {
-    op: l.op === 'passthrough' ? 'none' : onThreeByThree ? 'conv2d' : l.op,
-    kernel: [l.kernel[0], l.kernel[1]],
-    pad: [l.pad[0], l.pad[1]],
-    inputDim: [f.inDim[0], f.inDim[1]],
-    pooledDim: [f.pooledDim[0], f.pooledDim[1]],
-    stride: [l.stride[0], l.stride[1]],
-    outIgnore: 0,
-    emulateEltwise: chip.eltwiseMultipassLimit && l.operands > 1 && f.inExpand > 1 && l.operands * f.inExpand !== l.operands + f.inExpand,
-  };
-  if (l.op === 'conv1d' && d > 1 && !onThreeByThree) g.kernel = [p.hw.ksize, 1];
-  if (onThreeByThree) {
-    g.inputDim = [Math.ceil(f.inDim[0] / d), d];
-    g.pooledDim = [...g.inputDim];
-    g.pad = [1, 1];
-    g.kernel = [3, 3];
-    if (l.kernel[0] === 3) g.outIgnore = 4 * d * f.outExpand;
-  }
-  if (l.op === 'convtranspose2d') {
-    g.pad = [g.kernel[0] - 1 - l.pad[0], g.kernel[1] - 1 - l.pad[1]];
-    g.stride = [2, 2];
-  }
-  return g;
-}
-
-function tramMax(g: Geometry, outputPad: number): number {
-  if (g.op === 'none') return 1;
-  if (g.op === 'convtranspose2d') {
-    return Math.max(0, (g.pooledDim[1] - 1) * g.stride[1] + 1 + outputPad + 2 * g.pad[1] - g.kernel[1]) + 1;
-  }
-  return Math.max(0, g.pooledDim[1] + 2 * g.pad[1] - g.kernel[1]) + 1;
 }
 
 /** Output processors with uneven gaps in a quadrant (or gaps at all in a passthrough) need the tool's local-output mode. */
@@ -106,9 +53,18 @@ const WEIGHT_BITS_CODE: Record<number, number> = { 0: 0, 8: 0, 1: 1, 2: 2, 4: 3 
 export function layerWrites(chip: ChipSpec, map: RegisterMap, p: LayerProgram, groupsUsed: readonly number[]): RegisterWrite[] {
   const f = p.f;
   const l = f.layer;
-  const g = geometry(chip, p);
+  const g = geometry(chip, f, p.hw);
   const where = `layer ${l.index} (${l.name})`;
   if (l.streaming) throw new SynthError('streaming', l.index, `${where}: streaming layers need the input FIFOs, which images do not drive`);
+  if (g.op === 'convtranspose2d') {
+    // The hardware's rows: the input stretched to 2n - 1, padded by the flipped pad, plus the output pad.
+    const rows = (n: number, pad: number): number => 2 * n - 1 + 2 * pad - g.kernel[0] + 1 + l.outputPad;
+    const [, oh, ow] = l.outputShape;
+    if (rows(g.pooledDim[0], g.pad[0]) !== oh || rows(g.pooledDim[1], g.pad[1]) !== ow) {
+      throw new SynthError('padding', l.index, `${where}: a transposed convolution with pad ${l.pad[0]} gives `
+        + `${rows(g.pooledDim[0], g.pad[0])}x${rows(g.pooledDim[1], g.pad[1])} on the hardware, the table says ${oh}x${ow} (pad 1 doubles the size)`);
+    }
+  }
   const om = l.hw.outputProcessors;
   const procs = l.hw.processors;
   if (localSource(g, om, groupsUsed)) {
