@@ -14,6 +14,7 @@ import { pingCommand } from './commands/ping.js';
 import { planCommand } from './commands/plan.js';
 import { profileCommand } from './commands/profile.js';
 import { runCommand } from './commands/run.js';
+import { synthCommand } from './commands/synth.js';
 
 export const COMMANDS: readonly Command[] = [
   boardsCommand,
@@ -28,6 +29,7 @@ export const COMMANDS: readonly Command[] = [
   runCommand,
   compareCommand,
   planCommand,
+  synthCommand,
 ];
 
 export function findCommand(name: string): Command | undefined {
