@@ -22,7 +22,7 @@ FW_FTHR_UNBOUND := $(FW_FTHR_BUILD)/unbound/synergy-unbound.elf
 FW_FTHR_BINDING := $(wildcard $(FW_FTHR_DIR)/accel_max78000.c)
 
 FTHR_UART_BAUD ?= 115200
-FW_FTHR_LIMITS := -DSYN_MAX_FRAME=2048 -DSYN_MAX_PAYLOAD=1920 -DSYN_MAX_IN_FLIGHT=4
+FW_FTHR_LIMITS := -DSYN_MAX_FRAME=2048 -DSYN_MAX_PAYLOAD=1920 -DSYN_MAX_IN_FLIGHT=4 -DSYN_MAX_WAITING=2 -DSYN_SENSE_QUEUE=2
 
 FW_FTHR_PORT_SRC := $(filter-out $(FW_FTHR_BINDING),$(wildcard $(FW_FTHR_DIR)/*.c)) \
                     $(wildcard $(FW_DIR)/port/cortex-m/*.c) $(FW_DIR)/port/host/emu_pace.c

@@ -68,12 +68,14 @@
 /* Requests that wait for their answer (sense, infer, profile) at most at once: the other credits
  * of max_in_flight always come back at once, so hello, ping, stats and reset get through. */
 #ifndef SYN_MAX_WAITING
-#define SYN_MAX_WAITING (SYN_MAX_IN_FLIGHT - 2)
+#define SYN_MAX_WAITING 14
 #endif
 /* Senses waiting for their frame at most at once, all sensors together (section 10). */
 #ifndef SYN_SENSE_QUEUE
-#define SYN_SENSE_QUEUE (SYN_MAX_WAITING < 8 ? SYN_MAX_WAITING : 8)
+#define SYN_SENSE_QUEUE 8
 #endif
+_Static_assert(SYN_MAX_WAITING <= SYN_MAX_IN_FLIGHT - 2, "two credits always come back at once");
+_Static_assert(SYN_SENSE_QUEUE <= SYN_MAX_WAITING, "senses wait among the waiting requests");
 #define SYN_HEADER_SIZE 8
 #define SYN_CRC_SIZE 4
 
