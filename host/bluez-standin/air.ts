@@ -104,6 +104,8 @@ export class BleAir {
   private firstUseful = 0;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  /** the peer stopped answering: no packet crosses, writes wait in the controller's buffers */
+  private silent = false;
 
   constructor(
     readonly params: BleLinkParams,
@@ -139,6 +141,17 @@ export class BleAir {
 
   get isRunning(): boolean {
     return this.running;
+  }
+
+  /**
+   * The peer went silent (out of range, dead): no event carries anything any more, but neither
+   * side knows yet - writes still take controller buffers, then wait - until the supervision
+   * timeout ends the connection (stop).
+   */
+  silence(): void {
+    this.silent = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   /** A write command from the host; resolves once it holds a controller buffer. */
@@ -181,7 +194,7 @@ export class BleAir {
 
   /** Schedules the next event when there is something to carry. */
   private wake(): void {
-    if (!this.running || this.timer !== undefined || this.idle) return;
+    if (!this.running || this.silent || this.timer !== undefined || this.idle) return;
     const now = performance.now();
     // Data that arrives now cannot use an event that already began.
     const next = Math.max(this.lastEvent + 1, Math.ceil((now - this.anchor) / this.intervalMs));
@@ -192,7 +205,7 @@ export class BleAir {
 
   private onTimer(): void {
     this.timer = undefined;
-    if (!this.running) return;
+    if (!this.running || this.silent) return;
     const due = Math.floor((performance.now() - this.anchor) / this.intervalMs);
     const from = Math.max(this.lastEvent + 1, this.firstUseful, due - CATCH_UP_EVENTS + 1);
     for (let k = from; k <= due && this.running && !this.idle; k++) this.runEvent();

@@ -48,6 +48,8 @@ export interface StandinBoardSpec {
   outputs?: string[];
   /** advertises but never completes a connection (a board that does not answer connect) */
   refusesConnections?: boolean;
+  /** this board's notification faults (default: the stand-in's) */
+  faults?: Partial<AirFaults>;
 }
 
 export interface StandinOptions {
@@ -77,6 +79,8 @@ export interface StandinBoard {
 export interface BlueZStandin {
   /** the bus org.bluez is on: DBUS_SYSTEM_BUS_ADDRESS for node-ble, busAddress for BleLink */
   readonly busAddress: string;
+  /** the private dbus-daemon's pid, when the stand-in started one */
+  readonly daemonPid: number | undefined;
   readonly adapter: string;
   readonly link: Readonly<BleLinkParams>;
   readonly boards: readonly StandinBoard[];
@@ -284,7 +288,7 @@ class StandinDevice {
   /** The board went silent (out of range, dead): the host hears of it after the supervision timeout. */
   lose(): void {
     if (!this.connected || this.lossTimer !== undefined) return;
-    this.air?.stop(bluezError(BLUEZ_ERROR.failed, 'Not connected'));
+    this.air?.silence();
     this.lossTimer = setTimeout(() => {
       this.lossTimer = undefined;
       if (this.connected) this.teardown();
@@ -342,6 +346,13 @@ function boardSpec(spec: StandinBoardSpec, index: number): ResolvedSpec {
   };
 }
 
+function checkFaults(f: AirFaults): void {
+  for (const [name, rate] of [['duplicate', f.duplicateRate], ['loss', f.lossRate]] as const) {
+    if (!(rate >= 0 && rate < 1)) throw new Error(`BLE stand-in: ${name} rate ${rate} is not in 0..1`);
+  }
+  if (f.duplicateRate + f.lossRate >= 1) throw new Error(`BLE stand-in: duplicate and loss rates add up to ${f.duplicateRate + f.lossRate}, not below 1`);
+}
+
 /** Waits for the board's first bytes (its boot announcement): it runs and its UART works. */
 function bootAnnounced(emulator: StdioEmulatedBoard, timeoutMs: number, id: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
@@ -362,10 +373,8 @@ function bootAnnounced(emulator: StdioEmulatedBoard, timeoutMs: number, id: stri
 export async function startBlueZStandin(opts: StandinOptions): Promise<BlueZStandin> {
   const params = checkBleParams({ ...(opts.link ?? BLE_FAST) }, 'BLE stand-in link');
   const faults: AirFaults = { ...NO_FAULTS, ...opts.faults };
-  for (const [name, rate] of [['duplicate', faults.duplicateRate], ['loss', faults.lossRate]] as const) {
-    if (!(rate >= 0 && rate < 1)) throw new Error(`BLE stand-in: ${name} rate ${rate} is not in 0..1`);
-  }
   const specs = (typeof opts.boards === 'number' ? Array.from({ length: opts.boards }, () => ({})) : opts.boards).map(boardSpec);
+  for (const f of [faults, ...specs.map((s) => ({ ...faults, ...s.faults }))]) checkFaults(f);
   const addresses = new Set(specs.map((s) => s.address));
   if (addresses.size !== specs.length) throw new Error('BLE stand-in: two boards have the same address');
   const adapterName = opts.adapter ?? 'hci0';
@@ -425,7 +434,8 @@ export async function startBlueZStandin(opts: StandinOptions): Promise<BlueZStan
     }
     await Promise.all(emulators.map((e, i) => bootAnnounced(e, opts.readyTimeoutMs ?? 10_000, specs[i]!.id)));
     specs.forEach((spec, i) => {
-      devices.push(new StandinDevice(i, spec, emulators[i]!, tree, adapterPath, params, faults, opts.connectTimeoutMs ?? 2000));
+      const own: AirFaults = { ...faults, ...spec.faults };
+      devices.push(new StandinDevice(i, spec, emulators[i]!, tree, adapterPath, params, own, opts.connectTimeoutMs ?? 2000));
     });
 
     const byAddress = (address: string): StandinDevice => {
@@ -437,6 +447,7 @@ export async function startBlueZStandin(opts: StandinOptions): Promise<BlueZStan
     let stopped: Promise<void> | undefined;
     return {
       busAddress,
+      daemonPid: privateBus?.pid,
       adapter: adapterName,
       link: params,
       boards: devices.map((d) => ({
