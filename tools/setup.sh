@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need on a fresh machine, and nothing twice:
-# Debian packages (the Cortex-M4 cross compiler, socat) and the npm dependencies.
+# Debian packages (the Cortex-M4 cross compiler, socat, dbus-daemon for the BlueZ stand-in of
+# the BLE tests) and the npm dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,6 +9,8 @@ need_pkgs=()
 command -v arm-none-eabi-gcc >/dev/null 2>&1 || need_pkgs+=(gcc-arm-none-eabi libnewlib-arm-none-eabi)
 command -v cc >/dev/null 2>&1 || need_pkgs+=(gcc)
 command -v make >/dev/null 2>&1 || need_pkgs+=(make)
+# The BLE tests and `synergy emu --ble` run a private D-Bus daemon (no system bus or root needed).
+command -v dbus-daemon >/dev/null 2>&1 || need_pkgs+=(dbus)
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need_pkgs[*]}"

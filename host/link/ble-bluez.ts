@@ -22,8 +22,10 @@ export function systemBusAddress(busAddress?: string): string {
 export interface BluezConnection {
   readonly bluetooth: BleBluetooth;
   readonly busAddress: string;
-  /** rejects once the bus connection fails; never resolves */
+  /** rejects once the bus connection fails or ends, or BlueZ leaves the bus (after watchBluez); never resolves */
   readonly failure: Promise<never>;
+  /** makes `failure` also reject when org.bluez loses its owner (bluetoothd stopped) */
+  watchBluez(): Promise<void>;
   /** closes the bus connection (idempotent) */
   destroy(): void;
 }
@@ -46,17 +48,32 @@ export function connectBluez(busAddress?: string): BluezConnection {
     fail = reject;
   });
   failure.catch(() => undefined);
-  // node-ble keeps its dbus-next MessageBus as `dbus`; without an 'error' listener a bus that
-  // cannot be reached would throw from an event emitter and end the process.
+  // node-ble keeps its dbus-next MessageBus as `dbus`, and dbus-next its socket stream as
+  // `_connection`. Without an 'error' listener a bus that cannot be reached would throw from an
+  // event emitter and end the process; the stream's 'end' is the only sign the bus went away.
   const bus = (made.bluetooth as unknown as { dbus?: unknown }).dbus;
+  let destroyed = false;
   if (bus instanceof EventEmitter) {
     bus.on('error', (e: Error) => fail(new Error(`D-Bus system bus at ${address} failed: ${e.message}`)));
+    const stream = (bus as unknown as { _connection?: unknown })._connection;
+    if (stream instanceof EventEmitter) {
+      stream.on('end', () => {
+        if (!destroyed) fail(new Error(`the D-Bus system bus at ${address} went away`));
+      });
+    }
   }
-  let destroyed = false;
+  const watchBluez = async (): Promise<void> => {
+    if (!(bus instanceof EventEmitter)) return;
+    const daemon = await (bus as unknown as MessageBus).getProxyObject('org.freedesktop.DBus', '/org/freedesktop/DBus');
+    daemon.getInterface('org.freedesktop.DBus').on('NameOwnerChanged', (name: string, _old: string, owner: string) => {
+      if (name === 'org.bluez' && owner === '') fail(new Error(`BlueZ (org.bluez) left the D-Bus system bus at ${address}`));
+    });
+  };
   return {
     bluetooth: made.bluetooth,
     busAddress: address,
     failure,
+    watchBluez,
     destroy() {
       if (destroyed) return;
       destroyed = true;

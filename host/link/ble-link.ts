@@ -117,6 +117,7 @@ export class BleLink extends ByteLinkBase implements ByteLink {
     let device: BleDevice | undefined;
     try {
       const { adapter, name: adapterName } = await openAdapter(connection, opts.adapter, CALL_MS);
+      await withDeadline(connection.watchBluez(), CALL_MS, 'watching org.bluez on the bus', connection);
       const known = await withDeadline(adapter.devices(), CALL_MS, `device list of ${adapterName}`, connection);
       if (!known.includes(addr)) {
         const scan = await findBleDevice(addr, scanMs, { busAddress: connection.busAddress, adapter: adapterName });
