@@ -56,8 +56,11 @@ export type FaultKind = 'duplicate' | 'lose';
 
 /** Controller buffers for host writes; a write waits for one (HCI flow control). */
 export const CONTROLLER_BUFFERS = 8;
-/** Missed events run at most this many at once when the process was late. */
-const CATCH_UP_EVENTS = 4;
+/**
+ * Events this process ran late (a busy machine) still happen, as on a radio that does not wait
+ * for its host: they run at once when the timer comes, up to this much time's worth.
+ */
+const CATCH_UP_MS = 1000;
 
 interface Pdu {
   bytes: Uint8Array;
@@ -207,7 +210,7 @@ export class BleAir {
     this.timer = undefined;
     if (!this.running || this.silent) return;
     const due = Math.floor((performance.now() - this.anchor) / this.intervalMs);
-    const from = Math.max(this.lastEvent + 1, this.firstUseful, due - CATCH_UP_EVENTS + 1);
+    const from = Math.max(this.lastEvent + 1, this.firstUseful, due - Math.ceil(CATCH_UP_MS / this.intervalMs) + 1);
     for (let k = from; k <= due && this.running && !this.idle; k++) this.runEvent();
     this.lastEvent = Math.max(this.lastEvent, due);
     this.wake();

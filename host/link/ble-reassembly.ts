@@ -159,7 +159,12 @@ export class NotificationReassembler {
       this.deliver(Uint8Array.of(0));
       return;
     }
-    if (pieces.length === 0) return; // an empty run: dropped, as the session would
+    if (pieces.length === 0) {
+      // An empty run is dropped, as the session would; right after a repeat it is the join of a
+      // duplicated delimiter with the one before.
+      if (joinOfRepeat) this.stats.duplicateJoins++;
+      return;
+    }
     const run = concat(pieces.map((p) => p.bytes));
     const header = this.check(run);
     if (header !== undefined) {

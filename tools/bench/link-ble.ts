@@ -65,9 +65,13 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** A request's deadline: what is in flight ahead of it at the model's rate, twice, and some events. */
+/**
+ * A request's deadline: what is in flight ahead of it at the model's rate, twice, and some
+ * events, but at least 2 s (the session's default base), so a busy machine does not time out
+ * answers that are merely late.
+ */
 function deadlineMs(p: BleLinkParams, bytesAhead: number): number {
-  return Math.ceil((2 * 1000 * bytesAhead) / throughputBytesPerSecond(p) + 6 * p.intervalMs + 250);
+  return Math.max(2000, Math.ceil((2 * 1000 * bytesAhead) / throughputBytesPerSecond(p) + 6 * p.intervalMs + 250));
 }
 
 /** `attempt` until it resolves, at most RETRIES more times; a request never answered is a lost frame. */
@@ -246,6 +250,7 @@ export async function benchBleLink(): Promise<void> {
         `${r.air.duplicated} / ${r.air.lost} of ${r.air.notifications}`,
         `taken out ${r.stats.removedNotifications + r.stats.duplicateJoins + r.stats.duplicateFrames}, broken runs ${r.stats.brokenRuns}`,
       ],
+      [`${r.name}: runs the session refused (CRC, framing) / answers unmatched`, `${r.host.crcErrors + r.host.framingErrors} / ${r.host.unmatched}`, 'one per loss at most / 0'],
       [`${r.name}: requests retried / confirmed later / frames lost`, `${r.acc.retries} / ${r.acc.confirmedLater} / ${r.acc.framesLost}`, 'lost 0'],
     );
     figures[`ble_goodput_ratio_${r.name}`] = Number(f(ratio, 4));
@@ -262,6 +267,8 @@ export async function benchBleLink(): Promise<void> {
     figures[`ble_duplicated_${r.name}`] = r.air.duplicated;
     figures[`ble_lost_${r.name}`] = r.air.lost;
     figures[`ble_retries_${r.name}`] = r.acc.retries;
+    figures[`ble_duplicates_taken_out_${r.name}`] = r.stats.removedNotifications + r.stats.duplicateJoins + r.stats.duplicateFrames;
+    figures[`ble_unmatched_answers_${r.name}`] = r.host.unmatched;
     figures[`ble_confirmed_later_${r.name}`] = r.acc.confirmedLater;
   }
   const w0 = Math.max(...rows.map((r) => r[0].length));
