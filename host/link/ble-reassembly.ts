@@ -47,6 +47,8 @@ export interface ReassemblyStats {
   removedNotifications: number;
   /** runs that failed their checks and could not be repaired, handed on as they are */
   brokenRuns: number;
+  /** repeated notifications inside those runs (duplicates that fell in a frame a loss broke) */
+  repeatsInBrokenRuns: number;
   /** runs longer than any frame, handed on as they are (the session reports them) */
   oversizeRuns: number;
 }
@@ -60,6 +62,7 @@ export function emptyReassemblyStats(): ReassemblyStats {
     repairedFrames: 0,
     removedNotifications: 0,
     brokenRuns: 0,
+    repeatsInBrokenRuns: 0,
     oversizeRuns: 0,
   };
 }
@@ -176,7 +179,7 @@ export class NotificationReassembler {
       this.stats.duplicateJoins++;
       return;
     }
-    const repaired = this.repair(pieces);
+    const { repaired, repeats } = this.repair(pieces);
     if (repaired !== undefined) {
       this.stats.repairedFrames++;
       this.stats.removedNotifications += repaired.removed;
@@ -184,6 +187,7 @@ export class NotificationReassembler {
       return;
     }
     this.stats.brokenRuns++;
+    this.stats.repeatsInBrokenRuns += repeats;
     this.deliver(concat([run], 1));
   }
 
@@ -216,8 +220,9 @@ export class NotificationReassembler {
   /**
    * Takes duplicated notifications out of a run that failed its checks: runs of equal whole
    * notifications are the only candidates; fewest removals first, the first that checks wins.
+   * `repeats` counts the candidates, repaired or not.
    */
-  private repair(pieces: readonly Piece[]): { header: FrameHeader; run: Uint8Array; removed: number } | undefined {
+  private repair(pieces: readonly Piece[]): { repaired?: { header: FrameHeader; run: Uint8Array; removed: number }; repeats: number } {
     // Groups of consecutive equal whole notifications: [first piece index, count].
     const groups: Array<[number, number]> = [];
     for (let i = 0; i < pieces.length; ) {
@@ -226,7 +231,8 @@ export class NotificationReassembler {
       if (j - i >= 2) groups.push([i, j - i]);
       i = j;
     }
-    if (groups.length === 0) return undefined;
+    const repeats = groups.reduce((n, [, count]) => n + count - 1, 0);
+    if (groups.length === 0) return { repeats };
     let tries = 0;
     const removals = new Array<number>(groups.length).fill(0);
     const attempt = (): { header: FrameHeader; run: Uint8Array } | undefined => {
@@ -262,9 +268,9 @@ export class NotificationReassembler {
     };
     for (let total = 1; total <= MAX_REMOVALS; total++) {
       const found = search(0, total);
-      if (found !== undefined) return { ...found, removed: total };
+      if (found !== undefined) return { repaired: { ...found, removed: total }, repeats };
       if (tries >= MAX_REPAIR_TRIES) break;
     }
-    return undefined;
+    return { repeats };
   }
 }

@@ -116,6 +116,12 @@ describe('NotificationReassembler', () => {
     expect(runs.filter((x, i) => i !== 6)).toEqual(frames.filter((_, i) => i !== 6));
     expect(runs[6]!.length).toBe(frames[6]!.length - 244);
     expect(runs[6]!.at(-1)).toBe(0);
+
+    // A duplicate in the same frame cannot be taken out (the CRC never holds): it is counted.
+    const both = reassemble([...parts.slice(0, 14), ...parts.slice(15, 17), parts[16]!, ...parts.slice(17)]);
+    expect(both.r.stats.brokenRuns).toBe(1);
+    expect(both.r.stats.repeatsInBrokenRuns).toBe(1);
+    expect(both.runs.filter((x, i) => i !== 6)).toEqual(frames.filter((_, i) => i !== 6));
   });
 
   it('hands a run longer than any frame on as it comes, so the session reports it oversize', () => {

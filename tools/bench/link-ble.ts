@@ -248,7 +248,7 @@ export async function benchBleLink(): Promise<void> {
       [
         `${r.name}: notifications duplicated / lost`,
         `${r.air.duplicated} / ${r.air.lost} of ${r.air.notifications}`,
-        `taken out ${r.stats.removedNotifications + r.stats.duplicateJoins + r.stats.duplicateFrames}, broken runs ${r.stats.brokenRuns}`,
+        `taken out ${r.stats.removedNotifications + r.stats.duplicateJoins + r.stats.duplicateFrames}, in broken runs ${r.stats.repeatsInBrokenRuns}; broken runs ${r.stats.brokenRuns}`,
       ],
       [`${r.name}: runs the session refused (CRC, framing) / answers unmatched`, `${r.host.crcErrors + r.host.framingErrors} / ${r.host.unmatched}`, 'one per loss at most / 0'],
       [`${r.name}: requests retried / confirmed later / frames lost`, `${r.acc.retries} / ${r.acc.confirmedLater} / ${r.acc.framesLost}`, 'lost 0'],
