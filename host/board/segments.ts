@@ -257,9 +257,16 @@ export async function uploadSegment(session: BoardSession, id: string, blob: Uin
         try {
           offset = await sendChunks(session, blob, offset, chunk, opts.signal, (acked) => report(acked, resumedFrom, 'upload'));
         } catch (e) {
-          // The board expects another offset (a chunk lost or refused), or it reset (its staging
-          // area is empty again; the session says hello by itself): ask it where it stands.
-          const again = isProtocolError(e, 'bad_state') || e instanceof OutOfStep || isSessionError(e, 'reset');
+          // The board expects another offset (a chunk lost or refused), it reset (its staging
+          // area is empty again; the session says hello by itself), or an answer never came or
+          // came damaged (a lost BLE notification): ask it where it stands.
+          const again =
+            isProtocolError(e, 'bad_state') ||
+            isProtocolError(e, 'bad_crc') ||
+            isProtocolError(e, 'bad_frame') ||
+            e instanceof OutOfStep ||
+            isSessionError(e, 'reset') ||
+            isSessionError(e, 'timeout');
           if (!again || resyncs >= 8) throw e;
           resyncs++;
           offset = await begin();

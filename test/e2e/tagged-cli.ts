@@ -1,7 +1,7 @@
 // Runs the `synergy` CLI as a user does (a real process) with a tag in its environment that the
 // emulators it starts inherit, so a test can find every process a command left behind.
 
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../host/link/repo-root.js';
@@ -15,6 +15,8 @@ export interface CliRun {
 export interface TaggedCli {
   /** Runs `synergy args...` in `cwd`; never rejects (a failure is its exit code and stderr). */
   synergy(args: string[], timeoutMs?: number): Promise<CliRun>;
+  /** Starts a long-running `synergy args...` (stdin ignored, stdout and stderr piped). */
+  start(args: string[]): ChildProcess;
   /** Processes still alive that carry the tag ("pid cmdline"): what a command left behind. */
   leftovers(): string[];
 }
@@ -30,6 +32,7 @@ export function taggedCli(name: string, cwd: string, defaultTimeoutMs: number): 
           resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
         });
       }),
+    start: (args) => spawn(process.execPath, [cli, ...args], { env: { ...process.env, SYNERGY_E2E_TAG: tag }, cwd, stdio: ['ignore', 'pipe', 'pipe'] }),
     leftovers: () => {
       const out: string[] = [];
       for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {

@@ -8,6 +8,7 @@ import { EmulatorExitedError } from '../../link/emulator.js';
 import { choiceValue, intValue, UsageError } from '../args.js';
 import { CommandFailure, EXIT, type Command } from '../command.js';
 import { table } from '../output.js';
+import { runBleDesk } from './emu-ble.js';
 
 export const emuCommand: Command = {
   name: 'emu',
@@ -32,8 +33,25 @@ export const emuCommand: Command = {
     { name: 'baud', value: 'N', parse: intValue(1, 100_000_000), description: 'pace each link at N baud (N/10 bytes/s); default unpaced' },
     { name: 'sensor', value: 'KIND:CxHxW@HZ', repeatable: true, description: 'a sensor on every board (repeatable)' },
     { name: 'output', value: 'KIND', repeatable: true, description: 'an output on every board (repeatable)' },
+    { name: 'ble', value: 'N', parse: intValue(1, 64), description: 'N boards reached over BLE through a BlueZ stand-in instead (prints the D-Bus address)' },
+    { name: 'ble-link', value: 'SETTING', parse: choiceValue('fast', 'slow'), description: 'the BLE link of --ble boards: fast (7.5 ms, 2M, DLE; default) or slow (30 ms, 1M, MTU 23)' },
   ],
   async run({ args, json, io }) {
+    if (args.has('ble')) {
+      if (args.has('boards') || args.has('baud')) throw new UsageError('synergy emu: --ble starts BLE boards only; it takes neither --boards nor --baud (the BLE link paces them)');
+      return runBleDesk(
+        {
+          boards: args.number('ble')!,
+          chip: (args.string('chip') ?? 'max78000') as DeskChips,
+          link: (args.string('ble-link') ?? 'fast') as 'fast' | 'slow',
+          sensors: args.list('sensor'),
+          outputs: args.list('output'),
+        },
+        json,
+        io,
+      );
+    }
+    if (args.has('ble-link')) throw new UsageError('synergy emu: --ble-link goes with --ble N');
     const registry = new EmulatorRegistry();
     const qemu = args.number('qemu') ?? 0;
     const emulated = args.number('boards') ?? (qemu > 0 ? 0 : 1);
