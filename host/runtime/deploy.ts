@@ -231,8 +231,9 @@ async function deployBoard(
     } catch (e) {
       const detail = (e as Error).message;
       const what = `segment ${spec.id} (layers ${spec.first}..${spec.first + spec.count - 1} of ${spec.model})`;
-      // The board answering no is a refusal; a link that failed or a board that went silent is not.
-      if (isSessionError(e)) throw new DeployError(`${h.device} (${h.chip.name}): loading ${what} failed: ${detail}`, h.device);
+      // The board answering no is a refusal; a link that failed, a board that went silent or a
+      // load cancelled (the run stopped) is not.
+      if (isSessionError(e) || (e as Error).name === 'UploadAbortedError') throw new DeployError(`${h.device} (${h.chip.name}): loading ${what} failed: ${detail}`, h.device);
       throw new DeployError(
         `${h.device} (${h.chip.name}) refused ${what}, which the plan judged to fit beside ${[...kept, ...loaded.map((l) => l.id)].join(', ') || 'nothing'}: ${detail}`,
         h.device,

@@ -514,8 +514,9 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
         try {
           return await bringUp(planned, why, stopReason);
         } catch (e) {
-          const last = attempt >= REPLAN_ATTEMPTS || finished.signal.aborted || cfg.signal?.aborted;
-          note('note', `re-plan failed${last ? '' : `, planning again (attempt ${attempt + 1} of ${REPLAN_ATTEMPTS})`}: ${(e as Error).message}`);
+          if (cfg.signal?.aborted) throw e; // stopped while loading: nothing to plan again
+          const last = attempt >= REPLAN_ATTEMPTS || finished.signal.aborted;
+          note('note', `${epochs.length === 0 ? 'the first load' : 're-plan'} failed${last ? '' : `, planning again (attempt ${attempt + 1} of ${REPLAN_ATTEMPTS})`}: ${(e as Error).message}`);
           if (last) throw e;
           await sleep(RETRY_DELAY_MS);
           planned = await planNow(`${why}; again after a failed load`, REPLAN_BUDGET_MS);

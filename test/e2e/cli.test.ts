@@ -207,10 +207,10 @@ describe('an emulated desk in one process, used from others', () => {
     expect(existsSync(stale)).toBe(false);
   });
 
-  it('SIGTERM stops the desk: exit 0, every emulator gone, registry clean', async () => {
+  it('SIGTERM stops the desk: exit 143, every emulator gone, registry clean', async () => {
     const exited = new Promise<number | null>((resolve) => desk.once('exit', (code) => resolve(code)));
     desk.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await exited).toBe(143);
     expect(readdirSync(runtime)).toEqual([]);
     for (const b of boards) expect(() => process.kill(b.pid, 0)).toThrow();
     const r = await synergy(['boards', '--json'], env);

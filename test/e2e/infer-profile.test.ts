@@ -74,9 +74,9 @@ describe.skipIf(!haveGolden)('synergy infer', () => {
 
   it('an input of the wrong shape fails with the shape the model takes, before any board starts', async () => {
     const r = await synergy(['infer', 'kws20_v3', '--input', join(golden, 'input.json')]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe('synergy infer: input of kws20_v3 must be int8 [128, 128, 1] (16384 values); got 8-bit [1, 28, 28] with 784 values\n');
+    expect(r.stderr).toBe(`synergy infer: ${join(golden, 'input.json')}: input of kws20_v3 must be int8 [128, 128, 1] (16384 values); got 8-bit [1, 28, 28] with 784 values\n`);
   });
 
   it('without --input it is a usage error', async () => {

@@ -60,7 +60,7 @@ describe.skipIf(!existsSync(join(ROOT, 'dist/host/cli/commands/plan.js')))('syne
     const bad = join(tmp, 'bad.yaml');
     writeFileSync(bad, 'pipelines:\n  - name: p\n    source: camera\n    model: kws20_v3\n    target: host\n    wieght: 2\n');
     const r = await synergy(['plan', bad, '--emulated', '2']);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${bad}:6: pipelines[0].wieght: unknown key`);
   });
 });

@@ -1,10 +1,11 @@
 // synergy emu: starts a desk of emulated boards, registers them so that `synergy boards`,
-// `ping` and `info` in other terminals find them, and keeps them up until Ctrl-C or SIGTERM.
+// `ping` and `info` in other terminals find them, and keeps them up until Ctrl-C or SIGTERM
+// (then stops them, removes their entries and exits 130 or 143: main.ts).
 
 import { startEmulatedDesk, type DeskChips } from '../../board/emulated-desk.js';
 import { EmulatorRegistry } from '../../board/emulator-registry.js';
-import { EmulatorExitedError } from '../../link/emulator.js';
-import { choiceValue, intValue, UsageError } from '../args.js';
+import { EMULATOR_MAX_BAUD, EMULATOR_MIN_BAUD, EmulatorExitedError } from '../../link/emulator.js';
+import { baudValue, choiceValue, intValue, UsageError } from '../args.js';
 import { CommandFailure, EXIT, type Command } from '../command.js';
 import { table } from '../output.js';
 
@@ -24,11 +25,14 @@ export const emuCommand: Command = {
       parse: choiceValue('max78000', 'max78002', 'mixed'),
       description: 'max78000, max78002 or mixed (alternating); default max78000',
     },
-    { name: 'baud', value: 'N', parse: intValue(1, 100_000_000), description: 'pace each link at N baud (N/10 bytes/s); default unpaced' },
+    {
+      name: 'baud', value: 'N', parse: baudValue(EMULATOR_MIN_BAUD, EMULATOR_MAX_BAUD, true),
+      description: `pace each link at N baud (N/10 bytes/s; ${EMULATOR_MIN_BAUD}..${EMULATOR_MAX_BAUD}, 0 = unpaced); default unpaced`,
+    },
     { name: 'sensor', value: 'KIND:CxHxW@HZ', repeatable: true, description: 'a sensor on every board (repeatable)' },
     { name: 'output', value: 'KIND', repeatable: true, description: 'an output on every board (repeatable)' },
   ],
-  async run({ args, json, io }) {
+  async run({ args, json, io, signal }) {
     const registry = new EmulatorRegistry();
     let desk;
     try {
@@ -65,18 +69,17 @@ export const emuCommand: Command = {
     let stopping = false;
     const code = await new Promise<number>((resolve) => {
       let alive = desk.boards.length;
-      const onSignal = (signal: NodeJS.Signals): void => {
-        io.err(`synergy emu: ${signal}: stopping ${desk.boards.length} emulated boards`);
+      const onStop = (): void => {
+        io.err(`synergy emu: stopping ${desk.boards.length} emulated boards`);
         resolve(EXIT.ok);
       };
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      process.once('SIGHUP', onSignal);
+      if (signal.aborted) onStop();
+      else signal.addEventListener('abort', onStop, { once: true });
       for (const b of desk.boards) {
-        void b.emulator.exited.then(({ code: c, signal }) => {
+        void b.emulator.exited.then(({ code: c, signal: killedBy }) => {
           registry.unregister(b.id);
           if (stopping) return;
-          const how = signal ? `killed by ${signal}` : `exited with code ${c}`;
+          const how = killedBy ? `killed by ${killedBy}` : `exited with code ${c}`;
           const tail = b.emulator.stderrTail().trim();
           io.err(`synergy emu: board ${b.id} ${how}${tail ? `: ${tail}` : ''}`);
           if (--alive === 0) resolve(EXIT.failure);
