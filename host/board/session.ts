@@ -71,8 +71,8 @@ export interface RequestOptions {
   waitMs?: number;
 }
 
-/** A request in flight past its deadline (`deadlines`). */
-export interface Overdue {
+/** A request in flight and when its answer is due (`deadlines`, `overdue`). */
+export interface Deadline {
   name: string;
   id: number;
   /** performance.now() ms when the answer was due, and when the request was sent */
@@ -378,10 +378,15 @@ export class BoardSession extends EventEmitter<SessionEvents> {
    * The request in flight whose answer is the most overdue at `now` (by the deadline the cost
    * model gave it when it was sent, `RequestOptions.workMs`), or null when none is late.
    */
-  overdue(now = performance.now()): Overdue | null {
+  overdue(now = performance.now()): Deadline | null {
     let worst: Pending | null = null;
     for (const p of this.inFlight.values()) if (p.dueAt < now && (worst === null || p.dueAt < worst.dueAt)) worst = p;
     return worst && { name: worst.name, id: worst.id, dueAt: worst.dueAt, sentAt: worst.sentAt };
+  }
+
+  /** Every request in flight with its deadline, in the order sent. */
+  deadlines(): Deadline[] {
+    return [...this.inFlight.values()].sort((a, b) => a.sentAt - b.sentAt).map((p) => ({ name: p.name, id: p.id, dueAt: p.dueAt, sentAt: p.sentAt }));
   }
 
   /** Answers that came after their deadline lately: when, and how late. */

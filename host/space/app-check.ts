@@ -18,7 +18,7 @@ export function checkAppOnDesk(app: AppSpec, desk: DeskSpec, models: readonly st
     const fail = (field: 'source' | 'model' | 'target', reason: string): void => {
       out.push(new SpecError(app.source, at(field), `pipelines[${i}].${field}: ${reason}`));
     };
-    if (!models.includes(p.model)) fail('model', `no model "${p.model}" in the zoo (${nearest(p.model, models)}; synergy models lists them)`);
+    if (!models.includes(p.model)) fail('model', `no model "${p.model}" in the zoo${nearest(p.model, models)}`);
     const sensors = desk.devices.flatMap((d) => d.sensors.map((s) => s.kind));
     if (!qualifies(p.source, desk, (d) => d.sensors.some((s) => s.kind === p.source.kind))) {
       fail('source', `no device on desk ${desk.name} has a "${p.source.kind}" sensor${roleText(p.source)} (${have('sensors', sensors, desk, p.source)})`);
@@ -48,7 +48,7 @@ function have(what: string, kinds: readonly string[], desk: DeskSpec, e: Endpoin
   return `${text}; devices with a "${e.kind}" have the roles ${roles.join(', ')}`;
 }
 
-/** The zoo names closest to a mistyped one (sharing its longest start), as a hint. */
+/** A hint: the zoo names closest to a mistyped one (sharing its longest start), and where the zoo is listed. */
 function nearest(name: string, models: readonly string[]): string {
   const common = (a: string): number => {
     let n = 0;
@@ -57,5 +57,5 @@ function nearest(name: string, models: readonly string[]): string {
   };
   const best = Math.max(0, ...models.map(common));
   const close = best >= 3 ? models.filter((m) => common(m) === best).slice(0, 4) : [];
-  return close.length ? `did you mean ${close.join(', ')}?` : `the zoo has ${models.length} models`;
+  return close.length ? `: did you mean ${close.join(', ')}? (synergy models lists the zoo)` : ` (synergy models lists its ${models.length} models)`;
 }
