@@ -18,6 +18,7 @@
 // its id (the registry of emulated boards, or discovery), which is opened and announced.
 
 import { EventEmitter } from 'node:events';
+import { availableParallelism, loadavg } from 'node:os';
 import { openBoard } from '../board/open.js';
 import type { BoardSession } from '../board/session.js';
 import { chipSpec, type ChipSpec } from '../model/chips.js';
@@ -94,6 +95,14 @@ export function makeHandle(device: string, session: BoardSession): BoardHandle {
     lost: null,
     lastHeardMs: performance.now(),
   };
+}
+
+/**
+ * How long a loaded machine may delay a port's bytes: HOST_JITTER_MS per runnable task beyond
+ * one per core (the one-minute load average); 0 on a machine with a core to spare.
+ */
+export function loadDelayMs(): number {
+  return HOST_JITTER_MS * Math.max(0, loadavg()[0]! / availableParallelism() - 1);
 }
 
 /**
@@ -260,9 +269,10 @@ export class BoardMonitor extends EventEmitter<MonitorEvents> {
       this.emit('suspect', h.device, what);
     }
     // A stopped emulator cannot answer: the confirmation window is enough. Otherwise a board
-    // answers as late as answers have come lately (a loaded machine delays a pseudo-terminal's
-    // bytes, with the emulator neither running nor ready meanwhile).
-    const allowance = confirm + (stopped ? 0 : this.recentLatenessMs(now));
+    // may answer as late as answers came lately, or as a loaded machine delays a port's bytes
+    // (the kernel's work moving them waits for a core too, the emulator neither running nor
+    // ready meanwhile): 1.1 s at a load of 23 on 2 cores.
+    const allowance = confirm + (stopped ? 0 : Math.max(this.recentLatenessMs(now), loadDelayMs()));
     if (silentMs < allowance) return false;
     if (proc && !stopped && (active === null || active.spanMs < confirm - CHECK_MS)) return false;
     const why = stopped ? ', and its emulator is stopped' : proc ? ', and its emulator neither ran nor waited to run meanwhile' : '';
@@ -270,7 +280,7 @@ export class BoardMonitor extends EventEmitter<MonitorEvents> {
     return true;
   }
 
-  /** How late answers came after their deadlines lately, on any board of the run. */
+  /** How late answers came after their deadlines lately, on any board of the run (0: none was late). */
   private recentLatenessMs(now: number): number {
     let m = 0;
     for (const h of this.handles.values()) if (h.lost === null) m = Math.max(m, h.session.recentLatenessMs(LATENESS_WINDOW_MS, now));

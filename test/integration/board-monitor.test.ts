@@ -65,7 +65,7 @@ describe('a hung board', () => {
     expect(l.reason).toMatch(/^no answer: ping request id \d+ was due \d+ ms ago by the cost model, and nothing was heard for \d+ ms \(host stalls not counted\)$/);
     expect(await pending).toBeInstanceOf(Error);
     rig.emulator.process.kill('SIGCONT');
-  });
+  }, 30_000); // on a loaded machine it is given more time (boards.ts loadDelayMs)
 });
 
 describe('a live board', () => {
@@ -76,5 +76,5 @@ describe('a live board', () => {
     for (let i = 0; i < 20; i++) await rig.session.ping(2000);
     await new Promise((r) => setTimeout(r, 500));
     expect(events).toEqual([]);
-  });
+  }, 30_000);
 });
