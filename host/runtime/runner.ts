@@ -277,10 +277,15 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
   const t0 = performance.now();
   const metrics = new Metrics(t0, names);
   const gaps = new DeliveryGaps();
+  /** the epoch's max-min gate (fair-gate.ts) */
+  const gates: { current: FairGate | null } = { current: null };
+  /** pipelines started again beside running ones, not held level with them until they deliver */
+  const joining = new Set<string>();
   ledger.onSettle((e) => {
     if (e.kind === 'delivered') {
       metrics.delivered(e.pipeline, e.at, e.latencyMs, e.route);
       gaps.delivered(e.pipeline, e.at);
+      if (joining.delete(e.pipeline)) gates.current?.resume(e.pipeline);
     } else {
       metrics.failed(e.pipeline, e.at);
     }
@@ -429,7 +434,6 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
     };
 
     // ---- one epoch: plan, deploy, start -----------------------------------------------------
-    const gates: { current: FairGate | null } = { current: null };
     const engineOptions = {
       ...(cfg.admitFactor !== undefined ? { admitFactor: cfg.admitFactor } : {}),
       ...(cfg.stageDepth !== undefined ? { stageDepth: cfg.stageDepth } : {}),
@@ -500,6 +504,17 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
         e.setGate(gate);
         engines.set(p.name, e);
         e.start();
+      }
+      // A pipeline started again beside running ones does not hold them until it delivers (its
+      // first frames fill its stages, computed on boards that have not seen them): it joins the
+      // gate then, level with them.
+      joining.clear();
+      if (gate && kept.size > 0) {
+        for (const p of plan.pipelines) {
+          if (kept.has(p.name)) continue;
+          gate.suspend(p.name);
+          joining.add(p.name);
+        }
       }
       state.phase = 'running';
       const epoch: Epoch = { index: epochs.length, reason, plan, object: planned.object, problem: planned.problem, planMs: planned.ms, deploy, start, end: start, window: null, measured: null, cpu: null };
