@@ -20,6 +20,7 @@
 import { EventEmitter } from 'node:events';
 import { availableParallelism, loadavg } from 'node:os';
 import { openBoard } from '../board/open.js';
+import { isSessionError } from '../board/session-error.js';
 import type { BoardSession } from '../board/session.js';
 import { chipSpec, type ChipSpec } from '../model/chips.js';
 import { MAX_FRAME, TENSOR_SLOTS, UNPACED_BAUD } from '../proto/index.js';
@@ -235,7 +236,9 @@ export class BoardMonitor extends EventEmitter<MonitorEvents> {
           h.lastHeardMs = performance.now();
         })
         .catch((e: Error) => {
-          if (h.lost === null && h.session.state !== 'resetting') this.markLost(h.device, `heartbeat failed: ${e.message}`);
+          // A ping that timed out says nothing the deadlines have not (checkDeadlines decides);
+          // a wrong echo or a refusal is a board that does not work.
+          if (h.lost === null && h.session.state !== 'resetting' && !isSessionError(e)) this.markLost(h.device, `heartbeat failed: ${e.message}`);
         })
         .finally(() => this.pinging.delete(h.device));
     }
