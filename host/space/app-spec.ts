@@ -13,7 +13,6 @@
 // has the kinds is checked against the zoo and the desk before a run starts (app-check.ts).
 
 import { readFileSync } from 'node:fs';
-import { KIND_PATTERN, KIND_RULE } from './device.js';
 import { SpecError } from './spec-error.js';
 import { YamlReader, type YNode } from './yaml-reader.js';
 
@@ -83,15 +82,8 @@ export function parseApp(text: string, file: string): AppSpec {
 }
 
 function endpoint(r: YamlReader, at: YNode): Endpoint {
-  if (!r.isMap(at)) return { kind: kind(r, at), role: null };
+  if (!r.isMap(at)) return { kind: r.kind(at), role: null };
   const m = r.map(at, ['kind', 'role']);
   const roleAt = m.get('role');
-  return { kind: kind(r, r.required(m, 'kind', at)), role: roleAt && roleAt.node !== null ? r.name(roleAt) : null };
-}
-
-/** A sensor or output kind: what a board can name (device.ts KIND_PATTERN). */
-export function kind(r: YamlReader, at: YNode): string {
-  const s = r.string(at);
-  if (!KIND_PATTERN.test(s)) r.fail(at, `"${s}" is not a kind: ${KIND_RULE}`);
-  return s;
+  return { kind: r.kind(r.required(m, 'kind', at)), role: roleAt && roleAt.node !== null ? r.name(roleAt) : null };
 }

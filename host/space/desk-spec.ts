@@ -19,7 +19,6 @@ import { dirname, resolve } from 'node:path';
 import { CHIP_NAMES, HOST_OUTPUT, LINK_KINDS, type ChipName, type DeskSpec, type DeviceSpec, type LinkSpec,
   type MeasuredProfile, type SensorSpec } from './device.js';
 import { chipSpec } from '../model/chips.js';
-import { kind } from './app-spec.js';
 import { SpecError } from './spec-error.js';
 import { YamlReader, type YNode } from './yaml-reader.js';
 
@@ -83,7 +82,7 @@ function device(r: YamlReader, at: YNode): DeviceSpec {
   const clockAt = m.get('cnn_clock_hz');
   const sensorsAt = m.get('sensors');
   const outputsAt = m.get('outputs');
-  const outputs = outputsAt && outputsAt.node !== null ? r.seq(outputsAt).map((o) => kind(r, o)).filter((o) => o !== HOST_OUTPUT) : [];
+  const outputs = outputsAt && outputsAt.node !== null ? r.seq(outputsAt).map((o) => r.kind(o)).filter((o) => o !== HOST_OUTPUT) : [];
   return {
     name: r.name(r.required(m, 'name', at)),
     role: m.has('role') ? r.name(m.get('role')!) : 'board',
@@ -108,7 +107,7 @@ function sensor(r: YamlReader, at: YNode): SensorSpec {
   }
   const rateAt = m.get('rate');
   return {
-    kind: kind(r, r.required(m, 'kind', at)),
+    kind: r.kind(r.required(m, 'kind', at)),
     shape,
     rateHz: rateAt && rateAt.node !== null ? r.number(rateAt, 0, 1e6, true) : null,
   };

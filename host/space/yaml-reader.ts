@@ -3,6 +3,7 @@
 // set of checks in desk-spec.ts and app-spec.ts, made through this reader).
 
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { KIND_PATTERN, KIND_RULE } from './device.js';
 import { SpecError } from './spec-error.js';
 
 /** A value in the document, with its place. */
@@ -88,6 +89,13 @@ export class YamlReader {
   name(at: YNode): string {
     const s = this.string(at);
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(s)) this.fail(at, `"${s}" is not a valid name (letters, digits, '.', '-', '_')`);
+    return s;
+  }
+
+  /** A sensor or output kind, as a board names it (device.ts KIND_PATTERN). */
+  kind(at: YNode): string {
+    const s = this.string(at);
+    if (!KIND_PATTERN.test(s)) this.fail(at, `"${s}" is not a kind: ${KIND_RULE}`);
     return s;
   }
 
