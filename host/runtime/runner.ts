@@ -392,7 +392,8 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
     // A board that may hang (an answer overdue, silence) never holds the other pipelines.
     mon.on('suspect', (device, why) => {
       const users = usersOf(device);
-      note('note', `board ${device} suspect (${why}): ${users.length ? `${users.join(', ')} no longer held level with the others` : 'no pipeline uses it'}`);
+      if (users.length === 0) return;
+      note('note', `board ${device} suspect (${why}): ${users.join(', ')} no longer held level with the others`);
       for (const p of users) gates.current?.suspend(p);
     });
     mon.on('cleared', (device) => {
