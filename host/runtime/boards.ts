@@ -265,17 +265,20 @@ export class BoardMonitor extends EventEmitter<MonitorEvents> {
       this.markLost(h.device, `${what}, while its emulator kept computing (host stalls not counted)`);
       return true;
     }
-    // An emulator must have been watched a while before it counts as not computing.
-    const watched = stopped || !proc || (active !== null && active.spanMs >= CHECK_MS);
-    if (!this.suspects.has(h.device) && silentMs >= HOST_JITTER_MS && watched) {
-      this.suspects.add(h.device);
-      this.emit('suspect', h.device, what);
-    }
     // A stopped emulator cannot answer: the confirmation window is enough. Otherwise a board
     // may answer as late as answers came lately, or as a loaded machine delays a port's bytes
     // (the kernel's work moving them waits for a core too, the emulator neither running nor
     // ready meanwhile): 1.1 s at a load of 23 on 2 cores.
-    const allowance = confirm + (stopped ? 0 : Math.max(this.recentLatenessMs(now), loadDelayMs()));
+    const extraMs = stopped ? 0 : Math.max(this.recentLatenessMs(now), loadDelayMs());
+    // Suspect (the gate stops waiting for its pipelines) after the same allowance: a board a
+    // loaded machine only delays keeps its pipelines level with the others (suspecting it let
+    // them drift apart, and measured max-min 10% low).
+    const watched = stopped || !proc || (active !== null && active.spanMs >= CHECK_MS);
+    if (!this.suspects.has(h.device) && silentMs >= HOST_JITTER_MS + extraMs && watched) {
+      this.suspects.add(h.device);
+      this.emit('suspect', h.device, what);
+    }
+    const allowance = confirm + extraMs;
     if (silentMs < allowance) return false;
     if (proc && !stopped && (active === null || active.spanMs < confirm - CHECK_MS)) return false;
     const why = stopped ? ', and its emulator is stopped' : proc ? ', and its emulator neither ran nor waited to run meanwhile' : '';
