@@ -36,12 +36,10 @@ async function waitFor(check: () => boolean, ms: number): Promise<boolean> {
 
 describe('synergy emu --ble', () => {
   it('serves BLE boards that node-ble reaches; a SIGKILL of the command leaves no process behind', async () => {
-    const child = cli.start(['emu', '--ble', '2', '--chip', 'mixed', '--json']);
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const { child, done } = cli.start(['emu', '--ble', '2', '--chip', 'mixed', '--json']);
     const line = await new Promise<string>((resolve, reject) => {
       createInterface({ input: child.stdout! }).once('line', resolve);
-      child.once('exit', (code) => reject(new Error(`synergy emu --ble exited with ${code}: ${stderr}`)));
+      void done.then((r) => reject(new Error(`synergy emu --ble exited with ${r.code}: ${r.stderr}`)));
     });
     const started = JSON.parse(line) as Started;
     expect(started.boards.map((b) => [b.id, b.address, b.chip])).toEqual([
