@@ -4,9 +4,11 @@
 // on two QEMU boards under every policy without losing a frame. Real processes, real
 // pseudo-terminals; nothing is left running.
 
+import { execFile, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../host/link/repo-root.js';
 import { sharedDir } from '../../host/model/zoo.js';
@@ -72,3 +74,40 @@ describe('synergy compare --qemu 2', () => {
 });
 
 afterAll(() => expect(leftovers()).toEqual([]));
+
+describe('QEMU boards started by synergy emu, found by boards, ping and info in other processes', () => {
+  it('emu --qemu 1 registers the board; boards, ping and info reach it; SIGTERM stops QEMU and cleans the registry', { timeout: 60_000 }, async () => {
+    const runtime = mkdtempSync(join(work, 'runtime-'));
+    const env = { ...process.env, SYNERGY_RUNTIME_DIR: runtime, SYNERGY_USB: '0' };
+    const desk = spawn(process.execPath, [join(ROOT, 'bin/synergy.js'), 'emu', '--qemu', '1', '--sensor', 'camera:3x32x32@10', '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const first = await new Promise<string>((resolve, reject) => {
+        createInterface({ input: desk.stdout! }).once('line', resolve);
+        desk.once('exit', (code) => reject(new Error(`synergy emu exited with ${code}`)));
+      });
+      const boards = (JSON.parse(first) as { boards: { id: string; kind: string; port: string; pid: number; baud: number }[] }).boards;
+      expect(boards.map((b) => [b.id, b.kind, b.baud])).toEqual([['qemu-1', 'qemu', 115200]]);
+      const cli = (args: string[]): Promise<{ code: number | null; stdout: string }> =>
+        new Promise((resolve) => execFile(process.execPath, [join(ROOT, 'bin/synergy.js'), ...args], { env }, (err, stdout) => resolve({ code: err ? (err as { code?: number }).code ?? null : 0, stdout })));
+      const listed = await cli(['boards', '--json']);
+      expect(listed.code).toBe(0);
+      const b = (JSON.parse(listed.stdout) as { boards: Record<string, unknown>[] }).boards[0]!;
+      expect([b['id'], b['transport'], b['port'], b['link_baud'], b['needs_flashing']]).toEqual(['qemu-1', 'qemu', boards[0]!.port, 115200, false]);
+      const ping = await cli(['ping', 'qemu-1', '-n', '5', '--size', '100', '--json']);
+      expect(ping.code).toBe(0);
+      expect((JSON.parse(ping.stdout) as { count: number }).count).toBe(5);
+      const info = await cli(['info', 'qemu-1', '--json']);
+      expect(info.code).toBe(0);
+      const hello = (JSON.parse(info.stdout) as { hello: Record<string, unknown> }).hello;
+      expect([hello['board_id'], hello['reset_cause']]).toEqual(['qemu-1', 'power-on']);
+      expect(hello['sensors']).toEqual([{ kind: 'camera', shape: [3, 32, 32], rate_mhz: 10000 }]);
+      const exited = new Promise<number | null>((resolve) => desk.once('exit', (code) => resolve(code)));
+      desk.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(readdirSync(runtime)).toEqual([]);
+      expect(existsSync(`/proc/${boards[0]!.pid}`)).toBe(false);
+    } finally {
+      if (desk.exitCode === null) desk.kill('SIGKILL');
+    }
+  });
+});
