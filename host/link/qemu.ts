@@ -158,7 +158,7 @@ export async function startQemuBoard(asked: QemuBoardOptions = {}): Promise<Emul
     rmSync(dir, { recursive: true, force: true });
   };
   const exited = new Promise<EmulatorExit>((resolve) => {
-    child.once('exit', (code, signal) => {
+    child.once('close', (code, signal) => {
       cleanUp();
       resolve({ code, signal });
     });
