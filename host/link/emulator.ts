@@ -110,8 +110,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulate
     tail = (tail + s).slice(-TAIL_LIMIT);
     if (logDir) appendFileSync(join(logDir, `emu-${child.pid}.log`), s);
   });
+  // 'close', not 'exit': the process may exit before its last stderr lines (the memo's counters)
+  // are read, and whoever awaits `exited` then reads stderrTail().
   const exited = new Promise<EmulatorExit>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('close', (code, signal) => resolve({ code, signal }));
   });
   const spawnError = new Promise<never>((_, reject) => {
     child.once('error', (err) => reject(new Error(`cannot start ${binary}: ${err.message}`)));
@@ -188,7 +190,7 @@ export function startEmulatorStdio(opts: Omit<EmulatorOptions, 'linkName' | 'rea
     tail = (tail + s).slice(-TAIL_LIMIT);
   });
   child.on('error', () => undefined); // reported through the link closing and `exited`
-  const exited = new Promise<EmulatorExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<EmulatorExit>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
   return {
     link: new ChildStdioLink(child),
     pid: child.pid ?? -1,

@@ -18,7 +18,7 @@ export const emuCommand: Command = {
     'Each board is the firmware core built for this machine (firmware/build/host/synergy-emu,\n' +
     'made by "make firmware"), served on a pseudo-terminal. --qemu N starts N QEMU boards: the\n' +
     'firmware built for the Cortex-M4 (firmware/build/qemu-an386) under qemu-system-arm, each on\n' +
-    'its own pseudo-terminal, its link at most 200000 baud (what QEMU keeps up with); with --qemu\n' +
+    'its own pseudo-terminal, its link at most 115200 baud (what QEMU keeps up with); with --qemu\n' +
     'and no --boards only QEMU boards start. The boards are registered in $SYNERGY_RUNTIME_DIR\n' +
     '(default $XDG_RUNTIME_DIR/synergy-$UID) and removed on exit.',
   positionals: [],

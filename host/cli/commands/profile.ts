@@ -22,8 +22,9 @@ export const profileCommand: Command = {
   summary: 'load a model on boards, time every layer on the device and write a report (JSON, CSV, HTML)',
   description:
     'MODEL is a zoo name or a model file. BOARDS are board ids (synergy boards), port paths or\n' +
-    'emulated:N[:CHIP] (N emulated boards started for this run); without --boards the command starts\n' +
-    'as many emulated boards as the model needs and stops them after. The model is split at\n' +
+    'emulated:N[:CHIP] (N emulated boards started for this run) or qemu:N[:CHIP] (QEMU boards;\n' +
+    '--qemu N too); without --boards the command starts as many emulated boards as the model\n' +
+    'needs and stops them after. The model is split at\n' +
     'contiguous layer boundaries when one board cannot hold it. Each segment runs WARMUP times\n' +
     'untimed and N times timed on the board; times are the board\'s cycles at its CNN clock.\n' +
     'Writes DIR/profile.json, DIR/profile.csv and DIR/profile.html; --json prints profile.json.',
