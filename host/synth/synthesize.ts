@@ -102,6 +102,14 @@ function partSegment(part: UnionPart): FitSegment {
   const layers = hardwareLayers(model);
   for (let j = first; j <= last; j++) {
     const l = layers[j]!;
+    const p = model.params[j];
+    const need = l.weightsShape ? l.weightsShape.reduce((a, b) => a * b, 1) : 0;
+    if (l.op !== 'passthrough' && (!p?.weights || p.weights.length !== need)) {
+      throw new SynthError('no_weights', j, `layer ${j} (${l.name}): ${p?.weights ? `${p.weights.length} weights, ${need} expected` : 'no weights'}`);
+    }
+    if (l.biasPresent && (!p?.bias || p.bias.length !== l.outputShape[0])) {
+      throw new SynthError('no_weights', j, `layer ${j} (${l.name}): ${p?.bias ? `${p.bias.length} biases, ${l.outputShape[0]} expected` : 'no biases'}`);
+    }
     if (l.operands > 1 && l.inputSources.includes(-1)) {
       throw new SynthError('network_input_operands', j, `layer ${j} (${l.name}): an element-wise operand is the network input, which the input loader does not interleave`);
     }

@@ -53,6 +53,15 @@ const kernelColumns = (img: HwImage): Set<number> => {
 const biasWords = (img: HwImage): Set<number> => new Set(img.bias.flatMap((r) => r.bytes.map((_, k) => r.addr + 4 * k)));
 
 describe('segment images', () => {
+  it('refuse a layer without its weights or biases, naming it', () => {
+    const model = models.find((m) => m.name === 'simplenet_cifar100')!;
+    const noWeights = { ...model, params: model.params!.map((p, j) => (j === 3 ? { ...p, weights: null } : p)) };
+    expect(() => synthesize(noWeights, { chip: 'max78000' })).toThrow(/layer 3 \(.*\): no weights/);
+    const j = model.layers.findIndex((l) => l.biasPresent);
+    const shortBias = { ...model, params: model.params!.map((p, k) => (k === j ? { ...p, bias: p.bias!.subarray(1) } : p)) };
+    expect(() => synthesize(shortBias, { chip: 'max78000' })).toThrow(new RegExp(`layer ${j} .*: ${model.layers[j]!.outputShape[0] - 1} biases`));
+  });
+
   it.each(models.map((m, i) => [m.name, i] as const))('%s: a segment is the program of its layers run as a network', (_, i) => {
     const model = models[i]!;
     const segments = segmentsOf(model, 1000 + i, 5);
