@@ -134,7 +134,7 @@ int main(int argc, char **argv)
         seg.outputs[0] = (accel_tensor){ (int16_t)last->index, last->output_shape, last->output_width };
         seg.layers = set.layers;
         seg.params = set.params;
-        if ((ctx = accel_open(set.chip, &aerr)) == NULL || !accel_load(ctx, &seg, &slot, &aerr)) {
+        if ((ctx = accel_open(&accel_engine_layer, set.chip, &aerr)) == NULL || !accel_load(ctx, &seg, &slot, &aerr)) {
             fprintf(stderr, "synergy-regbench: %s: layer engine: %s\n", set.name, aerr.msg);
             return 1;
         }
