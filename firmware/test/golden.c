@@ -42,6 +42,23 @@ const char *golden_dir(void)
     return dir;
 }
 
+bool golden_available(void)
+{
+    static int known = -1;
+    if (known < 0) {
+        char path[600];
+        snprintf(path, sizeof path, "%s/mnist/hw-image.json", golden_dir());
+        FILE *f = fopen(path, "rb");
+        known = f != NULL;
+        if (f)
+            fclose(f);
+        else
+            printf("SKIPPED: %s is absent; the golden register tests need Analog Devices' golden data "
+                   "(set SYNERGY_SHARED)\n", path);
+    }
+    return known == 1;
+}
+
 static const json_node *parse_file(const char *set, const char *file, char *why, size_t cap)
 {
     char path[700];

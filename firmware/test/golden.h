@@ -47,6 +47,8 @@ typedef struct {
 
 /* The golden folder ($SYNERGY_SHARED/golden or ../shared/golden). */
 const char *golden_dir(void);
+/* Whether the golden sets with hardware images are there; says SKIPPED once if not. */
+bool golden_available(void);
 
 /* Reads set `name`; false with the reason in why. The set's arrays live until the next load. */
 bool golden_load(const char *name, golden_set *g, char *why, size_t cap);

@@ -1,7 +1,9 @@
-/* synergy-regbench: host CPU per inference of the register-level model (accel/reg/, through the
- * CNN driver: configure, LCNT_MAX, input placement, start, wait, stop, output gathering) beside
- * the layer-level simulator (accel/sim/, accel_run + accel_output) on the golden networks that
- * have a hardware image. Both engines' outputs are checked against expected_output.json first.
+/* synergy-regbench: host CPU per inference of the two engines behind accel.h, as a board runs
+ * them (accel_run, then accel_output_into the caller's buffer): the register engine (the image
+ * run through the CNN driver on the register-level model: init, LCNT_MAX, input placement, start,
+ * wait, stop, output gathering; its configure table written once, as the same segment runs again)
+ * beside the layer engine (the layer-level simulator), on the golden networks that have a hardware
+ * image. Both engines' outputs are checked against expected_output.json first.
  *
  *   make bench-regmodel                  (builds with -O2 and runs from the repo root)
  *   firmware/build/host/synergy-regbench [--json] [set ...]
@@ -20,11 +22,13 @@
 #include "cnn_driver.h"
 #include "golden.h"
 #include "reg/reg_program.h"
+#include "reg/reg_table.h"
 
 #define MIN_SECONDS 0.5
 #define MIN_RUNS 5
 
 static golden_set set;
+static uint32_t table[4u * CNN_LR_COUNT * GOLDEN_MAX_LAYERS];
 static int32_t out_reg[1u << 16];
 static int32_t out_layer[1u << 16];
 
@@ -48,12 +52,23 @@ static bool same_as_expected(const char *engine, const void *out, uint8_t width)
     return true;
 }
 
+static accel_ctx *reg_ctx;
+static uint8_t reg_slot;
+static accel_segment seg;
+
+static uint32_t output_len(void)
+{
+    const accel_layer *last = &set.layers[set.n_layers - 1u];
+    return (uint32_t)last->output_shape.c * last->output_shape.h * last->output_shape.w * (last->output_width / 8u);
+}
+
 static bool register_run(void)
 {
-    cnn_error err;
-    const void *in[1] = { set.input };
-    void *out[1] = { out_reg };
-    if (!reg_program_run(&set.image, (uint16_t)(set.n_layers - 1u), in, out, &err)) {
+    accel_error err;
+    accel_buffer in = { { -1, set.input_shape, 8 }, set.input,
+                        (uint32_t)set.input_shape.c * set.input_shape.h * set.input_shape.w };
+    if (!accel_run(reg_ctx, reg_slot, &in, 1, NULL, NULL, &err)
+        || !accel_output_into(reg_ctx, seg.outputs[0].source, out_reg, output_len(), &err)) {
         fprintf(stderr, "synergy-regbench: %s: register engine: %s\n", set.name, err.msg);
         return false;
     }
@@ -69,12 +84,11 @@ static bool layer_run(void)
     const accel_layer *last = &set.layers[set.n_layers - 1u];
     accel_buffer in = { { -1, set.input_shape, 8 }, set.input,
                         (uint32_t)set.input_shape.c * set.input_shape.h * set.input_shape.w };
-    accel_buffer out;
-    if (!accel_run(ctx, slot, &in, 1, NULL, NULL, &err) || !accel_output(ctx, (int16_t)last->index, &out)) {
+    if (!accel_run(ctx, slot, &in, 1, NULL, NULL, &err)
+        || !accel_output_into(ctx, (int16_t)last->index, out_layer, output_len(), &err)) {
         fprintf(stderr, "synergy-regbench: %s: layer engine: %s\n", set.name, err.msg);
         return false;
     }
-    memcpy(out_layer, out.data, out.len);
     return true;
 }
 
@@ -117,13 +131,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "synergy-regbench: %s\n", set.have_image ? why : "no hw-image.json");
             return 1;
         }
-        cnn_error cerr;
-        if (!cnn_open(set.chip, &cerr) || !reg_program_load(&set.image, &cerr)) {
-            fprintf(stderr, "synergy-regbench: %s: %s\n", set.name, cerr.msg);
-            return 1;
-        }
         accel_error aerr;
-        accel_segment seg;
         memset(&seg, 0, sizeof seg);
         snprintf(seg.model, sizeof seg.model, "%s", set.name);
         seg.count = set.n_layers;
@@ -136,6 +144,18 @@ int main(int argc, char **argv)
         seg.params = set.params;
         if ((ctx = accel_open(&accel_engine_layer, set.chip, &aerr)) == NULL || !accel_load(ctx, &seg, &slot, &aerr)) {
             fprintf(stderr, "synergy-regbench: %s: layer engine: %s\n", set.name, aerr.msg);
+            return 1;
+        }
+        cnn_error cerr;
+        if (!reg_table_from_writes(set.chip, set.image.configure, set.image.n_configure, set.n_layers, table, &cerr)) {
+            fprintf(stderr, "synergy-regbench: %s: %s\n", set.name, cerr.msg);
+            return 1;
+        }
+        reg_image img = set.image;
+        img.table = table;
+        if ((reg_ctx = accel_open(&accel_engine_register, set.chip, &aerr)) == NULL
+            || !accel_load_image(reg_ctx, &seg, &img, &reg_slot, &aerr)) {
+            fprintf(stderr, "synergy-regbench: %s: register engine: %s\n", set.name, aerr.msg);
             return 1;
         }
         if (!register_run() || !layer_run() || !same_as_expected("register", out_reg, last->output_width)
