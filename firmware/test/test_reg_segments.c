@@ -13,6 +13,7 @@
 #include "cycles.h"
 #include "golden.h"
 #include "harness.h"
+#include "sha256.h"
 #include "seg2_golden.h"
 #include "zoo_segment.h"
 
@@ -619,6 +620,132 @@ static void compaction(void)
         }
 }
 
+/* ---- streams meeting other requests ------------------------------------------------------------ */
+
+static bool begin_upload(const char *id, size_t len, uint64_t *next)
+{
+    uint8_t sha[32];
+    sha256(blob, len, sha);
+    cbor_writer *w = body();
+    cbor_write_map(w, 3);
+    cbor_write_uint(w, 0); cbor_write_cstr(w, id);
+    cbor_write_uint(w, 1); cbor_write_uint(w, len);
+    cbor_write_uint(w, 2); cbor_write_bytes(w, sha, 32);
+    if (!rig_call(&R, SYN_MSG_SEGMENT_BEGIN, w->buf, w->len))
+        return false;
+    *next = answer_uint(&R, 0);
+    return true;
+}
+
+static bool send_chunk(size_t at, size_t n)
+{
+    cbor_writer *w = body();
+    cbor_write_map(w, 2);
+    cbor_write_uint(w, 0); cbor_write_uint(w, at);
+    cbor_write_uint(w, 1); cbor_write_bytes(w, blob + at, n);
+    return rig_call(&R, SYN_MSG_SEGMENT_CHUNK, w->buf, w->len);
+}
+
+/* An upload goes on around infers of the resident segment (between chunks that split kernel
+ * words), resumes after a repeated begin, and is ended by an unload. */
+static void interleaved(void)
+{
+    if (!refusal_board())
+        return;
+    P = base;
+    size_t n = seg2_encode(&P, blob, sizeof blob);
+    uint64_t next;
+    if (!CHECK(begin_upload("kws", n, &next)) || !CHECK_EQ(next, 0))
+        return;
+    size_t at = 0, step = 1;
+    while (at < n / 2u) {
+        size_t k = 13u + (step++ * 7u) % 50u;
+        if (!CHECK(send_chunk(at, k)))
+            return;
+        at += k;
+        if (step % 5u == 0)
+            resident_untouched("a part of an upload");
+    }
+    /* the same begin again: the upload resumes where it stands */
+    CHECK(begin_upload("kws", n, &next));
+    CHECK_EQ(next, at);
+    while (at < n) {
+        size_t k = n - at < 777u ? n - at : 777u;
+        if (!CHECK(send_chunk(at, k)))
+            return;
+        at += k;
+    }
+    CHECK(rig_call(&R, SYN_MSG_SEGMENT_COMMIT, (const uint8_t *)"\xa0", 1));
+    if (infer_set("kws"))
+        check_expected();
+    if (infer_net(&resident_net, "mnist") && memcmp(out_bytes, resident_out, resident_len) != 0)
+        FAIL("mnist's output changed around the upload");
+
+    /* An unload ends an upload in progress: the fit it was checked against is gone. */
+    cbor_writer *w = body();
+    cbor_write_map(w, 1);
+    cbor_write_uint(w, 0); cbor_write_cstr(w, "kws");
+    CHECK(rig_call(&R, SYN_MSG_SEGMENT_UNLOAD, w->buf, w->len));
+    CHECK(begin_upload("kws", n, &next));
+    CHECK(send_chunk(0, 1000));
+    w = body();
+    cbor_write_map(w, 1);
+    cbor_write_uint(w, 0); cbor_write_cstr(w, "mnist");
+    CHECK(rig_call(&R, SYN_MSG_SEGMENT_UNLOAD, w->buf, w->len));
+    CHECK(!send_chunk(1000, 100));
+    CHECK_EQ(R.code, SYN_ERR_BAD_STATE);
+    if (strstr(R.message, "no upload in progress") == NULL)
+        FAIL("a chunk after an unload: \"%s\"", R.message);
+}
+
+/* profile on a register board: every timed run's per-layer figures are the differenced ones. */
+static void profile_register(void)
+{
+    rig_boot_engine(&R, "max78000", &accel_engine_register);
+    if (!load_set("kws20_v3"))
+        return;
+    size_t n = encode_after(NULL, 0);
+    if (!CHECK(rig_upload_split(&R, "kws", blob, n, whole_piece, NULL)) || !CHECK(rig_put(&R, 0, (const uint8_t *)N.input, N.in_len)))
+        return;
+    cbor_writer *w = body();
+    cbor_write_map(w, 4);
+    cbor_write_uint(w, 0); cbor_write_cstr(w, "kws");
+    cbor_write_uint(w, 1); cbor_write_uint(w, 1);
+    cbor_write_uint(w, 2); cbor_write_uint(w, 3);
+    cbor_write_uint(w, 3); cbor_write_array(w, 1); cbor_write_uint(w, 0);
+    rig_clear(&R);
+    rig_send(&R, SYN_MSG_PROFILE, w->buf, w->len);
+    for (int i = 0; i < 100 && rig_frames(&R) == 0; i++) {
+        uint64_t t = board_poll(&R.board, R.cap.now);
+        if (t == BOARD_NEVER)
+            break;
+        rig_at(&R, t);
+    }
+    if (!CHECK(rig_frames(&R) == 1 && rig_answer(&R, 0) && R.frame.h.kind == SYN_KIND_RESPONSE))
+        return;
+    static fit_ctx fc;
+    static fit_result fr;
+    fit_segment self = { P.layers, P.count };
+    CHECK(fit_run(&fc, syn_chip_find("max78000"), &self, 1, &fr));
+    cbor_reader v;
+    size_t layers;
+    if (!CHECK(answer_field(&R, 0, &v)) || !CHECK(cbor_read_array(&v, &layers)) || !CHECK_EQ(layers, P.count))
+        return;
+    for (size_t k = 0; k < layers; k++) {
+        size_t pairs;
+        uint64_t key, mn, med, mx;
+        CHECK(cbor_read_map(&v, &pairs) && pairs == 3);
+        CHECK(cbor_read_uint(&v, &key) && cbor_read_uint(&v, &mn));
+        CHECK(cbor_read_uint(&v, &key) && cbor_read_uint(&v, &med));
+        CHECK(cbor_read_uint(&v, &key) && cbor_read_uint(&v, &mx));
+        uint64_t want = accel_layer_cycles(&P.layers[k], syn_chip_find("max78000"), fr.per_layer[k].kernel_start);
+        if (mn != want || med != want || mx != want)
+            FAIL("profile layer %lu: %llu/%llu/%llu, the cycle model %llu", (unsigned long)k, (unsigned long long)mn,
+                 (unsigned long long)med, (unsigned long long)mx, (unsigned long long)want);
+    }
+    CHECK_EQ(answer_uint(&R, 2), 3);
+}
+
 void suite_reg_segments(void)
 {
     if (!golden_available())
@@ -629,4 +756,6 @@ void suite_reg_segments(void)
     th_run("register board: every bad segment is refused by name and the resident one gives the same bytes", refusals);
     th_run("layer board: a register segment is refused at its first chunk", layer_board_refuses_format2);
     th_run("register board: unloading the first of three compacts to exactly a fresh load of the other two", compaction);
+    th_run("register board: an upload goes on around infers, resumes after a repeated begin, ends at an unload", interleaved);
+    th_run("register board: profile reports the LCNT_MAX-differenced cycles of every run", profile_register);
 }
