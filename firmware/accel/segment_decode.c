@@ -814,6 +814,19 @@ static bool check_layouts(dec *d, const accel_segment *seg, const accel_segment2
             return fail(d, "shape", "[%u, %u, %u]/%u bits differs from the tensor's [%u, %u, %u]/%u", t->shape.c,
                         t->shape.h, t->shape.w, t->width, tensor->shape.c, tensor->shape.h, tensor->shape.w, tensor->width);
     }
+    for (unsigned k = 0; k < seg->n_inputs; k++) {
+        const accel_tensor *t = &seg->inputs[k];
+        bool read = false, found = false;
+        for (unsigned l = 0; l < seg->count && !read; l++)
+            for (unsigned j = 0; j < seg->layers[l].n_sources && !read; j++)
+                read = seg->layers[l].sources[j] == t->source;
+        for (unsigned i = 0; i < h->n_input_layouts && !found; i++)
+            found = h->input_layouts[i].source == t->source;
+        if (read && !found) {
+            syn_format(d->where, sizeof d->where, "inputs[%u]", k);
+            return fail(d, "source", "%s is read by the segment's layers and has no input layout", sgn(t->source, a));
+        }
+    }
     for (unsigned k = 0; k < seg->n_outputs; k++) {
         const accel_tensor *t = &seg->outputs[k];
         bool found = t->source < (int)seg->first;

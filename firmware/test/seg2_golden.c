@@ -256,9 +256,11 @@ static void write_writes(cbor_writer *w, const reg_write *list, size_t n)
     cbor_write_bytes(w, packed, 8u * n);
 }
 
-static void write_layout(cbor_writer *w, const reg_layout *t)
+static void write_layout(cbor_writer *w, const reg_layout *t, bool omit)
 {
-    cbor_write_array(w, 1);
+    cbor_write_array(w, omit ? 0u : 1u);
+    if (omit)
+        return;
     cbor_write_map(w, 7);
     cbor_write_uint(w, 0); cbor_write_int(w, t->source);
     cbor_write_uint(w, 1); seg_write_shape(w, t->shape);
@@ -288,8 +290,8 @@ size_t seg2_header(const seg2_parts *p, uint8_t *out, size_t cap)
     cbor_write_uint(&w, 8); write_writes(&w, p->init, p->n_init);
     cbor_write_uint(&w, 9); write_writes(&w, p->configure, p->n_configure);
     cbor_write_uint(&w, 10); write_writes(&w, p->start, p->n_start);
-    cbor_write_uint(&w, 11); write_layout(&w, &p->input_layout);
-    cbor_write_uint(&w, 12); write_layout(&w, &p->output_layout);
+    cbor_write_uint(&w, 11); write_layout(&w, &p->input_layout, p->omit_input_layout);
+    cbor_write_uint(&w, 12); write_layout(&w, &p->output_layout, false);
     cbor_write_uint(&w, 13); cbor_write_uint(&w, p->announce_kernels);
     cbor_write_uint(&w, 14); cbor_write_uint(&w, p->announce_bias);
     return w.err == CBOR_OK ? w.len : 0;

@@ -44,6 +44,7 @@ typedef struct {
     size_t n_kernels, n_bias;
     uint32_t words[SEG2_MAX_WORDS];
     uint8_t bias_bytes[4u * 2048u];
+    bool omit_input_layout;        /* a test's lie: no input layout at all */
     /* what the header announces (the counts above unless a test lies) */
     uint32_t announce_kernels, announce_bias;
 } seg2_parts;

@@ -403,6 +403,10 @@ static void header_decoder(void)
     P.input_layout.shape.c = 2;
     expect_header_refusal("an input layout of another shape",
                           "input_layouts[0].shape: [2, 28, 28]/8 bits differs from the tensor's [1, 28, 28]/8");
+    P = base;
+    P.omit_input_layout = true;
+    expect_header_refusal("no layout for an input the layers read",
+                          "inputs[0].source: -1 is read by the segment's layers and has no input layout");
     /* a header that is a format 1 description */
     P = base;
     n = seg2_header(&P, header, sizeof header);
