@@ -66,6 +66,11 @@ export const helloResponse = struct({
   /** the first 8 bytes of the SHA-256 of the firmware image, 16 hex digits (firmware-image.ts
    * computes the same from a .bin or .elf); absent on older boards, "" when unknown */
   buildId: optional(19, text()),
+  /** the board's accelerator engine (PROTOCOL.md 7.1): 'register' takes format 2 segments,
+   * 'layer' format 1; absent on older boards (layer) */
+  engine: optional(20, oneOf('register', 'layer')),
+  /** largest format 2 segment header the board takes, bytes; register boards only */
+  headerMax: optional(21, uint),
 });
 export type HelloInfo = Infer<typeof helloResponse>;
 

@@ -11,13 +11,24 @@
 #include "board.h"
 
 typedef struct {
-    board_config board;        /* chip, id, sensors, outputs, link_baud */
+    board_config board;        /* chip, engine, id, sensors, outputs, link_baud */
     bool stdio;                /* speak the protocol on stdin/stdout instead of a pty */
     const char *link_name;     /* symlink to the pty slave, or NULL */
     bool help;
     uint32_t memo_mib;         /* --memo-mib: the simulator's exact memo budget, 0 = off */
     uint32_t sensor_cycle;     /* --sensor-cycle: made-up frame k is frame k mod N, 0 = all distinct */
 } emu_options;
+
+/* The engine a board gets without --engine. "layer" while the host sends format 1 segments; it
+ * becomes "register" (issue 12) once the host sends format 2 to register boards. */
+#ifndef EMU_DEFAULT_ENGINE
+#define EMU_DEFAULT_ENGINE "layer"
+#endif
+
+/* The engines this port links (each port defines them: port/host/emu_posix.c both,
+ * port/qemu-an386 the layer engine). */
+extern const accel_engine *const emu_engines[];
+extern const size_t emu_engine_count;
 
 #define EMU_MEMO_MIB_MAX 16384u        /* 16 GiB: more than any host here would give one board */
 #define EMU_SENSOR_CYCLE_MAX 1000000u
