@@ -21,6 +21,7 @@ void suite_jobs(void);
 void suite_sense(void);
 void suite_emu_jobs(void);
 void suite_sim_memo(void);
+void suite_fuzz_replay(void);
 extern const char *emulator_path;
 
 int main(int argc, char **argv)
@@ -45,5 +46,6 @@ int main(int argc, char **argv)
     suite_sense();
     suite_emu_jobs();
     suite_sim_memo();
+    suite_fuzz_replay();
     return th_summary();
 }
