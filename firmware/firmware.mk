@@ -97,7 +97,7 @@ test-c: $(FW_TESTBIN) $(FW_EMU)
 # test/fuzz_setup.sh finds clang with libFuzzer and compiler-rt, installing Debian's clang,
 # libclang-rt-dev and llvm when missing, and passes the tools down as FW_FUZZ_CC etc.
 FUZZ_SECONDS ?= 60
-FUZZ_COVERAGE_RUNS ?= 100000
+FUZZ_COVERAGE_RUNS ?= 50000
 FW_FUZZ_SETUP  := $(FW_DIR)/test/fuzz_setup.sh
 FW_FUZZ_CC     ?= clang
 FW_FUZZ_FLAGS  := -std=c11 -Wall -Wextra -Werror -O1 -g $(FW_INCLUDES) $(FW_TEST_INCLUDES)

@@ -108,6 +108,7 @@ static fuzz_segment segs[] = {
     { "convnet5_mnist", 3, 2, NULL, 0, { 0 }, { 0 }, 0, 0 },   /* conv4 + fc: 56x8x8 -> 10 */
     { "kws20_v3", 8, 1, NULL, 0, { 0 }, { 0 }, 0, 0 },         /* fc: 64x4 -> 21 */
     { "kws20_v3", 7, 2, NULL, 0, { 0 }, { 0 }, 0, 0 },         /* conv + fc: 100x14 -> 21 */
+    { "ressimplenet_cifar100", 10, 1, NULL, 0, { 0 }, { 0 }, 0, 0 },   /* passthrough: two outputs */
 };
 #define N_SEGS (sizeof segs / sizeof segs[0])
 
@@ -167,6 +168,7 @@ static uint64_t clock_us;
 static bool reset_asked;
 static bool untrusted;                   /* feeding raw or damaged bytes: their answers are not checked */
 static bool loose;                       /* such bytes passed the CRC: any id may be answered later */
+static unsigned tx_refusals;             /* frames the port refuses next (its queue is full) */
 static owed_answer owed[OWED_MAX];
 static size_t n_owed;
 static uint16_t next_id;
@@ -299,6 +301,15 @@ static bool f_transmit(void *u, const uint8_t *bytes, size_t n)
     uint64_t code = h->kind == SYN_KIND_ERROR ? check_error_body(chk.body, chk.body_len, h->id) : 0;
     if (h->kind == SYN_KIND_RESPONSE && h->type == SYN_MSG_SEGMENT_LIST)
         check_listed_ids(chk.body, chk.body_len);
+    if (tx_refusals > 0) {
+        /* No room: the frame never leaves, so its request is answered nowhere (the host's
+         * timeout is what notices); the board must simply go on. */
+        tx_refusals--;
+        owed_answer *lost = untrusted ? NULL : owed_find(h->id);
+        if (lost != NULL)
+            owed_drop(lost);
+        return false;
+    }
     if (untrusted)
         return true;
     owed_answer *o = owed_find(h->id);
@@ -802,13 +813,16 @@ static void boot_from_script(void)
     static const uint64_t origins[] = { 0, 1000000, 1700000000000000ull };
     clock_us = origins[take8() % 3] + take8();
     reset_asked = untrusted = loose = false;
+    tx_refusals = 0;
     next_id = 1;
     reboot(BOARD_BOOT_POWER_ON);
 }
 
-/* Operations by the script's byte: mostly messages; raw bytes and reboots rarely. */
+/* Operations by the script's byte: mostly messages; a full transmit queue, raw bytes and
+ * reboots rarely. */
 enum { OP_MESSAGE, OP_MESSAGE2, OP_MESSAGE3, OP_MESSAGE4, OP_UPLOAD, OP_INFER, OP_PROFILE, OP_PUT, OP_TIME,
        OP_SENSE_BURST, OP_COUNT };
+#define OP_TX_FULL 249
 #define OP_RAW 250      /* op bytes 250..254 */
 #define OP_REBOOT 255
 
@@ -830,6 +844,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint8_t op = take8();
         if (op == OP_REBOOT) {
             reboot(BOARD_BOOT_WATCHDOG);
+        } else if (op == OP_TX_FULL) {
+            tx_refusals = 1u + take8() % 4u;
         } else if (op >= OP_RAW) {
             /* Raw bytes between frames; whatever they are, a delimiter ends them. 255: a run
              * longer than any frame (too_large). */
