@@ -9,7 +9,8 @@
  * (slot 15/16, offsets the board just reported, sizes of real tensors, 32/64-bit edges, ids that
  * break the id rule). Macro operations upload real zoo segments, fill their inputs, infer and
  * profile, so the success paths and the jobs are reached too; some frames are cut in pieces,
- * corrupted, or mixed with raw bytes.
+ * corrupted, given another version or kind, or mixed with raw bytes; sometimes the port's
+ * transmit queue is full (those answers are lost, and the board must go on).
  *
  * What must hold, whatever the script (a failure prints why and aborts):
  *  - every frame the board sends is one well-formed frame (COBS, CRC, length, subset CBOR map),
@@ -17,7 +18,9 @@
  *  - every answer echoes the id and type of a request that is waiting for one, and no request
  *    is answered twice;
  *  - a request that never waits (everything but sense, infer, profile) is answered before the
- *    board returns from its bytes: nothing that waits can hold back hello, ping, stats, reset;
+ *    board returns from its bytes, and never `busy`: nothing that waits can hold back hello,
+ *    ping, stats, reset;
+ *  - every resident id segment.list reports keeps the id rule, and no two are the same;
  *  - once the clock has run far enough, every request sent since the last reset has been
  *    answered (no deferred answer is lost).
  * AddressSanitizer and UBSan watch everything else. The C tests replay this target on seeded
