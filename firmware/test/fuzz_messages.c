@@ -670,16 +670,28 @@ static uint8_t mbody[SYN_MAX_BODY];
 static void upload(size_t index, unsigned seg_index)
 {
     const fuzz_segment *s = &segs[seg_index];
+    /* Sometimes a byte changes on the way: announced with the original hash (bad_hash), or with
+     * the changed bytes' hash, so the segment decoder or the fit rules refuse it instead. */
+    int flip = one_in(16) ? (int)(take_n(4) % s->len) : -1;
+    uint8_t sha[SHA256_BYTES];
+    memcpy(sha, s->sha, sizeof sha);
+    if (flip >= 0 && one_in(2)) {
+        static uint8_t changed[1u << 16];
+        if (s->len <= sizeof changed) {
+            memcpy(changed, s->blob, s->len);
+            changed[flip] ^= 0x40;
+            sha256(changed, s->len, sha);
+        }
+    }
     cbor_writer w;
     cbor_writer_init(&w, mbody, sizeof mbody);
     cbor_write_map(&w, 3);
     cbor_write_uint(&w, 0); write_id_at(&w, index);
     cbor_write_uint(&w, 1); cbor_write_uint(&w, s->len);
-    cbor_write_uint(&w, 2); cbor_write_bytes(&w, s->sha, SHA256_BYTES);
+    cbor_write_uint(&w, 2); cbor_write_bytes(&w, sha, SHA256_BYTES);
     seg_next = UINT32_MAX;
     send_map(SYN_MSG_SEGMENT_BEGIN, &w);
     size_t chunk = one_in(4) ? 1u + take_n(2) % SYN_MAX_PAYLOAD : SYN_MAX_PAYLOAD;
-    int flip = one_in(16) ? (int)(take_n(4) % s->len) : -1;   /* a byte changed: bad_hash */
     static uint8_t piece[SYN_MAX_PAYLOAD];
     for (unsigned guard = 0; seg_next < s->len && guard < 200; guard++) {
         size_t at = seg_next, n = s->len - at < chunk ? s->len - at : chunk;
