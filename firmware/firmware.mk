@@ -3,7 +3,8 @@
 #   make firmware        emulated board (firmware/build/host/synergy-emu) + Cortex-M4 core, sizes
 #   make firmware-arm    the portable core for Cortex-M4 -> firmware/build/arm/libsynergy_core.a
 #   make test-c          C unit tests with AddressSanitizer and UBSan
-#   make fuzz            libFuzzer targets (needs clang with libFuzzer)
+#   make fuzz            libFuzzer targets, FUZZ_SECONDS each (installs clang if missing)
+#   make fuzz-coverage   a fixed run of the structured target; prints line coverage of the handlers
 #   make firmware-clean
 #
 # Sources are picked by directory: a .c file dropped into one of these folders joins the builds
@@ -22,7 +23,8 @@ FW_ACCEL_REG_SRC := $(wildcard $(FW_DIR)/accel/reg/*.c)
 FW_ACCEL_SIM_SRC := $(wildcard $(FW_DIR)/accel/sim/*.c)
 # The emulator is main.c plus emu_*.c: other host programs may share port/host/.
 FW_PORT_HOST_SRC := $(FW_DIR)/port/host/main.c $(wildcard $(FW_DIR)/port/host/emu_*.c)
-FW_TEST_SRC      := $(filter-out $(FW_DIR)/test/fuzz_%.c,$(wildcard $(FW_DIR)/test/*.c))
+# The structured fuzz target also runs in the C tests (test_fuzz_replay.c), under gcc's sanitizers.
+FW_TEST_SRC      := $(filter-out $(FW_DIR)/test/fuzz_%.c,$(wildcard $(FW_DIR)/test/*.c)) $(FW_DIR)/test/fuzz_messages.c
 FW_FUZZ_SRC      := $(wildcard $(FW_DIR)/test/fuzz_*.c)
 
 FW_PORTABLE_SRC := $(FW_CORE_SRC) $(FW_ACCEL_SRC) $(FW_ACCEL_REG_SRC)
@@ -111,23 +113,68 @@ bench-regmodel-zoo: $(FW_REGBENCH)
 	node dist/tools/bench/regbench-zoo.js $(FW_REGBENCH_ZOO)
 	$(FW_REGBENCH) --zoo $(FW_REGBENCH_ZOO)
 
-# libFuzzer targets: frame receiver + dispatcher, and the CBOR reader. FUZZ_SECONDS per target.
+# libFuzzer targets (test/fuzz_*.c): fuzz_messages, structured (CRC-valid frames with CBOR bodies
+# for every handler of the table, real segment uploads, infers, senses; see its top comment), and
+# the byte-level ones: frame receiver + dispatcher, CBOR reader, segment decoder. FUZZ_SECONDS per
+# target; corpora grow in firmware/build/fuzz/<target>.corpus, seeded from test/fuzz-regressions/.
+# test/fuzz_setup.sh finds clang with libFuzzer and compiler-rt, installing Debian's clang,
+# libclang-rt-dev and llvm when missing, and passes the tools down as FW_FUZZ_CC etc.
 FUZZ_SECONDS ?= 60
-FW_FUZZ_CFLAGS := -std=c11 -Wall -Wextra -Werror -O1 -g -fsanitize=fuzzer,address,undefined $(FW_INCLUDES)
+FUZZ_COVERAGE_RUNS ?= 50000
+FW_FUZZ_SETUP  := $(FW_DIR)/test/fuzz_setup.sh
+FW_FUZZ_CC     ?= clang
+FW_FUZZ_FLAGS  := -std=c11 -Wall -Wextra -Werror -O1 -g $(FW_INCLUDES) $(FW_TEST_INCLUDES)
+FW_FUZZ_CFLAGS := $(FW_FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined
 FW_FUZZ_BINS   := $(patsubst $(FW_DIR)/test/%.c,$(FW_BUILD)/fuzz/%,$(FW_FUZZ_SRC))
+# Entropic scheduling spends most of each run updating feature counts once the sanitizers add
+# their branches (6x fewer runs per second here); plain scheduling reaches the same coverage sooner.
+FW_FUZZ_RUN_FLAGS := -max_len=9000 -entropic=0
+FW_FUZZ_LIB    := $(FW_PORTABLE_SRC) $(FW_ACCEL_SIM_SRC) $(FW_DIR)/port/host/emu_cnn_backend.c
+FW_FUZZ_HDRS   := $(wildcard $(FW_DIR)/core/*.h $(FW_DIR)/accel/*.h $(FW_DIR)/accel/sim/*.h $(FW_DIR)/accel/reg/*.h $(FW_DIR)/test/*.h \
+                  $(FW_DIR)/port/host/emu_memory.h)
+# The structured target loads zoo segments (zoo_segment.c) into the emulator's memory regions.
+FW_FUZZ_MSG_EXTRA := $(FW_DIR)/test/zoo_segment.c $(FW_DIR)/test/json.c $(FW_DIR)/test/support.c \
+                     $(FW_DIR)/port/host/emu_memory.c
+# What fuzz-coverage reports: the dispatcher, the message handlers, the segment store.
+FW_FUZZ_COV_FILES := $(FW_DIR)/core/board.c $(wildcard $(FW_DIR)/core/msg_*.c) $(FW_DIR)/core/segstore.c
+FW_FUZZ_COV_DIR   := $(FW_BUILD)/fuzz-coverage
+
+.PHONY: fuzz-run fuzz-coverage fuzz-coverage-run
 
 fuzz:
-	@if ! command -v clang >/dev/null 2>&1 || ! echo 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }' \
-	    | clang -x c -fsanitize=fuzzer -o /dev/null - >/dev/null 2>&1; then \
-	  echo "fuzz: needs clang with libFuzzer; install clang and its runtime libraries, e.g. on Debian 12: apt-get install clang libclang-rt-14-dev"; exit 1; fi
-	@$(MAKE) --no-print-directory $(FW_FUZZ_BINS)
-	@for f in $(FW_FUZZ_BINS); do \
-	  echo "fuzz: $$f for $(FUZZ_SECONDS) s"; mkdir -p $$f.corpus; \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=9000 $$f.corpus || exit 1; done
+	@tools=$$(bash $(FW_FUZZ_SETUP)) && set -- $$tools && \
+	  $(MAKE) --no-print-directory FW_FUZZ_CC=$$1 fuzz-run
 
-$(FW_BUILD)/fuzz/%: $(FW_DIR)/test/%.c $(FW_PORTABLE_SRC) $(FW_ACCEL_SIM_SRC) $(FW_DIR)/port/host/emu_cnn_backend.c
+fuzz-run: $(FW_FUZZ_BINS)
+	@for f in $(FW_FUZZ_BINS); do \
+	  name=$$(basename $$f); seeds=$(FW_DIR)/test/fuzz-regressions/$$name; [ -d $$seeds ] || seeds=; \
+	  echo "fuzz: $$name for $(FUZZ_SECONDS) s"; mkdir -p $$f.corpus; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) $(FW_FUZZ_RUN_FLAGS) -print_final_stats=1 $$f.corpus $$seeds || exit 1; done
+
+$(FW_BUILD)/fuzz/fuzz_messages: $(FW_FUZZ_MSG_EXTRA)
+
+$(FW_BUILD)/fuzz/%: $(FW_DIR)/test/%.c $(FW_FUZZ_LIB) $(FW_FUZZ_HDRS)
 	@mkdir -p $(@D)
-	clang $(FW_FUZZ_CFLAGS) -o $@ $^
+	$(FW_FUZZ_CC) $(FW_FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
+
+# A fixed run (seed 1, FUZZ_COVERAGE_RUNS inputs from an empty corpus) of fuzz_messages built with
+# clang's source-based coverage; prints the line coverage of FW_FUZZ_COV_FILES.
+fuzz-coverage:
+	@tools=$$(bash $(FW_FUZZ_SETUP) --coverage) && set -- $$tools && \
+	  $(MAKE) --no-print-directory FW_FUZZ_CC=$$1 FW_LLVM_PROFDATA=$$2 FW_LLVM_COV=$$3 fuzz-coverage-run
+
+fuzz-coverage-run: $(FW_FUZZ_COV_DIR)/fuzz_messages
+	@rm -rf $(FW_FUZZ_COV_DIR)/run && mkdir -p $(FW_FUZZ_COV_DIR)/run/corpus
+	@echo "fuzz-coverage: fuzz_messages, -seed=1 -runs=$(FUZZ_COVERAGE_RUNS), empty corpus"
+	@LLVM_PROFILE_FILE=$(FW_FUZZ_COV_DIR)/run/fuzz-%p.profraw $< -seed=1 -runs=$(FUZZ_COVERAGE_RUNS) $(FW_FUZZ_RUN_FLAGS) -len_control=0 \
+	  -print_final_stats=1 $(FW_FUZZ_COV_DIR)/run/corpus 2>&1 | grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|Done)' || true
+	@$(FW_LLVM_PROFDATA) merge -sparse $(FW_FUZZ_COV_DIR)/run/*.profraw -o $(FW_FUZZ_COV_DIR)/run/fuzz.profdata
+	@$(FW_LLVM_COV) report $< -instr-profile=$(FW_FUZZ_COV_DIR)/run/fuzz.profdata $(FW_FUZZ_COV_FILES)
+	@echo "fuzz-coverage: lines never run: $(FW_LLVM_COV) show $< -instr-profile=$(FW_FUZZ_COV_DIR)/run/fuzz.profdata FILE"
+
+$(FW_FUZZ_COV_DIR)/fuzz_messages: $(FW_DIR)/test/fuzz_messages.c $(FW_FUZZ_MSG_EXTRA) $(FW_FUZZ_LIB) $(FW_FUZZ_HDRS)
+	@mkdir -p $(@D)
+	$(FW_FUZZ_CC) $(FW_FUZZ_CFLAGS) -fprofile-instr-generate -fcoverage-mapping -o $@ $(filter %.c,$^)
 
 firmware-clean:
 	rm -rf $(FW_BUILD)

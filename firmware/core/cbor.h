@@ -27,7 +27,8 @@ typedef enum {
     CBOR_ERR_OVERFLOW,   /* writer: buffer full */
     CBOR_ERR_TRAILING,   /* cbor_validate: bytes left after the one item */
     CBOR_ERR_UTF8,       /* text string is not valid UTF-8 */
-    CBOR_ERR_TEXT_LONG   /* text string over CBOR_MAX_TEXT bytes (an id, a name: said apart) */
+    CBOR_ERR_TEXT_LONG   /* text string over CBOR_MAX_TEXT bytes (named apart from the other
+                            limits: an id or a name too long is the usual case) */
 } cbor_err;
 
 typedef enum {

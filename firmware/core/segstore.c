@@ -28,11 +28,12 @@ uint32_t segstore_tensor_bytes(const accel_tensor *t)
 
 const char *segstore_id_problem(const char *id, size_t len, char *why, size_t cap)
 {
-    if (len == 0 || len > SEGSTORE_ID_MAX) {
-        if (len == 0)
-            syn_format(why, cap, "empty, ids are 1..%u bytes", (unsigned)SEGSTORE_ID_MAX);
-        else
-            syn_format(why, cap, "%lu bytes, ids are 1..%u bytes", (unsigned long)len, (unsigned)SEGSTORE_ID_MAX);
+    if (len == 0) {
+        syn_format(why, cap, "empty, ids are 1..%u bytes", (unsigned)SEGSTORE_ID_MAX);
+        return why;
+    }
+    if (len > SEGSTORE_ID_MAX) {
+        syn_format(why, cap, "%lu bytes, ids are 1..%u bytes", (unsigned long)len, (unsigned)SEGSTORE_ID_MAX);
         return why;
     }
     for (size_t i = 0; i < len; i++) {

@@ -26,6 +26,7 @@ void suite_cnn_driver(void);
 void suite_reg_layout(void);
 void suite_reg_segments(void);
 void suite_reg_engine(void);
+void suite_fuzz_replay(void);
 extern const char *emulator_path;
 
 int main(int argc, char **argv)
@@ -55,5 +56,6 @@ int main(int argc, char **argv)
     suite_regmodel();
     suite_reg_engine();
     suite_reg_segments();
+    suite_fuzz_replay();
     return th_summary();
 }
