@@ -2,6 +2,7 @@
 // of emulated boards, open the boards (starting as many emulated ones as the model needs, or the
 // QEMU boards --qemu N asks for) and deploy the model on them with a progress bar.
 
+import { ENGINES, type Engine } from '../synth/engine.js';
 import { deployModel, boardsNeeded, SplitError, type Deployment } from '../board/deploy-model.js';
 import { chipSpec, CHIP_NAMES, type ChipName } from '../model/chips.js';
 import { ModelError } from '../model/model-error.js';
@@ -13,10 +14,14 @@ import { progressBar, type Progress } from './progress.js';
 
 export const DEFAULT_EMULATED_BAUD = 921_600;
 
+export const ENGINE_HELP = 'how emulated and QEMU boards drive their accelerator: register (default: the register program, as the silicon '
+  + 'is driven; MAX78000 boards, MAX78002 ones compute from layer descriptions) or layer (the layer-level simulator, the reference)';
+
 export const EMULATED_OPTIONS: OptionSpec[] = [
   { name: 'chip', value: 'CHIP', parse: choiceValue(...CHIP_NAMES), description: 'chip of emulated boards (default max78000 when the model runs on it, else max78002)' },
   { name: 'baud', value: 'N', parse: intValue(0, 100_000_000), description: `pace emulated boards at N baud, 0 = unpaced (default ${DEFAULT_EMULATED_BAUD})` },
   { name: 'qemu', value: 'N', parse: intValue(1, 64), description: 'start N QEMU boards (the firmware on a Cortex-M4 under qemu-system-arm), as --board qemu:N' },
+  { name: 'engine', value: 'NAME', parse: choiceValue(...ENGINES), description: ENGINE_HELP },
 ];
 
 export function loadModelArg(arg: string): LoadedModel {
@@ -57,7 +62,9 @@ export async function deployOnBoards(command: string, values: readonly string[],
   }
   const progress = progressBar();
   progress.update(0, `starting ${requests.length === 0 ? `${needed} emulated board${needed === 1 ? '' : 's'}` : 'boards'}`);
-  const boards = await acquireBoards(requests, { chip, defaultEmulated: needed, baud: args.number('baud') ?? DEFAULT_EMULATED_BAUD });
+  const boards = await acquireBoards(requests, {
+    chip, defaultEmulated: needed, baud: args.number('baud') ?? DEFAULT_EMULATED_BAUD, engine: (args.string('engine') as Engine | undefined) ?? 'register',
+  });
   try {
     const deployment = await deployModel(boards.sessions, model, {
       onProgress: (p) =>

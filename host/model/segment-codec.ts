@@ -122,7 +122,12 @@ function tensorValue(t: TensorRef): CborMap {
   return new Map<number, CborValue>([[TENSOR.source, t.source], [TENSOR.shape, shapeValue(t.shape)], [TENSOR.width, t.width]]);
 }
 
-function layerValue(layer: Layer, params: LayerParams, where: string, source: string): CborMap {
+/** A layer's description without its weights and bias (format 2 carries those as records). */
+export function layerDescription(layer: Layer): CborMap {
+  return layerValue(layer, null, layerWhere(layer), 'layer description');
+}
+
+function layerValue(layer: Layer, params: LayerParams | null, where: string, source: string): CborMap {
   const m = new Map<number, CborValue>([
     [LAYER.index, layer.index],
     [LAYER.name, layer.name],
@@ -159,6 +164,7 @@ function layerValue(layer: Layer, params: LayerParams, where: string, source: st
     [LAYER.data_format, FORMAT_CODES.indexOf(layer.hw.dataFormat)],
     [LAYER.write_gap, layer.hw.writeGap],
   ]);
+  if (params === null) return m;
   if (layer.weightBits !== null) {
     if (!params.weights) throw new ModelError(source, `${where}.weights`, 'missing: a segment carries every weight');
     m.set(LAYER.weights, packWeights(params.weights, layer.weightBits));
@@ -196,7 +202,7 @@ export function segmentMap(seg: Segment): CborMap {
 const layerWhere = (l: { index: number; name: string }): string => `layer ${l.index} (${l.name})`;
 
 /** Typed access to a parsed CBOR tree; every mistake names the place. */
-class NodeReader {
+export class NodeReader {
   constructor(readonly source: string) {}
 
   fail(where: string, reason: string): never {
@@ -256,7 +262,7 @@ class NodeReader {
   }
 }
 
-function readTensor(r: NodeReader, n: CborNode, where: string): TensorRef {
+export function readTensor(r: NodeReader, n: CborNode, where: string): TensorRef {
   const m = r.map(n, where);
   const width = r.int(r.field(m, TENSOR.width, where, 'width'), `${where}.width`, 8, 32);
   if (width !== 8 && width !== 32) r.fail(`${where}.width`, `${width} is neither 8 nor 32`);
@@ -267,7 +273,7 @@ function readTensor(r: NodeReader, n: CborNode, where: string): TensorRef {
   };
 }
 
-function readLayer(r: NodeReader, n: CborNode, pos: number, expectedIndex: number): { layer: Layer; params: LayerParams } {
+export function readLayer(r: NodeReader, n: CborNode, pos: number, expectedIndex: number): { layer: Layer; params: LayerParams } {
   const m = r.map(n, `layer ${expectedIndex}`);
   const f = (key: number, name: string, w: string): CborNode => r.field(m, key, w, name);
   const index = r.int(f(LAYER.index, 'index', `layers[${pos}]`), `layers[${pos}].index`, 0, 65535);

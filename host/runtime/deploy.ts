@@ -7,7 +7,9 @@
 // fit (host/model/fit.ts). The planner judged the same sets feasible; a board that refuses one
 // is a disagreement between the plan and the chip's rules, reported as such.
 
-import { uploadSegment, listSegments, unloadSegment } from '../board/segments.js';
+import {
+  listSegments, residentSegments, segmentBlobsInOrder, unloadSegment, uploadSegment, type ModelSegment,
+} from '../board/segments.js';
 import type { SegmentIO } from '../board/tensors.js';
 import { isSessionError } from '../board/session-error.js';
 import type { Layer } from '../model/layer.js';
@@ -62,6 +64,11 @@ export class ModelStore {
     let bytes = encodeCbor(head, { maxPayload: Number.MAX_SAFE_INTEGER }).length + 2 * (cborHeadBytes(spec.count) - cborHeadBytes(0));
     for (let i = spec.first; i < spec.first + spec.count; i++) bytes += layers[i]!;
     return bytes;
+  }
+
+  /** The segment's model and range for segmentBlobsInOrder, with its format 1 blob made once. */
+  modelSegment(spec: Pick<SegmentSpec, 'model' | 'first' | 'count'>): ModelSegment {
+    return { model: this.model(spec.model).model, first: spec.first, count: spec.count, layerBlob: () => this.segment(spec).blob };
   }
 
   io(spec: SegmentSpec): SegmentIO {
@@ -192,7 +199,8 @@ async function deployBoard(
     fit = rest;
   }
   const todo = mine.filter((s) => !kept.includes(s.id));
-  const blobs = todo.map((s) => store.segment(s).blob);
+  const resident = residentSegments(session, listed.segments.filter((info) => kept.includes(info.id)), (info) => store.layersOf(info));
+  const blobs = segmentBlobsInOrder(session, resident, todo.map((s) => store.modelSegment(s)));
   const total = blobs.reduce((a, b) => a + b.length, 0);
   const acked = blobs.map(() => 0);
   let done = 0;
@@ -256,12 +264,14 @@ export async function preloadSegments(
       try {
         const listed = await listSegments(h.session);
         const mine = specs.filter((s) => s.device === h.device && !listed.segments.some((info) => info.id === s.id && sameSegment(info, s)));
-        const total = mine.reduce((a, s) => a + store.segment(s).blob.length, 0);
+        const resident = residentSegments(h.session, listed.segments, (info) => store.layersOf(info));
+        const blobs = segmentBlobsInOrder(h.session, resident, mine.map((s) => store.modelSegment(s)));
+        const total = blobs.reduce((a, b) => a + b.length, 0);
         let before = 0;
         for (const [k, spec] of mine.entries()) {
           if (opts.signal?.aborted) break;
           const s0 = performance.now();
-          const up = await uploadSegment(h.session, spec.id, store.segment(spec).blob, {
+          const up = await uploadSegment(h.session, spec.id, blobs[k]!, {
             ...(opts.signal ? { signal: opts.signal } : {}),
             resolveResident: (info) => store.layersOf(info),
             onProgress: (u) => opts.onProgress?.({ device: h.device, acked: before + u.acked, total, segmentsDone: k, segments: mine.length }),

@@ -5,6 +5,7 @@
 // Every frame started ends in the ledger (delivered or failed with a reason), which must
 // balance when the run ends.
 
+import type { Engine as AccelEngine } from '../synth/engine.js';
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { openBoard } from '../board/open.js';
@@ -30,7 +31,7 @@ import { sleep } from './semaphore.js';
 
 export type DeskSource =
   /** start one emulated board (or QEMU board) per device of the spec */
-  | { kind: 'emulate'; spec: DeskSpec; binary?: string; boards?: BoardProcessKind }
+  | { kind: 'emulate'; spec: DeskSpec; binary?: string; boards?: BoardProcessKind; engine?: AccelEngine }
   /** an emulated desk already running (several runs on the same boards); left running */
   | { kind: 'emulated'; emulators: DeskEmulators }
   /** boards that already run: the port of each device, and how to find ones that join */
@@ -38,7 +39,7 @@ export type DeskSource =
 
 /** How the boards of an `emulate` desk are started. */
 export function emulateOptions(desk: Extract<DeskSource, { kind: 'emulate' }>): DeskEmulatorOptions {
-  return { ...(desk.binary ? { binary: desk.binary } : {}), ...(desk.boards ? { kind: desk.boards } : {}) };
+  return { ...(desk.binary ? { binary: desk.binary } : {}), ...(desk.boards ? { kind: desk.boards } : {}), ...(desk.engine ? { engine: desk.engine } : {}) };
 }
 
 export interface Fault {
