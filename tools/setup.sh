@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need on a fresh machine, and nothing twice:
-# Debian packages (the Cortex-M4 cross compiler, QEMU for the Cortex-M4 board, socat) and the npm
-# dependencies.
+# Debian packages (the Cortex-M4 cross compiler, QEMU for the Cortex-M4 board, dbus-daemon for the
+# BlueZ stand-in of the BLE tests) and the npm dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +11,8 @@ command -v cc >/dev/null 2>&1 || need_pkgs+=(gcc)
 command -v make >/dev/null 2>&1 || need_pkgs+=(make)
 # The QEMU board (firmware/port/qemu-an386) runs on Debian's qemu-system-arm (mps2-an386).
 command -v qemu-system-arm >/dev/null 2>&1 || need_pkgs+=(qemu-system-arm)
+# The BLE tests and `synergy emu --ble` run a private D-Bus daemon (no system bus or root needed).
+command -v dbus-daemon >/dev/null 2>&1 || need_pkgs+=(dbus)
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need_pkgs[*]}"

@@ -51,6 +51,11 @@ export interface UploadOptions {
   signal?: AbortSignal;
   /** largest chunk (default: what the board's max_payload and max_frame allow) */
   chunkBytes?: number;
+  /**
+   * chunks in flight at once (default: the board's credits plus one, the fastest load); fewer
+   * let other requests to the board through between them (a load beside running pipelines)
+   */
+  window?: number;
   /** layers of resident segments, when the caller knows them (default: what this process loaded, else the zoo by model name) */
   resolveResident?: (info: SegmentInfo) => readonly Layer[] | undefined;
 }
@@ -260,11 +265,18 @@ export async function uploadSegment(session: BoardSession, id: string, blob: Uin
       while (offset < total) {
         checkAbort();
         try {
-          offset = await sendChunks(session, blob, offset, chunk, opts.signal, (acked) => report(acked, resumedFrom, 'upload'));
+          offset = await sendChunks(session, blob, offset, chunk, opts.window, opts.signal, (acked) => report(acked, resumedFrom, 'upload'));
         } catch (e) {
-          // The board expects another offset (a chunk lost or refused), or it reset (its staging
-          // area is empty again; the session says hello by itself): ask it where it stands.
-          const again = isProtocolError(e, 'bad_state') || e instanceof OutOfStep || isSessionError(e, 'reset');
+          // The board expects another offset (a chunk lost or refused), it reset (its staging
+          // area is empty again; the session says hello by itself), or an answer never came or
+          // came damaged (a lost BLE notification): ask it where it stands.
+          const again =
+            isProtocolError(e, 'bad_state') ||
+            isProtocolError(e, 'bad_crc') ||
+            isProtocolError(e, 'bad_frame') ||
+            e instanceof OutOfStep ||
+            isSessionError(e, 'reset') ||
+            isSessionError(e, 'timeout');
           if (!again || resyncs >= 8) throw e;
           resyncs++;
           offset = await begin();
@@ -347,10 +359,11 @@ async function sendChunks(
   blob: Uint8Array,
   from: number,
   chunk: number,
+  window: number | undefined,
   signal: AbortSignal | undefined,
   onAck: (acked: number) => void,
 ): Promise<number> {
-  const depth = Math.max(1, session.hello.maxInFlight) + 1;
+  const depth = Math.max(1, Math.min(window ?? Number.POSITIVE_INFINITY, session.hello.maxInFlight + 1));
   const pending = new Set<Promise<void>>();
   let next = from;
   let acked = from;

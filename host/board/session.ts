@@ -61,6 +61,23 @@ export interface RequestOptions {
   expectBytes?: number;
   /** goes ahead of the requests waiting for a credit (a heartbeat must not queue behind bulk transfers) */
   urgent?: boolean;
+  /**
+   * ms of work the board spends on this request by the cost model (its CPU and CNN time): it
+   * counts toward this request's deadline and toward the deadlines of the requests sent after
+   * it, which the board serves behind it (default 0: the wire time alone)
+   */
+  workMs?: number;
+  /** ms this answer alone may wait on the board for an outside event (a sensor's next frame) */
+  waitMs?: number;
+}
+
+/** A request in flight and when its answer is due (`deadlines`, `overdue`). */
+export interface Deadline {
+  name: string;
+  id: number;
+  /** performance.now() ms when the answer was due, and when the request was sent */
+  dueAt: number;
+  sentAt: number;
 }
 
 /** The answer to a request, with when it was sent and how long the round trip took. */
@@ -124,6 +141,10 @@ interface Pending {
   timer: NodeJS.Timeout | undefined;
   /** the timeout was already extended once because the host itself was late */
   extended: boolean;
+  workMs: number;
+  waitMs: number;
+  /** when the answer is due by the cost model (set when sent) */
+  dueAt: number;
 }
 
 const DEFAULT_EXPECT_BYTES = 256;
@@ -308,6 +329,9 @@ export class BoardSession extends EventEmitter<SessionEvents> {
         sentAt: 0,
         extended: false,
         timer: undefined,
+        workMs: Math.max(0, opts.workMs ?? 0),
+        waitMs: Math.max(0, opts.waitMs ?? 0),
+        dueAt: 0,
       };
       if (raw) this.rawBodies.add(p);
       if (opts.urgent) this.queue.unshift(p);
@@ -335,6 +359,64 @@ export class BoardSession extends EventEmitter<SessionEvents> {
     }
   }
 
+  /**
+   * When `p`'s answer is due by the cost model, from its sending: every byte in flight both ways
+   * (the requests ahead, their answers, its own) at the link's rate, the board's work on every
+   * request in flight (served in turn), and its own wait for an outside event.
+   */
+  private deadlineFor(p: Pending): number {
+    let bytes = 0;
+    let work = 0;
+    for (const q of this.inFlight.values()) {
+      bytes += q.wireBytes + q.expectBytes;
+      work += q.workMs;
+    }
+    return p.sentAt + (bytes * 10 * 1000) / this.baud + work + p.waitMs;
+  }
+
+  /**
+   * The request in flight whose answer is the most overdue at `now` (by the deadline the cost
+   * model gave it when it was sent, `RequestOptions.workMs`), or null when none is late.
+   */
+  overdue(now = performance.now()): Deadline | null {
+    let worst: Pending | null = null;
+    for (const p of this.inFlight.values()) if (p.dueAt < now && (worst === null || p.dueAt < worst.dueAt)) worst = p;
+    return worst && { name: worst.name, id: worst.id, dueAt: worst.dueAt, sentAt: worst.sentAt };
+  }
+
+  /** Every request in flight with its deadline, in the order sent. */
+  deadlines(): Deadline[] {
+    return [...this.inFlight.values()].sort((a, b) => a.sentAt - b.sentAt).map((p) => ({ name: p.name, id: p.id, dueAt: p.dueAt, sentAt: p.sentAt }));
+  }
+
+  /** Answers that came after their deadline lately: when, and how late. */
+  private readonly lateAnswers: { at: number; lateMs: number }[] = [];
+
+  private noteLateness(at: number, lateMs: number): void {
+    if (lateMs <= 0) return;
+    this.lateAnswers.push({ at, lateMs });
+    if (this.lateAnswers.length > 64) this.lateAnswers.shift();
+  }
+
+  /**
+   * How late, at most, this board's answers came after their deadlines over the last `windowMs`
+   * (0 when none was late): what this host and link do beyond the cost model just now (a loaded
+   * machine delays a pseudo-terminal's bytes by hundreds of ms; an emulator computes longer
+   * than the chip it models).
+   */
+  recentLatenessMs(windowMs: number, now = performance.now()): number {
+    let m = 0;
+    for (const l of this.lateAnswers) if (l.at >= now - windowMs) m = Math.max(m, l.lateMs);
+    return m;
+  }
+
+  /** The largest work (ms) of one request in flight: how long a live board may stay silent serving one. */
+  get longestWorkMs(): number {
+    let m = 0;
+    for (const p of this.inFlight.values()) m = Math.max(m, p.workMs);
+    return m;
+  }
+
   private timeoutFor(p: Pending): number {
     if (p.timeoutMs !== undefined) return p.timeoutMs;
     // Answers to requests already in flight come first on the wire: their bytes count too.
@@ -357,6 +439,7 @@ export class BoardSession extends EventEmitter<SessionEvents> {
     const timeoutMs = this.timeoutFor(p);
     p.timer = setTimeout(() => this.onTimeout(p, timeoutMs), timeoutMs);
     p.sentAt = performance.now();
+    p.dueAt = this.deadlineFor(p);
     this.counters.framesOut++;
     this.counters.bytesOut += wire.length;
     this.link.write(wire).catch((e: Error) => {
@@ -479,7 +562,9 @@ export class BoardSession extends EventEmitter<SessionEvents> {
       return;
     }
     this.finish(p);
-    const rttMs = performance.now() - p.sentAt;
+    const answeredAt = performance.now();
+    const rttMs = answeredAt - p.sentAt;
+    this.noteLateness(answeredAt, answeredAt - p.dueAt);
     try {
       if (kind === KIND.error) {
         p.reject(errorFromFrame(frame));

@@ -80,6 +80,17 @@ export function intValue(min: number, max = Number.MAX_SAFE_INTEGER): (text: str
   };
 }
 
+/** A link rate in baud: `min`..`max`, or 0 when `unpaced` (no pacing). */
+export function baudValue(min: number, max: number, unpaced: boolean): (text: string) => number {
+  return (text) => {
+    if (!/^\d+$/.test(text)) throw new Error(`"${text}" is not a whole number of baud`);
+    const n = Number(text);
+    if (n === 0 && unpaced) return 0;
+    if (n < min || n > max) throw new Error(`${n} baud is outside ${unpaced ? '0 (unpaced) or ' : ''}${min}..${max}`);
+    return n;
+  };
+}
+
 /** A value from a fixed set. */
 export function choiceValue(...choices: string[]): (text: string) => string {
   return (text) => {
@@ -183,6 +194,6 @@ export function helpText(command: string, summary: string, description: string |
   // The descriptions start in one column, past the longest flag (at least column 24).
   const column = Math.max(24, ...all.map((o) => flagsOf(o).length + 2));
   for (const o of all) lines.push(flagsOf(o).padEnd(column) + o.description);
-  lines.push('', 'exit codes: 0 ok, 1 failure, 2 usage error');
+  lines.push('', 'exit codes: 0 ok, 1 failure, 2 usage error (bad input), 130 stopped by SIGINT (Ctrl-C), 143 by SIGTERM');
   return lines.join('\n');
 }

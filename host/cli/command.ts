@@ -16,6 +16,8 @@ export interface CommandContext {
   json: boolean;
   io: CommandIO;
   env: NodeJS.ProcessEnv;
+  /** aborted when the user stops the command (SIGINT, SIGTERM): stop cleanly, then return */
+  signal: AbortSignal;
 }
 
 export interface Command {
@@ -30,7 +32,7 @@ export interface Command {
   run(ctx: CommandContext): Promise<number>;
 }
 
-/** Exit codes of every command. */
+/** Exit codes of every command (a command stopped by a signal exits 128 + its number: main.ts). */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
 /** A failure to report in one line and exit 1 (as opposed to a bug, which gets a stack). */

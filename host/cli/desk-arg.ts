@@ -25,7 +25,8 @@ export function parseBoardRequests(values: readonly string[], command: string): 
   const out: BoardRequest[] = [];
   for (const item of values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '')) {
     const m = /^(emulated|qemu)(?::(\d+))?(?::([a-z0-9]+))?$/.exec(item);
-    const word = /^(emulated|qemu)\b/.exec(item)?.[1];
+    // `qemu-1` is a board id (QEMU boards register as qemu-N): only `qemu` or `qemu:...` is a request.
+    const word = /^(emulated|qemu)(?::|$)/.exec(item)?.[1];
     if (word !== undefined) {
       if (!m) throw new UsageError(`synergy ${command}: "${item}" is not ${word}:N or ${word}:N:CHIP`);
       const count = m[2] === undefined ? 1 : Number(m[2]);

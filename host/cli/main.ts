@@ -1,11 +1,15 @@
 // The `synergy` command: picks the command, parses its arguments with the shared parser and
-// runs it. Exit codes: 0 ok, 1 failure, 2 usage error.
+// runs it. Exit codes: 0 ok, 1 failure, 2 usage error (bad input), 128 + N when stopped by
+// signal N (SIGINT 130, SIGTERM 143: stop-signals.ts). Errors are one line (user-errors.ts);
+// SYNERGY_DEBUG=1 adds the stack.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { helpText, parseArgs, UsageError } from './args.js';
-import { CommandFailure, EXIT, type CommandIO } from './command.js';
+import { helpText, parseArgs } from './args.js';
+import { EXIT, type CommandIO } from './command.js';
 import { COMMANDS, findCommand } from './registry.js';
+import { signalExitCode, watchStopSignals } from './stop-signals.js';
+import { explainError } from './user-errors.js';
 import { repoRoot } from '../link/repo-root.js';
 
 const io: CommandIO = {
@@ -24,6 +28,7 @@ function overview(): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'synergy <command> --help shows a command\'s options; every command takes --json.',
+    'exit codes: 0 ok, 1 failure, 2 usage error (bad input), 130 stopped by SIGINT (Ctrl-C), 143 by SIGTERM',
   ].join('\n');
 }
 
@@ -54,24 +59,38 @@ export async function main(argv: string[]): Promise<number> {
     io.err(`synergy: unknown command "${name}"; commands are ${COMMANDS.map((c) => c.name).join(', ')} (see synergy --help)`);
     return EXIT.usage;
   }
+  const debug = process.env['SYNERGY_DEBUG'] === '1';
+  const stop = watchStopSignals((text) => io.err(`synergy ${command.name}: ${text}`));
+  // An error outside the command's own promise (a callback's) is reported the same way.
+  const onUncaught = (e: unknown): void => {
+    io.err(explainError(command.name, e, debug).text);
+    process.exit(EXIT.failure);
+  };
+  process.on('uncaughtException', onUncaught);
+  process.on('unhandledRejection', onUncaught);
   try {
     const args = parseArgs(command.name, rest, command.positionals, command.options);
     if (args.flag('help')) {
       io.out(helpText(command.name, command.summary, command.description, command.positionals, command.options));
       return EXIT.ok;
     }
-    return await command.run({ args, json: args.flag('json'), io, env: process.env });
+    const code = await command.run({ args, json: args.flag('json'), io, env: process.env, signal: stop.signal });
+    const by = stop.received();
+    return by === null ? code : signalExitCode(by);
   } catch (e) {
-    if (e instanceof UsageError) {
-      io.err(e.message);
-      return EXIT.usage;
+    const by = stop.received();
+    // Stopped: what failed is the stop's doing (a session closed under a request), not news.
+    if (by !== null) {
+      io.err(`synergy ${command.name}: stopped by ${by}${debug ? `: ${(e as Error).stack ?? String(e)}` : ''}`);
+      return signalExitCode(by);
     }
-    if (e instanceof CommandFailure) {
-      io.err(`synergy ${command.name}: ${e.message}`);
-      return EXIT.failure;
-    }
-    io.err(`synergy ${command.name}: ${(e as Error).stack ?? String(e)}`);
-    return EXIT.failure;
+    const { code, text } = explainError(command.name, e, debug);
+    io.err(text);
+    return code;
+  } finally {
+    stop.dispose();
+    process.off('uncaughtException', onUncaught);
+    process.off('unhandledRejection', onUncaught);
   }
 }
 

@@ -7,7 +7,8 @@ import { deployModel, boardsNeeded, SplitError, type Deployment } from '../board
 import { chipSpec, CHIP_NAMES, type ChipName } from '../model/chips.js';
 import { ModelError } from '../model/model-error.js';
 import { loadModel, type LoadedModel } from '../model/zoo.js';
-import { choiceValue, intValue, type OptionSpec, type ParsedArgs } from './args.js';
+import { EMULATOR_MAX_BAUD, EMULATOR_MIN_BAUD } from '../link/emulator.js';
+import { baudValue, choiceValue, intValue, type OptionSpec, type ParsedArgs } from './args.js';
 import { CommandFailure } from './command.js';
 import { acquireBoards, parseBoardRequests, type Boards } from './desk-arg.js';
 import { progressBar, type Progress } from './progress.js';
@@ -19,7 +20,10 @@ export const ENGINE_HELP = 'how emulated and QEMU boards drive their accelerator
 
 export const EMULATED_OPTIONS: OptionSpec[] = [
   { name: 'chip', value: 'CHIP', parse: choiceValue(...CHIP_NAMES), description: 'chip of emulated boards (default max78000 when the model runs on it, else max78002)' },
-  { name: 'baud', value: 'N', parse: intValue(0, 100_000_000), description: `pace emulated boards at N baud, 0 = unpaced (default ${DEFAULT_EMULATED_BAUD})` },
+  {
+    name: 'baud', value: 'N', parse: baudValue(EMULATOR_MIN_BAUD, EMULATOR_MAX_BAUD, true),
+    description: `pace emulated boards at N baud (${EMULATOR_MIN_BAUD}..${EMULATOR_MAX_BAUD}), 0 = unpaced (default ${DEFAULT_EMULATED_BAUD})`,
+  },
   { name: 'qemu', value: 'N', parse: intValue(1, 64), description: 'start N QEMU boards (the firmware on a Cortex-M4 under qemu-system-arm), as --board qemu:N' },
   { name: 'engine', value: 'NAME', parse: choiceValue(...ENGINES), description: ENGINE_HELP },
 ];
@@ -48,8 +52,12 @@ export interface Deployed {
   progress: Progress;
 }
 
-/** Opens the boards of `values` (or emulated ones as needed) and loads the model; the caller releases. */
-export async function deployOnBoards(command: string, values: readonly string[], args: ParsedArgs, loaded: LoadedModel): Promise<Deployed> {
+/**
+ * Opens the boards of `values` (or emulated ones as needed) and loads the model; the caller
+ * releases. A stop (`signal`) releases the boards at once: what waits on them fails, and the
+ * command ends.
+ */
+export async function deployOnBoards(command: string, values: readonly string[], args: ParsedArgs, loaded: LoadedModel, signal: AbortSignal): Promise<Deployed> {
   const requests = parseBoardRequests([...values, ...(args.has('qemu') ? [`qemu:${args.number('qemu')!}`] : [])], command);
   const model = loaded.model;
   const chip = emulatedChip(args, loaded);
@@ -65,6 +73,8 @@ export async function deployOnBoards(command: string, values: readonly string[],
   const boards = await acquireBoards(requests, {
     chip, defaultEmulated: needed, baud: args.number('baud') ?? DEFAULT_EMULATED_BAUD, engine: (args.string('engine') as Engine | undefined) ?? 'register',
   });
+  if (signal.aborted) void boards.release();
+  else signal.addEventListener('abort', () => void boards.release(), { once: true });
   try {
     const deployment = await deployModel(boards.sessions, model, {
       onProgress: (p) =>

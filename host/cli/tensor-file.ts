@@ -1,8 +1,10 @@
 // Reading and writing tensors as JSON files, in the golden `input.json` format as it is:
-// {"shape": [C, H, W] (or [C, L] / [C]), "data": [int8 values, CHW order], ...other keys}.
+// {"shape": [C, H, W] (or [C, L] / [C]), "data": [int8 values, CHW order], "dtype": "int8"
+// (optional), ...other keys}.
 
 import { readFileSync } from 'node:fs';
-import type { Shape3 } from '../model/layer.js';
+import { checkModelInput } from '../board/deploy-model.js';
+import type { Model, Shape3 } from '../model/layer.js';
 import type { Tensor } from '../model/tensor.js';
 
 export class TensorFileError extends Error {
@@ -19,6 +21,9 @@ export function readTensorFile(path: string): Tensor {
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new TensorFileError(`${path}: expected an object with "shape" and "data"`);
   const o = doc as Record<string, unknown>;
+  // The golden files say "dtype": "int8"; a file that says another type holds other values.
+  const dtype = o['dtype'];
+  if (dtype !== undefined && dtype !== 'int8') throw new TensorFileError(`${path}: "dtype" is ${JSON.stringify(dtype)}; the boards take int8 tensors`);
   const shape = o['shape'];
   if (!Array.isArray(shape) || shape.length < 1 || shape.length > 3 || !shape.every((d) => Number.isInteger(d) && (d as number) >= 1)) {
     throw new TensorFileError(`${path}: "shape" must be 1 to 3 positive integers ([C, H, W], [C, L] or [C]); got ${JSON.stringify(shape)}`);
@@ -38,6 +43,17 @@ export function readTensorFile(path: string): Tensor {
     out[i] = v as number;
   }
   return { shape: shape3, data: out };
+}
+
+/** The `--input` tensor of a command, checked against the model's input: bad input (exit 2) names the file and the reason. */
+export function inputArg(path: string, model: Model): Tensor {
+  const input = readTensorFile(path);
+  try {
+    checkModelInput(model, input);
+  } catch (e) {
+    throw new TensorFileError(`${path}: ${(e as Error).message}`);
+  }
+  return input;
 }
 
 /** A tensor as the JSON the CLI prints: shape and values (int8 or int32). */

@@ -12,6 +12,13 @@ import { repoRoot } from './repo-root.js';
 
 export type EmulatedChip = 'max78000' | 'max78002';
 
+/**
+ * The emulator's link rates: 0 (unpaced) or EMULATOR_MIN_BAUD..EMULATOR_MAX_BAUD (firmware/port/host/
+ * emu_options.c refuses others: below 300 baud one frame takes minutes).
+ */
+export const EMULATOR_MIN_BAUD = 300;
+export const EMULATOR_MAX_BAUD = 100_000_000;
+
 export interface EmulatorOptions {
   chip?: EmulatedChip;
   /** board id the emulator reports in hello and boot */
@@ -96,7 +103,9 @@ const TAIL_LIMIT = 4096;
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<EmulatedBoard> {
   const binary = emulatorBinary(opts.binary);
   const args = emulatorArgs(opts);
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own session: a Ctrl-C at the terminal reaches the host, which stops its boards when it
+  // is done with them, and not the boards first (they die with the host: PR_SET_PDEATHSIG).
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let tail = '';
   child.stderr!.setEncoding('utf8');
   const logDir = process.env['SYNERGY_EMU_LOG'];
@@ -104,8 +113,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulate
     tail = (tail + s).slice(-TAIL_LIMIT);
     if (logDir) appendFileSync(join(logDir, `emu-${child.pid}.log`), s);
   });
+  // 'close', not 'exit': the process may exit before its last stderr lines (the memo's counters)
+  // are read, and whoever awaits `exited` then reads stderrTail().
   const exited = new Promise<EmulatorExit>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('close', (code, signal) => resolve({ code, signal }));
   });
   const spawnError = new Promise<never>((_, reject) => {
     child.once('error', (err) => reject(new Error(`cannot start ${binary}: ${err.message}`)));
@@ -182,7 +193,7 @@ export function startEmulatorStdio(opts: Omit<EmulatorOptions, 'linkName' | 'rea
     tail = (tail + s).slice(-TAIL_LIMIT);
   });
   child.on('error', () => undefined); // reported through the link closing and `exited`
-  const exited = new Promise<EmulatorExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<EmulatorExit>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
   return {
     link: new ChildStdioLink(child),
     pid: child.pid ?? -1,

@@ -37,11 +37,13 @@ export class QemuMissingError extends Error {
 const TAIL_LIMIT = 4096;
 /**
  * The wire rate a QEMU board runs at, at most: QEMU's UART model moves one byte per interrupt, and
- * the machine's link carries 20-40 KB/s each way (fewer on a loaded host; QEMU.md), so the board
- * paces itself at 20 KB/s and says so in hello, and a host's timeouts hold. A board given no
- * rate, or a faster one, runs at this rate; a slower one (a BLE device it stands in for) at its own.
+ * the machine's link carries 20-40 KB/s each way on an idle host and much less on a busy one
+ * (QEMU.md), so the board paces itself at the MAX78000FTHR's own default rate, 115,200 baud
+ * (11.5 KB/s), and says so in hello: the host's timeouts (3x the wire time) then hold while QEMU
+ * keeps a third of that. A board given no rate, or a faster one, runs at this rate; a slower one
+ * (a BLE device it stands in for) at its own.
  */
-export const QEMU_LINK_BAUD = 200_000;
+export const QEMU_LINK_BAUD = 115_200;
 
 /** The simulator's exact-memo budget a QEMU board has room for, MiB (main.c MEMO_MIB_MAX). */
 export const QEMU_MEMO_MIB = 2;
@@ -156,7 +158,7 @@ export async function startQemuBoard(asked: QemuBoardOptions = {}): Promise<Emul
     rmSync(dir, { recursive: true, force: true });
   };
   const exited = new Promise<EmulatorExit>((resolve) => {
-    child.once('exit', (code, signal) => {
+    child.once('close', (code, signal) => {
       cleanUp();
       resolve({ code, signal });
     });

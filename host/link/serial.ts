@@ -3,6 +3,15 @@
 
 import { SerialPort } from 'serialport';
 import { ByteLinkBase, type ByteLink } from './byte-link.js';
+import { holdersText, portHolders } from './port-holders.js';
+
+/** The port is held by another process (its lock, or the device says busy). */
+export class PortBusyError extends Error {
+  override readonly name = 'PortBusyError';
+}
+
+/** What the serialport library and the kernel say when another process holds the port. */
+const BUSY = /cannot lock port|resource temporarily unavailable|device or resource busy|EBUSY|EAGAIN/i;
 
 export interface SerialLinkOptions {
   /** line rate for real UARTs; pseudo-terminals ignore it. Default 921600. */
@@ -34,7 +43,7 @@ export class SerialLink extends ByteLinkBase implements ByteLink {
     });
   }
 
-  /** Opens `path`; fails with an error naming the port and the reason. */
+  /** Opens `path`; fails with an error naming the port and the reason (PortBusyError naming the process that holds it, where the system says). */
   static async open(path: string, opts: SerialLinkOptions = {}): Promise<SerialLink> {
     const port = new SerialPort({
       path,
@@ -43,7 +52,11 @@ export class SerialLink extends ByteLinkBase implements ByteLink {
       lock: opts.lock ?? true,
     });
     await new Promise<void>((resolve, reject) => {
-      port.open((err) => (err ? reject(new Error(`cannot open serial port ${path}: ${err.message}`)) : resolve()));
+      port.open((err) => {
+        if (!err) resolve();
+        else if (BUSY.test(err.message)) reject(new PortBusyError(`serial port ${path} is in use by another process: ${holdersText(portHolders(path))}`));
+        else reject(new Error(`cannot open serial port ${path}: ${err.message}`));
+      });
     });
     guardPoller(port);
     return new SerialLink(port);

@@ -64,6 +64,10 @@ export const inferResponse = struct({
 });
 export type InferResult = Infer<typeof inferResponse>;
 
+/** A profile request's most runs and warm-up runs (firmware/core/msg_infer.h PROFILE_MAX_RUNS, PROFILE_MAX_WARMUP). */
+export const PROFILE_MAX_RUNS = 1000;
+export const PROFILE_MAX_WARMUP = 1000;
+
 export const profileRequest = struct({
   segment: field(0, segmentId),
   warmup: field(1, uint),

@@ -28,6 +28,8 @@ export interface RunDocument {
   policy: string;
   objective: 'maxmin' | 'sum';
   duration_s: number;
+  /** the run was stopped before its duration (Ctrl-C, SIGTERM) */
+  stopped: boolean;
   /** the first plan's throughput, measured in its window and estimated by the planner */
   measured_throughput: number;
   estimated_throughput: number;
@@ -75,6 +77,8 @@ export interface RunDocument {
   }[];
   recoveries: {
     device: string; kind: string; reason: string; at_s: number; detection_ms: number | null; recovery_ms: number | null; resumed_ms: Record<string, number | null>; unplaced: string[];
+    /** a lost board: per pipeline that did not use it, its longest gap between deliveries from the fault until the recovery */
+    stall_ms: Record<string, number>;
     /** a lost board, stage 1 (runner.ts QuickStage): the plan that runs again first, its loads within a deploy budget */
     quick: {
       plan_ms: number; search_ms: number; complete: boolean; prepared: boolean; estimate: number;
@@ -132,6 +136,7 @@ export function runDocument(r: RunResult): RunDocument {
     policy: r.policy,
     objective: r.objective,
     duration_s: r3(r.durationS),
+    stopped: r.stopped,
     measured_throughput: r3(r.measuredThroughput),
     estimated_throughput: r3(r.estimatedThroughput),
     ratio: r.estimatedThroughput > 0 ? r3(r.measuredThroughput / r.estimatedThroughput) : null,
@@ -185,6 +190,7 @@ export function runDocument(r: RunResult): RunDocument {
       recovery_ms: x.recoveryMs === null ? null : r3(x.recoveryMs),
       resumed_ms: Object.fromEntries(Object.entries(x.resumedMs).map(([k, v]) => [k, v === null ? null : r3(v)])),
       unplaced: x.unplaced,
+      stall_ms: Object.fromEntries(Object.entries(x.stallMs).map(([k, v]) => [k, r3(v)])),
       quick: x.quick
         ? {
             plan_ms: r3(x.quick.planMs), search_ms: r3(x.quick.searchMs), complete: x.quick.complete, prepared: x.quick.prepared, estimate: r3(x.quick.estimate),

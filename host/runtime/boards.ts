@@ -3,24 +3,45 @@
 // out when a board is lost or joins.
 //
 // Loss is seen three ways, whichever comes first: the link closes (the port went away, the
-// emulator's pseudo-terminal hung up), the emulator process exits, or the board falls silent: a
-// board that sent nothing for HEARTBEAT_MS is pinged (one ping at a time; a board that talks
-// is not, so pings never take the credits the pipelines need), and a ping not answered in
-// time, or silence while requests are pending, is a loss. The time allowance covers the bytes
-// that may be queued ahead on a paced link (credits x largest frame, both ways), so a busy
-// board is not taken for a dead one. Joins: while a device of the desk is absent, the
-// finder is asked every JOIN_POLL_MS for a board with its id (the registry of emulated boards,
-// or discovery), which is opened and announced.
+// emulator's pseudo-terminal hung up), the emulator process exits, or the board stops answering.
+// Every request carries a deadline from the cost model (session.ts: the bytes in flight both ways
+// at the link's rate, the board's modelled work on the requests ahead of it and on its own, a
+// sensor's wait), so a board is suspect as soon as an answer is overdue, and lost when it also
+// stays silent for a confirmation window: one answer frame's wire time, the longest job it is
+// serving, and this host's scheduling jitter. An emulator this run started is given more time
+// only while its process runs or waits for a core (it computes each inference in its one loop,
+// silent meanwhile, and on a loaded machine waits for a core); a stopped or blocked one is not. An idle board that sent nothing for SILENCE_MS is
+// pinged (one ping at a time; a board that talks is not, so pings never take the credits the
+// pipelines need), and the ping's own deadline is watched the same way. Time the host itself was
+// stalled (a long synchronous stretch, e.g. planning) is not counted against a board. Joins:
+// while a device of the desk is absent, the finder is asked every JOIN_POLL_MS for a board with
+// its id (the registry of emulated boards, or discovery), which is opened and announced.
 
 import { EventEmitter } from 'node:events';
+import { availableParallelism, loadavg } from 'node:os';
 import { openBoard } from '../board/open.js';
+import { isSessionError } from '../board/session-error.js';
 import type { BoardSession } from '../board/session.js';
 import { chipSpec, type ChipSpec } from '../model/chips.js';
 import { MAX_FRAME, TENSOR_SLOTS, UNPACED_BAUD } from '../proto/index.js';
+import { processActivityMs, processStopped } from './host-cpu.js';
 import { Pool, Semaphore, TransferLane } from './semaphore.js';
 
-export const HEARTBEAT_MS = 200;
-export const HEARTBEAT_BASE_TIMEOUT_MS = 400;
+/** How often the monitor checks every board's deadlines and silence. */
+export const CHECK_MS = 100;
+/** An idle board silent this long is pinged. */
+export const SILENCE_MS = 200;
+/**
+ * This host's scheduling jitter: how late a timer or an answer's read may come on a loaded
+ * machine (timers, the pseudo-terminal, the event loop), allowed on top of the cost model.
+ */
+export const HOST_JITTER_MS = 100;
+/** How far back the answers' lateness counts toward a silent board's allowance (checkDeadlines). */
+export const LATENESS_WINDOW_MS = 10_000;
+/** A check this much later than due counts as a host stall. */
+const STALL_MIN_MS = 10;
+/** A process running or ready to run less than this over the confirmation window is neither computing nor about to. */
+const ACTIVE_MS = 1;
 /**
  * Chunks in flight at once on one direction of a board's link (TransferLane). Enough to keep a
  * link busy (a chunk is ~8 KiB, tens of ms on the wire, against a host round trip of about a
@@ -34,8 +55,11 @@ export const CHUNK_WINDOW = 4;
 /** Idle slots are left holding at most this many bytes (the engine shrinks larger tensors after
  *  use), so that much of the board's tensor memory per slot is kept out of `tensorBytes`. */
 export const IDLE_SLOT_BYTES = 4096;
-/** Extra silence allowed to an emulated board whose process the run watches (see beat()). */
-export const EMULATOR_SILENCE_MS = 10_000;
+/**
+ * The longest an emulator that keeps computing (it runs or waits for a core) may go without answering an
+ * overdue request: beyond it, a board that computes and never answers is hung too.
+ */
+export const EMULATOR_COMPUTE_LIMIT_MS = 20_000;
 export const JOIN_POLL_MS = 500;
 
 export interface BoardHandle {
@@ -74,20 +98,42 @@ export function makeHandle(device: string, session: BoardSession): BoardHandle {
   };
 }
 
-/** The ms a heartbeat ping may take on this board: base plus what may be queued ahead of it. */
-export function heartbeatTimeoutMs(h: BoardHandle): number {
+/**
+ * How long a loaded machine may delay a port's bytes: HOST_JITTER_MS per runnable task beyond
+ * one per core (the one-minute load average); 0 on a machine with a core to spare.
+ */
+export function loadDelayMs(): number {
+  return HOST_JITTER_MS * Math.max(0, loadavg()[0]! / availableParallelism() - 1);
+}
+
+/**
+ * How long a board with an overdue answer may stay silent before it is lost: one answer frame on
+ * its wire, the longest job it is serving (a live board slower than its model is still sending
+ * or about to), and the host's jitter.
+ */
+export function confirmMs(h: BoardHandle): number {
   const rate = Number.isFinite(h.wireBytesPerSec) ? h.wireBytesPerSec : UNPACED_BAUD / 10;
-  const credits = Math.max(1, h.session.hello.maxInFlight);
-  const queuedBytes = credits * (MAX_FRAME + MAX_FRAME / 254 + 2) * 2;
-  return Math.ceil(HEARTBEAT_BASE_TIMEOUT_MS + (queuedBytes / rate) * 1000);
+  const frameMs = ((MAX_FRAME + MAX_FRAME / 254 + 2) / rate) * 1000;
+  return Math.ceil(frameMs + h.session.longestWorkMs + HOST_JITTER_MS);
 }
 
 /** Finds a board for a device of the desk (its port path), or undefined while it is absent. */
 export type BoardFinder = (device: string) => Promise<string | undefined>;
 
 export interface MonitorEvents {
-  lost: [device: string, reason: string, detectedMs: number];
+  /** `lastHeardMs`: when the board last sent anything (the fault happened after it) */
+  lost: [device: string, reason: string, detectedMs: number, lastHeardMs: number];
   joined: [handle: BoardHandle, detectedMs: number];
+  /** an answer is overdue and the board is silent and not computing: it may be hung */
+  suspect: [device: string, reason: string];
+  /** a suspect board answered again */
+  cleared: [device: string];
+}
+
+/** The process behind an emulated board the run started: its exit is a loss, its scheduling shows it computing. */
+export interface BoardProcess {
+  exited: Promise<unknown>;
+  pid: number;
 }
 
 /** Watches the boards of a run; emits `lost` once per board and `joined` for boards that (re)appear. */
@@ -97,6 +143,9 @@ export class BoardMonitor extends EventEmitter<MonitorEvents> {
   private heartbeat: NodeJS.Timeout | undefined;
   private joinTimer: NodeJS.Timeout | undefined;
   private readonly pinging = new Set<string>();
+  private readonly suspects = new Set<string>();
+  /** per process-backed device, recent (time, ms running or ready) samples while it is silent */
+  private readonly activity = new Map<string, { at: number; ms: number }[]>();
   private joining = false;
   private stopped = false;
   private lastBeat = 0;
@@ -106,8 +155,8 @@ export class BoardMonitor extends EventEmitter<MonitorEvents> {
     /** every device of the desk (those absent now may join) */
     readonly devices: readonly string[],
     private readonly finder: BoardFinder | null,
-    /** the process behind a device, when the run started it (its exit is a loss) */
-    private readonly processOf: (device: string) => { exited: Promise<unknown> } | undefined = () => undefined,
+    /** the process behind a device, when the run started it */
+    private readonly processOf: (device: string) => BoardProcess | undefined = () => undefined,
   ) {
     super();
   }
@@ -136,7 +185,7 @@ export class BoardMonitor extends EventEmitter<MonitorEvents> {
 
   start(): void {
     this.lastBeat = performance.now();
-    this.heartbeat ??= setInterval(() => this.beat(), HEARTBEAT_MS);
+    this.heartbeat ??= setInterval(() => this.beat(), CHECK_MS);
     this.joinTimer ??= setInterval(() => void this.lookForJoins(), JOIN_POLL_MS);
   }
 
@@ -154,54 +203,110 @@ export class BoardMonitor extends EventEmitter<MonitorEvents> {
 
   private beat(): void {
     const now = performance.now();
-    // The heartbeat itself measures the host's stalls: a tick that comes late is one.
-    if (now - this.lastBeat > 2 * HEARTBEAT_MS) {
-      this.stalls.push({ start: this.lastBeat + HEARTBEAT_MS, end: now });
+    // The checks themselves measure the host's stalls: a check that comes late is one.
+    if (now - this.lastBeat - CHECK_MS > STALL_MIN_MS) {
+      this.stalls.push({ start: this.lastBeat + CHECK_MS, end: now });
       if (this.stalls.length > 32) this.stalls.shift();
     }
     this.lastBeat = now;
+    // Decided after this turn's I/O: after a stall, answers already waiting are read first
+    // (timers run before the poll that reads them).
+    setImmediate(() => this.check());
+  }
+
+  private check(): void {
+    if (this.stopped) return;
+    const now = performance.now();
     for (const h of this.handles.values()) {
-      if (h.lost !== null || this.pinging.has(h.device)) continue;
-      // A board that sent anything lately is alive: a ping would only take one of its few
-      // credits (and wait behind its answers). Silence while requests are pending is suspicious.
+      if (h.lost !== null) continue;
       const silentMs = now - h.lastHeardMs - this.stalledSince(h.lastHeardMs);
-      if (silentMs < HEARTBEAT_MS) continue;
-      // An emulator this run started computes each inference in its one loop (seconds for a
-      // backlog of UNet segments on this host), silent meanwhile; its loss shows within
-      // milliseconds anyway, as its process exit or its link closing.
-      const allowance = heartbeatTimeoutMs(h) + (this.processOf(h.device) ? EMULATOR_SILENCE_MS : 0);
-      if (h.session.inFlightCount > 0 && silentMs > allowance * 2 && !this.pinging.has(h.device)) {
-        this.markLost(h.device, `nothing heard for ${Math.round(silentMs)} ms with ${h.session.inFlightCount} requests pending`);
+      if (silentMs < CHECK_MS) {
+        this.activity.delete(h.device);
+        if (this.suspects.delete(h.device)) this.emit('cleared', h.device);
         continue;
       }
+      if (this.checkDeadlines(h, now, silentMs)) continue;
+      // An idle board that sent nothing lately is pinged: its answer has a deadline like any other.
+      // A board that talks is not (a ping would only take one of its few credits).
+      if (silentMs < SILENCE_MS || this.pinging.has(h.device) || h.session.inFlightCount > 0) continue;
       this.pinging.add(h.device);
-      const t0 = performance.now();
-      // The allowance counts from sending; a ping still waiting for a credit is watched here.
-      // (Checked after this turn's I/O: when the host itself was busy, an answer already waiting
-      // is read first.)
-      let watchdog: NodeJS.Timeout;
-      const watch = (ms: number): void => {
-        watchdog = setTimeout(() => setImmediate(() => {
-          if (!this.pinging.has(h.device)) return;
-          const waited = performance.now() - t0 - this.stalledSince(t0);
-          if (waited < allowance * 2) watch(allowance * 2 - waited); // the host was stalled: give the board its time
-          else this.markLost(h.device, `no heartbeat answer within ${Math.round(waited)} ms (host stalls not counted)`);
-        }), ms);
-      };
-      watch(allowance * 2);
       h.session
-        .ping(0, { timeoutMs: allowance, urgent: true })
+        .ping(0, { urgent: true })
         .then(() => {
           h.lastHeardMs = performance.now();
         })
         .catch((e: Error) => {
-          if (h.lost === null && h.session.state !== 'resetting') this.markLost(h.device, `heartbeat failed: ${e.message}`);
+          // A ping that timed out says nothing the deadlines have not (checkDeadlines decides);
+          // a wrong echo or a refusal is a board that does not work.
+          if (h.lost === null && h.session.state !== 'resetting' && !isSessionError(e)) this.markLost(h.device, `heartbeat failed: ${e.message}`);
         })
-        .finally(() => {
-          clearTimeout(watchdog!);
-          this.pinging.delete(h.device);
-        });
+        .finally(() => this.pinging.delete(h.device));
     }
+  }
+
+  /**
+   * A board with an overdue answer: suspect once it is silent and not computing, lost once that
+   * lasted the confirmation window. Returns whether it was lost.
+   */
+  private checkDeadlines(h: BoardHandle, now: number, silentMs: number): boolean {
+    const late = h.session.overdue(now);
+    const confirm = confirmMs(h);
+    const proc = this.processOf(h.device);
+    const active = proc ? this.activeOver(h.device, proc.pid, now, confirm) : null;
+    if (!late) return false;
+    const lateMs = now - late.dueAt - this.stalledSince(late.dueAt);
+    if (lateMs < HOST_JITTER_MS) return false;
+    const what = `${late.name} request id ${late.id} was due ${Math.round(lateMs)} ms ago by the cost model, and nothing was heard for ${Math.round(silentMs)} ms`;
+    const stopped = proc ? processStopped(proc.pid) === true : false;
+    // An emulator that ran or waited for a core lately computes: alive, only slower than its model.
+    const computing = !stopped && active !== null && active.ms >= ACTIVE_MS;
+    if (computing) {
+      if (silentMs < EMULATOR_COMPUTE_LIMIT_MS) return false;
+      this.markLost(h.device, `${what}, while its emulator kept computing (host stalls not counted)`);
+      return true;
+    }
+    // A stopped emulator cannot answer: the confirmation window is enough. Otherwise a board
+    // may answer as late as answers came lately, or as a loaded machine delays a port's bytes
+    // (the kernel's work moving them waits for a core too, the emulator neither running nor
+    // ready meanwhile): 1.1 s at a load of 23 on 2 cores.
+    const extraMs = stopped ? 0 : Math.max(this.recentLatenessMs(now), loadDelayMs());
+    // Suspect (the gate stops waiting for its pipelines) after the same allowance: a board a
+    // loaded machine only delays keeps its pipelines level with the others (suspecting it let
+    // them drift apart, and measured max-min 10% low).
+    const watched = stopped || !proc || (active !== null && active.spanMs >= CHECK_MS);
+    if (!this.suspects.has(h.device) && silentMs >= HOST_JITTER_MS + extraMs && watched) {
+      this.suspects.add(h.device);
+      this.emit('suspect', h.device, what);
+    }
+    const allowance = confirm + extraMs;
+    if (silentMs < allowance) return false;
+    if (proc && !stopped && (active === null || active.spanMs < confirm - CHECK_MS)) return false;
+    const why = stopped ? ', and its emulator is stopped' : proc ? ', and its emulator neither ran nor waited to run meanwhile' : '';
+    this.markLost(h.device, `no answer: ${what}${why} (host stalls not counted)`);
+    return true;
+  }
+
+  /** How late answers came after their deadlines lately, on any board of the run (0: none was late). */
+  private recentLatenessMs(now: number): number {
+    let m = 0;
+    for (const h of this.handles.values()) if (h.lost === null) m = Math.max(m, h.session.recentLatenessMs(LATENESS_WINDOW_MS, now));
+    return m;
+  }
+
+
+  /**
+   * Ms an emulator ran or waited to run over the last `windowMs` (from the samples taken while
+   * its board is silent: at most that far back), and the span the samples cover.
+   */
+  private activeOver(device: string, pid: number, now: number, windowMs: number): { ms: number; spanMs: number } | null {
+    const ms = processActivityMs(pid);
+    if (ms === null) return null;
+    let samples = this.activity.get(device);
+    if (!samples) this.activity.set(device, (samples = []));
+    samples.push({ at: now, ms });
+    while (samples.length > 2 && samples[1]!.at <= now - windowMs) samples.shift();
+    const from = samples[0]!;
+    return { ms: ms - from.ms, spanMs: now - from.at };
   }
 
   /** Marks a board lost (once), closes its session and its slot pool, and tells the listeners. */
@@ -217,7 +322,9 @@ export class BoardMonitor extends EventEmitter<MonitorEvents> {
     h.lanes.down.close(gone);
     h.lanes.up.close(gone);
     void h.session.close(`board ${device} lost: ${reason}`);
-    this.emit('lost', device, reason, at);
+    this.suspects.delete(device);
+    this.activity.delete(device);
+    this.emit('lost', device, reason, at, h.lastHeardMs);
   }
 
   private async lookForJoins(): Promise<void> {

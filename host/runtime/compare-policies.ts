@@ -48,7 +48,8 @@ async function expectedSignature(cfg: RunConfig): Promise<string | null> {
 /**
  * Warms the desk up, then runs each policy in turn with `run` (in the order given), except one
  * whose plan is identical to an earlier policy's run: that one takes the earlier measurement
- * (`note` says so). A run that gives null (it failed, and `run` said why) is left out.
+ * (`note` says so). A run that gives null (it failed, and `run` said why) is left out. A stop
+ * (the configs' signal) ends the comparison after the run it cut short.
  */
 export async function comparePolicies(
   policies: readonly string[],
@@ -57,10 +58,12 @@ export async function comparePolicies(
   note: (line: string) => void = () => undefined,
 ): Promise<PolicyResult[]> {
   note(`warming the desk up for ${COMPARE_WARMUP_S} s (unmeasured; the first run on a fresh desk measures low)`);
-  await warmUp(configFor(policies[0]!));
   const results: PolicyResult[] = [];
+  const stopped = (): boolean => configFor(policies[0]!).signal?.aborted ?? false;
+  await warmUp(configFor(policies[0]!));
   const ran = new Map<string, string>(); // plan signature -> policy that ran it
   for (const policy of policies) {
+    if (stopped()) break;
     const cfg = configFor(policy);
     const expected = ran.size > 0 ? await expectedSignature(cfg) : null;
     const same = expected !== null ? ran.get(expected) : undefined;

@@ -155,12 +155,27 @@ function sameSegment(info: SegmentInfo, spec: SegmentSpec): boolean {
   return info.model === spec.model && info.first === spec.first && info.count === spec.count;
 }
 
+/**
+ * Chunks in flight per upload while pipelines keep running on the boards: an upload's chunks
+ * queued ahead of a frame's requests on a paced link delay them by their wire time (the board's
+ * 16 credits of 8 KB chunks held a BLE link for over a second, and the running pipelines stalled
+ * that long); two keep the link busy (a chunk's wire time is tens of ms, a round trip one).
+ */
+export const LOAD_BESIDE_RUNNING_WINDOW = 2;
+
+export interface DeployOptions {
+  onProgress?: (p: DeployProgress) => void;
+  signal?: AbortSignal;
+  /** chunks in flight per upload (uploadSegment's window; default the fastest) */
+  window?: number;
+}
+
 /** Brings every board to exactly the segments `specs` name for it (boards not named are emptied). */
 export async function deployPlan(
   handles: readonly BoardHandle[],
   specs: readonly SegmentSpec[],
   store: ModelStore,
-  opts: { onProgress?: (p: DeployProgress) => void; signal?: AbortSignal } = {},
+  opts: DeployOptions = {},
 ): Promise<DeployResult> {
   const t0 = performance.now();
   const known = new Set(handles.map((h) => h.device));
@@ -177,7 +192,7 @@ async function deployBoard(
   h: BoardHandle,
   mine: readonly SegmentSpec[],
   store: ModelStore,
-  opts: { onProgress?: (p: DeployProgress) => void; signal?: AbortSignal },
+  opts: DeployOptions,
 ): Promise<DeviceDeploy> {
   const t0 = performance.now();
   const session = h.session;
@@ -214,6 +229,7 @@ async function deployBoard(
     try {
       up = await uploadSegment(session, spec.id, blobs[k]!, {
         ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.window !== undefined ? { window: opts.window } : {}),
         resolveResident: (info) => store.layersOf(info),
         onProgress: (u) => {
           acked[k] = u.acked;
@@ -223,8 +239,9 @@ async function deployBoard(
     } catch (e) {
       const detail = (e as Error).message;
       const what = `segment ${spec.id} (layers ${spec.first}..${spec.first + spec.count - 1} of ${spec.model})`;
-      // The board answering no is a refusal; a link that failed or a board that went silent is not.
-      if (isSessionError(e)) throw new DeployError(`${h.device} (${h.chip.name}): loading ${what} failed: ${detail}`, h.device);
+      // The board answering no is a refusal; a link that failed, a board that went silent or a
+      // load cancelled (the run stopped) is not.
+      if (isSessionError(e) || (e as Error).name === 'UploadAbortedError') throw new DeployError(`${h.device} (${h.chip.name}): loading ${what} failed: ${detail}`, h.device);
       throw new DeployError(
         `${h.device} (${h.chip.name}) refused ${what}, which the plan judged to fit beside ${[...kept, ...loaded.map((l) => l.id)].join(', ') || 'nothing'}: ${detail}`,
         h.device,
@@ -255,7 +272,7 @@ export async function preloadSegments(
   handles: readonly BoardHandle[],
   specs: readonly SegmentSpec[],
   store: ModelStore,
-  opts: { onProgress?: (p: DeployProgress) => void; signal?: AbortSignal } = {},
+  opts: DeployOptions = {},
 ): Promise<PreloadResult> {
   const t0 = performance.now();
   const devices = await Promise.all(
@@ -273,6 +290,7 @@ export async function preloadSegments(
           const s0 = performance.now();
           const up = await uploadSegment(h.session, spec.id, blobs[k]!, {
             ...(opts.signal ? { signal: opts.signal } : {}),
+            ...(opts.window !== undefined ? { window: opts.window } : {}),
             resolveResident: (info) => store.layersOf(info),
             onProgress: (u) => opts.onProgress?.({ device: h.device, acked: before + u.acked, total, segmentsDone: k, segments: mine.length }),
           });

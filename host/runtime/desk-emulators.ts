@@ -104,7 +104,9 @@ export interface DeskEmulators {
   boards: Map<string, EmulatedDevice>;
   /** SIGKILLs one device's emulator (a board lost); resolves once it is gone */
   kill(device: string): Promise<void>;
-  /** starts a killed device's emulator again with the same options (a board that joins) */
+  /** SIGSTOPs one device's emulator: a hung board (process alive, link open, no answers) */
+  hang(device: string): void;
+  /** starts a killed (or hung: it is killed first) device's emulator again with the same options (a board that joins) */
   restart(device: string): Promise<EmulatedDevice>;
   stop(): Promise<void>;
   /** synchronous last resort at process exit */
@@ -270,10 +272,17 @@ export async function startDeskEmulators(desk: DeskSpec, app: AppSpec, opts: Des
     });
     return dev;
   };
+  /** emulators stopped with SIGSTOP (hang): a stopped process takes SIGTERM only once continued */
+  const hung = new Set<string>();
+  // At exit (a second Ctrl-C, an uncaught error) nothing asynchronous runs any more: kill the
+  // emulators and remove the scratch directory now.
   const killNow = (): void => {
     for (const b of boards.values()) if (b.emulator.process.exitCode === null) b.emulator.process.kill('SIGKILL');
+    rmSync(scratch, { recursive: true, force: true });
   };
   const stop = async (): Promise<void> => {
+    for (const d of hung) boards.get(d)?.emulator.process.kill('SIGCONT');
+    hung.clear();
     await Promise.allSettled([...boards.values()].map((b) => b.emulator.stop()));
     for (const id of boards.keys()) registry.unregister(id);
     boards.clear();
@@ -289,20 +298,29 @@ export async function startDeskEmulators(desk: DeskSpec, app: AppSpec, opts: Des
     await stop();
     throw e;
   }
+  const kill = async (device: string): Promise<void> => {
+    const b = boards.get(device);
+    if (!b) throw new Error(`no running emulator for device ${device}`);
+    b.emulator.process.kill('SIGKILL');
+    await b.emulator.exited;
+    hung.delete(device);
+    boards.delete(device);
+    registry.unregister(device);
+  };
   return {
     desk: { ...desk, name: desk.name, devices: desk.devices.map((d) => asEmulated(d, kind)), source: `${desk.source} (${kind === 'qemu' ? 'QEMU boards' : 'emulated'})` },
     streams,
     registry,
     boards,
-    async kill(device) {
+    kill,
+    hang(device) {
       const b = boards.get(device);
-      if (!b) throw new Error(`no running emulator for device ${device}`);
-      b.emulator.process.kill('SIGKILL');
-      await b.emulator.exited;
-      boards.delete(device);
-      registry.unregister(device);
+      if (!b || b.emulator.process.exitCode !== null) throw new Error(`no running emulator for device ${device}`);
+      b.emulator.process.kill('SIGSTOP');
+      hung.add(device);
     },
     async restart(device) {
+      if (hung.has(device)) await kill(device);
       if (boards.has(device)) throw new Error(`device ${device}'s emulator is still running`);
       const d = desk.devices.find((x) => x.name === device);
       if (!d) throw new Error(`device ${device} is not on desk ${desk.name}`);

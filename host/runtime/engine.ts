@@ -26,6 +26,7 @@ import { ProtocolError, DELIVER, INFER, SENSE, TENSOR_GET, TENSOR_PUT, type Infe
 import { isSessionError } from '../board/session-error.js';
 import { inlineFits, tensorChunkBytes, type SegmentIO } from '../board/tensors.js';
 import { tensorBytes } from '../model/boundary.js';
+import { cyclesToUs, networkCycles } from '../model/cycles.js';
 import { IDLE_SLOT_BYTES, type BoardHandle } from './boards.js';
 import type { OutputChecker } from './checker.js';
 import type { ModelStore } from './deploy.js';
@@ -160,6 +161,8 @@ export class Engine {
   private gate: FairGate | null = null;
   /** when each pipeline first delivered under this engine */
   readonly firstDelivery = new Map<string, number>();
+  /** per board and segment, the ms of board work an infer costs (its deadline, session.ts) */
+  private readonly inferWork = new Map<string, number>();
 
   constructor(
     readonly plan: RunPlan,
@@ -456,13 +459,16 @@ export class Engine {
     // Send it about one period before the frame it will take: it holds one credit (of 16) that
     // long, and timer or host jitter of up to a period never makes the board skip a frame (sent
     // just in time, a loaded host missed one frame in five of a sensor-bound pipeline).
-    const { waitMs } = senseDelay(h.session, stream.index, stream.rateHz, SENSE_MARGIN_MS + this.txMs(h, 24) + period);
+    const lead = SENSE_MARGIN_MS + this.txMs(h, 24) + period;
+    const { waitMs } = senseDelay(h.session, stream.index, stream.rateHz, lead);
     if (waitMs > 0) await sleep(waitMs);
-    const r = await h.session.requestTimed(SENSE, { sensor: stream.index, slot }, { timeoutMs: 2000 + 3 * period, expectBytes: 40 });
-    const at = performance.now();
-    senseAnswered(h.session, stream.index, r.body.frame, r.body.tUs, at - this.txMs(h, 30));
     const bytes = stream.shape[0] * stream.shape[1] * stream.shape[2];
     const cpuMs = (bytes * h.chip.cpuSenseNsPerByte) / 1e6;
+    // Its deadline: the frame it takes comes within its lead, or one period later when the
+    // board's clock is not known yet (or it arrives just late), then the board copies it.
+    const r = await h.session.requestTimed(SENSE, { sensor: stream.index, slot }, { timeoutMs: 2000 + 3 * period, expectBytes: 40, waitMs: lead + period, workMs: cpuMs });
+    const at = performance.now();
+    senseAnswered(h.session, stream.index, r.body.frame, r.body.tUs, at - this.txMs(h, 30));
     this.ctx.metrics.addBusy(`${h.device}.cpu`, cpuMs);
     this.ctx.metrics.addBusy(`${p.name}.sensor`, period);
     this.ctx.metrics.span(`${h.device}.cpu`, at - cpuMs - this.txMs(h, 30), at - this.txMs(h, 30), p.name, 'sense');
@@ -476,9 +482,13 @@ export class Engine {
     const answerBytes = 40 + 6 * io.layerNames.length + (inline ? outBytes + 6 * io.outputs.length : 0);
     const sent = performance.now();
     this.rxSpan(p, h, sent, 30 + io.id.length, `infer ${io.id}`);
-    const timed = await h.session.requestTimed(INFER, { segment: io.id, inputs, outputs, inline }, { timeoutMs: this.inferTimeoutMs, expectBytes: answerBytes });
+    const workKey = `${h.device}|${io.id}`;
+    const workMs = this.inferWork.get(workKey) ?? this.modelledInferMs(p, h, io);
+    const timed = await h.session.requestTimed(INFER, { segment: io.id, inputs, outputs, inline }, { timeoutMs: this.inferTimeoutMs, expectBytes: answerBytes, workMs });
     const at = performance.now();
     const r: InferResult = timed.body;
+    // The board's own account of the work (its cycles at its clock, its CPU) refines the model's.
+    this.inferWork.set(workKey, Math.max(workMs, (r.cnnUs + r.cpuUs) / 1000));
     if (r.outputs.length !== io.outputs.length) {
       throw new FrameFailure('wrong answer', `board ${h.device} reported ${r.outputs.length} outputs of ${io.id}, which has ${io.outputs.length}`);
     }
@@ -493,6 +503,15 @@ export class Engine {
     const got: Uint8Array[] = [];
     for (let k = 0; k < outputs.length; k++) got.push(await this.get(p, h, outputs[k]!, tensorBytes(io.outputs[k]!)));
     return got;
+  }
+
+  /** The cost model's ms of board work for one infer of `io` on `h`: its layers' CNN cycles, and loading its inputs and unloading its outputs on the CPU. */
+  private modelledInferMs(p: RunPipeline, h: BoardHandle, io: SegmentIO): number {
+    const layers = this.ctx.store.model(p.model).model.layers.slice(io.first, io.first + io.layerNames.length);
+    const clockHz = h.session.hello.cnnClockHz > 0 ? h.session.hello.cnnClockHz : h.chip.cnnClockHz;
+    const inBytes = io.inputs.reduce((a, t) => a + tensorBytes(t), 0);
+    const outBytes = io.outputs.reduce((a, t) => a + tensorBytes(t), 0);
+    return cyclesToUs(networkCycles(layers, h.chip), clockHz) / 1000 + (inBytes * h.chip.cpuLoadNsPerByte + outBytes * h.chip.cpuUnloadNsPerByte) / 1e6;
   }
 
   private record(p: RunPipeline, h: BoardHandle, io: SegmentIO, r: InferResult, at: number, answerBytes: number): void {

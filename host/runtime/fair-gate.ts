@@ -42,6 +42,8 @@ export class FairGate {
   private readonly started = new Map<string, number>();
   private readonly finishedCount = new Map<string, number>();
   private readonly waiters: (() => void)[] = [];
+  /** members whose board may be hung: the others do not wait for them (suspend) */
+  private readonly suspended = new Set<string>();
   private closed = false;
 
   constructor(
@@ -66,9 +68,9 @@ export class FairGate {
     return Math.min(started, reach) / this.weight(p);
   }
 
-  private slowest(): number {
+  private slowest(except?: string): number {
     let m = Number.POSITIVE_INFINITY;
-    for (const p of this.started.keys()) m = Math.min(m, this.standing(p));
+    for (const p of this.started.keys()) if (p !== except && !this.suspended.has(p)) m = Math.min(m, this.standing(p));
     return m;
   }
 
@@ -95,6 +97,32 @@ export class FairGate {
   release(p: string): void {
     this.started.delete(p);
     this.finishedCount.delete(p);
+    this.suspended.delete(p);
+    this.wake();
+  }
+
+  /**
+   * Stops waiting for `p` while a board it uses may be hung (an answer overdue, the board
+   * silent): a hanging board never holds the other pipelines. Its counts go on.
+   */
+  suspend(p: string): void {
+    if (!this.started.has(p)) return;
+    this.suspended.add(p);
+    this.wake();
+  }
+
+  /**
+   * Couples `p` again once its board answers. It rejoins level with the slowest of the others
+   * (its frames lost while suspended are not a debt the others wait for).
+   */
+  resume(p: string): void {
+    if (!this.suspended.delete(p) || !this.started.has(p)) return;
+    const others = this.slowest(p);
+    const behind = Number.isFinite(others) ? others * this.weight(p) - this.standing(p) * this.weight(p) : 0;
+    if (behind > 0) {
+      this.started.set(p, this.started.get(p)! + behind);
+      this.finishedCount.set(p, this.finishedCount.get(p)! + behind);
+    }
     this.wake();
   }
 

@@ -46,6 +46,34 @@ export function processCpuMs(pid: number): number | null {
   }
 }
 
+/**
+ * Milliseconds a process has so far spent running or ready to run (waiting for a core), or null
+ * where /proc cannot tell: /proc/PID/schedstat's first two fields, else its CPU time. A process
+ * whose figure does not grow is neither computing nor about to: stopped (SIGSTOP) or blocked.
+ * (CPU time alone does not tell: on a loaded machine a busy process waits for a core for
+ * hundreds of ms.)
+ */
+export function processActivityMs(pid: number): number | null {
+  try {
+    const [run, wait] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+    if (Number.isFinite(run) && Number.isFinite(wait)) return (run! + wait!) / 1e6;
+  } catch {
+    // no schedstat (kernel without it, or the process is gone)
+  }
+  return processCpuMs(pid);
+}
+
+/** Whether a process is stopped (SIGSTOP, or traced): it cannot answer until continued. Null where /proc cannot tell. */
+export function processStopped(pid: number): boolean | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state === 'T' || state === 't';
+  } catch {
+    return null;
+  }
+}
+
 export interface CpuSnapshot {
   at: number;
   host: number;

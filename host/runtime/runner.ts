@@ -17,10 +17,12 @@ import type { Objective, PlanProblem } from '../plan/problem.js';
 import { BoardMonitor, type BoardFinder, type BoardHandle } from './boards.js';
 import { OutputChecker } from './checker.js';
 import { cpuSnapshot, cpuUse, type CpuSnapshot, type CpuUse } from './host-cpu.js';
-import { deployPlan, ModelStore, preloadSegments, type DeployProgress, type DeployResult } from './deploy.js';
+import { deployPlan, LOAD_BESIDE_RUNNING_WINDOW, ModelStore, preloadSegments, type DeployProgress, type DeployResult } from './deploy.js';
+import { DeliveryGaps } from './delivery-gaps.js';
 import { startDeskEmulators, type DeskEmulatorOptions, type DeskEmulators, type SensorStream } from './desk-emulators.js';
 import type { BoardProcessKind } from '../link/board-process.js';
 import { Engine, type StreamRef } from './engine.js';
+import { injectFaults, moment, type Fault } from './fault-injection.js';
 import { FairGate, holdFor } from './fair-gate.js';
 import { Ledger, type PipelineCounts, type WrongOutput } from './ledger.js';
 import { BUCKET_MS, Metrics, type RunEvent, type Span, type WindowResult } from './metrics.js';
@@ -42,12 +44,7 @@ export function emulateOptions(desk: Extract<DeskSource, { kind: 'emulate' }>): 
   return { ...(desk.binary ? { binary: desk.binary } : {}), ...(desk.boards ? { kind: desk.boards } : {}), ...(desk.engine ? { engine: desk.engine } : {}) };
 }
 
-export interface Fault {
-  action: 'kill' | 'restart';
-  device: string;
-  /** seconds after the first plan started running */
-  atS: number;
-}
+export type { Fault } from './fault-injection.js';
 
 export interface RunConfig {
   app: AppSpec;
@@ -63,9 +60,9 @@ export interface RunConfig {
   checkEvery?: number;
   /** optimal's solver time limit, s */
   optimalTimeLimitSec?: number;
-  /** fault injection on an emulated desk (a board killed, started again) */
+  /** fault injection on an emulated desk (a board killed or hung, started again) */
   faults?: readonly Fault[];
-  /** when the run should stop early (Ctrl-C) */
+  /** when the run should stop early (Ctrl-C, SIGTERM): frames in flight get DRAIN_MS, the result is returned */
   signal?: AbortSignal;
   /** search each board's recovery plan in the background while a plan runs (default true) */
   prepareRecovery?: boolean;
@@ -102,7 +99,10 @@ export interface Recovery {
   device: string;
   kind: 'lost' | 'joined';
   reason: string;
-  /** ms from the fault (kill) to its detection, when the run caused the fault */
+  /**
+   * a lost board: ms from the fault to its detection; from the injected fault when the run caused
+   * it, else from the last thing the board sent (a board that hangs or dies does so after it)
+   */
   detectionMs: number | null;
   /** ms from detection until every placed pipeline delivered again on the new plan (null if never) */
   recoveryMs: number | null;
@@ -110,6 +110,11 @@ export interface Recovery {
   resumedMs: Record<string, number | null>;
   /** pipelines the new plan cannot run (they stay stopped) */
   unplaced: string[];
+  /**
+   * a lost board: per pipeline that did not use it, the longest gap between its deliveries from
+   * the fault until every placed pipeline delivered again (the other pipelines keep delivering)
+   */
+  stallMs: Record<string, number>;
   at: number;
   /** a lost board: the quick stage (the plan that runs again first) */
   quick: QuickStage | null;
@@ -167,6 +172,8 @@ export interface RunResult {
   policy: string;
   objective: Objective;
   durationS: number;
+  /** stopped by `signal` before the duration ended */
+  stopped: boolean;
   t0: number;
   epochs: Epoch[];
   counts: Record<string, PipelineCounts>;
@@ -276,7 +283,20 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
   const ledger = new Ledger(names);
   const t0 = performance.now();
   const metrics = new Metrics(t0, names);
-  ledger.onSettle((e) => (e.kind === 'delivered' ? metrics.delivered(e.pipeline, e.at, e.latencyMs, e.route) : metrics.failed(e.pipeline, e.at)));
+  const gaps = new DeliveryGaps();
+  /** the epoch's max-min gate (fair-gate.ts) */
+  const gates: { current: FairGate | null } = { current: null };
+  /** pipelines started again beside running ones, not held level with them until they deliver */
+  const joining = new Set<string>();
+  ledger.onSettle((e) => {
+    if (e.kind === 'delivered') {
+      metrics.delivered(e.pipeline, e.at, e.latencyMs, e.route);
+      gaps.delivered(e.pipeline, e.at);
+      if (joining.delete(e.pipeline)) gates.current?.resume(e.pipeline);
+    } else {
+      metrics.failed(e.pipeline, e.at);
+    }
+  });
   const store = new ModelStore();
   const note = (kind: RunEvent['kind'], text: string, at = performance.now()): void => {
     metrics.event(kind, text, at);
@@ -290,8 +310,12 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
   const engines = new Map<string, Engine>();
   const epochs: Epoch[] = [];
   const recoveries: Recovery[] = [];
-  const pendingChanges: { kind: 'lost' | 'joined'; device: string; reason: string; at: number }[] = [];
+  /** `lastHeard`: a lost board's last sign of life (its fault came after it) */
+  const pendingChanges: { kind: 'lost' | 'joined'; device: string; reason: string; at: number; lastHeard: number | null }[] = [];
   const faultTimes = new Map<string, number>();
+  /** the first load's start and the first plan's start, for faults timed from them */
+  const loadStarted = moment();
+  const runStarted = moment();
   const state: { phase: LiveStatus['phase'] } = { phase: 'deploying' };
   let firstStart = 0;
   const failureDetails: Record<string, string> = {};
@@ -327,6 +351,15 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
       finder,
       (device) => owned?.boards.get(device)?.emulator,
     );
+    // Faults are timed from the first load or the first plan's start (fault-injection.ts).
+    if (emus && (cfg.faults?.length ?? 0) > 0) {
+      injecting = injectFaults(cfg.faults!, emus, { loadStarted: loadStarted.at, runStarted: runStarted.at }, finished.signal,
+        (f, at) => {
+          faultTimes.set(f.device, at);
+          tick.wake.abort();
+        },
+        (text) => note('note', text));
+    }
     const opened = await Promise.allSettled(
       desk.devices.map(async (d) => {
         const path = paths.get(d.name);
@@ -347,16 +380,31 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
     const openFailed = opened.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (openFailed) throw openFailed.reason;
     const mon = monitor;
-    mon.on('lost', (device, reason, at) => {
+    /** the pipelines whose running routes use `device` */
+    const usersOf = (device: string): string[] =>
+      (epochs.at(-1)?.plan.pipelines ?? []).filter((p) => p.routes.some((r) => routeDevices(r).includes(device))).map((p) => p.name);
+    mon.on('lost', (device, reason, at, lastHeard) => {
       note('lost', `board ${device} lost: ${reason}`, at);
       for (const e of engines.values()) e.closeDevice(device, `board ${device} lost`);
-      pendingChanges.push({ kind: 'lost', device, reason, at });
+      // A lost board's pipelines stop: the others no longer wait for them at the gate.
+      for (const p of usersOf(device)) gates.current?.release(p);
+      pendingChanges.push({ kind: 'lost', device, reason, at, lastHeard });
       tick.wake.abort();
     });
     mon.on('joined', (h, at) => {
       note('joined', `board ${h.device} joined (${h.chip.name})`, at);
-      pendingChanges.push({ kind: 'joined', device: h.device, reason: 'joined', at });
+      pendingChanges.push({ kind: 'joined', device: h.device, reason: 'joined', at, lastHeard: null });
       tick.wake.abort();
+    });
+    // A board that may hang (an answer overdue, silence) never holds the other pipelines.
+    mon.on('suspect', (device, why) => {
+      const users = usersOf(device);
+      if (users.length === 0) return;
+      note('note', `board ${device} suspect (${why}): ${users.join(', ')} no longer held level with the others`);
+      for (const p of users) gates.current?.suspend(p);
+    });
+    mon.on('cleared', (device) => {
+      for (const p of usersOf(device)) gates.current?.resume(p);
     });
     if (emus && (cfg.checkEvery ?? 10) > 0) checker = new OutputChecker(ledger, { every: cfg.checkEvery ?? 10, model: (n) => store.model(n).model });
 
@@ -394,7 +442,6 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
     };
 
     // ---- one epoch: plan, deploy, start -----------------------------------------------------
-    const gates: { current: FairGate | null } = { current: null };
     const engineOptions = {
       ...(cfg.admitFactor !== undefined ? { admitFactor: cfg.admitFactor } : {}),
       ...(cfg.stageDepth !== undefined ? { stageDepth: cfg.stageDepth } : {}),
@@ -433,12 +480,23 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
           engines.delete(name);
         }),
       );
-      const deploy = await deployPlan(mon.present(), segmentsOf(plan), store, { onProgress: (p) => run.emit('deploy', p) });
+      // The first load may be cut short by a stop (nothing runs yet); a re-plan's load completes.
+      const first = epochs.length === 0;
+      if (first) loadStarted.reach(performance.now());
+      const deploy = await deployPlan(mon.present(), segmentsOf(plan), store, {
+        onProgress: (p) => run.emit('deploy', p),
+        ...(first && cfg.signal ? { signal: cfg.signal } : {}),
+        // Pipelines that keep running share the links with the loads.
+        ...(engines.size > 0 ? { window: LOAD_BESIDE_RUNNING_WINDOW } : {}),
+      });
       note('deployed', `loaded ${deploy.devices.reduce((a, d) => a + d.loaded.length, 0)} segments (${deploy.bytes} bytes) in ${Math.round(deploy.ms)} ms; ` +
         `kept ${deploy.devices.reduce((a, d) => a + d.kept.length, 0)}, unloaded ${deploy.devices.reduce((a, d) => a + d.unloaded.length, 0)}` +
         `${kept.size > 0 ? `; ${[...kept].join(', ')} kept running` : ''}`);
       const start = performance.now();
-      if (firstStart === 0) firstStart = start;
+      if (firstStart === 0) {
+        firstStart = start;
+        runStarted.reach(start);
+      }
       // Max-min: one gate for the epoch couples every pipeline's admission (fair-gate.ts).
       gates.current?.close();
       const gate = plan.estimate.objective === 'maxmin' ? new FairGate(new Map(plan.pipelines.map((p) => [p.name, { weight: p.weight, hold: holdFor(p.estimatedRate, p.routes) }]))) : null;
@@ -455,6 +513,17 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
         engines.set(p.name, e);
         e.start();
       }
+      // A pipeline started again beside running ones does not hold them until it delivers (its
+      // first frames fill its stages, computed on boards that have not seen them): it joins the
+      // gate then, level with them.
+      joining.clear();
+      if (gate && kept.size > 0) {
+        for (const p of plan.pipelines) {
+          if (kept.has(p.name)) continue;
+          gate.suspend(p.name);
+          joining.add(p.name);
+        }
+      }
       state.phase = 'running';
       const epoch: Epoch = { index: epochs.length, reason, plan, object: planned.object, problem: planned.problem, planMs: planned.ms, deploy, start, end: start, window: null, measured: null, cpu: null };
       epochs.push(epoch);
@@ -468,8 +537,9 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
         try {
           return await bringUp(planned, why, stopReason);
         } catch (e) {
-          const last = attempt >= REPLAN_ATTEMPTS || finished.signal.aborted || cfg.signal?.aborted;
-          note('note', `re-plan failed${last ? '' : `, planning again (attempt ${attempt + 1} of ${REPLAN_ATTEMPTS})`}: ${(e as Error).message}`);
+          if (cfg.signal?.aborted) throw e; // stopped while loading: nothing to plan again
+          const last = attempt >= REPLAN_ATTEMPTS || finished.signal.aborted;
+          note('note', `${epochs.length === 0 ? 'the first load' : 're-plan'} failed${last ? '' : `, planning again (attempt ${attempt + 1} of ${REPLAN_ATTEMPTS})`}: ${(e as Error).message}`);
           if (last) throw e;
           await sleep(RETRY_DELAY_MS);
           planned = await planNow(`${why}; again after a failed load`, REPLAN_BUDGET_MS);
@@ -500,35 +570,12 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
       }
     };
 
-    let epoch = (await bringUp(await planNow('start'), 'start', 'not started')).epoch;
-    // Heartbeats from here on: the first plan and load are checked by their own requests (and
-    // a board whose link closes or whose emulator exits is lost at any time).
+    // Deadlines and heartbeats from the first load on: a board lost while the first plan loads is
+    // planned around like any other (bringUpRetrying).
     mon.start();
+    let epoch = (await bringUpRetrying(await planNow('start'), 'start', 'not started')).epoch;
     const warmupMs = (cfg.warmupS ?? 1) * 1000;
     const endAt = (): number => firstStart + cfg.durationS * 1000;
-    const faults = [...(cfg.faults ?? [])].sort((a, b) => a.atS - b.atS);
-    // Faults happen at their time whatever the run is doing (a board may die while another's
-    // loss is being recovered), not between the loop's steps.
-    const injectFaults = async (): Promise<void> => {
-      for (const f of faults) {
-        await sleep(firstStart + f.atS * 1000 - performance.now(), finished.signal);
-        if (finished.signal.aborted || !emus) return;
-        try {
-          if (f.action === 'kill') {
-            faultTimes.set(f.device, performance.now());
-            note('note', `fault: killing ${f.device}'s emulator`);
-            await emus.kill(f.device);
-          } else {
-            note('note', `fault: starting ${f.device}'s emulator again`);
-            await emus.restart(f.device);
-          }
-        } catch (e) {
-          note('note', `fault ${f.action} ${f.device} not done: ${(e as Error).message}`);
-        }
-        tick.wake.abort();
-      }
-    };
-    if (emus && faults.length > 0) injecting = injectFaults();
     let lastStatus = 0;
     const status = (): void => {
       const now = performance.now();
@@ -702,23 +749,36 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
       });
     };
 
-    /** Recovery records for a batch of changes (the quick stage's, for losses). */
+    /** per lost-board recovery: since when, and which pipelines did not use the board */
+    const stallSpans = new WeakMap<Recovery, { from: number; others: string[] }>();
+    /** Recovery records for a batch of changes (the quick stage's, for losses), made while the plan before them is the last one. */
     const newRecoveries = (changes: typeof pendingChanges, quick: QuickStage | null): Recovery[] => {
-      const recs: Recovery[] = changes.map((c) => ({
-        device: c.device,
-        kind: c.kind,
-        reason: c.reason,
-        detectionMs: faultTimes.has(c.device) && c.kind === 'lost' ? c.at - faultTimes.get(c.device)! : null,
-        recoveryMs: null,
-        resumedMs: {},
-        unplaced: [],
-        at: c.at,
-        quick: c.kind === 'lost' ? quick : null,
-        upgrade: null,
-      }));
+      const before = epochs.at(-1)?.plan.pipelines ?? [];
+      const recs: Recovery[] = changes.map((c) => {
+        const faultAt = c.kind === 'lost' ? faultTimes.get(c.device) ?? c.lastHeard : null;
+        const r: Recovery = {
+          device: c.device,
+          kind: c.kind,
+          reason: c.reason,
+          detectionMs: faultAt === null ? null : c.at - faultAt,
+          recoveryMs: null,
+          resumedMs: {},
+          unplaced: [],
+          stallMs: {},
+          at: c.at,
+          quick: c.kind === 'lost' ? quick : null,
+          upgrade: null,
+        };
+        if (faultAt !== null) {
+          const others = before.filter((p) => !p.routes.some((route) => routeDevices(route).includes(c.device))).map((p) => p.name);
+          stallSpans.set(r, { from: faultAt, others });
+        }
+        return r;
+      });
       for (const c of changes) faultTimes.delete(c.device);
       return recs;
     };
+
 
     /** Fills recoveryMs once every pipeline the new epoch placed delivers; resolves then. */
     const watchResumption = async (recs: Recovery[], kept: ReadonlySet<string>): Promise<void> => {
@@ -730,6 +790,9 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
         for (const p of placed) r.resumedMs[p] = kept.has(p) ? 0 : firsts.has(p) ? firsts.get(p)! - r.at : null;
         const all = placed.map((p) => r.resumedMs[p]);
         r.recoveryMs = all.every((x) => x !== null && x !== undefined) ? Math.max(0, ...(all as number[])) : null;
+        const span = stallSpans.get(r);
+        const to = r.recoveryMs !== null ? r.at + r.recoveryMs : performance.now();
+        for (const p of span?.others ?? []) r.stallMs[p] = gaps.longestGap(p, span!.from, to);
       }
       const r0 = recs[0];
       note('resumed', `every placed pipeline delivering on the new plan${r0?.recoveryMs != null ? `, ${Math.round(r0.recoveryMs)} ms after the change was detected` : ''}`);
@@ -787,7 +850,7 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
       const early = preloadable(epoch.plan, target);
       note('upgrade', `upgrade: ${up.reason}; loading ${early.length} of its new segments beside the running plan first`);
       if (early.length > 0 && pendingChanges.length === 0) {
-        const pre = await preloadSegments(mon.present(), early, store, { onProgress: (p) => run.emit('deploy', p), signal: finished.signal });
+        const pre = await preloadSegments(mon.present(), early, store, { onProgress: (p) => run.emit('deploy', p), signal: finished.signal, window: LOAD_BESIDE_RUNNING_WINDOW });
         up.preloadMs = pre.ms;
         up.preloadBytes = pre.bytes;
         for (const d of pre.devices) if (d.error) note('note', `upgrade: loading ahead on ${d.device} stopped (the switch-over loads the rest): ${d.error}`);
@@ -819,6 +882,16 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
           `${paused.length ? `; paused: ${paused.join(', ')}` : '; no pipeline paused'}`);
       });
     };
+
+    // Boards lost while the first plan loaded: the plan that runs was made without them.
+    const duringLoad = pendingChanges.filter((c) => c.kind === 'lost' && !epoch.plan.devices.includes(c.device));
+    if (duringLoad.length > 0) {
+      pendingChanges.splice(0, pendingChanges.length, ...pendingChanges.filter((c) => !duringLoad.includes(c)));
+      const recs = newRecoveries(duringLoad, null);
+      for (const r of recs) stallSpans.delete(r); // nothing ran before: no pipeline stalled
+      recoveries.push(...recs);
+      void watchResumption(recs, new Set());
+    }
 
     // ---- the loop -----------------------------------------------------------------------------
     while (performance.now() < endAt() && !cfg.signal?.aborted) {
@@ -882,13 +955,14 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
     gates.current?.close();
     const stopAt = performance.now();
     closeEpoch(epoch, stopAt);
-    // Frames in flight finish: wait up to three times the slowest latency seen (at least END_DRAIN_MS).
+    // Frames in flight finish: wait up to three times the slowest latency seen (at least
+    // END_DRAIN_MS); a run stopped by the user gives them DRAIN_MS.
     const slowest = Math.max(0, ...[...metrics.latency.values()].map((h) => h.max));
-    const drainMs = Math.min(MAX_END_DRAIN_MS, Math.max(END_DRAIN_MS, 3 * slowest));
+    const drainMs = cfg.signal?.aborted ? DRAIN_MS : Math.min(MAX_END_DRAIN_MS, Math.max(END_DRAIN_MS, 3 * slowest));
     await Promise.all([...engines.values()].map((e) => e.stop('run ended before the frame finished', drainMs)));
     for (const e of engines.values()) collectDetails(e, failureDetails);
     status();
-    await checker?.drain(10_000);
+    await checker?.drain(cfg.signal?.aborted ? DRAIN_MS : 10_000);
     ledger.assertBalanced();
     const first = epochs[0]!;
     const latencyMs: RunResult['latencyMs'] = {};
@@ -899,6 +973,7 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
       policy: cfg.policy,
       objective: first.plan.estimate.objective,
       durationS: (stopAt - firstStart) / 1000,
+      stopped: cfg.signal?.aborted ?? false,
       t0,
       epochs,
       counts: ledger.all(),

@@ -9,8 +9,8 @@
 //       target: {kind: haptic, role: watch}
 //       weight: 1                       # optional, default 1
 //
-// Checked here: structure, names and numbers. Whether the model exists and whether a desk has
-// the kinds is the planner's business (so one bad pipeline does not stop the others).
+// Checked here: structure, names and numbers. Whether the model is in the zoo and whether a desk
+// has the kinds is checked against the zoo and the desk before a run starts (app-check.ts).
 
 import { readFileSync } from 'node:fs';
 import { SpecError } from './spec-error.js';
@@ -31,6 +31,8 @@ export interface PipelineSpec {
   weight: number;
   /** Line in the app file, for messages. */
   line: number;
+  /** Lines of its source, model and target in the app file (absent when not read from one). */
+  lines?: { source: number; model: number; target: number };
 }
 
 export interface AppSpec {
@@ -63,21 +65,25 @@ export function parseApp(text: string, file: string): AppSpec {
     if (seen.has(pname)) r.fail(nameAt, `pipeline "${pname}" is defined twice`);
     seen.add(pname);
     const weightAt = m.get('weight');
+    const sourceAt = r.required(m, 'source', item);
+    const modelAt = r.required(m, 'model', item);
+    const targetAt = r.required(m, 'target', item);
     return {
       name: pname,
-      source: endpoint(r, r.required(m, 'source', item)),
-      model: r.name(r.required(m, 'model', item)),
-      target: endpoint(r, r.required(m, 'target', item)),
+      source: endpoint(r, sourceAt),
+      model: r.name(modelAt),
+      target: endpoint(r, targetAt),
       weight: weightAt && weightAt.node !== null ? r.number(weightAt, 0, 1e6, true) : 1,
       line: item.line,
+      lines: { source: sourceAt.line, model: modelAt.line, target: targetAt.line },
     };
   });
   return { name, pipelines, source: file };
 }
 
 function endpoint(r: YamlReader, at: YNode): Endpoint {
-  if (!r.isMap(at)) return { kind: r.name(at), role: null };
+  if (!r.isMap(at)) return { kind: r.kind(at), role: null };
   const m = r.map(at, ['kind', 'role']);
   const roleAt = m.get('role');
-  return { kind: r.name(r.required(m, 'kind', at)), role: roleAt && roleAt.node !== null ? r.name(roleAt) : null };
+  return { kind: r.kind(r.required(m, 'kind', at)), role: roleAt && roleAt.node !== null ? r.name(roleAt) : null };
 }

@@ -18,8 +18,15 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { CHIP_NAMES, HOST_OUTPUT, LINK_KINDS, type ChipName, type DeskSpec, type DeviceSpec, type LinkSpec,
   type MeasuredProfile, type SensorSpec } from './device.js';
+import { chipSpec } from '../model/chips.js';
 import { SpecError } from './spec-error.js';
 import { YamlReader, type YNode } from './yaml-reader.js';
+
+/**
+ * A sensor frame holds at most this many values: the largest accelerator's data memory (a larger
+ * frame could feed no model on any chip).
+ */
+export const MAX_SENSOR_VALUES = Math.max(...CHIP_NAMES.map((c) => chipSpec(c).dataMem));
 
 /** A desk file that says `devices: discovered`: the caller must supply the boards. */
 export interface DiscoveredDesk {
@@ -75,7 +82,7 @@ function device(r: YamlReader, at: YNode): DeviceSpec {
   const clockAt = m.get('cnn_clock_hz');
   const sensorsAt = m.get('sensors');
   const outputsAt = m.get('outputs');
-  const outputs = outputsAt && outputsAt.node !== null ? r.seq(outputsAt).map((o) => r.name(o)).filter((o) => o !== HOST_OUTPUT) : [];
+  const outputs = outputsAt && outputsAt.node !== null ? r.seq(outputsAt).map((o) => r.kind(o)).filter((o) => o !== HOST_OUTPUT) : [];
   return {
     name: r.name(r.required(m, 'name', at)),
     role: m.has('role') ? r.name(m.get('role')!) : 'board',
@@ -92,9 +99,15 @@ function sensor(r: YamlReader, at: YNode): SensorSpec {
   const shapeAt = r.required(m, 'shape', at);
   const shape = r.seq(shapeAt).map((x) => r.integer(x, 1, 1 << 20));
   if (shape.length === 0 || shape.length > 4) r.fail(shapeAt, `must have 1 to 4 dimensions, got ${shape.length}`);
+  // A board's frame is C x H x W: a fourth dimension may only be a leading 1.
+  if (shape.length === 4 && shape[0] !== 1) r.fail(shapeAt, `[${shape.join(', ')}]: a sensor frame is C x H x W (a fourth dimension only as a leading 1)`);
+  const values = shape.reduce((a, b) => a * b, 1);
+  if (values > MAX_SENSOR_VALUES) {
+    r.fail(shapeAt, `[${shape.join(', ')}] is ${values.toLocaleString('en-US')} values a frame, more than the largest accelerator's data memory (${MAX_SENSOR_VALUES.toLocaleString('en-US')} bytes) holds`);
+  }
   const rateAt = m.get('rate');
   return {
-    kind: r.name(r.required(m, 'kind', at)),
+    kind: r.kind(r.required(m, 'kind', at)),
     shape,
     rateHz: rateAt && rateAt.node !== null ? r.number(rateAt, 0, 1e6, true) : null,
   };

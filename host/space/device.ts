@@ -32,6 +32,14 @@ export function fullDuplex(kind: LinkKind): boolean {
   return kind !== 'ble';
 }
 
+/**
+ * A sensor or output kind, as a board names it in hello: 1 to 32 of a-z, 0-9, '_' and '-'
+ * (firmware/core/board.h BOARD_KIND_MAX; the emulator refuses other kinds).
+ */
+export const KIND_MAX = 32;
+export const KIND_PATTERN = /^[a-z0-9_-]{1,32}$/;
+export const KIND_RULE = `1 to ${KIND_MAX} of a-z, 0-9, '_' and '-'`;
+
 export interface SensorSpec {
   /** microphone, camera, imu, ... (free words; an app names the kind it needs). */
   kind: string;

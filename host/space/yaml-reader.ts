@@ -3,6 +3,7 @@
 // set of checks in desk-spec.ts and app-spec.ts, made through this reader).
 
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { KIND_PATTERN, KIND_RULE } from './device.js';
 import { SpecError } from './spec-error.js';
 
 /** A value in the document, with its place. */
@@ -74,8 +75,14 @@ export class YamlReader {
   }
 
   string(at: YNode): string {
-    if (!isScalar(at.node) || typeof at.node.value !== 'string' || at.node.value === '') this.fail(at, 'must be a non-empty string');
+    if (!isScalar(at.node) || typeof at.node.value !== 'string' || at.node.value === '') this.fail(at, `must be a non-empty string, not ${this.shown(at)}`);
     return at.node.value;
+  }
+
+  /** How a value was written, for messages: a scalar as given, else what it is. */
+  private shown(at: YNode): string {
+    if (isScalar(at.node)) return at.node.value === null ? 'empty' : typeof at.node.value === 'string' ? `"${at.node.value}"` : String(at.node.value);
+    return isSeq(at.node) ? 'a list' : isMap(at.node) ? 'a mapping' : 'empty';
   }
 
   /** A name used as an id: letters, digits, - and _. */
@@ -85,8 +92,15 @@ export class YamlReader {
     return s;
   }
 
+  /** A sensor or output kind, as a board names it (device.ts KIND_PATTERN). */
+  kind(at: YNode): string {
+    const s = this.string(at);
+    if (!KIND_PATTERN.test(s)) this.fail(at, `"${s}" is not a kind: ${KIND_RULE}`);
+    return s;
+  }
+
   number(at: YNode, min: number, max = Number.POSITIVE_INFINITY, minExclusive = false): number {
-    if (!isScalar(at.node) || typeof at.node.value !== 'number' || !Number.isFinite(at.node.value)) this.fail(at, 'must be a number');
+    if (!isScalar(at.node) || typeof at.node.value !== 'number' || !Number.isFinite(at.node.value)) this.fail(at, `must be a number, not ${this.shown(at)}`);
     const v = at.node.value;
     if (minExclusive ? v <= min : v < min) this.fail(at, `${v} is too small (must be ${minExclusive ? '>' : '>='} ${min})`);
     if (v > max) this.fail(at, `${v} is too large (must be <= ${max})`);

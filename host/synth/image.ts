@@ -5,6 +5,7 @@
 
 import type { ChipName } from '../model/chips.js';
 import type { DataFormat, Shape3 } from '../model/layer.js';
+import { parseVendorImage } from './compare.js';
 
 export const HW_IMAGE_FORMAT = 'max78000-hw-image/1';
 
@@ -95,5 +96,56 @@ export function imageJson(img: HwImage): Record<string, unknown> {
     unload: img.unload.map((r) => ({ addr: r.addr, words: r.words })),
     inputs: img.inputs.map(layoutJson),
     outputs: img.outputs.map(layoutJson),
+  };
+}
+
+/** A layout from its JSON shape; throws naming the bad field. */
+export function parseLayout(doc: unknown, where: string): TensorLayout {
+  if (!doc || typeof doc !== 'object') throw new Error(`${where}: not an object`);
+  const o = doc as Record<string, unknown>;
+  const int = (k: string, min: number): number => {
+    const v = o[k];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new Error(`${where}.${k}: ${JSON.stringify(v)} is not an integer >= ${min}`);
+    return v;
+  };
+  const shape = o['shape'];
+  if (!Array.isArray(shape) || shape.length !== 3 || !shape.every((x) => Number.isInteger(x) && (x as number) > 0)) {
+    throw new Error(`${where}.shape: ${JSON.stringify(shape)} is not [C, H, W] of positive integers`);
+  }
+  const width = o['width'];
+  if (width !== 8 && width !== 32) throw new Error(`${where}.width: ${JSON.stringify(width)} is neither 8 nor 32`);
+  const format = o['format'];
+  if (format !== 'HWC' && format !== 'CHW') throw new Error(`${where}.format: ${JSON.stringify(format)} is neither HWC nor CHW`);
+  const procs = o['processors'];
+  if (typeof procs !== 'string' || !/^0x[0-9a-fA-F]{16}$/.test(procs) || BigInt(procs) === 0n) {
+    throw new Error(`${where}.processors: ${JSON.stringify(procs)} is not a non-zero mask "0x<16 hex digits>"`);
+  }
+  return {
+    source: int('source', -1), shape: [shape[0], shape[1], shape[2]] as Shape3, width, format,
+    processors: BigInt(procs), offset: int('offset', 0), writeGap: int('write_gap', 0),
+  };
+}
+
+/** An image from its JSON document (vendor and extension fields); throws naming the bad field. */
+export function parseHwImage(doc: unknown): HwImage {
+  const vendor = parseVendorImage(doc);
+  const o = doc as Record<string, unknown>;
+  if (o['format'] !== HW_IMAGE_FORMAT) throw new Error(`hw image: format ${JSON.stringify(o['format'])} is not "${HW_IMAGE_FORMAT}"`);
+  const chip = o['chip'];
+  if (chip !== 'max78000' && chip !== 'max78002') throw new Error(`hw image: chip ${JSON.stringify(chip)} is neither max78000 nor max78002`);
+  const int = (k: string, min: number): number => {
+    const v = o[k];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new Error(`hw image: ${k} ${JSON.stringify(v)} is not an integer >= ${min}`);
+    return v;
+  };
+  const layouts = (k: string): TensorLayout[] => {
+    const v = o[k];
+    if (!Array.isArray(v)) throw new Error(`hw image: "${k}" is not a list`);
+    return v.map((x, i) => parseLayout(x, `hw image: ${k}[${i}]`));
+  };
+  if (typeof o['model'] !== 'string') throw new Error('hw image: "model" is not a string');
+  return {
+    format: HW_IMAGE_FORMAT, ...vendor, chip, model: o['model'], first: int('first', 0), count: int('count', 1),
+    inputs: layouts('inputs'), outputs: layouts('outputs'),
   };
 }

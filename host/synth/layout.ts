@@ -86,7 +86,14 @@ const lowestBit = (m: bigint): number => {
   return i;
 };
 
-function hwcWords(layout: TensorLayout, chip: ChipName, map: RegisterMap): LayoutWord[] {
+/**
+ * Visits every data-memory word of a tensor in the tool's unload and load order (see
+ * layoutWords) with its address and the flat CHW index of each byte lane (e0..e3, -1 where the
+ * lane is not the tensor's); a 32-bit word has its one value in e0.
+ */
+export type WordVisitor = (addr: number, e0: number, e1: number, e2: number, e3: number) => void;
+
+function hwcVisit(layout: TensorLayout, chip: ChipName, map: RegisterMap, visit: WordVisitor): void {
   const [C, H, W] = layout.shape;
   const pixels = H * W;
   const { passes, perPass } = expansion(chipSpec(chip), C);
@@ -94,10 +101,10 @@ function hwcWords(layout: TensorLayout, chip: ChipName, map: RegisterMap): Layou
   const w = wide ? 4 : 1;
   const step = layout.writeGap + 1;
   const start = lowestBit(layout.processors) & ~3;
-  const words: LayoutWord[] = [];
   let c = 0;
   let proc = start;
   let lanesLeft = layout.processors >> BigInt(start);
+  const ch = [-1, -1, -1, -1];
   while (c < C) {
     if (c % perPass === 0) {
       proc = start;
@@ -108,23 +115,22 @@ function hwcWords(layout: TensorLayout, chip: ChipName, map: RegisterMap): Layou
     }
     const pass = Math.floor(c / perPass);
     const lanes = Number(lanesLeft & 0xfn);
-    const channels: number[] = [];
     let next = c;
-    for (let i = 0; i < 4; i++) channels.push(((lanes >> i) & 1) === 1 ? next++ : -1);
+    for (let i = 0; i < 4; i++) ch[i] = ((lanes >> i) & 1) === 1 ? next++ : -1;
     const used = next - c;
     if (wide && used > 0 && lanes !== (1 << used) - 1) {
       throw new SynthError('wide_output_gaps', layerOf(layout), `tensor ${layout.source}: 32-bit values on processors ${proc}..${proc + 3} with lane mask 0x${lanes.toString(16)} (the tool writes and reads such groups inconsistently)`);
     }
     const base = map.dataInstance(proc) + layout.offset;
     if (used > 0) {
+      // Flat CHW index of each lane's channel at pixel 0 (-1: no channel, or past the last one).
+      const at = ch.map((x) => (x >= 0 && x < C ? x * pixels : -1));
       for (let d = 0; d < pixels; d++) {
         const word = base + (d * passes * w + pass * w) * step * 4;
-        const at = (ch: number): number => (ch < C ? ch * pixels + d : -1);
         if (wide) {
-          let k = 0;
-          for (const ch of channels) if (ch >= 0) words.push({ addr: word + 4 * k++, elements: [at(ch)] });
+          for (let k = 0; k < used; k++) visit(word + 4 * k, at[k]! >= 0 ? at[k]! + d : -1, -1, -1, -1);
         } else {
-          words.push({ addr: word, elements: channels.map((ch) => (ch >= 0 ? at(ch) : -1)) });
+          visit(word, at[0]! >= 0 ? at[0]! + d : -1, at[1]! >= 0 ? at[1]! + d : -1, at[2]! >= 0 ? at[2]! + d : -1, at[3]! >= 0 ? at[3]! + d : -1);
         }
       }
     }
@@ -132,29 +138,32 @@ function hwcWords(layout: TensorLayout, chip: ChipName, map: RegisterMap): Layou
     proc += 4;
     lanesLeft >>= 4n;
   }
-  return words;
 }
 
-function chwWords(layout: TensorLayout, map: RegisterMap): LayoutWord[] {
+function chwVisit(layout: TensorLayout, map: RegisterMap, visit: WordVisitor): void {
   const [C, H, W] = layout.shape;
   const pixels = H * W;
   if (layout.width !== 8) throw new SynthError('data_format', layerOf(layout), `tensor ${layout.source}: CHW data is 8-bit only`);
-  const words: LayoutWord[] = [];
   let c = 0;
   for (let p = 0; p < 64 && c < C; p++) {
     if (((layout.processors >> BigInt(p)) & 1n) === 0n) continue;
     const base = map.dataInstance(p) + layout.offset;
+    const e = c * pixels;
     for (let d = 0; d < pixels; d += 4) {
-      const elements: number[] = [];
-      for (let i = 0; i < 4; i++) elements.push(d + i < pixels ? c * pixels + d + i : -1);
-      words.push({ addr: base + d, elements });
+      visit(base + d, e + d, d + 1 < pixels ? e + d + 1 : -1, d + 2 < pixels ? e + d + 2 : -1, d + 3 < pixels ? e + d + 3 : -1);
     }
     c++;
   }
   if (c < C) {
     throw new SynthError('processors', layerOf(layout), `tensor ${layout.source}: CHW processors 0x${layout.processors.toString(16)} hold ${c} of its ${C} channels`);
   }
-  return words;
+}
+
+/** Visits a tensor's words in layoutWords' order without building the list. */
+export function visitWords(layout: TensorLayout, chip: ChipName, visit: WordVisitor): void {
+  const map = mapOf(chip);
+  if (layout.format === 'CHW') chwVisit(layout, map, visit);
+  else hwcVisit(layout, chip, map, visit);
 }
 
 /**
@@ -163,8 +172,9 @@ function chwWords(layout: TensorLayout, map: RegisterMap): LayoutWord[] {
  * inside; CHW: channel by channel.
  */
 export function layoutWords(layout: TensorLayout, chip: ChipName): LayoutWord[] {
-  const map = mapOf(chip);
-  return layout.format === 'CHW' ? chwWords(layout, map) : hwcWords(layout, chip, map);
+  const words: LayoutWord[] = [];
+  visitWords(layout, chip, (addr, e0, e1, e2, e3) => words.push({ addr, elements: layout.width === 32 ? [e0] : [e0, e1, e2, e3] }));
+  return words;
 }
 
 function checkValues(layout: TensorLayout, values: ArrayLike<number>): void {
@@ -181,32 +191,39 @@ function checkValues(layout: TensorLayout, values: ArrayLike<number>): void {
  */
 export function placeTensor(layout: TensorLayout, chip: ChipName, values: ArrayLike<number>): PlacedWord[] {
   checkValues(layout, values);
-  return layoutWords(layout, chip).map(({ addr, elements }) => {
-    if (layout.width === 32) return { addr, word: values[elements[0]!]! >>> 0, mask: 0xffff_ffff };
-    let word = 0;
-    let mask = 0;
-    elements.forEach((e, i) => {
-      if (e < 0) return;
-      word |= (values[e]! & 0xff) << (8 * i);
-      mask |= 0xff << (8 * i);
-    });
-    return { addr, word: word >>> 0, mask: mask >>> 0 };
-  });
+  const out: PlacedWord[] = [];
+  if (layout.width === 32) {
+    visitWords(layout, chip, (addr, e0) => out.push({ addr, word: e0 >= 0 ? values[e0]! >>> 0 : 0, mask: e0 >= 0 ? 0xffff_ffff : 0 }));
+    return out;
+  }
+  const lane = (e: number, i: number): number => (e >= 0 ? (values[e]! & 0xff) << (8 * i) : 0);
+  const laneMask = (e: number, i: number): number => (e >= 0 ? 0xff << (8 * i) : 0);
+  visitWords(layout, chip, (addr, e0, e1, e2, e3) => out.push({
+    addr,
+    word: (lane(e0, 0) | lane(e1, 1) | lane(e2, 2) | lane(e3, 3)) >>> 0,
+    mask: (laneMask(e0, 0) | laneMask(e1, 1) | laneMask(e2, 2) | laneMask(e3, 3)) >>> 0,
+  }));
+  return out;
 }
 
 /** Reads a tensor back (CHW order) from data memory: int8 values, or int32 for a 32-bit layout. */
 export function gatherTensor(layout: TensorLayout, chip: ChipName, read: (addr: number) => number): Int8Array | Int32Array {
   const n = layout.shape[0] * layout.shape[1] * layout.shape[2];
-  const out = layout.width === 32 ? new Int32Array(n) : new Int8Array(n);
-  for (const { addr, elements } of layoutWords(layout, chip)) {
-    const word = read(addr);
-    if (layout.width === 32) {
-      if (elements[0]! >= 0) out[elements[0]!] = word | 0;
-      continue;
-    }
-    elements.forEach((e, i) => {
-      if (e >= 0) out[e] = (word >>> (8 * i)) & 0xff;
+  if (layout.width === 32) {
+    const out = new Int32Array(n);
+    visitWords(layout, chip, (addr, e0) => {
+      const word = read(addr);
+      if (e0 >= 0) out[e0] = word | 0;
     });
+    return out;
   }
+  const out = new Int8Array(n);
+  visitWords(layout, chip, (addr, e0, e1, e2, e3) => {
+    const word = read(addr);
+    if (e0 >= 0) out[e0] = word & 0xff;
+    if (e1 >= 0) out[e1] = (word >>> 8) & 0xff;
+    if (e2 >= 0) out[e2] = (word >>> 16) & 0xff;
+    if (e3 >= 0) out[e3] = (word >>> 24) & 0xff;
+  });
   return out;
 }

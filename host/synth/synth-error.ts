@@ -20,6 +20,8 @@ export const SYNTH_LIMITS = [
   'streaming',
   /** An element-wise layer whose operands include the network input. */
   'network_input_operands',
+  /** Adding the segment moves a resident segment's kernels or biases (fit's union is not prefix-stable). */
+  'resident_moved',
 ] as const;
 export type SynthLimit = (typeof SYNTH_LIMITS)[number];
 

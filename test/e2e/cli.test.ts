@@ -1,50 +1,23 @@
 // The synergy CLI as a user runs it: real processes (`node bin/synergy.js ...`), an emulated
 // desk started by `synergy emu` found by `boards`, `ping` and `info` in other processes.
 
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectBuilt, taggedCli } from './tagged-cli.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'bin/synergy.js');
 const COMMANDS = ['boards', 'emu', 'ping', 'info'];
 
-/** The CLI runs the built JavaScript: refuse to test a dist/ older than the sources. */
-function checkBuilt(): void {
-  const stale: string[] = [];
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir)) {
-      const p = join(dir, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (name.endsWith('.ts')) {
-        const js = join(ROOT, 'dist', relative(ROOT, p)).replace(/\.ts$/, '.js');
-        if (!existsSync(js) || statSync(js).mtimeMs < statSync(p).mtimeMs) stale.push(relative(ROOT, p));
-      }
-    }
-  };
-  for (const d of ['host/cli', 'host/board', 'host/link', 'host/proto']) walk(join(ROOT, d));
-  if (stale.length > 0) throw new Error(`dist/ is missing or older than ${stale.join(', ')}: run npx tsc -p tsconfig.json`);
-}
+const cli = taggedCli('synergy-cli-e2e', ROOT, 20_000);
+/** `env` replaces the environment's synergy settings (a private registry). */
+const synergy = (args: string[], env?: NodeJS.ProcessEnv): ReturnType<typeof cli.synergy> => cli.synergy(args, undefined, env);
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function synergy(args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 20_000): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env, timeout: timeoutMs }, (err, stdout, stderr) => {
-      const code = err ? ((err as NodeJS.ErrnoException & { code?: unknown }).code as number | null) : 0;
-      resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
-    });
-  });
-}
-
-beforeAll(checkBuilt);
+beforeAll(() => expectBuilt(['host/cli', 'host/board', 'host/link', 'host/proto']));
 
 describe('help and usage', () => {
   it('synergy --help lists every command and exits 0', async () => {
@@ -207,10 +180,10 @@ describe('an emulated desk in one process, used from others', () => {
     expect(existsSync(stale)).toBe(false);
   });
 
-  it('SIGTERM stops the desk: exit 0, every emulator gone, registry clean', async () => {
+  it('SIGTERM stops the desk: exit 143, every emulator gone, registry clean', async () => {
     const exited = new Promise<number | null>((resolve) => desk.once('exit', (code) => resolve(code)));
     desk.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await exited).toBe(143);
     expect(readdirSync(runtime)).toEqual([]);
     for (const b of boards) expect(() => process.kill(b.pid, 0)).toThrow();
     const r = await synergy(['boards', '--json'], env);

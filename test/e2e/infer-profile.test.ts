@@ -4,15 +4,15 @@
 // profile.json, profile.csv and profile.html; bad inputs fail with the reason; no emulator is
 // left running after any of it.
 
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chipSpec } from '../../host/model/chips.js';
 import { networkCycles } from '../../host/model/cycles.js';
 import { fit, type FitOk } from '../../host/model/fit.js';
 import { loadTable } from '../../host/model/zoo.js';
-import { taggedCli } from './tagged-cli.js';
+import { expectBuilt, taggedCli } from './tagged-cli.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const golden = join(ROOT, '..', 'shared', 'golden', 'mnist');
@@ -20,22 +20,7 @@ const haveGolden = existsSync(join(golden, 'model.json'));
 if (!haveGolden) console.warn(`SKIPPED: ${golden} is absent; synergy infer on the golden MNIST needs it`);
 const work = mkdtempSync(join(tmpdir(), 'synergy-profile-'));
 
-/** The CLI runs the built JavaScript: refuse to test a dist/ older than the sources. */
-beforeAll(() => {
-  const stale: string[] = [];
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir)) {
-      const p = join(dir, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (name.endsWith('.ts')) {
-        const js = join(ROOT, 'dist', relative(ROOT, p)).replace(/\.ts$/, '.js');
-        if (!existsSync(js) || statSync(js).mtimeMs < statSync(p).mtimeMs) stale.push(relative(ROOT, p));
-      }
-    }
-  };
-  for (const d of ['host/cli', 'host/board', 'host/report', 'host/proto', 'host/model']) walk(join(ROOT, d));
-  if (stale.length > 0) throw new Error(`dist/ is missing or older than ${stale.join(', ')}: run npx tsc -p tsconfig.json`);
-});
+beforeAll(() => expectBuilt(['host/cli', 'host/board', 'host/report', 'host/proto', 'host/model']));
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -74,9 +59,9 @@ describe.skipIf(!haveGolden)('synergy infer', () => {
 
   it('an input of the wrong shape fails with the shape the model takes, before any board starts', async () => {
     const r = await synergy(['infer', 'kws20_v3', '--input', join(golden, 'input.json')]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe('synergy infer: input of kws20_v3 must be int8 [128, 128, 1] (16384 values); got 8-bit [1, 28, 28] with 784 values\n');
+    expect(r.stderr).toBe(`synergy infer: ${join(golden, 'input.json')}: input of kws20_v3 must be int8 [128, 128, 1] (16384 values); got 8-bit [1, 28, 28] with 784 values\n`);
   });
 
   it('without --input it is a usage error', async () => {

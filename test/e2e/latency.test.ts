@@ -1,42 +1,17 @@
 // `synergy latency` as a user runs it: a real process (node bin/synergy.js), text and --json
 // output, a layer-table file instead of a zoo name, and clear refusals with their exit codes.
 
-import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { expectBuilt, taggedCli } from './tagged-cli.js';
 
 const ROOT = join(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'bin/synergy.js');
 const shared = join(ROOT, '..', 'shared');
 
-/** The CLI runs the built JavaScript: refuse to test a dist/ older than the sources. */
-function checkBuilt(): void {
-  const stale: string[] = [];
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir)) {
-      const p = join(dir, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (name.endsWith('.ts')) {
-        const js = join(ROOT, 'dist', relative(ROOT, p)).replace(/\.ts$/, '.js');
-        if (!existsSync(js) || statSync(js).mtimeMs < statSync(p).mtimeMs) stale.push(relative(ROOT, p));
-      }
-    }
-  };
-  for (const d of ['host/cli', 'host/model']) walk(join(ROOT, d));
-  if (stale.length > 0) throw new Error(`dist/ is missing or older than ${stale.join(', ')}: run npx tsc -p tsconfig.json`);
-}
+const { synergy } = taggedCli('synergy-latency-e2e', ROOT, 20_000);
 
-function synergy(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { timeout: 20_000 }, (err, stdout, stderr) => {
-      const code = err ? ((err as NodeJS.ErrnoException & { code?: unknown }).code as number | null) : 0;
-      resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
-    });
-  });
-}
-
-beforeAll(checkBuilt);
+beforeAll(() => expectBuilt(['host/cli', 'host/model']));
 
 describe('synergy latency', () => {
   it('prints per-layer and total cycles of a zoo model', async () => {

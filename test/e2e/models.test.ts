@@ -1,10 +1,9 @@
 // `synergy models` as a user runs it: a real process (node bin/synergy.js), the zoo with each
 // model's fit on both chips, weight bytes, MACs and CNN time; --json gives the same facts.
 
-import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { expectBuilt, taggedCli } from './tagged-cli.js';
 import { chipSpec } from '../../host/model/chips.js';
 import { cyclesToUs, networkCycles } from '../../host/model/cycles.js';
 import { fit } from '../../host/model/fit.js';
@@ -12,38 +11,13 @@ import { modelMacs } from '../../host/model/macs.js';
 import { loadTable, zooNames } from '../../host/model/zoo.js';
 
 const ROOT = join(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'bin/synergy.js');
 
-/** The CLI runs the built JavaScript: refuse to test a dist/ older than the sources. */
-function checkBuilt(): void {
-  const stale: string[] = [];
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir)) {
-      const p = join(dir, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (name.endsWith('.ts')) {
-        const js = join(ROOT, 'dist', relative(ROOT, p)).replace(/\.ts$/, '.js');
-        if (!existsSync(js) || statSync(js).mtimeMs < statSync(p).mtimeMs) stale.push(relative(ROOT, p));
-      }
-    }
-  };
-  for (const d of ['host/cli', 'host/model']) walk(join(ROOT, d));
-  if (stale.length > 0) throw new Error(`dist/ is missing or older than ${stale.join(', ')}: run npx tsc -p tsconfig.json`);
-}
-
-function synergy(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
-      const code = err ? ((err as NodeJS.ErrnoException & { code?: unknown }).code as number | null) : 0;
-      resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
-    });
-  });
-}
+const { synergy } = taggedCli('synergy-models-e2e', ROOT, 30_000);
 
 interface ChipJson { runs: boolean; fits: boolean; limit?: string; max_kernel_columns?: number; cycles: number; us: number; calibrated: boolean }
 interface ModelJson { name: string; layers: number; weight_bytes: number; macs: number; chips: Record<string, ChipJson> }
 
-beforeAll(checkBuilt);
+beforeAll(() => expectBuilt(['host/cli', 'host/model']));
 
 describe('synergy models', () => {
   it('lists every zoo model with its fit, weights, MACs and time per chip (--json)', async () => {

@@ -1,24 +1,17 @@
 // synergy plan as a user runs it: a real process on the example files.
 
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { taggedCli } from './tagged-cli.js';
 
 const ROOT = join(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'bin/synergy.js');
 const EX = join(ROOT, 'examples');
 const tmp = mkdtempSync(join(tmpdir(), 'synergy-plan-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function synergy(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { timeout: 120_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const { synergy } = taggedCli('synergy-plan-e2e', ROOT, 120_000);
 
 describe.skipIf(!existsSync(join(ROOT, 'dist/host/cli/commands/plan.js')))('synergy plan', () => {
   it('prints a table per pipeline with source, segments, target, throughput, latency and bottleneck', async () => {
@@ -60,7 +53,7 @@ describe.skipIf(!existsSync(join(ROOT, 'dist/host/cli/commands/plan.js')))('syne
     const bad = join(tmp, 'bad.yaml');
     writeFileSync(bad, 'pipelines:\n  - name: p\n    source: camera\n    model: kws20_v3\n    target: host\n    wieght: 2\n');
     const r = await synergy(['plan', bad, '--emulated', '2']);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${bad}:6: pipelines[0].wieght: unknown key`);
   });
 });

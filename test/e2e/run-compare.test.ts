@@ -54,7 +54,7 @@ describe('synergy run', () => {
 
   it('refuses bad input with the reason: a missing app file, no desk, an unknown policy or device', async () => {
     const missing = await synergy(['run', join(work, 'nope.yaml'), '--desk', DESK]);
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('nope.yaml');
     const noDesk = await synergy(['run', APP]);
     expect(noDesk.code).toBe(2);

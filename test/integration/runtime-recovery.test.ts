@@ -2,8 +2,9 @@
 // the quick stage runs a plan for the boards left whose loads the runtime estimated from what
 // the boards still hold (the bytes it then loads are the bytes it estimated), every placed
 // pipeline delivers again, the upgrade stage is decided once they do, and every frame is
-// accounted for through both stages, with no wrong output. Speed is not asserted here
-// (npm run bench:adapt prints it).
+// accounted for through both stages, with no wrong output. A board that hangs is found by its
+// missed deadlines, one killed during the first load is planned around, and a run stopped early
+// accounts for its frames. Speed is not asserted here (npm run bench:adapt prints it).
 
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -101,5 +102,62 @@ describe('recovering from a lost board in two stages', () => {
     expect(last.plan.pipelines.map((p) => p.name)).toEqual(['keywords']);
     expect(last.window, 'the last plan ran and was measured').not.toBeNull();
     expect(result.counts['keywords']!.delivered).toBeGreaterThan(0);
+  });
+
+  it('finds a hung board (process alive, link open, no answers) by its missed deadlines, and re-plans around it', async () => {
+    // The digits camera stops (SIGSTOP): its link stays open and its process alive; only the
+    // requests' deadlines from the cost model tell. Keyword spotting does not use it.
+    const { app, emus, digitsCamera: victim } = await fourBoards();
+    const result = await new Run({
+      app, desk: { kind: 'emulated', emulators: emus }, policy: 'synergy', durationS: 7, checkEvery: 4,
+      faults: [{ action: 'hang', device: victim, atS: 2.5 }],
+    }).execute();
+    for (const [name, c] of Object.entries(result.counts)) {
+      expect(c.delivered + c.failed, `${name}: delivered + failed = started`).toBe(c.started);
+      for (const reason of Object.keys(c.reasons)) expect(reason, name).toContain(victim);
+    }
+    expect(result.totals.wrong, JSON.stringify(result.wrongOutputs)).toBe(0);
+    const lost = result.recoveries.find((r) => r.kind === 'lost')!;
+    expect(lost.device).toBe(victim);
+    expect(lost.reason).toMatch(/^no answer: .* request id \d+ was due \d+ ms ago by the cost model, and nothing was heard for \d+ ms, and its emulator is stopped/);
+    expect(lost.detectionMs, 'detection is timed from the hang').not.toBeNull();
+    expect(lost.detectionMs!).toBeGreaterThan(0);
+    expect(lost.recoveryMs, 'every placed pipeline delivers again').not.toBeNull();
+    // The pipeline that did not use the hung board has its longest gap measured, and kept delivering.
+    expect(Object.keys(lost.stallMs)).toEqual(['keywords']);
+    expect(result.epochs.at(-1)!.plan.devices).not.toContain(victim);
+    expect(runDocument(result).recoveries[0]!.detection_ms).toBe(Math.round(lost.detectionMs! * 1000) / 1000);
+  });
+
+  it('plans around a board killed while the first plan loads, and runs', async () => {
+    const { app, emus, digitsCamera: victim } = await fourBoards();
+    const result = await new Run({
+      app, desk: { kind: 'emulated', emulators: emus }, policy: 'synergy', durationS: 4, checkEvery: 4,
+      faults: [{ action: 'kill', device: victim, atS: 0.2, from: 'load' }],
+    }).execute();
+    for (const [name, c] of Object.entries(result.counts)) {
+      expect(c.delivered + c.failed, `${name}: delivered + failed = started`).toBe(c.started);
+      expect(c.delivered, `${name} delivers on the boards left`).toBeGreaterThan(0);
+    }
+    const lost = result.recoveries.find((r) => r.kind === 'lost')!;
+    expect(lost.device).toBe(victim);
+    expect(lost.recoveryMs).not.toBeNull();
+    // The plan that first ran was made without it (the load it was killed in was planned again).
+    expect(result.epochs[0]!.plan.devices).not.toContain(victim);
+    expect(result.epochs.at(-1)!.plan.pipelines.map((p) => p.name).sort()).toEqual(['digits', 'keywords']);
+  });
+
+  it('stops early on its signal: the result says so and every frame is accounted for', async () => {
+    const { app, emus } = await fourBoards();
+    const stop = new AbortController();
+    const run = new Run({ app, desk: { kind: 'emulated', emulators: emus }, policy: 'synergy', durationS: 60, checkEvery: 4, signal: stop.signal });
+    run.on('event', (e) => {
+      if (e.kind === 'deployed') setTimeout(() => stop.abort(), 1500);
+    });
+    const result = await run.execute();
+    expect(result.stopped).toBe(true);
+    expect(result.durationS).toBeLessThan(10);
+    expect(result.totals.delivered + result.totals.failed).toBe(result.totals.started);
+    expect(result.totals.delivered).toBeGreaterThan(0);
   });
 });

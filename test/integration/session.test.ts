@@ -1,5 +1,5 @@
 // BoardSession against the real emulated board over a pseudo-terminal: hello, pings checked
-// byte for byte, concurrency with credits, typed errors, reset detection, closing.
+// byte for byte, concurrency with credits, typed errors, reset detection, deadlines, closing.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSessionError, SessionError } from '../../host/board/session-error.js';
@@ -162,6 +162,37 @@ describe('timeouts', () => {
     const answers = await Promise.all([0, 1, 2, 3].map(() => session.ping(8000)));
     expect(answers).toHaveLength(4);
     expect(session.hostStats.timeouts).toBe(0);
+  });
+});
+
+describe('deadlines from the cost model', () => {
+  it('a request is due after the bytes in flight ahead of it and its own at the link rate, plus the board work ahead and its own', async () => {
+    // 115200 baud: 11,520 bytes/s. The board is stopped (SIGSTOP) so nothing is answered while
+    // the deadlines are read.
+    const { session, emulator } = await startBoard({ id: 'it-deadline', baud: 115200 });
+    emulator.process.kill('SIGSTOP');
+    try {
+      const pings = [0, 1, 2].map((k) => session.ping(2000, k === 1 ? { workMs: 300 } : {}));
+      const [d0, d1, d2] = session.deadlines();
+      const wireMs = (bytes: number): number => (bytes * 10 * 1000) / 115200;
+      // A 2,000-byte ping is about 2,020 bytes each way on the wire: ~0.35 s there and back.
+      const first = d0!.dueAt - d0!.sentAt;
+      expect(first).toBeGreaterThan(wireMs(4000));
+      expect(first).toBeLessThan(wireMs(4300));
+      // The second waits behind the first's bytes and adds its own work; the third waits
+      // behind both (their bytes and the second's work).
+      expect(d1!.dueAt - d1!.sentAt).toBeGreaterThan(2 * wireMs(4000) + 300);
+      expect(d2!.dueAt - d2!.sentAt).toBeGreaterThan(3 * wireMs(4000) + 300);
+      expect(d2!.dueAt - d2!.sentAt).toBeLessThan(3 * wireMs(4300) + 300);
+      // Nothing is overdue before the first deadline; the first is, after it.
+      expect(session.overdue(d0!.dueAt - 1)).toBeNull();
+      expect(session.overdue(d0!.dueAt + 1)?.id).toBe(d0!.id);
+      emulator.process.kill('SIGCONT');
+      expect(await Promise.all(pings)).toHaveLength(3);
+      expect(session.deadlines()).toEqual([]);
+    } finally {
+      emulator.process.kill('SIGCONT');
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 // One truth per fact: the protocol constants in firmware/core/proto.h (and the CBOR limits in
-// firmware/core/cbor.h) must be the ones the TypeScript codec uses.
+// firmware/core/cbor.h, the profile limits in firmware/core/msg_infer.h) must be the ones the
+// TypeScript codec uses.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +20,8 @@ import {
   SENSE_QUEUE,
   maxRunLength,
   MSG,
+  PROFILE_MAX_RUNS,
+  PROFILE_MAX_WARMUP,
   PROTO_VERSION,
 } from '../../host/proto/index.js';
 
@@ -86,5 +89,13 @@ describe('CBOR subset limits agree with firmware/core/cbor.h', () => {
     expect(c.get('CBOR_MAX_DEPTH')).toBe(CBOR_MAX_DEPTH);
     expect(c.get('CBOR_MAX_TEXT')).toBe(CBOR_MAX_TEXT);
     expect(c.get('CBOR_MAX_ITEMS')).toBe(CBOR_MAX_ITEMS);
+  });
+});
+
+describe('profile limits agree with firmware/core/msg_infer.h', () => {
+  it('runs and warm-up runs (the CLI refuses more at parse time)', () => {
+    const c = defines('msg_infer.h');
+    expect(c.get('PROFILE_MAX_RUNS')).toBe(PROFILE_MAX_RUNS);
+    expect(c.get('PROFILE_MAX_WARMUP')).toBe(PROFILE_MAX_WARMUP);
   });
 });

@@ -1,5 +1,6 @@
 // Max-min admission (fair-gate.ts): a pipeline runs at most `lead` frames ahead of the one
-// furthest behind, where "behind" is what it started, capped at what it finished plus its hold;
+// furthest behind, where "behind" is what it started, capped at what it finished plus its hold,
+// and a pipeline whose board may hang is not waited for;
 // and the transfer lane that passes a link's turn on once a turn's chunks are sent.
 
 import { describe, expect, it } from 'vitest';
@@ -69,6 +70,23 @@ describe('the max-min admission gate', () => {
     expect(again.admitted).toBe(1); // a alone: hold 2 + lead 1 in flight
     gate.close();
     expect(await settled(again.blocked)).toBe(true);
+  });
+
+  it('stops waiting for a suspended pipeline (a board that may hang), and resumes it level with the others', async () => {
+    const gate = new FairGate(new Map([['a', { weight: 1, hold: 100 }], ['b', { weight: 1, hold: 100 }]]), 2);
+    const held = await admitUntilBlocked(gate, 'a');
+    expect(held.admitted).toBe(2);
+    gate.suspend('b'); // b's board is silent with an answer overdue
+    expect(await settled(held.blocked)).toBe(true);
+    const free = await admitUntilBlocked(gate, 'a', 20).catch(() => null);
+    expect(free, 'a runs on while b is suspended').toBeNull();
+    // b answers again: it rejoins level with a (20 or so frames ahead), not 20 frames behind
+    // (which would hold a until b caught up): a may go on, `lead` ahead of b again.
+    gate.resume('b');
+    await gate.admit('b');
+    const again = await admitUntilBlocked(gate, 'a');
+    expect(again.admitted).toBeGreaterThanOrEqual(1);
+    expect(again.admitted).toBeLessThanOrEqual(3);
   });
 
   it('sizes a hold by Little\'s law with margin: rate x (1.5 x mean route latency + 0.5 s), at least 2', () => {

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { loadGolden } from '../../host/model/exec-golden.js';
 import { sharedDir } from '../../host/model/zoo.js';
 import { compareImages, parseVendorImage } from '../../host/synth/compare.js';
-import { imageJson } from '../../host/synth/image.js';
+import { imageJson, parseHwImage } from '../../host/synth/image.js';
 import { gatherTensor, inputLayout, layoutWords, outputLayout, placeTensor } from '../../host/synth/layout.js';
 import { synthesize } from '../../host/synth/synthesize.js';
 
@@ -34,8 +34,8 @@ describe('synthesize() equals the synthesis tool\'s image', () => {
     const vendor = parseVendorImage(JSON.parse(readFileSync(join(dir, 'hw-image.json'), 'utf8')));
     const img = synthesize(set.model, { chip: 'max78000' });
     expect(compareImages(img, vendor)).toEqual([]);
-    // The JSON form carries the same program.
-    expect(compareImages(parseVendorImage(JSON.parse(JSON.stringify(imageJson(img)))), vendor)).toEqual([]);
+    // The JSON form carries the same image, extension fields included.
+    expect(parseHwImage(JSON.parse(JSON.stringify(imageJson(img))))).toEqual(img);
   });
 
   it('notices a program that differs (one configure value, one kernel word)', () => {
@@ -48,6 +48,18 @@ describe('synthesize() equals the synthesis tool\'s image', () => {
     const k = img.kernels[3]!;
     const badKernel = { ...img, kernels: img.kernels.map((r) => (r === k ? { addr: r.addr, words: [r.words[0]! ^ 0x100, ...r.words.slice(1)] } : r)) };
     expect(compareImages(badKernel, vendor).join('\n')).toMatch(/kernels\[3\] at 0x[0-9a-f]{8}: item 0/);
+  });
+});
+
+describe('image documents', () => {
+  it('refuse a bad field by name', () => {
+    const set = loadGolden(needGolden('mnist'), 'mnist');
+    const doc = imageJson(synthesize(set.model, { chip: 'max78000' }));
+    const bad = (patch: Record<string, unknown>): (() => unknown) => () => parseHwImage({ ...JSON.parse(JSON.stringify(doc)), ...patch });
+    expect(bad({ chip: 'max78003' })).toThrow(/chip "max78003" is neither/);
+    expect(bad({ format: 'other/1' })).toThrow(/format "other\/1"/);
+    expect(bad({ outputs: [{ ...(doc['outputs'] as object[])[0], processors: '0x3ff' }] })).toThrow(/outputs\[0\]\.processors: "0x3ff" is not/);
+    expect(bad({ configure: [[0x5010_0010, -1, 'Rows']] })).toThrow(/configure\[0\]\[1\]: -1 is not a 32-bit/);
   });
 });
 

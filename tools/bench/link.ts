@@ -5,12 +5,14 @@
 //   3. paced at --baud 921600: goodput of 4 KiB ping payloads with the pipe kept full,
 //      against the wire limit of 92,160 B/s (10 bits per byte)
 // Prints a table; with --json it ends with one JSON line of the numbers.
+// With --transport ble: boards over BLE instead (tools/bench/link-ble.ts).
 
 import { BoardSession } from '../../host/board/session.js';
 import { summarizeRtt } from '../../host/board/rtt.js';
 import { startEmulator, type EmulatedBoard } from '../../host/link/emulator.js';
 import { SerialLink } from '../../host/link/serial.js';
-import { json, log } from './bench-args.js';
+import { json, log, opt } from './bench-args.js';
+import { benchBleLink } from './link-ble.js';
 
 const RTT_PINGS = 2000;
 const RTT_PAYLOAD = 16;
@@ -134,8 +136,11 @@ async function cleanup(): Promise<void> {
 process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
 process.once('SIGTERM', () => void cleanup().then(() => process.exit(143)));
 
+const transport = opt('transport') ?? 'serial';
 try {
-  await main();
+  if (transport === 'ble') await benchBleLink();
+  else if (transport === 'serial') await main();
+  else throw new Error(`--transport ${transport}: not serial or ble`);
   await cleanup();
 } catch (e) {
   await cleanup();

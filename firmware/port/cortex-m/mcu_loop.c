@@ -102,8 +102,11 @@ void mcu_loop_run(board_ctx *board, const mcu_io *io)
         }
 
         cm4_disable_irq();
+        /* Unpaced, bytes that arrived since the feed are work now; paced, they wait for the
+         * bucket (the deadline above), so a stream arriving faster than the pace does not keep
+         * the loop from sleeping. */
         bool work = (reset_requested && io->tx_idle()) ||
-                    (!reset_requested && byte_ring_count(io->rx) != rx_seen) ||
+                    (!paced && !reset_requested && byte_ring_count(io->rx) != rx_seen) ||
                     (!paced && !reset_requested && rx_seen > 0 && byte_ring_room(io->tx) >= io->tx_reserve);
         if (!work) {
             io->wake_at(deadline);

@@ -1,9 +1,10 @@
 /* UART0 of the MAX78000FTHR: P0.0/P0.1, wired to the DAPLink's USB serial port; see fthr.h.
  *
- * Receive: the interrupt fires when the 8-byte FIFO holds RX_THRESHOLD bytes (or on an error)
- * and moves everything the FIFO holds into the receive ring. At 921,600 baud a byte arrives every
- * 10.9 us, so with the threshold at 4 the handler has the time of 4 more bytes (43 us) before the
- * FIFO overruns; nothing in this firmware masks interrupts for that long (the loop's critical
+ * Receive: the interrupt fires for every byte (threshold 1: this UART has no receive timeout, so
+ * a higher threshold would leave a frame's last bytes in the FIFO) or on an error, and moves
+ * everything the 8-byte FIFO holds into the receive ring. At 921,600 baud a byte arrives every
+ * 10.9 us, so the handler has the time of 7 more bytes (76 us, 7,600 cycles) before the FIFO
+ * overruns; nothing in this firmware masks interrupts for that long (the loop's critical
  * sections are a few instructions, the rings need none). A byte that meets a full ring is
  * counted as dropped: the ring holds more than the host may have in flight (max_in_flight whole
  * frames), so that happens only to a host that ignores its credits.
@@ -17,7 +18,7 @@
 #include "max78000_regs.h"
 #include "proto.h"
 
-#define RX_THRESHOLD 4u
+#define RX_THRESHOLD 1u
 #define RX_BYTES 16384u
 #define TX_BYTES 16384u
 

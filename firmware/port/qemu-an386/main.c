@@ -66,6 +66,20 @@ __attribute__((noreturn)) static void reset_now(void)
     mcu_reset(BOARD_BOOT_SOFTWARE);
 }
 
+/* The host takes this line for "ready" (host/link/qemu.ts): it is logged once the boot event has
+ * left the UART, so a host that opens the pty then finds whole frames. */
+static bool announced;
+static board_boot_reason boot_reason;
+
+static void announce_when_sent(void)
+{
+    if (announced || !qemu_uart_tx_idle())
+        return;
+    announced = true;
+    semihost_log(qemu_board_id(), "%s on UART0, %s, build %s, boot %s", opts.board.chip->name,
+                 opts.board.link_baud != 0 ? "paced" : "unpaced", opts.board.build_id, board_boot_reason_name(boot_reason));
+}
+
 static mcu_io io = {
     .rx = &qemu_uart_rx,
     .tx = &qemu_uart_tx,
@@ -75,6 +89,7 @@ static mcu_io io = {
     .tx_idle = qemu_uart_tx_idle,
     .now_us = qemu_now_us,
     .wake_at = qemu_wake_at,
+    .each_pass = announce_when_sent,
     .reset = reset_now,
     .pace_baud = 0,   /* --baud, below */
     .tx_reserve = (SYN_MAX_IN_FLIGHT + 2u) * SYN_MAX_WIRE,
@@ -142,8 +157,7 @@ int main(void)
 
     io.pace_baud = opts.board.link_baud;
     qemu_uart_init();
-    semihost_log(qemu_board_id(), "%s on UART0, %s, build %s, boot %s", opts.board.chip->name,
-                 opts.board.link_baud != 0 ? "paced" : "unpaced", opts.board.build_id, board_boot_reason_name(reason));
+    boot_reason = reason;
     board_init(&board, &opts.board, &port, reason);
     mcu_loop_run(&board, &io);
 }

@@ -15,7 +15,7 @@ import { startDeskEmulators, type DeskEmulators } from '../../runtime/desk-emula
 import { comparedPolicies, policyNames } from '../../runtime/planning.js';
 import { comparePolicies } from '../../runtime/compare-policies.js';
 import { emulateOptions, type DeskSource } from '../../runtime/runner.js';
-import { baseConfig, deskArg, readAppArg, RUN_OPTIONS, runWithStatus, writeReport } from './run.js';
+import { baseConfig, deskArg, readAppArg, reportDirArg, RUN_OPTIONS, runWithStatus, writeReport } from './run.js';
 
 export interface CompareRow {
   policy: string;
@@ -53,14 +53,15 @@ export const compareCommand: Command = {
     ...RUN_OPTIONS,
     { name: 'policies', value: 'LIST', description: `comma-separated policies (default: ${comparedPolicies().join(', ')}; also optimal)` },
   ],
-  async run({ args, json, io }) {
+  async run({ args, json, io, signal }) {
     const app = readAppArg(args.positionals[0]!);
     const known = policyNames();
     const policies = args.has('policies') ? args.string('policies')!.split(',').map((p) => p.trim()).filter((p) => p !== '') : comparedPolicies();
     const unknown = policies.filter((p) => !known.includes(p));
     if (unknown.length > 0) throw new UsageError(`synergy compare: no policy ${unknown.join(', ')} (known: ${known.join(', ')})`);
     if (!policies.includes('synergy')) policies.unshift('synergy');
-    const given = await deskArg(args);
+    const given = await deskArg(args, app, 'compare');
+    const dir = reportDirArg(args);
     if (args.flag('compute-every-frame') && given.kind !== 'emulate') throw new UsageError('synergy compare: --compute-every-frame works on an emulated desk only');
     let emus: DeskEmulators | null = null;
     let desk: DeskSource = given;
@@ -75,19 +76,23 @@ export const compareCommand: Command = {
         }
         desk = { kind: 'emulated', emulators: emus };
       }
-      const dir = args.string('report');
       const results = await comparePolicies(
         policies,
-        (policy) => ({ ...baseConfig(args, app, desk, policy), optimalTimeLimitSec: 60 }),
+        (policy) => ({ ...baseConfig(args, app, desk, policy, signal), optimalTimeLimitSec: 60 }),
         async (cfg) => {
           const { doc } = await runWithStatus(cfg, io, `${app.name}/${cfg.policy}`);
-          if (dir !== undefined) writeReport(dir, doc, `run-${cfg.policy}`);
+          if (dir !== null) writeReport(dir, doc, `run-${cfg.policy}`);
           io.err(`${app.name}/${cfg.policy}: measured ${doc.measured_throughput.toFixed(2)}, estimated ${doc.estimated_throughput.toFixed(2)}`);
           return doc;
         },
         (line) => io.err(`${app.name}: ${line}`),
       );
-      const synergy = results.find((r) => r.policy === 'synergy')!.doc;
+      const synergyResult = results.find((r) => r.policy === 'synergy');
+      if (!synergyResult) {
+        if (signal.aborted) return EXIT.failure; // stopped before synergy's run: main.ts says so and exits 128 + N
+        throw new CommandFailure('synergy\'s run gave no result to compare with');
+      }
+      const synergy = synergyResult.doc;
       const syn = synergy.measured_throughput;
       const rows: CompareRow[] = results.map(({ doc: d, samePlanAs }) => ({
         policy: d.policy,
@@ -122,7 +127,7 @@ export const compareCommand: Command = {
         const unit = synergy.objective === 'maxmin' ? 'frames/s per unit weight (max-min)' : 'frames/s (sum)';
         io.out(`throughput in ${unit}, ${line.duration_s} s per policy on ${line.workload}`);
         if (rows.some((r) => r.same_plan_as)) io.out('(plan of P): the policy chose the same plan as P (segments, routes, shares), measured once by P\'s run');
-        if (dir !== undefined) io.out(`reports: ${join(dir, 'run-<policy>.html')}`);
+        if (dir !== null) io.out(`reports: ${join(dir, 'run-<policy>.html')}`);
         if (wrong > 0) io.out(`WRONG OUTPUTS: ${wrong}`);
       }
       if (json) io.out(JSON.stringify(line));

@@ -2,13 +2,12 @@
 // through the protocol, on emulated boards unless boards are named (split across several when
 // one cannot hold the model), printing the output tensor and per-layer cycles.
 
-import { CommandFailure, EXIT, type Command } from '../command.js';
+import { EXIT, type Command } from '../command.js';
 import { UsageError } from '../args.js';
 import { BOARDS_HELP } from '../desk-arg.js';
 import { asFailure, deployOnBoards, EMULATED_OPTIONS, loadModelArg } from '../model-run.js';
 import { table } from '../output.js';
-import { readTensorFile, TensorFileError, tensorJson } from '../tensor-file.js';
-import { checkModelInput } from '../../board/deploy-model.js';
+import { inputArg, tensorJson } from '../tensor-file.js';
 import { showShape, tensorWidth, type Tensor } from '../../model/tensor.js';
 
 const SHOWN_VALUES = 256;
@@ -35,19 +34,12 @@ export const inferCommand: Command = {
     { name: 'board', value: 'BOARD', repeatable: true, description: BOARDS_HELP },
     ...EMULATED_OPTIONS,
   ],
-  async run({ args, json, io }) {
+  async run({ args, json, io, signal }) {
     const inputPath = args.string('input');
     if (inputPath === undefined) throw new UsageError('synergy infer: --input FILE is required (a JSON tensor {"shape", "data"})');
     const loaded = loadModelArg(args.positionals[0]!);
-    let input: Tensor;
-    try {
-      input = readTensorFile(inputPath);
-      checkModelInput(loaded.model, input);
-    } catch (e) {
-      if (e instanceof TensorFileError) throw new CommandFailure(e.message);
-      throw asFailure(e);
-    }
-    const { boards, deployment, progress } = await deployOnBoards('infer', args.list('board'), args, loaded);
+    const input = inputArg(inputPath, loaded.model);
+    const { boards, deployment, progress } = await deployOnBoards('infer', args.list('board'), args, loaded, signal);
     try {
       progress.update(1, `running ${loaded.model.name}`);
       const run = await deployment.run(input);

@@ -12,9 +12,9 @@ import { readApp } from '../../space/app-spec.js';
 import { readDesk } from '../../space/desk-spec.js';
 import type { DeskSpec, MeasuredProfile } from '../../space/device.js';
 import { deskFromBoards, emulatedDesk, EMULATED_DEFAULT_BAUD } from '../../space/emulated-desk.js';
-import { SpecError } from '../../space/spec-error.js';
 import { choiceValue, intValue } from '../args.js';
 import { CommandFailure, EXIT, type Command } from '../command.js';
+import { prepareOutputDir } from '../output-dir.js';
 import { table } from '../output.js';
 
 async function discoveredDesk(name: string, profiles: readonly MeasuredProfile[]): Promise<DeskSpec> {
@@ -60,22 +60,18 @@ export const planCommand: Command = {
   ],
   async run({ args, json, io }) {
     let desk: DeskSpec;
-    let app;
-    try {
-      app = readApp(args.positionals[0]!);
-      if (args.has('desk') && args.has('emulated')) throw new CommandFailure('give --desk or --emulated, not both');
-      if (args.has('emulated')) {
-        desk = emulatedDesk(args.number('emulated')!, args.number('baud') ?? EMULATED_DEFAULT_BAUD);
-      } else if (args.has('desk')) {
-        const d = readDesk(args.string('desk')!);
-        desk = 'discovered' in d ? await discoveredDesk(d.name, d.profiles) : d;
-      } else {
-        desk = await discoveredDesk('discovered', []);
-      }
-    } catch (err) {
-      if (err instanceof SpecError) throw new CommandFailure(err.message);
-      throw err;
+    // A bad app or desk file is a SpecError: exit 2 with its file and line (main.ts).
+    const app = readApp(args.positionals[0]!);
+    if (args.has('desk') && args.has('emulated')) throw new CommandFailure('give --desk or --emulated, not both');
+    if (args.has('emulated')) {
+      desk = emulatedDesk(args.number('emulated')!, args.number('baud') ?? EMULATED_DEFAULT_BAUD);
+    } else if (args.has('desk')) {
+      const d = readDesk(args.string('desk')!);
+      desk = 'discovered' in d ? await discoveredDesk(d.name, d.profiles) : d;
+    } else {
+      desk = await discoveredDesk('discovered', []);
     }
+    if (args.has('report')) prepareOutputDir(args.string('report')!, '--report');
     const policyName = args.string('policy') ?? 'synergy';
     if (!isPolicy(policyName)) throw new CommandFailure(`unknown policy ${policyName}`);
     const result = await plan(desk, app, {

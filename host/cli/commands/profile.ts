@@ -3,15 +3,16 @@
 // per-layer min, median, max) and writes profile.json, profile.csv and profile.html (SVG charts
 // of per-layer latency and each chip's memory use).
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { intValue } from '../args.js';
 import { CommandFailure, EXIT, type Command } from '../command.js';
 import { BOARDS_HELP } from '../desk-arg.js';
 import { asFailure, deployOnBoards, EMULATED_OPTIONS, loadModelArg } from '../model-run.js';
+import { makeDirs, prepareOutputDir } from '../output-dir.js';
 import { table } from '../output.js';
-import { readTensorFile, TensorFileError } from '../tensor-file.js';
-import { checkModelInput } from '../../board/deploy-model.js';
+import { PROFILE_MAX_RUNS, PROFILE_MAX_WARMUP } from '../../proto/index.js';
+import { inputArg } from '../tensor-file.js';
 import { seededTensor } from '../../model/exec-cases.js';
 import type { Tensor } from '../../model/tensor.js';
 import { profileCsv, profileDocument, profileHtml } from '../../report/profile-report.js';
@@ -21,36 +22,30 @@ export const profileCommand: Command = {
   summary: 'load a model on boards, time every layer on the device and write a report (JSON, CSV, HTML)',
   description:
     'MODEL is a zoo name or a model file. BOARDS are board ids (synergy boards), port paths or\n' +
-    'emulated:N[:CHIP] (N emulated boards started for this run); without --boards the command starts\n' +
-    'as many emulated boards as the model needs and stops them after. The model is split at\n' +
+    'emulated:N[:CHIP] (N emulated boards started for this run) or qemu:N[:CHIP] (QEMU boards;\n' +
+    '--qemu N too); without --boards the command starts as many emulated boards as the model\n' +
+    'needs and stops them after. The model is split at\n' +
     'contiguous layer boundaries when one board cannot hold it. Each segment runs WARMUP times\n' +
     'untimed and N times timed on the board; times are the board\'s cycles at its CNN clock.\n' +
     'Writes DIR/profile.json, DIR/profile.csv and DIR/profile.html; --json prints profile.json.',
   positionals: [{ name: 'model', description: 'zoo name or model file (.json)' }],
   options: [
     { name: 'boards', value: 'BOARDS', repeatable: true, description: BOARDS_HELP },
-    { name: 'runs', value: 'N', parse: intValue(1, 100_000), description: 'timed runs per segment (default 10)' },
-    { name: 'warmup', value: 'N', parse: intValue(0, 100_000), description: 'untimed runs first (default 2)' },
+    { name: 'runs', value: 'N', parse: intValue(1, PROFILE_MAX_RUNS), description: `timed runs per segment, 1..${PROFILE_MAX_RUNS} (default 10)` },
+    { name: 'warmup', value: 'N', parse: intValue(0, PROFILE_MAX_WARMUP), description: `untimed runs first, 0..${PROFILE_MAX_WARMUP} (default 2)` },
     { name: 'input', value: 'FILE', description: 'input tensor JSON (default: a seeded random input)' },
     { name: 'out', value: 'DIR', description: 'where to write the report (default profile-<model>)' },
     ...EMULATED_OPTIONS,
   ],
-  async run({ args, json, io }) {
+  async run({ args, json, io, signal }) {
     const loaded = loadModelArg(args.positionals[0]!);
     const model = loaded.model;
-    let input: Tensor = seededTensor(model.inputShape, 1);
     const inputPath = args.string('input');
-    try {
-      if (inputPath !== undefined) input = readTensorFile(inputPath);
-      checkModelInput(model, input);
-    } catch (e) {
-      if (e instanceof TensorFileError) throw new CommandFailure(e.message);
-      throw asFailure(e);
-    }
-    const outDir = args.string('out') ?? `profile-${model.name}`;
+    const input: Tensor = inputPath !== undefined ? inputArg(inputPath, model) : seededTensor(model.inputShape, 1);
+    const outDir = prepareOutputDir(args.string('out') ?? `profile-${model.name}`, '--out');
     const runs = args.number('runs') ?? 10;
     const warmup = args.number('warmup') ?? 2;
-    const { boards, deployment, progress } = await deployOnBoards('profile', args.list('boards'), args, loaded);
+    const { boards, deployment, progress } = await deployOnBoards('profile', args.list('boards'), args, loaded, signal);
     try {
       const n = deployment.segments.length;
       progress.update(0, `profiling ${model.name}: segment 1 of ${n}`);
@@ -62,7 +57,7 @@ export const profileCommand: Command = {
       progress.done();
       const doc = profileDocument(model, loaded.weights, deployment, prof);
       try {
-        mkdirSync(outDir, { recursive: true });
+        makeDirs(outDir);
         writeFileSync(join(outDir, 'profile.json'), JSON.stringify(doc, null, 2) + '\n');
         writeFileSync(join(outDir, 'profile.csv'), profileCsv(doc));
         writeFileSync(join(outDir, 'profile.html'), profileHtml(doc));

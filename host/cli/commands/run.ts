@@ -6,11 +6,12 @@
 
 import { ENGINES, type Engine } from '../../synth/engine.js';
 import { ENGINE_HELP } from '../model-run.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { choiceValue, intValue, UsageError, type OptionSpec, type ParsedArgs } from '../args.js';
 import { CommandFailure, EXIT, type Command, type CommandIO } from '../command.js';
-import { SpecError } from '../../space/spec-error.js';
+import { makeDirs, prepareOutputDir } from '../output-dir.js';
+import { checkAppOnDesk } from '../../space/app-check.js';
 import { readApp, type AppSpec } from '../../space/app-spec.js';
 import { deskSource, DeskSourceError } from '../../runtime/desk-source.js';
 import { startDeskEmulators, type DeskEmulators } from '../../runtime/desk-emulators.js';
@@ -50,37 +51,48 @@ export const RUN_OPTIONS: OptionSpec[] = [
   },
 ];
 
+/** The app file (a SpecError at its line when it is malformed: exit 2). */
 export function readAppArg(path: string): AppSpec {
-  try {
-    return readApp(path);
-  } catch (e) {
-    if (e instanceof SpecError) throw new CommandFailure(e.message);
-    throw e;
-  }
+  return readApp(path);
 }
 
-export async function deskArg(args: ParsedArgs): Promise<DeskSource> {
+/**
+ * The desk of `run` and `compare`, with the app checked against it before anything starts: every
+ * model in the zoo, every source sensor and target output on some device (SpecError at the app's
+ * line, exit 2).
+ */
+export async function deskArg(args: ParsedArgs, app: AppSpec, command: string): Promise<DeskSource> {
+  let desk: DeskSource;
   try {
-    const source = await deskSource({
+    desk = await deskSource({
       ...(args.has('desk') ? { desk: args.string('desk')! } : {}),
       ...(args.has('emulated') ? { emulated: args.number('emulated')! } : {}),
       ...(args.has('qemu') ? { qemu: args.number('qemu')! } : {}),
     });
     const engine = args.string('engine') as Engine | undefined;
-    return engine && source.kind === 'emulate' ? { ...source, engine } : source;
+    if (engine && desk.kind === 'emulate') desk = { ...desk, engine };
   } catch (e) {
-    if (e instanceof DeskSourceError) throw new UsageError(`${e.message}`);
-    if (e instanceof SpecError) throw new CommandFailure(e.message);
+    if (e instanceof DeskSourceError) throw new UsageError(`synergy ${command}: ${e.message}`);
     throw e;
   }
+  const problems = checkAppOnDesk(app, desk.kind === 'emulated' ? desk.emulators.desk : desk.spec);
+  if (problems.length > 0) throw new UsageError(problems.map((p) => `synergy ${command}: ${p.message}`).join('\n'));
+  return desk;
 }
 
-export function baseConfig(args: ParsedArgs, app: AppSpec, desk: DeskSource, policy: string): RunConfig {
+/** The --report directory, made and tried before the run (null when not asked for). */
+export function reportDirArg(args: ParsedArgs): string | null {
+  const dir = args.string('report');
+  return dir === undefined ? null : prepareOutputDir(dir, '--report');
+}
+
+export function baseConfig(args: ParsedArgs, app: AppSpec, desk: DeskSource, policy: string, signal: AbortSignal): RunConfig {
   const objective = args.string('objective') as 'maxmin' | 'sum' | undefined;
   return {
     app,
     desk,
     policy,
+    signal,
     durationS: args.number('duration') ?? 10,
     ...(objective ? { objective } : {}),
     ...(args.has('check-every') ? { checkEvery: args.number('check-every')! } : {}),
@@ -92,10 +104,7 @@ export function baseConfig(args: ParsedArgs, app: AppSpec, desk: DeskSource, pol
 export async function runWithStatus(cfg: RunConfig, io: CommandIO, label: string): Promise<{ result: RunResult; doc: RunDocument }> {
   const live = new LiveBlock();
   const bars = new Map<string, DeployProgress>();
-  const abort = new AbortController();
-  const onSignal = (): void => abort.abort();
-  process.once('SIGINT', onSignal);
-  const run = new Run({ ...cfg, signal: abort.signal });
+  const run = new Run(cfg);
   run.on('deploy', (p) => {
     bars.set(p.device, p);
     live.draw(`${label}: loading segments\n${deployBars(bars)}`);
@@ -112,15 +121,14 @@ export async function runWithStatus(cfg: RunConfig, io: CommandIO, label: string
     return { result, doc: runDocument(result) };
   } catch (e) {
     live.clear();
+    if (cfg.signal?.aborted) throw e; // stopped before it ran: main.ts says so
     throw new CommandFailure(`${label}: ${(e as Error).message}`);
-  } finally {
-    process.off('SIGINT', onSignal);
   }
 }
 
 export function writeReport(dir: string, doc: RunDocument, name = 'run'): string {
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
     writeFileSync(join(dir, `${name}.json`), JSON.stringify(doc, null, 1) + '\n');
     writeFileSync(join(dir, `${name}.html`), runHtml(doc));
   } catch (e) {
@@ -140,7 +148,7 @@ export async function startExactDesk(desk: Extract<DeskSource, { kind: 'emulate'
 
 function faults(args: ParsedArgs, desk: DeskSource): Fault[] {
   const out: Fault[] = [];
-  for (const [action, values] of [['kill', args.list('kill')], ['restart', args.list('restart')]] as const) {
+  for (const [action, values] of [['kill', args.list('kill')], ['hang', args.list('hang')], ['restart', args.list('restart')]] as const) {
     for (const v of values) {
       const at = v.lastIndexOf('@');
       const device = v.slice(0, at);
@@ -164,17 +172,21 @@ export const runCommand: Command = {
     'segments in parallel; every pipeline then runs pipelined for the duration, its frames\n' +
     'admitted a little above the planned rate, so the measurement shows the plan\'s capacity.\n' +
     'A board lost or joining re-plans the app on the boards present. Prints the measured table;\n' +
-    'exits 1 if any delivered output differed from the reference executor.',
+    'exits 1 if any delivered output differed from the reference executor. Ctrl-C or SIGTERM stops\n' +
+    'the run early: the frames in flight finish or fail, the report is written, the boards are\n' +
+    'released and the emulators stopped; the exit code is then 130 or 143.',
   positionals: [{ name: 'app', description: 'app spec (YAML)' }],
   options: [
     ...RUN_OPTIONS,
     { name: 'policy', value: 'NAME', description: `planning policy (default synergy; known: ${policyNames().join(', ')})` },
     { name: 'kill', value: 'DEVICE@S', parse: faultValue, repeatable: true, description: 'kill that emulated board S seconds into the run' },
-    { name: 'restart', value: 'DEVICE@S', parse: faultValue, repeatable: true, description: 'start a killed emulated board again at S seconds' },
+    { name: 'hang', value: 'DEVICE@S', parse: faultValue, repeatable: true, description: 'stop that emulated board S seconds into the run (SIGSTOP: it hangs, its link stays open)' },
+    { name: 'restart', value: 'DEVICE@S', parse: faultValue, repeatable: true, description: 'start a killed (or hung) emulated board again at S seconds' },
   ],
-  async run({ args, json, io }) {
+  async run({ args, json, io, signal }) {
     const app = readAppArg(args.positionals[0]!);
-    const desk = await deskArg(args);
+    const desk = await deskArg(args, app, 'run');
+    const dir = reportDirArg(args);
     const policy = args.string('policy') ?? 'synergy';
     if (!policyNames().includes(policy)) throw new UsageError(new UnknownPolicyError(`synergy run: no policy "${policy}" (known: ${policyNames().join(', ')})`).message);
     const faultList = faults(args, desk);
@@ -186,14 +198,13 @@ export const runCommand: Command = {
     process.on('exit', onExit);
     let doc: RunDocument;
     try {
-      const cfg: RunConfig = { ...baseConfig(args, app, exact ? { kind: 'emulated', emulators: exact } : desk, policy), faults: faultList };
+      const cfg: RunConfig = { ...baseConfig(args, app, exact ? { kind: 'emulated', emulators: exact } : desk, policy, signal), faults: faultList };
       ({ doc } = await runWithStatus(cfg, io, `${app.name}/${policy}`));
     } finally {
       await exact?.stop();
       process.off('exit', onExit);
     }
-    const dir = args.string('report');
-    const page = dir !== undefined ? writeReport(dir, doc) : null;
+    const page = dir !== null ? writeReport(dir, doc) : null;
     if (json) io.out(JSON.stringify(doc));
     else {
       io.out(finalTable(doc));
