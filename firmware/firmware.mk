@@ -55,7 +55,7 @@ FW_EMU_OBJ     := $(patsubst %.c,$(FW_BUILD)/host/obj/%.o,$(FW_EMU_SRC))
 FW_ARM_OBJ     := $(patsubst %.c,$(FW_BUILD)/arm/obj/%.o,$(FW_ARM_SRC))
 FW_TESTBIN_OBJ := $(patsubst %.c,$(FW_BUILD)/test/obj/%.o,$(FW_TESTBIN_SRC))
 
-.PHONY: firmware firmware-emu firmware-arm test-c fuzz firmware-clean bench-regmodel
+.PHONY: firmware firmware-emu firmware-arm test-c fuzz firmware-clean bench-regmodel bench-regmodel-zoo
 
 firmware: firmware-emu firmware-arm
 	@echo "Cortex-M4 core, bytes per object and (TOTALS) for $(FW_ARM_LIB):"
@@ -103,6 +103,13 @@ $(FW_REGBENCH): $(FW_REGBENCH_SRC) $(FW_PORTABLE_SRC) $(FW_ACCEL_SIM_SRC)
 
 bench-regmodel: $(FW_REGBENCH)
 	$(FW_REGBENCH)
+
+# The same over every zoo model that fits one MAX78000 (needs the host built: `make build`): the
+# register generator's images beside format 1 segments of the same weights, outputs compared.
+FW_REGBENCH_ZOO := $(FW_BUILD)/regbench-zoo
+bench-regmodel-zoo: $(FW_REGBENCH)
+	node dist/tools/bench/regbench-zoo.js $(FW_REGBENCH_ZOO)
+	$(FW_REGBENCH) --zoo $(FW_REGBENCH_ZOO)
 
 # libFuzzer targets: frame receiver + dispatcher, and the CBOR reader. FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 60

@@ -7,12 +7,14 @@
 # The core is compiled here with the board's own protocol limits (hello reports them): frames of
 # 2 KiB and 4 requests in flight keep the UART rings and the core's buffers within 128 KiB.
 #
-# The accelerator binding: the core reaches the CNN only through accel.h; one file of this port,
-# firmware/port/max78000/accel_max78000.c (over the register driver layer), implements it. Until
-# that file exists the image cannot link, and no image is made: instead a size-measuring link
-# (firmware/build/max78000/unbound/synergy-unbound.elf, accel.h's functions left unresolved, never
-# an image) reports what everything else takes. With the binding, the image links and the build
-# fails if flash or static SRAM use passes 90 %.
+# The accelerator binding: the core reaches the CNN through accel.h, whose register engine
+# (accel/reg/reg_engine.c) drives it through the CNN driver; one file of this port,
+# firmware/port/max78000/accel_max78000.c, binds the driver to the silicon (cnn_backend.h's five
+# functions: volatile 32-bit and 8-bit stores, 32-bit loads, the reset, the cycles of the last run).
+# Until that file exists the image cannot link, and no image is made: instead a size-measuring link
+# (firmware/build/max78000/unbound/synergy-unbound.elf, the backend's functions left unresolved,
+# never an image) reports what everything else takes. With the binding, the image links and the
+# build fails if flash or static SRAM use passes 90 %.
 
 comma := ,
 FW_FTHR_DIR     := $(FW_DIR)/port/max78000
@@ -23,6 +25,9 @@ FW_FTHR_BINDING := $(wildcard $(FW_FTHR_DIR)/accel_max78000.c)
 
 FTHR_UART_BAUD ?= 115200
 FW_FTHR_LIMITS := -DSYN_MAX_FRAME=2048 -DSYN_MAX_PAYLOAD=1920 -DSYN_MAX_IN_FLIGHT=4 -DSYN_MAX_WAITING=2 -DSYN_SENSE_QUEUE=2
+# A MAX78000 and nothing larger: the fit rules' storage, the engine's per-layer figures and the
+# upload's bias map sized for its 768 kernel columns, 32 layers and 512 bias bytes per quadrant.
+FW_FTHR_LIMITS += -DFIT_MAX_COLUMNS=768 -DFIT_MAX_LAYERS=32 -DREG_UPLOAD_MAX_BIAS=512u
 
 FW_FTHR_PORT_SRC := $(filter-out $(FW_FTHR_BINDING),$(wildcard $(FW_FTHR_DIR)/*.c)) \
                     $(wildcard $(FW_DIR)/port/cortex-m/*.c) $(FW_DIR)/port/host/emu_pace.c
@@ -76,7 +81,8 @@ $(FW_FTHR_UNBOUND): $(FW_FTHR_OBJ) $(FW_FTHR_DIR)/link.ld
 	$(FW_ARM_CC) $(filter-out -Wl$(comma)--fatal-warnings,$(FW_FTHR_LDFLAGS)) -Wl,--defsym=__size_check_only=1 \
 	  -Wl,--unresolved-symbols=ignore-in-object-files -Wl,-Map=$(@D)/synergy-unbound.map -o $@ $(FW_FTHR_OBJ)
 
-$(FW_FTHR_BUILD)/obj/%.o: %.c
+# The port's limits change what every object holds: a change of this file rebuilds them.
+$(FW_FTHR_BUILD)/obj/%.o: %.c $(FW_DIR)/max78000.mk
 	@mkdir -p $(@D)
 	$(FW_ARM_CC) $(FW_FTHR_CFLAGS) $(FW_DEPFLAGS) -c $< -o $@
 

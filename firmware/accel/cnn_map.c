@@ -175,6 +175,12 @@ uint32_t cnn_layer_address(const syn_chip *chip, unsigned quadrant, cnn_layer_re
     return 0;
 }
 
+unsigned cnn_layer_reg_count(const syn_chip *chip)
+{
+    const chip_map *m = map_of(chip);
+    return m == NULL ? 0u : m->layer_blocks ? (unsigned)CNN_LR_COUNT : (unsigned)CNN_LR_LCTRL1 + 1u;
+}
+
 uint32_t cnn_bias_address(const syn_chip *chip, unsigned quadrant, unsigned index)
 {
     const chip_map *m = map_of(chip);

@@ -74,6 +74,9 @@ uint32_t cnn_kernel_words(const syn_chip *chip, unsigned processor);
 /* Control and layer register addresses. */
 uint32_t cnn_control_address(const syn_chip *chip, unsigned quadrant, unsigned reg);
 uint32_t cnn_layer_address(const syn_chip *chip, unsigned quadrant, cnn_layer_reg reg, unsigned layer);
+/* The per-layer registers the chip has: cnn_layer_reg 0 .. n-1 (MAX78000 17: RCNT .. LCTRL1;
+ * MAX78002 21); 0 for a chip without a map. */
+unsigned cnn_layer_reg_count(const syn_chip *chip);
 uint32_t cnn_bias_address(const syn_chip *chip, unsigned quadrant, unsigned index);
 #define CNN_AON_ADDRESS 0x50001000u
 

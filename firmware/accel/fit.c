@@ -919,6 +919,7 @@ bool fit_run(fit_ctx *ctx, const syn_chip *chip, const fit_segment *segs, size_t
         p->segment = f->segment;
         p->model_layer = f->l->index;
         p->bias_quadrant = -1;
+        p->bias_length = 0;
         p->in_expand = f->in_expand;
         p->out_expand = f->out_expand;
         p->input_bytes = (uint32_t)f->in_dim[0] * f->in_dim[1] * f->in_expand * f->l->operands

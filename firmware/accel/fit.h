@@ -25,8 +25,13 @@
 #include "layer.h"
 
 /* Layers of the union the result describes: the largest chip's hardware layer limit. A union
- * with more layers is refused by the layer limit before any of these fill up. */
+ * with more layers is refused by the layer limit before any of these fill up. A board that is
+ * only ever a MAX78000 may build with -DFIT_MAX_LAYERS=32 (with FIT_MAX_COLUMNS=768 below: the
+ * working storage shrinks from ~64 KB to ~13 KB); a chip with more layers is then refused by
+ * fit_run. */
+#ifndef FIT_MAX_LAYERS
 #define FIT_MAX_LAYERS 128
+#endif
 /* Kernel columns per processor the occupancy map holds (the tool's map width: 5120 on MAX78002,
  * 768 on MAX78000). A board that is only ever a MAX78000 may build with -DFIT_MAX_COLUMNS=768;
  * a chip with wider memories is then refused by fit_run. */
@@ -89,6 +94,7 @@ typedef struct {
     uint32_t kernel_length;      /* columns reserved per input processor (the tool's "Kernel length") */
     int8_t bias_quadrant;        /* -1 none, 0..3, 4 = depthwise copy in every quadrant */
     uint16_t bias_offset;
+    uint16_t bias_length;        /* bias bytes from bias_offset (a regular layer's; 0 otherwise) */
     uint8_t in_expand, out_expand;
     uint32_t input_bytes;        /* data-memory bytes per instance, all operands and passes */
     uint32_t output_bytes;
@@ -145,13 +151,15 @@ typedef struct {
     int32_t key;
 } fit_bias_entry;
 
-/* Working storage (about 62 KB with 5120 columns, 21 KB with 768). */
+#define FIT_MAP_WORDS ((FIT_MAX_COLUMNS + 31) / 32)
+
+/* Working storage (about 62 KB with 5120 columns and 128 layers, 13 KB with 768 and 32). */
 typedef struct {
     const syn_chip *chip;
     fit_layer_info li[FIT_MAX_LAYERS];
     uint16_t n;
     uint16_t hidden;
-    uint32_t kmap[FIT_PROCESSORS][(FIT_MAX_COLUMNS + 31) / 32];
+    uint32_t kmap[FIT_PROCESSORS][FIT_MAP_WORDS];
     int32_t runs[2][2 * FIT_MAX_RUNS];
     uint16_t n_runs[2];
     int32_t run_end[2];
@@ -163,5 +171,18 @@ typedef struct {
 
 /* Fits the segments on the chip. Returns out->ok; on false, out holds the refusal. */
 bool fit_run(fit_ctx *ctx, const syn_chip *chip, const fit_segment *segments, size_t n_segments, fit_result *out);
+
+/* After fit_run succeeded on ctx and out: the kernel columns layer u of the union holds on
+ * processor p, as ascending [start, end) pairs of columns in *runs (valid until the next call
+ * or fit_run); returns the pair count, 0 where the layer holds none. */
+uint16_t fit_layer_columns(fit_ctx *ctx, fit_result *out, uint16_t u, unsigned p, const int32_t **runs);
+
+/* The fit's occupancy map (FIT_PROCESSORS rows of FIT_MAP_WORDS words, bit c of a row: column c
+ * marked). Between fit_run calls it is free for a caller's use: the segment store keeps one
+ * segment's columns in it while that segment's kernels stream in. */
+static inline uint32_t *fit_map_rows(fit_ctx *ctx)
+{
+    return &ctx->kmap[0][0];
+}
 
 #endif

@@ -145,6 +145,7 @@ static bool place_regular(fit_ctx *ctx, fit_result *out, fit_bias_entry *regular
         }
         out->per_layer[b->u].bias_quadrant = (int8_t)g;
         out->per_layer[b->u].bias_offset = ctx->fill[g];
+        out->per_layer[b->u].bias_length = b->blen;
         ctx->fill[g] = (uint16_t)(ctx->fill[g] + b->blen);
     }
     return true;

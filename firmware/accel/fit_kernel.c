@@ -6,8 +6,6 @@
 
 #include <string.h>
 
-#define WORDS_PER_ROW ((FIT_MAX_COLUMNS + 31) / 32)
-
 typedef struct {
     int64_t ksize, kc, kern_len, s, flatten_bytes;
 } kernel_need;
@@ -366,6 +364,26 @@ static int owner_of(fit_ctx *ctx, unsigned placed, unsigned p, int32_t col, fit_
                 return g->u;
     }
     return -1;
+}
+
+uint16_t fit_layer_columns(fit_ctx *ctx, fit_result *out, uint16_t u, unsigned p, const int32_t **runs)
+{
+    *runs = ctx->runs[1];
+    if (u >= ctx->n || p >= FIT_PROCESSORS)
+        return 0;
+    const fit_layer_info *g = &ctx->li[u];
+    if (!g->weighted || !has(g->l->processors, p))
+        return 0;
+    kernel_need n;
+    if (!need_of(ctx, g, &n, out))   /* not reached: a layer the fit placed has its need */
+        return 0;
+    int64_t offs = out->per_layer[u].kernel_start;
+    footprint(ctx, g, &n, g->q > 1 && !g->l->flatten ? full_last_pass(g, p) : true, 1, offs);
+    for (unsigned r = 0; r < ctx->n_runs[1]; r++) {
+        ctx->runs[1][2 * r] += (int32_t)offs;
+        ctx->runs[1][2 * r + 1] += (int32_t)offs;
+    }
+    return ctx->n_runs[1];
 }
 
 bool fit_allocate_kernels(fit_ctx *ctx, fit_result *out)

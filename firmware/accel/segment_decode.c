@@ -10,6 +10,10 @@
 
 /* Top-level, tensor and layer keys (PROTOCOL.md 7; SEG, TENSOR, LAYER in segment-codec.ts). */
 enum { SEG_FORMAT_KEY = 0, SEG_MODEL, SEG_FIRST, SEG_COUNT, SEG_INPUTS, SEG_OUTPUTS, SEG_LAYERS, SEG_KEYS };
+/* Format 2 (PROTOCOL.md 7.1): the header's keys after the layers. */
+enum { SEG2_CHIP = SEG_KEYS, SEG2_INIT, SEG2_CONFIGURE, SEG2_START, SEG2_INPUT_LAYOUTS, SEG2_OUTPUT_LAYOUTS,
+       SEG2_KERNEL_RECORDS, SEG2_BIAS_RECORDS, SEG2_KEYS };
+enum { LY_SOURCE = 0, LY_SHAPE, LY_WIDTH, LY_FORMAT, LY_PROCESSORS, LY_OFFSET, LY_WRITE_GAP, LY_KEYS };
 enum { T_SOURCE = 0, T_SHAPE, T_WIDTH, T_KEYS };
 enum {
     L_INDEX = 0, L_NAME, L_OP, L_ELTWISE, L_OPERANDS, L_POOL_FIRST, L_KERNEL, L_PAD, L_STRIDE,
@@ -28,7 +32,11 @@ static const char *const layer_field[L_KEYS] = {
     "processors", "output_processors", "in_offset", "out_offset", "data_format", "write_gap",
     "weights", "bias",
 };
-static const char *const seg_field[SEG_KEYS] = { "format", "model", "first", "count", "inputs", "outputs", "layers" };
+static const char *const seg_field[SEG2_KEYS] = { "format", "model", "first", "count", "inputs", "outputs", "layers",
+                                                  "chip", "init", "configure", "start", "input_layouts",
+                                                  "output_layouts", "kernel_records", "bias_records" };
+static const char *const layout_field[LY_KEYS] = { "source", "shape", "width", "format", "processors", "offset",
+                                                   "write_gap" };
 static const char *const tensor_field[T_KEYS] = { "source", "shape", "width" };
 
 typedef struct {
@@ -267,7 +275,7 @@ static bool read_tensors(dec *d, const char *name, accel_tensor *list, uint8_t *
 }
 
 /* Reads one layer map's fields (ranges only; cross-field checks come after). */
-static bool read_layer(dec *d, accel_layer *l, accel_params *p, uint16_t expected_index, size_t pos)
+static bool read_layer(dec *d, accel_layer *l, accel_params *p, uint16_t expected_index, size_t pos, bool registers)
 {
     size_t n;
     syn_format(d->where, sizeof d->where, "layer %u", (unsigned)expected_index);
@@ -282,6 +290,8 @@ static bool read_layer(dec *d, accel_layer *l, accel_params *p, uint16_t expecte
         if (!read_key(d, &key))
             return false;
         const char *f = key < L_KEYS ? layer_field[key] : "";
+        if (registers && (key == L_WEIGHTS || key == L_BIAS))
+            return fail(d, f, "a register segment's layers carry no %s (its records do)", f);
         switch (key) {
         case L_INDEX:
             syn_format(d->where, sizeof d->where, "layers[%lu]", (unsigned long)pos);
@@ -567,7 +577,7 @@ static const accel_shape *known_shape(const accel_segment *seg, int source, uint
 static const char *const op_name[] = { "conv1d", "conv2d", "convtranspose2d", "linear", "passthrough" };
 
 /* The cross-field checks of one layer, in the order segment-codec.ts makes them. */
-static bool check_layer(dec *d, const accel_segment *seg, const accel_layer *l, accel_params *p)
+static bool check_layer(dec *d, const accel_segment *seg, const accel_layer *l, accel_params *p, bool registers)
 {
     char a[24];
     if ((l->eltwise == ELT_NONE) != (l->operands == 1))
@@ -639,6 +649,8 @@ static bool check_layer(dec *d, const accel_segment *seg, const accel_layer *l, 
                     l->output_shape.w, op_name[l->op], sgn(oc, a), sgn(oh, b), sgn(ow, c));
     }
     uint32_t count = accel_weight_count(l);
+    if (registers)
+        return true;   /* format 2: the values are in the records, not the layers */
     if (l->weight_bits != 0) {
         uint64_t need = ((uint64_t)count * l->weight_bits + 7u) / 8u;
         if (!p->weights)
@@ -673,109 +685,308 @@ static bool check_tensor_order(dec *d, const char *name, const accel_tensor *lis
     return true;
 }
 
-bool accel_segment_decode(const uint8_t *buf, size_t len, accel_layer *layers, accel_params *params,
-                          size_t capacity, accel_segment *seg, char *err, size_t err_cap)
+/* A byte string of packed register writes (8 bytes each: address, then value, little-endian). */
+static bool read_writes(dec *d, const char *field, const uint8_t **data, uint32_t *count)
 {
-    dec d = { .err = err, .cap = err_cap };
-    syn_format(d.where, sizeof d.where, "cbor");
-    if (err_cap > 0)
-        err[0] = '\0';
+    size_t len;
+    if (!read_bytes(d, field, data, &len))
+        return false;
+    if (len % 8u != 0)
+        return fail(d, field, "%lu bytes are not whole 8-byte writes", (unsigned long)len);
+    *count = (uint32_t)(len / 8u);
+    return true;
+}
+
+static bool read_layout(dec *d, reg_layout *t)
+{
+    size_t n;
+    if (!read_map_header(d, &n))
+        return false;
+    memset(t, 0, sizeof *t);
+    uint32_t seen = 0;
+    int64_t v;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t key;
+        if (!read_key(d, &key))
+            return false;
+        const char *f = key < LY_KEYS ? layout_field[key] : "";
+        switch (key) {
+        case LY_SOURCE:
+            if (!read_int(d, f, -1, INT16_MAX, &v))
+                return false;
+            t->source = (int16_t)v;
+            break;
+        case LY_SHAPE:
+            if (!read_shape(d, f, &t->shape))
+                return false;
+            break;
+        case LY_WIDTH:
+            if (!read_int(d, f, 8, 32, &v))
+                return false;
+            if (v != 8 && v != 32)
+                return fail(d, f, "%lu is neither 8 nor 32", (unsigned long)v);
+            t->width = (uint8_t)v;
+            break;
+        case LY_FORMAT:
+            if (!read_int(d, f, 0, FMT_CHW, &v))
+                return false;
+            t->format = (accel_format)v;
+            break;
+        case LY_PROCESSORS: {
+            uint64_t m;
+            if (cbor_peek(&d->r) != CBOR_UINT)
+                return d->r.err != CBOR_OK ? cbor_fail(d, f) : fail(d, f, "must be an unsigned integer");
+            if (!cbor_read_uint(&d->r, &m))
+                return cbor_fail(d, f);
+            t->processors = m;
+            break;
+        }
+        case LY_OFFSET:
+            if (!read_int(d, f, 0, 0xFFFFFFFF, &v))
+                return false;
+            t->offset = (uint32_t)v;
+            break;
+        case LY_WRITE_GAP:
+            if (!read_int(d, f, 0, 255, &v))
+                return false;
+            t->write_gap = (uint8_t)v;
+            break;
+        default:
+            if (!skip_value(d))
+                return false;
+            continue;
+        }
+        seen |= 1u << key;
+    }
+    return missing(d, seen, LY_KEYS, layout_field);
+}
+
+static bool read_layouts(dec *d, const char *name, reg_layout *list, uint8_t *count)
+{
+    size_t n;
+    syn_format(d->where, sizeof d->where, "%s", name);
+    if (cbor_peek(&d->r) != CBOR_ARRAY)
+        return d->r.err != CBOR_OK ? cbor_fail(d, "") : fail(d, "", "must be an array");
+    if (!cbor_read_array(&d->r, &n))
+        return cbor_fail(d, "");
+    if (n > ACCEL_SEG_MAX_TENSORS)
+        return fail(d, "", "has %lu entries, expected 0..%u", (unsigned long)n, (unsigned)ACCEL_SEG_MAX_TENSORS);
+    for (size_t k = 0; k < n; k++) {
+        syn_format(d->where, sizeof d->where, "%s[%lu]", name, (unsigned long)k);
+        if (!read_layout(d, &list[k]))
+            return false;
+    }
+    *count = (uint8_t)n;
+    return true;
+}
+
+/* The layouts against the segment: input layouts name inputs some layer reads, output layouts
+ * outputs a layer produces, both ascending, each with its tensor's shape and width; every output
+ * a layer produces has one. */
+static bool check_layouts(dec *d, const accel_segment *seg, const accel_segment2 *h)
+{
+    char a[24];
+    for (unsigned k = 0; k < h->n_input_layouts + h->n_output_layouts; k++) {
+        bool in = k < h->n_input_layouts;
+        unsigned i = in ? k : k - h->n_input_layouts;
+        const reg_layout *t = in ? &h->input_layouts[i] : &h->output_layouts[i];
+        const char *name = in ? "input_layouts" : "output_layouts";
+        syn_format(d->where, sizeof d->where, "%s[%u]", name, i);
+        if (i > 0 && t->source <= (in ? h->input_layouts : h->output_layouts)[i - 1].source)
+            return fail(d, "source", "%s does not ascend", sgn(t->source, a));
+        const accel_tensor *tensor = NULL;
+        const accel_tensor *list = in ? seg->inputs : seg->outputs;
+        unsigned n = in ? seg->n_inputs : seg->n_outputs;
+        for (unsigned j = 0; j < n && tensor == NULL; j++)
+            if (list[j].source == t->source)
+                tensor = &list[j];
+        if (tensor == NULL)
+            return fail(d, "source", "%s is not one of the segment's %s", sgn(t->source, a), in ? "inputs" : "outputs");
+        if (!in && t->source < (int)seg->first)
+            return fail(d, "source", "%s is relayed, not produced here: it has no layout", sgn(t->source, a));
+        bool read = !in;
+        for (unsigned l = 0; l < seg->count && !read; l++)
+            for (unsigned j = 0; j < seg->layers[l].n_sources && !read; j++)
+                read = seg->layers[l].sources[j] == t->source;
+        if (!read)
+            return fail(d, "source", "%s is read by no layer of the segment", sgn(t->source, a));
+        if (!same_shape(t->shape, tensor->shape) || t->width != tensor->width)
+            return fail(d, "shape", "[%u, %u, %u]/%u bits differs from the tensor's [%u, %u, %u]/%u", t->shape.c,
+                        t->shape.h, t->shape.w, t->width, tensor->shape.c, tensor->shape.h, tensor->shape.w, tensor->width);
+    }
+    for (unsigned k = 0; k < seg->n_inputs; k++) {
+        const accel_tensor *t = &seg->inputs[k];
+        bool read = false, found = false;
+        for (unsigned l = 0; l < seg->count && !read; l++)
+            for (unsigned j = 0; j < seg->layers[l].n_sources && !read; j++)
+                read = seg->layers[l].sources[j] == t->source;
+        for (unsigned i = 0; i < h->n_input_layouts && !found; i++)
+            found = h->input_layouts[i].source == t->source;
+        if (read && !found) {
+            syn_format(d->where, sizeof d->where, "inputs[%u]", k);
+            return fail(d, "source", "%s is read by the segment's layers and has no input layout", sgn(t->source, a));
+        }
+    }
+    for (unsigned k = 0; k < seg->n_outputs; k++) {
+        const accel_tensor *t = &seg->outputs[k];
+        bool found = t->source < (int)seg->first;
+        for (unsigned i = 0; i < h->n_output_layouts && !found; i++)
+            found = h->output_layouts[i].source == t->source;
+        if (!found) {
+            syn_format(d->where, sizeof d->where, "outputs[%u]", k);
+            return fail(d, "source", "%s has no output layout", sgn(t->source, a));
+        }
+    }
+    return true;
+}
+
+/* The description shared by both formats (keys 0..6), and format 2's keys 7..14 when h is given
+ * (params NULL: the layers carry no weights). */
+static bool decode(dec *d, const uint8_t *buf, size_t len, accel_layer *layers, accel_params *params, size_t capacity,
+                   accel_segment *seg, accel_segment2 *h)
+{
+    unsigned format = h != NULL ? 2u : ACCEL_SEG_FORMAT, keys = h != NULL ? SEG2_KEYS : SEG_KEYS;
+    syn_format(d->where, sizeof d->where, "cbor");
+    if (d->cap > 0)
+        d->err[0] = '\0';
     memset(seg, 0, sizeof *seg);
     seg->layers = layers;
     seg->params = params;
+    if (h != NULL)
+        memset(h, 0, sizeof *h);
     cbor_err ce = cbor_validate(buf, len);
     if (ce != CBOR_OK)
-        return fail(&d, "", "%s", cbor_err_name(ce));
-    cbor_reader_init(&d.r, buf, len);
-    syn_format(d.where, sizeof d.where, "top level");
+        return fail(d, "", "%s", cbor_err_name(ce));
+    cbor_reader_init(&d->r, buf, len);
+    syn_format(d->where, sizeof d->where, "top level");
     size_t n;
-    if (!read_map_header(&d, &n))
+    if (!read_map_header(d, &n))
         return false;
     uint32_t seen = 0;
     int64_t v;
     size_t n_layers = 0;
     for (size_t i = 0; i < n; i++) {
         uint64_t key;
-        syn_format(d.where, sizeof d.where, "top level");
-        if (!read_key(&d, &key))
+        syn_format(d->where, sizeof d->where, "top level");
+        if (!read_key(d, &key))
             return false;
         /* Top-level fields are named without a place, as segment-codec.ts names them. */
-        d.where[0] = '\0';
+        d->where[0] = '\0';
+        if (key >= keys) {
+            if (!skip_value(d))
+                return false;
+            continue;
+        }
         switch (key) {
         case SEG_FORMAT_KEY:
-            if (!read_int(&d, "format", 0, 0xFFFF, &v))
+            if (!read_int(d, "format", 0, 0xFFFF, &v))
                 return false;
-            if (v != ACCEL_SEG_FORMAT)
-                return fail(&d, "format", "segment format %lu is not %u", (unsigned long)v, (unsigned)ACCEL_SEG_FORMAT);
+            if (v != format)
+                return fail(d, "format", "segment format %lu is not %u", (unsigned long)v, format);
             break;
         case SEG_MODEL:
-            if (!read_text(&d, "model", seg->model, sizeof seg->model))
+            if (!read_text(d, "model", seg->model, sizeof seg->model))
                 return false;
             break;
         case SEG_FIRST:
-            if (!read_int(&d, "first", 0, 65535, &v))
+            if (!read_int(d, "first", 0, 65535, &v))
                 return false;
             seg->first = (uint16_t)v;
             break;
         case SEG_COUNT:
-            if (!read_int(&d, "count", 1, CBOR_MAX_ITEMS, &v))
+            if (!read_int(d, "count", 1, CBOR_MAX_ITEMS, &v))
                 return false;
             seg->count = (uint16_t)v;
             break;
         case SEG_INPUTS:
-            if (!read_tensors(&d, "inputs", seg->inputs, &seg->n_inputs))
+            if (!read_tensors(d, "inputs", seg->inputs, &seg->n_inputs))
                 return false;
             break;
         case SEG_OUTPUTS:
-            if (!read_tensors(&d, "outputs", seg->outputs, &seg->n_outputs))
+            if (!read_tensors(d, "outputs", seg->outputs, &seg->n_outputs))
                 return false;
             break;
         case SEG_LAYERS: {
             /* Keys ascend, so first and count are known here (or missing: refused below). */
             if (!(seen & (1u << SEG_FIRST)) || !(seen & (1u << SEG_COUNT)))
-                return fail(&d, !(seen & (1u << SEG_FIRST)) ? "first" : "count", "missing (key %u)",
+                return fail(d, !(seen & (1u << SEG_FIRST)) ? "first" : "count", "missing (key %u)",
                             !(seen & (1u << SEG_FIRST)) ? (unsigned)SEG_FIRST : (unsigned)SEG_COUNT);
-            if (cbor_peek(&d.r) != CBOR_ARRAY)
-                return d.r.err != CBOR_OK ? cbor_fail(&d, "layers") : fail(&d, "layers", "must be an array");
-            if (!cbor_read_array(&d.r, &n_layers))
-                return cbor_fail(&d, "layers");
+            if (cbor_peek(&d->r) != CBOR_ARRAY)
+                return d->r.err != CBOR_OK ? cbor_fail(d, "layers") : fail(d, "layers", "must be an array");
+            if (!cbor_read_array(&d->r, &n_layers))
+                return cbor_fail(d, "layers");
             if (n_layers != seg->count)
-                return fail(&d, "layers", "has %lu entries, expected %u..%u", (unsigned long)n_layers, seg->count, seg->count);
+                return fail(d, "layers", "has %lu entries, expected %u..%u", (unsigned long)n_layers, seg->count, seg->count);
             if (n_layers > capacity)
-                return fail(&d, "layers", "%lu layers exceed this decoder's room for %lu", (unsigned long)n_layers,
+                return fail(d, "layers", "%lu layers exceed this decoder's room for %lu", (unsigned long)n_layers,
                             (unsigned long)capacity);
             if ((uint32_t)seg->first + n_layers - 1u > 65535u)
-                return fail(&d, "layers", "layer numbers pass 65535");
+                return fail(d, "layers", "layer numbers pass 65535");
             for (size_t k = 0; k < n_layers; k++) {
-                if (!read_layer(&d, &layers[k], &params[k], (uint16_t)(seg->first + k), k))
+                accel_params none;
+                if (!read_layer(d, &layers[k], params != NULL ? &params[k] : &none, (uint16_t)(seg->first + k), k,
+                                h != NULL))
                     return false;
             }
             break;
         }
-        default:
-            if (!skip_value(&d))
+        case SEG2_CHIP:
+            if (!read_text(d, "chip", h->chip, sizeof h->chip))
                 return false;
-            continue;
+            break;
+        case SEG2_INIT:
+            if (!read_writes(d, "init", &h->init, &h->n_init))
+                return false;
+            break;
+        case SEG2_CONFIGURE:
+            if (!read_writes(d, "configure", &h->configure, &h->n_configure))
+                return false;
+            break;
+        case SEG2_START:
+            if (!read_writes(d, "start", &h->start, &h->n_start))
+                return false;
+            break;
+        case SEG2_INPUT_LAYOUTS:
+            if (!read_layouts(d, "input_layouts", h->input_layouts, &h->n_input_layouts))
+                return false;
+            break;
+        case SEG2_OUTPUT_LAYOUTS:
+            if (!read_layouts(d, "output_layouts", h->output_layouts, &h->n_output_layouts))
+                return false;
+            break;
+        case SEG2_KERNEL_RECORDS:
+        case SEG2_BIAS_RECORDS:
+            if (!read_int(d, seg_field[key], 0, 0xFFFFFFFF, &v))
+                return false;
+            if (key == SEG2_KERNEL_RECORDS)
+                h->kernel_records = (uint32_t)v;
+            else
+                h->bias_records = (uint32_t)v;
+            break;
+        default:
+            break;
         }
         seen |= 1u << key;
     }
-    syn_format(d.where, sizeof d.where, "top level");
-    if (!missing(&d, seen, SEG_KEYS, seg_field))
+    syn_format(d->where, sizeof d->where, "top level");
+    if (!missing(d, seen, keys, seg_field))
         return false;
-    if (!check_tensor_order(&d, "inputs", seg->inputs, seg->n_inputs) ||
-        !check_tensor_order(&d, "outputs", seg->outputs, seg->n_outputs))
+    if (!check_tensor_order(d, "inputs", seg->inputs, seg->n_inputs) ||
+        !check_tensor_order(d, "outputs", seg->outputs, seg->n_outputs))
         return false;
     for (unsigned k = 0; k < seg->n_inputs; k++) {
         if (seg->inputs[k].source >= (int)seg->first) {
             char a[24];
-            syn_format(d.where, sizeof d.where, "inputs[%u]", k);
-            return fail(&d, "source", "%s is not produced before the segment (first layer %u)", sgn(seg->inputs[k].source, a),
+            syn_format(d->where, sizeof d->where, "inputs[%u]", k);
+            return fail(d, "source", "%s is not produced before the segment (first layer %u)", sgn(seg->inputs[k].source, a),
                         seg->first);
         }
     }
     for (size_t k = 0; k < n_layers; k++) {
-        syn_format(d.where, sizeof d.where, "layer %u (%s)", layers[k].index, layers[k].name);
-        if (!check_layer(&d, seg, &layers[k], &params[k]))
+        accel_params none;
+        memset(&none, 0, sizeof none);
+        syn_format(d->where, sizeof d->where, "layer %u (%s)", layers[k].index, layers[k].name);
+        if (!check_layer(d, seg, &layers[k], params != NULL ? &params[k] : &none, h != NULL))
             return false;
     }
     uint16_t end = (uint16_t)(seg->first + seg->count);
@@ -783,13 +994,38 @@ bool accel_segment_decode(const uint8_t *buf, size_t len, accel_layer *layers, a
         const accel_tensor *t = &seg->outputs[k];
         uint8_t width = 0;
         char a[24];
-        const accel_shape *s = known_shape(seg, t->source, end, &width);
-        syn_format(d.where, sizeof d.where, "outputs[%u]", k);
-        if (!s)
-            return fail(&d, "source", "%s is neither a segment input nor a layer of the segment", sgn(t->source, a));
-        if (!same_shape(*s, t->shape) || width != t->width)
-            return fail(&d, "shape", "[%u, %u, %u]/%u bits differs from source %s: [%u, %u, %u]/%u bits", t->shape.c, t->shape.h,
-                        t->shape.w, t->width, sgn(t->source, a), s->c, s->h, s->w, width);
+        const accel_shape *sh = known_shape(seg, t->source, end, &width);
+        syn_format(d->where, sizeof d->where, "outputs[%u]", k);
+        if (!sh)
+            return fail(d, "source", "%s is neither a segment input nor a layer of the segment", sgn(t->source, a));
+        if (!same_shape(*sh, t->shape) || width != t->width)
+            return fail(d, "shape", "[%u, %u, %u]/%u bits differs from source %s: [%u, %u, %u]/%u bits", t->shape.c, t->shape.h,
+                        t->shape.w, t->width, sgn(t->source, a), sh->c, sh->h, sh->w, width);
     }
-    return true;
+    return h == NULL || check_layouts(d, seg, h);
+}
+
+bool accel_segment_decode(const uint8_t *buf, size_t len, accel_layer *layers, accel_params *params,
+                          size_t capacity, accel_segment *seg, char *err, size_t err_cap)
+{
+    dec d = { .err = err, .cap = err_cap };
+    return decode(&d, buf, len, layers, params, capacity, seg, NULL);
+}
+
+bool accel_segment2_decode(const uint8_t *header, size_t len, accel_layer *layers, size_t capacity, accel_segment *seg,
+                           accel_segment2 *h, char *err, size_t err_cap)
+{
+    dec d = { .err = err, .cap = err_cap };
+    return decode(&d, header, len, layers, NULL, capacity, seg, h);
+}
+
+uint32_t accel_segment2_write_addr(const uint8_t *packed, uint32_t i)
+{
+    const uint8_t *p = packed + 8u * i;
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+uint32_t accel_segment2_write_value(const uint8_t *packed, uint32_t i)
+{
+    return accel_segment2_write_addr(packed + 4, i);
 }

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "layer.h"
+#include "reg/reg_layout.h"
 
 #define ACCEL_SEG_FORMAT 1
 #define ACCEL_SEG_MAX_TENSORS 16    /* tensors crossing one cut (inputs or outputs) */
@@ -56,6 +57,36 @@ typedef struct {
  * bytes, NUL-terminated; ACCEL_SEG_ERR_MAX is always enough). */
 bool accel_segment_decode(const uint8_t *buf, size_t len, accel_layer *layers, accel_params *params,
                           size_t capacity, accel_segment *seg, char *err, size_t err_cap);
+
+/* Format 2 (PROTOCOL.md 7.1): a register segment starts with ACCEL_SEG2_PREFIX bytes, the magic
+ * "SYR2" and the header's length (uint32, little-endian), then the header, then the records. */
+#define ACCEL_SEG2_MAGIC "SYR2"
+#define ACCEL_SEG2_PREFIX 8u
+#define ACCEL_SEG2_RECORD_HEAD 8u    /* a record's address and count (uint32 LE each) */
+
+/* What a format 2 header holds besides the segment description: its chip, the register writes
+ * packed as in the header (8 bytes each: address, value; read them with
+ * accel_segment2_write_addr/_value; pointers into the header), the tensor layouts and the
+ * record counts. */
+typedef struct {
+    char chip[ACCEL_SEG_NAME_MAX];
+    const uint8_t *init, *configure, *start;
+    uint32_t n_init, n_configure, n_start;
+    reg_layout input_layouts[ACCEL_SEG_MAX_TENSORS];
+    reg_layout output_layouts[ACCEL_SEG_MAX_TENSORS];
+    uint8_t n_input_layouts, n_output_layouts;
+    uint32_t kernel_records, bias_records;
+} accel_segment2;
+
+/* Decodes a format 2 header (the CBOR map after the prefix) into seg (layers without weights:
+ * seg->params is NULL) and h. The section 7 checks of the layers (without weights and bias), then
+ * the layouts: each input layout names a segment input some layer reads, each output layout an
+ * output a layer produces (ascending, with the tensor's shape and width), and every such output
+ * has one. Register values and chip limits are the caller's to check. */
+bool accel_segment2_decode(const uint8_t *header, size_t len, accel_layer *layers, size_t capacity, accel_segment *seg,
+                           accel_segment2 *h, char *err, size_t err_cap);
+uint32_t accel_segment2_write_addr(const uint8_t *packed, uint32_t i);
+uint32_t accel_segment2_write_value(const uint8_t *packed, uint32_t i);
 
 /* Weights a layer has, from its shapes: out x in/groups x kernel (linear: out x features);
  * 0 for passthrough. Saturates at UINT32_MAX (such a layer is refused by the decoder). */

@@ -57,6 +57,10 @@ bool board_config_check(const board_config *cfg, char *why, size_t cap)
         syn_format(why, cap, "no chip given");
         return false;
     }
+    if (cfg->engine == NULL) {
+        syn_format(why, cap, "no accelerator engine given");
+        return false;
+    }
     size_t id_len = bounded_len(cfg->board_id, sizeof cfg->board_id);
     if (id_len == 0 || id_len > BOARD_ID_MAX) {
         syn_format(why, cap, "board id must be 1..%u bytes", (unsigned)BOARD_ID_MAX);
@@ -382,7 +386,8 @@ bool board_send_event(board_ctx *ctx, uint16_t type)
 bool board_encode_hello(cbor_writer *w, const board_config *cfg, uint32_t session, board_boot_reason reset_cause)
 {
     const syn_chip *c = cfg->chip;
-    cbor_write_map(w, 20);
+    bool registers = accel_engine_format(cfg->engine) == 2;
+    cbor_write_map(w, registers ? 22u : 21u);
     cbor_write_uint(w, 0);  cbor_write_uint(w, SYN_PROTO_VERSION);
     cbor_write_uint(w, 1);  cbor_write_cstr(w, SYN_FIRMWARE_VERSION);
     cbor_write_uint(w, 2);  cbor_write_cstr(w, cfg->board_id);
@@ -415,8 +420,13 @@ bool board_encode_hello(cbor_writer *w, const board_config *cfg, uint32_t sessio
     cbor_write_uint(w, 16); cbor_write_uint(w, session);
     cbor_write_uint(w, 17); cbor_write_uint(w, cfg->mem.tensor_bytes);
     cbor_write_uint(w, 18); cbor_write_cstr(w, board_boot_reason_name(reset_cause));
-    cbor_write_uint(w, 19);
-    return cbor_write_cstr(w, cfg->build_id);
+    cbor_write_uint(w, 19); cbor_write_cstr(w, cfg->build_id);
+    cbor_write_uint(w, 20);
+    if (!registers)
+        return cbor_write_cstr(w, accel_engine_name(cfg->engine));
+    cbor_write_cstr(w, accel_engine_name(cfg->engine));
+    cbor_write_uint(w, 21);
+    return cbor_write_uint(w, cfg->mem.segments.header_max);
 }
 
 bool board_encode_stats(cbor_writer *w, const board_stats *s)

@@ -69,6 +69,9 @@ typedef struct {
 
 typedef struct {
     const syn_chip *chip;
+    /* The accelerator engine the port gives this board (accel.h: accel_engine_register or
+     * accel_engine_layer); hello's engine (key 20), and the segment format the board takes. */
+    const accel_engine *engine;
     char board_id[BOARD_ID_MAX + 1];
     board_sensor sensors[BOARD_MAX_SENSORS];
     size_t n_sensors;

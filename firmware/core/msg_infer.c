@@ -278,6 +278,23 @@ bool board_encode_infer(cbor_writer *w, const board_infer_result *r)
     return cbor_write_uint(w, r->queued_us);
 }
 
+/* The input a relayed output is (the same source among the segment's inputs), or -1. */
+static int relayed_input(const accel_segment *seg, int16_t source)
+{
+    for (unsigned m = 0; m < seg->n_inputs; m++)
+        if (seg->inputs[m].source == source)
+            return (int)m;
+    return -1;
+}
+
+static bool relayed_output(const accel_segment *seg, int16_t source)
+{
+    for (unsigned k = 0; k < seg->n_outputs; k++)
+        if (seg->outputs[k].source == source)
+            return true;
+    return false;
+}
+
 /* An upper bound of the infer answer's size (CBOR heads at their widest). */
 static uint64_t infer_answer_bound(const accel_segment *seg, bool with_inline)
 {
@@ -313,6 +330,14 @@ board_result msg_infer(board_ctx *ctx, const board_request *req, cbor_writer *re
         }
         if (slot_held(ctx, out[k]))
             return refuse_held_slot(ctx, out[k], "output", fault);
+        /* A relayed output is copied from its input's slot after the run, relays first: its slot
+         * must not be the slot of another input that is relayed too. */
+        int j = relayed_input(seg, seg->outputs[k].source);
+        for (unsigned m = 0; j >= 0 && m < seg->n_inputs; m++) {
+            if ((int)m != j && in[m] == out[k] && relayed_output(seg, seg->inputs[m].source))
+                return board_failf(fault, SYN_ERR_BAD_ARGUMENT, "infer outputs: slot %u holds input %u, relayed too",
+                                   (unsigned)out[k], m);
+        }
         out_bytes += segstore_tensor_bytes(&seg->outputs[k]);
     }
     if (want_inline) {
@@ -344,27 +369,39 @@ board_result msg_infer(board_ctx *ctx, const board_request *req, cbor_writer *re
     static uint32_t cycles[JOB_MAX_LAYERS];   /* (not on the stack: 512 B) */
     uint64_t total = layer_cycles(ctx, e, cycles);
     phases[1].ns = cycles_ns(total, ctx->cfg.chip->cnn_clock_hz);
-    int j = jobs_add(ctx, board_now_ns(ctx), phases, 3);
-    board_job *job = &ctx->jobs[j];
+    int job_index = jobs_add(ctx, board_now_ns(ctx), phases, 3);
+    board_job *job = &ctx->jobs[job_index];
     job->kind = JOB_INFER;
     job->n_layers = seg->count;
     memcpy(job->u.layer_cycles, cycles, seg->count * sizeof cycles[0]);
     job->total_cycles = total;
     job->n_outputs = (uint8_t)n_out;
     job->inline_outputs = want_inline;
-    for (size_t k = 0; k < n_out; k++) {
-        accel_buffer ob;
-        if (!accel_output(ctx->segments.accel, seg->outputs[k].source, &ob))
-            memset(&ob, 0, sizeof ob);   /* not reached: a successful run has every output */
-        syn_fault f;
-        tensors_resize(&ctx->tensors, out[k], segstore_tensor_bytes(&seg->outputs[k]), &f);   /* room checked */
-        tensor_slot *sl = &ctx->tensors.slots[out[k]];
-        if (ob.data != NULL && ob.len == sl->total)
-            memcpy(tensors_data(&ctx->tensors, out[k]), ob.data, sl->total);
-        sl->filled = sl->total;
-        sl->job = (int8_t)j;
-        job->out_slot[k] = out[k];
-        job->out[k] = seg->outputs[k];
+    /* Relayed outputs first (copied from their input slots, looked up after each resize, as a
+     * resize may slide the others), then the engine gathers the others straight into theirs. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t k = 0; k < n_out; k++) {
+            int j = relayed_input(seg, seg->outputs[k].source);
+            if ((pass == 0) != (j >= 0))
+                continue;
+            uint32_t len = segstore_tensor_bytes(&seg->outputs[k]);
+            syn_fault f;
+            if (j < 0 || in[j] != out[k])
+                tensors_resize(&ctx->tensors, out[k], len, &f);   /* room checked */
+            uint8_t *dst = tensors_data(&ctx->tensors, out[k]);
+            accel_error oerr;
+            if (j >= 0) {
+                if (in[j] != out[k])
+                    memcpy(dst, tensors_data(&ctx->tensors, in[j]), len);
+            } else if (!accel_output_into(ctx->segments.accel, seg->outputs[k].source, dst, len, &oerr)) {
+                memset(dst, 0, len);   /* not reached: a successful run has every output */
+            }
+            tensor_slot *sl = &ctx->tensors.slots[out[k]];
+            sl->filled = sl->total;
+            sl->job = (int8_t)job_index;
+            job->out_slot[k] = out[k];
+            job->out[k] = seg->outputs[k];
+        }
     }
     job->ticket = board_defer(ctx, req);
     return BOARD_DEFER;

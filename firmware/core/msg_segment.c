@@ -7,7 +7,7 @@
 
 void msg_segment_init(board_ctx *ctx)
 {
-    segstore_init(&ctx->segments, &ctx->cfg.mem.segments, ctx->cfg.chip);
+    segstore_init(&ctx->segments, &ctx->cfg.mem.segments, ctx->cfg.chip, ctx->cfg.engine);
 }
 
 static board_result refuse(board_fault *fault, const syn_fault *f)

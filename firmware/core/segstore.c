@@ -1,17 +1,24 @@
-/* The segment store; see segstore.h. */
-#include "segstore.h"
+/* The segment store: what both formats share, and format 1; see segstore.h (format 2:
+ * segstore_reg.c). */
+#include "segstore_internal.h"
 
 #include <string.h>
 
-void segstore_init(segstore *s, const segstore_memory *mem, const syn_chip *chip)
+void segstore_init(segstore *s, const segstore_memory *mem, const syn_chip *chip, const accel_engine *engine)
 {
     memset(s, 0, sizeof *s);
     s->mem = *mem;
     s->chip = chip;
+    s->engine = engine;
     accel_error err;
-    s->accel = accel_open(chip, &err);
+    s->accel = accel_open(engine, chip, &err);
     if (s->accel == NULL)
         syn_copy_utf8(s->accel_error, sizeof s->accel_error, err.msg);
+}
+
+uint8_t segstore_format(const segstore *s)
+{
+    return accel_engine_format(s->engine);
 }
 
 uint32_t segstore_tensor_bytes(const accel_tensor *t)
@@ -39,15 +46,15 @@ const char *segstore_id_problem(const char *id, size_t len, char *why, size_t ca
     return NULL;
 }
 
-static bool same_id(const char *a, const char *b, size_t b_len)
+bool segstore_same_id(const char *a, const char *b, size_t b_len)
 {
     return strlen(a) == b_len && memcmp(a, b, b_len) == 0;
 }
 
-static int find_index(const segstore *s, const char *id, size_t id_len)
+int segstore_find_index(const segstore *s, const char *id, size_t id_len)
 {
     for (unsigned i = 0; i < s->n; i++) {
-        if (same_id(s->entries[i].id, id, id_len))
+        if (segstore_same_id(s->entries[i].id, id, id_len))
             return (int)i;
     }
     return -1;
@@ -55,18 +62,17 @@ static int find_index(const segstore *s, const char *id, size_t id_len)
 
 const segstore_entry *segstore_find(const segstore *s, const char *id, size_t id_len)
 {
-    int i = find_index(s, id, id_len);
+    int i = segstore_find_index(s, id, id_len);
     return i >= 0 ? &s->entries[i] : NULL;
 }
 
 uint32_t segstore_kernel_start(const segstore *s, const segstore_entry *e, uint32_t k)
 {
     uint32_t u = e->layer_at + k;
-    return u < FIT_MAX_LAYERS ? s->kernel_start[u] : 0;
+    return u < FIT_MAX_LAYERS ? s->place[u].kernel_start : 0;
 }
 
-/* A NUL-terminated copy of a wire id for messages (ids are at most 64 bytes). */
-static const char *id_text(char *buf, const char *id, size_t id_len)
+const char *segstore_id_text(char *buf, const char *id, size_t id_len)
 {
     size_t n = id_len <= SEGSTORE_ID_MAX ? id_len : SEGSTORE_ID_MAX;
     memcpy(buf, id, n);
@@ -74,16 +80,18 @@ static const char *id_text(char *buf, const char *id, size_t id_len)
     return buf;
 }
 
-static void clear_staging(segstore *s)
+void segstore_clear_staging(segstore *s)
 {
     s->staging = false;
+    s->up2.phase = UP2_PREFIX;
+    s->up2.got = 0;
     s->staging_id[0] = '\0';
     s->staging_size = s->staging_received = 0;
 }
 
 void segstore_abort(segstore *s)
 {
-    clear_staging(s);
+    segstore_clear_staging(s);
 }
 
 bool segstore_begin(segstore *s, const char *id, size_t id_len, uint32_t size, const uint8_t *sha, uint32_t *next,
@@ -93,23 +101,27 @@ bool segstore_begin(segstore *s, const char *id, size_t id_len, uint32_t size, c
     char why[SYN_ERR_MSG_MAX + 1];
     if (segstore_id_problem(id, id_len, why, sizeof why) != NULL)
         return syn_fail(f, SYN_ERR_BAD_ARGUMENT, "segment id: %s", why);
-    id_text(name, id, id_len);
-    if (find_index(s, id, id_len) >= 0)
+    segstore_id_text(name, id, id_len);
+    if (segstore_find_index(s, id, id_len) >= 0)
         return syn_fail(f, SYN_ERR_BAD_STATE, "segment '%s' is resident: unload it first", name);
     if (size == 0)
         return syn_fail(f, SYN_ERR_BAD_ARGUMENT, "segment '%s': size 0", name);
-    if (size > s->mem.staging_bytes)
+    if (segstore_format(s) == 2) {
+        if (s->mem.program == NULL || s->mem.program_bytes == 0)
+            return syn_fail(f, SYN_ERR_DOES_NOT_FIT, "this board has no program pool");
+    } else if (size > s->mem.staging_bytes) {
         return syn_fail(f, SYN_ERR_DOES_NOT_FIT, "segment of %lu bytes exceeds the staging area of %lu",
                         (unsigned long)size, (unsigned long)s->mem.staging_bytes);
+    }
     if (s->n >= SEGSTORE_MAX_RESIDENT)
         return syn_fail(f, SYN_ERR_DOES_NOT_FIT, "%u segments are resident, the most this board holds",
                         (unsigned)SEGSTORE_MAX_RESIDENT);
-    if (s->staging && same_id(s->staging_id, id, id_len) && s->staging_size == size
+    if (s->staging && segstore_same_id(s->staging_id, id, id_len) && s->staging_size == size
         && memcmp(s->staging_sha, sha, SHA256_BYTES) == 0) {
         *next = s->staging_received;   /* the same upload: resume where it stands */
         return true;
     }
-    clear_staging(s);
+    segstore_clear_staging(s);
     s->staging = true;
     memcpy(s->staging_id, name, id_len + 1);
     s->staging_size = size;
@@ -129,14 +141,33 @@ bool segstore_chunk(segstore *s, uint32_t offset, const uint8_t *data, size_t n,
     if (n > s->staging_size - s->staging_received)
         return syn_fail(f, SYN_ERR_BAD_ARGUMENT, "%lu bytes at offset %lu pass the announced size %lu", (unsigned long)n,
                         (unsigned long)offset, (unsigned long)s->staging_size);
-    memcpy(s->mem.staging + offset, data, n);
+    if (segstore_format(s) == 2) {
+        if (!segstore_reg_chunk(s, data, n, f)) {
+            segstore_clear_staging(s);   /* PROTOCOL.md 7.1: a refused record or header ends the upload */
+            return false;
+        }
+    } else {
+        /* A register segment starts with its magic: refused when its 4th byte arrives. */
+        uint32_t got = s->staging_received, magic_len = (uint32_t)sizeof ACCEL_SEG2_MAGIC - 1u;
+        if (got < magic_len && got + n >= magic_len) {
+            bool magic = true;
+            for (uint32_t i = 0; i < magic_len; i++)
+                magic = magic && (i < got ? s->mem.staging[i] : data[i - got]) == (uint8_t)ACCEL_SEG2_MAGIC[i];
+            if (magic) {
+                segstore_clear_staging(s);
+                return syn_fail(f, SYN_ERR_BAD_ARGUMENT, "format 2 segment (SYR2): the %s engine takes format 1",
+                                accel_engine_name(s->engine));
+            }
+        }
+        memcpy(s->mem.staging + offset, data, n);
+    }
     sha256_update(&s->hash, data, n);
     s->staging_received += (uint32_t)n;
     *next = s->staging_received;
     return true;
 }
 
-static uint8_t accel_code(accel_status st)
+uint8_t segstore_accel_code(accel_status st)
 {
     switch (st) {
     case ACCEL_ERR_SEGMENT:
@@ -147,13 +178,14 @@ static uint8_t accel_code(accel_status st)
     case ACCEL_ERR_MEMORY:
     case ACCEL_ERR_STATE:
         return SYN_ERR_DOES_NOT_FIT;
+    case ACCEL_ERR_DEVICE:
     case ACCEL_OK:
         break;
     }
     return SYN_ERR_INTERNAL;
 }
 
-static uint32_t weight_bytes_of(const accel_segment *seg)
+uint32_t segstore_weight_bytes(const accel_segment *seg)
 {
     /* The synthesis tool's statistic, as the fit rules count it: count x bits / 8 per layer. */
     uint32_t total = 0;
@@ -165,10 +197,10 @@ static uint32_t weight_bytes_of(const accel_segment *seg)
     return total;
 }
 
-static void take_fit(segstore *s, const fit_result *r)
+void segstore_take_fit(segstore *s, const fit_result *r)
 {
     memset(&s->fit, 0, sizeof s->fit);
-    memset(s->kernel_start, 0, sizeof s->kernel_start);
+    memset(s->place, 0, sizeof s->place);
     if (r == NULL)
         return;
     s->fit.layers = r->layers;
@@ -182,12 +214,13 @@ static void take_fit(segstore *s, const fit_result *r)
     s->fit.bias_bytes = r->bias_bytes;
     s->fit.max_input_end = r->max_input_end;
     s->fit.max_output_end = r->max_output_end;
-    for (unsigned u = 0; u < r->layers && u < FIT_MAX_LAYERS; u++)
-        s->kernel_start[u] = r->per_layer[u].kernel_start;
+    for (unsigned u = 0; u < r->layers && u < FIT_MAX_LAYERS; u++) {
+        const fit_layer_result *p = &r->per_layer[u];
+        s->place[u] = (segstore_place){ p->kernel_start, p->bias_quadrant, p->bias_offset, p->bias_length };
+    }
 }
 
-/* The fit rules over the resident segments, plus `extra` if given, as one network. */
-static bool run_fit(segstore *s, const accel_segment *extra, syn_fault *f)
+bool segstore_run_fit(segstore *s, const accel_segment *extra, syn_fault *f)
 {
     if (s->mem.fit_work == NULL || s->mem.fit_out == NULL)
         return syn_fail(f, SYN_ERR_INTERNAL, "this board has no working storage for the fit rules");
@@ -198,7 +231,7 @@ static bool run_fit(segstore *s, const accel_segment *extra, syn_fault *f)
     if (extra != NULL)
         segs[n++] = (fit_segment){ extra->layers, extra->count };
     if (n == 0) {
-        take_fit(s, NULL);
+        segstore_take_fit(s, NULL);
         return true;
     }
     if (!fit_run(s->mem.fit_work, s->chip, segs, n, s->mem.fit_out)) {
@@ -223,6 +256,8 @@ static void relocate(accel_segment *seg, const uint8_t *from, const uint8_t *to)
 
 bool segstore_commit(segstore *s, syn_fault *f)
 {
+    if (segstore_format(s) == 2)
+        return segstore_reg_commit(s, f);
     if (!s->staging)
         return syn_fail(f, SYN_ERR_BAD_STATE, "no upload to commit: segment.begin first");
     if (s->staging_received < s->staging_size)   /* kept: the host may resume the upload */
@@ -250,7 +285,7 @@ bool segstore_commit(segstore *s, syn_fault *f)
     } else if (s->n >= SEGSTORE_MAX_RESIDENT) {
         syn_fail(f, SYN_ERR_DOES_NOT_FIT, "%u segments are resident, the most this board holds",
                  (unsigned)SEGSTORE_MAX_RESIDENT);
-    } else if (!run_fit(s, &seg, f)) {
+    } else if (!segstore_run_fit(s, &seg, f)) {
         /* fault filled */
     } else if (s->staging_size > s->mem.pool_bytes - s->pool_used) {
         syn_fail(f, SYN_ERR_DOES_NOT_FIT, "resident pool: %lu bytes free, the segment has %lu",
@@ -262,7 +297,7 @@ bool segstore_commit(segstore *s, syn_fault *f)
         uint8_t slot;
         accel_error err;
         if (!accel_load(s->accel, &seg, &slot, &err)) {
-            syn_fail(f, accel_code(err.status), "%s", err.msg);
+            syn_fail(f, segstore_accel_code(err.status), "%s", err.msg);
         } else {
             segstore_entry *e = &s->entries[s->n++];
             memset(e, 0, sizeof *e);
@@ -272,14 +307,14 @@ bool segstore_commit(segstore *s, syn_fault *f)
             e->layer_at = s->layers_used;
             e->accel_slot = slot;
             e->seg = seg;
-            e->weight_bytes = weight_bytes_of(&seg);
+            e->weight_bytes = segstore_weight_bytes(&seg);
             s->pool_used += s->staging_size;
             s->layers_used += seg.count;
-            take_fit(s, s->mem.fit_out);
+            segstore_take_fit(s, s->mem.fit_out);
             ok = true;
         }
     }
-    clear_staging(s);   /* PROTOCOL.md 8: a commit that checked every byte clears staging, pass or fail */
+    segstore_clear_staging(s);   /* PROTOCOL.md 8: a commit that checked every byte clears staging, pass or fail */
     return ok;
 }
 
@@ -287,7 +322,7 @@ bool segstore_commit(segstore *s, syn_fault *f)
 static bool reload_all(segstore *s, syn_fault *f)
 {
     accel_error err;
-    s->accel = accel_open(s->chip, &err);
+    s->accel = accel_open(s->engine, s->chip, &err);
     if (s->accel == NULL) {
         syn_copy_utf8(s->accel_error, sizeof s->accel_error, err.msg);
         return syn_fail(f, SYN_ERR_INTERNAL, "accelerator reopen failed: %s", err.msg);
@@ -302,9 +337,11 @@ static bool reload_all(segstore *s, syn_fault *f)
 bool segstore_unload(segstore *s, const char *id, size_t id_len, syn_fault *f)
 {
     char name[SEGSTORE_ID_MAX + 1];
-    int i = find_index(s, id, id_len);
+    int i = segstore_find_index(s, id, id_len);
     if (i < 0)
-        return syn_fail(f, SYN_ERR_NOT_FOUND, "no resident segment '%s'", id_text(name, id, id_len));
+        return syn_fail(f, SYN_ERR_NOT_FOUND, "no resident segment '%s'", segstore_id_text(name, id, id_len));
+    if (segstore_format(s) == 2)
+        return segstore_reg_unload(s, (unsigned)i, f);
     segstore_entry gone = s->entries[i];
     uint32_t blob_end = gone.blob_at + gone.blob_len, layer_end = gone.layer_at + gone.seg.count;
     memmove(s->mem.pool + gone.blob_at, s->mem.pool + blob_end, s->pool_used - blob_end);
@@ -327,14 +364,14 @@ bool segstore_unload(segstore *s, const char *id, size_t id_len, syn_fault *f)
         /* Nothing sensible is loaded any more: say so and start from empty. */
         s->n = 0;
         s->pool_used = s->layers_used = 0;
-        take_fit(s, NULL);
+        segstore_take_fit(s, NULL);
         return false;
     }
-    if (!run_fit(s, NULL, f)) {
+    if (!segstore_run_fit(s, NULL, f)) {
         if (f != NULL)
             f->code = SYN_ERR_INTERNAL;   /* a subset of a fitting union should fit: say it did not */
         return false;
     }
-    take_fit(s, s->n > 0 ? s->mem.fit_out : NULL);
+    segstore_take_fit(s, s->n > 0 ? s->mem.fit_out : NULL);
     return true;
 }

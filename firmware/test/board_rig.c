@@ -18,11 +18,17 @@ cbor_writer *body(void)
 
 void rig_boot(rig *r, const char *chip)
 {
+    rig_boot_engine(r, chip, &accel_engine_layer);
+}
+
+void rig_boot_engine(rig *r, const char *chip, const accel_engine *engine)
+{
     memset(r, 0, sizeof *r);
     golden_config(&r->cfg);
+    r->cfg.engine = engine;
     r->cfg.chip = syn_chip_find(chip);
     CHECK(r->cfg.chip != NULL);
-    CHECK(emu_memory_for(r->cfg.chip, &r->cfg.mem));
+    CHECK(emu_memory_for(r->cfg.chip, r->cfg.engine, &r->cfg.mem));
     capture_init(&r->cap, 0x12345678u);
     board_init(&r->board, &r->cfg, &r->cap.port, BOARD_BOOT_POWER_ON);
     capture_clear(&r->cap);
@@ -103,6 +109,57 @@ uint64_t answer_uint(const rig *r, uint64_t key)
     if (!answer_field(r, key, &v) || !cbor_read_uint(&v, &x))
         return UINT64_MAX;
     return x;
+}
+
+bool rig_upload_split(rig *r, const char *id, const uint8_t *blob, size_t len, size_t (*piece)(size_t at, void *user),
+                      void *user)
+{
+    uint8_t sha[32];
+    sha256(blob, len, sha);
+    cbor_writer *w = body();
+    cbor_write_map(w, 3);
+    cbor_write_uint(w, 0); cbor_write_cstr(w, id);
+    cbor_write_uint(w, 1); cbor_write_uint(w, len);
+    cbor_write_uint(w, 2); cbor_write_bytes(w, sha, 32);
+    if (!rig_call(r, SYN_MSG_SEGMENT_BEGIN, w->buf, w->len))
+        return false;
+    for (size_t at = answer_uint(r, 0); at < len;) {
+        size_t n = piece(at, user);
+        if (n == 0 || n > SYN_MAX_PAYLOAD)
+            n = SYN_MAX_PAYLOAD;
+        if (n > len - at)
+            n = len - at;
+        w = body();
+        cbor_write_map(w, 2);
+        cbor_write_uint(w, 0); cbor_write_uint(w, at);
+        cbor_write_uint(w, 1); cbor_write_bytes(w, blob + at, n);
+        if (!rig_call(r, SYN_MSG_SEGMENT_CHUNK, w->buf, w->len))
+            return false;
+        at = answer_uint(r, 0);
+    }
+    return rig_call(r, SYN_MSG_SEGMENT_COMMIT, (const uint8_t *)"\xa0", 1);
+}
+
+bool rig_infer(rig *r, const char *id, const uint8_t *in, size_t n_in, const uint8_t *out, size_t n_out)
+{
+    cbor_writer *w = body();
+    cbor_write_map(w, 3);
+    cbor_write_uint(w, 0); cbor_write_cstr(w, id);
+    cbor_write_uint(w, 1); cbor_write_array(w, n_in);
+    for (size_t i = 0; i < n_in; i++)
+        cbor_write_uint(w, in[i]);
+    cbor_write_uint(w, 2); cbor_write_array(w, n_out);
+    for (size_t i = 0; i < n_out; i++)
+        cbor_write_uint(w, out[i]);
+    rig_clear(r);
+    rig_send(r, SYN_MSG_INFER, w->buf, w->len);
+    for (int i = 0; i < 100 && rig_frames(r) == 0; i++) {
+        uint64_t next = board_poll(&r->board, r->cap.now);
+        if (next == BOARD_NEVER)
+            break;
+        rig_at(r, next);
+    }
+    return rig_frames(r) == 1 && rig_answer(r, 0) && r->frame.h.kind == SYN_KIND_RESPONSE;
 }
 
 bool rig_upload(rig *r, const char *id, const uint8_t *blob, size_t len)

@@ -23,8 +23,9 @@ typedef struct {
 } rig;
 
 /* Boots a board of this chip at t = 1 s with sensors/outputs from golden_config (a microphone
- * 128x128x1 at 1000 Hz, an LED). */
+ * 128x128x1 at 1000 Hz, an LED), with the layer engine (rig_boot) or the one given. */
 void rig_boot(rig *r, const char *chip);
+void rig_boot_engine(rig *r, const char *chip, const accel_engine *engine);
 /* Sends a request whose body is the writer's bytes; answers that come at once are read with
  * rig_answer. */
 uint16_t rig_send(rig *r, uint16_t type, const uint8_t *body, size_t len);
@@ -47,6 +48,13 @@ cbor_writer *body(void);
 
 /* segment.begin + chunks (at most SYN_MAX_PAYLOAD each) + commit; the commit's answer in r. */
 bool rig_upload(rig *r, const char *id, const uint8_t *blob, size_t len);
+/* segment.begin, then chunks of piece(at, user) bytes each (at most SYN_MAX_PAYLOAD), then
+ * commit; stops at the first error (in r). */
+bool rig_upload_split(rig *r, const char *id, const uint8_t *blob, size_t len, size_t (*piece)(size_t at, void *user),
+                      void *user);
+/* infer of a resident segment from input slots into output slots, polling the board until the
+ * answer leaves; true when it is a response (the answer in r). */
+bool rig_infer(rig *r, const char *id, const uint8_t *in, size_t n_in, const uint8_t *out, size_t n_out);
 /* tensor.put of a whole tensor in chunks. */
 bool rig_put(rig *r, unsigned slot, const uint8_t *data, uint32_t len);
 /* tensor.get of a whole slot into out (cap bytes); returns the bytes, or SIZE_MAX on an error. */

@@ -48,6 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     board_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.chip = syn_chip_find("max78000");
+    cfg.engine = &accel_engine_layer;
     strcpy(cfg.board_id, "fuzz");
     board_init(&board, &cfg, &port, BOARD_BOOT_POWER_ON);
     /* The first byte picks the piece size, so frames split across reads are explored too. */

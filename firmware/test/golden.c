@@ -42,10 +42,25 @@ const char *golden_dir(void)
     return dir;
 }
 
-static const json_node *parse_file(const char *set, const char *file, char *why, size_t cap)
+bool golden_available(void)
 {
-    char path[700];
-    snprintf(path, sizeof path, "%s/%s/%s", golden_dir(), set, file);
+    static int known = -1;
+    if (known < 0) {
+        char path[600];
+        snprintf(path, sizeof path, "%s/mnist/hw-image.json", golden_dir());
+        FILE *f = fopen(path, "rb");
+        known = f != NULL;
+        if (f)
+            fclose(f);
+        else
+            printf("SKIPPED: %s is absent; the golden register tests need Analog Devices' golden data "
+                   "(set SYNERGY_SHARED)\n", path);
+    }
+    return known == 1;
+}
+
+static const json_node *parse_path(const char *path, char *why, size_t cap)
+{
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
         snprintf(why, cap, "%s: cannot read", path);
@@ -64,6 +79,13 @@ static const json_node *parse_file(const char *set, const char *file, char *why,
     if (root == NULL)
         snprintf(why, cap, "%s: %s", path, err);
     return root;
+}
+
+static const json_node *parse_file(const char *set, const char *file, char *why, size_t cap)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/%s/%s", golden_dir(), set, file);
+    return parse_path(path, why, cap);
 }
 
 static int64_t num(const json_node *o, const char *key, int64_t dflt)
@@ -309,18 +331,9 @@ static bool load_writes(const json_node *list, const reg_write **out, size_t *n)
     return true;
 }
 
-static bool load_image(const char *set, golden_set *g, char *why, size_t cap)
+/* The vendor fields of a max78000-hw-image/1 document into g->image (writes, records, unload). */
+static bool image_of(const json_node *root, const char *path, golden_set *g, char *why, size_t cap)
 {
-    char path[700];
-    snprintf(path, sizeof path, "%s/%s/hw-image.json", golden_dir(), set);
-    FILE *f = fopen(path, "rb");
-    g->have_image = f != NULL;
-    if (f == NULL)
-        return true;
-    fclose(f);
-    const json_node *root = parse_file(set, "hw-image.json", why, cap);
-    if (root == NULL)
-        return false;
     reg_image *img = &g->image;
     memset(img, 0, sizeof *img);
     const char *chip = json_str(root, "chip");
@@ -366,11 +379,68 @@ static bool load_image(const char *set, golden_set *g, char *why, size_t cap)
     for (const json_node *r = json_get(root, "unload") ? json_get(root, "unload")->child : NULL;
          r != NULL && g->n_unload < GOLDEN_MAX_UNLOAD; r = r->next)
         g->unload[g->n_unload++] = (golden_unload){ (uint32_t)num(r, "addr", 0), (uint32_t)num(r, "words", 0) };
+    return true;
+}
+
+static bool load_image(const char *set, golden_set *g, char *why, size_t cap)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/%s/hw-image.json", golden_dir(), set);
+    FILE *f = fopen(path, "rb");
+    g->have_image = f != NULL;
+    if (f == NULL)
+        return true;
+    fclose(f);
+    const json_node *root = parse_file(set, "hw-image.json", why, cap);
+    if (root == NULL || !image_of(root, path, g, why, cap))
+        return false;
+    reg_image *img = &g->image;
     img->layers = g->n_layers;
     img->inputs = &g->input_layout;
     img->n_inputs = 1;
     img->outputs = &g->output_layout[g->n_layers - 1];
     img->n_outputs = 1;
+    return true;
+}
+
+/* A layout of the image's "inputs"/"outputs" (host/synth/image.ts layoutJson). */
+static bool layout_of(const json_node *t, reg_layout *l)
+{
+    if (t == NULL || !shape_of(t, "shape", &l->shape))
+        return false;
+    l->source = (int16_t)num(t, "source", -1);
+    l->width = (uint8_t)num(t, "width", 8);
+    const char *format = json_str(t, "format");
+    l->format = format != NULL && strcmp(format, "CHW") == 0 ? FMT_CHW : FMT_HWC;
+    const char *procs = json_str(t, "processors");
+    l->processors = procs != NULL ? strtoull(procs, NULL, 16) : 0;
+    l->offset = (uint32_t)num(t, "offset", 0);
+    l->write_gap = (uint8_t)num(t, "write_gap", 0);
+    return true;
+}
+
+bool golden_image_file(const char *path, golden_set *g, char *why, size_t cap)
+{
+    memset(g, 0, sizeof *g);
+    weight_used = bias_used = value_used = write_used = kernel_used = image_bias_used = 0;
+    const json_node *root = parse_path(path, why, cap);
+    if (root == NULL || !image_of(root, path, g, why, cap))
+        return false;
+    snprintf(g->name, sizeof g->name, "%s", json_str(root, "model") != NULL ? json_str(root, "model") : path);
+    g->chip = g->image.chip;
+    g->n_layers = (uint16_t)num(root, "count", 0);
+    const json_node *ins = json_get(root, "inputs"), *outs = json_get(root, "outputs");
+    if (g->n_layers == 0 || json_len(ins) != 1 || json_len(outs) != 1 || !layout_of(json_at(ins, 0), &g->input_layout)
+        || !layout_of(json_at(outs, 0), &g->output_layout[0])) {
+        snprintf(why, cap, "%s: an image of one input and one output layout was expected", path);
+        return false;
+    }
+    g->have_image = true;
+    g->image.layers = g->n_layers;
+    g->image.inputs = &g->input_layout;
+    g->image.n_inputs = 1;
+    g->image.outputs = &g->output_layout[0];
+    g->image.n_outputs = 1;
     return true;
 }
 

@@ -47,8 +47,14 @@ typedef struct {
 
 /* The golden folder ($SYNERGY_SHARED/golden or ../shared/golden). */
 const char *golden_dir(void);
+/* Whether the golden sets with hardware images are there; says SKIPPED once if not. */
+bool golden_available(void);
 
 /* Reads set `name`; false with the reason in why. The set's arrays live until the next load. */
 bool golden_load(const char *name, golden_set *g, char *why, size_t cap);
+
+/* Reads a max78000-hw-image/1 file of one input and one output (synergy synth --out) into g's
+ * image, layer count, chip and layouts (no layers, weights or data). Same pools as golden_load. */
+bool golden_image_file(const char *path, golden_set *g, char *why, size_t cap);
 
 #endif

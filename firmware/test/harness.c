@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int cases_passed;
@@ -27,8 +28,17 @@ static void end(void)
     }
 }
 
+/* SYNERGY_TEST_ONLY=text runs only the cases whose names contain it (while working on one). */
+static bool skipped(const char *name)
+{
+    const char *only = getenv("SYNERGY_TEST_ONLY");
+    return only != NULL && only[0] != '\0' && strstr(name, only) == NULL;
+}
+
 void th_run(const char *name, void (*fn)(void))
 {
+    if (skipped(name))
+        return;
     begin(name);
     fn();
     end();
@@ -36,6 +46,8 @@ void th_run(const char *name, void (*fn)(void))
 
 void th_run_arg(const char *name, void (*fn)(void *), void *arg)
 {
+    if (skipped(name))
+        return;
     begin(name);
     fn(arg);
     end();

@@ -307,7 +307,8 @@ void golden_config(board_config *cfg)
     cfg->n_outputs = 1;
     cfg->link_baud = 921600;
     strcpy(cfg->build_id, "8c3f1a2b4d5e6f70");
-    emu_memory_for(cfg->chip, &cfg->mem);   /* the emulator's regions: hello's tensor_mem */
+    cfg->engine = &accel_engine_register;
+    emu_memory_for(cfg->chip, cfg->engine, &cfg->mem);   /* the emulator's regions: tensor_mem, header_max */
 }
 
 static int cmp_paths(const void *a, const void *b)

@@ -55,8 +55,8 @@ bool cbor_diag(const uint8_t *buf, size_t len, char *out, size_t cap);
 /* Reads a whole file into a static buffer; NULL on failure. */
 const char *read_text_file(const char *path);
 
-/* Board configuration of the golden hello vector: emulated MAX78000 "emu-1", a microphone
- * [128, 128, 1] at 1000 Hz, an LED, 921600 baud. */
+/* Board configuration of the golden hello vector: emulated MAX78000 "emu-1" with the register
+ * engine, a microphone [128, 128, 1] at 1000 Hz, an LED, 921600 baud. */
 void golden_config(board_config *cfg);
 
 /* Directory of proto/vectors, from main's argument. */

@@ -386,6 +386,10 @@ static void test_config_check(void)
     golden_config(&cfg);
     cfg.n_sensors = BOARD_MAX_SENSORS + 1;
     CHECK(!board_config_check(&cfg, why, sizeof why));
+    golden_config(&cfg);
+    cfg.engine = NULL;
+    CHECK(!board_config_check(&cfg, why, sizeof why));
+    CHECK_STR(why, "no accelerator engine given");
     CHECK(syn_chip_find("max78002") != NULL && syn_chip_find("max78002")->max_layers == 128);
     CHECK(syn_chip_find("max78001") == NULL);
 }

@@ -254,14 +254,14 @@ static void segment_and_infer(void)
     accel_error ae;
     uint8_t slot;
     accel_buffer in, out;
-    accel_ctx *ctx = accel_open(syn_chip_find("max78000"), &ae);
+    accel_ctx *ctx = accel_open(&accel_engine_layer, syn_chip_find("max78000"), &ae);
     CHECK(accel_segment_decode(blob, n, layers, params, 8, &seg, err, sizeof err));
     in = (accel_buffer){ seg.inputs[0], input, sizeof input };
     if (!CHECK(ctx && accel_load(ctx, &seg, &slot, &ae) && accel_run(ctx, slot, &in, 1, NULL, NULL, &ae)
                && accel_output(ctx, seg.outputs[0].source, &out) && out.len == 40))
         return;
 
-    if (!CHECK(start((const char *const[]){ "--id", "emu-jobs", NULL })))
+    if (!CHECK(start((const char *const[]){ "--id", "emu-jobs", "--engine", "layer", NULL })))
         return;
     CHECK(call(SYN_MSG_HELLO, (const uint8_t *)"\xa0", 1));
     CHECK_EQ(field_u(17), 2097152);

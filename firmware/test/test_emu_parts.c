@@ -61,6 +61,32 @@ static void test_options(void)
             printf("  accepted: %s %s\n", bad[i][0], bad[i][1] ? bad[i][1] : "");
         CHECK(strlen(why) > 10);
     }
+    /* the engine: the default (register where it covers the chip, else layer), both by name,
+     * refusals naming what this build has */
+    CHECK(parse(&o, none, why, sizeof why));
+    CHECK(o.board.engine == &accel_engine_register);
+    const char *big[] = { "--chip", "max78002", NULL };
+    if (CHECK(parse(&o, big, why, sizeof why)))
+        CHECK(o.board.engine == &accel_engine_layer);
+    const char *reg[] = { "--engine", "register", NULL };
+    if (CHECK(parse(&o, reg, why, sizeof why))) {
+        CHECK(o.board.engine == &accel_engine_register);
+        CHECK(o.board.mem.segments.program != NULL && o.board.mem.segments.header_max == 65536u);
+        CHECK(o.board.mem.segments.staging == NULL && o.board.mem.segments.pool == NULL);
+    }
+    const char *lay[] = { "--engine=layer", NULL };
+    if (CHECK(parse(&o, lay, why, sizeof why))) {
+        CHECK(o.board.engine == &accel_engine_layer);
+        CHECK(o.board.mem.segments.staging != NULL && o.board.mem.segments.program == NULL);
+    }
+    const char *unknown[] = { "--engine", "gate", NULL };
+    CHECK(!parse(&o, unknown, why, sizeof why));
+    CHECK_STR(why, "--engine 'gate': unknown engine (this build has: register, layer)");
+    const char *uncovered[] = { "--engine", "register", "--chip", "max78002", NULL };
+    CHECK(!parse(&o, uncovered, why, sizeof why));
+    CHECK_STR(why, "--engine register --chip max78002: register engine: max78002 is not covered (its per-layer "
+                   "registers differ)");
+
     const char *nine[] = { "--output", "a", "--output", "b", "--output", "c", "--output", "d", "--output", "e",
                            "--output", "f", "--output", "g", "--output", "h", "--output", "i", NULL };
     CHECK(!parse(&o, nine, why, sizeof why));

@@ -283,11 +283,53 @@ static void test_stdio(void)
     CHECK_EQ(reap(&e, DEADLINE_MS), 0);
 }
 
+/* hello's engine (key 20) and header_max (key 21, register boards only), from a real process. */
+static void test_engines_in_hello(void)
+{
+    static const char *const engines[] = { "register", "layer" };
+    for (size_t i = 0; i < 2; i++) {
+        const char *args[] = { "--stdio", "--engine", engines[i], NULL };
+        emu_proc e;
+        if (!CHECK(spawn(&e, args)))
+            continue;
+        CHECK(next_frame(e.out, &fr) && fr.h.type == SYN_MSG_BOOT);
+        CHECK(send_frame(e.in, 3, SYN_MSG_HELLO, (const uint8_t *)"\xa0", 1));
+        if (CHECK(next_frame(e.out, &fr) && fr.h.id == 3 && fr.h.kind == SYN_KIND_RESPONSE)) {
+            cbor_reader r;
+            cbor_reader_init(&r, fr.body, fr.body_len);
+            size_t pairs = 0;
+            CHECK(cbor_read_map(&r, &pairs));
+            const char *engine = NULL;
+            size_t engine_len = 0;
+            uint64_t header_max = 0;
+            bool has_header_max = false;
+            for (size_t k = 0; k < pairs; k++) {
+                uint64_t key;
+                CHECK(cbor_read_uint(&r, &key));
+                if (key == 20)
+                    CHECK(cbor_read_text(&r, &engine, &engine_len));
+                else if (key == 21)
+                    has_header_max = cbor_read_uint(&r, &header_max);
+                else
+                    CHECK(cbor_skip(&r));
+            }
+            CHECK(engine != NULL && engine_len == strlen(engines[i]) && memcmp(engine, engines[i], engine_len) == 0);
+            CHECK_EQ(has_header_max, i == 0);
+            if (i == 0)
+                CHECK_EQ(header_max, 65536u);
+        }
+        close(e.in);
+        e.in = open("/dev/null", O_RDONLY);
+        CHECK_EQ(reap(&e, DEADLINE_MS), 0);
+    }
+}
+
 static void test_bad_options(void)
 {
     static const char *const cases[][3] = {
         { "--chip", "max9", NULL }, { "--sensor", "mic:1x2@3", NULL }, { "--baud", "fast", NULL },
         { "--bogus", NULL, NULL },  { "--output", "LED", NULL },       { "--id", NULL, NULL },
+        { "--engine", "gate", NULL },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         emu_proc e;
@@ -387,6 +429,7 @@ void suite_emulator(void)
     th_run("emulator: pty handshake, hello, ping, resync, reset + boot, reopen, SIGTERM", test_pty_session);
     th_run("emulator: --stdio speaks on stdin/stdout and stops when stdin closes", test_stdio);
     th_run("emulator: bad options give a reason and exit 2", test_bad_options);
+    th_run("emulator: hello names the engine (register boards also their header_max)", test_engines_in_hello);
     th_run("emulator: dies with its parent", test_dies_with_parent);
     th_run("emulator: --baud is never faster than the wire", test_never_faster_than_the_wire);
 }

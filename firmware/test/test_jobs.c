@@ -142,7 +142,7 @@ static void reference(const char *chip_name)
         expected_total += expected_cycles[k];
     }
     accel_error ae;
-    accel_ctx *ctx = accel_open(chip, &ae);
+    accel_ctx *ctx = accel_open(&accel_engine_layer, chip, &ae);
     uint8_t slot;
     CHECK(ctx != NULL && accel_load(ctx, &seg, &slot, &ae));
     accel_buffer in = { seg.inputs[0], input, sizeof input };

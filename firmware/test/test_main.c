@@ -24,6 +24,8 @@ void suite_sim_memo(void);
 void suite_regmodel(void);
 void suite_cnn_driver(void);
 void suite_reg_layout(void);
+void suite_reg_segments(void);
+void suite_reg_engine(void);
 extern const char *emulator_path;
 
 int main(int argc, char **argv)
@@ -51,5 +53,7 @@ int main(int argc, char **argv)
     suite_cnn_driver();
     suite_reg_layout();
     suite_regmodel();
+    suite_reg_engine();
+    suite_reg_segments();
     return th_summary();
 }

@@ -120,7 +120,7 @@ static void record(void *user, const accel_layer_report *r)
 static void hand_network(void)
 {
     accel_error err;
-    accel_ctx *ctx = accel_open(chip("max78000"), &err);
+    accel_ctx *ctx = accel_open(&accel_engine_layer, chip("max78000"), &err);
     CHECK(ctx != NULL);
     accel_shape in = { 1, 4, 4 }, pooled = { 1, 2, 2 }, two = { 2, 2, 2 };
     accel_layer layers[2];
@@ -170,7 +170,7 @@ static void hand_network(void)
     CHECK(!accel_output(ctx, 0, &out));   /* not a segment output */
 
     /* Split in two resident segments: the same result through the boundary. */
-    accel_ctx *c2 = accel_open(chip("max78000"), &err);
+    accel_ctx *c2 = accel_open(&accel_engine_layer, chip("max78000"), &err);
     accel_tensor mid = { 0, pooled, 8 };
     accel_segment a = segment_of(layers, params, 0, 1, tin, mid);
     accel_segment z = segment_of(layers + 1, params + 1, 1, 1, mid, tout);
@@ -207,7 +207,7 @@ static void expect_refusal(bool ok, const accel_error *err, accel_status status,
 static void refusals(void)
 {
     accel_error err;
-    accel_ctx *ctx = accel_open(chip("max78000"), &err);
+    accel_ctx *ctx = accel_open(&accel_engine_layer, chip("max78000"), &err);
     accel_shape in = { 4, 3, 3 }, out = { 4, 3, 3 };
     static uint8_t w[4 * 9];
     accel_tensor tin = { -1, in, 8 }, tout = { 0, out, 8 };
@@ -224,7 +224,7 @@ static void refusals(void)
     accel_segment seg = segment_of(&dw, &p, 0, 1, tin, tout);
     expect_refusal(accel_load(ctx, &seg, &slot, &err), &err, ACCEL_ERR_UNSUPPORTED, "layer 0 (t).groups");
     CHECK_EQ(err.layer, 0);
-    accel_ctx *c2 = accel_open(chip("max78002"), &err);
+    accel_ctx *c2 = accel_open(&accel_engine_layer, chip("max78002"), &err);
     CHECK(accel_load(c2, &seg, &slot, &err));
 
     /* Run: wrong size, unknown source, nothing loaded in the slot. */
@@ -279,7 +279,7 @@ static void refusals(void)
     accel_layer ok_layer = base_layer(0, OP_PASSTHROUGH, in, in);
     ok_layer.sources[0] = -1;
     seg = segment_of(&ok_layer, &none, 0, 1, tin, tout);
-    ctx = accel_open(chip("max78000"), &err);
+    ctx = accel_open(&accel_engine_layer, chip("max78000"), &err);
     for (int k = 0; k < ACCEL_MAX_RESIDENT; k++)
         CHECK(accel_load(ctx, &seg, &slot, &err));
     expect_refusal(accel_load(ctx, &seg, &slot, &err), &err, ACCEL_ERR_STATE, "already resident");

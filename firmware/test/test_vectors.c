@@ -204,6 +204,11 @@ static void board_encoders(const json_node *v, const syn_header *h)
         CHECK(json_int(m, "tensorMem", &tensor_mem));
         cfg.mem.tensor_bytes = (uint32_t)tensor_mem;
         snprintf(cfg.build_id, sizeof cfg.build_id, "%s", json_str(m, "buildId"));
+        cfg.engine = strcmp(json_str(m, "engine"), "register") == 0 ? &accel_engine_register : &accel_engine_layer;
+        int64_t header_max = 0;
+        if (cfg.engine == &accel_engine_register)
+            CHECK(json_int(m, "headerMax", &header_max));
+        cfg.mem.segments.header_max = (uint32_t)header_max;
         board_encode_hello(&w, &cfg, (uint32_t)x, boot_reason_named(json_str(m, "resetCause")));
     } else if (h->type == SYN_MSG_PING) {
         static uint8_t payload[SYN_MAX_FRAME];

@@ -8,6 +8,7 @@
 
 #include "cbor.h"
 #include "json.h"
+#include "seg_cbor.h"
 #include "segment_decode.h"
 #include "support.h"
 
@@ -187,29 +188,12 @@ static unsigned crossing(unsigned cut, tref *out)
     return n;
 }
 
-static void write_pair(cbor_writer *w, const uint8_t p[2])
-{
-    cbor_write_array(w, 2);
-    cbor_write_uint(w, p[0]);
-    cbor_write_uint(w, p[1]);
-}
-
-static void write_shape(cbor_writer *w, accel_shape s)
-{
-    cbor_write_array(w, 3);
-    cbor_write_uint(w, s.c);
-    cbor_write_uint(w, s.h);
-    cbor_write_uint(w, s.w);
-}
-
 static void write_tensors(cbor_writer *w, const tref *t, unsigned n)
 {
     cbor_write_array(w, n);
     for (unsigned i = 0; i < n; i++) {
-        cbor_write_map(w, 3);
-        cbor_write_uint(w, 0); cbor_write_int(w, t[i].source);
-        cbor_write_uint(w, 1); write_shape(w, t[i].shape);
-        cbor_write_uint(w, 2); cbor_write_uint(w, t[i].width);
+        accel_tensor a = { t[i].source, t[i].shape, t[i].width };
+        seg_write_tensor(w, &a);
     }
 }
 
@@ -252,44 +236,7 @@ size_t zoo_segment(const char *model, unsigned first, unsigned count, uint32_t s
         accel_layer *l = &layers[i];
         if (zoo_segment_tweak != NULL)
             zoo_segment_tweak(l);
-        cbor_write_map(&w, 34u + (l->weight_bits > 0 ? 1u : 0u) + (l->bias_present ? 1u : 0u));
-        cbor_write_uint(&w, 0); cbor_write_uint(&w, l->index);
-        cbor_write_uint(&w, 1); cbor_write_cstr(&w, l->name);
-        cbor_write_uint(&w, 2); cbor_write_uint(&w, l->op);
-        cbor_write_uint(&w, 3); cbor_write_uint(&w, l->eltwise);
-        cbor_write_uint(&w, 4); cbor_write_uint(&w, l->operands);
-        cbor_write_uint(&w, 5); cbor_write_bool(&w, l->pool_first);
-        cbor_write_uint(&w, 6); write_pair(&w, l->kernel);
-        cbor_write_uint(&w, 7); write_pair(&w, l->pad);
-        cbor_write_uint(&w, 8); write_pair(&w, l->stride);
-        cbor_write_uint(&w, 9); write_pair(&w, l->dilation);
-        cbor_write_uint(&w, 10); cbor_write_uint(&w, l->output_pad);
-        cbor_write_uint(&w, 11); cbor_write_uint(&w, l->groups);
-        cbor_write_uint(&w, 12); cbor_write_bool(&w, l->depthwise);
-        cbor_write_uint(&w, 13); cbor_write_uint(&w, l->activation);
-        cbor_write_uint(&w, 14); cbor_write_uint(&w, l->pool_type);
-        cbor_write_uint(&w, 15); write_pair(&w, l->pool_size);
-        cbor_write_uint(&w, 16); write_pair(&w, l->pool_stride);
-        cbor_write_uint(&w, 17); cbor_write_bool(&w, l->flatten);
-        cbor_write_uint(&w, 18); cbor_write_uint(&w, l->output_width);
-        cbor_write_uint(&w, 19);
-        cbor_write_array(&w, l->n_sources);
-        for (unsigned k = 0; k < l->n_sources; k++)
-            cbor_write_int(&w, l->sources[k]);
-        cbor_write_uint(&w, 20); write_shape(&w, l->input_shape);
-        cbor_write_uint(&w, 21); write_shape(&w, l->operand_shape);
-        cbor_write_uint(&w, 22); write_shape(&w, l->pooled_shape);
-        cbor_write_uint(&w, 23); write_shape(&w, l->output_shape);
-        cbor_write_uint(&w, 24); cbor_write_uint(&w, l->weight_bits);
-        cbor_write_uint(&w, 25); cbor_write_bool(&w, l->bias_present);
-        cbor_write_uint(&w, 26); cbor_write_int(&w, l->output_shift);
-        cbor_write_uint(&w, 27); cbor_write_bool(&w, l->streaming);
-        cbor_write_uint(&w, 28); cbor_write_uint(&w, l->processors);
-        cbor_write_uint(&w, 29); cbor_write_uint(&w, l->output_processors);
-        cbor_write_uint(&w, 30); cbor_write_uint(&w, l->in_offset);
-        cbor_write_uint(&w, 31); cbor_write_uint(&w, l->out_offset);
-        cbor_write_uint(&w, 32); cbor_write_uint(&w, l->data_format);
-        cbor_write_uint(&w, 33); cbor_write_uint(&w, l->write_gap);
+        seg_write_layer(&w, l, (l->weight_bits > 0 ? 1u : 0u) + (l->bias_present ? 1u : 0u));
         if (l->weight_bits > 0) {
             /* Values within the bit range, small for 8 bits so outputs do not all saturate. */
             uint64_t count_w = accel_weight_count(l), bytes = (count_w * l->weight_bits + 7u) / 8u;

@@ -372,7 +372,7 @@ export function decodeSegment(bytes: Uint8Array, source = 'segment'): Segment {
     params.push(p);
   });
   const seg: Segment = { model, first, layers, params, inputs, outputs };
-  checkSegment(seg, source, true);
+  checkSegment(seg, source, 'packed');
   return seg;
 }
 
@@ -385,7 +385,18 @@ const show = (s: readonly number[]): string => `[${s.join(', ')}]`;
  * Checks ranges, the shape chain and parameter lengths. With `packed`, params hold the raw
  * bytes from the wire and are unpacked in place once their length is known to be right.
  */
-function checkSegment(seg: Segment, source: string, packed = false): void {
+/** What a segment carries of its parameters: values (built in memory), packed bytes (decoded
+ *  format 1) or none (format 2: the layers alone, the weights go as kernel records). */
+type ParamForm = 'values' | 'packed' | 'none';
+
+/** Checks a segment's layers and tensors without parameters (a format 2 header) and derives
+ *  each layer's weight shape, as the format 1 decoder does. */
+export function checkDescribedSegment(seg: Segment, source: string): void {
+  checkSegment(seg, source, 'none');
+}
+
+function checkSegment(seg: Segment, source: string, form: ParamForm = 'values'): void {
+  const packed = form !== 'values';
   function fail(where: string, reason: string): never {
     throw new ModelError(source, where, reason);
   }
@@ -448,7 +459,9 @@ function checkSegment(seg: Segment, source: string, packed = false): void {
     }
     const p = seg.params[pos]!;
     const count = ws ? ws.reduce((a, b) => a * b, 1) : 0;
-    if (layer.weightBits !== null) {
+    if (form === 'none') {
+      if (p.weights || p.bias) fail(`${w}.weights`, 'a layer description carries no weights or bias');
+    } else if (layer.weightBits !== null) {
       const need = packed ? packedWeightBytes(count, layer.weightBits) : count;
       if (!p.weights) fail(`${w}.weights`, 'missing');
       if (p.weights.length !== need) fail(`${w}.weights`, `has ${p.weights.length} ${packed ? 'bytes' : 'values'}, ${show(ws!)} at ${layer.weightBits} bits needs ${need}`);
@@ -463,7 +476,9 @@ function checkSegment(seg: Segment, source: string, packed = false): void {
     } else if (p.weights) {
       fail(`${w}.weights`, 'given for a layer without weights');
     }
-    if (layer.biasPresent) {
+    if (form === 'none') {
+      // the bias goes as a record
+    } else if (layer.biasPresent) {
       if (!p.bias) fail(`${w}.bias`, 'missing although bias_present is true');
       if (p.bias.length !== layer.outputShape[0]) fail(`${w}.bias`, `has ${p.bias.length} bytes for ${layer.outputShape[0]} output channels`);
     } else if (p.bias) {

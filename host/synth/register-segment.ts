@@ -12,10 +12,9 @@ import { CHIP_NAMES, type ChipName } from '../model/chips.js';
 import type { Layer, Model } from '../model/layer.js';
 import { ModelError } from '../model/model-error.js';
 import {
-  decodeSegment, FORMAT_CODES, layerDescription, NodeReader, readLayer, readTensor, SEGMENT_MAX_LAYERS, SEGMENT_MAX_TENSORS, type Segment,
+  checkDescribedSegment, decodeSegment, FORMAT_CODES, layerDescription, NodeReader, readLayer, readTensor, SEGMENT_MAX_LAYERS, SEGMENT_MAX_TENSORS, type Segment,
 } from '../model/segment-codec.js';
 import type { HwImage, RegisterWrite, TensorLayout } from './image.js';
-import { sourceLayout } from './layout.js';
 import { hardwareLayers, synthesize, type SynthOptions } from './synthesize.js';
 
 export const REGISTER_SEGMENT_FORMAT = 2;
@@ -110,8 +109,9 @@ function recordBytes(img: HwImage): Uint8Array {
 /**
  * Encodes layers first..last of a model as a register segment for `chip`, after the segments
  * already resident there (in load order, as fit() and the board place them): synthesizes the
- * image and wraps it. Every input and output tensor of the segment gets a layout (where its
- * producer writes it), relayed ones included.
+ * image and wraps it. The inputs a layer reads and the outputs a layer produces get a layout
+ * (where their producer writes them); a tensor relayed past the segment has none (the board
+ * copies it).
  */
 export function encodeRegisterSegment(model: Model, opts: Required<Pick<SynthOptions, 'chip' | 'first' | 'last'>> & Pick<SynthOptions, 'resident'>): Uint8Array {
   const img = synthesize(model, opts);
@@ -120,6 +120,8 @@ export function encodeRegisterSegment(model: Model, opts: Required<Pick<SynthOpt
   const { inputs, outputs } = segmentTensors(model, opts.first, count);
   return wrapImage(model, layers, inputs, outputs, img);
 }
+
+const bySource = (a: TensorLayout, b: TensorLayout): number => a.source - b.source;
 
 /** The register segment of an image and the segment's layers and tensors (tests alter its parts). */
 export function wrapImage(model: Model, layers: readonly Layer[], inputs: readonly TensorRef[], outputs: readonly TensorRef[], img: HwImage): Uint8Array {
@@ -135,8 +137,8 @@ export function wrapImage(model: Model, layers: readonly Layer[], inputs: readon
     [SEG2.init, packWrites(img.init)],
     [SEG2.configure, packWrites(img.configure)],
     [SEG2.start, packWrites(img.start)],
-    [SEG2.inputLayouts, inputs.map((t) => layoutValue(sourceLayout(model, t.source)))],
-    [SEG2.outputLayouts, outputs.map((t) => layoutValue(sourceLayout(model, t.source)))],
+    [SEG2.inputLayouts, [...img.inputs].sort(bySource).map(layoutValue)],
+    [SEG2.outputLayouts, [...img.outputs].sort(bySource).map(layoutValue)],
     [SEG2.kernelRecords, img.kernels.length],
     [SEG2.biasRecords, img.bias.length],
   ]), { maxPayload: Number.MAX_SAFE_INTEGER });
@@ -202,8 +204,8 @@ export function decodeRegisterSegment(blob: Uint8Array, source = 'register segme
   const layers = r.array(...field(SEG2.layers, 'layers'), count, count).map((n, pos) => readLayer(r, n, pos, first + pos).layer);
   const chip = r.text(...field(SEG2.chip, 'chip'));
   if (!(CHIP_NAMES as readonly string[]).includes(chip)) r.fail('chip', `"${chip}" is not one of ${CHIP_NAMES.join(', ')}`);
-  const layouts = (key: number, name: string, want: number): TensorLayout[] =>
-    r.array(...field(key, name), want, want).map((n, k) => readLayout(r, n, `${name}[${k}]`));
+  const layouts = (key: number, name: string, most: number): TensorLayout[] =>
+    r.array(...field(key, name), 0, most).map((n, k) => readLayout(r, n, `${name}[${k}]`));
   const program: RegisterProgram = {
     chip: chip as ChipName,
     init: unpackWrites(r, ...field(SEG2.init, 'init')),
@@ -214,8 +216,9 @@ export function decodeRegisterSegment(blob: Uint8Array, source = 'register segme
     kernelRecords: r.int(...field(SEG2.kernelRecords, 'kernel_records'), 0, 0xffffffff),
     biasRecords: r.int(...field(SEG2.biasRecords, 'bias_records'), 0, 0xffffffff),
   };
-  const params = layers.map(() => ({ weights: null, bias: null }));
-  return { segment: { model, first, layers, params, inputs, outputs }, program, headerBytes: PREAMBLE + headerLen };
+  const segment: Segment = { model, first, layers, params: layers.map(() => ({ weights: null, bias: null })), inputs, outputs };
+  checkDescribedSegment(segment, source);
+  return { segment, program, headerBytes: PREAMBLE + headerLen };
 }
 
 /** Decodes a segment of either format (a register segment's layers come without weights). */

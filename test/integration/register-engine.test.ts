@@ -24,6 +24,8 @@ import { hardwareLayers } from '../../host/synth/synthesize.js';
 import { startBoard, stopAll } from './helpers.js';
 
 const CHIP = chipSpec('max78000');
+/** Segments a board holds at once (PROTOCOL.md 8; ACCEL_MAX_RESIDENT). */
+const MAX_RESIDENT = 8;
 let reg: BoardSession;
 let lay: BoardSession;
 
@@ -53,7 +55,10 @@ async function load(session: BoardSession, id: string, model: Model, first: numb
 async function runBoth(id: string, model: Model, first: number, count: number, upload: UploadResult, seed: number): Promise<void> {
   const io = upload.segment;
   const inputs = io.inputs.map((t, k) => seededTensor(t.shape, seed * 31 + k));
-  const [r, l] = await Promise.all([infer(reg, id, inputs), infer(lay, id, inputs)]);
+  const [r, l] = await Promise.all([infer(reg, id, inputs), infer(lay, id, inputs)]).catch(async (e: unknown) => {
+    const listed = await listSegments(reg);
+    throw new Error(`${id} on the register board beside ${listed.segments.map((s) => s.id).join(', ')}: ${(e as Error).message}`);
+  });
   const what = `${model.name} layers ${first}..${first + count - 1}`;
   expect(r.outputs.length, what).toBe(l.outputs.length);
   r.outputs.forEach((t, k) => {
@@ -82,7 +87,7 @@ describe('register engine = layer engine (MAX78000)', () => {
       whole++;
     }
     expect(whole).toBeGreaterThanOrEqual(5);
-  });
+  }, 120_000);
 
   it('at least 200 random segments of zoo models, loaded as unions on one chip', async () => {
     const rand = prng(20261206);
@@ -101,7 +106,7 @@ describe('register engine = layer engine (MAX78000)', () => {
       if (!fit(CHIP, [{ model: model.name, layers }]).ok) continue;
       const id = `r${trial}:${model.name}:${first}+${count}`;
       // Make room: unload the oldest (the later ones then move down) until the union fits.
-      while (resident.length > 0 && !fit(CHIP, [...resident.map((s) => ({ model: s.model.name, layers: hardwareLayers(s.model).slice(s.first, s.first + s.count) })), { model: model.name, layers: hardwareLayers(model).slice(first, first + count) }]).ok) {
+      while (resident.length >= MAX_RESIDENT || resident.length > 0 && !fit(CHIP, [...resident.map((s) => ({ model: s.model.name, layers: hardwareLayers(s.model).slice(s.first, s.first + s.count) })), { model: model.name, layers: hardwareLayers(model).slice(first, first + count) }]).ok) {
         const gone = resident.shift()!;
         await unloadSegment(reg, gone.id);
         await unloadSegment(lay, gone.id);
@@ -130,7 +135,7 @@ describe('register engine = layer engine (MAX78000)', () => {
     expect(run).toBeGreaterThanOrEqual(200);
     expect(unions).toBeGreaterThan(50);
     expect(compactions).toBeGreaterThan(5);
-  });
+  }, 600_000);
 });
 
 /** An upload result with the board's placement after segments before it were unloaded. */

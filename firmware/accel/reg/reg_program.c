@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "reg_table.h"
 #include "text.h"
 
 #define CTRL_EN (1u << 0)
@@ -76,13 +77,15 @@ bool reg_image_check(const reg_image *img, const syn_chip *chip, cnn_error *err)
         return cnn_fail(err, CNN_ERR_PROGRAM, 0, "image: %u layers; %s runs 1..%u", img->layers, chip->name,
                         chip->max_layers);
     if (!check_writes(img->init, img->n_init, "init", chip, err)
-        || !check_writes(img->configure, img->n_configure, "configure", chip, err)
+        || (img->table == NULL && !check_writes(img->configure, img->n_configure, "configure", chip, err))
         || !check_writes(img->start, img->n_start, "start", chip, err))
         return false;
     if (master_of(img, chip) < 0)
         return cnn_fail(err, CNN_ERR_PROGRAM, 0, "start: no write sets cnn_en of a master quadrant (CTRL bit 0 without ext_sync)");
-    if (quadrants_written(img->init, img->n_init, chip, 2) == 0)
-        return cnn_fail(err, CNN_ERR_PROGRAM, 0, "init: writes no LCNT_MAX");
+    /* The tool leaves out a zero LCNT_MAX (a one-layer image): the runner writes it to every
+     * quadrant init sets up, so the quadrants' CTRL are what init must name. */
+    if (quadrants_written(img->init, img->n_init, chip, 0) == 0)
+        return cnn_fail(err, CNN_ERR_PROGRAM, 0, "init: writes no quadrant CTRL");
 
     for (size_t i = 0; i < img->n_kernels; i++) {
         const reg_kernel_record *r = &img->kernels[i];
@@ -141,7 +144,7 @@ bool reg_image_check(const reg_image *img, const syn_chip *chip, cnn_error *err)
 
 /* ---- loading ----------------------------------------------------------------------------------- */
 
-static bool write_list(const reg_write *w, size_t n, cnn_error *err)
+bool reg_write_list(const reg_write *w, size_t n, cnn_error *err)
 {
     for (size_t i = 0; i < n; i++)
         if (!cnn_write(w[i].addr, w[i].value, err))
@@ -196,7 +199,7 @@ bool reg_program_load(const reg_image *img, cnn_error *err)
     const syn_chip *chip = cnn_chip();
     if (!reg_image_check(img, chip, err))
         return false;
-    if (!write_list(img->init, img->n_init, err))
+    if (!reg_write_list(img->init, img->n_init, err))
         return false;
     for (size_t i = 0; i < img->n_kernels; i++) {
         reg_kernel_upload u;
@@ -207,6 +210,28 @@ bool reg_program_load(const reg_image *img, cnn_error *err)
     for (size_t i = 0; i < img->n_bias; i++)
         if (!reg_bias_write(img->bias[i].addr, img->bias[i].bytes, img->bias[i].n, err))
             return false;
+    return true;
+}
+
+#define QUADRANTS 4u
+
+bool reg_table_write(const syn_chip *chip, const uint32_t *table, uint16_t layers, cnn_error *err)
+{
+    unsigned nregs = cnn_layer_reg_count(chip);
+    for (unsigned q = 0; q < QUADRANTS; q++) {
+        for (unsigned r = 0; r < nregs; r++) {
+            const uint32_t *v = &table[reg_table_index(chip, layers, q, r, 0)];
+            uint32_t a0 = cnn_layer_address(chip, q, (cnn_layer_reg)r, 0);
+            if (layers > 1 && cnn_layer_address(chip, q, (cnn_layer_reg)r, 1) == a0 + 4u) {
+                if (!cnn_write_block(a0, v, layers, err))   /* one register array (MAX78000) */
+                    return false;
+                continue;
+            }
+            for (unsigned k = 0; k < layers; k++)
+                if (!cnn_write(cnn_layer_address(chip, q, (cnn_layer_reg)r, k), v[k], err))
+                    return false;
+        }
+    }
     return true;
 }
 
@@ -257,6 +282,12 @@ static bool stop(const reg_image *img, const syn_chip *chip, cnn_error *err)
 bool reg_program_run(const reg_image *img, uint16_t last_layer, const void *const *inputs, void *const *outputs,
                      cnn_error *err)
 {
+    return reg_program_run_as(img, last_layer, inputs, outputs, true, err);
+}
+
+bool reg_program_run_as(const reg_image *img, uint16_t last_layer, const void *const *inputs, void *const *outputs,
+                        bool configure, cnn_error *err)
+{
     const syn_chip *chip = cnn_chip();
     if (chip == NULL || img->chip == NULL || strcmp(img->chip->name, chip->name) != 0)
         return cnn_fail(err, CNN_ERR_PROGRAM, 0, "run: the image is for %s, the accelerator is %s",
@@ -266,17 +297,20 @@ bool reg_program_run(const reg_image *img, uint16_t last_layer, const void *cons
     int master = master_of(img, chip);
     if (master < 0)
         return cnn_fail(err, CNN_ERR_PROGRAM, 0, "run: the image's start list starts no master quadrant");
-    if (!stop(img, chip, err) || !write_list(img->configure, img->n_configure, err))
+    if (!stop(img, chip, err))
         return false;
-    unsigned lq = quadrants_written(img->init, img->n_init, chip, 2);
+    if (configure && !(img->table != NULL ? reg_table_write(chip, img->table, img->layers, err)
+                                          : reg_write_list(img->configure, img->n_configure, err)))
+        return false;
+    unsigned lq = quadrants_written(img->init, img->n_init, chip, 0);
     for (unsigned q = 0; q < 4; q++)
         if ((lq & (1u << q)) && !cnn_write(cnn_control_address(chip, q, 2), last_layer, err))
             return false;
     sink s = { err };
-    for (size_t i = 0; i < img->n_inputs; i++)
+    for (size_t i = 0; inputs != NULL && i < img->n_inputs; i++)
         if (!reg_layout_place(&img->inputs[i], chip, inputs[i], put_word, &s))
             return false;
-    if (!write_list(img->start, img->n_start, err))
+    if (!reg_write_list(img->start, img->n_start, err))
         return false;
     uint32_t ctrl = 0, addr = cnn_control_address(chip, (unsigned)master, 0);
     for (uint32_t polls = 0; !(ctrl & CTRL_IRQ); polls++) {

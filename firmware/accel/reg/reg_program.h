@@ -52,6 +52,9 @@ typedef struct {
     size_t n_init;
     const reg_write *configure;
     size_t n_configure;
+    /* The configure program as a table of every per-layer register (reg_table.h); when set, runs
+     * write it instead of `configure`. */
+    const uint32_t *table;
     const reg_write *start;
     size_t n_start;
     const reg_kernel_record *kernels;
@@ -92,6 +95,14 @@ bool reg_bias_write(uint32_t addr, const uint8_t *bytes, uint32_t n, cnn_error *
  * start, wait, stop, and gather img->outputs[i] into outputs[i] (outputs may be NULL: no gather). */
 bool reg_program_run(const reg_image *img, uint16_t last_layer, const void *const *inputs, void *const *outputs,
                      cnn_error *err);
+/* The same, with the configure step only if `configure` (the layer registers already hold this
+ * image's program otherwise), and with inputs NULL: nothing placed (data memory runs as it is;
+ * the CNN's timing does not depend on the values). */
+bool reg_program_run_as(const reg_image *img, uint16_t last_layer, const void *const *inputs, void *const *outputs,
+                        bool configure, cnn_error *err);
+
+/* Writes a list of register writes in order. */
+bool reg_write_list(const reg_write *w, size_t n, cnn_error *err);
 
 /* Per-layer CNN cycles of the image's layers by LCNT_MAX differencing: cycles[k] = T(k) - T(k-1),
  * T(-1) = 1 (the start-up cycle the estimator adds once per run). cycles holds img->layers. */

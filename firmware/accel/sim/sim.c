@@ -1,14 +1,14 @@
-/* accel.h for the emulated board: segments are checked and their tensor memory planned at
- * load; a run copies the inputs into the arena and computes layer after layer (sim_layer.c),
- * or, with the exact memo on (sim.h), replays the outputs a computed run left for the same
- * load and the same input bytes (sim_memo.c). */
+/* The layer engine of accel.h: segments are checked and their tensor memory planned at load; a
+ * run copies the inputs into the arena and computes layer after layer (sim_layer.c), or, with the
+ * exact memo on (accel_memo.h), replays the outputs a computed run left for the same load and the
+ * same input bytes. */
 #include "sim.h"
 
-#include <stdarg.h>
 #include <string.h>
 
+#include "accel_engine.h"
+#include "accel_memo.h"
 #include "sim_layer.h"
-#include "sim_memo.h"
 #include "text.h"
 
 #define ALIGN 8u
@@ -29,41 +29,19 @@ typedef struct {
     uint64_t generation;                          /* this load's number (the memo's identity) */
 } sim_plan;
 
-struct accel_ctx {
+typedef struct {
+    accel_ctx base;
     const syn_chip *chip;
     sim_plan plans[ACCEL_MAX_RESIDENT];
     bool have_outputs;
     uint8_t last_slot;
-};
+} sim_ctx;
 
-static accel_ctx the_ctx;
-/* Loads so far, never reset (not even by accel_open): every load has its own number. */
-static uint64_t loads;
+static sim_ctx the_ctx;
 static _Alignas(8) uint8_t arena[ACCEL_SIM_ARENA_BYTES];
 
-static bool fail(accel_error *err, accel_status status, int16_t layer, const char *fmt, ...) SYN_PRINTF(4, 5);
-
-static bool fail(accel_error *err, accel_status status, int16_t layer, const char *fmt, ...)
-{
-    if (err) {
-        err->status = status;
-        err->layer = layer;
-        va_list ap;
-        va_start(ap, fmt);
-        syn_vformat(err->msg, sizeof err->msg, fmt, ap);
-        va_end(ap);
-    }
-    return false;
-}
-
-static void ok(accel_error *err)
-{
-    if (err) {
-        err->status = ACCEL_OK;
-        err->layer = -1;
-        err->msg[0] = '\0';
-    }
-}
+#define fail accel_fail
+#define ok accel_ok
 
 /* "the network input" / "the output of layer 7", for messages. */
 static const char *source_name(char *buf, size_t cap, int16_t source)
@@ -88,7 +66,7 @@ static int find_tensor(const accel_tensor *list, unsigned n, int16_t source)
     return -1;
 }
 
-accel_ctx *accel_open(const syn_chip *chip, accel_error *err)
+static accel_ctx *sim_open(const syn_chip *chip, accel_error *err)
 {
     if (!chip) {
         fail(err, ACCEL_ERR_UNSUPPORTED, -1, "chip: none given");
@@ -101,9 +79,9 @@ accel_ctx *accel_open(const syn_chip *chip, accel_error *err)
     }
     memset(&the_ctx, 0, sizeof the_ctx);
     the_ctx.chip = chip;
-    sim_memo_drop_all();
+    accel_memo_drop_all();
     ok(err);
-    return &the_ctx;
+    return &the_ctx.base;
 }
 
 /* ---- load: checks --------------------------------------------------------------------------- */
@@ -264,8 +242,9 @@ static bool plan_memory(sim_plan *pl, accel_error *err)
     return true;
 }
 
-bool accel_load(accel_ctx *ctx, const accel_segment *seg, uint8_t *slot, accel_error *err)
+static bool sim_load(accel_ctx *base, const accel_segment *seg, uint8_t *slot, accel_error *err)
 {
+    sim_ctx *ctx = (sim_ctx *)base;
     if (!ctx || !ctx->chip || !seg || !slot)
         return fail(err, ACCEL_ERR_STATE, -1, "load: accelerator not open or no segment given");
     unsigned free_slot = ACCEL_MAX_RESIDENT;
@@ -300,26 +279,30 @@ bool accel_load(accel_ctx *ctx, const accel_segment *seg, uint8_t *slot, accel_e
     if (!check_layers(ctx->chip, pl, err) || !plan_memory(pl, err))
         return false;
     pl->used = true;
-    pl->generation = ++loads;
+    pl->generation = accel_memo_generation();
     ctx->have_outputs = false;   /* the arena's meaning is per run; a new plan may reuse it */
     *slot = (uint8_t)free_slot;
     ok(err);
     return true;
 }
 
-bool accel_unload(accel_ctx *ctx, uint8_t slot)
+static bool sim_unload(accel_ctx *base, uint8_t slot)
 {
+    sim_ctx *ctx = (sim_ctx *)base;
     if (!ctx || slot >= ACCEL_MAX_RESIDENT || !ctx->plans[slot].used)
         return false;
     ctx->plans[slot].used = false;
-    sim_memo_drop_slot(slot);
+    accel_memo_drop_slot(slot);
     if (ctx->last_slot == slot)
         ctx->have_outputs = false;
     return true;
 }
 
-uint32_t accel_sim_peak_bytes(const accel_ctx *ctx, uint8_t slot)
+uint32_t accel_sim_peak_bytes(const accel_ctx *base, uint8_t slot)
 {
+    const sim_ctx *ctx = (const sim_ctx *)base;
+    if (base != NULL && base->engine != &accel_engine_layer)
+        return 0;
     if (!ctx || slot >= ACCEL_MAX_RESIDENT || !ctx->plans[slot].used)
         return 0;
     return ctx->plans[slot].peak;
@@ -351,9 +334,10 @@ static bool replay(const sim_plan *pl, const uint8_t *stored, size_t len)
     return true;
 }
 
-bool accel_run(accel_ctx *ctx, uint8_t slot, const accel_buffer *inputs, size_t n_inputs,
-               accel_layer_fn on_layer, void *user, accel_error *err)
+static bool sim_run(accel_ctx *base, uint8_t slot, const accel_buffer *inputs, size_t n_inputs,
+                    accel_layer_fn on_layer, void *user, accel_error *err)
 {
+    sim_ctx *ctx = (sim_ctx *)base;
     if (!ctx || slot >= ACCEL_MAX_RESIDENT || !ctx->plans[slot].used)
         return fail(err, ACCEL_ERR_STATE, -1, "run: slot %u holds no segment", (unsigned)slot);
     const sim_plan *pl = &ctx->plans[slot];
@@ -381,8 +365,8 @@ bool accel_run(accel_ctx *ctx, uint8_t slot, const accel_buffer *inputs, size_t 
                         want->width, (unsigned long)tensor_bytes(want));
         given[at] = k;
     }
-    sim_memo_key key;
-    bool memo = on_layer == NULL && sim_memo_enabled();
+    accel_memo_key key;
+    bool memo = on_layer == NULL && accel_memo_enabled();
     if (memo) {
         key.slot = slot;
         key.generation = pl->generation;
@@ -392,7 +376,7 @@ bool accel_run(accel_ctx *ctx, uint8_t slot, const accel_buffer *inputs, size_t 
             sha256_update(&h, inputs[given[k]].data, inputs[given[k]].len);
         sha256_final(&h, key.digest);
         size_t len;
-        const uint8_t *stored = sim_memo_find(&key, &len);
+        const uint8_t *stored = accel_memo_find(&key, &len);
         if (stored != NULL && replay(pl, stored, len)) {
             ctx->have_outputs = true;
             ctx->last_slot = slot;
@@ -427,7 +411,7 @@ bool accel_run(accel_ctx *ctx, uint8_t slot, const accel_buffer *inputs, size_t 
             parts[k] = tensor_at(pl, pl->outputs[k].source);
             lens[k] = (uint32_t)tensor_bytes(&pl->outputs[k]);
         }
-        sim_memo_store(&key, parts, lens, pl->n_outputs);
+        accel_memo_store(&key, parts, lens, pl->n_outputs);
     }
     ctx->have_outputs = true;
     ctx->last_slot = slot;
@@ -435,8 +419,9 @@ bool accel_run(accel_ctx *ctx, uint8_t slot, const accel_buffer *inputs, size_t 
     return true;
 }
 
-bool accel_output(accel_ctx *ctx, int16_t source, accel_buffer *out)
+static bool sim_output(accel_ctx *base, int16_t source, accel_buffer *out)
 {
+    sim_ctx *ctx = (sim_ctx *)base;
     if (!ctx || !ctx->have_outputs || !out)
         return false;
     const sim_plan *pl = &ctx->plans[ctx->last_slot];
@@ -449,10 +434,29 @@ bool accel_output(accel_ctx *ctx, int16_t source, accel_buffer *out)
     return true;
 }
 
-bool accel_measured_cycles(accel_ctx *ctx, uint32_t *cycles, size_t n)
+static bool sim_output_into(accel_ctx *base, int16_t source, void *dst, uint32_t len, accel_error *err)
 {
-    (void)ctx;
-    (void)cycles;
-    (void)n;
-    return false;   /* a simulator has no clock to measure; the cycle model supplies the figures */
+    accel_buffer view;
+    char name[40];
+    if (!sim_output(base, source, &view))
+        return fail(err, ACCEL_ERR_STATE, -1, "output: the last run gave no %s", source_name(name, sizeof name, source));
+    if (view.len != len || dst == NULL)
+        return fail(err, ACCEL_ERR_INPUT, -1, "output: %s has %lu bytes, %lu given", source_name(name, sizeof name, source),
+                    (unsigned long)view.len, (unsigned long)len);
+    memcpy(dst, view.data, len);
+    ok(err);
+    return true;
 }
+
+const accel_engine accel_engine_layer = {
+    .name = "layer",
+    .format = 1,
+    .open = sim_open,
+    .load = sim_load,
+    .load_image = NULL,
+    .unload = sim_unload,
+    .run = sim_run,
+    .output = sim_output,
+    .output_into = sim_output_into,
+    .measured_cycles = NULL,   /* a simulator has no clock to measure; the cycle model supplies the figures */
+};

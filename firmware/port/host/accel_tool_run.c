@@ -242,6 +242,7 @@ static const char *status_name(accel_status s)
     case ACCEL_ERR_MEMORY: return "memory";
     case ACCEL_ERR_INPUT: return "input";
     case ACCEL_ERR_STATE: return "state";
+    case ACCEL_ERR_DEVICE: return "device";
     }
     return "?";
 }
@@ -269,7 +270,7 @@ static bool run_segments(const tool_request *req, tool_json *j, char *err, size_
         return false;
     }
     accel_error ae;
-    accel_ctx *ctx = accel_open(req->chip, &ae);
+    accel_ctx *ctx = accel_open(&accel_engine_layer, req->chip, &ae);
     if (!ctx) {
         snprintf(err, cap, "%s (%s)", ae.msg, status_name(ae.status));
         return false;

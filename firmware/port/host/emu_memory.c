@@ -16,6 +16,8 @@ static const emu_sizes sizes[] = {
     { "max78002", 2560u * KIB, 2560u * KIB, 2u * MIB },
 };
 
+#define PROGRAM_BYTES (256u * KIB)
+#define HEADER_MAX (64u * KIB)
 #define MAX_STAGING (2560u * KIB)
 #define MAX_POOL (2560u * KIB)
 #define MAX_TENSORS (2u * MIB)
@@ -23,12 +25,13 @@ static const emu_sizes sizes[] = {
 static _Alignas(8) uint8_t staging[MAX_STAGING];
 static _Alignas(8) uint8_t pool[MAX_POOL];
 static _Alignas(8) uint8_t tensor_arena[MAX_TENSORS];
+static _Alignas(8) uint8_t program[PROGRAM_BYTES];
 static accel_layer layers[EMU_LAYERS];
 static accel_params params[EMU_LAYERS];
 static fit_ctx fit_work;
 static fit_result fit_out;
 
-bool emu_memory_for(const syn_chip *chip, board_memory *mem)
+bool emu_memory_for(const syn_chip *chip, const accel_engine *engine, board_memory *mem)
 {
     memset(mem, 0, sizeof *mem);
     for (size_t i = 0; chip != NULL && i < sizeof sizes / sizeof sizes[0]; i++) {
@@ -37,8 +40,12 @@ bool emu_memory_for(const syn_chip *chip, board_memory *mem)
             continue;
         _Static_assert(MAX_STAGING >= 2560u * KIB && MAX_POOL >= 2560u * KIB && MAX_TENSORS >= 2u * MIB,
                        "the static regions hold every chip's sizes");
-        mem->segments = (segstore_memory){ staging, s->staging, pool, s->pool, layers, params, EMU_LAYERS,
-                                           &fit_work, &fit_out };
+        if (accel_engine_format(engine) == 2)
+            mem->segments = (segstore_memory){ NULL, 0, NULL, 0, layers, NULL, EMU_LAYERS, &fit_work, &fit_out,
+                                               program, PROGRAM_BYTES, HEADER_MAX };
+        else
+            mem->segments = (segstore_memory){ staging, s->staging, pool, s->pool, layers, params, EMU_LAYERS,
+                                               &fit_work, &fit_out, NULL, 0, 0 };
         mem->tensor_arena = tensor_arena;
         mem->tensor_bytes = s->tensors;
         return true;

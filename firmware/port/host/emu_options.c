@@ -93,6 +93,23 @@ static void known_chips(char *out, size_t cap)
     }
 }
 
+static void known_engines(char *out, size_t cap)
+{
+    out[0] = '\0';
+    for (size_t i = 0; i < emu_engine_count; i++) {
+        size_t len = strlen(out);
+        syn_format(out + len, cap - len, "%s%s", i > 0 ? ", " : "", accel_engine_name(emu_engines[i]));
+    }
+}
+
+static const accel_engine *find_engine(const char *name)
+{
+    for (size_t i = 0; i < emu_engine_count; i++)
+        if (strcmp(accel_engine_name(emu_engines[i]), name) == 0)
+            return emu_engines[i];
+    return NULL;
+}
+
 bool emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size_t cap)
 {
     memset(opts, 0, sizeof *opts);
@@ -101,6 +118,7 @@ bool emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size
     const char *file_path[BOARD_MAX_SENSORS];
     size_t n_files = 0;
     opts->board.chip = syn_chip_find("max78000");
+    const char *engine_name = NULL;
     emu_default_board_id(opts->board.board_id, sizeof opts->board.board_id);
     for (int i = 1; i < argc; i++) {
         const char *name = argv[i];
@@ -114,7 +132,7 @@ bool emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size
             name = flag;
             value = eq + 1;
         }
-        bool takes_value = strcmp(name, "--chip") == 0 || strcmp(name, "--id") == 0 || strcmp(name, "--sensor") == 0 ||
+        bool takes_value = strcmp(name, "--chip") == 0 || strcmp(name, "--engine") == 0 || strcmp(name, "--id") == 0 || strcmp(name, "--sensor") == 0 ||
                            strcmp(name, "--output") == 0 || strcmp(name, "--baud") == 0 ||
                            strcmp(name, "--link-name") == 0 || strcmp(name, "--sensor-file") == 0 ||
                            strcmp(name, "--memo-mib") == 0 || strcmp(name, "--sensor-cycle") == 0;
@@ -140,6 +158,14 @@ bool emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size
                 syn_format(why, cap, "--chip '%s': unknown chip (known: %s)", value, list);
                 return false;
             }
+        } else if (strcmp(name, "--engine") == 0) {
+            if (find_engine(value) == NULL) {
+                char list[64];
+                known_engines(list, sizeof list);
+                syn_format(why, cap, "--engine '%s': unknown engine (this build has: %s)", value, list);
+                return false;
+            }
+            engine_name = value;
         } else if (strcmp(name, "--id") == 0) {
             size_t n = strlen(value);
             bool printable = n > 0 && n <= BOARD_ID_MAX;
@@ -258,8 +284,22 @@ bool emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size
                 return false;
         }
     }
-    /* The chip's memory regions (emu_memory.h). */
-    if (!emu_memory_for(opts->board.chip, &opts->board.mem)) {
+    /* The engine: the one asked for, else the first of this build's (in its order of preference)
+     * that can be this chip — the register engine where it covers the chip. */
+    accel_error aerr;
+    opts->board.engine = engine_name != NULL ? find_engine(engine_name) : NULL;
+    for (size_t i = 0; opts->board.engine == NULL && i < emu_engine_count; i++)
+        if (accel_open(emu_engines[i], opts->board.chip, &aerr) != NULL)
+            opts->board.engine = emu_engines[i];
+    if (opts->board.engine == NULL)
+        opts->board.engine = emu_engines[0];
+    if (accel_open(opts->board.engine, opts->board.chip, &aerr) == NULL) {
+        syn_format(why, cap, "--engine %s --chip %s: %s", accel_engine_name(opts->board.engine), opts->board.chip->name,
+                   aerr.msg);
+        return false;
+    }
+    /* The chip's and engine's memory regions (emu_memory.h). */
+    if (!emu_memory_for(opts->board.chip, opts->board.engine, &opts->board.mem)) {
         syn_format(why, cap, "no memory sizes for chip %s", opts->board.chip->name);
         return false;
     }

@@ -11,13 +11,18 @@
 #include "board.h"
 
 typedef struct {
-    board_config board;        /* chip, id, sensors, outputs, link_baud */
+    board_config board;        /* chip, engine, id, sensors, outputs, link_baud */
     bool stdio;                /* speak the protocol on stdin/stdout instead of a pty */
     const char *link_name;     /* symlink to the pty slave, or NULL */
     bool help;
     uint32_t memo_mib;         /* --memo-mib: the simulator's exact memo budget, 0 = off */
     uint32_t sensor_cycle;     /* --sensor-cycle: made-up frame k is frame k mod N, 0 = all distinct */
 } emu_options;
+
+/* The engines this port links, in order of preference: without --engine a board runs the first
+ * that can be its chip (port/host/emu_posix.c: register, then layer; port/qemu-an386: layer). */
+extern const accel_engine *const emu_engines[];
+extern const size_t emu_engine_count;
 
 #define EMU_MEMO_MIB_MAX 16384u        /* 16 GiB: more than any host here would give one board */
 #define EMU_SENSOR_CYCLE_MAX 1000000u

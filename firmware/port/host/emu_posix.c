@@ -18,6 +18,11 @@ void emu_print_usage(FILE *out)
             "When ready it prints one line \"PTY /dev/pts/N\" on stdout; logs go to stderr.\n"
             "\n"
             "  --chip max78000|max78002   accelerator chip (default max78000)\n"
+            "  --engine register|layer    the accelerator: 'register' runs register programs (format 2\n"
+            "                             segments) on the register-level model through the CNN driver, as\n"
+            "                             the silicon is driven (max78000 only); 'layer' computes layer\n"
+            "                             descriptions (format 1) with the layer-level simulator (default:\n"
+            "                             register where it covers the chip, else layer)\n"
             "  --id ID                    board id reported in hello and boot (default emu-<pid>)\n"
             "  --sensor KIND:CxHxW@HZ     a sensor, e.g. microphone:1x16000x1@1 or camera:3x128x128@29.97\n"
             "                             (repeatable, at most %d; HZ may have up to 3 decimals)\n"
@@ -27,7 +32,7 @@ void emu_print_usage(FILE *out)
             "  --sensor-cycle N           made-up frames repeat every N: frame k is made as frame k mod N, so\n"
             "                             inputs recur as they do for a scene that repeats (0 = every frame\n"
             "                             distinct, default; sensors given a --sensor-file play their file)\n"
-            "  --memo-mib N               the simulator's exact memo, N MiB: a segment run again on the same\n"
+            "  --memo-mib N               the engine's exact memo, N MiB: a segment run again on the same\n"
             "                             input bytes since its load replays the outputs computed the first\n"
             "                             time (host CPU is not the chip; the modelled time is charged either\n"
             "                             way). 0 = compute every run (default); counters are logged at exit\n"
@@ -41,6 +46,10 @@ void emu_print_usage(FILE *out)
             "a system error.\n",
             BOARD_MAX_SENSORS, BOARD_MAX_OUTPUTS);
 }
+
+/* The emulator links both engines. */
+const accel_engine *const emu_engines[] = { &accel_engine_register, &accel_engine_layer };
+const size_t emu_engine_count = sizeof emu_engines / sizeof emu_engines[0];
 
 void emu_default_board_id(char *out, size_t cap)
 {

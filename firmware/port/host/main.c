@@ -6,7 +6,7 @@
  * lacks room for the answers that may still come, the loop stops reading: back-pressure rather
  * than loss.
  *
- * --memo-mib N gives the simulator's exact memo (accel/sim/sim.h) N MiB of the host's memory,
+ * --memo-mib N gives the engine's exact memo (accel/accel_memo.h) N MiB of the host's memory,
  * reserved here (the port), never in the core; its counters are logged at exit. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "board.h"
-#include "sim/sim.h"
+#include "accel_memo.h"
 #include "emu_link.h"
 #include "emu_options.h"
 
@@ -176,7 +176,7 @@ int main(int argc, char **argv)
     if (opts.memo_mib > 0) {
         size_t bytes = (size_t)opts.memo_mib << 20;
         memo = malloc(bytes);   /* pages are touched only as entries fill them */
-        if (memo == NULL || !accel_sim_memo_use(memo, bytes)) {
+        if (memo == NULL || !accel_memo_use(memo, bytes)) {
             fprintf(stderr, "synergy-emu: --memo-mib %u: %s\n", (unsigned)opts.memo_mib,
                     memo == NULL ? "cannot reserve that much memory" : "too small for the memo's tables");
             free(memo);
@@ -335,13 +335,13 @@ int main(int argc, char **argv)
     else if (getppid() != parent)
         logf_("parent %ld is gone: stopping", (long)parent);
     if (memo != NULL) {
-        accel_sim_memo_stats m;
-        accel_sim_memo_stats_get(&m);
+        accel_memo_stats m;
+        accel_memo_stats_get(&m);
         logf_("memo: %llu hits, %llu misses, %llu stored, %llu evicted, %llu too large; %llu entries hold %llu bytes of %llu",
               (unsigned long long)m.hits, (unsigned long long)m.misses, (unsigned long long)m.stored,
               (unsigned long long)m.evicted, (unsigned long long)m.too_large, (unsigned long long)m.entries,
               (unsigned long long)m.bytes_held, (unsigned long long)m.data_capacity);
-        accel_sim_memo_use(NULL, 0);
+        accel_memo_use(NULL, 0);
         free(memo);
     }
     emu_link_close(&link);

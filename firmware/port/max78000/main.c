@@ -6,9 +6,12 @@
  * (firmware/port/max78000/accel_max78000.c, built when present; firmware/max78000.mk). The CNN
  * is powered and clocked at boot (cnn_power.c) so the binding finds it ready.
  *
- * Memory: the core's regions below are sized for 128 KiB of SRAM; the segment store's staging
- * area and pool are small until uploads stream into the CNN's own memories (issue 13 point 2).
- * `make firmware` prints the image's flash and static SRAM use and fails above 90 %. */
+ * Memory: the core's regions below are sized for 128 KiB of SRAM. The board runs the register
+ * engine: segments (format 2) stream straight into the CNN's memories, so there is no staging
+ * area or weight pool, only the program pool (a header while it arrives, then every resident
+ * segment's registers and layouts) and the layer store; the fit rules' storage is sized for a
+ * MAX78000 (max78000.mk: FIT_MAX_COLUMNS, FIT_MAX_LAYERS). `make firmware` prints the image's
+ * flash and static SRAM use and fails above 90 %. */
 #include <string.h>
 
 #include "board.h"
@@ -21,17 +24,18 @@
 #define FTHR_UART_BAUD 115200u   /* the DAPLink's default; `make firmware FTHR_UART_BAUD=921600` */
 #endif
 
-/* The core's regions (board_memory): provisional until uploads stream (see above). */
-#define STAGING_BYTES (8u * 1024u)
-#define POOL_BYTES (8u * 1024u)
+/* The core's regions (board_memory), for the register engine. HEADER_MAX bounds a segment's
+ * header (hello's header_max: layer descriptions, ~250 B each, and 8 B per register write); the
+ * program pool holds it while it arrives and the resident programs (272 B of registers per layer
+ * plus init, start and layouts), so a chip's worth of resident layers and one more header fit. */
+#define HEADER_MAX (16u * 1024u)
+#define PROGRAM_BYTES (HEADER_MAX + 10u * 1024u)
 #define TENSOR_BYTES (8u * 1024u)
-#define LAYERS 48u
+#define LAYERS 32u   /* the MAX78000's hardware layers: a resident set and a new segment together */
 
-static _Alignas(8) uint8_t staging[STAGING_BYTES];
-static _Alignas(8) uint8_t pool[POOL_BYTES];
+static _Alignas(8) uint8_t program[PROGRAM_BYTES];
 static _Alignas(8) uint8_t tensor_arena[TENSOR_BYTES];
 static accel_layer layers[LAYERS];
-static accel_params params[LAYERS];
 static fit_ctx fit_work;
 static fit_result fit_out;
 
@@ -92,11 +96,13 @@ int main(void)
     fthr_cnn_power_on();
 
     cfg.chip = syn_chip_find("max78000");
+    cfg.engine = &accel_engine_register;
     fthr_usn_hex(cfg.board_id, sizeof cfg.board_id);
     memcpy(cfg.outputs[0], "led", 4);
     cfg.n_outputs = 1;
     cfg.link_baud = FTHR_UART_BAUD;
-    cfg.mem.segments = (segstore_memory){ staging, STAGING_BYTES, pool, POOL_BYTES, layers, params, LAYERS, &fit_work, &fit_out };
+    cfg.mem.segments = (segstore_memory){ NULL, 0, NULL, 0, layers, NULL, LAYERS, &fit_work, &fit_out,
+                                          program, PROGRAM_BYTES, HEADER_MAX };
     cfg.mem.tensor_arena = tensor_arena;
     cfg.mem.tensor_bytes = TENSOR_BYTES;
     mcu_build_id(cfg.build_id);

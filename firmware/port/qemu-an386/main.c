@@ -12,6 +12,7 @@
  * painted stack's high-water mark. */
 #include <string.h>
 
+#include "accel_memo.h"
 #include "an386.h"
 #include "board.h"
 #include "emu_options.h"
@@ -19,15 +20,18 @@
 #include "mcu_loop.h"
 #include "qemu_board.h"
 #include "semihost.h"
-#include "sim/sim.h"
 
 #define CMDLINE_MAX 4096u
 #define ARGS_MAX 128u
-/* The simulator's exact memo lives in data RAM (link.ld): --memo-mib up to this. */
+/* The engine's exact memo lives in data RAM (link.ld): --memo-mib up to this. */
 #define MEMO_MIB_MAX 2u
 
 static board_ctx board;
 static emu_options opts;
+
+/* The QEMU board links the layer engine only (the register model's memories do not fit it). */
+const accel_engine *const emu_engines[] = { &accel_engine_layer };
+const size_t emu_engine_count = 1;
 static char cmdline[CMDLINE_MAX];
 static char *args[ARGS_MAX];
 static _Alignas(8) uint8_t memo[MEMO_MIB_MAX << 20];
@@ -151,7 +155,7 @@ int main(void)
                    (unsigned long)opts.memo_mib, MEMO_MIB_MAX);
         refuse(why);
     }
-    if (opts.memo_mib > 0 && !accel_sim_memo_use(memo, (size_t)opts.memo_mib << 20))
+    if (opts.memo_mib > 0 && !accel_memo_use(memo, (size_t)opts.memo_mib << 20))
         refuse("--memo-mib: too small for the memo's tables");
     mcu_build_id(opts.board.build_id);
 

@@ -1,5 +1,5 @@
-/* The simulator's exact memo; see sim_memo.h and sim.h. */
-#include "sim_memo.h"
+/* The engines' exact memo; see accel_memo.h. */
+#include "accel_memo.h"
 
 #include <string.h>
 
@@ -22,10 +22,10 @@ static struct {
     uint32_t table_mask;
     uint8_t *data;                 /* the byte ring: entries in FIFO order, wpos after the newest */
     size_t data_cap, wpos;
-    accel_sim_memo_stats stats;
+    accel_memo_stats stats;
 } M;
 
-bool accel_sim_memo_use(void *mem, size_t bytes)
+bool accel_memo_use(void *mem, size_t bytes)
 {
     memset(&M, 0, sizeof M);
     if (mem == NULL || bytes == 0)
@@ -43,7 +43,7 @@ bool accel_sim_memo_use(void *mem, size_t bytes)
     uintptr_t start = ((uintptr_t)mem + 7u) & ~(uintptr_t)7u;
     size_t skew = (size_t)(start - (uintptr_t)mem);
     size_t fixed = skew + max_entries * sizeof(memo_entry) + cells * sizeof(uint32_t);
-    if (bytes < fixed + ACCEL_SIM_MEMO_MIN_DATA)
+    if (bytes < fixed + ACCEL_MEMO_MIN_DATA)
         return false;
     M.entries = (memo_entry *)start;
     M.max_entries = (uint32_t)max_entries;
@@ -58,17 +58,25 @@ bool accel_sim_memo_use(void *mem, size_t bytes)
     return true;
 }
 
-void accel_sim_memo_stats_get(accel_sim_memo_stats *out)
+void accel_memo_stats_get(accel_memo_stats *out)
 {
     *out = M.stats;
 }
 
-bool sim_memo_enabled(void)
+bool accel_memo_enabled(void)
 {
     return M.on;
 }
 
-static uint32_t home(const sim_memo_key *k)
+/* Loads so far, never reset (not even by accel_memo_use): every load has its own number. */
+static uint64_t loads;
+
+uint64_t accel_memo_generation(void)
+{
+    return ++loads;
+}
+
+static uint32_t home(const accel_memo_key *k)
 {
     uint64_t h;
     memcpy(&h, k->digest, sizeof h);
@@ -77,15 +85,15 @@ static uint32_t home(const sim_memo_key *k)
     return (uint32_t)h & M.table_mask;
 }
 
-static bool same_key(const memo_entry *e, const sim_memo_key *k)
+static bool same_key(const memo_entry *e, const accel_memo_key *k)
 {
     return e->live && e->slot == k->slot && e->generation == k->generation
            && memcmp(e->digest, k->digest, SHA256_BYTES) == 0;
 }
 
-static sim_memo_key key_of(const memo_entry *e)
+static accel_memo_key key_of(const memo_entry *e)
 {
-    sim_memo_key k;
+    accel_memo_key k;
     k.slot = e->slot;
     k.generation = e->generation;
     memcpy(k.digest, e->digest, SHA256_BYTES);
@@ -95,13 +103,13 @@ static sim_memo_key key_of(const memo_entry *e)
 /* Takes entry `index` out of the table (backward-shift deletion keeps every probe chain whole). */
 static void table_remove(uint32_t index)
 {
-    sim_memo_key k = key_of(&M.entries[index]);
+    accel_memo_key k = key_of(&M.entries[index]);
     uint32_t i = home(&k);
     while (M.table[i] != index + 1u)
         i = (i + 1u) & M.table_mask;   /* present: it was inserted and not removed */
     M.table[i] = NO_ENTRY;
     for (uint32_t j = (i + 1u) & M.table_mask; M.table[j] != NO_ENTRY; j = (j + 1u) & M.table_mask) {
-        sim_memo_key kj = key_of(&M.entries[M.table[j] - 1u]);
+        accel_memo_key kj = key_of(&M.entries[M.table[j] - 1u]);
         uint32_t h = home(&kj);
         /* The cell at j may move back to i if its home is not within (i, j] cyclically. */
         bool within = i < j ? (h > i && h <= j) : (h > i || h <= j);
@@ -158,7 +166,7 @@ static size_t place(size_t need)
     }
 }
 
-const uint8_t *sim_memo_find(const sim_memo_key *key, size_t *len)
+const uint8_t *accel_memo_find(const accel_memo_key *key, size_t *len)
 {
     if (!M.on)
         return NULL;
@@ -174,16 +182,13 @@ const uint8_t *sim_memo_find(const sim_memo_key *key, size_t *len)
     return NULL;
 }
 
-void sim_memo_store(const sim_memo_key *key, const uint8_t *const *parts, const uint32_t *lens, size_t n)
+uint8_t *accel_memo_reserve(const accel_memo_key *key, size_t need)
 {
     if (!M.on)
-        return;
-    size_t need = 0;
-    for (size_t k = 0; k < n; k++)
-        need += lens[k];
+        return NULL;
     if (need == 0 || need > M.data_cap) {
         M.stats.too_large++;
-        return;
+        return NULL;
     }
     size_t at = place(need);
     uint32_t index = (M.first + M.count) % M.max_entries;
@@ -194,11 +199,6 @@ void sim_memo_store(const sim_memo_key *key, const uint8_t *const *parts, const 
     e->data_at = at;
     e->data_len = need;
     e->live = true;
-    size_t off = at;
-    for (size_t k = 0; k < n; k++) {
-        memcpy(M.data + off, parts[k], lens[k]);
-        off += lens[k];
-    }
     M.count++;
     M.wpos = at + need;
     uint32_t i = home(key);
@@ -208,9 +208,22 @@ void sim_memo_store(const sim_memo_key *key, const uint8_t *const *parts, const 
     M.stats.stored++;
     M.stats.entries++;
     M.stats.bytes_held += need;
+    return M.data + at;
 }
 
-void sim_memo_drop_slot(uint8_t slot)
+void accel_memo_store(const accel_memo_key *key, const uint8_t *const *parts, const uint32_t *lens, size_t n)
+{
+    size_t need = 0;
+    for (size_t k = 0; k < n; k++)
+        need += lens[k];
+    uint8_t *to = accel_memo_reserve(key, need);
+    for (size_t k = 0; to != NULL && k < n; k++) {
+        memcpy(to, parts[k], lens[k]);
+        to += lens[k];
+    }
+}
+
+void accel_memo_drop_slot(uint8_t slot)
 {
     if (!M.on)
         return;
@@ -221,7 +234,7 @@ void sim_memo_drop_slot(uint8_t slot)
     }
 }
 
-void sim_memo_drop_all(void)
+void accel_memo_drop_all(void)
 {
     if (!M.on)
         return;

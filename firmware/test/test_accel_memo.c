@@ -1,4 +1,4 @@
-/* The simulator's exact memo (accel/sim/sim.h): with it on, every run gives the bytes a
+/* The exact memo (accel/accel_memo.h) with the layer engine: with it on, every run gives the bytes a
  * computed run gives (zoo segments with seeded weights, random inputs, in random order); an
  * unload and a reload of another segment into the same slot never meets the old outputs; a full
  * budget evicts the oldest entries and an entry larger than the budget is not stored; a run with
@@ -11,6 +11,7 @@
 #include "harness.h"
 #include "segment_decode.h"
 #include "sensors.h"
+#include "accel_memo.h"
 #include "sim/sim.h"
 #include "zoo_segment.h"
 
@@ -120,10 +121,10 @@ static _Alignas(8) uint8_t memo_mem[8u << 20];
 static run_inputs in_a, in_b;
 static uint8_t want[MAX_OUT_BYTES], got[MAX_OUT_BYTES], other[MAX_OUT_BYTES];
 
-static accel_sim_memo_stats stats(void)
+static accel_memo_stats stats(void)
 {
-    accel_sim_memo_stats s;
-    accel_sim_memo_stats_get(&s);
+    accel_memo_stats s;
+    accel_memo_stats_get(&s);
     return s;
 }
 
@@ -161,7 +162,7 @@ static void same_bytes_as_computed(void)
         if (!make_segment(&segs[0], m->model, first, count, 1u + next() % 1000u))
             return;
         accel_error err;
-        accel_ctx *ctx = accel_open(syn_chip_find(m->chip), &err);
+        accel_ctx *ctx = accel_open(&accel_engine_layer, syn_chip_find(m->chip), &err);
         uint8_t slot;
         if (!CHECK(ctx != NULL) || !accel_load(ctx, &segs[0].seg, &slot, &err)) {
             FAIL("load %s %u+%u: %s", m->model, first, count, err.msg);
@@ -170,14 +171,14 @@ static void same_bytes_as_computed(void)
         tried++;
         unsigned pairs = 3u + next() % 3u;
         uint32_t seeds[PAIRS_MAX];
-        CHECK(accel_sim_memo_use(NULL, 0));
+        CHECK(accel_memo_use(NULL, 0));
         for (unsigned p = 0; p < pairs; p++) {
             seeds[p] = next();
             if (!make_inputs(&segs[0].seg, seeds[p], &in_a))
                 return;
             truth_len[p] = run_outputs(ctx, slot, &segs[0].seg, &in_a, NULL, NULL, truth[p]);
         }
-        CHECK(accel_sim_memo_use(memo_mem, sizeof memo_mem));
+        CHECK(accel_memo_use(memo_mem, sizeof memo_mem));
         for (unsigned r = 0; r < 24; r++) {
             unsigned p = r < pairs ? r : next() % pairs;
             if (!make_inputs(&segs[0].seg, seeds[p], &in_a))
@@ -187,7 +188,7 @@ static void same_bytes_as_computed(void)
                 FAIL("%s layers %u+%u, input %u, run %u: memo differs from computing", m->model, first, count, p, r);
             checked_runs++;
         }
-        accel_sim_memo_stats s = stats();
+        accel_memo_stats s = stats();
         CHECK_EQ(s.misses, pairs);
         CHECK_EQ(s.hits, 24u - pairs);
         CHECK_EQ(s.stored, pairs);
@@ -198,7 +199,7 @@ static void same_bytes_as_computed(void)
     }
     CHECK_EQ(tried, 10);
     CHECK_EQ(checked_runs, 240);
-    accel_sim_memo_use(NULL, 0);
+    accel_memo_use(NULL, 0);
 }
 
 /* ---- unload and reload -------------------------------------------------------------------- */
@@ -211,12 +212,12 @@ static void reload_never_stale(void)
     if (!make_segment(&segs[0], "convnet5_mnist", 0, 3, 11u) || !make_segment(&segs[1], "convnet5_mnist", 0, 3, 12u))
         return;
     accel_error err;
-    accel_ctx *ctx = accel_open(syn_chip_find("max78000"), &err);
+    accel_ctx *ctx = accel_open(&accel_engine_layer, syn_chip_find("max78000"), &err);
     uint8_t slot_a, slot_b;
     if (!CHECK(ctx != NULL))
         return;
     /* The truth, memo off: A's and B's outputs for X, which differ. */
-    CHECK(accel_sim_memo_use(NULL, 0));
+    CHECK(accel_memo_use(NULL, 0));
     if (!make_inputs(&segs[0].seg, 5u, &in_a))
         return;
     CHECK(accel_load(ctx, &segs[0].seg, &slot_a, &err));
@@ -227,7 +228,7 @@ static void reload_never_stale(void)
     CHECK(accel_unload(ctx, slot_b));
     CHECK(na == nb && memcmp(want, other, na) != 0);   /* else the test could not tell them apart */
 
-    CHECK(accel_sim_memo_use(memo_mem, sizeof memo_mem));
+    CHECK(accel_memo_use(memo_mem, sizeof memo_mem));
     CHECK(accel_load(ctx, &segs[0].seg, &slot_a, &err));
     run_outputs(ctx, slot_a, &segs[0].seg, &in_a, NULL, NULL, got);
     run_outputs(ctx, slot_a, &segs[0].seg, &in_a, NULL, NULL, got);
@@ -259,9 +260,9 @@ static void reload_never_stale(void)
         CHECK_MEM(got, n, want, na);
     }
     /* accel_open (a board reset) drops every entry. */
-    CHECK(accel_open(syn_chip_find("max78000"), &err) == ctx);
+    CHECK(accel_open(&accel_engine_layer, syn_chip_find("max78000"), &err) == ctx);
     CHECK_EQ(stats().entries, 0);
-    accel_sim_memo_use(NULL, 0);
+    accel_memo_use(NULL, 0);
 }
 
 /* ---- budget ------------------------------------------------------------------------------- */
@@ -270,7 +271,7 @@ static void reload_never_stale(void)
 static size_t region_holding(size_t bytes)
 {
     for (size_t r = bytes; r <= sizeof memo_mem; r += 256u) {
-        if (accel_sim_memo_use(memo_mem, r) && stats().data_capacity >= bytes)
+        if (accel_memo_use(memo_mem, r) && stats().data_capacity >= bytes)
             return r;
     }
     FAIL("no region up to %zu bytes holds %zu", sizeof memo_mem, bytes);
@@ -283,7 +284,7 @@ static void budget_evicts_oldest(void)
     if (!make_segment(&segs[0], "convnet5_mnist", 0, 2, 21u))
         return;
     accel_error err;
-    accel_ctx *ctx = accel_open(syn_chip_find("max78000"), &err);
+    accel_ctx *ctx = accel_open(&accel_engine_layer, syn_chip_find("max78000"), &err);
     uint8_t slot;
     if (!CHECK(ctx != NULL) || !CHECK(accel_load(ctx, &segs[0].seg, &slot, &err)))
         return;
@@ -291,7 +292,7 @@ static void budget_evicts_oldest(void)
     CHECK(segs[0].seg.n_outputs == 1);
     CHECK(L > 4096u);
     /* Truth for inputs 1..4, memo off. */
-    accel_sim_memo_use(NULL, 0);
+    accel_memo_use(NULL, 0);
     for (unsigned p = 0; p < 4; p++) {
         make_inputs(&segs[0].seg, 100u + p, &in_a);
         truth_len[p] = run_outputs(ctx, slot, &segs[0].seg, &in_a, NULL, NULL, truth[p]);
@@ -306,7 +307,7 @@ static void budget_evicts_oldest(void)
         size_t n = run_outputs(ctx, slot, &segs[0].seg, &in_a, NULL, NULL, got);
         CHECK_MEM(got, n, truth[p], truth_len[p]);
     }
-    accel_sim_memo_stats s = stats();
+    accel_memo_stats s = stats();
     CHECK_EQ(s.stored, 3);
     CHECK_EQ(s.evicted, 1);
     CHECK_EQ(s.entries, 2);
@@ -337,8 +338,8 @@ static void budget_evicts_oldest(void)
     CHECK_EQ(s.misses, 2);
     CHECK_EQ(s.too_large, 2);
     CHECK_EQ(s.entries, 0);
-    CHECK(!accel_sim_memo_use(memo_mem, 512));   /* no room even for the tables: refused */
-    accel_sim_memo_use(NULL, 0);
+    CHECK(!accel_memo_use(memo_mem, 512));   /* no room even for the tables: refused */
+    accel_memo_use(NULL, 0);
 }
 
 /* Entries of tiny outputs run out of headers before bytes: the oldest leave then too. And a
@@ -353,18 +354,18 @@ static void headers_and_wrapping(void)
         if (!make_segment(&segs[k], pick[k].model, pick[k].first, pick[k].count, 31u + k))
             return;
     accel_error err;
-    accel_ctx *ctx = accel_open(syn_chip_find("max78000"), &err);
+    accel_ctx *ctx = accel_open(&accel_engine_layer, syn_chip_find("max78000"), &err);
     uint8_t slot[MAX_SEGS];
     for (unsigned k = 0; k < MAX_SEGS; k++)
         if (!CHECK(accel_load(ctx, &segs[k].seg, &slot[k], &err)))
             return;
     /* Tiny outputs (segment 0: the classifier, a few bytes) in a region with 4 headers. */
-    accel_sim_memo_use(NULL, 0);
+    accel_memo_use(NULL, 0);
     for (unsigned p = 0; p < 6; p++) {
         make_inputs(&segs[0].seg, 200u + p, &in_a);
         truth_len[p] = run_outputs(ctx, slot[0], &segs[0].seg, &in_a, NULL, NULL, truth[p]);
     }
-    CHECK(accel_sim_memo_use(memo_mem, 8192));
+    CHECK(accel_memo_use(memo_mem, 8192));
     for (unsigned p = 0; p < 6; p++) {
         make_inputs(&segs[0].seg, 200u + p, &in_a);
         run_outputs(ctx, slot[0], &segs[0].seg, &in_a, NULL, NULL, got);
@@ -384,7 +385,7 @@ static void headers_and_wrapping(void)
     static uint8_t mix_truth[MAX_SEGS][INPUTS][MAX_OUT_BYTES / 4];
     static size_t mix_len[MAX_SEGS][INPUTS];
     size_t largest = 0;
-    accel_sim_memo_use(NULL, 0);
+    accel_memo_use(NULL, 0);
     for (unsigned k = 0; k < MAX_SEGS; k++) {
         for (unsigned p = 0; p < INPUTS; p++) {
             make_inputs(&segs[k].seg, 300u + p, &in_a);
@@ -414,12 +415,12 @@ static void headers_and_wrapping(void)
             break;
         }
     }
-    accel_sim_memo_stats s = stats();
+    accel_memo_stats s = stats();
     CHECK(s.hits > 50u);
     CHECK(s.evicted > 10u);
     CHECK(s.bytes_held <= s.data_capacity);
     CHECK(reloads > 0);
-    accel_sim_memo_use(NULL, 0);
+    accel_memo_use(NULL, 0);
 }
 
 /* Many small entries in a table under load (collisions, and evictions that delete from probe
@@ -429,12 +430,12 @@ static void table_under_load(void)
     if (!make_segment(&segs[0], "convnet5_mnist", 4, 1, 51u))
         return;
     accel_error err;
-    accel_ctx *ctx = accel_open(syn_chip_find("max78000"), &err);
+    accel_ctx *ctx = accel_open(&accel_engine_layer, syn_chip_find("max78000"), &err);
     uint8_t slot;
     if (!CHECK(accel_load(ctx, &segs[0].seg, &slot, &err)))
         return;
     /* 1 MiB: 256 headers, 512 cells; outputs of 10 bytes never fill the bytes first. */
-    CHECK(accel_sim_memo_use(memo_mem, 1u << 20));
+    CHECK(accel_memo_use(memo_mem, 1u << 20));
     enum { DISTINCT = 400, HELD = 256 };
     for (unsigned p = 0; p < DISTINCT; p++) {
         make_inputs(&segs[0].seg, 1000u + p, &in_a);
@@ -453,7 +454,7 @@ static void table_under_load(void)
     }
     CHECK_EQ(stats().hits, HELD);
     CHECK_EQ(stats().misses, DISTINCT + 20u);
-    accel_sim_memo_use(NULL, 0);
+    accel_memo_use(NULL, 0);
 }
 
 /* ---- a layer callback ----------------------------------------------------------------------- */
@@ -469,11 +470,11 @@ static void callback_computes(void)
     if (!make_segment(&segs[0], "convnet5_mnist", 0, 3, 41u))
         return;
     accel_error err;
-    accel_ctx *ctx = accel_open(syn_chip_find("max78000"), &err);
+    accel_ctx *ctx = accel_open(&accel_engine_layer, syn_chip_find("max78000"), &err);
     uint8_t slot;
     if (!CHECK(accel_load(ctx, &segs[0].seg, &slot, &err)))
         return;
-    CHECK(accel_sim_memo_use(memo_mem, sizeof memo_mem));
+    CHECK(accel_memo_use(memo_mem, sizeof memo_mem));
     make_inputs(&segs[0].seg, 7u, &in_a);
     size_t n = run_outputs(ctx, slot, &segs[0].seg, &in_a, NULL, NULL, want);
     CHECK_EQ(stats().misses, 1);
@@ -491,7 +492,7 @@ static void callback_computes(void)
     m = run_outputs(ctx, slot, &segs[0].seg, &in_b, NULL, NULL, got);
     CHECK_MEM(got, m, other, n);
     CHECK_EQ(stats().misses, 2);
-    accel_sim_memo_use(NULL, 0);
+    accel_memo_use(NULL, 0);
 }
 
 /* ---- the emulator's options ----------------------------------------------------------------- */

@@ -1,0 +1,154 @@
+/* accel.h: each call goes to the engine of the context (accel_engine.h). */
+#include "accel_engine.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+bool accel_fail(accel_error *err, accel_status status, int16_t layer, const char *fmt, ...)
+{
+    if (err) {
+        err->status = status;
+        err->layer = layer;
+        va_list ap;
+        va_start(ap, fmt);
+        syn_vformat(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+    }
+    return false;
+}
+
+void accel_ok(accel_error *err)
+{
+    if (err) {
+        err->status = ACCEL_OK;
+        err->layer = -1;
+        err->msg[0] = '\0';
+    }
+}
+
+const char *accel_engine_name(const accel_engine *engine)
+{
+    return engine != NULL ? engine->name : "(none)";
+}
+
+uint8_t accel_engine_format(const accel_engine *engine)
+{
+    return engine != NULL ? engine->format : 0;
+}
+
+accel_ctx *accel_open(const accel_engine *engine, const syn_chip *chip, accel_error *err)
+{
+    if (engine == NULL) {
+        accel_fail(err, ACCEL_ERR_UNSUPPORTED, -1, "engine: none given");
+        return NULL;
+    }
+    accel_ctx *ctx = engine->open(chip, err);
+    if (ctx != NULL)
+        ctx->engine = engine;
+    return ctx;
+}
+
+const accel_engine *accel_engine_of(const accel_ctx *ctx)
+{
+    return ctx != NULL ? ctx->engine : NULL;
+}
+
+static bool no_context(accel_error *err)
+{
+    return accel_fail(err, ACCEL_ERR_STATE, -1, "accelerator not open");
+}
+
+bool accel_load(accel_ctx *ctx, const accel_segment *seg, uint8_t *slot, accel_error *err)
+{
+    if (ctx == NULL)
+        return no_context(err);
+    if (ctx->engine->load == NULL)
+        return accel_fail(err, ACCEL_ERR_UNSUPPORTED, -1,
+                          "segment format 1 (layer descriptions): the %s engine runs format %u segments",
+                          ctx->engine->name, (unsigned)ctx->engine->format);
+    return ctx->engine->load(ctx, seg, slot, err);
+}
+
+bool accel_load_image(accel_ctx *ctx, const accel_segment *seg, const reg_image *img, uint8_t *slot, accel_error *err)
+{
+    if (ctx == NULL)
+        return no_context(err);
+    if (ctx->engine->load_image == NULL)
+        return accel_fail(err, ACCEL_ERR_UNSUPPORTED, -1,
+                          "segment format 2 (register program): the %s engine runs format %u segments",
+                          ctx->engine->name, (unsigned)ctx->engine->format);
+    return ctx->engine->load_image(ctx, seg, img, slot, err);
+}
+
+bool accel_unload(accel_ctx *ctx, uint8_t slot)
+{
+    return ctx != NULL && ctx->engine->unload(ctx, slot);
+}
+
+bool accel_run(accel_ctx *ctx, uint8_t slot, const accel_buffer *inputs, size_t n_inputs, accel_layer_fn on_layer,
+               void *user, accel_error *err)
+{
+    if (ctx == NULL)
+        return no_context(err);
+    return ctx->engine->run(ctx, slot, inputs, n_inputs, on_layer, user, err);
+}
+
+bool accel_output(accel_ctx *ctx, int16_t source, accel_buffer *out)
+{
+    return ctx != NULL && ctx->engine->output != NULL && ctx->engine->output(ctx, source, out);
+}
+
+bool accel_output_into(accel_ctx *ctx, int16_t source, void *dst, uint32_t len, accel_error *err)
+{
+    if (ctx == NULL)
+        return no_context(err);
+    return ctx->engine->output_into(ctx, source, dst, len, err);
+}
+
+bool accel_measured_cycles(accel_ctx *ctx, uint32_t *cycles, size_t n)
+{
+    return ctx != NULL && ctx->engine->measured_cycles != NULL && ctx->engine->measured_cycles(ctx, cycles, n);
+}
+
+static bool no_streams(const accel_ctx *ctx, accel_error *err)
+{
+    return accel_fail(err, ACCEL_ERR_UNSUPPORTED, -1, "the %s engine takes no register segments", ctx->engine->name);
+}
+
+bool accel_stream_begin(accel_ctx *ctx, const reg_image *program, fit_ctx *fit, fit_result *out, uint16_t u0,
+                        uint16_t count, uint32_t kernel_records, uint32_t bias_records, accel_error *err)
+{
+    if (ctx == NULL)
+        return no_context(err);
+    if (ctx->engine->stream_begin == NULL)
+        return no_streams(ctx, err);
+    return ctx->engine->stream_begin(ctx, program, fit, out, u0, count, kernel_records, bias_records, err);
+}
+
+bool accel_stream_bytes(accel_ctx *ctx, const uint8_t *data, size_t n, accel_error *err)
+{
+    if (ctx == NULL)
+        return no_context(err);
+    if (ctx->engine->stream_bytes == NULL)
+        return no_streams(ctx, err);
+    return ctx->engine->stream_bytes(ctx, data, n, err);
+}
+
+bool accel_stream_end(accel_ctx *ctx, accel_error *err)
+{
+    if (ctx == NULL)
+        return no_context(err);
+    if (ctx->engine->stream_end == NULL)
+        return no_streams(ctx, err);
+    return ctx->engine->stream_end(ctx, err);
+}
+
+bool accel_relocate(accel_ctx *ctx, fit_ctx *fit, fit_result *out, uint16_t first_moved, const reg_place *from,
+                    accel_error *err)
+{
+    if (ctx == NULL)
+        return no_context(err);
+    if (ctx->engine->relocate == NULL)
+        return no_streams(ctx, err);
+    return ctx->engine->relocate(ctx, fit, out, first_moved, from, err);
+}
