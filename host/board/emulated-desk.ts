@@ -19,7 +19,7 @@ export interface DeskOptions {
   outputs?: string[];
   /** ids are `${prefix}N`, skipping ids a live board already has (default "emu-", "qemu-") */
   idPrefix?: string;
-  /** the engine wanted (default register): each board runs it where its chip is covered (engineFor) */
+  /** the engine wanted: each board runs it where its chip is covered (engineFor); absent = the board's own default */
   engine?: Engine;
   /** synergy-emu processes (default) or QEMU boards */
   kind?: BoardProcessKind;
@@ -74,7 +74,7 @@ export async function startEmulatedDesk(opts: DeskOptions): Promise<EmulatedDesk
         const emulator = await startBoardProcess(kind, {
           id,
           chip,
-          engine: engineFor(chip, opts.engine ?? 'register'),
+          ...(opts.engine ? { engine: engineFor(chip, opts.engine) } : {}),
           ...(opts.baud !== undefined ? { baud: opts.baud } : {}),
           ...(opts.sensors ? { sensors: opts.sensors } : {}),
           ...(opts.outputs ? { outputs: opts.outputs } : {}),

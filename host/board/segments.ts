@@ -170,12 +170,10 @@ export function fitDifferences(board: BoardFit, host: BoardFit): string[] {
 }
 
 function residentLayers(session: BoardSession, info: SegmentInfo, resolve: UploadOptions['resolveResident']): readonly Layer[] {
-  // What this process uploaded is exactly what the board holds (a register segment's layers as
-  // the hardware sees them); the caller's and the zoo's layers come after.
-  const mine = knownSegment(session, info.id);
-  if (mine) return mine.layers;
   const given = resolve?.(info);
   if (given) return given;
+  const mine = knownSegment(session, info.id);
+  if (mine) return mine.layers;
   try {
     const layers = loadTable(info.model).model.layers.slice(info.first, info.first + info.count);
     if (layers.length === info.count) return layers;

@@ -56,8 +56,9 @@ export interface AcquireOptions {
   defaultEmulated: number;
   /** pacing of emulated boards (0 = unpaced) */
   baud: number;
-  /** the engine emulated boards run (where their chip is covered); a real board must run it too */
-  engine: Engine;
+  /** the engine asked for: emulated boards run it where their chip is covered, a real board must
+   *  run it already; absent = each board's own (the register engine where it covers the chip) */
+  engine?: Engine;
 }
 
 /** Opens the boards asked for (starting emulated ones); on failure releases what it opened. */
@@ -83,7 +84,7 @@ export async function acquireBoards(requests: readonly BoardRequest[], opts: Acq
           ...(opts.baud > 0 ? { baud: opts.baud } : {}),
           registry: null,
           kind: r.process,
-          engine: opts.engine,
+          ...(opts.engine ? { engine: opts.engine } : {}),
           idPrefix: desks.length === 0 ? `${prefix}-` : `${prefix}${desks.length + 1}-`,
         });
         desks.push(desk);
@@ -104,7 +105,7 @@ export async function acquireBoards(requests: readonly BoardRequest[], opts: Acq
         }
         sessions.push(session);
         const runs = boardEngine(session);
-        if (runs !== engineFor(session.hello.chip, opts.engine)) {
+        if (opts.engine && runs !== engineFor(session.hello.chip, opts.engine)) {
           throw new CommandFailure(`board ${session.boardId} (${session.hello.chip}) drives its accelerator with the ${runs} engine; --engine ${opts.engine} applies to emulated and QEMU boards`);
         }
       }

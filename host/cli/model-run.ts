@@ -15,8 +15,9 @@ import { progressBar, type Progress } from './progress.js';
 
 export const DEFAULT_EMULATED_BAUD = 921_600;
 
-export const ENGINE_HELP = 'how emulated and QEMU boards drive their accelerator: register (default: the register program, as the silicon '
-  + 'is driven; MAX78000 boards, MAX78002 ones compute from layer descriptions) or layer (the layer-level simulator, the reference)';
+export const ENGINE_HELP = 'how emulated and QEMU boards drive their accelerator: register (the register program, as the silicon is '
+  + 'driven; MAX78000 boards, MAX78002 ones compute from layer descriptions) or layer (the layer-level simulator, the reference); '
+  + 'default: each board\'s own (synergy-emu: register where it covers the chip; the QEMU board: layer)';
 
 export const EMULATED_OPTIONS: OptionSpec[] = [
   { name: 'chip', value: 'CHIP', parse: choiceValue(...CHIP_NAMES), description: 'chip of emulated boards (default max78000 when the model runs on it, else max78002)' },
@@ -71,7 +72,7 @@ export async function deployOnBoards(command: string, values: readonly string[],
   const progress = progressBar();
   progress.update(0, `starting ${requests.length === 0 ? `${needed} emulated board${needed === 1 ? '' : 's'}` : 'boards'}`);
   const boards = await acquireBoards(requests, {
-    chip, defaultEmulated: needed, baud: args.number('baud') ?? DEFAULT_EMULATED_BAUD, engine: (args.string('engine') as Engine | undefined) ?? 'register',
+    chip, defaultEmulated: needed, baud: args.number('baud') ?? DEFAULT_EMULATED_BAUD, ...(args.has('engine') ? { engine: args.string('engine') as Engine } : {}),
   });
   if (signal.aborted) void boards.release();
   else signal.addEventListener('abort', () => void boards.release(), { once: true });

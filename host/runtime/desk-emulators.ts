@@ -208,7 +208,7 @@ export interface DeskEmulatorOptions {
    * the host's CPU then limits what is measured (default false)
    */
   exactCompute?: boolean;
-  /** the engine wanted (default register): each board runs it where its chip is covered (engineFor) */
+  /** the engine wanted: each board runs it where its chip is covered (engineFor); absent = the board's own default */
   engine?: Engine;
   /** a synergy-emu per device (default) or a QEMU board per device */
   kind?: BoardProcessKind;
@@ -245,7 +245,7 @@ export async function startDeskEmulators(desk: DeskSpec, app: AppSpec, opts: Des
     return {
       id: d.name,
       chip: d.chip ?? 'max78000',
-      engine: engineFor(d.chip ?? 'max78000', opts.engine ?? 'register'),
+      ...(opts.engine ? { engine: engineFor(d.chip ?? 'max78000', opts.engine) } : {}),
       sensors: mine.map((s) => `${s.kind}:${s.shape.join('x')}@${rateText(s.rateHz)}`),
       outputs: [...d.outputs],
       ...(baud !== undefined ? { baud } : {}),

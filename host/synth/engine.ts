@@ -10,7 +10,7 @@ export { ENGINES, type Engine } from '../proto/index.js';
 
 /** Whether the register engine covers this chip. */
 export function registerEngineCovers(chip: ChipName): boolean {
-  return registerMap(chip) !== undefined;
+  return registerMap(chip) !== null;
 }
 
 /** The engine an emulated board of `chip` runs when `asked` is wanted: register where covered. */
