@@ -15,7 +15,6 @@
 #define CTRL_EXT_SYNC (1u << 11)
 #define CTRL_MEXPRESS (1u << 20)
 #define CTRL_REG 0u
-#define LCNT_MAX_REG 2u
 #define QUADRANTS 4u
 
 static uint32_t le32(const uint8_t *p)
@@ -57,7 +56,6 @@ static bool check_init_start(segstore *s, syn_fault *f)
 {
     segstore_up2 *u = &s->up2;
     const syn_chip *chip = s->chip;
-    bool lcnt = false;
     u->groups = 0;
     for (uint32_t i = 0; i < u->h.n_init; i++) {
         uint32_t addr = accel_segment2_write_addr(u->h.init, i), v = accel_segment2_write_value(u->h.init, i);
@@ -74,10 +72,11 @@ static bool check_init_start(segstore *s, syn_fault *f)
                                 (unsigned long)i, w.quadrant);
             u->groups |= (uint8_t)(1u << w.quadrant);
         }
-        lcnt = lcnt || (w.kind == CNN_WIN_CONTROL && w.reg == LCNT_MAX_REG);
     }
-    if (!lcnt)
-        return syn_fail(f, SYN_ERR_BAD_ARGUMENT, "init: writes no LCNT_MAX");
+    /* A zero LCNT_MAX (a one-layer segment) is left out, as the tool does: the board writes
+     * LCNT_MAX to every quadrant whose CTRL init sets up before each run. */
+    if (u->groups == 0)
+        return syn_fail(f, SYN_ERR_BAD_ARGUMENT, "init: sets up no quadrant's CTRL");
     bool master = false;
     for (uint32_t i = 0; i < u->h.n_start; i++) {
         uint32_t addr = accel_segment2_write_addr(u->h.start, i), v = accel_segment2_write_value(u->h.start, i);

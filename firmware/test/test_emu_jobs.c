@@ -261,7 +261,7 @@ static void segment_and_infer(void)
                && accel_output(ctx, seg.outputs[0].source, &out) && out.len == 40))
         return;
 
-    if (!CHECK(start((const char *const[]){ "--id", "emu-jobs", NULL })))
+    if (!CHECK(start((const char *const[]){ "--id", "emu-jobs", "--engine", "layer", NULL })))
         return;
     CHECK(call(SYN_MSG_HELLO, (const uint8_t *)"\xa0", 1));
     CHECK_EQ(field_u(17), 2097152);

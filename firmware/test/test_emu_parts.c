@@ -61,9 +61,13 @@ static void test_options(void)
             printf("  accepted: %s %s\n", bad[i][0], bad[i][1] ? bad[i][1] : "");
         CHECK(strlen(why) > 10);
     }
-    /* the engine: the default, both by name, refusals naming what this build has */
+    /* the engine: the default (register where it covers the chip, else layer), both by name,
+     * refusals naming what this build has */
     CHECK(parse(&o, none, why, sizeof why));
-    CHECK_STR(accel_engine_name(o.board.engine), EMU_DEFAULT_ENGINE);
+    CHECK(o.board.engine == &accel_engine_register);
+    const char *big[] = { "--chip", "max78002", NULL };
+    if (CHECK(parse(&o, big, why, sizeof why)))
+        CHECK(o.board.engine == &accel_engine_layer);
     const char *reg[] = { "--engine", "register", NULL };
     if (CHECK(parse(&o, reg, why, sizeof why))) {
         CHECK(o.board.engine == &accel_engine_register);

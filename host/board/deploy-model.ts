@@ -9,10 +9,10 @@ import { chipSpec, type ChipSpec } from '../model/chips.js';
 import { layerCycles, networkCycles } from '../model/cycles.js';
 import { fit, type FitOk, type FitRefusal, type FitSegment } from '../model/fit.js';
 import type { Model } from '../model/layer.js';
-import { encodeSegment, SEGMENT_MAX_TENSORS, segmentOf } from '../model/segment-codec.js';
+import { SEGMENT_MAX_TENSORS } from '../model/segment-codec.js';
 import { showShape, tensorWidth, type Tensor } from '../model/tensor.js';
 import { segmentIdText, type SegmentInfo } from '../proto/index.js';
-import { listSegments, residentSegments, unloadSegment, uploadSegment, type UploadResult } from './segments.js';
+import { listSegments, residentSegments, segmentBlobsInOrder, unloadSegment, uploadSegment, type UploadResult } from './segments.js';
 import type { BoardSession } from './session.js';
 import { infer, profile, TensorShapeError, type InferOutcome, type LayerTime, type ProfileOutcome, type SegmentIO } from './tensors.js';
 
@@ -225,7 +225,14 @@ export async function deployModel(boards: readonly BoardSession[], model: Model,
   const split = opts.split ? [...opts.split] : planSplit(model, chips, residentLayers);
   checkSplit(model, split, boards.length);
 
-  const blobs = split.map((p) => encodeSegment(segmentOf(model, p.first, p.count)));
+  // Each board's segments in load order, after what it holds (a register board places each one
+  // after those before it: their blobs depend on that order).
+  const blobs: Uint8Array[] = split.map(() => new Uint8Array(0));
+  boards.forEach((session, b) => {
+    const ks = split.flatMap((p, k) => (p.board === b ? [k] : []));
+    const made = segmentBlobsInOrder(session, residentLayers[b]!, ks.map((k) => ({ model, first: split[k]!.first, count: split[k]!.count })));
+    ks.forEach((k, i) => (blobs[k] = made[i]!));
+  });
   const total = blobs.reduce((a, b) => a + b.length, 0);
   const acked = blobs.map(() => 0);
   let done = 0;

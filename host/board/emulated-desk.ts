@@ -1,6 +1,7 @@
 // A desk of emulated boards: several emulators (or QEMU boards) started together, registered so
 // other processes find them, stopped and unregistered together.
 
+import { engineFor, type Engine } from '../synth/engine.js';
 import { startBoardProcess, type BoardProcessKind } from '../link/board-process.js';
 import type { EmulatedBoard, EmulatedChip } from '../link/emulator.js';
 import { EmulatorRegistry, type EmulatorEntry } from './emulator-registry.js';
@@ -18,6 +19,8 @@ export interface DeskOptions {
   outputs?: string[];
   /** ids are `${prefix}N`, skipping ids a live board already has (default "emu-", "qemu-") */
   idPrefix?: string;
+  /** the engine wanted: each board runs it where its chip is covered (engineFor); absent = the board's own default */
+  engine?: Engine;
   /** synergy-emu processes (default) or QEMU boards */
   kind?: BoardProcessKind;
   /** where to register; `null` to not register at all */
@@ -71,6 +74,7 @@ export async function startEmulatedDesk(opts: DeskOptions): Promise<EmulatedDesk
         const emulator = await startBoardProcess(kind, {
           id,
           chip,
+          ...(opts.engine ? { engine: engineFor(chip, opts.engine) } : {}),
           ...(opts.baud !== undefined ? { baud: opts.baud } : {}),
           ...(opts.sensors ? { sensors: opts.sensors } : {}),
           ...(opts.outputs ? { outputs: opts.outputs } : {}),

@@ -7,9 +7,12 @@
 import { createHash } from 'node:crypto';
 import { chipSpec } from '../model/chips.js';
 import { fit, type FitOk, type FitSegment } from '../model/fit.js';
-import type { Layer } from '../model/layer.js';
+import type { Layer, Model } from '../model/layer.js';
 import { ModelError } from '../model/model-error.js';
-import { decodeSegment, type Segment } from '../model/segment-codec.js';
+import { encodeSegment, segmentOf, type Segment } from '../model/segment-codec.js';
+import { decodeAnySegment, encodeRegisterSegment } from '../synth/register-segment.js';
+import { residentSegment } from '../synth/synthesize.js';
+import type { Engine } from '../proto/index.js';
 import { loadTable } from '../model/zoo.js';
 import {
   CRC_SIZE,
@@ -231,7 +234,7 @@ function chunkLimit(session: BoardSession, asked: number | undefined): number {
  */
 export async function uploadSegment(session: BoardSession, id: string, blob: Uint8Array, opts: UploadOptions = {}): Promise<UploadResult> {
   requireMessages(session, [SEGMENT_BEGIN, SEGMENT_CHUNK, SEGMENT_COMMIT, SEGMENT_ABORT, SEGMENT_LIST, SEGMENT_UNLOAD]);
-  const segment = decodeSegment(blob, `segment "${id}"`);
+  const segment = decodeAnySegment(blob, `segment "${id}"`);
   const started = performance.now();
   const sha256 = new Uint8Array(createHash('sha256').update(blob).digest());
   const chunk = chunkLimit(session, opts.chunkBytes);
@@ -390,4 +393,53 @@ async function sendChunks(
   }
   if (failure !== undefined) throw failure;
   return acked;
+}
+
+// ---- loading a model's layers -----------------------------------------------------------------
+
+/** How the board drives its accelerator (hello `engine`; boards that do not say take format 1). */
+export function boardEngine(session: BoardSession): Engine {
+  return session.hello.engine ?? 'layer';
+}
+
+/** Layers first..first+count-1 of a model with its weights, and, when known, their format 1 blob. */
+export interface ModelSegment {
+  model: Model;
+  first: number;
+  count: number;
+  /** the format 1 encoding, when the caller keeps one (it does not depend on the board) */
+  layerBlob?: () => Uint8Array;
+}
+
+/**
+ * The segment as this board takes it: format 1 (layers and weights) for a layer-engine board;
+ * for a register board, the register segment synthesized after the segments it holds now (their
+ * placement decides where this one's kernels and biases go), so one more `segment.list` first.
+ */
+export async function segmentBlobFor(session: BoardSession, seg: ModelSegment, resolve?: UploadOptions['resolveResident']): Promise<Uint8Array> {
+  if (boardEngine(session) === 'layer') return seg.layerBlob?.() ?? encodeSegment(segmentOf(seg.model, seg.first, seg.count));
+  const listed = await listSegments(session);
+  const resident = residentSegments(session, listed.segments, resolve);
+  return encodeRegisterSegment(seg.model, { chip: session.hello.chip, first: seg.first, last: seg.first + seg.count - 1, resident });
+}
+
+/**
+ * The blobs of several segments loaded one after another onto a board that holds `resident`
+ * (its segments' layers in the board's order): a register board places each after the ones
+ * before it, so each is synthesized after the resident set and the earlier ones of the list.
+ */
+export function segmentBlobsInOrder(session: BoardSession, resident: readonly FitSegment[], segs: readonly ModelSegment[]): Uint8Array[] {
+  if (boardEngine(session) === 'layer') return segs.map((seg) => seg.layerBlob?.() ?? encodeSegment(segmentOf(seg.model, seg.first, seg.count)));
+  const placed = [...resident];
+  return segs.map((seg) => {
+    const last = seg.first + seg.count - 1;
+    const blob = encodeRegisterSegment(seg.model, { chip: session.hello.chip, first: seg.first, last, resident: placed });
+    placed.push(residentSegment(seg.model, seg.first, seg.count));
+    return blob;
+  });
+}
+
+/** Encodes a model's layers for this board (segmentBlobFor) and uploads them under `id`. */
+export async function uploadModelSegment(session: BoardSession, id: string, seg: ModelSegment, opts: UploadOptions = {}): Promise<UploadResult> {
+  return uploadSegment(session, id, await segmentBlobFor(session, seg, opts.resolveResident), opts);
 }

@@ -3,6 +3,8 @@
 // stopped after it) or `qemu:N[:CHIP]` (N QEMU boards, likewise). Values may be repeated or
 // comma-separated. Without any, the command starts as many emulated boards as the model needs.
 
+import { boardEngine } from '../board/segments.js';
+import { engineFor, type Engine } from '../synth/engine.js';
 import { resolveBoard } from '../board/discovery.js';
 import { startEmulatedDesk, type EmulatedDesk } from '../board/emulated-desk.js';
 import { openBoard } from '../board/open.js';
@@ -54,6 +56,9 @@ export interface AcquireOptions {
   defaultEmulated: number;
   /** pacing of emulated boards (0 = unpaced) */
   baud: number;
+  /** the engine asked for: emulated boards run it where their chip is covered, a real board must
+   *  run it already; absent = each board's own (the register engine where it covers the chip) */
+  engine?: Engine;
 }
 
 /** Opens the boards asked for (starting emulated ones); on failure releases what it opened. */
@@ -79,6 +84,7 @@ export async function acquireBoards(requests: readonly BoardRequest[], opts: Acq
           ...(opts.baud > 0 ? { baud: opts.baud } : {}),
           registry: null,
           kind: r.process,
+          ...(opts.engine ? { engine: opts.engine } : {}),
           idPrefix: desks.length === 0 ? `${prefix}-` : `${prefix}${desks.length + 1}-`,
         });
         desks.push(desk);
@@ -91,10 +97,16 @@ export async function acquireBoards(requests: readonly BoardRequest[], opts: Acq
         } catch (e) {
           throw new CommandFailure((e as Error).message);
         }
+        let session;
         try {
-          sessions.push(await openBoard(location));
+          session = await openBoard(location);
         } catch (e) {
           throw new CommandFailure(`cannot reach board ${location.id}: ${(e as Error).message}`);
+        }
+        sessions.push(session);
+        const runs = boardEngine(session);
+        if (opts.engine && runs !== engineFor(session.hello.chip, opts.engine)) {
+          throw new CommandFailure(`board ${session.boardId} (${session.hello.chip}) drives its accelerator with the ${runs} engine; --engine ${opts.engine} applies to emulated and QEMU boards`);
         }
       }
     }

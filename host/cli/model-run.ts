@@ -2,6 +2,7 @@
 // of emulated boards, open the boards (starting as many emulated ones as the model needs, or the
 // QEMU boards --qemu N asks for) and deploy the model on them with a progress bar.
 
+import { ENGINES, type Engine } from '../synth/engine.js';
 import { deployModel, boardsNeeded, SplitError, type Deployment } from '../board/deploy-model.js';
 import { chipSpec, CHIP_NAMES, type ChipName } from '../model/chips.js';
 import { ModelError } from '../model/model-error.js';
@@ -14,6 +15,10 @@ import { progressBar, type Progress } from './progress.js';
 
 export const DEFAULT_EMULATED_BAUD = 921_600;
 
+export const ENGINE_HELP = 'how emulated and QEMU boards drive their accelerator: register (the register program, as the silicon is '
+  + 'driven; MAX78000 boards, MAX78002 ones compute from layer descriptions) or layer (the layer-level simulator, the reference); '
+  + 'default: each board\'s own (synergy-emu: register where it covers the chip; the QEMU board: layer)';
+
 export const EMULATED_OPTIONS: OptionSpec[] = [
   { name: 'chip', value: 'CHIP', parse: choiceValue(...CHIP_NAMES), description: 'chip of emulated boards (default max78000 when the model runs on it, else max78002)' },
   {
@@ -21,6 +26,7 @@ export const EMULATED_OPTIONS: OptionSpec[] = [
     description: `pace emulated boards at N baud (${EMULATOR_MIN_BAUD}..${EMULATOR_MAX_BAUD}), 0 = unpaced (default ${DEFAULT_EMULATED_BAUD})`,
   },
   { name: 'qemu', value: 'N', parse: intValue(1, 64), description: 'start N QEMU boards (the firmware on a Cortex-M4 under qemu-system-arm), as --board qemu:N' },
+  { name: 'engine', value: 'NAME', parse: choiceValue(...ENGINES), description: ENGINE_HELP },
 ];
 
 export function loadModelArg(arg: string): LoadedModel {
@@ -65,7 +71,9 @@ export async function deployOnBoards(command: string, values: readonly string[],
   }
   const progress = progressBar();
   progress.update(0, `starting ${requests.length === 0 ? `${needed} emulated board${needed === 1 ? '' : 's'}` : 'boards'}`);
-  const boards = await acquireBoards(requests, { chip, defaultEmulated: needed, baud: args.number('baud') ?? DEFAULT_EMULATED_BAUD });
+  const boards = await acquireBoards(requests, {
+    chip, defaultEmulated: needed, baud: args.number('baud') ?? DEFAULT_EMULATED_BAUD, ...(args.has('engine') ? { engine: args.string('engine') as Engine } : {}),
+  });
   if (signal.aborted) void boards.release();
   else signal.addEventListener('abort', () => void boards.release(), { once: true });
   try {

@@ -31,6 +31,8 @@ export interface EmulatorOptions {
   baud?: number;
   /** a symlink to create to the pseudo-terminal */
   linkName?: string;
+  /** how the board drives its accelerator (`--engine`); absent = the emulator's default */
+  engine?: 'register' | 'layer';
   /** other command-line arguments, passed as given */
   extraArgs?: string[];
   /** the binary; default $SYNERGY_EMU or firmware/build/host/synergy-emu */
@@ -90,6 +92,7 @@ export function emulatorArgs(opts: EmulatorOptions): string[] {
   for (const o of opts.outputs ?? []) args.push('--output', o);
   if (opts.baud !== undefined) args.push('--baud', String(opts.baud));
   if (opts.linkName !== undefined) args.push('--link-name', opts.linkName);
+  if (opts.engine !== undefined) args.push('--engine', opts.engine);
   args.push(...(opts.extraArgs ?? []));
   return args;
 }

@@ -122,7 +122,12 @@ function tensorValue(t: TensorRef): CborMap {
   return new Map<number, CborValue>([[TENSOR.source, t.source], [TENSOR.shape, shapeValue(t.shape)], [TENSOR.width, t.width]]);
 }
 
-function layerValue(layer: Layer, params: LayerParams, where: string, source: string): CborMap {
+/** A layer's description without its weights and bias (format 2 carries those as records). */
+export function layerDescription(layer: Layer): CborMap {
+  return layerValue(layer, null, layerWhere(layer), 'layer description');
+}
+
+function layerValue(layer: Layer, params: LayerParams | null, where: string, source: string): CborMap {
   const m = new Map<number, CborValue>([
     [LAYER.index, layer.index],
     [LAYER.name, layer.name],
@@ -159,6 +164,7 @@ function layerValue(layer: Layer, params: LayerParams, where: string, source: st
     [LAYER.data_format, FORMAT_CODES.indexOf(layer.hw.dataFormat)],
     [LAYER.write_gap, layer.hw.writeGap],
   ]);
+  if (params === null) return m;
   if (layer.weightBits !== null) {
     if (!params.weights) throw new ModelError(source, `${where}.weights`, 'missing: a segment carries every weight');
     m.set(LAYER.weights, packWeights(params.weights, layer.weightBits));
@@ -196,7 +202,7 @@ export function segmentMap(seg: Segment): CborMap {
 const layerWhere = (l: { index: number; name: string }): string => `layer ${l.index} (${l.name})`;
 
 /** Typed access to a parsed CBOR tree; every mistake names the place. */
-class NodeReader {
+export class NodeReader {
   constructor(readonly source: string) {}
 
   fail(where: string, reason: string): never {
@@ -256,7 +262,7 @@ class NodeReader {
   }
 }
 
-function readTensor(r: NodeReader, n: CborNode, where: string): TensorRef {
+export function readTensor(r: NodeReader, n: CborNode, where: string): TensorRef {
   const m = r.map(n, where);
   const width = r.int(r.field(m, TENSOR.width, where, 'width'), `${where}.width`, 8, 32);
   if (width !== 8 && width !== 32) r.fail(`${where}.width`, `${width} is neither 8 nor 32`);
@@ -267,7 +273,7 @@ function readTensor(r: NodeReader, n: CborNode, where: string): TensorRef {
   };
 }
 
-function readLayer(r: NodeReader, n: CborNode, pos: number, expectedIndex: number): { layer: Layer; params: LayerParams } {
+export function readLayer(r: NodeReader, n: CborNode, pos: number, expectedIndex: number): { layer: Layer; params: LayerParams } {
   const m = r.map(n, `layer ${expectedIndex}`);
   const f = (key: number, name: string, w: string): CborNode => r.field(m, key, w, name);
   const index = r.int(f(LAYER.index, 'index', `layers[${pos}]`), `layers[${pos}].index`, 0, 65535);
@@ -366,7 +372,7 @@ export function decodeSegment(bytes: Uint8Array, source = 'segment'): Segment {
     params.push(p);
   });
   const seg: Segment = { model, first, layers, params, inputs, outputs };
-  checkSegment(seg, source, true);
+  checkSegment(seg, source, 'packed');
   return seg;
 }
 
@@ -379,7 +385,18 @@ const show = (s: readonly number[]): string => `[${s.join(', ')}]`;
  * Checks ranges, the shape chain and parameter lengths. With `packed`, params hold the raw
  * bytes from the wire and are unpacked in place once their length is known to be right.
  */
-function checkSegment(seg: Segment, source: string, packed = false): void {
+/** What a segment carries of its parameters: values (built in memory), packed bytes (decoded
+ *  format 1) or none (format 2: the layers alone, the weights go as kernel records). */
+type ParamForm = 'values' | 'packed' | 'none';
+
+/** Checks a segment's layers and tensors without parameters (a format 2 header) and derives
+ *  each layer's weight shape, as the format 1 decoder does. */
+export function checkDescribedSegment(seg: Segment, source: string): void {
+  checkSegment(seg, source, 'none');
+}
+
+function checkSegment(seg: Segment, source: string, form: ParamForm = 'values'): void {
+  const packed = form !== 'values';
   function fail(where: string, reason: string): never {
     throw new ModelError(source, where, reason);
   }
@@ -442,7 +459,9 @@ function checkSegment(seg: Segment, source: string, packed = false): void {
     }
     const p = seg.params[pos]!;
     const count = ws ? ws.reduce((a, b) => a * b, 1) : 0;
-    if (layer.weightBits !== null) {
+    if (form === 'none') {
+      if (p.weights || p.bias) fail(`${w}.weights`, 'a layer description carries no weights or bias');
+    } else if (layer.weightBits !== null) {
       const need = packed ? packedWeightBytes(count, layer.weightBits) : count;
       if (!p.weights) fail(`${w}.weights`, 'missing');
       if (p.weights.length !== need) fail(`${w}.weights`, `has ${p.weights.length} ${packed ? 'bytes' : 'values'}, ${show(ws!)} at ${layer.weightBits} bits needs ${need}`);
@@ -457,7 +476,9 @@ function checkSegment(seg: Segment, source: string, packed = false): void {
     } else if (p.weights) {
       fail(`${w}.weights`, 'given for a layer without weights');
     }
-    if (layer.biasPresent) {
+    if (form === 'none') {
+      // the bias goes as a record
+    } else if (layer.biasPresent) {
       if (!p.bias) fail(`${w}.bias`, 'missing although bias_present is true');
       if (p.bias.length !== layer.outputShape[0]) fail(`${w}.bias`, `has ${p.bias.length} bytes for ${layer.outputShape[0]} output channels`);
     } else if (p.bias) {

@@ -40,6 +40,10 @@ export type SensorInfo = Infer<typeof sensorBody>;
 /** Why a board started: `boot`'s reason and hello's reset_cause (PROTOCOL.md 4.4). */
 export const BOOT_REASONS = ['power-on', 'software', 'watchdog', 'pin', 'break', 'unknown'] as const;
 
+/** How a board drives its accelerator: by register programs, or from layer descriptions. */
+export const ENGINES = ['register', 'layer'] as const;
+export type Engine = (typeof ENGINES)[number];
+
 export const helloResponse = struct({
   proto: field(0, uint),
   firmware: field(1, text()),
@@ -66,10 +70,10 @@ export const helloResponse = struct({
   /** the first 8 bytes of the SHA-256 of the firmware image, 16 hex digits (firmware-image.ts
    * computes the same from a .bin or .elf); absent on older boards, "" when unknown */
   buildId: optional(19, text()),
-  /** the board's accelerator engine (PROTOCOL.md 7.1): 'register' takes format 2 segments,
-   * 'layer' format 1; absent on older boards (layer) */
-  engine: optional(20, oneOf('register', 'layer')),
-  /** largest format 2 segment header the board takes, bytes; register boards only */
+  /** how the board drives its accelerator (PROTOCOL.md 7.1): "register" takes format 2 segments,
+   * "layer" (the emulated board's layer-level simulator) format 1; absent on older boards: "layer" */
+  engine: optional(20, oneOf(...ENGINES)),
+  /** largest register-segment header the board holds (PROTOCOL.md 7.1); register boards only */
   headerMax: optional(21, uint),
 });
 export type HelloInfo = Infer<typeof helloResponse>;

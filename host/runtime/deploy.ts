@@ -7,13 +7,18 @@
 // fit (host/model/fit.ts). The planner judged the same sets feasible; a board that refuses one
 // is a disagreement between the plan and the chip's rules, reported as such.
 
-import { uploadSegment, listSegments, unloadSegment } from '../board/segments.js';
+import {
+  knownSegment, listSegments, residentSegments, segmentBlobsInOrder, unloadSegment, uploadSegment, type ModelSegment,
+} from '../board/segments.js';
+import type { BoardSession } from '../board/session.js';
 import type { SegmentIO } from '../board/tensors.js';
 import { isSessionError } from '../board/session-error.js';
 import type { Layer } from '../model/layer.js';
 import { encodeCbor, type CborMap } from '../proto/cbor.js';
 import { encodeSegment, SEG, segmentMap, segmentOf, type Segment } from '../model/segment-codec.js';
 import { loadModel, type LoadedModel } from '../model/zoo.js';
+import type { Engine } from '../synth/engine.js';
+import { encodeRegisterSegment } from '../synth/register-segment.js';
 import type { BoardFit, SegmentInfo } from '../proto/index.js';
 import type { BoardHandle } from './boards.js';
 import type { SegmentSpec } from './run-plan.js';
@@ -22,6 +27,8 @@ import type { SegmentSpec } from './run-plan.js';
 export class ModelStore {
   private readonly models = new Map<string, LoadedModel>();
   private readonly segments = new Map<string, { segment: Segment; blob: Uint8Array }>();
+  /** register segment bytes by model and range */
+  private readonly registerSizes = new Map<string, number>();
   /** per model, the encoded bytes of each layer's entry (weights included) */
   private readonly layerBytes = new Map<string, number[]>();
 
@@ -48,7 +55,8 @@ export class ModelStore {
    * alone (a CBOR map encodes the same inside the list), plus the longer heads of the count and
    * the layer list. Equal to encodeSegment's length (test/unit/deploy-estimate.test.ts).
    */
-  segmentBytes(spec: Pick<SegmentSpec, 'model' | 'first' | 'count'>): number {
+  segmentBytes(spec: Pick<SegmentSpec, 'model' | 'first' | 'count'>, engine: Engine = 'layer'): number {
+    if (engine === 'register') return this.registerBytes(spec);
     const cached = this.segments.get(`${spec.model}:${spec.first}+${spec.count}`);
     if (cached) return cached.blob.length;
     const model = this.model(spec.model).model;
@@ -64,9 +72,34 @@ export class ModelStore {
     return bytes;
   }
 
+  /**
+   * The bytes of a register segment (format 2): synthesized once on an empty MAX78000. Where a
+   * board places it changes addresses and register values, not the number of records and words.
+   */
+  private registerBytes(spec: Pick<SegmentSpec, 'model' | 'first' | 'count'>): number {
+    const key = `${spec.model}:${spec.first}+${spec.count}`;
+    let n = this.registerSizes.get(key);
+    if (n === undefined) {
+      n = encodeRegisterSegment(this.model(spec.model).model, { chip: 'max78000', first: spec.first, last: spec.first + spec.count - 1 }).length;
+      this.registerSizes.set(key, n);
+    }
+    return n;
+  }
+
+  /** The segment's model and range for segmentBlobsInOrder, with its format 1 blob made once. */
+  modelSegment(spec: Pick<SegmentSpec, 'model' | 'first' | 'count'>): ModelSegment {
+    return { model: this.model(spec.model).model, first: spec.first, count: spec.count, layerBlob: () => this.segment(spec).blob };
+  }
+
   io(spec: SegmentSpec): SegmentIO {
     const { segment } = this.segment(spec);
     return { id: spec.id, first: segment.first, layerNames: segment.layers.map((l) => l.name), inputs: segment.inputs, outputs: segment.outputs };
+  }
+
+  /** Resident segments' layers for the fit check and a register board's placement: what this
+   *  process loaded on the board (exactly what it holds), else the zoo's. */
+  resolverFor(session: BoardSession): (info: SegmentInfo) => readonly Layer[] | undefined {
+    return (info) => knownSegment(session, info.id)?.layers ?? this.layersOf(info);
   }
 
   /** The layers of a resident segment this run knows (by the board's segment info). */
@@ -207,7 +240,8 @@ async function deployBoard(
     fit = rest;
   }
   const todo = mine.filter((s) => !kept.includes(s.id));
-  const blobs = todo.map((s) => store.segment(s).blob);
+  const resident = residentSegments(session, listed.segments.filter((info) => kept.includes(info.id)), store.resolverFor(session));
+  const blobs = segmentBlobsInOrder(session, resident, todo.map((s) => store.modelSegment(s)));
   const total = blobs.reduce((a, b) => a + b.length, 0);
   const acked = blobs.map(() => 0);
   let done = 0;
@@ -222,7 +256,7 @@ async function deployBoard(
       up = await uploadSegment(session, spec.id, blobs[k]!, {
         ...(opts.signal ? { signal: opts.signal } : {}),
         ...(opts.window !== undefined ? { window: opts.window } : {}),
-        resolveResident: (info) => store.layersOf(info),
+        resolveResident: store.resolverFor(session),
         onProgress: (u) => {
           acked[k] = u.acked;
           report();
@@ -273,15 +307,17 @@ export async function preloadSegments(
       try {
         const listed = await listSegments(h.session);
         const mine = specs.filter((s) => s.device === h.device && !listed.segments.some((info) => info.id === s.id && sameSegment(info, s)));
-        const total = mine.reduce((a, s) => a + store.segment(s).blob.length, 0);
+        const resident = residentSegments(h.session, listed.segments, store.resolverFor(h.session));
+        const blobs = segmentBlobsInOrder(h.session, resident, mine.map((s) => store.modelSegment(s)));
+        const total = blobs.reduce((a, b) => a + b.length, 0);
         let before = 0;
         for (const [k, spec] of mine.entries()) {
           if (opts.signal?.aborted) break;
           const s0 = performance.now();
-          const up = await uploadSegment(h.session, spec.id, store.segment(spec).blob, {
+          const up = await uploadSegment(h.session, spec.id, blobs[k]!, {
             ...(opts.signal ? { signal: opts.signal } : {}),
             ...(opts.window !== undefined ? { window: opts.window } : {}),
-            resolveResident: (info) => store.layersOf(info),
+            resolveResident: store.resolverFor(h.session),
             onProgress: (u) => opts.onProgress?.({ device: h.device, acked: before + u.acked, total, segmentsDone: k, segments: mine.length }),
           });
           before += up.bytes;

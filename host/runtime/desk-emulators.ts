@@ -31,6 +31,7 @@
 // checked frame with the reference executor as before. `exactCompute` turns both off (every
 // frame distinct, every infer computed).
 
+import { engineFor, type Engine } from '../synth/engine.js';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -207,6 +208,8 @@ export interface DeskEmulatorOptions {
    * the host's CPU then limits what is measured (default false)
    */
   exactCompute?: boolean;
+  /** the engine wanted: each board runs it where its chip is covered (engineFor); absent = the board's own default */
+  engine?: Engine;
   /** a synergy-emu per device (default) or a QEMU board per device */
   kind?: BoardProcessKind;
 }
@@ -242,6 +245,7 @@ export async function startDeskEmulators(desk: DeskSpec, app: AppSpec, opts: Des
     return {
       id: d.name,
       chip: d.chip ?? 'max78000',
+      ...(opts.engine ? { engine: engineFor(d.chip ?? 'max78000', opts.engine) } : {}),
       sensors: mine.map((s) => `${s.kind}:${s.shape.join('x')}@${rateText(s.rateHz)}`),
       outputs: [...d.outputs],
       ...(baud !== undefined ? { baud } : {}),

@@ -39,7 +39,7 @@ export interface DeployCostModel {
   /** segment ids each device holds now (ids name pipeline, model and layer range: run-plan.ts segmentId) */
   resident: ReadonlyMap<string, ReadonlySet<string>>;
   /** encoded bytes of a segment (ModelStore.segmentBytes) */
-  segmentBytes: (spec: Pick<SegmentSpec, 'model' | 'first' | 'count'>) => number;
+  segmentBytes: (spec: Pick<SegmentSpec, 'model' | 'first' | 'count' | 'device'>) => number;
   /** payload bytes per second of a device's link (Infinity: unpaced) */
   bytesPerSec: (device: string) => number;
 }

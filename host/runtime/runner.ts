@@ -5,6 +5,8 @@
 // Every frame started ends in the ledger (delivered or failed with a reason), which must
 // balance when the run ends.
 
+import { boardEngine } from '../board/segments.js';
+import type { Engine as AccelEngine } from '../synth/engine.js';
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { openBoard } from '../board/open.js';
@@ -32,7 +34,7 @@ import { sleep } from './semaphore.js';
 
 export type DeskSource =
   /** start one emulated board (or QEMU board) per device of the spec */
-  | { kind: 'emulate'; spec: DeskSpec; binary?: string; boards?: BoardProcessKind }
+  | { kind: 'emulate'; spec: DeskSpec; binary?: string; boards?: BoardProcessKind; engine?: AccelEngine }
   /** an emulated desk already running (several runs on the same boards); left running */
   | { kind: 'emulated'; emulators: DeskEmulators }
   /** boards that already run: the port of each device, and how to find ones that join */
@@ -40,7 +42,7 @@ export type DeskSource =
 
 /** How the boards of an `emulate` desk are started. */
 export function emulateOptions(desk: Extract<DeskSource, { kind: 'emulate' }>): DeskEmulatorOptions {
-  return { ...(desk.binary ? { binary: desk.binary } : {}), ...(desk.boards ? { kind: desk.boards } : {}) };
+  return { ...(desk.binary ? { binary: desk.binary } : {}), ...(desk.boards ? { kind: desk.boards } : {}), ...(desk.engine ? { engine: desk.engine } : {}) };
 }
 
 export type { Fault } from './fault-injection.js';
@@ -605,6 +607,11 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
     // ---- recovery plans, prepared while a plan runs ------------------------------------------
     // What loading a plan costs on the boards present: what they hold for the running plan
     // costs nothing, the rest its bytes over each board's link.
+    /** How a device's board drives its accelerator (what its segments are encoded as). */
+    const engineOf = (device: string): AccelEngine => {
+      const h = mon.handles.get(device);
+      return h ? boardEngine(h.session) : 'layer';
+    };
     const costModel = (plan: RunPlan, present: ReadonlySet<string>): DeployCostModel => {
       const resident = new Map<string, Set<string>>();
       for (const s of segmentsOf(plan)) {
@@ -615,7 +622,8 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
       }
       return {
         resident,
-        segmentBytes: (s) => store.segmentBytes(s),
+        segmentBytes: (s) => store.segmentBytes(s, engineOf(s.device)),
+
         bytesPerSec: (d) => mon.handles.get(d)?.wireBytesPerSec ?? Number.POSITIVE_INFINITY,
       };
     };

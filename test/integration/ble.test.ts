@@ -7,7 +7,7 @@
 // time; and every process (daemon, emulators) gone after the stand-in stops.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uploadSegment } from '../../host/board/segments.js';
+import { segmentBlobFor, segmentBlobsInOrder, uploadSegment } from '../../host/board/segments.js';
 import { isSessionError } from '../../host/board/session-error.js';
 import { BoardSession } from '../../host/board/session.js';
 import { infer } from '../../host/board/tensors.js';
@@ -18,7 +18,7 @@ import type { LinkCloseInfo } from '../../host/link/byte-link.js';
 import { seededTensor } from '../../host/model/exec-cases.js';
 import { runLayers } from '../../host/model/exec.js';
 import type { Model } from '../../host/model/layer.js';
-import { encodeSegment, segmentOf, type Segment } from '../../host/model/segment-codec.js';
+import { segmentOf, type Segment } from '../../host/model/segment-codec.js';
 import { firstDifference, type Tensor } from '../../host/model/tensor.js';
 import { loadModel } from '../../host/model/zoo.js';
 import { ProtocolError } from '../../host/proto/index.js';
@@ -108,16 +108,16 @@ describe('a board over BLE through node-ble and the BlueZ stand-in', () => {
       expect(Buffer.from((await session.ping(payload)).body).equals(Buffer.from(payload)), `ping of ${n} bytes`).toBe(true);
     }
     const seg = segmentOf(mnist, 0, mnist.layers.length);
-    const blob = encodeSegment(seg);
-    const up = await uploadSegment(session, 'mnist', blob);
-    expect(up.bytes).toBe(blob.length);
+    const [blob] = segmentBlobsInOrder(session, [], [{ model: mnist, first: 0, count: mnist.layers.length }]);
+    const up = await uploadSegment(session, 'mnist', blob!);
+    expect(up.bytes).toBe(blob!.length);
     const x = seededTensor(mnist.inputShape, 5);
     expectSame(reference(mnist, seg, x), (await infer(session, 'mnist', [x])).outputs[0]!);
 
     // Everything crossed the paced air in write commands and notifications of at most MTU - 3.
     const air = standin.airStats(A)!;
     expect(air.writeBytes).toBe(link.stats.writeBytes);
-    expect(air.writeBytes).toBeGreaterThan(blob.length);
+    expect(air.writeBytes).toBeGreaterThan(blob!.length);
     expect(air.writes).toBeGreaterThanOrEqual(Math.ceil(air.writeBytes / 244));
     expect(air.notificationBytes).toBe(session.hostStats.bytesIn);
     expect(session.hostStats.crcErrors + session.hostStats.framingErrors).toBe(0);
@@ -162,9 +162,9 @@ describe('a board over BLE through node-ble and the BlueZ stand-in', () => {
     // A notification with a chunk's answer lost mid-upload: the upload asks the board where it
     // stands and goes on from there.
     const seg = segmentOf(kws, 0, kws.layers.length);
-    const blob = encodeSegment(seg);
+    const blob = await segmentBlobFor(session, { model: kws, first: 0, count: kws.layers.length });
     standin.injectFault(A, 'lose', 12);
-    const up = await uploadSegment(session, 'kws', blob);
+    const up = await uploadSegment(session, 'kws', blob!);
     expect(up.resyncs).toBeGreaterThanOrEqual(1);
     const x = seededTensor(kws.inputShape, 6);
     expectSame(reference(kws, seg, x), (await infer(session, 'kws', [x])).outputs[0]!);
@@ -174,10 +174,10 @@ describe('a board over BLE through node-ble and the BlueZ stand-in', () => {
   it('detects a board out of range within a second (close with disconnected=true), then reconnects and resumes its upload', async () => {
     const { link, session } = await open(AWAY);
     const seg = segmentOf(kws, 0, kws.layers.length);
-    const blob = encodeSegment(seg);
+    const [blob] = segmentBlobsInOrder(session, [], [{ model: kws, first: 0, count: kws.layers.length }]);
     let droppedAt = 0;
     const gone = closed(link);
-    const upload = uploadSegment(session, 'kws', blob, {
+    const upload = uploadSegment(session, 'kws', blob!, {
       onProgress: (p) => {
         if (droppedAt === 0 && p.phase === 'upload' && p.acked >= 40_000) {
           droppedAt = p.acked;
@@ -198,9 +198,9 @@ describe('a board over BLE through node-ble and the BlueZ stand-in', () => {
 
     standin.restoreLink(AWAY);
     const again = await open(AWAY);
-    const r = await uploadSegment(again.session, 'kws', blob);
+    const r = await uploadSegment(again.session, 'kws', blob!);
     expect(r.resumedFrom).toBeGreaterThanOrEqual(droppedAt);
-    expect(r.resumedFrom).toBeLessThan(blob.length);
+    expect(r.resumedFrom).toBeLessThan(blob!.length);
     const x = seededTensor(kws.inputShape, 7);
     expectSame(reference(kws, seg, x), (await infer(again.session, 'kws', [x])).outputs[0]!);
   });

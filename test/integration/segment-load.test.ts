@@ -88,7 +88,7 @@ function altered(seg: Segment, layer: number, key: number, value: CborValue | un
 
 describe('segment.begin/chunk/commit, list, unload', () => {
   it('uploads a segment, lists it and unloads it; the board\'s fit equals the host\'s', async () => {
-    const { session } = await startBoard({ id: 'seg-basic' });
+    const { session } = await startBoard({ id: 'seg-basic', engine: 'layer' });
     const seg = whole(mnist);
     const blob = encodeSegment(seg);
     const acked: number[] = [];
@@ -120,7 +120,7 @@ describe('segment.begin/chunk/commit, list, unload', () => {
   });
 
   it('holds several segments at once when they fit together; each infers as the reference executor', async () => {
-    const { session } = await startBoard({ id: 'seg-several' });
+    const { session } = await startBoard({ id: 'seg-several', engine: 'layer' });
     const a = whole(mnist);
     const b = whole(kws);
     const ra = await uploadSegment(session, 'mnist', encodeSegment(a));
@@ -144,7 +144,7 @@ describe('segment.begin/chunk/commit, list, unload', () => {
 describe('resuming', () => {
   it('continues from the offset the board reports after the link dropped mid-upload', async () => {
     // Paced, so the upload is still under way when the host hangs up.
-    const { emulator, session } = await startBoard({ id: 'seg-resume', baud: 921_600 });
+    const { emulator, session } = await startBoard({ id: 'seg-resume', baud: 921_600, engine: 'layer' });
     const seg = whole(kws);
     const blob = encodeSegment(seg);
     let droppedAt = 0;
@@ -173,7 +173,7 @@ describe('resuming', () => {
 
 describe('board resets', () => {
   it('an upload the board lost to a reset starts over by itself and completes', async () => {
-    const { session } = await startBoard({ id: 'seg-reset', baud: 921_600 });
+    const { session } = await startBoard({ id: 'seg-reset', baud: 921_600, engine: 'layer' });
     const seg = whole(mnist);
     const blob = encodeSegment(seg);
     let resetAt = 0;
@@ -213,7 +213,7 @@ describe('atomic loads: a refused or abandoned load leaves the board as it was',
   }
 
   it('loads the segment that must survive', async () => {
-    session = (await startBoard({ id: 'seg-atomic' })).session;
+    session = (await startBoard({ id: 'seg-atomic', engine: 'layer' })).session;
     await uploadSegment(session, 'mnist', encodeSegment(seg));
     before = await infer(session, 'mnist', [x]);
     expectSame(reference(mnist, seg, [x]), before.outputs);

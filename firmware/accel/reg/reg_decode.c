@@ -166,7 +166,11 @@ static bool decode_conv(const ctx *c, reg_layer *l, unsigned lead, uint32_t oned
         l->bias_en = true;
         l->bias_q = (uint8_t)bias_q;
         l->bias_off = (uint16_t)(reg(bias_q, y, CNN_LR_POST) & 0xFFFu);
-        if ((uint32_t)l->bias_off + l->slots > reg_the.chip->bias_per_quadrant)
+        /* The tool gives a layer bias bytes for its channels only (C_out plus the lead of an
+         * unaligned first output processor), so the last pass's unused slots of a layer placed at
+         * the end of a quadrant's bias memory point past it: they compute nothing anyone reads,
+         * and their bias reads as 0 here (reg_exec.c). The layer's first byte must be inside. */
+        if (l->bias_off >= reg_the.chip->bias_per_quadrant)
             return bad(c, CNN_ERR_PROGRAM, (unsigned)bias_q, CNN_LR_POST, "points the bias past the quadrant's bias memory");
     }
     /* Sums: the master adds the partial products of every other quadrant with processors (and

@@ -188,7 +188,8 @@ static void convolve(const reg_layer *l)
         uint32_t e = o / l->span, pos = o % l->span;
         uint32_t base = l->wbase[0] + (pos / 4u) * l->wmoff + e * l->wchoff + (l->wide ? pos % 4u : 0u);
         unsigned lane = pos % 4u;
-        const int64_t start = l->bias_en ? (int64_t)(int8_t)bias[l->bias_off + o] * 128 : 0;
+        const uint32_t at = l->bias_off + o;   /* past the memory only for unused slots (reg_decode.c) */
+        const int64_t start = l->bias_en && at < reg_the.chip->bias_per_quadrant ? (int64_t)(int8_t)bias[at] * 128 : 0;
         for (long y = 0; y < ho; y++) {
             for (long x = 0; x < wo; x++) {
                 int64_t acc = start;

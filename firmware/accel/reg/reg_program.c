@@ -82,8 +82,10 @@ bool reg_image_check(const reg_image *img, const syn_chip *chip, cnn_error *err)
         return false;
     if (master_of(img, chip) < 0)
         return cnn_fail(err, CNN_ERR_PROGRAM, 0, "start: no write sets cnn_en of a master quadrant (CTRL bit 0 without ext_sync)");
-    if (quadrants_written(img->init, img->n_init, chip, 2) == 0)
-        return cnn_fail(err, CNN_ERR_PROGRAM, 0, "init: writes no LCNT_MAX");
+    /* The tool leaves out a zero LCNT_MAX (a one-layer image): the runner writes it to every
+     * quadrant init sets up, so the quadrants' CTRL are what init must name. */
+    if (quadrants_written(img->init, img->n_init, chip, 0) == 0)
+        return cnn_fail(err, CNN_ERR_PROGRAM, 0, "init: writes no quadrant CTRL");
 
     for (size_t i = 0; i < img->n_kernels; i++) {
         const reg_kernel_record *r = &img->kernels[i];
@@ -300,7 +302,7 @@ bool reg_program_run_as(const reg_image *img, uint16_t last_layer, const void *c
     if (configure && !(img->table != NULL ? reg_table_write(chip, img->table, img->layers, err)
                                           : reg_write_list(img->configure, img->n_configure, err)))
         return false;
-    unsigned lq = quadrants_written(img->init, img->n_init, chip, 2);
+    unsigned lq = quadrants_written(img->init, img->n_init, chip, 0);
     for (unsigned q = 0; q < 4; q++)
         if ((lq & (1u << q)) && !cnn_write(cnn_control_address(chip, q, 2), last_layer, err))
             return false;

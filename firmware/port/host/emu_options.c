@@ -284,12 +284,15 @@ bool emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size
                 return false;
         }
     }
-    /* The engine (a default this build lacks falls back to the first it has), and whether it can
-     * be this chip. */
-    opts->board.engine = find_engine(engine_name != NULL ? engine_name : EMU_DEFAULT_ENGINE);
+    /* The engine: the one asked for, else the first of this build's (in its order of preference)
+     * that can be this chip — the register engine where it covers the chip. */
+    accel_error aerr;
+    opts->board.engine = engine_name != NULL ? find_engine(engine_name) : NULL;
+    for (size_t i = 0; opts->board.engine == NULL && i < emu_engine_count; i++)
+        if (accel_open(emu_engines[i], opts->board.chip, &aerr) != NULL)
+            opts->board.engine = emu_engines[i];
     if (opts->board.engine == NULL)
         opts->board.engine = emu_engines[0];
-    accel_error aerr;
     if (accel_open(opts->board.engine, opts->board.chip, &aerr) == NULL) {
         syn_format(why, cap, "--engine %s --chip %s: %s", accel_engine_name(opts->board.engine), opts->board.chip->name,
                    aerr.msg);

@@ -19,14 +19,8 @@ typedef struct {
     uint32_t sensor_cycle;     /* --sensor-cycle: made-up frame k is frame k mod N, 0 = all distinct */
 } emu_options;
 
-/* The engine a board gets without --engine. "layer" while the host sends format 1 segments; it
- * becomes "register" (issue 12) once the host sends format 2 to register boards. */
-#ifndef EMU_DEFAULT_ENGINE
-#define EMU_DEFAULT_ENGINE "layer"
-#endif
-
-/* The engines this port links (each port defines them: port/host/emu_posix.c both,
- * port/qemu-an386 the layer engine). */
+/* The engines this port links, in order of preference: without --engine a board runs the first
+ * that can be its chip (port/host/emu_posix.c: register, then layer; port/qemu-an386: layer). */
 extern const accel_engine *const emu_engines[];
 extern const size_t emu_engine_count;
 

@@ -21,7 +21,8 @@ void emu_print_usage(FILE *out)
             "  --engine register|layer    the accelerator: 'register' runs register programs (format 2\n"
             "                             segments) on the register-level model through the CNN driver, as\n"
             "                             the silicon is driven (max78000 only); 'layer' computes layer\n"
-            "                             descriptions (format 1) with the layer-level simulator (default %s)\n"
+            "                             descriptions (format 1) with the layer-level simulator (default:\n"
+            "                             register where it covers the chip, else layer)\n"
             "  --id ID                    board id reported in hello and boot (default emu-<pid>)\n"
             "  --sensor KIND:CxHxW@HZ     a sensor, e.g. microphone:1x16000x1@1 or camera:3x128x128@29.97\n"
             "                             (repeatable, at most %d; HZ may have up to 3 decimals)\n"
@@ -43,7 +44,7 @@ void emu_print_usage(FILE *out)
             "\n"
             "Exit status: 0 on SIGTERM/SIGINT/SIGHUP or when the parent exits, 2 for a bad option, 1 on\n"
             "a system error.\n",
-            EMU_DEFAULT_ENGINE, BOARD_MAX_SENSORS, BOARD_MAX_OUTPUTS);
+            BOARD_MAX_SENSORS, BOARD_MAX_OUTPUTS);
 }
 
 /* The emulator links both engines. */

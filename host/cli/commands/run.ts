@@ -4,6 +4,8 @@
 // run.html. Boards lost or joining during the run are re-planned around; --kill and --restart
 // inject such faults into an emulated desk.
 
+import { ENGINES, type Engine } from '../../synth/engine.js';
+import { ENGINE_HELP } from '../model-run.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { choiceValue, intValue, UsageError, type OptionSpec, type ParsedArgs } from '../args.js';
@@ -37,6 +39,7 @@ export const RUN_OPTIONS: OptionSpec[] = [
   { name: 'desk', value: 'FILE', description: 'desk spec (YAML): its devices are emulated; "devices: discovered" uses the boards found' },
   { name: 'emulated', value: 'N', parse: intValue(1, 64), description: 'N emulated boards instead of a desk file' },
   { name: 'qemu', value: 'N', parse: intValue(1, 64), description: 'N QEMU boards (the firmware on a Cortex-M4 under qemu-system-arm) instead of a desk file' },
+  { name: 'engine', value: 'NAME', parse: choiceValue(...ENGINES), description: ENGINE_HELP },
   { name: 'duration', value: 'S', parse: secondsValue(1, 86_400), description: 'seconds to run (default 10)' },
   { name: 'objective', value: 'NAME', parse: choiceValue('maxmin', 'sum'), description: 'maxmin (default) or sum' },
   { name: 'check-every', value: 'N', parse: intValue(0, 1_000_000), description: 'check one frame in N against the reference executor (default 10, 0 = none; an output fetched only to be checked takes at most 1% of its board\'s link)' },
@@ -66,6 +69,8 @@ export async function deskArg(args: ParsedArgs, app: AppSpec, command: string): 
       ...(args.has('emulated') ? { emulated: args.number('emulated')! } : {}),
       ...(args.has('qemu') ? { qemu: args.number('qemu')! } : {}),
     });
+    const engine = args.string('engine') as Engine | undefined;
+    if (engine && desk.kind === 'emulate') desk = { ...desk, engine };
   } catch (e) {
     if (e instanceof DeskSourceError) throw new UsageError(`synergy ${command}: ${e.message}`);
     throw e;
