@@ -107,7 +107,7 @@ describe('QEMU boards started by synergy emu, found by boards, ping and info in 
       expect(hello['sensors']).toEqual([{ kind: 'camera', shape: [3, 32, 32], rate_mhz: 10000 }]);
       const exited = new Promise<number | null>((resolve) => desk.once('exit', (code) => resolve(code)));
       desk.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      expect(await exited).toBe(143);   // stopped by SIGTERM (main.ts: 128 + 15)
       expect(readdirSync(runtime)).toEqual([]);
       expect(existsSync(`/proc/${boards[0]!.pid}`)).toBe(false);
     } finally {
