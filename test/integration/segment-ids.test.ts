@@ -4,8 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { listSegments, uploadSegment } from '../../host/board/segments.js';
-import { encodeSegment, segmentOf } from '../../host/model/segment-codec.js';
+import { listSegments, segmentBlobFor, uploadSegment } from '../../host/board/segments.js';
 import { loadModel } from '../../host/model/zoo.js';
 import { encodeCbor } from '../../host/proto/cbor.js';
 import { isProtocolError, MSG, ProtocolError, segmentIdProblem } from '../../host/proto/index.js';
@@ -28,7 +27,7 @@ async function refusal(p: Promise<unknown>): Promise<ProtocolError> {
 describe('segment ids on a real board', () => {
   it('a bad id is refused by the host before sending, and by the board with the same reason', async () => {
     const { session } = await startBoard({ id: 'ids' });
-    const blob = encodeSegment(segmentOf(mnist, 4, 1));
+    const blob = await segmentBlobFor(session, { model: mnist, first: 4, count: 1 });
     await uploadSegment(session, 'mnist:4-4', blob);
     const before = (await session.boardStats()).framesIn;
     for (const id of ['mnist\u0000:4-4', 'mnist 4', '', 'caf\u00e9']) {
