@@ -15,10 +15,20 @@
 #define REG_QUADRANTS 4u
 #define REG_PROCESSORS 64u
 #define REG_INSTANCES 16u
+/* Sized for the larger chip; a port that is only ever a MAX78000 (the QEMU board) builds with
+ * -DREG_MAX_LAYERS=32 -DREG_MAX_KERNEL_WORDS=768 -DREG_MAX_BIAS=512 -DREG_MAX_INSTANCE_WORDS=8192. */
+#ifndef REG_MAX_LAYERS
 #define REG_MAX_LAYERS 128u               /* MAX78002 */
+#endif
+#ifndef REG_MAX_KERNEL_WORDS
 #define REG_MAX_KERNEL_WORDS 5120u        /* MAX78002 processors 0, 16, 32, 48 */
+#endif
+#ifndef REG_MAX_BIAS
 #define REG_MAX_BIAS 2048u                /* MAX78002, per quadrant */
+#endif
+#ifndef REG_MAX_INSTANCE_WORDS
 #define REG_MAX_INSTANCE_WORDS 20480u     /* MAX78002 */
+#endif
 #define REG_KERNEL_WORD_BYTES 9u
 
 /* CTRL bits (REGISTERS.md). */

@@ -13,9 +13,13 @@ static reg_layer decoded[REG_MAX_LAYERS];
 
 bool reg_model_reset(const syn_chip *chip, cnn_error *err)
 {
-    if (chip == NULL || cnn_instance_words(chip) == 0 || cnn_instance_words(chip) > REG_MAX_INSTANCE_WORDS)
+    if (chip == NULL || cnn_instance_words(chip) == 0)
         return cnn_fail(err, CNN_ERR_NOT_OPEN, 0, "register model: no memory map for chip %s",
                         chip ? chip->name : "(none)");
+    /* A build sized for a MAX78000 only (reg_internal.h) cannot hold a larger chip's memories. */
+    if (cnn_instance_words(chip) > REG_MAX_INSTANCE_WORDS || cnn_kernel_words(chip, 0) > REG_MAX_KERNEL_WORDS
+        || chip->bias_per_quadrant > REG_MAX_BIAS || chip->max_layers > REG_MAX_LAYERS)
+        return cnn_fail(err, CNN_ERR_NOT_OPEN, 0, "register model: this build holds no %s's memories", chip->name);
     /* Only the chip's part of the memories is cleared, so that an emulated MAX78000 does not touch
      * (and keep resident) the pages only a MAX78002 would use. */
     reg_the.aon = 0;

@@ -203,4 +203,12 @@
 #define SYST_CSR_CLKSOURCE (1u << 2)    /* the processor clock */
 #define SYST_RVR_MAX       0x00FFFFFFu
 
+/* ---- The cycle counter (ARMv7-M ARM C1.6.5 DEMCR, C1.8.7 DWT_CTRL, C1.8.8 DWT_CYCCNT): CNN
+ * runs timed in CPU cycles -------------------------------------------------------------------- */
+#define DEMCR       CM4_REG(0xE000EDFCu)
+#define DEMCR_TRCENA (1u << 24)             /* enables the DWT */
+#define DWT_CTRL    CM4_REG(0xE0001000u)
+#define DWT_CTRL_CYCCNTENA (1u << 0)
+#define DWT_CYCCNT  CM4_REG(0xE0001004u)
+
 #endif

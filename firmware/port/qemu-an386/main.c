@@ -29,9 +29,10 @@
 static board_ctx board;
 static emu_options opts;
 
-/* The QEMU board links the layer engine only (the register model's memories do not fit it). */
-const accel_engine *const emu_engines[] = { &accel_engine_layer };
-const size_t emu_engine_count = 1;
+/* Both engines, as the emulated board: the register model's memories live in the PSRAM (link.ld);
+ * a board without --engine runs the register engine where it covers the chip. */
+const accel_engine *const emu_engines[] = { &accel_engine_register, &accel_engine_layer };
+const size_t emu_engine_count = sizeof emu_engines / sizeof emu_engines[0];
 static char cmdline[CMDLINE_MAX];
 static char *args[ARGS_MAX];
 static _Alignas(8) uint8_t memo[MEMO_MIB_MAX << 20];
