@@ -186,8 +186,11 @@ function checkValues(layout: TensorLayout, values: ArrayLike<number>): void {
 
 /**
  * The words that put a tensor (CHW order: int8 values, or int32 for a 32-bit layout) where
- * its layout says. Lanes outside the tensor are 0 and outside `mask`: merge as
- * (old & ~mask) | word where another tensor may share the word.
+ * its layout says. The network input is written as the tool's loader writes it, whole words
+ * with 0 in lanes no channel uses (mask all ones); any other tensor as its producing layer
+ * writes it: lanes outside the tensor are 0 and outside `mask`, to merge as
+ * (old & ~mask) | word where another tensor may share the word. (The C twin, reg_layout.c,
+ * follows the same rule; test/unit/layout-cross.test.ts holds them together.)
  */
 export function placeTensor(layout: TensorLayout, chip: ChipName, values: ArrayLike<number>): PlacedWord[] {
   checkValues(layout, values);
@@ -197,7 +200,8 @@ export function placeTensor(layout: TensorLayout, chip: ChipName, values: ArrayL
     return out;
   }
   const lane = (e: number, i: number): number => (e >= 0 ? (values[e]! & 0xff) << (8 * i) : 0);
-  const laneMask = (e: number, i: number): number => (e >= 0 ? 0xff << (8 * i) : 0);
+  const whole = layout.source === -1;
+  const laneMask = (e: number, i: number): number => (whole || e >= 0 ? 0xff << (8 * i) : 0);
   visitWords(layout, chip, (addr, e0, e1, e2, e3) => out.push({
     addr,
     word: (lane(e0, 0) | lane(e1, 1) | lane(e2, 2) | lane(e3, 3)) >>> 0,
