@@ -42,3 +42,17 @@ export async function plan(desk: DeskSpec, app: AppSpec, opts: PlanOptions = {})
   });
   return { plan, problem, assignment: out.assignment, explanation: opts.explain ? explain(problem, out.assignment, out.candidates) : null };
 }
+
+// ---- the runtime's view of the planner -------------------------------------------------------
+// The runtime (host/runtime) reaches the planner only through this module: these are the parts
+// it re-plans with mid-run (quick re-plans, repairs of a running plan).
+export { DEFAULT_CALIBRATION, EMULATED_CALIBRATION, type Calibration } from './calibration.js';
+export { generateCandidates } from './candidates.js';
+export { evaluate, pipelineLoads, type Assignment, type RouteShare } from './evaluate.js';
+export { fitSet, jointViolations, overlappingSegments, routesOf, segmentKey, type PlacedSegment } from './joint-fit.js';
+export { loadSolver } from './lp.js';
+export { buildPlanObject, type PlanObject } from './plan-object.js';
+export { isPolicy, POLICIES, type PolicyName } from './policies.js';
+export { buildProblem, HOST_TARGET, type Objective, type PlanProblem } from './problem.js';
+export { makeRoute, type Route } from './route.js';
+export { ONE_SHOT_BUDGET_SCALE } from './synergy.js';

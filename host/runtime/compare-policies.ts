@@ -8,7 +8,7 @@
 // the result says so (samePlanAs). Each policy is planned first to know; `optimal` (a solver run
 // of up to minutes) is always run. The desk is warmed up first (warm-up.ts).
 
-import type { PlanObject } from '../plan/plan-object.js';
+import type { PlanObject } from '../plan/planner.js';
 import type { RunDocument } from '../report/run-report.js';
 import { planRun } from './planning.js';
 import type { RunConfig } from './runner.js';

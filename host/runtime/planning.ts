@@ -4,17 +4,7 @@
 
 import type { AppSpec } from '../space/app-spec.js';
 import type { DeskSpec } from '../space/device.js';
-import { DEFAULT_CALIBRATION, EMULATED_CALIBRATION, type Calibration } from '../plan/calibration.js';
-import { generateCandidates } from '../plan/candidates.js';
-import { evaluate, pipelineLoads, type Assignment } from '../plan/evaluate.js';
-import { jointViolations, overlappingSegments, routesOf } from '../plan/joint-fit.js';
-import { buildPlanObject } from '../plan/plan-object.js';
-import { plan } from '../plan/planner.js';
-import { ONE_SHOT_BUDGET_SCALE } from '../plan/synergy.js';
-import { makeRoute, type Route } from '../plan/route.js';
-import { isPolicy, POLICIES, type PolicyName } from '../plan/policies.js';
-import { HOST_TARGET, type Objective, type PlanProblem } from '../plan/problem.js';
-import type { PlanObject } from '../plan/plan-object.js';
+import { DEFAULT_CALIBRATION, EMULATED_CALIBRATION, generateCandidates, evaluate, pipelineLoads, jointViolations, overlappingSegments, routesOf, buildPlanObject, plan, ONE_SHOT_BUDGET_SCALE, makeRoute, isPolicy, POLICIES, HOST_TARGET, type Calibration, type Assignment, type Route, type PolicyName, type Objective, type PlanProblem, type PlanObject } from '../plan/planner.js';
 import { runPlanOf, type RunPlan } from './run-plan.js';
 
 /** Every policy the planner offers. */

@@ -12,13 +12,7 @@
 
 import type { AppSpec } from '../space/app-spec.js';
 import type { DeskSpec } from '../space/device.js';
-import { generateCandidates } from '../plan/candidates.js';
-import { evaluate, type Assignment, type RouteShare } from '../plan/evaluate.js';
-import { fitSet, routesOf, segmentKey, type PlacedSegment } from '../plan/joint-fit.js';
-import { loadSolver } from '../plan/lp.js';
-import { buildPlanObject } from '../plan/plan-object.js';
-import { buildProblem, type Objective, type PlanProblem } from '../plan/problem.js';
-import { makeRoute, type Route } from '../plan/route.js';
+import { generateCandidates, evaluate, fitSet, routesOf, segmentKey, loadSolver, buildPlanObject, buildProblem, makeRoute, type Assignment, type RouteShare, type PlacedSegment, type Objective, type PlanProblem, type Route } from '../plan/planner.js';
 import { loadMsEstimate } from './deploy.js';
 import { busiestLoad, calibrationFor, keptAssignment, type Planned } from './planning.js';
 import { runPlanOf, segmentId, segmentsOf, zooModelOf, type RunPlan, type SegmentSpec } from './run-plan.js';

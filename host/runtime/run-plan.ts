@@ -5,9 +5,7 @@
 // every device must hold, each a contiguous layer range of a zoo model with its weights.
 
 import { listZoo } from '../model/zoo.js';
-import { evaluate, type Assignment } from '../plan/evaluate.js';
-import type { PlanObject } from '../plan/plan-object.js';
-import type { PlanProblem } from '../plan/problem.js';
+import { evaluate, type Assignment, type PlanObject, type PlanProblem } from '../plan/planner.js';
 
 export interface RunStep {
   /** layers [from, to) of the pipeline's model */
