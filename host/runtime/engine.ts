@@ -22,134 +22,32 @@
 // Every frame started ends in the ledger as delivered or failed with a reason; a lost board
 // fails the frames on it with "board X lost". Sampled frames go to the output checker.
 
-import { ProtocolError, DELIVER, INFER, SENSE, TENSOR_GET, TENSOR_PUT, type InferResult } from '../proto/index.js';
+import { DELIVER, INFER, SENSE, TENSOR_PUT, type InferResult } from '../proto/index.js';
 import { isSessionError } from '../board/session-error.js';
-import { inlineFits, tensorChunkBytes, type SegmentIO } from '../board/tensors.js';
+import { inlineFits, type SegmentIO } from '../board/tensors.js';
 import { tensorBytes } from '../model/boundary.js';
 import { cyclesToUs, networkCycles } from '../model/cycles.js';
 import { IDLE_SLOT_BYTES, type BoardHandle } from './boards.js';
-import type { OutputChecker } from './checker.js';
-import type { ModelStore } from './deploy.js';
-import type { FrameEntry, Ledger } from './ledger.js';
-import type { Metrics } from './metrics.js';
-import { routeKey, segmentId, type RunPipeline, type RunPlan, type RunRoute } from './run-plan.js';
+import {
+  ADMIT_SLACK_MS, CHECK_LINK_SHARE, depthFor, FrameFailure, shortDetail, US,
+  type EngineContext, type EngineOptions, type FrameState, type PipelineRun, type RouteRun, type Stage,
+} from './engine-types.js';
 import type { FairGate } from './fair-gate.js';
-import { ClosedError, Semaphore, sleep, type TransferLane } from './semaphore.js';
+import type { FrameEntry } from './ledger.js';
+import { LinkSpans, wire } from './link-spans.js';
+import { routeKey, segmentId, type RunPipeline, type RunPlan, type RunRoute } from './run-plan.js';
+import { ClosedError, Semaphore, sleep } from './semaphore.js';
 import { senseAnswered, senseDelay, SENSE_MARGIN_MS } from './sense-clock.js';
 import { fileFrame, synthesizeFrame } from './sensor-data.js';
+import { getTensor, putTensor } from './tensor-transfer.js';
 
-export interface EngineOptions {
-  /** admission rate over the planned rate (default 1.2) */
-  admitFactor?: number;
-  /** frames in flight per stage (default: depthFor(the pipeline's planned rate)) */
-  stageDepth?: number;
-  /** ms an infer may take before the frame fails (default 10 s) */
-  inferTimeoutMs?: number;
-}
-
-/** Where a pipeline's frames come from on a board: the sensor index in its hello and the data. */
-export interface StreamRef {
-  index: number;
-  shape: readonly [number, number, number];
-  rateHz: number;
-  /** the frames when the sensor plays a file, else null (the emulator's made-up data) */
-  file: Uint8Array | null;
-  /** the emulator's board id (seeds its made-up data) */
-  boardId: string;
-  /** whether frames can be rebuilt on the host (an emulated sensor) */
-  emulated: boolean;
-}
-
-export interface EngineContext {
-  boards: ReadonlyMap<string, BoardHandle>;
-  store: ModelStore;
-  ledger: Ledger;
-  metrics: Metrics;
-  checker: OutputChecker | null;
-  /** the stream pipeline `p` senses on device `d` */
-  stream(pipeline: string, device: string): StreamRef;
-  /** the output index of `kind` on device `d` */
-  outputIndex(device: string, kind: string): number;
-}
-
-/** A frame failed; `reason` groups it in the ledger, `detail` says everything. */
-class FrameFailure extends Error {
-  override readonly name = 'FrameFailure';
-  constructor(
-    readonly reason: string,
-    readonly detail: string,
-  ) {
-    super(detail);
-  }
-}
-
-type StageKind = 'source' | 'segment' | 'deliver';
-
-interface Stage {
-  kind: StageKind;
-  device: string;
-  /** the segment this stage runs (source: the fused first segment, if any) */
-  io: SegmentIO | null;
-  /** deliver on this board at the end of the stage */
-  deliverHere: boolean;
-  sem: Semaphore;
-}
-
-interface RouteRun {
-  route: RunRoute;
-  /** names the route in measurements: its segments */
-  key: string;
-  stages: Stage[];
-  /** smooth weighted round robin state */
-  current: number;
-}
-
-interface PipelineRun {
-  p: RunPipeline;
-  routes: RouteRun[];
-  /** the planned frames per second (admission runs at admitFactor times this) */
-  rate: number;
-}
-
-const US = 1 / 1000;
-
-/** How far admission may fall behind its schedule and catch up, at least (ms). */
-const ADMIT_SLACK_MS = 5;
-
-/** Share of a board's link that fetching outputs only to check them may take. */
-export const CHECK_LINK_SHARE = 0.01;
-
-/** ms a stage takes at least: a few request round trips on a link and board. */
-const STAGE_FLOOR_MS = 10;
-
-/**
- * Frames in flight per stage: two (double buffering) for ordinary rates; a fast pipeline needs
- * more to cover a stage's round trips (Little's law: frames in a stage = rate x its time).
- */
-export function depthFor(rate: number): number {
-  return Math.max(2, Math.min(16, Math.ceil((rate * STAGE_FLOOR_MS) / 1000) + 1));
-}
-
-/** Wire bytes of a frame whose body holds about `n` bytes (header, CRC, COBS, delimiter). */
-function wire(n: number): number {
-  const raw = n + 12;
-  return raw + Math.floor(raw / 254) + 2;
-}
-
-function shortDetail(e: unknown): { reason: string; detail: string } {
-  if (e instanceof FrameFailure) return { reason: e.reason, detail: e.detail };
-  if (e instanceof ProtocolError) return { reason: `board error ${e.code}`, detail: e.message };
-  if (isSessionError(e)) return { reason: e.reason, detail: e.message };
-  if (e instanceof ClosedError) return { reason: e.message, detail: e.message };
-  return { reason: 'host error', detail: (e as Error).message ?? String(e) };
-}
+export type { EngineContext, EngineOptions, StreamRef } from './engine-types.js';
 
 export class Engine {
   private readonly runs: PipelineRun[];
   private readonly abort = new AbortController();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly open = new Set<FrameEntry>();
-  private readonly rxFree = new Map<string, number>();
   /** per board, link bytes left for fetching outputs only to check them (checkAffordable) */
   private readonly checkCredit = new Map<string, { bytes: number; at: number }>();
   /** the first detail of every failure reason (for the report) */
@@ -163,6 +61,7 @@ export class Engine {
   readonly firstDelivery = new Map<string, number>();
   /** per board and segment, the ms of board work an infer costs (its deadline, session.ts) */
   private readonly inferWork = new Map<string, number>();
+  private readonly spans: LinkSpans;
 
   constructor(
     readonly plan: RunPlan,
@@ -172,6 +71,7 @@ export class Engine {
     this.admitFactor = opts.admitFactor ?? 1.2;
     this.stageDepth = opts.stageDepth;
     this.inferTimeoutMs = opts.inferTimeoutMs ?? 10_000;
+    this.spans = new LinkSpans(ctx.metrics);
     this.runs = plan.pipelines.map((p) => ({ p, routes: p.routes.map((r) => this.routeRun(p, r)), rate: p.estimatedRate }));
   }
 
@@ -531,50 +431,23 @@ export class Engine {
   }
 
   private txMs(h: BoardHandle, bytes: number): number {
-    return Number.isFinite(h.wireBytesPerSec) ? (wire(bytes) * 1000) / h.wireBytesPerSec : 0;
+    return this.spans.txMs(h, bytes);
   }
 
   private txSpan(p: RunPipeline, h: BoardHandle, at: number, bytes: number, label: string): void {
-    this.ctx.metrics.span(`${h.device}.tx`, at - this.txMs(h, bytes), at, p.name, label);
+    this.spans.tx(p, h, at, bytes, label);
   }
 
   private rxSpan(p: RunPipeline, h: BoardHandle, sent: number, bytes: number, label: string): void {
-    const start = Math.max(sent, this.rxFree.get(h.device) ?? 0);
-    const end = start + this.txMs(h, bytes);
-    this.rxFree.set(h.device, end);
-    this.ctx.metrics.span(`${h.device}.rx`, start, end, p.name, label);
+    this.spans.rx(p, h, sent, bytes, label);
   }
 
-  private async put(p: RunPipeline, h: BoardHandle, slot: number, bytes: Uint8Array): Promise<void> {
-    const max = tensorChunkBytes(h.session);
-    const total = bytes.length;
-    const check = (offset: number, n: number) => (r: { nextOffset: number }): void => {
-      if (r.nextOffset !== offset + n) throw new FrameFailure('wrong answer', `board ${h.device} answered tensor.put at ${offset} with next_offset ${r.nextOffset}`);
-    };
-    const chunk = (offset: number): Promise<void> => {
-      const data = bytes.subarray(offset, Math.min(total, offset + max));
-      this.rxSpan(p, h, performance.now(), data.length + 16, `put ${total} B`);
-      return h.session.request(TENSOR_PUT, { slot, offset, total, data }, { expectBytes: 16 }).then(check(offset, data.length));
-    };
-    // The first chunk sizes the slot on the board: it is answered before the others go.
-    if (total <= max) return chunk(0);
-    await inLane(h.lanes.down, h.wireBytesPerSec / 1000, total, chunkOffsets(total, max), max, true, chunk);
+  private put(p: RunPipeline, h: BoardHandle, slot: number, bytes: Uint8Array): Promise<void> {
+    return putTensor(this.spans, p, h, slot, bytes);
   }
 
-  private async get(p: RunPipeline, h: BoardHandle, slot: number, total: number): Promise<Uint8Array> {
-    const max = tensorChunkBytes(h.session);
-    const out = new Uint8Array(total);
-    const chunk = (at: number): Promise<void> =>
-      h.session.request(TENSOR_GET, { slot, offset: at, max }, { expectBytes: max + 32 }).then((r) => {
-        if (r.total !== total || r.data.length !== Math.min(max, total - at)) {
-          throw new FrameFailure('wrong answer', `board ${h.device} sent ${r.data.length} bytes of slot ${slot} at ${at} (total ${r.total}, expected ${total})`);
-        }
-        this.txSpan(p, h, performance.now(), r.data.length + 16, `get ${total} B`);
-        out.set(r.data, at);
-      });
-    if (total <= max) await chunk(0);
-    else await inLane(h.lanes.up, h.wireBytesPerSec / 1000, total, chunkOffsets(total, max), max, false, chunk);
-    return out;
+  private get(p: RunPipeline, h: BoardHandle, slot: number, total: number): Promise<Uint8Array> {
+    return getTensor(this.spans, p, h, slot, total);
   }
 
   private async deliver(p: RunPipeline, h: BoardHandle, slot: number): Promise<void> {
@@ -612,70 +485,4 @@ export class Engine {
     for (const r of this.runs) for (const rr of r.routes) for (const s of rr.stages) s.sem.close(closed);
     for (const entry of [...this.open]) this.settleFailed(entry, reason, `${reason}: the frame was still in flight when the engine stopped`);
   }
-}
-
-interface FrameState {
-  /** tensors the frame carries between boards, by source id (-1 the input) */
-  tensors: Map<number, Uint8Array>;
-  sensed: { frame: number; stream: StreamRef } | null;
-  /** the model's output, when the host holds it */
-  output: Uint8Array | null;
-  check: boolean;
-}
-
-/** Bytes a transfer moves per turn in its lane before the lane may pass to a shorter one. */
-export const LANE_SLICE_BYTES = 64 * 1024;
-
-function chunkOffsets(total: number, max: number): number[] {
-  const out: number[] = [];
-  for (let offset = 0; offset < total; offset += max) out.push(offset);
-  return out;
-}
-
-/**
- * Moves a tensor of several chunks through a board's lane for its direction: one transfer at a
- * time each way, LANE_SLICE_BYTES per turn, the transfer with the fewest bytes left first.
- * Shared, a link moved every transfer slowly and finished them together: sixteen UNet frames
- * fetched at once from the glasses each took sixteen times as long, and the boards after it got
- * their inputs in bursts. First come, first served, a 496 KB map held a link for 5 s while the
- * 116 KB tensors another route needed from the same board waited, and that route ran at two
- * thirds of its plan. A turn passes on once its last chunk is sent (TransferLane): waiting for
- * the answers left the link idle for a round trip every 64 KB. A put's first chunk goes alone
- * (it sizes the slot). Single-chunk transfers and control messages take no lane: they interleave.
- */
-async function inLane(lane: TransferLane, bytesPerMs: number, total: number, offsets: readonly number[], max: number, firstAlone: boolean, chunk: (offset: number) => Promise<void>): Promise<void> {
-  const perTurn = Math.max(1, Math.floor(LANE_SLICE_BYTES / max));
-  const sent: Promise<void>[] = [];
-  let failure: unknown = null;
-  const send = async (offset: number): Promise<void> => {
-    await lane.window.acquire();
-    const answered = chunk(offset).finally(() => lane.window.release());
-    answered.catch((e: unknown) => {
-      failure ??= e;
-    });
-    sent.push(answered);
-  };
-  for (let i = 0; i < offsets.length && failure === null; i += perTurn) {
-    // Bytes left, less what the link could have moved while this turn waited: the shortest goes
-    // first, and one kept waiting as long as its own turn takes goes first too (a large map is
-    // delayed, never starved: first fewest-bytes-first starved the 5% route of UNet maps).
-    const left = total - offsets[i]!;
-    const since = performance.now();
-    await lane.turns.acquire(Number.isFinite(bytesPerMs) ? () => left - (performance.now() - since) * bytesPerMs : left);
-    try {
-      let k = i;
-      if (i === 0 && firstAlone) {
-        await send(offsets[0]!);
-        await sent[0];
-        k = 1;
-      }
-      for (; k < Math.min(offsets.length, i + perTurn) && failure === null; k++) await send(offsets[k]!);
-    } finally {
-      lane.turns.release();
-    }
-  }
-  // Every chunk sent ends before the transfer does, failed or not: the slot is not handed on
-  // while chunks still land in it.
-  await Promise.allSettled(sent);
-  if (failure !== null) throw failure;
 }
