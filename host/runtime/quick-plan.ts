@@ -10,11 +10,13 @@
 // quickest to deploy (deploy times within 10% counting as equal). A fresh plan may still be
 // better: the runner's upgrade stage moves to it afterwards.
 
-import type { AppSpec } from '../space/app-spec.js';
-import type { DeskSpec } from '../space/device.js';
-import { generateCandidates, evaluate, fitSet, routesOf, segmentKey, loadSolver, buildPlanObject, buildProblem, makeRoute, type Assignment, type RouteShare, type PlacedSegment, type Objective, type PlanProblem, type Route } from '../plan/planner.js';
+import { generateCandidates, evaluate, fitSet, segmentKey, buildPlanObject, makeRoute, type Assignment, type RouteShare, type PlacedSegment, type PlanProblem, type Route } from '../plan/planner.js';
 import { loadMsEstimate } from './deploy.js';
-import { busiestLoad, calibrationFor, keptAssignment, type Planned } from './planning.js';
+import { deployEstimate, planScore, type DeployCostModel, type DeployEstimate } from './deploy-estimate.js';
+import { onDevice } from './preload-plan.js';
+import { busiestLoad, keptAssignment, type Planned } from './planning.js';
+export { deployEstimate, planScore, problemFor, type DeployCostModel, type DeployEstimate } from './deploy-estimate.js';
+export { preloadable } from './preload-plan.js';
 import { runPlanOf, segmentId, segmentsOf, zooModelOf, type RunPlan, type SegmentSpec } from './run-plan.js';
 
 /**
@@ -27,70 +29,6 @@ export const QUICK_DEPLOY_BUDGET_MS = 1500;
 
 /** Enumerating one pipeline's candidate routes stops after this many ms (long models, every cut allowed). */
 const CANDIDATES_MS = 100;
-
-/** What loading a plan costs on the boards present. */
-export interface DeployCostModel {
-  /** segment ids each device holds now (ids name pipeline, model and layer range: run-plan.ts segmentId) */
-  resident: ReadonlyMap<string, ReadonlySet<string>>;
-  /** encoded bytes of a segment (ModelStore.segmentBytes) */
-  segmentBytes: (spec: Pick<SegmentSpec, 'model' | 'first' | 'count' | 'device'>) => number;
-  /** payload bytes per second of a device's link (Infinity: unpaced) */
-  bytesPerSec: (device: string) => number;
-}
-
-export interface DeployEstimate {
-  /** ms until the slowest board has loaded its new segments (boards load in parallel) */
-  ms: number;
-  /** bytes to load, on every board together */
-  bytes: number;
-  devices: { device: string; bytes: number; segments: number; ms: number }[];
-}
-
-/**
- * The deploy time of a plan's segments: per board, what it does not hold yet, its bytes over
- * its link (the share `busy` of which carries frames meanwhile) plus a per-segment overhead;
- * boards load in parallel, so the plan's time is the slowest board's.
- */
-export function deployEstimate(specs: readonly SegmentSpec[], cost: DeployCostModel, busy: (device: string) => number = () => 0): DeployEstimate {
-  const per = new Map<string, { bytes: number; segments: number }>();
-  for (const s of specs) {
-    if (cost.resident.get(s.device)?.has(s.id)) continue;
-    const d = per.get(s.device) ?? { bytes: 0, segments: 0 };
-    d.bytes += cost.segmentBytes(s);
-    d.segments++;
-    per.set(s.device, d);
-  }
-  const devices = [...per].map(([device, d]) => ({ device, ...d, ms: loadMsEstimate(d.bytes, d.segments, cost.bytesPerSec(device), busy(device)) }));
-  return { ms: Math.max(0, ...devices.map((d) => d.ms)), bytes: devices.reduce((a, d) => a + d.bytes, 0), devices };
-}
-
-/**
- * A plan's worth for choosing between two: its throughput, or under max-min with a pipeline left
- * out (throughput 0 by definition) the common rate of the pipelines it does place.
- */
-export function planScore(p: RunPlan): number {
-  if (p.estimate.throughput > 0 || p.pipelines.length === 0) return p.estimate.throughput;
-  return Math.min(...p.pipelines.map((x) => (p.estimate.rates[x.name] ?? 0) / x.weight));
-}
-
-/** planScore of an assignment (evaluated on the problem). */
-export function assignmentScore(pr: PlanProblem, a: Assignment): number {
-  const ev = evaluate(pr, a);
-  const placed = pr.pipelines.filter((_, m) => a[m]!.length > 0);
-  if (ev.objective > 0 || placed.length === 0) return ev.objective;
-  return Math.min(...placed.map((p) => ev.rates[p.index]! / p.weight));
-}
-
-/**
- * The planning problem of the app on the desk as it is now, as planRun builds it, but with every
- * cut allowed: the planner keeps to the cuts that move the fewest bytes (segments.ts splitCuts),
- * while a quick re-plan must fit around what the boards hold, which other cuts often do with
- * far fewer loads.
- */
-export async function problemFor(desk: DeskSpec, app: AppSpec, objective?: Objective): Promise<PlanProblem> {
-  await loadSolver();
-  return buildProblem(desk, app, { ...(objective ? { objective } : {}), calibration: calibrationFor(desk), cuts: 'all' });
-}
 
 export interface QuickChoice {
   planned: Planned;
@@ -470,19 +408,6 @@ export function quickPlan(running: RunPlan, pr: PlanProblem, policy: string, cos
   return search.choice();
 }
 
-/** Segments per device of an assignment (for the fit of a device's set). */
-function onDevice(a: Assignment, device: number): PlacedSegment[] {
-  const out = new Map<string, PlacedSegment>();
-  for (const r of routesOf(a)) {
-    for (const s of r.steps) {
-      if (s.device !== device) continue;
-      const key = segmentKey(r.pipeline, r.variant, s.from, s.to);
-      out.set(key, { pipeline: r.pipeline, variant: r.variant, from: s.from, to: s.to, device, key });
-    }
-  }
-  return [...out.values()];
-}
-
 function dedupe(specs: readonly SegmentSpec[]): SegmentSpec[] {
   return [...new Map(specs.map((s) => [`${s.device}|${s.id}`, s])).values()];
 }
@@ -511,38 +436,6 @@ function salvagedRoutes(running: RunPlan, pr: PlanProblem, m: number): Route[] {
           // a step this problem cannot cost (its device cannot run the variant): not an option
         }
       }
-    }
-  }
-  return out;
-}
-
-/**
- * The segments of a coming plan that fit beside everything the boards hold for the running one
- * (the fit rules on each board's union), for loading while the running plan goes on
- * (deploy.ts preloadSegments). Both plans are of the same boards; `next.problem` is used.
- */
-export function preloadable(current: RunPlan, next: Planned): SegmentSpec[] {
-  const pr = next.problem;
-  const { assignment: now, open } = keptAssignment(current, pr);
-  // A running pipeline this problem cannot restate: what it holds is unknown here, so the boards it uses get nothing.
-  const unknown = new Set(open.flatMap((m) => current.pipelines.filter((p) => p.name === pr.pipelines[m]!.spec.name).flatMap((p) => p.routes.flatMap((r) => r.steps.map((s) => s.device)))));
-  const resident = new Set(segmentsOf(current).map((s) => `${s.device}|${s.id}`));
-  const out: SegmentSpec[] = [];
-  for (const d of pr.devices) {
-    if (unknown.has(d.spec.name)) continue;
-    const set = onDevice(now, d.index);
-    for (const spec of segmentsOf(next.plan)) {
-      if (spec.device !== d.spec.name || resident.has(`${spec.device}|${spec.id}`)) continue;
-      const m = pr.pipelines.findIndex((p) => p.spec.name === spec.pipeline);
-      const key = next.plan.pipelines.find((p) => p.name === spec.pipeline)?.variantKey;
-      const v = m < 0 ? -1 : pr.pipelines[m]!.variants.findIndex((x) => x.key === key);
-      if (v < 0) continue;
-      const seg: PlacedSegment = { pipeline: m, variant: v, from: spec.first, to: spec.first + spec.count, device: d.index, key: segmentKey(m, v, spec.first, spec.first + spec.count) };
-      // One copy of a pipeline's layer on a board (joint-fit.ts overlappingSegments).
-      if (set.some((x) => x.pipeline === m && x.from < seg.to && seg.from < x.to)) continue;
-      if (!fitSet(pr, d.index, [...set, seg]).ok) continue;
-      set.push(seg);
-      out.push(spec);
     }
   }
   return out;
