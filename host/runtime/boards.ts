@@ -329,7 +329,12 @@ export class BoardMonitor extends EventEmitter<MonitorEvents> {
 
   private async lookForJoins(): Promise<void> {
     if (this.joining || this.stopped || this.finder === null) return;
-    const absent = this.devices.filter((d) => (this.handles.get(d)?.lost ?? 'absent') !== null);
+    // A device is absent with no handle or a lost one (a present board's `lost` is null, which
+    // `??` would take for absent: every present board was opened again every poll).
+    const absent = this.devices.filter((d) => {
+      const h = this.handles.get(d);
+      return h === undefined || h.lost !== null;
+    });
     if (absent.length === 0) return;
     this.joining = true;
     try {
