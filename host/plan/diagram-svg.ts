@@ -3,7 +3,7 @@
 // with its layer range and share of frames, an arrow between boxes is a transfer (labelled
 // with the bytes it moves; between devices it goes through the host).
 
-import { colour, esc, line, rect, svg, text } from '../report/svg.js';
+import { colour, esc, line, rect, svg, text } from '../common/svg.js';
 import type { PlanObject } from './plan-object.js';
 
 const LANE_H = 46;

@@ -3,7 +3,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { esc } from '../report/svg.js';
+import { esc } from '../common/svg.js';
 import { planSvg } from './diagram-svg.js';
 import type { PipelineExplanation } from './explain.js';
 import type { PlanObject } from './plan-object.js';

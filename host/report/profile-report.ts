@@ -9,7 +9,7 @@ import type { FitOk } from '../model/fit.js';
 import type { Model } from '../model/layer.js';
 import type { Deployment, ModelProfile } from '../board/deploy-model.js';
 import { chipSpec } from '../model/chips.js';
-import { colour, esc, line, niceMax, num, rect, svg, text } from './svg.js';
+import { colour, esc, line, niceMax, num, rect, svg, text } from '../common/svg.js';
 
 export interface ProfileLayerRow {
   index: number;

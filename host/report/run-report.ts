@@ -5,7 +5,7 @@
 
 import type { RunResult } from '../runtime/runner.js';
 import { routeKey } from '../runtime/run-plan.js';
-import { esc } from './svg.js';
+import { esc } from '../common/svg.js';
 import { planSvg } from '../plan/diagram-svg.js';
 import type { PlanObject } from '../plan/plan-object.js';
 import { throughputChart, timelineChart } from './run-svg.js';

@@ -2,7 +2,7 @@
 // and one window's busy spans per resource. (The plan diagram is the planner's, diagram-svg.ts.)
 
 import type { RunDocument } from './run-report.js';
-import { colour, esc, line, niceMax, num, rect, svg, text } from './svg.js';
+import { colour, esc, line, niceMax, num, rect, svg, text } from '../common/svg.js';
 
 /** Frames per second per pipeline over the run, events as vertical lines. */
 export function throughputChart(doc: RunDocument): string {

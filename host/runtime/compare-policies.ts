@@ -9,7 +9,6 @@
 // of up to minutes) is always run. The desk is warmed up first (warm-up.ts).
 
 import type { PlanObject } from '../plan/planner.js';
-import type { RunDocument } from '../report/run-report.js';
 import { planRun } from './planning.js';
 import type { RunConfig } from './runner.js';
 import { COMPARE_WARMUP_S, warmUp } from './warm-up.js';
@@ -26,9 +25,15 @@ export function planSignature(plan: PlanObject): string {
   });
 }
 
-export interface PolicyResult {
+/** What the comparison reads of a run's document (the report's RunDocument): the plans it ran. */
+export interface ComparedDoc {
   policy: string;
-  doc: RunDocument;
+  epochs: readonly { plan: PlanObject }[];
+}
+
+export interface PolicyResult<Doc extends ComparedDoc = ComparedDoc> {
+  policy: string;
+  doc: Doc;
   /** the policy whose run measured this one's identical plan, or null when it ran itself */
   samePlanAs: string | null;
 }
@@ -51,14 +56,14 @@ async function expectedSignature(cfg: RunConfig): Promise<string | null> {
  * (`note` says so). A run that gives null (it failed, and `run` said why) is left out. A stop
  * (the configs' signal) ends the comparison after the run it cut short.
  */
-export async function comparePolicies(
+export async function comparePolicies<Doc extends ComparedDoc>(
   policies: readonly string[],
   configFor: (policy: string) => RunConfig,
-  run: (cfg: RunConfig) => Promise<RunDocument | null>,
+  run: (cfg: RunConfig) => Promise<Doc | null>,
   note: (line: string) => void = () => undefined,
-): Promise<PolicyResult[]> {
+): Promise<PolicyResult<Doc>[]> {
   note(`warming the desk up for ${COMPARE_WARMUP_S} s (unmeasured; the first run on a fresh desk measures low)`);
-  const results: PolicyResult[] = [];
+  const results: PolicyResult<Doc>[] = [];
   const stopped = (): boolean => configFor(policies[0]!).signal?.aborted ?? false;
   await warmUp(configFor(policies[0]!));
   const ran = new Map<string, string>(); // plan signature -> policy that ran it
