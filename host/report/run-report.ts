@@ -3,6 +3,7 @@
 // diagram of every epoch, a timeline of one window with each resource's busy spans, and the
 // throughput over time with the run's events (boards lost and joined, re-plans) marked.
 
+import { hostBound, hostCpuFigures, type HostBound, type HostCpuFigures } from './host-figures.js';
 import type { RunResult } from '../runtime/runner.js';
 import { routeKey } from '../runtime/run-plan.js';
 import { esc } from '../common/svg.js';
@@ -35,8 +36,13 @@ export interface RunDocument {
   estimated_throughput: number;
   /** measured / estimated (null when the estimate is 0) */
   ratio: number | null;
-  /** why the first plan's window measured this machine rather than the plan (emulators out of CPU), or null */
-  host_bound: string | null;
+  /**
+   * whether the first plan's window measured this machine rather than the plan (the host process
+   * or the emulators out of CPU): false, or the reason with the host's figures; null without a window
+   */
+  host_bound: HostBound | null;
+  /** the host process's CPU per frame and per message in the first plan's window */
+  host_cpu: HostCpuFigures | null;
   pipelines: {
     name: string;
     model: string | null;
@@ -69,7 +75,7 @@ export interface RunDocument {
     deploy_bytes: number;
     window: { start_s: number; end_s: number } | null;
     /** CPU share of one core per emulated board and of the host process, in the window */
-    cpu: { emulators: Record<string, number>; host: number; cores: number; host_bound: string | null } | null;
+    cpu: { emulators: Record<string, number>; host: number; cores: number; host_bound: HostBound | null; host_cpu: HostCpuFigures | null } | null;
     pipelines: { name: string; model: string; planned_rate: number; measured_rate: number | null; routes: RunRoute[] }[];
     unplaced: { pipeline: string; reason: string }[];
     /** the planner's plan object, as `synergy plan --json` prints it */
@@ -140,7 +146,8 @@ export function runDocument(r: RunResult): RunDocument {
     measured_throughput: r3(r.measuredThroughput),
     estimated_throughput: r3(r.estimatedThroughput),
     ratio: r.estimatedThroughput > 0 ? r3(r.measuredThroughput / r.estimatedThroughput) : null,
-    host_bound: first.cpu?.hostBound ?? null,
+    host_bound: hostBound(first),
+    host_cpu: hostCpuFigures(first),
     pipelines,
     resources,
     epochs: r.epochs.map((e) => ({
@@ -160,7 +167,8 @@ export function runDocument(r: RunResult): RunDocument {
             emulators: Object.fromEntries(Object.entries(e.cpu.emulators).map(([d, v]) => [d, r3(v)])),
             host: r3(e.cpu.host),
             cores: e.cpu.cores,
-            host_bound: e.cpu.hostBound,
+            host_bound: hostBound(e),
+            host_cpu: hostCpuFigures(e),
           }
         : null,
       pipelines: e.plan.pipelines.map((p) => ({
@@ -257,7 +265,7 @@ export function runHtml(doc: RunDocument): string {
 <p>${doc.duration_s.toFixed(1)} s. Throughput in ${unit}: <b>measured ${fix(doc.measured_throughput)}</b>, estimated ${fix(doc.estimated_throughput)}${doc.ratio !== null ? ` (ratio ${doc.ratio.toFixed(3)})` : ''}.
 Frames: ${doc.totals.started} started, ${doc.totals.delivered} delivered, ${doc.totals.failed} failed; ${doc.totals.checked} checked against the reference executor, <span class="${doc.totals.wrong ? 'bad' : ''}">${doc.totals.wrong} wrong</span>${doc.totals.check_skipped ? ` (${doc.totals.check_skipped} samples skipped for the checker's CPU budget)` : ''}.</p>
 ${wrong}
-${doc.host_bound ? `<p class="bad"><b>Host-bound measurement</b>: ${esc(doc.host_bound)}. The emulated boards could not compute their layers as fast as their model runs them, so this measures this machine, not the plan.</p>` : ''}
+${doc.host_bound ? `<p class="bad"><b>Host-bound measurement</b>: ${esc(doc.host_bound.reason)}. This measures this machine, not the plan.</p>` : ''}
 <h2>Pipelines</h2>
 <p>Rates are frames per second in the first plan's measurement window; latency from admission to delivery over the whole run.</p>
 <table><tr><th>pipeline</th><th>model</th><th>planned /s</th><th>measured /s</th><th>p50 ms</th><th>p99 ms</th><th>started</th><th>delivered</th><th>failed</th><th>checked</th><th>wrong</th></tr>

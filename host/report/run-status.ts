@@ -80,7 +80,7 @@ export function finalTable(doc: RunDocument): string {
     `throughput ${unit}: measured ${doc.measured_throughput.toFixed(2)}, estimated ${doc.estimated_throughput.toFixed(2)}` +
       `${doc.ratio !== null ? `, ratio ${doc.ratio.toFixed(3)}` : ''}`,
   ];
-  if (doc.host_bound) lines.push(`HOST-BOUND: ${doc.host_bound}; the measurement shows this machine, not the plan`);
+  if (doc.host_bound) lines.push(`HOST-BOUND: ${doc.host_bound.reason}; the measurement shows this machine, not the plan`);
   for (const r of doc.recoveries) {
     lines.push(`board ${r.device} ${r.kind} at ${r.at_s.toFixed(2)} s: ${r.detection_ms !== null ? `detected ${r.detection_ms.toFixed(0)} ms after the fault, ` : ''}` +
       `every placed pipeline delivering again ${r.recovery_ms === null ? 'never (within the run)' : `after ${r.recovery_ms.toFixed(0)} ms`}` +

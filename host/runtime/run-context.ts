@@ -9,6 +9,7 @@ import type { BoardSession } from '../board/session.js';
 import type { BoardMonitor } from './boards.js';
 import type { OutputChecker } from './checker.js';
 import type { CpuSnapshot } from './host-cpu.js';
+import type { HostWork } from './host-cost.js';
 import { ModelStore } from './deploy.js';
 import { DeliveryGaps } from './delivery-gaps.js';
 import type { DeskEmulators } from './desk-emulators.js';
@@ -76,6 +77,8 @@ export class RunContext {
   readonly linkBytes = new WeakMap<BoardSession, { in: number; out: number }>();
   /** CPU use when the epoch's measurement window opened */
   cpuAtOpen: CpuSnapshot | null = null;
+  /** the host's work when the epoch's measurement window opened */
+  hostAtOpen: HostWork | null = null;
   /** per device, the search of the quick plan for its loss, made for one epoch and set of boards */
   readonly prepared = new Map<string, { basis: string; search: QuickSearch }>();
   /** an upgrade waiting for the quick stage to deliver; `open` from a loss until its upgrade is decided */

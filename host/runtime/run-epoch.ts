@@ -79,7 +79,7 @@ export async function bringUp(ctx: RunContext, planned: Planned, reason: string,
   }
   startEngines(ctx, plan, kept);
   ctx.state.phase = 'running';
-  const epoch: Epoch = { index: ctx.epochs.length, reason, plan, object: planned.object, problem: planned.problem, planMs: planned.ms, deploy, start, end: start, window: null, measured: null, cpu: null };
+  const epoch: Epoch = { index: ctx.epochs.length, reason, plan, object: planned.object, problem: planned.problem, planMs: planned.ms, deploy, start, end: start, window: null, measured: null, cpu: null, host: null };
   ctx.epochs.push(epoch);
   ctx.epoch = epoch;
   return { epoch, kept };

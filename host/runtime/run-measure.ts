@@ -3,6 +3,7 @@
 // the planner's definition and the CPU used, the live status, and the result at the end.
 
 import { cpuSnapshot, cpuUse } from './host-cpu.js';
+import { hostCost, hostWork } from './host-cost.js';
 import { BUCKET_MS } from './metrics.js';
 import type { RunContext } from './run-context.js';
 import { throughputOf } from './run-plan.js';
@@ -27,6 +28,7 @@ export function openWindowIfDue(ctx: RunContext, now: number): void {
   if (ctx.metrics.windowOpen || epoch.window !== null || now < epoch.start + warmupMs || ctx.state.phase !== 'running' || epoch.end !== epoch.start) return;
   ctx.metrics.openWindow(now, epoch.plan.pipelines.map((p) => p.name));
   ctx.cpuAtOpen = cpuSnapshot(ctx.emulatorPids());
+  ctx.hostAtOpen = hostWork(ctx.ledger, ctx.mon.handles.values());
   if (epoch.index === 0) ctx.metrics.startTimeline(now + Math.min(1000, ctx.cfg.durationS * 250));
 }
 
@@ -42,6 +44,8 @@ export function closeEpoch(ctx: RunContext, epoch: Epoch, at: number): void {
     epoch.cpu = cpuUse(ctx.cpuAtOpen, cpuSnapshot(ctx.emulatorPids()), modelled);
   }
   ctx.cpuAtOpen = null;
+  if (w && ctx.hostAtOpen) epoch.host = hostCost(ctx.hostAtOpen, hostWork(ctx.ledger, ctx.mon.handles.values()));
+  ctx.hostAtOpen = null;
   if (w) {
     // The planner's definition: over the pipelines it could plan (a pipeline the desk cannot
     // run at all is reported apart); one the policy left out counts as 0.

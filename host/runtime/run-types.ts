@@ -8,6 +8,7 @@ import type { DeskSpec } from '../space/device.js';
 import type { AppSpec } from '../space/app-spec.js';
 import type { BoardFinder } from './boards.js';
 import type { CpuUse } from './host-cpu.js';
+import type { HostCost } from './host-cost.js';
 import type { DeployProgress, DeployResult } from './deploy.js';
 import type { DeskEmulatorOptions, DeskEmulators } from './desk-emulators.js';
 import type { Fault } from './fault-injection.js';
@@ -77,6 +78,8 @@ export interface Epoch {
   measured: number | null;
   /** CPU the emulators and the host used in the window (emulated desks) */
   cpu: CpuUse | null;
+  /** the host process's own cost in the window: CPU per frame and per message, and whether it was the bottleneck */
+  host: HostCost | null;
 }
 
 export interface Recovery {

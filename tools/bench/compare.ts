@@ -65,7 +65,7 @@ for (const w of workloads) {
     for (const { policy, doc, samePlanAs } of ran) {
       rows.push({
         policy, measured_throughput: doc.measured_throughput, estimated_throughput: doc.estimated_throughput,
-        started: doc.totals.started, delivered: doc.totals.delivered, failed: doc.totals.failed, wrong: doc.totals.wrong, host_bound: doc.host_bound !== null,
+        started: doc.totals.started, delivered: doc.totals.delivered, failed: doc.totals.failed, wrong: doc.totals.wrong, host_bound: Boolean(doc.host_bound),
         same_plan_as: samePlanAs,
       });
     }

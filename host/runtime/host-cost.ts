@@ -1,0 +1,73 @@
+// The orchestrator's own cost: the host process's CPU per frame and per protocol message in a
+// measurement window, and whether the host was the bottleneck. Node runs the runtime on one
+// thread (the event loop reads and writes every link, frames, decodes, schedules), so a host
+// process near one full core cannot go faster however idle the boards are: such a window
+// measures the host, not the plan.
+
+import type { BoardHandle } from './boards.js';
+import type { Ledger } from './ledger.js';
+
+/** The host process this busy (share of one core) is the bottleneck of the run. */
+export const HOST_SATURATED = 0.85;
+
+/** What the host did up to a moment: frames settled, protocol messages sent and received, wire bytes. */
+export interface HostWork {
+  /** process.cpuUsage, ms (user + system) */
+  cpuMs: number;
+  at: number;
+  frames: number;
+  messages: number;
+  wireBytes: number;
+}
+
+export interface HostCost {
+  /** share of one core the host process used in the window */
+  coreFraction: number;
+  /** host CPU µs per frame settled (delivered or failed), and per protocol message (sent or received) */
+  cpuUsPerFrame: number | null;
+  cpuUsPerMessage: number | null;
+  messagesPerFrame: number | null;
+  framesPerSec: number;
+  /** frames per second one core would carry at this cost per frame */
+  framesPerSecPerCore: number | null;
+  /** why the host was the bottleneck, or null */
+  bound: string | null;
+}
+
+/** A snapshot of the host's work (sessions of every board, lost ones included while counted). */
+export function hostWork(ledger: Ledger, boards: Iterable<BoardHandle>): HostWork {
+  const u = process.cpuUsage();
+  let messages = 0;
+  let wireBytes = 0;
+  for (const h of boards) {
+    const s = h.session.hostStats;
+    messages += s.framesIn + s.framesOut;
+    wireBytes += s.bytesIn + s.bytesOut;
+  }
+  const t = ledger.totals();
+  return { cpuMs: (u.user + u.system) / 1000, at: performance.now(), frames: t.delivered + t.failed, messages, wireBytes };
+}
+
+/** The host's cost between two snapshots. */
+export function hostCost(a: HostWork, b: HostWork): HostCost {
+  const spanMs = Math.max(1, b.at - a.at);
+  const cpuUs = (b.cpuMs - a.cpuMs) * 1000;
+  const frames = b.frames - a.frames;
+  // Boards that joined meanwhile start from 0: a count can only grow.
+  const messages = Math.max(0, b.messages - a.messages);
+  const coreFraction = cpuUs / 1000 / spanMs;
+  const cpuUsPerFrame = frames > 0 ? cpuUs / frames : null;
+  const bound = coreFraction >= HOST_SATURATED
+    ? `the host process used ${(coreFraction * 100).toFixed(0)}% of a core (${cpuUsPerFrame === null ? '?' : Math.round(cpuUsPerFrame)} µs of CPU per frame): ` +
+      'its one event loop carries every message of every board, and it was the bottleneck'
+    : null;
+  return {
+    coreFraction,
+    cpuUsPerFrame,
+    cpuUsPerMessage: messages > 0 ? cpuUs / messages : null,
+    messagesPerFrame: frames > 0 ? messages / frames : null,
+    framesPerSec: (frames * 1000) / spanMs,
+    framesPerSecPerCore: cpuUsPerFrame ? 1e6 / cpuUsPerFrame : null,
+    bound,
+  };
+}
