@@ -59,6 +59,7 @@ export class SerialLink extends ByteLinkBase implements ByteLink {
       });
     });
     guardPoller(port);
+    readWhenReadable(port);
     return new SerialLink(port);
   }
 
@@ -66,16 +67,38 @@ export class SerialLink extends ByteLinkBase implements ByteLink {
     return this.port.isOpen && this.closeInfo === undefined;
   }
 
+  /**
+   * Queues bytes; the writes of one turn of the event loop go to the port as one write (each
+   * port write is a system call through libuv's thread pool, the host's largest cost per
+   * message): every promise of the batch settles with it.
+   */
   write(bytes: Uint8Array): Promise<void> {
+    if (!this.isOpen) return Promise.reject(new Error(`serial port ${this.description} is closed`));
     return new Promise((resolve, reject) => {
-      if (!this.isOpen) {
-        reject(new Error(`serial port ${this.description} is closed`));
-        return;
-      }
-      const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      this.port.write(buf, (err) => (err ? reject(new Error(`write to ${this.description} failed: ${err.message}`)) : resolve()));
+      const first = this.batch.length === 0;
+      this.batch.push({ bytes, resolve, reject });
+      if (first) setImmediate(this.flush);
     });
   }
+
+  private batch: { bytes: Uint8Array; resolve: () => void; reject: (e: Error) => void }[] = [];
+
+  private readonly flush = (): void => {
+    const batch = this.batch;
+    this.batch = [];
+    if (!this.isOpen) {
+      for (const w of batch) w.reject(new Error(`serial port ${this.description} is closed`));
+      return;
+    }
+    const one = batch.length === 1 ? batch[0]!.bytes : Buffer.concat(batch.map((w) => w.bytes));
+    const buf = Buffer.from(one.buffer, one.byteOffset, one.byteLength);
+    this.port.write(buf, (err) => {
+      for (const w of batch) {
+        if (err) w.reject(new Error(`write to ${this.description} failed: ${err.message}`));
+        else w.resolve();
+      }
+    });
+  };
 
   close(): Promise<void> {
     if (this.closeInfo !== undefined || !this.port.isOpen) {
@@ -141,5 +164,25 @@ function guardPoller(port: SerialPort): void {
       timer.unref();
     }
     return result;
+  };
+}
+
+/**
+ * serialport reads again as soon as a read returns, which on a paced link (an emulated board's
+ * pseudo-terminal gives a few hundred bytes at a time) mostly meets EAGAIN: a second read
+ * through libuv's thread pool and an Error, per chunk, before it waits for the poller. Waiting
+ * for the poller first (level-triggered: bytes already there wake it at once) makes each read
+ * one that returns bytes; the read path's cost halves.
+ */
+function readWhenReadable(port: SerialPort): void {
+  const binding = (port as unknown as { port?: { read?: unknown; poller?: PollerLike } }).port;
+  const poller = binding?.poller;
+  if (!binding || !poller || typeof binding.read !== 'function') return;
+  const read = (binding.read as (buffer: Buffer, offset: number, length: number) => Promise<unknown>).bind(binding);
+  binding.read = async (buffer: Buffer, offset: number, length: number): Promise<unknown> => {
+    await new Promise<void>((resolve, reject) => {
+      poller.once('readable', (err) => (err ? reject(err) : resolve()));
+    });
+    return read(buffer, offset, length);
   };
 }

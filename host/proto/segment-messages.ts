@@ -20,6 +20,7 @@ const hex2 = (b: number): string => `0x${b.toString(16).padStart(2, '0')}`;
  * the same way.
  */
 export function segmentIdProblem(id: string): string | null {
+  if (printableAscii(id)) return null; // every infer names its segment: the common case allocates nothing
   const b = Buffer.from(id, 'utf8');
   if (b.length === 0 || b.length > SEGMENT_ID_MAX_BYTES) {
     return b.length === 0
@@ -28,6 +29,16 @@ export function segmentIdProblem(id: string): string | null {
   }
   const at = b.findIndex((x) => x < SEGMENT_ID_FIRST_BYTE || x > SEGMENT_ID_LAST_BYTE);
   return at < 0 ? null : `byte ${at} is ${hex2(b[at]!)}, not ${hex2(SEGMENT_ID_FIRST_BYTE)}..${hex2(SEGMENT_ID_LAST_BYTE)}`;
+}
+
+/** Whether `id` is 1..SEGMENT_ID_MAX_BYTES characters, each 0x21..0x7e (so one byte each). */
+function printableAscii(id: string): boolean {
+  if (id.length === 0 || id.length > SEGMENT_ID_MAX_BYTES) return false;
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    if (c < SEGMENT_ID_FIRST_BYTE || c > SEGMENT_ID_LAST_BYTE) return false;
+  }
+  return true;
 }
 
 /**
