@@ -1,6 +1,7 @@
 // A ByteLink over a serial port with serialport 13: DAPLink USB CDC ports of real boards and
 // the pseudo-terminals of emulated boards take the same code path.
 
+import { writeSync } from 'node:fs';
 import { SerialPort } from 'serialport';
 import { ByteLinkBase, type ByteLink } from './byte-link.js';
 import { holdersText, portHolders } from './port-holders.js';
@@ -83,20 +84,44 @@ export class SerialLink extends ByteLinkBase implements ByteLink {
 
   private batch: { bytes: Uint8Array; resolve: () => void; reject: (e: Error) => void }[] = [];
 
+  /** port writes still under way: a direct write must not overtake them */
+  private queuedWrites = 0;
+
   private readonly flush = (): void => {
     const batch = this.batch;
     this.batch = [];
+    const fail = (why: string): void => {
+      for (const w of batch) w.reject(new Error(`write to ${this.description} failed: ${why}`));
+    };
     if (!this.isOpen) {
       for (const w of batch) w.reject(new Error(`serial port ${this.description} is closed`));
       return;
     }
     const one = batch.length === 1 ? batch[0]!.bytes : Buffer.concat(batch.map((w) => w.bytes));
-    const buf = Buffer.from(one.buffer, one.byteOffset, one.byteLength);
-    this.port.write(buf, (err) => {
-      for (const w of batch) {
-        if (err) w.reject(new Error(`write to ${this.description} failed: ${err.message}`));
-        else w.resolve();
+    let rest = Buffer.from(one.buffer, one.byteOffset, one.byteLength);
+    // The port is non-blocking: a direct write takes what the kernel's buffer has room for at
+    // once, with no trip through libuv's thread pool; what does not fit goes the port's way.
+    const fd = this.queuedWrites === 0 ? portFd(this.port) : null;
+    if (fd !== null) {
+      try {
+        rest = rest.subarray(writeSync(fd, rest));
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code !== 'EAGAIN' && code !== 'EWOULDBLOCK' && code !== 'EINTR') {
+          fail((e as Error).message);
+          return;
+        }
       }
+      if (rest.length === 0) {
+        for (const w of batch) w.resolve();
+        return;
+      }
+    }
+    this.queuedWrites++;
+    this.port.write(rest, (err) => {
+      this.queuedWrites--;
+      if (err) fail(err.message);
+      else for (const w of batch) w.resolve();
     });
   };
 
@@ -185,4 +210,10 @@ function readWhenReadable(port: SerialPort): void {
     });
     return read(buffer, offset, length);
   };
+}
+
+/** The port's file descriptor where serialport's binding has one (Linux, macOS), else null. */
+function portFd(port: SerialPort): number | null {
+  const fd = (port as unknown as { port?: { fd?: unknown } }).port?.fd;
+  return typeof fd === 'number' && fd >= 0 ? fd : null;
 }

@@ -37,6 +37,11 @@ export interface Calibration {
   /** Wire bytes of a `deliver` request (down the target's link) and of its answer (up). */
   deliverRequestBytes: number;
   deliverAnswerBytes: number;
+  /** The host's own CPU (host.cpu, one core): per protocol message it sends or receives (framing,
+   *  CBOR, the link's system calls, the session's bookkeeping) and per frame (admission, ledger,
+   *  metrics). Measured by `npm run bench:host` (docs/host-cost.md). */
+  hostMessageUs: number;
+  hostFrameUs: number;
 }
 
 export const DEFAULT_CALIBRATION: Readonly<Calibration> = Object.freeze({
@@ -56,6 +61,9 @@ export const DEFAULT_CALIBRATION: Readonly<Calibration> = Object.freeze({
   inferAnswerBytesPerLayer: 0,
   deliverRequestBytes: 0,
   deliverAnswerBytes: 0,
+  // Not measured with real boards' USB links yet: left out until bench:host has run on them.
+  hostMessageUs: 0,
+  hostFrameUs: 0,
 });
 
 /**
@@ -85,6 +93,10 @@ export const EMULATED_CALIBRATION: Readonly<Calibration> = Object.freeze({
   inferAnswerBytesPerLayer: 3,
   deliverRequestBytes: 19,
   deliverAnswerBytes: 21,
+  // bench:host, four emulated boards running app-4-everyday (7 messages a frame), the median
+  // of its runs (docs/host-cost.md): the frame's own share is folded into its messages, which
+  // scale with the route.
+  hostMessageUs: 80,
 });
 
 /**

@@ -2,7 +2,8 @@
 // it takes end to end, built from four kinds of step: sensing on the source, a segment run on
 // an accelerator, a host-relayed transfer between two devices, and delivery to the target.
 // Every policy and the exact optimum use these same functions (the MILP per edge, the search
-// per route), so they agree on every number.
+// per route), so they agree on every number. The host's own CPU (host.cpu) is charged per
+// message it relays and per frame (docs/host-cost.md).
 
 import { messageCount, wireBytes } from './calibration.js';
 import { HOST_TARGET, type PlanDevice, type PlanPipeline, type PlanProblem } from './problem.js';
@@ -11,6 +12,11 @@ import { HOST_TARGET, type PlanDevice, type PlanPipeline, type PlanProblem } fro
 export type Charge = (resource: number, seconds: number) => void;
 
 const US = 1e-6;
+
+/** The host's CPU for `messages` protocol messages (each request and each answer is one), plus a frame's own when `frame`. */
+function chargeHost(pr: PlanProblem, messages: number, frame: boolean, charge: Charge): void {
+  charge(pr.hostResource, (messages * pr.calib.hostMessageUs + (frame ? pr.calib.hostFrameUs : 0)) * US);
+}
 
 /** Sensing one frame on the source device. Returns its latency. */
 export function chargeSense(pr: PlanProblem, p: PlanPipeline, sourceDevice: number, charge: Charge): number {
@@ -24,6 +30,7 @@ export function chargeSense(pr: PlanProblem, p: PlanPipeline, sourceDevice: numb
   // The sense request and its answer (calibration.ts).
   charge(dev.rx, wireSeconds(dev, pr.calib.senseRequestBytes));
   charge(dev.tx, wireSeconds(dev, pr.calib.senseAnswerBytes));
+  chargeHost(pr, 2, true, charge);
   return cpu;
 }
 
@@ -40,6 +47,7 @@ export function chargeSegment(pr: PlanProblem, p: PlanPipeline, v: number, from:
   // The infer request and its answer, which lists every layer's cycles (calibration.ts).
   charge(dev.rx, wireSeconds(dev, pr.calib.inferRequestBytes));
   charge(dev.tx, wireSeconds(dev, pr.calib.inferAnswerBytes + (to - from) * pr.calib.inferAnswerBytesPerLayer));
+  chargeHost(pr, 2, false, charge);
   return cnn + cpu;
 }
 
@@ -60,6 +68,7 @@ export function chargeUplink(pr: PlanProblem, bytes: number, a: number, charge: 
   charge(dev.cpu, cpu);
   charge(dev.tx, link);
   charge(dev.rx, wireSeconds(dev, messageCount(bytes, pr.calib) * pr.calib.ackBytes));
+  chargeHost(pr, 2 * messageCount(bytes, pr.calib), false, charge);
   return cpu + link;
 }
 
@@ -72,6 +81,7 @@ export function chargeDownlink(pr: PlanProblem, bytes: number, b: number, charge
   charge(dev.rx, link);
   charge(dev.cpu, cpu);
   charge(dev.tx, wireSeconds(dev, messageCount(bytes, pr.calib) * pr.calib.ackBytes));
+  chargeHost(pr, 2 * messageCount(bytes, pr.calib), false, charge);
   return link + cpu + messageCount(bytes, pr.calib) * pr.calib.hostRelayUs * US;
 }
 
@@ -94,5 +104,6 @@ export function chargeDelivery(pr: PlanProblem, bytes: number, d: number, target
   // The deliver request and its answer (calibration.ts).
   charge(dev.rx, wireSeconds(dev, pr.calib.deliverRequestBytes));
   charge(dev.tx, wireSeconds(dev, pr.calib.deliverAnswerBytes));
+  chargeHost(pr, 2, false, charge);
   return t + deliver;
 }

@@ -40,7 +40,7 @@ export function explain(pr: PlanProblem, a: Assignment, cands: readonly Candidat
     const res = bottleneck >= 0 ? pr.resources[bottleneck]! : null;
     const why = res
       ? `${res.id} is ${(ev.utilisation[bottleneck]! * 100).toFixed(1)}% busy (${res.kind === 'sensor' ? 'the sensor delivers no faster'
-        : res.kind === 'cnn' ? 'accelerator time' : res.kind === 'cpu' ? 'CPU time: sensing, loading, messages' : 'link time'})`
+        : res.kind === 'cnn' ? 'accelerator time' : res.kind === 'cpu' ? 'CPU time: sensing, loading, messages' : res.kind === 'host' ? 'the host process relays every message of every board' : 'link time'})`
       : 'no resource is busy';
     const inUse = new Set(routes.map((x) => x.route.key));
     const rejected: Alternative[] = [];

@@ -13,7 +13,7 @@ export type Objective = 'maxmin' | 'sum';
 /** Target index meaning "deliver to the host" (the last segment's device sends it up its link). */
 export const HOST_TARGET = -1;
 
-export type ResourceKind = 'cnn' | 'cpu' | 'tx' | 'rx' | 'link' | 'sensor';
+export type ResourceKind = 'cnn' | 'cpu' | 'tx' | 'rx' | 'link' | 'sensor' | 'host';
 
 export interface Resource {
   /** e.g. "glasses.cnn", "glasses.tx", "wake-word.sensor". */
@@ -77,6 +77,8 @@ export interface PlanProblem {
   objective: Objective;
   devices: readonly PlanDevice[];
   resources: readonly Resource[];
+  /** The host process's CPU (host.cpu): one core relays every message of every board. */
+  hostResource: number;
   pipelines: readonly PlanPipeline[];
   errors: readonly PipelineError[];
 }
@@ -114,6 +116,7 @@ export function buildProblem(desk: DeskSpec, app: AppSpec, opts: ProblemOptions 
       cpuLoadNsPerByte: cpuOf.cpuLoadNsPerByte, cpuUnloadNsPerByte: cpuOf.cpuUnloadNsPerByte, cpuSenseNsPerByte: cpuOf.cpuSenseNsPerByte,
     };
   });
+  const hostResource = add('host.cpu', 'host', null, null);
   const chipsPresent = [...new Set(devices.flatMap((d) => (d.chip ? [d.chip.name] : [])))];
   const pipelines: PlanPipeline[] = [];
   const errors: PipelineError[] = [];
@@ -169,7 +172,7 @@ export function buildProblem(desk: DeskSpec, app: AppSpec, opts: ProblemOptions 
     const cutAllowed = runnable.map((v) => splitCuts(v, chipsPresent, opts.cuts ?? 'minima'));
     pipelines.push({ index, spec, weight: spec.weight, variants: runnable, sources, targets, sensorResource, cnnPrefix, cutAllowed });
   }
-  return { desk, app, calib, objective: opts.objective ?? 'maxmin', devices, resources, pipelines, errors };
+  return { desk, app, calib, objective: opts.objective ?? 'maxmin', devices, resources, hostResource, pipelines, errors };
 }
 
 /** CNN seconds prefix sums: a measured profile where the desk has one, else the cycle model. */

@@ -44,7 +44,11 @@ export function closeEpoch(ctx: RunContext, epoch: Epoch, at: number): void {
     epoch.cpu = cpuUse(ctx.cpuAtOpen, cpuSnapshot(ctx.emulatorPids()), modelled);
   }
   ctx.cpuAtOpen = null;
-  if (w && ctx.hostAtOpen) epoch.host = hostCost(ctx.hostAtOpen, hostWork(ctx.ledger, ctx.mon.handles.values()));
+  if (w && ctx.hostAtOpen) {
+    epoch.host = hostCost(ctx.hostAtOpen, hostWork(ctx.ledger, ctx.mon.handles.values()));
+    // Measured beside the planner's host.cpu (costs.ts): the host process's share of its core.
+    w.utilisation['host.cpu'] = epoch.host.coreFraction;
+  }
   ctx.hostAtOpen = null;
   if (w) {
     // The planner's definition: over the pipelines it could plan (a pipeline the desk cannot

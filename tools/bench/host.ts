@@ -1,4 +1,4 @@
-// npm run bench:host [-- --json] [-- --duration S] [-- --boards N] [-- --app FILE] [-- --repeat N]:
+// npm run bench:host [-- --json] [-- --duration S] [-- --boards N] [-- --app FILE] [-- --repeat N] [-- --prepare off]:
 // the orchestrator's own cost. The app (default examples/app-4-everyday.yaml) runs under synergy
 // on N emulated boards (default 4) after a warm-up; in the measurement window the host process's
 // CPU (process.cpuUsage) is divided by the frames settled and by the protocol messages it sent
@@ -20,6 +20,8 @@ import { json, log, opt } from './bench-args.js';
 const durationS = Number(opt('duration') ?? 15);
 const boards = Number(opt('boards') ?? 4);
 const repeat = Number(opt('repeat') ?? 1);
+/** --prepare off: no background search of recovery plans (its CPU is a one-off after each plan starts, not a cost per frame) */
+const prepareRecovery = opt('prepare') !== 'off';
 const appFile = opt('app') ?? join(repoRoot(), 'examples', 'app-4-everyday.yaml');
 for (const [name, v, lo, hi] of [['duration', durationS, 2, 600], ['boards', boards, 1, 16], ['repeat', repeat, 1, 10]] as const) {
   if (!Number.isInteger(v) || v < lo || v > hi) {
@@ -42,7 +44,7 @@ const app = readApp(appFile);
 const emus = await startDeskEmulators(emulatedDesk(boards), app);
 const runs: Figures[] = [];
 try {
-  const cfg = { app, desk: { kind: 'emulated' as const, emulators: emus }, policy: 'synergy', durationS, checkEvery: 0 };
+  const cfg = { app, desk: { kind: 'emulated' as const, emulators: emus }, policy: 'synergy', durationS, checkEvery: 0, prepareRecovery };
   await warmUp(cfg);
   for (let i = 0; i < repeat; i++) {
     const result = await new Run(cfg).execute();
@@ -75,5 +77,5 @@ log(`${app.name} on ${boards} emulated boards, ${runs.length} run(s) of ${durati
   `${out.host_cpu_us_per_message} µs per message; four pipelines at 250 frames/s would take ${(at4x250 * 100).toFixed(0)}% of a core`);
 if (json) {
   const spread = Object.fromEntries(keys.map((k) => [k, [Math.min(...runs.map((r) => r[k])), Math.max(...runs.map((r) => r[k]))]]));
-  process.stdout.write(JSON.stringify({ app: app.name, boards, runs: runs.length, duration_s: durationS, ...out, core_fraction_at_4x250: at4x250, spread }) + '\n');
+  process.stdout.write(JSON.stringify({ app: app.name, boards, runs: runs.length, duration_s: durationS, prepare_recovery: prepareRecovery, ...out, core_fraction_at_4x250: at4x250, spread }) + '\n');
 }
