@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { watchChild } from './child-exit.js';
 import { ChildStdioLink } from './child-stdio.js';
 import { repoRoot } from './repo-root.js';
 
@@ -113,26 +114,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulate
     tail = (tail + s).slice(-TAIL_LIMIT);
     if (logDir) appendFileSync(join(logDir, `emu-${child.pid}.log`), s);
   });
-  // 'close', not 'exit': the process may exit before its last stderr lines (the memo's counters)
-  // are read, and whoever awaits `exited` then reads stderrTail().
-  const exited = new Promise<EmulatorExit>((resolve) => {
-    child.once('close', (code, signal) => resolve({ code, signal }));
-  });
-  const spawnError = new Promise<never>((_, reject) => {
-    child.once('error', (err) => reject(new Error(`cannot start ${binary}: ${err.message}`)));
-  });
-  spawnError.catch(() => undefined);
-
-  const stop = async (graceMs = 2000): Promise<EmulatorExit> => {
-    if (child.exitCode !== null || child.signalCode !== null) return exited;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    try {
-      return await exited;
-    } finally {
-      clearTimeout(timer);
-    }
-  };
+  const { exited, spawnError, stop } = watchChild(child, binary);
 
   const lines = createInterface({ input: child.stdout! });
   const ready = new Promise<string>((resolve, reject) => {
@@ -193,22 +175,13 @@ export function startEmulatorStdio(opts: Omit<EmulatorOptions, 'linkName' | 'rea
     tail = (tail + s).slice(-TAIL_LIMIT);
   });
   child.on('error', () => undefined); // reported through the link closing and `exited`
-  const exited = new Promise<EmulatorExit>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+  const { exited, stop } = watchChild(child, binary);
   return {
     link: new ChildStdioLink(child),
     pid: child.pid ?? -1,
     process: child,
     exited,
     stderrTail: () => tail,
-    async stop(graceMs = 2000) {
-      if (child.exitCode !== null || child.signalCode !== null) return exited;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      try {
-        return await exited;
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+    stop,
   };
 }

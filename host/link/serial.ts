@@ -60,7 +60,6 @@ export class SerialLink extends ByteLinkBase implements ByteLink {
       });
     });
     guardPoller(port);
-    readWhenReadable(port);
     return new SerialLink(port);
   }
 
@@ -189,26 +188,6 @@ function guardPoller(port: SerialPort): void {
       timer.unref();
     }
     return result;
-  };
-}
-
-/**
- * serialport reads again as soon as a read returns, which on a paced link (an emulated board's
- * pseudo-terminal gives a few hundred bytes at a time) mostly meets EAGAIN: a second read
- * through libuv's thread pool and an Error, per chunk, before it waits for the poller. Waiting
- * for the poller first (level-triggered: bytes already there wake it at once) makes each read
- * one that returns bytes; the read path's cost halves.
- */
-function readWhenReadable(port: SerialPort): void {
-  const binding = (port as unknown as { port?: { read?: unknown; poller?: PollerLike } }).port;
-  const poller = binding?.poller;
-  if (!binding || !poller || typeof binding.read !== 'function') return;
-  const read = (binding.read as (buffer: Buffer, offset: number, length: number) => Promise<unknown>).bind(binding);
-  binding.read = async (buffer: Buffer, offset: number, length: number): Promise<unknown> => {
-    await new Promise<void>((resolve, reject) => {
-      poller.once('readable', (err) => (err ? reject(err) : resolve()));
-    });
-    return read(buffer, offset, length);
   };
 }
 
