@@ -63,9 +63,10 @@ export abstract class SessionCore extends EventEmitter<SessionEvents> {
   protected closeReason: string | undefined;
   /** requests whose answer is handed back as raw CBOR (requestRaw) */
   private readonly rawBodies = new WeakSet<Pending>();
+  private readonly onSplitRun = (item: SplitRun): void => this.onRun(item);
   private readonly onLinkData = (chunk: Uint8Array): void => {
     this.counters.bytesIn += chunk.length;
-    this.splitter.write(chunk);
+    this.splitter.feed(chunk, this.onSplitRun);
   };
   private readonly onLinkClose = (info: LinkCloseInfo): void => {
     void this.shutdown(`link ${this.link.description} closed: ${info.reason}`, false);
@@ -81,7 +82,6 @@ export abstract class SessionCore extends EventEmitter<SessionEvents> {
       helloAttempts: opts.helloAttempts ?? 2,
     };
     this.splitter = new RunSplitter(MAX_FRAME);
-    this.splitter.on('data', (item: SplitRun) => this.onRun(item));
     link.on('data', this.onLinkData);
     link.on('close', this.onLinkClose);
   }

@@ -40,16 +40,26 @@ export class RunSplitter extends DelimiterParser {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, cb: TransformCallback): void {
+    this.feed(chunk, (item) => this.push(item));
+    cb();
+  }
+
+  /**
+   * Splits `chunk` at once, handing each finished run to `onRun`: the same as writing it to the
+   * stream, without the stream's buffering and events (a board session's read path, where they
+   * cost more than the splitting).
+   */
+  feed(chunk: Uint8Array, onRun: (item: SplitRun) => void): void {
     let start = 0;
     while (start < chunk.length) {
       const zero = chunk.indexOf(0, start);
       const end = zero === -1 ? chunk.length : zero;
       this.storePiece(chunk.subarray(start, end));
       if (zero === -1) break;
-      this.finishRun();
+      const item = this.finishRun();
+      if (item) onRun(item);
       start = zero + 1;
     }
-    cb();
   }
 
   override _flush(cb: TransformCallback): void {
@@ -60,14 +70,14 @@ export class RunSplitter extends DelimiterParser {
     cb();
   }
 
-  private storePiece(piece: Buffer): void {
+  private storePiece(piece: Uint8Array): void {
     if (piece.length === 0) return;
     if (this.overLength >= 0) {
       this.overLength += piece.length;
       return;
     }
     if (this.stored + piece.length > this.maxRunBytes) {
-      const head = Buffer.concat([...this.parts, piece.subarray(0, PREFIX_BYTES)]);
+      const head = Buffer.concat([...this.parts, Buffer.from(piece.subarray(0, PREFIX_BYTES))]);
       this.overPrefix = new Uint8Array(head.subarray(0, PREFIX_BYTES));
       this.overLength = this.stored + piece.length;
       this.parts = [];
@@ -79,18 +89,16 @@ export class RunSplitter extends DelimiterParser {
     this.stored += piece.length;
   }
 
-  private finishRun(): void {
+  private finishRun(): SplitRun | null {
     if (this.overLength >= 0) {
       const item: SplitRun = { oversize: true, length: this.overLength, prefix: this.overPrefix };
       this.overLength = -1;
-      this.push(item);
-      return;
+      return item;
     }
-    if (this.stored === 0) return; // empty run: dropped, counted nowhere
+    if (this.stored === 0) return null; // empty run: dropped, counted nowhere
     const run = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.stored);
     this.parts = [];
     this.stored = 0;
-    const item: SplitRun = { oversize: false, run: new Uint8Array(run.buffer, run.byteOffset, run.byteLength) };
-    this.push(item);
+    return { oversize: false, run: new Uint8Array(run.buffer, run.byteOffset, run.byteLength) };
   }
 }
