@@ -6,6 +6,8 @@ import type { Epoch } from '../runtime/runner.js';
 
 export interface HostCpuFigures {
   host_core_fraction: number;
+  /** share of the window the host process ran or waited for a core (null: the system does not say) */
+  host_runnable_fraction: number | null;
   host_cpu_us_per_frame: number | null;
   host_cpu_us_per_message: number | null;
   messages_per_frame: number | null;
@@ -21,6 +23,7 @@ export function hostCpuFigures(e: Epoch): HostCpuFigures | null {
   if (!e.host) return null;
   return {
     host_core_fraction: r3(e.host.coreFraction)!,
+    host_runnable_fraction: r3(e.host.runnableFraction),
     host_cpu_us_per_frame: r3(e.host.cpuUsPerFrame),
     host_cpu_us_per_message: r3(e.host.cpuUsPerMessage),
     messages_per_frame: r3(e.host.messagesPerFrame),

@@ -2,9 +2,11 @@
 // measurement window, and whether the host was the bottleneck. Node runs the runtime on one
 // thread (the event loop reads and writes every link, frames, decodes, schedules), so a host
 // process near one full core cannot go faster however idle the boards are: such a window
-// measures the host, not the plan.
+// measures the host, not the plan; so does a host process that is ready to run most of the
+// window but waits for a core the machine's other processes hold.
 
 import type { BoardHandle } from './boards.js';
+import { processActivityMs } from './host-cpu.js';
 import type { Ledger } from './ledger.js';
 
 /** The host process this busy (share of one core) is the bottleneck of the run. */
@@ -14,6 +16,8 @@ export const HOST_SATURATED = 0.85;
 export interface HostWork {
   /** process.cpuUsage, ms (user + system) */
   cpuMs: number;
+  /** ms the process ran or waited for a core (/proc schedstat), or null where the system does not say */
+  activityMs: number | null;
   at: number;
   frames: number;
   messages: number;
@@ -23,6 +27,8 @@ export interface HostWork {
 export interface HostCost {
   /** share of one core the host process used in the window */
   coreFraction: number;
+  /** share of the window the process ran or was ready to run but waited for a core (null: unknown) */
+  runnableFraction: number | null;
   /** host CPU µs per frame settled (delivered or failed), and per protocol message (sent or received) */
   cpuUsPerFrame: number | null;
   cpuUsPerMessage: number | null;
@@ -45,7 +51,7 @@ export function hostWork(ledger: Ledger, boards: Iterable<BoardHandle>): HostWor
     wireBytes += s.bytesIn + s.bytesOut;
   }
   const t = ledger.totals();
-  return { cpuMs: (u.user + u.system) / 1000, at: performance.now(), frames: t.delivered + t.failed, messages, wireBytes };
+  return { cpuMs: (u.user + u.system) / 1000, activityMs: processActivityMs(process.pid), at: performance.now(), frames: t.delivered + t.failed, messages, wireBytes };
 }
 
 /** The host's cost between two snapshots. */
@@ -57,12 +63,20 @@ export function hostCost(a: HostWork, b: HostWork): HostCost {
   const messages = Math.max(0, b.messages - a.messages);
   const coreFraction = cpuUs / 1000 / spanMs;
   const cpuUsPerFrame = frames > 0 ? cpuUs / frames : null;
-  const bound = coreFraction >= HOST_SATURATED
-    ? `the host process used ${(coreFraction * 100).toFixed(0)}% of a core (${cpuUsPerFrame === null ? '?' : Math.round(cpuUsPerFrame)} µs of CPU per frame): ` +
-      'its one event loop carries every message of every board, and it was the bottleneck'
-    : null;
+  const runnableFraction = a.activityMs !== null && b.activityMs !== null ? (b.activityMs - a.activityMs) / spanMs : null;
+  const perFrame = cpuUsPerFrame === null ? '?' : Math.round(cpuUsPerFrame);
+  let bound: string | null = null;
+  if (coreFraction >= HOST_SATURATED) {
+    bound = `the host process used ${(coreFraction * 100).toFixed(0)}% of a core (${perFrame} µs of CPU per frame): ` +
+      'its one event loop carries every message of every board, and it was the bottleneck';
+  } else if (runnableFraction !== null && runnableFraction >= HOST_SATURATED) {
+    // Ready to run but not running: every answer waited for a core before the host read it.
+    bound = `the host process had work ${(runnableFraction * 100).toFixed(0)}% of the window but ran ${(coreFraction * 100).toFixed(0)}% ` +
+      `(${perFrame} µs of CPU per frame): it waited for a core the rest, taken by the machine's other load`;
+  }
   return {
     coreFraction,
+    runnableFraction,
     cpuUsPerFrame,
     cpuUsPerMessage: messages > 0 ? cpuUs / messages : null,
     messagesPerFrame: frames > 0 ? messages / frames : null,

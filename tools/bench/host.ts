@@ -5,7 +5,7 @@
 // and received. The projection: the share of one core a desk of four pipelines at 250 frames/s
 // each takes at that cost per frame (under 1: the host does not saturate a core).
 // With --json it ends with one JSON line:
-//   {"app", "boards", "runs", "host_cpu_us_per_frame", "host_cpu_us_per_message", "host_core_fraction",
+//   {"app", "boards", "runs", "host_cpu_us_per_frame", "host_cpu_us_per_message", "host_core_fraction", "host_runnable_fraction",
 //    "frames_per_s", "messages_per_frame", "core_fraction_at_4x250", "spread": {figure: [min, max]}}
 
 import { join } from 'node:path';
@@ -34,6 +34,8 @@ interface Figures {
   host_cpu_us_per_frame: number;
   host_cpu_us_per_message: number;
   host_core_fraction: number;
+  /** share of the window the host ran or waited for a core (-1: the system does not say) */
+  host_runnable_fraction: number;
   frames_per_s: number;
   messages_per_frame: number;
   measured_throughput: number;
@@ -56,6 +58,7 @@ try {
       host_cpu_us_per_frame: Math.round(host.cpuUsPerFrame),
       host_cpu_us_per_message: Math.round(host.cpuUsPerMessage * 10) / 10,
       host_core_fraction: Math.round(host.coreFraction * 1000) / 1000,
+      host_runnable_fraction: host.runnableFraction === null ? -1 : Math.round(host.runnableFraction * 1000) / 1000,
       frames_per_s: Math.round(host.framesPerSec),
       messages_per_frame: Math.round(host.messagesPerFrame * 100) / 100,
       measured_throughput: Math.round(result.measuredThroughput * 100) / 100,
@@ -63,7 +66,7 @@ try {
     };
     runs.push(f);
     log(`run ${i + 1}: ${f.host_cpu_us_per_frame} µs CPU per frame, ${f.host_cpu_us_per_message} µs per message (${f.messages_per_frame} messages a frame), ` +
-      `${(f.host_core_fraction * 100).toFixed(0)}% of a core at ${f.frames_per_s} frames/s; throughput ${f.measured_throughput} of ${f.estimated_throughput} estimated`);
+      `${(f.host_core_fraction * 100).toFixed(0)}% of a core (runnable ${(f.host_runnable_fraction * 100).toFixed(0)}% of the time) at ${f.frames_per_s} frames/s; throughput ${f.measured_throughput} of ${f.estimated_throughput} estimated`);
   }
 } finally {
   await emus.stop();
