@@ -11,6 +11,12 @@ import type { Ledger } from './ledger.js';
 
 /** The host process this busy (share of one core) is the bottleneck of the run. */
 export const HOST_SATURATED = 0.85;
+/**
+ * The host process ready to run but waiting for a core this share of the window: every answer
+ * it reads and every request it sends waits that long on average, and a frame's seven or so
+ * messages in a row add it up: the machine's other load, not the plan, sets the rate.
+ */
+export const HOST_WAITING = 0.2;
 
 /** What the host did up to a moment: frames settled, protocol messages sent and received, wire bytes. */
 export interface HostWork {
@@ -69,7 +75,7 @@ export function hostCost(a: HostWork, b: HostWork): HostCost {
   if (coreFraction >= HOST_SATURATED) {
     bound = `the host process used ${(coreFraction * 100).toFixed(0)}% of a core (${perFrame} µs of CPU per frame): ` +
       'its one event loop carries every message of every board, and it was the bottleneck';
-  } else if (runnableFraction !== null && runnableFraction >= HOST_SATURATED) {
+  } else if (runnableFraction !== null && (runnableFraction >= HOST_SATURATED || runnableFraction - coreFraction >= HOST_WAITING)) {
     // Ready to run but not running: every answer waited for a core before the host read it.
     bound = `the host process had work ${(runnableFraction * 100).toFixed(0)}% of the window but ran ${(coreFraction * 100).toFixed(0)}% ` +
       `(${perFrame} µs of CPU per frame): it waited for a core the rest, taken by the machine's other load`;
