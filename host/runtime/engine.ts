@@ -399,7 +399,8 @@ export class Engine {
     });
     this.record(p, h, io, r, at, answerBytes);
     if (!want) return null;
-    if (inline && r.inline.length === io.outputs.length) return r.inline.map((b) => b.slice());
+    // Views into the answer's own buffer (each frame is decoded into a fresh one): no copy.
+    if (inline && r.inline.length === io.outputs.length) return r.inline;
     const got: Uint8Array[] = [];
     for (let k = 0; k < outputs.length; k++) got.push(await this.get(p, h, outputs[k]!, tensorBytes(io.outputs[k]!)));
     return got;
