@@ -29,7 +29,9 @@ build: setup firmware ts
 
 test: build test-c test-ts
 
+# The tests are type-checked (tsconfig.test.json, no output) before vitest runs them.
 test-ts: build
+	npx tsc -p tsconfig.test.json
 	npx vitest run
 
 demo: build

@@ -39,7 +39,7 @@ export function taggedCli(name: string, cwd: string, defaultTimeoutMs: number): 
     synergy: (args, timeoutMs = defaultTimeoutMs, env) =>
       new Promise((resolve) => {
         const t0 = performance.now();
-        execFile(process.execPath, [CLI, ...args], { env: envOf(env), timeout: timeoutMs, cwd }, (err, stdout, stderr) => {
+        execFile(process.execPath, [CLI, ...args], { env: envOf(env), timeout: timeoutMs, cwd, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
           const code = err ? (err as unknown as { code?: unknown }).code : 0;
           resolve({ code: typeof code === 'number' ? code : null, stdout, stderr, ms: performance.now() - t0 });
         });

@@ -35,12 +35,11 @@ async function qemuBoard(opts: Parameters<typeof startQemuBoard>[0]): Promise<{ 
 
 describe('a QEMU board', () => {
   const frame = Int8Array.from({ length: 3 * 8 * 8 }, (_, i) => ((i * 37) % 256) - 128);
-  let board: EmulatedBoard;
   let session: BoardSession;
   beforeAll(async () => {
     const file = join(scratch, 'camera.int8');
     writeFileSync(file, frame);
-    ({ board, session } = await qemuBoard({
+    ({ session } = await qemuBoard({
       id: 'qemu-it', chip: 'max78002', sensors: ['camera:3x8x8@29.97', 'microphone:1x16x1@1'], outputs: ['led', 'speaker'],
       extraArgs: ['--sensor-file', `0:${file}`],
     }));
