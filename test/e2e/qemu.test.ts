@@ -11,12 +11,11 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../host/link/repo-root.js';
-import { sharedDir } from '../../host/model/zoo.js';
+import { goldenSets } from '../../host/model/shared-dir.js';
 import { taggedCli } from './tagged-cli.js';
 
 const ROOT = repoRoot();
-const golden = join(sharedDir(), 'golden');
-const sets = existsSync(golden) ? readdirSync(golden).filter((d) => existsSync(join(golden, d, 'model.json'))).sort() : [];
+const { dir: golden, names: sets } = goldenSets("the QEMU board's golden runs need Analog Devices' golden data");
 const work = mkdtempSync(join(tmpdir(), 'synergy-qemu-e2e-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 

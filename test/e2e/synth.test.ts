@@ -7,17 +7,15 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sharedDir } from '../../host/model/zoo.js';
 import { compareImages, parseVendorImage } from '../../host/synth/compare.js';
+import { requireShared } from '../../host/model/shared-dir.js';
 import { expectBuilt, taggedCli } from './tagged-cli.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'synergy-synth-'));
 const { synergy } = taggedCli('synergy-synth-e2e', scratch, 60_000);
 
 function goldenModel(name: string): string {
-  const file = join(sharedDir(), 'golden', name, 'model.json');
-  if (!existsSync(file)) throw new Error(`${file} is absent: this test needs ../shared/golden beside the repository (or SYNERGY_SHARED)`);
-  return file;
+  return requireShared(`golden/${name}/model.json`, 'synergy synth on the golden networks needs it');
 }
 
 const lastLine = (text: string): string => text.trimEnd().split('\n').pop()!;
