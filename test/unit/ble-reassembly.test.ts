@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { NotificationReassembler } from '../../host/link/ble-reassembly.js';
 import { encodeBody, encodeWireFrame, PING } from '../../host/proto/index.js';
-import { seededBytes } from '../integration/helpers.js';
+import { seededBytes } from '../../host/model/prng.js';
 
 function pingAnswer(id: number, payload: Uint8Array, kind: 'response' | 'error' = 'response'): Uint8Array {
   return encodeWireFrame({ kind, id, type: PING.type }, encodeBody(PING.response, { payload }, 'ping'));

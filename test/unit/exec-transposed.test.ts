@@ -5,7 +5,7 @@
 // inserted, then a plain correlation), so agreement means the two readings are the same.
 import { describe, expect, it } from 'vitest';
 import { runLayer, type LayerTrace } from '../../host/model/exec.js';
-import { prng } from '../../host/model/exec-cases.js';
+import { uniform } from '../../host/model/prng.js';
 import { readLayerTable } from '../../host/model/import-table.js';
 import type { Layer } from '../../host/model/layer.js';
 import { requireShared } from '../../host/model/shared-dir.js';
@@ -63,7 +63,7 @@ describe('transposed convolution', () => {
   });
 
   it('equals the scatter definition on random data, sizes 1x1..7x5', () => {
-    const next = prng(78000);
+    const next = uniform(78000);
     const int = (lo: number, hi: number): number => lo + Math.floor(next() * (hi - lo + 1));
     for (let k = 0; k < 60; k++) {
       const cin = int(1, 9);

@@ -10,7 +10,7 @@ import { crossingBytes, crossingTensors, segmentTensors } from '../../host/model
 import { readLayerTable } from '../../host/model/import-table.js';
 import type { Layer, LayerParams, Model } from '../../host/model/layer.js';
 import { ModelError } from '../../host/model/model-error.js';
-import { mulberry32, seedOf } from '../../host/model/weights.js';
+import { mulberry32, seedOf } from '../../host/model/prng.js';
 import {
   LAYER, SEG, TENSOR, decodeSegment, encodeSegment, packWeights, segmentMap, segmentOf, unpackWeights, type Segment,
 } from '../../host/model/segment-codec.js';

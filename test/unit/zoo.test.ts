@@ -12,7 +12,7 @@ import { runModel } from '../../host/model/exec.js';
 import { readLayerTable } from '../../host/model/import-table.js';
 import { weightBytes, type Model } from '../../host/model/layer.js';
 import { ModelError } from '../../host/model/model-error.js';
-import { mulberry32, seedOf } from '../../host/model/weights.js';
+import { mulberry32, seedOf } from '../../host/model/prng.js';
 import { listZoo, loadModel, zooDir } from '../../host/model/zoo.js';
 import { buildZoo, dataLayoutProblems } from '../../tools/import-models.js';
 import { requireShared } from '../../host/model/shared-dir.js';
