@@ -8,7 +8,7 @@
 // crashes; we refuse with the limit kernel_memory instead.
 
 import { kernelColumns, type FitChip } from './fit-chip.js';
-import { ffs, fls, fmt, popcount, type FitLayer } from './fit-layer.js';
+import { ffs, fls, fmt, hasBit, popcount, type FitLayer } from './fit-layer.js';
 import type { HwKernel } from './fit-rules.js';
 import { FitStop, stop } from './fit-stop.js';
 
@@ -209,7 +209,7 @@ function searchForward(map: KernelMap, chip: FitChip, f: FitLayer, len: number):
   }
   let p = first;
   while (p <= last) {
-    if (((procs >> BigInt(p)) & 1n) === 0n) {
+    if (!hasBit(procs, p)) {
       p++;
       continue;
     }
@@ -248,7 +248,7 @@ function searchReverse(map: KernelMap, chip: FitChip, f: FitLayer, len: number):
   }
   let p = first;
   while (p <= last) {
-    if (((procs >> BigInt(p)) & 1n) === 0n) {
+    if (!hasBit(procs, p)) {
       p++;
       continue;
     }
@@ -286,7 +286,7 @@ function fullLastPass(f: FitLayer, p: number): boolean {
 /** The layer whose footprint holds column col of processor p (error messages only, so recomputed). */
 function ownerOf(chip: FitChip, placed: readonly Placed[], p: number, col: number): number {
   for (const { f, need, offs } of placed) {
-    if (((f.layer.hw.processors >> BigInt(p)) & 1n) === 0n) continue;
+    if (!hasBit(f.layer.hw.processors, p)) continue;
     const { runs } = footprint(chip, f, need, f.q > 1 && !f.layer.flatten ? fullLastPass(f, p) : true);
     for (let k = 0; k < runs.length; k += 2) if (col >= offs + runs[k]! && col < offs + runs[k + 1]!) return f.u;
   }
@@ -310,7 +310,7 @@ export function allocateKernels(union: readonly FitLayer[], chip: FitChip, hw: r
     return [...mine.filter((f) => f.layer.hw.processors === all), ...mine.filter((f) => f.layer.hw.processors !== all)];
   });
   const allLarge = (procs: bigint): boolean => {
-    for (let p = 0; p < chip.processors; p++) if (((procs >> BigInt(p)) & 1n) === 1n && kernelColumns(chip, p) !== chip.kernelWordsLarge) return false;
+    for (let p = 0; p < chip.processors; p++) if (hasBit(procs, p) && kernelColumns(chip, p) !== chip.kernelWordsLarge) return false;
     return true;
   };
   const placed: Placed[] = [];
@@ -332,7 +332,7 @@ export function allocateKernels(union: readonly FitLayer[], chip: FitChip, hw: r
     const short = lastPassFull < f.inThresh && f.q > 1 && !f.layer.flatten ? footprint(chip, f, need, false) : full;
     let ch = 0;
     for (let p = 0; p < chip.processors; p++) {
-      if (((procs >> BigInt(p)) & 1n) === 0n) continue;
+      if (!hasBit(procs, p)) continue;
       const fp = ch < lastPassFull ? full : short;
       ch++;
       const width = kernelColumns(chip, p);

@@ -85,6 +85,11 @@ export function ffs(mask: bigint): number {
   return i;
 }
 
+/** Whether bit `p` of a processor mask is set. */
+export function hasBit(mask: bigint, p: number): boolean {
+  return ((mask >> BigInt(p)) & 1n) === 1n;
+}
+
 export function fls(mask: bigint): number {
   return mask === 0n ? -1 : mask.toString(2).length - 1;
 }
