@@ -23,7 +23,7 @@ import { chipSpec, type ChipName } from '../../host/model/chips.js';
 import { seededTensor } from '../../host/model/exec-cases.js';
 import { engineFor, type Engine } from '../../host/synth/engine.js';
 import { loadModel, zooNames } from '../../host/model/zoo.js';
-import { json, log, opt } from './bench-args.js';
+import { cleanUpOnStop, json, log, opt } from './bench-args.js';
 import { synthTimes } from './synth-times.js';
 
 const modelsArg = opt('models');
@@ -244,8 +244,7 @@ async function cleanup(): Promise<void> {
   await Promise.allSettled(desks.map((d) => d.stop()));
 }
 
-process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
-process.once('SIGTERM', () => void cleanup().then(() => process.exit(143)));
+cleanUpOnStop(cleanup);
 
 try {
   await main();

@@ -15,3 +15,9 @@ export function opt(name: string): string | undefined {
 export function log(line: string): void {
   (json ? process.stderr : process.stdout).write(line + '\n');
 }
+
+/** Runs `cleanup` on SIGINT or SIGTERM, then exits 130 or 143: a stopped benchmark leaves no board running. */
+export function cleanUpOnStop(cleanup: () => Promise<void>): void {
+  process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
+  process.once('SIGTERM', () => void cleanup().then(() => process.exit(143)));
+}

@@ -11,7 +11,7 @@ import { BoardSession } from '../../host/board/session.js';
 import { summarizeRtt } from '../../host/board/rtt.js';
 import { startEmulator, type EmulatedBoard } from '../../host/link/emulator.js';
 import { SerialLink } from '../../host/link/serial.js';
-import { json, log, opt } from './bench-args.js';
+import { cleanUpOnStop, json, log, opt } from './bench-args.js';
 import { benchBleLink } from './link-ble.js';
 
 const RTT_PINGS = 2000;
@@ -133,8 +133,7 @@ async function cleanup(): Promise<void> {
   await Promise.allSettled(started.map((e) => e.stop()));
 }
 
-process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
-process.once('SIGTERM', () => void cleanup().then(() => process.exit(143)));
+cleanUpOnStop(cleanup);
 
 const transport = opt('transport') ?? 'serial';
 try {
