@@ -3,15 +3,12 @@
 // and the final output must be exact, unsplit and split in two or three segments.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { accelToolBuilt, accelToolPath } from '../../host/model/accel-tool.js';
 import { loadGolden, type GoldenSet } from '../../host/model/exec-golden.js';
 import { runOnSimulator, simTensorOf, type SimSegmentResult } from '../../host/model/exec-sim.js';
 import { segmentOf } from '../../host/model/segment-codec.js';
 import { firstDifference, tensorHash } from '../../host/model/tensor.js';
 import { goldenSets } from '../../host/model/shared-dir.js';
 
-const haveTool = accelToolBuilt();
-if (!haveTool) console.warn(`SKIPPED: ${accelToolPath()} is missing (run \`make firmware\`); the golden simulator tests need it`);
 
 /** Layer starts of the segments: unsplit, halves, thirds. */
 function splits(n: number): number[][] {
@@ -31,7 +28,7 @@ function check(set: GoldenSet, starts: number[], results: SimSegmentResult[]): s
   return null;
 }
 
-describe.skipIf(!haveTool)('C simulator reproduces the golden outputs', () => {
+describe('C simulator reproduces the golden outputs', () => {
   const { dir: goldenDir, names: sets } = goldenSets("the golden simulator tests need Analog Devices' golden data");
   it.each(sets)('%s: every layer exact, unsplit and split', (name) => {
     const set = loadGolden(join(goldenDir, name), name);

@@ -5,17 +5,14 @@
 // The weights are zeros of the right sizes: fit reads shapes, bits and maps, never values.
 
 import { describe, expect, it } from 'vitest';
-import { accelToolBuilt, accelToolPath } from '../../host/model/accel-tool.js';
 import { CHIP_NAMES } from '../../host/model/chips.js';
 import type { Model } from '../../host/model/layer.js';
 import { loadTable, zooNames } from '../../host/model/zoo.js';
 import { asToolJson, fitC, fitTs, type FitCase } from './fit-both.js';
 import { uniform } from '../../host/model/prng.js';
 
-const haveTool = accelToolBuilt();
-if (!haveTool) console.warn(`SKIPPED: ${accelToolPath()} is missing (run \`make firmware\`); the TS/C fit cross-check needs it`);
 
-describe.skipIf(!haveTool)('fit: TypeScript and C agree', () => {
+describe('fit: TypeScript and C agree', () => {
   const models: Model[] = zooNames().map((name) => loadTable(name).model);
   const cases: FitCase[] = [];
   for (const chip of CHIP_NAMES) {

@@ -5,7 +5,6 @@
 // these cases reach the rest, and TypeScript and C must still agree on every answer.
 
 import { describe, expect, it } from 'vitest';
-import { accelToolBuilt, accelToolPath } from '../../host/model/accel-tool.js';
 import { expansion } from '../../host/model/fit-layer.js';
 import { chipSpec } from '../../host/model/chips.js';
 import type { Model } from '../../host/model/layer.js';
@@ -13,8 +12,6 @@ import { asToolJson, fitC, fitTs, type FitCase } from './fit-both.js';
 import { net, type NetLayer } from './fit-net.js';
 import { uniform } from '../../host/model/prng.js';
 
-const haveTool = accelToolBuilt();
-if (!haveTool) console.warn(`SKIPPED: ${accelToolPath()} is missing (run \`make firmware\`); the random TS/C fit comparison needs it`);
 
 const chip = chipSpec('max78000');
 
@@ -119,7 +116,7 @@ function randomNet(rand: () => number, id: number): Model {
   return net(`random${id}`, input, layers);
 }
 
-describe.skipIf(!haveTool)('fit: TypeScript and C agree on random networks', () => {
+describe('fit: TypeScript and C agree on random networks', () => {
   const rand = uniform(7);
   const nets: Model[] = [];
   for (let id = 0; nets.length < 1000; id++) {

@@ -7,7 +7,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { accelToolBuilt, accelToolPath } from '../../host/model/accel-tool.js';
 import type { FitOk, FitRefusal, FitResult } from '../../host/model/fit.js';
 import { readLayerTable } from '../../host/model/import-table.js';
 import type { Model } from '../../host/model/layer.js';
@@ -16,8 +15,6 @@ import { asToolJson, fitC, fitTs, type FitCase } from './fit-both.js';
 import { ALL, net, type NetLayer } from './fit-net.js';
 import { requireShared } from '../../host/model/shared-dir.js';
 
-const haveTool = accelToolBuilt();
-if (!haveTool) console.warn(`SKIPPED (C half): ${accelToolPath()} is missing (run \`make firmware\`); only the TypeScript fit is checked`);
 
 // Every case is registered here at load time, so the C side can run all of them in one process.
 const cases: FitCase[] = [];
@@ -29,7 +26,7 @@ function register(chip: string, ...models: Model[]): number {
 /** The TypeScript answer of a registered case, checked against the C answer. */
 function answer(id: number): FitResult {
   const r = fitTs(cases[id]!);
-  if (haveTool) expect(cResults[id], 'C answer').toEqual(asToolJson(r));
+  expect(cResults[id], 'C answer').toEqual(asToolJson(r));
   return r;
 }
 function ok(id: number): FitOk {
@@ -44,7 +41,7 @@ function refused(id: number): FitRefusal {
 }
 
 beforeAll(() => {
-  if (haveTool) cResults.push(...fitC(cases));
+  cResults.push(...fitC(cases));
 });
 
 const one = (name: string, input: [number, number, number], layer: NetLayer, chip = 'max78000'): number =>

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CborMap, CborValue } from '../../host/proto/cbor.js';
 import { encodeCbor } from '../../host/proto/cbor.js';
-import { accelToolBuilt, accelToolPath, runAccelTool } from '../../host/model/accel-tool.js';
+import { runAccelTool } from '../../host/model/accel-tool.js';
 import { crossingBytes, crossingTensors, segmentTensors } from '../../host/model/boundary.js';
 import { readLayerTable } from '../../host/model/import-table.js';
 import type { Layer, LayerParams, Model } from '../../host/model/layer.js';
@@ -17,8 +17,6 @@ import {
 import { goldenSets, requireShared } from '../../host/model/shared-dir.js';
 
 const WHY = 'the segment tests on real models need the shared tables and golden weights';
-const haveTool = accelToolBuilt();
-if (!haveTool) console.warn(`SKIPPED: ${accelToolPath()} is missing (run \`make firmware\`); the C decoder comparisons need it`);
 
 const golden = (dir: string): Model => readLayerTable(requireShared(`golden/${dir}/model.json`, WHY));
 const table = (file: string): Model => readLayerTable(requireShared(`models/${file}`, WHY));
@@ -214,7 +212,7 @@ function expectedDecode(seg: Segment): unknown {
   };
 }
 
-describe.skipIf(!haveTool)('C decoder (synergy-accel decode)', () => {
+describe('C decoder (synergy-accel decode)', () => {
   it('decodes every split of every golden model to the fields and weights TypeScript decodes', () => {
     const segments: Segment[] = [];
     for (const dir of goldenDirs()) {
