@@ -16,8 +16,29 @@ export function log(line: string): void {
   (json ? process.stderr : process.stdout).write(line + '\n');
 }
 
-/** Runs `cleanup` on SIGINT or SIGTERM, then exits 130 or 143: a stopped benchmark leaves no board running. */
-export function cleanUpOnStop(cleanup: () => Promise<void>): void {
-  process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
-  process.once('SIGTERM', () => void cleanup().then(() => process.exit(143)));
+/** What a benchmark holds while it runs: sessions to close, then boards to stop. */
+export interface BenchHeld {
+  sessions: { close(): Promise<void> }[];
+  boards: { stop(): Promise<unknown> }[];
+}
+
+/**
+ * Runs a benchmark's body and closes what it holds at the end, on failure (the reason on stderr,
+ * exit code 1) and on SIGINT or SIGTERM (exit 130 or 143): a benchmark never leaves a board running.
+ */
+export async function runBench(name: string, held: BenchHeld, body: () => Promise<void>): Promise<void> {
+  const release = async (): Promise<void> => {
+    await Promise.allSettled(held.sessions.map((s) => s.close()));
+    await Promise.allSettled(held.boards.map((b) => b.stop()));
+  };
+  process.once('SIGINT', () => void release().then(() => process.exit(130)));
+  process.once('SIGTERM', () => void release().then(() => process.exit(143)));
+  try {
+    await body();
+  } catch (e) {
+    process.stderr.write(`bench:${name} failed: ${(e as Error).message}\n`);
+    process.exitCode = 1;
+  } finally {
+    await release();
+  }
 }
