@@ -8,7 +8,7 @@
 // crashes; we refuse with the limit kernel_memory instead.
 
 import { kernelColumns, type FitChip } from './fit-chip.js';
-import { ffs, fls, fmt, hasBit, popcount, type FitLayer } from './fit-layer.js';
+import { ffs, fls, fmt, hasBit, nextBit, popcount, type FitLayer } from './fit-layer.js';
 import type { HwKernel } from './fit-rules.js';
 import { FitStop, stop } from './fit-stop.js';
 
@@ -209,10 +209,6 @@ function searchForward(map: KernelMap, chip: FitChip, f: FitLayer, len: number):
   }
   let p = first;
   while (p <= last) {
-    if (!hasBit(procs, p)) {
-      p++;
-      continue;
-    }
     if (chip.depthwiseKernelInOneInstance && f.groups > 1) {
       let mm = instanceMask(chip, offs + 1);
       if (alignDown(offs + 1, mm + 1) !== alignDown(offs + len, mm + 1)) offs = alignDown(offs + mm, mm + 1) - 1;
@@ -231,7 +227,7 @@ function searchForward(map: KernelMap, chip: FitChip, f: FitLayer, len: number):
     }
     // The tool indexes past its map here and crashes; that is a refusal too.
     if (offs + len > map.width) exhausted(f, p, offs, len, kernelColumns(chip, p));
-    p++;
+    p = nextBit(procs, p + 1);
   }
   return roundUp(offs, chip.processorsPerInstance);
 }
@@ -248,10 +244,6 @@ function searchReverse(map: KernelMap, chip: FitChip, f: FitLayer, len: number):
   }
   let p = first;
   while (p <= last) {
-    if (!hasBit(procs, p)) {
-      p++;
-      continue;
-    }
     if (chip.depthwiseKernelInOneInstance && f.groups > 1) {
       const mm = instanceMask(chip, offs - 1);
       if (alignDown(offs - 1, mm + 1) !== alignDown(offs - len, mm + 1)) offs = alignDown(offs, mm + 1);
@@ -266,7 +258,7 @@ function searchReverse(map: KernelMap, chip: FitChip, f: FitLayer, len: number):
       p = first;
       continue;
     }
-    p++;
+    p = nextBit(procs, p + 1);
   }
   return alignDown(offs - len + 1, chip.processorsPerInstance);
 }
