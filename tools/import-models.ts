@@ -16,7 +16,7 @@ import { readLayerTable } from '../host/model/import-table.js';
 import type { Layer, Model, Pool } from '../host/model/layer.js';
 import { ModelError } from '../host/model/model-error.js';
 import { checkShapes, outputShapeOf, pooledShapeOf } from '../host/model/shape-check.js';
-import { repoRoot } from '../host/link/repo-root.js';
+import { repoRoot } from '../host/repo-root.js';
 import { sharedDir } from '../host/model/shared-dir.js';
 
 export const ZOO_FORMAT = 'synergy-model/1';

@@ -4,7 +4,7 @@
 
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../link/repo-root.js';
+import { repoRoot } from '../repo-root.js';
 
 /** The shared directory: SYNERGY_SHARED when set, else `<repo>/../shared`. */
 export function sharedDir(): string {

@@ -17,7 +17,7 @@ import type { Layer, Model } from './layer.js';
 import { weightBytes } from './layer.js';
 import { ModelError } from './model-error.js';
 import { generateParams } from './weights.js';
-import { repoRoot } from '../link/repo-root.js';
+import { repoRoot } from '../repo-root.js';
 import { sharedDir } from './shared-dir.js';
 
 export type WeightsKind = 'real' | 'imported' | 'generated';

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../../host/link/repo-root.js';
+import { repoRoot } from '../../host/repo-root.js';
 import { encodeBody, encodeWireFrame, MSG, RESET } from '../../host/proto/index.js';
 import { expectBuilt, taggedCli, type CliProcess, type CliRun } from './tagged-cli.js';
 

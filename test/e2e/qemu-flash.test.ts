@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFirmwareImage } from '../../host/board/firmware-image.js';
-import { repoRoot } from '../../host/link/repo-root.js';
+import { repoRoot } from '../../host/repo-root.js';
 import { taggedCli } from './tagged-cli.js';
 
 const ROOT = repoRoot();

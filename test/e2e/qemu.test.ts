@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../../host/link/repo-root.js';
+import { repoRoot } from '../../host/repo-root.js';
 import { goldenSets } from '../../host/model/shared-dir.js';
 import { taggedCli } from './tagged-cli.js';
 

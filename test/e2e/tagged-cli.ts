@@ -5,7 +5,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { repoRoot } from '../../host/link/repo-root.js';
+import { repoRoot } from '../../host/repo-root.js';
 
 export interface CliRun {
   code: number | null;

@@ -14,7 +14,7 @@ import { readFirmwareImage } from '../../host/board/firmware-image.js';
 import type { BoardSession } from '../../host/board/session.js';
 import { EmulatorExitedError, type EmulatedBoard } from '../../host/link/emulator.js';
 import { qemuImage, QEMU_LINK_BAUD, startQemuBoard } from '../../host/link/qemu.js';
-import { repoRoot } from '../../host/link/repo-root.js';
+import { repoRoot } from '../../host/repo-root.js';
 import { SENSE } from '../../host/proto/index.js';
 import { openSession, seededBytes, stopAll } from './helpers.js';
 

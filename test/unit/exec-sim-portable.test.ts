@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../../host/link/repo-root.js';
+import { repoRoot } from '../../host/repo-root.js';
 
 const cc = 'arm-none-eabi-gcc';
 const out = mkdtempSync(join(tmpdir(), 'sim-arm-'));

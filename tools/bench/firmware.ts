@@ -16,7 +16,7 @@ import { elfMemoryUse } from '../../host/board/firmware-image.js';
 import { openBoard } from '../../host/board/open.js';
 import { readTensorFile } from '../../host/cli/tensor-file.js';
 import { startQemuBoard } from '../../host/link/qemu.js';
-import { repoRoot } from '../../host/link/repo-root.js';
+import { repoRoot } from '../../host/repo-root.js';
 import { goldenSets } from '../../host/model/shared-dir.js';
 import { loadModel } from '../../host/model/zoo.js';
 import { json, log } from './bench-args.js';
