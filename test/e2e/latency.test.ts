@@ -33,7 +33,7 @@ describe('synergy latency', () => {
   });
 
   it('takes a layer-table file in place of a zoo name', async () => {
-    const table = requireShared('models/simplenet_cifar100.json', 'a layer-table file from the shared tables');
+    const table = requireShared('models/simplenet_cifar100.json', 'synergy latency on a layer-table file needs the shared tables');
     const r = await synergy(['latency', table, '--json']);
     expect(r.code).toBe(0);
     expect((JSON.parse(r.stdout) as { total_cycles: number }).total_cycles).toBe(129_319);
