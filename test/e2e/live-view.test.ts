@@ -131,7 +131,7 @@ describe('synergy run --live', () => {
       // ...and the page was never more than 2 s behind the run (looks 200 ms apart, the run
       // sending its status every 0.5 s while it runs).
       const running = looks.filter((l) => l.phase === 'running' && l.pipelines.some((p) => p.wall !== null));
-      expect(running.length).toBeGreaterThanOrEqual(5);
+      expect(running.length).toBeGreaterThan(10);
       for (const l of running) expect(l.now - Math.max(...l.pipelines.map((p) => p.wall!)), `status age at ${l.now}`).toBeLessThanOrEqual(2000);
       expect(Math.min(...chartPoints), `chart points ${chartPoints.join(",")}; looks ${looks.length}; elapsed seen ${[...new Set(seen.map((p) => p.elapsed))].join(" ")}`).toBeGreaterThanOrEqual(5);
 
