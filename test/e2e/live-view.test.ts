@@ -18,7 +18,7 @@ const ROOT = repoRoot();
 const APP = join(ROOT, 'examples/app-5-digits-keywords.yaml');
 const KILLED = 'emu1';
 const work = mkdtempSync(join(tmpdir(), 'synergy-live-e2e-'));
-const { start, leftovers } = taggedCli('synergy-live-e2e', work, 90_000);
+const { start, synergy, leftovers } = taggedCli('synergy-live-e2e', work, 90_000);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -173,4 +173,16 @@ describe('synergy run --live', () => {
     }
     expect(leftovers()).toEqual([]);
   }, 60_000);
+
+  it('refuses a --live address off this machine, and takes --live alone before the app', async () => {
+    const open = await synergy(['run', APP, '--emulated', '3', '--live', '0.0.0.0:8080']);
+    expect(open.code).toBe(2);
+    expect(open.stderr).toMatch(/option --live: "0\.0\.0\.0:8080": 0\.0\.0\.0 is not a loopback address; the live view has no authentication/);
+    expect(open.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    // --live with no address leaves the app to be the positional (the run stops at the bad policy)
+    const alone = await synergy(['run', '--live', APP, '--emulated', '3', '--policy', 'nope']);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toMatch(/no policy "nope"/);
+    expect(leftovers()).toEqual([]);
+  });
 });
