@@ -26,6 +26,7 @@ const HEADERS = {
 };
 /** a page that cannot keep up is dropped rather than buffered without bound */
 const MAX_BUFFERED = 4 * 1024 * 1024;
+const CLOSE_WAIT_MS = 1000;
 
 export class LiveServerError extends Error {
   override readonly name = 'LiveServerError';
@@ -88,7 +89,13 @@ export class LiveServer {
   /** Closes the pages' sockets (they keep what they show) and stops listening. */
   async close(): Promise<void> {
     for (const ws of this.wss.clients) ws.close(1001, 'the run ended');
-    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    // A page that does not answer the closing handshake soon is cut off: the run's exit waits for none.
+    const closed = new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    const late = setTimeout(() => {
+      for (const ws of this.wss.clients) ws.terminate();
+    }, CLOSE_WAIT_MS);
+    await closed;
+    clearTimeout(late);
     await new Promise<void>((resolve) => {
       this.http.close(() => resolve());
       this.http.closeAllConnections();

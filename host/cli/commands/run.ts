@@ -173,7 +173,7 @@ async function startLiveView(address: string, io: CommandIO): Promise<LiveView> 
     io.err(`live view: ${view.url}`);
     return view;
   } catch (e) {
-    if (e instanceof LiveServerError) throw new CommandFailure(`synergy run --live: ${e.message}`);
+    if (e instanceof LiveServerError) throw new CommandFailure(`--live: ${e.message}`);
     throw e;
   }
 }
