@@ -583,7 +583,6 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
     let epoch = (await bringUpRetrying(await planNow('start'), 'start', 'not started')).epoch;
     const warmupMs = (cfg.warmupS ?? 1) * 1000;
     const endAt = (): number => firstStart + cfg.durationS * 1000;
-    let lastStatus = 0;
     const status = (): void => {
       const now = performance.now();
       const recent = 4; // buckets: the last 2 s
@@ -610,6 +609,9 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
         }),
       });
     };
+    // On a timer, not in the loop: the status goes on while the loop re-plans after a change.
+    const statusTimer = setInterval(status, STATUS_MS);
+    finished.signal.addEventListener('abort', () => clearInterval(statusTimer), { once: true });
 
     // ---- recovery plans, prepared while a plan runs ------------------------------------------
     // What loading a plan costs on the boards present: what they hold for the running plan
@@ -955,10 +957,6 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
         await upgradeStage(u);
         upgrade.open = null;
         state.phase = 'running';
-      }
-      if (now - lastStatus >= STATUS_MS) {
-        lastStatus = now;
-        status();
       }
     }
 
