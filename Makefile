@@ -7,7 +7,7 @@ all: build
 
 help:
 	@echo "make demo   run the main job on an emulated desk (installs and builds first)"
-	@echo "make test   run every test: C unit tests, Cortex-M4 build, vitest"
+	@echo "make test   run every test: C unit tests, Cortex-M4 build, the tests type-checked, vitest"
 	@echo "make build  build the firmware (emulator + Cortex-M4 core) and the host"
 	@echo "make clean  remove build outputs"
 
