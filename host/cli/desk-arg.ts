@@ -1,5 +1,5 @@
 // The boards a command runs on: `--boards` / `--board` values, each a board id from discovery,
-// a serial port path, `emulated:N[:CHIP]` (N emulated boards started for this command and
+// a serial port path or link location (serial:PATH, ble:ADDRESS, emu:ID, ...), `emulated:N[:CHIP]` (N emulated boards started for this command and
 // stopped after it) or `qemu:N[:CHIP]` (N QEMU boards, likewise). Values may be repeated or
 // comma-separated. Without any, the command starts as many emulated boards as the model needs.
 
@@ -18,7 +18,7 @@ export type BoardRequest =
   | { kind: 'emulated'; count: number; chip: ChipName | null; process: BoardProcessKind }
   | { kind: 'board'; arg: string };
 
-export const BOARDS_HELP = 'board ids (synergy boards), port paths, emulated:N[:CHIP] or qemu:N[:CHIP]; repeatable or comma-separated';
+export const BOARDS_HELP = 'board ids (synergy boards), port paths, locations (ble:ADDRESS, emu:ID, ...), emulated:N[:CHIP] or qemu:N[:CHIP]; repeatable or comma-separated';
 
 /** Parses `--boards` values; refuses a malformed `emulated:` or `qemu:` item as a usage error. */
 export function parseBoardRequests(values: readonly string[], command: string): BoardRequest[] {

@@ -35,7 +35,7 @@ export async function deskSource(opts: { desk?: string; emulated?: number; qemu?
 }
 
 async function describe(loc: BoardLocation): Promise<BoardDescription & { path: string }> {
-  const session = await openBoard(loc.path);
+  const session = await openBoard(loc);
   try {
     const h = session.hello;
     return {
