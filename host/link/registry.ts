@@ -9,6 +9,7 @@
 // them; everything that opens a board (host/board/open.ts) asks this registry, so a new kind
 // works for --board, desk files, discovery, the runtime and recovery at once.
 
+import { normalizeBleAddress } from './ble-contract.js';
 import { BleLink, type BleLinkOptions } from './ble-link.js';
 import type { ByteLink } from './byte-link.js';
 import { SerialLink, type SerialLinkOptions } from './serial.js';
@@ -95,8 +96,22 @@ async function openSerial(path: string, opts: LinkOpenOptions): Promise<OpenedLi
 
 registerLinkKind('serial', (rest, _location, opts) => openSerial(rest, opts));
 
+/**
+ * BLE boards served on another bus than the system's (an emulated BLE desk's BlueZ stand-in on
+ * its private dbus-daemon): address to bus, so their ble: locations open like any other.
+ */
+const bleBuses = new Map<string, string>();
+
+/** Routes ble:`address` to the BlueZ on `busAddress` (null: back to the system bus). */
+export function routeBleAddress(address: string, busAddress: string | null): void {
+  const addr = normalizeBleAddress(address);
+  if (busAddress === null) bleBuses.delete(addr);
+  else bleBuses.set(addr, busAddress);
+}
+
 registerLinkKind('ble', async (rest, _location, opts) => {
-  const link = await BleLink.open(rest, opts.ble ?? {});
+  const bus = bleBuses.get(normalizeBleAddress(rest));
+  const link = await BleLink.open(rest, { ...(bus !== undefined ? { busAddress: bus } : {}), ...opts.ble });
   return { link, location: `ble:${link.address}`, duplex: 'half' };
 });
 

@@ -42,6 +42,8 @@ import { QEMU_MEMO_MIB, qemuBaud } from '../link/qemu.js';
 import { listZoo, loadTable, sharedDir } from '../model/zoo.js';
 import type { AppSpec } from '../space/app-spec.js';
 import { cycleFrames } from './sensor-data.js';
+import { startBleDesk } from './desk-ble.js';
+import type { BleLinkParams } from '../link/ble-model.js';
 import { bitsPerByte, type DeskSpec, type DeviceSpec, type LinkSpec, type SensorSpec } from '../space/device.js';
 
 /** Rate of an emulated sensor the desk gives no rate (the planner puts no cap on it). */
@@ -212,7 +214,14 @@ export interface DeskEmulatorOptions {
   engine?: Engine;
   /** a synergy-emu per device (default) or a QEMU board per device */
   kind?: BoardProcessKind;
+  /** how the host reaches the boards: their pseudo-terminals (default) or BLE through the BlueZ stand-in (desk-ble.ts) */
+  transport?: DeskTransport;
+  /** the BLE link of a BLE desk (default BLE_FAST) */
+  bleLink?: BleLinkParams;
 }
+
+export type DeskTransport = 'pty' | 'ble';
+export const DESK_TRANSPORTS: readonly DeskTransport[] = ['pty', 'ble'];
 
 export async function startDeskEmulators(desk: DeskSpec, app: AppSpec, opts: DeskEmulatorOptions = {}): Promise<DeskEmulators> {
   const streams = sensorStreams(desk, app);
@@ -256,6 +265,16 @@ export async function startDeskEmulators(desk: DeskSpec, app: AppSpec, opts: Des
       ...(opts.binary ? { binary: opts.binary } : {}),
     };
   };
+  if (opts.transport === 'ble') {
+    if (kind === 'qemu') throw new Error('QEMU boards are reached over their pseudo-terminals only, not over BLE');
+    const cleanup = (): void => rmSync(scratch, { recursive: true, force: true });
+    try {
+      return await startBleDesk({ desk, streams, registry, optionsOf, cleanup, ...(opts.bleLink ? { link: opts.bleLink } : {}) });
+    } catch (e) {
+      cleanup();
+      throw e;
+    }
+  }
   const boards = new Map<string, EmulatedDevice>();
   const launch = async (d: DeviceSpec): Promise<EmulatedDevice> => {
     const options = optionsOf(d);
