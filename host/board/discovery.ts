@@ -5,6 +5,7 @@
 import { EmulatorRegistry } from './emulator-registry.js';
 import { isDapLink, listUsbSerialPorts } from './usb-ports.js';
 import { isLinkLocation, parseLinkLocation } from '../link/registry.js';
+import { normalizeBleAddress } from '../link/ble-contract.js';
 
 export interface BoardLocation {
   /** the board's id: the DAPLink serial number, or the emulator's --id */
@@ -68,7 +69,11 @@ function transportOf(scheme: string): BoardLocation['transport'] {
 export async function resolveBoard(arg: string, opts: DiscoveryOptions = {}): Promise<BoardLocation> {
   const linked = isLinkLocation(arg);
   const { scheme, rest } = linked ? parseLinkLocation(arg) : { scheme: 'serial', rest: arg };
-  if (linked && scheme !== 'serial') return { id: arg, transport: transportOf(scheme), path: arg, location: arg };
+  if (linked && scheme !== 'serial') {
+    // One spelling of a BLE address (BlueZ's), whatever was typed.
+    const location = scheme === 'ble' ? `ble:${normalizeBleAddress(rest)}` : arg;
+    return { id: location, transport: transportOf(scheme), path: location, location };
+  }
   const boards = await discoverBoards(opts);
   if (linked || arg.includes('/')) return boards.find((b) => b.path === rest) ?? { id: rest, transport: 'path', path: rest, location: `serial:${rest}` };
   const found = boards.find((b) => b.id === arg);

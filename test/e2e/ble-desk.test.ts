@@ -53,7 +53,7 @@ describe('BLE boards through the CLI', () => {
   it('synergy info ble:ADDRESS says hello over BLE', async () => {
     const r = await cli.synergy(['info', `ble:${OK.toLowerCase()}`, '--json'], 30_000, env);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ board_id: 'near' });
+    expect(JSON.parse(r.stdout)).toMatchObject({ port: `ble:${OK}`, transport: 'ble', hello: { board_id: 'near' } });
   });
 
   it('a board that never answers connect is refused by address, exit 1, in bounded time', async () => {
