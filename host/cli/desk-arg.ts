@@ -9,6 +9,9 @@ import { resolveBoard } from '../board/discovery.js';
 import { startEmulatedDesk, type EmulatedDesk } from '../board/emulated-desk.js';
 import { openBoard } from '../board/open.js';
 import type { BoardProcessKind } from '../link/board-process.js';
+import { startBlueZStandin } from '../bluez-standin/standin.js';
+import { routeBleAddress } from '../link/registry.js';
+import type { DeskTransport } from '../runtime/desk-emulators.js';
 import type { BoardSession } from '../board/session.js';
 import { CHIP_NAMES, isChipName, type ChipName } from '../model/chips.js';
 import { UsageError } from './args.js';
@@ -59,13 +62,38 @@ export interface AcquireOptions {
   /** the engine asked for: emulated boards run it where their chip is covered, a real board must
    *  run it already; absent = each board's own (the register engine where it covers the chip) */
   engine?: Engine;
+  /** how emulated boards are reached: their pseudo-terminals (default) or BLE through the BlueZ stand-in */
+  transport?: DeskTransport;
+}
+
+/** Starts `count` emulated boards behind a BlueZ stand-in; their locations are ble:ADDRESS on its bus. */
+async function startBleBoards(count: number, chip: ChipName, engine: Engine | undefined, idPrefix: string): Promise<{ locations: string[]; stop: () => Promise<void>; killNow: () => void }> {
+  const standin = await startBlueZStandin({
+    boards: Array.from({ length: count }, (_, i) => ({ id: `${idPrefix}${i + 1}`, chip, ...(engine ? { emulator: { engine: engineFor(chip, engine) } } : {}) })),
+  });
+  for (const b of standin.boards) routeBleAddress(b.address, standin.busAddress);
+  const pids = [...standin.boards.map((b) => b.pid), ...(standin.daemonPid !== undefined ? [standin.daemonPid] : [])];
+  return {
+    locations: standin.boards.map((b) => `ble:${b.address}`),
+    async stop() {
+      for (const b of standin.boards) routeBleAddress(b.address, null);
+      await standin.stop();
+    },
+    killNow: () => pids.forEach((pid) => {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }),
+  };
 }
 
 /** Opens the boards asked for (starting emulated ones); on failure releases what it opened. */
 export async function acquireBoards(requests: readonly BoardRequest[], opts: AcquireOptions): Promise<Boards> {
   const wanted: readonly BoardRequest[] = requests.length > 0 ? requests : [{ kind: 'emulated', count: opts.defaultEmulated, chip: null, process: 'emulator' }];
   const sessions: BoardSession[] = [];
-  const desks: EmulatedDesk[] = [];
+  const desks: Pick<EmulatedDesk, 'stop' | 'killNow'>[] = [];
   const killNow = (): void => desks.forEach((d) => d.killNow());
   process.on('exit', killNow);
   const release = async (): Promise<void> => {
@@ -76,7 +104,13 @@ export async function acquireBoards(requests: readonly BoardRequest[], opts: Acq
   let started = 0;
   try {
     for (const r of wanted) {
-      if (r.kind === 'emulated') {
+      if (r.kind === 'emulated' && opts.transport === 'ble') {
+        if (r.process === 'qemu') throw new CommandFailure('QEMU boards are reached over their pseudo-terminals only, not over BLE (--transport ble)');
+        const ble = await startBleBoards(r.count, r.chip ?? opts.chip, opts.engine, desks.length === 0 ? 'ble-' : `ble${desks.length + 1}-`);
+        desks.push({ stop: ble.stop, killNow: ble.killNow });
+        started += r.count;
+        for (const location of ble.locations) sessions.push(await openBoard(location));
+      } else if (r.kind === 'emulated') {
         const prefix = r.process === 'qemu' ? 'qemu' : 'emu';
         const desk = await startEmulatedDesk({
           boards: r.count,

@@ -82,6 +82,18 @@ describe('BLE boards through the CLI', () => {
   });
 });
 
+describe('synergy profile over BLE', () => {
+  it('--transport ble starts the emulated boards behind a stand-in and profiles through node-ble', async () => {
+    const out = join(work, 'profile');
+    const r = await cli.synergy(['profile', 'convnet5_mnist', '--transport', 'ble', '--runs', '2', '--out', out, '--json'], 120_000);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as { boards: { id: string }[]; layers: unknown[] };
+    expect(doc.boards.map((b) => b.id)).toEqual(['ble-1']);
+    expect(doc.layers.length).toBe(5);
+    expect(cli.leftovers()).toEqual([]);
+  });
+});
+
 describe('synergy run on BLE boards', () => {
   it('detects a board that leaves radio range within 1 s, re-plans, and reconnects it when it returns; every frame accounted for', async () => {
     const r = await cli.synergy(
