@@ -14,7 +14,7 @@ import { BLE_FAST, bleModelRateBps, type BleLinkParams } from '../link/ble-model
 import type { EmulatedBoard, EmulatorOptions } from '../link/emulator.js';
 import { routeBleAddress } from '../link/registry.js';
 import type { DeskSpec, DeviceSpec } from '../space/device.js';
-import type { DeskEmulators, EmulatedDevice, SensorStream } from './desk-emulators.js';
+import { hangBoard, type DeskEmulators, type EmulatedDevice, type SensorStream } from './desk-emulators.js';
 
 export interface BleDeskParts {
   desk: DeskSpec;
@@ -102,12 +102,7 @@ export async function startBleDesk(parts: BleDeskParts): Promise<DeskEmulators> 
       boards.delete(device);
       registry.unregister(device);
     },
-    hang(device) {
-      const b = boards.get(device);
-      if (!b || b.emulator.process.exitCode !== null) throw new Error(`no running emulator for device ${device}`);
-      b.emulator.process.kill('SIGSTOP');
-      hung.add(device);
-    },
+    hang: (device) => hangBoard(boards, hung, device),
     async restart(device) {
       const address = known(device);
       if (hung.delete(device)) all.get(device)!.emulator.process.kill('SIGCONT');

@@ -115,6 +115,14 @@ export interface DeskEmulators {
   killNow(): void;
 }
 
+/** SIGSTOPs a device's running emulator (a hung board: process alive, link open, no answers) and notes it in `hung`. */
+export function hangBoard(boards: ReadonlyMap<string, EmulatedDevice>, hung: Set<string>, device: string): void {
+  const b = boards.get(device);
+  if (!b || b.emulator.process.exitCode !== null) throw new Error(`no running emulator for device ${device}`);
+  b.emulator.process.kill('SIGSTOP');
+  hung.add(device);
+}
+
 /** The emulator's --baud for a device's link (absent: unpaced). */
 export function emulatedBaud(link: LinkSpec): number | undefined {
   if (link.rateBps <= 0) return undefined;
@@ -332,12 +340,7 @@ export async function startDeskEmulators(desk: DeskSpec, app: AppSpec, opts: Des
     registry,
     boards,
     kill,
-    hang(device) {
-      const b = boards.get(device);
-      if (!b || b.emulator.process.exitCode !== null) throw new Error(`no running emulator for device ${device}`);
-      b.emulator.process.kill('SIGSTOP');
-      hung.add(device);
-    },
+    hang: (device) => hangBoard(boards, hung, device),
     async restart(device) {
       if (hung.has(device)) await kill(device);
       if (boards.has(device)) throw new Error(`device ${device}'s emulator is still running`);
