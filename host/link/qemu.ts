@@ -19,7 +19,7 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { emulatorArgs, EmulatorExitedError, EmulatorNotBuiltError, type EmulatedBoard, type EmulatorExit, type EmulatorOptions } from './emulator.js';
+import { childLifetime, emulatorArgs, EmulatorExitedError, EmulatorNotBuiltError, type EmulatedBoard, type EmulatorOptions } from './emulator.js';
 import { findOnPath } from './find-on-path.js';
 import { repoRoot } from './repo-root.js';
 
@@ -157,26 +157,7 @@ export async function startQemuBoard(asked: QemuBoardOptions = {}): Promise<Emul
     holder = undefined;
     rmSync(dir, { recursive: true, force: true });
   };
-  const exited = new Promise<EmulatorExit>((resolve) => {
-    child.once('close', (code, signal) => {
-      cleanUp();
-      resolve({ code, signal });
-    });
-  });
-  const spawnError = new Promise<never>((_, reject) => {
-    child.once('error', (err) => reject(new Error(`cannot start ${qemu}: ${err.message}`)));
-  });
-  spawnError.catch(() => undefined);
-  const stop = async (graceMs = 2000): Promise<EmulatorExit> => {
-    if (child.exitCode !== null || child.signalCode !== null) return exited;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    try {
-      return await exited;
-    } finally {
-      clearTimeout(timer);
-    }
-  };
+  const { exited, spawnError, stop, board } = childLifetime(child, qemu, cleanUp);
 
   const lines = createInterface({ input: child.stdout! });
   const announced = new Promise<string>((resolve, reject) => {
@@ -216,13 +197,5 @@ export async function startQemuBoard(asked: QemuBoardOptions = {}): Promise<Emul
     lines.removeAllListeners('line');
   }
 
-  return {
-    path,
-    pid: child.pid!,
-    options: { ...opts },
-    process: child,
-    exited,
-    stderrTail: () => tail,
-    stop,
-  };
+  return board(path, opts, () => tail);
 }

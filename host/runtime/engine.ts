@@ -27,7 +27,7 @@ import { isSessionError } from '../board/session-error.js';
 import { inlineFits, tensorChunkBytes, type SegmentIO } from '../board/tensors.js';
 import { tensorBytes } from '../model/boundary.js';
 import { cyclesToUs, networkCycles } from '../model/cycles.js';
-import { IDLE_SLOT_BYTES, type BoardHandle } from './boards.js';
+import { IDLE_SLOT_BYTES, stageLinkMs, type BoardHandle } from './boards.js';
 import type { OutputChecker } from './checker.js';
 import type { ModelStore } from './deploy.js';
 import type { FrameEntry, Ledger } from './ledger.js';
@@ -126,8 +126,8 @@ const STAGE_FLOOR_MS = 10;
  * Frames in flight per stage: two (double buffering) for ordinary rates; a fast pipeline needs
  * more to cover a stage's round trips (Little's law: frames in a stage = rate x its time).
  */
-export function depthFor(rate: number): number {
-  return Math.max(2, Math.min(16, Math.ceil((rate * STAGE_FLOOR_MS) / 1000) + 1));
+export function depthFor(rate: number, stageMs = STAGE_FLOOR_MS): number {
+  return Math.max(2, Math.min(16, Math.ceil((rate * Math.max(STAGE_FLOOR_MS, stageMs)) / 1000) + 1));
 }
 
 /** Wire bytes of a frame whose body holds about `n` bytes (header, CRC, COBS, delimiter). */
@@ -183,7 +183,7 @@ export class Engine {
   }
 
   private routeRun(p: RunPipeline, route: RunRoute): RouteRun {
-    const depth = this.stageDepth ?? depthFor(p.estimatedRate);
+    const depth = this.stageDepth ?? depthFor(p.estimatedRate, stageLinkMs(this.ctx.boards, [route.source, ...route.steps.map((s) => s.device)]));
     const sem = (): Semaphore => new Semaphore(depth);
     const io = (step: { from: number; to: number; device: string }): SegmentIO =>
       this.ctx.store.io({ id: segmentId(p.name, p.model, step.from, step.to - step.from), device: step.device, pipeline: p.name, model: p.model, first: step.from, count: step.to - step.from });

@@ -20,7 +20,8 @@ import { OutputChecker } from './checker.js';
 import { cpuSnapshot, cpuUse, type CpuSnapshot, type CpuUse } from './host-cpu.js';
 import { deployPlan, LOAD_BESIDE_RUNNING_WINDOW, ModelStore, preloadSegments, type DeployProgress, type DeployResult } from './deploy.js';
 import { DeliveryGaps } from './delivery-gaps.js';
-import { startDeskEmulators, type DeskEmulatorOptions, type DeskEmulators, type SensorStream } from './desk-emulators.js';
+import { startDeskEmulators, type DeskEmulatorOptions, type DeskEmulators, type DeskTransport, type SensorStream } from './desk-emulators.js';
+import { measuredDesk } from './desk-source.js';
 import type { BoardProcessKind } from '../link/board-process.js';
 import { Engine, type StreamRef } from './engine.js';
 import { injectFaults, moment, type Fault } from './fault-injection.js';
@@ -34,7 +35,7 @@ import { sleep } from './semaphore.js';
 
 export type DeskSource =
   /** start one emulated board (or QEMU board) per device of the spec */
-  | { kind: 'emulate'; spec: DeskSpec; binary?: string; boards?: BoardProcessKind; engine?: AccelEngine }
+  | { kind: 'emulate'; spec: DeskSpec; binary?: string; boards?: BoardProcessKind; engine?: AccelEngine; transport?: DeskTransport }
   /** an emulated desk already running (several runs on the same boards); left running */
   | { kind: 'emulated'; emulators: DeskEmulators }
   /** boards that already run: the port of each device, and how to find ones that join */
@@ -42,7 +43,7 @@ export type DeskSource =
 
 /** How the boards of an `emulate` desk are started. */
 export function emulateOptions(desk: Extract<DeskSource, { kind: 'emulate' }>): DeskEmulatorOptions {
-  return { ...(desk.binary ? { binary: desk.binary } : {}), ...(desk.boards ? { kind: desk.boards } : {}), ...(desk.engine ? { engine: desk.engine } : {}) };
+  return { ...(desk.binary ? { binary: desk.binary } : {}), ...(desk.boards ? { kind: desk.boards } : {}), ...(desk.engine ? { engine: desk.engine } : {}), ...(desk.transport ? { transport: desk.transport } : {}) };
 }
 
 export type { Fault } from './fault-injection.js';
@@ -371,7 +372,7 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
         if (!path) return;
         let session: BoardSession;
         try {
-          session = await openBoard(path);
+          session = await openBoard(path, { profile: true });
         } catch (e) {
           throw new Error(`device ${d.name}: ${(e as Error).message}`);
         }
@@ -384,6 +385,8 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
     );
     const openFailed = opened.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (openFailed) throw openFailed.reason;
+    // The planner costs each link as it was measured when opened (BLE, network links).
+    desk = measuredDesk(desk, monitor.handles);
     const mon = monitor;
     /** the pipelines whose running routes use `device` */
     const usersOf = (device: string): string[] =>
