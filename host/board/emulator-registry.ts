@@ -22,6 +22,8 @@ export interface EmulatorEntry {
   startedAt: string;
   /** what the process is: absent for synergy-emu, "qemu" for a QEMU board */
   kind?: 'qemu';
+  /** a board behind the BlueZ stand-in (path ble:ADDRESS): the D-Bus address of its bus */
+  bus?: string;
 }
 
 /** `${SYNERGY_RUNTIME_DIR:-${XDG_RUNTIME_DIR:-/tmp}/synergy-$UID}` */
@@ -124,7 +126,8 @@ export class EmulatorRegistry {
   }
 
   private live(e: EmulatorEntry): boolean {
-    return processAlive(e.pid, entryCommand(e)) && existsSync(e.path);
+    // A board behind another link (ble:ADDRESS) has no device file to look for.
+    return processAlive(e.pid, entryCommand(e)) && (!e.path.startsWith('/') || existsSync(e.path));
   }
 
   /** Live entries, sorted by id; stale ones are removed on the way. */

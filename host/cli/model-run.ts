@@ -12,6 +12,7 @@ import { baudValue, choiceValue, intValue, type OptionSpec, type ParsedArgs } fr
 import { CommandFailure } from './command.js';
 import { acquireBoards, parseBoardRequests, type Boards } from './desk-arg.js';
 import { progressBar, type Progress } from './progress.js';
+import { DESK_TRANSPORTS, type DeskTransport } from '../runtime/desk-emulators.js';
 
 export const DEFAULT_EMULATED_BAUD = 921_600;
 
@@ -27,6 +28,7 @@ export const EMULATED_OPTIONS: OptionSpec[] = [
   },
   { name: 'qemu', value: 'N', parse: intValue(1, 64), description: 'start N QEMU boards (the firmware on a Cortex-M4 under qemu-system-arm), as --board qemu:N' },
   { name: 'engine', value: 'NAME', parse: choiceValue(...ENGINES), description: ENGINE_HELP },
+  { name: 'transport', value: 'KIND', parse: choiceValue(...DESK_TRANSPORTS), description: 'how the host reaches the emulated boards it starts: pty (default) or ble (node-ble through a BlueZ stand-in)' },
 ];
 
 export function loadModelArg(arg: string): LoadedModel {
@@ -73,6 +75,7 @@ export async function deployOnBoards(command: string, values: readonly string[],
   progress.update(0, `starting ${requests.length === 0 ? `${needed} emulated board${needed === 1 ? '' : 's'}` : 'boards'}`);
   const boards = await acquireBoards(requests, {
     chip, defaultEmulated: needed, baud: args.number('baud') ?? DEFAULT_EMULATED_BAUD, ...(args.has('engine') ? { engine: args.string('engine') as Engine } : {}),
+    ...(args.has('transport') ? { transport: args.string('transport') as DeskTransport } : {}),
   });
   if (signal.aborted) void boards.release();
   else signal.addEventListener('abort', () => void boards.release(), { once: true });
@@ -86,6 +89,25 @@ export async function deployOnBoards(command: string, values: readonly string[],
     progress.done();
     await boards.release();
     throw asFailure(e);
+  }
+}
+
+/**
+ * Loads the model on boards (deployOnBoards), runs `use` on the deployment and always releases
+ * the boards, first: nothing after it may keep an emulator alive.
+ */
+export async function withDeployment(
+  command: string, values: readonly string[], args: ParsedArgs, loaded: LoadedModel, signal: AbortSignal,
+  use: (d: Deployed) => Promise<number>,
+): Promise<number> {
+  const deployed = await deployOnBoards(command, values, args, loaded, signal);
+  try {
+    return await use(deployed);
+  } catch (e) {
+    throw asFailure(e);
+  } finally {
+    await deployed.boards.release();
+    deployed.progress.done();
   }
 }
 

@@ -7,7 +7,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { watchChild } from './child-exit.js';
 import { ChildStdioLink } from './child-stdio.js';
 import { repoRoot } from './repo-root.js';
 
@@ -100,6 +99,43 @@ export function emulatorArgs(opts: EmulatorOptions): string[] {
 
 const TAIL_LIMIT = 4096;
 
+/**
+ * A board process's end and how to end it: `exited` on 'close' (not 'exit': the process may exit
+ * before its last stderr lines are read, and whoever awaits `exited` reads them), `onClose` first;
+ * `spawnError` when it could not start; `stop` sends SIGTERM, then SIGKILL after `graceMs`.
+ */
+export function childLifetime(child: ChildProcess, name: string, onClose: () => void = () => undefined): {
+  exited: Promise<EmulatorExit>;
+  spawnError: Promise<never>;
+  stop: (graceMs?: number) => Promise<EmulatorExit>;
+  /** the board, once it serves `path` */
+  board: (path: string, options: EmulatorOptions, stderrTail: () => string) => EmulatedBoard;
+} {
+  const exited = new Promise<EmulatorExit>((resolve) => {
+    child.once('close', (code, signal) => {
+      onClose();
+      resolve({ code, signal });
+    });
+  });
+  const spawnError = new Promise<never>((_, reject) => {
+    child.once('error', (err) => reject(new Error(`cannot start ${name}: ${err.message}`)));
+  });
+  spawnError.catch(() => undefined);
+  const stop = async (graceMs = 2000): Promise<EmulatorExit> => {
+    if (child.exitCode !== null || child.signalCode !== null) return exited;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    try {
+      return await exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  const board = (path: string, options: EmulatorOptions, stderrTail: () => string): EmulatedBoard =>
+    ({ path, pid: child.pid!, options: { ...options }, process: child, exited, stderrTail, stop });
+  return { exited, spawnError, stop, board };
+}
+
 /** Starts one emulated board and resolves when it announced its pseudo-terminal. */
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<EmulatedBoard> {
   const binary = emulatorBinary(opts.binary);
@@ -114,7 +150,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulate
     tail = (tail + s).slice(-TAIL_LIMIT);
     if (logDir) appendFileSync(join(logDir, `emu-${child.pid}.log`), s);
   });
-  const { exited, spawnError, stop } = watchChild(child, binary);
+  const { exited, spawnError, stop, board } = childLifetime(child, binary);
 
   const lines = createInterface({ input: child.stdout! });
   const ready = new Promise<string>((resolve, reject) => {
@@ -145,15 +181,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulate
     clearTimeout(timer);
   }
 
-  return {
-    path,
-    pid: child.pid!,
-    options: { ...opts },
-    process: child,
-    exited,
-    stderrTail: () => tail,
-    stop,
-  };
+  return board(path, opts, () => tail);
 }
 
 export interface StdioEmulatedBoard {
@@ -175,7 +203,7 @@ export function startEmulatorStdio(opts: Omit<EmulatorOptions, 'linkName' | 'rea
     tail = (tail + s).slice(-TAIL_LIMIT);
   });
   child.on('error', () => undefined); // reported through the link closing and `exited`
-  const { exited, stop } = watchChild(child, binary);
+  const { exited, stop } = childLifetime(child, binary);
   return {
     link: new ChildStdioLink(child),
     pid: child.pid ?? -1,

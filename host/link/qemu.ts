@@ -19,8 +19,7 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { emulatorArgs, EmulatorExitedError, EmulatorNotBuiltError, type EmulatedBoard, type EmulatorOptions } from './emulator.js';
-import { watchChild } from './child-exit.js';
+import { childLifetime, emulatorArgs, EmulatorExitedError, EmulatorNotBuiltError, type EmulatedBoard, type EmulatorOptions } from './emulator.js';
 import { findOnPath } from './find-on-path.js';
 import { repoRoot } from './repo-root.js';
 
@@ -158,7 +157,7 @@ export async function startQemuBoard(asked: QemuBoardOptions = {}): Promise<Emul
     holder = undefined;
     rmSync(dir, { recursive: true, force: true });
   };
-  const { exited, spawnError, stop } = watchChild(child, qemu, cleanUp);
+  const { exited, spawnError, stop, board } = childLifetime(child, qemu, cleanUp);
 
   const lines = createInterface({ input: child.stdout! });
   const announced = new Promise<string>((resolve, reject) => {
@@ -198,13 +197,5 @@ export async function startQemuBoard(asked: QemuBoardOptions = {}): Promise<Emul
     lines.removeAllListeners('line');
   }
 
-  return {
-    path,
-    pid: child.pid!,
-    options: { ...opts },
-    process: child,
-    exited,
-    stderrTail: () => tail,
-    stop,
-  };
+  return board(path, opts, () => tail);
 }

@@ -1,2 +1,3 @@
-// The repository root, for the link layer and the tools that reach it here (host/common/repo-root.ts).
-export { repoRoot } from '../common/repo-root.js';
+// The repository root lives in host/repo-root.ts (every layer uses it, the link layer none of
+// it); this name stays for the importers that still use it.
+export { repoRoot } from '../repo-root.js';

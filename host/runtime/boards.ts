@@ -82,7 +82,8 @@ export interface BoardHandle {
 }
 
 export function makeHandle(device: string, session: BoardSession): BoardHandle {
-  const baud = session.hello.linkBaud;
+  // The link's measured rate where it was measured (link-profile.ts), else the hello's baud.
+  const baud = session.link.profile ? session.link.profile.bytesPerSec * 10 : session.hello.linkBaud;
   const slots = Array.from({ length: TENSOR_SLOTS }, (_, i) => i);
   return {
     device,
@@ -98,6 +99,18 @@ export function makeHandle(device: string, session: BoardSession): BoardHandle {
   };
 }
 
+/** Round trips a pipeline stage makes on its board's link (sense or put, infer, get or deliver). */
+export const STAGE_ROUND_TRIPS = 4;
+
+/**
+ * The least time a stage on these devices takes on their links: its round trips at the slowest
+ * latency measured when the links were opened (a BLE link answers a connection interval or two
+ * later each way); 0 where none was measured. The engine keeps that many ms of frames in flight.
+ */
+export function stageLinkMs(handles: ReadonlyMap<string, BoardHandle>, devices: readonly string[]): number {
+  return STAGE_ROUND_TRIPS * Math.max(0, ...devices.map((d) => handles.get(d)?.session.link.profile?.latencyMs ?? 0));
+}
+
 /**
  * How long a loaded machine may delay a port's bytes: HOST_JITTER_MS per runnable task beyond
  * one per core (the one-minute load average); 0 on a machine with a core to spare.
@@ -107,14 +120,23 @@ export function loadDelayMs(): number {
 }
 
 /**
+ * More silence allowed on a half-duplex (BLE) link: its bytes pass through other processes
+ * (bluetoothd or the stand-in, dbus-daemon), which a loaded machine stalls for hundreds of ms at a
+ * time (two boards were lost that way, silent for 0.7 s, while their emulators idled). A BLE board
+ * that is gone is reported by its link within the supervision timeout, so only a hung one waits.
+ */
+export const RELAYED_LINK_STALL_MS = 1000;
+
+/**
  * How long a board with an overdue answer may stay silent before it is lost: one answer frame on
  * its wire, the longest job it is serving (a live board slower than its model is still sending
- * or about to), and the host's jitter.
+ * or about to), the host's jitter, and on a relayed (half-duplex) link its stalls.
  */
 export function confirmMs(h: BoardHandle): number {
   const rate = Number.isFinite(h.wireBytesPerSec) ? h.wireBytesPerSec : UNPACED_BAUD / 10;
   const frameMs = ((MAX_FRAME + MAX_FRAME / 254 + 2) / rate) * 1000;
-  return Math.ceil(frameMs + h.session.longestWorkMs + HOST_JITTER_MS);
+  const relayed = h.session.link.profile?.duplex === 'half' ? RELAYED_LINK_STALL_MS : 0;
+  return Math.ceil(frameMs + h.session.longestWorkMs + HOST_JITTER_MS + relayed);
 }
 
 /** Finds a board for a device of the desk (its port path), or undefined while it is absent. */
@@ -329,8 +351,8 @@ export class BoardMonitor extends EventEmitter<MonitorEvents> {
 
   private async lookForJoins(): Promise<void> {
     if (this.joining || this.stopped || this.finder === null) return;
-    // A device is absent with no handle or a lost one (a present board's `lost` is null, which
-    // `??` would take for absent: every present board was opened again every poll).
+    // Absent: never opened, or lost. (A board that is open is not opened twice: over BLE a second
+    // link to a connected board would share its connection, and closing either ends both.)
     const absent = this.devices.filter((d) => {
       const h = this.handles.get(d);
       return h === undefined || h.lost !== null;
@@ -343,7 +365,7 @@ export class BoardMonitor extends EventEmitter<MonitorEvents> {
         if (path === undefined || this.stopped) continue;
         let session: BoardSession;
         try {
-          session = await openBoard(path, { helloTimeoutMs: 1000 });
+          session = await openBoard(path, { helloTimeoutMs: 1000, profile: true });
         } catch {
           continue; // not ready yet: try again at the next poll
         }

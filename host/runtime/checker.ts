@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { repoRoot } from '../common/repo-root.js';
+import { repoRoot } from '../repo-root.js';
 import type { Model } from '../model/layer.js';
 import type { CheckAnswer, CheckRequest } from './check-worker.js';
 import type { Ledger } from './ledger.js';

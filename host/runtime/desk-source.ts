@@ -7,21 +7,50 @@
 import { discoverBoards, type BoardLocation } from '../board/discovery.js';
 import { openBoard } from '../board/open.js';
 import { readDesk } from '../space/desk-spec.js';
-import type { MeasuredProfile } from '../space/device.js';
+import { bitsPerByte, type DeskSpec, type LinkKind, type MeasuredProfile } from '../space/device.js';
+import type { BoardSession } from '../board/session.js';
 import { qemuBaud } from '../link/qemu.js';
 import { deskFromBoards, emulatedDesk, type BoardDescription } from '../space/emulated-desk.js';
 import type { DeskSource } from './runner.js';
+import type { DeskTransport } from './desk-emulators.js';
+
+/**
+ * The desk with each open board's link as measured when it was opened (link-profile.ts): a rate
+ * found by a ping burst replaces the desk's (BLE, network links; a half-duplex link is costed as
+ * BLE), and every measured latency is noted. Boards not open keep what the desk says.
+ */
+export function measuredDesk(desk: DeskSpec, handles: ReadonlyMap<string, { session: BoardSession }>): DeskSpec {
+  return {
+    ...desk,
+    devices: desk.devices.map((d) => {
+      const p = handles.get(d.name)?.session.link.profile;
+      if (p === undefined) return d;
+      if (p.source !== 'measured') {
+        // A serial board whose desk gave no rate runs at its hello's baud.
+        const rate = d.link.rateFromLink === true ? { rateBps: Math.round(p.bytesPerSec * bitsPerByte(d.link.kind)) } : {};
+        return { ...d, link: { ...d.link, ...rate, latencyMs: p.latencyMs } };
+      }
+      const kind: LinkKind = p.duplex === 'half' ? 'ble' : d.link.kind === 'ble' ? 'usb-serial' : d.link.kind;
+      return { ...d, link: { kind, rateBps: Math.round(p.bytesPerSec * bitsPerByte(kind)), latencyMs: p.latencyMs } };
+    }),
+  };
+}
 
 export class DeskSourceError extends Error {
   override readonly name = 'DeskSourceError';
 }
 
-/** The desk of `synergy run` / `compare`: a desk file, N emulated boards, or N QEMU boards. */
-export async function deskSource(opts: { desk?: string; emulated?: number; qemu?: number; baud?: number }): Promise<DeskSource> {
+/**
+ * The desk of `synergy run` / `compare`: a desk file, N emulated boards, or N QEMU boards.
+ * `transport: 'ble'` reaches emulated boards over BLE through the BlueZ stand-in (desk-ble.ts).
+ */
+export async function deskSource(opts: { desk?: string; emulated?: number; qemu?: number; baud?: number; transport?: DeskTransport }): Promise<DeskSource> {
   const given = [opts.desk !== undefined ? '--desk' : '', opts.emulated !== undefined ? '--emulated' : '', opts.qemu !== undefined ? '--qemu' : ''].filter((g) => g !== '');
   if (given.length > 1) throw new DeskSourceError(`give one of --desk, --emulated, --qemu, not ${given.join(' and ')}`);
+  if (opts.transport === 'ble' && opts.qemu !== undefined) throw new DeskSourceError('--transport ble reaches emulated boards; QEMU boards are reached over their pseudo-terminals only');
+  const transport = opts.transport !== undefined ? { transport: opts.transport } : {};
   if (opts.emulated !== undefined) {
-    return { kind: 'emulate', spec: opts.baud !== undefined ? emulatedDesk(opts.emulated, opts.baud) : emulatedDesk(opts.emulated) };
+    return { kind: 'emulate', spec: opts.baud !== undefined ? emulatedDesk(opts.emulated, opts.baud) : emulatedDesk(opts.emulated), ...transport };
   }
   if (opts.qemu !== undefined) {
     // The desk the planner sees has the links QEMU boards keep up with.
@@ -30,12 +59,38 @@ export async function deskSource(opts: { desk?: string; emulated?: number; qemu?
   }
   if (opts.desk === undefined) throw new DeskSourceError('give a desk: --desk FILE (a desk spec) or --emulated N (or --qemu N)');
   const desk = readDesk(opts.desk);
-  if (!('discovered' in desk)) return { kind: 'emulate', spec: desk };
-  return discovered(desk.name, desk.profiles);
+  if ('discovered' in desk) {
+    if (opts.transport !== undefined) throw new DeskSourceError(`--transport applies to emulated boards; desk ${opts.desk} uses the boards found`);
+    return discovered(desk.name, desk.profiles);
+  }
+  const located = desk.devices.filter((d) => d.link.location !== undefined);
+  if (located.length === desk.devices.length) {
+    if (opts.transport !== undefined) throw new DeskSourceError(`--transport applies to emulated boards; every device of ${opts.desk} names where its board is`);
+    return locatedBoards(desk);
+  }
+  if (located.length > 0) {
+    const others = desk.devices.filter((d) => d.link.location === undefined).map((d) => d.name);
+    throw new DeskSourceError(`${opts.desk}: ${located.map((d) => d.name).join(', ')} name where their boards are and ${others.join(', ')} do not: a desk is real boards or emulated ones, not both`);
+  }
+  // BLE links without a rate: the boards are emulated behind the BlueZ stand-in, measured at open.
+  const rateless = desk.devices.filter((d) => d.link.kind === 'ble' && d.link.rateFromLink === true);
+  if (rateless.length > 0 && opts.transport === undefined) {
+    if (rateless.length < desk.devices.length) {
+      throw new DeskSourceError(`${opts.desk}: ${rateless.map((d) => d.name).join(', ')} have BLE links without rate_bps (emulated over BLE) and the others do not; give every device a rate_bps, or --transport ble`);
+    }
+    return { kind: 'emulate', spec: desk, transport: 'ble' };
+  }
+  return { kind: 'emulate', spec: desk, ...transport };
+}
+
+/** A desk whose every device names where its board is: each opened there, reopened there after a loss. */
+function locatedBoards(desk: DeskSpec): DeskSource {
+  const paths = new Map(desk.devices.map((d) => [d.name, d.link.location!]));
+  return { kind: 'boards', spec: desk, paths, finder: async (device) => paths.get(device) };
 }
 
 async function describe(loc: BoardLocation): Promise<BoardDescription & { path: string }> {
-  const session = await openBoard(loc.path);
+  const session = await openBoard(loc);
   try {
     const h = session.hello;
     return {

@@ -100,8 +100,8 @@ const STAGE_FLOOR_MS = 10;
  * Frames in flight per stage: two (double buffering) for ordinary rates; a fast pipeline needs
  * more to cover a stage's round trips (Little's law: frames in a stage = rate x its time).
  */
-export function depthFor(rate: number): number {
-  return Math.max(2, Math.min(16, Math.ceil((rate * STAGE_FLOOR_MS) / 1000) + 1));
+export function depthFor(rate: number, stageMs = STAGE_FLOOR_MS): number {
+  return Math.max(2, Math.min(16, Math.ceil((rate * Math.max(STAGE_FLOOR_MS, stageMs)) / 1000) + 1));
 }
 
 export function shortDetail(e: unknown): { reason: string; detail: string } {

@@ -27,7 +27,7 @@ import { isSessionError } from '../board/session-error.js';
 import { inlineFits, type SegmentIO } from '../board/tensors.js';
 import { tensorBytes } from '../model/boundary.js';
 import { cyclesToUs, networkCycles } from '../model/cycles.js';
-import { IDLE_SLOT_BYTES, type BoardHandle } from './boards.js';
+import { IDLE_SLOT_BYTES, stageLinkMs, type BoardHandle } from './boards.js';
 import {
   ADMIT_SLACK_MS, CHECK_LINK_SHARE, depthFor, FrameFailure, shortDetail, US,
   type EngineContext, type EngineOptions, type FrameState, type PipelineRun, type RouteRun, type Stage,
@@ -83,7 +83,7 @@ export class Engine {
   }
 
   private routeRun(p: RunPipeline, route: RunRoute): RouteRun {
-    const depth = this.stageDepth ?? depthFor(p.estimatedRate);
+    const depth = this.stageDepth ?? depthFor(p.estimatedRate, stageLinkMs(this.ctx.boards, [route.source, ...route.steps.map((s) => s.device)]));
     const sem = (): Semaphore => new Semaphore(depth);
     const io = (step: { from: number; to: number; device: string }): SegmentIO =>
       this.ctx.store.io({ id: segmentId(p.name, p.model, step.from, step.to - step.from), device: step.device, pipeline: p.name, model: p.model, first: step.from, count: step.to - step.from });

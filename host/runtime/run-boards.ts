@@ -9,13 +9,14 @@ import { BoardMonitor, type BoardFinder, type BoardHandle } from './boards.js';
 import { OutputChecker } from './checker.js';
 import { startDeskEmulators, type DeskEmulatorOptions, type DeskEmulators, type SensorStream } from './desk-emulators.js';
 import type { EngineContext, StreamRef } from './engine.js';
+import { measuredDesk } from './desk-source.js';
 import { injectFaults } from './fault-injection.js';
 import type { RunContext } from './run-context.js';
 import type { DeskSource } from './run-types.js';
 
 /** How the boards of an `emulate` desk are started. */
 export function emulateOptions(desk: Extract<DeskSource, { kind: 'emulate' }>): DeskEmulatorOptions {
-  return { ...(desk.binary ? { binary: desk.binary } : {}), ...(desk.boards ? { kind: desk.boards } : {}), ...(desk.engine ? { engine: desk.engine } : {}) };
+  return { ...(desk.binary ? { binary: desk.binary } : {}), ...(desk.boards ? { kind: desk.boards } : {}), ...(desk.engine ? { engine: desk.engine } : {}), ...(desk.transport ? { transport: desk.transport } : {}) };
 }
 
 /** Starts or finds the desk's boards, opens them and watches them (ctx.desk, ctx.monitor). */
@@ -53,7 +54,7 @@ export async function bringBoardsUp(ctx: RunContext): Promise<void> {
       if (!path) return;
       let session: BoardSession;
       try {
-        session = await openBoard(path);
+        session = await openBoard(path, { profile: true });
       } catch (e) {
         throw new Error(`device ${d.name}: ${(e as Error).message}`);
       }
@@ -66,6 +67,8 @@ export async function bringBoardsUp(ctx: RunContext): Promise<void> {
   );
   const openFailed = opened.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (openFailed) throw openFailed.reason;
+  // The planner costs each link as it was measured when opened (BLE, network links).
+  ctx.desk = measuredDesk(ctx.desk, monitor.handles);
   watchBoards(ctx, monitor);
   if (emus && (cfg.checkEvery ?? 10) > 0) ctx.checker = new OutputChecker(ctx.ledger, { every: cfg.checkEvery ?? 10, model: (n) => ctx.store.model(n).model });
 }

@@ -82,6 +82,7 @@ export async function bringUp(ctx: RunContext, planned: Planned, reason: string,
   const epoch: Epoch = { index: ctx.epochs.length, reason, plan, object: planned.object, problem: planned.problem, planMs: planned.ms, deploy, start, end: start, window: null, measured: null, cpu: null, host: null };
   ctx.epochs.push(epoch);
   ctx.epoch = epoch;
+  ctx.run.emit('epoch', epoch);
   return { epoch, kept };
 }
 

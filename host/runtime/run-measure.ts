@@ -58,6 +58,7 @@ export function closeEpoch(ctx: RunContext, epoch: Epoch, at: number): void {
     const weights = new Map(plannable.map((p) => [p.name, p.weight]));
     epoch.measured = throughputOf(epoch.plan.estimate.objective, rates, weights);
   }
+  ctx.run.emit('epoch', epoch);
 }
 
 /** Emits the live status: per pipeline the rate over the last 2 s, latency and counts. */
@@ -69,6 +70,7 @@ export function emitStatus(ctx: RunContext): void {
     elapsedS: (now - ctx.firstStart) / 1000,
     epoch: epoch.index,
     phase: ctx.state.phase,
+    busyMs: ctx.metrics.busyTotals(),
     boards: [...ctx.mon.handles.values()].map((h) => ({ device: h.device, lost: h.lost !== null })),
     pipelines: ctx.names.map((name) => {
       const s = ctx.metrics.series.get(name)!.delivered;

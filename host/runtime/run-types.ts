@@ -10,7 +10,7 @@ import type { BoardFinder } from './boards.js';
 import type { CpuUse } from './host-cpu.js';
 import type { HostCost } from './host-cost.js';
 import type { DeployProgress, DeployResult } from './deploy.js';
-import type { DeskEmulatorOptions, DeskEmulators } from './desk-emulators.js';
+import type { DeskEmulators, DeskTransport } from './desk-emulators.js';
 import type { Fault } from './fault-injection.js';
 import type { PipelineCounts, WrongOutput } from './ledger.js';
 import type { RunEvent, Span, WindowResult } from './metrics.js';
@@ -18,16 +18,12 @@ import type { RunPlan } from './run-plan.js';
 
 export type DeskSource =
   /** start one emulated board (or QEMU board) per device of the spec */
-  | { kind: 'emulate'; spec: DeskSpec; binary?: string; boards?: BoardProcessKind; engine?: AccelEngine }
+  | { kind: 'emulate'; spec: DeskSpec; binary?: string; boards?: BoardProcessKind; engine?: AccelEngine; transport?: DeskTransport }
   /** an emulated desk already running (several runs on the same boards); left running */
   | { kind: 'emulated'; emulators: DeskEmulators }
   /** boards that already run: the port of each device, and how to find ones that join */
   | { kind: 'boards'; spec: DeskSpec; paths: ReadonlyMap<string, string>; finder: BoardFinder | null };
 
-/** How the boards of an `emulate` desk are started. */
-export function emulateOptions(desk: Extract<DeskSource, { kind: 'emulate' }>): DeskEmulatorOptions {
-  return { ...(desk.binary ? { binary: desk.binary } : {}), ...(desk.boards ? { kind: desk.boards } : {}), ...(desk.engine ? { engine: desk.engine } : {}) };
-}
 
 export type { Fault } from './fault-injection.js';
 
@@ -59,6 +55,8 @@ export interface LiveStatus {
   pipelines: { name: string; rate: number; p50Ms: number; delivered: number; failed: number; planned: number }[];
   boards: { device: string; lost: boolean }[];
   phase: 'deploying' | 'running' | 'adapting' | 'draining';
+  /** busy ms per resource (DEVICE.cnn/cpu/tx/rx, PIPELINE.sensor) since the run began, for live utilisation */
+  busyMs?: Record<string, number>;
 }
 
 export interface Epoch {
@@ -79,7 +77,7 @@ export interface Epoch {
   /** CPU the emulators and the host used in the window (emulated desks) */
   cpu: CpuUse | null;
   /** the host process's own cost in the window: CPU per frame and per message, and whether it was the bottleneck */
-  host: HostCost | null;
+  host?: HostCost | null;
 }
 
 export interface Recovery {
@@ -187,6 +185,8 @@ export interface RunEvents {
   status: [LiveStatus];
   deploy: [DeployProgress];
   event: [RunEvent];
+  /** an epoch began (window null) or its measurement window closed */
+  epoch: [Epoch];
 }
 
 /** An upgrade waiting for the quick stage's plan to deliver on every pipeline. */

@@ -42,6 +42,9 @@ export class Run extends EventEmitter<RunEvents> {
       // planned around like any other (bringUpRetrying).
       ctx.mon.start();
       await bringUpRetrying(ctx, await planNow(ctx, 'start'), 'start', 'not started');
+      // On a timer, not in the loop: the status goes on while the loop re-plans after a change.
+      const statusTimer = setInterval(() => emitStatus(ctx), STATUS_MS);
+      ctx.finished.signal.addEventListener('abort', () => clearInterval(statusTimer), { once: true });
       if (ctx.cfg.prepareRecovery ?? true) void prepareLoop(ctx);
       lostDuringLoad(ctx);
       await loop(ctx);
@@ -61,7 +64,6 @@ export class Run extends EventEmitter<RunEvents> {
 
 /** The schedule: every tick, open the measurement window when due and act on board changes and upgrades. */
 async function loop(ctx: RunContext): Promise<void> {
-  let lastStatus = 0;
   while (performance.now() < ctx.endAt() && !ctx.cfg.signal?.aborted) {
     await sleep(TICK_MS, ctx.tick.wake.signal);
     if (ctx.tick.wake.signal.aborted) ctx.tick.wake = new AbortController();
@@ -83,10 +85,6 @@ async function loop(ctx: RunContext): Promise<void> {
       await upgradeStage(ctx, u);
       ctx.upgrade.open = null;
       ctx.state.phase = 'running';
-    }
-    if (now - lastStatus >= STATUS_MS) {
-      lastStatus = now;
-      emitStatus(ctx);
     }
   }
 }

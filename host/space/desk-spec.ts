@@ -13,13 +13,22 @@
 //   profiles: [profiles/glasses-kws.json] # optional measured per-layer profiles
 //
 // `devices: discovered` takes the devices from the boards found on this machine instead.
+//
+// A link may say where its board is: `{kind: ble, address: AA:BB:CC:DD:EE:FF}`, `{kind: usb-serial,
+// path: /dev/ttyACM0}` or `{kind: ..., location: ws://...}` (any link location). Such devices are
+// real boards, opened there; the others are emulated. A BLE link without rate_bps takes the rate
+// of the link itself (the BLE model's until measured at open; an emulated one runs through the
+// BlueZ stand-in); every other link needs its rate_bps unless it names where its board is.
 
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { CHIP_NAMES, HOST_OUTPUT, LINK_KINDS, type ChipName, type DeskSpec, type DeviceSpec, type LinkSpec,
+import { CHIP_NAMES, HOST_OUTPUT, LINK_KINDS, type ChipName, type LinkKind, type DeskSpec, type DeviceSpec, type LinkSpec,
   type MeasuredProfile, type SensorSpec } from './device.js';
 import { chipSpec } from '../model/chips.js';
-import { SpecError } from './spec-error.js';
+import { readSpecText, SpecError } from './spec-error.js';
+import { normalizeBleAddress } from '../link/ble-contract.js';
+import { BLE_FAST, bleModelRateBps } from '../link/ble-model.js';
+import { isLinkLocation, linkKinds, parseLinkLocation } from '../link/registry.js';
 import { YamlReader, type YNode } from './yaml-reader.js';
 
 /**
@@ -37,13 +46,7 @@ export interface DiscoveredDesk {
 }
 
 export function readDesk(path: string): DeskSpec | DiscoveredDesk {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new SpecError(path, 0, `cannot read: ${(err as Error).message}`);
-  }
-  return parseDesk(text, path);
+  return parseDesk(readSpecText(path), path);
 }
 
 export function parseDesk(text: string, file: string): DeskSpec | DiscoveredDesk {
@@ -114,12 +117,45 @@ function sensor(r: YamlReader, at: YNode): SensorSpec {
 }
 
 function link(r: YamlReader, at: YNode): LinkSpec {
-  const m = r.map(at, ['kind', 'rate_bps']);
+  const m = r.map(at, ['kind', 'rate_bps', 'address', 'path', 'location']);
   const kind = r.oneOf(r.required(m, 'kind', at), LINK_KINDS);
-  const rateAt = r.required(m, 'rate_bps', at);
+  const location = linkLocation(r, m, kind);
+  const rateAt = m.get('rate_bps');
+  if (rateAt === undefined || rateAt.node === null) {
+    if (kind !== 'ble' && location === undefined) r.required(m, 'rate_bps', at);
+    // Measured when the board is opened; until then the BLE model's (or, on a serial port, its hello's).
+    return { kind, rateBps: bleModelRateBps(BLE_FAST), rateFromLink: true, ...(location !== undefined ? { location } : {}) };
+  }
   const rateBps = r.number(rateAt, 0, 1e10);
   if (rateBps === 0 && kind !== 'emulated') r.fail(rateAt, `0 (unpaced) is only meaningful for an emulated link, not ${kind}`);
-  return { kind, rateBps };
+  return { kind, rateBps, ...(location !== undefined ? { location } : {}) };
+}
+
+/** Where a link's board is: address (ble), path (usb-serial) or location (any kind); at most one. */
+function linkLocation(r: YamlReader, m: Map<string, YNode>, kind: LinkKind): string | undefined {
+  const given = (['address', 'path', 'location'] as const).filter((k) => m.has(k));
+  if (given.length === 0) return undefined;
+  const key = given[0]!;
+  const at = m.get(key)!;
+  if (given.length > 1) r.fail(at, `give one of address, path and location, not ${given.join(' and ')}`);
+  const text = r.string(at);
+  if (key === 'address') {
+    if (kind !== 'ble') r.fail(at, `an address is a BLE board's; a ${kind} link gives its path or location`);
+    try {
+      return `ble:${normalizeBleAddress(text)}`;
+    } catch (e) {
+      r.fail(at, (e as Error).message);
+    }
+  }
+  if (key === 'path') {
+    if (kind === 'ble') r.fail(at, 'a BLE board has an address, not a path');
+    if (!text.startsWith('/')) r.fail(at, `"${text}" is not an absolute port path like /dev/ttyACM0`);
+    return `serial:${text}`;
+  }
+  if (!isLinkLocation(text)) r.fail(at, `"${text}" is not a link location (kinds: ${linkKinds().join(', ')}; e.g. serial:/dev/ttyACM0, ble:AA:BB:CC:DD:EE:FF)`);
+  const scheme = parseLinkLocation(text).scheme;
+  if ((scheme === 'ble') !== (kind === 'ble')) r.fail(at, `a ${scheme}: location is not a ${kind} link`);
+  return text;
 }
 
 /** Reads a measured profile (`synergy-profile/1`); errors name the profile file and the desk line. */

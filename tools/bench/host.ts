@@ -9,7 +9,7 @@
 //    "frames_per_s", "messages_per_frame", "core_fraction_at_4x250", "spread": {figure: [min, max]}}
 
 import { join } from 'node:path';
-import { repoRoot } from '../../host/common/repo-root.js';
+import { repoRoot } from '../../host/repo-root.js';
 import { startDeskEmulators } from '../../host/runtime/desk-emulators.js';
 import { Run } from '../../host/runtime/runner.js';
 import { warmUp } from '../../host/runtime/warm-up.js';

@@ -14,12 +14,15 @@ import { makeDirs, prepareOutputDir } from '../output-dir.js';
 import { checkAppOnDesk } from '../../space/app-check.js';
 import { readApp, type AppSpec } from '../../space/app-spec.js';
 import { deskSource, DeskSourceError } from '../../runtime/desk-source.js';
-import { startDeskEmulators, type DeskEmulators } from '../../runtime/desk-emulators.js';
+import { DESK_TRANSPORTS, startDeskEmulators, type DeskEmulators, type DeskTransport } from '../../runtime/desk-emulators.js';
 import { policyNames, UnknownPolicyError } from '../../runtime/planning.js';
 import { emulateOptions, Run, type DeskSource, type Fault, type RunConfig, type RunResult } from '../../runtime/runner.js';
 import type { DeployProgress } from '../../runtime/deploy.js';
 import { runDocument, runHtml, type RunDocument } from '../../report/run-report.js';
 import { deployBars, finalTable, LiveBlock, statusText } from '../../report/run-status.js';
+import { looksLikeAddress, parseLiveAddress } from '../../live/address.js';
+import { LiveView } from '../../live/live-view.js';
+import { LiveServerError } from '../../live/server.js';
 
 function secondsValue(min: number, max: number): (text: string) => number {
   return (text) => {
@@ -39,6 +42,10 @@ export const RUN_OPTIONS: OptionSpec[] = [
   { name: 'desk', value: 'FILE', description: 'desk spec (YAML): its devices are emulated; "devices: discovered" uses the boards found' },
   { name: 'emulated', value: 'N', parse: intValue(1, 64), description: 'N emulated boards instead of a desk file' },
   { name: 'qemu', value: 'N', parse: intValue(1, 64), description: 'N QEMU boards (the firmware on a Cortex-M4 under qemu-system-arm) instead of a desk file' },
+  {
+    name: 'transport', value: 'KIND', parse: choiceValue(...DESK_TRANSPORTS),
+    description: 'how the host reaches emulated boards: pty (default; each link paced at its rate) or ble (node-ble through a BlueZ stand-in, each link paced by the BLE link model and measured when opened)',
+  },
   { name: 'engine', value: 'NAME', parse: choiceValue(...ENGINES), description: ENGINE_HELP },
   { name: 'duration', value: 'S', parse: secondsValue(1, 86_400), description: 'seconds to run (default 10)' },
   { name: 'objective', value: 'NAME', parse: choiceValue('maxmin', 'sum'), description: 'maxmin (default) or sum' },
@@ -68,6 +75,7 @@ export async function deskArg(args: ParsedArgs, app: AppSpec, command: string): 
       ...(args.has('desk') ? { desk: args.string('desk')! } : {}),
       ...(args.has('emulated') ? { emulated: args.number('emulated')! } : {}),
       ...(args.has('qemu') ? { qemu: args.number('qemu')! } : {}),
+      ...(args.has('transport') ? { transport: args.string('transport') as DeskTransport } : {}),
     });
     const engine = args.string('engine') as Engine | undefined;
     if (engine && desk.kind === 'emulate') desk = { ...desk, engine };
@@ -100,11 +108,12 @@ export function baseConfig(args: ParsedArgs, app: AppSpec, desk: DeskSource, pol
   };
 }
 
-/** Runs once with a live status on a terminal; resolves with the result and its document. */
-export async function runWithStatus(cfg: RunConfig, io: CommandIO, label: string): Promise<{ result: RunResult; doc: RunDocument }> {
+/** Runs once with a live status on a terminal (and `watch` following the run); resolves with the result and its document. */
+export async function runWithStatus(cfg: RunConfig, io: CommandIO, label: string, watch?: (run: Run) => void): Promise<{ result: RunResult; doc: RunDocument }> {
   const live = new LiveBlock();
   const bars = new Map<string, DeployProgress>();
   const run = new Run(cfg);
+  watch?.(run);
   run.on('deploy', (p) => {
     bars.set(p.device, p);
     live.draw(`${label}: loading segments\n${deployBars(bars)}`);
@@ -162,6 +171,18 @@ function faults(args: ParsedArgs, desk: DeskSource): Fault[] {
   return out;
 }
 
+/** The live view of --live, listening before the run starts; its URL on stderr. */
+async function startLiveView(address: string, io: CommandIO): Promise<LiveView> {
+  try {
+    const view = await LiveView.start(parseLiveAddress(address));
+    io.err(`live view: ${view.url}`);
+    return view;
+  } catch (e) {
+    if (e instanceof LiveServerError) throw new CommandFailure(`--live: ${e.message}`);
+    throw e;
+  }
+}
+
 export const runCommand: Command = {
   name: 'run',
   summary: 'run an app on a desk: plan, load the boards, execute every pipeline, measure, adapt',
@@ -182,6 +203,11 @@ export const runCommand: Command = {
     { name: 'kill', value: 'DEVICE@S', parse: faultValue, repeatable: true, description: 'kill that emulated board S seconds into the run' },
     { name: 'hang', value: 'DEVICE@S', parse: faultValue, repeatable: true, description: 'stop that emulated board S seconds into the run (SIGSTOP: it hangs, its link stays open)' },
     { name: 'restart', value: 'DEVICE@S', parse: faultValue, repeatable: true, description: 'start a killed (or hung) emulated board again at S seconds' },
+    {
+      name: 'live', value: '[HOST:PORT]', valueOptional: looksLikeAddress,
+      parse: (text) => (parseLiveAddress(text), text),
+      description: 'serve a live view of the run (plan, throughput, utilisation, faults) at http://HOST:PORT/ and print its URL; loopback only, default 127.0.0.1 on a free port (see docs/live.md)',
+    },
   ],
   async run({ args, json, io, signal }) {
     const app = readAppArg(args.positionals[0]!);
@@ -193,14 +219,16 @@ export const runCommand: Command = {
     // Fully computed: the desk is started here with exactCompute and handed to the run as a
     // running one (the run then leaves it to us to stop).
     if (args.flag('compute-every-frame') && desk.kind !== 'emulate') throw new UsageError('synergy run: --compute-every-frame works on an emulated desk only');
+    const view = args.has('live') ? await startLiveView(args.string('live')!, io) : null;
     const exact = args.flag('compute-every-frame') && desk.kind === 'emulate' ? await startExactDesk(desk, app) : null;
     const onExit = (): void => exact?.killNow();
     process.on('exit', onExit);
-    let doc: RunDocument;
+    let doc: RunDocument | null = null;
     try {
       const cfg: RunConfig = { ...baseConfig(args, app, exact ? { kind: 'emulated', emulators: exact } : desk, policy, signal), faults: faultList };
-      ({ doc } = await runWithStatus(cfg, io, `${app.name}/${policy}`));
+      ({ doc } = await runWithStatus(cfg, io, `${app.name}/${policy}`, view ? (r) => view.watch(r) : undefined));
     } finally {
+      await view?.finish(doc);
       await exact?.stop();
       process.off('exit', onExit);
     }

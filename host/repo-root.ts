@@ -1,5 +1,6 @@
 // Finds the repository root (the directory whose package.json is named "synergy") from this
-// module's location, so paths work from host/ under vitest and from dist/host/ when built.
+// module's location, so paths work from host/ under vitest and from dist/host/ when built. It
+// depends on nothing else in host/, so every layer may use it.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
