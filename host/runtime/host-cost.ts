@@ -11,6 +11,7 @@ import type { Ledger } from './ledger.js';
 
 /** The host process this busy (share of one core) is the bottleneck of the run. */
 export const HOST_SATURATED = 0.85;
+
 /**
  * The host process ready to run but waiting for a core this share of the window: every answer
  * it reads and every request it sends waits that long on average, and a frame's seven or so
@@ -20,11 +21,12 @@ export const HOST_WAITING = 0.2;
 
 /** What the host did up to a moment: frames settled, protocol messages sent and received, wire bytes. */
 export interface HostWork {
+  /** performance.now() of the snapshot */
+  at: number;
   /** process.cpuUsage, ms (user + system) */
   cpuMs: number;
   /** ms the process ran or waited for a core (/proc schedstat), or null where the system does not say */
   activityMs: number | null;
-  at: number;
   frames: number;
   messages: number;
   wireBytes: number;
