@@ -1,0 +1,83 @@
+// What the agent and its clients say besides link bytes (docs/remote.md): binary WebSocket
+// messages carry raw link bytes; text messages carry one JSON object each, a `type` and its
+// fields. Close codes name why the agent ended a connection.
+
+/** The largest WebSocket message either side accepts; a bigger one closes the connection (1009). */
+export const MAX_MESSAGE_BYTES = 64 * 1024;
+/** A lease ends this long after the last heartbeat. */
+export const DEFAULT_LEASE_MS = 3000;
+/** How often a client renews its lease (well inside DEFAULT_LEASE_MS). */
+export const HEARTBEAT_MS = 500;
+/** A client without an Authorization header must send its auth message within this. */
+export const AUTH_TIMEOUT_MS = 2000;
+
+export const CLOSE = {
+  unauthorized: 4001,
+  noSuchBoard: 4004,
+  leaseExpired: 4008,
+  leased: 4009,
+  boardGone: 4010,
+  cannotOpen: 4011,
+  badMessage: 4012,
+  agentStopping: 4013,
+} as const;
+
+/** What the agent tells about one board: its name and the facts of its hello. */
+export interface AgentBoardFacts {
+  name: string;
+  chip: string;
+  cnn_clock_hz: number;
+  link_baud: number;
+  /** how the agent reaches it: `emulated` (a pseudo-terminal to an emulated board) or `usb-serial` */
+  transport: 'emulated' | 'usb-serial';
+  firmware: string;
+  sensors: { kind: string; shape: number[]; rate_mhz: number }[];
+  outputs: string[];
+}
+
+export type ClientMessage =
+  | { type: 'auth'; token: string }
+  | { type: 'heartbeat' }
+  | { type: 'ping'; t: number };
+
+export type AgentMessage =
+  | { type: 'boards'; boards: AgentBoardFacts[] }
+  | { type: 'leased'; board: string; lease_ms: number }
+  | { type: 'pong'; t: number }
+  | { type: 'error'; message: string };
+
+/** Parses a client's text message; null when it is not one. */
+export function parseClientMessage(text: string): ClientMessage | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof v !== 'object' || v === null) return null;
+  const o = v as Record<string, unknown>;
+  if (o['type'] === 'auth' && typeof o['token'] === 'string') return { type: 'auth', token: o['token'] };
+  if (o['type'] === 'heartbeat') return { type: 'heartbeat' };
+  if (o['type'] === 'ping' && typeof o['t'] === 'number') return { type: 'ping', t: o['t'] };
+  return null;
+}
+
+/** Parses an agent's text message; null when it is not one. */
+export function parseAgentMessage(text: string): AgentMessage | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof v !== 'object' || v === null) return null;
+  const o = v as Record<string, unknown>;
+  if (o['type'] === 'boards' && Array.isArray(o['boards'])) return { type: 'boards', boards: o['boards'] as AgentBoardFacts[] };
+  if (o['type'] === 'leased' && typeof o['board'] === 'string' && typeof o['lease_ms'] === 'number') return { type: 'leased', board: o['board'], lease_ms: o['lease_ms'] };
+  if (o['type'] === 'pong' && typeof o['t'] === 'number') return { type: 'pong', t: o['t'] };
+  if (o['type'] === 'error' && typeof o['message'] === 'string') return { type: 'error', message: o['message'] };
+  return null;
+}
+
+/** A board name as it may appear in a URL path: what board ids are (letters, digits, `_`, `-`, `.`). */
+export const BOARD_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
