@@ -73,6 +73,7 @@ export class AgentBoard {
   toBoard(socket: WebSocket, bytes: Uint8Array): void {
     const lease = this.lease;
     if (!lease || lease.socket !== socket) return;
+    lease.lastHeartbeat = Date.now(); // bytes are a sign of life too
     this.transcript.bytes('in', bytes);
     lease.link.write(bytes).catch((e: Error) => this.transcript.note(`write failed: ${e.message}`));
   }

@@ -4,8 +4,12 @@
 
 /** The largest WebSocket message either side accepts; a bigger one closes the connection (1009). */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
-/** A lease ends this long after the last heartbeat. */
-export const DEFAULT_LEASE_MS = 3000;
+/**
+ * A lease ends this long after the last heartbeat (or message). Generous: a client that dies
+ * closes its TCP connection and frees its boards at once; expiry is for clients that hang, and
+ * a busy host (a planner's long synchronous search) may miss a few heartbeats.
+ */
+export const DEFAULT_LEASE_MS = 15_000;
 /** How often a client renews its lease (well inside DEFAULT_LEASE_MS). */
 export const HEARTBEAT_MS = 500;
 /** A client without an Authorization header must send its auth message within this. */

@@ -3,6 +3,8 @@
 // plain URLs and no token is ever part of one (URLs end up in logs and reports).
 
 const tokens = new Map<string, string>();
+/** the token of `--token-file`, for every agent without one of its own */
+let fallback: string | null = null;
 
 function originOf(url: string): string {
   const u = new URL(url);
@@ -13,11 +15,16 @@ export function rememberAgentToken(url: string, token: string): void {
   tokens.set(originOf(url), token);
 }
 
-/** The token remembered for the agent serving `url`, or null. */
+/** The token every agent gets unless one was remembered for it. */
+export function setDefaultAgentToken(token: string | null): void {
+  fallback = token;
+}
+
+/** The token remembered for the agent serving `url`, else the default one, else null. */
 export function agentToken(url: string): string | null {
   try {
-    return tokens.get(originOf(url)) ?? null;
+    return tokens.get(originOf(url)) ?? fallback;
   } catch {
-    return null;
+    return fallback;
   }
 }

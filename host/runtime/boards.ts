@@ -329,7 +329,11 @@ export class BoardMonitor extends EventEmitter<MonitorEvents> {
 
   private async lookForJoins(): Promise<void> {
     if (this.joining || this.stopped || this.finder === null) return;
-    const absent = this.devices.filter((d) => (this.handles.get(d)?.lost ?? 'absent') !== null);
+    // Absent: never added, or lost (`lost ?? x` would count a present board's null as absent).
+    const absent = this.devices.filter((d) => {
+      const h = this.handles.get(d);
+      return h === undefined || h.lost !== null;
+    });
     if (absent.length === 0) return;
     this.joining = true;
     try {

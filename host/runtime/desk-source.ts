@@ -10,16 +10,31 @@ import { readDesk } from '../space/desk-spec.js';
 import type { MeasuredProfile } from '../space/device.js';
 import { qemuBaud } from '../link/qemu.js';
 import { deskFromBoards, emulatedDesk, type BoardDescription } from '../space/emulated-desk.js';
-import type { DeskSource } from './runner.js';
+import { deskSpecOf, type DeskSource } from './desk-kinds.js';
+import { remoteBoards } from '../agent/remote-desk.js';
 
 export class DeskSourceError extends Error {
   override readonly name = 'DeskSourceError';
 }
 
-/** The desk of `synergy run` / `compare`: a desk file, N emulated boards, or N QEMU boards. */
-export async function deskSource(opts: { desk?: string; emulated?: number; qemu?: number; baud?: number }): Promise<DeskSource> {
+/**
+ * The desk of `synergy run` / `compare`: a desk file, N emulated boards, or N QEMU boards, and
+ * the boards of the agents in `remote` (ws://HOST:PORT each) besides, or alone.
+ */
+export async function deskSource(opts: { desk?: string; emulated?: number; qemu?: number; baud?: number; remote?: readonly string[] }): Promise<DeskSource> {
   const given = [opts.desk !== undefined ? '--desk' : '', opts.emulated !== undefined ? '--emulated' : '', opts.qemu !== undefined ? '--qemu' : ''].filter((g) => g !== '');
   if (given.length > 1) throw new DeskSourceError(`give one of --desk, --emulated, --qemu, not ${given.join(' and ')}`);
+  const agents = opts.remote ?? [];
+  const local = await localSource(opts, agents.length > 0);
+  if (local === null) return joinRemote({ kind: 'boards', spec: { name: 'remote', devices: [], source: 'remote', profiles: [] }, paths: new Map(), finder: null }, agents, new Map());
+  if (local.kind !== 'emulate') return joinRemote(local, agents, new Map());
+  // A desk file's ws devices are the agents' boards; the others are emulated here.
+  const named = new Map(local.spec.devices.filter((d) => d.link.url !== undefined).map((d) => [d.name, d.link.url!]));
+  if (agents.length === 0 && named.size === 0) return local;
+  return joinRemote({ ...local, spec: { ...local.spec, devices: local.spec.devices.filter((d) => !named.has(d.name)) } }, agents, named);
+}
+
+async function localSource(opts: { desk?: string; emulated?: number; qemu?: number; baud?: number }, remote: boolean): Promise<DeskSource | null> {
   if (opts.emulated !== undefined) {
     return { kind: 'emulate', spec: opts.baud !== undefined ? emulatedDesk(opts.emulated, opts.baud) : emulatedDesk(opts.emulated) };
   }
@@ -28,10 +43,33 @@ export async function deskSource(opts: { desk?: string; emulated?: number; qemu?
     const spec = emulatedDesk(opts.qemu, qemuBaud(opts.baud));
     return { kind: 'emulate', spec: { ...spec, name: `qemu-${opts.qemu}`, devices: spec.devices.map((d, i) => ({ ...d, name: `qemu${i}` })) }, boards: 'qemu' };
   }
-  if (opts.desk === undefined) throw new DeskSourceError('give a desk: --desk FILE (a desk spec) or --emulated N (or --qemu N)');
+  if (opts.desk === undefined) {
+    if (remote) return null;
+    throw new DeskSourceError('give a desk: --desk FILE (a desk spec) or --emulated N (or --qemu N), or --remote URL');
+  }
   const desk = readDesk(opts.desk);
   if (!('discovered' in desk)) return { kind: 'emulate', spec: desk };
   return discovered(desk.name, desk.profiles);
+}
+
+/** The source with the agents' boards joined (an agent that cannot be asked is an error naming it). */
+async function joinRemote(source: DeskSource, agents: readonly string[], named: ReadonlyMap<string, string>): Promise<DeskSource> {
+  if (agents.length === 0 && named.size === 0) return source;
+  const own = deskSpecOf(source);
+  let remote;
+  try {
+    remote = await remoteBoards(agents, named, new Set(own.devices.map((d) => d.name)));
+  } catch (e) {
+    throw new DeskSourceError((e as Error).message);
+  }
+  if (source.kind !== 'boards') return { ...source, remote };
+  const finder = source.finder;
+  return {
+    kind: 'boards',
+    spec: { ...own, devices: [...own.devices, ...remote.devices] },
+    paths: new Map([...source.paths, ...remote.urls]),
+    finder: async (device) => remote.urls.get(device) ?? (await finder?.(device)),
+  };
 }
 
 async function describe(loc: BoardLocation): Promise<BoardDescription & { path: string }> {

@@ -20,8 +20,8 @@ import { OutputChecker } from './checker.js';
 import { cpuSnapshot, cpuUse, type CpuSnapshot, type CpuUse } from './host-cpu.js';
 import { deployPlan, LOAD_BESIDE_RUNNING_WINDOW, ModelStore, preloadSegments, type DeployProgress, type DeployResult } from './deploy.js';
 import { DeliveryGaps } from './delivery-gaps.js';
-import { startDeskEmulators, type DeskEmulatorOptions, type DeskEmulators, type SensorStream } from './desk-emulators.js';
-import type { BoardProcessKind } from '../link/board-process.js';
+import { startDeskEmulators, type DeskEmulators, type SensorStream } from './desk-emulators.js';
+import { deskSpecOf, emulateOptions, type DeskSource } from './desk-kinds.js';
 import { Engine, type StreamRef } from './engine.js';
 import { injectFaults, moment, type Fault } from './fault-injection.js';
 import { FairGate, holdFor } from './fair-gate.js';
@@ -32,18 +32,7 @@ import { planScore, preloadable, problemFor, QuickSearch, type DeployCostModel, 
 import { segmentsOf, throughputOf, type RunPipeline, type RunPlan, type RunRoute } from './run-plan.js';
 import { sleep } from './semaphore.js';
 
-export type DeskSource =
-  /** start one emulated board (or QEMU board) per device of the spec */
-  | { kind: 'emulate'; spec: DeskSpec; binary?: string; boards?: BoardProcessKind; engine?: AccelEngine }
-  /** an emulated desk already running (several runs on the same boards); left running */
-  | { kind: 'emulated'; emulators: DeskEmulators }
-  /** boards that already run: the port of each device, and how to find ones that join */
-  | { kind: 'boards'; spec: DeskSpec; paths: ReadonlyMap<string, string>; finder: BoardFinder | null };
-
-/** How the boards of an `emulate` desk are started. */
-export function emulateOptions(desk: Extract<DeskSource, { kind: 'emulate' }>): DeskEmulatorOptions {
-  return { ...(desk.binary ? { binary: desk.binary } : {}), ...(desk.boards ? { kind: desk.boards } : {}), ...(desk.engine ? { engine: desk.engine } : {}) };
-}
+export { deskSpecOf, emulateOptions, type DeskSource };
 
 export type { Fault } from './fault-injection.js';
 
@@ -337,10 +326,13 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
     let finder: BoardFinder | null;
     if (cfg.desk.kind === 'emulate' || cfg.desk.kind === 'emulated') {
       emus = cfg.desk.kind === 'emulated' ? cfg.desk.emulators : await startDeskEmulators(cfg.desk.spec, app, emulateOptions(cfg.desk));
-      desk = emus.desk;
+      const remote = cfg.desk.remote?.urls ?? new Map<string, string>();
+      desk = deskSpecOf({ kind: 'emulated', emulators: emus, ...(cfg.desk.remote ? { remote: cfg.desk.remote } : {}) });
       for (const [d, b] of emus.boards) paths.set(d, b.path);
+      for (const [d, url] of remote) paths.set(d, url);
       const registry = emus.registry;
-      finder = async (device) => registry.list().find((e) => e.id === device)?.path;
+      // A remote board that was lost joins again when its agent leases it again.
+      finder = async (device) => remote.get(device) ?? registry.list().find((e) => e.id === device)?.path;
     } else {
       desk = cfg.desk.spec;
       for (const [d, p] of cfg.desk.paths) paths.set(d, p);
@@ -419,7 +411,7 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
       checker,
       stream: (pipeline, device) => {
         const h = boardsMap.get(device)!;
-        if (emus) return stream(pipeline, h);
+        if (emus?.streams.some((st) => st.device === device)) return stream(pipeline, h);
         return helloStream(h, app.pipelines.find((p) => p.name === pipeline)!.source.kind);
       },
       outputIndex: (device, kind) => {

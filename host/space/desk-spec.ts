@@ -19,6 +19,7 @@ import { dirname, resolve } from 'node:path';
 import { CHIP_NAMES, HOST_OUTPUT, LINK_KINDS, type ChipName, type DeskSpec, type DeviceSpec, type LinkSpec,
   type MeasuredProfile, type SensorSpec } from './device.js';
 import { chipSpec } from '../model/chips.js';
+import { EMULATED_DEFAULT_BAUD } from './emulated-desk.js';
 import { SpecError } from './spec-error.js';
 import { YamlReader, type YNode } from './yaml-reader.js';
 
@@ -114,12 +115,29 @@ function sensor(r: YamlReader, at: YNode): SensorSpec {
 }
 
 function link(r: YamlReader, at: YNode): LinkSpec {
-  const m = r.map(at, ['kind', 'rate_bps']);
-  const kind = r.oneOf(r.required(m, 'kind', at), LINK_KINDS);
+  const m = r.map(at, ['kind', 'rate_bps', 'url']);
+  const kindAt = r.required(m, 'kind', at);
+  if (r.string(kindAt) === 'ws') return remoteLink(r, m, at);
+  if (m.has('url')) r.fail(m.get('url')!, 'a url is for a board an agent serves (kind: ws)');
+  const kind = r.oneOf(kindAt, LINK_KINDS);
   const rateAt = r.required(m, 'rate_bps', at);
   const rateBps = r.number(rateAt, 0, 1e10);
   if (rateBps === 0 && kind !== 'emulated') r.fail(rateAt, `0 (unpaced) is only meaningful for an emulated link, not ${kind}`);
   return { kind, rateBps };
+}
+
+/**
+ * `{kind: ws, url: ws://HOST:PORT/BOARD}`: a board an agent serves. Until the agent is asked
+ * (run, compare: host/agent/remote-desk.ts) it stands as an emulated board at the rate given, or
+ * an emulated desk's default.
+ */
+function remoteLink(r: YamlReader, m: Map<string, YNode>, at: YNode): LinkSpec {
+  const urlAt = r.required(m, 'url', at);
+  const url = r.string(urlAt);
+  if (!/^ws:\/\/[^/\s]+\/[A-Za-z0-9_.-]{1,64}$/.test(url)) r.fail(urlAt, `"${url}" is not ws://HOST:PORT/BOARD`);
+  const rateAt = m.get('rate_bps');
+  const rateBps = rateAt && rateAt.node !== null ? r.number(rateAt, 1, 1e10) : EMULATED_DEFAULT_BAUD;
+  return { kind: 'emulated', rateBps, url };
 }
 
 /** Reads a measured profile (`synergy-profile/1`); errors name the profile file and the desk line. */

@@ -20,6 +20,11 @@ export interface LinkSpec {
   kind: LinkKind;
   /** Bits per second on the wire (baud for the serial kinds); 0 = unpaced (emulated only). */
   rateBps: number;
+  /**
+   * A board an agent serves (`ws://host:port/<board>`, docs/remote.md): kind and rate are then
+   * the agent's board's, with the measured round trip to the agent folded into the rate.
+   */
+  url?: string;
 }
 
 /** Wire bits per payload byte for a link kind (UART start + stop bits). */

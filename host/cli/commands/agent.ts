@@ -91,7 +91,7 @@ export const agentCommand: Command = {
     try {
       let server;
       try {
-        server = await startAgentServer({ host, port, token, boards: served.boards, log: (line) => io.err(`synergy agent: ${line}`) });
+        server = await startAgentServer({ host, port, token, boards: served.boards, log: (line) => io.err(`synergy agent: ${new Date().toISOString()} ${line}`) });
       } catch (e) {
         throw new CommandFailure((e as Error).message);
       }

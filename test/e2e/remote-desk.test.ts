@@ -1,0 +1,83 @@
+// Desks that span hosts, as a user runs them: `synergy agent --emulated 2` in one process, then
+// `synergy compare` / `synergy run` with two local emulated boards and `--remote` in another.
+// The plan covers all four boards; a SIGKILLed agent is seen within 1 s and the run goes on
+// on the local boards.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../../host/link/repo-root.js';
+import { startAgent, type AgentProcess } from '../integration/agent-process.js';
+import { taggedCli } from './tagged-cli.js';
+
+const APP = join(repoRoot(), 'examples/app-4-everyday.yaml');
+const work = mkdtempSync(join(tmpdir(), 'synergy-remote-e2e-'));
+const cli = taggedCli('synergy-remote-e2e', work, 120_000);
+const agents: AgentProcess[] = [];
+
+afterAll(async () => {
+  for (const a of agents) a.child.kill('SIGTERM');
+  await Promise.all(agents.map((a) => a.done));
+  rmSync(work, { recursive: true, force: true });
+});
+
+interface Row { policy: string; measured_throughput: number; started: number; delivered: number; failed: number }
+
+describe('a desk spanning two processes', () => {
+  it('compare plans over the local and the agent\'s boards and completes: synergy at or above the baselines, every frame accounted for', async () => {
+    const agent = await startAgent(cli, work, ['--emulated', '2'], 'compare');
+    agents.push(agent);
+    const r = await cli.synergy(['compare', APP, '--emulated', '2', '--remote', agent.url, '--token-file', agent.tokenFile,
+      '--duration', '3', '--policies', 'synergy,standalone,independent-optimal', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/synergy plan on 4 boards/);
+    expect(r.stderr).not.toContain(agent.token);
+    const line = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { policies: Row[] };
+    const synergy = line.policies.find((p) => p.policy === 'synergy')!;
+    for (const p of line.policies) {
+      expect(p.delivered + p.failed).toBe(p.started);
+      expect(synergy.measured_throughput).toBeGreaterThanOrEqual(p.measured_throughput);
+    }
+    expect(synergy.delivered).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('a run goes on on the local boards when the agent is SIGKILLed, the loss seen within 1 s', async () => {
+    const agent = await startAgent(cli, work, ['--emulated', '2'], 'victim');
+    agents.push(agent);
+    const run = cli.start(['run', APP, '--emulated', '2', '--remote', agent.url, '--token-file', agent.tokenFile, '--duration', '8', '--json']);
+    let err = '';
+    await new Promise<void>((resolve, reject) => {
+      run.child.stderr!.on('data', (d: Buffer) => {
+        err += d.toString();
+        if (/loaded \d+ segments/.test(err)) resolve();
+      });
+      void run.done.then(() => reject(new Error(`the run ended before its first load: ${err}`)));
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    agent.child.kill('SIGKILL');
+    const done = await run.done;
+    expect(done.code, done.stderr).toBe(0);
+    const doc = JSON.parse(done.stdout.trim().split('\n').at(-1)!) as {
+      recoveries: { device: string; kind: string; reason: string; detection_ms: number | null; recovery_ms: number | null; unplaced: string[] }[];
+      pipelines: { name: string; started: number; delivered: number; failed: number }[];
+      events: { t_s: number; kind: string; text: string }[];
+    };
+    // Lost by the kill: their links closed (a loaded machine may also have lost one to silence
+    // earlier, and it joined again). Seen within 1 s of the last thing they sent.
+    const lost = doc.recoveries.filter((x) => x.kind === 'lost' && /closed: code 1006/.test(x.reason));
+    expect(lost.length).toBeGreaterThan(0);
+    for (const x of lost) {
+      expect(x.device).toMatch(/^agent-[12]$/);
+      expect(x.detection_ms).not.toBeNull();
+      expect(x.detection_ms!).toBeLessThan(1000);
+    }
+    // The local boards keep delivering after the loss.
+    const lostAt = Math.max(...doc.events.filter((e) => e.kind === 'lost').map((e) => e.t_s));
+    const replanned = doc.events.filter((e) => e.kind === 'plan' && e.t_s >= lostAt);
+    expect(replanned.length).toBeGreaterThan(0);
+    expect(replanned.at(-1)!.text).toMatch(/on 2 boards/);
+    expect(lost.some((x) => x.recovery_ms !== null)).toBe(true);
+    for (const p of doc.pipelines) expect(p.delivered + p.failed).toBe(p.started);
+  }, 120_000);
+});
