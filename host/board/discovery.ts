@@ -8,7 +8,8 @@ import { isDapLink, listUsbSerialPorts } from './usb-ports.js';
 export interface BoardLocation {
   /** the board's id: the DAPLink serial number, or the emulator's --id */
   id: string;
-  transport: 'usb' | 'emulated' | 'qemu' | 'path';
+  /** `remote`: a link location of another kind (ws://, rfc2217://: link/registry.ts) */
+  transport: 'usb' | 'emulated' | 'qemu' | 'path' | 'remote';
   /** the serial port or pseudo-terminal */
   path: string;
   /** known before hello for emulated boards */

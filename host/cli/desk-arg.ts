@@ -13,12 +13,13 @@ import type { BoardSession } from '../board/session.js';
 import { CHIP_NAMES, isChipName, type ChipName } from '../model/chips.js';
 import { UsageError } from './args.js';
 import { CommandFailure } from './command.js';
+import { linkLocationArg } from './remote-arg.js';
 
 export type BoardRequest =
   | { kind: 'emulated'; count: number; chip: ChipName | null; process: BoardProcessKind }
   | { kind: 'board'; arg: string };
 
-export const BOARDS_HELP = 'board ids (synergy boards), port paths, emulated:N[:CHIP] or qemu:N[:CHIP]; repeatable or comma-separated';
+export const BOARDS_HELP = 'board ids (synergy boards), port paths, ws:// or rfc2217:// locations, emulated:N[:CHIP] or qemu:N[:CHIP]; repeatable or comma-separated';
 
 /** Parses `--boards` values; refuses a malformed `emulated:` or `qemu:` item as a usage error. */
 export function parseBoardRequests(values: readonly string[], command: string): BoardRequest[] {
@@ -93,7 +94,7 @@ export async function acquireBoards(requests: readonly BoardRequest[], opts: Acq
       } else {
         let location;
         try {
-          location = await resolveBoard(r.arg);
+          location = linkLocationArg(r.arg) ?? (await resolveBoard(r.arg));
         } catch (e) {
           throw new CommandFailure((e as Error).message);
         }

@@ -2,7 +2,11 @@
 // asked with: for --remote and for ws:// locations in --boards and desk files). The token is
 // read from the file and kept in this process only; it never appears in argv or output.
 
-import { agentOrigin } from '../agent/client.js';
+import { agentOrigin, listAgent } from '../agent/client.js';
+import type { BoardLocation } from '../board/discovery.js';
+import { isLinkLocation } from '../link/registry.js';
+import '../link/remote-kinds.js';
+import { CommandFailure } from './command.js';
 import { readTokenFile, TokenFileError } from '../agent/token.js';
 import { setDefaultAgentToken } from '../link/agent-tokens.js';
 import { UsageError, type OptionSpec, type ParsedArgs } from './args.js';
@@ -29,4 +33,24 @@ export function remoteArg(args: ParsedArgs, command: string): string[] {
       throw new UsageError(`synergy ${command}: --remote ${(e as Error).message}`);
     }
   });
+}
+
+/** Every board of the agents, as locations (their ws:// URLs); an agent that cannot be asked fails the command. */
+export async function remoteLocations(agents: readonly string[]): Promise<BoardLocation[]> {
+  const out: BoardLocation[] = [];
+  for (const a of agents) {
+    let listed;
+    try {
+      listed = await listAgent(a);
+    } catch (e) {
+      throw new CommandFailure((e as Error).message);
+    }
+    for (const b of listed.boards) out.push({ id: b.name, transport: 'remote', path: `${listed.url}/${b.name}`, chip: b.chip });
+  }
+  return out;
+}
+
+/** A board argument that is a link location (ws://, rfc2217://) as a location, else null. */
+export function linkLocationArg(arg: string): BoardLocation | null {
+  return isLinkLocation(arg) ? { id: arg, transport: 'remote', path: arg } : null;
 }

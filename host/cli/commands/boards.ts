@@ -11,6 +11,7 @@ import { openBoard } from '../../board/open.js';
 import type { HelloInfo } from '../../proto/index.js';
 import { EXIT, type Command } from '../command.js';
 import { table, toJsonShape } from '../output.js';
+import { remoteArg, remoteLocations, REMOTE_OPTIONS } from '../remote-arg.js';
 
 export interface BoardRow {
   location: BoardLocation;
@@ -97,11 +98,13 @@ export const boardsCommand: Command = {
     'Real boards are DAPLink USB serial ports (0d28:0204), named by serial number; emulated and\n' +
     'QEMU boards are those a running "synergy emu" registered. Each is asked hello. IMAGE says\n' +
     'whether the board runs the build this checkout makes for it (firmware/build/max78000/synergy.bin\n' +
-    'for a real board: "needs flashing" otherwise, see synergy flash).',
+    'for a real board: "needs flashing" otherwise, see synergy flash). --remote URL adds the boards\n' +
+    'a synergy agent serves (leased for the hello, then released).',
   positionals: [],
-  options: [],
-  async run({ json, io }) {
-    const rows = await probeBoards(await discoverBoards());
+  options: [...REMOTE_OPTIONS],
+  async run({ args, json, io }) {
+    const remote = await remoteLocations(remoteArg(args, 'boards'));
+    const rows = await probeBoards([...(await discoverBoards()), ...remote]);
     if (json) {
       io.out(JSON.stringify(boardsJson(rows)));
     } else if (rows.length === 0) {
