@@ -15,15 +15,10 @@ export const HEARTBEAT_MS = 500;
 /** A client without an Authorization header must send its auth message within this. */
 export const AUTH_TIMEOUT_MS = 2000;
 
+/** WebSocket close codes (4000-4999: the application's), each sent with a reason in words. */
 export const CLOSE = {
-  unauthorized: 4001,
-  noSuchBoard: 4004,
-  leaseExpired: 4008,
-  leased: 4009,
-  boardGone: 4010,
-  cannotOpen: 4011,
-  badMessage: 4012,
-  agentStopping: 4013,
+  unauthorized: 4001, noSuchBoard: 4004, leaseExpired: 4008, leased: 4009,
+  boardGone: 4010, cannotOpen: 4011, badMessage: 4012, agentStopping: 4013,
 } as const;
 
 /** What the agent tells about one board: its name and the facts of its hello. */
@@ -50,16 +45,20 @@ export type AgentMessage =
   | { type: 'pong'; t: number }
   | { type: 'error'; message: string };
 
-/** Parses a client's text message; null when it is not one. */
-export function parseClientMessage(text: string): ClientMessage | null {
-  let v: unknown;
+/** A text message's JSON object, or null when it is not one. */
+function jsonObject(text: string): Record<string, unknown> | null {
   try {
-    v = JSON.parse(text);
+    const v: unknown = JSON.parse(text);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
   } catch {
     return null;
   }
-  if (typeof v !== 'object' || v === null) return null;
-  const o = v as Record<string, unknown>;
+}
+
+/** Parses a client's text message; null when it is not one. */
+export function parseClientMessage(text: string): ClientMessage | null {
+  const o = jsonObject(text);
+  if (o === null) return null;
   if (o['type'] === 'auth' && typeof o['token'] === 'string') return { type: 'auth', token: o['token'] };
   if (o['type'] === 'heartbeat') return { type: 'heartbeat' };
   if (o['type'] === 'ping' && typeof o['t'] === 'number') return { type: 'ping', t: o['t'] };
@@ -68,14 +67,8 @@ export function parseClientMessage(text: string): ClientMessage | null {
 
 /** Parses an agent's text message; null when it is not one. */
 export function parseAgentMessage(text: string): AgentMessage | null {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof v !== 'object' || v === null) return null;
-  const o = v as Record<string, unknown>;
+  const o = jsonObject(text);
+  if (o === null) return null;
   if (o['type'] === 'boards' && Array.isArray(o['boards'])) return { type: 'boards', boards: o['boards'] as AgentBoardFacts[] };
   if (o['type'] === 'leased' && typeof o['board'] === 'string' && typeof o['lease_ms'] === 'number') return { type: 'leased', board: o['board'], lease_ms: o['lease_ms'] };
   if (o['type'] === 'pong' && typeof o['t'] === 'number') return { type: 'pong', t: o['t'] };

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ChildStdioLink } from './child-stdio.js';
 import { repoRoot } from './repo-root.js';
+import { stopChild } from './child-stop.js';
 
 export type EmulatedChip = 'max78000' | 'max78002';
 
@@ -123,16 +124,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulate
   });
   spawnError.catch(() => undefined);
 
-  const stop = async (graceMs = 2000): Promise<EmulatorExit> => {
-    if (child.exitCode !== null || child.signalCode !== null) return exited;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    try {
-      return await exited;
-    } finally {
-      clearTimeout(timer);
-    }
-  };
+  const stop = (graceMs = 2000): Promise<EmulatorExit> => stopChild(child, exited, graceMs);
 
   const lines = createInterface({ input: child.stdout! });
   const ready = new Promise<string>((resolve, reject) => {
@@ -200,15 +192,6 @@ export function startEmulatorStdio(opts: Omit<EmulatorOptions, 'linkName' | 'rea
     process: child,
     exited,
     stderrTail: () => tail,
-    async stop(graceMs = 2000) {
-      if (child.exitCode !== null || child.signalCode !== null) return exited;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      try {
-        return await exited;
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+    stop: (graceMs = 2000) => stopChild(child, exited, graceMs),
   };
 }

@@ -22,6 +22,7 @@ import { createInterface } from 'node:readline';
 import { emulatorArgs, EmulatorExitedError, EmulatorNotBuiltError, type EmulatedBoard, type EmulatorExit, type EmulatorOptions } from './emulator.js';
 import { findOnPath } from './find-on-path.js';
 import { repoRoot } from './repo-root.js';
+import { stopChild } from './child-stop.js';
 
 export interface QemuBoardOptions extends Omit<EmulatorOptions, 'linkName' | 'binary'> {
   /** the firmware image; default $SYNERGY_QEMU_IMAGE or firmware/build/qemu-an386/synergy.elf */
@@ -167,16 +168,7 @@ export async function startQemuBoard(asked: QemuBoardOptions = {}): Promise<Emul
     child.once('error', (err) => reject(new Error(`cannot start ${qemu}: ${err.message}`)));
   });
   spawnError.catch(() => undefined);
-  const stop = async (graceMs = 2000): Promise<EmulatorExit> => {
-    if (child.exitCode !== null || child.signalCode !== null) return exited;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    try {
-      return await exited;
-    } finally {
-      clearTimeout(timer);
-    }
-  };
+  const stop = (graceMs = 2000): Promise<EmulatorExit> => stopChild(child, exited, graceMs);
 
   const lines = createInterface({ input: child.stdout! });
   const announced = new Promise<string>((resolve, reject) => {

@@ -2,13 +2,8 @@
 // negotiation (DO/DONT/WILL/WONT) and subnegotiations (IAC SB ... IAC SE). A byte-at-a-time
 // decoder keeps its state across chunks, so a command split between two TCP reads is whole.
 
-export const IAC = 255;
-export const DONT = 254;
-export const DO = 253;
-export const WONT = 252;
-export const WILL = 251;
-export const SB = 250;
-export const SE = 240;
+/** The telnet commands used here (RFC 854): IAC starts each, SB...SE bracket a subnegotiation. */
+export const [SE, SB, WILL, WONT, DO, DONT, IAC] = [240, 250, 251, 252, 253, 254, 255] as const;
 
 /** Subnegotiations longer than this are refused (the decoder's buffer is bounded). */
 export const MAX_SUBNEGOTIATION = 256;

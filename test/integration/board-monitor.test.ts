@@ -78,3 +78,20 @@ describe('a live board', () => {
     expect(events).toEqual([]);
   }, 30_000);
 });
+
+describe('the join poll', () => {
+  it('asks the finder only for boards that are absent, never for a present one', async () => {
+    const rig = await startBoard({ id: 'it-present' });
+    const asked: string[] = [];
+    const monitor = new BoardMonitor(['here', 'away'], async (d) => {
+      asked.push(d);
+      return undefined;
+    });
+    monitors.push(monitor);
+    monitor.add('here', rig.session);
+    monitor.start();
+    await new Promise((r) => setTimeout(r, 1300)); // two polls at least (JOIN_POLL_MS)
+    expect(asked.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(asked)).toEqual(new Set(['away']));
+  });
+});
