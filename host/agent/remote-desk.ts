@@ -39,7 +39,7 @@ function deviceOf(f: AgentBoardFacts, listing: AgentListing, name: string): Devi
     name, role: 'board', chip: f.chip, cnnClockHz: f.cnn_clock_hz > 0 ? f.cnn_clock_hz : null,
     sensors: f.sensors.map((s) => ({ kind: s.kind, shape: [...s.shape], rateHz: s.rate_mhz > 0 ? s.rate_mhz / 1000 : null })),
     outputs: f.outputs.filter((o) => o !== HOST_OUTPUT),
-    link: { kind: f.transport, rateBps: remoteRate(f.link_baud, listing.rttMs), url: `${listing.url}/${f.name}` },
+    link: { kind: f.transport, rateBps: remoteRate(f.link_baud, listing.rttMs), location: `${listing.url}/${f.name}` },
   };
 }
 
@@ -54,9 +54,9 @@ export async function remoteBoards(agents: readonly string[], named: ReadonlyMap
   await Promise.all(origins.map(async (o) => listings.set(o, await listAgent(o))));
   const out: RemoteBoards = { devices: [], urls: new Map(), rttMs: new Map([...listings].map(([o, l]) => [o, l.rttMs])) };
   const add = (d: DeviceSpec): void => {
-    if (taken.has(d.name) || out.urls.has(d.name)) throw new Error(`device ${d.name} (${d.link.url}) has the name of another device on the desk`);
+    if (taken.has(d.name) || out.urls.has(d.name)) throw new Error(`device ${d.name} (${d.link.location}) has the name of another device on the desk`);
     out.devices.push(d);
-    out.urls.set(d.name, d.link.url!);
+    out.urls.set(d.name, d.link.location!);
   };
   for (const [name, url] of named) {
     const listing = listings.get(agentOrigin(url))!;

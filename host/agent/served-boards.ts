@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { resolveBoard, type BoardLocation } from '../board/discovery.js';
 import { startEmulatedDesk, type EmulatedDesk } from '../board/emulated-desk.js';
 import { openBoard } from '../board/open.js';
-import { SerialLink } from '../link/serial.js';
+import type { ByteLink } from '../link/byte-link.js';
+import { openLink } from '../link/registry.js';
 import { realBoardBaud } from '../board/usb-ports.js';
 import type { BoardProcessKind } from '../link/board-process.js';
 import { EMULATED_OUTPUTS } from '../space/emulated-desk.js';
@@ -42,7 +43,7 @@ async function factsOf(location: BoardLocation): Promise<AgentBoardFacts> {
     const h = session.hello;
     return {
       name: h.boardId, chip: h.chip, cnn_clock_hz: h.cnnClockHz, link_baud: h.linkBaud,
-      transport: location.transport === 'usb' || location.transport === 'path' ? 'usb-serial' : 'emulated',
+      transport: location.transport === 'emulated' || location.transport === 'qemu' ? 'emulated' : 'usb-serial',
       firmware: h.firmware,
       sensors: h.sensors.map((s) => ({ kind: s.kind, shape: [...s.shape], rate_mhz: s.rateMhz })),
       outputs: [...h.outputs],
@@ -68,7 +69,7 @@ export async function serveBoards(sources: readonly BoardSource[], transcripts: 
           sensors: EMULATED_SENSOR_ARGS, outputs: [...EMULATED_OUTPUTS], extraArgs: EMULATED_EXTRA,
         });
         desks.push(desk);
-        for (const b of desk.boards) locations.push({ id: b.id, transport: s.process === 'qemu' ? 'qemu' : 'emulated', path: b.emulator.path, chip: b.chip });
+        for (const b of desk.boards) locations.push({ id: b.id, transport: s.process === 'qemu' ? 'qemu' : 'emulated', path: b.emulator.path, location: `serial:${b.emulator.path}`, chip: b.chip });
       } else {
         locations.push(await resolveBoard(s.location));
       }
@@ -79,8 +80,8 @@ export async function serveBoards(sources: readonly BoardSource[], transcripts: 
       if (seen.has(f.name)) throw new Error(`two boards answer hello as ${f.name}: board names must be unique on an agent`);
       seen.add(f.name);
       const loc = locations[i]!;
-      const baudRate = loc.transport === 'usb' ? realBoardBaud() : undefined;
-      const open = (): Promise<SerialLink> => SerialLink.open(loc.path, baudRate !== undefined ? { baudRate } : {});
+      const serial = loc.transport === 'usb' ? { baudRate: realBoardBaud() } : {};
+      const open = async (): Promise<ByteLink> => (await openLink(loc.location, { serial })).link;
       return new AgentBoard(f, open, new Transcript(join(transcripts, `${f.name}.log`)), leaseMs);
     });
     return { boards, stop, killNow: () => desks.forEach((d) => d.killNow()) };

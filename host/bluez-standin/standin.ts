@@ -14,7 +14,7 @@
 import * as dbus from 'dbus-next';
 import { bluezDevicePath, normalizeBleAddress, SYNERGY_RX_UUID, SYNERGY_SERVICE_UUID, SYNERGY_TX_UUID } from '../link/ble-contract.js';
 import { BLE_FAST, checkBleParams, type BleLinkParams } from '../link/ble-model.js';
-import { startEmulatorStdio, type EmulatedChip, type StdioEmulatedBoard } from '../link/emulator.js';
+import { startEmulatorStdio, type EmulatedChip, type EmulatorOptions, type StdioEmulatedBoard } from '../link/emulator.js';
 import { BleAir, NO_FAULTS, type AirFaults, type AirStats, type FaultKind } from './air.js';
 import {
   Adapter1,
@@ -46,6 +46,8 @@ export interface StandinBoardSpec {
   id?: string;
   sensors?: string[];
   outputs?: string[];
+  /** the emulated board's engine, further arguments and binary (startEmulatorStdio) */
+  emulator?: Pick<EmulatorOptions, 'engine' | 'extraArgs' | 'binary'>;
   /** advertises but never completes a connection (a board that does not answer connect) */
   refusesConnections?: boolean;
   /** this board's notification faults (default: the stand-in's) */
@@ -92,6 +94,8 @@ export interface BlueZStandin {
   restoreLink(address: string): void;
   /** the board's emulator dies (power loss): disconnect after the supervision timeout, no reconnect */
   killBoard(address: string): Promise<void>;
+  /** the emulated board behind the address (its process: stopped to hang it, watched for exit) */
+  emulatorOf(address: string): StdioEmulatedBoard;
   /** air counters of the board's current (or last) connection */
   airStats(address: string): AirStats | undefined;
   /** whether a host is connected to the board */
@@ -430,7 +434,7 @@ export async function startBlueZStandin(opts: StandinOptions): Promise<BlueZStan
     tree.add(adapterPath, adapter);
 
     for (const spec of specs) {
-      emulators.push(startEmulatorStdio({ id: spec.id, ...(spec.chip ? { chip: spec.chip } : {}), sensors: spec.sensors ?? [], outputs: spec.outputs ?? [] }));
+      emulators.push(startEmulatorStdio({ ...spec.emulator, id: spec.id, ...(spec.chip ? { chip: spec.chip } : {}), sensors: spec.sensors ?? [], outputs: spec.outputs ?? [] }));
     }
     await Promise.all(emulators.map((e, i) => bootAnnounced(e, opts.readyTimeoutMs ?? 10_000, specs[i]!.id)));
     specs.forEach((spec, i) => {
@@ -463,6 +467,7 @@ export async function startBlueZStandin(opts: StandinOptions): Promise<BlueZStan
       killBoard: async (address) => {
         await byAddress(address).emulator.stop();
       },
+      emulatorOf: (address) => byAddress(address).emulator,
       airStats: (address) => byAddress(address).stats,
       isConnected: (address) => byAddress(address).connected,
       stop: () => (stopped ??= cleanup()),

@@ -4,14 +4,20 @@
 
 import { EmulatorRegistry } from './emulator-registry.js';
 import { isDapLink, listUsbSerialPorts } from './usb-ports.js';
+import { isLinkLocation, parseLinkLocation } from '../link/registry.js';
+import { normalizeBleAddress } from '../link/ble-contract.js';
+// ws:// and rfc2217:// are link kinds wherever locations are read.
+import '../link/remote-kinds.js';
 
 export interface BoardLocation {
   /** the board's id: the DAPLink serial number, or the emulator's --id */
   id: string;
-  /** `remote`: a link location of another kind (ws://, rfc2217://: link/registry.ts) */
-  transport: 'usb' | 'emulated' | 'qemu' | 'path' | 'remote';
-  /** the serial port or pseudo-terminal */
+  /** ble: a BLE board; link: another registered link kind (host/link/registry.ts) */
+  transport: 'usb' | 'emulated' | 'qemu' | 'path' | 'ble' | 'link';
+  /** the serial port or pseudo-terminal; for other links their location */
   path: string;
+  /** where the link registry opens it: serial:/dev/..., ble:AA:..., ws://... */
+  location: string;
   /** known before hello for emulated boards */
   chip?: string;
   /** the emulator process */
@@ -34,11 +40,11 @@ export async function discoverBoards(opts: DiscoveryOptions = {}): Promise<Board
   if (opts.usb ?? (process.env['SYNERGY_USB'] !== '0')) {
     const ports = (await listUsbSerialPorts(opts.sysRoot !== undefined ? { sysRoot: opts.sysRoot } : {})).filter(isDapLink);
     for (const p of ports.sort((a, b) => (a.serialNumber ?? a.path).localeCompare(b.serialNumber ?? b.path))) {
-      out.push({ id: p.serialNumber ?? p.path, transport: 'usb', path: p.path });
+      out.push({ id: p.serialNumber ?? p.path, transport: 'usb', path: p.path, location: `serial:${p.path}` });
     }
   }
   for (const e of (opts.registry ?? new EmulatorRegistry()).list()) {
-    const loc: BoardLocation = { id: e.id, transport: e.kind === 'qemu' ? 'qemu' : 'emulated', path: e.path, chip: e.chip, pid: e.pid };
+    const loc: BoardLocation = { id: e.id, transport: e.kind === 'qemu' ? 'qemu' : 'emulated', path: e.path, location: `serial:${e.path}`, chip: e.chip, pid: e.pid };
     if (e.baud !== undefined) loc.baud = e.baud;
     out.push(loc);
   }
@@ -49,13 +55,29 @@ export class BoardNotFoundError extends Error {
   override readonly name = 'BoardNotFoundError';
 }
 
+/** The transport a location's scheme stands for. */
+function transportOf(scheme: string): BoardLocation['transport'] {
+  if (scheme === 'ble') return 'ble';
+  if (scheme === 'emu') return 'emulated';
+  if (scheme === 'qemu') return 'qemu';
+  return 'link';
+}
+
 /**
- * A board named by its id or by a port path. A path is taken as given (any serial port or
- * pseudo-terminal); an id must be one discovery finds.
+ * A board named by its id, a port path or a link location (serial:PATH, ble:ADDRESS, emu:ID,
+ * and the kinds registered in host/link/registry.ts). A path or location is taken as given; an id
+ * must be one discovery finds.
  */
 export async function resolveBoard(arg: string, opts: DiscoveryOptions = {}): Promise<BoardLocation> {
+  const linked = isLinkLocation(arg);
+  const { scheme, rest } = linked ? parseLinkLocation(arg) : { scheme: 'serial', rest: arg };
+  if (linked && scheme !== 'serial') {
+    // One spelling of a BLE address (BlueZ's), whatever was typed.
+    const location = scheme === 'ble' ? `ble:${normalizeBleAddress(rest)}` : arg;
+    return { id: location, transport: transportOf(scheme), path: location, location };
+  }
   const boards = await discoverBoards(opts);
-  if (arg.includes('/')) return boards.find((b) => b.path === arg) ?? { id: arg, transport: 'path', path: arg };
+  if (linked || arg.includes('/')) return boards.find((b) => b.path === rest) ?? { id: rest, transport: 'path', path: rest, location: `serial:${rest}` };
   const found = boards.find((b) => b.id === arg);
   if (found !== undefined) return found;
   const known = boards.map((b) => b.id);

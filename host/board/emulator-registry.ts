@@ -124,7 +124,8 @@ export class EmulatorRegistry {
   }
 
   private live(e: EmulatorEntry): boolean {
-    return processAlive(e.pid, entryCommand(e)) && existsSync(e.path);
+    // A board behind another link (ble:ADDRESS) has no device file to look for.
+    return processAlive(e.pid, entryCommand(e)) && (!e.path.startsWith('/') || existsSync(e.path));
   }
 
   /** Live entries, sorted by id; stale ones are removed on the way. */

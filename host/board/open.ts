@@ -1,36 +1,63 @@
-// Opening a board: the link for its location, then a session (hello included).
+// Opening a board: the link at its location (through the link registry), then a session (hello
+// included), then, when asked, the link's measured profile.
 
-import { SerialLink, type SerialLinkOptions } from '../link/serial.js';
-import type { ByteLink } from '../link/byte-link.js';
-import { isLinkLocation, openLinkLocation } from '../link/registry.js';
-import '../link/remote-kinds.js';
+import type { BleLinkOptions } from '../link/ble-link.js';
+import type { EmulatorRegistry } from './emulator-registry.js';
+import { openLink, parseLinkLocation, type LinkOpenOptions } from '../link/registry.js';
+import type { SerialLinkOptions } from '../link/serial.js';
 import type { BoardLocation } from './discovery.js';
+import { measureLinkProfile } from './link-profile.js';
 import { realBoardBaud } from './usb-ports.js';
 import { BoardSession, type SessionOptions } from './session.js';
+// ws:// and rfc2217:// are link kinds wherever locations are read.
+import '../link/remote-kinds.js';
 
-export interface OpenOptions extends SessionOptions, SerialLinkOptions {}
-
-/**
- * Opens the link of a registered kind (ws://, rfc2217://: link/registry.ts) or a serial link to
- * the board at `where` (a location or a port path) and says hello. A real
- * board's port is opened at its UART's rate (the DAPLink passes the host's rate on to it).
- */
-export async function openBoard(where: BoardLocation | string, opts: OpenOptions = {}): Promise<BoardSession> {
-  const path = typeof where === 'string' ? where : where.path;
-  if (isLinkLocation(path)) return helloOn(await openLinkLocation(path), path, opts);
-  const linkOpts: SerialLinkOptions = {};
-  if (opts.baudRate !== undefined) linkOpts.baudRate = opts.baudRate;
-  else if (typeof where !== 'string' && where.transport === 'usb') linkOpts.baudRate = realBoardBaud();
-  if (opts.lock !== undefined) linkOpts.lock = opts.lock;
-  return helloOn(await SerialLink.open(path, linkOpts), path, opts);
+export interface OpenOptions extends SessionOptions, SerialLinkOptions {
+  /** a BLE board's bus, adapter, scan and connect deadlines */
+  ble?: BleLinkOptions;
+  /** where emu: and qemu: locations are looked up (default: this user's registry) */
+  emulators?: EmulatorRegistry;
+  /** measure the link's rate and latency after hello (session.link.profile) */
+  profile?: boolean;
 }
 
-/** A session on an open link; the link is closed when the board does not answer. */
-async function helloOn(link: ByteLink, path: string, opts: SessionOptions): Promise<BoardSession> {
+/** The location a board is opened at: a location's, or a path or location given as text. */
+export function locationOf(where: BoardLocation | string): string {
+  return typeof where === 'string' ? where : where.location;
+}
+
+/**
+ * Opens the link to the board at `where` (a location, a port path, or any location the link
+ * registry knows) and says hello. A real board's port is opened at its UART's rate (the DAPLink
+ * passes the host's rate on to it).
+ */
+export async function openBoard(where: BoardLocation | string, opts: OpenOptions = {}): Promise<BoardSession> {
+  const location = locationOf(where);
+  const serial: SerialLinkOptions = {};
+  if (opts.baudRate !== undefined) serial.baudRate = opts.baudRate;
+  else if (typeof where !== 'string' && where.transport === 'usb') serial.baudRate = realBoardBaud();
+  if (opts.lock !== undefined) serial.lock = opts.lock;
+  const linkOpts: LinkOpenOptions = { serial };
+  if (opts.ble !== undefined) linkOpts.ble = opts.ble;
+  if (opts.emulators !== undefined) linkOpts.emulators = opts.emulators;
+  const { link, duplex } = await openLink(location, linkOpts);
+  const { scheme, rest } = parseLinkLocation(location);
+  const named = scheme === 'serial' ? rest : location;
+  let session: BoardSession;
   try {
-    return await BoardSession.open(link, opts);
+    session = await BoardSession.open(link, opts);
   } catch (e) {
     await link.close();
-    throw new Error(`board on ${path} did not answer hello: ${(e as Error).message}`, { cause: e });
+    throw new Error(`board on ${named} did not answer hello: ${(e as Error).message}`, { cause: e });
   }
+  if (opts.profile === true) {
+    try {
+      const profile = await measureLinkProfile(session, duplex, scheme === 'serial' || scheme === 'emu' || scheme === 'qemu' ? 'serial' : 'other');
+      if (profile !== undefined) link.profile = profile;
+    } catch (e) {
+      await session.close('link profile failed');
+      throw new Error(`board on ${named}: measuring its link failed: ${(e as Error).message}`, { cause: e });
+    }
+  }
+  return session;
 }

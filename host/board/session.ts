@@ -256,7 +256,7 @@ export class BoardSession extends EventEmitter<SessionEvents> {
   }
 
   private get baud(): number {
-    const b = this.helloInfo?.linkBaud ?? 0;
+    const b = this.link.profile ? this.link.profile.bytesPerSec * 10 : (this.helloInfo?.linkBaud ?? 0);
     return b > 0 ? b : UNPACED_BAUD;
   }
 

@@ -1,5 +1,5 @@
 // The boards a command runs on: `--boards` / `--board` values, each a board id from discovery,
-// a serial port path, `emulated:N[:CHIP]` (N emulated boards started for this command and
+// a serial port path or link location (serial:PATH, ble:ADDRESS, emu:ID, ...), `emulated:N[:CHIP]` (N emulated boards started for this command and
 // stopped after it) or `qemu:N[:CHIP]` (N QEMU boards, likewise). Values may be repeated or
 // comma-separated. Without any, the command starts as many emulated boards as the model needs.
 
@@ -9,17 +9,19 @@ import { resolveBoard } from '../board/discovery.js';
 import { startEmulatedDesk, type EmulatedDesk } from '../board/emulated-desk.js';
 import { openBoard } from '../board/open.js';
 import type { BoardProcessKind } from '../link/board-process.js';
+import { startBlueZStandin } from '../bluez-standin/standin.js';
+import { routeBleAddress } from '../link/registry.js';
+import type { DeskTransport } from '../runtime/desk-emulators.js';
 import type { BoardSession } from '../board/session.js';
 import { CHIP_NAMES, isChipName, type ChipName } from '../model/chips.js';
 import { UsageError } from './args.js';
 import { CommandFailure } from './command.js';
-import { linkLocationArg } from './remote-arg.js';
 
 export type BoardRequest =
   | { kind: 'emulated'; count: number; chip: ChipName | null; process: BoardProcessKind }
   | { kind: 'board'; arg: string };
 
-export const BOARDS_HELP = 'board ids (synergy boards), port paths, ws:// or rfc2217:// locations, emulated:N[:CHIP] or qemu:N[:CHIP]; repeatable or comma-separated';
+export const BOARDS_HELP = 'board ids (synergy boards), port paths, locations (ble:ADDRESS, emu:ID, ws://HOST:PORT/BOARD, rfc2217://HOST:PORT, ...), emulated:N[:CHIP] or qemu:N[:CHIP]; repeatable or comma-separated';
 
 /** Parses `--boards` values; refuses a malformed `emulated:` or `qemu:` item as a usage error. */
 export function parseBoardRequests(values: readonly string[], command: string): BoardRequest[] {
@@ -60,13 +62,38 @@ export interface AcquireOptions {
   /** the engine asked for: emulated boards run it where their chip is covered, a real board must
    *  run it already; absent = each board's own (the register engine where it covers the chip) */
   engine?: Engine;
+  /** how emulated boards are reached: their pseudo-terminals (default) or BLE through the BlueZ stand-in */
+  transport?: DeskTransport;
+}
+
+/** Starts `count` emulated boards behind a BlueZ stand-in; their locations are ble:ADDRESS on its bus. */
+async function startBleBoards(count: number, chip: ChipName, engine: Engine | undefined, idPrefix: string): Promise<{ locations: string[]; stop: () => Promise<void>; killNow: () => void }> {
+  const standin = await startBlueZStandin({
+    boards: Array.from({ length: count }, (_, i) => ({ id: `${idPrefix}${i + 1}`, chip, ...(engine ? { emulator: { engine: engineFor(chip, engine) } } : {}) })),
+  });
+  for (const b of standin.boards) routeBleAddress(b.address, standin.busAddress);
+  const pids = [...standin.boards.map((b) => b.pid), ...(standin.daemonPid !== undefined ? [standin.daemonPid] : [])];
+  return {
+    locations: standin.boards.map((b) => `ble:${b.address}`),
+    async stop() {
+      for (const b of standin.boards) routeBleAddress(b.address, null);
+      await standin.stop();
+    },
+    killNow: () => pids.forEach((pid) => {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }),
+  };
 }
 
 /** Opens the boards asked for (starting emulated ones); on failure releases what it opened. */
 export async function acquireBoards(requests: readonly BoardRequest[], opts: AcquireOptions): Promise<Boards> {
   const wanted: readonly BoardRequest[] = requests.length > 0 ? requests : [{ kind: 'emulated', count: opts.defaultEmulated, chip: null, process: 'emulator' }];
   const sessions: BoardSession[] = [];
-  const desks: EmulatedDesk[] = [];
+  const desks: Pick<EmulatedDesk, 'stop' | 'killNow'>[] = [];
   const killNow = (): void => desks.forEach((d) => d.killNow());
   process.on('exit', killNow);
   const release = async (): Promise<void> => {
@@ -77,7 +104,13 @@ export async function acquireBoards(requests: readonly BoardRequest[], opts: Acq
   let started = 0;
   try {
     for (const r of wanted) {
-      if (r.kind === 'emulated') {
+      if (r.kind === 'emulated' && opts.transport === 'ble') {
+        if (r.process === 'qemu') throw new CommandFailure('QEMU boards are reached over their pseudo-terminals only, not over BLE (--transport ble)');
+        const ble = await startBleBoards(r.count, r.chip ?? opts.chip, opts.engine, desks.length === 0 ? 'ble-' : `ble${desks.length + 1}-`);
+        desks.push({ stop: ble.stop, killNow: ble.killNow });
+        started += r.count;
+        for (const location of ble.locations) sessions.push(await openBoard(location));
+      } else if (r.kind === 'emulated') {
         const prefix = r.process === 'qemu' ? 'qemu' : 'emu';
         const desk = await startEmulatedDesk({
           boards: r.count,
@@ -94,7 +127,7 @@ export async function acquireBoards(requests: readonly BoardRequest[], opts: Acq
       } else {
         let location;
         try {
-          location = linkLocationArg(r.arg) ?? (await resolveBoard(r.arg));
+          location = await resolveBoard(r.arg);
         } catch (e) {
           throw new CommandFailure((e as Error).message);
         }

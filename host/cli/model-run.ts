@@ -13,6 +13,7 @@ import { CommandFailure } from './command.js';
 import { acquireBoards, parseBoardRequests, type Boards } from './desk-arg.js';
 import { remoteArg, remoteLocations, REMOTE_OPTIONS } from './remote-arg.js';
 import { progressBar, type Progress } from './progress.js';
+import { DESK_TRANSPORTS, type DeskTransport } from '../runtime/desk-emulators.js';
 
 export const DEFAULT_EMULATED_BAUD = 921_600;
 
@@ -28,6 +29,7 @@ export const EMULATED_OPTIONS: OptionSpec[] = [
   },
   { name: 'qemu', value: 'N', parse: intValue(1, 64), description: 'start N QEMU boards (the firmware on a Cortex-M4 under qemu-system-arm), as --board qemu:N' },
   { name: 'engine', value: 'NAME', parse: choiceValue(...ENGINES), description: ENGINE_HELP },
+  { name: 'transport', value: 'KIND', parse: choiceValue(...DESK_TRANSPORTS), description: 'how the host reaches the emulated boards it starts: pty (default) or ble (node-ble through a BlueZ stand-in)' },
   ...REMOTE_OPTIONS,
 ];
 
@@ -76,6 +78,7 @@ export async function deployOnBoards(command: string, values: readonly string[],
   progress.update(0, `starting ${requests.length === 0 ? `${needed} emulated board${needed === 1 ? '' : 's'}` : 'boards'}`);
   const boards = await acquireBoards(requests, {
     chip, defaultEmulated: needed, baud: args.number('baud') ?? DEFAULT_EMULATED_BAUD, ...(args.has('engine') ? { engine: args.string('engine') as Engine } : {}),
+    ...(args.has('transport') ? { transport: args.string('transport') as DeskTransport } : {}),
   });
   if (signal.aborted) void boards.release();
   else signal.addEventListener('abort', () => void boards.release(), { once: true });

@@ -4,7 +4,6 @@
 
 import { agentOrigin, listAgent } from '../agent/client.js';
 import type { BoardLocation } from '../board/discovery.js';
-import { isLinkLocation } from '../link/registry.js';
 import '../link/remote-kinds.js';
 import { CommandFailure } from './command.js';
 import { readTokenFile, TokenFileError } from '../agent/token.js';
@@ -45,12 +44,10 @@ export async function remoteLocations(agents: readonly string[]): Promise<BoardL
     } catch (e) {
       throw new CommandFailure((e as Error).message);
     }
-    for (const b of listed.boards) out.push({ id: b.name, transport: 'remote', path: `${listed.url}/${b.name}`, chip: b.chip });
+    for (const b of listed.boards) {
+      const at = `${listed.url}/${b.name}`;
+      out.push({ id: b.name, transport: 'link', path: at, location: at, chip: b.chip });
+    }
   }
   return out;
-}
-
-/** A board argument that is a link location (ws://, rfc2217://) as a location, else null. */
-export function linkLocationArg(arg: string): BoardLocation | null {
-  return isLinkLocation(arg) ? { id: arg, transport: 'remote', path: arg } : null;
 }

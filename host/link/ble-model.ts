@@ -171,6 +171,11 @@ export function roundTripMs(p: BleLinkParams, requestBytes: number, answerBytes:
   return p.intervalMs * (0.5 + eventsFor(p, requestBytes) - 1 + eventsFor(p, answerBytes));
 }
 
+/** A desk link's rate_bps for a BLE link of these parameters: the one-way goodput in bits per second. */
+export function bleModelRateBps(p: BleLinkParams): number {
+  return Math.round(throughputBytesPerSecond(p) * 8);
+}
+
 /** One line describing a parameter set, for logs and reports. */
 export function describeBle(p: BleLinkParams): string {
   const ppe = p.maxPacketsPerEvent === undefined ? 'air-time limited' : `<= ${p.maxPacketsPerEvent}`;

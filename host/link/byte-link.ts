@@ -19,9 +19,25 @@ export interface ByteLinkEvents {
   close: [info: LinkCloseInfo];
 }
 
+/**
+ * What a link carries, as measured when it was opened (host/board/link-profile.ts): the rate the
+ * session's deadlines and the planner's link costs use instead of the hello's UART baud.
+ */
+export interface LinkProfile {
+  /** wire bytes per second: each way (full duplex) or both ways together (half duplex) */
+  bytesPerSec: number;
+  /** a small request's round trip, ms (the board's time included) */
+  latencyMs: number;
+  duplex: 'full' | 'half';
+  /** measured by a ping burst, or the hello's baud (a UART the host sets) with a measured latency */
+  source: 'measured' | 'hello';
+}
+
 export interface ByteLink {
   /** a human name for error messages and listings: a port path, a BLE address, a URL */
   readonly description: string;
+  /** set once the link's rate and latency were measured (openBoard with a profile) */
+  profile?: LinkProfile;
   readonly isOpen: boolean;
   /** queues bytes in order; resolves when the transport took them, rejects if it cannot */
   write(bytes: Uint8Array): Promise<void>;

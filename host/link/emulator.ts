@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ChildStdioLink } from './child-stdio.js';
 import { repoRoot } from './repo-root.js';
-import { stopChild } from './child-stop.js';
 
 export type EmulatedChip = 'max78000' | 'max78002';
 
@@ -100,6 +99,39 @@ export function emulatorArgs(opts: EmulatorOptions): string[] {
 
 const TAIL_LIMIT = 4096;
 
+/**
+ * A board process's end and how to end it: `exited` on 'close' (not 'exit': the process may exit
+ * before its last stderr lines are read, and whoever awaits `exited` reads them), `onClose` first;
+ * `spawnError` when it could not start; `stop` sends SIGTERM, then SIGKILL after `graceMs`.
+ */
+export function childLifetime(child: ChildProcess, name: string, onClose: () => void = () => undefined): {
+  exited: Promise<EmulatorExit>;
+  spawnError: Promise<never>;
+  stop: (graceMs?: number) => Promise<EmulatorExit>;
+} {
+  const exited = new Promise<EmulatorExit>((resolve) => {
+    child.once('close', (code, signal) => {
+      onClose();
+      resolve({ code, signal });
+    });
+  });
+  const spawnError = new Promise<never>((_, reject) => {
+    child.once('error', (err) => reject(new Error(`cannot start ${name}: ${err.message}`)));
+  });
+  spawnError.catch(() => undefined);
+  const stop = async (graceMs = 2000): Promise<EmulatorExit> => {
+    if (child.exitCode !== null || child.signalCode !== null) return exited;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    try {
+      return await exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  return { exited, spawnError, stop };
+}
+
 /** Starts one emulated board and resolves when it announced its pseudo-terminal. */
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<EmulatedBoard> {
   const binary = emulatorBinary(opts.binary);
@@ -114,17 +146,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulate
     tail = (tail + s).slice(-TAIL_LIMIT);
     if (logDir) appendFileSync(join(logDir, `emu-${child.pid}.log`), s);
   });
-  // 'close', not 'exit': the process may exit before its last stderr lines (the memo's counters)
-  // are read, and whoever awaits `exited` then reads stderrTail().
-  const exited = new Promise<EmulatorExit>((resolve) => {
-    child.once('close', (code, signal) => resolve({ code, signal }));
-  });
-  const spawnError = new Promise<never>((_, reject) => {
-    child.once('error', (err) => reject(new Error(`cannot start ${binary}: ${err.message}`)));
-  });
-  spawnError.catch(() => undefined);
-
-  const stop = (graceMs = 2000): Promise<EmulatorExit> => stopChild(child, exited, graceMs);
+  const { exited, spawnError, stop } = childLifetime(child, binary);
 
   const lines = createInterface({ input: child.stdout! });
   const ready = new Promise<string>((resolve, reject) => {
@@ -185,13 +207,13 @@ export function startEmulatorStdio(opts: Omit<EmulatorOptions, 'linkName' | 'rea
     tail = (tail + s).slice(-TAIL_LIMIT);
   });
   child.on('error', () => undefined); // reported through the link closing and `exited`
-  const exited = new Promise<EmulatorExit>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+  const { exited, stop } = childLifetime(child, binary);
   return {
     link: new ChildStdioLink(child),
     pid: child.pid ?? -1,
     process: child,
     exited,
     stderrTail: () => tail,
-    stop: (graceMs = 2000) => stopChild(child, exited, graceMs),
+    stop,
   };
 }

@@ -19,10 +19,9 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { emulatorArgs, EmulatorExitedError, EmulatorNotBuiltError, type EmulatedBoard, type EmulatorExit, type EmulatorOptions } from './emulator.js';
+import { childLifetime, emulatorArgs, EmulatorExitedError, EmulatorNotBuiltError, type EmulatedBoard, type EmulatorOptions } from './emulator.js';
 import { findOnPath } from './find-on-path.js';
 import { repoRoot } from './repo-root.js';
-import { stopChild } from './child-stop.js';
 
 export interface QemuBoardOptions extends Omit<EmulatorOptions, 'linkName' | 'binary'> {
   /** the firmware image; default $SYNERGY_QEMU_IMAGE or firmware/build/qemu-an386/synergy.elf */
@@ -158,17 +157,7 @@ export async function startQemuBoard(asked: QemuBoardOptions = {}): Promise<Emul
     holder = undefined;
     rmSync(dir, { recursive: true, force: true });
   };
-  const exited = new Promise<EmulatorExit>((resolve) => {
-    child.once('close', (code, signal) => {
-      cleanUp();
-      resolve({ code, signal });
-    });
-  });
-  const spawnError = new Promise<never>((_, reject) => {
-    child.once('error', (err) => reject(new Error(`cannot start ${qemu}: ${err.message}`)));
-  });
-  spawnError.catch(() => undefined);
-  const stop = (graceMs = 2000): Promise<EmulatorExit> => stopChild(child, exited, graceMs);
+  const { exited, spawnError, stop } = childLifetime(child, qemu, cleanUp);
 
   const lines = createInterface({ input: child.stdout! });
   const announced = new Promise<string>((resolve, reject) => {

@@ -82,7 +82,8 @@ export interface BoardHandle {
 }
 
 export function makeHandle(device: string, session: BoardSession): BoardHandle {
-  const baud = session.hello.linkBaud;
+  // The link's measured rate where it was measured (link-profile.ts), else the hello's baud.
+  const baud = session.link.profile ? session.link.profile.bytesPerSec * 10 : session.hello.linkBaud;
   const slots = Array.from({ length: TENSOR_SLOTS }, (_, i) => i);
   return {
     device,
@@ -329,7 +330,8 @@ export class BoardMonitor extends EventEmitter<MonitorEvents> {
 
   private async lookForJoins(): Promise<void> {
     if (this.joining || this.stopped || this.finder === null) return;
-    // Absent: never added, or lost (`lost ?? x` would count a present board's null as absent).
+    // Absent: never opened, or lost. (A board that is open is not opened twice: over BLE a second
+    // link to a connected board would share its connection, and closing either ends both.)
     const absent = this.devices.filter((d) => {
       const h = this.handles.get(d);
       return h === undefined || h.lost !== null;
@@ -342,7 +344,7 @@ export class BoardMonitor extends EventEmitter<MonitorEvents> {
         if (path === undefined || this.stopped) continue;
         let session: BoardSession;
         try {
-          session = await openBoard(path, { helloTimeoutMs: 1000 });
+          session = await openBoard(path, { helloTimeoutMs: 1000, profile: true });
         } catch {
           continue; // not ready yet: try again at the next poll
         }

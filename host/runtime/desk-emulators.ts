@@ -42,6 +42,8 @@ import { QEMU_MEMO_MIB, qemuBaud } from '../link/qemu.js';
 import { listZoo, loadTable, sharedDir } from '../model/zoo.js';
 import type { AppSpec } from '../space/app-spec.js';
 import { cycleFrames } from './sensor-data.js';
+import { startBleDesk } from './desk-ble.js';
+import type { BleLinkParams } from '../link/ble-model.js';
 import { bitsPerByte, type DeskSpec, type DeviceSpec, type LinkSpec, type SensorSpec } from '../space/device.js';
 
 /** Rate of an emulated sensor the desk gives no rate (the planner puts no cap on it). */
@@ -111,6 +113,14 @@ export interface DeskEmulators {
   stop(): Promise<void>;
   /** synchronous last resort at process exit */
   killNow(): void;
+}
+
+/** SIGSTOPs a device's running emulator (a hung board: process alive, link open, no answers) and notes it in `hung`. */
+export function hangBoard(boards: ReadonlyMap<string, EmulatedDevice>, hung: Set<string>, device: string): void {
+  const b = boards.get(device);
+  if (!b || b.emulator.process.exitCode !== null) throw new Error(`no running emulator for device ${device}`);
+  b.emulator.process.kill('SIGSTOP');
+  hung.add(device);
 }
 
 /** The emulator's --baud for a device's link (absent: unpaced). */
@@ -212,7 +222,14 @@ export interface DeskEmulatorOptions {
   engine?: Engine;
   /** a synergy-emu per device (default) or a QEMU board per device */
   kind?: BoardProcessKind;
+  /** how the host reaches the boards: their pseudo-terminals (default) or BLE through the BlueZ stand-in (desk-ble.ts) */
+  transport?: DeskTransport;
+  /** the BLE link of a BLE desk (default BLE_FAST) */
+  bleLink?: BleLinkParams;
 }
+
+export type DeskTransport = 'pty' | 'ble';
+export const DESK_TRANSPORTS: readonly DeskTransport[] = ['pty', 'ble'];
 
 export async function startDeskEmulators(desk: DeskSpec, app: AppSpec, opts: DeskEmulatorOptions = {}): Promise<DeskEmulators> {
   const streams = sensorStreams(desk, app);
@@ -256,6 +273,16 @@ export async function startDeskEmulators(desk: DeskSpec, app: AppSpec, opts: Des
       ...(opts.binary ? { binary: opts.binary } : {}),
     };
   };
+  if (opts.transport === 'ble') {
+    if (kind === 'qemu') throw new Error('QEMU boards are reached over their pseudo-terminals only, not over BLE');
+    const cleanup = (): void => rmSync(scratch, { recursive: true, force: true });
+    try {
+      return await startBleDesk({ desk, streams, registry, optionsOf, cleanup, ...(opts.bleLink ? { link: opts.bleLink } : {}) });
+    } catch (e) {
+      cleanup();
+      throw e;
+    }
+  }
   const boards = new Map<string, EmulatedDevice>();
   const launch = async (d: DeviceSpec): Promise<EmulatedDevice> => {
     const options = optionsOf(d);
@@ -313,12 +340,7 @@ export async function startDeskEmulators(desk: DeskSpec, app: AppSpec, opts: Des
     registry,
     boards,
     kill,
-    hang(device) {
-      const b = boards.get(device);
-      if (!b || b.emulator.process.exitCode !== null) throw new Error(`no running emulator for device ${device}`);
-      b.emulator.process.kill('SIGSTOP');
-      hung.add(device);
-    },
+    hang: (device) => hangBoard(boards, hung, device),
     async restart(device) {
       if (hung.has(device)) await kill(device);
       if (boards.has(device)) throw new Error(`device ${device}'s emulator is still running`);

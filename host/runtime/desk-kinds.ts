@@ -6,11 +6,11 @@ import type { RemoteBoards } from '../agent/remote-desk.js';
 import type { BoardProcessKind } from '../link/board-process.js';
 import type { DeskSpec } from '../space/device.js';
 import type { BoardFinder } from './boards.js';
-import type { DeskEmulatorOptions, DeskEmulators } from './desk-emulators.js';
+import type { DeskEmulatorOptions, DeskEmulators, DeskTransport } from './desk-emulators.js';
 
 export type DeskSource =
   /** start one emulated board (or QEMU board) per device of the spec; `remote`: boards agents serve join them */
-  | { kind: 'emulate'; spec: DeskSpec; binary?: string; boards?: BoardProcessKind; engine?: AccelEngine; remote?: RemoteBoards }
+  | { kind: 'emulate'; spec: DeskSpec; binary?: string; boards?: BoardProcessKind; engine?: AccelEngine; transport?: DeskTransport; remote?: RemoteBoards }
   /** an emulated desk already running (several runs on the same boards); left running */
   | { kind: 'emulated'; emulators: DeskEmulators; remote?: RemoteBoards }
   /** boards that already run: the port of each device, and how to find ones that join */
@@ -25,5 +25,5 @@ export function deskSpecOf(source: DeskSource): DeskSpec {
 
 /** How the boards of an `emulate` desk are started. */
 export function emulateOptions(desk: Extract<DeskSource, { kind: 'emulate' }>): DeskEmulatorOptions {
-  return { ...(desk.binary ? { binary: desk.binary } : {}), ...(desk.boards ? { kind: desk.boards } : {}), ...(desk.engine ? { engine: desk.engine } : {}) };
+  return { ...(desk.binary ? { binary: desk.binary } : {}), ...(desk.boards ? { kind: desk.boards } : {}), ...(desk.engine ? { engine: desk.engine } : {}), ...(desk.transport ? { transport: desk.transport } : {}) };
 }

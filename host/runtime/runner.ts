@@ -22,6 +22,7 @@ import { deployPlan, LOAD_BESIDE_RUNNING_WINDOW, ModelStore, preloadSegments, ty
 import { DeliveryGaps } from './delivery-gaps.js';
 import { startDeskEmulators, type DeskEmulators, type SensorStream } from './desk-emulators.js';
 import { deskSpecOf, emulateOptions, type DeskSource } from './desk-kinds.js';
+import { measuredDesk } from './desk-source.js';
 import { Engine, type StreamRef } from './engine.js';
 import { injectFaults, moment, type Fault } from './fault-injection.js';
 import { FairGate, holdFor } from './fair-gate.js';
@@ -359,7 +360,7 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
         if (!path) return;
         let session: BoardSession;
         try {
-          session = await openBoard(path);
+          session = await openBoard(path, { profile: true });
         } catch (e) {
           throw new Error(`device ${d.name}: ${(e as Error).message}`);
         }
@@ -372,6 +373,8 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
     );
     const openFailed = opened.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (openFailed) throw openFailed.reason;
+    // The planner costs each link as it was measured when opened (BLE, network links).
+    desk = measuredDesk(desk, monitor.handles);
     const mon = monitor;
     /** the pipelines whose running routes use `device` */
     const usersOf = (device: string): string[] =>

@@ -13,15 +13,26 @@
 //   profiles: [profiles/glasses-kws.json] # optional measured per-layer profiles
 //
 // `devices: discovered` takes the devices from the boards found on this machine instead.
+//
+// A link may say where its board is: `{kind: ble, address: AA:BB:CC:DD:EE:FF}`, `{kind: usb-serial,
+// path: /dev/ttyACM0}` or `{kind: ..., location: ws://...}` (any link location). Such devices are
+// real boards, opened there; the others are emulated. A BLE link without rate_bps takes the rate
+// of the link itself (the BLE model's until measured at open; an emulated one runs through the
+// BlueZ stand-in); every other link needs its rate_bps unless it names where its board is.
 
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { CHIP_NAMES, HOST_OUTPUT, LINK_KINDS, type ChipName, type DeskSpec, type DeviceSpec, type LinkSpec,
+import { CHIP_NAMES, HOST_OUTPUT, LINK_KINDS, type ChipName, type LinkKind, type DeskSpec, type DeviceSpec, type LinkSpec,
   type MeasuredProfile, type SensorSpec } from './device.js';
 import { chipSpec } from '../model/chips.js';
 import { EMULATED_DEFAULT_BAUD } from './emulated-desk.js';
+import { normalizeBleAddress } from '../link/ble-contract.js';
+import { BLE_FAST, bleModelRateBps } from '../link/ble-model.js';
+import { isLinkLocation, linkKinds, parseLinkLocation } from '../link/registry.js';
 import { SpecError } from './spec-error.js';
 import { YamlReader, type YNode } from './yaml-reader.js';
+// ws:// and rfc2217:// are link kinds wherever locations are read.
+import '../link/remote-kinds.js';
 
 /**
  * A sensor frame holds at most this many values: the largest accelerator's data memory (a larger
@@ -115,29 +126,63 @@ function sensor(r: YamlReader, at: YNode): SensorSpec {
 }
 
 function link(r: YamlReader, at: YNode): LinkSpec {
-  const m = r.map(at, ['kind', 'rate_bps', 'url']);
+  const m = r.map(at, ['kind', 'rate_bps', 'address', 'path', 'location', 'url']);
   const kindAt = r.required(m, 'kind', at);
   if (r.string(kindAt) === 'ws') return remoteLink(r, m, at);
   if (m.has('url')) r.fail(m.get('url')!, 'a url is for a board an agent serves (kind: ws)');
   const kind = r.oneOf(kindAt, LINK_KINDS);
-  const rateAt = r.required(m, 'rate_bps', at);
+  const location = linkLocation(r, m, kind);
+  const rateAt = m.get('rate_bps');
+  if (rateAt === undefined || rateAt.node === null) {
+    if (kind !== 'ble' && location === undefined) r.required(m, 'rate_bps', at);
+    // Measured when the board is opened; until then the BLE model's (or, on a serial port, its hello's).
+    return { kind, rateBps: bleModelRateBps(BLE_FAST), rateFromLink: true, ...(location !== undefined ? { location } : {}) };
+  }
   const rateBps = r.number(rateAt, 0, 1e10);
   if (rateBps === 0 && kind !== 'emulated') r.fail(rateAt, `0 (unpaced) is only meaningful for an emulated link, not ${kind}`);
-  return { kind, rateBps };
+  return { kind, rateBps, ...(location !== undefined ? { location } : {}) };
 }
 
+/** Where a link's board is: address (ble), path (usb-serial) or location (any kind); at most one. */
 /**
- * `{kind: ws, url: ws://HOST:PORT/BOARD}`: a board an agent serves. Until the agent is asked
- * (run, compare: host/agent/remote-desk.ts) it stands as an emulated board at the rate given, or
- * an emulated desk's default.
+ * `{kind: ws, url: ws://HOST:PORT/BOARD}`: a board a synergy agent serves (docs/remote.md). It
+ * stands as an emulated board at the rate given (or an emulated desk's) until its agent is asked
+ * (host/agent/remote-desk.ts) and its link measured when it is opened.
  */
 function remoteLink(r: YamlReader, m: Map<string, YNode>, at: YNode): LinkSpec {
   const urlAt = r.required(m, 'url', at);
   const url = r.string(urlAt);
   if (!/^ws:\/\/[^/\s]+\/[A-Za-z0-9_.-]{1,64}$/.test(url)) r.fail(urlAt, `"${url}" is not ws://HOST:PORT/BOARD`);
+  for (const k of ['address', 'path', 'location'] as const) if (m.has(k)) r.fail(m.get(k)!, `a ws link gives its url, not a ${k}`);
   const rateAt = m.get('rate_bps');
   const rateBps = rateAt && rateAt.node !== null ? r.number(rateAt, 1, 1e10) : EMULATED_DEFAULT_BAUD;
-  return { kind: 'emulated', rateBps, url };
+  return { kind: 'emulated', rateBps, location: url, ...(rateAt && rateAt.node !== null ? {} : { rateFromLink: true as const }) };
+}
+
+function linkLocation(r: YamlReader, m: Map<string, YNode>, kind: LinkKind): string | undefined {
+  const given = (['address', 'path', 'location'] as const).filter((k) => m.has(k));
+  if (given.length === 0) return undefined;
+  const key = given[0]!;
+  const at = m.get(key)!;
+  if (given.length > 1) r.fail(at, `give one of address, path and location, not ${given.join(' and ')}`);
+  const text = r.string(at);
+  if (key === 'address') {
+    if (kind !== 'ble') r.fail(at, `an address is a BLE board's; a ${kind} link gives its path or location`);
+    try {
+      return `ble:${normalizeBleAddress(text)}`;
+    } catch (e) {
+      r.fail(at, (e as Error).message);
+    }
+  }
+  if (key === 'path') {
+    if (kind === 'ble') r.fail(at, 'a BLE board has an address, not a path');
+    if (!text.startsWith('/')) r.fail(at, `"${text}" is not an absolute port path like /dev/ttyACM0`);
+    return `serial:${text}`;
+  }
+  if (!isLinkLocation(text)) r.fail(at, `"${text}" is not a link location (kinds: ${linkKinds().join(', ')}; e.g. serial:/dev/ttyACM0, ble:AA:BB:CC:DD:EE:FF)`);
+  const scheme = parseLinkLocation(text).scheme;
+  if ((scheme === 'ble') !== (kind === 'ble')) r.fail(at, `a ${scheme}: location is not a ${kind} link`);
+  return text;
 }
 
 /** Reads a measured profile (`synergy-profile/1`); errors name the profile file and the desk line. */

@@ -20,11 +20,15 @@ export interface LinkSpec {
   kind: LinkKind;
   /** Bits per second on the wire (baud for the serial kinds); 0 = unpaced (emulated only). */
   rateBps: number;
+  /** A small request's round trip, ms, as measured when the link was opened (absent: not measured). */
+  latencyMs?: number;
   /**
-   * A board an agent serves (`ws://host:port/<board>`, docs/remote.md): kind and rate are then
-   * the agent's board's, with the measured round trip to the agent folded into the rate.
+   * Where the board is (a link location, host/link/registry.ts: serial:/dev/ttyACM0,
+   * ble:AA:BB:CC:DD:EE:FF, ws://...); absent for a device the host emulates.
    */
-  url?: string;
+  location?: string;
+  /** The desk gave no rate: rateBps is the BLE model's estimate until the link is measured at open. */
+  rateFromLink?: true;
 }
 
 /** Wire bits per payload byte for a link kind (UART start + stop bits). */

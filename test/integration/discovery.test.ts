@@ -47,7 +47,7 @@ describe('USB ports from sysfs', () => {
   it('a DAPLink port is a board keyed by its serial number; other USB serial ports are not boards', async () => {
     const registry = new EmulatorRegistry(join(temp, 'empty-registry'));
     const boards = await discoverBoards({ sysRoot: join(temp, 'sys'), registry });
-    expect(boards).toEqual([{ id: '04440001a1b2c3d4', transport: 'usb', path: '/dev/ttyACM0' }]);
+    expect(boards).toEqual([{ id: '04440001a1b2c3d4', transport: 'usb', path: '/dev/ttyACM0', location: 'serial:/dev/ttyACM0' }]);
   });
 
   it('an absent sysfs gives no ports rather than an error', () => {

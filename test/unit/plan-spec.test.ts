@@ -82,6 +82,39 @@ devices:
   });
 });
 
+describe('desk links that say where their board is', () => {
+  const one = (link: string): string => `devices:\n  - name: a\n    chip: max78000\n    link: ${link}\n`;
+  const linkOf = (link: string): unknown => {
+    const d = parseDesk(one(link), 'd.yaml');
+    return 'devices' in d ? d.devices[0]!.link : null;
+  };
+  it('an address, a path or a location becomes the link location; a BLE link may leave its rate to the link', () => {
+    expect(linkOf('{kind: ble, address: "c0:de:5e:00:00:01"}')).toMatchObject({ kind: 'ble', location: 'ble:C0:DE:5E:00:00:01', rateFromLink: true });
+    expect(linkOf('{kind: usb-serial, path: /dev/ttyACM0}')).toMatchObject({ kind: 'usb-serial', location: 'serial:/dev/ttyACM0', rateFromLink: true });
+    expect(linkOf('{kind: usb-serial, path: /dev/ttyACM0, rate_bps: 921600}')).toEqual({ kind: 'usb-serial', location: 'serial:/dev/ttyACM0', rateBps: 921600 });
+    expect(linkOf('{kind: emulated, location: "emu:3", rate_bps: 0}')).toEqual({ kind: 'emulated', location: 'emu:3', rateBps: 0 });
+    // An emulated BLE board: no location, the BLE model's rate until measured.
+    expect(linkOf('{kind: ble}')).toMatchObject({ kind: 'ble', rateFromLink: true });
+  });
+  it('refuses a bad address, a path on BLE, an address on serial, two places, an unknown kind, a serial link without a rate', () => {
+    const cases: [string, RegExp][] = [
+      ['{kind: ble, address: "12:34"}', /devices\[0\]\.link\.address: BLE address "12:34" is not six colon-separated hex bytes/],
+      ['{kind: ble, path: /dev/ttyACM0}', /link\.path: a BLE board has an address, not a path/],
+      ['{kind: usb-serial, address: "C0:DE:5E:00:00:01"}', /link\.address: an address is a BLE board's; a usb-serial link gives its path or location/],
+      ['{kind: usb-serial, path: dev/tty0}', /link\.path: "dev\/tty0" is not an absolute port path/],
+      ['{kind: usb-serial, path: /dev/a, location: "serial:/dev/b"}', /link\.path: give one of address, path and location, not path and location/],
+      ['{kind: usb-serial, location: "pigeon:loft"}', /link\.location: "pigeon:loft" is not a link location \(kinds: ble, emu, qemu, rfc2217, serial, ws/],
+      ['{kind: usb-serial, location: "ble:C0:DE:5E:00:00:01"}', /link\.location: a ble: location is not a usb-serial link/],
+      ['{kind: usb-serial}', /link: missing "rate_bps"/],
+    ];
+    for (const [link, want] of cases) {
+      const e = refusal(() => parseDesk(one(link), 'd.yaml'));
+      expect(e.line, link).toBe(4);
+      expect(e.message, link).toMatch(want);
+    }
+  });
+});
+
 describe('app errors name the file, the line and the reason', () => {
   it('reads endpoints with and without a role', () => {
     const a = parseApp('pipelines:\n  - {name: p, source: camera, model: m, target: {kind: display, role: glasses}, weight: 2}\n', 'a.yaml');

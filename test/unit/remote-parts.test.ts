@@ -20,7 +20,7 @@ const DESK = (link: string): string => `desk: d\ndevices:\n  - name: far\n    ch
 describe('ws devices in a desk file', () => {
   it('take a url; the rate stands in until the agent is asked', () => {
     const d = parseDesk(DESK('{kind: ws, url: ws://lab-3:7260/agent-1}'), 'desk.yaml');
-    expect('devices' in d && d.devices[0]!.link).toEqual({ kind: 'emulated', rateBps: 921600, url: 'ws://lab-3:7260/agent-1' });
+    expect('devices' in d && d.devices[0]!.link).toEqual({ kind: 'emulated', rateBps: 921600, location: 'ws://lab-3:7260/agent-1', rateFromLink: true });
   });
   it('refuse a url that names no board, and a url on another kind, by line', () => {
     expect(() => parseDesk(DESK('{kind: ws, url: ws://lab-3:7260}'), 'desk.yaml')).toThrow(/desk\.yaml:5.*is not ws:\/\/HOST:PORT\/BOARD/);

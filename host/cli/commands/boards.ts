@@ -9,7 +9,9 @@ import { buildIdOf, readFirmwareImage } from '../../board/firmware-image.js';
 import { repoRoot } from '../../link/repo-root.js';
 import { openBoard } from '../../board/open.js';
 import type { HelloInfo } from '../../proto/index.js';
-import { EXIT, type Command } from '../command.js';
+import { intValue, UsageError } from '../args.js';
+import { CommandFailure, EXIT, type Command, type CommandIO } from '../command.js';
+import { scanBle, type BleAdvertisement } from '../../link/ble-scan.js';
 import { table, toJsonShape } from '../output.js';
 import { remoteArg, remoteLocations, REMOTE_OPTIONS } from '../remote-arg.js';
 
@@ -91,6 +93,25 @@ export function boardsJson(rows: BoardRow[]): unknown {
   };
 }
 
+/** `synergy boards --ble`: what a BlueZ scan of `seconds` finds, strongest signal first. */
+async function listBle(seconds: number, json: boolean, io: CommandIO): Promise<number> {
+  let found: BleAdvertisement[];
+  try {
+    found = await scanBle(seconds * 1000);
+  } catch (e) {
+    throw new CommandFailure(`cannot scan for BLE boards: ${(e as Error).message}`);
+  }
+  found.sort((a, b) => (b.rssi ?? -999) - (a.rssi ?? -999) || a.address.localeCompare(b.address));
+  if (json) {
+    io.out(JSON.stringify({ ble: found.map((f) => ({ address: f.address, name: f.name ?? null, rssi: f.rssi ?? null, location: `ble:${f.address}` })) }));
+  } else if (found.length === 0) {
+    io.out(`no BLE devices found in ${seconds} s of scanning (powered, in range, advertising?)`);
+  } else {
+    io.out(table(['ADDRESS', 'NAME', 'RSSI'], found.map((f) => [f.address, f.name ?? '-', f.rssi === undefined ? '-' : `${f.rssi} dBm`])));
+  }
+  return EXIT.ok;
+}
+
 export const boardsCommand: Command = {
   name: 'boards',
   summary: 'list the boards this machine reaches, real (USB) and emulated, with their limits',
@@ -99,10 +120,18 @@ export const boardsCommand: Command = {
     'QEMU boards are those a running "synergy emu" registered. Each is asked hello. IMAGE says\n' +
     'whether the board runs the build this checkout makes for it (firmware/build/max78000/synergy.bin\n' +
     'for a real board: "needs flashing" otherwise, see synergy flash). --remote URL adds the boards\n' +
-    'a synergy agent serves (leased for the hello, then released).',
+    'a synergy agent serves (leased for the hello, then released).\n' +
+    'With --ble it scans for BLE boards through BlueZ (the system bus, or DBUS_SYSTEM_BUS_ADDRESS)\n' +
+    'and lists each device found: address, advertised name and RSSI.',
   positionals: [],
-  options: [...REMOTE_OPTIONS],
+  options: [
+    { name: 'ble', description: 'scan for BLE boards through BlueZ instead: name, address and RSSI of each (open one as ble:ADDRESS)' },
+    { name: 'scan', value: 'S', parse: intValue(1, 60), description: 'how long --ble scans, whole seconds 1..60 (default 3)' },
+    ...REMOTE_OPTIONS,
+  ],
   async run({ args, json, io }) {
+    if (args.flag('ble')) return listBle(args.number('scan') ?? 3, json, io);
+    if (args.has('scan')) throw new UsageError('synergy boards: --scan goes with --ble');
     const remote = await remoteLocations(remoteArg(args, 'boards'));
     const rows = await probeBoards([...(await discoverBoards()), ...remote]);
     if (json) {

@@ -24,7 +24,7 @@ async function discoveredDesk(name: string, profiles: readonly MeasuredProfile[]
   }
   const boards = [];
   for (const loc of found) {
-    const session = await openBoard(loc.path);
+    const session = await openBoard(loc);
     try {
       const h = session.hello;
       boards.push({

@@ -15,7 +15,7 @@ import { remoteArg, REMOTE_OPTIONS } from '../remote-arg.js';
 import { checkAppOnDesk } from '../../space/app-check.js';
 import { readApp, type AppSpec } from '../../space/app-spec.js';
 import { deskSource, DeskSourceError } from '../../runtime/desk-source.js';
-import { startDeskEmulators, type DeskEmulators } from '../../runtime/desk-emulators.js';
+import { DESK_TRANSPORTS, startDeskEmulators, type DeskEmulators, type DeskTransport } from '../../runtime/desk-emulators.js';
 import { policyNames, UnknownPolicyError } from '../../runtime/planning.js';
 import { deskSpecOf, emulateOptions, Run, type DeskSource, type Fault, type RunConfig, type RunResult } from '../../runtime/runner.js';
 import type { DeployProgress } from '../../runtime/deploy.js';
@@ -40,6 +40,10 @@ export const RUN_OPTIONS: OptionSpec[] = [
   { name: 'desk', value: 'FILE', description: 'desk spec (YAML): its devices are emulated; "devices: discovered" uses the boards found' },
   { name: 'emulated', value: 'N', parse: intValue(1, 64), description: 'N emulated boards instead of a desk file' },
   { name: 'qemu', value: 'N', parse: intValue(1, 64), description: 'N QEMU boards (the firmware on a Cortex-M4 under qemu-system-arm) instead of a desk file' },
+  {
+    name: 'transport', value: 'KIND', parse: choiceValue(...DESK_TRANSPORTS),
+    description: 'how the host reaches emulated boards: pty (default; each link paced at its rate) or ble (node-ble through a BlueZ stand-in, each link paced by the BLE link model and measured when opened)',
+  },
   { name: 'engine', value: 'NAME', parse: choiceValue(...ENGINES), description: ENGINE_HELP },
   { name: 'duration', value: 'S', parse: secondsValue(1, 86_400), description: 'seconds to run (default 10)' },
   { name: 'objective', value: 'NAME', parse: choiceValue('maxmin', 'sum'), description: 'maxmin (default) or sum' },
@@ -70,6 +74,7 @@ export async function deskArg(args: ParsedArgs, app: AppSpec, command: string): 
       ...(args.has('desk') ? { desk: args.string('desk')! } : {}),
       ...(args.has('emulated') ? { emulated: args.number('emulated')! } : {}),
       ...(args.has('qemu') ? { qemu: args.number('qemu')! } : {}),
+      ...(args.has('transport') ? { transport: args.string('transport') as DeskTransport } : {}),
       remote: remoteArg(args, command),
     });
     const engine = args.string('engine') as Engine | undefined;
