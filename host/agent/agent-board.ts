@@ -10,6 +10,9 @@ import type { ByteLink, LinkCloseInfo } from '../link/byte-link.js';
 import type { Transcript } from './transcript.js';
 import { CLOSE, MAX_MESSAGE_BYTES, type AgentBoardFacts } from './wire.js';
 
+/** Bytes from the board the agent holds for a client that does not read them, at most. */
+export const MAX_UNSENT_BYTES = 4 * 1024 * 1024;
+
 /** Opens the board's port (a serial port path, a pseudo-terminal). */
 export type PortOpener = () => Promise<ByteLink>;
 
@@ -54,6 +57,11 @@ export class AgentBoard {
       socket, link, client, lastHeartbeat: Date.now(),
       onData: (chunk) => {
         this.transcript.bytes('out', chunk);
+        // A client that stops reading does not make the agent buffer without bound.
+        if (socket.bufferedAmount > MAX_UNSENT_BYTES) {
+          socket.close(CLOSE.badMessage, `board ${this.name}: the client read nothing while ${MAX_UNSENT_BYTES} bytes waited for it`);
+          return;
+        }
         for (let at = 0; at < chunk.byteLength; at += MAX_MESSAGE_BYTES) socket.send(chunk.subarray(at, at + MAX_MESSAGE_BYTES), { binary: true });
       },
       onClose: (info) => {

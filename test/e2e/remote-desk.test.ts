@@ -55,7 +55,21 @@ describe('a desk spanning two processes', () => {
       void run.done.then(() => reject(new Error(`the run ended before its first load: ${err}`)));
     });
     await new Promise((r) => setTimeout(r, 1500));
+    // The run says what it sees as it sees it: the time from the kill to its "lost" line is the
+    // detection (a board's detection_ms counts from the last thing it sent, which may be earlier).
+    const before = err.length;
+    const seen = new Promise<number>((resolve) => {
+      const onData = (): void => {
+        if (/board agent-[12] lost: link closed/.test(err.slice(before))) {
+          run.child.stderr!.off('data', onData);
+          resolve(performance.now());
+        }
+      };
+      run.child.stderr!.on('data', onData);
+    });
+    const killedAt = performance.now();
     agent.child.kill('SIGKILL');
+    expect((await seen) - killedAt).toBeLessThan(1000);
     const done = await run.done;
     expect(done.code, done.stderr).toBe(0);
     const doc = JSON.parse(done.stdout.trim().split('\n').at(-1)!) as {
@@ -63,15 +77,9 @@ describe('a desk spanning two processes', () => {
       pipelines: { name: string; started: number; delivered: number; failed: number }[];
       events: { t_s: number; kind: string; text: string }[];
     };
-    // Lost by the kill: their links closed (a loaded machine may also have lost one to silence
-    // earlier, and it joined again). Seen within 1 s of the last thing they sent.
     const lost = doc.recoveries.filter((x) => x.kind === 'lost' && /closed: code 1006/.test(x.reason));
     expect(lost.length).toBeGreaterThan(0);
-    for (const x of lost) {
-      expect(x.device).toMatch(/^agent-[12]$/);
-      expect(x.detection_ms).not.toBeNull();
-      expect(x.detection_ms!).toBeLessThan(1000);
-    }
+    for (const x of lost) expect(x.device).toMatch(/^agent-[12]$/);
     // The local boards keep delivering after the loss.
     const lostAt = Math.max(...doc.events.filter((e) => e.kind === 'lost').map((e) => e.t_s));
     const replanned = doc.events.filter((e) => e.kind === 'plan' && e.t_s >= lostAt);
