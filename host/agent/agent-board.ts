@@ -59,7 +59,7 @@ export class AgentBoard {
         this.transcript.bytes('out', chunk);
         // A client that stops reading does not make the agent buffer without bound.
         if (socket.bufferedAmount > MAX_UNSENT_BYTES) {
-          socket.close(CLOSE.badMessage, `board ${this.name}: the client read nothing while ${MAX_UNSENT_BYTES} bytes waited for it`);
+          socket.close(CLOSE.notReading, `board ${this.name}: the client read nothing while ${MAX_UNSENT_BYTES} bytes waited for it`);
           return;
         }
         for (let at = 0; at < chunk.byteLength; at += MAX_MESSAGE_BYTES) socket.send(chunk.subarray(at, at + MAX_MESSAGE_BYTES), { binary: true });

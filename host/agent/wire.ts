@@ -18,7 +18,7 @@ export const AUTH_TIMEOUT_MS = 2000;
 /** WebSocket close codes (4000-4999: the application's), each sent with a reason in words. */
 export const CLOSE = {
   unauthorized: 4001, noSuchBoard: 4004, leaseExpired: 4008, leased: 4009,
-  boardGone: 4010, cannotOpen: 4011, badMessage: 4012, agentStopping: 4013,
+  boardGone: 4010, cannotOpen: 4011, badMessage: 4012, agentStopping: 4013, notReading: 4014,
 } as const;
 
 /** What the agent tells about one board: its name and the facts of its hello. */
