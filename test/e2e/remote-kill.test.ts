@@ -1,7 +1,6 @@
-// Desks that span hosts, as a user runs them: `synergy agent --emulated 2` in one process, then
-// `synergy compare` / `synergy run` with two local emulated boards and `--remote` in another.
-// The plan covers all four boards; a SIGKILLed agent is seen within 1 s and the run goes on
-// on the local boards.
+// A desk that spans two processes loses one: `synergy run` with two local emulated boards and
+// `--remote` to a `synergy agent --emulated 2`, whose agent is SIGKILLed mid-run. The run sees
+// it within 1 s and goes on on the local boards, every frame accounted for.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +12,7 @@ import { taggedCli } from './tagged-cli.js';
 
 const APP = join(repoRoot(), 'examples/app-4-everyday.yaml');
 const work = mkdtempSync(join(tmpdir(), 'synergy-remote-e2e-'));
-const cli = taggedCli('synergy-remote-e2e', work, 120_000);
+const cli = taggedCli('synergy-remote-kill', work, 120_000);
 const agents: AgentProcess[] = [];
 
 afterAll(async () => {
@@ -22,26 +21,7 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-interface Row { policy: string; measured_throughput: number; started: number; delivered: number; failed: number }
-
 describe('a desk spanning two processes', () => {
-  it('compare plans over the local and the agent\'s boards and completes: synergy at or above the baselines, every frame accounted for', async () => {
-    const agent = await startAgent(cli, work, ['--emulated', '2'], 'compare');
-    agents.push(agent);
-    const r = await cli.synergy(['compare', APP, '--emulated', '2', '--remote', agent.url, '--token-file', agent.tokenFile,
-      '--duration', '3', '--policies', 'synergy,standalone,independent-optimal', '--json']);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/synergy plan on 4 boards/);
-    expect(r.stderr).not.toContain(agent.token);
-    const line = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { policies: Row[] };
-    const synergy = line.policies.find((p) => p.policy === 'synergy')!;
-    for (const p of line.policies) {
-      expect(p.delivered + p.failed).toBe(p.started);
-      expect(synergy.measured_throughput).toBeGreaterThanOrEqual(p.measured_throughput);
-    }
-    expect(synergy.delivered).toBeGreaterThan(0);
-  }, 120_000);
-
   it('a run goes on on the local boards when the agent is SIGKILLed, the loss seen within 1 s', async () => {
     const agent = await startAgent(cli, work, ['--emulated', '2'], 'victim');
     agents.push(agent);

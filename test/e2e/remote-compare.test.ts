@@ -1,0 +1,43 @@
+// A desk that spans two processes, as a user runs it: `synergy agent --emulated 2` in one, then
+// `synergy compare` with two local emulated boards and `--remote` in another; the plans cover
+// all four boards (test/e2e/remote-kill.test.ts kills the agent mid-run).
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../../host/link/repo-root.js';
+import { startAgent, type AgentProcess } from '../integration/agent-process.js';
+import { taggedCli } from './tagged-cli.js';
+
+const APP = join(repoRoot(), 'examples/app-4-everyday.yaml');
+const work = mkdtempSync(join(tmpdir(), 'synergy-remote-e2e-'));
+const cli = taggedCli('synergy-remote-compare', work, 120_000);
+const agents: AgentProcess[] = [];
+
+afterAll(async () => {
+  for (const a of agents) a.child.kill('SIGTERM');
+  await Promise.all(agents.map((a) => a.done));
+  rmSync(work, { recursive: true, force: true });
+});
+
+interface Row { policy: string; measured_throughput: number; started: number; delivered: number; failed: number }
+
+describe('a desk spanning two processes', () => {
+  it('compare plans over the local and the agent\'s boards and completes: synergy at or above the baselines, every frame accounted for', async () => {
+    const agent = await startAgent(cli, work, ['--emulated', '2'], 'compare');
+    agents.push(agent);
+    const r = await cli.synergy(['compare', APP, '--emulated', '2', '--remote', agent.url, '--token-file', agent.tokenFile,
+      '--duration', '2', '--policies', 'synergy,standalone,independent-optimal', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/synergy plan on 4 boards/);
+    expect(r.stderr).not.toContain(agent.token);
+    const line = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { policies: Row[] };
+    const synergy = line.policies.find((p) => p.policy === 'synergy')!;
+    for (const p of line.policies) {
+      expect(p.delivered + p.failed).toBe(p.started);
+      expect(synergy.measured_throughput).toBeGreaterThanOrEqual(p.measured_throughput);
+    }
+    expect(synergy.delivered).toBeGreaterThan(0);
+  }, 120_000);
+});
