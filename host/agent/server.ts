@@ -109,6 +109,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
       opts.log(`client ${client} refused: no token within ${AUTH_TIMEOUT_MS} ms`);
       socket.close(CLOSE.unauthorized, `unauthorized: no token within ${AUTH_TIMEOUT_MS} ms`);
     }, AUTH_TIMEOUT_MS);
+    socket.once('close', () => clearTimeout(timer)); // a client that leaves has not failed
     socket.once('message', (data, isBinary) => {
       clearTimeout(timer);
       const msg = isBinary ? null : parseClientMessage(data.toString());
