@@ -48,6 +48,8 @@ export interface StandinBoardSpec {
   outputs?: string[];
   /** the emulated board's engine, further arguments and binary (startEmulatorStdio) */
   emulator?: Pick<EmulatorOptions, 'engine' | 'extraArgs' | 'binary'>;
+  /** false: powered and running but never advertising (a board no scan finds); default true */
+  advertises?: boolean;
   /** advertises but never completes a connection (a board that does not answer connect) */
   refusesConnections?: boolean;
   /** this board's notification faults (default: the stand-in's) */
@@ -217,7 +219,7 @@ class StandinDevice {
 
   /** Starts advertising to a running discovery: the device appears after an advertising delay. */
   advertise(): void {
-    if (this.tree.has(this.path) || !this.inRange || !this.alive || this.discoveryTimer !== undefined) return;
+    if (this.tree.has(this.path) || !this.inRange || !this.alive || this.spec.advertises === false || this.discoveryTimer !== undefined) return;
     this.discoveryTimer = setTimeout(() => {
       this.discoveryTimer = undefined;
       if (!this.tree.has(this.path)) this.tree.add(this.path, this.device);

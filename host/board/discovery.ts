@@ -4,7 +4,7 @@
 
 import { EmulatorRegistry } from './emulator-registry.js';
 import { isDapLink, listUsbSerialPorts } from './usb-ports.js';
-import { isLinkLocation, parseLinkLocation } from '../link/registry.js';
+import { isLinkLocation, linkKinds, parseLinkLocation } from '../link/registry.js';
 import { normalizeBleAddress } from '../link/ble-contract.js';
 // ws:// and rfc2217:// are link kinds wherever locations are read.
 import '../link/remote-kinds.js';
@@ -70,6 +70,10 @@ function transportOf(scheme: string): BoardLocation['transport'] {
  */
 export async function resolveBoard(arg: string, opts: DiscoveryOptions = {}): Promise<BoardLocation> {
   const linked = isLinkLocation(arg);
+  // A board id has no colon: KIND:WHERE with a kind nobody registered is a mistyped location.
+  if (!linked && /^[A-Za-z][A-Za-z0-9+.-]*:/.test(arg)) {
+    throw new BoardNotFoundError(`board location "${arg}": no link kind "${arg.slice(0, arg.indexOf(':')).toLowerCase()}" (kinds: ${linkKinds().join(', ')})`);
+  }
   const { scheme, rest } = linked ? parseLinkLocation(arg) : { scheme: 'serial', rest: arg };
   if (linked && scheme !== 'serial') {
     // One spelling of a BLE address (BlueZ's), whatever was typed.

@@ -41,6 +41,24 @@ export function burstRate(duplex: LinkDuplex, n: number, wire: number, ms: numbe
   return (bytes * 1000) / Math.max(ms, 0.001);
 }
 
+/**
+ * The best each location measured in this process: the highest rate, the lowest latency. A busy
+ * host only ever slows a measurement down, so runs that open the same boards again (compare's
+ * policies, a board that rejoins) plan with the same link, not with this moment's load.
+ */
+const best = new Map<string, LinkProfile>();
+
+/** Measures the link under `session` (it must be idle) and keeps the best seen at `location`. */
+export async function profileLink(session: BoardSession, location: string, duplex: LinkDuplex, kind: 'serial' | 'other'): Promise<LinkProfile | undefined> {
+  const now = await measureLinkProfile(session, duplex, kind);
+  if (now === undefined) return undefined;
+  const before = best.get(location);
+  const kept = before === undefined || before.source !== now.source ? now
+    : { ...now, bytesPerSec: Math.max(before.bytesPerSec, now.bytesPerSec), latencyMs: Math.min(before.latencyMs, now.latencyMs) };
+  best.set(location, kept);
+  return kept;
+}
+
 /** Measures the link under `session` (it must be idle); `duplex` says how its bytes share the medium. */
 export async function measureLinkProfile(session: BoardSession, duplex: LinkDuplex, kind: 'serial' | 'other'): Promise<LinkProfile | undefined> {
   const baud = session.hello.linkBaud;

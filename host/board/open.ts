@@ -6,7 +6,7 @@ import type { EmulatorRegistry } from './emulator-registry.js';
 import { openLink, parseLinkLocation, type LinkOpenOptions } from '../link/registry.js';
 import type { SerialLinkOptions } from '../link/serial.js';
 import type { BoardLocation } from './discovery.js';
-import { measureLinkProfile } from './link-profile.js';
+import { profileLink } from './link-profile.js';
 import { realBoardBaud } from './usb-ports.js';
 import { BoardSession, type SessionOptions } from './session.js';
 // ws:// and rfc2217:// are link kinds wherever locations are read.
@@ -40,7 +40,7 @@ export async function openBoard(where: BoardLocation | string, opts: OpenOptions
   const linkOpts: LinkOpenOptions = { serial };
   if (opts.ble !== undefined) linkOpts.ble = opts.ble;
   if (opts.emulators !== undefined) linkOpts.emulators = opts.emulators;
-  const { link, duplex } = await openLink(location, linkOpts);
+  const { link, duplex, location: opened } = await openLink(location, linkOpts);
   const { scheme, rest } = parseLinkLocation(location);
   const named = scheme === 'serial' ? rest : location;
   let session: BoardSession;
@@ -52,7 +52,7 @@ export async function openBoard(where: BoardLocation | string, opts: OpenOptions
   }
   if (opts.profile === true) {
     try {
-      const profile = await measureLinkProfile(session, duplex, scheme === 'serial' || scheme === 'emu' || scheme === 'qemu' ? 'serial' : 'other');
+      const profile = await profileLink(session, opened, duplex, scheme === 'serial' || scheme === 'emu' || scheme === 'qemu' ? 'serial' : 'other');
       if (profile !== undefined) link.profile = profile;
     } catch (e) {
       await session.close('link profile failed');

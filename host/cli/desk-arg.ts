@@ -5,7 +5,7 @@
 
 import { boardEngine } from '../board/segments.js';
 import { engineFor, type Engine } from '../synth/engine.js';
-import { resolveBoard } from '../board/discovery.js';
+import { openBoardArg } from './board-arg.js';
 import { startEmulatedDesk, type EmulatedDesk } from '../board/emulated-desk.js';
 import { openBoard } from '../board/open.js';
 import type { BoardProcessKind } from '../link/board-process.js';
@@ -125,18 +125,7 @@ export async function acquireBoards(requests: readonly BoardRequest[], opts: Acq
         started += r.count;
         for (const b of desk.boards) sessions.push(await openBoard(b.emulator.path));
       } else {
-        let location;
-        try {
-          location = await resolveBoard(r.arg);
-        } catch (e) {
-          throw new CommandFailure((e as Error).message);
-        }
-        let session;
-        try {
-          session = await openBoard(location);
-        } catch (e) {
-          throw new CommandFailure(`cannot reach board ${location.id}: ${(e as Error).message}`);
-        }
+        const { session } = await openBoardArg(r.arg);
         sessions.push(session);
         const runs = boardEngine(session);
         if (opts.engine && runs !== engineFor(session.hello.chip, opts.engine)) {

@@ -99,6 +99,18 @@ export function makeHandle(device: string, session: BoardSession): BoardHandle {
   };
 }
 
+/** Round trips a pipeline stage makes on its board's link (sense or put, infer, get or deliver). */
+export const STAGE_ROUND_TRIPS = 4;
+
+/**
+ * The least time a stage on these devices takes on their links: its round trips at the slowest
+ * latency measured when the links were opened (a BLE link answers a connection interval or two
+ * later each way); 0 where none was measured. The engine keeps that many ms of frames in flight.
+ */
+export function stageLinkMs(handles: ReadonlyMap<string, BoardHandle>, devices: readonly string[]): number {
+  return STAGE_ROUND_TRIPS * Math.max(0, ...devices.map((d) => handles.get(d)?.session.link.profile?.latencyMs ?? 0));
+}
+
 /**
  * How long a loaded machine may delay a port's bytes: HOST_JITTER_MS per runnable task beyond
  * one per core (the one-minute load average); 0 on a machine with a core to spare.

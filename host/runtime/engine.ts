@@ -27,7 +27,7 @@ import { isSessionError } from '../board/session-error.js';
 import { inlineFits, tensorChunkBytes, type SegmentIO } from '../board/tensors.js';
 import { tensorBytes } from '../model/boundary.js';
 import { cyclesToUs, networkCycles } from '../model/cycles.js';
-import { IDLE_SLOT_BYTES, type BoardHandle } from './boards.js';
+import { IDLE_SLOT_BYTES, stageLinkMs, type BoardHandle } from './boards.js';
 import type { OutputChecker } from './checker.js';
 import type { ModelStore } from './deploy.js';
 import type { FrameEntry, Ledger } from './ledger.js';
@@ -130,9 +130,6 @@ export function depthFor(rate: number, stageMs = STAGE_FLOOR_MS): number {
   return Math.max(2, Math.min(16, Math.ceil((rate * Math.max(STAGE_FLOOR_MS, stageMs)) / 1000) + 1));
 }
 
-/** Round trips a stage makes on its board's link (sense or put, infer, get or deliver, and their waits). */
-const STAGE_ROUND_TRIPS = 4;
-
 /** Wire bytes of a frame whose body holds about `n` bytes (header, CRC, COBS, delimiter). */
 function wire(n: number): number {
   const raw = n + 12;
@@ -186,11 +183,7 @@ export class Engine {
   }
 
   private routeRun(p: RunPipeline, route: RunRoute): RouteRun {
-    // A stage on a slow-answering link (BLE: a connection interval or two each way) takes its
-    // round trips at the latency measured when the link was opened.
-    const devices = [route.source, ...route.steps.map((s) => s.device)];
-    const latencyMs = Math.max(0, ...devices.map((d) => this.ctx.boards.get(d)?.session.link.profile?.latencyMs ?? 0));
-    const depth = this.stageDepth ?? depthFor(p.estimatedRate, STAGE_ROUND_TRIPS * latencyMs);
+    const depth = this.stageDepth ?? depthFor(p.estimatedRate, stageLinkMs(this.ctx.boards, [route.source, ...route.steps.map((s) => s.device)]));
     const sem = (): Semaphore => new Semaphore(depth);
     const io = (step: { from: number; to: number; device: string }): SegmentIO =>
       this.ctx.store.io({ id: segmentId(p.name, p.model, step.from, step.to - step.from), device: step.device, pipeline: p.name, model: p.model, first: step.from, count: step.to - step.from });

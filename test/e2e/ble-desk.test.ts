@@ -17,15 +17,19 @@ const work = mkdtempSync(join(tmpdir(), 'synergy-ble-desk-'));
 const cli = taggedCli('ble-desk', work, 120_000);
 const fixtures = join(repoRoot(), 'test/fixtures/runtime');
 
-// Boards: 1 and 2 answer, 3 advertises but never accepts a connection; 99 is never on the air.
+// Boards: 1 and 2 answer, 3 advertises but never accepts a connection, 4 runs but never
+// advertises (no scan finds it).
 const OK = 'C0:DE:5E:00:00:01';
 const DEAF = 'C0:DE:5E:00:00:03';
-const ABSENT = 'C0:DE:5E:00:00:99';
+const SILENT = 'C0:DE:5E:00:00:04';
 let standin: BlueZStandin;
 let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
-  standin = await startBlueZStandin({ boards: [{ id: 'near' }, { id: 'far', rssi: -80 }, { id: 'deaf', refusesConnections: true }], connectTimeoutMs: 1000 });
+  standin = await startBlueZStandin({
+    boards: [{ id: 'near' }, { id: 'far', rssi: -80 }, { id: 'deaf', refusesConnections: true }, { id: 'silent', advertises: false }],
+    connectTimeoutMs: 1000,
+  });
   env = { DBUS_SYSTEM_BUS_ADDRESS: standin.busAddress };
 });
 
@@ -65,10 +69,10 @@ describe('BLE boards through the CLI', () => {
     expect(r.ms).toBeLessThan(15_000);
   });
 
-  it('a board no scan finds is refused by address after the scan time, exit 1', async () => {
-    const r = await cli.synergy(['info', `ble:${ABSENT}`], 60_000, env);
+  it('a board that never advertises is refused by address after the scan time, exit 1', async () => {
+    const r = await cli.synergy(['info', `ble:${SILENT}`], 60_000, env);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`BLE board ${ABSENT} not found: no advertisement within 10000 ms of scanning on hci0`);
+    expect(r.stderr).toContain(`BLE board ${SILENT} not found: no advertisement within 10000 ms of scanning on hci0`);
     expect(r.ms).toBeLessThan(20_000);
   });
 

@@ -12,6 +12,7 @@ import { EmulatorRegistry } from '../../host/board/emulator-registry.js';
 import { openBoard } from '../../host/board/open.js';
 import { isLinkLocation, linkKinds, openLink, parseLinkLocation, registerLinkKind } from '../../host/link/registry.js';
 import { SerialLink } from '../../host/link/serial.js';
+import type { LinkProfile } from '../../host/link/byte-link.js';
 
 const temp = mkdtempSync(join(tmpdir(), 'synergy-link-registry-'));
 const registry = new EmulatorRegistry(join(temp, 'registry'));
@@ -82,19 +83,28 @@ describe('opening boards through the registry', () => {
       return { link: await SerialLink.open(entry.path), location, duplex: 'full' };
     });
     const loc = await resolveBoard('tunnel://emu-1', { registry, usb: false });
+    let first: LinkProfile | undefined;
     expect(loc).toMatchObject({ transport: 'link', location: 'tunnel://emu-1' });
     const session = await openBoard(loc, { profile: true });
     try {
       expect(session.hello.boardId).toBe('emu-1');
       // Not a UART the host sets: the rate is measured by a ping burst (460,800 baud = 46,080 B/s).
-      const p = session.link.profile!;
-      expect(p.source).toBe('measured');
-      expect(p.bytesPerSec).toBeGreaterThan(46_080 * 0.7);
-      expect(p.bytesPerSec).toBeLessThan(46_080 * 1.3);
+      first = session.link.profile!;
+      expect(first.source).toBe('measured');
+      expect(first.bytesPerSec).toBeGreaterThan(46_080 * 0.7);
+      expect(first.bytesPerSec).toBeLessThan(46_080 * 1.3);
     } finally {
       await session.close();
     }
-    expect(opened).toEqual(['tunnel://emu-1']);
+    // Opened again, the link keeps the best it measured: never a lower rate nor a higher latency.
+    const again = await openBoard(loc, { profile: true });
+    const second = again.link.profile!;
+    await again.close();
+    expect(opened).toEqual(['tunnel://emu-1', 'tunnel://emu-1']);
+    expect(second.source).toBe('measured');
+    expect(second.bytesPerSec).toBeGreaterThanOrEqual(first!.bytesPerSec);
+    expect(second.latencyMs).toBeLessThanOrEqual(first!.latencyMs);
     await expect(openBoard('tunnel://emu-9')).rejects.toThrow(/tunnel:\/\/emu-9: nothing at the other end/);
+    await expect(resolveBoard('pigeon:loft-3', { registry, usb: false })).rejects.toThrow(/board location "pigeon:loft-3": no link kind "pigeon" \(kinds: ble, emu, qemu, serial, tunnel\)/);
   });
 });
