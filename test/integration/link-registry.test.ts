@@ -105,6 +105,6 @@ describe('opening boards through the registry', () => {
     expect(second.bytesPerSec).toBeGreaterThanOrEqual(first!.bytesPerSec);
     expect(second.latencyMs).toBeLessThanOrEqual(first!.latencyMs);
     await expect(openBoard('tunnel://emu-9')).rejects.toThrow(/tunnel:\/\/emu-9: nothing at the other end/);
-    await expect(resolveBoard('pigeon:loft-3', { registry, usb: false })).rejects.toThrow(/board location "pigeon:loft-3": no link kind "pigeon" \(kinds: ble, emu, qemu, serial, tunnel\)/);
+    await expect(resolveBoard('pigeon:loft-3', { registry, usb: false })).rejects.toThrow(/board location "pigeon:loft-3": no link kind "pigeon" \(kinds: ble, emu, qemu, rfc2217, serial, tunnel, ws\)/);
   });
 });
