@@ -5,7 +5,8 @@
 // the end.
 
 import type { RunDocument } from '../report/run-report.js';
-import { deskSpecOf, type Run } from '../runtime/runner.js';
+import { deskSpecOf } from '../runtime/desk-kinds.js';
+import type { Run } from '../runtime/runner.js';
 import type { LiveAddress } from './address.js';
 import { LiveMessages } from './messages.js';
 import { LiveServer } from './server.js';
