@@ -8,7 +8,8 @@ import type { WebSocket } from 'ws';
 import { BoardSession } from '../board/session.js';
 import type { ByteLink, LinkCloseInfo } from '../link/byte-link.js';
 import type { Transcript } from './transcript.js';
-import { CLOSE, MAX_MESSAGE_BYTES, type AgentBoardFacts } from './wire.js';
+import { processActivityMs, processStopped } from '../runtime/host-cpu.js';
+import { ACTIVITY_MS, CLOSE, MAX_MESSAGE_BYTES, type AgentBoardFacts, type AgentMessage } from './wire.js';
 
 /** Bytes from the board the agent holds for a client that does not read them, at most. */
 export const MAX_UNSENT_BYTES = 4 * 1024 * 1024;
@@ -23,6 +24,7 @@ interface Lease {
   lastHeartbeat: number;
   onData: (chunk: Uint8Array) => void;
   onClose: (info: LinkCloseInfo) => void;
+  activity: NodeJS.Timeout | null;
 }
 
 export class AgentBoard {
@@ -35,6 +37,8 @@ export class AgentBoard {
     private readonly open: PortOpener,
     readonly transcript: Transcript,
     readonly leaseMs: number,
+    /** the board's process, when the agent started it (its activity goes to the lease holder) */
+    private readonly pid: number | null = null,
   ) {}
 
   get name(): string {
@@ -70,7 +74,15 @@ export class AgentBoard {
         this.lease = null;
         socket.close(CLOSE.boardGone, truncate(`board ${this.name} disconnected: ${info.reason}`));
       },
+      activity: null,
     };
+    const pid = this.pid;
+    if (pid !== null) {
+      lease.activity = setInterval(() => {
+        const msg: AgentMessage = { type: 'activity', active_ms: processActivityMs(pid), stopped: processStopped(pid) };
+        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(msg));
+      }, ACTIVITY_MS);
+    }
     this.lease = lease;
     link.on('data', lease.onData);
     link.on('close', lease.onClose);
@@ -139,6 +151,7 @@ export class AgentBoard {
   }
 
   private detach(lease: Lease): void {
+    if (lease.activity) clearInterval(lease.activity);
     lease.link.off('data', lease.onData);
     lease.link.off('close', lease.onClose);
   }

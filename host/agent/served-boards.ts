@@ -69,7 +69,7 @@ export async function serveBoards(sources: readonly BoardSource[], transcripts: 
           sensors: EMULATED_SENSOR_ARGS, outputs: [...EMULATED_OUTPUTS], extraArgs: EMULATED_EXTRA,
         });
         desks.push(desk);
-        for (const b of desk.boards) locations.push({ id: b.id, transport: s.process === 'qemu' ? 'qemu' : 'emulated', path: b.emulator.path, location: `serial:${b.emulator.path}`, chip: b.chip });
+        for (const b of desk.boards) locations.push({ id: b.id, transport: s.process === 'qemu' ? 'qemu' : 'emulated', path: b.emulator.path, location: `serial:${b.emulator.path}`, chip: b.chip, pid: b.emulator.pid });
       } else {
         locations.push(await resolveBoard(s.location));
       }
@@ -82,7 +82,7 @@ export async function serveBoards(sources: readonly BoardSource[], transcripts: 
       const loc = locations[i]!;
       const serial = loc.transport === 'usb' ? { baudRate: realBoardBaud() } : {};
       const open = async (): Promise<ByteLink> => (await openLink(loc.location, { serial })).link;
-      return new AgentBoard(f, open, new Transcript(join(transcripts, `${f.name}.log`)), leaseMs);
+      return new AgentBoard(f, open, new Transcript(join(transcripts, `${f.name}.log`)), leaseMs, loc.pid ?? null);
     });
     return { boards, stop, killNow: () => desks.forEach((d) => d.killNow()) };
   } catch (e) {

@@ -12,6 +12,11 @@ export const MAX_MESSAGE_BYTES = 64 * 1024;
 export const DEFAULT_LEASE_MS = 15_000;
 /** How often a client renews its lease (well inside DEFAULT_LEASE_MS). */
 export const HEARTBEAT_MS = 500;
+/**
+ * How often a lease holder hears how its board's process is doing (the host's board monitor gives
+ * a computing board more time, as it does for the emulators it runs itself).
+ */
+export const ACTIVITY_MS = 200;
 /** A client without an Authorization header must send its auth message within this. */
 export const AUTH_TIMEOUT_MS = 2000;
 
@@ -41,6 +46,8 @@ export type ClientMessage =
 
 export type AgentMessage =
   | { type: 'boards'; boards: AgentBoardFacts[] }
+  /** while leased, every ACTIVITY_MS: the board's process, ms it ran or waited to run (null: unknown) and whether it is stopped */
+  | { type: 'activity'; active_ms: number | null; stopped: boolean | null }
   | { type: 'leased'; board: string; lease_ms: number }
   | { type: 'pong'; t: number }
   | { type: 'error'; message: string };
@@ -73,6 +80,11 @@ export function parseAgentMessage(text: string): AgentMessage | null {
   if (o['type'] === 'leased' && typeof o['board'] === 'string' && typeof o['lease_ms'] === 'number') return { type: 'leased', board: o['board'], lease_ms: o['lease_ms'] };
   if (o['type'] === 'pong' && typeof o['t'] === 'number') return { type: 'pong', t: o['t'] };
   if (o['type'] === 'error' && typeof o['message'] === 'string') return { type: 'error', message: o['message'] };
+  if (o['type'] === 'activity') {
+    const ms = o['active_ms'];
+    const stopped = o['stopped'];
+    return { type: 'activity', active_ms: typeof ms === 'number' ? ms : null, stopped: typeof stopped === 'boolean' ? stopped : null };
+  }
   return null;
 }
 

@@ -50,8 +50,15 @@ export function connectAgent(url: string, token: string | null, timeoutMs: numbe
   });
 }
 
+/** What the agent last said about the board's process (AgentMessage 'activity'). */
+export interface RemoteActivity {
+  activeMs: number | null;
+  stopped: boolean | null;
+}
+
 export class WsLink extends ByteLinkBase implements ByteLink {
   private closing = false;
+  private activity: RemoteActivity | null = null;
   private readonly heartbeat: NodeJS.Timeout | null;
 
   private constructor(
@@ -61,7 +68,12 @@ export class WsLink extends ByteLinkBase implements ByteLink {
   ) {
     super();
     socket.on('message', (data, isBinary) => {
-      if (!isBinary) return; // pongs and notes; the link carries bytes only
+      if (!isBinary) {
+        // The link carries bytes only; of the text messages it keeps the board's activity.
+        const msg = parseAgentMessage(data.toString());
+        if (msg?.type === 'activity') this.activity = { activeMs: msg.active_ms, stopped: msg.stopped };
+        return;
+      }
       const chunk = Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? Buffer.from(data) : data;
       this.emit('data', new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     });
@@ -88,6 +100,11 @@ export class WsLink extends ByteLinkBase implements ByteLink {
 
   get isOpen(): boolean {
     return this.socket.readyState === WebSocket.OPEN && this.closeInfo === undefined;
+  }
+
+  /** The board's process as the agent last reported it; null until it reported (a board it did not start never does). */
+  get boardActivity(): RemoteActivity | null {
+    return this.activity;
   }
 
   private sendText(text: string): void {

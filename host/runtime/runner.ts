@@ -15,6 +15,7 @@ import type { AppSpec } from '../space/app-spec.js';
 import type { DeskSpec } from '../space/device.js';
 import type { PlanObject } from '../plan/plan-object.js';
 import type { Objective, PlanProblem } from '../plan/problem.js';
+import { remoteBoardProcess } from '../agent/remote-process.js';
 import { BoardMonitor, type BoardFinder, type BoardHandle } from './boards.js';
 import { OutputChecker } from './checker.js';
 import { cpuSnapshot, cpuUse, type CpuSnapshot, type CpuUse } from './host-cpu.js';
@@ -347,7 +348,8 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
     monitor = new BoardMonitor(
       desk.devices.map((d) => d.name),
       finder,
-      (device) => owned?.boards.get(device)?.emulator,
+      // A board an agent runs reports its process through the link (host/agent/remote-process.ts).
+      (device) => owned?.boards.get(device)?.emulator ?? remoteBoardProcess(monitor?.handles.get(device)?.session.link),
     );
     // Faults are timed from the first load or the first plan's start (fault-injection.ts).
     if (emus && (cfg.faults?.length ?? 0) > 0) {

@@ -12,7 +12,7 @@ import { listAgent } from '../../host/agent/client.js';
 import { WsLink } from '../../host/link/ws-link.js';
 import { rememberAgentToken } from '../../host/link/agent-tokens.js';
 import { BoardSession } from '../../host/board/session.js';
-import { MAX_MESSAGE_BYTES } from '../../host/agent/wire.js';
+import { ACTIVITY_MS, MAX_MESSAGE_BYTES } from '../../host/agent/wire.js';
 import { taggedCli } from '../e2e/tagged-cli.js';
 import { startAgent, type AgentProcess } from './agent-process.js';
 
@@ -91,6 +91,11 @@ describe('synergy agent', () => {
     expect(s.hello.boardId).toBe('agent-1');
     expect((await s.ping(300)).body.length).toBe(300);
     await expect(openBoard(url)).rejects.toThrow(/board agent-1 is leased by another client/);
+    // The lease holder hears how the board's process is doing (the run's board monitor uses it).
+    await new Promise((r) => setTimeout(r, 3 * ACTIVITY_MS));
+    const activity = (s.link as WsLink).boardActivity;
+    expect(activity?.stopped).toBe(false);
+    expect(activity?.activeMs).toBeGreaterThan(0);
     await s.close();
     const again = await openBoard(url);
     await again.close();
