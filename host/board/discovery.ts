@@ -4,7 +4,7 @@
 
 import { EmulatorRegistry } from './emulator-registry.js';
 import { isDapLink, listUsbSerialPorts } from './usb-ports.js';
-import { isLinkLocation, linkKinds, parseLinkLocation } from '../link/registry.js';
+import { isLinkLocation, linkKinds, parseLinkLocation, routeBleAddress } from '../link/registry.js';
 import { normalizeBleAddress } from '../link/ble-contract.js';
 // ws:// and rfc2217:// are link kinds wherever locations are read.
 import '../link/remote-kinds.js';
@@ -44,6 +44,12 @@ export async function discoverBoards(opts: DiscoveryOptions = {}): Promise<Board
     }
   }
   for (const e of (opts.registry ?? new EmulatorRegistry()).list()) {
+    if (e.path.startsWith('ble:')) {
+      // An emulated BLE board (synergy emu --ble): reached through the stand-in's bus.
+      if (e.bus !== undefined) routeBleAddress(e.path.slice(4), e.bus);
+      out.push({ id: e.id, transport: 'ble', path: e.path, location: e.path, chip: e.chip, pid: e.pid });
+      continue;
+    }
     const loc: BoardLocation = { id: e.id, transport: e.kind === 'qemu' ? 'qemu' : 'emulated', path: e.path, location: `serial:${e.path}`, chip: e.chip, pid: e.pid };
     if (e.baud !== undefined) loc.baud = e.baud;
     out.push(loc);
@@ -78,7 +84,9 @@ export async function resolveBoard(arg: string, opts: DiscoveryOptions = {}): Pr
   if (linked && scheme !== 'serial') {
     // One spelling of a BLE address (BlueZ's), whatever was typed.
     const location = scheme === 'ble' ? `ble:${normalizeBleAddress(rest)}` : arg;
-    return { id: location, transport: transportOf(scheme), path: location, location };
+    // An emulated BLE board another process serves is found (and routed to its bus) by discovery.
+    const registered = scheme === 'ble' ? (await discoverBoards({ ...opts, usb: false })).find((b) => b.location === location) : undefined;
+    return registered ?? { id: location, transport: transportOf(scheme), path: location, location };
   }
   const boards = await discoverBoards(opts);
   if (linked || arg.includes('/')) return boards.find((b) => b.path === rest) ?? { id: rest, transport: 'path', path: rest, location: `serial:${rest}` };

@@ -22,6 +22,8 @@ export interface EmulatorEntry {
   startedAt: string;
   /** what the process is: absent for synergy-emu, "qemu" for a QEMU board */
   kind?: 'qemu';
+  /** a board behind the BlueZ stand-in (path ble:ADDRESS): the D-Bus address of its bus */
+  bus?: string;
 }
 
 /** `${SYNERGY_RUNTIME_DIR:-${XDG_RUNTIME_DIR:-/tmp}/synergy-$UID}` */

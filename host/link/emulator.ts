@@ -108,6 +108,8 @@ export function childLifetime(child: ChildProcess, name: string, onClose: () => 
   exited: Promise<EmulatorExit>;
   spawnError: Promise<never>;
   stop: (graceMs?: number) => Promise<EmulatorExit>;
+  /** the board, once it serves `path` */
+  board: (path: string, options: EmulatorOptions, stderrTail: () => string) => EmulatedBoard;
 } {
   const exited = new Promise<EmulatorExit>((resolve) => {
     child.once('close', (code, signal) => {
@@ -129,7 +131,9 @@ export function childLifetime(child: ChildProcess, name: string, onClose: () => 
       clearTimeout(timer);
     }
   };
-  return { exited, spawnError, stop };
+  const board = (path: string, options: EmulatorOptions, stderrTail: () => string): EmulatedBoard =>
+    ({ path, pid: child.pid!, options: { ...options }, process: child, exited, stderrTail, stop });
+  return { exited, spawnError, stop, board };
 }
 
 /** Starts one emulated board and resolves when it announced its pseudo-terminal. */
@@ -146,7 +150,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulate
     tail = (tail + s).slice(-TAIL_LIMIT);
     if (logDir) appendFileSync(join(logDir, `emu-${child.pid}.log`), s);
   });
-  const { exited, spawnError, stop } = childLifetime(child, binary);
+  const { exited, spawnError, stop, board } = childLifetime(child, binary);
 
   const lines = createInterface({ input: child.stdout! });
   const ready = new Promise<string>((resolve, reject) => {
@@ -177,15 +181,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulate
     clearTimeout(timer);
   }
 
-  return {
-    path,
-    pid: child.pid!,
-    options: { ...opts },
-    process: child,
-    exited,
-    stderrTail: () => tail,
-    stop,
-  };
+  return board(path, opts, () => tail);
 }
 
 export interface StdioEmulatedBoard {

@@ -4,3 +4,4 @@ export * from './byte-link.js';
 export * from './serial.js';
 export * from './child-stdio.js';
 export * from './emulator.js';
+export * from './registry.js';

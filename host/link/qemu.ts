@@ -157,7 +157,7 @@ export async function startQemuBoard(asked: QemuBoardOptions = {}): Promise<Emul
     holder = undefined;
     rmSync(dir, { recursive: true, force: true });
   };
-  const { exited, spawnError, stop } = childLifetime(child, qemu, cleanUp);
+  const { exited, spawnError, stop, board } = childLifetime(child, qemu, cleanUp);
 
   const lines = createInterface({ input: child.stdout! });
   const announced = new Promise<string>((resolve, reject) => {
@@ -197,13 +197,5 @@ export async function startQemuBoard(asked: QemuBoardOptions = {}): Promise<Emul
     lines.removeAllListeners('line');
   }
 
-  return {
-    path,
-    pid: child.pid!,
-    options: { ...opts },
-    process: child,
-    exited,
-    stderrTail: () => tail,
-    stop,
-  };
+  return board(path, opts, () => tail);
 }

@@ -120,14 +120,23 @@ export function loadDelayMs(): number {
 }
 
 /**
+ * More silence allowed on a half-duplex (BLE) link: its bytes pass through other processes
+ * (bluetoothd or the stand-in, dbus-daemon), which a loaded machine stalls for hundreds of ms at a
+ * time (two boards were lost that way, silent for 0.7 s, while their emulators idled). A BLE board
+ * that is gone is reported by its link within the supervision timeout, so only a hung one waits.
+ */
+export const RELAYED_LINK_STALL_MS = 1000;
+
+/**
  * How long a board with an overdue answer may stay silent before it is lost: one answer frame on
  * its wire, the longest job it is serving (a live board slower than its model is still sending
- * or about to), and the host's jitter.
+ * or about to), the host's jitter, and on a relayed (half-duplex) link its stalls.
  */
 export function confirmMs(h: BoardHandle): number {
   const rate = Number.isFinite(h.wireBytesPerSec) ? h.wireBytesPerSec : UNPACED_BAUD / 10;
   const frameMs = ((MAX_FRAME + MAX_FRAME / 254 + 2) / rate) * 1000;
-  return Math.ceil(frameMs + h.session.longestWorkMs + HOST_JITTER_MS);
+  const relayed = h.session.link.profile?.duplex === 'half' ? RELAYED_LINK_STALL_MS : 0;
+  return Math.ceil(frameMs + h.session.longestWorkMs + HOST_JITTER_MS + relayed);
 }
 
 /** Finds a board for a device of the desk (its port path), or undefined while it is absent. */

@@ -26,10 +26,10 @@ import { CHIP_NAMES, HOST_OUTPUT, LINK_KINDS, type ChipName, type LinkKind, type
   type MeasuredProfile, type SensorSpec } from './device.js';
 import { chipSpec } from '../model/chips.js';
 import { EMULATED_DEFAULT_BAUD } from './emulated-desk.js';
+import { readSpecText, SpecError } from './spec-error.js';
 import { normalizeBleAddress } from '../link/ble-contract.js';
 import { BLE_FAST, bleModelRateBps } from '../link/ble-model.js';
 import { isLinkLocation, linkKinds, parseLinkLocation } from '../link/registry.js';
-import { SpecError } from './spec-error.js';
 import { YamlReader, type YNode } from './yaml-reader.js';
 // ws:// and rfc2217:// are link kinds wherever locations are read.
 import '../link/remote-kinds.js';
@@ -49,13 +49,7 @@ export interface DiscoveredDesk {
 }
 
 export function readDesk(path: string): DeskSpec | DiscoveredDesk {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new SpecError(path, 0, `cannot read: ${(err as Error).message}`);
-  }
-  return parseDesk(text, path);
+  return parseDesk(readSpecText(path), path);
 }
 
 export function parseDesk(text: string, file: string): DeskSpec | DiscoveredDesk {

@@ -86,6 +86,55 @@ describe('BLE boards through the CLI', () => {
   });
 });
 
+describe('a desk of real BLE boards, named by address', () => {
+  it('runs on the boards at those addresses, through node-ble; every frame accounted for', async () => {
+    // Two boards with sensors behind their own stand-in: to the CLI, BLE boards like any others.
+    const boards = await startBlueZStandin({
+      boards: [
+        { id: 'specs', sensors: ['camera:1x28x28@20'], outputs: ['display'] },
+        { id: 'bud', sensors: ['microphone:128x128x1@10'], outputs: ['speaker'] },
+      ],
+    });
+    try {
+      const desk = join(work, 'addressed.yaml');
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(desk, [
+        'desk: addressed',
+        'devices:',
+        '  - name: specs',
+        '    role: glasses',
+        '    chip: max78000',
+        '    sensors: [{kind: camera, shape: [1, 28, 28], rate: 20}]',
+        '    outputs: [display]',
+        `    link: {kind: ble, address: "${boards.boards[0]!.address}"}`,
+        '  - name: bud',
+        '    role: earbud',
+        '    chip: max78000',
+        '    sensors: [{kind: microphone, shape: [128, 128, 1], rate: 10}]',
+        '    outputs: [speaker]',
+        `    link: {kind: ble, address: "${boards.boards[1]!.address}"}`,
+        '',
+      ].join('\n'));
+      const app = join(repoRoot(), 'examples/app-5-digits-keywords.yaml');
+      const r = await cli.synergy(['run', app, '--desk', desk, '--duration', '4', '--check-every', '0', '--json'], 120_000, { DBUS_SYSTEM_BUS_ADDRESS: boards.busAddress });
+      expect(r.code, r.stderr).toBe(0);
+      const doc = JSON.parse(r.stdout) as {
+        desk: string;
+        totals: { started: number; delivered: number; failed: number };
+        pipelines: { name: string; delivered: number }[];
+      };
+      expect(doc.desk).toBe('addressed');
+      for (const p of doc.pipelines) expect(p.delivered, p.name).toBeGreaterThan(0);
+      expect(doc.totals.delivered + doc.totals.failed).toBe(doc.totals.started);
+      // Both boards were reached over BLE: the stand-in carried their traffic.
+      for (const b of boards.boards) expect(boards.airStats(b.address)!.notifications, b.address).toBeGreaterThan(0);
+    } finally {
+      await boards.stop();
+    }
+    expect(cli.leftovers()).toEqual([]);
+  });
+});
+
 describe('synergy profile over BLE', () => {
   it('--transport ble starts the emulated boards behind a stand-in and profiles through node-ble', async () => {
     const out = join(work, 'profile');

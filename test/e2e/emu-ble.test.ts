@@ -2,7 +2,7 @@
 // behind the BlueZ stand-in, reached from this process through node-ble; when the process is
 // killed outright (SIGKILL: no handler runs), its dbus-daemon and emulated boards still go.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -36,7 +36,8 @@ async function waitFor(check: () => boolean, ms: number): Promise<boolean> {
 
 describe('synergy emu --ble', () => {
   it('serves BLE boards that node-ble reaches; a SIGKILL of the command leaves no process behind', async () => {
-    const { child, done } = cli.start(['emu', '--ble', '2', '--chip', 'mixed', '--json']);
+    // Its own runtime directory: the boards it registers are nobody else's business.
+    const { child, done } = cli.start(['emu', '--ble', '2', '--chip', 'mixed', '--json'], { SYNERGY_RUNTIME_DIR: join(dir, 'runtime-killed') });
     const line = await new Promise<string>((resolve, reject) => {
       createInterface({ input: child.stdout! }).once('line', resolve);
       void done.then((r) => reject(new Error(`synergy emu --ble exited with ${r.code}: ${r.stderr}`)));
@@ -70,6 +71,32 @@ describe('synergy emu --ble', () => {
     expect(await waitFor(() => pids.every((p) => !alive(p)), 3000), `still running: ${pids.filter(alive).join(', ')}`).toBe(true);
     expect(cli.leftovers()).toEqual([]);
     await session.close();
+  });
+
+  it('registers its boards: synergy boards lists them as BLE boards, and they open by id or address', async () => {
+    const env = { SYNERGY_RUNTIME_DIR: join(dir, 'runtime') };
+    const { child, done } = cli.start(['emu', '--ble', '2', '--json'], env);
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        createInterface({ input: child.stdout! }).once('line', resolve);
+        void done.then((r) => reject(new Error(`synergy emu --ble exited with ${r.code}: ${r.stderr}`)));
+      });
+      const started = JSON.parse(line) as Started;
+      // No DBUS_SYSTEM_BUS_ADDRESS here: the registry says which bus each board is on.
+      const listed = await cli.synergy(['boards', '--json'], 30_000, { ...env, SYNERGY_USB: '0' });
+      expect(listed.code, listed.stderr).toBe(0);
+      const boards = (JSON.parse(listed.stdout) as { boards: Record<string, unknown>[] }).boards;
+      expect(boards.map((b) => [b['id'], b['transport'], b['port']])).toEqual(started.boards.map((b) => [b.id, 'ble', `ble:${b.address}`]));
+      for (const arg of ['ble-2', `ble:${started.boards[1]!.address}`]) {
+        const info = await cli.synergy(['info', arg, '--json'], 30_000, env);
+        expect(info.code, info.stderr).toBe(0);
+        expect(JSON.parse(info.stdout)).toMatchObject({ transport: 'ble', hello: { board_id: 'ble-2' } });
+      }
+    } finally {
+      child.kill('SIGTERM');
+      expect((await done).code).toBe(143);
+    }
+    expect(readdirSync(join(dir, 'runtime'))).toEqual([]);
   });
 
   it('refuses --ble with --boards (usage error, exit 2)', async () => {

@@ -8,6 +8,7 @@ import { startBlueZStandin } from '../../bluez-standin/standin.js';
 import { BLE_SETTINGS, describeBle, type BleSettingName } from '../../link/ble-model.js';
 import { CommandFailure, EXIT, type CommandIO } from '../command.js';
 import { table } from '../output.js';
+import { EmulatorRegistry } from '../../board/emulator-registry.js';
 
 export interface BleDeskOptions {
   boards: number;
@@ -26,6 +27,19 @@ export async function runBleDesk(opts: BleDeskOptions, json: boolean, io: Comman
     });
   } catch (e) {
     throw new CommandFailure(`cannot start the emulated BLE desk: ${(e as Error).message}`);
+  }
+  // Registered, so other processes find them (synergy boards, --board ble-1) on the stand-in's bus.
+  const registry = new EmulatorRegistry();
+  const registered: string[] = [];
+  try {
+    for (const b of standin.boards) {
+      registry.register({ id: b.boardId, chip: b.chip, path: `ble:${b.address}`, pid: b.pid, ownerPid: process.pid, startedAt: new Date().toISOString(), bus: standin.busAddress });
+      registered.push(b.boardId);
+    }
+  } catch (e) {
+    registered.forEach((id) => registry.unregister(id));
+    await standin.stop();
+    throw new CommandFailure(`cannot register the emulated BLE boards: ${(e as Error).message}`);
   }
   const rows = standin.boards.map((b) => ({ id: b.boardId, address: b.address, name: b.name, chip: b.chip, pid: b.pid }));
   if (json) {
@@ -50,6 +64,7 @@ export async function runBleDesk(opts: BleDeskOptions, json: boolean, io: Comman
     process.once('SIGTERM', onSignal);
     process.once('SIGHUP', onSignal);
   });
+  registered.forEach((id) => registry.unregister(id));
   await standin.stop();
   return code;
 }
