@@ -2,31 +2,20 @@
 // `synergy compare` with two local emulated boards and `--remote` in another; the plans cover
 // all four boards (test/e2e/remote-kill.test.ts kills the agent mid-run).
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../../host/link/repo-root.js';
-import { startAgent, type AgentProcess } from '../integration/agent-process.js';
-import { taggedCli } from './tagged-cli.js';
+import { agentHarness } from '../integration/agent-process.js';
 
 const APP = join(repoRoot(), 'examples/app-4-everyday.yaml');
-const work = mkdtempSync(join(tmpdir(), 'synergy-remote-e2e-'));
-const cli = taggedCli('synergy-remote-compare', work, 120_000);
-const agents: AgentProcess[] = [];
-
-afterAll(async () => {
-  for (const a of agents) a.child.kill('SIGTERM');
-  await Promise.all(agents.map((a) => a.done));
-  rmSync(work, { recursive: true, force: true });
-});
+const { cli, work, start } = agentHarness('synergy-remote-compare', 120_000);
 
 interface Row { policy: string; measured_throughput: number; estimated_throughput: number; started: number; delivered: number; failed: number }
 
 describe('a desk spanning two processes', () => {
   it('compare plans over the local and the agent\'s boards and completes: synergy\'s plan at or above the baselines, every frame accounted for', async () => {
-    const agent = await startAgent(cli, work, ['--emulated', '2'], 'compare');
-    agents.push(agent);
+    const agent = await start(['--emulated', '2'], 'compare');
     const report = join(work, 'report');
     const r = await cli.synergy(['compare', APP, '--emulated', '2', '--remote', agent.url, '--token-file', agent.tokenFile,
       '--duration', '4', '--policies', 'synergy,standalone,independent-optimal', '--report', report, '--json']);

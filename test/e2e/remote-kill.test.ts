@@ -2,29 +2,17 @@
 // `--remote` to a `synergy agent --emulated 2`, whose agent is SIGKILLed mid-run. The run sees
 // it within 1 s and goes on on the local boards, every frame accounted for.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../../host/link/repo-root.js';
-import { startAgent, type AgentProcess } from '../integration/agent-process.js';
-import { taggedCli } from './tagged-cli.js';
+import { agentHarness } from '../integration/agent-process.js';
 
 const APP = join(repoRoot(), 'examples/app-4-everyday.yaml');
-const work = mkdtempSync(join(tmpdir(), 'synergy-remote-e2e-'));
-const cli = taggedCli('synergy-remote-kill', work, 120_000);
-const agents: AgentProcess[] = [];
-
-afterAll(async () => {
-  for (const a of agents) a.child.kill('SIGTERM');
-  await Promise.all(agents.map((a) => a.done));
-  rmSync(work, { recursive: true, force: true });
-});
+const { cli, start } = agentHarness('synergy-remote-kill', 120_000);
 
 describe('a desk spanning two processes', () => {
   it('a run goes on on the local boards when the agent is SIGKILLed, the loss seen within 1 s', async () => {
-    const agent = await startAgent(cli, work, ['--emulated', '2'], 'victim');
-    agents.push(agent);
+    const agent = await start(['--emulated', '2'], 'victim');
     const run = cli.start(['run', APP, '--emulated', '2', '--remote', agent.url, '--token-file', agent.tokenFile, '--duration', '8', '--json']);
     let err = '';
     await new Promise<void>((resolve, reject) => {

@@ -2,9 +2,11 @@
 // it prints: its URL, boards and transcript directory. A token file is written for it.
 
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TaggedCli, CliProcess } from '../e2e/tagged-cli.js';
+import { afterAll } from 'vitest';
+import { taggedCli, type TaggedCli, type CliProcess } from '../e2e/tagged-cli.js';
 import type { AgentBoardFacts } from '../../host/agent/wire.js';
 
 export interface AgentProcess extends CliProcess {
@@ -39,4 +41,28 @@ export async function startAgent(cli: TaggedCli, work: string, extra: string[], 
   });
   const doc = JSON.parse(line) as { url: string; boards: AgentBoardFacts[]; transcripts: string };
   return { ...p, ...doc, token, tokenFile, stderr: () => err };
+}
+
+/**
+ * A test file's work directory and CLI, and the agents it starts, all stopped and removed after
+ * the file (vitest's afterAll, registered here).
+ */
+export function agentHarness(name: string, timeoutMs: number): { cli: TaggedCli; work: string; start(extra: string[], agent: string): Promise<AgentProcess> } {
+  const work = mkdtempSync(join(tmpdir(), `${name}-`));
+  const cli = taggedCli(name, work, timeoutMs);
+  const agents: AgentProcess[] = [];
+  afterAll(async () => {
+    for (const a of agents) a.child.kill('SIGTERM');
+    await Promise.all(agents.map((a) => a.done));
+    rmSync(work, { recursive: true, force: true });
+  });
+  return {
+    cli,
+    work,
+    async start(extra, agent) {
+      const a = await startAgent(cli, work, extra, agent);
+      agents.push(a);
+      return a;
+    },
+  };
 }
