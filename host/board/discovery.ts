@@ -6,6 +6,8 @@ import { EmulatorRegistry } from './emulator-registry.js';
 import { isDapLink, listUsbSerialPorts } from './usb-ports.js';
 import { isLinkLocation, linkKinds, parseLinkLocation, routeBleAddress } from '../link/registry.js';
 import { normalizeBleAddress } from '../link/ble-contract.js';
+// ws:// and rfc2217:// are link kinds wherever locations are read.
+import '../link/remote-kinds.js';
 
 export interface BoardLocation {
   /** the board's id: the DAPLink serial number, or the emulator's --id */

@@ -26,6 +26,8 @@ export interface DeskOptions {
   /** where to register; `null` to not register at all */
   registry?: EmulatorRegistry | null;
   binary?: string;
+  /** other emulator arguments, given to every board */
+  extraArgs?: string[];
 }
 
 export interface DeskBoard {
@@ -79,6 +81,7 @@ export async function startEmulatedDesk(opts: DeskOptions): Promise<EmulatedDesk
           ...(opts.sensors ? { sensors: opts.sensors } : {}),
           ...(opts.outputs ? { outputs: opts.outputs } : {}),
           ...(opts.binary ? { binary: opts.binary } : {}),
+          ...(opts.extraArgs ? { extraArgs: opts.extraArgs } : {}),
         });
         const entry: EmulatorEntry = {
           id,

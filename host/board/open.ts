@@ -9,6 +9,8 @@ import type { BoardLocation } from './discovery.js';
 import { profileLink } from './link-profile.js';
 import { realBoardBaud } from './usb-ports.js';
 import { BoardSession, type SessionOptions } from './session.js';
+// ws:// and rfc2217:// are link kinds wherever locations are read.
+import '../link/remote-kinds.js';
 
 export interface OpenOptions extends SessionOptions, SerialLinkOptions {
   /** a BLE board's bus, adapter, scan and connect deadlines */

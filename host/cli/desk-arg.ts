@@ -21,7 +21,7 @@ export type BoardRequest =
   | { kind: 'emulated'; count: number; chip: ChipName | null; process: BoardProcessKind }
   | { kind: 'board'; arg: string };
 
-export const BOARDS_HELP = 'board ids (synergy boards), port paths, locations (ble:ADDRESS, emu:ID, ...), emulated:N[:CHIP] or qemu:N[:CHIP]; repeatable or comma-separated';
+export const BOARDS_HELP = 'board ids (synergy boards), port paths, locations (ble:ADDRESS, emu:ID, ws://HOST:PORT/BOARD, rfc2217://HOST:PORT, ...), emulated:N[:CHIP] or qemu:N[:CHIP]; repeatable or comma-separated';
 
 /** Parses `--boards` values; refuses a malformed `emulated:` or `qemu:` item as a usage error. */
 export function parseBoardRequests(values: readonly string[], command: string): BoardRequest[] {

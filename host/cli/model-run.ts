@@ -11,6 +11,7 @@ import { EMULATOR_MAX_BAUD, EMULATOR_MIN_BAUD } from '../link/emulator.js';
 import { baudValue, choiceValue, intValue, type OptionSpec, type ParsedArgs } from './args.js';
 import { CommandFailure } from './command.js';
 import { acquireBoards, parseBoardRequests, type Boards } from './desk-arg.js';
+import { remoteArg, remoteLocations, REMOTE_OPTIONS } from './remote-arg.js';
 import { progressBar, type Progress } from './progress.js';
 import { DESK_TRANSPORTS, type DeskTransport } from '../runtime/desk-emulators.js';
 
@@ -29,6 +30,7 @@ export const EMULATED_OPTIONS: OptionSpec[] = [
   { name: 'qemu', value: 'N', parse: intValue(1, 64), description: 'start N QEMU boards (the firmware on a Cortex-M4 under qemu-system-arm), as --board qemu:N' },
   { name: 'engine', value: 'NAME', parse: choiceValue(...ENGINES), description: ENGINE_HELP },
   { name: 'transport', value: 'KIND', parse: choiceValue(...DESK_TRANSPORTS), description: 'how the host reaches the emulated boards it starts: pty (default) or ble (node-ble through a BlueZ stand-in)' },
+  ...REMOTE_OPTIONS,
 ];
 
 export function loadModelArg(arg: string): LoadedModel {
@@ -61,7 +63,8 @@ export interface Deployed {
  * command ends.
  */
 export async function deployOnBoards(command: string, values: readonly string[], args: ParsedArgs, loaded: LoadedModel, signal: AbortSignal): Promise<Deployed> {
-  const requests = parseBoardRequests([...values, ...(args.has('qemu') ? [`qemu:${args.number('qemu')!}`] : [])], command);
+  const remote = (await remoteLocations(remoteArg(args, command))).map((l) => l.path);
+  const requests = parseBoardRequests([...values, ...remote, ...(args.has('qemu') ? [`qemu:${args.number('qemu')!}`] : [])], command);
   const model = loaded.model;
   const chip = emulatedChip(args, loaded);
   let needed = 1;

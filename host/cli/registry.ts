@@ -2,6 +2,7 @@
 // line here.
 
 import type { Command } from './command.js';
+import { agentCommand } from './commands/agent.js';
 import { boardsCommand } from './commands/boards.js';
 import { compareCommand } from './commands/compare.js';
 import { emuCommand } from './commands/emu.js';
@@ -30,6 +31,7 @@ export const COMMANDS: readonly Command[] = [
   compareCommand,
   planCommand,
   synthCommand,
+  agentCommand,
 ];
 
 export function findCommand(name: string): Command | undefined {

@@ -5,6 +5,7 @@
 // the end.
 
 import type { RunDocument } from '../report/run-report.js';
+import { deskSpecOf } from '../runtime/desk-kinds.js';
 import type { Run } from '../runtime/runner.js';
 import type { LiveAddress } from './address.js';
 import { LiveMessages } from './messages.js';
@@ -30,7 +31,7 @@ export class LiveView {
   watch(run: Run): void {
     this.messages = new LiveMessages(performance.now());
     const cfg = run.config;
-    const devices = cfg.desk.kind === 'emulated' ? cfg.desk.emulators.desk.devices : cfg.desk.spec.devices;
+    const devices = deskSpecOf(cfg.desk).devices;
     this.server.publish(this.messages.hello(cfg.app.name, cfg.policy, cfg.durationS, cfg.app.pipelines.map((p) => p.name), devices.map((d) => d.name)));
     const use = new UtilisationWindow();
     run.on('status', (s) => {

@@ -156,6 +156,9 @@ export interface MonitorEvents {
 export interface BoardProcess {
   exited: Promise<unknown>;
   pid: number;
+  /** ms it ran or waited to run, and whether it is stopped, where /proc of this machine cannot tell (a board an agent runs) */
+  activityMs?: () => number | null;
+  stopped?: () => boolean | null;
 }
 
 /** Watches the boards of a run; emits `lost` once per board and `joined` for boards that (re)appear. */
@@ -274,12 +277,12 @@ export class BoardMonitor extends EventEmitter<MonitorEvents> {
     const late = h.session.overdue(now);
     const confirm = confirmMs(h);
     const proc = this.processOf(h.device);
-    const active = proc ? this.activeOver(h.device, proc.pid, now, confirm) : null;
+    const active = proc ? this.activeOver(h.device, proc, now, confirm) : null;
     if (!late) return false;
     const lateMs = now - late.dueAt - this.stalledSince(late.dueAt);
     if (lateMs < HOST_JITTER_MS) return false;
     const what = `${late.name} request id ${late.id} was due ${Math.round(lateMs)} ms ago by the cost model, and nothing was heard for ${Math.round(silentMs)} ms`;
-    const stopped = proc ? processStopped(proc.pid) === true : false;
+    const stopped = proc ? (proc.stopped ? proc.stopped() : processStopped(proc.pid)) === true : false;
     // An emulator that ran or waited for a core lately computes: alive, only slower than its model.
     const computing = !stopped && active !== null && active.ms >= ACTIVE_MS;
     if (computing) {
@@ -320,8 +323,8 @@ export class BoardMonitor extends EventEmitter<MonitorEvents> {
    * Ms an emulator ran or waited to run over the last `windowMs` (from the samples taken while
    * its board is silent: at most that far back), and the span the samples cover.
    */
-  private activeOver(device: string, pid: number, now: number, windowMs: number): { ms: number; spanMs: number } | null {
-    const ms = processActivityMs(pid);
+  private activeOver(device: string, proc: BoardProcess, now: number, windowMs: number): { ms: number; spanMs: number } | null {
+    const ms = proc.activityMs ? proc.activityMs() : processActivityMs(proc.pid);
     if (ms === null) return null;
     let samples = this.activity.get(device);
     if (!samples) this.activity.set(device, (samples = []));

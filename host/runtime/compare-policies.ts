@@ -10,7 +10,7 @@
 
 import type { PlanObject } from '../plan/planner.js';
 import { planRun } from './planning.js';
-import type { RunConfig } from './runner.js';
+import { deskSpecOf, type RunConfig } from './runner.js';
 import { COMPARE_WARMUP_S, warmUp } from './warm-up.js';
 
 /** What identifies a plan's execution: its segments and devices, routes and shares, pipelines left out. */
@@ -41,7 +41,7 @@ export interface PolicyResult<Doc extends ComparedDoc = ComparedDoc> {
 /** The signature of the plan `policy` would run now, or null when it is not worth knowing. */
 async function expectedSignature(cfg: RunConfig): Promise<string | null> {
   if (cfg.policy === 'optimal' || cfg.desk.kind === 'boards') return null;
-  const desk = cfg.desk.kind === 'emulated' ? cfg.desk.emulators.desk : cfg.desk.spec;
+  const desk = deskSpecOf(cfg.desk);
   try {
     const planned = await planRun({ desk, app: cfg.app, policy: cfg.policy, ...(cfg.objective ? { objective: cfg.objective } : {}) });
     return planSignature(planned.object);

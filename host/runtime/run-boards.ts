@@ -7,17 +7,13 @@ import { openBoard } from '../board/open.js';
 import type { BoardSession } from '../board/session.js';
 import { BoardMonitor, type BoardFinder, type BoardHandle } from './boards.js';
 import { OutputChecker } from './checker.js';
-import { startDeskEmulators, type DeskEmulatorOptions, type DeskEmulators, type SensorStream } from './desk-emulators.js';
+import { remoteBoardProcess } from '../agent/remote-process.js';
+import { startDeskEmulators, type DeskEmulators, type SensorStream } from './desk-emulators.js';
+import { deskSpecOf, emulateOptions } from './desk-kinds.js';
 import type { EngineContext, StreamRef } from './engine.js';
 import { measuredDesk } from './desk-source.js';
 import { injectFaults } from './fault-injection.js';
 import type { RunContext } from './run-context.js';
-import type { DeskSource } from './run-types.js';
-
-/** How the boards of an `emulate` desk are started. */
-export function emulateOptions(desk: Extract<DeskSource, { kind: 'emulate' }>): DeskEmulatorOptions {
-  return { ...(desk.binary ? { binary: desk.binary } : {}), ...(desk.boards ? { kind: desk.boards } : {}), ...(desk.engine ? { engine: desk.engine } : {}), ...(desk.transport ? { transport: desk.transport } : {}) };
-}
 
 /** Starts or finds the desk's boards, opens them and watches them (ctx.desk, ctx.monitor). */
 export async function bringBoardsUp(ctx: RunContext): Promise<void> {
@@ -27,17 +23,22 @@ export async function bringBoardsUp(ctx: RunContext): Promise<void> {
   if (cfg.desk.kind === 'emulate' || cfg.desk.kind === 'emulated') {
     const emus = cfg.desk.kind === 'emulated' ? cfg.desk.emulators : await startDeskEmulators(cfg.desk.spec, ctx.app, emulateOptions(cfg.desk));
     ctx.emus = emus;
-    ctx.desk = emus.desk;
+    const remote = cfg.desk.remote?.urls ?? new Map<string, string>();
+    ctx.desk = deskSpecOf({ kind: 'emulated', emulators: emus, ...(cfg.desk.remote ? { remote: cfg.desk.remote } : {}) });
     for (const [d, b] of emus.boards) paths.set(d, b.path);
+    for (const [d, url] of remote) paths.set(d, url);
     const registry = emus.registry;
-    finder = async (device) => registry.list().find((e) => e.id === device)?.path;
+    // A remote board that was lost joins again when its agent leases it again.
+    finder = async (device) => remote.get(device) ?? registry.list().find((e: { id: string }) => e.id === device)?.path;
   } else {
     ctx.desk = cfg.desk.spec;
     for (const [d, p] of cfg.desk.paths) paths.set(d, p);
     finder = cfg.desk.finder;
   }
   const emus = ctx.emus;
-  const monitor = new BoardMonitor(ctx.desk.devices.map((d) => d.name), finder, (device) => emus?.boards.get(device)?.emulator);
+  // A board an agent runs reports its process through the link (host/agent/remote-process.ts).
+  const monitor: BoardMonitor = new BoardMonitor(ctx.desk.devices.map((d) => d.name), finder,
+    (device) => emus?.boards.get(device)?.emulator ?? remoteBoardProcess(monitor.handles.get(device)?.session.link));
   ctx.monitor = monitor;
   // Faults are timed from the first load or the first plan's start (fault-injection.ts).
   if (emus && (cfg.faults?.length ?? 0) > 0) {
@@ -112,7 +113,7 @@ export function engineContext(ctx: RunContext): () => EngineContext {
     checker: ctx.checker,
     stream: (pipeline, device) => {
       const h = boards.get(device)!;
-      if (ctx.emus) return stream(pipeline, h);
+      if (ctx.emus?.streams.some((st) => st.device === device)) return stream(pipeline, h);
       return helloStream(h, ctx.app.pipelines.find((p) => p.name === pipeline)!.source.kind);
     },
     outputIndex: (device, kind) => {

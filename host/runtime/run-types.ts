@@ -1,30 +1,19 @@
 // The shapes of a run: its configuration, its epochs, its recoveries from board changes, its
 // live status and its result (runner.ts runs it; the report reads the result).
 
-import type { Engine as AccelEngine } from '../synth/engine.js';
-import type { BoardProcessKind } from '../link/board-process.js';
 import type { PlanObject, Objective, PlanProblem } from '../plan/planner.js';
-import type { DeskSpec } from '../space/device.js';
 import type { AppSpec } from '../space/app-spec.js';
-import type { BoardFinder } from './boards.js';
 import type { CpuUse } from './host-cpu.js';
 import type { HostCost } from './host-cost.js';
 import type { DeployProgress, DeployResult } from './deploy.js';
-import type { DeskEmulators, DeskTransport } from './desk-emulators.js';
 import type { Fault } from './fault-injection.js';
 import type { PipelineCounts, WrongOutput } from './ledger.js';
 import type { RunEvent, Span, WindowResult } from './metrics.js';
 import type { RunPlan } from './run-plan.js';
 
-export type DeskSource =
-  /** start one emulated board (or QEMU board) per device of the spec */
-  | { kind: 'emulate'; spec: DeskSpec; binary?: string; boards?: BoardProcessKind; engine?: AccelEngine; transport?: DeskTransport }
-  /** an emulated desk already running (several runs on the same boards); left running */
-  | { kind: 'emulated'; emulators: DeskEmulators }
-  /** boards that already run: the port of each device, and how to find ones that join */
-  | { kind: 'boards'; spec: DeskSpec; paths: ReadonlyMap<string, string>; finder: BoardFinder | null };
+import type { DeskSource } from './desk-kinds.js';
 
-
+export type { DeskSource } from './desk-kinds.js';
 export type { Fault } from './fault-injection.js';
 
 export interface RunConfig {

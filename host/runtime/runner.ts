@@ -21,7 +21,7 @@ import { planScore } from './quick-plan.js';
 import { sleep } from './semaphore.js';
 
 export type { DeskSource, Epoch, Fault, LiveStatus, QuickStage, Recovery, RunConfig, RunEvents, RunResult, UpgradeStage } from './run-types.js';
-export { emulateOptions } from './run-boards.js';
+export { deskSpecOf, emulateOptions } from './desk-kinds.js';
 
 const TICK_MS = 100;
 const STATUS_MS = 500;

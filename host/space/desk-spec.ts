@@ -25,11 +25,14 @@ import { dirname, resolve } from 'node:path';
 import { CHIP_NAMES, HOST_OUTPUT, LINK_KINDS, type ChipName, type LinkKind, type DeskSpec, type DeviceSpec, type LinkSpec,
   type MeasuredProfile, type SensorSpec } from './device.js';
 import { chipSpec } from '../model/chips.js';
+import { EMULATED_DEFAULT_BAUD } from './emulated-desk.js';
 import { readSpecText, SpecError } from './spec-error.js';
 import { normalizeBleAddress } from '../link/ble-contract.js';
 import { BLE_FAST, bleModelRateBps } from '../link/ble-model.js';
 import { isLinkLocation, linkKinds, parseLinkLocation } from '../link/registry.js';
 import { YamlReader, type YNode } from './yaml-reader.js';
+// ws:// and rfc2217:// are link kinds wherever locations are read.
+import '../link/remote-kinds.js';
 
 /**
  * A sensor frame holds at most this many values: the largest accelerator's data memory (a larger
@@ -117,8 +120,11 @@ function sensor(r: YamlReader, at: YNode): SensorSpec {
 }
 
 function link(r: YamlReader, at: YNode): LinkSpec {
-  const m = r.map(at, ['kind', 'rate_bps', 'address', 'path', 'location']);
-  const kind = r.oneOf(r.required(m, 'kind', at), LINK_KINDS);
+  const m = r.map(at, ['kind', 'rate_bps', 'address', 'path', 'location', 'url']);
+  const kindAt = r.required(m, 'kind', at);
+  if (r.string(kindAt) === 'ws') return remoteLink(r, m, at);
+  if (m.has('url')) r.fail(m.get('url')!, 'a url is for a board an agent serves (kind: ws)');
+  const kind = r.oneOf(kindAt, LINK_KINDS);
   const location = linkLocation(r, m, kind);
   const rateAt = m.get('rate_bps');
   if (rateAt === undefined || rateAt.node === null) {
@@ -132,6 +138,21 @@ function link(r: YamlReader, at: YNode): LinkSpec {
 }
 
 /** Where a link's board is: address (ble), path (usb-serial) or location (any kind); at most one. */
+/**
+ * `{kind: ws, url: ws://HOST:PORT/BOARD}`: a board a synergy agent serves (docs/remote.md). It
+ * stands as an emulated board at the rate given (or an emulated desk's) until its agent is asked
+ * (host/agent/remote-desk.ts) and its link measured when it is opened.
+ */
+function remoteLink(r: YamlReader, m: Map<string, YNode>, at: YNode): LinkSpec {
+  const urlAt = r.required(m, 'url', at);
+  const url = r.string(urlAt);
+  if (!/^ws:\/\/[^/\s]+\/[A-Za-z0-9_.-]{1,64}$/.test(url)) r.fail(urlAt, `"${url}" is not ws://HOST:PORT/BOARD`);
+  for (const k of ['address', 'path', 'location'] as const) if (m.has(k)) r.fail(m.get(k)!, `a ws link gives its url, not a ${k}`);
+  const rateAt = m.get('rate_bps');
+  const rateBps = rateAt && rateAt.node !== null ? r.number(rateAt, 1, 1e10) : EMULATED_DEFAULT_BAUD;
+  return { kind: 'emulated', rateBps, location: url, ...(rateAt && rateAt.node !== null ? {} : { rateFromLink: true as const }) };
+}
+
 function linkLocation(r: YamlReader, m: Map<string, YNode>, kind: LinkKind): string | undefined {
   const given = (['address', 'path', 'location'] as const).filter((k) => m.has(k));
   if (given.length === 0) return undefined;

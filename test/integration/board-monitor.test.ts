@@ -6,6 +6,7 @@
 
 import { afterAll, describe, expect, it } from 'vitest';
 import { BoardMonitor } from '../../host/runtime/boards.js';
+import { processActivityMs, processStopped } from '../../host/runtime/host-cpu.js';
 import { startBoard, stopAll, type Rig } from './helpers.js';
 
 afterAll(stopAll);
@@ -77,4 +78,41 @@ describe('a live board', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(events).toEqual([]);
   }, 30_000);
+});
+
+describe('the join poll', () => {
+  it('asks the finder only for boards that are absent, never for a present one', async () => {
+    const rig = await startBoard({ id: 'it-present' });
+    const asked: string[] = [];
+    const monitor = new BoardMonitor(['here', 'away'], async (d) => {
+      asked.push(d);
+      return undefined;
+    });
+    monitors.push(monitor);
+    monitor.add('here', rig.session);
+    monitor.start();
+    await new Promise((r) => setTimeout(r, 1300)); // two polls at least (JOIN_POLL_MS)
+    expect(asked.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(asked)).toEqual(new Set(['away']));
+  });
+});
+
+describe('a board whose process is reported, not seen (a board an agent runs)', () => {
+  it('is judged by the reported activity: stopped, it is lost as "its emulator is stopped"', async () => {
+    const rig = await startBoard({ id: 'it-reported', baud: 921600 });
+    const pid = rig.emulator.pid;
+    // What an agent reports through the link; the host gets no pid it could read itself.
+    const reported = { pid: -1, exited: new Promise<never>(() => undefined), activityMs: () => processActivityMs(pid), stopped: () => processStopped(pid) };
+    const monitor = new BoardMonitor(['board'], null, (d) => (d === 'board' ? reported : undefined));
+    monitors.push(monitor);
+    monitor.add('board', rig.session);
+    const lost = new Promise<string>((resolve) => monitor.on('lost', (_d, reason) => resolve(reason)));
+    monitor.start();
+    await rig.session.ping(16);
+    rig.emulator.process.kill('SIGSTOP');
+    const pending = rig.session.ping(1000).catch((e: Error) => e);
+    expect(await lost).toMatch(/^no answer: ping request id \d+ was due .*, and its emulator is stopped/);
+    expect(await pending).toBeInstanceOf(Error);
+    rig.emulator.process.kill('SIGCONT');
+  });
 });

@@ -38,7 +38,7 @@ describe('link locations', () => {
   });
 
   it('refuses an unknown kind, a kind without a place, and a malformed BLE address, naming them', async () => {
-    await expect(openLink('carrier-pigeon:loft-3')).rejects.toThrow(/board location "carrier-pigeon:loft-3": no link kind "carrier-pigeon" \(kinds: ble, emu, qemu, serial/);
+    await expect(openLink('carrier-pigeon:loft-3')).rejects.toThrow(/board location "carrier-pigeon:loft-3": no link kind "carrier-pigeon" \(kinds: ble, emu, qemu, rfc2217, serial, ws/);
     await expect(openLink('serial:')).rejects.toThrow(/board location "serial:" says serial but not where/);
     await expect(openLink('ble:12:34')).rejects.toThrow(/BLE address "12:34" is not six colon-separated hex bytes/);
     await expect(openLink('emu:7', { emulators: registry })).rejects.toThrow(/no running emulated board "7" \(running: emu-1, emu-2\)/);
@@ -105,6 +105,6 @@ describe('opening boards through the registry', () => {
     expect(second.bytesPerSec).toBeGreaterThanOrEqual(first!.bytesPerSec);
     expect(second.latencyMs).toBeLessThanOrEqual(first!.latencyMs);
     await expect(openBoard('tunnel://emu-9')).rejects.toThrow(/tunnel:\/\/emu-9: nothing at the other end/);
-    await expect(resolveBoard('pigeon:loft-3', { registry, usb: false })).rejects.toThrow(/board location "pigeon:loft-3": no link kind "pigeon" \(kinds: ble, emu, qemu, serial, tunnel\)/);
+    await expect(resolveBoard('pigeon:loft-3', { registry, usb: false })).rejects.toThrow(/board location "pigeon:loft-3": no link kind "pigeon" \(kinds: ble, emu, qemu, rfc2217, serial, tunnel, ws\)/);
   });
 });

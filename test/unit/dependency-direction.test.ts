@@ -22,12 +22,14 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   board: ['synth', 'model', 'link', 'proto'],
   space: ['board', 'synth', 'model', 'link', 'proto'],
   plan: ['space', 'synth', 'model', 'proto'],
-  // bluez-standin: an emulated desk over BLE starts the stand-in, as it starts emulators
-  runtime: ['plan', 'space', 'board', 'synth', 'model', 'link', 'proto', 'bluez-standin'],
+  // bluez-standin: an emulated desk over BLE starts the stand-in, as it starts emulators; agent:
+  // remote boards an agent serves join a desk
+  runtime: ['plan', 'space', 'board', 'synth', 'model', 'link', 'proto', 'bluez-standin', 'agent'],
+  agent: ['space', 'board', 'synth', 'model', 'link', 'proto'],
   report: ['runtime', 'plan', 'space', 'board', 'synth', 'model', 'link', 'proto'],
   live: ['report', 'runtime', 'plan', 'space', 'board', 'synth', 'model', 'link', 'proto'],
   'bluez-standin': ['link', 'model', 'proto'],
-  cli: ['live', 'report', 'runtime', 'plan', 'space', 'board', 'synth', 'model', 'link', 'proto', 'bluez-standin'],
+  cli: ['live', 'report', 'runtime', 'agent', 'plan', 'space', 'board', 'synth', 'model', 'link', 'proto', 'bluez-standin'],
 };
 
 function sources(dir: string): string[] {
@@ -60,6 +62,12 @@ const KNOWN: readonly string[] = [
   // The link registry lists the emulated boards a process started (board/emulator-registry.ts):
   // the listing belongs below the link layer or the registry above it.
   'host/link/registry.ts: imports host/board/emulator-registry.js',
+  // The agent (remote boards) takes the runtime's process probes, board-process type and emulator
+  // constants, and the WebSocket link the agent's wire format: both belong below the runtime.
+  'host/agent/agent-board.ts: imports host/runtime/host-cpu.js',
+  'host/agent/remote-process.ts: imports host/runtime/boards.js',
+  'host/agent/served-boards.ts: imports host/runtime/desk-emulators.js',
+  'host/link/ws-link.ts: imports host/agent/wire.js',
 ];
 
 /** Every import that runs the wrong way, as `file:line: imports target (why)`. */

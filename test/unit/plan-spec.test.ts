@@ -103,7 +103,7 @@ describe('desk links that say where their board is', () => {
       ['{kind: usb-serial, address: "C0:DE:5E:00:00:01"}', /link\.address: an address is a BLE board's; a usb-serial link gives its path or location/],
       ['{kind: usb-serial, path: dev/tty0}', /link\.path: "dev\/tty0" is not an absolute port path/],
       ['{kind: usb-serial, path: /dev/a, location: "serial:/dev/b"}', /link\.path: give one of address, path and location, not path and location/],
-      ['{kind: usb-serial, location: "pigeon:loft"}', /link\.location: "pigeon:loft" is not a link location \(kinds: ble, emu, qemu, serial/],
+      ['{kind: usb-serial, location: "pigeon:loft"}', /link\.location: "pigeon:loft" is not a link location \(kinds: ble, emu, qemu, rfc2217, serial, ws/],
       ['{kind: usb-serial, location: "ble:C0:DE:5E:00:00:01"}', /link\.location: a ble: location is not a usb-serial link/],
       ['{kind: usb-serial}', /link: missing "rate_bps"/],
     ];

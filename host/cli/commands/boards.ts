@@ -13,6 +13,7 @@ import { intValue, UsageError } from '../args.js';
 import { CommandFailure, EXIT, type Command, type CommandIO } from '../command.js';
 import { scanBle, type BleAdvertisement } from '../../link/ble-scan.js';
 import { table, toJsonShape } from '../output.js';
+import { remoteArg, remoteLocations, REMOTE_OPTIONS } from '../remote-arg.js';
 
 export interface BoardRow {
   location: BoardLocation;
@@ -118,18 +119,21 @@ export const boardsCommand: Command = {
     'Real boards are DAPLink USB serial ports (0d28:0204), named by serial number; emulated and\n' +
     'QEMU boards are those a running "synergy emu" registered. Each is asked hello. IMAGE says\n' +
     'whether the board runs the build this checkout makes for it (firmware/build/max78000/synergy.bin\n' +
-    'for a real board: "needs flashing" otherwise, see synergy flash).\n' +
+    'for a real board: "needs flashing" otherwise, see synergy flash). --remote URL adds the boards\n' +
+    'a synergy agent serves (leased for the hello, then released).\n' +
     'With --ble it scans for BLE boards through BlueZ (the system bus, or DBUS_SYSTEM_BUS_ADDRESS)\n' +
     'and lists each device found: address, advertised name and RSSI.',
   positionals: [],
   options: [
     { name: 'ble', description: 'scan for BLE boards through BlueZ instead: name, address and RSSI of each (open one as ble:ADDRESS)' },
     { name: 'scan', value: 'S', parse: intValue(1, 60), description: 'how long --ble scans, whole seconds 1..60 (default 3)' },
+    ...REMOTE_OPTIONS,
   ],
   async run({ args, json, io }) {
     if (args.flag('ble')) return listBle(args.number('scan') ?? 3, json, io);
     if (args.has('scan')) throw new UsageError('synergy boards: --scan goes with --ble');
-    const rows = await probeBoards(await discoverBoards());
+    const remote = await remoteLocations(remoteArg(args, 'boards'));
+    const rows = await probeBoards([...(await discoverBoards()), ...remote]);
     if (json) {
       io.out(JSON.stringify(boardsJson(rows)));
     } else if (rows.length === 0) {

@@ -74,7 +74,7 @@ export const compareCommand: Command = {
         } catch (e) {
           throw new CommandFailure(`cannot start the emulated desk ${given.spec.name}: ${(e as Error).message}`);
         }
-        desk = { kind: 'emulated', emulators: emus };
+        desk = { kind: 'emulated', emulators: emus, ...(given.remote ? { remote: given.remote } : {}) };
       }
       const results = await comparePolicies(
         policies,

@@ -11,12 +11,13 @@ import { join } from 'node:path';
 import { choiceValue, intValue, UsageError, type OptionSpec, type ParsedArgs } from '../args.js';
 import { CommandFailure, EXIT, type Command, type CommandIO } from '../command.js';
 import { makeDirs, prepareOutputDir } from '../output-dir.js';
+import { remoteArg, REMOTE_OPTIONS } from '../remote-arg.js';
 import { checkAppOnDesk } from '../../space/app-check.js';
 import { readApp, type AppSpec } from '../../space/app-spec.js';
 import { deskSource, DeskSourceError } from '../../runtime/desk-source.js';
 import { DESK_TRANSPORTS, startDeskEmulators, type DeskEmulators, type DeskTransport } from '../../runtime/desk-emulators.js';
 import { policyNames, UnknownPolicyError } from '../../runtime/planning.js';
-import { emulateOptions, Run, type DeskSource, type Fault, type RunConfig, type RunResult } from '../../runtime/runner.js';
+import { deskSpecOf, emulateOptions, Run, type DeskSource, type Fault, type RunConfig, type RunResult } from '../../runtime/runner.js';
 import type { DeployProgress } from '../../runtime/deploy.js';
 import { runDocument, runHtml, type RunDocument } from '../../report/run-report.js';
 import { deployBars, finalTable, LiveBlock, statusText } from '../../report/run-status.js';
@@ -52,6 +53,7 @@ export const RUN_OPTIONS: OptionSpec[] = [
   { name: 'check-every', value: 'N', parse: intValue(0, 1_000_000), description: 'check one frame in N against the reference executor (default 10, 0 = none; an output fetched only to be checked takes at most 1% of its board\'s link)' },
   { name: 'admit', value: 'X', parse: secondsValue(1, 10), description: 'admit frames at X times the planned rate (default 1.2)' },
   { name: 'report', value: 'DIR', description: 'write run.json and run.html there' },
+  ...REMOTE_OPTIONS,
   {
     name: 'compute-every-frame',
     description: 'emulated desk: every frame distinct and every infer computed (default: the emulators replay exact results of inputs they computed before, sensors repeat every 4 frames)',
@@ -76,6 +78,7 @@ export async function deskArg(args: ParsedArgs, app: AppSpec, command: string): 
       ...(args.has('emulated') ? { emulated: args.number('emulated')! } : {}),
       ...(args.has('qemu') ? { qemu: args.number('qemu')! } : {}),
       ...(args.has('transport') ? { transport: args.string('transport') as DeskTransport } : {}),
+      remote: remoteArg(args, command),
     });
     const engine = args.string('engine') as Engine | undefined;
     if (engine && desk.kind === 'emulate') desk = { ...desk, engine };
@@ -83,7 +86,7 @@ export async function deskArg(args: ParsedArgs, app: AppSpec, command: string): 
     if (e instanceof DeskSourceError) throw new UsageError(`synergy ${command}: ${e.message}`);
     throw e;
   }
-  const problems = checkAppOnDesk(app, desk.kind === 'emulated' ? desk.emulators.desk : desk.spec);
+  const problems = checkAppOnDesk(app, deskSpecOf(desk));
   if (problems.length > 0) throw new UsageError(problems.map((p) => `synergy ${command}: ${p.message}`).join('\n'));
   return desk;
 }
@@ -225,7 +228,7 @@ export const runCommand: Command = {
     process.on('exit', onExit);
     let doc: RunDocument | null = null;
     try {
-      const cfg: RunConfig = { ...baseConfig(args, app, exact ? { kind: 'emulated', emulators: exact } : desk, policy, signal), faults: faultList };
+      const cfg: RunConfig = { ...baseConfig(args, app, exact ? { kind: 'emulated', emulators: exact, ...(desk.kind === 'emulate' && desk.remote ? { remote: desk.remote } : {}) } : desk, policy, signal), faults: faultList };
       ({ doc } = await runWithStatus(cfg, io, `${app.name}/${policy}`, view ? (r) => view.watch(r) : undefined));
     } finally {
       await view?.finish(doc);
