@@ -22,7 +22,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DETAILS_FILE, FAIL_FILE, MBED_FILE } from '../host/board/daplink-drive.js';
-import { EmulatorRegistry } from '../host/board/emulator-registry.js';
+import { EmulatorRegistry } from '../host/link/emulator-registry.js';
 import { readFirmwareImage, vectorTableProblem } from '../host/board/firmware-image.js';
 import type { EmulatedBoard } from '../host/link/emulator.js';
 import { startQemuBoard } from '../host/link/qemu.js';

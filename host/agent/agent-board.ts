@@ -9,7 +9,7 @@ import { BoardSession } from '../board/session.js';
 import type { ByteLink, LinkCloseInfo } from '../link/byte-link.js';
 import type { Transcript } from './transcript.js';
 import { processActivityMs, processStopped } from '../runtime/host-cpu.js';
-import { ACTIVITY_MS, CLOSE, MAX_MESSAGE_BYTES, type AgentBoardFacts, type AgentMessage } from './wire.js';
+import { ACTIVITY_MS, CLOSE, MAX_MESSAGE_BYTES, type AgentBoardFacts, type AgentMessage } from '../link/agent-wire.js';
 
 /** Bytes from the board the agent holds for a client that does not read them, at most. */
 export const MAX_UNSENT_BYTES = 4 * 1024 * 1024;

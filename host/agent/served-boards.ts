@@ -16,7 +16,7 @@ import { EMULATED_OUTPUTS } from '../space/emulated-desk.js';
 import { EMULATOR_MEMO_MIB, ON_DEMAND_HZ, SENSOR_CYCLE } from '../runtime/desk-emulators.js';
 import { AgentBoard } from './agent-board.js';
 import { Transcript } from './transcript.js';
-import type { AgentBoardFacts } from './wire.js';
+import type { AgentBoardFacts } from '../link/agent-wire.js';
 
 export type BoardSource =
   | { kind: 'start'; count: number; process: BoardProcessKind; baud: number }

@@ -10,7 +10,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { AuthLimiter, type AuthLimiterOptions } from './auth-limiter.js';
 import { truncate, type AgentBoard } from './agent-board.js';
 import { bearerToken, tokenMatches } from './token.js';
-import { AUTH_TIMEOUT_MS, BOARD_NAME, CLOSE, MAX_MESSAGE_BYTES, parseClientMessage, type AgentMessage } from './wire.js';
+import { AUTH_TIMEOUT_MS, BOARD_NAME, CLOSE, MAX_MESSAGE_BYTES, parseClientMessage, type AgentMessage } from '../link/agent-wire.js';
 
 export interface AgentServerOptions {
   host: string;

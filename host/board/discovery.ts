@@ -2,7 +2,7 @@
 // by /dev path, which changes with plug order) and emulated and QEMU ones from the registry of
 // the processes that started them.
 
-import { EmulatorRegistry } from './emulator-registry.js';
+import { EmulatorRegistry } from '../link/emulator-registry.js';
 import { isDapLink, listUsbSerialPorts } from './usb-ports.js';
 import { isLinkLocation, linkKinds, parseLinkLocation, routeBleAddress } from '../link/registry.js';
 import { normalizeBleAddress } from '../link/ble-contract.js';

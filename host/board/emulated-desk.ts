@@ -4,7 +4,7 @@
 import { engineFor, type Engine } from '../synth/engine.js';
 import { startBoardProcess, type BoardProcessKind } from '../link/board-process.js';
 import type { EmulatedBoard, EmulatedChip } from '../link/emulator.js';
-import { EmulatorRegistry, type EmulatorEntry } from './emulator-registry.js';
+import { EmulatorRegistry, type EmulatorEntry } from '../link/emulator-registry.js';
 
 export type DeskChips = EmulatedChip | 'mixed';
 

@@ -4,7 +4,7 @@ export * from './session.js';
 export * from './session-error.js';
 export * from './host-stats.js';
 export * from './discovery.js';
-export * from './emulator-registry.js';
+export * from '../link/emulator-registry.js';
 export * from './emulated-desk.js';
 export * from './usb-ports.js';
 export * from './open.js';

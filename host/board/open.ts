@@ -2,7 +2,7 @@
 // included), then, when asked, the link's measured profile.
 
 import type { BleLinkOptions } from '../link/ble-link.js';
-import type { EmulatorRegistry } from './emulator-registry.js';
+import type { EmulatorRegistry } from '../link/emulator-registry.js';
 import { openLink, parseLinkLocation, type LinkOpenOptions } from '../link/registry.js';
 import type { SerialLinkOptions } from '../link/serial.js';
 import type { BoardLocation } from './discovery.js';

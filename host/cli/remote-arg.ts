@@ -2,7 +2,7 @@
 // asked with: for --remote and for ws:// locations in --boards and desk files). The token is
 // read from the file and kept in this process only; it never appears in argv or output.
 
-import { agentOrigin, listAgent } from '../agent/client.js';
+import { agentOrigin, listAgent } from '../link/agent-client.js';
 import type { BoardLocation } from '../board/discovery.js';
 import '../link/remote-kinds.js';
 import { CommandFailure } from './command.js';

@@ -13,7 +13,7 @@ import { normalizeBleAddress } from './ble-contract.js';
 import { BleLink, type BleLinkOptions } from './ble-link.js';
 import type { ByteLink } from './byte-link.js';
 import { SerialLink, type SerialLinkOptions } from './serial.js';
-import { EmulatorRegistry } from '../board/emulator-registry.js';
+import { EmulatorRegistry } from './emulator-registry.js';
 
 /** How the bytes move: both ways at once (a UART) or taking turns (a BLE connection). */
 export type LinkDuplex = 'full' | 'half';

@@ -5,7 +5,7 @@
 
 import WebSocket from 'ws';
 import { ByteLinkBase, type ByteLink } from './byte-link.js';
-import { HEARTBEAT_MS, MAX_MESSAGE_BYTES, parseAgentMessage, type AgentMessage } from '../agent/wire.js';
+import { HEARTBEAT_MS, MAX_MESSAGE_BYTES, parseAgentMessage, type AgentMessage } from './agent-wire.js';
 import { agentToken } from './agent-tokens.js';
 
 export interface WsLinkOptions {

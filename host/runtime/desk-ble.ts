@@ -9,7 +9,7 @@
 // path reconnects it); a hung board's emulator is stopped with SIGSTOP (connected, silent).
 
 import { startBlueZStandin } from '../bluez-standin/standin.js';
-import type { EmulatorRegistry } from '../board/emulator-registry.js';
+import type { EmulatorRegistry } from '../link/emulator-registry.js';
 import { BLE_FAST, bleModelRateBps, type BleLinkParams } from '../link/ble-model.js';
 import type { EmulatedBoard, EmulatorOptions } from '../link/emulator.js';
 import { routeBleAddress } from '../link/registry.js';

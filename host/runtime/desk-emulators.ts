@@ -35,7 +35,7 @@ import { engineFor, type Engine } from '../synth/engine.js';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EmulatorRegistry } from '../board/emulator-registry.js';
+import { EmulatorRegistry } from '../link/emulator-registry.js';
 import { startBoardProcess, type BoardProcessKind } from '../link/board-process.js';
 import type { EmulatedBoard, EmulatorOptions } from '../link/emulator.js';
 import { QEMU_MEMO_MIB, qemuBaud } from '../link/qemu.js';

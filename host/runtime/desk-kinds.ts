@@ -2,7 +2,7 @@
 // already running, or boards that already run; remote boards (agents') may join the first two.
 
 import type { Engine as AccelEngine } from '../synth/engine.js';
-import type { RemoteBoards } from '../agent/remote-desk.js';
+import type { RemoteBoards } from './remote-desk.js';
 import type { BoardProcessKind } from '../link/board-process.js';
 import type { DeskSpec } from '../space/device.js';
 import type { BoardFinder } from './boards.js';

@@ -13,7 +13,7 @@ import type { BoardSession } from '../board/session.js';
 import { qemuBaud } from '../link/qemu.js';
 import { deskFromBoards, emulatedDesk, type BoardDescription } from '../space/emulated-desk.js';
 import { deskSpecOf, type DeskSource } from './desk-kinds.js';
-import { remoteBoards } from '../agent/remote-desk.js';
+import { remoteBoards } from './remote-desk.js';
 import type { DeskTransport } from './desk-emulators.js';
 
 /**

@@ -7,7 +7,7 @@ import { openBoard } from '../board/open.js';
 import type { BoardSession } from '../board/session.js';
 import { BoardMonitor, type BoardFinder, type BoardHandle } from './boards.js';
 import { OutputChecker } from './checker.js';
-import { remoteBoardProcess } from '../agent/remote-process.js';
+import { remoteBoardProcess } from './remote-process.js';
 import { startDeskEmulators, type DeskEmulators, type SensorStream } from './desk-emulators.js';
 import { deskSpecOf, emulateOptions } from './desk-kinds.js';
 import type { EngineContext, StreamRef } from './engine.js';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { taggedCli, type TaggedCli, type CliProcess } from '../e2e/tagged-cli.js';
-import type { AgentBoardFacts } from '../../host/agent/wire.js';
+import type { AgentBoardFacts } from '../../host/link/agent-wire.js';
 
 export interface AgentProcess extends CliProcess {
   url: string;

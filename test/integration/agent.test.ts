@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { openBoard } from '../../host/board/open.js';
-import { listAgent } from '../../host/agent/client.js';
+import { listAgent } from '../../host/link/agent-client.js';
 import { WsLink } from '../../host/link/ws-link.js';
 import { rememberAgentToken } from '../../host/link/agent-tokens.js';
 import { BoardSession } from '../../host/board/session.js';
-import { ACTIVITY_MS, MAX_MESSAGE_BYTES } from '../../host/agent/wire.js';
+import { ACTIVITY_MS, MAX_MESSAGE_BYTES } from '../../host/link/agent-wire.js';
 import { taggedCli } from '../e2e/tagged-cli.js';
 import { startAgent, type AgentProcess } from './agent-process.js';
 

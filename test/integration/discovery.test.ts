@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { discoverBoards, resolveBoard } from '../../host/board/discovery.js';
 import { startEmulatedDesk } from '../../host/board/emulated-desk.js';
-import { EmulatorRegistry, runtimeDir } from '../../host/board/emulator-registry.js';
+import { EmulatorRegistry, runtimeDir } from '../../host/link/emulator-registry.js';
 import { openBoard } from '../../host/board/open.js';
 import { usbPortsFromSysfs } from '../../host/board/usb-ports.js';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveBoard } from '../../host/board/discovery.js';
 import { startEmulatedDesk, type EmulatedDesk } from '../../host/board/emulated-desk.js';
-import { EmulatorRegistry } from '../../host/board/emulator-registry.js';
+import { EmulatorRegistry } from '../../host/link/emulator-registry.js';
 import { openBoard } from '../../host/board/open.js';
 import { isLinkLocation, linkKinds, openLink, parseLinkLocation, registerLinkKind } from '../../host/link/registry.js';
 import { SerialLink } from '../../host/link/serial.js';

@@ -11,7 +11,7 @@ import { isIP } from 'node:net';
 import { startAgentServer } from '../../agent/server.js';
 import { serveBoards, type BoardSource } from '../../agent/served-boards.js';
 import { readTokenFile, TokenFileError } from '../../agent/token.js';
-import { DEFAULT_LEASE_MS } from '../../agent/wire.js';
+import { DEFAULT_LEASE_MS } from '../../link/agent-wire.js';
 import { EMULATOR_MAX_BAUD, EMULATOR_MIN_BAUD } from '../../link/emulator.js';
 import { EMULATED_DEFAULT_BAUD } from '../../space/emulated-desk.js';
 import { baudValue, intValue, UsageError } from '../args.js';

@@ -8,7 +8,7 @@ import { startBlueZStandin } from '../../bluez-standin/standin.js';
 import { BLE_SETTINGS, describeBle, type BleSettingName } from '../../link/ble-model.js';
 import { CommandFailure, EXIT, type CommandIO } from '../command.js';
 import { table } from '../output.js';
-import { EmulatorRegistry } from '../../board/emulator-registry.js';
+import { EmulatorRegistry } from '../../link/emulator-registry.js';
 
 export interface BleDeskOptions {
   boards: number;

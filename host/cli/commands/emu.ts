@@ -4,7 +4,7 @@
 // main.ts).
 
 import { startEmulatedDesk, type DeskChips, type EmulatedDesk } from '../../board/emulated-desk.js';
-import { EmulatorRegistry } from '../../board/emulator-registry.js';
+import { EmulatorRegistry } from '../../link/emulator-registry.js';
 import { EMULATOR_MAX_BAUD, EMULATOR_MIN_BAUD, EmulatorExitedError } from '../../link/emulator.js';
 import { baudValue, choiceValue, intValue, UsageError } from '../args.js';
 import { CommandFailure, EXIT, type Command } from '../command.js';

@@ -1,9 +1,9 @@
 // What a desk asks an agent before it runs on its boards: the board list (names, chips, hello
 // facts) and the round trip to the agent, measured with ping messages on the list connection.
 
-import { connectAgent } from '../link/ws-link.js';
-import { agentToken } from '../link/agent-tokens.js';
-import { parseAgentMessage, type AgentBoardFacts } from './wire.js';
+import { connectAgent } from './ws-link.js';
+import { agentToken } from './agent-tokens.js';
+import { parseAgentMessage, type AgentBoardFacts } from './agent-wire.js';
 
 export interface AgentListing {
   /** ws://host:port as given (no path) */

@@ -5,7 +5,7 @@
 
 import type { ByteLink } from '../link/byte-link.js';
 import { WsLink } from '../link/ws-link.js';
-import type { BoardProcess } from '../runtime/boards.js';
+import type { BoardProcess } from './boards.js';
 
 /** The agent's board as a BoardProcess, or undefined when the link is no agent's or the agent reports nothing. */
 export function remoteBoardProcess(link: ByteLink | undefined): BoardProcess | undefined {

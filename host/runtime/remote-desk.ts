@@ -7,8 +7,8 @@
 import { EMULATED_DEFAULT_BAUD } from '../space/emulated-desk.js';
 import type { DeviceSpec } from '../space/device.js';
 import { HOST_OUTPUT } from '../space/device.js';
-import { agentOrigin, listAgent, type AgentListing } from './client.js';
-import type { AgentBoardFacts } from './wire.js';
+import { agentOrigin, listAgent, type AgentListing } from '../link/agent-client.js';
+import type { AgentBoardFacts } from '../link/agent-wire.js';
 
 /** The message a remote link is priced by: a 3x32x32 camera frame, the examples' typical transfer. */
 export const REFERENCE_MESSAGE_BYTES = 3072;
