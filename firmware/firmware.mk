@@ -5,6 +5,7 @@
 #   make test-c          C unit tests with AddressSanitizer and UBSan
 #   make fuzz            libFuzzer targets, FUZZ_SECONDS each (installs clang if missing)
 #   make fuzz-coverage   a fixed run of the structured target; prints line coverage of the handlers
+#   make firmware-names  every external symbol of the objects starts with syn_ (names.mk)
 #   make firmware-clean
 #
 # Sources are picked by directory: a .c file dropped into one of these folders joins the builds

@@ -87,3 +87,6 @@ $(FW_FTHR_BUILD)/obj/%.o: %.c $(FW_DIR)/max78000.mk
 	$(FW_ARM_CC) $(FW_FTHR_CFLAGS) $(FW_DEPFLAGS) -c $< -o $@
 
 -include $(FW_FTHR_OBJ:.o=.d) $(FW_FTHR_BINDING_OBJ:.o=.d)
+
+# Included last: it reads the object lists of every firmware makefile.
+include $(FW_DIR)/names.mk

@@ -4,7 +4,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-bool accel_fail(accel_error *err, accel_status status, int16_t layer, const char *fmt, ...)
+bool syn_accel_fail(accel_error *err, accel_status status, int16_t layer, const char *fmt, ...)
 {
     if (err) {
         err->status = status;
@@ -17,7 +17,7 @@ bool accel_fail(accel_error *err, accel_status status, int16_t layer, const char
     return false;
 }
 
-void accel_ok(accel_error *err)
+void syn_accel_ok(accel_error *err)
 {
     if (err) {
         err->status = ACCEL_OK;
@@ -26,20 +26,20 @@ void accel_ok(accel_error *err)
     }
 }
 
-const char *accel_engine_name(const accel_engine *engine)
+const char *syn_accel_engine_name(const accel_engine *engine)
 {
     return engine != NULL ? engine->name : "(none)";
 }
 
-uint8_t accel_engine_format(const accel_engine *engine)
+uint8_t syn_accel_engine_format(const accel_engine *engine)
 {
     return engine != NULL ? engine->format : 0;
 }
 
-accel_ctx *accel_open(const accel_engine *engine, const syn_chip *chip, accel_error *err)
+accel_ctx *syn_accel_open(const accel_engine *engine, const syn_chip *chip, accel_error *err)
 {
     if (engine == NULL) {
-        accel_fail(err, ACCEL_ERR_UNSUPPORTED, -1, "engine: none given");
+        syn_accel_fail(err, ACCEL_ERR_UNSUPPORTED, -1, "engine: none given");
         return NULL;
     }
     accel_ctx *ctx = engine->open(chip, err);
@@ -48,44 +48,44 @@ accel_ctx *accel_open(const accel_engine *engine, const syn_chip *chip, accel_er
     return ctx;
 }
 
-const accel_engine *accel_engine_of(const accel_ctx *ctx)
+const accel_engine *syn_accel_engine_of(const accel_ctx *ctx)
 {
     return ctx != NULL ? ctx->engine : NULL;
 }
 
 static bool no_context(accel_error *err)
 {
-    return accel_fail(err, ACCEL_ERR_STATE, -1, "accelerator not open");
+    return syn_accel_fail(err, ACCEL_ERR_STATE, -1, "accelerator not open");
 }
 
-bool accel_load(accel_ctx *ctx, const accel_segment *seg, uint8_t *slot, accel_error *err)
+bool syn_accel_load(accel_ctx *ctx, const accel_segment *seg, uint8_t *slot, accel_error *err)
 {
     if (ctx == NULL)
         return no_context(err);
     if (ctx->engine->load == NULL)
-        return accel_fail(err, ACCEL_ERR_UNSUPPORTED, -1,
+        return syn_accel_fail(err, ACCEL_ERR_UNSUPPORTED, -1,
                           "segment format 1 (layer descriptions): the %s engine runs format %u segments",
                           ctx->engine->name, (unsigned)ctx->engine->format);
     return ctx->engine->load(ctx, seg, slot, err);
 }
 
-bool accel_load_image(accel_ctx *ctx, const accel_segment *seg, const reg_image *img, uint8_t *slot, accel_error *err)
+bool syn_accel_load_image(accel_ctx *ctx, const accel_segment *seg, const reg_image *img, uint8_t *slot, accel_error *err)
 {
     if (ctx == NULL)
         return no_context(err);
     if (ctx->engine->load_image == NULL)
-        return accel_fail(err, ACCEL_ERR_UNSUPPORTED, -1,
+        return syn_accel_fail(err, ACCEL_ERR_UNSUPPORTED, -1,
                           "segment format 2 (register program): the %s engine runs format %u segments",
                           ctx->engine->name, (unsigned)ctx->engine->format);
     return ctx->engine->load_image(ctx, seg, img, slot, err);
 }
 
-bool accel_unload(accel_ctx *ctx, uint8_t slot)
+bool syn_accel_unload(accel_ctx *ctx, uint8_t slot)
 {
     return ctx != NULL && ctx->engine->unload(ctx, slot);
 }
 
-bool accel_run(accel_ctx *ctx, uint8_t slot, const accel_buffer *inputs, size_t n_inputs, accel_layer_fn on_layer,
+bool syn_accel_run(accel_ctx *ctx, uint8_t slot, const accel_buffer *inputs, size_t n_inputs, accel_layer_fn on_layer,
                void *user, accel_error *err)
 {
     if (ctx == NULL)
@@ -93,29 +93,29 @@ bool accel_run(accel_ctx *ctx, uint8_t slot, const accel_buffer *inputs, size_t 
     return ctx->engine->run(ctx, slot, inputs, n_inputs, on_layer, user, err);
 }
 
-bool accel_output(accel_ctx *ctx, int16_t source, accel_buffer *out)
+bool syn_accel_output(accel_ctx *ctx, int16_t source, accel_buffer *out)
 {
     return ctx != NULL && ctx->engine->output != NULL && ctx->engine->output(ctx, source, out);
 }
 
-bool accel_output_into(accel_ctx *ctx, int16_t source, void *dst, uint32_t len, accel_error *err)
+bool syn_accel_output_into(accel_ctx *ctx, int16_t source, void *dst, uint32_t len, accel_error *err)
 {
     if (ctx == NULL)
         return no_context(err);
     return ctx->engine->output_into(ctx, source, dst, len, err);
 }
 
-bool accel_measured_cycles(accel_ctx *ctx, uint32_t *cycles, size_t n)
+bool syn_accel_measured_cycles(accel_ctx *ctx, uint32_t *cycles, size_t n)
 {
     return ctx != NULL && ctx->engine->measured_cycles != NULL && ctx->engine->measured_cycles(ctx, cycles, n);
 }
 
 static bool no_streams(const accel_ctx *ctx, accel_error *err)
 {
-    return accel_fail(err, ACCEL_ERR_UNSUPPORTED, -1, "the %s engine takes no register segments", ctx->engine->name);
+    return syn_accel_fail(err, ACCEL_ERR_UNSUPPORTED, -1, "the %s engine takes no register segments", ctx->engine->name);
 }
 
-bool accel_stream_begin(accel_ctx *ctx, const reg_image *program, fit_ctx *fit, fit_result *out, uint16_t u0,
+bool syn_accel_stream_begin(accel_ctx *ctx, const reg_image *program, fit_ctx *fit, fit_result *out, uint16_t u0,
                         uint16_t count, uint32_t kernel_records, uint32_t bias_records, accel_error *err)
 {
     if (ctx == NULL)
@@ -125,7 +125,7 @@ bool accel_stream_begin(accel_ctx *ctx, const reg_image *program, fit_ctx *fit, 
     return ctx->engine->stream_begin(ctx, program, fit, out, u0, count, kernel_records, bias_records, err);
 }
 
-bool accel_stream_bytes(accel_ctx *ctx, const uint8_t *data, size_t n, accel_error *err)
+bool syn_accel_stream_bytes(accel_ctx *ctx, const uint8_t *data, size_t n, accel_error *err)
 {
     if (ctx == NULL)
         return no_context(err);
@@ -134,7 +134,7 @@ bool accel_stream_bytes(accel_ctx *ctx, const uint8_t *data, size_t n, accel_err
     return ctx->engine->stream_bytes(ctx, data, n, err);
 }
 
-bool accel_stream_end(accel_ctx *ctx, accel_error *err)
+bool syn_accel_stream_end(accel_ctx *ctx, accel_error *err)
 {
     if (ctx == NULL)
         return no_context(err);
@@ -143,7 +143,7 @@ bool accel_stream_end(accel_ctx *ctx, accel_error *err)
     return ctx->engine->stream_end(ctx, err);
 }
 
-bool accel_relocate(accel_ctx *ctx, fit_ctx *fit, fit_result *out, uint16_t first_moved, const reg_place *from,
+bool syn_accel_relocate(accel_ctx *ctx, fit_ctx *fit, fit_result *out, uint16_t first_moved, const reg_place *from,
                     accel_error *err)
 {
     if (ctx == NULL)

@@ -33,7 +33,7 @@ struct accel_engine {
 };
 
 /* Fills err (if not NULL) and returns false. */
-bool accel_fail(accel_error *err, accel_status status, int16_t layer, const char *fmt, ...) SYN_PRINTF(4, 5);
-void accel_ok(accel_error *err);
+bool syn_accel_fail(accel_error *err, accel_status status, int16_t layer, const char *fmt, ...) SYN_PRINTF(4, 5);
+void syn_accel_ok(accel_error *err);
 
 #endif

@@ -28,13 +28,13 @@
  * with more layers is refused by the layer limit before any of these fill up. A board that is
  * only ever a MAX78000 may build with -DFIT_MAX_LAYERS=32 (with FIT_MAX_COLUMNS=768 below: the
  * working storage shrinks from ~64 KB to ~13 KB); a chip with more layers is then refused by
- * fit_run. */
+ * syn_fit_run. */
 #ifndef FIT_MAX_LAYERS
 #define FIT_MAX_LAYERS 128
 #endif
 /* Kernel columns per processor the occupancy map holds (the tool's map width: 5120 on MAX78002,
  * 768 on MAX78000). A board that is only ever a MAX78000 may build with -DFIT_MAX_COLUMNS=768;
- * a chip with wider memories is then refused by fit_run. */
+ * a chip with wider memories is then refused by syn_fit_run. */
 #ifndef FIT_MAX_COLUMNS
 #define FIT_MAX_COLUMNS 5120
 #endif
@@ -78,7 +78,7 @@ typedef enum {
 } fit_limit;
 
 /* The stable name ("kernel_memory", ...), as host/model/fit-types.ts FIT_LIMITS. */
-const char *fit_limit_name(fit_limit limit);
+const char *syn_fit_limit_name(fit_limit limit);
 
 /* A segment: count layers of one model, contiguous, layers[i].index ascending by one. */
 typedef struct {
@@ -170,15 +170,15 @@ typedef struct {
 } fit_ctx;
 
 /* Fits the segments on the chip. Returns out->ok; on false, out holds the refusal. */
-bool fit_run(fit_ctx *ctx, const syn_chip *chip, const fit_segment *segments, size_t n_segments, fit_result *out);
+bool syn_fit_run(fit_ctx *ctx, const syn_chip *chip, const fit_segment *segments, size_t n_segments, fit_result *out);
 
-/* After fit_run succeeded on ctx and out: the kernel columns layer u of the union holds on
+/* After syn_fit_run succeeded on ctx and out: the kernel columns layer u of the union holds on
  * processor p, as ascending [start, end) pairs of columns in *runs (valid until the next call
- * or fit_run); returns the pair count, 0 where the layer holds none. */
-uint16_t fit_layer_columns(fit_ctx *ctx, fit_result *out, uint16_t u, unsigned p, const int32_t **runs);
+ * or syn_fit_run); returns the pair count, 0 where the layer holds none. */
+uint16_t syn_fit_layer_columns(fit_ctx *ctx, fit_result *out, uint16_t u, unsigned p, const int32_t **runs);
 
 /* The fit's occupancy map (FIT_PROCESSORS rows of FIT_MAP_WORDS words, bit c of a row: column c
- * marked). Between fit_run calls it is free for a caller's use: the segment store keeps one
+ * marked). Between syn_fit_run calls it is free for a caller's use: the segment store keeps one
  * segment's columns in it while that segment's kernels stream in. */
 static inline uint32_t *fit_map_rows(fit_ctx *ctx)
 {

@@ -67,7 +67,7 @@ static bool SYN_PRINTF(3, 4) fail(dec *d, const char *field, const char *fmt, ..
 
 static bool cbor_fail(dec *d, const char *field)
 {
-    return fail(d, field, "CBOR: %s", cbor_err_name(d->r.err));
+    return fail(d, field, "CBOR: %s", syn_cbor_err_name(d->r.err));
 }
 
 /* The formatter has no %d: signed values print through this. */
@@ -91,13 +91,13 @@ static const char *sgn(int64_t v, char buf[24])
 
 static bool read_int(dec *d, const char *field, int64_t lo, int64_t hi, int64_t *out)
 {
-    if (cbor_peek(&d->r) != CBOR_UINT && cbor_peek(&d->r) != CBOR_NINT) {
+    if (syn_cbor_peek(&d->r) != CBOR_UINT && syn_cbor_peek(&d->r) != CBOR_NINT) {
         if (d->r.err != CBOR_OK)
             return cbor_fail(d, field);
         return fail(d, field, "must be an integer");
     }
     int64_t v;
-    if (!cbor_read_int(&d->r, &v))
+    if (!syn_cbor_read_int(&d->r, &v))
         return fail(d, field, "integer outside %s..%s", "-2^63", "2^63-1");
     if (v < lo || v > hi) {
         char a[24], b[24], c[24];
@@ -109,9 +109,9 @@ static bool read_int(dec *d, const char *field, int64_t lo, int64_t hi, int64_t 
 
 static bool read_bool(dec *d, const char *field, bool *out)
 {
-    if (cbor_peek(&d->r) != CBOR_SIMPLE)
+    if (syn_cbor_peek(&d->r) != CBOR_SIMPLE)
         return d->r.err != CBOR_OK ? cbor_fail(d, field) : fail(d, field, "must be true or false");
-    if (!cbor_read_bool(&d->r, out))
+    if (!syn_cbor_read_bool(&d->r, out))
         return fail(d, field, "must be true or false");
     return true;
 }
@@ -119,9 +119,9 @@ static bool read_bool(dec *d, const char *field, bool *out)
 static bool read_u8_pair(dec *d, const char *field, int64_t lo, uint8_t out[2])
 {
     size_t n;
-    if (cbor_peek(&d->r) != CBOR_ARRAY)
+    if (syn_cbor_peek(&d->r) != CBOR_ARRAY)
         return d->r.err != CBOR_OK ? cbor_fail(d, field) : fail(d, field, "must be an array");
-    if (!cbor_read_array(&d->r, &n))
+    if (!syn_cbor_read_array(&d->r, &n))
         return cbor_fail(d, field);
     if (n != 2)
         return fail(d, field, "has %lu entries, expected 2..2", (unsigned long)n);
@@ -139,9 +139,9 @@ static bool read_u8_pair(dec *d, const char *field, int64_t lo, uint8_t out[2])
 static bool read_shape(dec *d, const char *field, accel_shape *s)
 {
     size_t n;
-    if (cbor_peek(&d->r) != CBOR_ARRAY)
+    if (syn_cbor_peek(&d->r) != CBOR_ARRAY)
         return d->r.err != CBOR_OK ? cbor_fail(d, field) : fail(d, field, "must be an array");
-    if (!cbor_read_array(&d->r, &n))
+    if (!syn_cbor_read_array(&d->r, &n))
         return cbor_fail(d, field);
     if (n != 3)
         return fail(d, field, "has %lu entries, expected 3..3", (unsigned long)n);
@@ -162,9 +162,9 @@ static bool read_text(dec *d, const char *field, char *out, size_t cap)
 {
     const char *t;
     size_t n;
-    if (cbor_peek(&d->r) != CBOR_TEXT)
+    if (syn_cbor_peek(&d->r) != CBOR_TEXT)
         return d->r.err != CBOR_OK ? cbor_fail(d, field) : fail(d, field, "must be a text string");
-    if (!cbor_read_text(&d->r, &t, &n))
+    if (!syn_cbor_read_text(&d->r, &t, &n))
         return cbor_fail(d, field);
     if (n + 1 > cap)
         return fail(d, field, "longer than %lu bytes", (unsigned long)(cap - 1));
@@ -175,9 +175,9 @@ static bool read_text(dec *d, const char *field, char *out, size_t cap)
 
 static bool read_bytes(dec *d, const char *field, const uint8_t **data, size_t *len)
 {
-    if (cbor_peek(&d->r) != CBOR_BYTES)
+    if (syn_cbor_peek(&d->r) != CBOR_BYTES)
         return d->r.err != CBOR_OK ? cbor_fail(d, field) : fail(d, field, "must be a byte string");
-    if (!cbor_read_bytes(&d->r, data, len))
+    if (!syn_cbor_read_bytes(&d->r, data, len))
         return cbor_fail(d, field);
     return true;
 }
@@ -185,21 +185,21 @@ static bool read_bytes(dec *d, const char *field, const uint8_t **data, size_t *
 /* Reads the next map key; keys of unknown meaning are skipped with their values by callers. */
 static bool read_key(dec *d, uint64_t *key)
 {
-    if (cbor_peek(&d->r) != CBOR_UINT || !cbor_read_uint(&d->r, key))
+    if (syn_cbor_peek(&d->r) != CBOR_UINT || !syn_cbor_read_uint(&d->r, key))
         return d->r.err != CBOR_OK ? cbor_fail(d, "") : fail(d, "", "map key is not an unsigned integer");
     return true;
 }
 
 static bool skip_value(dec *d)
 {
-    return cbor_skip(&d->r) ? true : cbor_fail(d, "");
+    return syn_cbor_skip(&d->r) ? true : cbor_fail(d, "");
 }
 
 static bool read_map_header(dec *d, size_t *n)
 {
-    if (cbor_peek(&d->r) != CBOR_MAP)
+    if (syn_cbor_peek(&d->r) != CBOR_MAP)
         return d->r.err != CBOR_OK ? cbor_fail(d, "") : fail(d, "", "must be a map");
-    if (!cbor_read_map(&d->r, n))
+    if (!syn_cbor_read_map(&d->r, n))
         return cbor_fail(d, "");
     return true;
 }
@@ -258,9 +258,9 @@ static bool read_tensors(dec *d, const char *name, accel_tensor *list, uint8_t *
 {
     size_t n;
     syn_format(d->where, sizeof d->where, "%s", name);
-    if (cbor_peek(&d->r) != CBOR_ARRAY)
+    if (syn_cbor_peek(&d->r) != CBOR_ARRAY)
         return d->r.err != CBOR_OK ? cbor_fail(d, "") : fail(d, "", "must be an array");
-    if (!cbor_read_array(&d->r, &n))
+    if (!syn_cbor_read_array(&d->r, &n))
         return cbor_fail(d, "");
     if (n < 1 || n > ACCEL_SEG_MAX_TENSORS)
         return fail(d, "", "has %lu entries, expected 1..%u", (unsigned long)n, (unsigned)ACCEL_SEG_MAX_TENSORS);
@@ -387,9 +387,9 @@ static bool read_layer(dec *d, accel_layer *l, accel_params *p, uint16_t expecte
             break;
         case L_SOURCES: {
             size_t count;
-            if (cbor_peek(&d->r) != CBOR_ARRAY)
+            if (syn_cbor_peek(&d->r) != CBOR_ARRAY)
                 return d->r.err != CBOR_OK ? cbor_fail(d, f) : fail(d, f, "must be an array");
-            if (!cbor_read_array(&d->r, &count))
+            if (!syn_cbor_read_array(&d->r, &count))
                 return cbor_fail(d, f);
             if (count < 1 || count > ACCEL_MAX_SOURCES)
                 return fail(d, f, "has %lu entries, expected 1..%u", (unsigned long)count, (unsigned)ACCEL_MAX_SOURCES);
@@ -442,10 +442,10 @@ static bool read_layer(dec *d, accel_layer *l, accel_params *p, uint16_t expecte
         case L_PROCESSORS:
         case L_OUTPUT_PROCESSORS: {
             uint64_t m;
-            if (cbor_peek(&d->r) != CBOR_UINT)
+            if (syn_cbor_peek(&d->r) != CBOR_UINT)
                 return d->r.err != CBOR_OK ? cbor_fail(d, f)
-                     : fail(d, f, cbor_peek(&d->r) == CBOR_NINT ? "is outside 0..18446744073709551615" : "must be an integer");
-            if (!cbor_read_uint(&d->r, &m))
+                     : fail(d, f, syn_cbor_peek(&d->r) == CBOR_NINT ? "is outside 0..18446744073709551615" : "must be an integer");
+            if (!syn_cbor_read_uint(&d->r, &m))
                 return cbor_fail(d, f);
             if (key == L_PROCESSORS)
                 l->processors = m;
@@ -508,7 +508,7 @@ static bool read_layer(dec *d, accel_layer *l, accel_params *p, uint16_t expecte
     return true;
 }
 
-uint32_t accel_weight_count(const accel_layer *l)
+uint32_t syn_accel_weight_count(const accel_layer *l)
 {
     if (l->op == OP_PASSTHROUGH || l->groups == 0)
         return 0;
@@ -532,7 +532,7 @@ uint32_t accel_weight_count(const accel_layer *l)
     return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
 }
 
-int8_t accel_weight_at(const accel_params *p, uint8_t weight_bits, uint32_t i)
+int8_t syn_accel_weight_at(const accel_params *p, uint8_t weight_bits, uint32_t i)
 {
     if (weight_bits == 8)
         return (int8_t)p->weights[i];
@@ -542,7 +542,7 @@ int8_t accel_weight_at(const accel_params *p, uint8_t weight_bits, uint32_t i)
     return (int8_t)(v & (1u << (weight_bits - 1)) ? (int)v - (1 << weight_bits) : (int)v);
 }
 
-const accel_tensor *accel_segment_input(const accel_segment *seg, int source)
+const accel_tensor *syn_accel_segment_input(const accel_segment *seg, int source)
 {
     for (unsigned k = 0; k < seg->n_inputs; k++) {
         if (seg->inputs[k].source == source)
@@ -565,7 +565,7 @@ static const accel_shape *known_shape(const accel_segment *seg, int source, uint
         return &p->output_shape;
     }
     if (source < (int)seg->first) {
-        const accel_tensor *t = accel_segment_input(seg, source);
+        const accel_tensor *t = syn_accel_segment_input(seg, source);
         if (t) {
             *width = t->width;
             return &t->shape;
@@ -648,7 +648,7 @@ static bool check_layer(dec *d, const accel_segment *seg, const accel_layer *l, 
         return fail(d, "output_shape", "is [%u, %u, %u], %s gives [%s, %s, %s]", l->output_shape.c, l->output_shape.h,
                     l->output_shape.w, op_name[l->op], sgn(oc, a), sgn(oh, b), sgn(ow, c));
     }
-    uint32_t count = accel_weight_count(l);
+    uint32_t count = syn_accel_weight_count(l);
     if (registers)
         return true;   /* format 2: the values are in the records, not the layers */
     if (l->weight_bits != 0) {
@@ -734,9 +734,9 @@ static bool read_layout(dec *d, reg_layout *t)
             break;
         case LY_PROCESSORS: {
             uint64_t m;
-            if (cbor_peek(&d->r) != CBOR_UINT)
+            if (syn_cbor_peek(&d->r) != CBOR_UINT)
                 return d->r.err != CBOR_OK ? cbor_fail(d, f) : fail(d, f, "must be an unsigned integer");
-            if (!cbor_read_uint(&d->r, &m))
+            if (!syn_cbor_read_uint(&d->r, &m))
                 return cbor_fail(d, f);
             t->processors = m;
             break;
@@ -765,9 +765,9 @@ static bool read_layouts(dec *d, const char *name, reg_layout *list, uint8_t *co
 {
     size_t n;
     syn_format(d->where, sizeof d->where, "%s", name);
-    if (cbor_peek(&d->r) != CBOR_ARRAY)
+    if (syn_cbor_peek(&d->r) != CBOR_ARRAY)
         return d->r.err != CBOR_OK ? cbor_fail(d, "") : fail(d, "", "must be an array");
-    if (!cbor_read_array(&d->r, &n))
+    if (!syn_cbor_read_array(&d->r, &n))
         return cbor_fail(d, "");
     if (n > ACCEL_SEG_MAX_TENSORS)
         return fail(d, "", "has %lu entries, expected 0..%u", (unsigned long)n, (unsigned)ACCEL_SEG_MAX_TENSORS);
@@ -854,10 +854,10 @@ static bool decode(dec *d, const uint8_t *buf, size_t len, accel_layer *layers, 
     seg->params = params;
     if (h != NULL)
         memset(h, 0, sizeof *h);
-    cbor_err ce = cbor_validate(buf, len);
+    cbor_err ce = syn_cbor_validate(buf, len);
     if (ce != CBOR_OK)
-        return fail(d, "", "%s", cbor_err_name(ce));
-    cbor_reader_init(&d->r, buf, len);
+        return fail(d, "", "%s", syn_cbor_err_name(ce));
+    syn_cbor_reader_init(&d->r, buf, len);
     syn_format(d->where, sizeof d->where, "top level");
     size_t n;
     if (!read_map_header(d, &n))
@@ -911,9 +911,9 @@ static bool decode(dec *d, const uint8_t *buf, size_t len, accel_layer *layers, 
             if (!(seen & (1u << SEG_FIRST)) || !(seen & (1u << SEG_COUNT)))
                 return fail(d, !(seen & (1u << SEG_FIRST)) ? "first" : "count", "missing (key %u)",
                             !(seen & (1u << SEG_FIRST)) ? (unsigned)SEG_FIRST : (unsigned)SEG_COUNT);
-            if (cbor_peek(&d->r) != CBOR_ARRAY)
+            if (syn_cbor_peek(&d->r) != CBOR_ARRAY)
                 return d->r.err != CBOR_OK ? cbor_fail(d, "layers") : fail(d, "layers", "must be an array");
-            if (!cbor_read_array(&d->r, &n_layers))
+            if (!syn_cbor_read_array(&d->r, &n_layers))
                 return cbor_fail(d, "layers");
             if (n_layers != seg->count)
                 return fail(d, "layers", "has %lu entries, expected %u..%u", (unsigned long)n_layers, seg->count, seg->count);
@@ -1005,27 +1005,27 @@ static bool decode(dec *d, const uint8_t *buf, size_t len, accel_layer *layers, 
     return h == NULL || check_layouts(d, seg, h);
 }
 
-bool accel_segment_decode(const uint8_t *buf, size_t len, accel_layer *layers, accel_params *params,
+bool syn_accel_segment_decode(const uint8_t *buf, size_t len, accel_layer *layers, accel_params *params,
                           size_t capacity, accel_segment *seg, char *err, size_t err_cap)
 {
     dec d = { .err = err, .cap = err_cap };
     return decode(&d, buf, len, layers, params, capacity, seg, NULL);
 }
 
-bool accel_segment2_decode(const uint8_t *header, size_t len, accel_layer *layers, size_t capacity, accel_segment *seg,
+bool syn_accel_segment2_decode(const uint8_t *header, size_t len, accel_layer *layers, size_t capacity, accel_segment *seg,
                            accel_segment2 *h, char *err, size_t err_cap)
 {
     dec d = { .err = err, .cap = err_cap };
     return decode(&d, header, len, layers, NULL, capacity, seg, h);
 }
 
-uint32_t accel_segment2_write_addr(const uint8_t *packed, uint32_t i)
+uint32_t syn_accel_segment2_write_addr(const uint8_t *packed, uint32_t i)
 {
     const uint8_t *p = packed + 8u * i;
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-uint32_t accel_segment2_write_value(const uint8_t *packed, uint32_t i)
+uint32_t syn_accel_segment2_write_value(const uint8_t *packed, uint32_t i)
 {
-    return accel_segment2_write_addr(packed + 4, i);
+    return syn_accel_segment2_write_addr(packed + 4, i);
 }

@@ -110,14 +110,14 @@ static bool utf8_valid(const uint8_t *s, size_t n)
     return true;
 }
 
-void cbor_reader_init(cbor_reader *r, const uint8_t *buf, size_t len)
+void syn_cbor_reader_init(cbor_reader *r, const uint8_t *buf, size_t len)
 {
     r->p = buf;
     r->end = buf + len;
     r->err = CBOR_OK;
 }
 
-cbor_type cbor_peek(const cbor_reader *r)
+cbor_type syn_cbor_peek(const cbor_reader *r)
 {
     if (r->err != CBOR_OK || r->p >= r->end)
         return CBOR_NONE;
@@ -127,7 +127,7 @@ cbor_type cbor_peek(const cbor_reader *r)
     return (cbor_type)major;
 }
 
-bool cbor_read_uint(cbor_reader *r, uint64_t *out)
+bool syn_cbor_read_uint(cbor_reader *r, uint64_t *out)
 {
     cbor_head h;
     if (!take_head(r, 0, &h))
@@ -136,7 +136,7 @@ bool cbor_read_uint(cbor_reader *r, uint64_t *out)
     return true;
 }
 
-bool cbor_read_int(cbor_reader *r, int64_t *out)
+bool syn_cbor_read_int(cbor_reader *r, int64_t *out)
 {
     if (r->err != CBOR_OK)
         return false;
@@ -154,7 +154,7 @@ bool cbor_read_int(cbor_reader *r, int64_t *out)
     return true;
 }
 
-bool cbor_read_u32(cbor_reader *r, uint32_t *out)
+bool syn_cbor_read_u32(cbor_reader *r, uint32_t *out)
 {
     if (r->err != CBOR_OK)
         return false;
@@ -171,13 +171,13 @@ bool cbor_read_u32(cbor_reader *r, uint32_t *out)
     return true;
 }
 
-bool cbor_read_i32(cbor_reader *r, int32_t *out)
+bool syn_cbor_read_i32(cbor_reader *r, int32_t *out)
 {
     if (r->err != CBOR_OK)
         return false;
     cbor_reader probe = *r;
     int64_t v;
-    if (!cbor_read_int(&probe, &v))
+    if (!syn_cbor_read_int(&probe, &v))
         return fail(r, probe.err);
     if (v < INT32_MIN || v > INT32_MAX)
         return fail(r, CBOR_ERR_RANGE);
@@ -211,12 +211,12 @@ static bool take_string(cbor_reader *r, unsigned major, const uint8_t **data, si
     return true;
 }
 
-bool cbor_read_bytes(cbor_reader *r, const uint8_t **data, size_t *len)
+bool syn_cbor_read_bytes(cbor_reader *r, const uint8_t **data, size_t *len)
 {
     return take_string(r, 2, data, len);
 }
 
-bool cbor_read_text(cbor_reader *r, const char **text, size_t *len)
+bool syn_cbor_read_text(cbor_reader *r, const char **text, size_t *len)
 {
     const uint8_t *d;
     if (!take_string(r, 3, &d, len))
@@ -242,17 +242,17 @@ static bool take_container(cbor_reader *r, unsigned major, size_t *count)
     return true;
 }
 
-bool cbor_read_array(cbor_reader *r, size_t *count)
+bool syn_cbor_read_array(cbor_reader *r, size_t *count)
 {
     return take_container(r, 4, count);
 }
 
-bool cbor_read_map(cbor_reader *r, size_t *count)
+bool syn_cbor_read_map(cbor_reader *r, size_t *count)
 {
     return take_container(r, 5, count);
 }
 
-bool cbor_read_bool(cbor_reader *r, bool *out)
+bool syn_cbor_read_bool(cbor_reader *r, bool *out)
 {
     if (r->err != CBOR_OK)
         return false;
@@ -267,7 +267,7 @@ bool cbor_read_bool(cbor_reader *r, bool *out)
     return true;
 }
 
-bool cbor_read_null(cbor_reader *r)
+bool syn_cbor_read_null(cbor_reader *r)
 {
     if (r->err != CBOR_OK)
         return false;
@@ -283,7 +283,7 @@ bool cbor_read_null(cbor_reader *r)
 
 /* Walks one item iteratively (no recursion: the board's stack is small), with an explicit
  * stack of open containers bounded by CBOR_MAX_DEPTH. */
-bool cbor_skip(cbor_reader *r)
+bool syn_cbor_skip(cbor_reader *r)
 {
     struct level {
         uint32_t left;      /* items still due (a map of n pairs has 2n) */
@@ -359,23 +359,23 @@ bool cbor_skip(cbor_reader *r)
     }
 }
 
-bool cbor_at_end(const cbor_reader *r)
+bool syn_cbor_at_end(const cbor_reader *r)
 {
     return r->err == CBOR_OK && r->p == r->end;
 }
 
-cbor_err cbor_validate(const uint8_t *buf, size_t len)
+cbor_err syn_cbor_validate(const uint8_t *buf, size_t len)
 {
     cbor_reader r;
-    cbor_reader_init(&r, buf, len);
-    if (!cbor_skip(&r))
+    syn_cbor_reader_init(&r, buf, len);
+    if (!syn_cbor_skip(&r))
         return r.err;
     return r.p == r.end ? CBOR_OK : CBOR_ERR_TRAILING;
 }
 
 /* ---- writer ----------------------------------------------------------------------------- */
 
-void cbor_writer_init(cbor_writer *w, uint8_t *buf, size_t cap)
+void syn_cbor_writer_init(cbor_writer *w, uint8_t *buf, size_t cap)
 {
     w->buf = buf;
     w->cap = cap;
@@ -429,56 +429,56 @@ static bool put_head(cbor_writer *w, unsigned major, uint64_t v)
     return put_raw(w, h, n);
 }
 
-bool cbor_write_uint(cbor_writer *w, uint64_t v)
+bool syn_cbor_write_uint(cbor_writer *w, uint64_t v)
 {
     return put_head(w, 0, v);
 }
 
-bool cbor_write_int(cbor_writer *w, int64_t v)
+bool syn_cbor_write_int(cbor_writer *w, int64_t v)
 {
     if (v >= 0)
         return put_head(w, 0, (uint64_t)v);
     return put_head(w, 1, (uint64_t)(-(v + 1)));
 }
 
-bool cbor_write_bytes(cbor_writer *w, const uint8_t *data, size_t len)
+bool syn_cbor_write_bytes(cbor_writer *w, const uint8_t *data, size_t len)
 {
     return put_head(w, 2, len) && put_raw(w, data, len);
 }
 
-bool cbor_write_text(cbor_writer *w, const char *text, size_t len)
+bool syn_cbor_write_text(cbor_writer *w, const char *text, size_t len)
 {
     if (len > CBOR_MAX_TEXT)
         return wfail(w, CBOR_ERR_TEXT_LONG);
     return put_head(w, 3, len) && put_raw(w, (const uint8_t *)text, len);
 }
 
-bool cbor_write_cstr(cbor_writer *w, const char *text)
+bool syn_cbor_write_cstr(cbor_writer *w, const char *text)
 {
-    return cbor_write_text(w, text, strlen(text));
+    return syn_cbor_write_text(w, text, strlen(text));
 }
 
-bool cbor_write_array(cbor_writer *w, size_t count)
+bool syn_cbor_write_array(cbor_writer *w, size_t count)
 {
     if (count > CBOR_MAX_ITEMS)
         return wfail(w, CBOR_ERR_LIMIT);
     return put_head(w, 4, count);
 }
 
-bool cbor_write_map(cbor_writer *w, size_t count)
+bool syn_cbor_write_map(cbor_writer *w, size_t count)
 {
     if (count > CBOR_MAX_ITEMS)
         return wfail(w, CBOR_ERR_LIMIT);
     return put_head(w, 5, count);
 }
 
-bool cbor_write_bool(cbor_writer *w, bool v)
+bool syn_cbor_write_bool(cbor_writer *w, bool v)
 {
     uint8_t b = v ? 0xF5u : 0xF4u;
     return put_raw(w, &b, 1);
 }
 
-bool cbor_write_null(cbor_writer *w)
+bool syn_cbor_write_null(cbor_writer *w)
 {
     uint8_t b = 0xF6u;
     return put_raw(w, &b, 1);
@@ -486,7 +486,7 @@ bool cbor_write_null(cbor_writer *w)
 
 _Static_assert(CBOR_MAX_TEXT == 64, "cbor_err_name names the text limit");
 
-const char *cbor_err_name(cbor_err e)
+const char *syn_cbor_err_name(cbor_err e)
 {
     switch (e) {
     case CBOR_OK: return "ok";

@@ -25,7 +25,7 @@ typedef struct {
 
 typedef struct {
     job_kind kind;
-    int ticket;                              /* board_defer's */
+    int ticket;                              /* syn_board_defer's */
     uint16_t n_layers;
     uint64_t total_cycles;
     union {

@@ -4,9 +4,9 @@
 
 #include "board.h"
 
-board_result msg_hello(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault);
-board_result msg_ping(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault);
-board_result msg_stats(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault);
-board_result msg_reset(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault);
+board_result syn_msg_hello(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault);
+board_result syn_msg_ping(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault);
+board_result syn_msg_stats(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault);
+board_result syn_msg_reset(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault);
 
 #endif

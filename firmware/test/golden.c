@@ -91,7 +91,7 @@ static const json_node *parse_file(const char *set, const char *file, char *why,
 static int64_t num(const json_node *o, const char *key, int64_t dflt)
 {
     int64_t v;
-    return json_int(o, key, &v) ? v : dflt;
+    return syn_json_int(o, key, &v) ? v : dflt;
 }
 
 static bool flag(const json_node *o, const char *key, bool dflt)
@@ -136,7 +136,7 @@ static bool pair_of(const json_node *o, const char *key, uint8_t out[2], uint8_t
 
 static uint64_t hex(const json_node *o, const char *key, uint64_t dflt)
 {
-    const char *s = json_str(o, key);
+    const char *s = syn_json_str(o, key);
     return s != NULL ? strtoull(s, NULL, 16) : dflt;
 }
 
@@ -196,9 +196,9 @@ static bool load_model(const char *set, golden_set *g, char *why, size_t cap)
         memset(l, 0, sizeof *l);
         memset(p, 0, sizeof *p);
         l->index = (uint16_t)num(j, "index", i);
-        snprintf(l->name, sizeof l->name, "%s", json_str(j, "name") ? json_str(j, "name") : "");
+        snprintf(l->name, sizeof l->name, "%s", syn_json_str(j, "name") ? syn_json_str(j, "name") : "");
         const json_node *pool = json_get(j, "pool"), *hw = json_get(j, "hw");
-        int op = code(json_str(j, "op"), ops, 5), e = code(str_or_null(j, "eltwise"), elts, 5);
+        int op = code(syn_json_str(j, "op"), ops, 5), e = code(str_or_null(j, "eltwise"), elts, 5);
         int a = code(str_or_null(j, "activation"), acts, 3), pt = code(str_or_null(pool, "type"), pools, 3);
         if (op < 0 || e < 0 || a < 0 || pt < 0 || hw == NULL) {
             snprintf(why, cap, "%s/model.json: layer %u: unknown op, eltwise, activation or pool, or no hw", set, i);
@@ -239,13 +239,13 @@ static bool load_model(const char *set, golden_set *g, char *why, size_t cap)
         l->output_processors = hex(hw, "output_processors", 0);
         l->in_offset = (uint32_t)hex(hw, "in_offset", 0);
         l->out_offset = (uint32_t)hex(hw, "out_offset", 0);
-        const char *fmt = json_str(hw, "data_format");
+        const char *fmt = syn_json_str(hw, "data_format");
         l->data_format = fmt != NULL && strcmp(fmt, "CHW") == 0 ? FMT_CHW : FMT_HWC;
         l->write_gap = (uint8_t)num(hw, "write_gap", 0);
         if (l->op == OP_PASSTHROUGH)
             l->weight_bits = 0;
 
-        /* Weights packed LSB-first at weight_bits (accel_weight_at's form), bias as int8. */
+        /* Weights packed LSB-first at weight_bits (syn_accel_weight_at's form), bias as int8. */
         const json_node *w = json_get(j, "weights");
         if (l->weight_bits > 0 && w != NULL && w->kind == JSON_ARRAY) {
             uint32_t count = (uint32_t)json_len(w), bytes = (count * l->weight_bits + 7u) / 8u;
@@ -336,7 +336,7 @@ static bool image_of(const json_node *root, const char *path, golden_set *g, cha
 {
     reg_image *img = &g->image;
     memset(img, 0, sizeof *img);
-    const char *chip = json_str(root, "chip");
+    const char *chip = syn_json_str(root, "chip");
     img->chip = syn_chip_find(chip != NULL ? chip : "max78000");
     if (!load_writes(json_get(root, "init"), &img->init, &img->n_init)
         || !load_writes(json_get(root, "configure"), &img->configure, &img->n_configure)
@@ -410,9 +410,9 @@ static bool layout_of(const json_node *t, reg_layout *l)
         return false;
     l->source = (int16_t)num(t, "source", -1);
     l->width = (uint8_t)num(t, "width", 8);
-    const char *format = json_str(t, "format");
+    const char *format = syn_json_str(t, "format");
     l->format = format != NULL && strcmp(format, "CHW") == 0 ? FMT_CHW : FMT_HWC;
-    const char *procs = json_str(t, "processors");
+    const char *procs = syn_json_str(t, "processors");
     l->processors = procs != NULL ? strtoull(procs, NULL, 16) : 0;
     l->offset = (uint32_t)num(t, "offset", 0);
     l->write_gap = (uint8_t)num(t, "write_gap", 0);
@@ -426,7 +426,7 @@ bool golden_image_file(const char *path, golden_set *g, char *why, size_t cap)
     const json_node *root = parse_path(path, why, cap);
     if (root == NULL || !image_of(root, path, g, why, cap))
         return false;
-    snprintf(g->name, sizeof g->name, "%s", json_str(root, "model") != NULL ? json_str(root, "model") : path);
+    snprintf(g->name, sizeof g->name, "%s", syn_json_str(root, "model") != NULL ? syn_json_str(root, "model") : path);
     g->chip = g->image.chip;
     g->n_layers = (uint16_t)num(root, "count", 0);
     const json_node *ins = json_get(root, "inputs"), *outs = json_get(root, "outputs");

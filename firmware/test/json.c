@@ -235,13 +235,13 @@ json_node *json_get(const json_node *obj, const char *key)
     return NULL;
 }
 
-const char *json_str(const json_node *obj, const char *key)
+const char *syn_json_str(const json_node *obj, const char *key)
 {
     json_node *n = json_get(obj, key);
     return n != NULL && n->kind == JSON_STRING ? n->str : NULL;
 }
 
-bool json_int(const json_node *obj, const char *key, int64_t *out)
+bool syn_json_int(const json_node *obj, const char *key, int64_t *out)
 {
     json_node *n = json_get(obj, key);
     if (n == NULL || n->kind != JSON_INT)

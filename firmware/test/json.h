@@ -21,8 +21,8 @@ typedef struct json_node {
 /* Parses text; NULL with a reason in err on failure. The result lives until the next parse. */
 json_node *json_parse(const char *text, char *err, size_t errcap);
 json_node *json_get(const json_node *obj, const char *key);
-const char *json_str(const json_node *obj, const char *key);   /* NULL if absent or not a string */
-bool json_int(const json_node *obj, const char *key, int64_t *out);
+const char *syn_json_str(const json_node *obj, const char *key);   /* NULL if absent or not a string */
+bool syn_json_int(const json_node *obj, const char *key, int64_t *out);
 size_t json_len(const json_node *arr);
 json_node *json_at(const json_node *arr, size_t i);
 

@@ -35,7 +35,7 @@ static int kind_code(const char *k)
 static int64_t num(const json_node *o, const char *key)
 {
     int64_t x = -1;
-    CHECK(json_int(o, key, &x));
+    CHECK(syn_json_int(o, key, &x));
     return x;
 }
 
@@ -62,11 +62,11 @@ static bool board_encoders_v1(const json_node *v, const syn_header *h, cbor_writ
     case SYN_MSG_SEGMENT_BEGIN:
     case SYN_MSG_SEGMENT_CHUNK:
     case SYN_MSG_TENSOR_PUT:
-        board_encode_next_offset(w, (uint32_t)num(m, "nextOffset"));
+        syn_board_encode_next_offset(w, (uint32_t)num(m, "nextOffset"));
         return true;
     case SYN_MSG_SEGMENT_COMMIT: {
         segstore_fit fit = fit_of(json_get(m, "fit"));
-        board_encode_segment_commit(w, json_str(m, "id"), &fit);
+        syn_board_encode_segment_commit(w, syn_json_str(m, "id"), &fit);
         return true;
     }
     case SYN_MSG_SEGMENT_LIST: {
@@ -75,11 +75,11 @@ static bool board_encoders_v1(const json_node *v, const syn_header *h, cbor_writ
         size_t n = json_len(segs) < 8 ? json_len(segs) : 8;
         for (size_t i = 0; i < n; i++) {
             const json_node *e = json_at(segs, i);
-            info[i] = (board_segment_info){ json_str(e, "id"), json_str(e, "model"), (uint32_t)num(e, "first"),
+            info[i] = (board_segment_info){ syn_json_str(e, "id"), syn_json_str(e, "model"), (uint32_t)num(e, "first"),
                                             (uint32_t)num(e, "count"), (uint32_t)num(e, "weightBytes") };
         }
         segstore_fit fit = fit_of(json_get(m, "fit"));
-        board_encode_segment_list(w, info, n, &fit);
+        syn_board_encode_segment_list(w, info, n, &fit);
         return true;
     }
     case SYN_MSG_INFER: {
@@ -104,7 +104,7 @@ static bool board_encoders_v1(const json_node *v, const syn_header *h, cbor_writ
         board_infer_result r = { cycles, json_len(lc), (uint64_t)num(m, "totalCycles"), outs, json_len(os),
                                  json_len(in) > 0 ? data : NULL, (uint64_t)num(m, "cpuUs"), (uint64_t)num(m, "cnnUs"),
                                  (uint64_t)num(m, "queuedUs") };
-        board_encode_infer(w, &r);
+        syn_board_encode_infer(w, &r);
         return true;
     }
     case SYN_MSG_PROFILE: {
@@ -115,17 +115,17 @@ static bool board_encoders_v1(const json_node *v, const syn_header *h, cbor_writ
             layers[k] = (job_spread){ (uint32_t)num(l, "min"), (uint32_t)num(l, "median"), (uint32_t)num(l, "max") };
         }
         job_spread64 total = { (uint64_t)num(t, "min"), (uint64_t)num(t, "median"), (uint64_t)num(t, "max") };
-        board_encode_profile(w, layers, json_len(ls), &total, (uint32_t)num(m, "runs"));
+        syn_board_encode_profile(w, layers, json_len(ls), &total, (uint32_t)num(m, "runs"));
         return true;
     }
     case SYN_MSG_SENSE: {
         const json_node *sh = json_get(m, "shape");
         uint32_t shape[3] = { (uint32_t)json_at(sh, 0)->num, (uint32_t)json_at(sh, 1)->num, (uint32_t)json_at(sh, 2)->num };
-        board_encode_sense(w, (uint64_t)num(m, "frame"), (uint64_t)num(m, "tUs"), shape);
+        syn_board_encode_sense(w, (uint64_t)num(m, "frame"), (uint64_t)num(m, "tUs"), shape);
         return true;
     }
     case SYN_MSG_DELIVER:
-        board_encode_deliver(w, (uint32_t)num(m, "count"));
+        syn_board_encode_deliver(w, (uint32_t)num(m, "count"));
         return true;
     case SYN_MSG_OUTPUTS: {
         const json_node *os = json_get(m, "outputs");
@@ -134,10 +134,10 @@ static bool board_encoders_v1(const json_node *v, const syn_header *h, cbor_writ
         size_t n = json_len(os) < 8 ? json_len(os) : 8;
         for (size_t i = 0; i < n; i++) {
             const json_node *o = json_at(os, i);
-            kinds[i] = json_str(o, "kind");
+            kinds[i] = syn_json_str(o, "kind");
             recs[i] = (output_record){ (uint32_t)num(o, "count"), (uint32_t)num(o, "lastCrc32"), (uint32_t)num(o, "lastBytes") };
         }
-        board_encode_outputs(w, kinds, recs, n);
+        syn_board_encode_outputs(w, kinds, recs, n);
         return true;
     }
     default:
@@ -147,11 +147,11 @@ static bool board_encoders_v1(const json_node *v, const syn_header *h, cbor_writ
 
 /* Builds the frame with the board's encoders from the vector's values, if the board sends this
  * kind of frame; returns false (and fails) for a board-sent vector it does not know. */
-/* The reason whose wire name is `name` (board_boot_reason_name); unknown for any other. */
+/* The reason whose wire name is `name` (syn_board_boot_reason_name); unknown for any other. */
 static board_boot_reason boot_reason_named(const char *name)
 {
     for (int r = BOARD_BOOT_POWER_ON; r < BOARD_BOOT_UNKNOWN; r++) {
-        if (name != NULL && strcmp(name, board_boot_reason_name((board_boot_reason)r)) == 0)
+        if (name != NULL && strcmp(name, syn_board_boot_reason_name((board_boot_reason)r)) == 0)
             return (board_boot_reason)r;
     }
     return BOARD_BOOT_UNKNOWN;
@@ -159,69 +159,69 @@ static board_boot_reason boot_reason_named(const char *name)
 
 static void board_encoders(const json_node *v, const syn_header *h)
 {
-    const char *name = json_str(v, "name");
+    const char *name = syn_json_str(v, "name");
     const json_node *m = json_get(v, "message");
     cbor_writer w;
-    cbor_writer_init(&w, body, sizeof body);
+    syn_cbor_writer_init(&w, body, sizeof body);
     int64_t x;
     if (h->kind == SYN_KIND_ERROR) {
-        CHECK(json_int(m, "code", &x));
-        syn_encode_error(&w, (uint8_t)x, json_str(m, "message"));
+        CHECK(syn_json_int(m, "code", &x));
+        syn_encode_error(&w, (uint8_t)x, syn_json_str(m, "message"));
     } else if (h->type == SYN_MSG_HELLO) {
         board_config cfg;
         memset(&cfg, 0, sizeof cfg);
-        cfg.chip = syn_chip_find(json_str(m, "chip"));
+        cfg.chip = syn_chip_find(syn_json_str(m, "chip"));
         if (!CHECK(cfg.chip != NULL))
             return;
-        snprintf(cfg.board_id, sizeof cfg.board_id, "%s", json_str(m, "boardId"));
+        snprintf(cfg.board_id, sizeof cfg.board_id, "%s", syn_json_str(m, "boardId"));
         const json_node *sensors = json_get(m, "sensors");
         cfg.n_sensors = json_len(sensors);
         for (size_t i = 0; i < cfg.n_sensors && i < BOARD_MAX_SENSORS; i++) {
             const json_node *s = json_at(sensors, i);
-            snprintf(cfg.sensors[i].kind, sizeof cfg.sensors[i].kind, "%s", json_str(s, "kind"));
+            snprintf(cfg.sensors[i].kind, sizeof cfg.sensors[i].kind, "%s", syn_json_str(s, "kind"));
             for (size_t k = 0; k < 3; k++)
                 cfg.sensors[i].shape[k] = (uint32_t)json_at(json_get(s, "shape"), k)->num;
-            CHECK(json_int(s, "rateMhz", &x));
+            CHECK(syn_json_int(s, "rateMhz", &x));
             cfg.sensors[i].rate_mhz = (uint32_t)x;
         }
         const json_node *outputs = json_get(m, "outputs");
         cfg.n_outputs = json_len(outputs);
         for (size_t i = 0; i < cfg.n_outputs && i < BOARD_MAX_OUTPUTS; i++)
             snprintf(cfg.outputs[i], sizeof cfg.outputs[i], "%s", json_at(outputs, i)->str);
-        CHECK(json_int(m, "linkBaud", &x));
+        CHECK(syn_json_int(m, "linkBaud", &x));
         cfg.link_baud = (uint32_t)x;
         /* the chip facts and limits in the vector are the ones chip.c and proto.h hold */
-        CHECK(json_int(m, "cnnClockHz", &x) && (uint64_t)x == cfg.chip->cnn_clock_hz);
-        CHECK(json_int(m, "weightMem", &x) && (uint64_t)x == cfg.chip->weight_mem);
-        CHECK(json_int(m, "biasMem", &x) && (uint64_t)x == cfg.chip->bias_mem);
-        CHECK(json_int(m, "dataMem", &x) && (uint64_t)x == cfg.chip->data_mem);
-        CHECK(json_int(m, "maxLayers", &x) && (uint64_t)x == cfg.chip->max_layers);
-        CHECK(json_int(m, "maxFrame", &x) && x == SYN_MAX_FRAME);
-        CHECK(json_int(m, "maxPayload", &x) && x == SYN_MAX_PAYLOAD);
-        CHECK(json_int(m, "maxInFlight", &x) && x == SYN_MAX_IN_FLIGHT);
-        CHECK(json_int(m, "session", &x));
+        CHECK(syn_json_int(m, "cnnClockHz", &x) && (uint64_t)x == cfg.chip->cnn_clock_hz);
+        CHECK(syn_json_int(m, "weightMem", &x) && (uint64_t)x == cfg.chip->weight_mem);
+        CHECK(syn_json_int(m, "biasMem", &x) && (uint64_t)x == cfg.chip->bias_mem);
+        CHECK(syn_json_int(m, "dataMem", &x) && (uint64_t)x == cfg.chip->data_mem);
+        CHECK(syn_json_int(m, "maxLayers", &x) && (uint64_t)x == cfg.chip->max_layers);
+        CHECK(syn_json_int(m, "maxFrame", &x) && x == SYN_MAX_FRAME);
+        CHECK(syn_json_int(m, "maxPayload", &x) && x == SYN_MAX_PAYLOAD);
+        CHECK(syn_json_int(m, "maxInFlight", &x) && x == SYN_MAX_IN_FLIGHT);
+        CHECK(syn_json_int(m, "session", &x));
         int64_t tensor_mem;
-        CHECK(json_int(m, "tensorMem", &tensor_mem));
+        CHECK(syn_json_int(m, "tensorMem", &tensor_mem));
         cfg.mem.tensor_bytes = (uint32_t)tensor_mem;
-        snprintf(cfg.build_id, sizeof cfg.build_id, "%s", json_str(m, "buildId"));
-        cfg.engine = strcmp(json_str(m, "engine"), "register") == 0 ? &accel_engine_register : &accel_engine_layer;
+        snprintf(cfg.build_id, sizeof cfg.build_id, "%s", syn_json_str(m, "buildId"));
+        cfg.engine = strcmp(syn_json_str(m, "engine"), "register") == 0 ? &syn_accel_engine_register : &syn_accel_engine_layer;
         int64_t header_max = 0;
-        if (cfg.engine == &accel_engine_register)
-            CHECK(json_int(m, "headerMax", &header_max));
+        if (cfg.engine == &syn_accel_engine_register)
+            CHECK(syn_json_int(m, "headerMax", &header_max));
         cfg.mem.segments.header_max = (uint32_t)header_max;
-        board_encode_hello(&w, &cfg, (uint32_t)x, boot_reason_named(json_str(m, "resetCause")));
+        syn_board_encode_hello(&w, &cfg, (uint32_t)x, boot_reason_named(syn_json_str(m, "resetCause")));
     } else if (h->type == SYN_MSG_PING) {
         static uint8_t payload[SYN_MAX_FRAME];
-        size_t n = hex_decode(json_str(m, "payload"), payload, sizeof payload);
+        size_t n = hex_decode(syn_json_str(m, "payload"), payload, sizeof payload);
         if (!CHECK(n != SIZE_MAX))
             return;
-        cbor_write_map(&w, 1);
-        cbor_write_uint(&w, 0);
-        cbor_write_bytes(&w, payload, n);
+        syn_cbor_write_map(&w, 1);
+        syn_cbor_write_uint(&w, 0);
+        syn_cbor_write_bytes(&w, payload, n);
     } else if (h->type == SYN_MSG_STATS) {
         board_stats s;
         memset(&s, 0, sizeof s);
-        if (json_int(m, "stackPeak", &x)) {
+        if (syn_json_int(m, "stackPeak", &x)) {
             s.has_stack_peak = true;
             s.stack_peak = (uint32_t)x;
         }
@@ -230,15 +230,15 @@ static void board_encoders(const json_node *v, const syn_header *h)
         uint64_t *fields[9] = { &s.frames_in, &s.frames_out, &s.crc_errors, &s.framing_errors, &s.rejected,
                                 &s.uptime_ms, &s.bytes_in, &s.bytes_out, &s.oversize };
         for (size_t i = 0; i < 9; i++) {
-            CHECK(json_int(m, keys[i], &x));
+            CHECK(syn_json_int(m, keys[i], &x));
             *fields[i] = (uint64_t)x;
         }
-        board_encode_stats(&w, &s);
+        syn_board_encode_stats(&w, &s);
     } else if (h->type == SYN_MSG_RESET) {
-        cbor_write_map(&w, 0);
+        syn_cbor_write_map(&w, 0);
     } else if (h->type == SYN_MSG_BOOT) {
-        CHECK(json_int(m, "session", &x));
-        board_encode_boot(&w, boot_reason_named(json_str(m, "reason")), (uint32_t)x, json_str(m, "boardId"));
+        CHECK(syn_json_int(m, "session", &x));
+        syn_board_encode_boot(&w, boot_reason_named(syn_json_str(m, "reason")), (uint32_t)x, syn_json_str(m, "boardId"));
     } else if (!board_encoders_v1(v, h, &w)) {
         FAIL("vector %s: the board sends it but no encoder here builds it", name);
         return;
@@ -255,21 +255,21 @@ static void board_answers(uint32_t session, const uint8_t *req, size_t req_len)
     board_config cfg;
     golden_config(&cfg);
     capture_init(&cap, session);
-    board_init(&board, &cfg, &cap.port, BOARD_BOOT_POWER_ON);
+    syn_board_init(&board, &cfg, &cap.port, BOARD_BOOT_POWER_ON);
     capture_clear(&cap);
-    board_rx_bytes(&board, req, req_len);
+    syn_board_rx_bytes(&board, req, req_len);
     CHECK_MEM(cap.out, cap.len, wire, wire_len);
 }
 
 /* Where the running board can produce the vector, it must produce exactly its bytes. */
 static void running_board(const json_node *v, const syn_header *h)
 {
-    const char *name = json_str(v, "name");
+    const char *name = syn_json_str(v, "name");
     static uint8_t req[SYN_MAX_WIRE];
     size_t n;
     int64_t session = 0;
     const json_node *m = json_get(v, "message");
-    if (strcmp(name, "hello-response") == 0 && json_int(m, "session", &session)) {
+    if (strcmp(name, "hello-response") == 0 && syn_json_int(m, "session", &session)) {
         n = syn_frame_build(req, sizeof req, SYN_KIND_REQUEST, h->id, h->type, (const uint8_t *)"\xa0", 1);
         board_answers((uint32_t)session, req, n);
     } else if (h->kind == SYN_KIND_RESPONSE && h->type == SYN_MSG_PING) {
@@ -279,12 +279,12 @@ static void running_board(const json_node *v, const syn_header *h)
     } else if (h->kind == SYN_KIND_RESPONSE && h->type == SYN_MSG_RESET) {
         n = syn_frame_build(req, sizeof req, SYN_KIND_REQUEST, h->id, h->type, (const uint8_t *)"\xa0", 1);
         board_answers(1, req, n);
-    } else if (h->kind == SYN_KIND_EVENT && h->type == SYN_MSG_BOOT && json_int(m, "session", &session) &&
-               strcmp(json_str(m, "boardId"), "emu-1") == 0 && strcmp(json_str(m, "reason"), "power-on") == 0) {
+    } else if (h->kind == SYN_KIND_EVENT && h->type == SYN_MSG_BOOT && syn_json_int(m, "session", &session) &&
+               strcmp(syn_json_str(m, "boardId"), "emu-1") == 0 && strcmp(syn_json_str(m, "reason"), "power-on") == 0) {
         board_config cfg;
         golden_config(&cfg);
         capture_init(&cap, (uint32_t)session);
-        board_init(&board, &cfg, &cap.port, BOARD_BOOT_POWER_ON);
+        syn_board_init(&board, &cfg, &cap.port, BOARD_BOOT_POWER_ON);
         CHECK_MEM(cap.out, cap.len, wire, wire_len);
     } else if (strcmp(name, "error-unknown-type") == 0) {
         n = syn_frame_build(req, sizeof req, SYN_KIND_REQUEST, h->id, h->type, (const uint8_t *)"\xa0", 1);
@@ -294,7 +294,7 @@ static void running_board(const json_node *v, const syn_header *h)
         memset(big, 0x33, sizeof big);
         syn_header rh = { 1, SYN_KIND_REQUEST, h->id, h->type, 0 };
         syn_header_pack(&rh, big);
-        n = cobs_encode(big, sizeof big, big_wire, sizeof big_wire);
+        n = syn_cobs_encode(big, sizeof big, big_wire, sizeof big_wire);
         big_wire[n++] = 0;
         board_answers(1, big_wire, n);
     }
@@ -310,12 +310,12 @@ static void one_vector(void *arg)
         printf("  %s: %s\n", path, text == NULL ? "cannot read" : err);
         return;
     }
-    const char *wire_hex = json_str(v, "wire_hex"), *raw_hex = json_str(v, "raw_hex");
-    const char *diag_want = json_str(v, "body_diag");
+    const char *wire_hex = syn_json_str(v, "wire_hex"), *raw_hex = syn_json_str(v, "raw_hex");
+    const char *diag_want = syn_json_str(v, "body_diag");
     int64_t version, id, type;
-    int kind = kind_code(json_str(v, "kind"));
-    if (!CHECK(wire_hex && raw_hex && diag_want && kind >= 0 && json_int(v, "version", &version) &&
-               json_int(v, "id", &id) && json_int(v, "type_code", &type)))
+    int kind = kind_code(syn_json_str(v, "kind"));
+    if (!CHECK(wire_hex && raw_hex && diag_want && kind >= 0 && syn_json_int(v, "version", &version) &&
+               syn_json_int(v, "id", &id) && syn_json_int(v, "type_code", &type)))
         return;
     wire_len = hex_decode(wire_hex, wire, sizeof wire);
     raw_len = hex_decode(raw_hex, raw, sizeof raw);
@@ -326,13 +326,13 @@ static void one_vector(void *arg)
     CHECK_EQ(wire[wire_len - 1], 0);
     static uint8_t dec[SYN_MAX_FRAME + 64];
     size_t dec_len;
-    CHECK(cobs_decode(wire, wire_len - 1, dec, sizeof dec, &dec_len));
+    CHECK(syn_cobs_decode(wire, wire_len - 1, dec, sizeof dec, &dec_len));
     CHECK_MEM(dec, dec_len, raw, raw_len);
     cobs_rx rx;
-    cobs_rx_init(&rx, dec, SYN_MAX_FRAME);
+    syn_cobs_rx_init(&rx, dec, SYN_MAX_FRAME);
     bool ended;
     cobs_rx_result res;
-    CHECK_EQ(cobs_rx_feed(&rx, wire, wire_len, &ended, &res), wire_len);
+    CHECK_EQ(syn_cobs_rx_feed(&rx, wire, wire_len, &ended, &res), wire_len);
     CHECK(ended && res == COBS_RX_FRAME);
     CHECK_MEM(rx.buf, rx.len, raw, raw_len);
 
@@ -358,7 +358,7 @@ static void one_vector(void *arg)
     /* re-encode: the frame from its parts, and COBS of the raw bytes */
     size_t n = syn_frame_build(built, sizeof built, h.kind, h.id, h.type, raw + SYN_HEADER_SIZE, h.length);
     CHECK_MEM(built, n, wire, wire_len);
-    n = cobs_encode(raw, raw_len, built, sizeof built);
+    n = syn_cobs_encode(raw, raw_len, built, sizeof built);
     CHECK_MEM(built, n, wire, wire_len - 1);
 
     /* frames the board sends: from the vector's values with the board's encoders */

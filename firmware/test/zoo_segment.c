@@ -38,7 +38,7 @@ static int name_code(const char *s, const char *const *names, int n)
 static int64_t num(const json_node *o, const char *key, int64_t dflt)
 {
     int64_t v;
-    return json_int(o, key, &v) ? v : dflt;
+    return syn_json_int(o, key, &v) ? v : dflt;
 }
 
 /* A JSON true/false (or absent: dflt). */
@@ -69,7 +69,7 @@ static bool shape(const json_node *o, const char *key, accel_shape *out)
 
 static uint64_t hex(const json_node *o, const char *key)
 {
-    const char *s = json_str(o, key);
+    const char *s = syn_json_str(o, key);
     return s != NULL ? strtoull(s, NULL, 16) : 0;
 }
 
@@ -104,10 +104,10 @@ static bool load(const char *model, char *why, size_t cap)
         accel_layer *l = &layers[i];
         memset(l, 0, sizeof *l);
         l->index = (uint16_t)num(j, "index", i);
-        snprintf(l->name, sizeof l->name, "%s", json_str(j, "name") ? json_str(j, "name") : "");
+        snprintf(l->name, sizeof l->name, "%s", syn_json_str(j, "name") ? syn_json_str(j, "name") : "");
         const json_node *pool = json_get(j, "pool"), *hw = json_get(j, "hw");
         const json_node *elt = json_get(j, "eltwise"), *act = json_get(j, "activation"), *pt = json_get(pool, "type");
-        int op = name_code(json_str(j, "op"), ops, 5);
+        int op = name_code(syn_json_str(j, "op"), ops, 5);
         int e = name_code(elt && elt->kind == JSON_STRING ? elt->str : NULL, elts, 5);
         int a = name_code(act && act->kind == JSON_STRING ? act->str : NULL, acts, 3);
         int p = name_code(pt && pt->kind == JSON_STRING ? pt->str : NULL, pools, 3);
@@ -146,7 +146,7 @@ static bool load(const char *model, char *why, size_t cap)
         l->output_processors = hex(hw, "output_processors");
         l->in_offset = (uint32_t)hex(hw, "in_offset");
         l->out_offset = (uint32_t)hex(hw, "out_offset");
-        const char *fmt = json_str(hw, "data_format");
+        const char *fmt = syn_json_str(hw, "data_format");
         l->data_format = fmt != NULL && strcmp(fmt, "CHW") == 0 ? FMT_CHW : FMT_HWC;
         l->write_gap = (uint8_t)num(hw, "write_gap", 0);
     }
@@ -190,7 +190,7 @@ static unsigned crossing(unsigned cut, tref *out)
 
 static void write_tensors(cbor_writer *w, const tref *t, unsigned n)
 {
-    cbor_write_array(w, n);
+    syn_cbor_write_array(w, n);
     for (unsigned i = 0; i < n; i++) {
         accel_tensor a = { t[i].source, t[i].shape, t[i].width };
         seg_write_tensor(w, &a);
@@ -222,16 +222,16 @@ size_t zoo_segment(const char *model, unsigned first, unsigned count, uint32_t s
     unsigned n_in = crossing(first, ins), n_out = crossing(first + count, outs);
     uint32_t rnd = seed != 0 ? seed : 1u;
     cbor_writer w;
-    cbor_writer_init(&w, out, cap);
-    cbor_write_map(&w, 7);
-    cbor_write_uint(&w, 0); cbor_write_uint(&w, 1);
-    cbor_write_uint(&w, 1); cbor_write_cstr(&w, model);
-    cbor_write_uint(&w, 2); cbor_write_uint(&w, first);
-    cbor_write_uint(&w, 3); cbor_write_uint(&w, count);
-    cbor_write_uint(&w, 4); write_tensors(&w, ins, n_in);
-    cbor_write_uint(&w, 5); write_tensors(&w, outs, n_out);
-    cbor_write_uint(&w, 6);
-    cbor_write_array(&w, count);
+    syn_cbor_writer_init(&w, out, cap);
+    syn_cbor_write_map(&w, 7);
+    syn_cbor_write_uint(&w, 0); syn_cbor_write_uint(&w, 1);
+    syn_cbor_write_uint(&w, 1); syn_cbor_write_cstr(&w, model);
+    syn_cbor_write_uint(&w, 2); syn_cbor_write_uint(&w, first);
+    syn_cbor_write_uint(&w, 3); syn_cbor_write_uint(&w, count);
+    syn_cbor_write_uint(&w, 4); write_tensors(&w, ins, n_in);
+    syn_cbor_write_uint(&w, 5); write_tensors(&w, outs, n_out);
+    syn_cbor_write_uint(&w, 6);
+    syn_cbor_write_array(&w, count);
     for (unsigned i = first; i < first + count; i++) {
         accel_layer *l = &layers[i];
         if (zoo_segment_tweak != NULL)
@@ -239,7 +239,7 @@ size_t zoo_segment(const char *model, unsigned first, unsigned count, uint32_t s
         seg_write_layer(&w, l, (l->weight_bits > 0 ? 1u : 0u) + (l->bias_present ? 1u : 0u));
         if (l->weight_bits > 0) {
             /* Values within the bit range, small for 8 bits so outputs do not all saturate. */
-            uint64_t count_w = accel_weight_count(l), bytes = (count_w * l->weight_bits + 7u) / 8u;
+            uint64_t count_w = syn_accel_weight_count(l), bytes = (count_w * l->weight_bits + 7u) / 8u;
             if (bytes > sizeof packed) {
                 snprintf(why, why_cap, "layer %u: %llu weight bytes", i, (unsigned long long)bytes);
                 return 0;
@@ -252,19 +252,19 @@ size_t zoo_segment(const char *model, unsigned first, unsigned count, uint32_t s
                 uint64_t at = k * l->weight_bits;
                 packed[at / 8u] |= (uint8_t)(bits << (at % 8u));
             }
-            cbor_write_uint(&w, 34);
-            cbor_write_bytes(&w, packed, (size_t)bytes);
+            syn_cbor_write_uint(&w, 34);
+            syn_cbor_write_bytes(&w, packed, (size_t)bytes);
         }
         if (l->bias_present) {
             uint8_t bias[1024];
             for (unsigned k = 0; k < l->output_shape.c && k < sizeof bias; k++)
                 bias[k] = (uint8_t)((int)(next_random(&rnd) % 41u) - 20);
-            cbor_write_uint(&w, 35);
-            cbor_write_bytes(&w, bias, l->output_shape.c);
+            syn_cbor_write_uint(&w, 35);
+            syn_cbor_write_bytes(&w, bias, l->output_shape.c);
         }
     }
     if (w.err != CBOR_OK) {
-        snprintf(why, why_cap, "encoding: %s", cbor_err_name(w.err));
+        snprintf(why, why_cap, "encoding: %s", syn_cbor_err_name(w.err));
         return 0;
     }
     return w.len;

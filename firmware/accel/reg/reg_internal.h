@@ -75,7 +75,7 @@ typedef struct {
     uint64_t layer_cycles[REG_MAX_LAYERS];
 } reg_state;
 
-extern reg_state reg_the;
+extern reg_state syn_reg_the;
 
 /* One layer as the registers describe it: what the hardware reads, computes and writes. */
 typedef struct {
@@ -122,10 +122,10 @@ typedef struct {
 /* Decodes layer `index` of the program the running quadrants (bit q of `running`, master
  * `master`) hold. False with err filled (CNN_ERR_PROGRAM or CNN_ERR_UNSUPPORTED) if the model
  * cannot compute it exactly. */
-bool reg_decode_layer(unsigned index, unsigned master, unsigned running, reg_layer *out, cnn_error *err);
+bool syn_reg_decode_layer(unsigned index, unsigned master, unsigned running, reg_layer *out, cnn_error *err);
 
 /* Computes a decoded layer: reads data memory, writes its outputs into data memory. */
-void reg_exec_layer(const reg_layer *l);
+void syn_reg_exec_layer(const reg_layer *l);
 
 /* Working-buffer limits the decoder checks a layer against (reg_exec.c). */
 #define REG_WORK_BYTES (REG_INSTANCES * REG_MAX_INSTANCE_WORDS * 4u)

@@ -40,8 +40,8 @@ typedef struct {
 static sim_ctx the_ctx;
 static _Alignas(8) uint8_t arena[ACCEL_SIM_ARENA_BYTES];
 
-#define fail accel_fail
-#define ok accel_ok
+#define fail syn_accel_fail
+#define ok syn_accel_ok
 
 /* "the network input" / "the output of layer 7", for messages. */
 static const char *source_name(char *buf, size_t cap, int16_t source)
@@ -79,7 +79,7 @@ static accel_ctx *sim_open(const syn_chip *chip, accel_error *err)
     }
     memset(&the_ctx, 0, sizeof the_ctx);
     the_ctx.chip = chip;
-    accel_memo_drop_all();
+    syn_accel_memo_drop_all();
     ok(err);
     return &the_ctx.base;
 }
@@ -144,7 +144,7 @@ static bool check_layers(const syn_chip *chip, const sim_plan *pl, accel_error *
                             l->index, l->name, j, source_name(name, sizeof name, l->sources[j]));
         }
         char why[120];
-        accel_status st = sim_layer_check(chip, l, &pl->params[k], info, why, sizeof why);
+        accel_status st = syn_sim_layer_check(chip, l, &pl->params[k], info, why, sizeof why);
         if (st != ACCEL_OK)
             return fail(err, st, (int16_t)l->index, "layer %u (%s).%s", l->index, l->name, why);
     }
@@ -204,8 +204,8 @@ static bool plan_memory(sim_plan *pl, accel_error *err)
     for (uint16_t k = 0; k < pl->count; k++) {
         const accel_layer *l = &pl->layers[k];
         uint16_t step = (uint16_t)(k + 1u);
-        blocks[n++] = (block){ sim_layer_work_bytes(l), 0, step, step, &pl->work_at[k] };
-        blocks[n++] = (block){ sim_layer_output_bytes(l), 0, step, last_use(pl, (int16_t)l->index, step), &pl->output_at[k] };
+        blocks[n++] = (block){ syn_sim_layer_work_bytes(l), 0, step, step, &pl->work_at[k] };
+        blocks[n++] = (block){ syn_sim_layer_output_bytes(l), 0, step, last_use(pl, (int16_t)l->index, step), &pl->output_at[k] };
     }
     uint64_t peak = 0;
     for (unsigned b = 0; b < n; b++) {
@@ -279,7 +279,7 @@ static bool sim_load(accel_ctx *base, const accel_segment *seg, uint8_t *slot, a
     if (!check_layers(ctx->chip, pl, err) || !plan_memory(pl, err))
         return false;
     pl->used = true;
-    pl->generation = accel_memo_generation();
+    pl->generation = syn_accel_memo_generation();
     ctx->have_outputs = false;   /* the arena's meaning is per run; a new plan may reuse it */
     *slot = (uint8_t)free_slot;
     ok(err);
@@ -292,16 +292,16 @@ static bool sim_unload(accel_ctx *base, uint8_t slot)
     if (!ctx || slot >= ACCEL_MAX_RESIDENT || !ctx->plans[slot].used)
         return false;
     ctx->plans[slot].used = false;
-    accel_memo_drop_slot(slot);
+    syn_accel_memo_drop_slot(slot);
     if (ctx->last_slot == slot)
         ctx->have_outputs = false;
     return true;
 }
 
-uint32_t accel_sim_peak_bytes(const accel_ctx *base, uint8_t slot)
+uint32_t syn_accel_sim_peak_bytes(const accel_ctx *base, uint8_t slot)
 {
     const sim_ctx *ctx = (const sim_ctx *)base;
-    if (base != NULL && base->engine != &accel_engine_layer)
+    if (base != NULL && base->engine != &syn_accel_engine_layer)
         return 0;
     if (!ctx || slot >= ACCEL_MAX_RESIDENT || !ctx->plans[slot].used)
         return 0;
@@ -317,7 +317,7 @@ static const uint8_t *tensor_at(const sim_plan *pl, int16_t source)
     return arena + pl->input_at[find_tensor(pl->inputs, pl->n_inputs, source)];
 }
 
-/* Puts a memo entry's outputs where a computed run leaves them (accel_output reads them there).
+/* Puts a memo entry's outputs where a computed run leaves them (syn_accel_output reads them there).
  * False if the entry is not this plan's size (not reached: the key holds the load). */
 static bool replay(const sim_plan *pl, const uint8_t *stored, size_t len)
 {
@@ -366,17 +366,17 @@ static bool sim_run(accel_ctx *base, uint8_t slot, const accel_buffer *inputs, s
         given[at] = k;
     }
     accel_memo_key key;
-    bool memo = on_layer == NULL && accel_memo_enabled();
+    bool memo = on_layer == NULL && syn_accel_memo_enabled();
     if (memo) {
         key.slot = slot;
         key.generation = pl->generation;
         sha256_ctx h;
-        sha256_init(&h);
+        syn_sha256_init(&h);
         for (unsigned k = 0; k < pl->n_inputs; k++)
-            sha256_update(&h, inputs[given[k]].data, inputs[given[k]].len);
-        sha256_final(&h, key.digest);
+            syn_sha256_update(&h, inputs[given[k]].data, inputs[given[k]].len);
+        syn_sha256_final(&h, key.digest);
         size_t len;
-        const uint8_t *stored = accel_memo_find(&key, &len);
+        const uint8_t *stored = syn_accel_memo_find(&key, &len);
         if (stored != NULL && replay(pl, stored, len)) {
             ctx->have_outputs = true;
             ctx->last_slot = slot;
@@ -397,9 +397,9 @@ static bool sim_run(accel_ctx *base, uint8_t slot, const accel_buffer *inputs, s
             channels[j] = info.shape.c;
         }
         uint8_t *out = arena + pl->output_at[k];
-        sim_layer_compute(l, &pl->params[k], src, channels, (int8_t *)(arena + pl->work_at[k]), out);
+        syn_sim_layer_compute(l, &pl->params[k], src, channels, (int8_t *)(arena + pl->work_at[k]), out);
         if (on_layer) {
-            accel_buffer buf = { { (int16_t)l->index, l->output_shape, l->output_width }, out, sim_layer_output_bytes(l) };
+            accel_buffer buf = { { (int16_t)l->index, l->output_shape, l->output_width }, out, syn_sim_layer_output_bytes(l) };
             accel_layer_report r = { k, l, &buf };
             on_layer(user, &r);
         }
@@ -411,7 +411,7 @@ static bool sim_run(accel_ctx *base, uint8_t slot, const accel_buffer *inputs, s
             parts[k] = tensor_at(pl, pl->outputs[k].source);
             lens[k] = (uint32_t)tensor_bytes(&pl->outputs[k]);
         }
-        accel_memo_store(&key, parts, lens, pl->n_outputs);
+        syn_accel_memo_store(&key, parts, lens, pl->n_outputs);
     }
     ctx->have_outputs = true;
     ctx->last_slot = slot;
@@ -448,7 +448,7 @@ static bool sim_output_into(accel_ctx *base, int16_t source, void *dst, uint32_t
     return true;
 }
 
-const accel_engine accel_engine_layer = {
+const accel_engine syn_accel_engine_layer = {
     .name = "layer",
     .format = 1,
     .open = sim_open,

@@ -1,4 +1,4 @@
-/* The layer engine (accel_engine_layer): accel.h computed bit for bit in C from layer
+/* The layer engine (syn_accel_engine_layer): accel.h computed bit for bit in C from layer
  * descriptions (the layer arithmetic is sim_layer.c). Host-only: firmware.mk builds accel/sim/ into the emulator and the
  * tests, never into the Cortex-M4 library, whose accelerator is the silicon.
  *
@@ -32,6 +32,6 @@
 
 /* Arena bytes a resident segment's run uses (its planned peak); 0 if the slot is empty or the
  * context is not the layer engine's. */
-uint32_t accel_sim_peak_bytes(const accel_ctx *ctx, uint8_t slot);
+uint32_t syn_accel_sim_peak_bytes(const accel_ctx *ctx, uint8_t slot);
 
 #endif

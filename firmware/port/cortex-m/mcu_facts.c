@@ -12,14 +12,14 @@ extern volatile uint32_t __retained[4];
 /* Left unpainted below the caller's stack pointer: the painting loop's own frame. */
 #define PAINT_MARGIN 64u
 
-void mcu_stack_paint(void)
+void syn_mcu_stack_paint(void)
 {
     uint32_t *end = (uint32_t *)(uintptr_t)((cm4_sp() - PAINT_MARGIN) & ~3u);
     for (volatile uint32_t *p = __stack_bottom; p < end; p++)
         *p = PAINT;
 }
 
-uint32_t mcu_stack_peak(void)
+uint32_t syn_mcu_stack_peak(void)
 {
     const uint32_t *p = __stack_bottom;
     while (p < __stack_top && *p == PAINT)
@@ -27,21 +27,21 @@ uint32_t mcu_stack_peak(void)
     return (uint32_t)((uintptr_t)__stack_top - (uintptr_t)p);
 }
 
-uint32_t mcu_stack_size(void)
+uint32_t syn_mcu_stack_size(void)
 {
     return (uint32_t)((uintptr_t)__stack_top - (uintptr_t)__stack_bottom);
 }
 
-uint32_t mcu_image_bytes(void)
+uint32_t syn_mcu_image_bytes(void)
 {
     return (uint32_t)(__image_end - __image_start);
 }
 
-void mcu_build_id(char out[BOARD_BUILD_ID_MAX + 1])
+void syn_mcu_build_id(char out[BOARD_BUILD_ID_MAX + 1])
 {
     static const char hex[] = "0123456789abcdef";
     uint8_t digest[SHA256_BYTES];
-    sha256(__image_start, mcu_image_bytes(), digest);
+    syn_sha256(__image_start, syn_mcu_image_bytes(), digest);
     for (unsigned i = 0; i < BOARD_BUILD_ID_MAX / 2u; i++) {
         out[2 * i] = hex[digest[i] >> 4];
         out[2 * i + 1] = hex[digest[i] & 15u];
@@ -51,14 +51,14 @@ void mcu_build_id(char out[BOARD_BUILD_ID_MAX + 1])
 
 #define RETAINED_MAGIC 0x5359524Eu   /* "SYRN" */
 
-void mcu_retained_set(mcu_retained_reason reason)
+void syn_mcu_retained_set(mcu_retained_reason reason)
 {
     __retained[0] = RETAINED_MAGIC;
     __retained[1] = (uint32_t)reason;
     __retained[2] = ~(uint32_t)reason;
 }
 
-mcu_retained_reason mcu_retained_take(void)
+mcu_retained_reason syn_mcu_retained_take(void)
 {
     uint32_t r = __retained[1];
     bool valid = __retained[0] == RETAINED_MAGIC && __retained[2] == ~r &&
@@ -69,10 +69,10 @@ mcu_retained_reason mcu_retained_take(void)
     return valid ? (mcu_retained_reason)r : MCU_RETAINED_NONE;
 }
 
-board_boot_reason mcu_boot_reason(void)
+board_boot_reason syn_mcu_boot_reason(void)
 {
-    mcu_retained_reason recorded = mcu_retained_take();
-    mcu_retained_set(MCU_RETAINED_RUNNING);
+    mcu_retained_reason recorded = syn_mcu_retained_take();
+    syn_mcu_retained_set(MCU_RETAINED_RUNNING);
     switch (recorded) {
     case MCU_RETAINED_SOFTWARE: return BOARD_BOOT_SOFTWARE;
     case MCU_RETAINED_BREAK: return BOARD_BOOT_BREAK;
@@ -82,8 +82,8 @@ board_boot_reason mcu_boot_reason(void)
     return BOARD_BOOT_POWER_ON;
 }
 
-void mcu_reset(board_boot_reason reason)
+void syn_mcu_reset(board_boot_reason reason)
 {
-    mcu_retained_set(reason == BOARD_BOOT_BREAK ? MCU_RETAINED_BREAK : MCU_RETAINED_SOFTWARE);
+    syn_mcu_retained_set(reason == BOARD_BOOT_BREAK ? MCU_RETAINED_BREAK : MCU_RETAINED_SOFTWARE);
     cm4_system_reset();
 }

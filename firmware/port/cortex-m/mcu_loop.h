@@ -40,11 +40,11 @@ typedef struct {
 } mcu_io;
 
 /* The transmit callback of the port (syn_port.transmit): the whole frame into the ring, or false. */
-bool mcu_transmit(void *io, const uint8_t *bytes, size_t n);
+bool syn_mcu_transmit(void *io, const uint8_t *bytes, size_t n);
 /* syn_port.request_reset: the loop resets once the answer has left. */
-void mcu_request_reset(void *io);
+void syn_mcu_request_reset(void *io);
 
 /* Runs the board forever. */
-__attribute__((noreturn)) void mcu_loop_run(board_ctx *board, const mcu_io *io);
+__attribute__((noreturn)) void syn_mcu_loop_run(board_ctx *board, const mcu_io *io);
 
 #endif

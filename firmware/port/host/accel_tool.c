@@ -10,12 +10,12 @@
 
 /* The commands, in the order `--help` lists them. */
 static const tool_command *const commands[] = {
-    &tool_cmd_chips,
-    &tool_cmd_decode,
-    &tool_cmd_cycles,
-    &tool_cmd_fit,
-    &tool_cmd_run,
-    &tool_cmd_layout,
+    &syn_tool_cmd_chips,
+    &syn_tool_cmd_decode,
+    &syn_tool_cmd_cycles,
+    &syn_tool_cmd_fit,
+    &syn_tool_cmd_run,
+    &syn_tool_cmd_layout,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
@@ -77,12 +77,12 @@ static void close_c(tool_json *j, const char *c)
     put_s(j, c);
 }
 
-void json_obj_begin(tool_json *j) { open_c(j, "{"); }
-void json_obj_end(tool_json *j) { close_c(j, "}"); }
-void json_arr_begin(tool_json *j) { open_c(j, "["); }
-void json_arr_end(tool_json *j) { close_c(j, "]"); }
+void syn_json_obj_begin(tool_json *j) { open_c(j, "{"); }
+void syn_json_obj_end(tool_json *j) { close_c(j, "}"); }
+void syn_json_arr_begin(tool_json *j) { open_c(j, "["); }
+void syn_json_arr_end(tool_json *j) { close_c(j, "]"); }
 
-void json_key(tool_json *j, const char *key)
+void syn_json_key(tool_json *j, const char *key)
 {
     before_value(j);
     put_escaped(j, key, strlen(key));
@@ -90,7 +90,7 @@ void json_key(tool_json *j, const char *key)
     j->after_key = true;
 }
 
-void json_uint(tool_json *j, uint64_t v)
+void syn_json_uint(tool_json *j, uint64_t v)
 {
     char b[24];
     before_value(j);
@@ -98,7 +98,7 @@ void json_uint(tool_json *j, uint64_t v)
     put_s(j, b);
 }
 
-void json_int(tool_json *j, int64_t v)
+void syn_json_int(tool_json *j, int64_t v)
 {
     char b[24];
     before_value(j);
@@ -106,13 +106,13 @@ void json_int(tool_json *j, int64_t v)
     put_s(j, b);
 }
 
-void json_bool(tool_json *j, bool v)
+void syn_json_bool(tool_json *j, bool v)
 {
     before_value(j);
     put_s(j, v ? "true" : "false");
 }
 
-void json_null(tool_json *j)
+void syn_json_null(tool_json *j)
 {
     before_value(j);
     put_s(j, "null");
@@ -138,22 +138,22 @@ static void put_escaped(tool_json *j, const char *s, size_t n)
     put_s(j, "\"");
 }
 
-void json_str_n(tool_json *j, const char *s, size_t n)
+void syn_json_str_n(tool_json *j, const char *s, size_t n)
 {
     before_value(j);
     put_escaped(j, s, n);
 }
 
-void json_str(tool_json *j, const char *s)
+void syn_json_str(tool_json *j, const char *s)
 {
-    json_str_n(j, s, strlen(s));
+    syn_json_str_n(j, s, strlen(s));
 }
 
-void json_hex64(tool_json *j, uint64_t v)
+void syn_json_hex64(tool_json *j, uint64_t v)
 {
     char b[24];
     snprintf(b, sizeof b, "0x%016" PRIx64, v);
-    json_str(j, b);
+    syn_json_str(j, b);
 }
 
 /* ---- requests ---------------------------------------------------------------------------- */
@@ -167,19 +167,19 @@ static bool read_request(const uint8_t *item, size_t len, tool_request *req, con
                          char *err, size_t cap)
 {
     cbor_reader r;
-    cbor_reader_init(&r, item, len);
+    syn_cbor_reader_init(&r, item, len);
     size_t n;
     memset(req, 0, sizeof *req);
     req->segments = segment_store;
     req->blobs = blobs;
     req->blob_lens = lens;
-    if (!cbor_read_map(&r, &n)) {
+    if (!syn_cbor_read_map(&r, &n)) {
         snprintf(err, cap, "request: must be a map");
         return false;
     }
     for (size_t i = 0; i < n; i++) {
         uint64_t key;
-        if (!cbor_read_uint(&r, &key)) {
+        if (!syn_cbor_read_uint(&r, &key)) {
             snprintf(err, cap, "request: map key is not an unsigned integer");
             return false;
         }
@@ -187,7 +187,7 @@ static bool read_request(const uint8_t *item, size_t len, tool_request *req, con
             const char *t;
             size_t tn;
             char name[CBOR_MAX_TEXT + 1];
-            if (!cbor_read_text(&r, &t, &tn)) {
+            if (!syn_cbor_read_text(&r, &t, &tn)) {
                 snprintf(err, cap, "request.chip: must be a text string");
                 return false;
             }
@@ -200,7 +200,7 @@ static bool read_request(const uint8_t *item, size_t len, tool_request *req, con
             }
         } else if (key == 1) {
             size_t count;
-            if (!cbor_read_array(&r, &count)) {
+            if (!syn_cbor_read_array(&r, &count)) {
                 snprintf(err, cap, "request.segments: must be an array");
                 return false;
             }
@@ -209,7 +209,7 @@ static bool read_request(const uint8_t *item, size_t len, tool_request *req, con
                 return false;
             }
             for (size_t k = 0; k < count; k++) {
-                if (!cbor_read_bytes(&r, &blobs[k], &lens[k])) {
+                if (!syn_cbor_read_bytes(&r, &blobs[k], &lens[k])) {
                     snprintf(err, cap, "request.segments[%zu]: must be a byte string", k);
                     return false;
                 }
@@ -217,14 +217,14 @@ static bool read_request(const uint8_t *item, size_t len, tool_request *req, con
             req->n_segments = count;
         } else if (key == 2) {
             const uint8_t *start = r.p;
-            if (!cbor_skip(&r)) {
-                snprintf(err, cap, "request.args: CBOR: %s", cbor_err_name(r.err));
+            if (!syn_cbor_skip(&r)) {
+                snprintf(err, cap, "request.args: CBOR: %s", syn_cbor_err_name(r.err));
                 return false;
             }
             req->args = start;
             req->args_len = (size_t)(r.p - start);
-        } else if (!cbor_skip(&r)) {
-            snprintf(err, cap, "request: CBOR: %s", cbor_err_name(r.err));
+        } else if (!syn_cbor_skip(&r)) {
+            snprintf(err, cap, "request: CBOR: %s", syn_cbor_err_name(r.err));
             return false;
         }
     }
@@ -234,7 +234,7 @@ static bool read_request(const uint8_t *item, size_t len, tool_request *req, con
     }
     for (size_t k = 0; k < req->n_segments; k++) {
         char derr[ACCEL_SEG_ERR_MAX];
-        if (!accel_segment_decode(blobs[k], lens[k], layer_store[k], param_store[k], TOOL_MAX_LAYERS, &segment_store[k], derr,
+        if (!syn_accel_segment_decode(blobs[k], lens[k], layer_store[k], param_store[k], TOOL_MAX_LAYERS, &segment_store[k], derr,
                                   sizeof derr)) {
             snprintf(err, cap, "segment %zu: %s", k, derr);
             return false;
@@ -257,10 +257,10 @@ static void print_error(tool_json *j, const char *msg)
     j->len = 0;
     j->depth = 0;
     j->after_key = false;
-    json_obj_begin(j);
-    json_key(j, "error");
-    json_str(j, msg);
-    json_obj_end(j);
+    syn_json_obj_begin(j);
+    syn_json_key(j, "error");
+    syn_json_str(j, msg);
+    syn_json_obj_end(j);
     print_line(j);
 }
 
@@ -339,10 +339,10 @@ int main(int argc, char **argv)
     int status = 0;
     while (pos < len) {
         cbor_reader r;
-        cbor_reader_init(&r, in + pos, len - pos);
-        if (!cbor_skip(&r)) {
+        syn_cbor_reader_init(&r, in + pos, len - pos);
+        if (!syn_cbor_skip(&r)) {
             /* Without an item boundary the rest cannot be split: say where and stop. */
-            snprintf(err, sizeof err, "request %zu (byte %zu of stdin): CBOR: %s; stopping", item, pos, cbor_err_name(r.err));
+            snprintf(err, sizeof err, "request %zu (byte %zu of stdin): CBOR: %s; stopping", item, pos, syn_cbor_err_name(r.err));
             print_error(&j, err);
             status = 1;
             break;

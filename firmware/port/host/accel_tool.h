@@ -47,19 +47,19 @@ typedef struct {
     bool after_key;
 } tool_json;
 
-void json_obj_begin(tool_json *j);
-void json_obj_end(tool_json *j);
-void json_arr_begin(tool_json *j);
-void json_arr_end(tool_json *j);
-void json_key(tool_json *j, const char *key);
-void json_uint(tool_json *j, uint64_t v);
-void json_int(tool_json *j, int64_t v);
-void json_bool(tool_json *j, bool v);
-void json_null(tool_json *j);
-void json_str(tool_json *j, const char *s);
-void json_str_n(tool_json *j, const char *s, size_t n);
+void syn_json_obj_begin(tool_json *j);
+void syn_json_obj_end(tool_json *j);
+void syn_json_arr_begin(tool_json *j);
+void syn_json_arr_end(tool_json *j);
+void syn_json_key(tool_json *j, const char *key);
+void syn_json_uint(tool_json *j, uint64_t v);
+void syn_json_int(tool_json *j, int64_t v);
+void syn_json_bool(tool_json *j, bool v);
+void syn_json_null(tool_json *j);
+void syn_json_str(tool_json *j, const char *s);
+void syn_json_str_n(tool_json *j, const char *s, size_t n);
 /* A 64-bit mask as a "0x%016llx" string (JSON numbers lose bits past 2^53). */
-void json_hex64(tool_json *j, uint64_t v);
+void syn_json_hex64(tool_json *j, uint64_t v);
 
 /* ---- requests and commands ------------------------------------------------------------ */
 
@@ -82,11 +82,11 @@ typedef struct {
     bool (*run)(const tool_request *req, tool_json *out, char *err, size_t err_cap);
 } tool_command;
 
-extern const tool_command tool_cmd_chips;
-extern const tool_command tool_cmd_decode;
-extern const tool_command tool_cmd_cycles;
-extern const tool_command tool_cmd_fit;
-extern const tool_command tool_cmd_run;
-extern const tool_command tool_cmd_layout;
+extern const tool_command syn_tool_cmd_chips;
+extern const tool_command syn_tool_cmd_decode;
+extern const tool_command syn_tool_cmd_cycles;
+extern const tool_command syn_tool_cmd_fit;
+extern const tool_command syn_tool_cmd_run;
+extern const tool_command syn_tool_cmd_layout;
 
 #endif

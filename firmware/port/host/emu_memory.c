@@ -31,7 +31,7 @@ static accel_params params[EMU_LAYERS];
 static fit_ctx fit_work;
 static fit_result fit_out;
 
-bool emu_memory_for(const syn_chip *chip, const accel_engine *engine, board_memory *mem)
+bool syn_emu_memory_for(const syn_chip *chip, const accel_engine *engine, board_memory *mem)
 {
     memset(mem, 0, sizeof *mem);
     for (size_t i = 0; chip != NULL && i < sizeof sizes / sizeof sizes[0]; i++) {
@@ -40,7 +40,7 @@ bool emu_memory_for(const syn_chip *chip, const accel_engine *engine, board_memo
             continue;
         _Static_assert(MAX_STAGING >= 2560u * KIB && MAX_POOL >= 2560u * KIB && MAX_TENSORS >= 2u * MIB,
                        "the static regions hold every chip's sizes");
-        if (accel_engine_format(engine) == 2)
+        if (syn_accel_engine_format(engine) == 2)
             mem->segments = (segstore_memory){ NULL, 0, NULL, 0, layers, NULL, EMU_LAYERS, &fit_work, &fit_out,
                                                program, PROGRAM_BYTES, HEADER_MAX };
         else

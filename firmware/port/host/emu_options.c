@@ -96,21 +96,21 @@ static void known_chips(char *out, size_t cap)
 static void known_engines(char *out, size_t cap)
 {
     out[0] = '\0';
-    for (size_t i = 0; i < emu_engine_count; i++) {
+    for (size_t i = 0; i < syn_emu_engine_count; i++) {
         size_t len = strlen(out);
-        syn_format(out + len, cap - len, "%s%s", i > 0 ? ", " : "", accel_engine_name(emu_engines[i]));
+        syn_format(out + len, cap - len, "%s%s", i > 0 ? ", " : "", syn_accel_engine_name(syn_emu_engines[i]));
     }
 }
 
 static const accel_engine *find_engine(const char *name)
 {
-    for (size_t i = 0; i < emu_engine_count; i++)
-        if (strcmp(accel_engine_name(emu_engines[i]), name) == 0)
-            return emu_engines[i];
+    for (size_t i = 0; i < syn_emu_engine_count; i++)
+        if (strcmp(syn_accel_engine_name(syn_emu_engines[i]), name) == 0)
+            return syn_emu_engines[i];
     return NULL;
 }
 
-bool emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size_t cap)
+bool syn_emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size_t cap)
 {
     memset(opts, 0, sizeof *opts);
     /* --sensor-file may come before its --sensor: read the files once every sensor is known. */
@@ -119,7 +119,7 @@ bool emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size
     size_t n_files = 0;
     opts->board.chip = syn_chip_find("max78000");
     const char *engine_name = NULL;
-    emu_default_board_id(opts->board.board_id, sizeof opts->board.board_id);
+    syn_emu_default_board_id(opts->board.board_id, sizeof opts->board.board_id);
     for (int i = 1; i < argc; i++) {
         const char *name = argv[i];
         const char *value = NULL;
@@ -266,21 +266,21 @@ bool emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size
         syn_format(why, cap, "--link-name makes no sense with --stdio (there is no pty to link to)");
         return false;
     }
-    emu_sensor_files_reset();
+    syn_emu_sensor_files_reset();
     for (size_t k = 0; k < n_files; k++) {
         if (file_index[k] >= opts->board.n_sensors) {
             syn_format(why, cap, "--sensor-file %u:%s: there is no sensor %u (%lu given with --sensor)", file_index[k],
                      file_path[k], file_index[k], (unsigned long)opts->board.n_sensors);
             return false;
         }
-        if (!emu_sensor_file_load(&opts->board.sensors[file_index[k]], file_index[k], file_path[k], why, cap))
+        if (!syn_emu_sensor_file_load(&opts->board.sensors[file_index[k]], file_index[k], file_path[k], why, cap))
             return false;
     }
     /* Frames are made with the board id, so the cycle's frames are made once the id is known. */
     if (opts->sensor_cycle > 0) {
         for (size_t k = 0; k < opts->board.n_sensors; k++) {
             board_sensor *s = &opts->board.sensors[k];
-            if (s->data == NULL && !emu_sensor_cycle_make(s, (unsigned)k, opts->board.board_id, opts->sensor_cycle, why, cap))
+            if (s->data == NULL && !syn_emu_sensor_cycle_make(s, (unsigned)k, opts->board.board_id, opts->sensor_cycle, why, cap))
                 return false;
         }
     }
@@ -288,23 +288,23 @@ bool emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size
      * that can be this chip — the register engine where it covers the chip. */
     accel_error aerr;
     opts->board.engine = engine_name != NULL ? find_engine(engine_name) : NULL;
-    for (size_t i = 0; opts->board.engine == NULL && i < emu_engine_count; i++)
-        if (accel_open(emu_engines[i], opts->board.chip, &aerr) != NULL)
-            opts->board.engine = emu_engines[i];
+    for (size_t i = 0; opts->board.engine == NULL && i < syn_emu_engine_count; i++)
+        if (syn_accel_open(syn_emu_engines[i], opts->board.chip, &aerr) != NULL)
+            opts->board.engine = syn_emu_engines[i];
     if (opts->board.engine == NULL)
-        opts->board.engine = emu_engines[0];
-    if (accel_open(opts->board.engine, opts->board.chip, &aerr) == NULL) {
-        syn_format(why, cap, "--engine %s --chip %s: %s", accel_engine_name(opts->board.engine), opts->board.chip->name,
+        opts->board.engine = syn_emu_engines[0];
+    if (syn_accel_open(opts->board.engine, opts->board.chip, &aerr) == NULL) {
+        syn_format(why, cap, "--engine %s --chip %s: %s", syn_accel_engine_name(opts->board.engine), opts->board.chip->name,
                    aerr.msg);
         return false;
     }
     /* The chip's and engine's memory regions (emu_memory.h). */
-    if (!emu_memory_for(opts->board.chip, opts->board.engine, &opts->board.mem)) {
+    if (!syn_emu_memory_for(opts->board.chip, opts->board.engine, &opts->board.mem)) {
         syn_format(why, cap, "no memory sizes for chip %s", opts->board.chip->name);
         return false;
     }
     char reason[96];
-    if (!board_config_check(&opts->board, reason, sizeof reason)) {
+    if (!syn_board_config_check(&opts->board, reason, sizeof reason)) {
         syn_format(why, cap, "bad board configuration: %s", reason);
         return false;
     }

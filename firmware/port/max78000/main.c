@@ -45,59 +45,59 @@ static board_config cfg;
 static uint64_t port_now(void *user)
 {
     (void)user;
-    return fthr_now_us();
+    return syn_fthr_now_us();
 }
 
 static uint32_t port_random(void *user)
 {
     (void)user;
-    return fthr_random32();
+    return syn_fthr_random32();
 }
 
 static uint32_t port_stack_peak(void *user)
 {
     (void)user;
-    return mcu_stack_peak();
+    return syn_mcu_stack_peak();
 }
 
 __attribute__((noreturn)) static void reset_now(void)
 {
-    fthr_reset(BOARD_BOOT_SOFTWARE);
+    syn_fthr_reset(BOARD_BOOT_SOFTWARE);
 }
 
 static const mcu_io io = {
-    .rx = &fthr_uart_rx,
-    .tx = &fthr_uart_tx,
-    .tx_kick = fthr_uart_tx_kick,
-    .tx_idle = fthr_uart_tx_idle,
-    .now_us = fthr_now_us,
-    .wake_at = fthr_wake_at,
-    .each_pass = fthr_watchdog_feed,
+    .rx = &syn_fthr_uart_rx,
+    .tx = &syn_fthr_uart_tx,
+    .tx_kick = syn_fthr_uart_tx_kick,
+    .tx_idle = syn_fthr_uart_tx_idle,
+    .now_us = syn_fthr_now_us,
+    .wake_at = syn_fthr_wake_at,
+    .each_pass = syn_fthr_watchdog_feed,
     .reset = reset_now,
     .tx_reserve = (SYN_MAX_IN_FLIGHT + 2u) * SYN_MAX_WIRE,
 };
 
 static const syn_port port = {
     .now_us = port_now,
-    .transmit = mcu_transmit,
+    .transmit = syn_mcu_transmit,
     .random32 = port_random,
-    .request_reset = mcu_request_reset,
+    .request_reset = syn_mcu_request_reset,
     .stack_peak = port_stack_peak,
-    .deliver = fthr_led_deliver,
+    .deliver = syn_fthr_led_deliver,
     .user = (void *)&io,
 };
 
 int main(void)
 {
-    fthr_clocks_init();
-    board_boot_reason reason = fthr_reset_cause();
-    fthr_timer_init();
-    fthr_led_init();
-    fthr_cnn_power_on();
+    syn_fthr_clocks_init();
+    board_boot_reason reason = syn_fthr_reset_cause();
+    syn_fthr_timer_init();
+    syn_fthr_led_init();
+    syn_fthr_cnn_power_on();
 
     cfg.chip = syn_chip_find("max78000");
-    cfg.engine = &accel_engine_register;
-    fthr_usn_hex(cfg.board_id, sizeof cfg.board_id);
+    cfg.engine = &syn_accel_engine_register;
+    syn_fthr_usn_hex(cfg.board_id, sizeof cfg.board_id);
     memcpy(cfg.outputs[0], "led", 4);
     cfg.n_outputs = 1;
     cfg.link_baud = FTHR_UART_BAUD;
@@ -105,17 +105,17 @@ int main(void)
                                           program, PROGRAM_BYTES, HEADER_MAX };
     cfg.mem.tensor_arena = tensor_arena;
     cfg.mem.tensor_bytes = TENSOR_BYTES;
-    mcu_build_id(cfg.build_id);
+    syn_mcu_build_id(cfg.build_id);
     char why[96];
-    if (cfg.chip == NULL || !board_config_check(&cfg, why, sizeof why)) {
-        fthr_led_show(1u);   /* a build that cannot serve: red, and no answers */
+    if (cfg.chip == NULL || !syn_board_config_check(&cfg, why, sizeof why)) {
+        syn_fthr_led_show(1u);   /* a build that cannot serve: red, and no answers */
         for (;;)
             cm4_wfi();
     }
 
-    fthr_uart_init(FTHR_UART_BAUD);
-    fthr_watchdog_start();
-    fthr_led_show(2u);   /* green: up */
-    board_init(&board, &cfg, &port, reason);
-    mcu_loop_run(&board, &io);
+    syn_fthr_uart_init(FTHR_UART_BAUD);
+    syn_fthr_watchdog_start();
+    syn_fthr_led_show(2u);   /* green: up */
+    syn_board_init(&board, &cfg, &port, reason);
+    syn_mcu_loop_run(&board, &io);
 }

@@ -11,7 +11,7 @@ static uint32_t last_count;
 static uint64_t high;          /* counts of 2^32 ticks */
 static uint32_t base_count;    /* the counter at boot */
 
-void qemu_clock_init(void)
+void syn_qemu_clock_init(void)
 {
     base_count = AN386_FPGAIO_COUNTER;
     last_count = base_count;
@@ -21,7 +21,7 @@ void qemu_clock_init(void)
     cm4_irq_enable(AN386_IRQ_TIMER0);
 }
 
-uint64_t qemu_now_us(void)
+uint64_t syn_qemu_now_us(void)
 {
     uint32_t s = cm4_irq_save();
     uint32_t c = AN386_FPGAIO_COUNTER;
@@ -33,9 +33,9 @@ uint64_t qemu_now_us(void)
     return ticks / TICKS_PER_US;
 }
 
-void qemu_wake_at(uint64_t deadline_us)
+void syn_qemu_wake_at(uint64_t deadline_us)
 {
-    uint64_t now = qemu_now_us();
+    uint64_t now = syn_qemu_now_us();
     uint64_t wait = deadline_us > now ? deadline_us - now : 1u;
     if (wait > MAX_SLEEP_US)
         wait = MAX_SLEEP_US;
@@ -47,7 +47,7 @@ void qemu_wake_at(uint64_t deadline_us)
     TIMER_CTRL(AN386_TIMER0) = TIMER_CTRL_EN | TIMER_CTRL_IE;
 }
 
-void qemu_timer_irq(void)
+void syn_qemu_timer_irq(void)
 {
     /* One shot: the interrupt itself is the wake-up. */
     TIMER_CTRL(AN386_TIMER0) = 0;
