@@ -32,9 +32,8 @@
 #include "reg/reg_program.h"
 #include "reg/reg_table.h"
 #include "segment_decode.h"
+#include "syn_config.h"
 
-#define ACCEL_MAX_RESIDENT 8    /* segments loaded at once */
-#define ACCEL_ERR_MSG_MAX 160   /* an error message, NUL included, fits this */
 
 typedef enum {
     ACCEL_OK = 0,
@@ -49,7 +48,7 @@ typedef enum {
 typedef struct {
     accel_status status;
     int16_t layer;                  /* model index of the layer at fault; -1 if none */
-    char msg[ACCEL_ERR_MSG_MAX];    /* names the thing, the place and the reason */
+    char msg[SYN_ACCEL_ERR_MAX];    /* names the thing, the place and the reason */
 } accel_error;
 
 /* Tensor data at the interface. */

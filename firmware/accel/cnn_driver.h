@@ -22,8 +22,8 @@
 #include "chip.h"
 #include "cnn_backend.h"
 #include "cnn_map.h"
+#include "syn_config.h"
 
-#define CNN_ERR_MSG_MAX 200
 
 typedef enum {
     CNN_OK = 0,
@@ -39,7 +39,7 @@ typedef enum {
 struct cnn_error {
     cnn_status status;
     uint32_t addr;                  /* the address at fault (0 if none) */
-    char msg[CNN_ERR_MSG_MAX];      /* names the address or register, the place and the reason */
+    char msg[SYN_CNN_ERR_MAX];      /* names the address or register, the place and the reason */
 };
 
 /* Chooses the chip whose whitelist applies and resets the backend to it. */

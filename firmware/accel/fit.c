@@ -231,7 +231,7 @@ static void derive(fit_ctx *ctx, const fit_segment *segs, size_t n_segs)
     for (size_t s = 0; s < n_segs; s++) {
         unsigned start = u;
         for (unsigned r = 0; r < segs[s].count; r++, u++) {
-            if (u >= FIT_MAX_LAYERS)
+            if (u >= SYN_MAX_LAYERS)
                 continue;       /* past every chip's limit: phase 1 refuses before using these */
             const accel_layer *l = &segs[s].layers[r];
             fit_layer_info *f = &ctx->li[u];
@@ -259,7 +259,7 @@ static void derive(fit_ctx *ctx, const fit_segment *segs, size_t n_segs)
             f->ksize = (uint16_t)(l->kernel[0] * l->kernel[1]);
         }
     }
-    ctx->n = (uint16_t)(u < FIT_MAX_LAYERS ? u : FIT_MAX_LAYERS);
+    ctx->n = (uint16_t)(u < SYN_MAX_LAYERS ? u : SYN_MAX_LAYERS);
 }
 
 /* ---- phase 1: the YAML parse --------------------------------------------------------------- */
@@ -695,13 +695,13 @@ static bool backend_layer(fit_ctx *ctx, fit_layer_info *f, fit_result *out)
     }
     if (l->operands > 1) {
         uint64_t seen = 0;
-        for (unsigned k = 0; k < l->n_sources && k < ACCEL_MAX_SOURCES; k++) {
+        for (unsigned k = 0; k < l->n_sources && k < SYN_MAX_SOURCES; k++) {
             uint64_t emap = operand_map(ctx, f, l->sources[k]);
             if (seen != 0 && seen != emap) {
-                char labels[8 * ACCEL_MAX_SOURCES + 4];
+                char labels[8 * SYN_MAX_SOURCES + 4];
                 size_t n = 0;
                 labels[n++] = '[';
-                for (unsigned j = 0; j < l->n_sources && j < ACCEL_MAX_SOURCES; j++)
+                for (unsigned j = 0; j < l->n_sources && j < SYN_MAX_SOURCES; j++)
                     n += (size_t)snprintf(labels + n, sizeof labels - n, "%s%d", j ? ", " : "", source_label(ctx, f, l->sources[j]));
                 snprintf(labels + n, sizeof labels - n, "]");
                 char a[17], b[17];
@@ -893,7 +893,7 @@ bool syn_fit_run(fit_ctx *ctx, const syn_chip *chip, const fit_segment *segs, si
     out->layer = out->segment = out->model_layer = -1;
     ctx->chip = chip;
     ctx->n = 0;
-    if (chip->max_layers > FIT_MAX_LAYERS || chip->kernel_words_large > FIT_MAX_COLUMNS || chip->processors != FIT_PROCESSORS
+    if (chip->max_layers > SYN_MAX_LAYERS || chip->kernel_words_large > SYN_MAX_COLUMNS || chip->processors != FIT_PROCESSORS
         || chip->quadrants != FIT_QUADRANTS) {
         syn_fit_begin(out, FIT_LIMIT_INVALID, NULL, -1);
         return syn_fit_msg(out, false, "This build of the fit rules cannot hold %s (%u layers, %u kernel columns).", chip->name,

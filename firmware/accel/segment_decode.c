@@ -262,8 +262,8 @@ static bool read_tensors(dec *d, const char *name, accel_tensor *list, uint8_t *
         return d->r.err != CBOR_OK ? cbor_fail(d, "") : fail(d, "", "must be an array");
     if (!syn_cbor_read_array(&d->r, &n))
         return cbor_fail(d, "");
-    if (n < 1 || n > ACCEL_SEG_MAX_TENSORS)
-        return fail(d, "", "has %lu entries, expected 1..%u", (unsigned long)n, (unsigned)ACCEL_SEG_MAX_TENSORS);
+    if (n < 1 || n > SYN_MAX_CUT_TENSORS)
+        return fail(d, "", "has %lu entries, expected 1..%u", (unsigned long)n, (unsigned)SYN_MAX_CUT_TENSORS);
     for (size_t k = 0; k < n; k++) {
         syn_format(d->where, sizeof d->where, "%s[%lu]", name, (unsigned long)k);
         if (!read_tensor(d, &list[k]))
@@ -391,8 +391,8 @@ static bool read_layer(dec *d, accel_layer *l, accel_params *p, uint16_t expecte
                 return d->r.err != CBOR_OK ? cbor_fail(d, f) : fail(d, f, "must be an array");
             if (!syn_cbor_read_array(&d->r, &count))
                 return cbor_fail(d, f);
-            if (count < 1 || count > ACCEL_MAX_SOURCES)
-                return fail(d, f, "has %lu entries, expected 1..%u", (unsigned long)count, (unsigned)ACCEL_MAX_SOURCES);
+            if (count < 1 || count > SYN_MAX_SOURCES)
+                return fail(d, f, "has %lu entries, expected 1..%u", (unsigned long)count, (unsigned)SYN_MAX_SOURCES);
             for (size_t k = 0; k < count; k++) {
                 char fk[32];
                 syn_format(fk, sizeof fk, "sources[%lu]", (unsigned long)k);
@@ -769,8 +769,8 @@ static bool read_layouts(dec *d, const char *name, reg_layout *list, uint8_t *co
         return d->r.err != CBOR_OK ? cbor_fail(d, "") : fail(d, "", "must be an array");
     if (!syn_cbor_read_array(&d->r, &n))
         return cbor_fail(d, "");
-    if (n > ACCEL_SEG_MAX_TENSORS)
-        return fail(d, "", "has %lu entries, expected 0..%u", (unsigned long)n, (unsigned)ACCEL_SEG_MAX_TENSORS);
+    if (n > SYN_MAX_CUT_TENSORS)
+        return fail(d, "", "has %lu entries, expected 0..%u", (unsigned long)n, (unsigned)SYN_MAX_CUT_TENSORS);
     for (size_t k = 0; k < n; k++) {
         syn_format(d->where, sizeof d->where, "%s[%lu]", name, (unsigned long)k);
         if (!read_layout(d, &list[k]))
@@ -894,7 +894,7 @@ static bool decode(dec *d, const uint8_t *buf, size_t len, accel_layer *layers, 
             seg->first = (uint16_t)v;
             break;
         case SEG_COUNT:
-            if (!read_int(d, "count", 1, CBOR_MAX_ITEMS, &v))
+            if (!read_int(d, "count", 1, SYN_CBOR_MAX_ITEMS, &v))
                 return false;
             seg->count = (uint16_t)v;
             break;

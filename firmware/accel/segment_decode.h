@@ -16,11 +16,9 @@
 
 #include "layer.h"
 #include "reg/reg_layout.h"
+#include "syn_config.h"
 
 #define ACCEL_SEG_FORMAT 1
-#define ACCEL_SEG_MAX_TENSORS 16    /* tensors crossing one cut (inputs or outputs) */
-#define ACCEL_SEG_NAME_MAX 65       /* model name: a protocol text string and its NUL */
-#define ACCEL_SEG_ERR_MAX 160       /* a decode error message, NUL included, fits this */
 
 /* A tensor entering or leaving a segment, named by its source id as in accel_layer.sources:
  * -1 is the network input, k the output of layer k of the unsplit model. */
@@ -40,13 +38,13 @@ typedef struct {
 } accel_params;
 
 typedef struct {
-    char model[ACCEL_SEG_NAME_MAX];
+    char model[SYN_NAME_MAX];
     uint16_t first;                  /* index of the first layer in the unsplit model */
     uint16_t count;                  /* layers decoded into the caller's array */
     uint8_t n_inputs;
     uint8_t n_outputs;
-    accel_tensor inputs[ACCEL_SEG_MAX_TENSORS];   /* ascending source ids */
-    accel_tensor outputs[ACCEL_SEG_MAX_TENSORS];  /* an id also among inputs is relayed */
+    accel_tensor inputs[SYN_MAX_CUT_TENSORS];   /* ascending source ids */
+    accel_tensor outputs[SYN_MAX_CUT_TENSORS];  /* an id also among inputs is relayed */
     accel_layer *layers;             /* the caller's storage, count entries filled */
     accel_params *params;            /* likewise, one per layer */
 } accel_segment;
@@ -54,7 +52,7 @@ typedef struct {
 /* Decodes buf[0..len) into seg, using layers[] and params[] (capacity entries each) for the
  * layers. On failure returns false and writes a message naming the layer and the field
  * ("layer 3 (conv4).pool_size: [3, 3] is larger than the input 2x2") into err (err_cap
- * bytes, NUL-terminated; ACCEL_SEG_ERR_MAX is always enough). */
+ * bytes, NUL-terminated; SYN_ACCEL_ERR_MAX is always enough). */
 bool syn_accel_segment_decode(const uint8_t *buf, size_t len, accel_layer *layers, accel_params *params,
                           size_t capacity, accel_segment *seg, char *err, size_t err_cap);
 
@@ -69,11 +67,11 @@ bool syn_accel_segment_decode(const uint8_t *buf, size_t len, accel_layer *layer
  * syn_accel_segment2_write_addr/_value; pointers into the header), the tensor layouts and the
  * record counts. */
 typedef struct {
-    char chip[ACCEL_SEG_NAME_MAX];
+    char chip[SYN_NAME_MAX];
     const uint8_t *init, *configure, *start;
     uint32_t n_init, n_configure, n_start;
-    reg_layout input_layouts[ACCEL_SEG_MAX_TENSORS];
-    reg_layout output_layouts[ACCEL_SEG_MAX_TENSORS];
+    reg_layout input_layouts[SYN_MAX_CUT_TENSORS];
+    reg_layout output_layouts[SYN_MAX_CUT_TENSORS];
     uint8_t n_input_layouts, n_output_layouts;
     uint32_t kernel_records, bias_records;
 } accel_segment2;

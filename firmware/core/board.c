@@ -62,26 +62,26 @@ bool syn_board_config_check(const board_config *cfg, char *why, size_t cap)
         return false;
     }
     size_t id_len = bounded_len(cfg->board_id, sizeof cfg->board_id);
-    if (id_len == 0 || id_len > BOARD_ID_MAX) {
-        syn_format(why, cap, "board id must be 1..%u bytes", (unsigned)BOARD_ID_MAX);
+    if (id_len == 0 || id_len > SYN_BOARD_ID_MAX) {
+        syn_format(why, cap, "board id must be 1..%u bytes", (unsigned)SYN_BOARD_ID_MAX);
         return false;
     }
-    if (cfg->n_sensors > BOARD_MAX_SENSORS || cfg->n_outputs > BOARD_MAX_OUTPUTS) {
-        syn_format(why, cap, "at most %u sensors and %u outputs", (unsigned)BOARD_MAX_SENSORS,
-                   (unsigned)BOARD_MAX_OUTPUTS);
+    if (cfg->n_sensors > SYN_MAX_SENSORS || cfg->n_outputs > SYN_MAX_OUTPUTS) {
+        syn_format(why, cap, "at most %u sensors and %u outputs", (unsigned)SYN_MAX_SENSORS,
+                   (unsigned)SYN_MAX_OUTPUTS);
         return false;
     }
     for (size_t i = 0; i < cfg->n_sensors; i++) {
         size_t n = bounded_len(cfg->sensors[i].kind, sizeof cfg->sensors[i].kind);
-        if (n == 0 || n > BOARD_KIND_MAX) {
-            syn_format(why, cap, "sensor %u: kind must be 1..%u bytes", (unsigned)i, (unsigned)BOARD_KIND_MAX);
+        if (n == 0 || n > SYN_SENSOR_KIND_MAX) {
+            syn_format(why, cap, "sensor %u: kind must be 1..%u bytes", (unsigned)i, (unsigned)SYN_SENSOR_KIND_MAX);
             return false;
         }
     }
     for (size_t i = 0; i < cfg->n_outputs; i++) {
         size_t n = bounded_len(cfg->outputs[i], sizeof cfg->outputs[i]);
-        if (n == 0 || n > BOARD_KIND_MAX) {
-            syn_format(why, cap, "output %u: kind must be 1..%u bytes", (unsigned)i, (unsigned)BOARD_KIND_MAX);
+        if (n == 0 || n > SYN_SENSOR_KIND_MAX) {
+            syn_format(why, cap, "output %u: kind must be 1..%u bytes", (unsigned)i, (unsigned)SYN_SENSOR_KIND_MAX);
             return false;
         }
     }

@@ -40,16 +40,12 @@
 #include "tensors.h"
 #include "text.h"
 #include "timeline.h"
+#include "syn_config.h"
 
-#define BOARD_ID_MAX 64          /* bytes of board_id (a CBOR text string of the subset) */
-#define BOARD_KIND_MAX 32        /* bytes of a sensor or output kind */
-#define BOARD_MAX_SENSORS 8
-#define BOARD_MAX_OUTPUTS 8
 #define BOARD_NEVER UINT64_MAX   /* syn_board_poll: nothing to do until more bytes arrive */
-#define BOARD_BUILD_ID_MAX 16    /* hex digits of hello's build_id */
 
 typedef struct {
-    char kind[BOARD_KIND_MAX + 1];    /* "microphone", "camera", "imu", ... */
+    char kind[SYN_SENSOR_KIND_MAX + 1];    /* "microphone", "camera", "imu", ... */
     uint32_t shape[3];                /* C, H, W */
     uint32_t rate_mhz;                /* frames per 1000 s */
     /* Frames the port supplies (whole frames of int8 CHW, frame k is the (k mod n)-th), or NULL
@@ -72,16 +68,16 @@ typedef struct {
     /* The accelerator engine the port gives this board (accel.h: syn_accel_engine_register or
      * syn_accel_engine_layer); hello's engine (key 20), and the segment format the board takes. */
     const accel_engine *engine;
-    char board_id[BOARD_ID_MAX + 1];
-    board_sensor sensors[BOARD_MAX_SENSORS];
+    char board_id[SYN_BOARD_ID_MAX + 1];
+    board_sensor sensors[SYN_MAX_SENSORS];
     size_t n_sensors;
-    char outputs[BOARD_MAX_OUTPUTS][BOARD_KIND_MAX + 1];
+    char outputs[SYN_MAX_OUTPUTS][SYN_SENSOR_KIND_MAX + 1];
     size_t n_outputs;
     uint32_t link_baud;               /* 0 when unpaced */
     board_memory mem;
     /* hello's build_id: the first 8 bytes of the SHA-256 of the firmware image (a bare-metal
      * port's flashed bytes, the emulator's executable) as lowercase hex; "" if unknown. */
-    char build_id[BOARD_BUILD_ID_MAX + 1];
+    char build_id[SYN_BUILD_ID_MAX + 1];
 } board_config;
 
 typedef enum {
@@ -139,8 +135,6 @@ typedef struct board_ctx {
     sensing_state sensing;            /* syn_msg_sense.c */
 } board_ctx;
 
-_Static_assert(BOARD_MAX_SENSORS <= SENSING_MAX_SENSORS && BOARD_MAX_OUTPUTS <= SENSING_MAX_OUTPUTS,
-               "sensors.h keeps a record per sensor and output");
 
 typedef struct {
     uint16_t id;

@@ -200,7 +200,7 @@ static bool take_string(cbor_reader *r, unsigned major, const uint8_t **data, si
     if (h.arg > avail)
         return fail(r, CBOR_ERR_EOF);
     if (major == 3) {
-        if (h.arg > CBOR_MAX_TEXT)
+        if (h.arg > SYN_CBOR_MAX_TEXT)
             return fail(r, CBOR_ERR_TEXT_LONG);
         if (!utf8_valid(r->p + h.size, (size_t)h.arg))
             return fail(r, CBOR_ERR_UTF8);
@@ -235,7 +235,7 @@ static bool take_container(cbor_reader *r, unsigned major, size_t *count)
         return fail(r, e);
     if (h.major != major)
         return fail(r, CBOR_ERR_TYPE);
-    if (h.arg > CBOR_MAX_ITEMS)
+    if (h.arg > SYN_CBOR_MAX_ITEMS)
         return fail(r, CBOR_ERR_LIMIT);
     *count = (size_t)h.arg;
     r->p += h.size;
@@ -282,7 +282,7 @@ bool syn_cbor_read_null(cbor_reader *r)
 }
 
 /* Walks one item iteratively (no recursion: the board's stack is small), with an explicit
- * stack of open containers bounded by CBOR_MAX_DEPTH. */
+ * stack of open containers bounded by SYN_CBOR_MAX_DEPTH. */
 bool syn_cbor_skip(cbor_reader *r)
 {
     struct level {
@@ -290,7 +290,7 @@ bool syn_cbor_skip(cbor_reader *r)
         bool is_map;
         bool have_key;
         uint64_t prev_key;
-    } st[CBOR_MAX_DEPTH];
+    } st[SYN_CBOR_MAX_DEPTH];
     size_t depth = 0;
 
     if (r->err != CBOR_OK)
@@ -317,7 +317,7 @@ bool syn_cbor_skip(cbor_reader *r)
             if (h.arg > avail)
                 return fail(r, CBOR_ERR_EOF);
             if (h.major == 3) {
-                if (h.arg > CBOR_MAX_TEXT)
+                if (h.arg > SYN_CBOR_MAX_TEXT)
                     return fail(r, CBOR_ERR_TEXT_LONG);
                 if (!utf8_valid(p + h.size, (size_t)h.arg))
                     return fail(r, CBOR_ERR_UTF8);
@@ -326,11 +326,11 @@ bool syn_cbor_skip(cbor_reader *r)
             break;
         case 4:
         case 5:
-            if (h.arg > CBOR_MAX_ITEMS)
+            if (h.arg > SYN_CBOR_MAX_ITEMS)
                 return fail(r, CBOR_ERR_LIMIT);
             p += h.size;
             if (h.arg > 0) {
-                if (depth == CBOR_MAX_DEPTH)
+                if (depth == SYN_CBOR_MAX_DEPTH)
                     return fail(r, CBOR_ERR_LIMIT);
                 st[depth].left = (uint32_t)h.arg * (h.major == 5 ? 2u : 1u);
                 st[depth].is_map = h.major == 5;
@@ -339,7 +339,7 @@ bool syn_cbor_skip(cbor_reader *r)
                 depth++;
                 continue;
             }
-            if (depth == CBOR_MAX_DEPTH)
+            if (depth == SYN_CBOR_MAX_DEPTH)
                 return fail(r, CBOR_ERR_LIMIT);     /* an empty container still nests */
             break;
         default:   /* integers and false/true/null */
@@ -448,7 +448,7 @@ bool syn_cbor_write_bytes(cbor_writer *w, const uint8_t *data, size_t len)
 
 bool syn_cbor_write_text(cbor_writer *w, const char *text, size_t len)
 {
-    if (len > CBOR_MAX_TEXT)
+    if (len > SYN_CBOR_MAX_TEXT)
         return wfail(w, CBOR_ERR_TEXT_LONG);
     return put_head(w, 3, len) && put_raw(w, (const uint8_t *)text, len);
 }
@@ -460,14 +460,14 @@ bool syn_cbor_write_cstr(cbor_writer *w, const char *text)
 
 bool syn_cbor_write_array(cbor_writer *w, size_t count)
 {
-    if (count > CBOR_MAX_ITEMS)
+    if (count > SYN_CBOR_MAX_ITEMS)
         return wfail(w, CBOR_ERR_LIMIT);
     return put_head(w, 4, count);
 }
 
 bool syn_cbor_write_map(cbor_writer *w, size_t count)
 {
-    if (count > CBOR_MAX_ITEMS)
+    if (count > SYN_CBOR_MAX_ITEMS)
         return wfail(w, CBOR_ERR_LIMIT);
     return put_head(w, 5, count);
 }
@@ -484,7 +484,7 @@ bool syn_cbor_write_null(cbor_writer *w)
     return put_raw(w, &b, 1);
 }
 
-_Static_assert(CBOR_MAX_TEXT == 64, "cbor_err_name names the text limit");
+_Static_assert(SYN_CBOR_MAX_TEXT == 64, "cbor_err_name names the text limit");
 
 const char *syn_cbor_err_name(cbor_err e)
 {

@@ -12,9 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CBOR_MAX_DEPTH 8       /* nesting accepted by syn_cbor_skip and the validator */
-#define CBOR_MAX_TEXT 64       /* bytes in one text string */
-#define CBOR_MAX_ITEMS 1024    /* entries in one array or map */
+#include "syn_config.h"   /* SYN_CBOR_MAX_DEPTH, _TEXT, _ITEMS */
 
 typedef enum {
     CBOR_OK = 0,
@@ -27,7 +25,7 @@ typedef enum {
     CBOR_ERR_OVERFLOW,   /* writer: buffer full */
     CBOR_ERR_TRAILING,   /* syn_cbor_validate: bytes left after the one item */
     CBOR_ERR_UTF8,       /* text string is not valid UTF-8 */
-    CBOR_ERR_TEXT_LONG   /* text string over CBOR_MAX_TEXT bytes (named apart from the other
+    CBOR_ERR_TEXT_LONG   /* text string over SYN_CBOR_MAX_TEXT bytes (named apart from the other
                             limits: an id or a name too long is the usual case) */
 } cbor_err;
 
@@ -54,7 +52,7 @@ bool syn_cbor_read_array(cbor_reader *r, size_t *count);
 bool syn_cbor_read_map(cbor_reader *r, size_t *count);
 bool syn_cbor_read_bool(cbor_reader *r, bool *out);
 bool syn_cbor_read_null(cbor_reader *r);
-/* Any one item, nested up to CBOR_MAX_DEPTH containers ([[[[[[[[0]]]]]]]] is the deepest
+/* Any one item, nested up to SYN_CBOR_MAX_DEPTH containers ([[[[[[[[0]]]]]]]] is the deepest
  * accepted). Map keys must be unsigned integers in strictly ascending order (deterministic
  * encoding; every map of the protocol is keyed so). */
 bool syn_cbor_skip(cbor_reader *r);

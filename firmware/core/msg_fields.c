@@ -11,8 +11,8 @@ const char *syn_request_name(const board_request *req)
 
 const char *syn_text_copy(char *buf, size_t cap, const char *text, size_t len)
 {
-    char wide[CBOR_MAX_TEXT + 1];
-    size_t n = len < CBOR_MAX_TEXT ? len : CBOR_MAX_TEXT;
+    char wide[SYN_CBOR_MAX_TEXT + 1];
+    size_t n = len < SYN_CBOR_MAX_TEXT ? len : SYN_CBOR_MAX_TEXT;
     memcpy(wide, text, n);
     wide[n] = '\0';
     syn_copy_utf8(buf, cap, wide);
@@ -99,9 +99,9 @@ bool syn_field_slots(const board_request *req, uint64_t key, const char *name, u
         uint64_t s;
         if (!syn_cbor_read_uint(&v, &s))
             return missing(req, key, name, "an array of slots", fault);
-        if (s >= TENSOR_SLOTS) {
+        if (s >= SYN_TENSOR_SLOTS) {
             syn_board_failf(fault, SYN_ERR_BAD_ARGUMENT, "%s %s[%lu]: slot %llu, slots are 0..%u", syn_request_name(req), name,
-                        (unsigned long)i, (unsigned long long)s, TENSOR_SLOTS - 1u);
+                        (unsigned long)i, (unsigned long long)s, SYN_TENSOR_SLOTS - 1u);
             return false;
         }
         slots[i] = (uint8_t)s;

@@ -20,7 +20,7 @@ bool syn_field_segment_id(const board_request *req, uint64_t key, const char *na
 /* An optional bool: *out = dflt when absent. */
 bool syn_field_opt_bool(const board_request *req, uint64_t key, const char *name, bool dflt, bool *out,
                     board_fault *fault);
-/* An array of slot numbers (0..TENSOR_SLOTS-1), at most `max` of them. */
+/* An array of slot numbers (0..SYN_TENSOR_SLOTS-1), at most `max` of them. */
 bool syn_field_slots(const board_request *req, uint64_t key, const char *name, uint8_t *slots, size_t max, size_t *n,
                  board_fault *fault);
 /* The request's name for messages ("segment.begin"). */

@@ -72,7 +72,7 @@ board_result syn_msg_tensor_put(board_ctx *ctx, const board_request *req, cbor_w
     uint64_t slot, offset, total;
     const uint8_t *data;
     size_t len;
-    if (!syn_field_uint(req, 0, "slot", TENSOR_SLOTS - 1u, &slot, fault) || !syn_field_uint(req, 1, "offset", UINT32_MAX, &offset, fault)
+    if (!syn_field_uint(req, 0, "slot", SYN_TENSOR_SLOTS - 1u, &slot, fault) || !syn_field_uint(req, 1, "offset", UINT32_MAX, &offset, fault)
         || !syn_field_uint(req, 2, "total", UINT32_MAX, &total, fault) || !syn_field_bytes(req, 3, "data", &data, &len, fault))
         return BOARD_FAIL;
     tensor_store *ts = &ctx->tensors;
@@ -131,7 +131,7 @@ static board_result refuse_unready(board_ctx *ctx, unsigned slot, const char *ro
 board_result syn_msg_tensor_get(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault)
 {
     uint64_t slot, offset, max;
-    if (!syn_field_uint(req, 0, "slot", TENSOR_SLOTS - 1u, &slot, fault) || !syn_field_uint(req, 1, "offset", UINT32_MAX, &offset, fault)
+    if (!syn_field_uint(req, 0, "slot", SYN_TENSOR_SLOTS - 1u, &slot, fault) || !syn_field_uint(req, 1, "offset", UINT32_MAX, &offset, fault)
         || !syn_field_uint(req, 2, "max", UINT32_MAX, &max, fault))
         return BOARD_FAIL;
     if (!syn_tensors_ready(&ctx->tensors, (unsigned)slot))
@@ -159,7 +159,7 @@ static const segstore_entry *find_segment(board_ctx *ctx, const board_request *r
         return NULL;
     const segstore_entry *e = syn_segstore_find(&ctx->segments, id, id_len);
     if (e == NULL) {
-        char name[SEGSTORE_ID_MAX + 1];
+        char name[SYN_SEGMENT_ID_MAX + 1];
         syn_board_failf(fault, SYN_ERR_NOT_FOUND, "%s: no resident segment '%s'", syn_request_name(req),
                     syn_text_copy(name, sizeof name, id, id_len));
     }
@@ -307,16 +307,16 @@ static uint64_t infer_answer_bound(const accel_segment *seg, bool with_inline)
 board_result syn_msg_infer(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault)
 {
     (void)reply;
-    uint8_t in[ACCEL_SEG_MAX_TENSORS], out[ACCEL_SEG_MAX_TENSORS];
+    uint8_t in[SYN_MAX_CUT_TENSORS], out[SYN_MAX_CUT_TENSORS];
     size_t n_in, n_out;
     bool want_inline;
     const segstore_entry *e = find_segment(ctx, req, fault);
-    if (e == NULL || !syn_field_slots(req, 1, "inputs", in, ACCEL_SEG_MAX_TENSORS, &n_in, fault)
-        || !syn_field_slots(req, 2, "outputs", out, ACCEL_SEG_MAX_TENSORS, &n_out, fault)
+    if (e == NULL || !syn_field_slots(req, 1, "inputs", in, SYN_MAX_CUT_TENSORS, &n_in, fault)
+        || !syn_field_slots(req, 2, "outputs", out, SYN_MAX_CUT_TENSORS, &n_out, fault)
         || !syn_field_opt_bool(req, 3, "inline", false, &want_inline, fault))
         return BOARD_FAIL;
     const accel_segment *seg = &e->seg;
-    accel_buffer bufs[ACCEL_SEG_MAX_TENSORS];
+    accel_buffer bufs[SYN_MAX_CUT_TENSORS];
     uint32_t in_bytes, out_bytes = 0;
     if (!check_inputs(ctx, req, e, in, n_in, bufs, &in_bytes, fault))
         return BOARD_FAIL;
@@ -366,7 +366,7 @@ board_result syn_msg_infer(board_ctx *ctx, const board_request *req, cbor_writer
         { TL_CNN, 0 },
         { TL_CPU, (uint64_t)out_bytes * ctx->cfg.chip->cpu_unload_ns_per_byte },
     };
-    static uint32_t cycles[JOB_MAX_LAYERS];   /* (not on the stack: 512 B) */
+    static uint32_t cycles[SYN_MAX_LAYERS];   /* (not on the stack: 512 B) */
     uint64_t total = layer_cycles(ctx, e, cycles);
     phases[1].ns = cycles_ns(total, ctx->cfg.chip->cnn_clock_hz);
     int job_index = syn_jobs_add(ctx, syn_board_now_ns(ctx), phases, 3);
@@ -462,17 +462,17 @@ board_result syn_msg_profile(board_ctx *ctx, const board_request *req, cbor_writ
 {
     (void)reply;
     uint64_t warmup, runs;
-    uint8_t in[ACCEL_SEG_MAX_TENSORS];
+    uint8_t in[SYN_MAX_CUT_TENSORS];
     size_t n_in;
     const segstore_entry *e = find_segment(ctx, req, fault);
-    if (e == NULL || !syn_field_uint(req, 1, "warmup", PROFILE_MAX_WARMUP, &warmup, fault)
-        || !syn_field_uint(req, 2, "runs", PROFILE_MAX_RUNS, &runs, fault)
-        || !syn_field_slots(req, 3, "inputs", in, ACCEL_SEG_MAX_TENSORS, &n_in, fault))
+    if (e == NULL || !syn_field_uint(req, 1, "warmup", SYN_PROFILE_MAX_WARMUP, &warmup, fault)
+        || !syn_field_uint(req, 2, "runs", SYN_PROFILE_MAX_RUNS, &runs, fault)
+        || !syn_field_slots(req, 3, "inputs", in, SYN_MAX_CUT_TENSORS, &n_in, fault))
         return BOARD_FAIL;
     if (runs == 0)
         return syn_board_failf(fault, SYN_ERR_BAD_ARGUMENT, "profile runs: at least 1");
     const accel_segment *seg = &e->seg;
-    accel_buffer bufs[ACCEL_SEG_MAX_TENSORS];
+    accel_buffer bufs[SYN_MAX_CUT_TENSORS];
     uint32_t in_bytes;
     if (!check_inputs(ctx, req, e, in, n_in, bufs, &in_bytes, fault) || !syn_jobs_have_room(ctx, fault))
         return BOARD_FAIL;
@@ -487,7 +487,7 @@ board_result syn_msg_profile(board_ctx *ctx, const board_request *req, cbor_writ
     uint32_t *per_layer = (uint32_t *)(totals + runs);
     for (size_t k = 0; k < n_in; k++)   /* making room may have slid the slots: look them up again */
         bufs[k].data = syn_tensors_data(&ctx->tensors, in[k]);
-    static uint32_t cycles[JOB_MAX_LAYERS];
+    static uint32_t cycles[SYN_MAX_LAYERS];
     accel_error err;
     /* The simulator has no clock: its cycles come from the model and are the same every run,
      * so it runs once (checking the inputs); a port that measures runs every time. */
@@ -536,8 +536,8 @@ board_result syn_msg_profile(board_ctx *ctx, const board_request *req, cbor_writ
 static void finish_infer(board_ctx *ctx, int j, const tl_job *t)
 {
     board_job *job = &ctx->jobs[j];
-    board_out_tensor outs[ACCEL_SEG_MAX_TENSORS];
-    const uint8_t *data[ACCEL_SEG_MAX_TENSORS];
+    board_out_tensor outs[SYN_MAX_CUT_TENSORS];
+    const uint8_t *data[SYN_MAX_CUT_TENSORS];
     for (unsigned k = 0; k < job->n_outputs; k++) {
         outs[k] = (board_out_tensor){ job->out_slot[k], job->out[k].shape, job->out[k].width,
                                       syn_segstore_tensor_bytes(&job->out[k]) };

@@ -5,10 +5,7 @@
 #define SYNERGY_MSG_INFER_H
 
 #include "board.h"
-
-/* Bounds of one profile request. */
-#define PROFILE_MAX_RUNS 1000u
-#define PROFILE_MAX_WARMUP 1000u
+#include "syn_config.h"
 
 board_result syn_msg_tensor_put(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault);
 board_result syn_msg_tensor_get(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault);

@@ -127,7 +127,7 @@ board_result syn_msg_segment_list(board_ctx *ctx, const board_request *req, cbor
     (void)req;
     (void)fault;
     const segstore *s = &ctx->segments;
-    board_segment_info info[SEGSTORE_MAX_RESIDENT];
+    board_segment_info info[SYN_MAX_RESIDENT];
     for (unsigned i = 0; i < s->n; i++) {
         const segstore_entry *e = &s->entries[i];
         info[i] = (board_segment_info){ e->id, e->seg.model, e->seg.first, e->seg.count, e->weight_bytes };

@@ -43,7 +43,7 @@ board_result syn_msg_sense(board_ctx *ctx, const board_request *req, cbor_writer
 {
     (void)reply;
     uint64_t index, slot;
-    if (!syn_field_uint(req, 0, "sensor", UINT32_MAX, &index, fault) || !syn_field_uint(req, 1, "slot", TENSOR_SLOTS - 1u, &slot, fault))
+    if (!syn_field_uint(req, 0, "sensor", UINT32_MAX, &index, fault) || !syn_field_uint(req, 1, "slot", SYN_TENSOR_SLOTS - 1u, &slot, fault))
         return BOARD_FAIL;
     if (index >= ctx->cfg.n_sensors)
         return syn_board_failf(fault, SYN_ERR_NOT_FOUND, "sense: no sensor %lu (this board has %lu)", (unsigned long)index,
@@ -100,7 +100,7 @@ board_result syn_msg_sense(board_ctx *ctx, const board_request *req, cbor_writer
 board_result syn_msg_deliver(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault)
 {
     uint64_t index, slot;
-    if (!syn_field_uint(req, 0, "output", UINT32_MAX, &index, fault) || !syn_field_uint(req, 1, "slot", TENSOR_SLOTS - 1u, &slot, fault))
+    if (!syn_field_uint(req, 0, "output", UINT32_MAX, &index, fault) || !syn_field_uint(req, 1, "slot", SYN_TENSOR_SLOTS - 1u, &slot, fault))
         return BOARD_FAIL;
     if (index >= ctx->cfg.n_outputs)
         return syn_board_failf(fault, SYN_ERR_NOT_FOUND, "deliver: no output %lu (this board has %lu)", (unsigned long)index,
@@ -126,7 +126,7 @@ board_result syn_msg_outputs(board_ctx *ctx, const board_request *req, cbor_writ
 {
     (void)req;
     (void)fault;
-    const char *kinds[BOARD_MAX_OUTPUTS];
+    const char *kinds[SYN_MAX_OUTPUTS];
     for (size_t i = 0; i < ctx->cfg.n_outputs; i++)
         kinds[i] = ctx->cfg.outputs[i];
     syn_board_encode_outputs(reply, kinds, ctx->sensing.outputs, ctx->cfg.n_outputs);

@@ -29,11 +29,11 @@ uint32_t syn_segstore_tensor_bytes(const accel_tensor *t)
 const char *syn_segstore_id_problem(const char *id, size_t len, char *why, size_t cap)
 {
     if (len == 0) {
-        syn_format(why, cap, "empty, ids are 1..%u bytes", (unsigned)SEGSTORE_ID_MAX);
+        syn_format(why, cap, "empty, ids are 1..%u bytes", (unsigned)SYN_SEGMENT_ID_MAX);
         return why;
     }
-    if (len > SEGSTORE_ID_MAX) {
-        syn_format(why, cap, "%lu bytes, ids are 1..%u bytes", (unsigned long)len, (unsigned)SEGSTORE_ID_MAX);
+    if (len > SYN_SEGMENT_ID_MAX) {
+        syn_format(why, cap, "%lu bytes, ids are 1..%u bytes", (unsigned long)len, (unsigned)SYN_SEGMENT_ID_MAX);
         return why;
     }
     for (size_t i = 0; i < len; i++) {
@@ -70,12 +70,12 @@ const segstore_entry *syn_segstore_find(const segstore *s, const char *id, size_
 uint32_t syn_segstore_kernel_start(const segstore *s, const segstore_entry *e, uint32_t k)
 {
     uint32_t u = e->layer_at + k;
-    return u < FIT_MAX_LAYERS ? s->place[u].kernel_start : 0;
+    return u < SYN_MAX_LAYERS ? s->place[u].kernel_start : 0;
 }
 
 const char *syn_segstore_id_text(char *buf, const char *id, size_t id_len)
 {
-    size_t n = id_len <= SEGSTORE_ID_MAX ? id_len : SEGSTORE_ID_MAX;
+    size_t n = id_len <= SYN_SEGMENT_ID_MAX ? id_len : SYN_SEGMENT_ID_MAX;
     memcpy(buf, id, n);
     buf[n] = '\0';
     return buf;
@@ -98,7 +98,7 @@ void syn_segstore_abort(segstore *s)
 bool syn_segstore_begin(segstore *s, const char *id, size_t id_len, uint32_t size, const uint8_t *sha, uint32_t *next,
                     syn_fault *f)
 {
-    char name[SEGSTORE_ID_MAX + 1];
+    char name[SYN_SEGMENT_ID_MAX + 1];
     char why[SYN_ERR_MSG_MAX + 1];
     if (syn_segstore_id_problem(id, id_len, why, sizeof why) != NULL)
         return syn_fail(f, SYN_ERR_BAD_ARGUMENT, "segment id: %s", why);
@@ -114,9 +114,9 @@ bool syn_segstore_begin(segstore *s, const char *id, size_t id_len, uint32_t siz
         return syn_fail(f, SYN_ERR_DOES_NOT_FIT, "segment of %lu bytes exceeds the staging area of %lu",
                         (unsigned long)size, (unsigned long)s->mem.staging_bytes);
     }
-    if (s->n >= SEGSTORE_MAX_RESIDENT)
+    if (s->n >= SYN_MAX_RESIDENT)
         return syn_fail(f, SYN_ERR_DOES_NOT_FIT, "%u segments are resident, the most this board holds",
-                        (unsigned)SEGSTORE_MAX_RESIDENT);
+                        (unsigned)SYN_MAX_RESIDENT);
     if (s->staging && syn_segstore_same_id(s->staging_id, id, id_len) && s->staging_size == size
         && memcmp(s->staging_sha, sha, SHA256_BYTES) == 0) {
         *next = s->staging_received;   /* the same upload: resume where it stands */
@@ -215,7 +215,7 @@ void syn_segstore_take_fit(segstore *s, const fit_result *r)
     s->fit.bias_bytes = r->bias_bytes;
     s->fit.max_input_end = r->max_input_end;
     s->fit.max_output_end = r->max_output_end;
-    for (unsigned u = 0; u < r->layers && u < FIT_MAX_LAYERS; u++) {
+    for (unsigned u = 0; u < r->layers && u < SYN_MAX_LAYERS; u++) {
         const fit_layer_result *p = &r->per_layer[u];
         s->place[u] = (segstore_place){ p->kernel_start, p->bias_quadrant, p->bias_offset, p->bias_length };
     }
@@ -225,7 +225,7 @@ bool syn_segstore_run_fit(segstore *s, const accel_segment *extra, syn_fault *f)
 {
     if (s->mem.fit_work == NULL || s->mem.fit_out == NULL)
         return syn_fail(f, SYN_ERR_INTERNAL, "this board has no working storage for the fit rules");
-    fit_segment segs[SEGSTORE_MAX_RESIDENT + 1];
+    fit_segment segs[SYN_MAX_RESIDENT + 1];
     size_t n = 0;
     for (unsigned i = 0; i < s->n; i++)
         segs[n++] = (fit_segment){ s->entries[i].seg.layers, s->entries[i].seg.count };
@@ -270,7 +270,7 @@ bool syn_segstore_commit(segstore *s, syn_fault *f)
     accel_segment seg;
     memset(&seg, 0, sizeof seg);
     uint32_t room = s->mem.layer_capacity - s->layers_used;
-    char why[ACCEL_SEG_ERR_MAX];
+    char why[SYN_ACCEL_ERR_MAX];
     if (memcmp(digest, s->staging_sha, SHA256_BYTES) != 0) {
         syn_fail(f, SYN_ERR_BAD_HASH, "SHA-256 of the %lu bytes of '%s' differs from the one announced",
                  (unsigned long)s->staging_size, s->staging_id);
@@ -283,9 +283,9 @@ bool syn_segstore_commit(segstore *s, syn_fault *f)
                      (unsigned)s->layers_used, (unsigned)seg.count, (unsigned long)s->mem.layer_capacity);
         else
             syn_fail(f, SYN_ERR_BAD_ARGUMENT, "%s", why);
-    } else if (s->n >= SEGSTORE_MAX_RESIDENT) {
+    } else if (s->n >= SYN_MAX_RESIDENT) {
         syn_fail(f, SYN_ERR_DOES_NOT_FIT, "%u segments are resident, the most this board holds",
-                 (unsigned)SEGSTORE_MAX_RESIDENT);
+                 (unsigned)SYN_MAX_RESIDENT);
     } else if (!syn_segstore_run_fit(s, &seg, f)) {
         /* fault filled */
     } else if (s->staging_size > s->mem.pool_bytes - s->pool_used) {
@@ -337,7 +337,7 @@ static bool reload_all(segstore *s, syn_fault *f)
 
 bool syn_segstore_unload(segstore *s, const char *id, size_t id_len, syn_fault *f)
 {
-    char name[SEGSTORE_ID_MAX + 1];
+    char name[SYN_SEGMENT_ID_MAX + 1];
     int i = syn_segstore_find_index(s, id, id_len);
     if (i < 0)
         return syn_fail(f, SYN_ERR_NOT_FOUND, "no resident segment '%s'", syn_segstore_id_text(name, id, id_len));

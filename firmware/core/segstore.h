@@ -47,11 +47,11 @@
 #include "fit.h"
 #include "segment_decode.h"
 #include "sha256.h"
+#include "syn_config.h"
 
-#define SEGSTORE_MAX_RESIDENT ACCEL_MAX_RESIDENT
-/* Segment ids (PROTOCOL.md 8): 1..64 bytes, each printable ASCII without space, so an id is one
- * token in logs and messages, and no two ids differ only past a NUL or in invisible bytes. */
-#define SEGSTORE_ID_MAX 64
+/* Segment ids (PROTOCOL.md 8): 1..SYN_SEGMENT_ID_MAX bytes, each printable ASCII without space, so
+ * an id is one token in logs and messages, and no two ids differ only past a NUL or in invisible
+ * bytes. */
 #define SEGSTORE_ID_FIRST_BYTE 0x21
 #define SEGSTORE_ID_LAST_BYTE 0x7E
 
@@ -78,7 +78,7 @@ typedef struct {
 } segstore_fit;
 
 typedef struct {
-    char id[SEGSTORE_ID_MAX + 1];
+    char id[SYN_SEGMENT_ID_MAX + 1];
     uint32_t blob_at, blob_len;    /* format 1: its description in the pool; format 2: its program */
     uint32_t layer_at;             /* first entry in layers/params, and in the union's order */
     uint32_t weight_bytes;         /* the synthesis tool's statistic for this segment alone */
@@ -115,20 +115,20 @@ typedef struct {
     const syn_chip *chip;
     const accel_engine *engine;
     accel_ctx *accel;              /* NULL when the port's accelerator refused the chip */
-    char accel_error[ACCEL_ERR_MSG_MAX];
+    char accel_error[SYN_ACCEL_ERR_MAX];
     /* staging */
     bool staging;
-    char staging_id[SEGSTORE_ID_MAX + 1];
+    char staging_id[SYN_SEGMENT_ID_MAX + 1];
     uint32_t staging_size, staging_received;
     uint8_t staging_sha[SHA256_BYTES];
     sha256_ctx hash;
     segstore_up2 up2;              /* format 2 */
     /* resident */
-    segstore_entry entries[SEGSTORE_MAX_RESIDENT];
+    segstore_entry entries[SYN_MAX_RESIDENT];
     uint8_t n;
     uint32_t pool_used, layers_used;
     segstore_fit fit;
-    segstore_place place[FIT_MAX_LAYERS];    /* per layer of the union, from the last fit */
+    segstore_place place[SYN_MAX_LAYERS];    /* per layer of the union, from the last fit */
 } segstore;
 
 void syn_segstore_init(segstore *s, const segstore_memory *mem, const syn_chip *chip, const accel_engine *engine);

@@ -165,7 +165,7 @@ static bool check_program(segstore *s, syn_fault *f)
     for (unsigned k = 0; k < u->img.n_inputs + u->img.n_outputs; k++) {
         bool in = k < u->img.n_inputs;
         const reg_layout *t = in ? &u->img.inputs[k] : &u->img.outputs[k - u->img.n_inputs];
-        char why[REG_LAYOUT_MSG_MAX];
+        char why[SYN_LAYOUT_ERR_MAX];
         if (!syn_reg_layout_check(t, s->chip, why, sizeof why))
             return syn_fail(f, SYN_ERR_BAD_ARGUMENT, "%s_layouts[%u].%s", in ? "input" : "output",
                             in ? k : k - (unsigned)u->img.n_inputs, why);
@@ -177,7 +177,7 @@ static bool header_complete(segstore *s, syn_fault *f)
 {
     segstore_up2 *u = &s->up2;
     uint32_t room = s->mem.layer_capacity - s->layers_used;
-    char why[ACCEL_SEG_ERR_MAX];
+    char why[SYN_ACCEL_ERR_MAX];
     if (!syn_accel_segment2_decode(s->mem.program + s->pool_used, u->header_len, s->mem.layers + s->layers_used, room, &u->seg,
                                &u->h, why, sizeof why)) {
         if (u->seg.count > room)
@@ -187,9 +187,9 @@ static bool header_complete(segstore *s, syn_fault *f)
     }
     if (strcmp(u->h.chip, s->chip->name) != 0)
         return syn_fail(f, SYN_ERR_BAD_ARGUMENT, "chip: the segment is for %s, this board is a %s", u->h.chip, s->chip->name);
-    if (s->n >= SEGSTORE_MAX_RESIDENT)
+    if (s->n >= SYN_MAX_RESIDENT)
         return syn_fail(f, SYN_ERR_DOES_NOT_FIT, "%u segments are resident, the most this board holds",
-                        (unsigned)SEGSTORE_MAX_RESIDENT);
+                        (unsigned)SYN_MAX_RESIDENT);
     if (s->accel == NULL)
         return syn_fail(f, SYN_ERR_UNSUPPORTED, "no accelerator: %s", s->accel_error);
     if (!syn_segstore_run_fit(s, &u->seg, f) || !check_init_start(s, f) || !build_program(s, f) || !check_program(s, f))
@@ -304,7 +304,7 @@ bool syn_segstore_reg_commit(segstore *s, syn_fault *f)
 
 /* ---- unload ---------------------------------------------------------------------------------- */
 
-static reg_place old_place[FIT_MAX_LAYERS];   /* the moved layers' placement before the unload */
+static reg_place old_place[SYN_MAX_LAYERS];   /* the moved layers' placement before the unload */
 
 /* After a failure in the middle of moving: nothing sensible is resident any more. */
 static bool start_over(segstore *s, syn_fault *f, const char *msg)
@@ -323,7 +323,7 @@ bool syn_segstore_reg_unload(segstore *s, unsigned i, syn_fault *f)
     segstore_entry gone = s->entries[i];
     /* The remaining union's placement is where everything goes; nothing changes before it is
      * known. A later segment never moved an earlier one, so the earlier ones stay put. */
-    fit_segment segs[SEGSTORE_MAX_RESIDENT];
+    fit_segment segs[SYN_MAX_RESIDENT];
     size_t n = 0;
     for (unsigned k = 0; k < s->n; k++)
         if (k != i)

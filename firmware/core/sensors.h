@@ -18,8 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SENSING_MAX_SENSORS 8
-#define SENSING_MAX_OUTPUTS 8
+#include "syn_config.h"
 
 typedef struct {
     uint32_t count;
@@ -28,8 +27,8 @@ typedef struct {
 } output_record;
 
 typedef struct {
-    uint64_t next_frame[SENSING_MAX_SENSORS];   /* lowest frame number not taken yet */
-    output_record outputs[SENSING_MAX_OUTPUTS];
+    uint64_t next_frame[SYN_MAX_SENSORS];   /* lowest frame number not taken yet */
+    output_record outputs[SYN_MAX_OUTPUTS];
 } sensing_state;
 
 /* Microseconds after boot at which frame k exists (rounded up: never early). */

@@ -14,8 +14,8 @@
 #include <stdint.h>
 
 #include "fault.h"
+#include "syn_config.h"
 
-#define TENSOR_SLOTS 16
 
 typedef struct {
     uint32_t at;        /* offset in the arena */
@@ -27,7 +27,7 @@ typedef struct {
 typedef struct {
     uint8_t *arena;
     uint32_t cap;
-    tensor_slot slots[TENSOR_SLOTS];
+    tensor_slot slots[SYN_TENSOR_SLOTS];
 } tensor_store;
 
 void syn_tensors_init(tensor_store *ts, uint8_t *arena, uint32_t cap);

@@ -9,7 +9,7 @@
 static bool recode(cbor_reader *r, cbor_writer *w, int depth)
 {
     size_t n;
-    if (depth > CBOR_MAX_DEPTH + 1)
+    if (depth > SYN_CBOR_MAX_DEPTH + 1)
         return false;
     switch (syn_cbor_peek(r)) {
     case CBOR_UINT: { uint64_t v; return syn_cbor_read_uint(r, &v) && syn_cbor_write_uint(w, v); }

@@ -102,7 +102,7 @@ typedef struct {
     uint8_t *blob;
     size_t len;
     uint8_t sha[SHA256_BYTES];
-    uint32_t in_bytes[ACCEL_SEG_MAX_TENSORS];
+    uint32_t in_bytes[SYN_MAX_CUT_TENSORS];
     unsigned n_in, n_out;
 } fuzz_segment;
 
@@ -144,7 +144,7 @@ static void prepare_segments(void)
         used += s->len;
         syn_sha256(s->blob, s->len, s->sha);
         accel_segment seg;
-        char err[ACCEL_SEG_ERR_MAX];
+        char err[SYN_ACCEL_ERR_MAX];
         if (!syn_accel_segment_decode(s->blob, s->len, layers, params, 64, &seg, err, sizeof err))
             fuzz_fail("%s %u+%u does not decode: %s", s->model, s->first, s->count, err);
         s->n_in = seg.n_inputs;
@@ -178,7 +178,7 @@ static uint16_t next_id;
 
 /* What the board said, so later values can be right (offsets, residency). */
 static uint32_t seg_next;
-static uint32_t slot_next[TENSOR_SLOTS];
+static uint32_t slot_next[SYN_TENSOR_SLOTS];
 static int resident_of[N_GOOD_IDS];      /* segs[] index believed resident under ids[i], -1 none */
 
 static void forget_owed(void)
@@ -227,7 +227,7 @@ static void learn(const owed_answer *o, const uint8_t *body, size_t len)
     if ((type == SYN_MSG_SEGMENT_BEGIN || type == SYN_MSG_SEGMENT_CHUNK) && uint_at(body, len, 0, &v))
         seg_next = (uint32_t)v;
     else if (type == SYN_MSG_TENSOR_PUT && uint_at(body, len, 0, &v))
-        slot_next[o->slot % TENSOR_SLOTS] = (uint32_t)v;
+        slot_next[o->slot % SYN_TENSOR_SLOTS] = (uint32_t)v;
     else if (type == SYN_MSG_SEGMENT_UNLOAD && o->id_index < N_GOOD_IDS)
         resident_of[o->id_index] = -1;
     else if (type == SYN_MSG_SEGMENT_COMMIT && text_at(body, len, 0, &t, &n)) {
@@ -255,9 +255,9 @@ static void check_listed_ids(const uint8_t *body, size_t len)
     board_request req = { 0, 0, body, len, 0 };
     cbor_reader v;
     size_t n, pairs;
-    const char *seen[SEGSTORE_MAX_RESIDENT];
-    size_t seen_len[SEGSTORE_MAX_RESIDENT];
-    if (!syn_board_field(&req, 0, &v) || !syn_cbor_read_array(&v, &n) || n > SEGSTORE_MAX_RESIDENT)
+    const char *seen[SYN_MAX_RESIDENT];
+    size_t seen_len[SYN_MAX_RESIDENT];
+    if (!syn_board_field(&req, 0, &v) || !syn_cbor_read_array(&v, &n) || n > SYN_MAX_RESIDENT)
         fuzz_fail("segment.list answer without its list");
     for (size_t i = 0; i < n; i++) {
         uint64_t key;
@@ -432,7 +432,7 @@ static void write_id_at(cbor_writer *w, size_t index)
         return;
     }
     size_t k = (index - N_GOOD_IDS) % N_BAD_IDS;
-    if (bad_ids[k].len <= CBOR_MAX_TEXT) {
+    if (bad_ids[k].len <= SYN_CBOR_MAX_TEXT) {
         syn_cbor_write_text(w, bad_ids[k].text, bad_ids[k].len);
     } else if (w->len + 2 + bad_ids[k].len <= w->cap) {
         /* a 65-byte text cannot be written by a subset writer: its head and bytes by hand */
@@ -494,7 +494,7 @@ static void write_field(cbor_writer *w, field_kind kind, uint16_t type)
     uint64_t v;
     switch (kind) {
     case F_SLOT:
-        v = one_in(8) ? any_uint() : take8() % TENSOR_SLOTS;
+        v = one_in(8) ? any_uint() : take8() % SYN_TENSOR_SLOTS;
         if (type == SYN_MSG_TENSOR_PUT)
             put_slot = (uint8_t)v;
         syn_cbor_write_uint(w, v);
@@ -503,7 +503,7 @@ static void write_field(cbor_writer *w, field_kind kind, uint16_t type)
         if (type == SYN_MSG_SEGMENT_CHUNK)
             v = one_in(4) ? any_uint() : seg_next;
         else if (type == SYN_MSG_TENSOR_PUT)
-            v = one_in(4) ? any_uint() : one_in(2) ? 0 : slot_next[put_slot % TENSOR_SLOTS];
+            v = one_in(4) ? any_uint() : one_in(2) ? 0 : slot_next[put_slot % SYN_TENSOR_SLOTS];
         else
             v = one_in(2) ? 0 : any_uint();
         syn_cbor_write_uint(w, v);
@@ -519,7 +519,7 @@ static void write_field(cbor_writer *w, field_kind kind, uint16_t type)
         syn_cbor_write_uint(w, one_in(4) ? any_uint() : take8() % 8);
         break;
     case F_INDEX:
-        syn_cbor_write_uint(w, one_in(8) ? any_uint() : take8() % (BOARD_MAX_SENSORS + 1u));
+        syn_cbor_write_uint(w, one_in(8) ? any_uint() : take8() % (SYN_MAX_SENSORS + 1u));
         break;
     case F_ID:
         write_id(w);
@@ -540,7 +540,7 @@ static void write_field(cbor_writer *w, field_kind kind, uint16_t type)
         size_t n = one_in(16) ? 17u + take8() % 3u : (1u + take8()) % 3u;
         syn_cbor_write_array(w, n);
         for (size_t i = 0; i < n; i++)
-            syn_cbor_write_uint(w, one_in(16) ? any_uint() : take8() % TENSOR_SLOTS);
+            syn_cbor_write_uint(w, one_in(16) ? any_uint() : take8() % SYN_TENSOR_SLOTS);
         break;
     }
     case F_BOOL:
@@ -753,20 +753,20 @@ static void run_segment(bool profile)
             return;
     }
     const fuzz_segment *s = &segs[resident_of[index]];
-    uint8_t in[ACCEL_SEG_MAX_TENSORS], out[ACCEL_SEG_MAX_TENSORS];
+    uint8_t in[SYN_MAX_CUT_TENSORS], out[SYN_MAX_CUT_TENSORS];
     for (unsigned k = 0; k < s->n_in; k++) {
-        in[k] = (uint8_t)(take8() % TENSOR_SLOTS);
+        in[k] = (uint8_t)(take8() % SYN_TENSOR_SLOTS);
         put_tensor(in[k], s->in_bytes[k]);
     }
     for (unsigned k = 0; k < s->n_out; k++)
-        out[k] = (uint8_t)(take8() % TENSOR_SLOTS);
+        out[k] = (uint8_t)(take8() % SYN_TENSOR_SLOTS);
     cbor_writer w;
     syn_cbor_writer_init(&w, mbody, sizeof mbody);
     syn_cbor_write_map(&w, 4);
     syn_cbor_write_uint(&w, 0); syn_cbor_write_cstr(&w, ids[index]);
     if (profile) {
         syn_cbor_write_uint(&w, 1); syn_cbor_write_uint(&w, take8() % 4);
-        syn_cbor_write_uint(&w, 2); syn_cbor_write_uint(&w, one_in(8) ? PROFILE_MAX_RUNS : 1u + take8() % 16u);
+        syn_cbor_write_uint(&w, 2); syn_cbor_write_uint(&w, one_in(8) ? SYN_PROFILE_MAX_RUNS : 1u + take8() % 16u);
         syn_cbor_write_uint(&w, 3); syn_cbor_write_array(&w, s->n_in);
         for (unsigned k = 0; k < s->n_in; k++)
             syn_cbor_write_uint(&w, in[k]);
@@ -906,7 +906,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     total = (uint32_t)any_uint();
                 else if (one_in(8))
                     total = take8() & 1 ? arena / 2u : arena - take8();
-                put_tensor(take8() % TENSOR_SLOTS, total);
+                put_tensor(take8() % SYN_TENSOR_SLOTS, total);
                 break;
             }
             case OP_TIME:
@@ -918,7 +918,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     syn_cbor_writer_init(&w, mbody, sizeof mbody);
                     syn_cbor_write_map(&w, 2);
                     syn_cbor_write_uint(&w, 0); syn_cbor_write_uint(&w, take8() % 8u);
-                    syn_cbor_write_uint(&w, 1); syn_cbor_write_uint(&w, k % TENSOR_SLOTS);
+                    syn_cbor_write_uint(&w, 1); syn_cbor_write_uint(&w, k % SYN_TENSOR_SLOTS);
                     send_map(SYN_MSG_SENSE, &w);
                 }
                 break;

@@ -16,7 +16,7 @@ static accel_params params[CAP];
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     accel_segment seg;
-    char err[ACCEL_SEG_ERR_MAX];
+    char err[SYN_ACCEL_ERR_MAX];
     if (!syn_accel_segment_decode(data, size, layers, params, CAP, &seg, err, sizeof err)) {
         if (err[0] == '\0' || strlen(err) >= sizeof err)
             abort();                                   /* a refusal always says why */

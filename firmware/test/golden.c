@@ -230,7 +230,7 @@ static bool load_model(const char *set, golden_set *g, char *why, size_t cap)
         l->flatten = flag(j, "flatten", false);
         l->output_width = (uint8_t)num(j, "output_width", 8);
         const json_node *src = json_get(j, "input_sources");
-        for (const json_node *s = src ? src->child : NULL; s != NULL && l->n_sources < ACCEL_MAX_SOURCES; s = s->next)
+        for (const json_node *s = src ? src->child : NULL; s != NULL && l->n_sources < SYN_MAX_SOURCES; s = s->next)
             l->sources[l->n_sources++] = (int16_t)s->num;
         l->weight_bits = (uint8_t)num(j, "weight_bits", 0);
         l->bias_present = flag(j, "bias_present", false);

@@ -154,7 +154,7 @@ static void dputs(diag_sink *s, const char *str)
 static bool diag_item(cbor_reader *r, diag_sink *s, int depth)
 {
     char tmp[48];
-    if (depth > CBOR_MAX_DEPTH + 1)
+    if (depth > SYN_CBOR_MAX_DEPTH + 1)
         return false;
     switch (syn_cbor_peek(r)) {
     case CBOR_UINT: {

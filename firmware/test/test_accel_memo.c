@@ -31,8 +31,8 @@ static uint32_t next(void)
 /* A decoded zoo segment with its own blob (weights are read from it in place). */
 typedef struct {
     uint8_t blob[1u << 20];
-    accel_layer layers[ACCEL_SIM_MAX_LAYERS];
-    accel_params params[ACCEL_SIM_MAX_LAYERS];
+    accel_layer layers[SYN_SIM_MAX_LAYERS];
+    accel_params params[SYN_SIM_MAX_LAYERS];
     accel_segment seg;
 } held_segment;
 
@@ -46,8 +46,8 @@ static bool make_segment(held_segment *h, const char *model, unsigned first, uns
         FAIL("zoo segment %s %u+%u: %s", model, first, count, why);
         return false;
     }
-    char err[ACCEL_SEG_ERR_MAX];
-    if (!syn_accel_segment_decode(h->blob, n, h->layers, h->params, ACCEL_SIM_MAX_LAYERS, &h->seg, err, sizeof err)) {
+    char err[SYN_ACCEL_ERR_MAX];
+    if (!syn_accel_segment_decode(h->blob, n, h->layers, h->params, SYN_SIM_MAX_LAYERS, &h->seg, err, sizeof err)) {
         FAIL("decode %s %u+%u: %s", model, first, count, err);
         return false;
     }
@@ -61,8 +61,8 @@ static size_t tensor_len(const accel_tensor *t)
 
 /* Random bytes for every input of a segment, from `seed` (the same seed, the same bytes). */
 typedef struct {
-    uint8_t bytes[ACCEL_SEG_MAX_TENSORS][1u << 16];
-    accel_buffer bufs[ACCEL_SEG_MAX_TENSORS];
+    uint8_t bytes[SYN_MAX_CUT_TENSORS][1u << 16];
+    accel_buffer bufs[SYN_MAX_CUT_TENSORS];
     size_t n;
 } run_inputs;
 

@@ -384,7 +384,7 @@ static void test_config_check(void)
     cfg.board_id[0] = '\0';
     CHECK(!syn_board_config_check(&cfg, why, sizeof why));
     golden_config(&cfg);
-    cfg.n_sensors = BOARD_MAX_SENSORS + 1;
+    cfg.n_sensors = SYN_MAX_SENSORS + 1;
     CHECK(!syn_board_config_check(&cfg, why, sizeof why));
     golden_config(&cfg);
     cfg.engine = NULL;

@@ -250,7 +250,7 @@ static void segment_and_infer(void)
     static accel_layer layers[8];
     static accel_params params[8];
     accel_segment seg;
-    char err[ACCEL_SEG_ERR_MAX];
+    char err[SYN_ACCEL_ERR_MAX];
     accel_error ae;
     uint8_t slot;
     accel_buffer in, out;

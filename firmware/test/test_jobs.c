@@ -132,7 +132,7 @@ static void reference(const char *chip_name)
     static fit_ctx fc;
     static fit_result fr;
     accel_segment seg;
-    char err[ACCEL_SEG_ERR_MAX];
+    char err[SYN_ACCEL_ERR_MAX];
     CHECK(syn_accel_segment_decode(blob, blob_len, layers, params, 16, &seg, err, sizeof err));
     fit_segment fs = { layers, seg.count };
     CHECK(syn_fit_run(&fc, chip, &fs, 1, &fr));
@@ -338,7 +338,7 @@ static void inputs_checked(void)
     CHECK_EQ(R.code, SYN_ERR_DOES_NOT_FIT);
     CHECK(strstr(R.message, "slot 7: 3000000 bytes, ") != NULL && strstr(R.message, "of tensor_mem 2097152") != NULL);
     /* nothing ran: no job holds anything */
-    for (unsigned s = 0; s < TENSOR_SLOTS; s++)
+    for (unsigned s = 0; s < SYN_TENSOR_SLOTS; s++)
         CHECK(R.board.tensors.slots[s].job < 0);
 }
 
@@ -373,7 +373,7 @@ static void two_jobs_overlap(void)
 /* Deferred answers hold the waiting tickets: one infer more is answered busy at once, while a
  * ping and a reset (answered at once) still get through. Infers into every slot but the input's,
  * and a profile (no output slot) for the last ticket. */
-_Static_assert(SYN_MAX_WAITING - 1 <= TENSOR_SLOTS - 1, "one infer per free output slot");
+_Static_assert(SYN_MAX_WAITING - 1 <= SYN_TENSOR_SLOTS - 1, "one infer per free output slot");
 static void credits_hold(void)
 {
     boot_with_mnist();

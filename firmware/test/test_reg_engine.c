@@ -360,7 +360,7 @@ static void expect_header_refusal(const char *what, const char *message)
     size_t n = seg2_header(&P, header, sizeof header);
     accel_segment s;
     static accel_segment2 h;
-    char err[ACCEL_SEG_ERR_MAX];
+    char err[SYN_ACCEL_ERR_MAX];
     if (!CHECK(n > 0))
         return;
     if (syn_accel_segment2_decode(header, n, dec_layers, GOLDEN_MAX_LAYERS, &s, &h, err, sizeof err)) {
@@ -383,7 +383,7 @@ static void header_decoder(void)
     size_t n = seg2_header(&P, header, sizeof header);
     accel_segment s;
     static accel_segment2 h;
-    char err[ACCEL_SEG_ERR_MAX];
+    char err[SYN_ACCEL_ERR_MAX];
     if (!CHECK(syn_accel_segment2_decode(header, n, dec_layers, GOLDEN_MAX_LAYERS, &s, &h, err, sizeof err)))
         printf("  %s\n", err);
     CHECK_STR(h.chip, "max78000");

@@ -49,7 +49,7 @@ static const syn_chip *max78000(void)
 
 static bool place(const reg_layout *t, const void *chw)
 {
-    char why[REG_LAYOUT_MSG_MAX];
+    char why[SYN_LAYOUT_ERR_MAX];
     if (!syn_reg_layout_check(t, max78000(), why, sizeof why)) {
         FAIL("check: %s", why);
         return false;
@@ -175,7 +175,7 @@ static void round_trips(void)
         for (uint32_t i = 0; i < n; i++)
             in[i] = (uint8_t)(i * 37u + f * 11u + 1u);
         memset(out, 0, n);
-        char why[REG_LAYOUT_MSG_MAX];
+        char why[SYN_LAYOUT_ERR_MAX];
         if (!syn_reg_layout_check(t, max78000(), why, sizeof why)) {
             FAIL("form %u: %s", (unsigned)f, why);
             continue;
@@ -189,7 +189,7 @@ static void round_trips(void)
 
 static void refusals(void)
 {
-    char why[REG_LAYOUT_MSG_MAX];
+    char why[SYN_LAYOUT_ERR_MAX];
     const syn_chip *c = max78000();
     reg_layout t = { -1, { 5, 2, 1 }, 8, FMT_HWC, 0xFu, 0, 0 };
     CHECK(!syn_reg_layout_check(&t, c, why, sizeof why));

@@ -38,7 +38,7 @@ static bool expected_fit(const char *chip, const uint8_t *const *blobs, const si
     fit_segment segs[4];
     for (size_t i = 0; i < n; i++) {
         accel_segment seg;
-        char err[ACCEL_SEG_ERR_MAX];
+        char err[SYN_ACCEL_ERR_MAX];
         if (!syn_accel_segment_decode(blobs[i], lens[i], dec_layers[i], dec_params[i], 256, &seg, err, sizeof err)) {
             FAIL("decode: %s", err);
             return false;
@@ -502,13 +502,13 @@ static void segment_ids(void)
         CHECK(listed(edges[i]));
         CHECK(unload(edges[i]));
     }
-    char longest[SEGSTORE_ID_MAX + 1];
-    memset(longest, 'x', SEGSTORE_ID_MAX);
-    longest[SEGSTORE_ID_MAX] = '\0';
+    char longest[SYN_SEGMENT_ID_MAX + 1];
+    memset(longest, 'x', SYN_SEGMENT_ID_MAX);
+    longest[SYN_SEGMENT_ID_MAX] = '\0';
     CHECK(rig_upload(&R, longest, blob_a, n));
     CHECK(unload(longest));
     /* 65 bytes is past every text of the subset: refused before any handler, as bad_body */
-    char over[SEGSTORE_ID_MAX + 2];
+    char over[SYN_SEGMENT_ID_MAX + 2];
     memset(over, 'x', sizeof over - 1);
     over[sizeof over - 1] = '\0';
     uint8_t raw[80] = { 0xa1, 0x00, 0x78, 65 };

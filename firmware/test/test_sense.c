@@ -198,7 +198,7 @@ static void queue_bounded(void)
     uint64_t boot = R.board.boot_us;
     for (unsigned k = 0; k < SYN_SENSE_QUEUE; k++)
         CHECK(sense(1, k));                                        /* deferred: frames 0..7 */
-    for (unsigned k = SYN_SENSE_QUEUE; k < TENSOR_SLOTS; k++) {
+    for (unsigned k = SYN_SENSE_QUEUE; k < SYN_TENSOR_SLOTS; k++) {
         CHECK(!sense(k % 2u, k));                                  /* either sensor: the queue is the board's */
         CHECK(rig_frames(&R) == 1 && rig_answer(&R, 0));
         CHECK_EQ(R.code, SYN_ERR_BUSY);

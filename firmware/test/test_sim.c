@@ -280,7 +280,7 @@ static void refusals(void)
     ok_layer.sources[0] = -1;
     seg = segment_of(&ok_layer, &none, 0, 1, tin, tout);
     ctx = syn_accel_open(&syn_accel_engine_layer, chip("max78000"), &err);
-    for (int k = 0; k < ACCEL_MAX_RESIDENT; k++)
+    for (int k = 0; k < SYN_MAX_RESIDENT; k++)
         CHECK(syn_accel_load(ctx, &seg, &slot, &err));
     expect_refusal(syn_accel_load(ctx, &seg, &slot, &err), &err, ACCEL_ERR_STATE, "already resident");
 }

@@ -176,7 +176,7 @@ static void board_encoders(const json_node *v, const syn_header *h)
         snprintf(cfg.board_id, sizeof cfg.board_id, "%s", syn_json_str(m, "boardId"));
         const json_node *sensors = json_get(m, "sensors");
         cfg.n_sensors = json_len(sensors);
-        for (size_t i = 0; i < cfg.n_sensors && i < BOARD_MAX_SENSORS; i++) {
+        for (size_t i = 0; i < cfg.n_sensors && i < SYN_MAX_SENSORS; i++) {
             const json_node *s = json_at(sensors, i);
             snprintf(cfg.sensors[i].kind, sizeof cfg.sensors[i].kind, "%s", syn_json_str(s, "kind"));
             for (size_t k = 0; k < 3; k++)
@@ -186,7 +186,7 @@ static void board_encoders(const json_node *v, const syn_header *h)
         }
         const json_node *outputs = json_get(m, "outputs");
         cfg.n_outputs = json_len(outputs);
-        for (size_t i = 0; i < cfg.n_outputs && i < BOARD_MAX_OUTPUTS; i++)
+        for (size_t i = 0; i < cfg.n_outputs && i < SYN_MAX_OUTPUTS; i++)
             snprintf(cfg.outputs[i], sizeof cfg.outputs[i], "%s", json_at(outputs, i)->str);
         CHECK(syn_json_int(m, "linkBaud", &x));
         cfg.link_baud = (uint32_t)x;

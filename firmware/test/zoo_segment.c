@@ -136,7 +136,7 @@ static bool load(const char *model, char *why, size_t cap)
         l->output_width = (uint8_t)num(j, "output_width", 8);
         const json_node *src = json_get(j, "input_sources");
         l->n_sources = (uint8_t)json_len(src);
-        for (unsigned k = 0; k < l->n_sources && k < ACCEL_MAX_SOURCES; k++)
+        for (unsigned k = 0; k < l->n_sources && k < SYN_MAX_SOURCES; k++)
             l->sources[k] = (int16_t)json_at(src, k)->num;
         l->weight_bits = (uint8_t)num(j, "weight_bits", 0);
         l->bias_present = flag(j, "bias_present", false);
@@ -182,7 +182,7 @@ static unsigned crossing(unsigned cut, tref *out)
             for (unsigned j = 0; j < layers[k].n_sources; j++)
                 read = read || layers[k].sources[j] == s;
         }
-        if (read && n < ACCEL_SEG_MAX_TENSORS)
+        if (read && n < SYN_MAX_CUT_TENSORS)
             out[n++] = tensor_of((int16_t)s);
     }
     return n;
@@ -218,7 +218,7 @@ size_t zoo_segment(const char *model, unsigned first, unsigned count, uint32_t s
         snprintf(why, why_cap, "%s has %u layers, not %u..%u", model, n_layers, first, first + count - 1u);
         return 0;
     }
-    tref ins[ACCEL_SEG_MAX_TENSORS], outs[ACCEL_SEG_MAX_TENSORS];
+    tref ins[SYN_MAX_CUT_TENSORS], outs[SYN_MAX_CUT_TENSORS];
     unsigned n_in = crossing(first, ins), n_out = crossing(first + count, outs);
     uint32_t rnd = seed != 0 ? seed : 1u;
     cbor_writer w;

@@ -17,13 +17,13 @@ static const uint32_t zeros[ZERO_WORDS];
 /* Scratch: one processor's moves, then the four bias memories. */
 static union {
     struct {
-        uint16_t src_of[FIT_MAX_COLUMNS];   /* the column whose kernel goes to this one, or NONE */
+        uint16_t src_of[SYN_MAX_COLUMNS];   /* the column whose kernel goes to this one, or NONE */
         uint32_t pending[FIT_MAP_WORDS];    /* columns whose kernel is still to move out */
     } k;
-    uint8_t bias[QUADRANTS][REG_UPLOAD_MAX_BIAS];
+    uint8_t bias[QUADRANTS][SYN_REG_UPLOAD_MAX_BIAS];
 } scratch;
 
-static int32_t delta[FIT_MAX_LAYERS];
+static int32_t delta[SYN_MAX_LAYERS];
 
 static bool pending(uint32_t c)
 {
@@ -172,7 +172,7 @@ bool syn_reg_compact(const syn_chip *chip, fit_ctx *ctx, fit_result *out, uint16
         if (!syn_cnn_write(ctrl_addr, ctrl, err))
             return false;
     }
-    uint32_t bias_words = chip->bias_per_quadrant < REG_UPLOAD_MAX_BIAS ? chip->bias_per_quadrant : REG_UPLOAD_MAX_BIAS;
+    uint32_t bias_words = chip->bias_per_quadrant < SYN_REG_UPLOAD_MAX_BIAS ? chip->bias_per_quadrant : SYN_REG_UPLOAD_MAX_BIAS;
     for (unsigned q = 0; q < QUADRANTS; q++) {
         for (uint32_t i = 0; i < bias_words; i++) {
             uint32_t v;

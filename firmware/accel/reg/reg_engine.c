@@ -14,7 +14,7 @@
  * With the exact memo on (accel_memo.h), a run without a layer callback whose inputs this load
  * has seen takes its outputs from the memo; a computed run gathers them into a memo entry.
  *
- * Memory: ACCEL_MAX_RESIDENT plans (the image's pointers, the input and output maps, FIT_MAX_LAYERS
+ * Memory: SYN_MAX_RESIDENT plans (the image's pointers, the input and output maps, SYN_MAX_LAYERS
  * cycle figures each); the programs are the caller's (the segment store's program pool). */
 #include <string.h>
 
@@ -31,17 +31,17 @@ typedef struct {
     reg_image img;
     /* img->inputs[i] is segment input in_of[i]; segment output k is img->outputs[out_of[k]], or
      * relayed (-1). */
-    uint8_t in_of[ACCEL_SEG_MAX_TENSORS];
-    int8_t out_of[ACCEL_SEG_MAX_TENSORS];
+    uint8_t in_of[SYN_MAX_CUT_TENSORS];
+    int8_t out_of[SYN_MAX_CUT_TENSORS];
     uint64_t generation;
     bool measured;
-    uint32_t cycles[FIT_MAX_LAYERS];
+    uint32_t cycles[SYN_MAX_LAYERS];
 } reg_plan;
 
 typedef struct {
     accel_ctx base;
     const syn_chip *chip;
-    reg_plan plans[ACCEL_MAX_RESIDENT];
+    reg_plan plans[SYN_MAX_RESIDENT];
     int configured;                /* the slot whose table the layer registers hold; -1 none */
     bool have_outputs;
     uint8_t last_slot;
@@ -93,9 +93,9 @@ static accel_ctx *reg_open(const syn_chip *chip, accel_error *err)
              chip->name);
         return NULL;
     }
-    if (chip->max_layers > FIT_MAX_LAYERS) {
+    if (chip->max_layers > SYN_MAX_LAYERS) {
         fail(err, ACCEL_ERR_UNSUPPORTED, -1, "register engine: %s has %u layers, this build keeps %u", chip->name,
-             chip->max_layers, (unsigned)FIT_MAX_LAYERS);
+             chip->max_layers, (unsigned)SYN_MAX_LAYERS);
         return NULL;
     }
     cnn_error ce;
@@ -117,20 +117,20 @@ static bool reg_load_image(accel_ctx *base, const accel_segment *seg, const reg_
     reg_engine_ctx *ctx = (reg_engine_ctx *)base;
     if (seg == NULL || img == NULL || slot == NULL)
         return fail(err, ACCEL_ERR_STATE, -1, "load: no segment given");
-    unsigned free_slot = ACCEL_MAX_RESIDENT;
-    for (unsigned k = 0; k < ACCEL_MAX_RESIDENT && free_slot == ACCEL_MAX_RESIDENT; k++)
+    unsigned free_slot = SYN_MAX_RESIDENT;
+    for (unsigned k = 0; k < SYN_MAX_RESIDENT && free_slot == SYN_MAX_RESIDENT; k++)
         if (!ctx->plans[k].used)
             free_slot = k;
-    if (free_slot == ACCEL_MAX_RESIDENT)
-        return fail(err, ACCEL_ERR_STATE, -1, "load: %u segments are already resident", ACCEL_MAX_RESIDENT);
+    if (free_slot == SYN_MAX_RESIDENT)
+        return fail(err, ACCEL_ERR_STATE, -1, "load: %u segments are already resident", SYN_MAX_RESIDENT);
     if (img->table == NULL)
         return fail(err, ACCEL_ERR_SEGMENT, -1, "load: the image has no configure table");
     if (img->layers != seg->count)
         return fail(err, ACCEL_ERR_SEGMENT, -1, "load: the image programs %u layers, the segment has %u", img->layers,
                     seg->count);
-    if (img->n_inputs > ACCEL_SEG_MAX_TENSORS || img->n_outputs > ACCEL_SEG_MAX_TENSORS)
+    if (img->n_inputs > SYN_MAX_CUT_TENSORS || img->n_outputs > SYN_MAX_CUT_TENSORS)
         return fail(err, ACCEL_ERR_SEGMENT, -1, "load: at most %u input and output layouts",
-                    (unsigned)ACCEL_SEG_MAX_TENSORS);
+                    (unsigned)SYN_MAX_CUT_TENSORS);
     cnn_error ce;
     if (!syn_reg_image_check(img, ctx->chip, &ce))
         return driver_fail(err, ACCEL_ERR_SEGMENT, "image", &ce);
@@ -180,7 +180,7 @@ static bool reg_load_image(accel_ctx *base, const accel_segment *seg, const reg_
 static bool reg_unload(accel_ctx *base, uint8_t slot)
 {
     reg_engine_ctx *ctx = (reg_engine_ctx *)base;
-    if (slot >= ACCEL_MAX_RESIDENT || !ctx->plans[slot].used)
+    if (slot >= SYN_MAX_RESIDENT || !ctx->plans[slot].used)
         return false;
     ctx->plans[slot].used = false;
     syn_accel_memo_drop_slot(slot);
@@ -237,12 +237,12 @@ static bool reg_run(accel_ctx *base, uint8_t slot, const accel_buffer *inputs, s
                     void *user, accel_error *err)
 {
     reg_engine_ctx *ctx = (reg_engine_ctx *)base;
-    if (slot >= ACCEL_MAX_RESIDENT || !ctx->plans[slot].used)
+    if (slot >= SYN_MAX_RESIDENT || !ctx->plans[slot].used)
         return fail(err, ACCEL_ERR_STATE, -1, "run: slot %u holds no segment", (unsigned)slot);
     reg_plan *pl = &ctx->plans[slot];
     const accel_segment *seg = pl->seg;
     ctx->have_outputs = false;
-    size_t given[ACCEL_SEG_MAX_TENSORS];
+    size_t given[SYN_MAX_CUT_TENSORS];
     if (n_inputs != seg->n_inputs || (n_inputs > 0 && !inputs))
         return fail(err, ACCEL_ERR_INPUT, -1, "inputs: %lu given, the segment takes %u", (unsigned long)n_inputs,
                     seg->n_inputs);
@@ -268,7 +268,7 @@ static bool reg_run(accel_ctx *base, uint8_t slot, const accel_buffer *inputs, s
                         want->width, (unsigned long)tensor_bytes(want));
         given[at] = k;
     }
-    const void *ptrs[ACCEL_SEG_MAX_TENSORS];
+    const void *ptrs[SYN_MAX_CUT_TENSORS];
     for (size_t i = 0; i < pl->img.n_inputs; i++)
         ptrs[i] = inputs[given[pl->in_of[i]]].data;
 

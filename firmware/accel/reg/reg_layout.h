@@ -30,6 +30,7 @@
 
 #include "chip.h"
 #include "layer.h"
+#include "syn_config.h"
 
 typedef struct {
     int16_t source;          /* -1 the network input, j the output of model layer j */
@@ -41,7 +42,6 @@ typedef struct {
     uint8_t write_gap;       /* words skipped after each written word (producers only) */
 } reg_layout;
 
-#define REG_LAYOUT_MSG_MAX 160
 
 /* Checks a descriptor against the chip: widths, formats, processor count, data memory bounds.
  * False with "<field>: <reason>" in msg. */

@@ -9,7 +9,7 @@
 
 reg_state syn_reg_the;
 
-static reg_layer decoded[REG_MAX_LAYERS];
+static reg_layer decoded[SYN_REG_MAX_LAYERS];
 
 bool syn_reg_model_reset(const syn_chip *chip, cnn_error *err)
 {
@@ -17,8 +17,8 @@ bool syn_reg_model_reset(const syn_chip *chip, cnn_error *err)
         return syn_cnn_fail(err, CNN_ERR_NOT_OPEN, 0, "register model: no memory map for chip %s",
                         chip ? chip->name : "(none)");
     /* A build sized for a MAX78000 only (reg_internal.h) cannot hold a larger chip's memories. */
-    if (syn_cnn_instance_words(chip) > REG_MAX_INSTANCE_WORDS || syn_cnn_kernel_words(chip, 0) > REG_MAX_KERNEL_WORDS
-        || chip->bias_per_quadrant > REG_MAX_BIAS || chip->max_layers > REG_MAX_LAYERS)
+    if (syn_cnn_instance_words(chip) > SYN_REG_MAX_INSTANCE_WORDS || syn_cnn_kernel_words(chip, 0) > SYN_REG_MAX_KERNEL_WORDS
+        || chip->bias_per_quadrant > SYN_REG_MAX_BIAS || chip->max_layers > SYN_REG_MAX_LAYERS)
         return syn_cnn_fail(err, CNN_ERR_NOT_OPEN, 0, "register model: this build holds no %s's memories", chip->name);
     /* Only the chip's part of the memories is cleared, so that an emulated MAX78000 does not touch
      * (and keep resident) the pages only a MAX78002 would use. */

@@ -134,7 +134,7 @@ bool syn_reg_image_check(const reg_image *img, const syn_chip *chip, cnn_error *
     for (size_t k = 0; k < img->n_inputs + img->n_outputs; k++) {
         bool in = k < img->n_inputs;
         const reg_layout *t = in ? &img->inputs[k] : &img->outputs[k - img->n_inputs];
-        char why[REG_LAYOUT_MSG_MAX];
+        char why[SYN_LAYOUT_ERR_MAX];
         if (!syn_reg_layout_check(t, chip, why, sizeof why))
             return syn_cnn_fail(err, CNN_ERR_PROGRAM, 0, "%s[%lu].%s", in ? "inputs" : "outputs",
                             (unsigned long)(in ? k : k - img->n_inputs), why);

@@ -57,8 +57,8 @@ void syn_reg_upload_own_bias(reg_upload *u, unsigned q, uint32_t offset, uint32_
 {
     uint32_t end = offset + len;
     if (q < 4u && offset < end) {
-        set_bits(u->bias_map[q], offset, end < REG_UPLOAD_MAX_BIAS ? end : REG_UPLOAD_MAX_BIAS, true);
-        set_bits(u->bias_given[q], offset, end < REG_UPLOAD_MAX_BIAS ? end : REG_UPLOAD_MAX_BIAS, true);
+        set_bits(u->bias_map[q], offset, end < SYN_REG_UPLOAD_MAX_BIAS ? end : SYN_REG_UPLOAD_MAX_BIAS, true);
+        set_bits(u->bias_given[q], offset, end < SYN_REG_UPLOAD_MAX_BIAS ? end : SYN_REG_UPLOAD_MAX_BIAS, true);
     }
 }
 
@@ -103,7 +103,7 @@ bool syn_reg_upload_clear(reg_upload *u, cnn_error *err)
             if (!syn_cnn_write(ctrl_addr, ctrl, err))
                 return false;
         }
-        uint32_t words = u->chip->bias_per_quadrant < REG_UPLOAD_MAX_BIAS ? u->chip->bias_per_quadrant : REG_UPLOAD_MAX_BIAS;
+        uint32_t words = u->chip->bias_per_quadrant < SYN_REG_UPLOAD_MAX_BIAS ? u->chip->bias_per_quadrant : SYN_REG_UPLOAD_MAX_BIAS;
         for (uint32_t i = 0; i < words;) {
             if (!bit(u->bias_map[q], i)) {
                 i++;
@@ -165,9 +165,9 @@ static bool start_record(reg_upload *u, cnn_error *err)
             return syn_cnn_fail(err, CNN_ERR_BLOCK, addr, "bias record %u: bytes %lu+%lu pass quadrant %u's %lu", b,
                             (unsigned long)o, (unsigned long)n, w.quadrant, (unsigned long)words);
         for (uint32_t i = o; i < o + n; i++) {
-            if (i < REG_UPLOAD_MAX_BIAS && bit(u->bias_map[w.quadrant], i))
+            if (i < SYN_REG_UPLOAD_MAX_BIAS && bit(u->bias_map[w.quadrant], i))
                 continue;
-            bool given = i < REG_UPLOAD_MAX_BIAS && bit(u->bias_given[w.quadrant], i);
+            bool given = i < SYN_REG_UPLOAD_MAX_BIAS && bit(u->bias_given[w.quadrant], i);
             return syn_cnn_fail(err, CNN_ERR_PROGRAM, addr, "bias record %u: quadrant %u byte %lu %s", b, w.quadrant,
                             (unsigned long)i, given ? "overlaps an earlier record" : "is not this segment's");
         }

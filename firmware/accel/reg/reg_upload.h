@@ -19,7 +19,7 @@
  *
  * Memory: the kernel-column map is the caller's (one row of `row_words` words per processor, bit
  * c of a row: column c given and not yet written; the segment store lends the fit's occupancy
- * map); the bias map (REG_UPLOAD_MAX_BIAS bits per quadrant) is here. */
+ * map); the bias map (SYN_REG_UPLOAD_MAX_BIAS bits per quadrant) is here. */
 #ifndef SYNERGY_ACCEL_REG_UPLOAD_H
 #define SYNERGY_ACCEL_REG_UPLOAD_H
 
@@ -29,11 +29,8 @@
 
 #include "chip.h"
 #include "cnn_driver.h"
+#include "syn_config.h"
 
-/* Bias bytes per quadrant the map covers (MAX78002 2048; a MAX78000-only port may give 512). */
-#ifndef REG_UPLOAD_MAX_BIAS
-#define REG_UPLOAD_MAX_BIAS 2048u
-#endif
 #define REG_UPLOAD_GROUP_WORDS 9u    /* 4 columns of 9 bytes */
 
 /* Says whether column `col` of processor p is one the segment was given (only asked to name a
@@ -48,8 +45,8 @@ typedef struct {
     uint32_t row_words;
     reg_upload_given_fn given;
     void *user;
-    uint32_t bias_map[4][(REG_UPLOAD_MAX_BIAS + 31u) / 32u];     /* given and not yet written */
-    uint32_t bias_given[4][(REG_UPLOAD_MAX_BIAS + 31u) / 32u];   /* given */
+    uint32_t bias_map[4][(SYN_REG_UPLOAD_MAX_BIAS + 31u) / 32u];     /* given and not yet written */
+    uint32_t bias_given[4][(SYN_REG_UPLOAD_MAX_BIAS + 31u) / 32u];   /* given */
     /* the record being read */
     uint8_t head[8];
     uint8_t head_have;

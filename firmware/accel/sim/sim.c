@@ -12,7 +12,7 @@
 #include "text.h"
 
 #define ALIGN 8u
-#define MAX_BLOCKS (ACCEL_SEG_MAX_TENSORS + 2u * ACCEL_SIM_MAX_LAYERS)
+#define MAX_BLOCKS (SYN_MAX_CUT_TENSORS + 2u * SYN_SIM_MAX_LAYERS)
 
 typedef struct {
     bool used;
@@ -20,11 +20,11 @@ typedef struct {
     const accel_layer *layers;
     const accel_params *params;
     uint8_t n_inputs, n_outputs;
-    accel_tensor inputs[ACCEL_SEG_MAX_TENSORS];
-    accel_tensor outputs[ACCEL_SEG_MAX_TENSORS];
-    uint32_t input_at[ACCEL_SEG_MAX_TENSORS];     /* arena offsets */
-    uint32_t output_at[ACCEL_SIM_MAX_LAYERS];     /* each layer's output */
-    uint32_t work_at[ACCEL_SIM_MAX_LAYERS];       /* each layer's HWC working copy */
+    accel_tensor inputs[SYN_MAX_CUT_TENSORS];
+    accel_tensor outputs[SYN_MAX_CUT_TENSORS];
+    uint32_t input_at[SYN_MAX_CUT_TENSORS];     /* arena offsets */
+    uint32_t output_at[SYN_SIM_MAX_LAYERS];     /* each layer's output */
+    uint32_t work_at[SYN_SIM_MAX_LAYERS];       /* each layer's HWC working copy */
     uint32_t peak;
     uint64_t generation;                          /* this load's number (the memo's identity) */
 } sim_plan;
@@ -32,13 +32,13 @@ typedef struct {
 typedef struct {
     accel_ctx base;
     const syn_chip *chip;
-    sim_plan plans[ACCEL_MAX_RESIDENT];
+    sim_plan plans[SYN_MAX_RESIDENT];
     bool have_outputs;
     uint8_t last_slot;
 } sim_ctx;
 
 static sim_ctx the_ctx;
-static _Alignas(8) uint8_t arena[ACCEL_SIM_ARENA_BYTES];
+static _Alignas(8) uint8_t arena[SYN_SIM_ARENA_BYTES];
 
 #define fail syn_accel_fail
 #define ok syn_accel_ok
@@ -72,9 +72,9 @@ static accel_ctx *sim_open(const syn_chip *chip, accel_error *err)
         fail(err, ACCEL_ERR_UNSUPPORTED, -1, "chip: none given");
         return NULL;
     }
-    if (chip->max_layers > ACCEL_SIM_MAX_LAYERS) {
+    if (chip->max_layers > SYN_SIM_MAX_LAYERS) {
         fail(err, ACCEL_ERR_UNSUPPORTED, -1, "chip %s: %u hardware layers, the simulator plans for %u", chip->name,
-             chip->max_layers, ACCEL_SIM_MAX_LAYERS);
+             chip->max_layers, SYN_SIM_MAX_LAYERS);
         return NULL;
     }
     memset(&the_ctx, 0, sizeof the_ctx);
@@ -93,7 +93,7 @@ static bool check_tensor_list(const accel_tensor *list, unsigned n, const char *
         const accel_tensor *t = &list[k];
         if (t->width != 8 && t->width != 32)
             return fail(err, ACCEL_ERR_SEGMENT, -1, "%s[%u].width: %u is neither 8 nor 32", what, k, t->width);
-        if (tensor_bytes(t) == 0 || tensor_bytes(t) > ACCEL_SIM_ARENA_BYTES)
+        if (tensor_bytes(t) == 0 || tensor_bytes(t) > SYN_SIM_ARENA_BYTES)
             return fail(err, ACCEL_ERR_SEGMENT, -1, "%s[%u].shape: %ux%ux%u is empty or larger than the simulator's memory",
                         what, k, t->shape.c, t->shape.h, t->shape.w);
         if (t->source < -1 || (inputs && t->source >= (int)first) || (!inputs && t->source >= (int)end))
@@ -132,10 +132,10 @@ static bool check_layers(const syn_chip *chip, const sim_plan *pl, accel_error *
         if (l->index != pl->first + k)
             return fail(err, ACCEL_ERR_SEGMENT, (int16_t)l->index, "layer %u (%s).index: expected %u (layers in order from first)",
                         l->index, l->name, (unsigned)(pl->first + k));
-        if (l->n_sources < 1 || l->n_sources > ACCEL_MAX_SOURCES)
+        if (l->n_sources < 1 || l->n_sources > SYN_MAX_SOURCES)
             return fail(err, ACCEL_ERR_SEGMENT, (int16_t)l->index, "layer %u (%s).sources: %u sources, 1..%u allowed",
-                        l->index, l->name, l->n_sources, ACCEL_MAX_SOURCES);
-        sim_source_info info[ACCEL_MAX_SOURCES];
+                        l->index, l->name, l->n_sources, SYN_MAX_SOURCES);
+        sim_source_info info[SYN_MAX_SOURCES];
         for (unsigned j = 0; j < l->n_sources; j++) {
             char name[40];
             if (!source_info(pl, l->sources[j], k, &info[j]))
@@ -229,10 +229,10 @@ static bool plan_memory(sim_plan *pl, accel_error *err)
             if (o->at + o->size > at)
                 at = align_up((uint64_t)o->at + o->size);
         }
-        if (at + blocks[b].size > ACCEL_SIM_ARENA_BYTES)
+        if (at + blocks[b].size > SYN_SIM_ARENA_BYTES)
             return fail(err, ACCEL_ERR_MEMORY, -1,
                         "memory: the segment's live tensors need more than the simulator's %u-byte arena (a %lu-byte block at offset %lu)",
-                        ACCEL_SIM_ARENA_BYTES, (unsigned long)blocks[b].size, (unsigned long)at);
+                        SYN_SIM_ARENA_BYTES, (unsigned long)blocks[b].size, (unsigned long)at);
         blocks[b].at = (uint32_t)at;
         *blocks[b].dest = (uint32_t)at;
         if (at + blocks[b].size > peak)
@@ -247,20 +247,20 @@ static bool sim_load(accel_ctx *base, const accel_segment *seg, uint8_t *slot, a
     sim_ctx *ctx = (sim_ctx *)base;
     if (!ctx || !ctx->chip || !seg || !slot)
         return fail(err, ACCEL_ERR_STATE, -1, "load: accelerator not open or no segment given");
-    unsigned free_slot = ACCEL_MAX_RESIDENT;
-    for (unsigned k = 0; k < ACCEL_MAX_RESIDENT && free_slot == ACCEL_MAX_RESIDENT; k++)
+    unsigned free_slot = SYN_MAX_RESIDENT;
+    for (unsigned k = 0; k < SYN_MAX_RESIDENT && free_slot == SYN_MAX_RESIDENT; k++)
         if (!ctx->plans[k].used)
             free_slot = k;
-    if (free_slot == ACCEL_MAX_RESIDENT)
-        return fail(err, ACCEL_ERR_STATE, -1, "load: %u segments are already resident", ACCEL_MAX_RESIDENT);
+    if (free_slot == SYN_MAX_RESIDENT)
+        return fail(err, ACCEL_ERR_STATE, -1, "load: %u segments are already resident", SYN_MAX_RESIDENT);
     if (seg->count < 1 || !seg->layers || !seg->params)
         return fail(err, ACCEL_ERR_SEGMENT, -1, "count: a segment needs at least one layer");
     if (seg->count > ctx->chip->max_layers)
         return fail(err, ACCEL_ERR_UNSUPPORTED, -1, "count: %u layers, the %s has %u", seg->count, ctx->chip->name,
                     ctx->chip->max_layers);
-    if (seg->n_inputs > ACCEL_SEG_MAX_TENSORS || seg->n_outputs > ACCEL_SEG_MAX_TENSORS || seg->n_outputs < 1)
+    if (seg->n_inputs > SYN_MAX_CUT_TENSORS || seg->n_outputs > SYN_MAX_CUT_TENSORS || seg->n_outputs < 1)
         return fail(err, ACCEL_ERR_SEGMENT, -1, "inputs/outputs: 0..%u inputs and 1..%u outputs allowed",
-                    ACCEL_SEG_MAX_TENSORS, ACCEL_SEG_MAX_TENSORS);
+                    SYN_MAX_CUT_TENSORS, SYN_MAX_CUT_TENSORS);
     uint16_t end = (uint16_t)(seg->first + seg->count);
     if (!check_tensor_list(seg->inputs, seg->n_inputs, "inputs", seg->first, end, true, err)
         || !check_tensor_list(seg->outputs, seg->n_outputs, "outputs", seg->first, end, false, err))
@@ -289,7 +289,7 @@ static bool sim_load(accel_ctx *base, const accel_segment *seg, uint8_t *slot, a
 static bool sim_unload(accel_ctx *base, uint8_t slot)
 {
     sim_ctx *ctx = (sim_ctx *)base;
-    if (!ctx || slot >= ACCEL_MAX_RESIDENT || !ctx->plans[slot].used)
+    if (!ctx || slot >= SYN_MAX_RESIDENT || !ctx->plans[slot].used)
         return false;
     ctx->plans[slot].used = false;
     syn_accel_memo_drop_slot(slot);
@@ -303,7 +303,7 @@ uint32_t syn_accel_sim_peak_bytes(const accel_ctx *base, uint8_t slot)
     const sim_ctx *ctx = (const sim_ctx *)base;
     if (base != NULL && base->engine != &syn_accel_engine_layer)
         return 0;
-    if (!ctx || slot >= ACCEL_MAX_RESIDENT || !ctx->plans[slot].used)
+    if (!ctx || slot >= SYN_MAX_RESIDENT || !ctx->plans[slot].used)
         return 0;
     return ctx->plans[slot].peak;
 }
@@ -338,12 +338,12 @@ static bool sim_run(accel_ctx *base, uint8_t slot, const accel_buffer *inputs, s
                     accel_layer_fn on_layer, void *user, accel_error *err)
 {
     sim_ctx *ctx = (sim_ctx *)base;
-    if (!ctx || slot >= ACCEL_MAX_RESIDENT || !ctx->plans[slot].used)
+    if (!ctx || slot >= SYN_MAX_RESIDENT || !ctx->plans[slot].used)
         return fail(err, ACCEL_ERR_STATE, -1, "run: slot %u holds no segment", (unsigned)slot);
     const sim_plan *pl = &ctx->plans[slot];
     ctx->have_outputs = false;
     /* inputs[given[k]] is the plan's input k, once every input is checked */
-    size_t given[ACCEL_SEG_MAX_TENSORS];
+    size_t given[SYN_MAX_CUT_TENSORS];
     if (n_inputs != pl->n_inputs || (n_inputs > 0 && !inputs))
         return fail(err, ACCEL_ERR_INPUT, -1, "inputs: %lu given, the segment takes %u", (unsigned long)n_inputs, pl->n_inputs);
     for (size_t k = 0; k < n_inputs; k++) {
@@ -388,8 +388,8 @@ static bool sim_run(accel_ctx *base, uint8_t slot, const accel_buffer *inputs, s
         memcpy(arena + pl->input_at[k], inputs[given[k]].data, inputs[given[k]].len);
     for (uint16_t k = 0; k < pl->count; k++) {
         const accel_layer *l = &pl->layers[k];
-        const int8_t *src[ACCEL_MAX_SOURCES];
-        uint16_t channels[ACCEL_MAX_SOURCES];
+        const int8_t *src[SYN_MAX_SOURCES];
+        uint16_t channels[SYN_MAX_SOURCES];
         for (unsigned j = 0; j < l->n_sources; j++) {
             sim_source_info info;
             source_info(pl, l->sources[j], k, &info);   /* checked at load */
@@ -405,8 +405,8 @@ static bool sim_run(accel_ctx *base, uint8_t slot, const accel_buffer *inputs, s
         }
     }
     if (memo) {
-        const uint8_t *parts[ACCEL_SEG_MAX_TENSORS];
-        uint32_t lens[ACCEL_SEG_MAX_TENSORS];
+        const uint8_t *parts[SYN_MAX_CUT_TENSORS];
+        uint32_t lens[SYN_MAX_CUT_TENSORS];
         for (unsigned k = 0; k < pl->n_outputs; k++) {
             parts[k] = tensor_at(pl, pl->outputs[k].source);
             lens[k] = (uint32_t)tensor_bytes(&pl->outputs[k]);

@@ -59,7 +59,7 @@ accel_status syn_sim_layer_check(const syn_chip *chip, const accel_layer *l, con
         return say(msg, cap, "eltwise/activation/pool_type: unknown value");
     if (l->output_width != 8 && l->output_width != 32)
         return say(msg, cap, "output_width: must be 8 or 32");
-    if (l->n_sources < 1 || l->n_sources > ACCEL_MAX_SOURCES)
+    if (l->n_sources < 1 || l->n_sources > SYN_MAX_SOURCES)
         return say(msg, cap, "sources: 1..8 input sources needed");
     if (elems(l->input_shape) == 0 || elems(l->pooled_shape) == 0 || elems(l->output_shape) == 0
         || elems(l->input_shape) > LIMIT_ELEMENTS || elems(l->output_shape) > LIMIT_ELEMENTS)
@@ -162,9 +162,9 @@ accel_status syn_sim_layer_check(const syn_chip *chip, const accel_layer *l, con
         return say(msg, cap, "weight_bits: must be 1, 2, 4 or 8");
     uint64_t need = weights_needed(l);
     uint64_t per_output = need / cout;
-    if (per_output > SIM_MAX_WEIGHTS_PER_OUTPUT) {
+    if (per_output > SYN_SIM_MAX_WEIGHTS_PER_OUTPUT) {
         syn_format(msg, cap, "weights: %lu weights per output channel exceed the simulator's %u",
-                   (unsigned long)per_output, SIM_MAX_WEIGHTS_PER_OUTPUT);
+                   (unsigned long)per_output, SYN_SIM_MAX_WEIGHTS_PER_OUTPUT);
         return ACCEL_ERR_UNSUPPORTED;
     }
     if (!p->weights || p->weight_count != need || (uint64_t)p->weights_len * 8 < need * l->weight_bits) {
@@ -276,7 +276,7 @@ static void prepare(const accel_layer *l, const int8_t *const *sources, const ui
 
 /* ---- stage 2: the operation ---------------------------------------------------------------- */
 
-static int8_t kernel_scratch[SIM_MAX_WEIGHTS_PER_OUTPUT];
+static int8_t kernel_scratch[SYN_SIM_MAX_WEIGHTS_PER_OUTPUT];
 
 static void store(const accel_layer *l, void *out, size_t at, int64_t acc)
 {

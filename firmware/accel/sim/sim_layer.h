@@ -15,11 +15,10 @@
 #include <stdint.h>
 
 #include "accel.h"
+#include "syn_config.h"
 
-/* Weights of one output channel the simulator unpacks at a time: in/groups x kh x kw, or the
- * features of a flattening linear layer. 2048 channels x 3x3 (MAX78002) and 16,384 features
- * (MAX78000's flatten limit) both fit. */
-#define SIM_MAX_WEIGHTS_PER_OUTPUT 32768u
+/* SYN_SIM_MAX_WEIGHTS_PER_OUTPUT (syn_config.h): the weights of one output channel the simulator
+ * unpacks at a time (in/groups x kh x kw, or the features of a flattening linear layer). */
 
 /* The shape and width of one source as the layer will receive it. */
 typedef struct {

@@ -37,16 +37,16 @@ uint32_t syn_mcu_image_bytes(void)
     return (uint32_t)(__image_end - __image_start);
 }
 
-void syn_mcu_build_id(char out[BOARD_BUILD_ID_MAX + 1])
+void syn_mcu_build_id(char out[SYN_BUILD_ID_MAX + 1])
 {
     static const char hex[] = "0123456789abcdef";
     uint8_t digest[SHA256_BYTES];
     syn_sha256(__image_start, syn_mcu_image_bytes(), digest);
-    for (unsigned i = 0; i < BOARD_BUILD_ID_MAX / 2u; i++) {
+    for (unsigned i = 0; i < SYN_BUILD_ID_MAX / 2u; i++) {
         out[2 * i] = hex[digest[i] >> 4];
         out[2 * i + 1] = hex[digest[i] & 15u];
     }
-    out[BOARD_BUILD_ID_MAX] = '\0';
+    out[SYN_BUILD_ID_MAX] = '\0';
 }
 
 #define RETAINED_MAGIC 0x5359524Eu   /* "SYRN" */

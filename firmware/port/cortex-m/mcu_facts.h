@@ -24,8 +24,8 @@ void syn_mcu_stack_paint(void);
 uint32_t syn_mcu_stack_peak(void);
 uint32_t syn_mcu_stack_size(void);
 
-/* The image's build id (BOARD_BUILD_ID_MAX hex digits and a NUL). */
-void syn_mcu_build_id(char out[BOARD_BUILD_ID_MAX + 1]);
+/* The image's build id (SYN_BUILD_ID_MAX hex digits and a NUL). */
+void syn_mcu_build_id(char out[SYN_BUILD_ID_MAX + 1]);
 uint32_t syn_mcu_image_bytes(void);
 
 /* The reset word: a reason the firmware records just before it resets itself, read back (and

@@ -186,7 +186,7 @@ static bool read_request(const uint8_t *item, size_t len, tool_request *req, con
         if (key == 0) {
             const char *t;
             size_t tn;
-            char name[CBOR_MAX_TEXT + 1];
+            char name[SYN_CBOR_MAX_TEXT + 1];
             if (!syn_cbor_read_text(&r, &t, &tn)) {
                 snprintf(err, cap, "request.chip: must be a text string");
                 return false;
@@ -233,7 +233,7 @@ static bool read_request(const uint8_t *item, size_t len, tool_request *req, con
         return false;
     }
     for (size_t k = 0; k < req->n_segments; k++) {
-        char derr[ACCEL_SEG_ERR_MAX];
+        char derr[SYN_ACCEL_ERR_MAX];
         if (!syn_accel_segment_decode(blobs[k], lens[k], layer_store[k], param_store[k], TOOL_MAX_LAYERS, &segment_store[k], derr,
                                   sizeof derr)) {
             snprintf(err, cap, "segment %zu: %s", k, derr);

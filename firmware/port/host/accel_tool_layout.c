@@ -146,7 +146,7 @@ static bool run_layout(const tool_request *req, tool_json *out, char *err, size_
     size_t len;
     if (!read_layout(req, &t, &data, &len, err, cap))
         return false;
-    char why[REG_LAYOUT_MSG_MAX];
+    char why[SYN_LAYOUT_ERR_MAX];
     if (!syn_reg_layout_check(&t, req->chip, why, sizeof why)) {
         snprintf(err, cap, "layout.%s", why);
         return false;

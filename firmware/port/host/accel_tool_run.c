@@ -1,6 +1,6 @@
 /* synergy-accel run: the emulated board's simulator (accel.h, accel/sim/) on the request's
  * segments, in order, as consecutive parts of one model. Every segment is loaded first (so up to
- * ACCEL_MAX_RESIDENT are resident together), then each runs on the tensors known so far: the
+ * SYN_MAX_RESIDENT are resident together), then each runs on the tensors known so far: the
  * request's inputs and the outputs of the segments before it (split execution).
  *
  *   args = {
@@ -265,8 +265,8 @@ static bool run_segments(const tool_request *req, tool_json *j, char *err, size_
     pool_clear();
     if (!read_args(req, &values, &layers, err, cap))
         return false;
-    if (req->n_segments < 1 || req->n_segments > ACCEL_MAX_RESIDENT) {
-        snprintf(err, cap, "request.segments: 1..%d segments, %zu given", ACCEL_MAX_RESIDENT, req->n_segments);
+    if (req->n_segments < 1 || req->n_segments > SYN_MAX_RESIDENT) {
+        snprintf(err, cap, "request.segments: 1..%d segments, %zu given", SYN_MAX_RESIDENT, req->n_segments);
         return false;
     }
     accel_error ae;
@@ -275,7 +275,7 @@ static bool run_segments(const tool_request *req, tool_json *j, char *err, size_
         snprintf(err, cap, "%s (%s)", ae.msg, status_name(ae.status));
         return false;
     }
-    uint8_t slots[ACCEL_MAX_RESIDENT];
+    uint8_t slots[SYN_MAX_RESIDENT];
     for (size_t s = 0; s < req->n_segments; s++) {
         if (!syn_accel_load(ctx, &req->segments[s], &slots[s], &ae)) {
             snprintf(err, cap, "segment %zu: %s (%s)", s, ae.msg, status_name(ae.status));
@@ -287,7 +287,7 @@ static bool run_segments(const tool_request *req, tool_json *j, char *err, size_
     syn_json_arr_begin(j);
     for (size_t s = 0; s < req->n_segments; s++) {
         const accel_segment *seg = &req->segments[s];
-        accel_buffer in[ACCEL_SEG_MAX_TENSORS];
+        accel_buffer in[SYN_MAX_CUT_TENSORS];
         for (unsigned k = 0; k < seg->n_inputs; k++) {
             pooled *p = pool_find(seg->inputs[k].source);
             if (!p) {

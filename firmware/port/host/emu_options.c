@@ -11,7 +11,7 @@
 /* A kind names a sensor or output: 1..32 of [a-z0-9_-]. */
 static bool valid_kind(const char *s, size_t n)
 {
-    if (n == 0 || n > BOARD_KIND_MAX)
+    if (n == 0 || n > SYN_SENSOR_KIND_MAX)
         return false;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
@@ -114,8 +114,8 @@ bool syn_emu_parse_options(int argc, char **argv, emu_options *opts, char *why, 
 {
     memset(opts, 0, sizeof *opts);
     /* --sensor-file may come before its --sensor: read the files once every sensor is known. */
-    unsigned file_index[BOARD_MAX_SENSORS];
-    const char *file_path[BOARD_MAX_SENSORS];
+    unsigned file_index[SYN_MAX_SENSORS];
+    const char *file_path[SYN_MAX_SENSORS];
     size_t n_files = 0;
     opts->board.chip = syn_chip_find("max78000");
     const char *engine_name = NULL;
@@ -168,36 +168,36 @@ bool syn_emu_parse_options(int argc, char **argv, emu_options *opts, char *why, 
             engine_name = value;
         } else if (strcmp(name, "--id") == 0) {
             size_t n = strlen(value);
-            bool printable = n > 0 && n <= BOARD_ID_MAX;
+            bool printable = n > 0 && n <= SYN_BOARD_ID_MAX;
             for (size_t k = 0; k < n && printable; k++)
                 printable = value[k] > 0x20 && value[k] < 0x7F;
             if (!printable) {
                 syn_format(why, cap, "--id '%s': must be 1..%u printable ASCII characters without spaces", value,
-                         (unsigned)BOARD_ID_MAX);
+                         (unsigned)SYN_BOARD_ID_MAX);
                 return false;
             }
             memcpy(opts->board.board_id, value, n + 1);
         } else if (strcmp(name, "--sensor") == 0) {
-            if (opts->board.n_sensors == BOARD_MAX_SENSORS) {
-                syn_format(why, cap, "--sensor '%s': at most %u sensors", value, (unsigned)BOARD_MAX_SENSORS);
+            if (opts->board.n_sensors == SYN_MAX_SENSORS) {
+                syn_format(why, cap, "--sensor '%s': at most %u sensors", value, (unsigned)SYN_MAX_SENSORS);
                 return false;
             }
             if (!parse_sensor(value, &opts->board.sensors[opts->board.n_sensors])) {
                 syn_format(why, cap,
                          "--sensor '%s': expected KIND:CxHxW@HZ, KIND of [a-z0-9_-] (at most %u), C, H, W > 0, "
                          "HZ > 0 with at most 3 decimals, e.g. microphone:1x16000x1@1",
-                         value, (unsigned)BOARD_KIND_MAX);
+                         value, (unsigned)SYN_SENSOR_KIND_MAX);
                 return false;
             }
             opts->board.n_sensors++;
         } else if (strcmp(name, "--output") == 0) {
-            if (opts->board.n_outputs == BOARD_MAX_OUTPUTS) {
-                syn_format(why, cap, "--output '%s': at most %u outputs", value, (unsigned)BOARD_MAX_OUTPUTS);
+            if (opts->board.n_outputs == SYN_MAX_OUTPUTS) {
+                syn_format(why, cap, "--output '%s': at most %u outputs", value, (unsigned)SYN_MAX_OUTPUTS);
                 return false;
             }
             if (!valid_kind(value, strlen(value))) {
                 syn_format(why, cap, "--output '%s': expected a kind of [a-z0-9_-], at most %u characters", value,
-                         (unsigned)BOARD_KIND_MAX);
+                         (unsigned)SYN_SENSOR_KIND_MAX);
                 return false;
             }
             memcpy(opts->board.outputs[opts->board.n_outputs++], value, strlen(value) + 1);
@@ -226,9 +226,9 @@ bool syn_emu_parse_options(int argc, char **argv, emu_options *opts, char *why, 
                     return false;
                 }
             }
-            if (n_files == BOARD_MAX_SENSORS || index >= BOARD_MAX_SENSORS) {
+            if (n_files == SYN_MAX_SENSORS || index >= SYN_MAX_SENSORS) {
                 syn_format(why, cap, "--sensor-file '%s': sensor %u, at most %u sensors", value, (unsigned)index,
-                         (unsigned)BOARD_MAX_SENSORS);
+                         (unsigned)SYN_MAX_SENSORS);
                 return false;
             }
             file_index[n_files] = index;
@@ -236,18 +236,18 @@ bool syn_emu_parse_options(int argc, char **argv, emu_options *opts, char *why, 
         } else if (strcmp(name, "--memo-mib") == 0) {
             const char *end;
             uint32_t mib;
-            if (!parse_u32(value, &end, &mib) || *end != '\0' || mib > EMU_MEMO_MIB_MAX) {
+            if (!parse_u32(value, &end, &mib) || *end != '\0' || mib > SYN_EMU_MEMO_MIB_MAX) {
                 syn_format(why, cap, "--memo-mib '%s': expected a whole number of MiB from 0 (off) to %u", value,
-                         EMU_MEMO_MIB_MAX);
+                         SYN_EMU_MEMO_MIB_MAX);
                 return false;
             }
             opts->memo_mib = mib;
         } else if (strcmp(name, "--sensor-cycle") == 0) {
             const char *end;
             uint32_t n;
-            if (!parse_u32(value, &end, &n) || *end != '\0' || n > EMU_SENSOR_CYCLE_MAX) {
+            if (!parse_u32(value, &end, &n) || *end != '\0' || n > SYN_EMU_SENSOR_CYCLE_MAX) {
                 syn_format(why, cap, "--sensor-cycle '%s': expected a whole number of frames from 0 (no cycle) to %u",
-                         value, EMU_SENSOR_CYCLE_MAX);
+                         value, SYN_EMU_SENSOR_CYCLE_MAX);
                 return false;
             }
             opts->sensor_cycle = n;

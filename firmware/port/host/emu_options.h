@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "board.h"
+#include "syn_config.h"
 
 typedef struct {
     board_config board;        /* chip, engine, id, sensors, outputs, link_baud */
@@ -24,8 +25,6 @@ typedef struct {
 extern const accel_engine *const syn_emu_engines[];
 extern const size_t syn_emu_engine_count;
 
-#define EMU_MEMO_MIB_MAX 16384u        /* 16 GiB: more than any host here would give one board */
-#define EMU_SENSOR_CYCLE_MAX 1000000u
 
 /* Fills opts from argv (argv[0] is the program). On a bad option returns false with a one-line
  * reason in why. */
@@ -43,6 +42,6 @@ bool syn_emu_read_file(const char *path, uint8_t *buf, size_t cap, size_t *n, bo
 
 /* The emulator's build id: its executable's SHA-256 as hello's build_id (port/host/emu_posix.c);
  * false if the executable cannot be read. */
-bool syn_emu_build_id(char out[BOARD_BUILD_ID_MAX + 1]);
+bool syn_emu_build_id(char out[SYN_BUILD_ID_MAX + 1]);
 
 #endif

@@ -44,7 +44,7 @@ void syn_emu_print_usage(FILE *out)
             "\n"
             "Exit status: 0 on SIGTERM/SIGINT/SIGHUP or when the parent exits, 2 for a bad option, 1 on\n"
             "a system error.\n",
-            BOARD_MAX_SENSORS, BOARD_MAX_OUTPUTS);
+            SYN_MAX_SENSORS, SYN_MAX_OUTPUTS);
 }
 
 /* The emulator links both engines. */
@@ -74,7 +74,7 @@ bool syn_emu_read_file(const char *path, uint8_t *buf, size_t cap, size_t *n, bo
     return true;
 }
 
-bool syn_emu_build_id(char out[BOARD_BUILD_ID_MAX + 1])
+bool syn_emu_build_id(char out[SYN_BUILD_ID_MAX + 1])
 {
     static const char hex[] = "0123456789abcdef";
     FILE *f = fopen("/proc/self/exe", "rb");
@@ -92,10 +92,10 @@ bool syn_emu_build_id(char out[BOARD_BUILD_ID_MAX + 1])
         return false;
     uint8_t digest[SHA256_BYTES];
     syn_sha256_final(&c, digest);
-    for (unsigned i = 0; i < BOARD_BUILD_ID_MAX / 2u; i++) {
+    for (unsigned i = 0; i < SYN_BUILD_ID_MAX / 2u; i++) {
         out[2 * i] = hex[digest[i] >> 4];
         out[2 * i + 1] = hex[digest[i] & 15u];
     }
-    out[BOARD_BUILD_ID_MAX] = '\0';
+    out[SYN_BUILD_ID_MAX] = '\0';
     return true;
 }

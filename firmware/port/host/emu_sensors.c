@@ -7,7 +7,7 @@
 #include "emu_options.h"
 #include "sensors.h"
 
-static uint8_t file_bytes[EMU_SENSOR_FILE_BYTES];
+static uint8_t file_bytes[SYN_EMU_SENSOR_FILE_BYTES];
 static size_t used;
 
 void syn_emu_sensor_files_reset(void)
@@ -27,7 +27,7 @@ bool syn_emu_sensor_file_load(board_sensor *s, unsigned index, const char *path,
     }
     if (more) {
         syn_format(why, cap, "--sensor-file %u:%s: the sensor files together pass %lu bytes", index, path,
-                 (unsigned long)EMU_SENSOR_FILE_BYTES);
+                 (unsigned long)SYN_EMU_SENSOR_FILE_BYTES);
         return false;
     }
     if (n == 0 || n % frame != 0) {
@@ -52,7 +52,7 @@ bool syn_emu_sensor_cycle_make(board_sensor *s, unsigned index, const char *boar
                  "--sensor-cycle %u: sensor %u (%s, %llu bytes a frame) needs %llu bytes for the cycle's frames, %lu of "
                  "the %lu for sensor frames are left",
                  (unsigned)cycle, index, s->kind, (unsigned long long)frame, (unsigned long long)total,
-                 (unsigned long)(sizeof file_bytes - used), (unsigned long)EMU_SENSOR_FILE_BYTES);
+                 (unsigned long)(sizeof file_bytes - used), (unsigned long)SYN_EMU_SENSOR_FILE_BYTES);
         return false;
     }
     for (uint32_t k = 0; k < cycle; k++)

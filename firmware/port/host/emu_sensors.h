@@ -8,11 +8,8 @@
 #include <stddef.h>
 
 #include "board.h"
+#include "syn_config.h"
 
-/* All sensor files together; a port with less memory (the QEMU board) sets its own. */
-#ifndef EMU_SENSOR_FILE_BYTES
-#define EMU_SENSOR_FILE_BYTES (32u * 1024u * 1024u)
-#endif
 
 /* --sensor-cycle N: a sensor without a file gets its made-up frames 0..N-1 (sensors.h,
  * syn_sensor_synthesize) made once into the same buffer, so the core plays frame k as the

@@ -184,7 +184,7 @@ static bool zoo_network(const char *dir, const char *name)
     }
     snprintf(path, sizeof path, "%.4000s/%.255s.seg", dir, name);
     size_t n = read_file(path, blob, sizeof blob);
-    char err[ACCEL_SEG_ERR_MAX];
+    char err[SYN_ACCEL_ERR_MAX];
     if (n == 0 || !syn_accel_segment_decode(blob, n, zoo_layers, zoo_params, ZOO_LAYERS, &seg, err, sizeof err)) {
         fprintf(stderr, "synergy-regbench: %s: %s\n", path, n == 0 ? "cannot read" : err);
         return false;

@@ -10,7 +10,7 @@
  * engine: segments (format 2) stream straight into the CNN's memories, so there is no staging
  * area or weight pool, only the program pool (a header while it arrives, then every resident
  * segment's registers and layouts) and the layer store; the fit rules' storage is sized for a
- * MAX78000 (max78000.mk: FIT_MAX_COLUMNS, FIT_MAX_LAYERS). `make firmware` prints the image's
+ * MAX78000 (max78000.mk: SYN_MAX_COLUMNS, SYN_MAX_LAYERS). `make firmware` prints the image's
  * flash and static SRAM use and fails above 90 %. */
 #include <string.h>
 
@@ -24,17 +24,12 @@
 #define FTHR_UART_BAUD 115200u   /* the DAPLink's default; `make firmware FTHR_UART_BAUD=921600` */
 #endif
 
-/* The core's regions (board_memory), for the register engine. HEADER_MAX bounds a segment's
- * header (hello's header_max: layer descriptions, ~250 B each, and 8 B per register write); the
- * program pool holds it while it arrives and the resident programs (272 B of registers per layer
- * plus init, start and layouts), so a chip's worth of resident layers and one more header fit. */
-#define HEADER_MAX (16u * 1024u)
-#define PROGRAM_BYTES (HEADER_MAX + 10u * 1024u)
-#define TENSOR_BYTES (8u * 1024u)
+/* The core's regions (board_memory), for the register engine: SYN_HEADER_MAX, SYN_PROGRAM_BYTES
+ * and SYN_TENSOR_ARENA_BYTES, this board's given by firmware/max78000.mk. */
 #define LAYERS 32u   /* the MAX78000's hardware layers: a resident set and a new segment together */
 
-static _Alignas(8) uint8_t program[PROGRAM_BYTES];
-static _Alignas(8) uint8_t tensor_arena[TENSOR_BYTES];
+static _Alignas(8) uint8_t program[SYN_PROGRAM_BYTES];
+static _Alignas(8) uint8_t tensor_arena[SYN_TENSOR_ARENA_BYTES];
 static accel_layer layers[LAYERS];
 static fit_ctx fit_work;
 static fit_result fit_out;
@@ -102,9 +97,9 @@ int main(void)
     cfg.n_outputs = 1;
     cfg.link_baud = FTHR_UART_BAUD;
     cfg.mem.segments = (segstore_memory){ NULL, 0, NULL, 0, layers, NULL, LAYERS, &fit_work, &fit_out,
-                                          program, PROGRAM_BYTES, HEADER_MAX };
+                                          program, SYN_PROGRAM_BYTES, SYN_HEADER_MAX };
     cfg.mem.tensor_arena = tensor_arena;
-    cfg.mem.tensor_bytes = TENSOR_BYTES;
+    cfg.mem.tensor_bytes = SYN_TENSOR_ARENA_BYTES;
     syn_mcu_build_id(cfg.build_id);
     char why[96];
     if (cfg.chip == NULL || !syn_board_config_check(&cfg, why, sizeof why)) {
