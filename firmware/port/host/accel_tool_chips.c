@@ -2,7 +2,7 @@
  * can compare it with host/model/chips.ts field by field. Reads no requests. */
 #include "accel_tool.h"
 
-static bool run_chips(const tool_request *req, tool_json *j, char *err, size_t err_cap)
+bool syn_tool_chips(const tool_request *req, tool_json *j, char *err, size_t err_cap)
 {
     (void)req;
     (void)err;
@@ -65,10 +65,3 @@ static bool run_chips(const tool_request *req, tool_json *j, char *err, size_t e
     syn_json_obj_end(j);
     return true;
 }
-
-const tool_command syn_tool_cmd_chips = {
-    .name = "chips",
-    .summary = "print the C chip table (no stdin)",
-    .reads_requests = false,
-    .run = run_chips,
-};

@@ -22,52 +22,41 @@ static bool read_args(const tool_request *req, bool *with_inputs, char *err, siz
         for (size_t k = 0; k < TOOL_MAX_LAYERS; k++)
             kernel_starts[s][k] = 0;
     *with_inputs = false;
-    if (!req->args)
-        return true;
-    cbor_reader r;
-    syn_cbor_reader_init(&r, req->args, req->args_len);
-    size_t n;
-    if (!syn_cbor_read_map(&r, &n)) {
-        snprintf(err, cap, "args: must be a map");
+    tool_map m;
+    uint64_t key;
+    if (!syn_tool_args_map(req, &m, NULL, err, cap))
         return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        uint64_t key;
-        if (!syn_cbor_read_uint(&r, &key)) {
-            snprintf(err, cap, "args: map key is not an unsigned integer");
-            return false;
-        }
+    while (syn_tool_next_key(&m, &key, err, cap)) {
         if (key == 0) {
             size_t ns;
-            if (!syn_cbor_read_array(&r, &ns) || ns != req->n_segments) {
+            if (!syn_cbor_read_array(&m.r, &ns) || ns != req->n_segments) {
                 snprintf(err, cap, "args.kernel_starts: must be an array with one entry per segment (%zu)", req->n_segments);
                 return false;
             }
             for (size_t s = 0; s < ns; s++) {
                 size_t nl;
-                if (!syn_cbor_read_array(&r, &nl) || nl != req->segments[s].count) {
+                if (!syn_cbor_read_array(&m.r, &nl) || nl != req->segments[s].count) {
                     snprintf(err, cap, "args.kernel_starts[%zu]: must be an array with one entry per layer (%u)", s,
                              (unsigned)req->segments[s].count);
                     return false;
                 }
                 for (size_t k = 0; k < nl; k++) {
-                    if (!syn_cbor_read_u32(&r, &kernel_starts[s][k])) {
+                    if (!syn_cbor_read_u32(&m.r, &kernel_starts[s][k])) {
                         snprintf(err, cap, "args.kernel_starts[%zu][%zu]: must be an unsigned 32-bit integer", s, k);
                         return false;
                     }
                 }
             }
         } else if (key == 1) {
-            if (!syn_cbor_read_bool(&r, with_inputs)) {
+            if (!syn_cbor_read_bool(&m.r, with_inputs)) {
                 snprintf(err, cap, "args.inputs: must be true or false");
                 return false;
             }
-        } else if (!syn_cbor_skip(&r)) {
-            snprintf(err, cap, "args: CBOR: %s", syn_cbor_err_name(r.err));
+        } else if (!syn_tool_skip(&m, err, cap)) {
             return false;
         }
     }
-    return true;
+    return err[0] == '\0';
 }
 
 static void inputs(tool_json *j, const accel_cycle_inputs *in)
@@ -95,7 +84,7 @@ static void inputs(tool_json *j, const accel_cycle_inputs *in)
     syn_json_obj_end(j);
 }
 
-static bool run_cycles(const tool_request *req, tool_json *j, char *err, size_t err_cap)
+bool syn_tool_cycles(const tool_request *req, tool_json *j, char *err, size_t err_cap)
 {
     bool with_inputs;
     if (!read_args(req, &with_inputs, err, err_cap))
@@ -135,10 +124,3 @@ static bool run_cycles(const tool_request *req, tool_json *j, char *err, size_t 
     syn_json_obj_end(j);
     return true;
 }
-
-const tool_command syn_tool_cmd_cycles = {
-    .name = "cycles",
-    .summary = "per-layer and total cycles of each segment (args: {0: kernel starts, 1: inputs?})",
-    .reads_requests = true,
-    .run = run_cycles,
-};

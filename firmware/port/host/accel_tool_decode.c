@@ -99,7 +99,7 @@ static void layer(tool_json *j, const accel_layer *l, const accel_params *p)
     syn_json_obj_end(j);
 }
 
-static bool run_decode(const tool_request *req, tool_json *j, char *err, size_t err_cap)
+bool syn_tool_decode(const tool_request *req, tool_json *j, char *err, size_t err_cap)
 {
     (void)err;
     (void)err_cap;
@@ -125,10 +125,3 @@ static bool run_decode(const tool_request *req, tool_json *j, char *err, size_t 
     syn_json_obj_end(j);
     return true;
 }
-
-const tool_command syn_tool_cmd_decode = {
-    .name = "decode",
-    .summary = "decode segments and print every field (weights as FNV-1a hashes)",
-    .reads_requests = true,
-    .run = run_decode,
-};

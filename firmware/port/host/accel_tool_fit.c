@@ -142,7 +142,7 @@ static bool read_case(cbor_reader *r, const tool_request *req, size_t c, fit_seg
     return true;
 }
 
-static bool run_fit(const tool_request *req, tool_json *j, char *err, size_t cap)
+bool syn_tool_fit(const tool_request *req, tool_json *j, char *err, size_t cap)
 {
     fit_segment segs[MAX_SLICES];
     syn_json_obj_begin(j);
@@ -158,33 +158,24 @@ static bool run_fit(const tool_request *req, tool_json *j, char *err, size_t cap
         syn_fit_run(&ctx, req->chip, segs, n, &result);
         print_result(j, req->chip, &result);
     } else {
-        cbor_reader r;
-        syn_cbor_reader_init(&r, req->args, req->args_len);
-        size_t n_keys, n_cases = 0;
-        if (!syn_cbor_read_map(&r, &n_keys)) {
-            snprintf(err, cap, "args: must be a map");
+        tool_map m;
+        uint64_t key;
+        size_t n_cases = 0;
+        if (!syn_tool_args_map(req, &m, NULL, err, cap))
             return false;
-        }
-        for (size_t i = 0; i < n_keys; i++) {
-            uint64_t key;
-            if (!syn_cbor_read_uint(&r, &key)) {
-                snprintf(err, cap, "args: map key is not an unsigned integer");
-                return false;
-            }
+        while (syn_tool_next_key(&m, &key, err, cap)) {
             if (key != 0) {
-                if (!syn_cbor_skip(&r)) {
-                    snprintf(err, cap, "args: CBOR: %s", syn_cbor_err_name(r.err));
+                if (!syn_tool_skip(&m, err, cap))
                     return false;
-                }
                 continue;
             }
-            if (!syn_cbor_read_array(&r, &n_cases)) {
+            if (!syn_cbor_read_array(&m.r, &n_cases)) {
                 snprintf(err, cap, "args.cases: must be an array");
                 return false;
             }
             for (size_t c = 0; c < n_cases; c++) {
                 size_t n_segs;
-                if (!read_case(&r, req, c, segs, &n_segs, err, cap))
+                if (!read_case(&m.r, req, c, segs, &n_segs, err, cap))
                     return false;
                 syn_fit_run(&ctx, req->chip, segs, n_segs, &result);
                 print_result(j, req->chip, &result);
@@ -193,12 +184,5 @@ static bool run_fit(const tool_request *req, tool_json *j, char *err, size_t cap
     }
     syn_json_arr_end(j);
     syn_json_obj_end(j);
-    return true;
+    return err[0] == '\0';
 }
-
-const tool_command syn_tool_cmd_fit = {
-    .name = "fit",
-    .summary = "fit rules (firmware/accel/fit.c) on cases made of slices of the request's segments",
-    .reads_requests = true,
-    .run = run_fit,
-};

@@ -194,43 +194,30 @@ static bool read_args(const tool_request *req, bool *values, bool *layers, char 
 {
     *values = false;
     *layers = true;
-    if (!req->args) {
-        snprintf(err, cap, "args: missing; the inputs (key 0) are needed");
+    tool_map m;
+    uint64_t key;
+    if (!syn_tool_args_map(req, &m, "the inputs (key 0) are needed", err, cap))
         return false;
-    }
-    cbor_reader r;
-    syn_cbor_reader_init(&r, req->args, req->args_len);
-    size_t n;
-    if (!syn_cbor_read_map(&r, &n)) {
-        snprintf(err, cap, "args: must be a map");
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        uint64_t key;
-        if (!syn_cbor_read_uint(&r, &key)) {
-            snprintf(err, cap, "args: map key is not an unsigned integer");
-            return false;
-        }
+    while (syn_tool_next_key(&m, &key, err, cap)) {
         if (key == 0) {
             size_t count;
-            if (!syn_cbor_read_array(&r, &count)) {
+            if (!syn_cbor_read_array(&m.r, &count)) {
                 snprintf(err, cap, "args.inputs: must be an array");
                 return false;
             }
             for (size_t k = 0; k < count; k++)
-                if (!read_tensor(&r, k, err, cap))
+                if (!read_tensor(&m.r, k, err, cap))
                     return false;
         } else if (key == 1 || key == 2) {
-            if (!syn_cbor_read_bool(&r, key == 1 ? values : layers)) {
+            if (!syn_cbor_read_bool(&m.r, key == 1 ? values : layers)) {
                 snprintf(err, cap, "args.%s: must be true or false", key == 1 ? "values" : "layers");
                 return false;
             }
-        } else if (!syn_cbor_skip(&r)) {
-            snprintf(err, cap, "args: CBOR: %s", syn_cbor_err_name(r.err));
+        } else if (!syn_tool_skip(&m, err, cap)) {
             return false;
         }
     }
-    return true;
+    return err[0] == '\0';
 }
 
 static const char *status_name(accel_status s)
@@ -259,7 +246,7 @@ static void on_layer(void *user, const accel_layer_report *r)
         put_tensor(s->j, "index", &r->output->desc, r->output->data, r->output->len, s->values);
 }
 
-static bool run_segments(const tool_request *req, tool_json *j, char *err, size_t cap)
+bool syn_tool_run(const tool_request *req, tool_json *j, char *err, size_t cap)
 {
     bool values, layers;
     pool_clear();
@@ -329,10 +316,3 @@ static bool run_segments(const tool_request *req, tool_json *j, char *err, size_
     pool_clear();
     return true;
 }
-
-const tool_command syn_tool_cmd_run = {
-    .name = "run",
-    .summary = "run segments in order on the simulator (args: {0: inputs, 1: values?, 2: layers?})",
-    .reads_requests = true,
-    .run = run_segments,
-};
