@@ -9,10 +9,7 @@ bool syn_accel_fail(accel_error *err, accel_status status, int16_t layer, const 
     if (err) {
         err->status = status;
         err->layer = layer;
-        va_list ap;
-        va_start(ap, fmt);
-        syn_vformat(err->msg, sizeof err->msg, fmt, ap);
-        va_end(ap);
+        SYN_FORMAT_ARGS(err->msg, sizeof err->msg, fmt);
     }
     return false;
 }

@@ -15,10 +15,7 @@ bool syn_cnn_fail(cnn_error *err, cnn_status status, uint32_t addr, const char *
     if (err != NULL) {
         err->status = status;
         err->addr = addr;
-        va_list ap;
-        va_start(ap, fmt);
-        syn_vformat(err->msg, sizeof err->msg, fmt, ap);
-        va_end(ap);
+        SYN_FORMAT_ARGS(err->msg, sizeof err->msg, fmt);
     }
     return false;
 }

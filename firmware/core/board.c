@@ -292,10 +292,7 @@ const char *syn_board_boot_reason_name(board_boot_reason reason)
 board_result syn_board_failf(board_fault *fault, uint8_t code, const char *fmt, ...)
 {
     fault->code = code;
-    va_list ap;
-    va_start(ap, fmt);
-    syn_vformat(fault->message, sizeof fault->message, fmt, ap);
-    va_end(ap);
+    SYN_FORMAT_ARGS(fault->message, sizeof fault->message, fmt);
     return BOARD_FAIL;
 }
 
@@ -358,10 +355,7 @@ void syn_board_finish_error(board_ctx *ctx, int ticket, uint8_t code, const char
     if (p == NULL)
         return;
     char msg[SYN_ERR_MSG_MAX + 1];
-    va_list ap;
-    va_start(ap, fmt);
-    syn_vformat(msg, sizeof msg, fmt, ap);
-    va_end(ap);
+    SYN_FORMAT_ARGS(msg, sizeof msg, fmt);
     ctx->stats.rejected++;
     send_error(ctx, p->id, p->type, code, msg);
 }

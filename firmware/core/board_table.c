@@ -1,7 +1,7 @@
 /* The messages this firmware serves, in ascending type order (hello lists them so), and the
  * modules that keep state across requests. A new message is one line here. */
 #include "board.h"
-#include "msg_basic.h"
+#include "msg_handlers.h"
 #include "msg_infer.h"
 #include "msg_segment.h"
 #include "msg_sense.h"

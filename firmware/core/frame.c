@@ -42,10 +42,7 @@ static void refuse(syn_rx_check *out, syn_rx_stage stage, uint8_t code, const ch
 {
     out->stage = stage;
     out->error = code;
-    va_list ap;
-    va_start(ap, fmt);
-    syn_vformat(out->message, sizeof out->message, fmt, ap);
-    va_end(ap);
+    SYN_FORMAT_ARGS(out->message, sizeof out->message, fmt);
 }
 
 void syn_rx_check_run(const uint8_t *raw, size_t len, cobs_rx_result result, bool want_request,

@@ -1,5 +1,5 @@
 /* The handlers every board serves: hello, ping, stats, reset (PROTOCOL.md 4.1..4.4). */
-#include "msg_basic.h"
+#include "msg_handlers.h"
 
 board_result syn_msg_hello(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault)
 {

@@ -5,12 +5,8 @@
 #define SYNERGY_MSG_INFER_H
 
 #include "board.h"
+#include "msg_handlers.h"
 #include "syn_config.h"
-
-board_result syn_msg_tensor_put(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault);
-board_result syn_msg_tensor_get(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault);
-board_result syn_msg_infer(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault);
-board_result syn_msg_profile(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault);
 
 void syn_jobs_init(board_ctx *ctx);
 uint64_t syn_jobs_poll(board_ctx *ctx, uint64_t now_us);

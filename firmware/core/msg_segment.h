@@ -4,13 +4,8 @@
 #define SYNERGY_MSG_SEGMENT_H
 
 #include "board.h"
+#include "msg_handlers.h"
 
-board_result syn_msg_segment_begin(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault);
-board_result syn_msg_segment_chunk(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault);
-board_result syn_msg_segment_commit(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault);
-board_result syn_msg_segment_abort(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault);
-board_result syn_msg_segment_list(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault);
-board_result syn_msg_segment_unload(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault);
 void syn_msg_segment_init(board_ctx *ctx);
 
 /* One line of segment.list. */

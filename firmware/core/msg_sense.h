@@ -3,10 +3,7 @@
 #define SYNERGY_MSG_SENSE_H
 
 #include "board.h"
-
-board_result syn_msg_sense(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault);
-board_result syn_msg_deliver(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault);
-board_result syn_msg_outputs(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault);
+#include "msg_handlers.h"
 
 bool syn_board_encode_sense(cbor_writer *w, uint64_t frame, uint64_t t_us, const uint32_t shape[3]);
 bool syn_board_encode_deliver(cbor_writer *w, uint32_t count);
