@@ -60,16 +60,26 @@ static bool fail(cbor_reader *r, cbor_err e)
     return false;
 }
 
-/* Reads the next head, which must be of major type `major`; consumes it only on success. */
-static bool take_head(cbor_reader *r, unsigned major, cbor_head *h)
+#define ANY_MAJOR 8u
+
+/* Reads the next head without consuming it; it must be of major type `major` (or ANY_MAJOR). */
+static bool peek_head(cbor_reader *r, unsigned major, cbor_head *h)
 {
     if (r->err != CBOR_OK)
         return false;
     cbor_err e = parse_head(r->p, r->end, h);
     if (e != CBOR_OK)
         return fail(r, e);
-    if (h->major != major)
+    if (major != ANY_MAJOR && h->major != major)
         return fail(r, CBOR_ERR_TYPE);
+    return true;
+}
+
+/* Reads the next head, which must be of major type `major`; consumes it only on success. */
+static bool take_head(cbor_reader *r, unsigned major, cbor_head *h)
+{
+    if (!peek_head(r, major, h))
+        return false;
     r->p += h->size;
     return true;
 }
@@ -138,12 +148,9 @@ bool syn_cbor_read_uint(cbor_reader *r, uint64_t *out)
 
 bool syn_cbor_read_int(cbor_reader *r, int64_t *out)
 {
-    if (r->err != CBOR_OK)
-        return false;
     cbor_head h;
-    cbor_err e = parse_head(r->p, r->end, &h);
-    if (e != CBOR_OK)
-        return fail(r, e);
+    if (!peek_head(r, ANY_MAJOR, &h))
+        return false;
     if (h.major != 0 && h.major != 1)
         return fail(r, CBOR_ERR_TYPE);
     if (h.arg > (uint64_t)INT64_MAX)
@@ -154,20 +161,26 @@ bool syn_cbor_read_int(cbor_reader *r, int64_t *out)
     return true;
 }
 
+/* Reads a head of `major` whose argument is at most max (else the error `over`); consumes it only
+ * on success. */
+static bool take_bounded(cbor_reader *r, unsigned major, uint64_t max, cbor_err over, uint64_t *arg)
+{
+    cbor_head h;
+    if (!peek_head(r, major, &h))
+        return false;
+    if (h.arg > max)
+        return fail(r, over);
+    *arg = h.arg;
+    r->p += h.size;
+    return true;
+}
+
 bool syn_cbor_read_u32(cbor_reader *r, uint32_t *out)
 {
-    if (r->err != CBOR_OK)
+    uint64_t v;
+    if (!take_bounded(r, 0, UINT32_MAX, CBOR_ERR_RANGE, &v))
         return false;
-    cbor_head h;
-    cbor_err e = parse_head(r->p, r->end, &h);
-    if (e != CBOR_OK)
-        return fail(r, e);
-    if (h.major != 0)
-        return fail(r, CBOR_ERR_TYPE);
-    if (h.arg > UINT32_MAX)
-        return fail(r, CBOR_ERR_RANGE);
-    *out = (uint32_t)h.arg;
-    r->p += h.size;
+    *out = (uint32_t)v;
     return true;
 }
 
@@ -188,14 +201,9 @@ bool syn_cbor_read_i32(cbor_reader *r, int32_t *out)
 
 static bool take_string(cbor_reader *r, unsigned major, const uint8_t **data, size_t *len)
 {
-    if (r->err != CBOR_OK)
-        return false;
     cbor_head h;
-    cbor_err e = parse_head(r->p, r->end, &h);
-    if (e != CBOR_OK)
-        return fail(r, e);
-    if (h.major != major)
-        return fail(r, CBOR_ERR_TYPE);
+    if (!peek_head(r, major, &h))
+        return false;
     size_t avail = (size_t)(r->end - r->p) - h.size;
     if (h.arg > avail)
         return fail(r, CBOR_ERR_EOF);
@@ -227,18 +235,10 @@ bool syn_cbor_read_text(cbor_reader *r, const char **text, size_t *len)
 
 static bool take_container(cbor_reader *r, unsigned major, size_t *count)
 {
-    if (r->err != CBOR_OK)
+    uint64_t n;
+    if (!take_bounded(r, major, SYN_CBOR_MAX_ITEMS, CBOR_ERR_LIMIT, &n))
         return false;
-    cbor_head h;
-    cbor_err e = parse_head(r->p, r->end, &h);
-    if (e != CBOR_OK)
-        return fail(r, e);
-    if (h.major != major)
-        return fail(r, CBOR_ERR_TYPE);
-    if (h.arg > SYN_CBOR_MAX_ITEMS)
-        return fail(r, CBOR_ERR_LIMIT);
-    *count = (size_t)h.arg;
-    r->p += h.size;
+    *count = (size_t)n;
     return true;
 }
 
@@ -254,13 +254,10 @@ bool syn_cbor_read_map(cbor_reader *r, size_t *count)
 
 bool syn_cbor_read_bool(cbor_reader *r, bool *out)
 {
-    if (r->err != CBOR_OK)
-        return false;
     cbor_head h;
-    cbor_err e = parse_head(r->p, r->end, &h);
-    if (e != CBOR_OK)
-        return fail(r, e);
-    if (h.major != 7 || h.arg == 22)
+    if (!peek_head(r, 7, &h))
+        return false;
+    if (h.arg == 22)
         return fail(r, CBOR_ERR_TYPE);
     *out = h.arg == 21;
     r->p += h.size;
@@ -269,13 +266,10 @@ bool syn_cbor_read_bool(cbor_reader *r, bool *out)
 
 bool syn_cbor_read_null(cbor_reader *r)
 {
-    if (r->err != CBOR_OK)
-        return false;
     cbor_head h;
-    cbor_err e = parse_head(r->p, r->end, &h);
-    if (e != CBOR_OK)
-        return fail(r, e);
-    if (h.major != 7 || h.arg != 22)
+    if (!peek_head(r, 7, &h))
+        return false;
+    if (h.arg != 22)
         return fail(r, CBOR_ERR_TYPE);
     r->p += h.size;
     return true;

@@ -432,31 +432,22 @@ bool syn_board_encode_profile(cbor_writer *w, const job_spread *layers, size_t n
 /* Shell sort (Ciura's gaps): in place, no recursion, fine for a thousand values. */
 static const size_t gaps[] = { 701, 301, 132, 57, 23, 10, 4, 1 };
 
-static void sort_u32(uint32_t *v, size_t n)
-{
-    for (size_t g = 0; g < sizeof gaps / sizeof gaps[0]; g++) {
-        for (size_t i = gaps[g]; i < n; i++) {
-            uint32_t x = v[i];
-            size_t j = i;
-            for (; j >= gaps[g] && v[j - gaps[g]] > x; j -= gaps[g])
-                v[j] = v[j - gaps[g]];
-            v[j] = x;
-        }
+/* One body for both widths (layer cycles are 32-bit, totals 64-bit). */
+#define SHELL_SORT(name, type)                                                                    \
+    static void name(type *v, size_t n)                                                          \
+    {                                                                                            \
+        for (size_t g = 0; g < sizeof gaps / sizeof gaps[0]; g++) {                              \
+            for (size_t i = gaps[g]; i < n; i++) {                                               \
+                type x = v[i];                                                                   \
+                size_t j = i;                                                                    \
+                for (; j >= gaps[g] && v[j - gaps[g]] > x; j -= gaps[g])                         \
+                    v[j] = v[j - gaps[g]];                                                       \
+                v[j] = x;                                                                        \
+            }                                                                                    \
+        }                                                                                        \
     }
-}
-
-static void sort_u64(uint64_t *v, size_t n)
-{
-    for (size_t g = 0; g < sizeof gaps / sizeof gaps[0]; g++) {
-        for (size_t i = gaps[g]; i < n; i++) {
-            uint64_t x = v[i];
-            size_t j = i;
-            for (; j >= gaps[g] && v[j - gaps[g]] > x; j -= gaps[g])
-                v[j] = v[j - gaps[g]];
-            v[j] = x;
-        }
-    }
-}
+SHELL_SORT(sort_u32, uint32_t)
+SHELL_SORT(sort_u64, uint64_t)
 
 board_result syn_msg_profile(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault)
 {

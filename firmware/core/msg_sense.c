@@ -39,15 +39,26 @@ bool syn_board_encode_outputs(cbor_writer *w, const char *const *kinds, const ou
     return w->err == CBOR_OK;
 }
 
+/* Reads sense's and deliver's {0: a sensor or output (`what`) of the `have` there are, 1: slot};
+ * false with the refusal in fault. */
+static bool index_and_slot(const board_request *req, const char *msg, const char *what, size_t have, uint64_t *index,
+                           uint64_t *slot, board_fault *fault)
+{
+    if (!syn_field_uint(req, 0, what, UINT32_MAX, index, fault) || !syn_field_uint(req, 1, "slot", SYN_TENSOR_SLOTS - 1u, slot, fault))
+        return false;
+    if (*index < have)
+        return true;
+    syn_board_failf(fault, SYN_ERR_NOT_FOUND, "%s: no %s %lu (this board has %lu)", msg, what, (unsigned long)*index,
+                    (unsigned long)have);
+    return false;
+}
+
 board_result syn_msg_sense(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault)
 {
     (void)reply;
     uint64_t index, slot;
-    if (!syn_field_uint(req, 0, "sensor", UINT32_MAX, &index, fault) || !syn_field_uint(req, 1, "slot", SYN_TENSOR_SLOTS - 1u, &slot, fault))
+    if (!index_and_slot(req, "sense", "sensor", ctx->cfg.n_sensors, &index, &slot, fault))
         return BOARD_FAIL;
-    if (index >= ctx->cfg.n_sensors)
-        return syn_board_failf(fault, SYN_ERR_NOT_FOUND, "sense: no sensor %lu (this board has %lu)", (unsigned long)index,
-                           (unsigned long)ctx->cfg.n_sensors);
     const board_sensor *s = &ctx->cfg.sensors[index];
     if (s->rate_mhz == 0)
         return syn_board_failf(fault, SYN_ERR_UNSUPPORTED, "sense: sensor %lu has no frame rate", (unsigned long)index);
@@ -100,11 +111,8 @@ board_result syn_msg_sense(board_ctx *ctx, const board_request *req, cbor_writer
 board_result syn_msg_deliver(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault)
 {
     uint64_t index, slot;
-    if (!syn_field_uint(req, 0, "output", UINT32_MAX, &index, fault) || !syn_field_uint(req, 1, "slot", SYN_TENSOR_SLOTS - 1u, &slot, fault))
+    if (!index_and_slot(req, "deliver", "output", ctx->cfg.n_outputs, &index, &slot, fault))
         return BOARD_FAIL;
-    if (index >= ctx->cfg.n_outputs)
-        return syn_board_failf(fault, SYN_ERR_NOT_FOUND, "deliver: no output %lu (this board has %lu)", (unsigned long)index,
-                           (unsigned long)ctx->cfg.n_outputs);
     const tensor_slot *sl = &ctx->tensors.slots[slot];
     if (sl->job >= 0)
         return syn_refuse_held_slot(ctx, (unsigned)slot, "deliver", fault);
