@@ -235,13 +235,13 @@ json_node *json_get(const json_node *obj, const char *key)
     return NULL;
 }
 
-const char *syn_json_str(const json_node *obj, const char *key)
+const char *json_str(const json_node *obj, const char *key)
 {
     json_node *n = json_get(obj, key);
     return n != NULL && n->kind == JSON_STRING ? n->str : NULL;
 }
 
-bool syn_json_int(const json_node *obj, const char *key, int64_t *out)
+bool json_int(const json_node *obj, const char *key, int64_t *out)
 {
     json_node *n = json_get(obj, key);
     if (n == NULL || n->kind != JSON_INT)
@@ -265,4 +265,16 @@ json_node *json_at(const json_node *arr, size_t i)
             return c;
     }
     return NULL;
+}
+
+int64_t json_int_or(const json_node *obj, const char *key, int64_t dflt)
+{
+    int64_t v;
+    return json_int(obj, key, &v) ? v : dflt;
+}
+
+bool json_bool_or(const json_node *obj, const char *key, bool dflt)
+{
+    const json_node *n = json_get(obj, key);
+    return n != NULL && n->kind == JSON_BOOL ? n->num != 0 : dflt;
 }

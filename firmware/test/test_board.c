@@ -65,9 +65,9 @@ static void invalid_vector(void *arg)
         return;
     static uint8_t wire[4096];
     int64_t id, type;
-    size_t n = hex_decode(syn_json_str(v, "wire_hex"), wire, sizeof wire);
-    uint8_t code = code_by_name(syn_json_str(v, "error"));
-    if (!CHECK(n != SIZE_MAX && code != 0 && syn_json_int(v, "id", &id) && syn_json_int(v, "type_code", &type)))
+    size_t n = hex_decode(json_str(v, "wire_hex"), wire, sizeof wire);
+    uint8_t code = code_by_name(json_str(v, "error"));
+    if (!CHECK(n != SIZE_MAX && code != 0 && json_int(v, "id", &id) && json_int(v, "type_code", &type)))
         return;
     boot();
     syn_board_rx_bytes(&board, wire, n);
@@ -75,7 +75,7 @@ static void invalid_vector(void *arg)
     if (expect_error(code, (uint16_t)id, (uint16_t)type, msg)) {
         CHECK(strlen(msg) > 10);   /* a message in words, not just a code */
         /* the reason both sides give in the same words (segment ids) */
-        const char *reason = syn_json_str(v, "reason");
+        const char *reason = json_str(v, "reason");
         size_t n = reason != NULL ? strlen(reason) : 0, m = strlen(msg);
         if (reason != NULL && !CHECK(m >= n && strcmp(msg + m - n, reason) == 0))
             printf("  message '%s' does not end with '%s'\n", msg, reason);

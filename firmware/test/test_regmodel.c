@@ -23,22 +23,6 @@ static int8_t got8[1u << 20];
 
 static const char *const with_image[] = { "mnist", "kws20_v3", "cifar100-ressimplenet-synth" };
 
-static bool have_golden(void)
-{
-    static int known = -1;
-    if (known < 0) {
-        char path[600];
-        snprintf(path, sizeof path, "%s/mnist/hw-image.json", golden_dir());
-        FILE *f = fopen(path, "rb");
-        known = f != NULL;
-        if (f)
-            fclose(f);
-        else
-            printf("SKIPPED: %s is absent; the golden register-model tests need Analog Devices' golden data "
-                   "(set SYNERGY_SHARED)\n", path);
-    }
-    return known == 1;
-}
 
 static bool load_set(const char *name)
 {
@@ -101,7 +85,7 @@ static bool same_values(const char *what, unsigned layer, const int32_t *a, cons
 
 static void golden_outputs(void *arg)
 {
-    if (!have_golden() || !load_set(arg) || !open_and_load())
+    if (!golden_available() || !load_set(arg) || !open_and_load())
         return;
     unsigned n = set.n_layers;
     for (unsigned k = 0; k < n; k++) {
@@ -136,7 +120,7 @@ static int cmp_u32(const void *a, const void *b)
 
 static void golden_unload_words(void *arg)
 {
-    if (!have_golden() || !load_set(arg))
+    if (!golden_available() || !load_set(arg))
         return;
     const reg_layout *out = &set.output_layout[set.n_layers - 1];
     n_read = 0;
@@ -158,7 +142,7 @@ static void golden_unload_words(void *arg)
 
 static void golden_cycles(void *arg)
 {
-    if (!have_golden() || !load_set(arg) || !open_and_load())
+    if (!golden_available() || !load_set(arg) || !open_and_load())
         return;
     static fit_ctx fctx;
     static fit_result fres;

@@ -35,7 +35,7 @@ static int kind_code(const char *k)
 static int64_t num(const json_node *o, const char *key)
 {
     int64_t x = -1;
-    CHECK(syn_json_int(o, key, &x));
+    CHECK(json_int(o, key, &x));
     return x;
 }
 
@@ -66,7 +66,7 @@ static bool board_encoders_v1(const json_node *v, const syn_header *h, cbor_writ
         return true;
     case SYN_MSG_SEGMENT_COMMIT: {
         segstore_fit fit = fit_of(json_get(m, "fit"));
-        syn_board_encode_segment_commit(w, syn_json_str(m, "id"), &fit);
+        syn_board_encode_segment_commit(w, json_str(m, "id"), &fit);
         return true;
     }
     case SYN_MSG_SEGMENT_LIST: {
@@ -75,7 +75,7 @@ static bool board_encoders_v1(const json_node *v, const syn_header *h, cbor_writ
         size_t n = json_len(segs) < 8 ? json_len(segs) : 8;
         for (size_t i = 0; i < n; i++) {
             const json_node *e = json_at(segs, i);
-            info[i] = (board_segment_info){ syn_json_str(e, "id"), syn_json_str(e, "model"), (uint32_t)num(e, "first"),
+            info[i] = (board_segment_info){ json_str(e, "id"), json_str(e, "model"), (uint32_t)num(e, "first"),
                                             (uint32_t)num(e, "count"), (uint32_t)num(e, "weightBytes") };
         }
         segstore_fit fit = fit_of(json_get(m, "fit"));
@@ -134,7 +134,7 @@ static bool board_encoders_v1(const json_node *v, const syn_header *h, cbor_writ
         size_t n = json_len(os) < 8 ? json_len(os) : 8;
         for (size_t i = 0; i < n; i++) {
             const json_node *o = json_at(os, i);
-            kinds[i] = syn_json_str(o, "kind");
+            kinds[i] = json_str(o, "kind");
             recs[i] = (output_record){ (uint32_t)num(o, "count"), (uint32_t)num(o, "lastCrc32"), (uint32_t)num(o, "lastBytes") };
         }
         syn_board_encode_outputs(w, kinds, recs, n);
@@ -159,60 +159,60 @@ static board_boot_reason boot_reason_named(const char *name)
 
 static void board_encoders(const json_node *v, const syn_header *h)
 {
-    const char *name = syn_json_str(v, "name");
+    const char *name = json_str(v, "name");
     const json_node *m = json_get(v, "message");
     cbor_writer w;
     syn_cbor_writer_init(&w, body, sizeof body);
     int64_t x;
     if (h->kind == SYN_KIND_ERROR) {
-        CHECK(syn_json_int(m, "code", &x));
-        syn_encode_error(&w, (uint8_t)x, syn_json_str(m, "message"));
+        CHECK(json_int(m, "code", &x));
+        syn_encode_error(&w, (uint8_t)x, json_str(m, "message"));
     } else if (h->type == SYN_MSG_HELLO) {
         board_config cfg;
         memset(&cfg, 0, sizeof cfg);
-        cfg.chip = syn_chip_find(syn_json_str(m, "chip"));
+        cfg.chip = syn_chip_find(json_str(m, "chip"));
         if (!CHECK(cfg.chip != NULL))
             return;
-        snprintf(cfg.board_id, sizeof cfg.board_id, "%s", syn_json_str(m, "boardId"));
+        snprintf(cfg.board_id, sizeof cfg.board_id, "%s", json_str(m, "boardId"));
         const json_node *sensors = json_get(m, "sensors");
         cfg.n_sensors = json_len(sensors);
         for (size_t i = 0; i < cfg.n_sensors && i < SYN_MAX_SENSORS; i++) {
             const json_node *s = json_at(sensors, i);
-            snprintf(cfg.sensors[i].kind, sizeof cfg.sensors[i].kind, "%s", syn_json_str(s, "kind"));
+            snprintf(cfg.sensors[i].kind, sizeof cfg.sensors[i].kind, "%s", json_str(s, "kind"));
             for (size_t k = 0; k < 3; k++)
                 cfg.sensors[i].shape[k] = (uint32_t)json_at(json_get(s, "shape"), k)->num;
-            CHECK(syn_json_int(s, "rateMhz", &x));
+            CHECK(json_int(s, "rateMhz", &x));
             cfg.sensors[i].rate_mhz = (uint32_t)x;
         }
         const json_node *outputs = json_get(m, "outputs");
         cfg.n_outputs = json_len(outputs);
         for (size_t i = 0; i < cfg.n_outputs && i < SYN_MAX_OUTPUTS; i++)
             snprintf(cfg.outputs[i], sizeof cfg.outputs[i], "%s", json_at(outputs, i)->str);
-        CHECK(syn_json_int(m, "linkBaud", &x));
+        CHECK(json_int(m, "linkBaud", &x));
         cfg.link_baud = (uint32_t)x;
         /* the chip facts and limits in the vector are the ones chip.c and proto.h hold */
-        CHECK(syn_json_int(m, "cnnClockHz", &x) && (uint64_t)x == cfg.chip->cnn_clock_hz);
-        CHECK(syn_json_int(m, "weightMem", &x) && (uint64_t)x == cfg.chip->weight_mem);
-        CHECK(syn_json_int(m, "biasMem", &x) && (uint64_t)x == cfg.chip->bias_mem);
-        CHECK(syn_json_int(m, "dataMem", &x) && (uint64_t)x == cfg.chip->data_mem);
-        CHECK(syn_json_int(m, "maxLayers", &x) && (uint64_t)x == cfg.chip->max_layers);
-        CHECK(syn_json_int(m, "maxFrame", &x) && x == SYN_MAX_FRAME);
-        CHECK(syn_json_int(m, "maxPayload", &x) && x == SYN_MAX_PAYLOAD);
-        CHECK(syn_json_int(m, "maxInFlight", &x) && x == SYN_MAX_IN_FLIGHT);
-        CHECK(syn_json_int(m, "session", &x));
+        CHECK(json_int(m, "cnnClockHz", &x) && (uint64_t)x == cfg.chip->cnn_clock_hz);
+        CHECK(json_int(m, "weightMem", &x) && (uint64_t)x == cfg.chip->weight_mem);
+        CHECK(json_int(m, "biasMem", &x) && (uint64_t)x == cfg.chip->bias_mem);
+        CHECK(json_int(m, "dataMem", &x) && (uint64_t)x == cfg.chip->data_mem);
+        CHECK(json_int(m, "maxLayers", &x) && (uint64_t)x == cfg.chip->max_layers);
+        CHECK(json_int(m, "maxFrame", &x) && x == SYN_MAX_FRAME);
+        CHECK(json_int(m, "maxPayload", &x) && x == SYN_MAX_PAYLOAD);
+        CHECK(json_int(m, "maxInFlight", &x) && x == SYN_MAX_IN_FLIGHT);
+        CHECK(json_int(m, "session", &x));
         int64_t tensor_mem;
-        CHECK(syn_json_int(m, "tensorMem", &tensor_mem));
+        CHECK(json_int(m, "tensorMem", &tensor_mem));
         cfg.mem.tensor_bytes = (uint32_t)tensor_mem;
-        snprintf(cfg.build_id, sizeof cfg.build_id, "%s", syn_json_str(m, "buildId"));
-        cfg.engine = strcmp(syn_json_str(m, "engine"), "register") == 0 ? &syn_accel_engine_register : &syn_accel_engine_layer;
+        snprintf(cfg.build_id, sizeof cfg.build_id, "%s", json_str(m, "buildId"));
+        cfg.engine = strcmp(json_str(m, "engine"), "register") == 0 ? &syn_accel_engine_register : &syn_accel_engine_layer;
         int64_t header_max = 0;
         if (cfg.engine == &syn_accel_engine_register)
-            CHECK(syn_json_int(m, "headerMax", &header_max));
+            CHECK(json_int(m, "headerMax", &header_max));
         cfg.mem.segments.header_max = (uint32_t)header_max;
-        syn_board_encode_hello(&w, &cfg, (uint32_t)x, boot_reason_named(syn_json_str(m, "resetCause")));
+        syn_board_encode_hello(&w, &cfg, (uint32_t)x, boot_reason_named(json_str(m, "resetCause")));
     } else if (h->type == SYN_MSG_PING) {
         static uint8_t payload[SYN_MAX_FRAME];
-        size_t n = hex_decode(syn_json_str(m, "payload"), payload, sizeof payload);
+        size_t n = hex_decode(json_str(m, "payload"), payload, sizeof payload);
         if (!CHECK(n != SIZE_MAX))
             return;
         syn_cbor_write_map(&w, 1);
@@ -221,7 +221,7 @@ static void board_encoders(const json_node *v, const syn_header *h)
     } else if (h->type == SYN_MSG_STATS) {
         board_stats s;
         memset(&s, 0, sizeof s);
-        if (syn_json_int(m, "stackPeak", &x)) {
+        if (json_int(m, "stackPeak", &x)) {
             s.has_stack_peak = true;
             s.stack_peak = (uint32_t)x;
         }
@@ -230,15 +230,15 @@ static void board_encoders(const json_node *v, const syn_header *h)
         uint64_t *fields[9] = { &s.frames_in, &s.frames_out, &s.crc_errors, &s.framing_errors, &s.rejected,
                                 &s.uptime_ms, &s.bytes_in, &s.bytes_out, &s.oversize };
         for (size_t i = 0; i < 9; i++) {
-            CHECK(syn_json_int(m, keys[i], &x));
+            CHECK(json_int(m, keys[i], &x));
             *fields[i] = (uint64_t)x;
         }
         syn_board_encode_stats(&w, &s);
     } else if (h->type == SYN_MSG_RESET) {
         syn_cbor_write_map(&w, 0);
     } else if (h->type == SYN_MSG_BOOT) {
-        CHECK(syn_json_int(m, "session", &x));
-        syn_board_encode_boot(&w, boot_reason_named(syn_json_str(m, "reason")), (uint32_t)x, syn_json_str(m, "boardId"));
+        CHECK(json_int(m, "session", &x));
+        syn_board_encode_boot(&w, boot_reason_named(json_str(m, "reason")), (uint32_t)x, json_str(m, "boardId"));
     } else if (!board_encoders_v1(v, h, &w)) {
         FAIL("vector %s: the board sends it but no encoder here builds it", name);
         return;
@@ -264,12 +264,12 @@ static void board_answers(uint32_t session, const uint8_t *req, size_t req_len)
 /* Where the running board can produce the vector, it must produce exactly its bytes. */
 static void running_board(const json_node *v, const syn_header *h)
 {
-    const char *name = syn_json_str(v, "name");
+    const char *name = json_str(v, "name");
     static uint8_t req[SYN_MAX_WIRE];
     size_t n;
     int64_t session = 0;
     const json_node *m = json_get(v, "message");
-    if (strcmp(name, "hello-response") == 0 && syn_json_int(m, "session", &session)) {
+    if (strcmp(name, "hello-response") == 0 && json_int(m, "session", &session)) {
         n = syn_frame_build(req, sizeof req, SYN_KIND_REQUEST, h->id, h->type, (const uint8_t *)"\xa0", 1);
         board_answers((uint32_t)session, req, n);
     } else if (h->kind == SYN_KIND_RESPONSE && h->type == SYN_MSG_PING) {
@@ -279,8 +279,8 @@ static void running_board(const json_node *v, const syn_header *h)
     } else if (h->kind == SYN_KIND_RESPONSE && h->type == SYN_MSG_RESET) {
         n = syn_frame_build(req, sizeof req, SYN_KIND_REQUEST, h->id, h->type, (const uint8_t *)"\xa0", 1);
         board_answers(1, req, n);
-    } else if (h->kind == SYN_KIND_EVENT && h->type == SYN_MSG_BOOT && syn_json_int(m, "session", &session) &&
-               strcmp(syn_json_str(m, "boardId"), "emu-1") == 0 && strcmp(syn_json_str(m, "reason"), "power-on") == 0) {
+    } else if (h->kind == SYN_KIND_EVENT && h->type == SYN_MSG_BOOT && json_int(m, "session", &session) &&
+               strcmp(json_str(m, "boardId"), "emu-1") == 0 && strcmp(json_str(m, "reason"), "power-on") == 0) {
         board_config cfg;
         golden_config(&cfg);
         capture_init(&cap, (uint32_t)session);
@@ -310,12 +310,12 @@ static void one_vector(void *arg)
         printf("  %s: %s\n", path, text == NULL ? "cannot read" : err);
         return;
     }
-    const char *wire_hex = syn_json_str(v, "wire_hex"), *raw_hex = syn_json_str(v, "raw_hex");
-    const char *diag_want = syn_json_str(v, "body_diag");
+    const char *wire_hex = json_str(v, "wire_hex"), *raw_hex = json_str(v, "raw_hex");
+    const char *diag_want = json_str(v, "body_diag");
     int64_t version, id, type;
-    int kind = kind_code(syn_json_str(v, "kind"));
-    if (!CHECK(wire_hex && raw_hex && diag_want && kind >= 0 && syn_json_int(v, "version", &version) &&
-               syn_json_int(v, "id", &id) && syn_json_int(v, "type_code", &type)))
+    int kind = kind_code(json_str(v, "kind"));
+    if (!CHECK(wire_hex && raw_hex && diag_want && kind >= 0 && json_int(v, "version", &version) &&
+               json_int(v, "id", &id) && json_int(v, "type_code", &type)))
         return;
     wire_len = hex_decode(wire_hex, wire, sizeof wire);
     raw_len = hex_decode(raw_hex, raw, sizeof raw);

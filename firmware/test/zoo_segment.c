@@ -35,18 +35,6 @@ static int name_code(const char *s, const char *const *names, int n)
     return -1;
 }
 
-static int64_t num(const json_node *o, const char *key, int64_t dflt)
-{
-    int64_t v;
-    return syn_json_int(o, key, &v) ? v : dflt;
-}
-
-/* A JSON true/false (or absent: dflt). */
-static bool flag(const json_node *o, const char *key, bool dflt)
-{
-    const json_node *n = json_get(o, key);
-    return n != NULL && n->kind == JSON_BOOL ? n->num != 0 : dflt;
-}
 
 static bool pair(const json_node *o, const char *key, uint8_t out[2])
 {
@@ -69,7 +57,7 @@ static bool shape(const json_node *o, const char *key, accel_shape *out)
 
 static uint64_t hex(const json_node *o, const char *key)
 {
-    const char *s = syn_json_str(o, key);
+    const char *s = json_str(o, key);
     return s != NULL ? strtoull(s, NULL, 16) : 0;
 }
 
@@ -103,11 +91,11 @@ static bool load(const char *model, char *why, size_t cap)
         const json_node *j = json_at(ls, i);
         accel_layer *l = &layers[i];
         memset(l, 0, sizeof *l);
-        l->index = (uint16_t)num(j, "index", i);
-        snprintf(l->name, sizeof l->name, "%s", syn_json_str(j, "name") ? syn_json_str(j, "name") : "");
+        l->index = (uint16_t)json_int_or(j, "index", i);
+        snprintf(l->name, sizeof l->name, "%s", json_str(j, "name") ? json_str(j, "name") : "");
         const json_node *pool = json_get(j, "pool"), *hw = json_get(j, "hw");
         const json_node *elt = json_get(j, "eltwise"), *act = json_get(j, "activation"), *pt = json_get(pool, "type");
-        int op = name_code(syn_json_str(j, "op"), ops, 5);
+        int op = name_code(json_str(j, "op"), ops, 5);
         int e = name_code(elt && elt->kind == JSON_STRING ? elt->str : NULL, elts, 5);
         int a = name_code(act && act->kind == JSON_STRING ? act->str : NULL, acts, 3);
         int p = name_code(pt && pt->kind == JSON_STRING ? pt->str : NULL, pools, 3);
@@ -119,8 +107,8 @@ static bool load(const char *model, char *why, size_t cap)
         l->eltwise = (accel_eltwise)e;
         l->activation = (accel_activation)a;
         l->pool_type = (accel_pool)p;
-        l->operands = (uint8_t)num(j, "operands", 1);
-        l->pool_first = flag(j, "pool_first", true);
+        l->operands = (uint8_t)json_int_or(j, "operands", 1);
+        l->pool_first = json_bool_or(j, "pool_first", true);
         bool ok = pair(j, "kernel", l->kernel) && pair(j, "pad", l->pad) && pair(j, "stride", l->stride)
                   && pair(j, "dilation", l->dilation) && pair(pool, "size", l->pool_size) && pair(pool, "stride", l->pool_stride)
                   && shape(j, "input_shape", &l->input_shape) && shape(j, "operand_shape", &l->operand_shape)
@@ -129,26 +117,26 @@ static bool load(const char *model, char *why, size_t cap)
             snprintf(why, cap, "%s: layer %u: a pair or shape is missing", path, i);
             return false;
         }
-        l->output_pad = (uint8_t)num(j, "output_pad", l->op == OP_CONVTRANSPOSE2D ? 1 : 0);
-        l->groups = (uint16_t)num(j, "groups", 1);
-        l->depthwise = flag(j, "depthwise", false);
-        l->flatten = flag(j, "flatten", false);
-        l->output_width = (uint8_t)num(j, "output_width", 8);
+        l->output_pad = (uint8_t)json_int_or(j, "output_pad", l->op == OP_CONVTRANSPOSE2D ? 1 : 0);
+        l->groups = (uint16_t)json_int_or(j, "groups", 1);
+        l->depthwise = json_bool_or(j, "depthwise", false);
+        l->flatten = json_bool_or(j, "flatten", false);
+        l->output_width = (uint8_t)json_int_or(j, "output_width", 8);
         const json_node *src = json_get(j, "input_sources");
         l->n_sources = (uint8_t)json_len(src);
         for (unsigned k = 0; k < l->n_sources && k < SYN_MAX_SOURCES; k++)
             l->sources[k] = (int16_t)json_at(src, k)->num;
-        l->weight_bits = (uint8_t)num(j, "weight_bits", 0);
-        l->bias_present = flag(j, "bias_present", false);
+        l->weight_bits = (uint8_t)json_int_or(j, "weight_bits", 0);
+        l->bias_present = json_bool_or(j, "bias_present", false);
         l->output_shift = l->op == OP_PASSTHROUGH ? 0 : -1;   /* the fit rules want 0 there */
-        l->streaming = flag(j, "streaming", false);
+        l->streaming = json_bool_or(j, "streaming", false);
         l->processors = hex(hw, "processors");
         l->output_processors = hex(hw, "output_processors");
         l->in_offset = (uint32_t)hex(hw, "in_offset");
         l->out_offset = (uint32_t)hex(hw, "out_offset");
-        const char *fmt = syn_json_str(hw, "data_format");
+        const char *fmt = json_str(hw, "data_format");
         l->data_format = fmt != NULL && strcmp(fmt, "CHW") == 0 ? FMT_CHW : FMT_HWC;
-        l->write_gap = (uint8_t)num(hw, "write_gap", 0);
+        l->write_gap = (uint8_t)json_int_or(hw, "write_gap", 0);
     }
     return true;
 }
