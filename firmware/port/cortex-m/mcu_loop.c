@@ -5,6 +5,7 @@
 
 #include "cm4.h"
 #include "emu_pace.h"
+#include "mcu_facts.h"
 
 static volatile bool reset_requested;
 static emu_bucket rx_pace, tx_pace;
@@ -31,6 +32,18 @@ void syn_mcu_request_reset(void *user)
 {
     (void)user;
     reset_requested = true;
+}
+
+uint64_t syn_mcu_port_now(void *user)
+{
+    const mcu_io *io = user;
+    return io->now_us();
+}
+
+uint32_t syn_mcu_port_stack_peak(void *user)
+{
+    (void)user;
+    return syn_mcu_stack_peak();
 }
 
 /* Gives the core what the receive ring holds, a frame at a time, while answers have room. */

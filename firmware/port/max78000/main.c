@@ -37,22 +37,10 @@ static fit_result fit_out;
 static board_ctx board;
 static board_config cfg;
 
-static uint64_t port_now(void *user)
-{
-    (void)user;
-    return syn_fthr_now_us();
-}
-
 static uint32_t port_random(void *user)
 {
     (void)user;
     return syn_fthr_random32();
-}
-
-static uint32_t port_stack_peak(void *user)
-{
-    (void)user;
-    return syn_mcu_stack_peak();
 }
 
 __attribute__((noreturn)) static void reset_now(void)
@@ -72,15 +60,7 @@ static const mcu_io io = {
     .tx_reserve = (SYN_MAX_IN_FLIGHT + 2u) * SYN_MAX_WIRE,
 };
 
-static const syn_port port = {
-    .now_us = port_now,
-    .transmit = syn_mcu_transmit,
-    .random32 = port_random,
-    .request_reset = syn_mcu_request_reset,
-    .stack_peak = port_stack_peak,
-    .deliver = syn_fthr_led_deliver,
-    .user = (void *)&io,
-};
+static const syn_port port = { SYN_MCU_PORT(&io, port_random), .deliver = syn_fthr_led_deliver };
 
 int main(void)
 {

@@ -43,12 +43,6 @@ const char *syn_qemu_board_id(void)
     return opts.board.board_id[0] != '\0' ? opts.board.board_id : "(starting)";
 }
 
-static uint64_t port_now(void *user)
-{
-    (void)user;
-    return syn_qemu_now_us();
-}
-
 static uint32_t port_random(void *user)
 {
     (void)user;
@@ -58,12 +52,6 @@ static uint32_t port_random(void *user)
     rng ^= rng >> 17;
     rng ^= rng << 5;
     return rng;
-}
-
-static uint32_t port_stack_peak(void *user)
-{
-    (void)user;
-    return syn_mcu_stack_peak();
 }
 
 __attribute__((noreturn)) static void reset_now(void)
@@ -100,14 +88,7 @@ static mcu_io io = {
     .tx_reserve = (SYN_MAX_IN_FLIGHT + 2u) * SYN_MAX_WIRE,
 };
 
-static const syn_port port = {
-    .now_us = port_now,
-    .transmit = syn_mcu_transmit,
-    .random32 = port_random,
-    .request_reset = syn_mcu_request_reset,
-    .stack_peak = port_stack_peak,
-    .user = &io,
-};
+static const syn_port port = { SYN_MCU_PORT(&io, port_random) };
 
 /* Splits the command line at spaces (QEMU joins -append's words with single spaces). */
 static int split_args(char *line)
