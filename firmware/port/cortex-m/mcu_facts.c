@@ -1,9 +1,13 @@
 /* Stack watermark, build id and the reset word of a bare-metal port; see mcu_facts.h. */
 #include "mcu_facts.h"
 
+#include <string.h>
+
 #include "cm4.h"
 #include "sha256.h"
 
+extern uint32_t __data_load[], __data_start[], __data_end[];
+extern uint32_t __bss_start[], __bss_end[];
 extern uint8_t __image_start[], __image_end[];
 extern uint32_t __stack_bottom[], __stack_top[];
 extern volatile uint32_t __retained[4];
@@ -11,6 +15,13 @@ extern volatile uint32_t __retained[4];
 #define PAINT 0xC5A5A5C5u
 /* Left unpainted below the caller's stack pointer: the painting loop's own frame. */
 #define PAINT_MARGIN 64u
+
+void syn_mcu_crt_init(void)
+{
+    cm4_fpu_enable();
+    memcpy(__data_start, __data_load, (size_t)((uintptr_t)__data_end - (uintptr_t)__data_start));
+    memset(__bss_start, 0, (size_t)((uintptr_t)__bss_end - (uintptr_t)__bss_start));
+}
 
 void syn_mcu_stack_paint(void)
 {

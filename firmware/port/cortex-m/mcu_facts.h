@@ -18,6 +18,10 @@
 
 #include "board.h"
 
+/* The C run-time's start, first thing in the reset handler: the FPU on (the core is built for
+ * it), .data copied from flash, .bss zeroed (the linker script's __data_load, __data_start,
+ * __data_end, __bss_start, __bss_end). */
+void syn_mcu_crt_init(void);
 /* Fills stack bytes below the caller's frame with a pattern (call first thing at boot). */
 void syn_mcu_stack_paint(void);
 /* Bytes of stack ever used since the paint: the lowest word no longer holding the pattern. */

@@ -3,15 +3,12 @@
  * and the fault handler: a fault lights the LED red and stops feeding the watchdog, which resets
  * the chip 2.7 s later (the next hello says "watchdog"). */
 #include <stdint.h>
-#include <string.h>
 
 #include "fthr.h"
 #include "max78000_regs.h"
 #include "mcu_facts.h"
 
 extern uint32_t __stack_top[];
-extern uint32_t __data_load[], __data_start[], __data_end[];
-extern uint32_t __bss_start[], __bss_end[];
 
 int main(void);
 void syn_reset_handler(void);
@@ -19,9 +16,7 @@ void syn_fault_handler(void);
 
 __attribute__((noreturn)) void syn_reset_handler(void)
 {
-    cm4_fpu_enable();
-    memcpy(__data_start, __data_load, (size_t)((uintptr_t)__data_end - (uintptr_t)__data_start));
-    memset(__bss_start, 0, (size_t)((uintptr_t)__bss_end - (uintptr_t)__bss_start));
+    syn_mcu_crt_init();
     syn_mcu_stack_paint();
     main();
     for (;;)

@@ -7,8 +7,7 @@
 #define TICKS_PER_US (MAX78000_PCLK_HZ / 1000000u)
 #define CPU_TICKS_PER_US (MAX78000_IPO_HZ / 1000000u)
 
-static uint32_t last;
-static uint64_t high;
+static cm4_counter64 tmr0;
 
 void syn_fthr_timer_init(void)
 {
@@ -32,20 +31,12 @@ void syn_fthr_timer_init(void)
     TMR_CTRL0 |= TMR_CTRL0_EN_A;
     while ((TMR_CTRL1 & TMR_CTRL1_CLKEN_A) == 0) {
     }
-    last = TMR_CNT;
-    high = 0;
+    tmr0 = (cm4_counter64){ TMR_CNT, 0 };
 }
 
 uint64_t syn_fthr_now_us(void)
 {
-    uint32_t s = cm4_irq_save();
-    uint32_t c = TMR_CNT;
-    if (c < last)
-        high++;
-    last = c;
-    uint64_t ticks = (high << 32) | c;
-    cm4_irq_restore(s);
-    return ticks / TICKS_PER_US;
+    return cm4_counter64_read(&tmr0, &TMR_CNT) / TICKS_PER_US;
 }
 
 void syn_fthr_wake_at(uint64_t deadline_us)

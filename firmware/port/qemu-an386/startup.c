@@ -10,8 +10,6 @@
 #include "semihost.h"
 
 extern uint32_t __stack_top[];
-extern uint32_t __data_load[], __data_start[], __data_end[];
-extern uint32_t __bss_start[], __bss_end[];
 extern uint32_t __psram_bss_start[], __psram_bss_end[];
 
 int main(void);
@@ -21,9 +19,7 @@ void syn_unexpected_irq(void);
 
 __attribute__((noreturn)) void syn_reset_handler(void)
 {
-    cm4_fpu_enable();
-    memcpy(__data_start, __data_load, (size_t)((uintptr_t)__data_end - (uintptr_t)__data_start));
-    memset(__bss_start, 0, (size_t)((uintptr_t)__bss_end - (uintptr_t)__bss_start));
+    syn_mcu_crt_init();
     memset(__psram_bss_start, 0, (size_t)((uintptr_t)__psram_bss_end - (uintptr_t)__psram_bss_start));
     syn_mcu_stack_paint();
     main();
