@@ -63,6 +63,14 @@ void syn_fit_num(fit_result *out, const char *key, int64_t value)
     }
 }
 
+void syn_fit_refusal(fit_result *out, fit_limit limit, const fit_layer_info *at, int segment, const fit_figure *figures,
+                     size_t n)
+{
+    syn_fit_begin(out, limit, at, segment);
+    for (size_t i = 0; i < n; i++)
+        syn_fit_num(out, figures[i].key, figures[i].value);
+}
+
 bool syn_fit_msg(fit_result *out, bool prefixed, const char *fmt, ...)
 {
     size_t n = 0;
@@ -188,8 +196,7 @@ static bool check_input(fit_ctx *ctx, const fit_segment *segs, size_t n_segs, fi
 {
     for (size_t s = 0; s < n_segs; s++) {
         if (segs[s].count == 0 || !segs[s].layers) {
-            syn_fit_begin(out, FIT_LIMIT_LAYERS, NULL, (int)s);
-            syn_fit_num(out, "segment", (int64_t)s);
+            SYN_FIT_REFUSE(out, FIT_LIMIT_LAYERS, NULL, (int)s, { "segment", (int64_t)s });
             return syn_fit_msg(out, false, "Segment %u has no layers.", (unsigned)s);
         }
         for (unsigned r = 0; r < segs[s].count; r++) {
@@ -214,8 +221,7 @@ static bool check_input(fit_ctx *ctx, const fit_segment *segs, size_t n_segs, fi
             else if (l->output_width != 8 && l->output_width != 32)
                 why = "output_width is neither 8 nor 32";
             if (why) {
-                syn_fit_begin(out, FIT_LIMIT_INVALID, NULL, (int)s);
-                syn_fit_num(out, "model_layer", l->index);
+                SYN_FIT_REFUSE(out, FIT_LIMIT_INVALID, NULL, (int)s, { "model_layer", l->index });
                 return syn_fit_msg(out, false, "Segment %u, model layer %u: %s.", (unsigned)s, (unsigned)l->index, why);
             }
         }
@@ -271,9 +277,7 @@ static bool check_parse(fit_ctx *ctx, unsigned total, fit_result *out)
     const syn_chip *chip = ctx->chip;
     for (unsigned u = 0; u < total; u++) {
         if (u >= chip->max_layers) {
-            syn_fit_begin(out, FIT_LIMIT_LAYERS, NULL, -1);
-            syn_fit_num(out, "layers", total);
-            syn_fit_num(out, "max", chip->max_layers);
+            SYN_FIT_REFUSE(out, FIT_LIMIT_LAYERS, NULL, -1, { "layers", total }, { "max", chip->max_layers });
             return syn_fit_msg(out, false, "This device supports up to %u layers" YAML_AT, (unsigned)chip->max_layers, u);
         }
         const fit_layer_info *f = &ctx->li[u];
@@ -282,9 +286,7 @@ static bool check_parse(fit_ctx *ctx, unsigned total, fit_result *out)
         bool bad = (l->op == OP_CONV2D && !((kh == 1 && kw == 1) || (kh == 3 && kw == 3)))
                    || (l->op == OP_CONVTRANSPOSE2D && !(kh == 3 && kw == 3));
         if (bad || (l->op == OP_CONV1D && (kh < 1 || kh > 9)) || (l->op == OP_LINEAR && (kh != 1 || kw != 1))) {
-            syn_fit_begin(out, FIT_LIMIT_KERNEL_SIZE, f, -1);
-            syn_fit_num(out, "kh", kh);
-            syn_fit_num(out, "kw", kw);
+            SYN_FIT_REFUSE(out, FIT_LIMIT_KERNEL_SIZE, f, -1, { "kh", kh }, { "kw", kw });
             if (bad)
                 return syn_fit_msg(out, false, "Unsupported value `%ux%u` for `kernel_size`" YAML_AT, kh, kw, u);
             if (l->op == OP_CONV1D)
@@ -300,14 +302,11 @@ static bool check_parse(fit_ctx *ctx, unsigned total, fit_result *out)
         else if (l->op == OP_CONVTRANSPOSE2D && sh != 1 && sh != 2)
             stride_err = "Cannot set `stride` to non-default value for ConvTranspose2D";
         if (stride_err) {
-            syn_fit_begin(out, FIT_LIMIT_STRIDE, f, -1);
-            syn_fit_num(out, "stride_h", sh);
-            syn_fit_num(out, "stride_w", sw);
+            SYN_FIT_REFUSE(out, FIT_LIMIT_STRIDE, f, -1, { "stride_h", sh }, { "stride_w", sw });
             return syn_fit_msg(out, false, "%s" YAML_AT, stride_err, u);
         }
         if (f->passthrough && (l->dilation[0] > 1 || l->dilation[1] > 1)) {
-            syn_fit_begin(out, FIT_LIMIT_DILATION, f, -1);
-            syn_fit_num(out, "dilation", l->dilation[0]);
+            SYN_FIT_REFUSE(out, FIT_LIMIT_DILATION, f, -1, { "dilation", l->dilation[0] });
             return syn_fit_msg(out, false, "`dilation` requires a convolution operator" YAML_AT, u);
         }
     }
@@ -315,10 +314,8 @@ static bool check_parse(fit_ctx *ctx, unsigned total, fit_result *out)
         const fit_layer_info *f = &ctx->li[u];
         const accel_layer *l = f->l;
         if (!l->pool_first && (l->operands == 1 || (l->pool_size[0] == 1 && l->pool_size[1] == 1))) {
-            syn_fit_begin(out, FIT_LIMIT_POOLING, f, -1);
-            syn_fit_num(out, "operands", l->operands);
-            syn_fit_num(out, "pool_h", l->pool_size[0]);
-            syn_fit_num(out, "pool_w", l->pool_size[1]);
+            SYN_FIT_REFUSE(out, FIT_LIMIT_POOLING, f, -1, { "operands", l->operands }, { "pool_h", l->pool_size[0] },
+                           { "pool_w", l->pool_size[1] });
             return syn_fit_msg(out, false, "`pool_first: False` requires both pooling and element-wise operations" YAML_AT, u);
         }
     }
@@ -342,30 +339,26 @@ static bool check_trace(fit_ctx *ctx, fit_result *out)
             const accel_layer *fin = ctx->li[last].l;
             /* The tool names the start layer here, not the final one. */
             if (fin->output_width != 8 && fin->activation != ACT_NONE) {
-                syn_fit_begin(out, FIT_LIMIT_OUTPUT_WIDTH, f, -1);
-                syn_fit_num(out, "output_width", fin->output_width);
-                syn_fit_num(out, "layer", last);
+                SYN_FIT_REFUSE(out, FIT_LIMIT_OUTPUT_WIDTH, f, -1, { "output_width", fin->output_width },
+                               { "layer", last });
                 return syn_fit_msg(out, true, "`output_width` must be 8 when activation is used.");
             }
         }
         const fit_layer_info *prev = f->r > 0 ? &ctx->li[i - 1] : NULL;
         if (prev && l->streaming && !prev->l->streaming) {
-            syn_fit_begin(out, FIT_LIMIT_STREAMING, f, -1);
-            syn_fit_num(out, "layer", f->u);
+            SYN_FIT_REFUSE(out, FIT_LIMIT_STREAMING, f, -1, { "layer", f->u });
             return syn_fit_msg(out, false, "Layer %u is a streaming layer, but the previous layer %u is non-streaming. This is not supported.",
                            (unsigned)f->u, (unsigned)prev->u);
         }
         if (f->r > 0 && l->data_format == FMT_CHW) {
-            syn_fit_begin(out, FIT_LIMIT_DATA_FORMAT, f, -1);
-            syn_fit_num(out, "layer", f->u);
+            SYN_FIT_REFUSE(out, FIT_LIMIT_DATA_FORMAT, f, -1, { "layer", f->u });
             return syn_fit_msg(out, true, "`data_format` CHW can only be configured for the first layer.");
         }
         unsigned ph = f->pooled[0], pw = f->pooled[1];
         if (l->op != OP_CONV1D) {
             if (l->pool_stride[0] != l->pool_stride[1]) {
-                syn_fit_begin(out, FIT_LIMIT_POOLING, f, -1);
-                syn_fit_num(out, "pool_stride_h", l->pool_stride[0]);
-                syn_fit_num(out, "pool_stride_w", l->pool_stride[1]);
+                SYN_FIT_REFUSE(out, FIT_LIMIT_POOLING, f, -1, { "pool_stride_h", l->pool_stride[0] },
+                               { "pool_stride_w", l->pool_stride[1] });
                 return syn_fit_msg(out, true, "%s does not support non-square pooling stride (currently set to %ux%u).", op,
                                (unsigned)l->pool_stride[0], (unsigned)l->pool_stride[1]);
             }
@@ -373,71 +366,56 @@ static bool check_trace(fit_ctx *ctx, fit_result *out)
             unsigned sh = l->op == OP_CONVTRANSPOSE2D ? 2 : l->stride[0];
             unsigned sw = l->op == OP_CONVTRANSPOSE2D ? 2 : l->stride[1];
             if (sh != sw || (l->op != OP_CONVTRANSPOSE2D && sh != 1)) {
-                syn_fit_begin(out, FIT_LIMIT_STRIDE, f, -1);
-                syn_fit_num(out, "stride_h", sh);
-                syn_fit_num(out, "stride_w", sw);
+                SYN_FIT_REFUSE(out, FIT_LIMIT_STRIDE, f, -1, { "stride_h", sh }, { "stride_w", sw });
                 if (sh != sw)
                     return syn_fit_msg(out, true, "%s does not support non-square stride (currently set to %ux%u).", op, sh, sw);
                 return syn_fit_msg(out, true, "%s does not support stride other than 1 (currently set to %ux%u).", op, sh, sw);
             }
             if (l->flatten && ph * pw > chip->flatten_max_pixels) {
-                syn_fit_begin(out, FIT_LIMIT_FLATTEN, f, -1);
-                syn_fit_num(out, "pixels", ph * pw);
-                syn_fit_num(out, "max", chip->flatten_max_pixels);
+                SYN_FIT_REFUSE(out, FIT_LIMIT_FLATTEN, f, -1, { "pixels", ph * pw },
+                               { "max", chip->flatten_max_pixels });
                 return syn_fit_msg(out, true, "`flatten` exceeds supported input dimensions (%u * %u > %u)).", ph, pw,
                                (unsigned)chip->flatten_max_pixels);
             }
             if (l->pad[0] >= FIT_MAX_PAD_EXCLUSIVE) {
-                syn_fit_begin(out, FIT_LIMIT_PADDING, f, -1);
-                syn_fit_num(out, "pad", l->pad[0]);
-                syn_fit_num(out, "max", FIT_MAX_PAD_EXCLUSIVE - 1);
+                SYN_FIT_REFUSE(out, FIT_LIMIT_PADDING, f, -1, { "pad", l->pad[0] },
+                               { "max", FIT_MAX_PAD_EXCLUSIVE - 1 });
                 return syn_fit_msg(out, true, "%s does not support `pad` >= 3 (currently set to %u).", op, (unsigned)l->pad[0]);
             }
         } else {
             if (l->pad[0] >= FIT_MAX_PAD_EXCLUSIVE) {
-                syn_fit_begin(out, FIT_LIMIT_PADDING, f, -1);
-                syn_fit_num(out, "pad", l->pad[0]);
-                syn_fit_num(out, "max", FIT_MAX_PAD_EXCLUSIVE - 1);
+                SYN_FIT_REFUSE(out, FIT_LIMIT_PADDING, f, -1, { "pad", l->pad[0] },
+                               { "max", FIT_MAX_PAD_EXCLUSIVE - 1 });
                 return syn_fit_msg(out, true, "%s does not support `pad` >= 3 (currently set to %u).", op, (unsigned)l->pad[0]);
             }
             if (l->stride[0] != 1) {
-                syn_fit_begin(out, FIT_LIMIT_STRIDE, f, -1);
-                syn_fit_num(out, "stride_h", l->stride[0]);
-                syn_fit_num(out, "stride_w", 1);
+                SYN_FIT_REFUSE(out, FIT_LIMIT_STRIDE, f, -1, { "stride_h", l->stride[0] }, { "stride_w", 1 });
                 return syn_fit_msg(out, true, "%s does not support stride other than 1 (currently set to %u).", op,
                                (unsigned)l->stride[0]);
             }
         }
         if (f->passthrough && (l->pad[0] > 0 || l->pad[1] > 0)) {
-            syn_fit_begin(out, FIT_LIMIT_PADDING, f, -1);
-            syn_fit_num(out, "pad_h", l->pad[0]);
-            syn_fit_num(out, "pad_w", l->pad[1]);
+            SYN_FIT_REFUSE(out, FIT_LIMIT_PADDING, f, -1, { "pad_h", l->pad[0] }, { "pad_w", l->pad[1] });
             return syn_fit_msg(out, true, "Padding ([%u, %u]) can only be used with a convolution operation.", (unsigned)l->pad[0],
                            (unsigned)l->pad[1]);
         }
         if (l->pad[0] >= l->kernel[0] || l->pad[1] >= l->kernel[1]) {
-            syn_fit_begin(out, FIT_LIMIT_PADDING, f, -1);
-            syn_fit_num(out, "pad_h", l->pad[0]);
-            syn_fit_num(out, "pad_w", l->pad[1]);
-            syn_fit_num(out, "kernel_h", l->kernel[0]);
-            syn_fit_num(out, "kernel_w", l->kernel[1]);
+            SYN_FIT_REFUSE(out, FIT_LIMIT_PADDING, f, -1, { "pad_h", l->pad[0] }, { "pad_w", l->pad[1] },
+                           { "kernel_h", l->kernel[0] }, { "kernel_w", l->kernel[1] });
             return syn_fit_msg(out, true, "Pad size ([%u, %u]) is greater than or equal to kernel size ([%u, %u]).",
                            (unsigned)l->pad[0], (unsigned)l->pad[1], (unsigned)l->kernel[0], (unsigned)l->kernel[1]);
         }
         for (int which = 0; which < 2; which++) {
             const uint16_t *d = which ? f->out_dim : f->in_dim;
             if (d[0] > chip->max_row_col || d[1] > chip->max_row_col) {
-                syn_fit_begin(out, FIT_LIMIT_DIMENSIONS, f, -1);
-                syn_fit_num(out, "rows", d[0]);
-                syn_fit_num(out, "cols", d[1]);
-                syn_fit_num(out, "max", chip->max_row_col);
+                SYN_FIT_REFUSE(out, FIT_LIMIT_DIMENSIONS, f, -1, { "rows", d[0] }, { "cols", d[1] },
+                               { "max", chip->max_row_col });
                 return syn_fit_msg(out, true, "%s dimension [%u, %u] exceeds system maximum of %u.", which ? "Output" : "Input",
                                (unsigned)d[0], (unsigned)d[1], (unsigned)chip->max_row_col);
             }
         }
         if (l->activation != ACT_NONE && f->passthrough) {
-            syn_fit_begin(out, FIT_LIMIT_ACTIVATION, f, -1);
-            syn_fit_num(out, "layer", f->u);
+            SYN_FIT_REFUSE(out, FIT_LIMIT_ACTIVATION, f, -1, { "layer", f->u });
             return syn_fit_msg(out, true, "Activation %s cannot be used in a passthrough layer.",
                            l->activation == ACT_RELU ? "ReLU" : "Abs");
         }
@@ -480,16 +458,12 @@ static bool dilation_rules(fit_ctx *ctx, fit_layer_info *f, fit_result *out)
     else if (l->flatten || l->streaming)
         why = "`bypass`, `flatten`, `rd_ahead`, `streaming` must be False to use `dilation` > 4.";
     else if (d > ctx->chip->max_dilation_1d) {
-        syn_fit_begin(out, FIT_LIMIT_DILATION, f, -1);
-        syn_fit_num(out, "dilation", d);
-        syn_fit_num(out, "kernel", k);
-        syn_fit_num(out, "max", ctx->chip->max_dilation_1d);
+        SYN_FIT_REFUSE(out, FIT_LIMIT_DILATION, f, -1, { "dilation", d }, { "kernel", k },
+                       { "max", ctx->chip->max_dilation_1d });
         return syn_fit_msg(out, true, "`dilation` must be %u or smaller for Conv1d operations.", (unsigned)ctx->chip->max_dilation_1d);
     }
     if (why) {
-        syn_fit_begin(out, FIT_LIMIT_DILATION, f, -1);
-        syn_fit_num(out, "dilation", d);
-        syn_fit_num(out, "kernel", k);
+        SYN_FIT_REFUSE(out, FIT_LIMIT_DILATION, f, -1, { "dilation", d }, { "kernel", k });
         return syn_fit_msg(out, true, "%s", why);
     }
     /* Runs on 3x3 hardware over the input folded into ceil(L / d) rows of d columns. */
@@ -499,11 +473,8 @@ static bool dilation_rules(fit_ctx *ctx, fit_layer_info *f, fit_result *out)
     if (k == 3) {
         unsigned ignore = 4 * d * f->out_expand;
         if (l->out_offset < ignore) {
-            syn_fit_begin(out, FIT_LIMIT_DILATION, f, -1);
-            syn_fit_num(out, "dilation", d);
-            syn_fit_num(out, "kernel", k);
-            syn_fit_num(out, "out_offset", l->out_offset);
-            syn_fit_num(out, "min", ignore);
+            SYN_FIT_REFUSE(out, FIT_LIMIT_DILATION, f, -1, { "dilation", d }, { "kernel", k },
+                           { "out_offset", l->out_offset }, { "min", ignore });
             return syn_fit_msg(out, true, "`out_offset` used with dilation of %u must be at least %04x.", d, ignore);
         }
     }
@@ -532,10 +503,8 @@ static bool backend_layer(fit_ctx *ctx, fit_layer_info *f, fit_result *out)
     int total = l->output_shift + (f->weighted ? 8 - f->bits : 0);
     if (total < -15 || total > 15) {
         int implicit = 8 - f->bits;
-        syn_fit_begin(out, FIT_LIMIT_OUTPUT_SHIFT, f, -1);
-        syn_fit_num(out, "output_shift", total - implicit);
-        syn_fit_num(out, "min", -15 - implicit);
-        syn_fit_num(out, "max", 15 - implicit);
+        SYN_FIT_REFUSE(out, FIT_LIMIT_OUTPUT_SHIFT, f, -1, { "output_shift", total - implicit },
+                       { "min", -15 - implicit }, { "max", 15 - implicit });
         return syn_fit_msg(out, true,
                        "%u-bit weight quantization supports an output_shift range of [%d, +%d]. The specified value of "
                        "output_shift is %d which exceeds the system limits.",
@@ -546,8 +515,7 @@ static bool backend_layer(fit_ctx *ctx, fit_layer_info *f, fit_result *out)
         uint64_t p = l->processors >> ((unsigned)syn_fit_ffs(l->processors) & ~3u);
         for (; p; p >>= 4) {
             if (syn_fit_popcount(p & 0xfu) > 1) {
-                syn_fit_begin(out, FIT_LIMIT_PROCESSORS, f, -1);
-                syn_fit_num(out, "layer", f->u);
+                SYN_FIT_REFUSE(out, FIT_LIMIT_PROCESSORS, f, -1, { "layer", f->u });
                 return syn_fit_msg(out, true,
                                "CHW input format, but multiple channels share the same memory instance. Modify the processor map.");
             }
@@ -556,20 +524,16 @@ static bool backend_layer(fit_ctx *ctx, fit_layer_info *f, fit_result *out)
     uint32_t h = f->in_dim[0], w = f->in_dim[1];
     uint64_t frame = (uint64_t)h * w * f->in_expand;
     if (frame >= chip->frame_limit) {
-        syn_fit_begin(out, FIT_LIMIT_FRAME_SIZE, f, -1);
-        syn_fit_num(out, "pixels", (int64_t)frame);
-        syn_fit_num(out, "max", chip->frame_limit);
+        SYN_FIT_REFUSE(out, FIT_LIMIT_FRAME_SIZE, f, -1, { "pixels", (int64_t)frame }, { "max", chip->frame_limit });
         return syn_fit_msg(out, true, "Input frame %lux%lu with %u %s exceeds the frame limit of %lu pixels.", (unsigned long)h,
                        (unsigned long)w, (unsigned)f->in_expand, plural(f->in_expand, "pass", "passes"),
                        (unsigned long)chip->frame_limit);
     }
     uint64_t in_size = frame * l->operands * (chw ? 1u : 4u);
     if (!l->streaming && in_size + l->in_offset > chip->instance_bytes) {
-        syn_fit_begin(out, FIT_LIMIT_DATA_MEMORY_INPUT, f, -1);
-        syn_fit_num(out, "size", (int64_t)in_size);
-        syn_fit_num(out, "offset", l->in_offset);
-        syn_fit_num(out, "expansion", f->in_expand);
-        syn_fit_num(out, "instance", chip->instance_bytes);
+        SYN_FIT_REFUSE(out, FIT_LIMIT_DATA_MEMORY_INPUT, f, -1, { "size", (int64_t)in_size },
+                       { "offset", l->in_offset }, { "expansion", f->in_expand },
+                       { "instance", chip->instance_bytes });
         return syn_fit_msg(out, true,
                        "%u channel%s/word %lux%lu input (size %lu) with input offset 0x%04lx and expansion %ux exceeds data "
                        "memory instance size of %lu.",
@@ -578,21 +542,16 @@ static bool backend_layer(fit_ctx *ctx, fit_layer_info *f, fit_result *out)
     }
     if (l->op == OP_CONV1D) {
         if (l->operands > 1) {
-            syn_fit_begin(out, FIT_LIMIT_ELTWISE, f, -1);
-            syn_fit_num(out, "operands", l->operands);
+            SYN_FIT_REFUSE(out, FIT_LIMIT_ELTWISE, f, -1, { "operands", l->operands });
             return syn_fit_msg(out, true, "Element-wise operations cannot be combined with Conv1d.");
         }
         if (!chip->padded_conv1d_multipass && l->pad[0] > 0 && f->in_expand > 1) {
-            syn_fit_begin(out, FIT_LIMIT_PADDING, f, -1);
-            syn_fit_num(out, "pad", l->pad[0]);
-            syn_fit_num(out, "expansion", f->in_expand);
+            SYN_FIT_REFUSE(out, FIT_LIMIT_PADDING, f, -1, { "pad", l->pad[0] }, { "expansion", f->in_expand });
             return syn_fit_msg(out, true, "This device does not support padded Conv1d with input expansion > 1.");
         }
     }
     if (!l->pool_first && l->operands > FIT_POOL_LAST_OPERANDS && pooling(f)) {
-        syn_fit_begin(out, FIT_LIMIT_ELTWISE, f, -1);
-        syn_fit_num(out, "operands", l->operands);
-        syn_fit_num(out, "max", FIT_POOL_LAST_OPERANDS);
+        SYN_FIT_REFUSE(out, FIT_LIMIT_ELTWISE, f, -1, { "operands", l->operands }, { "max", FIT_POOL_LAST_OPERANDS });
         return syn_fit_msg(out, false, "\"pool last\" supports a maximum of %u element-wise operands on this device.",
                        FIT_POOL_LAST_OPERANDS);
     }
@@ -601,11 +560,9 @@ static bool backend_layer(fit_ctx *ctx, fit_layer_info *f, fit_result *out)
     uint32_t oh = f->out_dim[0], ow = f->out_dim[1];
     uint64_t out_size = ((uint64_t)oh * ow + f->out_pad) * f->out_expand * 4u * (l->output_width / 8u);
     if (!l->streaming && out_size + l->out_offset > chip->instance_bytes) {
-        syn_fit_begin(out, FIT_LIMIT_DATA_MEMORY_OUTPUT, f, -1);
-        syn_fit_num(out, "size", (int64_t)out_size);
-        syn_fit_num(out, "offset", l->out_offset);
-        syn_fit_num(out, "expansion", f->out_expand);
-        syn_fit_num(out, "instance", chip->instance_bytes);
+        SYN_FIT_REFUSE(out, FIT_LIMIT_DATA_MEMORY_OUTPUT, f, -1, { "size", (int64_t)out_size },
+                       { "offset", l->out_offset }, { "expansion", f->out_expand },
+                       { "instance", chip->instance_bytes });
         return syn_fit_msg(out, true,
                        "HWC (4 channels/word) %u-bit %lux%lu output (size %lu) with output offset 0x%04lx and expansion %ux "
                        "exceeds data memory instance size of %lu.",
@@ -614,82 +571,64 @@ static bool backend_layer(fit_ctx *ctx, fit_layer_info *f, fit_result *out)
     }
     if (f->passthrough) {
         if (l->output_shift != 0) {
-            syn_fit_begin(out, FIT_LIMIT_OUTPUT_SHIFT, f, -1);
-            syn_fit_num(out, "output_shift", l->output_shift);
+            SYN_FIT_REFUSE(out, FIT_LIMIT_OUTPUT_SHIFT, f, -1, { "output_shift", l->output_shift });
             return syn_fit_msg(out, true, "`output_shift` must be zero for passthrough layers.");
         }
         if (pooling(f) && f->in_expand > chip->max_pool_passes && (f->pooled[0] > 1 || f->pooled[1] > 1)) {
-            syn_fit_begin(out, FIT_LIMIT_POOLING, f, -1);
-            syn_fit_num(out, "passes", f->in_expand);
-            syn_fit_num(out, "max", chip->max_pool_passes);
+            SYN_FIT_REFUSE(out, FIT_LIMIT_POOLING, f, -1, { "passes", f->in_expand },
+                           { "max", chip->max_pool_passes });
             return syn_fit_msg(out, true, "pooling in passthrough layer uses %u %s, which exceeds the maximum of %lu on this device.",
                            (unsigned)f->in_expand, plural(f->in_expand, "pass", "passes"), (unsigned long)chip->max_pool_passes);
         }
     } else if (l->op == OP_CONVTRANSPOSE2D) {
         int hp0 = 2 - (int)l->pad[0], hp1 = 2 - (int)l->pad[1];
         if (hp0 < 0 || hp0 > 2 || hp1 < 0 || hp1 > 2) {
-            syn_fit_begin(out, FIT_LIMIT_PADDING, f, -1);
-            syn_fit_num(out, "pad_h", l->pad[0]);
-            syn_fit_num(out, "pad_w", l->pad[1]);
+            SYN_FIT_REFUSE(out, FIT_LIMIT_PADDING, f, -1, { "pad_h", l->pad[0] }, { "pad_w", l->pad[1] });
             return syn_fit_msg(out, true, "The selected padding ([%u, %u]) for ConvTranspose2d is not supported on this device.",
                            (unsigned)l->pad[0], (unsigned)l->pad[1]);
         }
         if (l->output_pad != 1) {
-            syn_fit_begin(out, FIT_LIMIT_PADDING, f, -1);
-            syn_fit_num(out, "output_pad", l->output_pad);
+            SYN_FIT_REFUSE(out, FIT_LIMIT_PADDING, f, -1, { "output_pad", l->output_pad });
             return syn_fit_msg(out, true, "The selected output padding ([%u, %u]) for ConvTranspose2d is not supported on this device.",
                            (unsigned)l->output_pad, (unsigned)l->output_pad);
         }
     }
     if (l->op != OP_CONVTRANSPOSE2D && l->output_pad != 0) {
-        syn_fit_begin(out, FIT_LIMIT_PADDING, f, -1);
-        syn_fit_num(out, "output_pad", l->output_pad);
+        SYN_FIT_REFUSE(out, FIT_LIMIT_PADDING, f, -1, { "output_pad", l->output_pad });
         return syn_fit_msg(out, true, "Output padding must be 0 for this operator.");
     }
     unsigned g = f->groups;
     if (f->cin % g != 0 || f->cout % g != 0) {
-        syn_fit_begin(out, FIT_LIMIT_DEPTHWISE, f, -1);
-        syn_fit_num(out, "groups", g);
-        syn_fit_num(out, "cin", f->cin);
-        syn_fit_num(out, "cout", f->cout);
+        SYN_FIT_REFUSE(out, FIT_LIMIT_DEPTHWISE, f, -1, { "groups", g }, { "cin", f->cin }, { "cout", f->cout });
         return syn_fit_msg(out, true, "convolution groups (%u) does not divide the input channels (%u) or output channels (%u).", g,
                        (unsigned)f->cin, (unsigned)f->cout);
     }
     if (l->flatten && f->passthrough) {
-        syn_fit_begin(out, FIT_LIMIT_FLATTEN, f, -1);
-        syn_fit_num(out, "layer", f->u);
+        SYN_FIT_REFUSE(out, FIT_LIMIT_FLATTEN, f, -1, { "layer", f->u });
         return syn_fit_msg(out, true, "`flatten` is not compatible with passthrough layers.");
     }
     if (l->flatten && pooling(f)) {
-        syn_fit_begin(out, FIT_LIMIT_FLATTEN, f, -1);
-        syn_fit_num(out, "pool_h", l->pool_size[0]);
-        syn_fit_num(out, "pool_w", l->pool_size[1]);
+        SYN_FIT_REFUSE(out, FIT_LIMIT_FLATTEN, f, -1, { "pool_h", l->pool_size[0] }, { "pool_w", l->pool_size[1] });
         return syn_fit_msg(out, true, "`flatten` is not compatible with pooling.");
     }
     if (l->flatten && l->streaming) {
-        syn_fit_begin(out, FIT_LIMIT_FLATTEN, f, -1);
-        syn_fit_num(out, "layer", f->u);
+        SYN_FIT_REFUSE(out, FIT_LIMIT_FLATTEN, f, -1, { "layer", f->u });
         return syn_fit_msg(out, true, "`flatten` is not compatible with streaming.");
     }
     if (g > 1) {
         if (!chip->depthwise) {
-            syn_fit_begin(out, FIT_LIMIT_DEPTHWISE, f, -1);
-            syn_fit_num(out, "groups", g);
+            SYN_FIT_REFUSE(out, FIT_LIMIT_DEPTHWISE, f, -1, { "groups", g });
             return syn_fit_msg(out, true, "Convolution groups (%u) > 1 are not  supported on this device.", g);
         }
         if (g != f->cin || g != f->cout) {
-            syn_fit_begin(out, FIT_LIMIT_DEPTHWISE, f, -1);
-            syn_fit_num(out, "groups", g);
-            syn_fit_num(out, "cin", f->cin);
-            syn_fit_num(out, "cout", f->cout);
+            SYN_FIT_REFUSE(out, FIT_LIMIT_DEPTHWISE, f, -1, { "groups", g }, { "cin", f->cin }, { "cout", f->cout });
             return syn_fit_msg(out, true,
                            "Convolution groups (%u) must be equal to the number of input channels (%u), and output channels (%u) "
                            "must be equal to input channels.",
                            g, (unsigned)f->cin, (unsigned)f->cout);
         }
         if (l->flatten) {
-            syn_fit_begin(out, FIT_LIMIT_DEPTHWISE, f, -1);
-            syn_fit_num(out, "groups", g);
+            SYN_FIT_REFUSE(out, FIT_LIMIT_DEPTHWISE, f, -1, { "groups", g });
             return syn_fit_msg(out, true, "Convolution groups (%u) > 1 are not supported when flattening.", g);
         }
     }
@@ -706,8 +645,7 @@ static bool backend_layer(fit_ctx *ctx, fit_layer_info *f, fit_result *out)
                 snprintf(labels + n, sizeof labels - n, "]");
                 char a[17], b[17];
                 int label = source_label(ctx, f, l->sources[k]);
-                syn_fit_begin(out, FIT_LIMIT_PROCESSORS, f, -1);
-                syn_fit_num(out, "source", label);
+                SYN_FIT_REFUSE(out, FIT_LIMIT_PROCESSORS, f, -1, { "source", label });
                 return syn_fit_msg(out, true,
                                "In `in_sequences` %s, an earlier layer in the sequence uses a different output processor map "
                                "(0x%s) than layer %d which uses 0x%s.",
@@ -717,8 +655,7 @@ static bool backend_layer(fit_ctx *ctx, fit_layer_info *f, fit_result *out)
         }
     }
     if (l->output_width != 8 && f->passthrough) {
-        syn_fit_begin(out, FIT_LIMIT_OUTPUT_WIDTH, f, -1);
-        syn_fit_num(out, "output_width", l->output_width);
+        SYN_FIT_REFUSE(out, FIT_LIMIT_OUTPUT_WIDTH, f, -1, { "output_width", l->output_width });
         return syn_fit_msg(out, true, "The passthrough operator requires an output width of 8.");
     }
     return true;
@@ -732,9 +669,8 @@ static bool processor_rules(fit_ctx *ctx, const fit_layer_info *f, fit_result *o
     const char *fl = l->flatten ? " (before flattening)" : "";
     if (f->cin > chip->max_channels || f->cout > chip->max_channels) {
         bool in = f->cin > chip->max_channels;
-        syn_fit_begin(out, FIT_LIMIT_CHANNELS, f, -1);
-        syn_fit_num(out, "channels", in ? f->cin : f->cout);
-        syn_fit_num(out, "max", chip->max_channels);
+        SYN_FIT_REFUSE(out, FIT_LIMIT_CHANNELS, f, -1, { "channels", in ? f->cin : f->cout },
+                       { "max", chip->max_channels });
         if (in)
             return syn_fit_msg(out, true, "Configured for %u input channels%s, which exceeds the system maximum of %u.",
                            (unsigned)f->cin, fl, (unsigned)chip->max_channels);
@@ -744,9 +680,8 @@ static bool processor_rules(fit_ctx *ctx, const fit_layer_info *f, fit_result *o
     uint64_t procs = l->processors, om = l->output_processors;
     char a[17], b[17];
     if (syn_fit_popcount(procs) != f->in_thresh) {
-        syn_fit_begin(out, FIT_LIMIT_PROCESSORS, f, -1);
-        syn_fit_num(out, "bits", syn_fit_popcount(procs));
-        syn_fit_num(out, "expected", f->in_thresh);
+        SYN_FIT_REFUSE(out, FIT_LIMIT_PROCESSORS, f, -1, { "bits", syn_fit_popcount(procs) },
+                       { "expected", f->in_thresh });
         return syn_fit_msg(out, true,
                        "%u input %s%s using %u %s, and %u %s (%u processors per pass), but the enabled processor map 0x%s has "
                        "%d bits instead of the expected number of %u.",
@@ -755,9 +690,8 @@ static bool processor_rules(fit_ctx *ctx, const fit_layer_info *f, fit_result *o
                        (unsigned)f->in_thresh, syn_fit_hex16(a, procs), syn_fit_popcount(procs), (unsigned)f->in_thresh);
     }
     if (syn_fit_popcount(om) != f->out_thresh) {
-        syn_fit_begin(out, FIT_LIMIT_PROCESSORS, f, -1);
-        syn_fit_num(out, "bits", syn_fit_popcount(om));
-        syn_fit_num(out, "expected", f->out_thresh);
+        SYN_FIT_REFUSE(out, FIT_LIMIT_PROCESSORS, f, -1, { "bits", syn_fit_popcount(om) },
+                       { "expected", f->out_thresh });
         return syn_fit_msg(out, true,
                        "%u output %s using %u %s (%u processors per pass), but the processor output map 0x%s has %d bits "
                        "instead of the expected number of %u.",
@@ -772,8 +706,7 @@ static bool processor_rules(fit_ctx *ctx, const fit_layer_info *f, fit_result *o
             if (out_pro)
                 out_pro >>= syn_fit_ffs(out_pro);
             if (out_pro != in_pro) {
-                syn_fit_begin(out, FIT_LIMIT_PROCESSORS, f, -1);
-                syn_fit_num(out, "quadrant", g);
+                SYN_FIT_REFUSE(out, FIT_LIMIT_PROCESSORS, f, -1, { "quadrant", g });
                 return syn_fit_msg(out, true,
                                "The output processors for a pass-through layer must be a packed version of the input processors "
                                "for each x16. Configured are: input %s, output %s.",
@@ -783,16 +716,14 @@ static bool processor_rules(fit_ctx *ctx, const fit_layer_info *f, fit_result *o
     }
     if (f->groups > 1) {
         if (syn_fit_ffs(om) % chip->processors_per_instance != 0) {
-            syn_fit_begin(out, FIT_LIMIT_DEPTHWISE, f, -1);
-            syn_fit_num(out, "first_output", syn_fit_ffs(om));
+            SYN_FIT_REFUSE(out, FIT_LIMIT_DEPTHWISE, f, -1, { "first_output", syn_fit_ffs(om) });
             return syn_fit_msg(out, true,
                            "Output processors for depth-wise convolutions must be aligned to a multiple of 4. Configured for this "
                            "layer: %s.",
                            syn_fit_hex16(a, om));
         }
         if (syn_fit_ffs(procs) % chip->processors_per_instance != 0 && ((procs >> syn_fit_ffs(procs)) >> 16) > 0) {
-            syn_fit_begin(out, FIT_LIMIT_DEPTHWISE, f, -1);
-            syn_fit_num(out, "first_input", syn_fit_ffs(procs));
+            SYN_FIT_REFUSE(out, FIT_LIMIT_DEPTHWISE, f, -1, { "first_input", syn_fit_ffs(procs) });
             return syn_fit_msg(out, true,
                            "When spanning groups for depth-wise convolutions, processors must be aligned to a multiple of 4. "
                            "Configured for this layer: %s.",
@@ -802,9 +733,7 @@ static bool processor_rules(fit_ctx *ctx, const fit_layer_info *f, fit_result *o
     unsigned P = f->in_expand;
     if (chip->eltwise_multipass_limit && l->operands > 1 && P > 1 && l->operands * P != l->operands + P) {
         if (!f->passthrough || pooling(f) || l->pool_stride[0] > 1 || l->pool_stride[1] > 1) {
-            syn_fit_begin(out, FIT_LIMIT_ELTWISE, f, -1);
-            syn_fit_num(out, "operands", l->operands);
-            syn_fit_num(out, "passes", P);
+            SYN_FIT_REFUSE(out, FIT_LIMIT_ELTWISE, f, -1, { "operands", l->operands }, { "passes", P });
             return syn_fit_msg(out, true,
                            "The element-wise operation exceeds a multi-pass of 2 and therefore does not support pooling or "
                            "convolution.");
@@ -819,16 +748,13 @@ static bool check_backend(fit_ctx *ctx, fit_result *out)
     for (unsigned i = 0; i < ctx->n; i++) {
         const fit_layer_info *f = &ctx->li[i];
         if (f->r == 0 && f->l->streaming) {
-            syn_fit_begin(out, FIT_LIMIT_STREAMING, NULL, f->segment);
-            syn_fit_num(out, "layer", f->u);
+            SYN_FIT_REFUSE(out, FIT_LIMIT_STREAMING, NULL, f->segment, { "layer", f->u });
             return syn_fit_msg(out, false, "Streaming in the first layer requires use of a FIFO.");
         }
     }
     unsigned adjusted = (unsigned)(ctx->n - 1) + ctx->hidden;
     if (adjusted > chip->max_layers) {
-        syn_fit_begin(out, FIT_LIMIT_LAYERS, NULL, -1);
-        syn_fit_num(out, "adjusted", adjusted);
-        syn_fit_num(out, "max", chip->max_layers);
+        SYN_FIT_REFUSE(out, FIT_LIMIT_LAYERS, NULL, -1, { "adjusted", adjusted }, { "max", chip->max_layers });
         return syn_fit_msg(out, false, "The adjusted layer count (%u) exceeds the device maximum (%u).", adjusted,
                        (unsigned)chip->max_layers);
     }
@@ -843,8 +769,7 @@ static bool check_backend(fit_ctx *ctx, fit_result *out)
             continue;
         unsigned groups = syn_fit_groups_used(ctx, i);
         if (!(groups & 1u)) {
-            syn_fit_begin(out, FIT_LIMIT_QUADRANT_0, NULL, ctx->li[i].segment);
-            syn_fit_num(out, "quadrants", groups);
+            SYN_FIT_REFUSE(out, FIT_LIMIT_QUADRANT_0, NULL, ctx->li[i].segment, { "quadrants", groups });
             return syn_fit_msg(out, false, "Quadrant 0 is not used, this is currently unsupported.");
         }
     }
@@ -861,8 +786,7 @@ static bool check_registers(fit_ctx *ctx, fit_result *out)
         const accel_layer *l = f->l;
         int bq = out->per_layer[i].bias_quadrant;
         if (!chip->eltwise_conv_bias && bq >= 0 && bq < (int)chip->quadrants && !f->passthrough && l->operands > 1) {
-            syn_fit_begin(out, FIT_LIMIT_ELTWISE, f, -1);
-            syn_fit_num(out, "operands", l->operands);
+            SYN_FIT_REFUSE(out, FIT_LIMIT_ELTWISE, f, -1, { "operands", l->operands });
             return syn_fit_msg(out, true,
                            "On this device, multi-pass element-wise operations must be in a separate layer from convolutions "
                            "with bias.");
@@ -871,9 +795,8 @@ static bool check_registers(fit_ctx *ctx, fit_result *out)
             unsigned pixels = (unsigned)f->pooled[0] * f->pooled[1];
             unsigned count = f->in_expand * pixels;
             if (count > chip->flatten_max_pixels) {
-                syn_fit_begin(out, FIT_LIMIT_FLATTEN, f, -1);
-                syn_fit_num(out, "steps", count);
-                syn_fit_num(out, "max", chip->flatten_max_pixels);
+                SYN_FIT_REFUSE(out, FIT_LIMIT_FLATTEN, f, -1, { "steps", count },
+                               { "max", chip->flatten_max_pixels });
                 return syn_fit_msg(out, true,
                                "`flatten` of %ux%ux%u needs %u %s x %u pixels = %u flatten steps, more than the %u the hardware "
                                "counter holds (C x H x W <= 16384; the synthesis tool does not check this).",
@@ -903,9 +826,7 @@ bool syn_fit_run(fit_ctx *ctx, const syn_chip *chip, const fit_segment *segs, si
     for (size_t s = 0; s < n_segs; s++)
         total += segs[s].count;
     if (total == 0) {
-        syn_fit_begin(out, FIT_LIMIT_LAYERS, NULL, -1);
-        syn_fit_num(out, "layers", 0);
-        syn_fit_num(out, "max", chip->max_layers);
+        SYN_FIT_REFUSE(out, FIT_LIMIT_LAYERS, NULL, -1, { "layers", 0 }, { "max", chip->max_layers });
         return syn_fit_msg(out, false, "No layers to fit.");
     }
     if (!check_input(ctx, segs, n_segs, out))

@@ -52,8 +52,7 @@ static bool depthwise_bias(fit_ctx *ctx, const fit_layer_info *f, fit_result *ou
         if ((map_used >> p) & 1u)
             continue;
         if ((unsigned)p > ncols || ncols >= 2 * FIT_PROCESSORS) {
-            syn_fit_begin(out, FIT_LIMIT_BIAS_MEMORY, f, -1);
-            syn_fit_num(out, "processor", p);
+            SYN_FIT_REFUSE(out, FIT_LIMIT_BIAS_MEMORY, f, -1, { "processor", p });
             return syn_fit_msg(out, true, "the depth-wise bias table cannot take a gap at processor %d (the synthesis tool fails here).", p);
         }
         memmove(&gap[p + 1], &gap[p], (ncols - (unsigned)p) * sizeof gap[0]);
@@ -70,9 +69,8 @@ static bool depthwise_bias(fit_ctx *ctx, const fit_layer_info *f, fit_result *ou
             int j = src - start_proc;
             bool valid = j >= 0 && (unsigned)j < ncols && !gap[j] && e * T + orig[j] < f->cout;
             if (ctx->fill[group] >= chip->bias_per_quadrant) {
-                syn_fit_begin(out, FIT_LIMIT_BIAS_MEMORY, f, -1);
-                syn_fit_num(out, "quadrant", group);
-                syn_fit_num(out, "used", ctx->fill[group]);
+                SYN_FIT_REFUSE(out, FIT_LIMIT_BIAS_MEMORY, f, -1, { "quadrant", group },
+                               { "used", ctx->fill[group] });
                 return syn_fit_msg(out, true, "bias memory capacity for group %u exhausted, used so far: %u.", group,
                                (unsigned)ctx->fill[group]);
             }
@@ -133,10 +131,8 @@ static bool place_regular(fit_ctx *ctx, fit_result *out, fit_bias_entry *regular
         if ((unsigned)ctx->fill[g] + b->blen > chip->bias_per_quadrant) {
             char gmap[24];
             list_quadrants(gmap, sizeof gmap, b->allowed);
-            syn_fit_begin(out, FIT_LIMIT_BIAS_MEMORY, f, -1);
-            syn_fit_num(out, "needed", b->blen);
-            syn_fit_num(out, "quadrant", g);
-            syn_fit_num(out, "available", (int64_t)chip->bias_per_quadrant - ctx->fill[g]);
+            SYN_FIT_REFUSE(out, FIT_LIMIT_BIAS_MEMORY, f, -1, { "needed", b->blen }, { "quadrant", g },
+                           { "available", (int64_t)chip->bias_per_quadrant - ctx->fill[g] });
             return syn_fit_msg(out, true,
                            "bias memory capacity exhausted - available groups: %s, used so far: [%u, %u, %u, %u], needed: %u "
                            "bytes, best available: group %d with %d bytes available.",

@@ -9,12 +9,22 @@
 #define FIT_POOL_LAST_OPERANDS 2
 #define FIT_MAX_DILATION_1D_KERNEL 3
 
-/* A refusal is built in three steps: syn_fit_begin names the limit and the layer (NULL: network
- * wide, with `segment` or -1), syn_fit_num adds its numbers, syn_fit_msg writes the tool-like message
- * ("Layer N: " first when `prefixed` and a layer is named) and returns false, so rules end
- * with `return syn_fit_msg(...)`. */
+/* A refusal is built in two steps: SYN_FIT_REFUSE (or syn_fit_begin, when it has no numbers)
+ * names the limit and the layer (NULL: network wide, with `segment` or -1) and its numbers as
+ * { key, value } pairs; syn_fit_msg writes the tool-like message ("Layer N: " first when
+ * `prefixed` and a layer is named) and returns false, so rules end with `return syn_fit_msg(...)`.
+ * syn_fit_num adds a number computed later. */
+typedef struct {
+    const char *key;
+    int64_t value;
+} fit_figure;
 void syn_fit_begin(fit_result *out, fit_limit limit, const fit_layer_info *at, int segment);
 void syn_fit_num(fit_result *out, const char *key, int64_t value);
+void syn_fit_refusal(fit_result *out, fit_limit limit, const fit_layer_info *at, int segment, const fit_figure *figures,
+                     size_t n);
+#define SYN_FIT_REFUSE(out, limit, at, segment, ...)                                                  \
+    syn_fit_refusal((out), (limit), (at), (segment), (const fit_figure[]){ __VA_ARGS__ },             \
+                    sizeof((const fit_figure[]){ __VA_ARGS__ }) / sizeof(fit_figure))
 bool syn_fit_msg(fit_result *out, bool prefixed, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))

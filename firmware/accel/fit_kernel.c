@@ -71,10 +71,8 @@ static bool need_of(const fit_ctx *ctx, const fit_layer_info *f, kernel_need *n,
     if (l->flatten) {
         int64_t total = (int64_t)f->cin * f->pooled[0] * f->pooled[1];
         if (total % f->in_expand != 0 || total % f->in_thresh != 0) {
-            syn_fit_begin(out, FIT_LIMIT_FLATTEN, f, -1);
-            syn_fit_num(out, "inputs", total);
-            syn_fit_num(out, "passes", f->in_expand);
-            syn_fit_num(out, "processors", f->in_thresh);
+            SYN_FIT_REFUSE(out, FIT_LIMIT_FLATTEN, f, -1, { "inputs", total }, { "passes", f->in_expand },
+                           { "processors", f->in_thresh });
             return syn_fit_msg(out, true,
                            "`flatten` of %ux%ux%u cannot be arranged as %u %s of %u processors (the synthesis tool fails to "
                            "reshape these weights).",
@@ -215,11 +213,8 @@ static void footprint(fit_ctx *ctx, const fit_layer_info *f, const kernel_need *
 
 static bool exhausted(fit_result *out, const fit_layer_info *f, unsigned p, int64_t offs, int64_t needed, uint32_t width)
 {
-    syn_fit_begin(out, FIT_LIMIT_KERNEL_MEMORY, f, -1);
-    syn_fit_num(out, "processor", p);
-    syn_fit_num(out, "offset", offs);
-    syn_fit_num(out, "needed", needed);
-    syn_fit_num(out, "columns", width);
+    SYN_FIT_REFUSE(out, FIT_LIMIT_KERNEL_MEMORY, f, -1, { "processor", p }, { "offset", offs }, { "needed", needed },
+                   { "columns", width });
     return syn_fit_msg(out, true, "Kernel memory exhausted at processor %u; offset: %ld (0x%04lx), needed: %ld.", p, (long)offs,
                    (unsigned long)offs, (long)needed);
 }
@@ -271,9 +266,7 @@ static bool search_forward(fit_ctx *ctx, const fit_layer_info *f, int64_t len, i
                 offs = align_down(offs + mm, mm + 1) - 1;
             mm = instance_mask(chip, offs + 1);
             if (align_down(offs + 1, mm + 1) != align_down(offs + len, mm + 1)) {
-                syn_fit_begin(out, FIT_LIMIT_KERNEL_MEMORY, f, -1);
-                syn_fit_num(out, "offset", offs);
-                syn_fit_num(out, "needed", len);
+                SYN_FIT_REFUSE(out, FIT_LIMIT_KERNEL_MEMORY, f, -1, { "offset", offs }, { "needed", len });
                 return syn_fit_msg(out, true,
                                "Kernel memory exhausted: no kernel memory instance past column %ld holds the %ld columns of this "
                                "depth-wise layer.",
@@ -447,11 +440,8 @@ bool syn_fit_allocate_kernels(fit_ctx *ctx, fit_result *out)
                 if (hit >= 0) {
                     /* Keep the runs of this processor's class: owner_of reuses class 1 storage. */
                     int other = owner_of(ctx, k, p, hit, out);
-                    syn_fit_begin(out, FIT_LIMIT_KERNEL_MEMORY, f, -1);
-                    syn_fit_num(out, "processor", p);
-                    syn_fit_num(out, "offset", hit);
-                    syn_fit_num(out, "layer", other);
-                    syn_fit_num(out, "start", offs);
+                    SYN_FIT_REFUSE(out, FIT_LIMIT_KERNEL_MEMORY, f, -1, { "processor", p }, { "offset", hit },
+                                   { "layer", other }, { "start", offs });
                     return syn_fit_msg(out, true,
                                    "Kernel memory of processor %u at column %ld (0x%04lx) already holds layer %d; the kernels of "
                                    "this layer, placed at %ld, reach it (the synthesis tool would corrupt them).",
