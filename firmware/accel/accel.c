@@ -149,3 +149,57 @@ bool syn_accel_relocate(accel_ctx *ctx, fit_ctx *fit, fit_result *out, uint16_t 
         return no_streams(ctx, err);
     return ctx->engine->relocate(ctx, fit, out, first_moved, from, err);
 }
+
+const char *syn_accel_source_name(char *buf, size_t cap, int16_t source)
+{
+    if (source < 0)
+        syn_format(buf, cap, "the network input");
+    else
+        syn_format(buf, cap, "the output of layer %u", (unsigned)source);
+    return buf;
+}
+
+bool syn_accel_match_inputs(const accel_tensor *want, unsigned n_want, const accel_buffer *inputs, size_t n_inputs,
+                            size_t given[SYN_MAX_CUT_TENSORS], accel_error *err)
+{
+    if (n_inputs != n_want || (n_inputs > 0 && !inputs))
+        return syn_accel_fail(err, ACCEL_ERR_INPUT, -1, "inputs: %lu given, the segment takes %u", (unsigned long)n_inputs,
+                              n_want);
+    for (size_t k = 0; k < n_inputs; k++) {
+        const accel_buffer *b = &inputs[k];
+        char name[40];
+        int at = -1;
+        for (unsigned j = 0; j < n_want && at < 0; j++)
+            if (want[j].source == b->desc.source)
+                at = (int)j;
+        if (at < 0)
+            return syn_accel_fail(err, ACCEL_ERR_INPUT, -1, "inputs[%lu]: %s is not an input of this segment",
+                                  (unsigned long)k, syn_accel_source_name(name, sizeof name, b->desc.source));
+        for (size_t j = 0; j < k; j++)
+            if (inputs[j].desc.source == b->desc.source)
+                return syn_accel_fail(err, ACCEL_ERR_INPUT, -1, "inputs[%lu]: %s given twice", (unsigned long)k,
+                                      syn_accel_source_name(name, sizeof name, b->desc.source));
+        const accel_tensor *t = &want[at];
+        uint64_t bytes = (uint64_t)t->shape.c * t->shape.h * t->shape.w * (t->width == 32 ? 4u : 1u);
+        if (b->desc.width != t->width || memcmp(&b->desc.shape, &t->shape, sizeof t->shape) != 0 || b->len != bytes
+            || !b->data)
+            return syn_accel_fail(err, ACCEL_ERR_INPUT, -1, "inputs[%lu]: %s must be %ux%ux%u %u-bit (%lu bytes)",
+                                  (unsigned long)k, syn_accel_source_name(name, sizeof name, b->desc.source), t->shape.c,
+                                  t->shape.h, t->shape.w, t->width, (unsigned long)bytes);
+        given[at] = k;
+    }
+    return true;
+}
+
+void syn_accel_memo_key_of(accel_memo_key *key, uint8_t slot, uint64_t generation, const accel_buffer *inputs,
+                           const size_t *given, unsigned n)
+{
+    memset(key, 0, sizeof *key);
+    key->slot = slot;
+    key->generation = generation;
+    sha256_ctx h;
+    syn_sha256_init(&h);
+    for (unsigned k = 0; k < n; k++)
+        syn_sha256_update(&h, inputs[given[k]].data, inputs[given[k]].len);
+    syn_sha256_final(&h, key->digest);
+}

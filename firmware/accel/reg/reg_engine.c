@@ -62,14 +62,6 @@ static bool driver_fail(accel_error *err, accel_status status, const char *what,
     return fail(err, status, -1, "%s: %s", what, ce->msg);
 }
 
-static const char *source_name(char *buf, size_t cap, int16_t source)
-{
-    if (source < 0)
-        syn_format(buf, cap, "the network input");
-    else
-        syn_format(buf, cap, "the output of layer %u", (unsigned)source);
-    return buf;
-}
 
 static uint32_t tensor_bytes(const accel_tensor *t)
 {
@@ -146,10 +138,10 @@ static bool reg_load_image(accel_ctx *base, const accel_segment *seg, const reg_
         for (size_t j = 0; j < i && found >= 0; j++)
             if (plan.in_of[j] == found)
                 return fail(err, ACCEL_ERR_SEGMENT, -1, "input layouts[%lu]: %s has two layouts", (unsigned long)i,
-                            source_name(name, sizeof name, img->inputs[i].source));
+                            syn_accel_source_name(name, sizeof name, img->inputs[i].source));
         if (found < 0)
             return fail(err, ACCEL_ERR_SEGMENT, -1, "input layouts[%lu]: %s is not an input of this shape",
-                        (unsigned long)i, source_name(name, sizeof name, img->inputs[i].source));
+                        (unsigned long)i, syn_accel_source_name(name, sizeof name, img->inputs[i].source));
         plan.in_of[i] = (uint8_t)found;
     }
     for (unsigned k = 0; k < seg->n_outputs; k++) {
@@ -159,7 +151,7 @@ static bool reg_load_image(accel_ctx *base, const accel_segment *seg, const reg_
                 found = (int)i;
         if (found < 0 && syn_accel_segment_input(seg, seg->outputs[k].source) == NULL)
             return fail(err, ACCEL_ERR_SEGMENT, -1, "outputs[%u]: no layout for %s", k,
-                        source_name(name, sizeof name, seg->outputs[k].source));
+                        syn_accel_source_name(name, sizeof name, seg->outputs[k].source));
         plan.out_of[k] = (int8_t)found;
     }
     if ((img->n_kernels > 0 || img->n_bias > 0) && !syn_reg_program_load(img, &ce))
@@ -243,37 +235,13 @@ static bool reg_run(accel_ctx *base, uint8_t slot, const accel_buffer *inputs, s
     const accel_segment *seg = pl->seg;
     ctx->have_outputs = false;
     size_t given[SYN_MAX_CUT_TENSORS];
-    if (n_inputs != seg->n_inputs || (n_inputs > 0 && !inputs))
-        return fail(err, ACCEL_ERR_INPUT, -1, "inputs: %lu given, the segment takes %u", (unsigned long)n_inputs,
-                    seg->n_inputs);
-    for (size_t k = 0; k < n_inputs; k++) {
-        const accel_buffer *b = &inputs[k];
-        char name[40];
-        int at = -1;
-        for (unsigned j = 0; j < seg->n_inputs && at < 0; j++)
-            if (seg->inputs[j].source == b->desc.source)
-                at = (int)j;
-        if (at < 0)
-            return fail(err, ACCEL_ERR_INPUT, -1, "inputs[%lu]: %s is not an input of this segment", (unsigned long)k,
-                        source_name(name, sizeof name, b->desc.source));
-        for (size_t j = 0; j < k; j++)
-            if (inputs[j].desc.source == b->desc.source)
-                return fail(err, ACCEL_ERR_INPUT, -1, "inputs[%lu]: %s given twice", (unsigned long)k,
-                            source_name(name, sizeof name, b->desc.source));
-        const accel_tensor *want = &seg->inputs[at];
-        if (b->desc.width != want->width || memcmp(&b->desc.shape, &want->shape, sizeof want->shape) != 0
-            || b->len != tensor_bytes(want) || !b->data)
-            return fail(err, ACCEL_ERR_INPUT, -1, "inputs[%lu]: %s must be %ux%ux%u %u-bit (%lu bytes)", (unsigned long)k,
-                        source_name(name, sizeof name, b->desc.source), want->shape.c, want->shape.h, want->shape.w,
-                        want->width, (unsigned long)tensor_bytes(want));
-        given[at] = k;
-    }
+    if (!syn_accel_match_inputs(seg->inputs, seg->n_inputs, inputs, n_inputs, given, err))
+        return false;
     const void *ptrs[SYN_MAX_CUT_TENSORS];
     for (size_t i = 0; i < pl->img.n_inputs; i++)
         ptrs[i] = inputs[given[pl->in_of[i]]].data;
 
     accel_memo_key key;
-    memset(&key, 0, sizeof key);
     bool memo = on_layer == NULL && syn_accel_memo_enabled();
     uint32_t memo_len = 0;
     for (unsigned k = 0; k < seg->n_outputs; k++)
@@ -281,13 +249,7 @@ static bool reg_run(accel_ctx *base, uint8_t slot, const accel_buffer *inputs, s
             memo_len += tensor_bytes(&seg->outputs[k]);
     ctx->memo_outputs = NULL;
     if (memo) {
-        key.slot = slot;
-        key.generation = pl->generation;
-        sha256_ctx h;
-        syn_sha256_init(&h);
-        for (unsigned k = 0; k < seg->n_inputs; k++)
-            syn_sha256_update(&h, inputs[given[k]].data, inputs[given[k]].len);
-        syn_sha256_final(&h, key.digest);
+        syn_accel_memo_key_of(&key, slot, pl->generation, inputs, given, seg->n_inputs);
         size_t len;
         const uint8_t *stored = syn_accel_memo_find(&key, &len);
         if (stored != NULL && len == memo_len) {
@@ -345,9 +307,9 @@ static bool reg_output_into(accel_ctx *base, int16_t source, void *dst, uint32_t
         }
         if (pl->out_of[k] < 0)
             return fail(err, ACCEL_ERR_STATE, -1, "output: %s is relayed (the caller copies the input)",
-                        source_name(name, sizeof name, source));
+                        syn_accel_source_name(name, sizeof name, source));
         if (tensor_bytes(t) != len || dst == NULL)
-            return fail(err, ACCEL_ERR_INPUT, -1, "output: %s has %lu bytes, %lu given", source_name(name, sizeof name, source),
+            return fail(err, ACCEL_ERR_INPUT, -1, "output: %s has %lu bytes, %lu given", syn_accel_source_name(name, sizeof name, source),
                         (unsigned long)tensor_bytes(t), (unsigned long)len);
         if (ctx->memo_outputs != NULL) {
             memcpy(dst, ctx->memo_outputs + offset, len);
@@ -360,7 +322,7 @@ static bool reg_output_into(accel_ctx *base, int16_t source, void *dst, uint32_t
         syn_accel_ok(err);
         return true;
     }
-    return fail(err, ACCEL_ERR_STATE, -1, "output: the last run gave no %s", source_name(name, sizeof name, source));
+    return fail(err, ACCEL_ERR_STATE, -1, "output: the last run gave no %s", syn_accel_source_name(name, sizeof name, source));
 }
 
 static bool reg_measured_cycles(accel_ctx *base, uint32_t *cycles, size_t n)

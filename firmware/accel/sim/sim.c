@@ -43,15 +43,6 @@ static _Alignas(8) uint8_t arena[SYN_SIM_ARENA_BYTES];
 #define fail syn_accel_fail
 #define ok syn_accel_ok
 
-/* "the network input" / "the output of layer 7", for messages. */
-static const char *source_name(char *buf, size_t cap, int16_t source)
-{
-    if (source < 0)
-        syn_format(buf, cap, "the network input");
-    else
-        syn_format(buf, cap, "the output of layer %u", (unsigned)source);
-    return buf;
-}
 
 static uint64_t tensor_bytes(const accel_tensor *t)
 {
@@ -141,7 +132,7 @@ static bool check_layers(const syn_chip *chip, const sim_plan *pl, accel_error *
             if (!source_info(pl, l->sources[j], k, &info[j]))
                 return fail(err, ACCEL_ERR_SEGMENT, (int16_t)l->index,
                             "layer %u (%s).sources[%u]: reads %s, which is neither a segment input nor an earlier layer",
-                            l->index, l->name, j, source_name(name, sizeof name, l->sources[j]));
+                            l->index, l->name, j, syn_accel_source_name(name, sizeof name, l->sources[j]));
         }
         char why[120];
         accel_status st = syn_sim_layer_check(chip, l, &pl->params[k], info, why, sizeof why);
@@ -154,10 +145,10 @@ static bool check_layers(const syn_chip *chip, const sim_plan *pl, accel_error *
         char name[40];
         if (!source_info(pl, t->source, pl->count, &info))
             return fail(err, ACCEL_ERR_SEGMENT, -1, "outputs[%u]: %s is neither a segment input nor a layer of it", k,
-                        source_name(name, sizeof name, t->source));
+                        syn_accel_source_name(name, sizeof name, t->source));
         if (info.width != t->width || memcmp(&info.shape, &t->shape, sizeof info.shape) != 0)
             return fail(err, ACCEL_ERR_SEGMENT, -1, "outputs[%u]: %s is %ux%ux%u (%u-bit), not as described", k,
-                        source_name(name, sizeof name, t->source), info.shape.c, info.shape.h, info.shape.w, info.width);
+                        syn_accel_source_name(name, sizeof name, t->source), info.shape.c, info.shape.h, info.shape.w, info.width);
     }
     return true;
 }
@@ -344,37 +335,12 @@ static bool sim_run(accel_ctx *base, uint8_t slot, const accel_buffer *inputs, s
     ctx->have_outputs = false;
     /* inputs[given[k]] is the plan's input k, once every input is checked */
     size_t given[SYN_MAX_CUT_TENSORS];
-    if (n_inputs != pl->n_inputs || (n_inputs > 0 && !inputs))
-        return fail(err, ACCEL_ERR_INPUT, -1, "inputs: %lu given, the segment takes %u", (unsigned long)n_inputs, pl->n_inputs);
-    for (size_t k = 0; k < n_inputs; k++) {
-        const accel_buffer *b = &inputs[k];
-        char name[40];
-        int at = find_tensor(pl->inputs, pl->n_inputs, b->desc.source);
-        if (at < 0)
-            return fail(err, ACCEL_ERR_INPUT, -1, "inputs[%lu]: %s is not an input of this segment", (unsigned long)k,
-                        source_name(name, sizeof name, b->desc.source));
-        for (size_t j = 0; j < k; j++)
-            if (inputs[j].desc.source == b->desc.source)
-                return fail(err, ACCEL_ERR_INPUT, -1, "inputs[%lu]: %s given twice", (unsigned long)k,
-                            source_name(name, sizeof name, b->desc.source));
-        const accel_tensor *want = &pl->inputs[at];
-        if (b->desc.width != want->width || memcmp(&b->desc.shape, &want->shape, sizeof want->shape) != 0
-            || b->len != tensor_bytes(want) || !b->data)
-            return fail(err, ACCEL_ERR_INPUT, -1, "inputs[%lu]: %s must be %ux%ux%u %u-bit (%lu bytes)", (unsigned long)k,
-                        source_name(name, sizeof name, b->desc.source), want->shape.c, want->shape.h, want->shape.w,
-                        want->width, (unsigned long)tensor_bytes(want));
-        given[at] = k;
-    }
+    if (!syn_accel_match_inputs(pl->inputs, pl->n_inputs, inputs, n_inputs, given, err))
+        return false;
     accel_memo_key key;
     bool memo = on_layer == NULL && syn_accel_memo_enabled();
     if (memo) {
-        key.slot = slot;
-        key.generation = pl->generation;
-        sha256_ctx h;
-        syn_sha256_init(&h);
-        for (unsigned k = 0; k < pl->n_inputs; k++)
-            syn_sha256_update(&h, inputs[given[k]].data, inputs[given[k]].len);
-        syn_sha256_final(&h, key.digest);
+        syn_accel_memo_key_of(&key, slot, pl->generation, inputs, given, pl->n_inputs);
         size_t len;
         const uint8_t *stored = syn_accel_memo_find(&key, &len);
         if (stored != NULL && replay(pl, stored, len)) {
@@ -439,9 +405,9 @@ static bool sim_output_into(accel_ctx *base, int16_t source, void *dst, uint32_t
     accel_buffer view;
     char name[40];
     if (!sim_output(base, source, &view))
-        return fail(err, ACCEL_ERR_STATE, -1, "output: the last run gave no %s", source_name(name, sizeof name, source));
+        return fail(err, ACCEL_ERR_STATE, -1, "output: the last run gave no %s", syn_accel_source_name(name, sizeof name, source));
     if (view.len != len || dst == NULL)
-        return fail(err, ACCEL_ERR_INPUT, -1, "output: %s has %lu bytes, %lu given", source_name(name, sizeof name, source),
+        return fail(err, ACCEL_ERR_INPUT, -1, "output: %s has %lu bytes, %lu given", syn_accel_source_name(name, sizeof name, source),
                     (unsigned long)view.len, (unsigned long)len);
     memcpy(dst, view.data, len);
     ok(err);
