@@ -100,6 +100,19 @@ bool syn_cnn_read(uint32_t addr, uint32_t *value, cnn_error *err)
     return true;
 }
 
+bool syn_cnn_write_zeros(uint32_t addr, uint32_t n, cnn_error *err)
+{
+    static const uint32_t zeros[64];
+    while (n > 0) {
+        uint32_t k = n < 64u ? n : 64u;
+        if (!syn_cnn_write_block(addr, zeros, k, err))
+            return false;
+        addr += 4u * k;
+        n -= k;
+    }
+    return true;
+}
+
 bool syn_cnn_kernel_seek(uint32_t addr, cnn_error *err)
 {
     cnn_window w;

@@ -49,6 +49,8 @@ const syn_chip *syn_cnn_chip(void);   /* NULL before syn_cnn_open */
 bool syn_cnn_write(uint32_t addr, uint32_t value, cnn_error *err);
 /* n words to addr, addr + 4, ...; the whole block is checked before the first store. */
 bool syn_cnn_write_block(uint32_t addr, const uint32_t *words, size_t n, cnn_error *err);
+/* n zero words from addr on, in blocks (clearing kernel columns and bias the loader leaves). */
+bool syn_cnn_write_zeros(uint32_t addr, uint32_t n, cnn_error *err);
 bool syn_cnn_read(uint32_t addr, uint32_t *value, cnn_error *err);
 /* Sets a processor's kernel-memory address counter for the packed loader; addr is the record
  * address (processor base + column * 4) and must lie in a kernel window. */

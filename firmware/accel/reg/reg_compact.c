@@ -10,9 +10,6 @@
 #define CTRL_MEXPRESS (1u << 20)
 #define QUADRANTS 4u
 #define NONE 0xFFFFu
-#define ZERO_WORDS 64u
-
-static const uint32_t zeros[ZERO_WORDS];
 
 /* Scratch: one processor's moves, then the four bias memories. */
 static union {
@@ -123,18 +120,6 @@ static bool move_processor(const syn_chip *chip, fit_ctx *ctx, fit_result *out, 
     return true;
 }
 
-static bool write_zeros(uint32_t addr, uint32_t words, cnn_error *err)
-{
-    while (words > 0) {
-        uint32_t k = words < ZERO_WORDS ? words : ZERO_WORDS;
-        if (!syn_cnn_write_block(addr, zeros, k, err))
-            return false;
-        addr += 4u * k;
-        words -= k;
-    }
-    return true;
-}
-
 static bool marked(const uint32_t *row, uint32_t c)
 {
     return (row[c >> 5] >> (c & 31u)) & 1u;
@@ -164,7 +149,7 @@ bool syn_reg_compact(const syn_chip *chip, fit_ctx *ctx, fit_result *out, uint16
                 uint32_t end = c;
                 while (end < words && !(layers > 0 && marked(row, end)))
                     end++;
-                if (!write_zeros(base + 16u * c, 4u * (end - c), err))   /* the direct form: 4 words a column */
+                if (!syn_cnn_write_zeros(base + 16u * c, 4u * (end - c), err))   /* the direct form: 4 words a column */
                     return false;
                 c = end;
             }
@@ -193,7 +178,7 @@ bool syn_reg_compact(const syn_chip *chip, fit_ctx *ctx, fit_result *out, uint16
     }
     for (unsigned q = 0; q < QUADRANTS; q++) {
         uint32_t fill = layers > 0 ? out->bias_per_quadrant[q] : 0;
-        if (fill < bias_words && !write_zeros(syn_cnn_bias_address(chip, q, fill), bias_words - fill, err))
+        if (fill < bias_words && !syn_cnn_write_zeros(syn_cnn_bias_address(chip, q, fill), bias_words - fill, err))
             return false;
     }
     return true;

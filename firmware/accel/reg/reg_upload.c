@@ -8,9 +8,6 @@
 #include "reg_program.h"
 
 #define CTRL_MEXPRESS (1u << 20)
-#define ZERO_WORDS 64u
-
-static const uint32_t zeros[ZERO_WORDS];
 
 void syn_reg_upload_begin(reg_upload *u, const syn_chip *chip, uint32_t n_kernel, uint32_t n_bias, uint32_t *kernel_map,
                       uint32_t row_words, reg_upload_given_fn given, void *user)
@@ -62,18 +59,6 @@ void syn_reg_upload_own_bias(reg_upload *u, unsigned q, uint32_t offset, uint32_
     }
 }
 
-static bool write_zeros(uint32_t addr, uint32_t words, cnn_error *err)
-{
-    while (words > 0) {
-        uint32_t k = words < ZERO_WORDS ? words : ZERO_WORDS;
-        if (!syn_cnn_write_block(addr, zeros, k, err))
-            return false;
-        addr += 4u * k;
-        words -= k;
-    }
-    return true;
-}
-
 bool syn_reg_upload_clear(reg_upload *u, cnn_error *err)
 {
     for (unsigned q = 0; q < 4u; q++) {
@@ -95,7 +80,7 @@ bool syn_reg_upload_clear(reg_upload *u, cnn_error *err)
                     uint32_t end = c;
                     while (end < words && bit(row(u, p), end))
                         end++;
-                    if (!write_zeros(base + 16u * c, 4u * (end - c), err))   /* the direct form: 4 words a column */
+                    if (!syn_cnn_write_zeros(base + 16u * c, 4u * (end - c), err))   /* the direct form: 4 words a column */
                         return false;
                     c = end;
                 }
@@ -112,7 +97,7 @@ bool syn_reg_upload_clear(reg_upload *u, cnn_error *err)
             uint32_t end = i;
             while (end < words && bit(u->bias_map[q], end))
                 end++;
-            if (!write_zeros(syn_cnn_bias_address(u->chip, q, i), end - i, err))
+            if (!syn_cnn_write_zeros(syn_cnn_bias_address(u->chip, q, i), end - i, err))
                 return false;
             i = end;
         }
