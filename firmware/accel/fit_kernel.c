@@ -242,6 +242,14 @@ static bool has(uint64_t procs, unsigned p)
 }
 
 /* The forward search; false with the refusal in out. */
+/* The lowest processor of the mask at or above p (64 when none). */
+static unsigned next_in(uint64_t procs, unsigned p)
+{
+    while (p < 64u && !has(procs, p))
+        p++;
+    return p;
+}
+
 static bool search_forward(fit_ctx *ctx, const fit_layer_info *f, int64_t len, int64_t *found, fit_result *out)
 {
     const syn_chip *chip = ctx->chip;
@@ -255,11 +263,7 @@ static bool search_forward(fit_ctx *ctx, const fit_layer_info *f, int64_t len, i
             return exhausted(out, f, first, offs, len, syn_fit_kernel_columns(chip, first));
     }
     unsigned p = first;
-    while (p <= last) {
-        if (!has(procs, p)) {
-            p++;
-            continue;
-        }
+    while ((p = next_in(procs, p)) <= last) {
         if (chip->depthwise_kernel_in_one_instance && f->groups > 1) {
             int64_t mm = instance_mask(chip, offs + 1);
             if (align_down(offs + 1, mm + 1) != align_down(offs + len, mm + 1))
@@ -305,11 +309,7 @@ static int64_t search_reverse(const fit_ctx *ctx, const fit_layer_info *f, int64
             return -1;
     }
     unsigned p = first;
-    while (p <= last) {
-        if (!has(procs, p)) {
-            p++;
-            continue;
-        }
+    while ((p = next_in(procs, p)) <= last) {
         if (chip->depthwise_kernel_in_one_instance && f->groups > 1) {
             int64_t mm = instance_mask(chip, offs - 1);
             if (align_down(offs - 1, mm + 1) != align_down(offs - len, mm + 1))
