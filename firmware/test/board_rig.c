@@ -162,28 +162,17 @@ bool rig_infer(rig *r, const char *id, const uint8_t *in, size_t n_in, const uin
     return rig_frames(r) == 1 && rig_answer(r, 0) && r->frame.h.kind == SYN_KIND_RESPONSE;
 }
 
+/* rig_upload's pieces: as large as a chunk may be. */
+static size_t whole_payload(size_t at, void *user)
+{
+    (void)at;
+    (void)user;
+    return SYN_MAX_PAYLOAD;
+}
+
 bool rig_upload(rig *r, const char *id, const uint8_t *blob, size_t len)
 {
-    uint8_t sha[32];
-    syn_sha256(blob, len, sha);
-    cbor_writer *w = body();
-    syn_cbor_write_map(w, 3);
-    syn_cbor_write_uint(w, 0); syn_cbor_write_cstr(w, id);
-    syn_cbor_write_uint(w, 1); syn_cbor_write_uint(w, len);
-    syn_cbor_write_uint(w, 2); syn_cbor_write_bytes(w, sha, 32);
-    if (!rig_call(r, SYN_MSG_SEGMENT_BEGIN, w->buf, w->len))
-        return false;
-    for (size_t at = answer_uint(r, 0); at < len;) {
-        size_t n = len - at < SYN_MAX_PAYLOAD ? len - at : SYN_MAX_PAYLOAD;
-        w = body();
-        syn_cbor_write_map(w, 2);
-        syn_cbor_write_uint(w, 0); syn_cbor_write_uint(w, at);
-        syn_cbor_write_uint(w, 1); syn_cbor_write_bytes(w, blob + at, n);
-        if (!rig_call(r, SYN_MSG_SEGMENT_CHUNK, w->buf, w->len))
-            return false;
-        at = answer_uint(r, 0);
-    }
-    return rig_call(r, SYN_MSG_SEGMENT_COMMIT, (const uint8_t *)"\xa0", 1);
+    return rig_upload_split(r, id, blob, len, whole_payload, NULL);
 }
 
 bool rig_put(rig *r, unsigned slot, const uint8_t *data, uint32_t len)

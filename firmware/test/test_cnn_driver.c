@@ -52,6 +52,21 @@ typedef struct {
     cnn_window_kind kind;
 } probe;
 
+/* Every `in` address lies in a window of its kind; no `out` address lies in any. */
+static void check_whitelist(const syn_chip *c, const probe *in, size_t n_in, const uint32_t *out, size_t n_out)
+{
+    for (size_t i = 0; i < n_in; i++) {
+        cnn_window w;
+        if (!syn_cnn_window_of(c, in[i].addr, &w) || w.kind != in[i].kind)
+            FAIL("%s 0x%08x: window kind %d, expected %d", c->name, (unsigned)in[i].addr, (int)w.kind, (int)in[i].kind);
+    }
+    for (size_t i = 0; i < n_out; i++) {
+        cnn_window w;
+        if (syn_cnn_window_of(c, out[i], &w))
+            FAIL("0x%08x is whitelisted on %s (kind %d)", (unsigned)out[i], c->name, (int)w.kind);
+    }
+}
+
 static void whitelist_max78000(void)
 {
     const syn_chip *c = chip("max78000");
@@ -68,16 +83,7 @@ static void whitelist_max78000(void)
         0x50100A90u, 0x50101000u /* MLAT */, 0x50108800u, 0x50110000u /* TRAM */, 0x50183000u /* hole */,
         0x501C0000u, 0x50420000u, 0x51020000u, 0x40000000u, 0x50E00000u, 0x4FFFFFFCu,
     };
-    for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
-        cnn_window w;
-        if (!syn_cnn_window_of(c, in[i].addr, &w) || w.kind != in[i].kind)
-            FAIL("0x%08x: window kind %d, expected %d", (unsigned)in[i].addr, (int)w.kind, (int)in[i].kind);
-    }
-    for (size_t i = 0; i < sizeof out / sizeof out[0]; i++) {
-        cnn_window w;
-        if (syn_cnn_window_of(c, out[i], &w))
-            FAIL("0x%08x is whitelisted (kind %d)", (unsigned)out[i], (int)w.kind);
-    }
+    check_whitelist(c, in, sizeof in / sizeof in[0], out, sizeof out / sizeof out[0]);
     cnn_window w;
     CHECK(syn_cnn_window_of(c, 0x50500794u, &w) && w.reg == CNN_LR_POST && w.layer == 1 && w.quadrant == 1);
     CHECK(syn_cnn_window_of(c, 0x50D00A1Cu, &w) && w.reg == CNN_LR_LCTRL1 && w.layer == 3 && w.quadrant == 3);
@@ -101,16 +107,7 @@ static void whitelist_max78002(void)
     };
     static const uint32_t out[] = { 0x5110000Cu + 0x44u, 0x51100050u, 0x51108000u, 0x51182000u, 0x51414000u,
                                     0x51430000u, 0x51814000u, 0x5181FFFCu, 0x50100000u, 0x50400000u };
-    for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
-        cnn_window w;
-        if (!syn_cnn_window_of(c, in[i].addr, &w) || w.kind != in[i].kind)
-            FAIL("0x%08x: window kind %d, expected %d", (unsigned)in[i].addr, (int)w.kind, (int)in[i].kind);
-    }
-    for (size_t i = 0; i < sizeof out / sizeof out[0]; i++) {
-        cnn_window w;
-        if (syn_cnn_window_of(c, out[i], &w))
-            FAIL("0x%08x is whitelisted on MAX78002 (kind %d)", (unsigned)out[i], (int)w.kind);
-    }
+    check_whitelist(c, in, sizeof in / sizeof in[0], out, sizeof out / sizeof out[0]);
     cnn_window w;
     CHECK(syn_cnn_window_of(c, 0x51100104u, &w) && w.reg == CNN_LR_RCNT && w.layer == 1);
     CHECK(syn_cnn_window_of(c, 0x5110004Cu, &w) && w.reg == CNN_LR_POST && w.layer == 0);
