@@ -117,6 +117,19 @@ static size_t run_outputs(accel_ctx *ctx, uint8_t slot, const accel_segment *seg
     return at;
 }
 
+/* Segment 0 made of the MAX78000 model's layers first..first+count-1 and loaded on the layer
+ * engine: its context, and its slot in *slot; NULL (the test failed) when it cannot be. */
+static accel_ctx *load_first(const char *model, unsigned first, unsigned count, uint32_t seed, uint8_t *slot)
+{
+    if (!make_segment(&segs[0], model, first, count, seed))
+        return NULL;
+    accel_error err;
+    accel_ctx *ctx = syn_accel_open(&syn_accel_engine_layer, syn_chip_find("max78000"), &err);
+    if (!CHECK(ctx != NULL) || !CHECK(syn_accel_load(ctx, &segs[0].seg, slot, &err)))
+        return NULL;
+    return ctx;
+}
+
 static _Alignas(8) uint8_t memo_mem[8u << 20];
 static run_inputs in_a, in_b;
 static uint8_t want[MAX_OUT_BYTES], got[MAX_OUT_BYTES], other[MAX_OUT_BYTES];
@@ -281,12 +294,9 @@ static size_t region_holding(size_t bytes)
 static void budget_evicts_oldest(void)
 {
     /* Layers 0..1 of convnet5_mnist: a large output (tens of KiB). */
-    if (!make_segment(&segs[0], "convnet5_mnist", 0, 2, 21u))
-        return;
-    accel_error err;
-    accel_ctx *ctx = syn_accel_open(&syn_accel_engine_layer, syn_chip_find("max78000"), &err);
     uint8_t slot;
-    if (!CHECK(ctx != NULL) || !CHECK(syn_accel_load(ctx, &segs[0].seg, &slot, &err)))
+    accel_ctx *ctx = load_first("convnet5_mnist", 0, 2, 21u, &slot);
+    if (ctx == NULL)
         return;
     size_t L = tensor_len(&segs[0].seg.outputs[0]) * segs[0].seg.n_outputs;
     CHECK(segs[0].seg.n_outputs == 1);
@@ -423,35 +433,32 @@ static void headers_and_wrapping(void)
     syn_accel_memo_use(NULL, 0);
 }
 
+/* Runs segment 0 once on the inputs of each seed from..to-1. */
+static void run_seeds(accel_ctx *ctx, uint8_t slot, uint32_t from, uint32_t to)
+{
+    for (uint32_t seed = from; seed < to; seed++) {
+        make_inputs(&segs[0].seg, seed, &in_a);
+        run_outputs(ctx, slot, &segs[0].seg, &in_a, NULL, NULL, got);
+    }
+}
+
 /* Many small entries in a table under load (collisions, and evictions that delete from probe
  * chains): every entry still held must hit, every evicted one miss. */
 static void table_under_load(void)
 {
-    if (!make_segment(&segs[0], "convnet5_mnist", 4, 1, 51u))
-        return;
-    accel_error err;
-    accel_ctx *ctx = syn_accel_open(&syn_accel_engine_layer, syn_chip_find("max78000"), &err);
     uint8_t slot;
-    if (!CHECK(syn_accel_load(ctx, &segs[0].seg, &slot, &err)))
+    accel_ctx *ctx = load_first("convnet5_mnist", 4, 1, 51u, &slot);
+    if (ctx == NULL)
         return;
     /* 1 MiB: 256 headers, 512 cells; outputs of 10 bytes never fill the bytes first. */
     CHECK(syn_accel_memo_use(memo_mem, 1u << 20));
     enum { DISTINCT = 400, HELD = 256 };
-    for (unsigned p = 0; p < DISTINCT; p++) {
-        make_inputs(&segs[0].seg, 1000u + p, &in_a);
-        run_outputs(ctx, slot, &segs[0].seg, &in_a, NULL, NULL, got);
-    }
+    run_seeds(ctx, slot, 1000u, 1000u + DISTINCT);
     CHECK_EQ(stats().entries, HELD);
     CHECK_EQ(stats().evicted, DISTINCT - HELD);
-    for (unsigned p = DISTINCT - HELD; p < DISTINCT; p++) {
-        make_inputs(&segs[0].seg, 1000u + p, &in_a);
-        run_outputs(ctx, slot, &segs[0].seg, &in_a, NULL, NULL, got);
-    }
+    run_seeds(ctx, slot, 1000u + DISTINCT - HELD, 1000u + DISTINCT);
     CHECK_EQ(stats().hits, HELD);
-    for (unsigned p = 0; p < 20; p++) {
-        make_inputs(&segs[0].seg, 1000u + p, &in_a);
-        run_outputs(ctx, slot, &segs[0].seg, &in_a, NULL, NULL, got);
-    }
+    run_seeds(ctx, slot, 1000u, 1020u);
     CHECK_EQ(stats().hits, HELD);
     CHECK_EQ(stats().misses, DISTINCT + 20u);
     syn_accel_memo_use(NULL, 0);
@@ -467,12 +474,9 @@ static void count_layers(void *user, const accel_layer_report *r)
 
 static void callback_computes(void)
 {
-    if (!make_segment(&segs[0], "convnet5_mnist", 0, 3, 41u))
-        return;
-    accel_error err;
-    accel_ctx *ctx = syn_accel_open(&syn_accel_engine_layer, syn_chip_find("max78000"), &err);
     uint8_t slot;
-    if (!CHECK(syn_accel_load(ctx, &segs[0].seg, &slot, &err)))
+    accel_ctx *ctx = load_first("convnet5_mnist", 0, 3, 41u, &slot);
+    if (ctx == NULL)
         return;
     CHECK(syn_accel_memo_use(memo_mem, sizeof memo_mem));
     make_inputs(&segs[0].seg, 7u, &in_a);
