@@ -111,16 +111,34 @@ uint64_t answer_uint(const rig *r, uint64_t key)
     return x;
 }
 
-bool rig_upload_split(rig *r, const char *id, const uint8_t *blob, size_t len, size_t (*piece)(size_t at, void *user),
-                      void *user)
+void rig_write_begin(cbor_writer *w, const char *id, const uint8_t *blob, size_t len)
 {
     uint8_t sha[32];
     syn_sha256(blob, len, sha);
-    cbor_writer *w = body();
     syn_cbor_write_map(w, 3);
     syn_cbor_write_uint(w, 0); syn_cbor_write_cstr(w, id);
     syn_cbor_write_uint(w, 1); syn_cbor_write_uint(w, len);
     syn_cbor_write_uint(w, 2); syn_cbor_write_bytes(w, sha, 32);
+}
+
+void rig_write_infer(cbor_writer *w, unsigned n_keys, const char *id, const uint8_t *in, size_t n_in, const uint8_t *out,
+                     size_t n_out)
+{
+    syn_cbor_write_map(w, n_keys);
+    syn_cbor_write_uint(w, 0); syn_cbor_write_cstr(w, id);
+    syn_cbor_write_uint(w, 1); syn_cbor_write_array(w, n_in);
+    for (size_t i = 0; i < n_in; i++)
+        syn_cbor_write_uint(w, in[i]);
+    syn_cbor_write_uint(w, 2); syn_cbor_write_array(w, n_out);
+    for (size_t i = 0; i < n_out; i++)
+        syn_cbor_write_uint(w, out[i]);
+}
+
+bool rig_upload_split(rig *r, const char *id, const uint8_t *blob, size_t len, size_t (*piece)(size_t at, void *user),
+                      void *user)
+{
+    cbor_writer *w = body();
+    rig_write_begin(w, id, blob, len);
     if (!rig_call(r, SYN_MSG_SEGMENT_BEGIN, w->buf, w->len))
         return false;
     for (size_t at = answer_uint(r, 0); at < len;) {
@@ -143,14 +161,7 @@ bool rig_upload_split(rig *r, const char *id, const uint8_t *blob, size_t len, s
 bool rig_infer(rig *r, const char *id, const uint8_t *in, size_t n_in, const uint8_t *out, size_t n_out)
 {
     cbor_writer *w = body();
-    syn_cbor_write_map(w, 3);
-    syn_cbor_write_uint(w, 0); syn_cbor_write_cstr(w, id);
-    syn_cbor_write_uint(w, 1); syn_cbor_write_array(w, n_in);
-    for (size_t i = 0; i < n_in; i++)
-        syn_cbor_write_uint(w, in[i]);
-    syn_cbor_write_uint(w, 2); syn_cbor_write_array(w, n_out);
-    for (size_t i = 0; i < n_out; i++)
-        syn_cbor_write_uint(w, out[i]);
+    rig_write_infer(w, 3, id, in, n_in, out, n_out);
     rig_clear(r);
     rig_send(r, SYN_MSG_INFER, w->buf, w->len);
     for (int i = 0; i < 100 && rig_frames(r) == 0; i++) {

@@ -16,6 +16,7 @@
 
 #include "accel.h"
 #include "board.h"
+#include "board_rig.h"
 #include "frame.h"
 #include "harness.h"
 #include "sha256.h"
@@ -198,13 +199,8 @@ static cbor_writer *w_new(void)
 
 static bool upload(const char *id, const uint8_t *blob, size_t len)
 {
-    uint8_t sha[32];
-    syn_sha256(blob, len, sha);
     cbor_writer *w = w_new();
-    syn_cbor_write_map(w, 3);
-    syn_cbor_write_uint(w, 0); syn_cbor_write_cstr(w, id);
-    syn_cbor_write_uint(w, 1); syn_cbor_write_uint(w, len);
-    syn_cbor_write_uint(w, 2); syn_cbor_write_bytes(w, sha, 32);
+    rig_write_begin(w, id, blob, len);
     if (!CHECK(call(SYN_MSG_SEGMENT_BEGIN, w->buf, w->len)))
         return false;
     for (size_t at = 0; at < len;) {

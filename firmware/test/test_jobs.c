@@ -168,14 +168,7 @@ static void boot_with_mnist(void)
 static uint16_t send_infer(const char *seg, const uint8_t *in, size_t n_in, const uint8_t *out, size_t n_out, bool inl)
 {
     cbor_writer *w = body();
-    syn_cbor_write_map(w, inl ? 4 : 3);
-    syn_cbor_write_uint(w, 0); syn_cbor_write_cstr(w, seg);
-    syn_cbor_write_uint(w, 1); syn_cbor_write_array(w, n_in);
-    for (size_t i = 0; i < n_in; i++)
-        syn_cbor_write_uint(w, in[i]);
-    syn_cbor_write_uint(w, 2); syn_cbor_write_array(w, n_out);
-    for (size_t i = 0; i < n_out; i++)
-        syn_cbor_write_uint(w, out[i]);
+    rig_write_infer(w, inl ? 4 : 3, seg, in, n_in, out, n_out);
     if (inl) {
         syn_cbor_write_uint(w, 3); syn_cbor_write_bool(w, true);
     }

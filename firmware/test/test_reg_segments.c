@@ -624,13 +624,8 @@ static void compaction(void)
 
 static bool begin_upload(const char *id, size_t len, uint64_t *next)
 {
-    uint8_t sha[32];
-    syn_sha256(blob, len, sha);
     cbor_writer *w = body();
-    syn_cbor_write_map(w, 3);
-    syn_cbor_write_uint(w, 0); syn_cbor_write_cstr(w, id);
-    syn_cbor_write_uint(w, 1); syn_cbor_write_uint(w, len);
-    syn_cbor_write_uint(w, 2); syn_cbor_write_bytes(w, sha, 32);
+    rig_write_begin(w, id, blob, len);
     if (!rig_call(&R, SYN_MSG_SEGMENT_BEGIN, w->buf, w->len))
         return false;
     *next = answer_uint(&R, 0);
