@@ -89,6 +89,26 @@ static const char *sgn(int64_t v, char buf[24])
     return buf;
 }
 
+/* The next item must be of `type` (`what` names it in the refusal: "an array"). */
+static bool expect(dec *d, const char *field, cbor_type type, const char *what)
+{
+    if (syn_cbor_peek(&d->r) == type)
+        return true;
+    return d->r.err != CBOR_OK ? cbor_fail(d, field) : fail(d, field, "must be %s", what);
+}
+
+/* An array of lo..hi entries; *n its entries. */
+static bool read_array(dec *d, const char *field, unsigned long lo, unsigned long hi, size_t *n)
+{
+    if (!expect(d, field, CBOR_ARRAY, "an array"))
+        return false;
+    if (!syn_cbor_read_array(&d->r, n))
+        return cbor_fail(d, field);
+    if (*n < lo || *n > hi)
+        return fail(d, field, "has %lu entries, expected %lu..%lu", (unsigned long)*n, lo, hi);
+    return true;
+}
+
 static bool read_int(dec *d, const char *field, int64_t lo, int64_t hi, int64_t *out)
 {
     if (syn_cbor_peek(&d->r) != CBOR_UINT && syn_cbor_peek(&d->r) != CBOR_NINT) {
@@ -109,8 +129,8 @@ static bool read_int(dec *d, const char *field, int64_t lo, int64_t hi, int64_t 
 
 static bool read_bool(dec *d, const char *field, bool *out)
 {
-    if (syn_cbor_peek(&d->r) != CBOR_SIMPLE)
-        return d->r.err != CBOR_OK ? cbor_fail(d, field) : fail(d, field, "must be true or false");
+    if (!expect(d, field, CBOR_SIMPLE, "true or false"))
+        return false;
     if (!syn_cbor_read_bool(&d->r, out))
         return fail(d, field, "must be true or false");
     return true;
@@ -119,12 +139,8 @@ static bool read_bool(dec *d, const char *field, bool *out)
 static bool read_u8_pair(dec *d, const char *field, int64_t lo, uint8_t out[2])
 {
     size_t n;
-    if (syn_cbor_peek(&d->r) != CBOR_ARRAY)
-        return d->r.err != CBOR_OK ? cbor_fail(d, field) : fail(d, field, "must be an array");
-    if (!syn_cbor_read_array(&d->r, &n))
-        return cbor_fail(d, field);
-    if (n != 2)
-        return fail(d, field, "has %lu entries, expected 2..2", (unsigned long)n);
+    if (!read_array(d, field, 2, 2, &n))
+        return false;
     for (int k = 0; k < 2; k++) {
         int64_t v;
         char f[32];
@@ -139,12 +155,8 @@ static bool read_u8_pair(dec *d, const char *field, int64_t lo, uint8_t out[2])
 static bool read_shape(dec *d, const char *field, accel_shape *s)
 {
     size_t n;
-    if (syn_cbor_peek(&d->r) != CBOR_ARRAY)
-        return d->r.err != CBOR_OK ? cbor_fail(d, field) : fail(d, field, "must be an array");
-    if (!syn_cbor_read_array(&d->r, &n))
-        return cbor_fail(d, field);
-    if (n != 3)
-        return fail(d, field, "has %lu entries, expected 3..3", (unsigned long)n);
+    if (!read_array(d, field, 3, 3, &n))
+        return false;
     int64_t v[3];
     for (int k = 0; k < 3; k++) {
         char f[32];
@@ -158,12 +170,24 @@ static bool read_shape(dec *d, const char *field, accel_shape *s)
     return true;
 }
 
+/* A value width: 8 or 32 bits. */
+static bool read_width(dec *d, const char *field, uint8_t *width)
+{
+    int64_t v;
+    if (!read_int(d, field, 8, 32, &v))
+        return false;
+    if (v != 8 && v != 32)
+        return fail(d, field, "%lu is neither 8 nor 32", (unsigned long)v);
+    *width = (uint8_t)v;
+    return true;
+}
+
 static bool read_text(dec *d, const char *field, char *out, size_t cap)
 {
     const char *t;
     size_t n;
-    if (syn_cbor_peek(&d->r) != CBOR_TEXT)
-        return d->r.err != CBOR_OK ? cbor_fail(d, field) : fail(d, field, "must be a text string");
+    if (!expect(d, field, CBOR_TEXT, "a text string"))
+        return false;
     if (!syn_cbor_read_text(&d->r, &t, &n))
         return cbor_fail(d, field);
     if (n + 1 > cap)
@@ -175,8 +199,8 @@ static bool read_text(dec *d, const char *field, char *out, size_t cap)
 
 static bool read_bytes(dec *d, const char *field, const uint8_t **data, size_t *len)
 {
-    if (syn_cbor_peek(&d->r) != CBOR_BYTES)
-        return d->r.err != CBOR_OK ? cbor_fail(d, field) : fail(d, field, "must be a byte string");
+    if (!expect(d, field, CBOR_BYTES, "a byte string"))
+        return false;
     if (!syn_cbor_read_bytes(&d->r, data, len))
         return cbor_fail(d, field);
     return true;
@@ -197,8 +221,8 @@ static bool skip_value(dec *d)
 
 static bool read_map_header(dec *d, size_t *n)
 {
-    if (syn_cbor_peek(&d->r) != CBOR_MAP)
-        return d->r.err != CBOR_OK ? cbor_fail(d, "") : fail(d, "", "must be a map");
+    if (!expect(d, "", CBOR_MAP, "a map"))
+        return false;
     if (!syn_cbor_read_map(&d->r, n))
         return cbor_fail(d, "");
     return true;
@@ -219,7 +243,6 @@ static bool read_tensor(dec *d, accel_tensor *t)
     if (!read_map_header(d, &n))
         return false;
     uint32_t seen = 0;
-    int64_t width = 8;
     for (size_t i = 0; i < n; i++) {
         uint64_t key;
         int64_t v;
@@ -238,11 +261,8 @@ static bool read_tensor(dec *d, accel_tensor *t)
                 return false;
             break;
         case T_WIDTH:
-            if (!read_int(d, tensor_field[T_WIDTH], 8, 32, &width))
+            if (!read_width(d, tensor_field[T_WIDTH], &t->width))
                 return false;
-            if (width != 8 && width != 32)
-                return fail(d, tensor_field[T_WIDTH], "%lu is neither 8 nor 32", (unsigned long)width);
-            t->width = (uint8_t)width;
             break;
         default:
             if (!skip_value(d))
@@ -252,26 +272,6 @@ static bool read_tensor(dec *d, accel_tensor *t)
         seen |= 1u << key;
     }
     return missing(d, seen, T_KEYS, tensor_field);
-}
-
-static bool read_tensors(dec *d, const char *name, accel_tensor *list, uint8_t *count)
-{
-    size_t n;
-    syn_format(d->where, sizeof d->where, "%s", name);
-    if (syn_cbor_peek(&d->r) != CBOR_ARRAY)
-        return d->r.err != CBOR_OK ? cbor_fail(d, "") : fail(d, "", "must be an array");
-    if (!syn_cbor_read_array(&d->r, &n))
-        return cbor_fail(d, "");
-    if (n < 1 || n > SYN_MAX_CUT_TENSORS)
-        return fail(d, "", "has %lu entries, expected 1..%u", (unsigned long)n, (unsigned)SYN_MAX_CUT_TENSORS);
-    for (size_t k = 0; k < n; k++) {
-        syn_format(d->where, sizeof d->where, "%s[%lu]", name, (unsigned long)k);
-        if (!read_tensor(d, &list[k]))
-            return false;
-    }
-    *count = (uint8_t)n;
-    syn_format(d->where, sizeof d->where, "top level");
-    return true;
 }
 
 /* Reads one layer map's fields (ranges only; cross-field checks come after). */
@@ -387,12 +387,8 @@ static bool read_layer(dec *d, accel_layer *l, accel_params *p, uint16_t expecte
             break;
         case L_SOURCES: {
             size_t count;
-            if (syn_cbor_peek(&d->r) != CBOR_ARRAY)
-                return d->r.err != CBOR_OK ? cbor_fail(d, f) : fail(d, f, "must be an array");
-            if (!syn_cbor_read_array(&d->r, &count))
-                return cbor_fail(d, f);
-            if (count < 1 || count > SYN_MAX_SOURCES)
-                return fail(d, f, "has %lu entries, expected 1..%u", (unsigned long)count, (unsigned)SYN_MAX_SOURCES);
+            if (!read_array(d, f, 1, SYN_MAX_SOURCES, &count))
+                return false;
             for (size_t k = 0; k < count; k++) {
                 char fk[32];
                 syn_format(fk, sizeof fk, "sources[%lu]", (unsigned long)k);
@@ -721,11 +717,8 @@ static bool read_layout(dec *d, reg_layout *t)
                 return false;
             break;
         case LY_WIDTH:
-            if (!read_int(d, f, 8, 32, &v))
+            if (!read_width(d, f, &t->width))
                 return false;
-            if (v != 8 && v != 32)
-                return fail(d, f, "%lu is neither 8 nor 32", (unsigned long)v);
-            t->width = (uint8_t)v;
             break;
         case LY_FORMAT:
             if (!read_int(d, f, 0, FMT_CHW, &v))
@@ -734,8 +727,8 @@ static bool read_layout(dec *d, reg_layout *t)
             break;
         case LY_PROCESSORS: {
             uint64_t m;
-            if (syn_cbor_peek(&d->r) != CBOR_UINT)
-                return d->r.err != CBOR_OK ? cbor_fail(d, f) : fail(d, f, "must be an unsigned integer");
+            if (!expect(d, f, CBOR_UINT, "an unsigned integer"))
+                return false;
             if (!syn_cbor_read_uint(&d->r, &m))
                 return cbor_fail(d, f);
             t->processors = m;
@@ -761,22 +754,22 @@ static bool read_layout(dec *d, reg_layout *t)
     return missing(d, seen, LY_KEYS, layout_field);
 }
 
-static bool read_layouts(dec *d, const char *name, reg_layout *list, uint8_t *count)
+/* A segment's tensors (accel_tensor, at least one) or layouts (reg_layout, maybe none): entry k
+ * is read where "name[k]"; after the tensors the place is the top level again. */
+static bool read_list(dec *d, const char *name, accel_tensor *tensors, reg_layout *layouts, uint8_t *count)
 {
     size_t n;
     syn_format(d->where, sizeof d->where, "%s", name);
-    if (syn_cbor_peek(&d->r) != CBOR_ARRAY)
-        return d->r.err != CBOR_OK ? cbor_fail(d, "") : fail(d, "", "must be an array");
-    if (!syn_cbor_read_array(&d->r, &n))
-        return cbor_fail(d, "");
-    if (n > SYN_MAX_CUT_TENSORS)
-        return fail(d, "", "has %lu entries, expected 0..%u", (unsigned long)n, (unsigned)SYN_MAX_CUT_TENSORS);
+    if (!read_array(d, "", tensors != NULL ? 1u : 0u, SYN_MAX_CUT_TENSORS, &n))
+        return false;
     for (size_t k = 0; k < n; k++) {
         syn_format(d->where, sizeof d->where, "%s[%lu]", name, (unsigned long)k);
-        if (!read_layout(d, &list[k]))
+        if (!(tensors != NULL ? read_tensor(d, &tensors[k]) : read_layout(d, &layouts[k])))
             return false;
     }
     *count = (uint8_t)n;
+    if (tensors != NULL)
+        syn_format(d->where, sizeof d->where, "top level");
     return true;
 }
 
@@ -899,11 +892,11 @@ static bool decode(dec *d, const uint8_t *buf, size_t len, accel_layer *layers, 
             seg->count = (uint16_t)v;
             break;
         case SEG_INPUTS:
-            if (!read_tensors(d, "inputs", seg->inputs, &seg->n_inputs))
+            if (!read_list(d, "inputs", seg->inputs, NULL, &seg->n_inputs))
                 return false;
             break;
         case SEG_OUTPUTS:
-            if (!read_tensors(d, "outputs", seg->outputs, &seg->n_outputs))
+            if (!read_list(d, "outputs", seg->outputs, NULL, &seg->n_outputs))
                 return false;
             break;
         case SEG_LAYERS: {
@@ -911,12 +904,8 @@ static bool decode(dec *d, const uint8_t *buf, size_t len, accel_layer *layers, 
             if (!(seen & (1u << SEG_FIRST)) || !(seen & (1u << SEG_COUNT)))
                 return fail(d, !(seen & (1u << SEG_FIRST)) ? "first" : "count", "missing (key %u)",
                             !(seen & (1u << SEG_FIRST)) ? (unsigned)SEG_FIRST : (unsigned)SEG_COUNT);
-            if (syn_cbor_peek(&d->r) != CBOR_ARRAY)
-                return d->r.err != CBOR_OK ? cbor_fail(d, "layers") : fail(d, "layers", "must be an array");
-            if (!syn_cbor_read_array(&d->r, &n_layers))
-                return cbor_fail(d, "layers");
-            if (n_layers != seg->count)
-                return fail(d, "layers", "has %lu entries, expected %u..%u", (unsigned long)n_layers, seg->count, seg->count);
+            if (!read_array(d, "layers", seg->count, seg->count, &n_layers))
+                return false;
             if (n_layers > capacity)
                 return fail(d, "layers", "%lu layers exceed this decoder's room for %lu", (unsigned long)n_layers,
                             (unsigned long)capacity);
@@ -947,11 +936,11 @@ static bool decode(dec *d, const uint8_t *buf, size_t len, accel_layer *layers, 
                 return false;
             break;
         case SEG2_INPUT_LAYOUTS:
-            if (!read_layouts(d, "input_layouts", h->input_layouts, &h->n_input_layouts))
+            if (!read_list(d, "input_layouts", NULL, h->input_layouts, &h->n_input_layouts))
                 return false;
             break;
         case SEG2_OUTPUT_LAYOUTS:
-            if (!read_layouts(d, "output_layouts", h->output_layouts, &h->n_output_layouts))
+            if (!read_list(d, "output_layouts", NULL, h->output_layouts, &h->n_output_layouts))
                 return false;
             break;
         case SEG2_KERNEL_RECORDS:
