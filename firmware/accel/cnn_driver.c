@@ -113,6 +113,28 @@ bool syn_cnn_write_zeros(uint32_t addr, uint32_t n, cnn_error *err)
     return true;
 }
 
+static bool zero_this(const uint32_t *row, bool which, uint32_t c)
+{
+    return row == NULL || (((row[c >> 5] >> (c & 31u)) & 1u) != 0) == which;
+}
+
+bool syn_cnn_zero_columns(uint32_t base, uint32_t words, const uint32_t *row, bool which, cnn_error *err)
+{
+    for (uint32_t c = 0; c < words;) {
+        if (!zero_this(row, which, c)) {
+            c++;
+            continue;
+        }
+        uint32_t end = c;
+        while (end < words && zero_this(row, which, end))
+            end++;
+        if (!syn_cnn_write_zeros(base + 16u * c, 4u * (end - c), err))
+            return false;
+        c = end;
+    }
+    return true;
+}
+
 bool syn_cnn_kernel_seek(uint32_t addr, cnn_error *err)
 {
     cnn_window w;

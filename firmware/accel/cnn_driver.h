@@ -51,6 +51,9 @@ bool syn_cnn_write(uint32_t addr, uint32_t value, cnn_error *err);
 bool syn_cnn_write_block(uint32_t addr, const uint32_t *words, size_t n, cnn_error *err);
 /* n zero words from addr on, in blocks (clearing kernel columns and bias the loader leaves). */
 bool syn_cnn_write_zeros(uint32_t addr, uint32_t n, cnn_error *err);
+/* Zeroes a processor's kernel columns 0..words-1 (base: its kernel memory) in the direct form,
+ * 4 words a column, in runs: the columns whose bit in `row` is `which`, or all when row is NULL. */
+bool syn_cnn_zero_columns(uint32_t base, uint32_t words, const uint32_t *row, bool which, cnn_error *err);
 bool syn_cnn_read(uint32_t addr, uint32_t *value, cnn_error *err);
 /* Sets a processor's kernel-memory address counter for the packed loader; addr is the record
  * address (processor base + column * 4) and must lie in a kernel window. */

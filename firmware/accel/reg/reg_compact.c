@@ -120,11 +120,6 @@ static bool move_processor(const syn_chip *chip, fit_ctx *ctx, fit_result *out, 
     return true;
 }
 
-static bool marked(const uint32_t *row, uint32_t c)
-{
-    return (row[c >> 5] >> (c & 31u)) & 1u;
-}
-
 bool syn_reg_compact(const syn_chip *chip, fit_ctx *ctx, fit_result *out, uint16_t first_moved, const reg_place *from,
                  cnn_error *err)
 {
@@ -141,18 +136,8 @@ bool syn_reg_compact(const syn_chip *chip, fit_ctx *ctx, fit_result *out, uint16
             /* Zero what no layer holds now (the fit's occupancy map is the remaining union's). */
             uint32_t words = syn_cnn_kernel_words(chip, p), base = syn_cnn_kernel_base(chip, p);
             const uint32_t *row = fit_map_rows(ctx) + (size_t)p * FIT_MAP_WORDS;
-            for (uint32_t c = 0; c < words;) {
-                if (layers > 0 && marked(row, c)) {
-                    c++;
-                    continue;
-                }
-                uint32_t end = c;
-                while (end < words && !(layers > 0 && marked(row, end)))
-                    end++;
-                if (!syn_cnn_write_zeros(base + 16u * c, 4u * (end - c), err))   /* the direct form: 4 words a column */
-                    return false;
-                c = end;
-            }
+            if (!syn_cnn_zero_columns(base, words, layers > 0 ? row : NULL, false, err))
+                return false;
         }
         if (!syn_cnn_write(ctrl_addr, ctrl, err))
             return false;

@@ -72,18 +72,8 @@ bool syn_reg_upload_clear(reg_upload *u, cnn_error *err)
                 return false;
             for (unsigned p = q * 16u; p < q * 16u + 16u; p++) {
                 uint32_t words = syn_cnn_kernel_words(u->chip, p), base = syn_cnn_kernel_base(u->chip, p);
-                for (uint32_t c = 0; c < words;) {
-                    if (!bit(row(u, p), c)) {
-                        c++;
-                        continue;
-                    }
-                    uint32_t end = c;
-                    while (end < words && bit(row(u, p), end))
-                        end++;
-                    if (!syn_cnn_write_zeros(base + 16u * c, 4u * (end - c), err))   /* the direct form: 4 words a column */
-                        return false;
-                    c = end;
-                }
+                if (!syn_cnn_zero_columns(base, words, row(u, p), true, err))
+                    return false;
             }
             if (!syn_cnn_write(ctrl_addr, ctrl, err))
                 return false;
