@@ -332,3 +332,13 @@ size_t list_json(const char *dir, char paths[][512], size_t max)
     qsort(paths, count, 512, cmp_paths);
     return count;
 }
+
+uint32_t test_xorshift32(uint32_t *state)
+{
+    uint32_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    *state = x;
+    return x;
+}

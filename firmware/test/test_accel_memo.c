@@ -9,6 +9,7 @@
 #include "accel.h"
 #include "emu_options.h"
 #include "harness.h"
+#include "support.h"
 #include "segment_decode.h"
 #include "sensors.h"
 #include "accel_memo.h"
@@ -22,10 +23,7 @@ static uint32_t rng = 0x2545F491u;
 
 static uint32_t next(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 17;
-    rng ^= rng << 5;
-    return rng;
+    return test_xorshift32(&rng);
 }
 
 /* A decoded zoo segment with its own blob (weights are read from it in place). */
@@ -77,9 +75,7 @@ static bool make_inputs(const accel_segment *seg, uint32_t seed, run_inputs *in)
             return false;
         }
         for (size_t i = 0; i < len; i++) {
-            s ^= s << 13;
-            s ^= s >> 17;
-            s ^= s << 5;
+            test_xorshift32(&s);
             in->bytes[k][i] = (uint8_t)((int)(s % 97u) - 48);   /* a sensor's spread */
         }
         in->bufs[k] = (accel_buffer){ seg->inputs[k], in->bytes[k], (uint32_t)len };

@@ -408,9 +408,7 @@ static void test_garbage_soak(void)
     while (garbage < 1000000) {
         size_t n = 1 + (s % 600);
         for (size_t i = 0; i < n; i++) {
-            s ^= s << 13;
-            s ^= s >> 17;
-            s ^= s << 5;
+            test_xorshift32(&s);
             /* bias: some zeros (run ends) and some 0xff (long COBS blocks) */
             uint8_t b = (uint8_t)s;
             chunk[i] = (s >> 8) % 16 == 0 ? 0 : ((s >> 8) % 16 == 1 ? 0xFF : b);

@@ -3,15 +3,12 @@
 
 #include "cobs.h"
 #include "harness.h"
+#include "support.h"
 
 static uint32_t rng = 12345;
 static uint32_t rnd(void)
 {
-    /* xorshift32: deterministic, so a failure reproduces. */
-    rng ^= rng << 13;
-    rng ^= rng >> 17;
-    rng ^= rng << 5;
-    return rng;
+    return test_xorshift32(&rng);
 }
 
 /* Feeds `wire` to a receiver in pieces of `step` bytes (0: random pieces) and expects exactly one

@@ -13,6 +13,7 @@
 #include "cycles.h"
 #include "golden.h"
 #include "harness.h"
+#include "support.h"
 #include "sha256.h"
 #include "seg2_golden.h"
 #include "zoo_segment.h"
@@ -44,10 +45,7 @@ static uint32_t rng = 0x9E3779B9u;
 
 static uint32_t next_random(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 17;
-    rng ^= rng << 5;
-    return rng;
+    return test_xorshift32(&rng);
 }
 
 /* Chunk sizes: 1..max bytes at random, so records and words split at every byte. */

@@ -35,7 +35,6 @@ static int name_code(const char *s, const char *const *names, int n)
     return -1;
 }
 
-
 static bool pair(const json_node *o, const char *key, uint8_t out[2])
 {
     const json_node *a = json_get(o, key);
@@ -185,14 +184,6 @@ static void write_tensors(cbor_writer *w, const tref *t, unsigned n)
     }
 }
 
-static uint32_t next_random(uint32_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 17;
-    *s ^= *s << 5;
-    return *s;
-}
-
 static uint8_t packed[1u << 21];
 
 void (*zoo_segment_tweak)(accel_layer *layer);
@@ -234,7 +225,7 @@ size_t zoo_segment(const char *model, unsigned first, unsigned count, uint32_t s
             }
             memset(packed, 0, (size_t)bytes);
             for (uint64_t k = 0; k < count_w; k++) {
-                uint32_t r = next_random(&rnd);
+                uint32_t r = test_xorshift32(&rnd);
                 int v = l->weight_bits == 8 ? (int)(r % 15u) - 7 : (int)(r % (1u << l->weight_bits)) - (1 << (l->weight_bits - 1));
                 uint32_t bits = (uint32_t)v & ((1u << l->weight_bits) - 1u);
                 uint64_t at = k * l->weight_bits;
@@ -246,7 +237,7 @@ size_t zoo_segment(const char *model, unsigned first, unsigned count, uint32_t s
         if (l->bias_present) {
             uint8_t bias[1024];
             for (unsigned k = 0; k < l->output_shape.c && k < sizeof bias; k++)
-                bias[k] = (uint8_t)((int)(next_random(&rnd) % 41u) - 20);
+                bias[k] = (uint8_t)((int)(test_xorshift32(&rnd) % 41u) - 20);
             syn_cbor_write_uint(&w, 35);
             syn_cbor_write_bytes(&w, bias, l->output_shape.c);
         }
