@@ -204,16 +204,21 @@ bool rig_put(rig *r, unsigned slot, const uint8_t *data, uint32_t len)
     return true;
 }
 
+bool rig_call_get(rig *r, unsigned slot, uint64_t offset, uint64_t max)
+{
+    cbor_writer *w = body();
+    syn_cbor_write_map(w, 3);
+    syn_cbor_write_uint(w, 0); syn_cbor_write_uint(w, slot);
+    syn_cbor_write_uint(w, 1); syn_cbor_write_uint(w, offset);
+    syn_cbor_write_uint(w, 2); syn_cbor_write_uint(w, max);
+    return rig_call(r, SYN_MSG_TENSOR_GET, w->buf, w->len);
+}
+
 size_t rig_get(rig *r, unsigned slot, uint8_t *out, size_t cap)
 {
     size_t got = 0;
     for (;;) {
-        cbor_writer *w = body();
-        syn_cbor_write_map(w, 3);
-        syn_cbor_write_uint(w, 0); syn_cbor_write_uint(w, slot);
-        syn_cbor_write_uint(w, 1); syn_cbor_write_uint(w, got);
-        syn_cbor_write_uint(w, 2); syn_cbor_write_uint(w, 100000);
-        if (!rig_call(r, SYN_MSG_TENSOR_GET, w->buf, w->len))
+        if (!rig_call_get(r, slot, got, 100000))
             return SIZE_MAX;
         cbor_reader v;
         const uint8_t *d;

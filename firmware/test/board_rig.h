@@ -65,5 +65,7 @@ bool rig_infer(rig *r, const char *id, const uint8_t *in, size_t n_in, const uin
 bool rig_put(rig *r, unsigned slot, const uint8_t *data, uint32_t len);
 /* tensor.get of a whole slot into out (cap bytes); returns the bytes, or SIZE_MAX on an error. */
 size_t rig_get(rig *r, unsigned slot, uint8_t *out, size_t cap);
+/* One tensor.get {0: slot, 1: offset, 2: max bytes}; rig_call's result (the answer in r). */
+bool rig_call_get(rig *r, unsigned slot, uint64_t offset, uint64_t max);
 
 #endif

@@ -237,12 +237,7 @@ static void slots_held_until_done(void)
     send_infer("mnist", (const uint8_t[]){ 0 }, 1, (const uint8_t[]){ 1 }, 1, false);
     CHECK_EQ(rig_frames(&R), 0);
     /* every use of slot 1 is refused, saying when it will be ready */
-    cbor_writer *w = body();
-    syn_cbor_write_map(w, 3);
-    syn_cbor_write_uint(w, 0); syn_cbor_write_uint(w, 1);
-    syn_cbor_write_uint(w, 1); syn_cbor_write_uint(w, 0);
-    syn_cbor_write_uint(w, 2); syn_cbor_write_uint(w, 40);
-    CHECK(!rig_call(&R, SYN_MSG_TENSOR_GET, w->buf, w->len));
+    CHECK(!rig_call_get(&R, 1, 0, 40));
     CHECK_EQ(R.code, SYN_ERR_BAD_STATE);
     char want[128];
     snprintf(want, sizeof want, "tensor.get slot 1 is busy until its infer ends, in %llu us",
@@ -254,7 +249,7 @@ static void slots_held_until_done(void)
     CHECK(rig_answer(&R, rig_frames(&R) - 1) && R.code == SYN_ERR_BAD_STATE && strstr(R.message, "input slot 1") != NULL);
     send_infer("mnist", (const uint8_t[]){ 0 }, 1, (const uint8_t[]){ 1 }, 1, false);
     CHECK(rig_answer(&R, rig_frames(&R) - 1) && R.code == SYN_ERR_BAD_STATE && strstr(R.message, "output slot 1") != NULL);
-    w = body();
+    cbor_writer *w = body();
     syn_cbor_write_map(w, 2);
     syn_cbor_write_uint(w, 0); syn_cbor_write_uint(w, 0);
     syn_cbor_write_uint(w, 1); syn_cbor_write_uint(w, 1);

@@ -84,12 +84,7 @@ static void data_deterministic(void)
     rig_boot(&R, "max78000");
     CHECK(sense(0, 2));
     /* held while capturing */
-    cbor_writer *w = body();
-    syn_cbor_write_map(w, 3);
-    syn_cbor_write_uint(w, 0); syn_cbor_write_uint(w, 2);
-    syn_cbor_write_uint(w, 1); syn_cbor_write_uint(w, 0);
-    syn_cbor_write_uint(w, 2); syn_cbor_write_uint(w, 10);
-    CHECK(!rig_call(&R, SYN_MSG_TENSOR_GET, w->buf, w->len));
+    CHECK(!rig_call_get(&R, 2, 0, 10));
     CHECK_STR(R.message, "tensor.get slot 2 is busy until its sense ends, in 328 us");
     rig_at(&R, R.cap.now + 1000u);
     CHECK_EQ(rig_get(&R, 2, got, sizeof got), 16384);
