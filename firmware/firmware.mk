@@ -5,6 +5,7 @@
 #   make test-c          C unit tests with AddressSanitizer and UBSan
 #   make fuzz            libFuzzer targets, FUZZ_SECONDS each (installs clang if missing)
 #   make fuzz-coverage   a fixed run of the structured target; prints line coverage of the handlers
+#   make firmware-names  every external symbol of the objects starts with syn_ (names.mk)
 #   make firmware-clean
 #
 # Sources are picked by directory: a .c file dropped into one of these folders joins the builds
@@ -152,6 +153,7 @@ fuzz-run: $(FW_FUZZ_BINS)
 	  $$f -max_total_time=$(FUZZ_SECONDS) $(FW_FUZZ_RUN_FLAGS) -print_final_stats=1 $$f.corpus $$seeds || exit 1; done
 
 $(FW_BUILD)/fuzz/fuzz_messages: $(FW_FUZZ_MSG_EXTRA)
+$(FW_BUILD)/fuzz/fuzz_cbor: $(FW_DIR)/test/cbor_recode.c
 
 $(FW_BUILD)/fuzz/%: $(FW_DIR)/test/%.c $(FW_FUZZ_LIB) $(FW_FUZZ_HDRS)
 	@mkdir -p $(@D)

@@ -27,7 +27,13 @@ FTHR_UART_BAUD ?= 115200
 FW_FTHR_LIMITS := -DSYN_MAX_FRAME=2048 -DSYN_MAX_PAYLOAD=1920 -DSYN_MAX_IN_FLIGHT=4 -DSYN_MAX_WAITING=2 -DSYN_SENSE_QUEUE=2
 # A MAX78000 and nothing larger: the fit rules' storage, the engine's per-layer figures and the
 # upload's bias map sized for its 768 kernel columns, 32 layers and 512 bias bytes per quadrant.
-FW_FTHR_LIMITS += -DFIT_MAX_COLUMNS=768 -DFIT_MAX_LAYERS=32 -DREG_UPLOAD_MAX_BIAS=512u
+FW_FTHR_LIMITS += -DSYN_MAX_COLUMNS=768 -DSYN_MAX_LAYERS=32 -DSYN_REG_UPLOAD_MAX_BIAS=512u
+# The core's regions: header_max bounds a segment's header (layer descriptions, ~250 B each, and
+# 8 B per register write); the program pool holds it while it arrives and the resident programs
+# (272 B of registers per layer plus init, start and layouts), 10 KiB more, so a chip's worth of
+# resident layers and one more header fit; the tensor arena holds 8 KiB of tensors.
+FW_FTHR_LIMITS += -DSYN_HEADER_MAX='(16u * 1024u)' -DSYN_PROGRAM_BYTES='(26u * 1024u)' \
+                  -DSYN_TENSOR_ARENA_BYTES='(8u * 1024u)'
 
 FW_FTHR_PORT_SRC := $(filter-out $(FW_FTHR_BINDING),$(wildcard $(FW_FTHR_DIR)/*.c)) \
                     $(wildcard $(FW_DIR)/port/cortex-m/*.c) $(FW_DIR)/port/host/emu_pace.c
@@ -87,3 +93,6 @@ $(FW_FTHR_BUILD)/obj/%.o: %.c $(FW_DIR)/max78000.mk
 	$(FW_ARM_CC) $(FW_FTHR_CFLAGS) $(FW_DEPFLAGS) -c $< -o $@
 
 -include $(FW_FTHR_OBJ:.o=.d) $(FW_FTHR_BINDING_OBJ:.o=.d)
+
+# Included last: it reads the object lists of every firmware makefile.
+include $(FW_DIR)/names.mk

@@ -20,8 +20,9 @@ FW_QEMU_OBJ := $(patsubst %.c,$(FW_QEMU_BUILD)/obj/%.o,$(FW_QEMU_SRC))
 
 # Sensor files get 4 MiB here (the emulator's 32 MiB do not fit the machine; link.ld).
 FW_QEMU_CFLAGS  := $(FW_ARM_CFLAGS) -I$(FW_QEMU_DIR) -I$(FW_CM_DIR) -I$(FW_DIR)/port/host \
-                   -DEMU_SENSOR_FILE_BYTES='(4u * 1024u * 1024u)' \
-                   -DREG_MAX_LAYERS=32u -DREG_MAX_KERNEL_WORDS=768u -DREG_MAX_BIAS=512u -DREG_MAX_INSTANCE_WORDS=8192u
+                   -DSYN_EMU_SENSOR_FILE_BYTES='(4u * 1024u * 1024u)' \
+                   -DSYN_REG_MAX_LAYERS=32u -DSYN_REG_MAX_KERNEL_WORDS=768u -DSYN_REG_MAX_BIAS=512u \
+                   -DSYN_REG_MAX_INSTANCE_WORDS=8192u
 # The register model's memories are sized for a MAX78000 (reg_internal.h): a MAX78002 QEMU board
 # runs the layer engine.
 FW_QEMU_LDFLAGS := -mcpu=cortex-m4 -mthumb -mfloat-abi=softfp -mfpu=fpv4-sp-d16 -nostartfiles \

@@ -5,6 +5,7 @@
 #define SYNERGY_ACCEL_ENGINE_H
 
 #include "accel.h"
+#include "accel_memo.h"
 #include "text.h"
 
 struct accel_ctx {
@@ -33,7 +34,21 @@ struct accel_engine {
 };
 
 /* Fills err (if not NULL) and returns false. */
-bool accel_fail(accel_error *err, accel_status status, int16_t layer, const char *fmt, ...) SYN_PRINTF(4, 5);
-void accel_ok(accel_error *err);
+bool syn_accel_fail(accel_error *err, accel_status status, int16_t layer, const char *fmt, ...) SYN_PRINTF(4, 5);
+void syn_accel_ok(accel_error *err);
+
+/* What both engines check and compute the same way. */
+
+/* "the network input" / "the output of layer 7", for messages. */
+const char *syn_accel_source_name(char *buf, size_t cap, int16_t source);
+/* Checks a run's inputs against the segment's (want, n_want): one buffer per input, none twice,
+ * each of its input's shape, width and bytes (`bytes` of it); given[k] is then the buffer of
+ * input k. */
+bool syn_accel_match_inputs(const accel_tensor *want, unsigned n_want, const accel_buffer *inputs, size_t n_inputs,
+                            size_t given[SYN_MAX_CUT_TENSORS], accel_error *err);
+/* The memo key of a run (accel_memo.h): the slot, its load's generation, and the SHA-256 of the
+ * inputs in the engine's order (input k is inputs[given[k]]). */
+void syn_accel_memo_key_of(accel_memo_key *key, uint8_t slot, uint64_t generation, const accel_buffer *inputs,
+                           const size_t *given, unsigned n);
 
 #endif

@@ -25,7 +25,7 @@ static struct {
     accel_memo_stats stats;
 } M;
 
-bool accel_memo_use(void *mem, size_t bytes)
+bool syn_accel_memo_use(void *mem, size_t bytes)
 {
     memset(&M, 0, sizeof M);
     if (mem == NULL || bytes == 0)
@@ -58,20 +58,20 @@ bool accel_memo_use(void *mem, size_t bytes)
     return true;
 }
 
-void accel_memo_stats_get(accel_memo_stats *out)
+void syn_accel_memo_stats_get(accel_memo_stats *out)
 {
     *out = M.stats;
 }
 
-bool accel_memo_enabled(void)
+bool syn_accel_memo_enabled(void)
 {
     return M.on;
 }
 
-/* Loads so far, never reset (not even by accel_memo_use): every load has its own number. */
+/* Loads so far, never reset (not even by syn_accel_memo_use): every load has its own number. */
 static uint64_t loads;
 
-uint64_t accel_memo_generation(void)
+uint64_t syn_accel_memo_generation(void)
 {
     return ++loads;
 }
@@ -166,7 +166,7 @@ static size_t place(size_t need)
     }
 }
 
-const uint8_t *accel_memo_find(const accel_memo_key *key, size_t *len)
+const uint8_t *syn_accel_memo_find(const accel_memo_key *key, size_t *len)
 {
     if (!M.on)
         return NULL;
@@ -182,7 +182,7 @@ const uint8_t *accel_memo_find(const accel_memo_key *key, size_t *len)
     return NULL;
 }
 
-uint8_t *accel_memo_reserve(const accel_memo_key *key, size_t need)
+uint8_t *syn_accel_memo_reserve(const accel_memo_key *key, size_t need)
 {
     if (!M.on)
         return NULL;
@@ -211,19 +211,19 @@ uint8_t *accel_memo_reserve(const accel_memo_key *key, size_t need)
     return M.data + at;
 }
 
-void accel_memo_store(const accel_memo_key *key, const uint8_t *const *parts, const uint32_t *lens, size_t n)
+void syn_accel_memo_store(const accel_memo_key *key, const uint8_t *const *parts, const uint32_t *lens, size_t n)
 {
     size_t need = 0;
     for (size_t k = 0; k < n; k++)
         need += lens[k];
-    uint8_t *to = accel_memo_reserve(key, need);
+    uint8_t *to = syn_accel_memo_reserve(key, need);
     for (size_t k = 0; to != NULL && k < n; k++) {
         memcpy(to, parts[k], lens[k]);
         to += lens[k];
     }
 }
 
-void accel_memo_drop_slot(uint8_t slot)
+void syn_accel_memo_drop_slot(uint8_t slot)
 {
     if (!M.on)
         return;
@@ -234,7 +234,7 @@ void accel_memo_drop_slot(uint8_t slot)
     }
 }
 
-void accel_memo_drop_all(void)
+void syn_accel_memo_drop_all(void)
 {
     if (!M.on)
         return;

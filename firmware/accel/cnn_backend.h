@@ -18,20 +18,20 @@ typedef struct cnn_error cnn_error;
 
 /* The accelerator is (re)started as this chip with every memory and register at its reset value
  * (the chip: nothing to do; the model: zeroes everything). False if the backend cannot be it. */
-bool cnn_backend_reset(const syn_chip *chip, cnn_error *err);
+bool syn_cnn_backend_reset(const syn_chip *chip, cnn_error *err);
 
 /* One 32-bit store to a word-aligned address. */
-bool cnn_backend_store32(uint32_t addr, uint32_t value, cnn_error *err);
+bool syn_cnn_backend_store32(uint32_t addr, uint32_t value, cnn_error *err);
 
 /* One 8-bit store: only the packed kernel loader's "set address" (byte 0x01 to a kernel-memory
  * address with its two low bits 01) uses it. */
-bool cnn_backend_store8(uint32_t addr, uint8_t value, cnn_error *err);
+bool syn_cnn_backend_store8(uint32_t addr, uint8_t value, cnn_error *err);
 
 /* One 32-bit load from a word-aligned address. */
-bool cnn_backend_load32(uint32_t addr, uint32_t *value, cnn_error *err);
+bool syn_cnn_backend_load32(uint32_t addr, uint32_t *value, cnn_error *err);
 
 /* CNN clock cycles of the last completed run (start to done): the chip's port times it, the
  * model counts it with the cycle model. False if no run completed since the reset. */
-bool cnn_backend_cycles(uint64_t *cycles, cnn_error *err);
+bool syn_cnn_backend_cycles(uint64_t *cycles, cnn_error *err);
 
 #endif

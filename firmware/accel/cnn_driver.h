@@ -6,10 +6,10 @@
  * runs off the window it starts in is refused with a cnn_error naming the address and the
  * reason, and nothing is written.
  *
- * Kernel memory in the packed ("mexpress") form the tool loads by default: cnn_kernel_seek(addr)
+ * Kernel memory in the packed ("mexpress") form the tool loads by default: syn_cnn_kernel_seek(addr)
  * stores byte 0x01 to addr | 1, which sets the memory's address counter to column
  * (addr - processor base) / 4; words then written anywhere in that processor's window
- * (cnn_write_block from addr on, as the tool's loader does) are unpacked 9 bytes per column.
+ * (syn_cnn_write_block from addr on, as the tool's loader does) are unpacked 9 bytes per column.
  *
  * Not thread-safe; one accelerator per firmware image. */
 #ifndef SYNERGY_ACCEL_CNN_DRIVER_H
@@ -22,12 +22,12 @@
 #include "chip.h"
 #include "cnn_backend.h"
 #include "cnn_map.h"
+#include "syn_config.h"
 
-#define CNN_ERR_MSG_MAX 200
 
 typedef enum {
     CNN_OK = 0,
-    CNN_ERR_NOT_OPEN,       /* cnn_open has not chosen a chip, or the backend cannot be it */
+    CNN_ERR_NOT_OPEN,       /* syn_cnn_open has not chosen a chip, or the backend cannot be it */
     CNN_ERR_ADDRESS,        /* outside every CNN window of the chip */
     CNN_ERR_ALIGN,          /* not 32-bit aligned */
     CNN_ERR_BLOCK,          /* a block is empty or runs off the window it starts in */
@@ -39,25 +39,30 @@ typedef enum {
 struct cnn_error {
     cnn_status status;
     uint32_t addr;                  /* the address at fault (0 if none) */
-    char msg[CNN_ERR_MSG_MAX];      /* names the address or register, the place and the reason */
+    char msg[SYN_CNN_ERR_MAX];      /* names the address or register, the place and the reason */
 };
 
 /* Chooses the chip whose whitelist applies and resets the backend to it. */
-bool cnn_open(const syn_chip *chip, cnn_error *err);
-const syn_chip *cnn_chip(void);   /* NULL before cnn_open */
+bool syn_cnn_open(const syn_chip *chip, cnn_error *err);
+const syn_chip *syn_cnn_chip(void);   /* NULL before syn_cnn_open */
 
-bool cnn_write(uint32_t addr, uint32_t value, cnn_error *err);
+bool syn_cnn_write(uint32_t addr, uint32_t value, cnn_error *err);
 /* n words to addr, addr + 4, ...; the whole block is checked before the first store. */
-bool cnn_write_block(uint32_t addr, const uint32_t *words, size_t n, cnn_error *err);
-bool cnn_read(uint32_t addr, uint32_t *value, cnn_error *err);
+bool syn_cnn_write_block(uint32_t addr, const uint32_t *words, size_t n, cnn_error *err);
+/* n zero words from addr on, in blocks (clearing kernel columns and bias the loader leaves). */
+bool syn_cnn_write_zeros(uint32_t addr, uint32_t n, cnn_error *err);
+/* Zeroes a processor's kernel columns 0..words-1 (base: its kernel memory) in the direct form,
+ * 4 words a column, in runs: the columns whose bit in `row` is `which`, or all when row is NULL. */
+bool syn_cnn_zero_columns(uint32_t base, uint32_t words, const uint32_t *row, bool which, cnn_error *err);
+bool syn_cnn_read(uint32_t addr, uint32_t *value, cnn_error *err);
 /* Sets a processor's kernel-memory address counter for the packed loader; addr is the record
  * address (processor base + column * 4) and must lie in a kernel window. */
-bool cnn_kernel_seek(uint32_t addr, cnn_error *err);
+bool syn_cnn_kernel_seek(uint32_t addr, cnn_error *err);
 /* CNN cycles of the last completed run, as the backend measures them. */
-bool cnn_cycles(uint64_t *cycles, cnn_error *err);
+bool syn_cnn_cycles(uint64_t *cycles, cnn_error *err);
 
 /* Fills err (if not NULL) and returns false; for backends and callers that report in kind. */
-bool cnn_fail(cnn_error *err, cnn_status status, uint32_t addr, const char *fmt, ...)
+bool syn_cnn_fail(cnn_error *err, cnn_status status, uint32_t addr, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))
 #endif

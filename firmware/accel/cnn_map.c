@@ -54,18 +54,18 @@ static const char *const layer_reg_names[CNN_LR_COUNT] = {
     "RPTR_BASE", "LCTRL0", "MCNT", "TPTR", "EN", "POST", "LCTRL1", "NXTLYR", "MCNT1", "MCNT2", "OCHAN",
 };
 
-const char *cnn_layer_reg_name(cnn_layer_reg reg)
+const char *syn_cnn_layer_reg_name(cnn_layer_reg reg)
 {
     return (unsigned)reg < CNN_LR_COUNT ? layer_reg_names[reg] : "?";
 }
 
-const char *cnn_control_reg_name(unsigned reg)
+const char *syn_cnn_control_reg_name(unsigned reg)
 {
     static const char *const names[] = { "CTRL", "SRAM", "LCNT_MAX" };
     return reg < 3 ? names[reg] : "?";
 }
 
-bool cnn_window_of(const syn_chip *chip, uint32_t addr, cnn_window *w)
+bool syn_cnn_window_of(const syn_chip *chip, uint32_t addr, cnn_window *w)
 {
     memset(w, 0, sizeof *w);
     const chip_map *m = map_of(chip);
@@ -126,38 +126,38 @@ bool cnn_window_of(const syn_chip *chip, uint32_t addr, cnn_window *w)
     return true;
 }
 
-uint32_t cnn_instance_words(const syn_chip *chip)
+uint32_t syn_cnn_instance_words(const syn_chip *chip)
 {
     const chip_map *m = map_of(chip);
     return m ? m->instance_words : 0;
 }
 
-uint32_t cnn_data_address(const syn_chip *chip, unsigned instance, uint32_t word)
+uint32_t syn_cnn_data_address(const syn_chip *chip, unsigned instance, uint32_t word)
 {
     const chip_map *m = map_of(chip);
     return m ? m->quad_base + (instance / 4u) * m->quad_stride + m->data_offset + (instance % 4u) * m->instance_stride + word * 4u
              : 0;
 }
 
-uint32_t cnn_kernel_base(const syn_chip *chip, unsigned processor)
+uint32_t syn_cnn_kernel_base(const syn_chip *chip, unsigned processor)
 {
     const chip_map *m = map_of(chip);
     return m ? m->quad_base + (processor / 16u) * m->quad_stride + m->kernel_offset + (processor % 16u) * m->kernel_stride : 0;
 }
 
-uint32_t cnn_kernel_words(const syn_chip *chip, unsigned processor)
+uint32_t syn_cnn_kernel_words(const syn_chip *chip, unsigned processor)
 {
     const chip_map *m = map_of(chip);
     return m ? (processor % 16u == 0 ? m->kernel_words_large : m->kernel_words) : 0;
 }
 
-uint32_t cnn_control_address(const syn_chip *chip, unsigned quadrant, unsigned reg)
+uint32_t syn_cnn_control_address(const syn_chip *chip, unsigned quadrant, unsigned reg)
 {
     const chip_map *m = map_of(chip);
     return m ? m->quad_base + quadrant * m->quad_stride + reg * 4u : 0;
 }
 
-uint32_t cnn_layer_address(const syn_chip *chip, unsigned quadrant, cnn_layer_reg reg, unsigned layer)
+uint32_t syn_cnn_layer_address(const syn_chip *chip, unsigned quadrant, cnn_layer_reg reg, unsigned layer)
 {
     const chip_map *m = map_of(chip);
     if (m == NULL)
@@ -175,13 +175,13 @@ uint32_t cnn_layer_address(const syn_chip *chip, unsigned quadrant, cnn_layer_re
     return 0;
 }
 
-unsigned cnn_layer_reg_count(const syn_chip *chip)
+unsigned syn_cnn_layer_reg_count(const syn_chip *chip)
 {
     const chip_map *m = map_of(chip);
     return m == NULL ? 0u : m->layer_blocks ? (unsigned)CNN_LR_COUNT : (unsigned)CNN_LR_LCTRL1 + 1u;
 }
 
-uint32_t cnn_bias_address(const syn_chip *chip, unsigned quadrant, unsigned index)
+uint32_t syn_cnn_bias_address(const syn_chip *chip, unsigned quadrant, unsigned index)
 {
     const chip_map *m = map_of(chip);
     return m ? m->quad_base + quadrant * m->quad_stride + m->bias_offset + index * 4u : 0;

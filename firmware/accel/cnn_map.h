@@ -58,26 +58,26 @@ typedef struct {
 
 /* Where addr falls on this chip; false (kind CNN_WIN_NONE) outside every window. Alignment is
  * not checked here. */
-bool cnn_window_of(const syn_chip *chip, uint32_t addr, cnn_window *w);
+bool syn_cnn_window_of(const syn_chip *chip, uint32_t addr, cnn_window *w);
 
 /* Names for messages: "RCNT", "CTRL", ... */
-const char *cnn_layer_reg_name(cnn_layer_reg reg);
-const char *cnn_control_reg_name(unsigned reg);
+const char *syn_cnn_layer_reg_name(cnn_layer_reg reg);
+const char *syn_cnn_control_reg_name(unsigned reg);
 
 /* Data-memory geometry of a chip (bytes of address space per instance, real words in it) and
  * the byte address of word `word` of instance `instance` (0..15). */
-uint32_t cnn_instance_words(const syn_chip *chip);
-uint32_t cnn_data_address(const syn_chip *chip, unsigned instance, uint32_t word);
+uint32_t syn_cnn_instance_words(const syn_chip *chip);
+uint32_t syn_cnn_data_address(const syn_chip *chip, unsigned instance, uint32_t word);
 /* Kernel memory: the processor's window base and its 72-bit words. */
-uint32_t cnn_kernel_base(const syn_chip *chip, unsigned processor);
-uint32_t cnn_kernel_words(const syn_chip *chip, unsigned processor);
+uint32_t syn_cnn_kernel_base(const syn_chip *chip, unsigned processor);
+uint32_t syn_cnn_kernel_words(const syn_chip *chip, unsigned processor);
 /* Control and layer register addresses. */
-uint32_t cnn_control_address(const syn_chip *chip, unsigned quadrant, unsigned reg);
-uint32_t cnn_layer_address(const syn_chip *chip, unsigned quadrant, cnn_layer_reg reg, unsigned layer);
+uint32_t syn_cnn_control_address(const syn_chip *chip, unsigned quadrant, unsigned reg);
+uint32_t syn_cnn_layer_address(const syn_chip *chip, unsigned quadrant, cnn_layer_reg reg, unsigned layer);
 /* The per-layer registers the chip has: cnn_layer_reg 0 .. n-1 (MAX78000 17: RCNT .. LCTRL1;
  * MAX78002 21); 0 for a chip without a map. */
-unsigned cnn_layer_reg_count(const syn_chip *chip);
-uint32_t cnn_bias_address(const syn_chip *chip, unsigned quadrant, unsigned index);
+unsigned syn_cnn_layer_reg_count(const syn_chip *chip);
+uint32_t syn_cnn_bias_address(const syn_chip *chip, unsigned quadrant, unsigned index);
 #define CNN_AON_ADDRESS 0x50001000u
 
 #endif

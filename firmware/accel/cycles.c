@@ -49,7 +49,7 @@ static int64_t passthrough_timeslots(const accel_layer *l, const syn_chip *chip)
     return 1 + worst;
 }
 
-accel_cycle_inputs accel_cycle_inputs_of(const accel_layer *l, const syn_chip *chip, uint32_t kernel_start)
+accel_cycle_inputs syn_accel_cycle_inputs_of(const accel_layer *l, const syn_chip *chip, uint32_t kernel_start)
 {
     accel_cycle_inputs in = { 0 };
     in.m = ceil_div(l->operand_shape.c, 64);
@@ -100,7 +100,7 @@ accel_cycle_inputs accel_cycle_inputs_of(const accel_layer *l, const syn_chip *c
     return in;
 }
 
-uint64_t accel_cycles_from(const accel_cycle_inputs *in)
+uint64_t syn_accel_cycles_from(const accel_cycle_inputs *in)
 {
     int64_t m = in->m, e = in->e;
     int64_t in_pad, in_dat, k;
@@ -135,16 +135,16 @@ uint64_t accel_cycles_from(const accel_cycle_inputs *in)
     return layer < 0 ? 0 : (uint64_t)layer;
 }
 
-uint64_t accel_layer_cycles(const accel_layer *l, const syn_chip *chip, uint32_t kernel_start)
+uint64_t syn_accel_layer_cycles(const accel_layer *l, const syn_chip *chip, uint32_t kernel_start)
 {
-    accel_cycle_inputs in = accel_cycle_inputs_of(l, chip, kernel_start);
-    return accel_cycles_from(&in);
+    accel_cycle_inputs in = syn_accel_cycle_inputs_of(l, chip, kernel_start);
+    return syn_accel_cycles_from(&in);
 }
 
-uint64_t accel_network_cycles(const accel_layer *layers, size_t n, const syn_chip *chip, const uint32_t *kernel_starts)
+uint64_t syn_accel_network_cycles(const accel_layer *layers, size_t n, const syn_chip *chip, const uint32_t *kernel_starts)
 {
     uint64_t total = 1;
     for (size_t i = 0; i < n; i++)
-        total += accel_layer_cycles(&layers[i], chip, kernel_starts ? kernel_starts[i] : 0);
+        total += syn_accel_layer_cycles(&layers[i], chip, kernel_starts ? kernel_starts[i] : 0);
     return total;
 }

@@ -35,15 +35,15 @@ typedef struct {
 /* Maps a layer to the estimator's inputs. kernel_start is the layer's start column in kernel
  * memory (it only matters for the MAX78000 pre-read term and comes from kernel allocation,
  * which is the fit rules' business; pass 0 when unknown). */
-accel_cycle_inputs accel_cycle_inputs_of(const accel_layer *l, const syn_chip *chip, uint32_t kernel_start);
+accel_cycle_inputs syn_accel_cycle_inputs_of(const accel_layer *l, const syn_chip *chip, uint32_t kernel_start);
 
 /* Cycles of one layer from the estimator's inputs (pre-read and streaming factor included). */
-uint64_t accel_cycles_from(const accel_cycle_inputs *in);
+uint64_t syn_accel_cycles_from(const accel_cycle_inputs *in);
 
 /* Cycles of one layer. */
-uint64_t accel_layer_cycles(const accel_layer *l, const syn_chip *chip, uint32_t kernel_start);
+uint64_t syn_accel_layer_cycles(const accel_layer *l, const syn_chip *chip, uint32_t kernel_start);
 
 /* Network cycles: 1 + the sum of the layers' cycles. kernel_starts may be NULL (all 0). */
-uint64_t accel_network_cycles(const accel_layer *layers, size_t n, const syn_chip *chip, const uint32_t *kernel_starts);
+uint64_t syn_accel_network_cycles(const accel_layer *layers, size_t n, const syn_chip *chip, const uint32_t *kernel_starts);
 
 #endif

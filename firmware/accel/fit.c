@@ -36,14 +36,14 @@ static const char *const limit_names[FIT_LIMIT_COUNT] = {
     [FIT_LIMIT_INVALID] = "invalid",
 };
 
-const char *fit_limit_name(fit_limit limit)
+const char *syn_fit_limit_name(fit_limit limit)
 {
     return (unsigned)limit < FIT_LIMIT_COUNT ? limit_names[limit] : "unknown";
 }
 
 /* ---- refusals and small helpers --------------------------------------------------------- */
 
-void fit_begin(fit_result *out, fit_limit limit, const fit_layer_info *at, int segment)
+void syn_fit_begin(fit_result *out, fit_limit limit, const fit_layer_info *at, int segment)
 {
     out->ok = false;
     out->limit = limit;
@@ -54,7 +54,7 @@ void fit_begin(fit_result *out, fit_limit limit, const fit_layer_info *at, int s
     out->message[0] = '\0';
 }
 
-void fit_num(fit_result *out, const char *key, int64_t value)
+void syn_fit_num(fit_result *out, const char *key, int64_t value)
 {
     if (out->n_numbers < FIT_MAX_NUMBERS) {
         out->number_keys[out->n_numbers] = key;
@@ -63,7 +63,15 @@ void fit_num(fit_result *out, const char *key, int64_t value)
     }
 }
 
-bool fit_msg(fit_result *out, bool prefixed, const char *fmt, ...)
+void syn_fit_refusal(fit_result *out, fit_limit limit, const fit_layer_info *at, int segment, const fit_figure *figures,
+                     size_t n)
+{
+    syn_fit_begin(out, limit, at, segment);
+    for (size_t i = 0; i < n; i++)
+        syn_fit_num(out, figures[i].key, figures[i].value);
+}
+
+bool syn_fit_msg(fit_result *out, bool prefixed, const char *fmt, ...)
 {
     size_t n = 0;
     if (prefixed && out->layer >= 0)
@@ -77,7 +85,7 @@ bool fit_msg(fit_result *out, bool prefixed, const char *fmt, ...)
     return false;
 }
 
-int fit_ffs(uint64_t m)
+int syn_fit_ffs(uint64_t m)
 {
     if (!m)
         return -1;
@@ -87,7 +95,7 @@ int fit_ffs(uint64_t m)
     return i;
 }
 
-int fit_fls(uint64_t m)
+int syn_fit_fls(uint64_t m)
 {
     int i = -1;
     while (m) {
@@ -97,7 +105,7 @@ int fit_fls(uint64_t m)
     return i;
 }
 
-int fit_popcount(uint64_t m)
+int syn_fit_popcount(uint64_t m)
 {
     int n = 0;
     for (; m; m &= m - 1)
@@ -105,12 +113,12 @@ int fit_popcount(uint64_t m)
     return n;
 }
 
-unsigned fit_quadrant_bits(uint64_t m, unsigned g)
+unsigned syn_fit_quadrant_bits(uint64_t m, unsigned g)
 {
     return (unsigned)((m >> (16u * g)) & 0xffffu);
 }
 
-const char *fit_hex16(char buf[17], uint64_t m)
+const char *syn_fit_hex16(char buf[17], uint64_t m)
 {
     static const char digits[] = "0123456789abcdef";
     for (int i = 15; i >= 0; i--) {
@@ -121,12 +129,12 @@ const char *fit_hex16(char buf[17], uint64_t m)
     return buf;
 }
 
-uint32_t fit_kernel_columns(const syn_chip *chip, unsigned p)
+uint32_t syn_fit_kernel_columns(const syn_chip *chip, unsigned p)
 {
     return p % chip->processors_per_quadrant == 0 ? chip->kernel_words_large : chip->kernel_words;
 }
 
-unsigned fit_groups_used(const fit_ctx *ctx, unsigned start)
+unsigned syn_fit_groups_used(const fit_ctx *ctx, unsigned start)
 {
     uint64_t mask = 0;
     unsigned i = start;
@@ -135,7 +143,7 @@ unsigned fit_groups_used(const fit_ctx *ctx, unsigned start)
     mask |= ctx->li[i - 1].l->output_processors;
     unsigned groups = 0;
     for (unsigned g = 0; g < ctx->chip->quadrants; g++)
-        if (fit_quadrant_bits(mask, g))
+        if (syn_fit_quadrant_bits(mask, g))
             groups |= 1u << g;
     return groups;
 }
@@ -188,9 +196,8 @@ static bool check_input(fit_ctx *ctx, const fit_segment *segs, size_t n_segs, fi
 {
     for (size_t s = 0; s < n_segs; s++) {
         if (segs[s].count == 0 || !segs[s].layers) {
-            fit_begin(out, FIT_LIMIT_LAYERS, NULL, (int)s);
-            fit_num(out, "segment", (int64_t)s);
-            return fit_msg(out, false, "Segment %u has no layers.", (unsigned)s);
+            SYN_FIT_REFUSE(out, FIT_LIMIT_LAYERS, NULL, (int)s, { "segment", (int64_t)s });
+            return syn_fit_msg(out, false, "Segment %u has no layers.", (unsigned)s);
         }
         for (unsigned r = 0; r < segs[s].count; r++) {
             const accel_layer *l = &segs[s].layers[r];
@@ -214,9 +221,8 @@ static bool check_input(fit_ctx *ctx, const fit_segment *segs, size_t n_segs, fi
             else if (l->output_width != 8 && l->output_width != 32)
                 why = "output_width is neither 8 nor 32";
             if (why) {
-                fit_begin(out, FIT_LIMIT_INVALID, NULL, (int)s);
-                fit_num(out, "model_layer", l->index);
-                return fit_msg(out, false, "Segment %u, model layer %u: %s.", (unsigned)s, (unsigned)l->index, why);
+                SYN_FIT_REFUSE(out, FIT_LIMIT_INVALID, NULL, (int)s, { "model_layer", l->index });
+                return syn_fit_msg(out, false, "Segment %u, model layer %u: %s.", (unsigned)s, (unsigned)l->index, why);
             }
         }
     }
@@ -231,7 +237,7 @@ static void derive(fit_ctx *ctx, const fit_segment *segs, size_t n_segs)
     for (size_t s = 0; s < n_segs; s++) {
         unsigned start = u;
         for (unsigned r = 0; r < segs[s].count; r++, u++) {
-            if (u >= FIT_MAX_LAYERS)
+            if (u >= SYN_MAX_LAYERS)
                 continue;       /* past every chip's limit: phase 1 refuses before using these */
             const accel_layer *l = &segs[s].layers[r];
             fit_layer_info *f = &ctx->li[u];
@@ -259,7 +265,7 @@ static void derive(fit_ctx *ctx, const fit_segment *segs, size_t n_segs)
             f->ksize = (uint16_t)(l->kernel[0] * l->kernel[1]);
         }
     }
-    ctx->n = (uint16_t)(u < FIT_MAX_LAYERS ? u : FIT_MAX_LAYERS);
+    ctx->n = (uint16_t)(u < SYN_MAX_LAYERS ? u : SYN_MAX_LAYERS);
 }
 
 /* ---- phase 1: the YAML parse --------------------------------------------------------------- */
@@ -271,10 +277,8 @@ static bool check_parse(fit_ctx *ctx, unsigned total, fit_result *out)
     const syn_chip *chip = ctx->chip;
     for (unsigned u = 0; u < total; u++) {
         if (u >= chip->max_layers) {
-            fit_begin(out, FIT_LIMIT_LAYERS, NULL, -1);
-            fit_num(out, "layers", total);
-            fit_num(out, "max", chip->max_layers);
-            return fit_msg(out, false, "This device supports up to %u layers" YAML_AT, (unsigned)chip->max_layers, u);
+            SYN_FIT_REFUSE(out, FIT_LIMIT_LAYERS, NULL, -1, { "layers", total }, { "max", chip->max_layers });
+            return syn_fit_msg(out, false, "This device supports up to %u layers" YAML_AT, (unsigned)chip->max_layers, u);
         }
         const fit_layer_info *f = &ctx->li[u];
         const accel_layer *l = f->l;
@@ -282,14 +286,12 @@ static bool check_parse(fit_ctx *ctx, unsigned total, fit_result *out)
         bool bad = (l->op == OP_CONV2D && !((kh == 1 && kw == 1) || (kh == 3 && kw == 3)))
                    || (l->op == OP_CONVTRANSPOSE2D && !(kh == 3 && kw == 3));
         if (bad || (l->op == OP_CONV1D && (kh < 1 || kh > 9)) || (l->op == OP_LINEAR && (kh != 1 || kw != 1))) {
-            fit_begin(out, FIT_LIMIT_KERNEL_SIZE, f, -1);
-            fit_num(out, "kh", kh);
-            fit_num(out, "kw", kw);
+            SYN_FIT_REFUSE(out, FIT_LIMIT_KERNEL_SIZE, f, -1, { "kh", kh }, { "kw", kw });
             if (bad)
-                return fit_msg(out, false, "Unsupported value `%ux%u` for `kernel_size`" YAML_AT, kh, kw, u);
+                return syn_fit_msg(out, false, "Unsupported value `%ux%u` for `kernel_size`" YAML_AT, kh, kw, u);
             if (l->op == OP_CONV1D)
-                return fit_msg(out, false, "Unsupported value `%u` for `kernel_size`" YAML_AT, kh, u);
-            return fit_msg(out, false, "Cannot configure `kernel_size` for fully connected layers" YAML_AT, u);
+                return syn_fit_msg(out, false, "Unsupported value `%u` for `kernel_size`" YAML_AT, kh, u);
+            return syn_fit_msg(out, false, "Cannot configure `kernel_size` for fully connected layers" YAML_AT, u);
         }
         unsigned sh = l->stride[0], sw = l->stride[1];
         const char *stride_err = NULL;
@@ -300,26 +302,21 @@ static bool check_parse(fit_ctx *ctx, unsigned total, fit_result *out)
         else if (l->op == OP_CONVTRANSPOSE2D && sh != 1 && sh != 2)
             stride_err = "Cannot set `stride` to non-default value for ConvTranspose2D";
         if (stride_err) {
-            fit_begin(out, FIT_LIMIT_STRIDE, f, -1);
-            fit_num(out, "stride_h", sh);
-            fit_num(out, "stride_w", sw);
-            return fit_msg(out, false, "%s" YAML_AT, stride_err, u);
+            SYN_FIT_REFUSE(out, FIT_LIMIT_STRIDE, f, -1, { "stride_h", sh }, { "stride_w", sw });
+            return syn_fit_msg(out, false, "%s" YAML_AT, stride_err, u);
         }
         if (f->passthrough && (l->dilation[0] > 1 || l->dilation[1] > 1)) {
-            fit_begin(out, FIT_LIMIT_DILATION, f, -1);
-            fit_num(out, "dilation", l->dilation[0]);
-            return fit_msg(out, false, "`dilation` requires a convolution operator" YAML_AT, u);
+            SYN_FIT_REFUSE(out, FIT_LIMIT_DILATION, f, -1, { "dilation", l->dilation[0] });
+            return syn_fit_msg(out, false, "`dilation` requires a convolution operator" YAML_AT, u);
         }
     }
     for (unsigned u = 0; u < total; u++) {
         const fit_layer_info *f = &ctx->li[u];
         const accel_layer *l = f->l;
         if (!l->pool_first && (l->operands == 1 || (l->pool_size[0] == 1 && l->pool_size[1] == 1))) {
-            fit_begin(out, FIT_LIMIT_POOLING, f, -1);
-            fit_num(out, "operands", l->operands);
-            fit_num(out, "pool_h", l->pool_size[0]);
-            fit_num(out, "pool_w", l->pool_size[1]);
-            return fit_msg(out, false, "`pool_first: False` requires both pooling and element-wise operations" YAML_AT, u);
+            SYN_FIT_REFUSE(out, FIT_LIMIT_POOLING, f, -1, { "operands", l->operands }, { "pool_h", l->pool_size[0] },
+                           { "pool_w", l->pool_size[1] });
+            return syn_fit_msg(out, false, "`pool_first: False` requires both pooling and element-wise operations" YAML_AT, u);
         }
     }
     return true;
@@ -342,103 +339,84 @@ static bool check_trace(fit_ctx *ctx, fit_result *out)
             const accel_layer *fin = ctx->li[last].l;
             /* The tool names the start layer here, not the final one. */
             if (fin->output_width != 8 && fin->activation != ACT_NONE) {
-                fit_begin(out, FIT_LIMIT_OUTPUT_WIDTH, f, -1);
-                fit_num(out, "output_width", fin->output_width);
-                fit_num(out, "layer", last);
-                return fit_msg(out, true, "`output_width` must be 8 when activation is used.");
+                SYN_FIT_REFUSE(out, FIT_LIMIT_OUTPUT_WIDTH, f, -1, { "output_width", fin->output_width },
+                               { "layer", last });
+                return syn_fit_msg(out, true, "`output_width` must be 8 when activation is used.");
             }
         }
         const fit_layer_info *prev = f->r > 0 ? &ctx->li[i - 1] : NULL;
         if (prev && l->streaming && !prev->l->streaming) {
-            fit_begin(out, FIT_LIMIT_STREAMING, f, -1);
-            fit_num(out, "layer", f->u);
-            return fit_msg(out, false, "Layer %u is a streaming layer, but the previous layer %u is non-streaming. This is not supported.",
+            SYN_FIT_REFUSE(out, FIT_LIMIT_STREAMING, f, -1, { "layer", f->u });
+            return syn_fit_msg(out, false, "Layer %u is a streaming layer, but the previous layer %u is non-streaming. This is not supported.",
                            (unsigned)f->u, (unsigned)prev->u);
         }
         if (f->r > 0 && l->data_format == FMT_CHW) {
-            fit_begin(out, FIT_LIMIT_DATA_FORMAT, f, -1);
-            fit_num(out, "layer", f->u);
-            return fit_msg(out, true, "`data_format` CHW can only be configured for the first layer.");
+            SYN_FIT_REFUSE(out, FIT_LIMIT_DATA_FORMAT, f, -1, { "layer", f->u });
+            return syn_fit_msg(out, true, "`data_format` CHW can only be configured for the first layer.");
         }
         unsigned ph = f->pooled[0], pw = f->pooled[1];
         if (l->op != OP_CONV1D) {
             if (l->pool_stride[0] != l->pool_stride[1]) {
-                fit_begin(out, FIT_LIMIT_POOLING, f, -1);
-                fit_num(out, "pool_stride_h", l->pool_stride[0]);
-                fit_num(out, "pool_stride_w", l->pool_stride[1]);
-                return fit_msg(out, true, "%s does not support non-square pooling stride (currently set to %ux%u).", op,
+                SYN_FIT_REFUSE(out, FIT_LIMIT_POOLING, f, -1, { "pool_stride_h", l->pool_stride[0] },
+                               { "pool_stride_w", l->pool_stride[1] });
+                return syn_fit_msg(out, true, "%s does not support non-square pooling stride (currently set to %ux%u).", op,
                                (unsigned)l->pool_stride[0], (unsigned)l->pool_stride[1]);
             }
             /* The tool forces stride 2 on a transposed convolution; the IR may say 1 (its default). */
             unsigned sh = l->op == OP_CONVTRANSPOSE2D ? 2 : l->stride[0];
             unsigned sw = l->op == OP_CONVTRANSPOSE2D ? 2 : l->stride[1];
             if (sh != sw || (l->op != OP_CONVTRANSPOSE2D && sh != 1)) {
-                fit_begin(out, FIT_LIMIT_STRIDE, f, -1);
-                fit_num(out, "stride_h", sh);
-                fit_num(out, "stride_w", sw);
+                SYN_FIT_REFUSE(out, FIT_LIMIT_STRIDE, f, -1, { "stride_h", sh }, { "stride_w", sw });
                 if (sh != sw)
-                    return fit_msg(out, true, "%s does not support non-square stride (currently set to %ux%u).", op, sh, sw);
-                return fit_msg(out, true, "%s does not support stride other than 1 (currently set to %ux%u).", op, sh, sw);
+                    return syn_fit_msg(out, true, "%s does not support non-square stride (currently set to %ux%u).", op, sh, sw);
+                return syn_fit_msg(out, true, "%s does not support stride other than 1 (currently set to %ux%u).", op, sh, sw);
             }
             if (l->flatten && ph * pw > chip->flatten_max_pixels) {
-                fit_begin(out, FIT_LIMIT_FLATTEN, f, -1);
-                fit_num(out, "pixels", ph * pw);
-                fit_num(out, "max", chip->flatten_max_pixels);
-                return fit_msg(out, true, "`flatten` exceeds supported input dimensions (%u * %u > %u)).", ph, pw,
+                SYN_FIT_REFUSE(out, FIT_LIMIT_FLATTEN, f, -1, { "pixels", ph * pw },
+                               { "max", chip->flatten_max_pixels });
+                return syn_fit_msg(out, true, "`flatten` exceeds supported input dimensions (%u * %u > %u)).", ph, pw,
                                (unsigned)chip->flatten_max_pixels);
             }
             if (l->pad[0] >= FIT_MAX_PAD_EXCLUSIVE) {
-                fit_begin(out, FIT_LIMIT_PADDING, f, -1);
-                fit_num(out, "pad", l->pad[0]);
-                fit_num(out, "max", FIT_MAX_PAD_EXCLUSIVE - 1);
-                return fit_msg(out, true, "%s does not support `pad` >= 3 (currently set to %u).", op, (unsigned)l->pad[0]);
+                SYN_FIT_REFUSE(out, FIT_LIMIT_PADDING, f, -1, { "pad", l->pad[0] },
+                               { "max", FIT_MAX_PAD_EXCLUSIVE - 1 });
+                return syn_fit_msg(out, true, "%s does not support `pad` >= 3 (currently set to %u).", op, (unsigned)l->pad[0]);
             }
         } else {
             if (l->pad[0] >= FIT_MAX_PAD_EXCLUSIVE) {
-                fit_begin(out, FIT_LIMIT_PADDING, f, -1);
-                fit_num(out, "pad", l->pad[0]);
-                fit_num(out, "max", FIT_MAX_PAD_EXCLUSIVE - 1);
-                return fit_msg(out, true, "%s does not support `pad` >= 3 (currently set to %u).", op, (unsigned)l->pad[0]);
+                SYN_FIT_REFUSE(out, FIT_LIMIT_PADDING, f, -1, { "pad", l->pad[0] },
+                               { "max", FIT_MAX_PAD_EXCLUSIVE - 1 });
+                return syn_fit_msg(out, true, "%s does not support `pad` >= 3 (currently set to %u).", op, (unsigned)l->pad[0]);
             }
             if (l->stride[0] != 1) {
-                fit_begin(out, FIT_LIMIT_STRIDE, f, -1);
-                fit_num(out, "stride_h", l->stride[0]);
-                fit_num(out, "stride_w", 1);
-                return fit_msg(out, true, "%s does not support stride other than 1 (currently set to %u).", op,
+                SYN_FIT_REFUSE(out, FIT_LIMIT_STRIDE, f, -1, { "stride_h", l->stride[0] }, { "stride_w", 1 });
+                return syn_fit_msg(out, true, "%s does not support stride other than 1 (currently set to %u).", op,
                                (unsigned)l->stride[0]);
             }
         }
         if (f->passthrough && (l->pad[0] > 0 || l->pad[1] > 0)) {
-            fit_begin(out, FIT_LIMIT_PADDING, f, -1);
-            fit_num(out, "pad_h", l->pad[0]);
-            fit_num(out, "pad_w", l->pad[1]);
-            return fit_msg(out, true, "Padding ([%u, %u]) can only be used with a convolution operation.", (unsigned)l->pad[0],
+            SYN_FIT_REFUSE(out, FIT_LIMIT_PADDING, f, -1, { "pad_h", l->pad[0] }, { "pad_w", l->pad[1] });
+            return syn_fit_msg(out, true, "Padding ([%u, %u]) can only be used with a convolution operation.", (unsigned)l->pad[0],
                            (unsigned)l->pad[1]);
         }
         if (l->pad[0] >= l->kernel[0] || l->pad[1] >= l->kernel[1]) {
-            fit_begin(out, FIT_LIMIT_PADDING, f, -1);
-            fit_num(out, "pad_h", l->pad[0]);
-            fit_num(out, "pad_w", l->pad[1]);
-            fit_num(out, "kernel_h", l->kernel[0]);
-            fit_num(out, "kernel_w", l->kernel[1]);
-            return fit_msg(out, true, "Pad size ([%u, %u]) is greater than or equal to kernel size ([%u, %u]).",
+            SYN_FIT_REFUSE(out, FIT_LIMIT_PADDING, f, -1, { "pad_h", l->pad[0] }, { "pad_w", l->pad[1] },
+                           { "kernel_h", l->kernel[0] }, { "kernel_w", l->kernel[1] });
+            return syn_fit_msg(out, true, "Pad size ([%u, %u]) is greater than or equal to kernel size ([%u, %u]).",
                            (unsigned)l->pad[0], (unsigned)l->pad[1], (unsigned)l->kernel[0], (unsigned)l->kernel[1]);
         }
         for (int which = 0; which < 2; which++) {
             const uint16_t *d = which ? f->out_dim : f->in_dim;
             if (d[0] > chip->max_row_col || d[1] > chip->max_row_col) {
-                fit_begin(out, FIT_LIMIT_DIMENSIONS, f, -1);
-                fit_num(out, "rows", d[0]);
-                fit_num(out, "cols", d[1]);
-                fit_num(out, "max", chip->max_row_col);
-                return fit_msg(out, true, "%s dimension [%u, %u] exceeds system maximum of %u.", which ? "Output" : "Input",
+                SYN_FIT_REFUSE(out, FIT_LIMIT_DIMENSIONS, f, -1, { "rows", d[0] }, { "cols", d[1] },
+                               { "max", chip->max_row_col });
+                return syn_fit_msg(out, true, "%s dimension [%u, %u] exceeds system maximum of %u.", which ? "Output" : "Input",
                                (unsigned)d[0], (unsigned)d[1], (unsigned)chip->max_row_col);
             }
         }
         if (l->activation != ACT_NONE && f->passthrough) {
-            fit_begin(out, FIT_LIMIT_ACTIVATION, f, -1);
-            fit_num(out, "layer", f->u);
-            return fit_msg(out, true, "Activation %s cannot be used in a passthrough layer.",
+            SYN_FIT_REFUSE(out, FIT_LIMIT_ACTIVATION, f, -1, { "layer", f->u });
+            return syn_fit_msg(out, true, "Activation %s cannot be used in a passthrough layer.",
                            l->activation == ACT_RELU ? "ReLU" : "Abs");
         }
         if (chip->avg_pool_reset_layer && prev && prev->l->operands > 1 && l->pool_type == POOL_AVG)
@@ -480,17 +458,13 @@ static bool dilation_rules(fit_ctx *ctx, fit_layer_info *f, fit_result *out)
     else if (l->flatten || l->streaming)
         why = "`bypass`, `flatten`, `rd_ahead`, `streaming` must be False to use `dilation` > 4.";
     else if (d > ctx->chip->max_dilation_1d) {
-        fit_begin(out, FIT_LIMIT_DILATION, f, -1);
-        fit_num(out, "dilation", d);
-        fit_num(out, "kernel", k);
-        fit_num(out, "max", ctx->chip->max_dilation_1d);
-        return fit_msg(out, true, "`dilation` must be %u or smaller for Conv1d operations.", (unsigned)ctx->chip->max_dilation_1d);
+        SYN_FIT_REFUSE(out, FIT_LIMIT_DILATION, f, -1, { "dilation", d }, { "kernel", k },
+                       { "max", ctx->chip->max_dilation_1d });
+        return syn_fit_msg(out, true, "`dilation` must be %u or smaller for Conv1d operations.", (unsigned)ctx->chip->max_dilation_1d);
     }
     if (why) {
-        fit_begin(out, FIT_LIMIT_DILATION, f, -1);
-        fit_num(out, "dilation", d);
-        fit_num(out, "kernel", k);
-        return fit_msg(out, true, "%s", why);
+        SYN_FIT_REFUSE(out, FIT_LIMIT_DILATION, f, -1, { "dilation", d }, { "kernel", k });
+        return syn_fit_msg(out, true, "%s", why);
     }
     /* Runs on 3x3 hardware over the input folded into ceil(L / d) rows of d columns. */
     unsigned rows = (f->in_dim[0] + d - 1) / d;
@@ -499,12 +473,9 @@ static bool dilation_rules(fit_ctx *ctx, fit_layer_info *f, fit_result *out)
     if (k == 3) {
         unsigned ignore = 4 * d * f->out_expand;
         if (l->out_offset < ignore) {
-            fit_begin(out, FIT_LIMIT_DILATION, f, -1);
-            fit_num(out, "dilation", d);
-            fit_num(out, "kernel", k);
-            fit_num(out, "out_offset", l->out_offset);
-            fit_num(out, "min", ignore);
-            return fit_msg(out, true, "`out_offset` used with dilation of %u must be at least %04x.", d, ignore);
+            SYN_FIT_REFUSE(out, FIT_LIMIT_DILATION, f, -1, { "dilation", d }, { "kernel", k },
+                           { "out_offset", l->out_offset }, { "min", ignore });
+            return syn_fit_msg(out, true, "`out_offset` used with dilation of %u must be at least %04x.", d, ignore);
         }
     }
     return true;
@@ -532,23 +503,20 @@ static bool backend_layer(fit_ctx *ctx, fit_layer_info *f, fit_result *out)
     int total = l->output_shift + (f->weighted ? 8 - f->bits : 0);
     if (total < -15 || total > 15) {
         int implicit = 8 - f->bits;
-        fit_begin(out, FIT_LIMIT_OUTPUT_SHIFT, f, -1);
-        fit_num(out, "output_shift", total - implicit);
-        fit_num(out, "min", -15 - implicit);
-        fit_num(out, "max", 15 - implicit);
-        return fit_msg(out, true,
+        SYN_FIT_REFUSE(out, FIT_LIMIT_OUTPUT_SHIFT, f, -1, { "output_shift", total - implicit },
+                       { "min", -15 - implicit }, { "max", 15 - implicit });
+        return syn_fit_msg(out, true,
                        "%u-bit weight quantization supports an output_shift range of [%d, +%d]. The specified value of "
                        "output_shift is %d which exceeds the system limits.",
                        (unsigned)f->bits, -15 - implicit, 15 - implicit, total - implicit);
     }
     bool chw = l->data_format == FMT_CHW;
     if (chw) {
-        uint64_t p = l->processors >> ((unsigned)fit_ffs(l->processors) & ~3u);
+        uint64_t p = l->processors >> ((unsigned)syn_fit_ffs(l->processors) & ~3u);
         for (; p; p >>= 4) {
-            if (fit_popcount(p & 0xfu) > 1) {
-                fit_begin(out, FIT_LIMIT_PROCESSORS, f, -1);
-                fit_num(out, "layer", f->u);
-                return fit_msg(out, true,
+            if (syn_fit_popcount(p & 0xfu) > 1) {
+                SYN_FIT_REFUSE(out, FIT_LIMIT_PROCESSORS, f, -1, { "layer", f->u });
+                return syn_fit_msg(out, true,
                                "CHW input format, but multiple channels share the same memory instance. Modify the processor map.");
             }
         }
@@ -556,21 +524,17 @@ static bool backend_layer(fit_ctx *ctx, fit_layer_info *f, fit_result *out)
     uint32_t h = f->in_dim[0], w = f->in_dim[1];
     uint64_t frame = (uint64_t)h * w * f->in_expand;
     if (frame >= chip->frame_limit) {
-        fit_begin(out, FIT_LIMIT_FRAME_SIZE, f, -1);
-        fit_num(out, "pixels", (int64_t)frame);
-        fit_num(out, "max", chip->frame_limit);
-        return fit_msg(out, true, "Input frame %lux%lu with %u %s exceeds the frame limit of %lu pixels.", (unsigned long)h,
+        SYN_FIT_REFUSE(out, FIT_LIMIT_FRAME_SIZE, f, -1, { "pixels", (int64_t)frame }, { "max", chip->frame_limit });
+        return syn_fit_msg(out, true, "Input frame %lux%lu with %u %s exceeds the frame limit of %lu pixels.", (unsigned long)h,
                        (unsigned long)w, (unsigned)f->in_expand, plural(f->in_expand, "pass", "passes"),
                        (unsigned long)chip->frame_limit);
     }
     uint64_t in_size = frame * l->operands * (chw ? 1u : 4u);
     if (!l->streaming && in_size + l->in_offset > chip->instance_bytes) {
-        fit_begin(out, FIT_LIMIT_DATA_MEMORY_INPUT, f, -1);
-        fit_num(out, "size", (int64_t)in_size);
-        fit_num(out, "offset", l->in_offset);
-        fit_num(out, "expansion", f->in_expand);
-        fit_num(out, "instance", chip->instance_bytes);
-        return fit_msg(out, true,
+        SYN_FIT_REFUSE(out, FIT_LIMIT_DATA_MEMORY_INPUT, f, -1, { "size", (int64_t)in_size },
+                       { "offset", l->in_offset }, { "expansion", f->in_expand },
+                       { "instance", chip->instance_bytes });
+        return syn_fit_msg(out, true,
                        "%u channel%s/word %lux%lu input (size %lu) with input offset 0x%04lx and expansion %ux exceeds data "
                        "memory instance size of %lu.",
                        chw ? 1u : 4u, chw ? "" : "s", (unsigned long)h, (unsigned long)w, (unsigned long)in_size,
@@ -578,22 +542,17 @@ static bool backend_layer(fit_ctx *ctx, fit_layer_info *f, fit_result *out)
     }
     if (l->op == OP_CONV1D) {
         if (l->operands > 1) {
-            fit_begin(out, FIT_LIMIT_ELTWISE, f, -1);
-            fit_num(out, "operands", l->operands);
-            return fit_msg(out, true, "Element-wise operations cannot be combined with Conv1d.");
+            SYN_FIT_REFUSE(out, FIT_LIMIT_ELTWISE, f, -1, { "operands", l->operands });
+            return syn_fit_msg(out, true, "Element-wise operations cannot be combined with Conv1d.");
         }
         if (!chip->padded_conv1d_multipass && l->pad[0] > 0 && f->in_expand > 1) {
-            fit_begin(out, FIT_LIMIT_PADDING, f, -1);
-            fit_num(out, "pad", l->pad[0]);
-            fit_num(out, "expansion", f->in_expand);
-            return fit_msg(out, true, "This device does not support padded Conv1d with input expansion > 1.");
+            SYN_FIT_REFUSE(out, FIT_LIMIT_PADDING, f, -1, { "pad", l->pad[0] }, { "expansion", f->in_expand });
+            return syn_fit_msg(out, true, "This device does not support padded Conv1d with input expansion > 1.");
         }
     }
     if (!l->pool_first && l->operands > FIT_POOL_LAST_OPERANDS && pooling(f)) {
-        fit_begin(out, FIT_LIMIT_ELTWISE, f, -1);
-        fit_num(out, "operands", l->operands);
-        fit_num(out, "max", FIT_POOL_LAST_OPERANDS);
-        return fit_msg(out, false, "\"pool last\" supports a maximum of %u element-wise operands on this device.",
+        SYN_FIT_REFUSE(out, FIT_LIMIT_ELTWISE, f, -1, { "operands", l->operands }, { "max", FIT_POOL_LAST_OPERANDS });
+        return syn_fit_msg(out, false, "\"pool last\" supports a maximum of %u element-wise operands on this device.",
                        FIT_POOL_LAST_OPERANDS);
     }
     if (!dilation_rules(ctx, f, out))
@@ -601,12 +560,10 @@ static bool backend_layer(fit_ctx *ctx, fit_layer_info *f, fit_result *out)
     uint32_t oh = f->out_dim[0], ow = f->out_dim[1];
     uint64_t out_size = ((uint64_t)oh * ow + f->out_pad) * f->out_expand * 4u * (l->output_width / 8u);
     if (!l->streaming && out_size + l->out_offset > chip->instance_bytes) {
-        fit_begin(out, FIT_LIMIT_DATA_MEMORY_OUTPUT, f, -1);
-        fit_num(out, "size", (int64_t)out_size);
-        fit_num(out, "offset", l->out_offset);
-        fit_num(out, "expansion", f->out_expand);
-        fit_num(out, "instance", chip->instance_bytes);
-        return fit_msg(out, true,
+        SYN_FIT_REFUSE(out, FIT_LIMIT_DATA_MEMORY_OUTPUT, f, -1, { "size", (int64_t)out_size },
+                       { "offset", l->out_offset }, { "expansion", f->out_expand },
+                       { "instance", chip->instance_bytes });
+        return syn_fit_msg(out, true,
                        "HWC (4 channels/word) %u-bit %lux%lu output (size %lu) with output offset 0x%04lx and expansion %ux "
                        "exceeds data memory instance size of %lu.",
                        (unsigned)l->output_width, (unsigned long)oh, (unsigned long)ow, (unsigned long)out_size,
@@ -614,112 +571,92 @@ static bool backend_layer(fit_ctx *ctx, fit_layer_info *f, fit_result *out)
     }
     if (f->passthrough) {
         if (l->output_shift != 0) {
-            fit_begin(out, FIT_LIMIT_OUTPUT_SHIFT, f, -1);
-            fit_num(out, "output_shift", l->output_shift);
-            return fit_msg(out, true, "`output_shift` must be zero for passthrough layers.");
+            SYN_FIT_REFUSE(out, FIT_LIMIT_OUTPUT_SHIFT, f, -1, { "output_shift", l->output_shift });
+            return syn_fit_msg(out, true, "`output_shift` must be zero for passthrough layers.");
         }
         if (pooling(f) && f->in_expand > chip->max_pool_passes && (f->pooled[0] > 1 || f->pooled[1] > 1)) {
-            fit_begin(out, FIT_LIMIT_POOLING, f, -1);
-            fit_num(out, "passes", f->in_expand);
-            fit_num(out, "max", chip->max_pool_passes);
-            return fit_msg(out, true, "pooling in passthrough layer uses %u %s, which exceeds the maximum of %lu on this device.",
+            SYN_FIT_REFUSE(out, FIT_LIMIT_POOLING, f, -1, { "passes", f->in_expand },
+                           { "max", chip->max_pool_passes });
+            return syn_fit_msg(out, true, "pooling in passthrough layer uses %u %s, which exceeds the maximum of %lu on this device.",
                            (unsigned)f->in_expand, plural(f->in_expand, "pass", "passes"), (unsigned long)chip->max_pool_passes);
         }
     } else if (l->op == OP_CONVTRANSPOSE2D) {
         int hp0 = 2 - (int)l->pad[0], hp1 = 2 - (int)l->pad[1];
         if (hp0 < 0 || hp0 > 2 || hp1 < 0 || hp1 > 2) {
-            fit_begin(out, FIT_LIMIT_PADDING, f, -1);
-            fit_num(out, "pad_h", l->pad[0]);
-            fit_num(out, "pad_w", l->pad[1]);
-            return fit_msg(out, true, "The selected padding ([%u, %u]) for ConvTranspose2d is not supported on this device.",
+            SYN_FIT_REFUSE(out, FIT_LIMIT_PADDING, f, -1, { "pad_h", l->pad[0] }, { "pad_w", l->pad[1] });
+            return syn_fit_msg(out, true, "The selected padding ([%u, %u]) for ConvTranspose2d is not supported on this device.",
                            (unsigned)l->pad[0], (unsigned)l->pad[1]);
         }
         if (l->output_pad != 1) {
-            fit_begin(out, FIT_LIMIT_PADDING, f, -1);
-            fit_num(out, "output_pad", l->output_pad);
-            return fit_msg(out, true, "The selected output padding ([%u, %u]) for ConvTranspose2d is not supported on this device.",
+            SYN_FIT_REFUSE(out, FIT_LIMIT_PADDING, f, -1, { "output_pad", l->output_pad });
+            return syn_fit_msg(out, true, "The selected output padding ([%u, %u]) for ConvTranspose2d is not supported on this device.",
                            (unsigned)l->output_pad, (unsigned)l->output_pad);
         }
     }
     if (l->op != OP_CONVTRANSPOSE2D && l->output_pad != 0) {
-        fit_begin(out, FIT_LIMIT_PADDING, f, -1);
-        fit_num(out, "output_pad", l->output_pad);
-        return fit_msg(out, true, "Output padding must be 0 for this operator.");
+        SYN_FIT_REFUSE(out, FIT_LIMIT_PADDING, f, -1, { "output_pad", l->output_pad });
+        return syn_fit_msg(out, true, "Output padding must be 0 for this operator.");
     }
     unsigned g = f->groups;
     if (f->cin % g != 0 || f->cout % g != 0) {
-        fit_begin(out, FIT_LIMIT_DEPTHWISE, f, -1);
-        fit_num(out, "groups", g);
-        fit_num(out, "cin", f->cin);
-        fit_num(out, "cout", f->cout);
-        return fit_msg(out, true, "convolution groups (%u) does not divide the input channels (%u) or output channels (%u).", g,
+        SYN_FIT_REFUSE(out, FIT_LIMIT_DEPTHWISE, f, -1, { "groups", g }, { "cin", f->cin }, { "cout", f->cout });
+        return syn_fit_msg(out, true, "convolution groups (%u) does not divide the input channels (%u) or output channels (%u).", g,
                        (unsigned)f->cin, (unsigned)f->cout);
     }
     if (l->flatten && f->passthrough) {
-        fit_begin(out, FIT_LIMIT_FLATTEN, f, -1);
-        fit_num(out, "layer", f->u);
-        return fit_msg(out, true, "`flatten` is not compatible with passthrough layers.");
+        SYN_FIT_REFUSE(out, FIT_LIMIT_FLATTEN, f, -1, { "layer", f->u });
+        return syn_fit_msg(out, true, "`flatten` is not compatible with passthrough layers.");
     }
     if (l->flatten && pooling(f)) {
-        fit_begin(out, FIT_LIMIT_FLATTEN, f, -1);
-        fit_num(out, "pool_h", l->pool_size[0]);
-        fit_num(out, "pool_w", l->pool_size[1]);
-        return fit_msg(out, true, "`flatten` is not compatible with pooling.");
+        SYN_FIT_REFUSE(out, FIT_LIMIT_FLATTEN, f, -1, { "pool_h", l->pool_size[0] }, { "pool_w", l->pool_size[1] });
+        return syn_fit_msg(out, true, "`flatten` is not compatible with pooling.");
     }
     if (l->flatten && l->streaming) {
-        fit_begin(out, FIT_LIMIT_FLATTEN, f, -1);
-        fit_num(out, "layer", f->u);
-        return fit_msg(out, true, "`flatten` is not compatible with streaming.");
+        SYN_FIT_REFUSE(out, FIT_LIMIT_FLATTEN, f, -1, { "layer", f->u });
+        return syn_fit_msg(out, true, "`flatten` is not compatible with streaming.");
     }
     if (g > 1) {
         if (!chip->depthwise) {
-            fit_begin(out, FIT_LIMIT_DEPTHWISE, f, -1);
-            fit_num(out, "groups", g);
-            return fit_msg(out, true, "Convolution groups (%u) > 1 are not  supported on this device.", g);
+            SYN_FIT_REFUSE(out, FIT_LIMIT_DEPTHWISE, f, -1, { "groups", g });
+            return syn_fit_msg(out, true, "Convolution groups (%u) > 1 are not  supported on this device.", g);
         }
         if (g != f->cin || g != f->cout) {
-            fit_begin(out, FIT_LIMIT_DEPTHWISE, f, -1);
-            fit_num(out, "groups", g);
-            fit_num(out, "cin", f->cin);
-            fit_num(out, "cout", f->cout);
-            return fit_msg(out, true,
+            SYN_FIT_REFUSE(out, FIT_LIMIT_DEPTHWISE, f, -1, { "groups", g }, { "cin", f->cin }, { "cout", f->cout });
+            return syn_fit_msg(out, true,
                            "Convolution groups (%u) must be equal to the number of input channels (%u), and output channels (%u) "
                            "must be equal to input channels.",
                            g, (unsigned)f->cin, (unsigned)f->cout);
         }
         if (l->flatten) {
-            fit_begin(out, FIT_LIMIT_DEPTHWISE, f, -1);
-            fit_num(out, "groups", g);
-            return fit_msg(out, true, "Convolution groups (%u) > 1 are not supported when flattening.", g);
+            SYN_FIT_REFUSE(out, FIT_LIMIT_DEPTHWISE, f, -1, { "groups", g });
+            return syn_fit_msg(out, true, "Convolution groups (%u) > 1 are not supported when flattening.", g);
         }
     }
     if (l->operands > 1) {
         uint64_t seen = 0;
-        for (unsigned k = 0; k < l->n_sources && k < ACCEL_MAX_SOURCES; k++) {
+        for (unsigned k = 0; k < l->n_sources && k < SYN_MAX_SOURCES; k++) {
             uint64_t emap = operand_map(ctx, f, l->sources[k]);
             if (seen != 0 && seen != emap) {
-                char labels[8 * ACCEL_MAX_SOURCES + 4];
+                char labels[8 * SYN_MAX_SOURCES + 4];
                 size_t n = 0;
                 labels[n++] = '[';
-                for (unsigned j = 0; j < l->n_sources && j < ACCEL_MAX_SOURCES; j++)
+                for (unsigned j = 0; j < l->n_sources && j < SYN_MAX_SOURCES; j++)
                     n += (size_t)snprintf(labels + n, sizeof labels - n, "%s%d", j ? ", " : "", source_label(ctx, f, l->sources[j]));
                 snprintf(labels + n, sizeof labels - n, "]");
                 char a[17], b[17];
                 int label = source_label(ctx, f, l->sources[k]);
-                fit_begin(out, FIT_LIMIT_PROCESSORS, f, -1);
-                fit_num(out, "source", label);
-                return fit_msg(out, true,
+                SYN_FIT_REFUSE(out, FIT_LIMIT_PROCESSORS, f, -1, { "source", label });
+                return syn_fit_msg(out, true,
                                "In `in_sequences` %s, an earlier layer in the sequence uses a different output processor map "
                                "(0x%s) than layer %d which uses 0x%s.",
-                               labels, fit_hex16(a, seen), label, fit_hex16(b, emap));
+                               labels, syn_fit_hex16(a, seen), label, syn_fit_hex16(b, emap));
             }
             seen = emap;
         }
     }
     if (l->output_width != 8 && f->passthrough) {
-        fit_begin(out, FIT_LIMIT_OUTPUT_WIDTH, f, -1);
-        fit_num(out, "output_width", l->output_width);
-        return fit_msg(out, true, "The passthrough operator requires an output width of 8.");
+        SYN_FIT_REFUSE(out, FIT_LIMIT_OUTPUT_WIDTH, f, -1, { "output_width", l->output_width });
+        return syn_fit_msg(out, true, "The passthrough operator requires an output width of 8.");
     }
     return true;
 }
@@ -732,80 +669,72 @@ static bool processor_rules(fit_ctx *ctx, const fit_layer_info *f, fit_result *o
     const char *fl = l->flatten ? " (before flattening)" : "";
     if (f->cin > chip->max_channels || f->cout > chip->max_channels) {
         bool in = f->cin > chip->max_channels;
-        fit_begin(out, FIT_LIMIT_CHANNELS, f, -1);
-        fit_num(out, "channels", in ? f->cin : f->cout);
-        fit_num(out, "max", chip->max_channels);
+        SYN_FIT_REFUSE(out, FIT_LIMIT_CHANNELS, f, -1, { "channels", in ? f->cin : f->cout },
+                       { "max", chip->max_channels });
         if (in)
-            return fit_msg(out, true, "Configured for %u input channels%s, which exceeds the system maximum of %u.",
+            return syn_fit_msg(out, true, "Configured for %u input channels%s, which exceeds the system maximum of %u.",
                            (unsigned)f->cin, fl, (unsigned)chip->max_channels);
-        return fit_msg(out, true, "Configured for %u output channels, which exceeds the system maximum of %u.", (unsigned)f->cout,
+        return syn_fit_msg(out, true, "Configured for %u output channels, which exceeds the system maximum of %u.", (unsigned)f->cout,
                        (unsigned)chip->max_channels);
     }
     uint64_t procs = l->processors, om = l->output_processors;
     char a[17], b[17];
-    if (fit_popcount(procs) != f->in_thresh) {
-        fit_begin(out, FIT_LIMIT_PROCESSORS, f, -1);
-        fit_num(out, "bits", fit_popcount(procs));
-        fit_num(out, "expected", f->in_thresh);
-        return fit_msg(out, true,
+    if (syn_fit_popcount(procs) != f->in_thresh) {
+        SYN_FIT_REFUSE(out, FIT_LIMIT_PROCESSORS, f, -1, { "bits", syn_fit_popcount(procs) },
+                       { "expected", f->in_thresh });
+        return syn_fit_msg(out, true,
                        "%u input %s%s using %u %s, and %u %s (%u processors per pass), but the enabled processor map 0x%s has "
                        "%d bits instead of the expected number of %u.",
                        (unsigned)f->cin, plural(f->cin, "channel", "channels"), fl, (unsigned)f->in_expand,
                        plural(f->in_expand, "pass", "passes"), (unsigned)l->operands, plural(l->operands, "operand", "operands"),
-                       (unsigned)f->in_thresh, fit_hex16(a, procs), fit_popcount(procs), (unsigned)f->in_thresh);
+                       (unsigned)f->in_thresh, syn_fit_hex16(a, procs), syn_fit_popcount(procs), (unsigned)f->in_thresh);
     }
-    if (fit_popcount(om) != f->out_thresh) {
-        fit_begin(out, FIT_LIMIT_PROCESSORS, f, -1);
-        fit_num(out, "bits", fit_popcount(om));
-        fit_num(out, "expected", f->out_thresh);
-        return fit_msg(out, true,
+    if (syn_fit_popcount(om) != f->out_thresh) {
+        SYN_FIT_REFUSE(out, FIT_LIMIT_PROCESSORS, f, -1, { "bits", syn_fit_popcount(om) },
+                       { "expected", f->out_thresh });
+        return syn_fit_msg(out, true,
                        "%u output %s using %u %s (%u processors per pass), but the processor output map 0x%s has %d bits "
                        "instead of the expected number of %u.",
                        (unsigned)f->cout, plural(f->cout, "channel", "channels"), (unsigned)f->out_expand,
-                       plural(f->out_expand, "pass", "passes"), (unsigned)f->out_thresh, fit_hex16(a, om), fit_popcount(om),
+                       plural(f->out_expand, "pass", "passes"), (unsigned)f->out_thresh, syn_fit_hex16(a, om), syn_fit_popcount(om),
                        (unsigned)f->out_thresh);
     }
     if (f->passthrough) {
         for (unsigned g = 0; g < chip->quadrants; g++) {
-            unsigned in_pro = (1u << fit_popcount(fit_quadrant_bits(procs, g))) - 1u;
-            unsigned out_pro = fit_quadrant_bits(om, g);
+            unsigned in_pro = (1u << syn_fit_popcount(syn_fit_quadrant_bits(procs, g))) - 1u;
+            unsigned out_pro = syn_fit_quadrant_bits(om, g);
             if (out_pro)
-                out_pro >>= fit_ffs(out_pro);
+                out_pro >>= syn_fit_ffs(out_pro);
             if (out_pro != in_pro) {
-                fit_begin(out, FIT_LIMIT_PROCESSORS, f, -1);
-                fit_num(out, "quadrant", g);
-                return fit_msg(out, true,
+                SYN_FIT_REFUSE(out, FIT_LIMIT_PROCESSORS, f, -1, { "quadrant", g });
+                return syn_fit_msg(out, true,
                                "The output processors for a pass-through layer must be a packed version of the input processors "
                                "for each x16. Configured are: input %s, output %s.",
-                               fit_hex16(a, procs), fit_hex16(b, om));
+                               syn_fit_hex16(a, procs), syn_fit_hex16(b, om));
             }
         }
     }
     if (f->groups > 1) {
-        if (fit_ffs(om) % chip->processors_per_instance != 0) {
-            fit_begin(out, FIT_LIMIT_DEPTHWISE, f, -1);
-            fit_num(out, "first_output", fit_ffs(om));
-            return fit_msg(out, true,
+        if (syn_fit_ffs(om) % chip->processors_per_instance != 0) {
+            SYN_FIT_REFUSE(out, FIT_LIMIT_DEPTHWISE, f, -1, { "first_output", syn_fit_ffs(om) });
+            return syn_fit_msg(out, true,
                            "Output processors for depth-wise convolutions must be aligned to a multiple of 4. Configured for this "
                            "layer: %s.",
-                           fit_hex16(a, om));
+                           syn_fit_hex16(a, om));
         }
-        if (fit_ffs(procs) % chip->processors_per_instance != 0 && ((procs >> fit_ffs(procs)) >> 16) > 0) {
-            fit_begin(out, FIT_LIMIT_DEPTHWISE, f, -1);
-            fit_num(out, "first_input", fit_ffs(procs));
-            return fit_msg(out, true,
+        if (syn_fit_ffs(procs) % chip->processors_per_instance != 0 && ((procs >> syn_fit_ffs(procs)) >> 16) > 0) {
+            SYN_FIT_REFUSE(out, FIT_LIMIT_DEPTHWISE, f, -1, { "first_input", syn_fit_ffs(procs) });
+            return syn_fit_msg(out, true,
                            "When spanning groups for depth-wise convolutions, processors must be aligned to a multiple of 4. "
                            "Configured for this layer: %s.",
-                           fit_hex16(a, procs));
+                           syn_fit_hex16(a, procs));
         }
     }
     unsigned P = f->in_expand;
     if (chip->eltwise_multipass_limit && l->operands > 1 && P > 1 && l->operands * P != l->operands + P) {
         if (!f->passthrough || pooling(f) || l->pool_stride[0] > 1 || l->pool_stride[1] > 1) {
-            fit_begin(out, FIT_LIMIT_ELTWISE, f, -1);
-            fit_num(out, "operands", l->operands);
-            fit_num(out, "passes", P);
-            return fit_msg(out, true,
+            SYN_FIT_REFUSE(out, FIT_LIMIT_ELTWISE, f, -1, { "operands", l->operands }, { "passes", P });
+            return syn_fit_msg(out, true,
                            "The element-wise operation exceeds a multi-pass of 2 and therefore does not support pooling or "
                            "convolution.");
         }
@@ -819,17 +748,14 @@ static bool check_backend(fit_ctx *ctx, fit_result *out)
     for (unsigned i = 0; i < ctx->n; i++) {
         const fit_layer_info *f = &ctx->li[i];
         if (f->r == 0 && f->l->streaming) {
-            fit_begin(out, FIT_LIMIT_STREAMING, NULL, f->segment);
-            fit_num(out, "layer", f->u);
-            return fit_msg(out, false, "Streaming in the first layer requires use of a FIFO.");
+            SYN_FIT_REFUSE(out, FIT_LIMIT_STREAMING, NULL, f->segment, { "layer", f->u });
+            return syn_fit_msg(out, false, "Streaming in the first layer requires use of a FIFO.");
         }
     }
     unsigned adjusted = (unsigned)(ctx->n - 1) + ctx->hidden;
     if (adjusted > chip->max_layers) {
-        fit_begin(out, FIT_LIMIT_LAYERS, NULL, -1);
-        fit_num(out, "adjusted", adjusted);
-        fit_num(out, "max", chip->max_layers);
-        return fit_msg(out, false, "The adjusted layer count (%u) exceeds the device maximum (%u).", adjusted,
+        SYN_FIT_REFUSE(out, FIT_LIMIT_LAYERS, NULL, -1, { "adjusted", adjusted }, { "max", chip->max_layers });
+        return syn_fit_msg(out, false, "The adjusted layer count (%u) exceeds the device maximum (%u).", adjusted,
                        (unsigned)chip->max_layers);
     }
     for (unsigned i = 0; i < ctx->n; i++)
@@ -841,11 +767,10 @@ static bool check_backend(fit_ctx *ctx, fit_result *out)
     for (unsigned i = 0; i < ctx->n; i++) {
         if (ctx->li[i].r != 0)
             continue;
-        unsigned groups = fit_groups_used(ctx, i);
+        unsigned groups = syn_fit_groups_used(ctx, i);
         if (!(groups & 1u)) {
-            fit_begin(out, FIT_LIMIT_QUADRANT_0, NULL, ctx->li[i].segment);
-            fit_num(out, "quadrants", groups);
-            return fit_msg(out, false, "Quadrant 0 is not used, this is currently unsupported.");
+            SYN_FIT_REFUSE(out, FIT_LIMIT_QUADRANT_0, NULL, ctx->li[i].segment, { "quadrants", groups });
+            return syn_fit_msg(out, false, "Quadrant 0 is not used, this is currently unsupported.");
         }
     }
     return true;
@@ -861,9 +786,8 @@ static bool check_registers(fit_ctx *ctx, fit_result *out)
         const accel_layer *l = f->l;
         int bq = out->per_layer[i].bias_quadrant;
         if (!chip->eltwise_conv_bias && bq >= 0 && bq < (int)chip->quadrants && !f->passthrough && l->operands > 1) {
-            fit_begin(out, FIT_LIMIT_ELTWISE, f, -1);
-            fit_num(out, "operands", l->operands);
-            return fit_msg(out, true,
+            SYN_FIT_REFUSE(out, FIT_LIMIT_ELTWISE, f, -1, { "operands", l->operands });
+            return syn_fit_msg(out, true,
                            "On this device, multi-pass element-wise operations must be in a separate layer from convolutions "
                            "with bias.");
         }
@@ -871,10 +795,9 @@ static bool check_registers(fit_ctx *ctx, fit_result *out)
             unsigned pixels = (unsigned)f->pooled[0] * f->pooled[1];
             unsigned count = f->in_expand * pixels;
             if (count > chip->flatten_max_pixels) {
-                fit_begin(out, FIT_LIMIT_FLATTEN, f, -1);
-                fit_num(out, "steps", count);
-                fit_num(out, "max", chip->flatten_max_pixels);
-                return fit_msg(out, true,
+                SYN_FIT_REFUSE(out, FIT_LIMIT_FLATTEN, f, -1, { "steps", count },
+                               { "max", chip->flatten_max_pixels });
+                return syn_fit_msg(out, true,
                                "`flatten` of %ux%ux%u needs %u %s x %u pixels = %u flatten steps, more than the %u the hardware "
                                "counter holds (C x H x W <= 16384; the synthesis tool does not check this).",
                                (unsigned)f->cin, (unsigned)f->pooled[0], (unsigned)f->pooled[1], (unsigned)f->in_expand,
@@ -887,26 +810,24 @@ static bool check_registers(fit_ctx *ctx, fit_result *out)
 
 /* ---- the whole fit ------------------------------------------------------------------------- */
 
-bool fit_run(fit_ctx *ctx, const syn_chip *chip, const fit_segment *segs, size_t n_segs, fit_result *out)
+bool syn_fit_run(fit_ctx *ctx, const syn_chip *chip, const fit_segment *segs, size_t n_segs, fit_result *out)
 {
     memset(out, 0, sizeof *out);
     out->layer = out->segment = out->model_layer = -1;
     ctx->chip = chip;
     ctx->n = 0;
-    if (chip->max_layers > FIT_MAX_LAYERS || chip->kernel_words_large > FIT_MAX_COLUMNS || chip->processors != FIT_PROCESSORS
+    if (chip->max_layers > SYN_MAX_LAYERS || chip->kernel_words_large > SYN_MAX_COLUMNS || chip->processors != FIT_PROCESSORS
         || chip->quadrants != FIT_QUADRANTS) {
-        fit_begin(out, FIT_LIMIT_INVALID, NULL, -1);
-        return fit_msg(out, false, "This build of the fit rules cannot hold %s (%u layers, %u kernel columns).", chip->name,
+        syn_fit_begin(out, FIT_LIMIT_INVALID, NULL, -1);
+        return syn_fit_msg(out, false, "This build of the fit rules cannot hold %s (%u layers, %u kernel columns).", chip->name,
                        (unsigned)chip->max_layers, (unsigned)chip->kernel_words_large);
     }
     unsigned total = 0;
     for (size_t s = 0; s < n_segs; s++)
         total += segs[s].count;
     if (total == 0) {
-        fit_begin(out, FIT_LIMIT_LAYERS, NULL, -1);
-        fit_num(out, "layers", 0);
-        fit_num(out, "max", chip->max_layers);
-        return fit_msg(out, false, "No layers to fit.");
+        SYN_FIT_REFUSE(out, FIT_LIMIT_LAYERS, NULL, -1, { "layers", 0 }, { "max", chip->max_layers });
+        return syn_fit_msg(out, false, "No layers to fit.");
     }
     if (!check_input(ctx, segs, n_segs, out))
         return false;
@@ -927,7 +848,7 @@ bool fit_run(fit_ctx *ctx, const syn_chip *chip, const fit_segment *segs, size_t
         p->output_bytes = ((uint32_t)f->out_dim[0] * f->out_dim[1] + f->out_pad) * f->out_expand * 4u
                           * (f->l->output_width / 8u);
     }
-    if (!fit_allocate_kernels(ctx, out) || !fit_allocate_bias(ctx, out) || !check_registers(ctx, out))
+    if (!syn_fit_allocate_kernels(ctx, out) || !syn_fit_allocate_bias(ctx, out) || !check_registers(ctx, out))
         return false;
 
     out->ok = true;
@@ -958,7 +879,7 @@ bool fit_run(fit_ctx *ctx, const syn_chip *chip, const fit_segment *segs, size_t
         if (out_end > out->max_output_end)
             out->max_output_end = out_end;
         if (f->weighted)
-            out->weight_bytes += (uint32_t)(((uint64_t)accel_weight_count(f->l) * f->bits) / 8u);
+            out->weight_bytes += (uint32_t)(((uint64_t)syn_accel_weight_count(f->l) * f->bits) / 8u);
     }
     return true;
 }

@@ -23,29 +23,18 @@
 
 #include "chip.h"
 #include "layer.h"
+#include "syn_config.h"
 
-/* Layers of the union the result describes: the largest chip's hardware layer limit. A union
- * with more layers is refused by the layer limit before any of these fill up. A board that is
- * only ever a MAX78000 may build with -DFIT_MAX_LAYERS=32 (with FIT_MAX_COLUMNS=768 below: the
- * working storage shrinks from ~64 KB to ~13 KB); a chip with more layers is then refused by
- * fit_run. */
-#ifndef FIT_MAX_LAYERS
-#define FIT_MAX_LAYERS 128
-#endif
-/* Kernel columns per processor the occupancy map holds (the tool's map width: 5120 on MAX78002,
- * 768 on MAX78000). A board that is only ever a MAX78000 may build with -DFIT_MAX_COLUMNS=768;
- * a chip with wider memories is then refused by fit_run. */
-#ifndef FIT_MAX_COLUMNS
-#define FIT_MAX_COLUMNS 5120
-#endif
+/* The union's layers (SYN_MAX_LAYERS) and the occupancy map's kernel columns per processor
+ * (SYN_MAX_COLUMNS) are sized in syn_config.h. A union with more layers is refused by the layer
+ * limit before any of these fill up. */
 #define FIT_PROCESSORS 64
 #define FIT_QUADRANTS 4
-#define FIT_MESSAGE_MAX 400
 #define FIT_MAX_NUMBERS 6
 /* Column runs of one processor's footprint: at most one per output step (16 passes x 64, plus
  * 2), and, as columns past the map are not kept, at most one per two columns of the map. */
 #define FIT_MAX_RUNS_STEPS 1026
-#define FIT_MAX_RUNS_MAP (FIT_MAX_COLUMNS / 2 + 3)
+#define FIT_MAX_RUNS_MAP (SYN_MAX_COLUMNS / 2 + 3)
 #define FIT_MAX_RUNS (FIT_MAX_RUNS_STEPS < FIT_MAX_RUNS_MAP ? FIT_MAX_RUNS_STEPS : FIT_MAX_RUNS_MAP)
 
 typedef enum {
@@ -78,7 +67,7 @@ typedef enum {
 } fit_limit;
 
 /* The stable name ("kernel_memory", ...), as host/model/fit-types.ts FIT_LIMITS. */
-const char *fit_limit_name(fit_limit limit);
+const char *syn_fit_limit_name(fit_limit limit);
 
 /* A segment: count layers of one model, contiguous, layers[i].index ascending by one. */
 typedef struct {
@@ -108,7 +97,7 @@ typedef struct {
     int16_t layer;
     int16_t segment;
     int16_t model_layer;
-    char message[FIT_MESSAGE_MAX];
+    char message[SYN_FIT_MESSAGE_MAX];
     uint8_t n_numbers;
     const char *number_keys[FIT_MAX_NUMBERS];
     int64_t number_values[FIT_MAX_NUMBERS];
@@ -126,7 +115,7 @@ typedef struct {
     uint32_t max_input_end;
     uint32_t max_output_end;
     uint32_t weight_bytes;       /* the tool's statistic: elements x bits / 8 per layer */
-    fit_layer_result per_layer[FIT_MAX_LAYERS];
+    fit_layer_result per_layer[SYN_MAX_LAYERS];
 } fit_result;
 
 /* One layer of the union with what the rules derive from it. */
@@ -151,34 +140,34 @@ typedef struct {
     int32_t key;
 } fit_bias_entry;
 
-#define FIT_MAP_WORDS ((FIT_MAX_COLUMNS + 31) / 32)
+#define FIT_MAP_WORDS ((SYN_MAX_COLUMNS + 31) / 32)
 
 /* Working storage (about 62 KB with 5120 columns and 128 layers, 13 KB with 768 and 32). */
 typedef struct {
     const syn_chip *chip;
-    fit_layer_info li[FIT_MAX_LAYERS];
+    fit_layer_info li[SYN_MAX_LAYERS];
     uint16_t n;
     uint16_t hidden;
     uint32_t kmap[FIT_PROCESSORS][FIT_MAP_WORDS];
     int32_t runs[2][2 * FIT_MAX_RUNS];
     uint16_t n_runs[2];
     int32_t run_end[2];
-    uint16_t order[FIT_MAX_LAYERS];
-    fit_bias_entry regular[FIT_MAX_LAYERS];
+    uint16_t order[SYN_MAX_LAYERS];
+    fit_bias_entry regular[SYN_MAX_LAYERS];
     uint16_t fill[FIT_QUADRANTS];
     uint16_t valid_end[FIT_QUADRANTS];
 } fit_ctx;
 
 /* Fits the segments on the chip. Returns out->ok; on false, out holds the refusal. */
-bool fit_run(fit_ctx *ctx, const syn_chip *chip, const fit_segment *segments, size_t n_segments, fit_result *out);
+bool syn_fit_run(fit_ctx *ctx, const syn_chip *chip, const fit_segment *segments, size_t n_segments, fit_result *out);
 
-/* After fit_run succeeded on ctx and out: the kernel columns layer u of the union holds on
+/* After syn_fit_run succeeded on ctx and out: the kernel columns layer u of the union holds on
  * processor p, as ascending [start, end) pairs of columns in *runs (valid until the next call
- * or fit_run); returns the pair count, 0 where the layer holds none. */
-uint16_t fit_layer_columns(fit_ctx *ctx, fit_result *out, uint16_t u, unsigned p, const int32_t **runs);
+ * or syn_fit_run); returns the pair count, 0 where the layer holds none. */
+uint16_t syn_fit_layer_columns(fit_ctx *ctx, fit_result *out, uint16_t u, unsigned p, const int32_t **runs);
 
 /* The fit's occupancy map (FIT_PROCESSORS rows of FIT_MAP_WORDS words, bit c of a row: column c
- * marked). Between fit_run calls it is free for a caller's use: the segment store keeps one
+ * marked). Between syn_fit_run calls it is free for a caller's use: the segment store keeps one
  * segment's columns in it while that segment's kernels stream in. */
 static inline uint32_t *fit_map_rows(fit_ctx *ctx)
 {

@@ -17,7 +17,7 @@ static bool depthwise_bias(fit_ctx *ctx, const fit_layer_info *f, fit_result *ou
     unsigned used_groups = 0;
     int first_offset = -1;
     for (unsigned g = 0; g < FIT_QUADRANTS; g++) {
-        if (!fit_quadrant_bits(procs, g))
+        if (!syn_fit_quadrant_bits(procs, g))
             continue;
         if (broadcast)
             ctx->fill[g] = (uint16_t)((ctx->fill[g] + 3u) & ~3u);
@@ -28,12 +28,12 @@ static bool depthwise_bias(fit_ctx *ctx, const fit_layer_info *f, fit_result *ou
     uint64_t map_used = procs;
     if (!broadcast) {
         /* The first gap moves to the end of the first quadrant. */
-        unsigned start = (unsigned)fit_ffs(procs);
+        unsigned start = (unsigned)syn_fit_ffs(procs);
         unsigned fg = start / 16;
         uint64_t quad = 0xffffull << (fg * 16);
         map_used = (map_used & ~quad) | ((procs & quad) >> (start % 16));
     }
-    int start_proc = fit_ffs(map_used), last_proc = fit_fls(map_used);
+    int start_proc = syn_fit_ffs(map_used), last_proc = syn_fit_fls(map_used);
     if (broadcast)
         last_proc = ((last_proc + 16) & ~15) - 1;
     if (broadcast || used_groups > 1)
@@ -52,9 +52,8 @@ static bool depthwise_bias(fit_ctx *ctx, const fit_layer_info *f, fit_result *ou
         if ((map_used >> p) & 1u)
             continue;
         if ((unsigned)p > ncols || ncols >= 2 * FIT_PROCESSORS) {
-            fit_begin(out, FIT_LIMIT_BIAS_MEMORY, f, -1);
-            fit_num(out, "processor", p);
-            return fit_msg(out, true, "the depth-wise bias table cannot take a gap at processor %d (the synthesis tool fails here).", p);
+            SYN_FIT_REFUSE(out, FIT_LIMIT_BIAS_MEMORY, f, -1, { "processor", p });
+            return syn_fit_msg(out, true, "the depth-wise bias table cannot take a gap at processor %d (the synthesis tool fails here).", p);
         }
         memmove(&gap[p + 1], &gap[p], (ncols - (unsigned)p) * sizeof gap[0]);
         memmove(&orig[p + 1], &orig[p], (ncols - (unsigned)p) * sizeof orig[0]);
@@ -70,10 +69,9 @@ static bool depthwise_bias(fit_ctx *ctx, const fit_layer_info *f, fit_result *ou
             int j = src - start_proc;
             bool valid = j >= 0 && (unsigned)j < ncols && !gap[j] && e * T + orig[j] < f->cout;
             if (ctx->fill[group] >= chip->bias_per_quadrant) {
-                fit_begin(out, FIT_LIMIT_BIAS_MEMORY, f, -1);
-                fit_num(out, "quadrant", group);
-                fit_num(out, "used", ctx->fill[group]);
-                return fit_msg(out, true, "bias memory capacity for group %u exhausted, used so far: %u.", group,
+                SYN_FIT_REFUSE(out, FIT_LIMIT_BIAS_MEMORY, f, -1, { "quadrant", group },
+                               { "used", ctx->fill[group] });
+                return syn_fit_msg(out, true, "bias memory capacity for group %u exhausted, used so far: %u.", group,
                                (unsigned)ctx->fill[group]);
             }
             ctx->fill[group]++;
@@ -133,11 +131,9 @@ static bool place_regular(fit_ctx *ctx, fit_result *out, fit_bias_entry *regular
         if ((unsigned)ctx->fill[g] + b->blen > chip->bias_per_quadrant) {
             char gmap[24];
             list_quadrants(gmap, sizeof gmap, b->allowed);
-            fit_begin(out, FIT_LIMIT_BIAS_MEMORY, f, -1);
-            fit_num(out, "needed", b->blen);
-            fit_num(out, "quadrant", g);
-            fit_num(out, "available", (int64_t)chip->bias_per_quadrant - ctx->fill[g]);
-            return fit_msg(out, true,
+            SYN_FIT_REFUSE(out, FIT_LIMIT_BIAS_MEMORY, f, -1, { "needed", b->blen }, { "quadrant", g },
+                           { "available", (int64_t)chip->bias_per_quadrant - ctx->fill[g] });
+            return syn_fit_msg(out, true,
                            "bias memory capacity exhausted - available groups: %s, used so far: [%u, %u, %u, %u], needed: %u "
                            "bytes, best available: group %d with %d bytes available.",
                            gmap, (unsigned)ctx->fill[0], (unsigned)ctx->fill[1], (unsigned)ctx->fill[2], (unsigned)ctx->fill[3],
@@ -153,7 +149,7 @@ static bool place_regular(fit_ctx *ctx, fit_result *out, fit_bias_entry *regular
 
 /* Segments are placed in load order, each by the tool's procedure in the bias memory the earlier
  * ones left (as kernels are: a new segment never moves a resident one). */
-bool fit_allocate_bias(fit_ctx *ctx, fit_result *out)
+bool syn_fit_allocate_bias(fit_ctx *ctx, fit_result *out)
 {
     const syn_chip *chip = ctx->chip;
     fit_bias_entry *regular = ctx->regular;
@@ -162,7 +158,7 @@ bool fit_allocate_bias(fit_ctx *ctx, fit_result *out)
     unsigned i = 0;
     while (i < ctx->n) {
         unsigned s0 = i, n_regular = 0;
-        unsigned groups = fit_groups_used(ctx, s0);
+        unsigned groups = syn_fit_groups_used(ctx, s0);
         for (; i < ctx->n && ctx->li[i].seg_start == s0; i++) {
             const fit_layer_info *f = &ctx->li[i];
             if (!f->l->bias_present)
@@ -170,7 +166,7 @@ bool fit_allocate_bias(fit_ctx *ctx, fit_result *out)
             if (f->groups == 1) {
                 fit_bias_entry *b = &regular[n_regular++];
                 b->u = (uint16_t)i;
-                b->blen = (uint16_t)(f->cout + (fit_ffs(f->l->output_processors) % chip->processors_per_instance) * f->out_expand);
+                b->blen = (uint16_t)(f->cout + (syn_fit_ffs(f->l->output_processors) % chip->processors_per_instance) * f->out_expand);
                 b->allowed = (uint8_t)groups;
                 b->key = chip->flatten_bias_first && f->l->flatten ? -1
                          : count_bits(groups) == 1                ? 0

@@ -62,27 +62,25 @@ static bool need_of(const fit_ctx *ctx, const fit_layer_info *f, kernel_need *n,
     const syn_chip *chip = ctx->chip;
     const accel_layer *l = f->l;
     uint64_t om = l->output_processors;
-    int first = fit_ffs(om);
+    int first = syn_fit_ffs(om);
     n->s = first % (int)chip->processors_per_instance;
     int first_out = f->out_expand > 1 ? first - (int)n->s : first;
     int64_t in_exp = l->flatten ? 1 : f->in_expand;
-    n->kc = f->groups == 1 ? (int64_t)(fit_fls(om) - first_out + 1) * f->out_expand * in_exp : in_exp;
+    n->kc = f->groups == 1 ? (int64_t)(syn_fit_fls(om) - first_out + 1) * f->out_expand * in_exp : in_exp;
     n->flatten_bytes = 0;
     if (l->flatten) {
         int64_t total = (int64_t)f->cin * f->pooled[0] * f->pooled[1];
         if (total % f->in_expand != 0 || total % f->in_thresh != 0) {
-            fit_begin(out, FIT_LIMIT_FLATTEN, f, -1);
-            fit_num(out, "inputs", total);
-            fit_num(out, "passes", f->in_expand);
-            fit_num(out, "processors", f->in_thresh);
-            return fit_msg(out, true,
+            SYN_FIT_REFUSE(out, FIT_LIMIT_FLATTEN, f, -1, { "inputs", total }, { "passes", f->in_expand },
+                           { "processors", f->in_thresh });
+            return syn_fit_msg(out, true,
                            "`flatten` of %ux%ux%u cannot be arranged as %u %s of %u processors (the synthesis tool fails to "
                            "reshape these weights).",
                            (unsigned)f->cin, (unsigned)f->pooled[0], (unsigned)f->pooled[1], (unsigned)f->in_expand,
                            f->in_expand == 1 ? "pass" : "passes", (unsigned)f->in_thresh);
         }
         n->flatten_bytes = total / f->in_thresh;
-        n->kc = n->kc * n->flatten_bytes - ((int64_t)f->out_expand * fit_popcount(om) - f->cout) * n->flatten_bytes;
+        n->kc = n->kc * n->flatten_bytes - ((int64_t)f->out_expand * syn_fit_popcount(om) - f->cout) * n->flatten_bytes;
     }
     int64_t q = f->q, bits = chip->kernel_word_bytes * 8;
     n->ksize = f->ksize;
@@ -153,7 +151,7 @@ static void footprint(fit_ctx *ctx, const fit_layer_info *f, const kernel_need *
     unsigned out_range = f->groups == 1 ? f->out_expand : 1;
     int64_t m = 0;
     for (unsigned e = 0; e < out_range; e++) {
-        uint64_t map = om >> fit_ffs(om);
+        uint64_t map = om >> syn_fit_ffs(om);
         int64_t col = f->groups == 1 ? (int64_t)e * f->out_thresh : e;
         int64_t stop = col + (f->groups == 1 ? f->out_thresh : 1);
         while (col < stop) {
@@ -215,12 +213,9 @@ static void footprint(fit_ctx *ctx, const fit_layer_info *f, const kernel_need *
 
 static bool exhausted(fit_result *out, const fit_layer_info *f, unsigned p, int64_t offs, int64_t needed, uint32_t width)
 {
-    fit_begin(out, FIT_LIMIT_KERNEL_MEMORY, f, -1);
-    fit_num(out, "processor", p);
-    fit_num(out, "offset", offs);
-    fit_num(out, "needed", needed);
-    fit_num(out, "columns", width);
-    return fit_msg(out, true, "Kernel memory exhausted at processor %u; offset: %ld (0x%04lx), needed: %ld.", p, (long)offs,
+    SYN_FIT_REFUSE(out, FIT_LIMIT_KERNEL_MEMORY, f, -1, { "processor", p }, { "offset", offs }, { "needed", needed },
+                   { "columns", width });
+    return syn_fit_msg(out, true, "Kernel memory exhausted at processor %u; offset: %ld (0x%04lx), needed: %ld.", p, (long)offs,
                    (unsigned long)offs, (long)needed);
 }
 
@@ -247,34 +242,36 @@ static bool has(uint64_t procs, unsigned p)
 }
 
 /* The forward search; false with the refusal in out. */
+/* The lowest processor of the mask at or above p (64 when none). */
+static unsigned next_in(uint64_t procs, unsigned p)
+{
+    while (p < 64u && !has(procs, p))
+        p++;
+    return p;
+}
+
 static bool search_forward(fit_ctx *ctx, const fit_layer_info *f, int64_t len, int64_t *found, fit_result *out)
 {
     const syn_chip *chip = ctx->chip;
     uint64_t procs = f->l->processors;
     int64_t align = chip->processors_per_instance, width = chip->kernel_words_large;
-    unsigned first = (unsigned)fit_ffs(procs), last = (unsigned)fit_fls(procs);
+    unsigned first = (unsigned)syn_fit_ffs(procs), last = (unsigned)syn_fit_fls(procs);
     int64_t offs = 0;
     while (used(ctx, first, (int32_t)offs)) {
         offs += align;
-        if (offs + len > fit_kernel_columns(chip, first))
-            return exhausted(out, f, first, offs, len, fit_kernel_columns(chip, first));
+        if (offs + len > syn_fit_kernel_columns(chip, first))
+            return exhausted(out, f, first, offs, len, syn_fit_kernel_columns(chip, first));
     }
     unsigned p = first;
-    while (p <= last) {
-        if (!has(procs, p)) {
-            p++;
-            continue;
-        }
+    while ((p = next_in(procs, p)) <= last) {
         if (chip->depthwise_kernel_in_one_instance && f->groups > 1) {
             int64_t mm = instance_mask(chip, offs + 1);
             if (align_down(offs + 1, mm + 1) != align_down(offs + len, mm + 1))
                 offs = align_down(offs + mm, mm + 1) - 1;
             mm = instance_mask(chip, offs + 1);
             if (align_down(offs + 1, mm + 1) != align_down(offs + len, mm + 1)) {
-                fit_begin(out, FIT_LIMIT_KERNEL_MEMORY, f, -1);
-                fit_num(out, "offset", offs);
-                fit_num(out, "needed", len);
-                return fit_msg(out, true,
+                SYN_FIT_REFUSE(out, FIT_LIMIT_KERNEL_MEMORY, f, -1, { "offset", offs }, { "needed", len });
+                return syn_fit_msg(out, true,
                                "Kernel memory exhausted: no kernel memory instance past column %ld holds the %ld columns of this "
                                "depth-wise layer.",
                                (long)offs, (long)len);
@@ -284,14 +281,14 @@ static bool search_forward(fit_ctx *ctx, const fit_layer_info *f, int64_t len, i
         int32_t hit = first_used(ctx, p, (int32_t)offs, (int32_t)end);
         if (hit >= 0) {
             offs = round_up(hit + 1, align);
-            if (offs + len > fit_kernel_columns(chip, p))
-                return exhausted(out, f, p, offs, len, fit_kernel_columns(chip, p));
+            if (offs + len > syn_fit_kernel_columns(chip, p))
+                return exhausted(out, f, p, offs, len, syn_fit_kernel_columns(chip, p));
             p = first;
             continue;
         }
         /* The tool indexes past its map here and crashes; that is a refusal too. */
         if (offs + len > width)
-            return exhausted(out, f, p, offs, len, fit_kernel_columns(chip, p));
+            return exhausted(out, f, p, offs, len, syn_fit_kernel_columns(chip, p));
         p++;
     }
     *found = round_up(offs, align);
@@ -304,7 +301,7 @@ static int64_t search_reverse(const fit_ctx *ctx, const fit_layer_info *f, int64
     const syn_chip *chip = ctx->chip;
     uint64_t procs = f->l->processors;
     int64_t align = chip->processors_per_instance;
-    unsigned first = (unsigned)fit_ffs(procs), last = (unsigned)fit_fls(procs);
+    unsigned first = (unsigned)syn_fit_ffs(procs), last = (unsigned)syn_fit_fls(procs);
     int64_t offs = (int64_t)chip->kernel_words_large - 1;
     while (used(ctx, first, (int32_t)offs)) {
         offs -= align;
@@ -312,11 +309,7 @@ static int64_t search_reverse(const fit_ctx *ctx, const fit_layer_info *f, int64
             return -1;
     }
     unsigned p = first;
-    while (p <= last) {
-        if (!has(procs, p)) {
-            p++;
-            continue;
-        }
+    while ((p = next_in(procs, p)) <= last) {
         if (chip->depthwise_kernel_in_one_instance && f->groups > 1) {
             int64_t mm = instance_mask(chip, offs - 1);
             if (align_down(offs - 1, mm + 1) != align_down(offs - len, mm + 1))
@@ -343,7 +336,7 @@ static int64_t search_reverse(const fit_ctx *ctx, const fit_layer_info *f, int64
 static bool full_last_pass(const fit_layer_info *f, unsigned p)
 {
     uint64_t below = p ? f->l->processors & ((1ull << p) - 1u) : 0;
-    return fit_popcount(below) < (int)f->cin - (int)(f->in_expand - 1) * f->in_thresh;
+    return syn_fit_popcount(below) < (int)f->cin - (int)(f->in_expand - 1) * f->in_thresh;
 }
 
 /* The layer whose footprint holds column col of processor p (error messages only, so recomputed
@@ -366,7 +359,7 @@ static int owner_of(fit_ctx *ctx, unsigned placed, unsigned p, int32_t col, fit_
     return -1;
 }
 
-uint16_t fit_layer_columns(fit_ctx *ctx, fit_result *out, uint16_t u, unsigned p, const int32_t **runs)
+uint16_t syn_fit_layer_columns(fit_ctx *ctx, fit_result *out, uint16_t u, unsigned p, const int32_t **runs)
 {
     *runs = ctx->runs[1];
     if (u >= ctx->n || p >= FIT_PROCESSORS)
@@ -386,7 +379,7 @@ uint16_t fit_layer_columns(fit_ctx *ctx, fit_result *out, uint16_t u, unsigned p
     return ctx->n_runs[1];
 }
 
-bool fit_allocate_kernels(fit_ctx *ctx, fit_result *out)
+bool syn_fit_allocate_kernels(fit_ctx *ctx, fit_result *out)
 {
     const syn_chip *chip = ctx->chip;
     memset(ctx->kmap, 0, sizeof ctx->kmap);
@@ -417,16 +410,16 @@ bool fit_allocate_kernels(fit_ctx *ctx, fit_result *out)
         int64_t offs = -1;
         bool all_large = true;
         for (unsigned p = 0; p < FIT_PROCESSORS; p++)
-            if (has(procs, p) && fit_kernel_columns(chip, p) != chip->kernel_words_large)
+            if (has(procs, p) && syn_fit_kernel_columns(chip, p) != chip->kernel_words_large)
                 all_large = false;
         if (chip->kernel_words_large > chip->kernel_words && all_large
             && (!chip->depthwise_kernel_in_one_instance || f->groups == 1 || len <= chip->kernel_instance_words_large))
             offs = search_reverse(ctx, f, len);
         if (offs < 0 && !search_forward(ctx, f, len, &offs, out))
             return false;
-        unsigned last = (unsigned)fit_fls(procs);
-        if (offs + len > fit_kernel_columns(chip, last))
-            return exhausted(out, f, last, offs, len, fit_kernel_columns(chip, last));
+        unsigned last = (unsigned)syn_fit_fls(procs);
+        if (offs + len > syn_fit_kernel_columns(chip, last))
+            return exhausted(out, f, last, offs, len, syn_fit_kernel_columns(chip, last));
         int last_pass = (int)f->cin - (int)(f->in_expand - 1) * f->in_thresh;
         footprint(ctx, f, &n, true, 0, offs);
         bool two = last_pass < f->in_thresh && f->q > 1 && !f->l->flatten;
@@ -438,7 +431,7 @@ bool fit_allocate_kernels(fit_ctx *ctx, fit_result *out)
                 continue;
             int cls = two && ch >= last_pass ? 1 : 0;
             ch++;
-            int64_t width = fit_kernel_columns(chip, p);
+            int64_t width = syn_fit_kernel_columns(chip, p);
             for (unsigned r = 0; r < ctx->n_runs[cls]; r++) {
                 int64_t a = offs + ctx->runs[cls][2 * r], b = offs + ctx->runs[cls][2 * r + 1];
                 if (a >= width)
@@ -447,12 +440,9 @@ bool fit_allocate_kernels(fit_ctx *ctx, fit_result *out)
                 if (hit >= 0) {
                     /* Keep the runs of this processor's class: owner_of reuses class 1 storage. */
                     int other = owner_of(ctx, k, p, hit, out);
-                    fit_begin(out, FIT_LIMIT_KERNEL_MEMORY, f, -1);
-                    fit_num(out, "processor", p);
-                    fit_num(out, "offset", hit);
-                    fit_num(out, "layer", other);
-                    fit_num(out, "start", offs);
-                    return fit_msg(out, true,
+                    SYN_FIT_REFUSE(out, FIT_LIMIT_KERNEL_MEMORY, f, -1, { "processor", p }, { "offset", hit },
+                                   { "layer", other }, { "start", offs });
+                    return syn_fit_msg(out, true,
                                    "Kernel memory of processor %u at column %ld (0x%04lx) already holds layer %d; the kernels of "
                                    "this layer, placed at %ld, reach it (the synthesis tool would corrupt them).",
                                    p, (long)hit, (unsigned long)hit, other, (long)offs);

@@ -7,8 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define ACCEL_MAX_SOURCES 8       /* input_sources per layer (concatenation) */
-#define ACCEL_NAME_MAX 65       /* a protocol text string (<= 64 bytes) and its NUL */
+#include "syn_config.h"
 
 typedef enum { OP_CONV1D = 0, OP_CONV2D = 1, OP_CONVTRANSPOSE2D = 2, OP_LINEAR = 3, OP_PASSTHROUGH = 4 } accel_op;
 typedef enum { ELT_NONE = 0, ELT_ADD = 1, ELT_SUB = 2, ELT_OR = 3, ELT_XOR = 4 } accel_eltwise;
@@ -20,7 +19,7 @@ typedef struct { uint16_t c, h, w; } accel_shape;   /* 1-D data is [C, L, 1] */
 
 typedef struct {
     uint16_t index;                   /* position in the unsplit model */
-    char name[ACCEL_NAME_MAX];
+    char name[SYN_NAME_MAX];
     accel_op op;
     accel_eltwise eltwise;
     uint8_t operands;                 /* 1 when no element-wise operation */
@@ -39,7 +38,7 @@ typedef struct {
     bool flatten;
     uint8_t output_width;             /* 8 or 32 */
     uint8_t n_sources;
-    int16_t sources[ACCEL_MAX_SOURCES]; /* -1 = network (segment) input */
+    int16_t sources[SYN_MAX_SOURCES]; /* -1 = network (segment) input */
     accel_shape input_shape;          /* concatenated */
     accel_shape operand_shape;
     accel_shape pooled_shape;

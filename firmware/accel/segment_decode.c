@@ -67,7 +67,7 @@ static bool SYN_PRINTF(3, 4) fail(dec *d, const char *field, const char *fmt, ..
 
 static bool cbor_fail(dec *d, const char *field)
 {
-    return fail(d, field, "CBOR: %s", cbor_err_name(d->r.err));
+    return fail(d, field, "CBOR: %s", syn_cbor_err_name(d->r.err));
 }
 
 /* The formatter has no %d: signed values print through this. */
@@ -89,15 +89,35 @@ static const char *sgn(int64_t v, char buf[24])
     return buf;
 }
 
+/* The next item must be of `type` (`what` names it in the refusal: "an array"). */
+static bool expect(dec *d, const char *field, cbor_type type, const char *what)
+{
+    if (syn_cbor_peek(&d->r) == type)
+        return true;
+    return d->r.err != CBOR_OK ? cbor_fail(d, field) : fail(d, field, "must be %s", what);
+}
+
+/* An array of lo..hi entries; *n its entries. */
+static bool read_array(dec *d, const char *field, unsigned long lo, unsigned long hi, size_t *n)
+{
+    if (!expect(d, field, CBOR_ARRAY, "an array"))
+        return false;
+    if (!syn_cbor_read_array(&d->r, n))
+        return cbor_fail(d, field);
+    if (*n < lo || *n > hi)
+        return fail(d, field, "has %lu entries, expected %lu..%lu", (unsigned long)*n, lo, hi);
+    return true;
+}
+
 static bool read_int(dec *d, const char *field, int64_t lo, int64_t hi, int64_t *out)
 {
-    if (cbor_peek(&d->r) != CBOR_UINT && cbor_peek(&d->r) != CBOR_NINT) {
+    if (syn_cbor_peek(&d->r) != CBOR_UINT && syn_cbor_peek(&d->r) != CBOR_NINT) {
         if (d->r.err != CBOR_OK)
             return cbor_fail(d, field);
         return fail(d, field, "must be an integer");
     }
     int64_t v;
-    if (!cbor_read_int(&d->r, &v))
+    if (!syn_cbor_read_int(&d->r, &v))
         return fail(d, field, "integer outside %s..%s", "-2^63", "2^63-1");
     if (v < lo || v > hi) {
         char a[24], b[24], c[24];
@@ -109,9 +129,9 @@ static bool read_int(dec *d, const char *field, int64_t lo, int64_t hi, int64_t 
 
 static bool read_bool(dec *d, const char *field, bool *out)
 {
-    if (cbor_peek(&d->r) != CBOR_SIMPLE)
-        return d->r.err != CBOR_OK ? cbor_fail(d, field) : fail(d, field, "must be true or false");
-    if (!cbor_read_bool(&d->r, out))
+    if (!expect(d, field, CBOR_SIMPLE, "true or false"))
+        return false;
+    if (!syn_cbor_read_bool(&d->r, out))
         return fail(d, field, "must be true or false");
     return true;
 }
@@ -119,12 +139,8 @@ static bool read_bool(dec *d, const char *field, bool *out)
 static bool read_u8_pair(dec *d, const char *field, int64_t lo, uint8_t out[2])
 {
     size_t n;
-    if (cbor_peek(&d->r) != CBOR_ARRAY)
-        return d->r.err != CBOR_OK ? cbor_fail(d, field) : fail(d, field, "must be an array");
-    if (!cbor_read_array(&d->r, &n))
-        return cbor_fail(d, field);
-    if (n != 2)
-        return fail(d, field, "has %lu entries, expected 2..2", (unsigned long)n);
+    if (!read_array(d, field, 2, 2, &n))
+        return false;
     for (int k = 0; k < 2; k++) {
         int64_t v;
         char f[32];
@@ -139,12 +155,8 @@ static bool read_u8_pair(dec *d, const char *field, int64_t lo, uint8_t out[2])
 static bool read_shape(dec *d, const char *field, accel_shape *s)
 {
     size_t n;
-    if (cbor_peek(&d->r) != CBOR_ARRAY)
-        return d->r.err != CBOR_OK ? cbor_fail(d, field) : fail(d, field, "must be an array");
-    if (!cbor_read_array(&d->r, &n))
-        return cbor_fail(d, field);
-    if (n != 3)
-        return fail(d, field, "has %lu entries, expected 3..3", (unsigned long)n);
+    if (!read_array(d, field, 3, 3, &n))
+        return false;
     int64_t v[3];
     for (int k = 0; k < 3; k++) {
         char f[32];
@@ -158,13 +170,25 @@ static bool read_shape(dec *d, const char *field, accel_shape *s)
     return true;
 }
 
+/* A value width: 8 or 32 bits. */
+static bool read_width(dec *d, const char *field, uint8_t *width)
+{
+    int64_t v;
+    if (!read_int(d, field, 8, 32, &v))
+        return false;
+    if (v != 8 && v != 32)
+        return fail(d, field, "%lu is neither 8 nor 32", (unsigned long)v);
+    *width = (uint8_t)v;
+    return true;
+}
+
 static bool read_text(dec *d, const char *field, char *out, size_t cap)
 {
     const char *t;
     size_t n;
-    if (cbor_peek(&d->r) != CBOR_TEXT)
-        return d->r.err != CBOR_OK ? cbor_fail(d, field) : fail(d, field, "must be a text string");
-    if (!cbor_read_text(&d->r, &t, &n))
+    if (!expect(d, field, CBOR_TEXT, "a text string"))
+        return false;
+    if (!syn_cbor_read_text(&d->r, &t, &n))
         return cbor_fail(d, field);
     if (n + 1 > cap)
         return fail(d, field, "longer than %lu bytes", (unsigned long)(cap - 1));
@@ -175,9 +199,9 @@ static bool read_text(dec *d, const char *field, char *out, size_t cap)
 
 static bool read_bytes(dec *d, const char *field, const uint8_t **data, size_t *len)
 {
-    if (cbor_peek(&d->r) != CBOR_BYTES)
-        return d->r.err != CBOR_OK ? cbor_fail(d, field) : fail(d, field, "must be a byte string");
-    if (!cbor_read_bytes(&d->r, data, len))
+    if (!expect(d, field, CBOR_BYTES, "a byte string"))
+        return false;
+    if (!syn_cbor_read_bytes(&d->r, data, len))
         return cbor_fail(d, field);
     return true;
 }
@@ -185,21 +209,21 @@ static bool read_bytes(dec *d, const char *field, const uint8_t **data, size_t *
 /* Reads the next map key; keys of unknown meaning are skipped with their values by callers. */
 static bool read_key(dec *d, uint64_t *key)
 {
-    if (cbor_peek(&d->r) != CBOR_UINT || !cbor_read_uint(&d->r, key))
+    if (syn_cbor_peek(&d->r) != CBOR_UINT || !syn_cbor_read_uint(&d->r, key))
         return d->r.err != CBOR_OK ? cbor_fail(d, "") : fail(d, "", "map key is not an unsigned integer");
     return true;
 }
 
 static bool skip_value(dec *d)
 {
-    return cbor_skip(&d->r) ? true : cbor_fail(d, "");
+    return syn_cbor_skip(&d->r) ? true : cbor_fail(d, "");
 }
 
 static bool read_map_header(dec *d, size_t *n)
 {
-    if (cbor_peek(&d->r) != CBOR_MAP)
-        return d->r.err != CBOR_OK ? cbor_fail(d, "") : fail(d, "", "must be a map");
-    if (!cbor_read_map(&d->r, n))
+    if (!expect(d, "", CBOR_MAP, "a map"))
+        return false;
+    if (!syn_cbor_read_map(&d->r, n))
         return cbor_fail(d, "");
     return true;
 }
@@ -219,7 +243,6 @@ static bool read_tensor(dec *d, accel_tensor *t)
     if (!read_map_header(d, &n))
         return false;
     uint32_t seen = 0;
-    int64_t width = 8;
     for (size_t i = 0; i < n; i++) {
         uint64_t key;
         int64_t v;
@@ -238,11 +261,8 @@ static bool read_tensor(dec *d, accel_tensor *t)
                 return false;
             break;
         case T_WIDTH:
-            if (!read_int(d, tensor_field[T_WIDTH], 8, 32, &width))
+            if (!read_width(d, tensor_field[T_WIDTH], &t->width))
                 return false;
-            if (width != 8 && width != 32)
-                return fail(d, tensor_field[T_WIDTH], "%lu is neither 8 nor 32", (unsigned long)width);
-            t->width = (uint8_t)width;
             break;
         default:
             if (!skip_value(d))
@@ -252,26 +272,6 @@ static bool read_tensor(dec *d, accel_tensor *t)
         seen |= 1u << key;
     }
     return missing(d, seen, T_KEYS, tensor_field);
-}
-
-static bool read_tensors(dec *d, const char *name, accel_tensor *list, uint8_t *count)
-{
-    size_t n;
-    syn_format(d->where, sizeof d->where, "%s", name);
-    if (cbor_peek(&d->r) != CBOR_ARRAY)
-        return d->r.err != CBOR_OK ? cbor_fail(d, "") : fail(d, "", "must be an array");
-    if (!cbor_read_array(&d->r, &n))
-        return cbor_fail(d, "");
-    if (n < 1 || n > ACCEL_SEG_MAX_TENSORS)
-        return fail(d, "", "has %lu entries, expected 1..%u", (unsigned long)n, (unsigned)ACCEL_SEG_MAX_TENSORS);
-    for (size_t k = 0; k < n; k++) {
-        syn_format(d->where, sizeof d->where, "%s[%lu]", name, (unsigned long)k);
-        if (!read_tensor(d, &list[k]))
-            return false;
-    }
-    *count = (uint8_t)n;
-    syn_format(d->where, sizeof d->where, "top level");
-    return true;
 }
 
 /* Reads one layer map's fields (ranges only; cross-field checks come after). */
@@ -387,12 +387,8 @@ static bool read_layer(dec *d, accel_layer *l, accel_params *p, uint16_t expecte
             break;
         case L_SOURCES: {
             size_t count;
-            if (cbor_peek(&d->r) != CBOR_ARRAY)
-                return d->r.err != CBOR_OK ? cbor_fail(d, f) : fail(d, f, "must be an array");
-            if (!cbor_read_array(&d->r, &count))
-                return cbor_fail(d, f);
-            if (count < 1 || count > ACCEL_MAX_SOURCES)
-                return fail(d, f, "has %lu entries, expected 1..%u", (unsigned long)count, (unsigned)ACCEL_MAX_SOURCES);
+            if (!read_array(d, f, 1, SYN_MAX_SOURCES, &count))
+                return false;
             for (size_t k = 0; k < count; k++) {
                 char fk[32];
                 syn_format(fk, sizeof fk, "sources[%lu]", (unsigned long)k);
@@ -442,10 +438,10 @@ static bool read_layer(dec *d, accel_layer *l, accel_params *p, uint16_t expecte
         case L_PROCESSORS:
         case L_OUTPUT_PROCESSORS: {
             uint64_t m;
-            if (cbor_peek(&d->r) != CBOR_UINT)
+            if (syn_cbor_peek(&d->r) != CBOR_UINT)
                 return d->r.err != CBOR_OK ? cbor_fail(d, f)
-                     : fail(d, f, cbor_peek(&d->r) == CBOR_NINT ? "is outside 0..18446744073709551615" : "must be an integer");
-            if (!cbor_read_uint(&d->r, &m))
+                     : fail(d, f, syn_cbor_peek(&d->r) == CBOR_NINT ? "is outside 0..18446744073709551615" : "must be an integer");
+            if (!syn_cbor_read_uint(&d->r, &m))
                 return cbor_fail(d, f);
             if (key == L_PROCESSORS)
                 l->processors = m;
@@ -508,7 +504,7 @@ static bool read_layer(dec *d, accel_layer *l, accel_params *p, uint16_t expecte
     return true;
 }
 
-uint32_t accel_weight_count(const accel_layer *l)
+uint32_t syn_accel_weight_count(const accel_layer *l)
 {
     if (l->op == OP_PASSTHROUGH || l->groups == 0)
         return 0;
@@ -532,7 +528,7 @@ uint32_t accel_weight_count(const accel_layer *l)
     return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
 }
 
-int8_t accel_weight_at(const accel_params *p, uint8_t weight_bits, uint32_t i)
+int8_t syn_accel_weight_at(const accel_params *p, uint8_t weight_bits, uint32_t i)
 {
     if (weight_bits == 8)
         return (int8_t)p->weights[i];
@@ -542,7 +538,7 @@ int8_t accel_weight_at(const accel_params *p, uint8_t weight_bits, uint32_t i)
     return (int8_t)(v & (1u << (weight_bits - 1)) ? (int)v - (1 << weight_bits) : (int)v);
 }
 
-const accel_tensor *accel_segment_input(const accel_segment *seg, int source)
+const accel_tensor *syn_accel_segment_input(const accel_segment *seg, int source)
 {
     for (unsigned k = 0; k < seg->n_inputs; k++) {
         if (seg->inputs[k].source == source)
@@ -565,7 +561,7 @@ static const accel_shape *known_shape(const accel_segment *seg, int source, uint
         return &p->output_shape;
     }
     if (source < (int)seg->first) {
-        const accel_tensor *t = accel_segment_input(seg, source);
+        const accel_tensor *t = syn_accel_segment_input(seg, source);
         if (t) {
             *width = t->width;
             return &t->shape;
@@ -648,7 +644,7 @@ static bool check_layer(dec *d, const accel_segment *seg, const accel_layer *l, 
         return fail(d, "output_shape", "is [%u, %u, %u], %s gives [%s, %s, %s]", l->output_shape.c, l->output_shape.h,
                     l->output_shape.w, op_name[l->op], sgn(oc, a), sgn(oh, b), sgn(ow, c));
     }
-    uint32_t count = accel_weight_count(l);
+    uint32_t count = syn_accel_weight_count(l);
     if (registers)
         return true;   /* format 2: the values are in the records, not the layers */
     if (l->weight_bits != 0) {
@@ -721,11 +717,8 @@ static bool read_layout(dec *d, reg_layout *t)
                 return false;
             break;
         case LY_WIDTH:
-            if (!read_int(d, f, 8, 32, &v))
+            if (!read_width(d, f, &t->width))
                 return false;
-            if (v != 8 && v != 32)
-                return fail(d, f, "%lu is neither 8 nor 32", (unsigned long)v);
-            t->width = (uint8_t)v;
             break;
         case LY_FORMAT:
             if (!read_int(d, f, 0, FMT_CHW, &v))
@@ -734,9 +727,9 @@ static bool read_layout(dec *d, reg_layout *t)
             break;
         case LY_PROCESSORS: {
             uint64_t m;
-            if (cbor_peek(&d->r) != CBOR_UINT)
-                return d->r.err != CBOR_OK ? cbor_fail(d, f) : fail(d, f, "must be an unsigned integer");
-            if (!cbor_read_uint(&d->r, &m))
+            if (!expect(d, f, CBOR_UINT, "an unsigned integer"))
+                return false;
+            if (!syn_cbor_read_uint(&d->r, &m))
                 return cbor_fail(d, f);
             t->processors = m;
             break;
@@ -761,22 +754,22 @@ static bool read_layout(dec *d, reg_layout *t)
     return missing(d, seen, LY_KEYS, layout_field);
 }
 
-static bool read_layouts(dec *d, const char *name, reg_layout *list, uint8_t *count)
+/* A segment's tensors (accel_tensor, at least one) or layouts (reg_layout, maybe none): entry k
+ * is read where "name[k]"; after the tensors the place is the top level again. */
+static bool read_list(dec *d, const char *name, accel_tensor *tensors, reg_layout *layouts, uint8_t *count)
 {
     size_t n;
     syn_format(d->where, sizeof d->where, "%s", name);
-    if (cbor_peek(&d->r) != CBOR_ARRAY)
-        return d->r.err != CBOR_OK ? cbor_fail(d, "") : fail(d, "", "must be an array");
-    if (!cbor_read_array(&d->r, &n))
-        return cbor_fail(d, "");
-    if (n > ACCEL_SEG_MAX_TENSORS)
-        return fail(d, "", "has %lu entries, expected 0..%u", (unsigned long)n, (unsigned)ACCEL_SEG_MAX_TENSORS);
+    if (!read_array(d, "", tensors != NULL ? 1u : 0u, SYN_MAX_CUT_TENSORS, &n))
+        return false;
     for (size_t k = 0; k < n; k++) {
         syn_format(d->where, sizeof d->where, "%s[%lu]", name, (unsigned long)k);
-        if (!read_layout(d, &list[k]))
+        if (!(tensors != NULL ? read_tensor(d, &tensors[k]) : read_layout(d, &layouts[k])))
             return false;
     }
     *count = (uint8_t)n;
+    if (tensors != NULL)
+        syn_format(d->where, sizeof d->where, "top level");
     return true;
 }
 
@@ -854,10 +847,10 @@ static bool decode(dec *d, const uint8_t *buf, size_t len, accel_layer *layers, 
     seg->params = params;
     if (h != NULL)
         memset(h, 0, sizeof *h);
-    cbor_err ce = cbor_validate(buf, len);
+    cbor_err ce = syn_cbor_validate(buf, len);
     if (ce != CBOR_OK)
-        return fail(d, "", "%s", cbor_err_name(ce));
-    cbor_reader_init(&d->r, buf, len);
+        return fail(d, "", "%s", syn_cbor_err_name(ce));
+    syn_cbor_reader_init(&d->r, buf, len);
     syn_format(d->where, sizeof d->where, "top level");
     size_t n;
     if (!read_map_header(d, &n))
@@ -894,16 +887,16 @@ static bool decode(dec *d, const uint8_t *buf, size_t len, accel_layer *layers, 
             seg->first = (uint16_t)v;
             break;
         case SEG_COUNT:
-            if (!read_int(d, "count", 1, CBOR_MAX_ITEMS, &v))
+            if (!read_int(d, "count", 1, SYN_CBOR_MAX_ITEMS, &v))
                 return false;
             seg->count = (uint16_t)v;
             break;
         case SEG_INPUTS:
-            if (!read_tensors(d, "inputs", seg->inputs, &seg->n_inputs))
+            if (!read_list(d, "inputs", seg->inputs, NULL, &seg->n_inputs))
                 return false;
             break;
         case SEG_OUTPUTS:
-            if (!read_tensors(d, "outputs", seg->outputs, &seg->n_outputs))
+            if (!read_list(d, "outputs", seg->outputs, NULL, &seg->n_outputs))
                 return false;
             break;
         case SEG_LAYERS: {
@@ -911,12 +904,8 @@ static bool decode(dec *d, const uint8_t *buf, size_t len, accel_layer *layers, 
             if (!(seen & (1u << SEG_FIRST)) || !(seen & (1u << SEG_COUNT)))
                 return fail(d, !(seen & (1u << SEG_FIRST)) ? "first" : "count", "missing (key %u)",
                             !(seen & (1u << SEG_FIRST)) ? (unsigned)SEG_FIRST : (unsigned)SEG_COUNT);
-            if (cbor_peek(&d->r) != CBOR_ARRAY)
-                return d->r.err != CBOR_OK ? cbor_fail(d, "layers") : fail(d, "layers", "must be an array");
-            if (!cbor_read_array(&d->r, &n_layers))
-                return cbor_fail(d, "layers");
-            if (n_layers != seg->count)
-                return fail(d, "layers", "has %lu entries, expected %u..%u", (unsigned long)n_layers, seg->count, seg->count);
+            if (!read_array(d, "layers", seg->count, seg->count, &n_layers))
+                return false;
             if (n_layers > capacity)
                 return fail(d, "layers", "%lu layers exceed this decoder's room for %lu", (unsigned long)n_layers,
                             (unsigned long)capacity);
@@ -947,11 +936,11 @@ static bool decode(dec *d, const uint8_t *buf, size_t len, accel_layer *layers, 
                 return false;
             break;
         case SEG2_INPUT_LAYOUTS:
-            if (!read_layouts(d, "input_layouts", h->input_layouts, &h->n_input_layouts))
+            if (!read_list(d, "input_layouts", NULL, h->input_layouts, &h->n_input_layouts))
                 return false;
             break;
         case SEG2_OUTPUT_LAYOUTS:
-            if (!read_layouts(d, "output_layouts", h->output_layouts, &h->n_output_layouts))
+            if (!read_list(d, "output_layouts", NULL, h->output_layouts, &h->n_output_layouts))
                 return false;
             break;
         case SEG2_KERNEL_RECORDS:
@@ -1005,27 +994,27 @@ static bool decode(dec *d, const uint8_t *buf, size_t len, accel_layer *layers, 
     return h == NULL || check_layouts(d, seg, h);
 }
 
-bool accel_segment_decode(const uint8_t *buf, size_t len, accel_layer *layers, accel_params *params,
+bool syn_accel_segment_decode(const uint8_t *buf, size_t len, accel_layer *layers, accel_params *params,
                           size_t capacity, accel_segment *seg, char *err, size_t err_cap)
 {
     dec d = { .err = err, .cap = err_cap };
     return decode(&d, buf, len, layers, params, capacity, seg, NULL);
 }
 
-bool accel_segment2_decode(const uint8_t *header, size_t len, accel_layer *layers, size_t capacity, accel_segment *seg,
+bool syn_accel_segment2_decode(const uint8_t *header, size_t len, accel_layer *layers, size_t capacity, accel_segment *seg,
                            accel_segment2 *h, char *err, size_t err_cap)
 {
     dec d = { .err = err, .cap = err_cap };
     return decode(&d, header, len, layers, NULL, capacity, seg, h);
 }
 
-uint32_t accel_segment2_write_addr(const uint8_t *packed, uint32_t i)
+uint32_t syn_accel_segment2_write_addr(const uint8_t *packed, uint32_t i)
 {
     const uint8_t *p = packed + 8u * i;
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-uint32_t accel_segment2_write_value(const uint8_t *packed, uint32_t i)
+uint32_t syn_accel_segment2_write_value(const uint8_t *packed, uint32_t i)
 {
-    return accel_segment2_write_addr(packed + 4, i);
+    return syn_accel_segment2_write_addr(packed + 4, i);
 }

@@ -16,11 +16,9 @@
 
 #include "layer.h"
 #include "reg/reg_layout.h"
+#include "syn_config.h"
 
 #define ACCEL_SEG_FORMAT 1
-#define ACCEL_SEG_MAX_TENSORS 16    /* tensors crossing one cut (inputs or outputs) */
-#define ACCEL_SEG_NAME_MAX 65       /* model name: a protocol text string and its NUL */
-#define ACCEL_SEG_ERR_MAX 160       /* a decode error message, NUL included, fits this */
 
 /* A tensor entering or leaving a segment, named by its source id as in accel_layer.sources:
  * -1 is the network input, k the output of layer k of the unsplit model. */
@@ -34,19 +32,19 @@ typedef struct {
 typedef struct {
     const uint8_t *weights;          /* packed LSB-first, weight_bits each; NULL if none */
     uint32_t weights_len;            /* bytes */
-    uint32_t weight_count;           /* weights (accel_weight_count) */
+    uint32_t weight_count;           /* weights (syn_accel_weight_count) */
     const int8_t *bias;              /* hardware int8 bias per output channel; NULL if none */
     uint32_t bias_len;
 } accel_params;
 
 typedef struct {
-    char model[ACCEL_SEG_NAME_MAX];
+    char model[SYN_NAME_MAX];
     uint16_t first;                  /* index of the first layer in the unsplit model */
     uint16_t count;                  /* layers decoded into the caller's array */
     uint8_t n_inputs;
     uint8_t n_outputs;
-    accel_tensor inputs[ACCEL_SEG_MAX_TENSORS];   /* ascending source ids */
-    accel_tensor outputs[ACCEL_SEG_MAX_TENSORS];  /* an id also among inputs is relayed */
+    accel_tensor inputs[SYN_MAX_CUT_TENSORS];   /* ascending source ids */
+    accel_tensor outputs[SYN_MAX_CUT_TENSORS];  /* an id also among inputs is relayed */
     accel_layer *layers;             /* the caller's storage, count entries filled */
     accel_params *params;            /* likewise, one per layer */
 } accel_segment;
@@ -54,8 +52,8 @@ typedef struct {
 /* Decodes buf[0..len) into seg, using layers[] and params[] (capacity entries each) for the
  * layers. On failure returns false and writes a message naming the layer and the field
  * ("layer 3 (conv4).pool_size: [3, 3] is larger than the input 2x2") into err (err_cap
- * bytes, NUL-terminated; ACCEL_SEG_ERR_MAX is always enough). */
-bool accel_segment_decode(const uint8_t *buf, size_t len, accel_layer *layers, accel_params *params,
+ * bytes, NUL-terminated; SYN_ACCEL_ERR_MAX is always enough). */
+bool syn_accel_segment_decode(const uint8_t *buf, size_t len, accel_layer *layers, accel_params *params,
                           size_t capacity, accel_segment *seg, char *err, size_t err_cap);
 
 /* Format 2 (PROTOCOL.md 7.1): a register segment starts with ACCEL_SEG2_PREFIX bytes, the magic
@@ -66,14 +64,14 @@ bool accel_segment_decode(const uint8_t *buf, size_t len, accel_layer *layers, a
 
 /* What a format 2 header holds besides the segment description: its chip, the register writes
  * packed as in the header (8 bytes each: address, value; read them with
- * accel_segment2_write_addr/_value; pointers into the header), the tensor layouts and the
+ * syn_accel_segment2_write_addr/_value; pointers into the header), the tensor layouts and the
  * record counts. */
 typedef struct {
-    char chip[ACCEL_SEG_NAME_MAX];
+    char chip[SYN_NAME_MAX];
     const uint8_t *init, *configure, *start;
     uint32_t n_init, n_configure, n_start;
-    reg_layout input_layouts[ACCEL_SEG_MAX_TENSORS];
-    reg_layout output_layouts[ACCEL_SEG_MAX_TENSORS];
+    reg_layout input_layouts[SYN_MAX_CUT_TENSORS];
+    reg_layout output_layouts[SYN_MAX_CUT_TENSORS];
     uint8_t n_input_layouts, n_output_layouts;
     uint32_t kernel_records, bias_records;
 } accel_segment2;
@@ -83,19 +81,19 @@ typedef struct {
  * the layouts: each input layout names a segment input some layer reads, each output layout an
  * output a layer produces (ascending, with the tensor's shape and width), and every such output
  * has one. Register values and chip limits are the caller's to check. */
-bool accel_segment2_decode(const uint8_t *header, size_t len, accel_layer *layers, size_t capacity, accel_segment *seg,
+bool syn_accel_segment2_decode(const uint8_t *header, size_t len, accel_layer *layers, size_t capacity, accel_segment *seg,
                            accel_segment2 *h, char *err, size_t err_cap);
-uint32_t accel_segment2_write_addr(const uint8_t *packed, uint32_t i);
-uint32_t accel_segment2_write_value(const uint8_t *packed, uint32_t i);
+uint32_t syn_accel_segment2_write_addr(const uint8_t *packed, uint32_t i);
+uint32_t syn_accel_segment2_write_value(const uint8_t *packed, uint32_t i);
 
 /* Weights a layer has, from its shapes: out x in/groups x kernel (linear: out x features);
  * 0 for passthrough. Saturates at UINT32_MAX (such a layer is refused by the decoder). */
-uint32_t accel_weight_count(const accel_layer *l);
+uint32_t syn_accel_weight_count(const accel_layer *l);
 
 /* Weight i of a layer (0 <= i < weight_count), sign-extended from weight_bits. */
-int8_t accel_weight_at(const accel_params *p, uint8_t weight_bits, uint32_t i);
+int8_t syn_accel_weight_at(const accel_params *p, uint8_t weight_bits, uint32_t i);
 
 /* The tensor with source id `source` among the segment's inputs, or NULL. */
-const accel_tensor *accel_segment_input(const accel_segment *seg, int source);
+const accel_tensor *syn_accel_segment_input(const accel_segment *seg, int source);
 
 #endif

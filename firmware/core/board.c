@@ -26,7 +26,7 @@ static void send_error(board_ctx *ctx, uint16_t id, uint16_t type, uint8_t code,
      * intact for whoever is using it. */
     uint8_t body[8 + SYN_ERR_MSG_MAX];
     cbor_writer w;
-    cbor_writer_init(&w, body, sizeof body);
+    syn_cbor_writer_init(&w, body, sizeof body);
     syn_encode_error(&w, code, message);
     send_frame(ctx, SYN_KIND_ERROR, id, type, body, w.len);
 }
@@ -35,7 +35,7 @@ static void send_reply(board_ctx *ctx, uint16_t id, uint16_t type)
 {
     if (ctx->reply.err != CBOR_OK) {
         char msg[SYN_ERR_MSG_MAX + 1];
-        syn_format(msg, sizeof msg, "could not encode the response: %s", cbor_err_name(ctx->reply.err));
+        syn_format(msg, sizeof msg, "could not encode the response: %s", syn_cbor_err_name(ctx->reply.err));
         send_error(ctx, id, type, SYN_ERR_INTERNAL, msg);
         return;
     }
@@ -51,7 +51,7 @@ static size_t bounded_len(const char *s, size_t cap)
     return n;
 }
 
-bool board_config_check(const board_config *cfg, char *why, size_t cap)
+bool syn_board_config_check(const board_config *cfg, char *why, size_t cap)
 {
     if (cfg->chip == NULL) {
         syn_format(why, cap, "no chip given");
@@ -62,33 +62,33 @@ bool board_config_check(const board_config *cfg, char *why, size_t cap)
         return false;
     }
     size_t id_len = bounded_len(cfg->board_id, sizeof cfg->board_id);
-    if (id_len == 0 || id_len > BOARD_ID_MAX) {
-        syn_format(why, cap, "board id must be 1..%u bytes", (unsigned)BOARD_ID_MAX);
+    if (id_len == 0 || id_len > SYN_BOARD_ID_MAX) {
+        syn_format(why, cap, "board id must be 1..%u bytes", (unsigned)SYN_BOARD_ID_MAX);
         return false;
     }
-    if (cfg->n_sensors > BOARD_MAX_SENSORS || cfg->n_outputs > BOARD_MAX_OUTPUTS) {
-        syn_format(why, cap, "at most %u sensors and %u outputs", (unsigned)BOARD_MAX_SENSORS,
-                   (unsigned)BOARD_MAX_OUTPUTS);
+    if (cfg->n_sensors > SYN_MAX_SENSORS || cfg->n_outputs > SYN_MAX_OUTPUTS) {
+        syn_format(why, cap, "at most %u sensors and %u outputs", (unsigned)SYN_MAX_SENSORS,
+                   (unsigned)SYN_MAX_OUTPUTS);
         return false;
     }
     for (size_t i = 0; i < cfg->n_sensors; i++) {
         size_t n = bounded_len(cfg->sensors[i].kind, sizeof cfg->sensors[i].kind);
-        if (n == 0 || n > BOARD_KIND_MAX) {
-            syn_format(why, cap, "sensor %u: kind must be 1..%u bytes", (unsigned)i, (unsigned)BOARD_KIND_MAX);
+        if (n == 0 || n > SYN_SENSOR_KIND_MAX) {
+            syn_format(why, cap, "sensor %u: kind must be 1..%u bytes", (unsigned)i, (unsigned)SYN_SENSOR_KIND_MAX);
             return false;
         }
     }
     for (size_t i = 0; i < cfg->n_outputs; i++) {
         size_t n = bounded_len(cfg->outputs[i], sizeof cfg->outputs[i]);
-        if (n == 0 || n > BOARD_KIND_MAX) {
-            syn_format(why, cap, "output %u: kind must be 1..%u bytes", (unsigned)i, (unsigned)BOARD_KIND_MAX);
+        if (n == 0 || n > SYN_SENSOR_KIND_MAX) {
+            syn_format(why, cap, "output %u: kind must be 1..%u bytes", (unsigned)i, (unsigned)SYN_SENSOR_KIND_MAX);
             return false;
         }
     }
     return true;
 }
 
-void board_init(board_ctx *ctx, const board_config *cfg, const syn_port *port, board_boot_reason reason)
+void syn_board_init(board_ctx *ctx, const board_config *cfg, const syn_port *port, board_boot_reason reason)
 {
     board_config keep = *cfg;   /* cfg may be ctx->cfg itself (a reboot) */
     memset(ctx, 0, sizeof *ctx);
@@ -97,21 +97,21 @@ void board_init(board_ctx *ctx, const board_config *cfg, const syn_port *port, b
     ctx->boot_reason = reason;
     ctx->boot_us = port->now_us(port->user);
     ctx->session = port->random32(port->user);
-    cobs_rx_init(&ctx->rx, ctx->rx_buf, sizeof ctx->rx_buf);
-    for (size_t i = 0; i < board_module_count; i++) {
-        if (board_modules[i].init != NULL)
-            board_modules[i].init(ctx);
+    syn_cobs_rx_init(&ctx->rx, ctx->rx_buf, sizeof ctx->rx_buf);
+    for (size_t i = 0; i < syn_board_module_count; i++) {
+        if (syn_board_modules[i].init != NULL)
+            syn_board_modules[i].init(ctx);
     }
-    cbor_writer *w = board_reply_writer(ctx);
-    board_encode_boot(w, reason, ctx->session, ctx->cfg.board_id);
-    board_send_event(ctx, SYN_MSG_BOOT);
+    cbor_writer *w = syn_board_reply_writer(ctx);
+    syn_board_encode_boot(w, reason, ctx->session, ctx->cfg.board_id);
+    syn_board_send_event(ctx, SYN_MSG_BOOT);
 }
 
-const board_handler *board_find_handler(uint16_t type)
+const board_handler *syn_board_find_handler(uint16_t type)
 {
-    for (size_t i = 0; i < board_handler_count; i++) {
-        if (board_handlers[i].type == type)
-            return &board_handlers[i];
+    for (size_t i = 0; i < syn_board_handler_count; i++) {
+        if (syn_board_handlers[i].type == type)
+            return &syn_board_handlers[i];
     }
     return NULL;
 }
@@ -127,26 +127,26 @@ static void refuse(board_ctx *ctx, const syn_rx_check *chk, uint8_t code, const 
 static size_t longest_byte_string(const uint8_t *body, size_t len)
 {
     cbor_reader r;
-    cbor_reader_init(&r, body, len);
+    syn_cbor_reader_init(&r, body, len);
     size_t longest = 0;
-    while (!cbor_at_end(&r)) {
+    while (!syn_cbor_at_end(&r)) {
         const uint8_t *d;
         size_t n;
         bool ok;
-        switch (cbor_peek(&r)) {
+        switch (syn_cbor_peek(&r)) {
         case CBOR_BYTES:
-            ok = cbor_read_bytes(&r, &d, &n);
+            ok = syn_cbor_read_bytes(&r, &d, &n);
             if (ok && n > longest)
                 longest = n;
             break;
         case CBOR_ARRAY:
-            ok = cbor_read_array(&r, &n);
+            ok = syn_cbor_read_array(&r, &n);
             break;
         case CBOR_MAP:
-            ok = cbor_read_map(&r, &n);
+            ok = syn_cbor_read_map(&r, &n);
             break;
         default:
-            ok = cbor_skip(&r);
+            ok = syn_cbor_skip(&r);
             break;
         }
         if (!ok)
@@ -159,21 +159,21 @@ static size_t longest_byte_string(const uint8_t *body, size_t len)
 static void dispatch(board_ctx *ctx, const syn_rx_check *chk)
 {
     char msg[SYN_ERR_MSG_MAX + 1];
-    const board_handler *h = board_find_handler(chk->type);
+    const board_handler *h = syn_board_find_handler(chk->type);
     if (h == NULL) {
         syn_format(msg, sizeof msg, "unknown message type 0x%04x", (unsigned)chk->type);
         refuse(ctx, chk, SYN_ERR_UNKNOWN_TYPE, msg);
         return;
     }
-    cbor_err e = cbor_validate(chk->body, chk->body_len);
+    cbor_err e = syn_cbor_validate(chk->body, chk->body_len);
     if (e != CBOR_OK) {
-        syn_format(msg, sizeof msg, "%s body is not subset CBOR: %s", h->name, cbor_err_name(e));
+        syn_format(msg, sizeof msg, "%s body is not subset CBOR: %s", h->name, syn_cbor_err_name(e));
         refuse(ctx, chk, SYN_ERR_BAD_BODY, msg);
         return;
     }
     cbor_reader r;
-    cbor_reader_init(&r, chk->body, chk->body_len);
-    if (cbor_peek(&r) != CBOR_MAP) {
+    syn_cbor_reader_init(&r, chk->body, chk->body_len);
+    if (syn_cbor_peek(&r) != CBOR_MAP) {
         syn_format(msg, sizeof msg, "%s body must be a CBOR map", h->name);
         refuse(ctx, chk, SYN_ERR_BAD_BODY, msg);
         return;
@@ -185,9 +185,9 @@ static void dispatch(board_ctx *ctx, const syn_rx_check *chk)
         refuse(ctx, chk, SYN_ERR_TOO_LARGE, msg);
         return;
     }
-    if (h->waits && board_pending_count(ctx) >= SYN_MAX_WAITING) {
+    if (h->waits && syn_board_pending_count(ctx) >= SYN_MAX_WAITING) {
         syn_format(msg, sizeof msg, "%s: %u requests wait already, the most a board holds", h->name,
-                   (unsigned)board_pending_count(ctx));
+                   (unsigned)syn_board_pending_count(ctx));
         refuse(ctx, chk, SYN_ERR_BUSY, msg);
         return;
     }
@@ -199,7 +199,7 @@ static void dispatch(board_ctx *ctx, const syn_rx_check *chk)
         .now_us = ctx->port->now_us(ctx->port->user),
     };
     board_fault fault = { 0, "" };
-    cbor_writer *reply = board_reply_writer(ctx);
+    cbor_writer *reply = syn_board_reply_writer(ctx);
     switch (h->handle(ctx, &req, reply, &fault)) {
     case BOARD_REPLY:
         send_reply(ctx, req.id, req.type);
@@ -244,13 +244,13 @@ static void handle_run(board_ctx *ctx, cobs_rx_result result)
     send_error(ctx, chk.id, chk.type, chk.error, chk.message);
 }
 
-void board_rx_bytes(board_ctx *ctx, const uint8_t *bytes, size_t n)
+void syn_board_rx_bytes(board_ctx *ctx, const uint8_t *bytes, size_t n)
 {
     ctx->stats.bytes_in += n;
     while (n > 0) {
         bool ended;
         cobs_rx_result result;
-        size_t used = cobs_rx_feed(&ctx->rx, bytes, n, &ended, &result);
+        size_t used = syn_cobs_rx_feed(&ctx->rx, bytes, n, &ended, &result);
         bytes += used;
         n -= used;
         if (ended)
@@ -258,12 +258,12 @@ void board_rx_bytes(board_ctx *ctx, const uint8_t *bytes, size_t n)
     }
 }
 
-uint64_t board_poll(board_ctx *ctx, uint64_t now_us)
+uint64_t syn_board_poll(board_ctx *ctx, uint64_t now_us)
 {
     uint64_t next = BOARD_NEVER;
-    for (size_t i = 0; i < board_module_count; i++) {
-        if (board_modules[i].poll != NULL) {
-            uint64_t t = board_modules[i].poll(ctx, now_us);
+    for (size_t i = 0; i < syn_board_module_count; i++) {
+        if (syn_board_modules[i].poll != NULL) {
+            uint64_t t = syn_board_modules[i].poll(ctx, now_us);
             if (t < next)
                 next = t;
         }
@@ -271,12 +271,12 @@ uint64_t board_poll(board_ctx *ctx, uint64_t now_us)
     return next;
 }
 
-uint64_t board_uptime_ms(const board_ctx *ctx)
+uint64_t syn_board_uptime_ms(const board_ctx *ctx)
 {
     return (ctx->port->now_us(ctx->port->user) - ctx->boot_us) / 1000u;
 }
 
-const char *board_boot_reason_name(board_boot_reason reason)
+const char *syn_board_boot_reason_name(board_boot_reason reason)
 {
     switch (reason) {
     case BOARD_BOOT_POWER_ON: return "power-on";
@@ -289,38 +289,35 @@ const char *board_boot_reason_name(board_boot_reason reason)
     return "unknown";
 }
 
-board_result board_failf(board_fault *fault, uint8_t code, const char *fmt, ...)
+board_result syn_board_failf(board_fault *fault, uint8_t code, const char *fmt, ...)
 {
     fault->code = code;
-    va_list ap;
-    va_start(ap, fmt);
-    syn_vformat(fault->message, sizeof fault->message, fmt, ap);
-    va_end(ap);
+    SYN_FORMAT_ARGS(fault->message, sizeof fault->message, fmt);
     return BOARD_FAIL;
 }
 
-bool board_field(const board_request *req, uint64_t key, cbor_reader *value)
+bool syn_board_field(const board_request *req, uint64_t key, cbor_reader *value)
 {
     cbor_reader r;
-    cbor_reader_init(&r, req->body, req->body_len);
+    syn_cbor_reader_init(&r, req->body, req->body_len);
     size_t pairs;
-    if (!cbor_read_map(&r, &pairs))
+    if (!syn_cbor_read_map(&r, &pairs))
         return false;
     for (size_t i = 0; i < pairs; i++) {
         uint64_t k;
-        if (!cbor_read_uint(&r, &k) || k > key)
+        if (!syn_cbor_read_uint(&r, &k) || k > key)
             return false;   /* keys ascend (checked before the handler runs) */
         if (k == key) {
             *value = r;
             return true;
         }
-        if (!cbor_skip(&r))
+        if (!syn_cbor_skip(&r))
             return false;
     }
     return false;
 }
 
-int board_defer(board_ctx *ctx, const board_request *req)
+int syn_board_defer(board_ctx *ctx, const board_request *req)
 {
     for (size_t i = 0; i < SYN_MAX_WAITING; i++) {
         if (!ctx->pending[i].used) {
@@ -331,9 +328,9 @@ int board_defer(board_ctx *ctx, const board_request *req)
     return -1;   /* not reached: dispatch answers busy while every slot is taken */
 }
 
-cbor_writer *board_reply_writer(board_ctx *ctx)
+cbor_writer *syn_board_reply_writer(board_ctx *ctx)
 {
-    cbor_writer_init(&ctx->reply, ctx->reply_buf, sizeof ctx->reply_buf);
+    syn_cbor_writer_init(&ctx->reply, ctx->reply_buf, sizeof ctx->reply_buf);
     return &ctx->reply;
 }
 
@@ -345,28 +342,25 @@ static board_pending *take_ticket(board_ctx *ctx, int ticket)
     return &ctx->pending[ticket];
 }
 
-void board_finish(board_ctx *ctx, int ticket)
+void syn_board_finish(board_ctx *ctx, int ticket)
 {
     board_pending *p = take_ticket(ctx, ticket);
     if (p != NULL)
         send_reply(ctx, p->id, p->type);
 }
 
-void board_finish_error(board_ctx *ctx, int ticket, uint8_t code, const char *fmt, ...)
+void syn_board_finish_error(board_ctx *ctx, int ticket, uint8_t code, const char *fmt, ...)
 {
     board_pending *p = take_ticket(ctx, ticket);
     if (p == NULL)
         return;
     char msg[SYN_ERR_MSG_MAX + 1];
-    va_list ap;
-    va_start(ap, fmt);
-    syn_vformat(msg, sizeof msg, fmt, ap);
-    va_end(ap);
+    SYN_FORMAT_ARGS(msg, sizeof msg, fmt);
     ctx->stats.rejected++;
     send_error(ctx, p->id, p->type, code, msg);
 }
 
-size_t board_pending_count(const board_ctx *ctx)
+size_t syn_board_pending_count(const board_ctx *ctx)
 {
     size_t n = 0;
     for (size_t i = 0; i < SYN_MAX_WAITING; i++)
@@ -374,7 +368,7 @@ size_t board_pending_count(const board_ctx *ctx)
     return n;
 }
 
-bool board_send_event(board_ctx *ctx, uint16_t type)
+bool syn_board_send_event(board_ctx *ctx, uint16_t type)
 {
     if (ctx->reply.err != CBOR_OK)
         return false;
@@ -383,74 +377,74 @@ bool board_send_event(board_ctx *ctx, uint16_t type)
 
 /* ---- encoders of the board's own messages -------------------------------------------------- */
 
-bool board_encode_hello(cbor_writer *w, const board_config *cfg, uint32_t session, board_boot_reason reset_cause)
+bool syn_board_encode_hello(cbor_writer *w, const board_config *cfg, uint32_t session, board_boot_reason reset_cause)
 {
     const syn_chip *c = cfg->chip;
-    bool registers = accel_engine_format(cfg->engine) == 2;
-    cbor_write_map(w, registers ? 22u : 21u);
-    cbor_write_uint(w, 0);  cbor_write_uint(w, SYN_PROTO_VERSION);
-    cbor_write_uint(w, 1);  cbor_write_cstr(w, SYN_FIRMWARE_VERSION);
-    cbor_write_uint(w, 2);  cbor_write_cstr(w, cfg->board_id);
-    cbor_write_uint(w, 3);  cbor_write_cstr(w, c->name);
-    cbor_write_uint(w, 4);  cbor_write_uint(w, c->cnn_clock_hz);
-    cbor_write_uint(w, 5);  cbor_write_uint(w, c->weight_mem);
-    cbor_write_uint(w, 6);  cbor_write_uint(w, c->bias_mem);
-    cbor_write_uint(w, 7);  cbor_write_uint(w, c->data_mem);
-    cbor_write_uint(w, 8);  cbor_write_uint(w, c->max_layers);
-    cbor_write_uint(w, 9);  cbor_write_uint(w, SYN_MAX_FRAME);
-    cbor_write_uint(w, 10); cbor_write_uint(w, SYN_MAX_PAYLOAD);
-    cbor_write_uint(w, 11); cbor_write_uint(w, SYN_MAX_IN_FLIGHT);
-    cbor_write_uint(w, 12); cbor_write_array(w, cfg->n_sensors);
+    bool registers = syn_accel_engine_format(cfg->engine) == 2;
+    syn_cbor_write_map(w, registers ? 22u : 21u);
+    syn_cbor_write_uint(w, 0);  syn_cbor_write_uint(w, SYN_PROTO_VERSION);
+    syn_cbor_write_uint(w, 1);  syn_cbor_write_cstr(w, SYN_FIRMWARE_VERSION);
+    syn_cbor_write_uint(w, 2);  syn_cbor_write_cstr(w, cfg->board_id);
+    syn_cbor_write_uint(w, 3);  syn_cbor_write_cstr(w, c->name);
+    syn_cbor_write_uint(w, 4);  syn_cbor_write_uint(w, c->cnn_clock_hz);
+    syn_cbor_write_uint(w, 5);  syn_cbor_write_uint(w, c->weight_mem);
+    syn_cbor_write_uint(w, 6);  syn_cbor_write_uint(w, c->bias_mem);
+    syn_cbor_write_uint(w, 7);  syn_cbor_write_uint(w, c->data_mem);
+    syn_cbor_write_uint(w, 8);  syn_cbor_write_uint(w, c->max_layers);
+    syn_cbor_write_uint(w, 9);  syn_cbor_write_uint(w, SYN_MAX_FRAME);
+    syn_cbor_write_uint(w, 10); syn_cbor_write_uint(w, SYN_MAX_PAYLOAD);
+    syn_cbor_write_uint(w, 11); syn_cbor_write_uint(w, SYN_MAX_IN_FLIGHT);
+    syn_cbor_write_uint(w, 12); syn_cbor_write_array(w, cfg->n_sensors);
     for (size_t i = 0; i < cfg->n_sensors; i++) {
         const board_sensor *s = &cfg->sensors[i];
-        cbor_write_map(w, 3);
-        cbor_write_uint(w, 0); cbor_write_cstr(w, s->kind);
-        cbor_write_uint(w, 1); cbor_write_array(w, 3);
+        syn_cbor_write_map(w, 3);
+        syn_cbor_write_uint(w, 0); syn_cbor_write_cstr(w, s->kind);
+        syn_cbor_write_uint(w, 1); syn_cbor_write_array(w, 3);
         for (size_t k = 0; k < 3; k++)
-            cbor_write_uint(w, s->shape[k]);
-        cbor_write_uint(w, 2); cbor_write_uint(w, s->rate_mhz);
+            syn_cbor_write_uint(w, s->shape[k]);
+        syn_cbor_write_uint(w, 2); syn_cbor_write_uint(w, s->rate_mhz);
     }
-    cbor_write_uint(w, 13); cbor_write_array(w, cfg->n_outputs);
+    syn_cbor_write_uint(w, 13); syn_cbor_write_array(w, cfg->n_outputs);
     for (size_t i = 0; i < cfg->n_outputs; i++)
-        cbor_write_cstr(w, cfg->outputs[i]);
-    cbor_write_uint(w, 14); cbor_write_array(w, board_handler_count);
-    for (size_t i = 0; i < board_handler_count; i++)
-        cbor_write_uint(w, board_handlers[i].type);
-    cbor_write_uint(w, 15); cbor_write_uint(w, cfg->link_baud);
-    cbor_write_uint(w, 16); cbor_write_uint(w, session);
-    cbor_write_uint(w, 17); cbor_write_uint(w, cfg->mem.tensor_bytes);
-    cbor_write_uint(w, 18); cbor_write_cstr(w, board_boot_reason_name(reset_cause));
-    cbor_write_uint(w, 19); cbor_write_cstr(w, cfg->build_id);
-    cbor_write_uint(w, 20);
+        syn_cbor_write_cstr(w, cfg->outputs[i]);
+    syn_cbor_write_uint(w, 14); syn_cbor_write_array(w, syn_board_handler_count);
+    for (size_t i = 0; i < syn_board_handler_count; i++)
+        syn_cbor_write_uint(w, syn_board_handlers[i].type);
+    syn_cbor_write_uint(w, 15); syn_cbor_write_uint(w, cfg->link_baud);
+    syn_cbor_write_uint(w, 16); syn_cbor_write_uint(w, session);
+    syn_cbor_write_uint(w, 17); syn_cbor_write_uint(w, cfg->mem.tensor_bytes);
+    syn_cbor_write_uint(w, 18); syn_cbor_write_cstr(w, syn_board_boot_reason_name(reset_cause));
+    syn_cbor_write_uint(w, 19); syn_cbor_write_cstr(w, cfg->build_id);
+    syn_cbor_write_uint(w, 20);
     if (!registers)
-        return cbor_write_cstr(w, accel_engine_name(cfg->engine));
-    cbor_write_cstr(w, accel_engine_name(cfg->engine));
-    cbor_write_uint(w, 21);
-    return cbor_write_uint(w, cfg->mem.segments.header_max);
+        return syn_cbor_write_cstr(w, syn_accel_engine_name(cfg->engine));
+    syn_cbor_write_cstr(w, syn_accel_engine_name(cfg->engine));
+    syn_cbor_write_uint(w, 21);
+    return syn_cbor_write_uint(w, cfg->mem.segments.header_max);
 }
 
-bool board_encode_stats(cbor_writer *w, const board_stats *s)
+bool syn_board_encode_stats(cbor_writer *w, const board_stats *s)
 {
     const uint64_t v[9] = { s->frames_in, s->frames_out, s->crc_errors, s->framing_errors, s->rejected,
                             s->uptime_ms, s->bytes_in, s->bytes_out, s->oversize };
-    cbor_write_map(w, s->has_stack_peak ? 10u : 9u);
+    syn_cbor_write_map(w, s->has_stack_peak ? 10u : 9u);
     for (size_t i = 0; i < 9; i++) {
-        cbor_write_uint(w, i);
-        cbor_write_uint(w, v[i]);
+        syn_cbor_write_uint(w, i);
+        syn_cbor_write_uint(w, v[i]);
     }
     if (s->has_stack_peak) {
-        cbor_write_uint(w, 9);
-        cbor_write_uint(w, s->stack_peak);
+        syn_cbor_write_uint(w, 9);
+        syn_cbor_write_uint(w, s->stack_peak);
     }
     return w->err == CBOR_OK;
 }
 
-bool board_encode_boot(cbor_writer *w, board_boot_reason reason, uint32_t session, const char *board_id)
+bool syn_board_encode_boot(cbor_writer *w, board_boot_reason reason, uint32_t session, const char *board_id)
 {
-    cbor_write_map(w, 4);
-    cbor_write_uint(w, 0); cbor_write_cstr(w, board_boot_reason_name(reason));
-    cbor_write_uint(w, 1); cbor_write_uint(w, session);
-    cbor_write_uint(w, 2); cbor_write_cstr(w, SYN_FIRMWARE_VERSION);
-    cbor_write_uint(w, 3);
-    return cbor_write_cstr(w, board_id);
+    syn_cbor_write_map(w, 4);
+    syn_cbor_write_uint(w, 0); syn_cbor_write_cstr(w, syn_board_boot_reason_name(reason));
+    syn_cbor_write_uint(w, 1); syn_cbor_write_uint(w, session);
+    syn_cbor_write_uint(w, 2); syn_cbor_write_cstr(w, SYN_FIRMWARE_VERSION);
+    syn_cbor_write_uint(w, 3);
+    return syn_cbor_write_cstr(w, board_id);
 }

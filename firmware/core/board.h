@@ -1,8 +1,8 @@
 /* The board: one context per board, fed bytes by the port, answering through the port.
  *
- *   board_init(ctx, cfg, port, reason)   at every boot; sends the boot event
- *   board_rx_bytes(ctx, bytes, n)        whatever the link delivered, in any pieces
- *   board_poll(ctx, now_us)              deferred work; returns when it next needs a call
+ *   syn_board_init(ctx, cfg, port, reason)   at every boot; sends the boot event
+ *   syn_board_rx_bytes(ctx, bytes, n)        whatever the link delivered, in any pieces
+ *   syn_board_poll(ctx, now_us)              deferred work; returns when it next needs a call
  *
  * Every 0x00-terminated run goes through the checks of PROTOCOL.md 2.2: checks 1..7 in frame.c,
  * 8 (type known) against the handler table, 9 (body is subset CBOR, a map) here, then the
@@ -10,17 +10,17 @@
  *
  * Adding a message (later issues: segment.*, infer, profile, sense, deliver): write
  * `board_result my_handler(board_ctx *, const board_request *, cbor_writer *, board_fault *)`
- * in its own file and add one line to board_handlers[] in board_table.c; hello lists it. A module
+ * in its own file and add one line to syn_board_handlers[] in board_table.c; hello lists it. A module
  * with state adds a member to board_ctx (below) and, if it needs to reset at boot or work later,
- * a line to board_modules[] with its init and poll functions.
+ * a line to syn_board_modules[] with its init and poll functions.
  *
  * Deferred answers (the CNN is busy for the modelled time while the board keeps reading): the
- * handler calls board_defer(ctx, req), keeps the ticket, copies what it needs from the request
+ * handler calls syn_board_defer(ctx, req), keeps the ticket, copies what it needs from the request
  * (the body lives in the receive buffer only during the call) and returns BOARD_DEFER. Later its
- * module's poll fills board_reply_writer(ctx) and calls board_finish(ctx, ticket), or calls
- * board_finish_error(ctx, ticket, code, fmt, ...). A handler that may defer is marked `waits` in
+ * module's poll fills syn_board_reply_writer(ctx) and calls syn_board_finish(ctx, ticket), or calls
+ * syn_board_finish_error(ctx, ticket, code, fmt, ...). A handler that may defer is marked `waits` in
  * the table: while SYN_MAX_WAITING tickets are out such a request is answered `busy`, so
- * board_defer never runs out; a request answered at once (hello, ping, stats, reset, transfers)
+ * syn_board_defer never runs out; a request answered at once (hello, ping, stats, reset, transfers)
  * takes no ticket and is served whatever waits (PROTOCOL.md 5). */
 #ifndef SYNERGY_BOARD_H
 #define SYNERGY_BOARD_H
@@ -40,16 +40,12 @@
 #include "tensors.h"
 #include "text.h"
 #include "timeline.h"
+#include "syn_config.h"
 
-#define BOARD_ID_MAX 64          /* bytes of board_id (a CBOR text string of the subset) */
-#define BOARD_KIND_MAX 32        /* bytes of a sensor or output kind */
-#define BOARD_MAX_SENSORS 8
-#define BOARD_MAX_OUTPUTS 8
-#define BOARD_NEVER UINT64_MAX   /* board_poll: nothing to do until more bytes arrive */
-#define BOARD_BUILD_ID_MAX 16    /* hex digits of hello's build_id */
+#define BOARD_NEVER UINT64_MAX   /* syn_board_poll: nothing to do until more bytes arrive */
 
 typedef struct {
-    char kind[BOARD_KIND_MAX + 1];    /* "microphone", "camera", "imu", ... */
+    char kind[SYN_SENSOR_KIND_MAX + 1];    /* "microphone", "camera", "imu", ... */
     uint32_t shape[3];                /* C, H, W */
     uint32_t rate_mhz;                /* frames per 1000 s */
     /* Frames the port supplies (whole frames of int8 CHW, frame k is the (k mod n)-th), or NULL
@@ -69,19 +65,19 @@ typedef struct {
 
 typedef struct {
     const syn_chip *chip;
-    /* The accelerator engine the port gives this board (accel.h: accel_engine_register or
-     * accel_engine_layer); hello's engine (key 20), and the segment format the board takes. */
+    /* The accelerator engine the port gives this board (accel.h: syn_accel_engine_register or
+     * syn_accel_engine_layer); hello's engine (key 20), and the segment format the board takes. */
     const accel_engine *engine;
-    char board_id[BOARD_ID_MAX + 1];
-    board_sensor sensors[BOARD_MAX_SENSORS];
+    char board_id[SYN_BOARD_ID_MAX + 1];
+    board_sensor sensors[SYN_MAX_SENSORS];
     size_t n_sensors;
-    char outputs[BOARD_MAX_OUTPUTS][BOARD_KIND_MAX + 1];
+    char outputs[SYN_MAX_OUTPUTS][SYN_SENSOR_KIND_MAX + 1];
     size_t n_outputs;
     uint32_t link_baud;               /* 0 when unpaced */
     board_memory mem;
     /* hello's build_id: the first 8 bytes of the SHA-256 of the firmware image (a bare-metal
      * port's flashed bytes, the emulator's executable) as lowercase hex; "" if unknown. */
-    char build_id[BOARD_BUILD_ID_MAX + 1];
+    char build_id[SYN_BUILD_ID_MAX + 1];
 } board_config;
 
 typedef enum {
@@ -104,7 +100,7 @@ typedef struct {
     uint64_t bytes_in;
     uint64_t bytes_out;
     uint64_t oversize;
-    /* Filled when asked (msg_stats), if the port measures it (syn_port.stack_peak). */
+    /* Filled when asked (syn_msg_stats), if the port measures it (syn_port.stack_peak). */
     bool has_stack_peak;
     uint32_t stack_peak;
 } board_stats;
@@ -118,7 +114,7 @@ typedef struct {
 typedef struct board_ctx {
     board_config cfg;
     const syn_port *port;
-    board_stats stats;                /* uptime_ms unused here: see board_uptime_ms */
+    board_stats stats;                /* uptime_ms unused here: see syn_board_uptime_ms */
     uint32_t session;
     board_boot_reason boot_reason;
     uint64_t boot_us;
@@ -133,14 +129,12 @@ typedef struct board_ctx {
     uint8_t wire_buf[SYN_MAX_WIRE];
     /* Modules' state. */
     segstore segments;                /* msg_segment.c */
-    tensor_store tensors;             /* msg_infer.c */
+    tensor_store tensors;             /* syn_msg_infer.c */
     timeline time;                    /* modelled CPU and CNN time of the jobs */
     board_job jobs[TIMELINE_JOBS];    /* indexed like the timeline's jobs */
-    sensing_state sensing;            /* msg_sense.c */
+    sensing_state sensing;            /* syn_msg_sense.c */
 } board_ctx;
 
-_Static_assert(BOARD_MAX_SENSORS <= SENSING_MAX_SENSORS && BOARD_MAX_OUTPUTS <= SENSING_MAX_OUTPUTS,
-               "sensors.h keeps a record per sensor and output");
 
 typedef struct {
     uint16_t id;
@@ -168,7 +162,7 @@ typedef struct {
     uint16_t type;
     const char *name;                 /* "hello", "segment.begin", ... for logs */
     board_handler_fn handle;
-    bool waits;                       /* may answer later (board_defer): counts against
+    bool waits;                       /* may answer later (syn_board_defer): counts against
                                          SYN_MAX_WAITING; the others never take a ticket */
 } board_handler;
 
@@ -180,42 +174,42 @@ typedef struct {
 } board_module;
 
 /* board_table.c: handlers in ascending type order, the order hello lists them in. */
-extern const board_handler board_handlers[];
-extern const size_t board_handler_count;
-extern const board_module board_modules[];
-extern const size_t board_module_count;
+extern const board_handler syn_board_handlers[];
+extern const size_t syn_board_handler_count;
+extern const board_module syn_board_modules[];
+extern const size_t syn_board_module_count;
 
 /* Checks a configuration before boot: false, with the reason in why, if it cannot be served. */
-bool board_config_check(const board_config *cfg, char *why, size_t cap);
+bool syn_board_config_check(const board_config *cfg, char *why, size_t cap);
 /* (Re)boots the board: clears state and counters, draws a new session id, sends `boot`. */
-void board_init(board_ctx *ctx, const board_config *cfg, const syn_port *port, board_boot_reason reason);
-void board_rx_bytes(board_ctx *ctx, const uint8_t *bytes, size_t n);
-uint64_t board_poll(board_ctx *ctx, uint64_t now_us);
+void syn_board_init(board_ctx *ctx, const board_config *cfg, const syn_port *port, board_boot_reason reason);
+void syn_board_rx_bytes(board_ctx *ctx, const uint8_t *bytes, size_t n);
+uint64_t syn_board_poll(board_ctx *ctx, uint64_t now_us);
 
-const board_handler *board_find_handler(uint16_t type);
-uint64_t board_uptime_ms(const board_ctx *ctx);
-const char *board_boot_reason_name(board_boot_reason reason);
+const board_handler *syn_board_find_handler(uint16_t type);
+uint64_t syn_board_uptime_ms(const board_ctx *ctx);
+const char *syn_board_boot_reason_name(board_boot_reason reason);
 
 /* For handlers -------------------------------------------------------------------------------- */
 
-/* Fills the fault and returns BOARD_FAIL: `return board_failf(fault, SYN_ERR_..., "...", ...);` */
-board_result board_failf(board_fault *fault, uint8_t code, const char *fmt, ...) SYN_PRINTF(3, 4);
+/* Fills the fault and returns BOARD_FAIL: `return syn_board_failf(fault, SYN_ERR_..., "...", ...);` */
+board_result syn_board_failf(board_fault *fault, uint8_t code, const char *fmt, ...) SYN_PRINTF(3, 4);
 /* Finds `key` in the request's body map; on success *value reads the value. */
-bool board_field(const board_request *req, uint64_t key, cbor_reader *value);
+bool syn_board_field(const board_request *req, uint64_t key, cbor_reader *value);
 
 /* Deferred answers: see the top of this file. */
-int board_defer(board_ctx *ctx, const board_request *req);
-cbor_writer *board_reply_writer(board_ctx *ctx);
-void board_finish(board_ctx *ctx, int ticket);
-void board_finish_error(board_ctx *ctx, int ticket, uint8_t code, const char *fmt, ...) SYN_PRINTF(4, 5);
-size_t board_pending_count(const board_ctx *ctx);
+int syn_board_defer(board_ctx *ctx, const board_request *req);
+cbor_writer *syn_board_reply_writer(board_ctx *ctx);
+void syn_board_finish(board_ctx *ctx, int ticket);
+void syn_board_finish_error(board_ctx *ctx, int ticket, uint8_t code, const char *fmt, ...) SYN_PRINTF(4, 5);
+size_t syn_board_pending_count(const board_ctx *ctx);
 
 /* Sends the reply writer's body as an event of `type` (id = the event counter). */
-bool board_send_event(board_ctx *ctx, uint16_t type);
+bool syn_board_send_event(board_ctx *ctx, uint16_t type);
 
 /* Encoders of the board's own messages (also used by the tests against proto/vectors). */
-bool board_encode_hello(cbor_writer *w, const board_config *cfg, uint32_t session, board_boot_reason reset_cause);
-bool board_encode_stats(cbor_writer *w, const board_stats *s);
-bool board_encode_boot(cbor_writer *w, board_boot_reason reason, uint32_t session, const char *board_id);
+bool syn_board_encode_hello(cbor_writer *w, const board_config *cfg, uint32_t session, board_boot_reason reset_cause);
+bool syn_board_encode_stats(cbor_writer *w, const board_stats *s);
+bool syn_board_encode_boot(cbor_writer *w, board_boot_reason reason, uint32_t session, const char *board_id);
 
 #endif

@@ -60,16 +60,26 @@ static bool fail(cbor_reader *r, cbor_err e)
     return false;
 }
 
-/* Reads the next head, which must be of major type `major`; consumes it only on success. */
-static bool take_head(cbor_reader *r, unsigned major, cbor_head *h)
+#define ANY_MAJOR 8u
+
+/* Reads the next head without consuming it; it must be of major type `major` (or ANY_MAJOR). */
+static bool peek_head(cbor_reader *r, unsigned major, cbor_head *h)
 {
     if (r->err != CBOR_OK)
         return false;
     cbor_err e = parse_head(r->p, r->end, h);
     if (e != CBOR_OK)
         return fail(r, e);
-    if (h->major != major)
+    if (major != ANY_MAJOR && h->major != major)
         return fail(r, CBOR_ERR_TYPE);
+    return true;
+}
+
+/* Reads the next head, which must be of major type `major`; consumes it only on success. */
+static bool take_head(cbor_reader *r, unsigned major, cbor_head *h)
+{
+    if (!peek_head(r, major, h))
+        return false;
     r->p += h->size;
     return true;
 }
@@ -110,14 +120,14 @@ static bool utf8_valid(const uint8_t *s, size_t n)
     return true;
 }
 
-void cbor_reader_init(cbor_reader *r, const uint8_t *buf, size_t len)
+void syn_cbor_reader_init(cbor_reader *r, const uint8_t *buf, size_t len)
 {
     r->p = buf;
     r->end = buf + len;
     r->err = CBOR_OK;
 }
 
-cbor_type cbor_peek(const cbor_reader *r)
+cbor_type syn_cbor_peek(const cbor_reader *r)
 {
     if (r->err != CBOR_OK || r->p >= r->end)
         return CBOR_NONE;
@@ -127,7 +137,7 @@ cbor_type cbor_peek(const cbor_reader *r)
     return (cbor_type)major;
 }
 
-bool cbor_read_uint(cbor_reader *r, uint64_t *out)
+bool syn_cbor_read_uint(cbor_reader *r, uint64_t *out)
 {
     cbor_head h;
     if (!take_head(r, 0, &h))
@@ -136,14 +146,11 @@ bool cbor_read_uint(cbor_reader *r, uint64_t *out)
     return true;
 }
 
-bool cbor_read_int(cbor_reader *r, int64_t *out)
+bool syn_cbor_read_int(cbor_reader *r, int64_t *out)
 {
-    if (r->err != CBOR_OK)
-        return false;
     cbor_head h;
-    cbor_err e = parse_head(r->p, r->end, &h);
-    if (e != CBOR_OK)
-        return fail(r, e);
+    if (!peek_head(r, ANY_MAJOR, &h))
+        return false;
     if (h.major != 0 && h.major != 1)
         return fail(r, CBOR_ERR_TYPE);
     if (h.arg > (uint64_t)INT64_MAX)
@@ -154,30 +161,36 @@ bool cbor_read_int(cbor_reader *r, int64_t *out)
     return true;
 }
 
-bool cbor_read_u32(cbor_reader *r, uint32_t *out)
+/* Reads a head of `major` whose argument is at most max (else the error `over`); consumes it only
+ * on success. */
+static bool take_bounded(cbor_reader *r, unsigned major, uint64_t max, cbor_err over, uint64_t *arg)
 {
-    if (r->err != CBOR_OK)
-        return false;
     cbor_head h;
-    cbor_err e = parse_head(r->p, r->end, &h);
-    if (e != CBOR_OK)
-        return fail(r, e);
-    if (h.major != 0)
-        return fail(r, CBOR_ERR_TYPE);
-    if (h.arg > UINT32_MAX)
-        return fail(r, CBOR_ERR_RANGE);
-    *out = (uint32_t)h.arg;
+    if (!peek_head(r, major, &h))
+        return false;
+    if (h.arg > max)
+        return fail(r, over);
+    *arg = h.arg;
     r->p += h.size;
     return true;
 }
 
-bool cbor_read_i32(cbor_reader *r, int32_t *out)
+bool syn_cbor_read_u32(cbor_reader *r, uint32_t *out)
+{
+    uint64_t v;
+    if (!take_bounded(r, 0, UINT32_MAX, CBOR_ERR_RANGE, &v))
+        return false;
+    *out = (uint32_t)v;
+    return true;
+}
+
+bool syn_cbor_read_i32(cbor_reader *r, int32_t *out)
 {
     if (r->err != CBOR_OK)
         return false;
     cbor_reader probe = *r;
     int64_t v;
-    if (!cbor_read_int(&probe, &v))
+    if (!syn_cbor_read_int(&probe, &v))
         return fail(r, probe.err);
     if (v < INT32_MIN || v > INT32_MAX)
         return fail(r, CBOR_ERR_RANGE);
@@ -188,19 +201,14 @@ bool cbor_read_i32(cbor_reader *r, int32_t *out)
 
 static bool take_string(cbor_reader *r, unsigned major, const uint8_t **data, size_t *len)
 {
-    if (r->err != CBOR_OK)
-        return false;
     cbor_head h;
-    cbor_err e = parse_head(r->p, r->end, &h);
-    if (e != CBOR_OK)
-        return fail(r, e);
-    if (h.major != major)
-        return fail(r, CBOR_ERR_TYPE);
+    if (!peek_head(r, major, &h))
+        return false;
     size_t avail = (size_t)(r->end - r->p) - h.size;
     if (h.arg > avail)
         return fail(r, CBOR_ERR_EOF);
     if (major == 3) {
-        if (h.arg > CBOR_MAX_TEXT)
+        if (h.arg > SYN_CBOR_MAX_TEXT)
             return fail(r, CBOR_ERR_TEXT_LONG);
         if (!utf8_valid(r->p + h.size, (size_t)h.arg))
             return fail(r, CBOR_ERR_UTF8);
@@ -211,12 +219,12 @@ static bool take_string(cbor_reader *r, unsigned major, const uint8_t **data, si
     return true;
 }
 
-bool cbor_read_bytes(cbor_reader *r, const uint8_t **data, size_t *len)
+bool syn_cbor_read_bytes(cbor_reader *r, const uint8_t **data, size_t *len)
 {
     return take_string(r, 2, data, len);
 }
 
-bool cbor_read_text(cbor_reader *r, const char **text, size_t *len)
+bool syn_cbor_read_text(cbor_reader *r, const char **text, size_t *len)
 {
     const uint8_t *d;
     if (!take_string(r, 3, &d, len))
@@ -227,70 +235,56 @@ bool cbor_read_text(cbor_reader *r, const char **text, size_t *len)
 
 static bool take_container(cbor_reader *r, unsigned major, size_t *count)
 {
-    if (r->err != CBOR_OK)
+    uint64_t n;
+    if (!take_bounded(r, major, SYN_CBOR_MAX_ITEMS, CBOR_ERR_LIMIT, &n))
         return false;
-    cbor_head h;
-    cbor_err e = parse_head(r->p, r->end, &h);
-    if (e != CBOR_OK)
-        return fail(r, e);
-    if (h.major != major)
-        return fail(r, CBOR_ERR_TYPE);
-    if (h.arg > CBOR_MAX_ITEMS)
-        return fail(r, CBOR_ERR_LIMIT);
-    *count = (size_t)h.arg;
-    r->p += h.size;
+    *count = (size_t)n;
     return true;
 }
 
-bool cbor_read_array(cbor_reader *r, size_t *count)
+bool syn_cbor_read_array(cbor_reader *r, size_t *count)
 {
     return take_container(r, 4, count);
 }
 
-bool cbor_read_map(cbor_reader *r, size_t *count)
+bool syn_cbor_read_map(cbor_reader *r, size_t *count)
 {
     return take_container(r, 5, count);
 }
 
-bool cbor_read_bool(cbor_reader *r, bool *out)
+bool syn_cbor_read_bool(cbor_reader *r, bool *out)
 {
-    if (r->err != CBOR_OK)
-        return false;
     cbor_head h;
-    cbor_err e = parse_head(r->p, r->end, &h);
-    if (e != CBOR_OK)
-        return fail(r, e);
-    if (h.major != 7 || h.arg == 22)
+    if (!peek_head(r, 7, &h))
+        return false;
+    if (h.arg == 22)
         return fail(r, CBOR_ERR_TYPE);
     *out = h.arg == 21;
     r->p += h.size;
     return true;
 }
 
-bool cbor_read_null(cbor_reader *r)
+bool syn_cbor_read_null(cbor_reader *r)
 {
-    if (r->err != CBOR_OK)
-        return false;
     cbor_head h;
-    cbor_err e = parse_head(r->p, r->end, &h);
-    if (e != CBOR_OK)
-        return fail(r, e);
-    if (h.major != 7 || h.arg != 22)
+    if (!peek_head(r, 7, &h))
+        return false;
+    if (h.arg != 22)
         return fail(r, CBOR_ERR_TYPE);
     r->p += h.size;
     return true;
 }
 
 /* Walks one item iteratively (no recursion: the board's stack is small), with an explicit
- * stack of open containers bounded by CBOR_MAX_DEPTH. */
-bool cbor_skip(cbor_reader *r)
+ * stack of open containers bounded by SYN_CBOR_MAX_DEPTH. */
+bool syn_cbor_skip(cbor_reader *r)
 {
     struct level {
         uint32_t left;      /* items still due (a map of n pairs has 2n) */
         bool is_map;
         bool have_key;
         uint64_t prev_key;
-    } st[CBOR_MAX_DEPTH];
+    } st[SYN_CBOR_MAX_DEPTH];
     size_t depth = 0;
 
     if (r->err != CBOR_OK)
@@ -317,7 +311,7 @@ bool cbor_skip(cbor_reader *r)
             if (h.arg > avail)
                 return fail(r, CBOR_ERR_EOF);
             if (h.major == 3) {
-                if (h.arg > CBOR_MAX_TEXT)
+                if (h.arg > SYN_CBOR_MAX_TEXT)
                     return fail(r, CBOR_ERR_TEXT_LONG);
                 if (!utf8_valid(p + h.size, (size_t)h.arg))
                     return fail(r, CBOR_ERR_UTF8);
@@ -326,11 +320,11 @@ bool cbor_skip(cbor_reader *r)
             break;
         case 4:
         case 5:
-            if (h.arg > CBOR_MAX_ITEMS)
+            if (h.arg > SYN_CBOR_MAX_ITEMS)
                 return fail(r, CBOR_ERR_LIMIT);
             p += h.size;
             if (h.arg > 0) {
-                if (depth == CBOR_MAX_DEPTH)
+                if (depth == SYN_CBOR_MAX_DEPTH)
                     return fail(r, CBOR_ERR_LIMIT);
                 st[depth].left = (uint32_t)h.arg * (h.major == 5 ? 2u : 1u);
                 st[depth].is_map = h.major == 5;
@@ -339,7 +333,7 @@ bool cbor_skip(cbor_reader *r)
                 depth++;
                 continue;
             }
-            if (depth == CBOR_MAX_DEPTH)
+            if (depth == SYN_CBOR_MAX_DEPTH)
                 return fail(r, CBOR_ERR_LIMIT);     /* an empty container still nests */
             break;
         default:   /* integers and false/true/null */
@@ -359,23 +353,23 @@ bool cbor_skip(cbor_reader *r)
     }
 }
 
-bool cbor_at_end(const cbor_reader *r)
+bool syn_cbor_at_end(const cbor_reader *r)
 {
     return r->err == CBOR_OK && r->p == r->end;
 }
 
-cbor_err cbor_validate(const uint8_t *buf, size_t len)
+cbor_err syn_cbor_validate(const uint8_t *buf, size_t len)
 {
     cbor_reader r;
-    cbor_reader_init(&r, buf, len);
-    if (!cbor_skip(&r))
+    syn_cbor_reader_init(&r, buf, len);
+    if (!syn_cbor_skip(&r))
         return r.err;
     return r.p == r.end ? CBOR_OK : CBOR_ERR_TRAILING;
 }
 
 /* ---- writer ----------------------------------------------------------------------------- */
 
-void cbor_writer_init(cbor_writer *w, uint8_t *buf, size_t cap)
+void syn_cbor_writer_init(cbor_writer *w, uint8_t *buf, size_t cap)
 {
     w->buf = buf;
     w->cap = cap;
@@ -429,64 +423,64 @@ static bool put_head(cbor_writer *w, unsigned major, uint64_t v)
     return put_raw(w, h, n);
 }
 
-bool cbor_write_uint(cbor_writer *w, uint64_t v)
+bool syn_cbor_write_uint(cbor_writer *w, uint64_t v)
 {
     return put_head(w, 0, v);
 }
 
-bool cbor_write_int(cbor_writer *w, int64_t v)
+bool syn_cbor_write_int(cbor_writer *w, int64_t v)
 {
     if (v >= 0)
         return put_head(w, 0, (uint64_t)v);
     return put_head(w, 1, (uint64_t)(-(v + 1)));
 }
 
-bool cbor_write_bytes(cbor_writer *w, const uint8_t *data, size_t len)
+bool syn_cbor_write_bytes(cbor_writer *w, const uint8_t *data, size_t len)
 {
     return put_head(w, 2, len) && put_raw(w, data, len);
 }
 
-bool cbor_write_text(cbor_writer *w, const char *text, size_t len)
+bool syn_cbor_write_text(cbor_writer *w, const char *text, size_t len)
 {
-    if (len > CBOR_MAX_TEXT)
+    if (len > SYN_CBOR_MAX_TEXT)
         return wfail(w, CBOR_ERR_TEXT_LONG);
     return put_head(w, 3, len) && put_raw(w, (const uint8_t *)text, len);
 }
 
-bool cbor_write_cstr(cbor_writer *w, const char *text)
+bool syn_cbor_write_cstr(cbor_writer *w, const char *text)
 {
-    return cbor_write_text(w, text, strlen(text));
+    return syn_cbor_write_text(w, text, strlen(text));
 }
 
-bool cbor_write_array(cbor_writer *w, size_t count)
+bool syn_cbor_write_array(cbor_writer *w, size_t count)
 {
-    if (count > CBOR_MAX_ITEMS)
+    if (count > SYN_CBOR_MAX_ITEMS)
         return wfail(w, CBOR_ERR_LIMIT);
     return put_head(w, 4, count);
 }
 
-bool cbor_write_map(cbor_writer *w, size_t count)
+bool syn_cbor_write_map(cbor_writer *w, size_t count)
 {
-    if (count > CBOR_MAX_ITEMS)
+    if (count > SYN_CBOR_MAX_ITEMS)
         return wfail(w, CBOR_ERR_LIMIT);
     return put_head(w, 5, count);
 }
 
-bool cbor_write_bool(cbor_writer *w, bool v)
+bool syn_cbor_write_bool(cbor_writer *w, bool v)
 {
     uint8_t b = v ? 0xF5u : 0xF4u;
     return put_raw(w, &b, 1);
 }
 
-bool cbor_write_null(cbor_writer *w)
+bool syn_cbor_write_null(cbor_writer *w)
 {
     uint8_t b = 0xF6u;
     return put_raw(w, &b, 1);
 }
 
-_Static_assert(CBOR_MAX_TEXT == 64, "cbor_err_name names the text limit");
+_Static_assert(SYN_CBOR_MAX_TEXT == 64, "cbor_err_name names the text limit");
 
-const char *cbor_err_name(cbor_err e)
+const char *syn_cbor_err_name(cbor_err e)
 {
     switch (e) {
     case CBOR_OK: return "ok";

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-void cobs_encoder_init(cobs_encoder *e, uint8_t *out, size_t cap)
+void syn_cobs_encoder_init(cobs_encoder *e, uint8_t *out, size_t cap)
 {
     e->out = out;
     e->cap = cap;
@@ -37,7 +37,7 @@ static void enc_close(cobs_encoder *e)
     e->code = 0;
 }
 
-void cobs_encoder_put(cobs_encoder *e, const uint8_t *data, size_t n)
+void syn_cobs_encoder_put(cobs_encoder *e, const uint8_t *data, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         /* Open a block lazily, so a frame that ends right after a full block gets no empty
@@ -55,7 +55,7 @@ void cobs_encoder_put(cobs_encoder *e, const uint8_t *data, size_t n)
     }
 }
 
-size_t cobs_encoder_finish(cobs_encoder *e, bool delimit)
+size_t syn_cobs_encoder_finish(cobs_encoder *e, bool delimit)
 {
     /* Empty input still needs one code byte; a pending full block was already closed. */
     if (e->code != 0 || e->len == 0) {
@@ -68,15 +68,15 @@ size_t cobs_encoder_finish(cobs_encoder *e, bool delimit)
     return e->overflow ? 0 : e->len;
 }
 
-size_t cobs_encode(const uint8_t *in, size_t n, uint8_t *out, size_t cap)
+size_t syn_cobs_encode(const uint8_t *in, size_t n, uint8_t *out, size_t cap)
 {
     cobs_encoder e;
-    cobs_encoder_init(&e, out, cap);
-    cobs_encoder_put(&e, in, n);
-    return cobs_encoder_finish(&e, false);
+    syn_cobs_encoder_init(&e, out, cap);
+    syn_cobs_encoder_put(&e, in, n);
+    return syn_cobs_encoder_finish(&e, false);
 }
 
-bool cobs_decode(const uint8_t *in, size_t n, uint8_t *out, size_t cap, size_t *out_len)
+bool syn_cobs_decode(const uint8_t *in, size_t n, uint8_t *out, size_t cap, size_t *out_len)
 {
     size_t o = 0;
     size_t i = 0;
@@ -105,7 +105,7 @@ bool cobs_decode(const uint8_t *in, size_t n, uint8_t *out, size_t cap, size_t *
     return true;
 }
 
-void cobs_rx_init(cobs_rx *rx, uint8_t *buf, size_t cap)
+void syn_cobs_rx_init(cobs_rx *rx, uint8_t *buf, size_t cap)
 {
     rx->buf = buf;
     rx->cap = cap;
@@ -119,7 +119,7 @@ static void rx_store(cobs_rx *rx, uint8_t b)
     rx->decoded++;
 }
 
-size_t cobs_rx_feed(cobs_rx *rx, const uint8_t *data, size_t n, bool *ended, cobs_rx_result *result)
+size_t syn_cobs_rx_feed(cobs_rx *rx, const uint8_t *data, size_t n, bool *ended, cobs_rx_result *result)
 {
     *ended = false;
     size_t i = 0;

@@ -25,17 +25,17 @@ typedef struct {
     bool overflow;    /* sticky: out was too small */
 } cobs_encoder;
 
-void cobs_encoder_init(cobs_encoder *e, uint8_t *out, size_t cap);
-void cobs_encoder_put(cobs_encoder *e, const uint8_t *data, size_t n);
+void syn_cobs_encoder_init(cobs_encoder *e, uint8_t *out, size_t cap);
+void syn_cobs_encoder_put(cobs_encoder *e, const uint8_t *data, size_t n);
 /* Closes the last block and appends the 0x00 delimiter when `delimit`. Returns the encoded
  * length, or 0 if out was too small. */
-size_t cobs_encoder_finish(cobs_encoder *e, bool delimit);
+size_t syn_cobs_encoder_finish(cobs_encoder *e, bool delimit);
 
 /* One-shot encode of n bytes (no delimiter). Returns the encoded length, 0 if cap is short. */
-size_t cobs_encode(const uint8_t *in, size_t n, uint8_t *out, size_t cap);
+size_t syn_cobs_encode(const uint8_t *in, size_t n, uint8_t *out, size_t cap);
 /* One-shot decode of one run (without delimiter). Returns false for invalid COBS, a 0x00 inside
  * the run, or an output longer than cap. */
-bool cobs_decode(const uint8_t *in, size_t n, uint8_t *out, size_t cap, size_t *out_len);
+bool syn_cobs_decode(const uint8_t *in, size_t n, uint8_t *out, size_t cap, size_t *out_len);
 
 /* What a run ended as, reported when its 0x00 delimiter arrives. */
 typedef enum {
@@ -56,10 +56,10 @@ typedef struct {
     bool done;         /* the previous call ended a run: start afresh on the next byte */
 } cobs_rx;
 
-void cobs_rx_init(cobs_rx *rx, uint8_t *buf, size_t cap);
+void syn_cobs_rx_init(cobs_rx *rx, uint8_t *buf, size_t cap);
 /* Consumes bytes up to and including the first 0x00 in data[0..n). Returns how many bytes it
  * consumed; when the last one was a delimiter, *ended is true and *result tells what the run was
  * (the decoded bytes stay valid until the next call). */
-size_t cobs_rx_feed(cobs_rx *rx, const uint8_t *data, size_t n, bool *ended, cobs_rx_result *result);
+size_t syn_cobs_rx_feed(cobs_rx *rx, const uint8_t *data, size_t n, bool *ended, cobs_rx_result *result);
 
 #endif

@@ -42,10 +42,7 @@ static void refuse(syn_rx_check *out, syn_rx_stage stage, uint8_t code, const ch
 {
     out->stage = stage;
     out->error = code;
-    va_list ap;
-    va_start(ap, fmt);
-    syn_vformat(out->message, sizeof out->message, fmt, ap);
-    va_end(ap);
+    SYN_FORMAT_ARGS(out->message, sizeof out->message, fmt);
 }
 
 void syn_rx_check_run(const uint8_t *raw, size_t len, cobs_rx_result result, bool want_request,
@@ -129,11 +126,11 @@ size_t syn_frame_build(uint8_t *out, size_t cap, uint8_t kind, uint16_t id, uint
     uint8_t tail[SYN_CRC_SIZE] = { (uint8_t)crc, (uint8_t)(crc >> 8), (uint8_t)(crc >> 16), (uint8_t)(crc >> 24) };
     /* Encode straight from the three pieces: no raw-frame copy on the board. */
     cobs_encoder e;
-    cobs_encoder_init(&e, out, cap);
-    cobs_encoder_put(&e, head, sizeof head);
-    cobs_encoder_put(&e, body, body_len);
-    cobs_encoder_put(&e, tail, sizeof tail);
-    return cobs_encoder_finish(&e, true);
+    syn_cobs_encoder_init(&e, out, cap);
+    syn_cobs_encoder_put(&e, head, sizeof head);
+    syn_cobs_encoder_put(&e, body, body_len);
+    syn_cobs_encoder_put(&e, tail, sizeof tail);
+    return syn_cobs_encoder_finish(&e, true);
 }
 
 bool syn_encode_error(cbor_writer *w, uint8_t code, const char *message)
@@ -145,11 +142,11 @@ bool syn_encode_error(cbor_writer *w, uint8_t code, const char *message)
         while (n > 0 && ((uint8_t)message[n] & 0xC0u) == 0x80u)
             n--;
     }
-    cbor_write_map(w, 2);
-    cbor_write_uint(w, 0);
-    cbor_write_uint(w, code);
-    cbor_write_uint(w, 1);
-    return cbor_write_text(w, message, n);
+    syn_cbor_write_map(w, 2);
+    syn_cbor_write_uint(w, 0);
+    syn_cbor_write_uint(w, code);
+    syn_cbor_write_uint(w, 1);
+    return syn_cbor_write_text(w, message, n);
 }
 
 const char *syn_err_name(uint8_t code)

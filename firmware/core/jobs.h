@@ -11,8 +11,6 @@
 #include "fit.h"
 #include "segment_decode.h"
 
-#define JOB_MAX_LAYERS FIT_MAX_LAYERS   /* a resident union never has more */
-
 typedef enum { JOB_NONE = 0, JOB_INFER, JOB_PROFILE, JOB_SENSE } job_kind;
 
 typedef struct {
@@ -25,17 +23,17 @@ typedef struct {
 
 typedef struct {
     job_kind kind;
-    int ticket;                              /* board_defer's */
+    int ticket;                              /* syn_board_defer's */
     uint16_t n_layers;
     uint64_t total_cycles;
     union {
-        uint32_t layer_cycles[JOB_MAX_LAYERS];   /* infer */
-        job_spread layer_spread[JOB_MAX_LAYERS]; /* profile */
+        uint32_t layer_cycles[SYN_MAX_LAYERS];   /* infer */
+        job_spread layer_spread[SYN_MAX_LAYERS]; /* profile */
     } u;
     /* infer */
     uint8_t n_outputs;
-    uint8_t out_slot[ACCEL_SEG_MAX_TENSORS];
-    accel_tensor out[ACCEL_SEG_MAX_TENSORS];
+    uint8_t out_slot[SYN_MAX_CUT_TENSORS];
+    accel_tensor out[SYN_MAX_CUT_TENSORS];
     bool inline_outputs;
     /* profile */
     job_spread64 total_spread;

@@ -3,16 +3,16 @@
 
 #include <string.h>
 
-const char *request_name(const board_request *req)
+const char *syn_request_name(const board_request *req)
 {
-    const board_handler *h = board_find_handler(req->type);
+    const board_handler *h = syn_board_find_handler(req->type);
     return h != NULL ? h->name : "request";
 }
 
-const char *text_copy(char *buf, size_t cap, const char *text, size_t len)
+const char *syn_text_copy(char *buf, size_t cap, const char *text, size_t len)
 {
-    char wide[CBOR_MAX_TEXT + 1];
-    size_t n = len < CBOR_MAX_TEXT ? len : CBOR_MAX_TEXT;
+    char wide[SYN_CBOR_MAX_TEXT + 1];
+    size_t n = len < SYN_CBOR_MAX_TEXT ? len : SYN_CBOR_MAX_TEXT;
     memcpy(wide, text, n);
     wide[n] = '\0';
     syn_copy_utf8(buf, cap, wide);
@@ -21,87 +21,87 @@ const char *text_copy(char *buf, size_t cap, const char *text, size_t len)
 
 static bool missing(const board_request *req, uint64_t key, const char *name, const char *type, board_fault *fault)
 {
-    board_failf(fault, SYN_ERR_BAD_BODY, "%s field %lu (%s) must be %s", request_name(req), (unsigned long)key, name, type);
+    syn_board_failf(fault, SYN_ERR_BAD_BODY, "%s field %lu (%s) must be %s", syn_request_name(req), (unsigned long)key, name, type);
     return false;
 }
 
-bool field_uint(const board_request *req, uint64_t key, const char *name, uint64_t max, uint64_t *out,
+bool syn_field_uint(const board_request *req, uint64_t key, const char *name, uint64_t max, uint64_t *out,
                 board_fault *fault)
 {
     cbor_reader v;
-    if (!board_field(req, key, &v) || !cbor_read_uint(&v, out))
+    if (!syn_board_field(req, key, &v) || !syn_cbor_read_uint(&v, out))
         return missing(req, key, name, "an unsigned integer", fault);
     if (*out > max) {
-        board_failf(fault, SYN_ERR_BAD_ARGUMENT, "%s %s: %llu is above %llu", request_name(req), name,
+        syn_board_failf(fault, SYN_ERR_BAD_ARGUMENT, "%s %s: %llu is above %llu", syn_request_name(req), name,
                     (unsigned long long)*out, (unsigned long long)max);
         return false;
     }
     return true;
 }
 
-bool field_text(const board_request *req, uint64_t key, const char *name, const char **text, size_t *len,
+bool syn_field_text(const board_request *req, uint64_t key, const char *name, const char **text, size_t *len,
                 board_fault *fault)
 {
     cbor_reader v;
-    if (!board_field(req, key, &v) || !cbor_read_text(&v, text, len))
+    if (!syn_board_field(req, key, &v) || !syn_cbor_read_text(&v, text, len))
         return missing(req, key, name, "a text string", fault);
     return true;
 }
 
-bool field_segment_id(const board_request *req, uint64_t key, const char *name, const char **id, size_t *len,
+bool syn_field_segment_id(const board_request *req, uint64_t key, const char *name, const char **id, size_t *len,
                       board_fault *fault)
 {
     char why[SYN_ERR_MSG_MAX + 1];
-    if (!field_text(req, key, name, id, len, fault))
+    if (!syn_field_text(req, key, name, id, len, fault))
         return false;
-    if (segstore_id_problem(*id, *len, why, sizeof why) != NULL) {
-        board_failf(fault, SYN_ERR_BAD_ARGUMENT, "%s %s: %s", request_name(req), name, why);
+    if (syn_segstore_id_problem(*id, *len, why, sizeof why) != NULL) {
+        syn_board_failf(fault, SYN_ERR_BAD_ARGUMENT, "%s %s: %s", syn_request_name(req), name, why);
         return false;
     }
     return true;
 }
 
-bool field_bytes(const board_request *req, uint64_t key, const char *name, const uint8_t **data, size_t *len,
+bool syn_field_bytes(const board_request *req, uint64_t key, const char *name, const uint8_t **data, size_t *len,
                  board_fault *fault)
 {
     cbor_reader v;
-    if (!board_field(req, key, &v) || !cbor_read_bytes(&v, data, len))
+    if (!syn_board_field(req, key, &v) || !syn_cbor_read_bytes(&v, data, len))
         return missing(req, key, name, "a byte string", fault);
     return true;
 }
 
-bool field_opt_bool(const board_request *req, uint64_t key, const char *name, bool dflt, bool *out,
+bool syn_field_opt_bool(const board_request *req, uint64_t key, const char *name, bool dflt, bool *out,
                     board_fault *fault)
 {
     cbor_reader v;
-    if (!board_field(req, key, &v)) {
+    if (!syn_board_field(req, key, &v)) {
         *out = dflt;
         return true;
     }
-    if (!cbor_read_bool(&v, out))
+    if (!syn_cbor_read_bool(&v, out))
         return missing(req, key, name, "true or false", fault);
     return true;
 }
 
-bool field_slots(const board_request *req, uint64_t key, const char *name, uint8_t *slots, size_t max, size_t *n,
+bool syn_field_slots(const board_request *req, uint64_t key, const char *name, uint8_t *slots, size_t max, size_t *n,
                  board_fault *fault)
 {
     cbor_reader v;
     size_t count;
-    if (!board_field(req, key, &v) || !cbor_read_array(&v, &count))
+    if (!syn_board_field(req, key, &v) || !syn_cbor_read_array(&v, &count))
         return missing(req, key, name, "an array of slots", fault);
     if (count > max) {
-        board_failf(fault, SYN_ERR_BAD_ARGUMENT, "%s %s: %lu slots, at most %lu", request_name(req), name,
+        syn_board_failf(fault, SYN_ERR_BAD_ARGUMENT, "%s %s: %lu slots, at most %lu", syn_request_name(req), name,
                     (unsigned long)count, (unsigned long)max);
         return false;
     }
     for (size_t i = 0; i < count; i++) {
         uint64_t s;
-        if (!cbor_read_uint(&v, &s))
+        if (!syn_cbor_read_uint(&v, &s))
             return missing(req, key, name, "an array of slots", fault);
-        if (s >= TENSOR_SLOTS) {
-            board_failf(fault, SYN_ERR_BAD_ARGUMENT, "%s %s[%lu]: slot %llu, slots are 0..%u", request_name(req), name,
-                        (unsigned long)i, (unsigned long long)s, TENSOR_SLOTS - 1u);
+        if (s >= SYN_TENSOR_SLOTS) {
+            syn_board_failf(fault, SYN_ERR_BAD_ARGUMENT, "%s %s[%lu]: slot %llu, slots are 0..%u", syn_request_name(req), name,
+                        (unsigned long)i, (unsigned long long)s, SYN_TENSOR_SLOTS - 1u);
             return false;
         }
         slots[i] = (uint8_t)s;

@@ -5,28 +5,21 @@
 #define SYNERGY_MSG_INFER_H
 
 #include "board.h"
+#include "msg_handlers.h"
+#include "syn_config.h"
 
-/* Bounds of one profile request. */
-#define PROFILE_MAX_RUNS 1000u
-#define PROFILE_MAX_WARMUP 1000u
+void syn_jobs_init(board_ctx *ctx);
+uint64_t syn_jobs_poll(board_ctx *ctx, uint64_t now_us);
 
-board_result msg_tensor_put(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault);
-board_result msg_tensor_get(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault);
-board_result msg_infer(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault);
-board_result msg_profile(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault);
-
-void jobs_init(board_ctx *ctx);
-uint64_t jobs_poll(board_ctx *ctx, uint64_t now_us);
-
-/* Shared with msg_sense.c: the port's clock in ns, a held slot's refusal, a new job. */
-uint64_t board_now_ns(const board_ctx *ctx);
-board_result refuse_held_slot(board_ctx *ctx, unsigned slot, const char *role, board_fault *fault);
+/* Shared with syn_msg_sense.c: the port's clock in ns, a held slot's refusal, a new job. */
+uint64_t syn_board_now_ns(const board_ctx *ctx);
+board_result syn_refuse_held_slot(board_ctx *ctx, unsigned slot, const char *role, board_fault *fault);
 /* Jobs of this kind not yet answered. */
-unsigned jobs_count(const board_ctx *ctx, job_kind kind);
+unsigned syn_jobs_count(const board_ctx *ctx, job_kind kind);
 /* False (busy) when every job is taken. */
-bool jobs_have_room(board_ctx *ctx, board_fault *fault);
+bool syn_jobs_have_room(board_ctx *ctx, board_fault *fault);
 /* Advances the timeline to now and adds a job; -1 when every job is taken. */
-int jobs_add(board_ctx *ctx, uint64_t ready_ns, const tl_phase *phases, size_t n);
+int syn_jobs_add(board_ctx *ctx, uint64_t ready_ns, const tl_phase *phases, size_t n);
 
 typedef struct {
     uint8_t slot;
@@ -45,8 +38,8 @@ typedef struct {
     uint64_t cpu_us, cnn_us, queued_us;
 } board_infer_result;
 
-bool board_encode_infer(cbor_writer *w, const board_infer_result *r);
-bool board_encode_profile(cbor_writer *w, const job_spread *layers, size_t n, const job_spread64 *total, uint32_t runs);
-bool board_encode_tensor_get(cbor_writer *w, const uint8_t *data, size_t n, uint32_t total);
+bool syn_board_encode_infer(cbor_writer *w, const board_infer_result *r);
+bool syn_board_encode_profile(cbor_writer *w, const job_spread *layers, size_t n, const job_spread64 *total, uint32_t runs);
+bool syn_board_encode_tensor_get(cbor_writer *w, const uint8_t *data, size_t n, uint32_t total);
 
 #endif

@@ -5,148 +5,148 @@
 
 #include "msg_fields.h"
 
-void msg_segment_init(board_ctx *ctx)
+void syn_msg_segment_init(board_ctx *ctx)
 {
-    segstore_init(&ctx->segments, &ctx->cfg.mem.segments, ctx->cfg.chip, ctx->cfg.engine);
+    syn_segstore_init(&ctx->segments, &ctx->cfg.mem.segments, ctx->cfg.chip, ctx->cfg.engine);
 }
 
 static board_result refuse(board_fault *fault, const syn_fault *f)
 {
-    return board_failf(fault, f->code != 0 ? f->code : SYN_ERR_INTERNAL, "%s", f->message);
+    return syn_board_failf(fault, f->code != 0 ? f->code : SYN_ERR_INTERNAL, "%s", f->message);
 }
 
-bool board_encode_fit(cbor_writer *w, const segstore_fit *fit)
+bool syn_board_encode_fit(cbor_writer *w, const segstore_fit *fit)
 {
     const uint32_t head[6] = { fit->layers, fit->hardware_layers, fit->max_columns, fit->busiest_processor,
                                fit->kernel_words, fit->weight_bytes };
-    cbor_write_map(w, 10);
+    syn_cbor_write_map(w, 10);
     for (unsigned k = 0; k < 6; k++) {
-        cbor_write_uint(w, k);
-        cbor_write_uint(w, head[k]);
+        syn_cbor_write_uint(w, k);
+        syn_cbor_write_uint(w, head[k]);
     }
-    cbor_write_uint(w, 6);
-    cbor_write_array(w, FIT_QUADRANTS);
+    syn_cbor_write_uint(w, 6);
+    syn_cbor_write_array(w, FIT_QUADRANTS);
     for (unsigned q = 0; q < FIT_QUADRANTS; q++)
-        cbor_write_uint(w, fit->bias_per_quadrant[q]);
-    cbor_write_uint(w, 7); cbor_write_uint(w, fit->bias_bytes);
-    cbor_write_uint(w, 8); cbor_write_uint(w, fit->max_input_end);
-    cbor_write_uint(w, 9);
-    return cbor_write_uint(w, fit->max_output_end);
+        syn_cbor_write_uint(w, fit->bias_per_quadrant[q]);
+    syn_cbor_write_uint(w, 7); syn_cbor_write_uint(w, fit->bias_bytes);
+    syn_cbor_write_uint(w, 8); syn_cbor_write_uint(w, fit->max_input_end);
+    syn_cbor_write_uint(w, 9);
+    return syn_cbor_write_uint(w, fit->max_output_end);
 }
 
-bool board_encode_next_offset(cbor_writer *w, uint32_t next)
+bool syn_board_encode_next_offset(cbor_writer *w, uint32_t next)
 {
-    cbor_write_map(w, 1);
-    cbor_write_uint(w, 0);
-    return cbor_write_uint(w, next);
+    syn_cbor_write_map(w, 1);
+    syn_cbor_write_uint(w, 0);
+    return syn_cbor_write_uint(w, next);
 }
 
-bool board_encode_segment_commit(cbor_writer *w, const char *id, const segstore_fit *fit)
+bool syn_board_encode_segment_commit(cbor_writer *w, const char *id, const segstore_fit *fit)
 {
-    cbor_write_map(w, 2);
-    cbor_write_uint(w, 0); cbor_write_cstr(w, id);
-    cbor_write_uint(w, 1);
-    return board_encode_fit(w, fit);
+    syn_cbor_write_map(w, 2);
+    syn_cbor_write_uint(w, 0); syn_cbor_write_cstr(w, id);
+    syn_cbor_write_uint(w, 1);
+    return syn_board_encode_fit(w, fit);
 }
 
-bool board_encode_segment_list(cbor_writer *w, const board_segment_info *segments, size_t n, const segstore_fit *fit)
+bool syn_board_encode_segment_list(cbor_writer *w, const board_segment_info *segments, size_t n, const segstore_fit *fit)
 {
-    cbor_write_map(w, 2);
-    cbor_write_uint(w, 0);
-    cbor_write_array(w, n);
+    syn_cbor_write_map(w, 2);
+    syn_cbor_write_uint(w, 0);
+    syn_cbor_write_array(w, n);
     for (size_t i = 0; i < n; i++) {
         const board_segment_info *s = &segments[i];
-        cbor_write_map(w, 5);
-        cbor_write_uint(w, 0); cbor_write_cstr(w, s->id);
-        cbor_write_uint(w, 1); cbor_write_cstr(w, s->model);
-        cbor_write_uint(w, 2); cbor_write_uint(w, s->first);
-        cbor_write_uint(w, 3); cbor_write_uint(w, s->count);
-        cbor_write_uint(w, 4); cbor_write_uint(w, s->weight_bytes);
+        syn_cbor_write_map(w, 5);
+        syn_cbor_write_uint(w, 0); syn_cbor_write_cstr(w, s->id);
+        syn_cbor_write_uint(w, 1); syn_cbor_write_cstr(w, s->model);
+        syn_cbor_write_uint(w, 2); syn_cbor_write_uint(w, s->first);
+        syn_cbor_write_uint(w, 3); syn_cbor_write_uint(w, s->count);
+        syn_cbor_write_uint(w, 4); syn_cbor_write_uint(w, s->weight_bytes);
     }
-    cbor_write_uint(w, 1);
-    return board_encode_fit(w, fit);
+    syn_cbor_write_uint(w, 1);
+    return syn_board_encode_fit(w, fit);
 }
 
-board_result msg_segment_begin(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault)
+board_result syn_msg_segment_begin(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault)
 {
     const char *id;
     size_t id_len, sha_len;
     uint64_t size;
     const uint8_t *sha;
-    if (!field_segment_id(req, 0, "id", &id, &id_len, fault) || !field_uint(req, 1, "size", UINT32_MAX, &size, fault)
-        || !field_bytes(req, 2, "sha256", &sha, &sha_len, fault))
+    if (!syn_field_segment_id(req, 0, "id", &id, &id_len, fault) || !syn_field_uint(req, 1, "size", UINT32_MAX, &size, fault)
+        || !syn_field_bytes(req, 2, "sha256", &sha, &sha_len, fault))
         return BOARD_FAIL;
     if (sha_len != SHA256_BYTES)
-        return board_failf(fault, SYN_ERR_BAD_BODY, "segment.begin field 2 (sha256) must be 32 bytes, not %lu",
+        return syn_board_failf(fault, SYN_ERR_BAD_BODY, "segment.begin field 2 (sha256) must be 32 bytes, not %lu",
                            (unsigned long)sha_len);
     uint32_t next;
     syn_fault f;
-    if (!segstore_begin(&ctx->segments, id, id_len, (uint32_t)size, sha, &next, &f))
+    if (!syn_segstore_begin(&ctx->segments, id, id_len, (uint32_t)size, sha, &next, &f))
         return refuse(fault, &f);
-    board_encode_next_offset(reply, next);
+    syn_board_encode_next_offset(reply, next);
     return BOARD_REPLY;
 }
 
-board_result msg_segment_chunk(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault)
+board_result syn_msg_segment_chunk(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault)
 {
     uint64_t offset;
     const uint8_t *data;
     size_t len;
-    if (!field_uint(req, 0, "offset", UINT32_MAX, &offset, fault) || !field_bytes(req, 1, "data", &data, &len, fault))
+    if (!syn_field_uint(req, 0, "offset", UINT32_MAX, &offset, fault) || !syn_field_bytes(req, 1, "data", &data, &len, fault))
         return BOARD_FAIL;
     uint32_t next;
     syn_fault f;
-    if (!segstore_chunk(&ctx->segments, (uint32_t)offset, data, len, &next, &f))
+    if (!syn_segstore_chunk(&ctx->segments, (uint32_t)offset, data, len, &next, &f))
         return refuse(fault, &f);
-    board_encode_next_offset(reply, next);
+    syn_board_encode_next_offset(reply, next);
     return BOARD_REPLY;
 }
 
-board_result msg_segment_commit(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault)
+board_result syn_msg_segment_commit(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault)
 {
     (void)req;
     syn_fault f;
-    if (!segstore_commit(&ctx->segments, &f))
+    if (!syn_segstore_commit(&ctx->segments, &f))
         return refuse(fault, &f);
     const segstore *s = &ctx->segments;
-    board_encode_segment_commit(reply, s->entries[s->n - 1].id, &s->fit);
+    syn_board_encode_segment_commit(reply, s->entries[s->n - 1].id, &s->fit);
     return BOARD_REPLY;
 }
 
-board_result msg_segment_abort(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault)
+board_result syn_msg_segment_abort(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault)
 {
     (void)req;
     (void)fault;
-    segstore_abort(&ctx->segments);
-    cbor_write_map(reply, 0);
+    syn_segstore_abort(&ctx->segments);
+    syn_cbor_write_map(reply, 0);
     return BOARD_REPLY;
 }
 
-board_result msg_segment_list(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault)
+board_result syn_msg_segment_list(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault)
 {
     (void)req;
     (void)fault;
     const segstore *s = &ctx->segments;
-    board_segment_info info[SEGSTORE_MAX_RESIDENT];
+    board_segment_info info[SYN_MAX_RESIDENT];
     for (unsigned i = 0; i < s->n; i++) {
         const segstore_entry *e = &s->entries[i];
         info[i] = (board_segment_info){ e->id, e->seg.model, e->seg.first, e->seg.count, e->weight_bytes };
     }
-    board_encode_segment_list(reply, info, s->n, &s->fit);
+    syn_board_encode_segment_list(reply, info, s->n, &s->fit);
     return BOARD_REPLY;
 }
 
-board_result msg_segment_unload(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault)
+board_result syn_msg_segment_unload(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault)
 {
     const char *id;
     size_t id_len;
-    if (!field_segment_id(req, 0, "id", &id, &id_len, fault))
+    if (!syn_field_segment_id(req, 0, "id", &id, &id_len, fault))
         return BOARD_FAIL;
     syn_fault f;
-    if (!segstore_unload(&ctx->segments, id, id_len, &f))
+    if (!syn_segstore_unload(&ctx->segments, id, id_len, &f))
         return refuse(fault, &f);
-    cbor_write_map(reply, 1);
-    cbor_write_uint(reply, 0);
-    board_encode_fit(reply, &ctx->segments.fit);
+    syn_cbor_write_map(reply, 1);
+    syn_cbor_write_uint(reply, 0);
+    syn_board_encode_fit(reply, &ctx->segments.fit);
     return BOARD_REPLY;
 }

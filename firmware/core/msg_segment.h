@@ -4,14 +4,9 @@
 #define SYNERGY_MSG_SEGMENT_H
 
 #include "board.h"
+#include "msg_handlers.h"
 
-board_result msg_segment_begin(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault);
-board_result msg_segment_chunk(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault);
-board_result msg_segment_commit(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault);
-board_result msg_segment_abort(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault);
-board_result msg_segment_list(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault);
-board_result msg_segment_unload(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault);
-void msg_segment_init(board_ctx *ctx);
+void syn_msg_segment_init(board_ctx *ctx);
 
 /* One line of segment.list. */
 typedef struct {
@@ -20,9 +15,9 @@ typedef struct {
     uint32_t first, count, weight_bytes;
 } board_segment_info;
 
-bool board_encode_fit(cbor_writer *w, const segstore_fit *fit);
-bool board_encode_next_offset(cbor_writer *w, uint32_t next);   /* begin, chunk, tensor.put */
-bool board_encode_segment_commit(cbor_writer *w, const char *id, const segstore_fit *fit);
-bool board_encode_segment_list(cbor_writer *w, const board_segment_info *segments, size_t n, const segstore_fit *fit);
+bool syn_board_encode_fit(cbor_writer *w, const segstore_fit *fit);
+bool syn_board_encode_next_offset(cbor_writer *w, uint32_t next);   /* begin, chunk, tensor.put */
+bool syn_board_encode_segment_commit(cbor_writer *w, const char *id, const segstore_fit *fit);
+bool syn_board_encode_segment_list(cbor_writer *w, const board_segment_info *segments, size_t n, const segstore_fit *fit);
 
 #endif

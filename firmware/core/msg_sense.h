@@ -3,14 +3,11 @@
 #define SYNERGY_MSG_SENSE_H
 
 #include "board.h"
+#include "msg_handlers.h"
 
-board_result msg_sense(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault);
-board_result msg_deliver(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault);
-board_result msg_outputs(board_ctx *ctx, const board_request *req, cbor_writer *reply, board_fault *fault);
-
-bool board_encode_sense(cbor_writer *w, uint64_t frame, uint64_t t_us, const uint32_t shape[3]);
-bool board_encode_deliver(cbor_writer *w, uint32_t count);
+bool syn_board_encode_sense(cbor_writer *w, uint64_t frame, uint64_t t_us, const uint32_t shape[3]);
+bool syn_board_encode_deliver(cbor_writer *w, uint32_t count);
 /* kinds[i] and records[i] for each of n outputs. */
-bool board_encode_outputs(cbor_writer *w, const char *const *kinds, const output_record *records, size_t n);
+bool syn_board_encode_outputs(cbor_writer *w, const char *const *kinds, const output_record *records, size_t n);
 
 #endif

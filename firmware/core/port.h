@@ -2,7 +2,7 @@
  * boards in port/qemu-an386/ and port/max78000/). Everything hardware- or OS-specific stays behind this struct.
  *
  * Chip facts are not asked of the port one by one: the port picks a chip from chip.h
- * (syn_chip_find) and hands it to board_init in the board_config. */
+ * (syn_chip_find) and hands it to syn_board_init in the board_config. */
 #ifndef SYNERGY_PORT_H
 #define SYNERGY_PORT_H
 
@@ -19,7 +19,7 @@ typedef struct syn_port {
     /* A random 32-bit number (the session id drawn at every boot). */
     uint32_t (*random32)(void *user);
     /* The core has queued the answer to `reset`: once every queued byte has left, the port
-     * resets the board (the emulator calls board_init again with BOARD_BOOT_SOFTWARE). */
+     * resets the board (the emulator calls syn_board_init again with BOARD_BOOT_SOFTWARE). */
     void (*request_reset)(void *user);
     /* Bytes of the main stack used at most since boot (stats' stack_peak), or NULL where the port
      * cannot tell (the emulator). */

@@ -4,6 +4,8 @@
 #ifndef SYNERGY_PROTO_H
 #define SYNERGY_PROTO_H
 
+#include "syn_config.h"
+
 /* Header version byte (section 2.1). */
 #define SYN_PROTO_VERSION 1
 
@@ -53,27 +55,7 @@
 #define SYN_ERR_INTERNAL 14
 #define SYN_ERR_UNSUPPORTED 15
 
-/* Limits (sections 2 and 5): raw frame = header + body + CRC. A board tells its own in hello, so
- * a port with little RAM may build the core with smaller ones (-D...; the MAX78000FTHR does,
- * firmware/max78000.mk); these are the protocol's largest and the emulator's. */
-#ifndef SYN_MAX_FRAME
-#define SYN_MAX_FRAME 8192
-#endif
-#ifndef SYN_MAX_PAYLOAD
-#define SYN_MAX_PAYLOAD 8064
-#endif
-#ifndef SYN_MAX_IN_FLIGHT
-#define SYN_MAX_IN_FLIGHT 16
-#endif
-/* Requests that wait for their answer (sense, infer, profile) at most at once: the other credits
- * of max_in_flight always come back at once, so hello, ping, stats and reset get through. */
-#ifndef SYN_MAX_WAITING
-#define SYN_MAX_WAITING 14
-#endif
-/* Senses waiting for their frame at most at once, all sensors together (section 10). */
-#ifndef SYN_SENSE_QUEUE
-#define SYN_SENSE_QUEUE 8
-#endif
+/* The limits (sections 2 and 5: max_frame, max_in_flight, ...) are in syn_config.h. */
 _Static_assert(SYN_MAX_WAITING <= SYN_MAX_IN_FLIGHT - 2, "two credits always come back at once");
 _Static_assert(SYN_SENSE_QUEUE <= SYN_MAX_WAITING, "senses wait among the waiting requests");
 #define SYN_HEADER_SIZE 8
@@ -84,7 +66,5 @@ _Static_assert(SYN_SENSE_QUEUE <= SYN_MAX_WAITING, "senses wait among the waitin
 #define SYN_MAX_BODY (SYN_MAX_FRAME - SYN_MIN_FRAME)
 /* COBS adds one code byte per 254 data bytes plus one; the 0x00 delimiter follows. */
 #define SYN_MAX_WIRE (SYN_MAX_FRAME + SYN_MAX_FRAME / 254 + 1 + 1)
-/* Error messages are text strings of at most 64 bytes (synergy.cddl). */
-#define SYN_ERR_MSG_MAX 64
 
 #endif

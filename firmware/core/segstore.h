@@ -11,7 +11,7 @@
  *  - fit working storage (fit_ctx: not the core's to own).
  * Commit: every byte -> SHA-256 -> decode (in the staging area) -> the fit rules over the resident
  * segments plus this one as one network on the chip -> room in the pool -> copy to the pool's
- * end (pointers moved with it) -> accel_load -> resident. Any failure before the last step
+ * end (pointers moved with it) -> syn_accel_load -> resident. Any failure before the last step
  * leaves the resident set exactly as it was (nothing of it was written) and clears staging.
  * Unload: the segment's bytes and layers are cut out and the later ones slid down (the pool stays
  * contiguous, so free space is always one run at the end); as their addresses changed, the
@@ -27,12 +27,12 @@
  *    configure program as a table of every per-layer register (reg_table.h) and its layouts;
  *  - the records then go straight into the accelerator as they arrive (reg_upload.h): only into
  *    the kernel columns and bias bytes the fit gave this segment (cleared first), each checked;
- *  - commit: every byte, every record, the SHA-256, then accel_load_image: resident. A failure at
+ *  - commit: every byte, every record, the SHA-256, then syn_accel_load_image: resident. A failure at
  *    any point ends the upload; the resident segments, their programs and their memory are never
  *    written by it, so their results stay exactly as they were.
  * Unload: the later segments' kernels and biases move, through the driver, to where the fit rules
  * place the remaining segments in load order (only segments after the unloaded one move), their
- * tables are rewritten to match (reg_table_move), the memory no segment holds any more is zeroed,
+ * tables are rewritten to match (syn_reg_table_move), the memory no segment holds any more is zeroed,
  * and their programs slide down in the pool. An unload ends a format 2 upload in progress (the
  * fit it was checked against is gone). */
 #ifndef SYNERGY_SEGSTORE_H
@@ -47,11 +47,11 @@
 #include "fit.h"
 #include "segment_decode.h"
 #include "sha256.h"
+#include "syn_config.h"
 
-#define SEGSTORE_MAX_RESIDENT ACCEL_MAX_RESIDENT
-/* Segment ids (PROTOCOL.md 8): 1..64 bytes, each printable ASCII without space, so an id is one
- * token in logs and messages, and no two ids differ only past a NUL or in invisible bytes. */
-#define SEGSTORE_ID_MAX 64
+/* Segment ids (PROTOCOL.md 8): 1..SYN_SEGMENT_ID_MAX bytes, each printable ASCII without space, so
+ * an id is one token in logs and messages, and no two ids differ only past a NUL or in invisible
+ * bytes. */
 #define SEGSTORE_ID_FIRST_BYTE 0x21
 #define SEGSTORE_ID_LAST_BYTE 0x7E
 
@@ -78,7 +78,7 @@ typedef struct {
 } segstore_fit;
 
 typedef struct {
-    char id[SEGSTORE_ID_MAX + 1];
+    char id[SYN_SEGMENT_ID_MAX + 1];
     uint32_t blob_at, blob_len;    /* format 1: its description in the pool; format 2: its program */
     uint32_t layer_at;             /* first entry in layers/params, and in the union's order */
     uint32_t weight_bytes;         /* the synthesis tool's statistic for this segment alone */
@@ -115,45 +115,45 @@ typedef struct {
     const syn_chip *chip;
     const accel_engine *engine;
     accel_ctx *accel;              /* NULL when the port's accelerator refused the chip */
-    char accel_error[ACCEL_ERR_MSG_MAX];
+    char accel_error[SYN_ACCEL_ERR_MAX];
     /* staging */
     bool staging;
-    char staging_id[SEGSTORE_ID_MAX + 1];
+    char staging_id[SYN_SEGMENT_ID_MAX + 1];
     uint32_t staging_size, staging_received;
     uint8_t staging_sha[SHA256_BYTES];
     sha256_ctx hash;
     segstore_up2 up2;              /* format 2 */
     /* resident */
-    segstore_entry entries[SEGSTORE_MAX_RESIDENT];
+    segstore_entry entries[SYN_MAX_RESIDENT];
     uint8_t n;
     uint32_t pool_used, layers_used;
     segstore_fit fit;
-    segstore_place place[FIT_MAX_LAYERS];    /* per layer of the union, from the last fit */
+    segstore_place place[SYN_MAX_LAYERS];    /* per layer of the union, from the last fit */
 } segstore;
 
-void segstore_init(segstore *s, const segstore_memory *mem, const syn_chip *chip, const accel_engine *engine);
+void syn_segstore_init(segstore *s, const segstore_memory *mem, const syn_chip *chip, const accel_engine *engine);
 /* The segment format the board takes (its engine's): 1 or 2. */
-uint8_t segstore_format(const segstore *s);
+uint8_t syn_segstore_format(const segstore *s);
 
 /* NULL when the wire text is a segment id, else why not, in words (into why, cap bytes):
  * "empty, ids are 1..64 bytes", "65 bytes, ids are 1..64 bytes", "byte 3 is 0x00, not 0x21..0x7e". */
-const char *segstore_id_problem(const char *id, size_t len, char *why, size_t cap);
+const char *syn_segstore_id_problem(const char *id, size_t len, char *why, size_t cap);
 
 /* segment.begin: *next is 0, or where a matching partial upload stands. */
-bool segstore_begin(segstore *s, const char *id, size_t id_len, uint32_t size, const uint8_t *sha, uint32_t *next,
+bool syn_segstore_begin(segstore *s, const char *id, size_t id_len, uint32_t size, const uint8_t *sha, uint32_t *next,
                     syn_fault *f);
 /* segment.chunk: bytes at `offset`, which must be the next one. */
-bool segstore_chunk(segstore *s, uint32_t offset, const uint8_t *data, size_t n, uint32_t *next, syn_fault *f);
+bool syn_segstore_chunk(segstore *s, uint32_t offset, const uint8_t *data, size_t n, uint32_t *next, syn_fault *f);
 /* segment.commit: on success the new segment is the last entry. */
-bool segstore_commit(segstore *s, syn_fault *f);
-void segstore_abort(segstore *s);
-bool segstore_unload(segstore *s, const char *id, size_t id_len, syn_fault *f);
+bool syn_segstore_commit(segstore *s, syn_fault *f);
+void syn_segstore_abort(segstore *s);
+bool syn_segstore_unload(segstore *s, const char *id, size_t id_len, syn_fault *f);
 
-const segstore_entry *segstore_find(const segstore *s, const char *id, size_t id_len);
+const segstore_entry *syn_segstore_find(const segstore *s, const char *id, size_t id_len);
 /* Kernel start column of layer k of a resident entry (for the cycle model's pre-read term). */
-uint32_t segstore_kernel_start(const segstore *s, const segstore_entry *e, uint32_t k);
+uint32_t syn_segstore_kernel_start(const segstore *s, const segstore_entry *e, uint32_t k);
 
 /* Bytes of a segment's tensor (C x H x W, times 4 for 32-bit). */
-uint32_t segstore_tensor_bytes(const accel_tensor *t);
+uint32_t syn_segstore_tensor_bytes(const accel_tensor *t);
 
 #endif

@@ -30,7 +30,7 @@ static uint32_t align8(uint32_t v)
 /* Bytes of a program with these counts, and where its parts lie from `at`. */
 static uint32_t program_bytes(const syn_chip *chip, uint32_t n_init, uint32_t n_start, uint16_t layers, uint32_t layouts)
 {
-    return 8u * (n_init + n_start) + 4u * (uint32_t)reg_table_words(chip, layers) + (uint32_t)sizeof(reg_layout) * layouts;
+    return 8u * (n_init + n_start) + 4u * (uint32_t)syn_reg_table_words(chip, layers) + (uint32_t)sizeof(reg_layout) * layouts;
 }
 
 static void point_program(const segstore *s, reg_image *img, uint32_t at)
@@ -40,7 +40,7 @@ static void point_program(const segstore *s, reg_image *img, uint32_t at)
     img->start = (const reg_write *)(base + 8u * img->n_init);
     img->table = (const uint32_t *)(base + 8u * (img->n_init + img->n_start));
     const reg_layout *layouts =
-        (const reg_layout *)((const uint8_t *)img->table + 4u * reg_table_words(s->chip, img->layers));
+        (const reg_layout *)((const uint8_t *)img->table + 4u * syn_reg_table_words(s->chip, img->layers));
     img->inputs = layouts;
     img->outputs = layouts + img->n_inputs;
 }
@@ -58,9 +58,9 @@ static bool check_init_start(segstore *s, syn_fault *f)
     const syn_chip *chip = s->chip;
     u->groups = 0;
     for (uint32_t i = 0; i < u->h.n_init; i++) {
-        uint32_t addr = accel_segment2_write_addr(u->h.init, i), v = accel_segment2_write_value(u->h.init, i);
+        uint32_t addr = syn_accel_segment2_write_addr(u->h.init, i), v = syn_accel_segment2_write_value(u->h.init, i);
         cnn_window w;
-        if ((addr & 3u) || !cnn_window_of(chip, addr, &w) || (w.kind != CNN_WIN_AON && w.kind != CNN_WIN_CONTROL))
+        if ((addr & 3u) || !syn_cnn_window_of(chip, addr, &w) || (w.kind != CNN_WIN_AON && w.kind != CNN_WIN_CONTROL))
             return syn_fail(f, SYN_ERR_BAD_ARGUMENT, "init[%lu]: 0x%08lx is no aligned AON or control register",
                             (unsigned long)i, (unsigned long)addr);
         if (w.kind == CNN_WIN_CONTROL && w.reg == CTRL_REG) {
@@ -79,9 +79,9 @@ static bool check_init_start(segstore *s, syn_fault *f)
         return syn_fail(f, SYN_ERR_BAD_ARGUMENT, "init: sets up no quadrant's CTRL");
     bool master = false;
     for (uint32_t i = 0; i < u->h.n_start; i++) {
-        uint32_t addr = accel_segment2_write_addr(u->h.start, i), v = accel_segment2_write_value(u->h.start, i);
+        uint32_t addr = syn_accel_segment2_write_addr(u->h.start, i), v = syn_accel_segment2_write_value(u->h.start, i);
         cnn_window w;
-        if ((addr & 3u) || !cnn_window_of(chip, addr, &w) || w.kind != CNN_WIN_CONTROL || w.reg != CTRL_REG)
+        if ((addr & 3u) || !syn_cnn_window_of(chip, addr, &w) || w.kind != CNN_WIN_CONTROL || w.reg != CTRL_REG)
             return syn_fail(f, SYN_ERR_BAD_ARGUMENT, "start[%lu]: 0x%08lx is no aligned quadrant CTRL", (unsigned long)i,
                             (unsigned long)addr);
         if (!(u->groups & (1u << w.quadrant)))
@@ -110,7 +110,7 @@ static bool build_program(segstore *s, syn_fault *f)
 {
     segstore_up2 *u = &s->up2;
     const accel_segment2 *h = &u->h;
-    uint32_t at = s->pool_used, tw = (uint32_t)reg_table_words(s->chip, u->seg.count);
+    uint32_t at = s->pool_used, tw = (uint32_t)syn_reg_table_words(s->chip, u->seg.count);
     uint32_t layouts = (uint32_t)h->n_input_layouts + h->n_output_layouts;
     uint32_t lists = 8u * (h->n_init + h->n_configure + h->n_start);
     uint32_t peak = lists + 4u * tw + (uint32_t)sizeof(reg_layout) * layouts;
@@ -132,7 +132,7 @@ static bool build_program(segstore *s, syn_fault *f)
     }
     uint32_t *table = (uint32_t *)(base + lists);
     cnn_error ce;
-    if (!reg_table_from_writes(s->chip, w + h->n_init, h->n_configure, u->seg.count, table, &ce))
+    if (!syn_reg_table_from_writes(s->chip, w + h->n_init, h->n_configure, u->seg.count, table, &ce))
         return syn_fail(f, SYN_ERR_BAD_ARGUMENT, "%s", ce.msg);
     memmove(w + h->n_init, w + h->n_init + h->n_configure, 8u * h->n_start);
     memmove(base + 8u * (h->n_init + h->n_start), table, 4u * tw);
@@ -159,14 +159,14 @@ static bool check_program(segstore *s, syn_fault *f)
     for (uint16_t k = 0; k < u->seg.count; k++) {
         const fit_layer_result *p = &r->per_layer[s->layers_used + k];
         reg_place place = { p->kernel_start, p->bias_quadrant, p->bias_offset };
-        if (!reg_table_check_place(s->chip, u->img.table, u->seg.count, k, u->groups, &place, &ce))
+        if (!syn_reg_table_check_place(s->chip, u->img.table, u->seg.count, k, u->groups, &place, &ce))
             return syn_fail(f, SYN_ERR_BAD_ARGUMENT, "configure %s", ce.msg);
     }
     for (unsigned k = 0; k < u->img.n_inputs + u->img.n_outputs; k++) {
         bool in = k < u->img.n_inputs;
         const reg_layout *t = in ? &u->img.inputs[k] : &u->img.outputs[k - u->img.n_inputs];
-        char why[REG_LAYOUT_MSG_MAX];
-        if (!reg_layout_check(t, s->chip, why, sizeof why))
+        char why[SYN_LAYOUT_ERR_MAX];
+        if (!syn_reg_layout_check(t, s->chip, why, sizeof why))
             return syn_fail(f, SYN_ERR_BAD_ARGUMENT, "%s_layouts[%u].%s", in ? "input" : "output",
                             in ? k : k - (unsigned)u->img.n_inputs, why);
     }
@@ -177,8 +177,8 @@ static bool header_complete(segstore *s, syn_fault *f)
 {
     segstore_up2 *u = &s->up2;
     uint32_t room = s->mem.layer_capacity - s->layers_used;
-    char why[ACCEL_SEG_ERR_MAX];
-    if (!accel_segment2_decode(s->mem.program + s->pool_used, u->header_len, s->mem.layers + s->layers_used, room, &u->seg,
+    char why[SYN_ACCEL_ERR_MAX];
+    if (!syn_accel_segment2_decode(s->mem.program + s->pool_used, u->header_len, s->mem.layers + s->layers_used, room, &u->seg,
                                &u->h, why, sizeof why)) {
         if (u->seg.count > room)
             return syn_fail(f, SYN_ERR_DOES_NOT_FIT, "layers: %u resident and %u new exceed this board's %lu",
@@ -187,23 +187,23 @@ static bool header_complete(segstore *s, syn_fault *f)
     }
     if (strcmp(u->h.chip, s->chip->name) != 0)
         return syn_fail(f, SYN_ERR_BAD_ARGUMENT, "chip: the segment is for %s, this board is a %s", u->h.chip, s->chip->name);
-    if (s->n >= SEGSTORE_MAX_RESIDENT)
+    if (s->n >= SYN_MAX_RESIDENT)
         return syn_fail(f, SYN_ERR_DOES_NOT_FIT, "%u segments are resident, the most this board holds",
-                        (unsigned)SEGSTORE_MAX_RESIDENT);
+                        (unsigned)SYN_MAX_RESIDENT);
     if (s->accel == NULL)
         return syn_fail(f, SYN_ERR_UNSUPPORTED, "no accelerator: %s", s->accel_error);
-    if (!segstore_run_fit(s, &u->seg, f) || !check_init_start(s, f) || !build_program(s, f) || !check_program(s, f))
+    if (!syn_segstore_run_fit(s, &u->seg, f) || !check_init_start(s, f) || !build_program(s, f) || !check_program(s, f))
         return false;
     /* What the fit gave this segment is the only memory its records may write. */
     accel_error err;
-    if (!accel_stream_begin(s->accel, &u->img, s->mem.fit_work, s->mem.fit_out, (uint16_t)s->layers_used, u->seg.count,
+    if (!syn_accel_stream_begin(s->accel, &u->img, s->mem.fit_work, s->mem.fit_out, (uint16_t)s->layers_used, u->seg.count,
                             u->h.kernel_records, u->h.bias_records, &err))
-        return syn_fail(f, segstore_accel_code(err.status), "%s", err.msg);
+        return syn_fail(f, syn_segstore_accel_code(err.status), "%s", err.msg);
     u->phase = UP2_RECORDS;
     return true;
 }
 
-bool segstore_reg_chunk(segstore *s, const uint8_t *data, size_t n, syn_fault *f)
+bool syn_segstore_reg_chunk(segstore *s, const uint8_t *data, size_t n, syn_fault *f)
 {
     segstore_up2 *u = &s->up2;
     while (n > 0) {
@@ -214,9 +214,9 @@ bool segstore_reg_chunk(segstore *s, const uint8_t *data, size_t n, syn_fault *f
                 if (at < sizeof ACCEL_SEG2_MAGIC - 1u && data[i] != (uint8_t)ACCEL_SEG2_MAGIC[at]) {
                     if (at == 0 && (data[0] & 0xE0u) == 0xA0u)   /* a CBOR map: a format 1 description */
                         return syn_fail(f, SYN_ERR_BAD_ARGUMENT, "format 1 segment: the %s engine takes format 2 (SYR2)",
-                                        accel_engine_name(s->engine));
+                                        syn_accel_engine_name(s->engine));
                     return syn_fail(f, SYN_ERR_BAD_ARGUMENT, "no SYR2 magic: the %s engine takes format 2 segments",
-                                    accel_engine_name(s->engine));
+                                    syn_accel_engine_name(s->engine));
                 }
                 u->prefix[at] = data[i];
             }
@@ -250,15 +250,15 @@ bool segstore_reg_chunk(segstore *s, const uint8_t *data, size_t n, syn_fault *f
                 return false;
         } else {
             accel_error err;
-            if (!accel_stream_bytes(s->accel, data, n, &err))
-                return syn_fail(f, segstore_accel_code(err.status), "%s", err.msg);
+            if (!syn_accel_stream_bytes(s->accel, data, n, &err))
+                return syn_fail(f, syn_segstore_accel_code(err.status), "%s", err.msg);
             n = 0;
         }
     }
     return true;
 }
 
-bool segstore_reg_commit(segstore *s, syn_fault *f)
+bool syn_segstore_reg_commit(segstore *s, syn_fault *f)
 {
     if (!s->staging)
         return syn_fail(f, SYN_ERR_BAD_STATE, "no upload to commit: segment.begin first");
@@ -268,15 +268,15 @@ bool segstore_reg_commit(segstore *s, syn_fault *f)
     segstore_up2 *u = &s->up2;
     bool ok = false;
     uint8_t digest[SHA256_BYTES];
-    sha256_final(&s->hash, digest);
+    syn_sha256_final(&s->hash, digest);
     accel_error err;
     if (memcmp(digest, s->staging_sha, SHA256_BYTES) != 0) {
         syn_fail(f, SYN_ERR_BAD_HASH, "SHA-256 of the %lu bytes of '%s' differs from the one announced",
                  (unsigned long)s->staging_size, s->staging_id);
     } else if (u->phase != UP2_RECORDS) {
         syn_fail(f, SYN_ERR_BAD_ARGUMENT, "truncated: %lu bytes end before the header does", (unsigned long)s->staging_size);
-    } else if (!accel_stream_end(s->accel, &err)) {
-        syn_fail(f, segstore_accel_code(err.status), "%s", err.msg);
+    } else if (!syn_accel_stream_end(s->accel, &err)) {
+        syn_fail(f, syn_segstore_accel_code(err.status), "%s", err.msg);
     } else {
         segstore_entry *e = &s->entries[s->n];
         memset(e, 0, sizeof *e);
@@ -287,49 +287,49 @@ bool segstore_reg_commit(segstore *s, syn_fault *f)
         e->seg = u->seg;
         e->groups = u->groups;
         e->img = u->img;
-        e->weight_bytes = segstore_weight_bytes(&u->seg);
-        if (!accel_load_image(s->accel, &e->seg, &e->img, &e->accel_slot, &err)) {
-            syn_fail(f, segstore_accel_code(err.status), "%s", err.msg);
+        e->weight_bytes = syn_segstore_weight_bytes(&u->seg);
+        if (!syn_accel_load_image(s->accel, &e->seg, &e->img, &e->accel_slot, &err)) {
+            syn_fail(f, syn_segstore_accel_code(err.status), "%s", err.msg);
         } else {
             s->n++;
             s->pool_used += align8(u->program_len);
             s->layers_used += u->seg.count;
-            segstore_take_fit(s, s->mem.fit_out);
+            syn_segstore_take_fit(s, s->mem.fit_out);
             ok = true;
         }
     }
-    segstore_clear_staging(s);   /* PROTOCOL.md 8: a commit that checked every byte clears staging, pass or fail */
+    syn_segstore_clear_staging(s);   /* PROTOCOL.md 8: a commit that checked every byte clears staging, pass or fail */
     return ok;
 }
 
 /* ---- unload ---------------------------------------------------------------------------------- */
 
-static reg_place old_place[FIT_MAX_LAYERS];   /* the moved layers' placement before the unload */
+static reg_place old_place[SYN_MAX_LAYERS];   /* the moved layers' placement before the unload */
 
 /* After a failure in the middle of moving: nothing sensible is resident any more. */
 static bool start_over(segstore *s, syn_fault *f, const char *msg)
 {
     accel_error err;
-    s->accel = accel_open(s->engine, s->chip, &err);
+    s->accel = syn_accel_open(s->engine, s->chip, &err);
     s->n = 0;
     s->pool_used = s->layers_used = 0;
-    segstore_take_fit(s, NULL);
+    syn_segstore_take_fit(s, NULL);
     return syn_fail(f, SYN_ERR_INTERNAL, "unload: %s", msg);
 }
 
-bool segstore_reg_unload(segstore *s, unsigned i, syn_fault *f)
+bool syn_segstore_reg_unload(segstore *s, unsigned i, syn_fault *f)
 {
-    segstore_clear_staging(s);   /* the fit an upload in progress was checked against is gone */
+    syn_segstore_clear_staging(s);   /* the fit an upload in progress was checked against is gone */
     segstore_entry gone = s->entries[i];
     /* The remaining union's placement is where everything goes; nothing changes before it is
      * known. A later segment never moved an earlier one, so the earlier ones stay put. */
-    fit_segment segs[SEGSTORE_MAX_RESIDENT];
+    fit_segment segs[SYN_MAX_RESIDENT];
     size_t n = 0;
     for (unsigned k = 0; k < s->n; k++)
         if (k != i)
             segs[n++] = (fit_segment){ s->entries[k].seg.layers, s->entries[k].seg.count };
     fit_result *r = s->mem.fit_out;
-    if (n > 0 && (s->mem.fit_work == NULL || !fit_run(s->mem.fit_work, s->chip, segs, n, r)))
+    if (n > 0 && (s->mem.fit_work == NULL || !syn_fit_run(s->mem.fit_work, s->chip, segs, n, r)))
         return syn_fail(f, SYN_ERR_INTERNAL, "the segments after '%s' no longer fit: %s", gone.id,
                         r != NULL ? r->message : "no fit storage");
     uint16_t first_moved = (uint16_t)gone.layer_at, gone_layers = gone.seg.count;
@@ -345,7 +345,7 @@ bool segstore_reg_unload(segstore *s, unsigned i, syn_fault *f)
         old_place[U - first_moved] = (reg_place){ o->kernel_start, o->bias_quadrant, o->bias_offset };
     }
     accel_error err;
-    if (!accel_relocate(s->accel, s->mem.fit_work, n > 0 ? r : NULL, first_moved, old_place, &err))
+    if (!syn_accel_relocate(s->accel, s->mem.fit_work, n > 0 ? r : NULL, first_moved, old_place, &err))
         return start_over(s, f, err.msg);
     /* The later segments' registers follow their kernels and biases. */
     for (unsigned k = i + 1u; k < s->n; k++) {
@@ -356,20 +356,20 @@ bool segstore_reg_unload(segstore *s, unsigned i, syn_fault *f)
             const fit_layer_result *p = &r->per_layer[U];
             reg_place to = { p->kernel_start, p->bias_quadrant, p->bias_offset };
             cnn_error ce;
-            if (!reg_table_move(s->chip, table, e->seg.count, j, e->groups, &old_place[U - first_moved], &to, &ce))
+            if (!syn_reg_table_move(s->chip, table, e->seg.count, j, e->groups, &old_place[U - first_moved], &to, &ce))
                 return start_over(s, f, ce.msg);
         }
     }
     /* The layer store and the program pool close the gap; the engine takes the moved programs
      * again (their tables and addresses changed). */
-    accel_unload(s->accel, gone.accel_slot);
+    syn_accel_unload(s->accel, gone.accel_slot);
     uint32_t gone_bytes = align8(gone.blob_len), blob_end = gone.blob_at + gone_bytes;
     uint32_t layer_end = gone.layer_at + gone.seg.count;
     memmove(s->mem.program + gone.blob_at, s->mem.program + blob_end, s->pool_used - blob_end);
     memmove(s->mem.layers + gone.layer_at, s->mem.layers + layer_end, (s->layers_used - layer_end) * sizeof(accel_layer));
     for (unsigned k = i + 1u; k < s->n; k++) {
         segstore_entry *e = &s->entries[k];
-        accel_unload(s->accel, e->accel_slot);
+        syn_accel_unload(s->accel, e->accel_slot);
         e->blob_at -= gone_bytes;
         e->layer_at -= gone.seg.count;
         e->seg.layers = s->mem.layers + e->layer_at;
@@ -381,9 +381,9 @@ bool segstore_reg_unload(segstore *s, unsigned i, syn_fault *f)
     s->layers_used -= gone.seg.count;
     for (unsigned k = i; k < s->n; k++) {
         segstore_entry *e = &s->entries[k];
-        if (!accel_load_image(s->accel, &e->seg, &e->img, &e->accel_slot, &err))
+        if (!syn_accel_load_image(s->accel, &e->seg, &e->img, &e->accel_slot, &err))
             return start_over(s, f, err.msg);
     }
-    segstore_take_fit(s, s->n > 0 ? r : NULL);
+    syn_segstore_take_fit(s, s->n > 0 ? r : NULL);
     return true;
 }

@@ -3,7 +3,7 @@
 
 #define US_PER_S_MHZ 1000000000u   /* 1e6 us/s x 1000 mHz/Hz: frame k is at k x this / R us */
 
-uint64_t sensor_frame_time_us(uint64_t frame, uint32_t rate_mhz)
+uint64_t syn_sensor_frame_time_us(uint64_t frame, uint32_t rate_mhz)
 {
     if (rate_mhz == 0)
         return UINT64_MAX;
@@ -12,7 +12,7 @@ uint64_t sensor_frame_time_us(uint64_t frame, uint32_t rate_mhz)
     return whole * US_PER_S_MHZ + (part * US_PER_S_MHZ + rate_mhz - 1u) / rate_mhz;
 }
 
-uint64_t sensor_frame_at_or_after(uint64_t elapsed_us, uint32_t rate_mhz)
+uint64_t syn_sensor_frame_at_or_after(uint64_t elapsed_us, uint32_t rate_mhz)
 {
     if (rate_mhz == 0)
         return 0;
@@ -24,9 +24,9 @@ uint64_t sensor_frame_at_or_after(uint64_t elapsed_us, uint32_t rate_mhz)
     uint64_t rest = (a % 1000u) * 1000000u + r * rate_mhz;   /* frames x 1e9, below 4.3e15 */
     k += (rest + US_PER_S_MHZ - 1u) / US_PER_S_MHZ;
     /* Rounding in the two ceilings can disagree by one: settle on the exact definition. */
-    while (k > 0 && sensor_frame_time_us(k - 1u, rate_mhz) >= elapsed_us)
+    while (k > 0 && syn_sensor_frame_time_us(k - 1u, rate_mhz) >= elapsed_us)
         k--;
-    while (sensor_frame_time_us(k, rate_mhz) < elapsed_us)
+    while (syn_sensor_frame_time_us(k, rate_mhz) < elapsed_us)
         k++;
     return k;
 }
@@ -39,7 +39,7 @@ static uint64_t splitmix(uint64_t *state)
     return z ^ (z >> 31);
 }
 
-void sensor_synthesize(int8_t *out, const uint32_t shape[3], const char *board_id, unsigned sensor, uint64_t frame)
+void syn_sensor_synthesize(int8_t *out, const uint32_t shape[3], const char *board_id, unsigned sensor, uint64_t frame)
 {
     uint64_t seed = 0xCBF29CE484222325ull;   /* FNV-1a of the board id */
     for (const char *p = board_id; *p != '\0'; p++)

@@ -18,8 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SENSING_MAX_SENSORS 8
-#define SENSING_MAX_OUTPUTS 8
+#include "syn_config.h"
 
 typedef struct {
     uint32_t count;
@@ -28,16 +27,16 @@ typedef struct {
 } output_record;
 
 typedef struct {
-    uint64_t next_frame[SENSING_MAX_SENSORS];   /* lowest frame number not taken yet */
-    output_record outputs[SENSING_MAX_OUTPUTS];
+    uint64_t next_frame[SYN_MAX_SENSORS];   /* lowest frame number not taken yet */
+    output_record outputs[SYN_MAX_OUTPUTS];
 } sensing_state;
 
 /* Microseconds after boot at which frame k exists (rounded up: never early). */
-uint64_t sensor_frame_time_us(uint64_t frame, uint32_t rate_mhz);
+uint64_t syn_sensor_frame_time_us(uint64_t frame, uint32_t rate_mhz);
 /* The first frame that exists at or after `elapsed_us` after boot. */
-uint64_t sensor_frame_at_or_after(uint64_t elapsed_us, uint32_t rate_mhz);
+uint64_t syn_sensor_frame_at_or_after(uint64_t elapsed_us, uint32_t rate_mhz);
 
 /* The emulated frame: n = C x H x W int8 values in CHW order. */
-void sensor_synthesize(int8_t *out, const uint32_t shape[3], const char *board_id, unsigned sensor, uint64_t frame);
+void syn_sensor_synthesize(int8_t *out, const uint32_t shape[3], const char *board_id, unsigned sensor, uint64_t frame);
 
 #endif

@@ -47,7 +47,7 @@ static void compress(uint32_t h[8], const uint8_t *p)
     h[4] += e; h[5] += f; h[6] += g; h[7] += k;
 }
 
-void sha256_init(sha256_ctx *c)
+void syn_sha256_init(sha256_ctx *c)
 {
     static const uint32_t h0[8] = { 0x6a09e667u, 0xbb67ae85u, 0x3c6ef372u, 0xa54ff53au,
                                     0x510e527fu, 0x9b05688cu, 0x1f83d9abu, 0x5be0cd19u };
@@ -56,7 +56,7 @@ void sha256_init(sha256_ctx *c)
     c->used = 0;
 }
 
-void sha256_update(sha256_ctx *c, const uint8_t *data, size_t n)
+void syn_sha256_update(sha256_ctx *c, const uint8_t *data, size_t n)
 {
     c->total += n;
     if (c->used > 0) {
@@ -76,7 +76,7 @@ void sha256_update(sha256_ctx *c, const uint8_t *data, size_t n)
     c->used = (uint8_t)n;
 }
 
-void sha256_final(sha256_ctx *c, uint8_t out[SHA256_BYTES])
+void syn_sha256_final(sha256_ctx *c, uint8_t out[SHA256_BYTES])
 {
     uint64_t bits = c->total * 8u;
     /* 0x80, zeros up to 56 mod 64, then the length in bits, big-endian. */
@@ -99,10 +99,10 @@ void sha256_final(sha256_ctx *c, uint8_t out[SHA256_BYTES])
     c->used = 0;
 }
 
-void sha256(const uint8_t *data, size_t n, uint8_t out[SHA256_BYTES])
+void syn_sha256(const uint8_t *data, size_t n, uint8_t out[SHA256_BYTES])
 {
     sha256_ctx c;
-    sha256_init(&c);
-    sha256_update(&c, data, n);
-    sha256_final(&c, out);
+    syn_sha256_init(&c);
+    syn_sha256_update(&c, data, n);
+    syn_sha256_final(&c, out);
 }

@@ -15,11 +15,11 @@ typedef struct {
     uint8_t used;            /* bytes in block */
 } sha256_ctx;
 
-void sha256_init(sha256_ctx *c);
-void sha256_update(sha256_ctx *c, const uint8_t *data, size_t n);
+void syn_sha256_init(sha256_ctx *c);
+void syn_sha256_update(sha256_ctx *c, const uint8_t *data, size_t n);
 /* Writes the digest; the context is left finished (init it again to reuse it). */
-void sha256_final(sha256_ctx *c, uint8_t out[SHA256_BYTES]);
+void syn_sha256_final(sha256_ctx *c, uint8_t out[SHA256_BYTES]);
 /* One call: digest of data[0..n). */
-void sha256(const uint8_t *data, size_t n, uint8_t out[SHA256_BYTES]);
+void syn_sha256(const uint8_t *data, size_t n, uint8_t out[SHA256_BYTES]);
 
 #endif

@@ -14,8 +14,8 @@
 #include <stdint.h>
 
 #include "fault.h"
+#include "syn_config.h"
 
-#define TENSOR_SLOTS 16
 
 typedef struct {
     uint32_t at;        /* offset in the arena */
@@ -27,22 +27,22 @@ typedef struct {
 typedef struct {
     uint8_t *arena;
     uint32_t cap;
-    tensor_slot slots[TENSOR_SLOTS];
+    tensor_slot slots[SYN_TENSOR_SLOTS];
 } tensor_store;
 
-void tensors_init(tensor_store *ts, uint8_t *arena, uint32_t cap);
-uint32_t tensors_free_bytes(const tensor_store *ts);
+void syn_tensors_init(tensor_store *ts, uint8_t *arena, uint32_t cap);
+uint32_t syn_tensors_free_bytes(const tensor_store *ts);
 /* Bytes the arena would have free if these slots were emptied first (each listed once). */
-uint32_t tensors_free_if_emptied(const tensor_store *ts, const uint8_t *slots, size_t n);
+uint32_t syn_tensors_free_if_emptied(const tensor_store *ts, const uint8_t *slots, size_t n);
 /* Makes the slot `total` bytes, empty of data (filled 0). On does_not_fit the slot is unchanged. */
-bool tensors_resize(tensor_store *ts, unsigned slot, uint32_t total, syn_fault *f);
-void tensors_clear(tensor_store *ts, unsigned slot);
-uint8_t *tensors_data(tensor_store *ts, unsigned slot);
-bool tensors_ready(const tensor_store *ts, unsigned slot);
+bool syn_tensors_resize(tensor_store *ts, unsigned slot, uint32_t total, syn_fault *f);
+void syn_tensors_clear(tensor_store *ts, unsigned slot);
+uint8_t *syn_tensors_data(tensor_store *ts, unsigned slot);
+bool syn_tensors_ready(const tensor_store *ts, unsigned slot);
 /* Scratch for a computation in the free part of the arena (the slots are slid down first):
  * 8-byte aligned, valid until the next resize; NULL if fewer than `bytes` are free. */
-void *tensors_scratch(tensor_store *ts, uint32_t bytes);
+void *syn_tensors_scratch(tensor_store *ts, uint32_t bytes);
 /* Slots held by a job are released when it completes. */
-void tensors_release_job(tensor_store *ts, int job);
+void syn_tensors_release_job(tensor_store *ts, int job);
 
 #endif

@@ -16,4 +16,14 @@
 size_t syn_format(char *out, size_t cap, const char *fmt, ...) SYN_PRINTF(3, 4);
 size_t syn_vformat(char *out, size_t cap, const char *fmt, va_list ap);
 
+/* The body of a printf-like function: formats its variable arguments (those after `fmt`, its last
+ * named parameter) into out, cap bytes. */
+#define SYN_FORMAT_ARGS(out, cap, fmt)                                                              \
+    do {                                                                                           \
+        va_list syn_ap_;                                                                           \
+        va_start(syn_ap_, fmt);                                                                    \
+        syn_vformat((out), (cap), (fmt), syn_ap_);                                                 \
+        va_end(syn_ap_);                                                                           \
+    } while (0)
+
 #endif

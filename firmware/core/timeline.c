@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-void timeline_init(timeline *t, uint64_t now_ns)
+void syn_timeline_init(timeline *t, uint64_t now_ns)
 {
     memset(t, 0, sizeof *t);
     for (unsigned r = 0; r < TL_RESOURCES; r++) {
@@ -13,7 +13,7 @@ void timeline_init(timeline *t, uint64_t now_ns)
     t->now_ns = now_ns;
 }
 
-int timeline_add(timeline *t, uint64_t ready_ns, const tl_phase *phases, size_t n)
+int syn_timeline_add(timeline *t, uint64_t ready_ns, const tl_phase *phases, size_t n)
 {
     if (n == 0 || n > TIMELINE_MAX_PHASES)
         return -1;
@@ -112,7 +112,7 @@ static void apply(timeline *t, const tl_event *ev)
     }
 }
 
-void timeline_advance(timeline *t, uint64_t to_ns)
+void syn_timeline_advance(timeline *t, uint64_t to_ns)
 {
     tl_event ev;
     while (next_event(t, &ev) && ev.at <= to_ns)
@@ -121,13 +121,13 @@ void timeline_advance(timeline *t, uint64_t to_ns)
         t->now_ns = to_ns;
 }
 
-uint64_t timeline_next_event(const timeline *t)
+uint64_t syn_timeline_next_event(const timeline *t)
 {
     tl_event ev;
     return next_event(t, &ev) ? ev.at : TIMELINE_NEVER;
 }
 
-uint64_t timeline_projected_done(const timeline *t, int job)
+uint64_t syn_timeline_projected_done(const timeline *t, int job)
 {
     if (job < 0 || job >= TIMELINE_JOBS || !t->jobs[job].used)
         return TIMELINE_NEVER;
@@ -138,12 +138,12 @@ uint64_t timeline_projected_done(const timeline *t, int job)
     return copy.jobs[job].done ? copy.jobs[job].done_ns : TIMELINE_NEVER;
 }
 
-const tl_job *timeline_job(const timeline *t, int job)
+const tl_job *syn_timeline_job(const timeline *t, int job)
 {
     return job >= 0 && job < TIMELINE_JOBS && t->jobs[job].used ? &t->jobs[job] : NULL;
 }
 
-void timeline_release(timeline *t, int job)
+void syn_timeline_release(timeline *t, int job)
 {
     if (job >= 0 && job < TIMELINE_JOBS && t->jobs[job].done)
         t->jobs[job].used = false;

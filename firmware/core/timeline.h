@@ -50,18 +50,18 @@ typedef struct {
     uint32_t seq;
 } timeline;
 
-void timeline_init(timeline *t, uint64_t now_ns);
+void syn_timeline_init(timeline *t, uint64_t now_ns);
 /* Adds a job whose first phase is ready at ready_ns (no earlier than the time simulated so far).
  * Returns its index, or -1 when every job is taken or the phases are 0 or too many. */
-int timeline_add(timeline *t, uint64_t ready_ns, const tl_phase *phases, size_t n);
+int syn_timeline_add(timeline *t, uint64_t ready_ns, const tl_phase *phases, size_t n);
 /* Runs the schedule up to to_ns: phases start and end, jobs complete. */
-void timeline_advance(timeline *t, uint64_t to_ns);
+void syn_timeline_advance(timeline *t, uint64_t to_ns);
 /* The next time anything starts or ends, TIMELINE_NEVER if nothing is pending. */
-uint64_t timeline_next_event(const timeline *t);
+uint64_t syn_timeline_next_event(const timeline *t);
 /* When the job completes if no other job arrives (its actual completion once done). */
-uint64_t timeline_projected_done(const timeline *t, int job);
-const tl_job *timeline_job(const timeline *t, int job);
+uint64_t syn_timeline_projected_done(const timeline *t, int job);
+const tl_job *syn_timeline_job(const timeline *t, int job);
 /* Forgets a completed job (its index may be reused). */
-void timeline_release(timeline *t, int job);
+void syn_timeline_release(timeline *t, int job);
 
 #endif

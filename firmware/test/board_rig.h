@@ -48,6 +48,12 @@ cbor_writer *body(void);
 
 /* segment.begin + chunks (at most SYN_MAX_PAYLOAD each) + commit; the commit's answer in r. */
 bool rig_upload(rig *r, const char *id, const uint8_t *blob, size_t len);
+/* Request bodies into w: segment.begin's {0: id, 1: size, 2: SHA-256 of the blob}; infer's map
+ * of n_keys entries, the first three {0: id, 1: input slots, 2: output slots} (the caller writes
+ * the rest). */
+void rig_write_begin(cbor_writer *w, const char *id, const uint8_t *blob, size_t len);
+void rig_write_infer(cbor_writer *w, unsigned n_keys, const char *id, const uint8_t *in, size_t n_in, const uint8_t *out,
+                     size_t n_out);
 /* segment.begin, then chunks of piece(at, user) bytes each (at most SYN_MAX_PAYLOAD), then
  * commit; stops at the first error (in r). */
 bool rig_upload_split(rig *r, const char *id, const uint8_t *blob, size_t len, size_t (*piece)(size_t at, void *user),
@@ -59,5 +65,7 @@ bool rig_infer(rig *r, const char *id, const uint8_t *in, size_t n_in, const uin
 bool rig_put(rig *r, unsigned slot, const uint8_t *data, uint32_t len);
 /* tensor.get of a whole slot into out (cap bytes); returns the bytes, or SIZE_MAX on an error. */
 size_t rig_get(rig *r, unsigned slot, uint8_t *out, size_t cap);
+/* One tensor.get {0: slot, 1: offset, 2: max bytes}; rig_call's result (the answer in r). */
+bool rig_call_get(rig *r, unsigned slot, uint64_t offset, uint64_t max);
 
 #endif

@@ -20,11 +20,11 @@ static bool f_transmit(void *u, const uint8_t *bytes, size_t n)
     (void)u;
     static uint8_t raw[SYN_MAX_FRAME];
     size_t len;
-    if (n < 2 || n > SYN_MAX_WIRE || bytes[n - 1] != 0 || !cobs_decode(bytes, n - 1, raw, sizeof raw, &len))
+    if (n < 2 || n > SYN_MAX_WIRE || bytes[n - 1] != 0 || !syn_cobs_decode(bytes, n - 1, raw, sizeof raw, &len))
         abort();
     syn_rx_check chk;
     syn_rx_check_run(raw, len, COBS_RX_FRAME, false, &chk);
-    if (chk.stage != SYN_RX_OK || cbor_validate(chk.body, chk.body_len) != CBOR_OK)
+    if (chk.stage != SYN_RX_OK || syn_cbor_validate(chk.body, chk.body_len) != CBOR_OK)
         abort();
     return true;
 }
@@ -48,13 +48,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     board_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.chip = syn_chip_find("max78000");
-    cfg.engine = &accel_engine_layer;
+    cfg.engine = &syn_accel_engine_layer;
     strcpy(cfg.board_id, "fuzz");
-    board_init(&board, &cfg, &port, BOARD_BOOT_POWER_ON);
+    syn_board_init(&board, &cfg, &port, BOARD_BOOT_POWER_ON);
     /* The first byte picks the piece size, so frames split across reads are explored too. */
     size_t step = size > 0 ? (size_t)data[0] + 1u : 1u;
     for (size_t i = 0; i < size; i += step)
-        board_rx_bytes(&board, data + i, size - i < step ? size - i : step);
-    board_poll(&board, clock_us);
+        syn_board_rx_bytes(&board, data + i, size - i < step ? size - i : step);
+    syn_board_poll(&board, clock_us);
     return 0;
 }

@@ -1,73 +1,27 @@
-/* libFuzzer target: the CBOR reader (make fuzz). Nothing may read out of bounds, cbor_validate
- * and cbor_skip must agree, and an accepted item must re-encode to exactly the same bytes (the
+/* libFuzzer target: the CBOR reader (make fuzz). Nothing may read out of bounds, syn_cbor_validate
+ * and syn_cbor_skip must agree, and an accepted item must re-encode to exactly the same bytes (the
  * subset is deterministic). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cbor.h"
-
-static bool recode(cbor_reader *r, cbor_writer *w, int depth)
-{
-    size_t n;
-    if (depth > CBOR_MAX_DEPTH + 1)
-        return false;
-    switch (cbor_peek(r)) {
-    case CBOR_UINT: { uint64_t v; return cbor_read_uint(r, &v) && cbor_write_uint(w, v); }
-    case CBOR_NINT: {
-        /* copy the argument as major 0, then set the written head back to major 1 */
-        uint8_t head[9];
-        size_t avail = (size_t)(r->end - r->p), hn = avail < 9 ? avail : 9;
-        memcpy(head, r->p, hn);
-        head[0] &= 0x1Fu;
-        cbor_reader u;
-        uint64_t arg;
-        cbor_reader_init(&u, head, hn);
-        size_t at = w->len;
-        if (!cbor_read_uint(&u, &arg) || !cbor_write_uint(w, arg))
-            return false;
-        r->p += (size_t)(u.p - head);
-        w->buf[at] |= 0x20u;
-        return true;
-    }
-    case CBOR_BYTES: { const uint8_t *d; return cbor_read_bytes(r, &d, &n) && cbor_write_bytes(w, d, n); }
-    case CBOR_TEXT: { const char *t; return cbor_read_text(r, &t, &n) && cbor_write_text(w, t, n); }
-    case CBOR_ARRAY:
-    case CBOR_MAP: {
-        bool map = cbor_peek(r) == CBOR_MAP;
-        if (!(map ? cbor_read_map(r, &n) : cbor_read_array(r, &n)) || !(map ? cbor_write_map(w, n) : cbor_write_array(w, n)))
-            return false;
-        for (size_t i = 0; i < (map ? 2 * n : n); i++)
-            if (!recode(r, w, depth + 1))
-                return false;
-        return true;
-    }
-    case CBOR_SIMPLE: {
-        bool b;
-        cbor_reader probe = *r;
-        if (cbor_read_null(&probe)) { *r = probe; return cbor_write_null(w); }
-        return cbor_read_bool(r, &b) && cbor_write_bool(w, b);
-    }
-    case CBOR_NONE:
-        break;
-    }
-    return false;
-}
+#include "cbor_recode.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static uint8_t out[16384];
-    cbor_err e = cbor_validate(data, size);
+    cbor_err e = syn_cbor_validate(data, size);
     cbor_reader r;
-    cbor_reader_init(&r, data, size);
-    bool skipped = cbor_skip(&r);
+    syn_cbor_reader_init(&r, data, size);
+    bool skipped = syn_cbor_skip(&r);
     if ((skipped && r.p == r.end) != (e == CBOR_OK))
         abort();
     if (e != CBOR_OK || size > sizeof out)
         return 0;
     cbor_writer w;
-    cbor_writer_init(&w, out, sizeof out);
-    cbor_reader_init(&r, data, size);
-    if (!recode(&r, &w, 0) || w.len != size || memcmp(out, data, size) != 0)
+    syn_cbor_writer_init(&w, out, sizeof out);
+    syn_cbor_reader_init(&r, data, size);
+    if (!cbor_recode(&r, &w) || w.len != size || memcmp(out, data, size) != 0)
         abort();
     return 0;
 }

@@ -3,7 +3,7 @@
  * The byte-level targets (fuzz_board.c) rarely get past the CRC, so no handler sees their bytes.
  * This one reads the fuzz input as a script of operations on one board (the emulator's memory
  * regions, a clock the script moves): each message is a CRC-valid frame with a CBOR body, its
- * type taken from the board's own handler table (board_handlers[], so a new handler is fuzzed
+ * type taken from the board's own handler table (syn_board_handlers[], so a new handler is fuzzed
  * the day it is added, or this target refuses to start), its fields of the right type most of
  * the time and of a wrong one sometimes, their values drawn near the boundaries that matter
  * (slot 15/16, offsets the board just reported, sizes of real tensors, 32/64-bit edges, ids that
@@ -102,7 +102,7 @@ typedef struct {
     uint8_t *blob;
     size_t len;
     uint8_t sha[SHA256_BYTES];
-    uint32_t in_bytes[ACCEL_SEG_MAX_TENSORS];
+    uint32_t in_bytes[SYN_MAX_CUT_TENSORS];
     unsigned n_in, n_out;
 } fuzz_segment;
 
@@ -142,15 +142,15 @@ static void prepare_segments(void)
         if (s->len == 0)
             fuzz_fail("cannot build %s %u+%u (run from the repo root): %s", s->model, s->first, s->count, why);
         used += s->len;
-        sha256(s->blob, s->len, s->sha);
+        syn_sha256(s->blob, s->len, s->sha);
         accel_segment seg;
-        char err[ACCEL_SEG_ERR_MAX];
-        if (!accel_segment_decode(s->blob, s->len, layers, params, 64, &seg, err, sizeof err))
+        char err[SYN_ACCEL_ERR_MAX];
+        if (!syn_accel_segment_decode(s->blob, s->len, layers, params, 64, &seg, err, sizeof err))
             fuzz_fail("%s %u+%u does not decode: %s", s->model, s->first, s->count, err);
         s->n_in = seg.n_inputs;
         s->n_out = seg.n_outputs;
         for (unsigned k = 0; k < seg.n_inputs; k++)
-            s->in_bytes[k] = segstore_tensor_bytes(&seg.inputs[k]);
+            s->in_bytes[k] = syn_segstore_tensor_bytes(&seg.inputs[k]);
     }
 }
 
@@ -178,7 +178,7 @@ static uint16_t next_id;
 
 /* What the board said, so later values can be right (offsets, residency). */
 static uint32_t seg_next;
-static uint32_t slot_next[TENSOR_SLOTS];
+static uint32_t slot_next[SYN_TENSOR_SLOTS];
 static int resident_of[N_GOOD_IDS];      /* segs[] index believed resident under ids[i], -1 none */
 
 static void forget_owed(void)
@@ -193,14 +193,14 @@ static bool text_at(const uint8_t *body, size_t len, uint64_t key, const char **
 {
     board_request req = { 0, 0, body, len, 0 };
     cbor_reader v;
-    return board_field(&req, key, &v) && cbor_read_text(&v, t, n);
+    return syn_board_field(&req, key, &v) && syn_cbor_read_text(&v, t, n);
 }
 
 static bool uint_at(const uint8_t *body, size_t len, uint64_t key, uint64_t *out)
 {
     board_request req = { 0, 0, body, len, 0 };
     cbor_reader v;
-    return board_field(&req, key, &v) && cbor_read_uint(&v, out);
+    return syn_board_field(&req, key, &v) && syn_cbor_read_uint(&v, out);
 }
 
 static owed_answer *owed_find(uint16_t id)
@@ -227,7 +227,7 @@ static void learn(const owed_answer *o, const uint8_t *body, size_t len)
     if ((type == SYN_MSG_SEGMENT_BEGIN || type == SYN_MSG_SEGMENT_CHUNK) && uint_at(body, len, 0, &v))
         seg_next = (uint32_t)v;
     else if (type == SYN_MSG_TENSOR_PUT && uint_at(body, len, 0, &v))
-        slot_next[o->slot % TENSOR_SLOTS] = (uint32_t)v;
+        slot_next[o->slot % SYN_TENSOR_SLOTS] = (uint32_t)v;
     else if (type == SYN_MSG_SEGMENT_UNLOAD && o->id_index < N_GOOD_IDS)
         resident_of[o->id_index] = -1;
     else if (type == SYN_MSG_SEGMENT_COMMIT && text_at(body, len, 0, &t, &n)) {
@@ -255,24 +255,24 @@ static void check_listed_ids(const uint8_t *body, size_t len)
     board_request req = { 0, 0, body, len, 0 };
     cbor_reader v;
     size_t n, pairs;
-    const char *seen[SEGSTORE_MAX_RESIDENT];
-    size_t seen_len[SEGSTORE_MAX_RESIDENT];
-    if (!board_field(&req, 0, &v) || !cbor_read_array(&v, &n) || n > SEGSTORE_MAX_RESIDENT)
+    const char *seen[SYN_MAX_RESIDENT];
+    size_t seen_len[SYN_MAX_RESIDENT];
+    if (!syn_board_field(&req, 0, &v) || !syn_cbor_read_array(&v, &n) || n > SYN_MAX_RESIDENT)
         fuzz_fail("segment.list answer without its list");
     for (size_t i = 0; i < n; i++) {
         uint64_t key;
         char why[SYN_ERR_MSG_MAX + 1];
-        if (!cbor_read_map(&v, &pairs) || pairs < 1 || !cbor_read_uint(&v, &key) || key != 0
-            || !cbor_read_text(&v, &seen[i], &seen_len[i]))
+        if (!syn_cbor_read_map(&v, &pairs) || pairs < 1 || !syn_cbor_read_uint(&v, &key) || key != 0
+            || !syn_cbor_read_text(&v, &seen[i], &seen_len[i]))
             fuzz_fail("segment.list entry %lu without its id", (unsigned long)i);
-        if (segstore_id_problem(seen[i], seen_len[i], why, sizeof why) != NULL)
+        if (syn_segstore_id_problem(seen[i], seen_len[i], why, sizeof why) != NULL)
             fuzz_fail("segment.list names a resident id that breaks the id rule: %s", why);
         for (size_t j = 0; j < i; j++) {
             if (seen_len[j] == seen_len[i] && memcmp(seen[j], seen[i], seen_len[i]) == 0)
                 fuzz_fail("segment.list names id '%.*s' twice", (int)seen_len[i], seen[i]);
         }
         for (size_t k = 1; k < pairs * 2u - 1u; k++) {
-            if (!cbor_skip(&v))
+            if (!syn_cbor_skip(&v))
                 fuzz_fail("segment.list entry %lu is cut short", (unsigned long)i);
         }
     }
@@ -283,15 +283,15 @@ static bool f_transmit(void *u, const uint8_t *bytes, size_t n)
     (void)u;
     static uint8_t raw[SYN_MAX_FRAME];
     size_t len;
-    if (n < 2 || n > SYN_MAX_WIRE || bytes[n - 1] != 0 || !cobs_decode(bytes, n - 1, raw, sizeof raw, &len))
+    if (n < 2 || n > SYN_MAX_WIRE || bytes[n - 1] != 0 || !syn_cobs_decode(bytes, n - 1, raw, sizeof raw, &len))
         fuzz_fail("the board sent %lu bytes that are not one COBS frame", (unsigned long)n);
     syn_rx_check chk;
     syn_rx_check_run(raw, len, COBS_RX_FRAME, false, &chk);
-    if (chk.stage != SYN_RX_OK || cbor_validate(chk.body, chk.body_len) != CBOR_OK)
+    if (chk.stage != SYN_RX_OK || syn_cbor_validate(chk.body, chk.body_len) != CBOR_OK)
         fuzz_fail("the board sent a frame that does not pass its own checks: %s", chk.message);
     cbor_reader r;
-    cbor_reader_init(&r, chk.body, chk.body_len);
-    if (cbor_peek(&r) != CBOR_MAP)
+    syn_cbor_reader_init(&r, chk.body, chk.body_len);
+    if (syn_cbor_peek(&r) != CBOR_MAP)
         fuzz_fail("the board sent a body that is not a map");
     const syn_header *h = &chk.header;
     if (h->kind == SYN_KIND_EVENT) {
@@ -324,7 +324,7 @@ static bool f_transmit(void *u, const uint8_t *bytes, size_t n)
     if (h->type != o->type && !loose)
         fuzz_fail("answer to id %u has type 0x%04x, the request 0x%04x", (unsigned)h->id, (unsigned)h->type,
                   (unsigned)o->type);
-    const board_handler *handler = board_find_handler(o->type);
+    const board_handler *handler = syn_board_find_handler(o->type);
     if (code == SYN_ERR_BUSY && handler != NULL && !handler->waits)
         fuzz_fail("%s (id %u) was answered busy: only requests that wait may be", handler->name, (unsigned)h->id);
     if (h->kind == SYN_KIND_RESPONSE)
@@ -356,14 +356,14 @@ static const syn_port port = { .now_us = f_now, .transmit = f_transmit, .random3
 static void reboot(board_boot_reason why)
 {
     forget_owed();
-    board_init(&board, &config, &port, why);
+    syn_board_init(&board, &config, &port, why);
 }
 
 /* Feeds bytes in pieces of `step`, then applies a reset the board asked for, as a port does. */
 static void feed(const uint8_t *bytes, size_t n, size_t step)
 {
     for (size_t i = 0; i < n; i += step)
-        board_rx_bytes(&board, bytes + i, n - i < step ? n - i : step);
+        syn_board_rx_bytes(&board, bytes + i, n - i < step ? n - i : step);
     if (reset_asked) {
         reset_asked = false;
         reboot(BOARD_BOOT_SOFTWARE);
@@ -428,12 +428,12 @@ static void write_id_at(cbor_writer *w, size_t index)
 {
     id_index = index < N_GOOD_IDS ? (uint8_t)index : 0xFF;
     if (index < N_GOOD_IDS) {
-        cbor_write_cstr(w, ids[index]);
+        syn_cbor_write_cstr(w, ids[index]);
         return;
     }
     size_t k = (index - N_GOOD_IDS) % N_BAD_IDS;
-    if (bad_ids[k].len <= CBOR_MAX_TEXT) {
-        cbor_write_text(w, bad_ids[k].text, bad_ids[k].len);
+    if (bad_ids[k].len <= SYN_CBOR_MAX_TEXT) {
+        syn_cbor_write_text(w, bad_ids[k].text, bad_ids[k].len);
     } else if (w->len + 2 + bad_ids[k].len <= w->cap) {
         /* a 65-byte text cannot be written by a subset writer: its head and bytes by hand */
         w->buf[w->len] = 0x78;
@@ -472,20 +472,20 @@ static void write_data(cbor_writer *w, uint32_t hint)
         n = sizeof data_buf;
     for (size_t i = 0; i < n; i++)
         data_buf[i] = (uint8_t)(i * 31u) ^ (i < 64 ? take8() : 0);
-    cbor_write_bytes(w, data_buf, n);
+    syn_cbor_write_bytes(w, data_buf, n);
 }
 
 /* A value of another type than the field's (bad_body), or of none of the protocol's. */
 static void write_wrong(cbor_writer *w)
 {
     switch (take8() % 7) {
-    case 0: cbor_write_int(w, -1 - (int64_t)(take_n(8) >> 1)); break;
-    case 1: cbor_write_cstr(w, "7"); break;
-    case 2: cbor_write_bytes(w, (const uint8_t *)"\x07", 1); break;
-    case 3: cbor_write_array(w, 1); cbor_write_uint(w, take8()); break;
-    case 4: cbor_write_map(w, 1); cbor_write_uint(w, 0); cbor_write_uint(w, take8()); break;
-    case 5: cbor_write_bool(w, take8() & 1); break;
-    default: cbor_write_null(w); break;
+    case 0: syn_cbor_write_int(w, -1 - (int64_t)(take_n(8) >> 1)); break;
+    case 1: syn_cbor_write_cstr(w, "7"); break;
+    case 2: syn_cbor_write_bytes(w, (const uint8_t *)"\x07", 1); break;
+    case 3: syn_cbor_write_array(w, 1); syn_cbor_write_uint(w, take8()); break;
+    case 4: syn_cbor_write_map(w, 1); syn_cbor_write_uint(w, 0); syn_cbor_write_uint(w, take8()); break;
+    case 5: syn_cbor_write_bool(w, take8() & 1); break;
+    default: syn_cbor_write_null(w); break;
     }
 }
 
@@ -494,32 +494,32 @@ static void write_field(cbor_writer *w, field_kind kind, uint16_t type)
     uint64_t v;
     switch (kind) {
     case F_SLOT:
-        v = one_in(8) ? any_uint() : take8() % TENSOR_SLOTS;
+        v = one_in(8) ? any_uint() : take8() % SYN_TENSOR_SLOTS;
         if (type == SYN_MSG_TENSOR_PUT)
             put_slot = (uint8_t)v;
-        cbor_write_uint(w, v);
+        syn_cbor_write_uint(w, v);
         break;
     case F_OFFSET:
         if (type == SYN_MSG_SEGMENT_CHUNK)
             v = one_in(4) ? any_uint() : seg_next;
         else if (type == SYN_MSG_TENSOR_PUT)
-            v = one_in(4) ? any_uint() : one_in(2) ? 0 : slot_next[put_slot % TENSOR_SLOTS];
+            v = one_in(4) ? any_uint() : one_in(2) ? 0 : slot_next[put_slot % SYN_TENSOR_SLOTS];
         else
             v = one_in(2) ? 0 : any_uint();
-        cbor_write_uint(w, v);
+        syn_cbor_write_uint(w, v);
         break;
     case F_SIZE:
         if (one_in(4))
             v = any_uint();
         else
             v = type == SYN_MSG_SEGMENT_BEGIN ? segs[take8() % N_SEGS].len : some_tensor_size();
-        cbor_write_uint(w, v);
+        syn_cbor_write_uint(w, v);
         break;
     case F_SMALL:
-        cbor_write_uint(w, one_in(4) ? any_uint() : take8() % 8);
+        syn_cbor_write_uint(w, one_in(4) ? any_uint() : take8() % 8);
         break;
     case F_INDEX:
-        cbor_write_uint(w, one_in(8) ? any_uint() : take8() % (BOARD_MAX_SENSORS + 1u));
+        syn_cbor_write_uint(w, one_in(8) ? any_uint() : take8() % (SYN_MAX_SENSORS + 1u));
         break;
     case F_ID:
         write_id(w);
@@ -529,7 +529,7 @@ static void write_field(cbor_writer *w, field_kind kind, uint16_t type)
         const fuzz_segment *s = &segs[take8() % N_SEGS];
         memcpy(sha, s->sha, SHA256_BYTES);
         sha[SHA256_BYTES] = 0;
-        cbor_write_bytes(w, sha, one_in(16) ? SHA256_BYTES + (take8() & 1 ? 1u : 0u) - (take8() & 1 ? 2u : 0u)
+        syn_cbor_write_bytes(w, sha, one_in(16) ? SHA256_BYTES + (take8() & 1 ? 1u : 0u) - (take8() & 1 ? 2u : 0u)
                                             : SHA256_BYTES);
         break;
     }
@@ -538,13 +538,13 @@ static void write_field(cbor_writer *w, field_kind kind, uint16_t type)
         break;
     case F_SLOTS: {
         size_t n = one_in(16) ? 17u + take8() % 3u : (1u + take8()) % 3u;
-        cbor_write_array(w, n);
+        syn_cbor_write_array(w, n);
         for (size_t i = 0; i < n; i++)
-            cbor_write_uint(w, one_in(16) ? any_uint() : take8() % TENSOR_SLOTS);
+            syn_cbor_write_uint(w, one_in(16) ? any_uint() : take8() % SYN_TENSOR_SLOTS);
         break;
     }
     case F_BOOL:
-        cbor_write_bool(w, take8() & 1);
+        syn_cbor_write_bool(w, take8() & 1);
         break;
     }
 }
@@ -554,11 +554,11 @@ static void write_field(cbor_writer *w, field_kind kind, uint16_t type)
 static size_t build_body(uint16_t type, uint8_t *buf, size_t cap)
 {
     cbor_writer w;
-    cbor_writer_init(&w, buf, cap);
+    syn_cbor_writer_init(&w, buf, cap);
     const message_fields *f = fields_of(type);
     if (f == NULL || one_in(64)) {                       /* a type without fields, or not a map */
         if (take8() & 1)
-            cbor_write_map(&w, 0);
+            syn_cbor_write_map(&w, 0);
         else
             write_wrong(&w);
         return w.len;
@@ -570,19 +570,19 @@ static size_t build_body(uint16_t type, uint8_t *buf, size_t cap)
     int wrong = shape % 16 == 13 ? (int)(take8() % (f->n + 1u)) : -1;
     bool extra = shape % 16 == 14, swapped = shape % 16 == 15 && f->n >= 2;
     size_t pairs = f->n - (drop >= 0 && drop < f->n ? 1u : 0u) + (extra ? 1u : 0u);
-    cbor_write_map(&w, pairs);
+    syn_cbor_write_map(&w, pairs);
     for (unsigned k = 0; k < f->n; k++) {
         if ((int)k == drop)
             continue;
         unsigned key = swapped && k < 2 ? 1u - k : k;
-        cbor_write_uint(&w, key);
+        syn_cbor_write_uint(&w, key);
         if ((int)k == wrong)
             write_wrong(&w);
         else
             write_field(&w, f->kinds[k], type);
     }
     if (extra) {
-        cbor_write_uint(&w, 20u + take8());
+        syn_cbor_write_uint(&w, 20u + take8());
         write_wrong(&w);
     }
     return w.err == CBOR_OK ? w.len : 0;
@@ -606,7 +606,7 @@ static size_t odd_header(uint8_t *wire, size_t cap, uint16_t id, uint16_t type, 
     uint32_t crc = syn_crc32(0, raw, SYN_HEADER_SIZE + len);
     for (unsigned i = 0; i < 4; i++)
         raw[SYN_HEADER_SIZE + len + i] = (uint8_t)(crc >> (8 * i));
-    size_t n = cobs_encode(raw, SYN_HEADER_SIZE + len + SYN_CRC_SIZE, wire, cap - 1);
+    size_t n = syn_cobs_encode(raw, SYN_HEADER_SIZE + len + SYN_CRC_SIZE, wire, cap - 1);
     wire[n] = 0;
     return n + 1;
 }
@@ -644,7 +644,7 @@ static void send_request(uint16_t type, const uint8_t *body, size_t len, bool ma
     untrusted = false;
     if (damaged && board.stats.frames_in != good_frames)
         loose = true;                                /* the damage passed the CRC: anything may follow */
-    const board_handler *h = board_find_handler(type);
+    const board_handler *h = syn_board_find_handler(type);
     if (!damaged && h != NULL && !h->waits && owed_find(id) != NULL)
         fuzz_fail("%s (id %u) was not answered at once", h->name, (unsigned)id);
 }
@@ -680,15 +680,15 @@ static void upload(size_t index, unsigned seg_index)
         if (s->len <= sizeof changed) {
             memcpy(changed, s->blob, s->len);
             changed[flip] ^= 0x40;
-            sha256(changed, s->len, sha);
+            syn_sha256(changed, s->len, sha);
         }
     }
     cbor_writer w;
-    cbor_writer_init(&w, mbody, sizeof mbody);
-    cbor_write_map(&w, 3);
-    cbor_write_uint(&w, 0); write_id_at(&w, index);
-    cbor_write_uint(&w, 1); cbor_write_uint(&w, s->len);
-    cbor_write_uint(&w, 2); cbor_write_bytes(&w, sha, SHA256_BYTES);
+    syn_cbor_writer_init(&w, mbody, sizeof mbody);
+    syn_cbor_write_map(&w, 3);
+    syn_cbor_write_uint(&w, 0); write_id_at(&w, index);
+    syn_cbor_write_uint(&w, 1); syn_cbor_write_uint(&w, s->len);
+    syn_cbor_write_uint(&w, 2); syn_cbor_write_bytes(&w, sha, SHA256_BYTES);
     seg_next = UINT32_MAX;
     send_map(SYN_MSG_SEGMENT_BEGIN, &w);
     size_t chunk = one_in(4) ? 1u + take_n(2) % SYN_MAX_PAYLOAD : SYN_MAX_PAYLOAD;
@@ -698,17 +698,17 @@ static void upload(size_t index, unsigned seg_index)
         memcpy(piece, s->blob + at, n);
         if (flip >= 0 && (size_t)flip >= at && (size_t)flip < at + n)
             piece[(size_t)flip - at] ^= 0x40;
-        cbor_writer_init(&w, mbody, sizeof mbody);
-        cbor_write_map(&w, 2);
-        cbor_write_uint(&w, 0); cbor_write_uint(&w, at);
-        cbor_write_uint(&w, 1); cbor_write_bytes(&w, piece, n);
+        syn_cbor_writer_init(&w, mbody, sizeof mbody);
+        syn_cbor_write_map(&w, 2);
+        syn_cbor_write_uint(&w, 0); syn_cbor_write_uint(&w, at);
+        syn_cbor_write_uint(&w, 1); syn_cbor_write_bytes(&w, piece, n);
         uint32_t before = seg_next;
         send_map(SYN_MSG_SEGMENT_CHUNK, &w);
         if (seg_next == before || one_in(64))
             break;                                   /* refused, or the host gives up half way */
     }
-    cbor_writer_init(&w, mbody, sizeof mbody);
-    cbor_write_map(&w, 0);
+    syn_cbor_writer_init(&w, mbody, sizeof mbody);
+    syn_cbor_write_map(&w, 0);
     if (index >= N_GOOD_IDS) {
         send_map(SYN_MSG_SEGMENT_COMMIT, &w);
         return;
@@ -727,12 +727,12 @@ static void put_tensor(unsigned slot, uint32_t total)
     for (uint32_t at = 0; at < total || total == 0;) {
         uint32_t n = total - at < SYN_MAX_PAYLOAD ? total - at : SYN_MAX_PAYLOAD;
         cbor_writer w;
-        cbor_writer_init(&w, mbody, sizeof mbody);
-        cbor_write_map(&w, 4);
-        cbor_write_uint(&w, 0); cbor_write_uint(&w, slot);
-        cbor_write_uint(&w, 1); cbor_write_uint(&w, at);
-        cbor_write_uint(&w, 2); cbor_write_uint(&w, total);
-        cbor_write_uint(&w, 3); cbor_write_bytes(&w, piece, n);
+        syn_cbor_writer_init(&w, mbody, sizeof mbody);
+        syn_cbor_write_map(&w, 4);
+        syn_cbor_write_uint(&w, 0); syn_cbor_write_uint(&w, slot);
+        syn_cbor_write_uint(&w, 1); syn_cbor_write_uint(&w, at);
+        syn_cbor_write_uint(&w, 2); syn_cbor_write_uint(&w, total);
+        syn_cbor_write_uint(&w, 3); syn_cbor_write_bytes(&w, piece, n);
         put_slot = (uint8_t)slot;
         slot_next[slot] = UINT32_MAX;
         send_map(SYN_MSG_TENSOR_PUT, &w);
@@ -753,31 +753,31 @@ static void run_segment(bool profile)
             return;
     }
     const fuzz_segment *s = &segs[resident_of[index]];
-    uint8_t in[ACCEL_SEG_MAX_TENSORS], out[ACCEL_SEG_MAX_TENSORS];
+    uint8_t in[SYN_MAX_CUT_TENSORS], out[SYN_MAX_CUT_TENSORS];
     for (unsigned k = 0; k < s->n_in; k++) {
-        in[k] = (uint8_t)(take8() % TENSOR_SLOTS);
+        in[k] = (uint8_t)(take8() % SYN_TENSOR_SLOTS);
         put_tensor(in[k], s->in_bytes[k]);
     }
     for (unsigned k = 0; k < s->n_out; k++)
-        out[k] = (uint8_t)(take8() % TENSOR_SLOTS);
+        out[k] = (uint8_t)(take8() % SYN_TENSOR_SLOTS);
     cbor_writer w;
-    cbor_writer_init(&w, mbody, sizeof mbody);
-    cbor_write_map(&w, 4);
-    cbor_write_uint(&w, 0); cbor_write_cstr(&w, ids[index]);
+    syn_cbor_writer_init(&w, mbody, sizeof mbody);
+    syn_cbor_write_map(&w, 4);
+    syn_cbor_write_uint(&w, 0); syn_cbor_write_cstr(&w, ids[index]);
     if (profile) {
-        cbor_write_uint(&w, 1); cbor_write_uint(&w, take8() % 4);
-        cbor_write_uint(&w, 2); cbor_write_uint(&w, one_in(8) ? PROFILE_MAX_RUNS : 1u + take8() % 16u);
-        cbor_write_uint(&w, 3); cbor_write_array(&w, s->n_in);
+        syn_cbor_write_uint(&w, 1); syn_cbor_write_uint(&w, take8() % 4);
+        syn_cbor_write_uint(&w, 2); syn_cbor_write_uint(&w, one_in(8) ? SYN_PROFILE_MAX_RUNS : 1u + take8() % 16u);
+        syn_cbor_write_uint(&w, 3); syn_cbor_write_array(&w, s->n_in);
         for (unsigned k = 0; k < s->n_in; k++)
-            cbor_write_uint(&w, in[k]);
+            syn_cbor_write_uint(&w, in[k]);
     } else {
-        cbor_write_uint(&w, 1); cbor_write_array(&w, s->n_in);
+        syn_cbor_write_uint(&w, 1); syn_cbor_write_array(&w, s->n_in);
         for (unsigned k = 0; k < s->n_in; k++)
-            cbor_write_uint(&w, in[k]);
-        cbor_write_uint(&w, 2); cbor_write_array(&w, s->n_out);
+            syn_cbor_write_uint(&w, in[k]);
+        syn_cbor_write_uint(&w, 2); syn_cbor_write_array(&w, s->n_out);
         for (unsigned k = 0; k < s->n_out; k++)
-            cbor_write_uint(&w, out[k]);
-        cbor_write_uint(&w, 3); cbor_write_bool(&w, take8() & 1);
+            syn_cbor_write_uint(&w, out[k]);
+        syn_cbor_write_uint(&w, 3); syn_cbor_write_bool(&w, take8() & 1);
     }
     send_map(profile ? SYN_MSG_PROFILE : SYN_MSG_INFER, &w);
 }
@@ -787,13 +787,13 @@ static void advance(uint64_t us)
 {
     uint64_t until = clock_us + us;
     for (unsigned guard = 0; guard < 64; guard++) {
-        uint64_t next = board_poll(&board, clock_us);
+        uint64_t next = syn_board_poll(&board, clock_us);
         if (next == BOARD_NEVER || next > until)
             break;
         clock_us = next > clock_us ? next : clock_us + 1u;
     }
     clock_us = until;
-    board_poll(&board, clock_us);
+    syn_board_poll(&board, clock_us);
 }
 
 /* ---- one input --------------------------------------------------------------------------------- */
@@ -820,13 +820,13 @@ static void boot_from_script(void)
     config.n_outputs = 2;
     /* The layer engine: the script's uploads are format 1 zoo cuts (zoo_segment.c); the register
      * engine's format 2 path has its own tests (test_reg_segments.c). */
-    config.engine = &accel_engine_layer;
-    if (!emu_memory_for(config.chip, config.engine, &config.mem))
+    config.engine = &syn_accel_engine_layer;
+    if (!syn_emu_memory_for(config.chip, config.engine, &config.mem))
         fuzz_fail("no memory regions for %s", config.chip->name);
     /* A small arena (a real board's is tens of KiB): it fills in a few transfers, not hundreds. */
     config.mem.tensor_bytes = 64u * 1024u;
     char why[128];
-    if (!board_config_check(&config, why, sizeof why))
+    if (!syn_board_config_check(&config, why, sizeof why))
         fuzz_fail("configuration refused: %s", why);
     static const uint64_t origins[] = { 0, 1000000, 1700000000000000ull };
     clock_us = origins[take8() % 3] + take8();
@@ -848,9 +848,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static bool ready;
     if (!ready) {
-        for (size_t i = 0; i < board_handler_count; i++) {
-            if (fields_of(board_handlers[i].type) == NULL)
-                fuzz_fail("handler %s has no fields here: add it to fields[]", board_handlers[i].name);
+        for (size_t i = 0; i < syn_board_handler_count; i++) {
+            if (fields_of(syn_board_handlers[i].type) == NULL)
+                fuzz_fail("handler %s has no fields here: add it to fields[]", syn_board_handlers[i].name);
         }
         prepare_segments();
         ready = true;
@@ -889,7 +889,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             case OP_MESSAGE2:
             case OP_MESSAGE3:
             case OP_MESSAGE4:
-                send_message(one_in(64) ? (uint16_t)take_n(2) : board_handlers[take8() % board_handler_count].type);
+                send_message(one_in(64) ? (uint16_t)take_n(2) : syn_board_handlers[take8() % syn_board_handler_count].type);
                 break;
             case OP_UPLOAD:
                 upload(pick_id(), take8() % N_SEGS);
@@ -906,7 +906,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     total = (uint32_t)any_uint();
                 else if (one_in(8))
                     total = take8() & 1 ? arena / 2u : arena - take8();
-                put_tensor(take8() % TENSOR_SLOTS, total);
+                put_tensor(take8() % SYN_TENSOR_SLOTS, total);
                 break;
             }
             case OP_TIME:
@@ -915,10 +915,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             case OP_SENSE_BURST:
                 for (unsigned k = 0, n = 1u + take8() % 20u; k < n; k++) {
                     cbor_writer w;
-                    cbor_writer_init(&w, mbody, sizeof mbody);
-                    cbor_write_map(&w, 2);
-                    cbor_write_uint(&w, 0); cbor_write_uint(&w, take8() % 8u);
-                    cbor_write_uint(&w, 1); cbor_write_uint(&w, k % TENSOR_SLOTS);
+                    syn_cbor_writer_init(&w, mbody, sizeof mbody);
+                    syn_cbor_write_map(&w, 2);
+                    syn_cbor_write_uint(&w, 0); syn_cbor_write_uint(&w, take8() % 8u);
+                    syn_cbor_write_uint(&w, 1); syn_cbor_write_uint(&w, k % SYN_TENSOR_SLOTS);
                     send_map(SYN_MSG_SENSE, &w);
                 }
                 break;
@@ -927,7 +927,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     /* Time runs on until nothing is left to do: every request still owed must be answered. */
     for (unsigned guard = 0; guard < 400; guard++) {
-        uint64_t next = board_poll(&board, clock_us);
+        uint64_t next = syn_board_poll(&board, clock_us);
         if (next == BOARD_NEVER)
             break;
         clock_us = next > clock_us ? next : clock_us + 1u;

@@ -16,8 +16,8 @@ static accel_params params[CAP];
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     accel_segment seg;
-    char err[ACCEL_SEG_ERR_MAX];
-    if (!accel_segment_decode(data, size, layers, params, CAP, &seg, err, sizeof err)) {
+    char err[SYN_ACCEL_ERR_MAX];
+    if (!syn_accel_segment_decode(data, size, layers, params, CAP, &seg, err, sizeof err)) {
         if (err[0] == '\0' || strlen(err) >= sizeof err)
             abort();                                   /* a refusal always says why */
         return 0;
@@ -30,10 +30,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         int sum = 0;
         for (uint32_t i = 0; i < p->weight_count; i++)
-            sum += accel_weight_at(p, layers[k].weight_bits, i);
+            sum += syn_accel_weight_at(p, layers[k].weight_bits, i);
         (void)sum;
     }
     for (size_t c = 0; syn_chip_at(c); c++)
-        (void)accel_network_cycles(layers, seg.count, syn_chip_at(c), NULL);
+        (void)syn_accel_network_cycles(layers, seg.count, syn_chip_at(c), NULL);
     return 0;
 }

@@ -88,17 +88,6 @@ static const json_node *parse_file(const char *set, const char *file, char *why,
     return parse_path(path, why, cap);
 }
 
-static int64_t num(const json_node *o, const char *key, int64_t dflt)
-{
-    int64_t v;
-    return json_int(o, key, &v) ? v : dflt;
-}
-
-static bool flag(const json_node *o, const char *key, bool dflt)
-{
-    const json_node *n = json_get(o, key);
-    return n != NULL && n->kind == JSON_BOOL ? n->num != 0 : dflt;
-}
 
 /* Up to `max` integers of an array into out; returns how many it has (0 if not an array). */
 static size_t ints(const json_node *a, int64_t *out, size_t max)
@@ -195,7 +184,7 @@ static bool load_model(const char *set, golden_set *g, char *why, size_t cap)
         accel_params *p = &g->params[i];
         memset(l, 0, sizeof *l);
         memset(p, 0, sizeof *p);
-        l->index = (uint16_t)num(j, "index", i);
+        l->index = (uint16_t)json_int_or(j, "index", i);
         snprintf(l->name, sizeof l->name, "%s", json_str(j, "name") ? json_str(j, "name") : "");
         const json_node *pool = json_get(j, "pool"), *hw = json_get(j, "hw");
         int op = code(json_str(j, "op"), ops, 5), e = code(str_or_null(j, "eltwise"), elts, 5);
@@ -208,8 +197,8 @@ static bool load_model(const char *set, golden_set *g, char *why, size_t cap)
         l->eltwise = (accel_eltwise)e;
         l->activation = (accel_activation)a;
         l->pool_type = (accel_pool)pt;
-        l->operands = (uint8_t)num(j, "operands", 1);
-        l->pool_first = flag(j, "pool_first", true);
+        l->operands = (uint8_t)json_int_or(j, "operands", 1);
+        l->pool_first = json_bool_or(j, "pool_first", true);
         pair_of(j, "kernel", l->kernel, 1);
         pair_of(j, "pad", l->pad, 0);
         pair_of(j, "stride", l->stride, 1);
@@ -226,26 +215,26 @@ static bool load_model(const char *set, golden_set *g, char *why, size_t cap)
         if (!shape_of(j, "operand_shape", &l->operand_shape))
             l->operand_shape = (accel_shape){ (uint16_t)(l->input_shape.c / l->operands), l->input_shape.h, l->input_shape.w };
         l->output_pad = l->op == OP_CONVTRANSPOSE2D ? 1 : 0;
-        l->groups = (uint16_t)num(j, "groups", 1);
-        l->flatten = flag(j, "flatten", false);
-        l->output_width = (uint8_t)num(j, "output_width", 8);
+        l->groups = (uint16_t)json_int_or(j, "groups", 1);
+        l->flatten = json_bool_or(j, "flatten", false);
+        l->output_width = (uint8_t)json_int_or(j, "output_width", 8);
         const json_node *src = json_get(j, "input_sources");
-        for (const json_node *s = src ? src->child : NULL; s != NULL && l->n_sources < ACCEL_MAX_SOURCES; s = s->next)
+        for (const json_node *s = src ? src->child : NULL; s != NULL && l->n_sources < SYN_MAX_SOURCES; s = s->next)
             l->sources[l->n_sources++] = (int16_t)s->num;
-        l->weight_bits = (uint8_t)num(j, "weight_bits", 0);
-        l->bias_present = flag(j, "bias_present", false);
-        l->output_shift = (int8_t)num(j, "output_shift", 0);
+        l->weight_bits = (uint8_t)json_int_or(j, "weight_bits", 0);
+        l->bias_present = json_bool_or(j, "bias_present", false);
+        l->output_shift = (int8_t)json_int_or(j, "output_shift", 0);
         l->processors = hex(hw, "processors", 0);
         l->output_processors = hex(hw, "output_processors", 0);
         l->in_offset = (uint32_t)hex(hw, "in_offset", 0);
         l->out_offset = (uint32_t)hex(hw, "out_offset", 0);
         const char *fmt = json_str(hw, "data_format");
         l->data_format = fmt != NULL && strcmp(fmt, "CHW") == 0 ? FMT_CHW : FMT_HWC;
-        l->write_gap = (uint8_t)num(hw, "write_gap", 0);
+        l->write_gap = (uint8_t)json_int_or(hw, "write_gap", 0);
         if (l->op == OP_PASSTHROUGH)
             l->weight_bits = 0;
 
-        /* Weights packed LSB-first at weight_bits (accel_weight_at's form), bias as int8. */
+        /* Weights packed LSB-first at weight_bits (syn_accel_weight_at's form), bias as int8. */
         const json_node *w = json_get(j, "weights");
         if (l->weight_bits > 0 && w != NULL && w->kind == JSON_ARRAY) {
             uint32_t count = (uint32_t)json_len(w), bytes = (count * l->weight_bits + 7u) / 8u;
@@ -352,7 +341,7 @@ static bool image_of(const json_node *root, const char *path, golden_set *g, cha
             return false;
         }
         reg_kernel_record *k = &kernel_records[img->n_kernels++];
-        k->addr = (uint32_t)num(r, "addr", 0);
+        k->addr = (uint32_t)json_int_or(r, "addr", 0);
         k->words = kernel_pool + kernel_used;
         k->n = 0;
         for (const json_node *c = ws->child; c != NULL; c = c->next, k->n++) {
@@ -366,7 +355,7 @@ static bool image_of(const json_node *root, const char *path, golden_set *g, cha
     img->bias = bias_records;
     for (const json_node *r = json_get(root, "bias") ? json_get(root, "bias")->child : NULL; r != NULL; r = r->next) {
         reg_bias_record *b = &bias_records[img->n_bias++];
-        b->addr = (uint32_t)num(r, "addr", 0);
+        b->addr = (uint32_t)json_int_or(r, "addr", 0);
         b->bytes = image_bias_pool + image_bias_used;
         b->n = 0;
         for (const json_node *c = json_get(r, "bytes") ? json_get(r, "bytes")->child : NULL;
@@ -378,7 +367,7 @@ static bool image_of(const json_node *root, const char *path, golden_set *g, cha
     g->n_unload = 0;
     for (const json_node *r = json_get(root, "unload") ? json_get(root, "unload")->child : NULL;
          r != NULL && g->n_unload < GOLDEN_MAX_UNLOAD; r = r->next)
-        g->unload[g->n_unload++] = (golden_unload){ (uint32_t)num(r, "addr", 0), (uint32_t)num(r, "words", 0) };
+        g->unload[g->n_unload++] = (golden_unload){ (uint32_t)json_int_or(r, "addr", 0), (uint32_t)json_int_or(r, "words", 0) };
     return true;
 }
 
@@ -408,14 +397,14 @@ static bool layout_of(const json_node *t, reg_layout *l)
 {
     if (t == NULL || !shape_of(t, "shape", &l->shape))
         return false;
-    l->source = (int16_t)num(t, "source", -1);
-    l->width = (uint8_t)num(t, "width", 8);
+    l->source = (int16_t)json_int_or(t, "source", -1);
+    l->width = (uint8_t)json_int_or(t, "width", 8);
     const char *format = json_str(t, "format");
     l->format = format != NULL && strcmp(format, "CHW") == 0 ? FMT_CHW : FMT_HWC;
     const char *procs = json_str(t, "processors");
     l->processors = procs != NULL ? strtoull(procs, NULL, 16) : 0;
-    l->offset = (uint32_t)num(t, "offset", 0);
-    l->write_gap = (uint8_t)num(t, "write_gap", 0);
+    l->offset = (uint32_t)json_int_or(t, "offset", 0);
+    l->write_gap = (uint8_t)json_int_or(t, "write_gap", 0);
     return true;
 }
 
@@ -428,7 +417,7 @@ bool golden_image_file(const char *path, golden_set *g, char *why, size_t cap)
         return false;
     snprintf(g->name, sizeof g->name, "%s", json_str(root, "model") != NULL ? json_str(root, "model") : path);
     g->chip = g->image.chip;
-    g->n_layers = (uint16_t)num(root, "count", 0);
+    g->n_layers = (uint16_t)json_int_or(root, "count", 0);
     const json_node *ins = json_get(root, "inputs"), *outs = json_get(root, "outputs");
     if (g->n_layers == 0 || json_len(ins) != 1 || json_len(outs) != 1 || !layout_of(json_at(ins, 0), &g->input_layout)
         || !layout_of(json_at(outs, 0), &g->output_layout[0])) {

@@ -266,3 +266,15 @@ json_node *json_at(const json_node *arr, size_t i)
     }
     return NULL;
 }
+
+int64_t json_int_or(const json_node *obj, const char *key, int64_t dflt)
+{
+    int64_t v;
+    return json_int(obj, key, &v) ? v : dflt;
+}
+
+bool json_bool_or(const json_node *obj, const char *key, bool dflt)
+{
+    const json_node *n = json_get(obj, key);
+    return n != NULL && n->kind == JSON_BOOL ? n->num != 0 : dflt;
+}

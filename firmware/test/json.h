@@ -23,6 +23,10 @@ json_node *json_parse(const char *text, char *err, size_t errcap);
 json_node *json_get(const json_node *obj, const char *key);
 const char *json_str(const json_node *obj, const char *key);   /* NULL if absent or not a string */
 bool json_int(const json_node *obj, const char *key, int64_t *out);
+/* obj[key] as an integer, or dflt when absent or not one. */
+int64_t json_int_or(const json_node *obj, const char *key, int64_t dflt);
+/* obj[key] as a JSON true/false, or dflt when absent or not one. */
+bool json_bool_or(const json_node *obj, const char *key, bool dflt);
 size_t json_len(const json_node *arr);
 json_node *json_at(const json_node *arr, size_t i);
 

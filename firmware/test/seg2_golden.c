@@ -43,7 +43,7 @@ static bool unpack_kernels(const syn_chip *chip, const reg_image *img, char *why
     memset(khave, 0, sizeof khave);
     for (size_t r = 0; r < img->n_kernels; r++) {
         cnn_window w;
-        if (!cnn_window_of(chip, img->kernels[r].addr, &w) || w.kind != CNN_WIN_KERNEL) {
+        if (!syn_cnn_window_of(chip, img->kernels[r].addr, &w) || w.kind != CNN_WIN_KERNEL) {
             snprintf(why, cap, "kernel record %lu: 0x%08lx", (unsigned long)r, (unsigned long)img->kernels[r].addr);
             return false;
         }
@@ -67,7 +67,7 @@ static void unpack_bias(const syn_chip *chip, const reg_image *img)
     memset(bhave, 0, sizeof bhave);
     for (size_t r = 0; r < img->n_bias; r++) {
         cnn_window w;
-        if (!cnn_window_of(chip, img->bias[r].addr, &w) || w.kind != CNN_WIN_BIAS)
+        if (!syn_cnn_window_of(chip, img->bias[r].addr, &w) || w.kind != CNN_WIN_BIAS)
             continue;
         for (uint32_t i = 0; i < img->bias[r].n && w.offset / 4u + i < MAX_BIAS; i++) {
             bmem[0][w.quadrant][w.offset / 4u + i] = img->bias[r].bytes[i];
@@ -81,7 +81,7 @@ static void pack_records(const syn_chip *chip, seg2_parts *p)
     p->n_kernels = 0;
     uint32_t used = 0;
     for (unsigned q = 0; q < 64u; q++) {
-        uint32_t words = cnn_kernel_words(chip, q);
+        uint32_t words = syn_cnn_kernel_words(chip, q);
         for (uint32_t c = 0; c < words;) {
             if (!khave[1][q][c]) {
                 c++;
@@ -91,7 +91,7 @@ static void pack_records(const syn_chip *chip, seg2_parts *p)
             while (end < words && khave[1][q][end])
                 end++;
             seg2_record *r = &p->kernels[p->n_kernels++];
-            r->addr = cnn_kernel_base(chip, q) + 4u * c;
+            r->addr = syn_cnn_kernel_base(chip, q) + 4u * c;
             r->at = used;
             uint32_t bytes = 9u * (end - c);
             r->n = (bytes + 3u) / 4u;
@@ -115,7 +115,7 @@ static void pack_records(const syn_chip *chip, seg2_parts *p)
             while (end < MAX_BIAS && bhave[1][q][end])
                 end++;
             seg2_record *r = &p->bias[p->n_bias++];
-            r->addr = cnn_bias_address(chip, q, i);
+            r->addr = syn_cnn_bias_address(chip, q, i);
             r->n = end - i;
             r->at = bused;
             memcpy(p->bias_bytes + bused, &bmem[1][q][i], r->n);
@@ -148,7 +148,7 @@ bool seg2_from_golden(const golden_set *g, const fit_segment *resident, size_t n
     p->output_layout = g->output_layout[g->n_layers - 1];
 
     fit_segment self = { p->layers, p->count };
-    if (!fit_run(&ctx, chip, &self, 1, &alone)) {
+    if (!syn_fit_run(&ctx, chip, &self, 1, &alone)) {
         snprintf(why, why_cap, "%s alone: %s", g->name, alone.message);
         return false;
     }
@@ -160,7 +160,7 @@ bool seg2_from_golden(const golden_set *g, const fit_segment *resident, size_t n
         u0 = (uint16_t)(u0 + resident[i].count);
     }
     segs[n++] = self;
-    if (!fit_run(&ctx, chip, segs, n, &together)) {
+    if (!syn_fit_run(&ctx, chip, segs, n, &together)) {
         snprintf(why, why_cap, "%s after %lu resident: %s", g->name, (unsigned long)n_resident, together.message);
         return false;
     }
@@ -180,7 +180,7 @@ bool seg2_from_golden(const golden_set *g, const fit_segment *resident, size_t n
         int32_t delta = (int32_t)b->kernel_start - (int32_t)a->kernel_start;
         for (unsigned q = 0; q < 64u; q++) {
             const int32_t *runs;
-            uint16_t nr = fit_layer_columns(&ctx, &together, (uint16_t)(u0 + k), q, &runs);
+            uint16_t nr = syn_fit_layer_columns(&ctx, &together, (uint16_t)(u0 + k), q, &runs);
             for (uint16_t i = 0; i < nr; i++) {
                 for (int32_t c = runs[2 * i]; c < runs[2 * i + 1]; c++) {
                     int32_t from = c - delta;
@@ -211,25 +211,25 @@ bool seg2_from_golden(const golden_set *g, const fit_segment *resident, size_t n
 
     /* The registers follow. */
     cnn_error ce;
-    if (!reg_table_from_writes(chip, img->configure, img->n_configure, p->count, table, &ce)) {
+    if (!syn_reg_table_from_writes(chip, img->configure, img->n_configure, p->count, table, &ce)) {
         snprintf(why, why_cap, "%s: %s", g->name, ce.msg);
         return false;
     }
-    uint8_t groups = reg_groups_of(chip, img->init, img->n_init);
+    uint8_t groups = syn_reg_groups_of(chip, img->init, img->n_init);
     for (uint16_t k = 0; k < p->count; k++) {
         reg_place a = place_of(&alone.per_layer[k]), b = place_of(&together.per_layer[u0 + k]);
-        if (!reg_table_check_place(chip, table, p->count, k, groups, &a, &ce)
-            || !reg_table_move(chip, table, p->count, k, groups, &a, &b, &ce)) {
+        if (!syn_reg_table_check_place(chip, table, p->count, k, groups, &a, &ce)
+            || !syn_reg_table_move(chip, table, p->count, k, groups, &a, &b, &ce)) {
             snprintf(why, why_cap, "%s: %s", g->name, ce.msg);
             return false;
         }
     }
     for (unsigned q = 0; q < 4u; q++)
-        for (unsigned r = 0; r < cnn_layer_reg_count(chip); r++)
+        for (unsigned r = 0; r < syn_cnn_layer_reg_count(chip); r++)
             for (uint16_t k = 0; k < p->count; k++) {
                 uint32_t v = table[reg_table_index(chip, p->count, q, r, k)];
                 if (v != 0 && p->n_configure < SEG2_MAX_WRITES)
-                    p->configure[p->n_configure++] = (reg_write){ cnn_layer_address(chip, q, (cnn_layer_reg)r, k), v };
+                    p->configure[p->n_configure++] = (reg_write){ syn_cnn_layer_address(chip, q, (cnn_layer_reg)r, k), v };
             }
     memcpy(p->init, img->init, img->n_init * sizeof *p->init);
     p->n_init = img->n_init;
@@ -253,47 +253,47 @@ static void write_writes(cbor_writer *w, const reg_write *list, size_t n)
         put32(packed + 8u * i, list[i].addr);
         put32(packed + 8u * i + 4u, list[i].value);
     }
-    cbor_write_bytes(w, packed, 8u * n);
+    syn_cbor_write_bytes(w, packed, 8u * n);
 }
 
 static void write_layout(cbor_writer *w, const reg_layout *t, bool omit)
 {
-    cbor_write_array(w, omit ? 0u : 1u);
+    syn_cbor_write_array(w, omit ? 0u : 1u);
     if (omit)
         return;
-    cbor_write_map(w, 7);
-    cbor_write_uint(w, 0); cbor_write_int(w, t->source);
-    cbor_write_uint(w, 1); seg_write_shape(w, t->shape);
-    cbor_write_uint(w, 2); cbor_write_uint(w, t->width);
-    cbor_write_uint(w, 3); cbor_write_uint(w, t->format);
-    cbor_write_uint(w, 4); cbor_write_uint(w, t->processors);
-    cbor_write_uint(w, 5); cbor_write_uint(w, t->offset);
-    cbor_write_uint(w, 6); cbor_write_uint(w, t->write_gap);
+    syn_cbor_write_map(w, 7);
+    syn_cbor_write_uint(w, 0); syn_cbor_write_int(w, t->source);
+    syn_cbor_write_uint(w, 1); seg_write_shape(w, t->shape);
+    syn_cbor_write_uint(w, 2); syn_cbor_write_uint(w, t->width);
+    syn_cbor_write_uint(w, 3); syn_cbor_write_uint(w, t->format);
+    syn_cbor_write_uint(w, 4); syn_cbor_write_uint(w, t->processors);
+    syn_cbor_write_uint(w, 5); syn_cbor_write_uint(w, t->offset);
+    syn_cbor_write_uint(w, 6); syn_cbor_write_uint(w, t->write_gap);
 }
 
 size_t seg2_header(const seg2_parts *p, uint8_t *out, size_t cap)
 {
     cbor_writer w;
-    cbor_writer_init(&w, out, cap);
-    cbor_write_map(&w, 15);
-    cbor_write_uint(&w, 0); cbor_write_uint(&w, 2);
-    cbor_write_uint(&w, 1); cbor_write_cstr(&w, p->model);
-    cbor_write_uint(&w, 2); cbor_write_uint(&w, p->layers[0].index);
-    cbor_write_uint(&w, 3); cbor_write_uint(&w, p->count);
-    cbor_write_uint(&w, 4); cbor_write_array(&w, 1); seg_write_tensor(&w, &p->input);
-    cbor_write_uint(&w, 5); cbor_write_array(&w, 1); seg_write_tensor(&w, &p->output);
-    cbor_write_uint(&w, 6);
-    cbor_write_array(&w, p->count);
+    syn_cbor_writer_init(&w, out, cap);
+    syn_cbor_write_map(&w, 15);
+    syn_cbor_write_uint(&w, 0); syn_cbor_write_uint(&w, 2);
+    syn_cbor_write_uint(&w, 1); syn_cbor_write_cstr(&w, p->model);
+    syn_cbor_write_uint(&w, 2); syn_cbor_write_uint(&w, p->layers[0].index);
+    syn_cbor_write_uint(&w, 3); syn_cbor_write_uint(&w, p->count);
+    syn_cbor_write_uint(&w, 4); syn_cbor_write_array(&w, 1); seg_write_tensor(&w, &p->input);
+    syn_cbor_write_uint(&w, 5); syn_cbor_write_array(&w, 1); seg_write_tensor(&w, &p->output);
+    syn_cbor_write_uint(&w, 6);
+    syn_cbor_write_array(&w, p->count);
     for (uint16_t k = 0; k < p->count; k++)
         seg_write_layer(&w, &p->layers[k], 0);
-    cbor_write_uint(&w, 7); cbor_write_cstr(&w, p->chip);
-    cbor_write_uint(&w, 8); write_writes(&w, p->init, p->n_init);
-    cbor_write_uint(&w, 9); write_writes(&w, p->configure, p->n_configure);
-    cbor_write_uint(&w, 10); write_writes(&w, p->start, p->n_start);
-    cbor_write_uint(&w, 11); write_layout(&w, &p->input_layout, p->omit_input_layout);
-    cbor_write_uint(&w, 12); write_layout(&w, &p->output_layout, false);
-    cbor_write_uint(&w, 13); cbor_write_uint(&w, p->announce_kernels);
-    cbor_write_uint(&w, 14); cbor_write_uint(&w, p->announce_bias);
+    syn_cbor_write_uint(&w, 7); syn_cbor_write_cstr(&w, p->chip);
+    syn_cbor_write_uint(&w, 8); write_writes(&w, p->init, p->n_init);
+    syn_cbor_write_uint(&w, 9); write_writes(&w, p->configure, p->n_configure);
+    syn_cbor_write_uint(&w, 10); write_writes(&w, p->start, p->n_start);
+    syn_cbor_write_uint(&w, 11); write_layout(&w, &p->input_layout, p->omit_input_layout);
+    syn_cbor_write_uint(&w, 12); write_layout(&w, &p->output_layout, false);
+    syn_cbor_write_uint(&w, 13); syn_cbor_write_uint(&w, p->announce_kernels);
+    syn_cbor_write_uint(&w, 14); syn_cbor_write_uint(&w, p->announce_bias);
     return w.err == CBOR_OK ? w.len : 0;
 }
 

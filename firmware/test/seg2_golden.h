@@ -2,7 +2,7 @@
  * network as one register segment, for the register board's tests. The golden hardware image is
  * Analog Devices' tool's for the network alone; placed after resident segments, its kernels and
  * biases move to where the fit rules put them in the union (column by column, each layer by its
- * own distance) and its registers are rewritten to match (reg_table_move), so the result is what
+ * own distance) and its registers are rewritten to match (syn_reg_table_move), so the result is what
  * the host's generator makes for that union. The outputs the tests compare against are the tool's
  * own (expected_output.json), which no rewriting can fake.
  *

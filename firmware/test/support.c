@@ -103,7 +103,7 @@ bool capture_frame(const capture_port *cp, size_t index, captured_frame *f)
     size_t start, len;
     if (!find_run(cp, index, &start, &len))
         return false;
-    if (!cobs_decode(cp->out + start, len, f->raw, sizeof f->raw, &f->raw_len) || f->raw_len < SYN_MIN_FRAME)
+    if (!syn_cobs_decode(cp->out + start, len, f->raw, sizeof f->raw, &f->raw_len) || f->raw_len < SYN_MIN_FRAME)
         return false;
     syn_rx_check chk;
     syn_rx_check_run(f->raw, f->raw_len, COBS_RX_FRAME, false, &chk);
@@ -118,13 +118,13 @@ bool capture_frame(const capture_port *cp, size_t index, captured_frame *f)
 bool frame_error(const captured_frame *f, uint64_t *code, char *msg, size_t cap)
 {
     cbor_reader r;
-    cbor_reader_init(&r, f->body, f->body_len);
+    syn_cbor_reader_init(&r, f->body, f->body_len);
     size_t pairs, tlen;
     uint64_t k0, k1;
     const char *t;
-    if (!cbor_read_map(&r, &pairs) || pairs != 2 || !cbor_read_uint(&r, &k0) || k0 != 0 ||
-        !cbor_read_uint(&r, code) || !cbor_read_uint(&r, &k1) || k1 != 1 || !cbor_read_text(&r, &t, &tlen) ||
-        !cbor_at_end(&r) || tlen >= cap)
+    if (!syn_cbor_read_map(&r, &pairs) || pairs != 2 || !syn_cbor_read_uint(&r, &k0) || k0 != 0 ||
+        !syn_cbor_read_uint(&r, code) || !syn_cbor_read_uint(&r, &k1) || k1 != 1 || !syn_cbor_read_text(&r, &t, &tlen) ||
+        !syn_cbor_at_end(&r) || tlen >= cap)
         return false;
     memcpy(msg, t, tlen);
     msg[tlen] = '\0';
@@ -154,12 +154,12 @@ static void dputs(diag_sink *s, const char *str)
 static bool diag_item(cbor_reader *r, diag_sink *s, int depth)
 {
     char tmp[48];
-    if (depth > CBOR_MAX_DEPTH + 1)
+    if (depth > SYN_CBOR_MAX_DEPTH + 1)
         return false;
-    switch (cbor_peek(r)) {
+    switch (syn_cbor_peek(r)) {
     case CBOR_UINT: {
         uint64_t v;
-        if (!cbor_read_uint(r, &v))
+        if (!syn_cbor_read_uint(r, &v))
             return false;
         snprintf(tmp, sizeof tmp, "%" PRIu64, v);
         dputs(s, tmp);
@@ -174,8 +174,8 @@ static bool diag_item(cbor_reader *r, diag_sink *s, int depth)
         head[0] &= 0x1Fu;
         cbor_reader u;
         uint64_t arg;
-        cbor_reader_init(&u, head, hn);
-        if (!cbor_read_uint(&u, &arg))
+        syn_cbor_reader_init(&u, head, hn);
+        if (!syn_cbor_read_uint(&u, &arg))
             return false;
         r->p += (size_t)(u.p - head);
         if (arg == UINT64_MAX)
@@ -188,7 +188,7 @@ static bool diag_item(cbor_reader *r, diag_sink *s, int depth)
     case CBOR_BYTES: {
         const uint8_t *d;
         size_t n;
-        if (!cbor_read_bytes(r, &d, &n))
+        if (!syn_cbor_read_bytes(r, &d, &n))
             return false;
         dputs(s, "h'");
         for (size_t i = 0; i < n; i++) {
@@ -201,7 +201,7 @@ static bool diag_item(cbor_reader *r, diag_sink *s, int depth)
     case CBOR_TEXT: {
         const char *t;
         size_t n;
-        if (!cbor_read_text(r, &t, &n))
+        if (!syn_cbor_read_text(r, &t, &n))
             return false;
         /* JSON string escapes, as Python's json.dumps(ensure_ascii=False) writes them. */
         dputs(s, "\"");
@@ -228,9 +228,9 @@ static bool diag_item(cbor_reader *r, diag_sink *s, int depth)
     }
     case CBOR_ARRAY:
     case CBOR_MAP: {
-        bool map = cbor_peek(r) == CBOR_MAP;
+        bool map = syn_cbor_peek(r) == CBOR_MAP;
         size_t n;
-        if (!(map ? cbor_read_map(r, &n) : cbor_read_array(r, &n)))
+        if (!(map ? syn_cbor_read_map(r, &n) : syn_cbor_read_array(r, &n)))
             return false;
         dputs(s, map ? "{" : "[");
         for (size_t i = 0; i < n; i++) {
@@ -250,12 +250,12 @@ static bool diag_item(cbor_reader *r, diag_sink *s, int depth)
     case CBOR_SIMPLE: {
         bool b;
         cbor_reader probe = *r;
-        if (cbor_read_null(&probe)) {
+        if (syn_cbor_read_null(&probe)) {
             *r = probe;
             dputs(s, "null");
             return true;
         }
-        if (!cbor_read_bool(r, &b))
+        if (!syn_cbor_read_bool(r, &b))
             return false;
         dputs(s, b ? "true" : "false");
         return true;
@@ -268,13 +268,13 @@ static bool diag_item(cbor_reader *r, diag_sink *s, int depth)
 
 bool cbor_diag(const uint8_t *buf, size_t len, char *out, size_t cap)
 {
-    if (cbor_validate(buf, len) != CBOR_OK || cap == 0)
+    if (syn_cbor_validate(buf, len) != CBOR_OK || cap == 0)
         return false;
     cbor_reader r;
-    cbor_reader_init(&r, buf, len);
+    syn_cbor_reader_init(&r, buf, len);
     diag_sink s = { out, cap, 0, false };
     out[0] = '\0';
-    return diag_item(&r, &s, 0) && cbor_at_end(&r) && !s.full;
+    return diag_item(&r, &s, 0) && syn_cbor_at_end(&r) && !s.full;
 }
 
 const char *read_text_file(const char *path)
@@ -307,8 +307,8 @@ void golden_config(board_config *cfg)
     cfg->n_outputs = 1;
     cfg->link_baud = 921600;
     strcpy(cfg->build_id, "8c3f1a2b4d5e6f70");
-    cfg->engine = &accel_engine_register;
-    emu_memory_for(cfg->chip, cfg->engine, &cfg->mem);   /* the emulator's regions: tensor_mem, header_max */
+    cfg->engine = &syn_accel_engine_register;
+    syn_emu_memory_for(cfg->chip, cfg->engine, &cfg->mem);   /* the emulator's regions: tensor_mem, header_max */
 }
 
 static int cmp_paths(const void *a, const void *b)
@@ -331,4 +331,14 @@ size_t list_json(const char *dir, char paths[][512], size_t max)
     closedir(d);
     qsort(paths, count, 512, cmp_paths);
     return count;
+}
+
+uint32_t test_xorshift32(uint32_t *state)
+{
+    uint32_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    *state = x;
+    return x;
 }

@@ -12,6 +12,9 @@
 
 /* Decodes lower- or upper-case hex; returns the byte count, or SIZE_MAX if malformed/too long. */
 size_t hex_decode(const char *hex, uint8_t *out, size_t cap);
+/* The tests' random numbers: xorshift32 on *state (never 0), deterministic, so a failure
+ * reproduces. */
+uint32_t test_xorshift32(uint32_t *state);
 
 /* A port that appends every transmitted frame to a buffer, with a settable clock and a fixed
  * "random" session id, so a test can check exactly what the board sent. */

@@ -9,6 +9,7 @@
 #include "accel.h"
 #include "emu_options.h"
 #include "harness.h"
+#include "support.h"
 #include "segment_decode.h"
 #include "sensors.h"
 #include "accel_memo.h"
@@ -22,17 +23,14 @@ static uint32_t rng = 0x2545F491u;
 
 static uint32_t next(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 17;
-    rng ^= rng << 5;
-    return rng;
+    return test_xorshift32(&rng);
 }
 
 /* A decoded zoo segment with its own blob (weights are read from it in place). */
 typedef struct {
     uint8_t blob[1u << 20];
-    accel_layer layers[ACCEL_SIM_MAX_LAYERS];
-    accel_params params[ACCEL_SIM_MAX_LAYERS];
+    accel_layer layers[SYN_SIM_MAX_LAYERS];
+    accel_params params[SYN_SIM_MAX_LAYERS];
     accel_segment seg;
 } held_segment;
 
@@ -46,8 +44,8 @@ static bool make_segment(held_segment *h, const char *model, unsigned first, uns
         FAIL("zoo segment %s %u+%u: %s", model, first, count, why);
         return false;
     }
-    char err[ACCEL_SEG_ERR_MAX];
-    if (!accel_segment_decode(h->blob, n, h->layers, h->params, ACCEL_SIM_MAX_LAYERS, &h->seg, err, sizeof err)) {
+    char err[SYN_ACCEL_ERR_MAX];
+    if (!syn_accel_segment_decode(h->blob, n, h->layers, h->params, SYN_SIM_MAX_LAYERS, &h->seg, err, sizeof err)) {
         FAIL("decode %s %u+%u: %s", model, first, count, err);
         return false;
     }
@@ -61,8 +59,8 @@ static size_t tensor_len(const accel_tensor *t)
 
 /* Random bytes for every input of a segment, from `seed` (the same seed, the same bytes). */
 typedef struct {
-    uint8_t bytes[ACCEL_SEG_MAX_TENSORS][1u << 16];
-    accel_buffer bufs[ACCEL_SEG_MAX_TENSORS];
+    uint8_t bytes[SYN_MAX_CUT_TENSORS][1u << 16];
+    accel_buffer bufs[SYN_MAX_CUT_TENSORS];
     size_t n;
 } run_inputs;
 
@@ -77,9 +75,7 @@ static bool make_inputs(const accel_segment *seg, uint32_t seed, run_inputs *in)
             return false;
         }
         for (size_t i = 0; i < len; i++) {
-            s ^= s << 13;
-            s ^= s >> 17;
-            s ^= s << 5;
+            test_xorshift32(&s);
             in->bytes[k][i] = (uint8_t)((int)(s % 97u) - 48);   /* a sensor's spread */
         }
         in->bufs[k] = (accel_buffer){ seg->inputs[k], in->bytes[k], (uint32_t)len };
@@ -98,14 +94,14 @@ static size_t run_outputs(accel_ctx *ctx, uint8_t slot, const accel_segment *seg
                           accel_layer_fn cb, void *user, uint8_t *out)
 {
     accel_error err;
-    if (!accel_run(ctx, slot, in->bufs, in->n, cb, user, &err)) {
+    if (!syn_accel_run(ctx, slot, in->bufs, in->n, cb, user, &err)) {
         FAIL("run %s: %s", seg->model, err.msg);
         return 0;
     }
     size_t at = 0;
     for (unsigned k = 0; k < seg->n_outputs; k++) {
         accel_buffer ob;
-        if (!CHECK(accel_output(ctx, seg->outputs[k].source, &ob)))
+        if (!CHECK(syn_accel_output(ctx, seg->outputs[k].source, &ob)))
             return 0;
         if (at + ob.len > MAX_OUT_BYTES) {
             FAIL("outputs of %s pass %u bytes", seg->model, MAX_OUT_BYTES);
@@ -117,6 +113,19 @@ static size_t run_outputs(accel_ctx *ctx, uint8_t slot, const accel_segment *seg
     return at;
 }
 
+/* Segment 0 made of the MAX78000 model's layers first..first+count-1 and loaded on the layer
+ * engine: its context, and its slot in *slot; NULL (the test failed) when it cannot be. */
+static accel_ctx *load_first(const char *model, unsigned first, unsigned count, uint32_t seed, uint8_t *slot)
+{
+    if (!make_segment(&segs[0], model, first, count, seed))
+        return NULL;
+    accel_error err;
+    accel_ctx *ctx = syn_accel_open(&syn_accel_engine_layer, syn_chip_find("max78000"), &err);
+    if (!CHECK(ctx != NULL) || !CHECK(syn_accel_load(ctx, &segs[0].seg, slot, &err)))
+        return NULL;
+    return ctx;
+}
+
 static _Alignas(8) uint8_t memo_mem[8u << 20];
 static run_inputs in_a, in_b;
 static uint8_t want[MAX_OUT_BYTES], got[MAX_OUT_BYTES], other[MAX_OUT_BYTES];
@@ -124,7 +133,7 @@ static uint8_t want[MAX_OUT_BYTES], got[MAX_OUT_BYTES], other[MAX_OUT_BYTES];
 static accel_memo_stats stats(void)
 {
     accel_memo_stats s;
-    accel_memo_stats_get(&s);
+    syn_accel_memo_stats_get(&s);
     return s;
 }
 
@@ -162,23 +171,23 @@ static void same_bytes_as_computed(void)
         if (!make_segment(&segs[0], m->model, first, count, 1u + next() % 1000u))
             return;
         accel_error err;
-        accel_ctx *ctx = accel_open(&accel_engine_layer, syn_chip_find(m->chip), &err);
+        accel_ctx *ctx = syn_accel_open(&syn_accel_engine_layer, syn_chip_find(m->chip), &err);
         uint8_t slot;
-        if (!CHECK(ctx != NULL) || !accel_load(ctx, &segs[0].seg, &slot, &err)) {
+        if (!CHECK(ctx != NULL) || !syn_accel_load(ctx, &segs[0].seg, &slot, &err)) {
             FAIL("load %s %u+%u: %s", m->model, first, count, err.msg);
             return;
         }
         tried++;
         unsigned pairs = 3u + next() % 3u;
         uint32_t seeds[PAIRS_MAX];
-        CHECK(accel_memo_use(NULL, 0));
+        CHECK(syn_accel_memo_use(NULL, 0));
         for (unsigned p = 0; p < pairs; p++) {
             seeds[p] = next();
             if (!make_inputs(&segs[0].seg, seeds[p], &in_a))
                 return;
             truth_len[p] = run_outputs(ctx, slot, &segs[0].seg, &in_a, NULL, NULL, truth[p]);
         }
-        CHECK(accel_memo_use(memo_mem, sizeof memo_mem));
+        CHECK(syn_accel_memo_use(memo_mem, sizeof memo_mem));
         for (unsigned r = 0; r < 24; r++) {
             unsigned p = r < pairs ? r : next() % pairs;
             if (!make_inputs(&segs[0].seg, seeds[p], &in_a))
@@ -193,13 +202,13 @@ static void same_bytes_as_computed(void)
         CHECK_EQ(s.hits, 24u - pairs);
         CHECK_EQ(s.stored, pairs);
         CHECK(s.bytes_held <= s.data_capacity);
-        CHECK(accel_unload(ctx, slot));
+        CHECK(syn_accel_unload(ctx, slot));
         CHECK_EQ(stats().entries, 0);
         CHECK_EQ(stats().bytes_held, 0);
     }
     CHECK_EQ(tried, 10);
     CHECK_EQ(checked_runs, 240);
-    accel_memo_use(NULL, 0);
+    syn_accel_memo_use(NULL, 0);
 }
 
 /* ---- unload and reload -------------------------------------------------------------------- */
@@ -212,31 +221,31 @@ static void reload_never_stale(void)
     if (!make_segment(&segs[0], "convnet5_mnist", 0, 3, 11u) || !make_segment(&segs[1], "convnet5_mnist", 0, 3, 12u))
         return;
     accel_error err;
-    accel_ctx *ctx = accel_open(&accel_engine_layer, syn_chip_find("max78000"), &err);
+    accel_ctx *ctx = syn_accel_open(&syn_accel_engine_layer, syn_chip_find("max78000"), &err);
     uint8_t slot_a, slot_b;
     if (!CHECK(ctx != NULL))
         return;
     /* The truth, memo off: A's and B's outputs for X, which differ. */
-    CHECK(accel_memo_use(NULL, 0));
+    CHECK(syn_accel_memo_use(NULL, 0));
     if (!make_inputs(&segs[0].seg, 5u, &in_a))
         return;
-    CHECK(accel_load(ctx, &segs[0].seg, &slot_a, &err));
+    CHECK(syn_accel_load(ctx, &segs[0].seg, &slot_a, &err));
     size_t na = run_outputs(ctx, slot_a, &segs[0].seg, &in_a, NULL, NULL, want);
-    CHECK(accel_unload(ctx, slot_a));
-    CHECK(accel_load(ctx, &segs[1].seg, &slot_b, &err));
+    CHECK(syn_accel_unload(ctx, slot_a));
+    CHECK(syn_accel_load(ctx, &segs[1].seg, &slot_b, &err));
     size_t nb = run_outputs(ctx, slot_b, &segs[1].seg, &in_a, NULL, NULL, other);
-    CHECK(accel_unload(ctx, slot_b));
+    CHECK(syn_accel_unload(ctx, slot_b));
     CHECK(na == nb && memcmp(want, other, na) != 0);   /* else the test could not tell them apart */
 
-    CHECK(accel_memo_use(memo_mem, sizeof memo_mem));
-    CHECK(accel_load(ctx, &segs[0].seg, &slot_a, &err));
+    CHECK(syn_accel_memo_use(memo_mem, sizeof memo_mem));
+    CHECK(syn_accel_load(ctx, &segs[0].seg, &slot_a, &err));
     run_outputs(ctx, slot_a, &segs[0].seg, &in_a, NULL, NULL, got);
     run_outputs(ctx, slot_a, &segs[0].seg, &in_a, NULL, NULL, got);
     CHECK_EQ(stats().hits, 1);
     CHECK_EQ(stats().entries, 1);
-    CHECK(accel_unload(ctx, slot_a));
+    CHECK(syn_accel_unload(ctx, slot_a));
     CHECK_EQ(stats().entries, 0);   /* unload drops the slot's entries */
-    CHECK(accel_load(ctx, &segs[1].seg, &slot_b, &err));
+    CHECK(syn_accel_load(ctx, &segs[1].seg, &slot_b, &err));
     CHECK_EQ(slot_b, slot_a);       /* the same slot: only the generation tells them apart */
     size_t n = run_outputs(ctx, slot_b, &segs[1].seg, &in_a, NULL, NULL, got);
     CHECK_MEM(got, n, other, nb);
@@ -244,14 +253,14 @@ static void reload_never_stale(void)
     CHECK_EQ(stats().misses, 2);
 
     /* Unload without running in between, reload A: a new load, a miss, A's outputs. */
-    CHECK(accel_unload(ctx, slot_b));
-    CHECK(accel_load(ctx, &segs[0].seg, &slot_a, &err));
+    CHECK(syn_accel_unload(ctx, slot_b));
+    CHECK(syn_accel_load(ctx, &segs[0].seg, &slot_a, &err));
     n = run_outputs(ctx, slot_a, &segs[0].seg, &in_a, NULL, NULL, got);
     CHECK_MEM(got, n, want, na);
     CHECK_EQ(stats().misses, 3);
 
     /* Two segments resident at once, the same input: each its own outputs. */
-    CHECK(accel_load(ctx, &segs[1].seg, &slot_b, &err));
+    CHECK(syn_accel_load(ctx, &segs[1].seg, &slot_b, &err));
     CHECK(slot_b != slot_a);
     for (int r = 0; r < 3; r++) {
         n = run_outputs(ctx, slot_b, &segs[1].seg, &in_a, NULL, NULL, got);
@@ -259,10 +268,10 @@ static void reload_never_stale(void)
         n = run_outputs(ctx, slot_a, &segs[0].seg, &in_a, NULL, NULL, got);
         CHECK_MEM(got, n, want, na);
     }
-    /* accel_open (a board reset) drops every entry. */
-    CHECK(accel_open(&accel_engine_layer, syn_chip_find("max78000"), &err) == ctx);
+    /* syn_accel_open (a board reset) drops every entry. */
+    CHECK(syn_accel_open(&syn_accel_engine_layer, syn_chip_find("max78000"), &err) == ctx);
     CHECK_EQ(stats().entries, 0);
-    accel_memo_use(NULL, 0);
+    syn_accel_memo_use(NULL, 0);
 }
 
 /* ---- budget ------------------------------------------------------------------------------- */
@@ -271,7 +280,7 @@ static void reload_never_stale(void)
 static size_t region_holding(size_t bytes)
 {
     for (size_t r = bytes; r <= sizeof memo_mem; r += 256u) {
-        if (accel_memo_use(memo_mem, r) && stats().data_capacity >= bytes)
+        if (syn_accel_memo_use(memo_mem, r) && stats().data_capacity >= bytes)
             return r;
     }
     FAIL("no region up to %zu bytes holds %zu", sizeof memo_mem, bytes);
@@ -281,18 +290,15 @@ static size_t region_holding(size_t bytes)
 static void budget_evicts_oldest(void)
 {
     /* Layers 0..1 of convnet5_mnist: a large output (tens of KiB). */
-    if (!make_segment(&segs[0], "convnet5_mnist", 0, 2, 21u))
-        return;
-    accel_error err;
-    accel_ctx *ctx = accel_open(&accel_engine_layer, syn_chip_find("max78000"), &err);
     uint8_t slot;
-    if (!CHECK(ctx != NULL) || !CHECK(accel_load(ctx, &segs[0].seg, &slot, &err)))
+    accel_ctx *ctx = load_first("convnet5_mnist", 0, 2, 21u, &slot);
+    if (ctx == NULL)
         return;
     size_t L = tensor_len(&segs[0].seg.outputs[0]) * segs[0].seg.n_outputs;
     CHECK(segs[0].seg.n_outputs == 1);
     CHECK(L > 4096u);
     /* Truth for inputs 1..4, memo off. */
-    accel_memo_use(NULL, 0);
+    syn_accel_memo_use(NULL, 0);
     for (unsigned p = 0; p < 4; p++) {
         make_inputs(&segs[0].seg, 100u + p, &in_a);
         truth_len[p] = run_outputs(ctx, slot, &segs[0].seg, &in_a, NULL, NULL, truth[p]);
@@ -338,8 +344,8 @@ static void budget_evicts_oldest(void)
     CHECK_EQ(s.misses, 2);
     CHECK_EQ(s.too_large, 2);
     CHECK_EQ(s.entries, 0);
-    CHECK(!accel_memo_use(memo_mem, 512));   /* no room even for the tables: refused */
-    accel_memo_use(NULL, 0);
+    CHECK(!syn_accel_memo_use(memo_mem, 512));   /* no room even for the tables: refused */
+    syn_accel_memo_use(NULL, 0);
 }
 
 /* Entries of tiny outputs run out of headers before bytes: the oldest leave then too. And a
@@ -354,18 +360,18 @@ static void headers_and_wrapping(void)
         if (!make_segment(&segs[k], pick[k].model, pick[k].first, pick[k].count, 31u + k))
             return;
     accel_error err;
-    accel_ctx *ctx = accel_open(&accel_engine_layer, syn_chip_find("max78000"), &err);
+    accel_ctx *ctx = syn_accel_open(&syn_accel_engine_layer, syn_chip_find("max78000"), &err);
     uint8_t slot[MAX_SEGS];
     for (unsigned k = 0; k < MAX_SEGS; k++)
-        if (!CHECK(accel_load(ctx, &segs[k].seg, &slot[k], &err)))
+        if (!CHECK(syn_accel_load(ctx, &segs[k].seg, &slot[k], &err)))
             return;
     /* Tiny outputs (segment 0: the classifier, a few bytes) in a region with 4 headers. */
-    accel_memo_use(NULL, 0);
+    syn_accel_memo_use(NULL, 0);
     for (unsigned p = 0; p < 6; p++) {
         make_inputs(&segs[0].seg, 200u + p, &in_a);
         truth_len[p] = run_outputs(ctx, slot[0], &segs[0].seg, &in_a, NULL, NULL, truth[p]);
     }
-    CHECK(accel_memo_use(memo_mem, 8192));
+    CHECK(syn_accel_memo_use(memo_mem, 8192));
     for (unsigned p = 0; p < 6; p++) {
         make_inputs(&segs[0].seg, 200u + p, &in_a);
         run_outputs(ctx, slot[0], &segs[0].seg, &in_a, NULL, NULL, got);
@@ -385,7 +391,7 @@ static void headers_and_wrapping(void)
     static uint8_t mix_truth[MAX_SEGS][INPUTS][MAX_OUT_BYTES / 4];
     static size_t mix_len[MAX_SEGS][INPUTS];
     size_t largest = 0;
-    accel_memo_use(NULL, 0);
+    syn_accel_memo_use(NULL, 0);
     for (unsigned k = 0; k < MAX_SEGS; k++) {
         for (unsigned p = 0; p < INPUTS; p++) {
             make_inputs(&segs[k].seg, 300u + p, &in_a);
@@ -404,8 +410,8 @@ static void headers_and_wrapping(void)
     for (unsigned r = 0; r < 300; r++) {
         unsigned k = next() % MAX_SEGS, p = next() % INPUTS;
         if (next() % 25u == 0) {   /* unload and load again: a new generation */
-            CHECK(accel_unload(ctx, slot[k]));
-            CHECK(accel_load(ctx, &segs[k].seg, &slot[k], &err));
+            CHECK(syn_accel_unload(ctx, slot[k]));
+            CHECK(syn_accel_load(ctx, &segs[k].seg, &slot[k], &err));
             reloads++;
         }
         make_inputs(&segs[k].seg, 300u + p, &in_a);
@@ -420,41 +426,38 @@ static void headers_and_wrapping(void)
     CHECK(s.evicted > 10u);
     CHECK(s.bytes_held <= s.data_capacity);
     CHECK(reloads > 0);
-    accel_memo_use(NULL, 0);
+    syn_accel_memo_use(NULL, 0);
+}
+
+/* Runs segment 0 once on the inputs of each seed from..to-1. */
+static void run_seeds(accel_ctx *ctx, uint8_t slot, uint32_t from, uint32_t to)
+{
+    for (uint32_t seed = from; seed < to; seed++) {
+        make_inputs(&segs[0].seg, seed, &in_a);
+        run_outputs(ctx, slot, &segs[0].seg, &in_a, NULL, NULL, got);
+    }
 }
 
 /* Many small entries in a table under load (collisions, and evictions that delete from probe
  * chains): every entry still held must hit, every evicted one miss. */
 static void table_under_load(void)
 {
-    if (!make_segment(&segs[0], "convnet5_mnist", 4, 1, 51u))
-        return;
-    accel_error err;
-    accel_ctx *ctx = accel_open(&accel_engine_layer, syn_chip_find("max78000"), &err);
     uint8_t slot;
-    if (!CHECK(accel_load(ctx, &segs[0].seg, &slot, &err)))
+    accel_ctx *ctx = load_first("convnet5_mnist", 4, 1, 51u, &slot);
+    if (ctx == NULL)
         return;
     /* 1 MiB: 256 headers, 512 cells; outputs of 10 bytes never fill the bytes first. */
-    CHECK(accel_memo_use(memo_mem, 1u << 20));
+    CHECK(syn_accel_memo_use(memo_mem, 1u << 20));
     enum { DISTINCT = 400, HELD = 256 };
-    for (unsigned p = 0; p < DISTINCT; p++) {
-        make_inputs(&segs[0].seg, 1000u + p, &in_a);
-        run_outputs(ctx, slot, &segs[0].seg, &in_a, NULL, NULL, got);
-    }
+    run_seeds(ctx, slot, 1000u, 1000u + DISTINCT);
     CHECK_EQ(stats().entries, HELD);
     CHECK_EQ(stats().evicted, DISTINCT - HELD);
-    for (unsigned p = DISTINCT - HELD; p < DISTINCT; p++) {
-        make_inputs(&segs[0].seg, 1000u + p, &in_a);
-        run_outputs(ctx, slot, &segs[0].seg, &in_a, NULL, NULL, got);
-    }
+    run_seeds(ctx, slot, 1000u + DISTINCT - HELD, 1000u + DISTINCT);
     CHECK_EQ(stats().hits, HELD);
-    for (unsigned p = 0; p < 20; p++) {
-        make_inputs(&segs[0].seg, 1000u + p, &in_a);
-        run_outputs(ctx, slot, &segs[0].seg, &in_a, NULL, NULL, got);
-    }
+    run_seeds(ctx, slot, 1000u, 1020u);
     CHECK_EQ(stats().hits, HELD);
     CHECK_EQ(stats().misses, DISTINCT + 20u);
-    accel_memo_use(NULL, 0);
+    syn_accel_memo_use(NULL, 0);
 }
 
 /* ---- a layer callback ----------------------------------------------------------------------- */
@@ -467,14 +470,11 @@ static void count_layers(void *user, const accel_layer_report *r)
 
 static void callback_computes(void)
 {
-    if (!make_segment(&segs[0], "convnet5_mnist", 0, 3, 41u))
-        return;
-    accel_error err;
-    accel_ctx *ctx = accel_open(&accel_engine_layer, syn_chip_find("max78000"), &err);
     uint8_t slot;
-    if (!CHECK(accel_load(ctx, &segs[0].seg, &slot, &err)))
+    accel_ctx *ctx = load_first("convnet5_mnist", 0, 3, 41u, &slot);
+    if (ctx == NULL)
         return;
-    CHECK(accel_memo_use(memo_mem, sizeof memo_mem));
+    CHECK(syn_accel_memo_use(memo_mem, sizeof memo_mem));
     make_inputs(&segs[0].seg, 7u, &in_a);
     size_t n = run_outputs(ctx, slot, &segs[0].seg, &in_a, NULL, NULL, want);
     CHECK_EQ(stats().misses, 1);
@@ -492,7 +492,7 @@ static void callback_computes(void)
     m = run_outputs(ctx, slot, &segs[0].seg, &in_b, NULL, NULL, got);
     CHECK_MEM(got, m, other, n);
     CHECK_EQ(stats().misses, 2);
-    accel_memo_use(NULL, 0);
+    syn_accel_memo_use(NULL, 0);
 }
 
 /* ---- the emulator's options ----------------------------------------------------------------- */
@@ -503,7 +503,7 @@ static bool parse(const char *const *args, int n, emu_options *o, char *why, siz
     argv[0] = (char *)"synergy-emu";
     for (int i = 0; i < n; i++)
         argv[i + 1] = (char *)args[i];
-    return emu_parse_options(n + 1, argv, o, why, cap);
+    return syn_emu_parse_options(n + 1, argv, o, why, cap);
 }
 
 static void options(void)
@@ -543,7 +543,7 @@ static void options(void)
             continue;
         int8_t made[64];
         for (unsigned k = 0; k < 3; k++) {
-            sensor_synthesize(made, bs->shape, "cyc", s, k);
+            syn_sensor_synthesize(made, bs->shape, "cyc", s, k);
             CHECK_MEM(bs->data + k * frame, frame, (const uint8_t *)made, frame);
         }
     }

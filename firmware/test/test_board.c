@@ -18,7 +18,7 @@ static void boot(void)
     board_config cfg;
     golden_config(&cfg);
     capture_init(&cap, 0xDEADBEEFu);
-    board_init(&board, &cfg, &cap.port, BOARD_BOOT_POWER_ON);
+    syn_board_init(&board, &cfg, &cap.port, BOARD_BOOT_POWER_ON);
     capture_clear(&cap);
 }
 
@@ -28,7 +28,7 @@ static size_t send_request(uint16_t id, uint16_t type, const uint8_t *body, size
     static uint8_t wire[SYN_MAX_WIRE];
     size_t n = syn_frame_build(wire, sizeof wire, SYN_KIND_REQUEST, id, type, body, len);
     CHECK(n > 0);
-    board_rx_bytes(&board, wire, n);
+    syn_board_rx_bytes(&board, wire, n);
     return n;
 }
 
@@ -70,7 +70,7 @@ static void invalid_vector(void *arg)
     if (!CHECK(n != SIZE_MAX && code != 0 && json_int(v, "id", &id) && json_int(v, "type_code", &type)))
         return;
     boot();
-    board_rx_bytes(&board, wire, n);
+    syn_board_rx_bytes(&board, wire, n);
     char msg[80];
     if (expect_error(code, (uint16_t)id, (uint16_t)type, msg)) {
         CHECK(strlen(msg) > 10);   /* a message in words, not just a code */
@@ -116,7 +116,7 @@ static bool body_uint(const captured_frame *f, uint64_t key, uint64_t *out)
 {
     board_request req = { 0, 0, f->body, f->body_len, 0 };
     cbor_reader v;
-    return board_field(&req, key, &v) && cbor_read_uint(&v, out);
+    return syn_board_field(&req, key, &v) && syn_cbor_read_uint(&v, out);
 }
 
 static void test_hello(void)
@@ -137,10 +137,10 @@ static void test_hello(void)
     board_request req = { 0, 0, fr.body, fr.body_len, 0 };
     cbor_reader r;
     size_t n;
-    CHECK(board_field(&req, 14, &r) && cbor_read_array(&r, &n) && n == board_handler_count);
+    CHECK(syn_board_field(&req, 14, &r) && syn_cbor_read_array(&r, &n) && n == syn_board_handler_count);
     uint64_t prev = 0;
     for (size_t i = 0; i < n; i++) {
-        CHECK(cbor_read_uint(&r, &v) && v > prev && v == board_handlers[i].type);
+        CHECK(syn_cbor_read_uint(&r, &v) && v > prev && v == syn_board_handlers[i].type);
         prev = v;
     }
     /* unknown keys in a request are ignored */
@@ -152,13 +152,13 @@ static void test_hello(void)
 static void ping_body(uint8_t *body, size_t *len, size_t payload)
 {
     cbor_writer w;
-    cbor_writer_init(&w, body, SYN_MAX_FRAME);
-    cbor_write_map(&w, 1);
-    cbor_write_uint(&w, 0);
+    syn_cbor_writer_init(&w, body, SYN_MAX_FRAME);
+    syn_cbor_write_map(&w, 1);
+    syn_cbor_write_uint(&w, 0);
     static uint8_t data[SYN_MAX_FRAME];
     for (size_t i = 0; i < payload; i++)
         data[i] = (uint8_t)(i * 7);
-    cbor_write_bytes(&w, data, payload);
+    syn_cbor_write_bytes(&w, data, payload);
     *len = w.len;
 }
 
@@ -218,9 +218,9 @@ static void test_frame_size_limit(void)
     static uint8_t raw[SYN_MAX_FRAME + 1], wire[SYN_MAX_WIRE + 16];
     memcpy(raw, raw_head, 8);
     memset(raw + 8, 0x42, sizeof raw - 8);
-    size_t n = cobs_encode(raw, sizeof raw, wire, sizeof wire);
+    size_t n = syn_cobs_encode(raw, sizeof raw, wire, sizeof wire);
     wire[n++] = 0;
-    board_rx_bytes(&board, wire, n);
+    syn_board_rx_bytes(&board, wire, n);
     char msg[80];
     if (expect_error(SYN_ERR_TOO_LARGE, 21, SYN_MSG_PING, msg))
         CHECK_STR(msg, "frame of more than 8192 bytes exceeds max_frame 8192");
@@ -232,7 +232,7 @@ static void test_bad_kind_and_unknown(void)
     boot();
     static uint8_t wire[64];
     size_t n = syn_frame_build(wire, sizeof wire, SYN_KIND_RESPONSE, 5, SYN_MSG_PING, (const uint8_t *)"\xa0", 1);
-    board_rx_bytes(&board, wire, n);
+    syn_board_rx_bytes(&board, wire, n);
     expect_error(SYN_ERR_BAD_KIND, 5, SYN_MSG_PING, NULL);
     capture_clear(&cap);
     send_request(6, 0x0040, (const uint8_t *)"\xa0", 1);
@@ -250,18 +250,18 @@ static void test_stats_count(void)
     CHECK_EQ(board.stats.frames_out, 1);
     sent += send_request(1, SYN_MSG_PING, (const uint8_t *)"\xa1\x00\x40", 3);   /* good */
     const uint8_t empties[4] = { 0, 0, 0, 0 };
-    board_rx_bytes(&board, empties, 4);                                           /* dropped */
+    syn_board_rx_bytes(&board, empties, 4);                                           /* dropped */
     sent += 4;
     const uint8_t bad_cobs[4] = { 9, 1, 2, 0 };
-    board_rx_bytes(&board, bad_cobs, 4);                                          /* framing */
+    syn_board_rx_bytes(&board, bad_cobs, 4);                                          /* framing */
     sent += 4;
     const uint8_t short_run[3] = { 2, 7, 0 };
-    board_rx_bytes(&board, short_run, 3);                                         /* framing */
+    syn_board_rx_bytes(&board, short_run, 3);                                         /* framing */
     sent += 3;
     static uint8_t wire[64];
     size_t n = syn_frame_build(wire, sizeof wire, SYN_KIND_REQUEST, 3, SYN_MSG_PING, (const uint8_t *)"\xa1\x00\x40", 3);
     wire[n - 2] ^= 0x10;                                                          /* crc */
-    board_rx_bytes(&board, wire, n);
+    syn_board_rx_bytes(&board, wire, n);
     sent += n;
     sent += send_request(4, 0x0777, (const uint8_t *)"\xa0", 1);                 /* rejected */
     sent += send_request(5, SYN_MSG_PING, (const uint8_t *)"\xa0", 1);           /* rejected (body) */
@@ -294,10 +294,10 @@ static void test_deferred_and_busy(void)
     int tickets[SYN_MAX_WAITING];
     for (int i = 0; i < SYN_MAX_WAITING; i++) {
         board_request req = { (uint16_t)(200 + i), 0x0020, NULL, 0, 0 };
-        tickets[i] = board_defer(&board, &req);
+        tickets[i] = syn_board_defer(&board, &req);
         CHECK(tickets[i] >= 0);
     }
-    CHECK_EQ(board_pending_count(&board), SYN_MAX_WAITING);
+    CHECK_EQ(syn_board_pending_count(&board), SYN_MAX_WAITING);
     char msg[80];
     send_request(299, SYN_MSG_INFER, (const uint8_t *)"\xa0", 1);
     if (expect_error(SYN_ERR_BUSY, 299, SYN_MSG_INFER, msg))
@@ -307,11 +307,11 @@ static void test_deferred_and_busy(void)
     CHECK(capture_frame(&cap, 0, &fr) && fr.h.kind == SYN_KIND_RESPONSE && fr.h.id == 300);
     /* an answer later echoes the held id and type */
     capture_clear(&cap);
-    cbor_writer *w = board_reply_writer(&board);
-    cbor_write_map(w, 1);
-    cbor_write_uint(w, 0);
-    cbor_write_uint(w, 1234);
-    board_finish(&board, tickets[2]);
+    cbor_writer *w = syn_board_reply_writer(&board);
+    syn_cbor_write_map(w, 1);
+    syn_cbor_write_uint(w, 0);
+    syn_cbor_write_uint(w, 1234);
+    syn_board_finish(&board, tickets[2]);
     if (CHECK(capture_frame(&cap, 0, &fr))) {
         CHECK_EQ(fr.h.kind, SYN_KIND_RESPONSE);
         CHECK_EQ(fr.h.id, 202);
@@ -319,17 +319,17 @@ static void test_deferred_and_busy(void)
         CHECK_MEM(fr.body, fr.body_len, (const uint8_t *)"\xa1\x00\x19\x04\xd2", 5);
     }
     capture_clear(&cap);
-    board_finish_error(&board, tickets[0], SYN_ERR_DOES_NOT_FIT, "layer %u needs %u bytes", 3u, 9000u);
+    syn_board_finish_error(&board, tickets[0], SYN_ERR_DOES_NOT_FIT, "layer %u needs %u bytes", 3u, 9000u);
     expect_error(SYN_ERR_DOES_NOT_FIT, 200, 0x0020, msg);
     CHECK_STR(msg, "layer 3 needs 9000 bytes");
     /* a finished ticket is spent: finishing it again sends nothing */
     capture_clear(&cap);
-    board_finish(&board, tickets[2]);
+    syn_board_finish(&board, tickets[2]);
     CHECK_EQ(cap.len, 0);
     /* with credits free again, requests are served */
     send_request(301, SYN_MSG_PING, (const uint8_t *)"\xa1\x00\x40", 3);
     CHECK(capture_frame(&cap, 0, &fr) && fr.h.kind == SYN_KIND_RESPONSE && fr.h.id == 301);
-    CHECK_EQ(board_poll(&board, cap.now), BOARD_NEVER);
+    CHECK_EQ(syn_board_poll(&board, cap.now), BOARD_NEVER);
 }
 
 static void test_reset_and_boot(void)
@@ -337,7 +337,7 @@ static void test_reset_and_boot(void)
     board_config cfg;
     golden_config(&cfg);
     capture_init(&cap, 0x12345678u);
-    board_init(&board, &cfg, &cap.port, BOARD_BOOT_POWER_ON);
+    syn_board_init(&board, &cfg, &cap.port, BOARD_BOOT_POWER_ON);
     if (CHECK(capture_frame(&cap, 0, &fr))) {
         CHECK_EQ(fr.h.kind, SYN_KIND_EVENT);
         CHECK_EQ(fr.h.id, 0);
@@ -350,7 +350,7 @@ static void test_reset_and_boot(void)
     /* the port reboots the core: new session, counters cleared, boot says software */
     cap.next_random = 0xCAFEF00Du;
     capture_clear(&cap);
-    board_init(&board, &board.cfg, &cap.port, BOARD_BOOT_SOFTWARE);
+    syn_board_init(&board, &board.cfg, &cap.port, BOARD_BOOT_SOFTWARE);
     CHECK_EQ(board.session, 0xCAFEF00Du);
     CHECK_EQ(board.stats.frames_in, 0);
     char diag[256];
@@ -377,18 +377,18 @@ static void test_config_check(void)
     board_config cfg;
     char why[80];
     golden_config(&cfg);
-    CHECK(board_config_check(&cfg, why, sizeof why));
+    CHECK(syn_board_config_check(&cfg, why, sizeof why));
     cfg.chip = NULL;
-    CHECK(!board_config_check(&cfg, why, sizeof why));
+    CHECK(!syn_board_config_check(&cfg, why, sizeof why));
     golden_config(&cfg);
     cfg.board_id[0] = '\0';
-    CHECK(!board_config_check(&cfg, why, sizeof why));
+    CHECK(!syn_board_config_check(&cfg, why, sizeof why));
     golden_config(&cfg);
-    cfg.n_sensors = BOARD_MAX_SENSORS + 1;
-    CHECK(!board_config_check(&cfg, why, sizeof why));
+    cfg.n_sensors = SYN_MAX_SENSORS + 1;
+    CHECK(!syn_board_config_check(&cfg, why, sizeof why));
     golden_config(&cfg);
     cfg.engine = NULL;
-    CHECK(!board_config_check(&cfg, why, sizeof why));
+    CHECK(!syn_board_config_check(&cfg, why, sizeof why));
     CHECK_STR(why, "no accelerator engine given");
     CHECK(syn_chip_find("max78002") != NULL && syn_chip_find("max78002")->max_layers == 128);
     CHECK(syn_chip_find("max78001") == NULL);
@@ -408,18 +408,16 @@ static void test_garbage_soak(void)
     while (garbage < 1000000) {
         size_t n = 1 + (s % 600);
         for (size_t i = 0; i < n; i++) {
-            s ^= s << 13;
-            s ^= s >> 17;
-            s ^= s << 5;
+            test_xorshift32(&s);
             /* bias: some zeros (run ends) and some 0xff (long COBS blocks) */
             uint8_t b = (uint8_t)s;
             chunk[i] = (s >> 8) % 16 == 0 ? 0 : ((s >> 8) % 16 == 1 ? 0xFF : b);
         }
-        board_rx_bytes(&board, chunk, n);
+        syn_board_rx_bytes(&board, chunk, n);
         garbage += n;
         capture_clear(cp);
         const uint8_t delim = 0;
-        board_rx_bytes(&board, &delim, 1);
+        syn_board_rx_bytes(&board, &delim, 1);
         capture_clear(cp);
         uint8_t body[8] = { 0xA1, 0x00, 0x44, 0, 0, 0, 0 };
         memcpy(body + 3, &s, 4);

@@ -21,7 +21,7 @@ static const syn_chip *chip(const char *name)
 static bool open_chip(const char *name)
 {
     cnn_error err;
-    if (!cnn_open(chip(name), &err)) {
+    if (!syn_cnn_open(chip(name), &err)) {
         FAIL("cnn_open(%s): %s", name, err.msg);
         return false;
     }
@@ -32,7 +32,7 @@ static uint32_t peek(uint32_t addr)
 {
     uint32_t v = 0xDEADBEEFu;
     cnn_error err;
-    if (!cnn_read(addr, &v, &err))
+    if (!syn_cnn_read(addr, &v, &err))
         FAIL("read 0x%08x: %s", (unsigned)addr, err.msg);
     return v;
 }
@@ -52,6 +52,21 @@ typedef struct {
     cnn_window_kind kind;
 } probe;
 
+/* Every `in` address lies in a window of its kind; no `out` address lies in any. */
+static void check_whitelist(const syn_chip *c, const probe *in, size_t n_in, const uint32_t *out, size_t n_out)
+{
+    for (size_t i = 0; i < n_in; i++) {
+        cnn_window w;
+        if (!syn_cnn_window_of(c, in[i].addr, &w) || w.kind != in[i].kind)
+            FAIL("%s 0x%08x: window kind %d, expected %d", c->name, (unsigned)in[i].addr, (int)w.kind, (int)in[i].kind);
+    }
+    for (size_t i = 0; i < n_out; i++) {
+        cnn_window w;
+        if (syn_cnn_window_of(c, out[i], &w))
+            FAIL("0x%08x is whitelisted on %s (kind %d)", (unsigned)out[i], c->name, (int)w.kind);
+    }
+}
+
 static void whitelist_max78000(void)
 {
     const syn_chip *c = chip("max78000");
@@ -68,25 +83,16 @@ static void whitelist_max78000(void)
         0x50100A90u, 0x50101000u /* MLAT */, 0x50108800u, 0x50110000u /* TRAM */, 0x50183000u /* hole */,
         0x501C0000u, 0x50420000u, 0x51020000u, 0x40000000u, 0x50E00000u, 0x4FFFFFFCu,
     };
-    for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
-        cnn_window w;
-        if (!cnn_window_of(c, in[i].addr, &w) || w.kind != in[i].kind)
-            FAIL("0x%08x: window kind %d, expected %d", (unsigned)in[i].addr, (int)w.kind, (int)in[i].kind);
-    }
-    for (size_t i = 0; i < sizeof out / sizeof out[0]; i++) {
-        cnn_window w;
-        if (cnn_window_of(c, out[i], &w))
-            FAIL("0x%08x is whitelisted (kind %d)", (unsigned)out[i], (int)w.kind);
-    }
+    check_whitelist(c, in, sizeof in / sizeof in[0], out, sizeof out / sizeof out[0]);
     cnn_window w;
-    CHECK(cnn_window_of(c, 0x50500794u, &w) && w.reg == CNN_LR_POST && w.layer == 1 && w.quadrant == 1);
-    CHECK(cnn_window_of(c, 0x50D00A1Cu, &w) && w.reg == CNN_LR_LCTRL1 && w.layer == 3 && w.quadrant == 3);
-    CHECK(cnn_window_of(c, 0x50D80000u + 5u * 0x4000u + 0x20u, &w) && w.processor == 53 && w.offset == 0x20u);
-    CHECK(cnn_window_of(c, 0x51008004u, &w) && w.instance == 13 && w.offset == 4u);
-    CHECK_EQ(cnn_layer_address(c, 2, CNN_LR_MCNT, 7), 0x50900610u + 28u);
-    CHECK_EQ(cnn_data_address(c, 6, 0x10), 0x50810040u);
-    CHECK_EQ(cnn_kernel_base(c, 17), 0x50584000u);
-    CHECK_EQ(cnn_kernel_words(c, 16), 768u);
+    CHECK(syn_cnn_window_of(c, 0x50500794u, &w) && w.reg == CNN_LR_POST && w.layer == 1 && w.quadrant == 1);
+    CHECK(syn_cnn_window_of(c, 0x50D00A1Cu, &w) && w.reg == CNN_LR_LCTRL1 && w.layer == 3 && w.quadrant == 3);
+    CHECK(syn_cnn_window_of(c, 0x50D80000u + 5u * 0x4000u + 0x20u, &w) && w.processor == 53 && w.offset == 0x20u);
+    CHECK(syn_cnn_window_of(c, 0x51008004u, &w) && w.instance == 13 && w.offset == 4u);
+    CHECK_EQ(syn_cnn_layer_address(c, 2, CNN_LR_MCNT, 7), 0x50900610u + 28u);
+    CHECK_EQ(syn_cnn_data_address(c, 6, 0x10), 0x50810040u);
+    CHECK_EQ(syn_cnn_kernel_base(c, 17), 0x50584000u);
+    CHECK_EQ(syn_cnn_kernel_words(c, 16), 768u);
 }
 
 static void whitelist_max78002(void)
@@ -101,22 +107,13 @@ static void whitelist_max78002(void)
     };
     static const uint32_t out[] = { 0x5110000Cu + 0x44u, 0x51100050u, 0x51108000u, 0x51182000u, 0x51414000u,
                                     0x51430000u, 0x51814000u, 0x5181FFFCu, 0x50100000u, 0x50400000u };
-    for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
-        cnn_window w;
-        if (!cnn_window_of(c, in[i].addr, &w) || w.kind != in[i].kind)
-            FAIL("0x%08x: window kind %d, expected %d", (unsigned)in[i].addr, (int)w.kind, (int)in[i].kind);
-    }
-    for (size_t i = 0; i < sizeof out / sizeof out[0]; i++) {
-        cnn_window w;
-        if (cnn_window_of(c, out[i], &w))
-            FAIL("0x%08x is whitelisted on MAX78002 (kind %d)", (unsigned)out[i], (int)w.kind);
-    }
+    check_whitelist(c, in, sizeof in / sizeof in[0], out, sizeof out / sizeof out[0]);
     cnn_window w;
-    CHECK(cnn_window_of(c, 0x51100104u, &w) && w.reg == CNN_LR_RCNT && w.layer == 1);
-    CHECK(cnn_window_of(c, 0x5110004Cu, &w) && w.reg == CNN_LR_POST && w.layer == 0);
-    CHECK_EQ(cnn_layer_address(c, 1, CNN_LR_MCNT2, 2), 0x52100200u + 15u * 4u);
-    CHECK_EQ(cnn_kernel_words(c, 32), 5120u);
-    CHECK_EQ(cnn_kernel_words(c, 33), 4096u);
+    CHECK(syn_cnn_window_of(c, 0x51100104u, &w) && w.reg == CNN_LR_RCNT && w.layer == 1);
+    CHECK(syn_cnn_window_of(c, 0x5110004Cu, &w) && w.reg == CNN_LR_POST && w.layer == 0);
+    CHECK_EQ(syn_cnn_layer_address(c, 1, CNN_LR_MCNT2, 2), 0x52100200u + 15u * 4u);
+    CHECK_EQ(syn_cnn_kernel_words(c, 32), 5120u);
+    CHECK_EQ(syn_cnn_kernel_words(c, 33), 4096u);
 }
 
 /* ---- driver refusals ----------------------------------------------------------------------------- */
@@ -126,49 +123,49 @@ static void driver_refusals(void)
     if (!open_chip("max78000"))
         return;
     cnn_error err;
-    CHECK(cnn_write(0x50407FFCu, 0x11223344u, &err));
+    CHECK(syn_cnn_write(0x50407FFCu, 0x11223344u, &err));
 
-    CHECK(!cnn_write(0x50110000u, 1u, &err));
+    CHECK(!syn_cnn_write(0x50110000u, 1u, &err));
     CHECK_EQ(err.status, CNN_ERR_ADDRESS);
     CHECK_EQ(err.addr, 0x50110000u);
     mentions(&err, "0x50110000");
     mentions(&err, "outside the CNN windows");
 
-    CHECK(!cnn_write(0x50400002u, 1u, &err));
+    CHECK(!syn_cnn_write(0x50400002u, 1u, &err));
     CHECK_EQ(err.status, CNN_ERR_ALIGN);
     mentions(&err, "0x50400002");
     CHECK_EQ(peek(0x50400000u), 0u);
 
-    CHECK(!cnn_read(0x50100001u, &(uint32_t){ 0 }, &err));
+    CHECK(!syn_cnn_read(0x50100001u, &(uint32_t){ 0 }, &err));
     CHECK_EQ(err.status, CNN_ERR_ALIGN);
 
     /* A block that runs off its instance writes nothing, not even its first word. */
     static const uint32_t two[2] = { 7u, 8u };
-    CHECK(!cnn_write_block(0x50407FFCu, two, 2, &err));
+    CHECK(!syn_cnn_write_block(0x50407FFCu, two, 2, &err));
     CHECK_EQ(err.status, CNN_ERR_BLOCK);
     mentions(&err, "run off the window");
     CHECK_EQ(peek(0x50407FFCu), 0x11223344u);
     CHECK_EQ(peek(0x50408000u), 0u);
     /* ... also between two register arrays (RCNT's last layer into CCNT's first). */
-    CHECK(!cnn_write_block(0x5010008Cu, two, 2, &err));
+    CHECK(!syn_cnn_write_block(0x5010008Cu, two, 2, &err));
     CHECK_EQ(err.status, CNN_ERR_BLOCK);
     CHECK_EQ(peek(0x5010008Cu), 0u);
-    CHECK(!cnn_write_block(0x50400000u, two, 0, &err));
+    CHECK(!syn_cnn_write_block(0x50400000u, two, 0, &err));
     CHECK_EQ(err.status, CNN_ERR_BLOCK);
-    CHECK(cnn_write_block(0x50407FF8u, two, 2, &err));
+    CHECK(syn_cnn_write_block(0x50407FF8u, two, 2, &err));
     CHECK_EQ(peek(0x50407FFCu), 8u);
 
     /* The packed loader's seek only in kernel memory, and words only after a seek. */
-    CHECK(!cnn_kernel_seek(0x50400000u, &err));
+    CHECK(!syn_cnn_kernel_seek(0x50400000u, &err));
     CHECK_EQ(err.status, CNN_ERR_ADDRESS);
-    CHECK(cnn_write(0x50100000u, 0x00100008u, &err));   /* CTRL: clk_en, mexpress */
-    CHECK(!cnn_write(0x50184000u, 0x01020304u, &err));
+    CHECK(syn_cnn_write(0x50100000u, 0x00100008u, &err));   /* CTRL: clk_en, mexpress */
+    CHECK(!syn_cnn_write(0x50184000u, 0x01020304u, &err));
     CHECK_EQ(err.status, CNN_ERR_STATE);
     mentions(&err, "processor 1");
 
     /* No cycles before a run. */
     uint64_t cycles;
-    CHECK(!cnn_cycles(&cycles, &err));
+    CHECK(!syn_cnn_cycles(&cycles, &err));
     CHECK_EQ(err.status, CNN_ERR_STATE);
 }
 
@@ -241,7 +238,7 @@ static bool hand_loaded(reg_image *img)
     cnn_error err;
     if (!open_chip("max78000"))
         return false;
-    if (!reg_program_load(img, &err)) {
+    if (!syn_reg_program_load(img, &err)) {
         FAIL("load: %s", err.msg);
         return false;
     }
@@ -257,7 +254,7 @@ static void hand_program_runs(void)
     const void *in[1] = { hand_input };
     void *outs[1] = { out };
     cnn_error err;
-    if (!reg_program_run(&img, 0, in, outs, &err)) {
+    if (!syn_reg_program_run(&img, 0, in, outs, &err)) {
         FAIL("run: %s", err.msg);
         return;
     }
@@ -270,11 +267,11 @@ static void hand_program_runs(void)
     /* Done and stopped: the runner cleared cnn_irq and cnn_en as the tool's handler does. */
     CHECK_EQ(peek(0x50100000u), 0x00100008u);
     uint64_t cycles[1];
-    CHECK(reg_program_profile(&img, in, cycles, &err));
+    CHECK(syn_reg_program_profile(&img, in, cycles, &err));
     /* The cycle model for a 2x2 1x1 convolution of 4 channels into 4: (2 + 2) x 2 x ... */
     accel_cycle_inputs ci = { .m = 1, .e = 1, .ph = 1, .pw = 1, .hp = 2, .wp = 2, .kr = 1, .kc = 1, .wo = 2, .co = 4,
                               .pool_first = true };
-    CHECK_EQ(cycles[0], accel_cycles_from(&ci));
+    CHECK_EQ(cycles[0], syn_accel_cycles_from(&ci));
 }
 
 /* The same layer with 4-bit weights, as the tool encodes it: MCNT counts 4-bit slots (end 3 x 4),
@@ -308,14 +305,14 @@ static void narrow_weights_run(void)
     }
     img.kernels = kernels;
     cnn_error err;
-    if (!open_chip("max78000") || !reg_program_load(&img, &err)) {
+    if (!open_chip("max78000") || !syn_reg_program_load(&img, &err)) {
         FAIL("load: %s", err.msg);
         return;
     }
     int8_t out[16], want[16];
     const void *in[1] = { hand_input };
     void *outs[1] = { out };
-    if (!reg_program_run(&img, 0, in, outs, &err)) {
+    if (!syn_reg_program_run(&img, 0, in, outs, &err)) {
         FAIL("run: %s", err.msg);
         return;
     }
@@ -338,12 +335,12 @@ static bool started(reg_image *img)
         return false;
     cnn_error err;
     const void *in[1] = { hand_input };
-    if (!reg_program_run(img, 0, in, NULL, &err)) {
+    if (!syn_reg_program_run(img, 0, in, NULL, &err)) {
         FAIL("run: %s", err.msg);
         return false;
     }
     for (size_t i = 0; i < img->n_start; i++)
-        if (!cnn_write(img->start[i].addr, img->start[i].value, &err)) {
+        if (!syn_cnn_write(img->start[i].addr, img->start[i].value, &err)) {
             FAIL("start: %s", err.msg);
             return false;
         }
@@ -357,19 +354,19 @@ static void state_refusals(void)
         return;
     cnn_error err;
     CHECK_EQ(peek(0x50100000u) & 0x1001u, 0x1001u);   /* done, still enabled */
-    CHECK(!cnn_write(0x50100008u, 3u, &err));
+    CHECK(!syn_cnn_write(0x50100008u, 3u, &err));
     CHECK_EQ(err.status, CNN_ERR_STATE);
     mentions(&err, "LCNT_MAX");
     mentions(&err, "while the CNN runs");
     CHECK_EQ(peek(0x50100008u), 0u);
-    CHECK(!cnn_write(0x50100010u, 5u, &err));
+    CHECK(!syn_cnn_write(0x50100010u, 5u, &err));
     CHECK_EQ(err.status, CNN_ERR_STATE);
     mentions(&err, "RCNT of layer 0");
     CHECK_EQ(peek(0x50100010u), 1u);
     /* The handler's stop, then both are accepted. */
-    CHECK(cnn_write(0x50100000u, 0x00100008u, &err));
-    CHECK(cnn_write(0x50100008u, 0u, &err));
-    CHECK(cnn_write(0x50100010u, 1u, &err));
+    CHECK(syn_cnn_write(0x50100000u, 0x00100008u, &err));
+    CHECK(syn_cnn_write(0x50100008u, 0u, &err));
+    CHECK(syn_cnn_write(0x50100010u, 1u, &err));
 }
 
 /* A start that cannot run leaves the master stopped, computes nothing and says why. */
@@ -381,18 +378,18 @@ static void start_refused(uint32_t ctrl, cnn_layer_reg reg, unsigned quadrant, u
         return;
     cnn_error err;
     for (size_t i = 0; i < img.n_configure; i++)
-        CHECK(cnn_write(img.configure[i].addr, img.configure[i].value, &err));
+        CHECK(syn_cnn_write(img.configure[i].addr, img.configure[i].value, &err));
     if (reg != CNN_LR_COUNT)
-        CHECK(cnn_write(cnn_layer_address(img.chip, quadrant, reg, 0), value, &err));
-    CHECK(cnn_write(0x50400000u, 0x01010101u, &err));   /* an input pixel */
-    CHECK(cnn_write(0x50400100u, 0x55555555u, &err));   /* where the output would go */
-    CHECK(!cnn_write(0x50100000u, ctrl, &err));
+        CHECK(syn_cnn_write(syn_cnn_layer_address(img.chip, quadrant, reg, 0), value, &err));
+    CHECK(syn_cnn_write(0x50400000u, 0x01010101u, &err));   /* an input pixel */
+    CHECK(syn_cnn_write(0x50400100u, 0x55555555u, &err));   /* where the output would go */
+    CHECK(!syn_cnn_write(0x50100000u, ctrl, &err));
     CHECK_EQ(err.status, status);
     mentions(&err, text);
     CHECK_EQ(peek(0x50100000u), 0x00100008u);
     CHECK_EQ(peek(0x50400100u), 0x55555555u);
     uint64_t cycles;
-    CHECK(!cnn_cycles(&cycles, &err));
+    CHECK(!syn_cnn_cycles(&cycles, &err));
 }
 
 static void start_refusals(void)
@@ -420,13 +417,13 @@ static void quadrants_disagree(void)
         return;
     cnn_error err;
     for (size_t i = 0; i < img.n_configure; i++) {
-        CHECK(cnn_write(img.configure[i].addr, img.configure[i].value, &err));
+        CHECK(syn_cnn_write(img.configure[i].addr, img.configure[i].value, &err));
         /* the same layer in quadrant 1 too (processors 16..19) */
-        CHECK(cnn_write(img.configure[i].addr + 0x400000u, img.configure[i].value, &err));
+        CHECK(syn_cnn_write(img.configure[i].addr + 0x400000u, img.configure[i].value, &err));
     }
-    CHECK(cnn_write(0x50500010u, 3u, &err));                /* RCNT differs */
-    CHECK(cnn_write(0x50500000u, 0x00100809u, &err));       /* quadrant 1 follows quadrant 0 */
-    CHECK(!cnn_write(0x50100000u, 0x00100009u, &err));
+    CHECK(syn_cnn_write(0x50500010u, 3u, &err));                /* RCNT differs */
+    CHECK(syn_cnn_write(0x50500000u, 0x00100809u, &err));       /* quadrant 1 follows quadrant 0 */
+    CHECK(!syn_cnn_write(0x50100000u, 0x00100009u, &err));
     CHECK_EQ(err.status, CNN_ERR_PROGRAM);
     mentions(&err, "RCNT");
     mentions(&err, "quadrant 1");
@@ -437,8 +434,8 @@ static void max78002_start_refused(void)
     if (!open_chip("max78002"))
         return;
     cnn_error err;
-    CHECK(cnn_write(0x51000000u, 0x00100008u, &err));
-    CHECK(!cnn_write(0x51000000u, 0x00100009u, &err));
+    CHECK(syn_cnn_write(0x51000000u, 0x00100008u, &err));
+    CHECK(!syn_cnn_write(0x51000000u, 0x00100009u, &err));
     CHECK_EQ(err.status, CNN_ERR_UNSUPPORTED);
     mentions(&err, "MAX78000 programs only");
     CHECK_EQ(peek(0x51000000u), 0x00100008u);
@@ -478,40 +475,40 @@ static void kernels_in_pieces(void)
     if (!open_chip("max78000"))
         return;
     cnn_error err;
-    CHECK(cnn_write(0x50100000u, 0x00100008u, &err));
+    CHECK(syn_cnn_write(0x50100000u, 0x00100008u, &err));
     for (uint32_t i = 0; i < 200; i++)
         long_record[i] = i * 0x01030507u ^ 0xA5C3E1F0u;
     reg_kernel_record r = { 0x50184000u + 12u * 4u, long_record, 200 };   /* processor 1, column 12 */
     reg_kernel_upload u;
-    CHECK(reg_kernel_begin(&u, r.addr, r.n, &err));
+    CHECK(syn_reg_kernel_begin(&u, r.addr, r.n, &err));
     uint32_t at = 0;
     for (uint32_t piece = 1; at < r.n; piece = piece % 7u + 1u) {
         uint32_t n = r.n - at < piece ? r.n - at : piece;
-        CHECK(reg_kernel_feed(&u, r.words + at, n, &err));
+        CHECK(syn_reg_kernel_feed(&u, r.words + at, n, &err));
         at += n;
     }
-    CHECK(reg_kernel_end(&u, &err));
+    CHECK(syn_reg_kernel_end(&u, &err));
     kernel_readback_matches(&r);
     /* The 9-byte word in progress at the end (200 x 4 = 88 x 9 + 8) is never written. */
     CHECK_EQ(peek(0x50184000u + (12u + 88u) * 16u + 4u), 0u);
 
     /* Announced 5, fed 4: truncated. Fed 6: refused before writing. */
-    CHECK(reg_kernel_begin(&u, 0x50188000u, 5, &err));
-    CHECK(reg_kernel_feed(&u, long_record, 4, &err));
-    CHECK(!reg_kernel_end(&u, &err));
+    CHECK(syn_reg_kernel_begin(&u, 0x50188000u, 5, &err));
+    CHECK(syn_reg_kernel_feed(&u, long_record, 4, &err));
+    CHECK(!syn_reg_kernel_end(&u, &err));
     CHECK_EQ(err.status, CNN_ERR_BLOCK);
     mentions(&err, "truncated, 4 of 5");
-    CHECK(!reg_kernel_feed(&u, long_record, 2, &err));
+    CHECK(!syn_reg_kernel_feed(&u, long_record, 2, &err));
     CHECK_EQ(err.status, CNN_ERR_BLOCK);
 
     /* The direct form (CTRL.mexpress = 0): words 0..2 latch, word 3 writes. */
-    CHECK(cnn_write(0x50100000u, 0x00000008u, &err));
+    CHECK(syn_cnn_write(0x50100000u, 0x00000008u, &err));
     uint32_t col = 0x50180000u + 3u * 0x4000u + 5u * 16u;
-    CHECK(cnn_write(col, 0x000000AAu, &err));
-    CHECK(cnn_write(col + 4u, 0x01020304u, &err));
-    CHECK(cnn_write(col + 8u, 0x05060708u, &err));
+    CHECK(syn_cnn_write(col, 0x000000AAu, &err));
+    CHECK(syn_cnn_write(col + 4u, 0x01020304u, &err));
+    CHECK(syn_cnn_write(col + 8u, 0x05060708u, &err));
     CHECK_EQ(peek(col + 4u), 0u);
-    CHECK(cnn_write(col + 12u, 0u, &err));
+    CHECK(syn_cnn_write(col + 12u, 0u, &err));
     CHECK_EQ(peek(col), 0xAAu);
     CHECK_EQ(peek(col + 4u), 0x01020304u);
     CHECK_EQ(peek(col + 8u), 0x05060708u);
@@ -524,8 +521,8 @@ static void image_refused(reg_image *img, cnn_status status, const char *text)
     if (!open_chip("max78000"))
         return;
     cnn_error err;
-    CHECK(cnn_write(0x50100008u, 9u, &err));   /* something loaded before */
-    CHECK(!reg_program_load(img, &err));
+    CHECK(syn_cnn_write(0x50100008u, 9u, &err));   /* something loaded before */
+    CHECK(!syn_reg_program_load(img, &err));
     CHECK_EQ(err.status, status);
     mentions(&err, text);
     CHECK_EQ(peek(0x50100008u), 9u);

@@ -3,15 +3,12 @@
 
 #include "cobs.h"
 #include "harness.h"
+#include "support.h"
 
 static uint32_t rng = 12345;
 static uint32_t rnd(void)
 {
-    /* xorshift32: deterministic, so a failure reproduces. */
-    rng ^= rng << 13;
-    rng ^= rng >> 17;
-    rng ^= rng << 5;
-    return rng;
+    return test_xorshift32(&rng);
 }
 
 /* Feeds `wire` to a receiver in pieces of `step` bytes (0: random pieces) and expects exactly one
@@ -20,7 +17,7 @@ static bool rx_one(const uint8_t *wire, size_t n, size_t step, cobs_rx_result wa
                    size_t *len)
 {
     cobs_rx rx;
-    cobs_rx_init(&rx, buf, cap);
+    syn_cobs_rx_init(&rx, buf, cap);
     size_t i = 0;
     int runs = 0;
     while (i < n) {
@@ -31,7 +28,7 @@ static bool rx_one(const uint8_t *wire, size_t n, size_t step, cobs_rx_result wa
         while (done < piece) {
             bool ended;
             cobs_rx_result res;
-            done += cobs_rx_feed(&rx, wire + i + done, piece - done, &ended, &res);
+            done += syn_cobs_rx_feed(&rx, wire + i + done, piece - done, &ended, &res);
             if (ended) {
                 runs++;
                 if (!CHECK_EQ(res, want))
@@ -47,12 +44,12 @@ static bool rx_one(const uint8_t *wire, size_t n, size_t step, cobs_rx_result wa
 static void round_trip(const uint8_t *in, size_t n)
 {
     static uint8_t enc[20000], dec[20000];
-    size_t e = cobs_encode(in, n, enc, sizeof enc);
+    size_t e = syn_cobs_encode(in, n, enc, sizeof enc);
     if (!CHECK(e > 0 && e <= COBS_ENCODED_MAX(n)))
         return;
     CHECK(memchr(enc, 0, e) == NULL);
     size_t d;
-    CHECK(cobs_decode(enc, e, dec, sizeof dec, &d));
+    CHECK(syn_cobs_decode(enc, e, dec, sizeof dec, &d));
     CHECK_MEM(dec, d, in, n);
     /* and through the receiver, byte by byte and in random pieces */
     enc[e] = 0;
@@ -89,37 +86,37 @@ static void test_block_edges(void)
     uint8_t in[600], enc[700];
     memset(in, 0xAB, sizeof in);
     /* 253 non-zero bytes: one short block */
-    CHECK_EQ(cobs_encode(in, 253, enc, sizeof enc), 254);
+    CHECK_EQ(syn_cobs_encode(in, 253, enc, sizeof enc), 254);
     CHECK_EQ(enc[0], 254);
     /* 254: one full block and, canonically, no trailing 0x01 */
-    CHECK_EQ(cobs_encode(in, 254, enc, sizeof enc), 255);
+    CHECK_EQ(syn_cobs_encode(in, 254, enc, sizeof enc), 255);
     CHECK_EQ(enc[0], 0xFF);
     /* 255: a full block, then a block of one byte */
-    CHECK_EQ(cobs_encode(in, 255, enc, sizeof enc), 257);
+    CHECK_EQ(syn_cobs_encode(in, 255, enc, sizeof enc), 257);
     CHECK_EQ(enc[0], 0xFF);
     CHECK_EQ(enc[255], 2);
     /* 254 bytes then a zero: the zero is a block of its own (code 1), then the end block */
     in[254] = 0;
-    CHECK_EQ(cobs_encode(in, 255, enc, sizeof enc), 257);
+    CHECK_EQ(syn_cobs_encode(in, 255, enc, sizeof enc), 257);
     CHECK_EQ(enc[255], 1);
     CHECK_EQ(enc[256], 1);
     /* The receiver also takes the non-canonical trailing 0x01 after a full block. */
     uint8_t wire[300], dec[300];
     memset(in, 0xAB, 254);
-    size_t e = cobs_encode(in, 254, wire, sizeof wire);
+    size_t e = syn_cobs_encode(in, 254, wire, sizeof wire);
     wire[e] = 1;
     wire[e + 1] = 0;
     size_t got = 0;
     if (rx_one(wire, e + 2, 1, COBS_RX_FRAME, dec, sizeof dec, &got))
         CHECK_MEM(dec, got, in, 254);
     size_t d;
-    CHECK(cobs_decode(wire, e + 1, dec, sizeof dec, &d));
+    CHECK(syn_cobs_decode(wire, e + 1, dec, sizeof dec, &d));
     CHECK_EQ(d, 254);
     /* empty input encodes as one code byte */
-    CHECK_EQ(cobs_encode(in, 0, enc, sizeof enc), 1);
+    CHECK_EQ(syn_cobs_encode(in, 0, enc, sizeof enc), 1);
     CHECK_EQ(enc[0], 1);
     /* too small an output buffer is refused, not overrun */
-    CHECK_EQ(cobs_encode(in, 254, enc, 254), 0);
+    CHECK_EQ(syn_cobs_encode(in, 254, enc, 254), 0);
 }
 
 static void test_streaming_encoder_pieces(void)
@@ -127,13 +124,13 @@ static void test_streaming_encoder_pieces(void)
     uint8_t in[1000], one[1100], pieces[1100];
     for (size_t i = 0; i < sizeof in; i++)
         in[i] = (uint8_t)(i % 7 == 0 ? 0 : i);
-    size_t n1 = cobs_encode(in, sizeof in, one, sizeof one);
+    size_t n1 = syn_cobs_encode(in, sizeof in, one, sizeof one);
     cobs_encoder e;
-    cobs_encoder_init(&e, pieces, sizeof pieces);
-    cobs_encoder_put(&e, in, 8);
-    cobs_encoder_put(&e, in + 8, 500);
-    cobs_encoder_put(&e, in + 508, 492);
-    size_t n2 = cobs_encoder_finish(&e, true);
+    syn_cobs_encoder_init(&e, pieces, sizeof pieces);
+    syn_cobs_encoder_put(&e, in, 8);
+    syn_cobs_encoder_put(&e, in + 8, 500);
+    syn_cobs_encoder_put(&e, in + 508, 492);
+    size_t n2 = syn_cobs_encoder_finish(&e, true);
     CHECK_EQ(n2, n1 + 1);
     CHECK_MEM(pieces, n2 - 1, one, n1);
     CHECK_EQ(pieces[n2 - 1], 0);
@@ -143,30 +140,30 @@ static void test_receiver_runs(void)
 {
     uint8_t buf[64];
     cobs_rx rx;
-    cobs_rx_init(&rx, buf, sizeof buf);
+    syn_cobs_rx_init(&rx, buf, sizeof buf);
     bool ended;
     cobs_rx_result res;
     /* empty runs (a line held low) */
     const uint8_t zeros[3] = { 0, 0, 0 };
-    size_t used = cobs_rx_feed(&rx, zeros, 3, &ended, &res);
+    size_t used = syn_cobs_rx_feed(&rx, zeros, 3, &ended, &res);
     CHECK_EQ(used, 1);
     CHECK(ended);
     CHECK_EQ(res, COBS_RX_EMPTY);
     /* a code byte pointing past the delimiter */
     const uint8_t bad[4] = { 9, 1, 2, 0 };
-    cobs_rx_init(&rx, buf, sizeof buf);
-    used = cobs_rx_feed(&rx, bad, 4, &ended, &res);
+    syn_cobs_rx_init(&rx, buf, sizeof buf);
+    used = syn_cobs_rx_feed(&rx, bad, 4, &ended, &res);
     CHECK_EQ(used, 4);
     CHECK(ended);
     CHECK_EQ(res, COBS_RX_BAD);
     /* a partial run is not reported until its delimiter */
     const uint8_t part[3] = { 3, 7, 8 };
-    cobs_rx_init(&rx, buf, sizeof buf);
-    used = cobs_rx_feed(&rx, part, 3, &ended, &res);
+    syn_cobs_rx_init(&rx, buf, sizeof buf);
+    used = syn_cobs_rx_feed(&rx, part, 3, &ended, &res);
     CHECK_EQ(used, 3);
     CHECK(!ended);
     const uint8_t delim[1] = { 0 };
-    cobs_rx_feed(&rx, delim, 1, &ended, &res);
+    syn_cobs_rx_feed(&rx, delim, 1, &ended, &res);
     CHECK(ended);
     CHECK_EQ(res, COBS_RX_FRAME);
     CHECK_EQ(rx.len, 2);
@@ -182,16 +179,16 @@ static void test_resync_after_garbage(void)
         wire[n++] = (uint8_t)(1 + rnd() % 255);
     wire[n++] = 0;
     const uint8_t msg[5] = { 1, 0, 2, 0, 3 };
-    n += cobs_encode(msg, 5, wire + n, sizeof wire - n);
+    n += syn_cobs_encode(msg, 5, wire + n, sizeof wire - n);
     wire[n++] = 0;
     cobs_rx rx;
-    cobs_rx_init(&rx, buf, sizeof buf);
+    syn_cobs_rx_init(&rx, buf, sizeof buf);
     size_t i = 0;
     int frames = 0;
     while (i < n) {
         bool ended;
         cobs_rx_result res;
-        i += cobs_rx_feed(&rx, wire + i, n - i, &ended, &res);
+        i += syn_cobs_rx_feed(&rx, wire + i, n - i, &ended, &res);
         if (ended && i == n) {
             CHECK_EQ(res, COBS_RX_FRAME);
             CHECK_MEM(rx.buf, rx.len, msg, sizeof msg);
@@ -211,29 +208,29 @@ static void test_receiver_oversize(void)
     for (size_t i = 0; i < sizeof in; i++)
         in[i] = (uint8_t)(i + 1);
     in[50] = 0;
-    size_t e = cobs_encode(in, sizeof in, wire, sizeof wire);
+    size_t e = syn_cobs_encode(in, sizeof in, wire, sizeof wire);
     wire[e++] = 0;
     const uint8_t small[3] = { 2, 9, 0 };
     memcpy(wire + e, small, 3);
     cobs_rx rx;
-    cobs_rx_init(&rx, buf, 100);
+    syn_cobs_rx_init(&rx, buf, 100);
     bool ended;
     cobs_rx_result res;
-    size_t used = cobs_rx_feed(&rx, wire, e + 3, &ended, &res);
+    size_t used = syn_cobs_rx_feed(&rx, wire, e + 3, &ended, &res);
     CHECK_EQ(used, e);
     CHECK_EQ(res, COBS_RX_TOO_LARGE);
     CHECK_EQ(rx.len, 100);
     CHECK_MEM(rx.buf, 6, in, 6);
     for (int i = 100; i < 116; i++)
         CHECK_EQ(buf[i], 0xEE);
-    used = cobs_rx_feed(&rx, wire + e, 3, &ended, &res);
+    used = syn_cobs_rx_feed(&rx, wire + e, 3, &ended, &res);
     CHECK_EQ(res, COBS_RX_FRAME);
     CHECK_EQ(rx.len, 1);
     CHECK_EQ(rx.buf[0], 9);
     /* exactly cap bytes is not too large */
-    e = cobs_encode(in, 100, wire, sizeof wire);
+    e = syn_cobs_encode(in, 100, wire, sizeof wire);
     wire[e++] = 0;
-    cobs_rx_feed(&rx, wire, e, &ended, &res);
+    syn_cobs_rx_feed(&rx, wire, e, &ended, &res);
     CHECK_EQ(res, COBS_RX_FRAME);
     CHECK_EQ(rx.len, 100);
 }
@@ -243,11 +240,11 @@ static void test_decode_refuses(void)
     uint8_t out[16];
     size_t n;
     const uint8_t past[2] = { 5, 1 };
-    CHECK(!cobs_decode(past, 2, out, sizeof out, &n));
+    CHECK(!syn_cobs_decode(past, 2, out, sizeof out, &n));
     const uint8_t inner_zero[3] = { 3, 0, 1 };
-    CHECK(!cobs_decode(inner_zero, 3, out, sizeof out, &n));
+    CHECK(!syn_cobs_decode(inner_zero, 3, out, sizeof out, &n));
     const uint8_t long_out[6] = { 6, 1, 2, 3, 4, 5 };
-    CHECK(!cobs_decode(long_out, 6, out, 4, &n));
+    CHECK(!syn_cobs_decode(long_out, 6, out, 4, &n));
 }
 
 void suite_cobs(void)

@@ -16,6 +16,7 @@
 
 #include "accel.h"
 #include "board.h"
+#include "board_rig.h"
 #include "frame.h"
 #include "harness.h"
 #include "sha256.h"
@@ -121,7 +122,7 @@ static bool next_frame(void)
         uint8_t *z = memchr(C.buf, 0, C.len);
         if (z != NULL) {
             size_t run = (size_t)(z - C.buf);
-            bool ok = cobs_decode(C.buf, run, C.frame.raw, sizeof C.frame.raw, &C.frame.raw_len)
+            bool ok = syn_cobs_decode(C.buf, run, C.frame.raw, sizeof C.frame.raw, &C.frame.raw_len)
                       && C.frame.raw_len >= SYN_MIN_FRAME;
             if (ok) {
                 syn_header_parse(C.frame.raw, &C.frame.h);
@@ -160,19 +161,19 @@ static bool call(uint16_t type, const uint8_t *b, size_t len)
 static bool field(uint64_t key, cbor_reader *v)
 {
     cbor_reader r;
-    cbor_reader_init(&r, C.frame.body, C.frame.body_len);
+    syn_cbor_reader_init(&r, C.frame.body, C.frame.body_len);
     size_t pairs;
-    if (!cbor_read_map(&r, &pairs))
+    if (!syn_cbor_read_map(&r, &pairs))
         return false;
     for (size_t i = 0; i < pairs; i++) {
         uint64_t k;
-        if (!cbor_read_uint(&r, &k))
+        if (!syn_cbor_read_uint(&r, &k))
             return false;
         if (k == key) {
             *v = r;
             return true;
         }
-        if (!cbor_skip(&r))
+        if (!syn_cbor_skip(&r))
             return false;
     }
     return false;
@@ -183,7 +184,7 @@ static uint64_t field_u(uint64_t key)
     cbor_reader v;
     uint64_t x = UINT64_MAX;
     if (field(key, &v))
-        cbor_read_uint(&v, &x);
+        syn_cbor_read_uint(&v, &x);
     return x;
 }
 
@@ -192,27 +193,22 @@ static uint8_t wbuf[SYN_MAX_BODY];
 static cbor_writer *w_new(void)
 {
     static cbor_writer w;
-    cbor_writer_init(&w, wbuf, sizeof wbuf);
+    syn_cbor_writer_init(&w, wbuf, sizeof wbuf);
     return &w;
 }
 
 static bool upload(const char *id, const uint8_t *blob, size_t len)
 {
-    uint8_t sha[32];
-    sha256(blob, len, sha);
     cbor_writer *w = w_new();
-    cbor_write_map(w, 3);
-    cbor_write_uint(w, 0); cbor_write_cstr(w, id);
-    cbor_write_uint(w, 1); cbor_write_uint(w, len);
-    cbor_write_uint(w, 2); cbor_write_bytes(w, sha, 32);
+    rig_write_begin(w, id, blob, len);
     if (!CHECK(call(SYN_MSG_SEGMENT_BEGIN, w->buf, w->len)))
         return false;
     for (size_t at = 0; at < len;) {
         size_t n = len - at < SYN_MAX_PAYLOAD ? len - at : SYN_MAX_PAYLOAD;
         w = w_new();
-        cbor_write_map(w, 2);
-        cbor_write_uint(w, 0); cbor_write_uint(w, at);
-        cbor_write_uint(w, 1); cbor_write_bytes(w, blob + at, n);
+        syn_cbor_write_map(w, 2);
+        syn_cbor_write_uint(w, 0); syn_cbor_write_uint(w, at);
+        syn_cbor_write_uint(w, 1); syn_cbor_write_bytes(w, blob + at, n);
         if (!CHECK(call(SYN_MSG_SEGMENT_CHUNK, w->buf, w->len)))
             return false;
         at += n;
@@ -223,11 +219,11 @@ static bool upload(const char *id, const uint8_t *blob, size_t len)
 static bool put(unsigned slot, const uint8_t *data, uint32_t len)
 {
     cbor_writer *w = w_new();
-    cbor_write_map(w, 4);
-    cbor_write_uint(w, 0); cbor_write_uint(w, slot);
-    cbor_write_uint(w, 1); cbor_write_uint(w, 0);
-    cbor_write_uint(w, 2); cbor_write_uint(w, len);
-    cbor_write_uint(w, 3); cbor_write_bytes(w, data, len);
+    syn_cbor_write_map(w, 4);
+    syn_cbor_write_uint(w, 0); syn_cbor_write_uint(w, slot);
+    syn_cbor_write_uint(w, 1); syn_cbor_write_uint(w, 0);
+    syn_cbor_write_uint(w, 2); syn_cbor_write_uint(w, len);
+    syn_cbor_write_uint(w, 3); syn_cbor_write_bytes(w, data, len);
     return call(SYN_MSG_TENSOR_PUT, w->buf, w->len);
 }
 
@@ -250,15 +246,15 @@ static void segment_and_infer(void)
     static accel_layer layers[8];
     static accel_params params[8];
     accel_segment seg;
-    char err[ACCEL_SEG_ERR_MAX];
+    char err[SYN_ACCEL_ERR_MAX];
     accel_error ae;
     uint8_t slot;
     accel_buffer in, out;
-    accel_ctx *ctx = accel_open(&accel_engine_layer, syn_chip_find("max78000"), &ae);
-    CHECK(accel_segment_decode(blob, n, layers, params, 8, &seg, err, sizeof err));
+    accel_ctx *ctx = syn_accel_open(&syn_accel_engine_layer, syn_chip_find("max78000"), &ae);
+    CHECK(syn_accel_segment_decode(blob, n, layers, params, 8, &seg, err, sizeof err));
     in = (accel_buffer){ seg.inputs[0], input, sizeof input };
-    if (!CHECK(ctx && accel_load(ctx, &seg, &slot, &ae) && accel_run(ctx, slot, &in, 1, NULL, NULL, &ae)
-               && accel_output(ctx, seg.outputs[0].source, &out) && out.len == 40))
+    if (!CHECK(ctx && syn_accel_load(ctx, &seg, &slot, &ae) && syn_accel_run(ctx, slot, &in, 1, NULL, NULL, &ae)
+               && syn_accel_output(ctx, seg.outputs[0].source, &out) && out.len == 40))
         return;
 
     if (!CHECK(start((const char *const[]){ "--id", "emu-jobs", "--engine", "layer", NULL })))
@@ -267,14 +263,14 @@ static void segment_and_infer(void)
     CHECK_EQ(field_u(17), 2097152);
     cbor_reader v;
     size_t count = 0;
-    CHECK(field(14, &v) && cbor_read_array(&v, &count) && count == 17);
+    CHECK(field(14, &v) && syn_cbor_read_array(&v, &count) && count == 17);
     if (upload("mnist", blob, n) && CHECK(put(0, input, sizeof input))) {
         cbor_writer *w = w_new();
-        cbor_write_map(w, 4);
-        cbor_write_uint(w, 0); cbor_write_cstr(w, "mnist");
-        cbor_write_uint(w, 1); cbor_write_array(w, 1); cbor_write_uint(w, 0);
-        cbor_write_uint(w, 2); cbor_write_array(w, 1); cbor_write_uint(w, 1);
-        cbor_write_uint(w, 3); cbor_write_bool(w, true);
+        syn_cbor_write_map(w, 4);
+        syn_cbor_write_uint(w, 0); syn_cbor_write_cstr(w, "mnist");
+        syn_cbor_write_uint(w, 1); syn_cbor_write_array(w, 1); syn_cbor_write_uint(w, 0);
+        syn_cbor_write_uint(w, 2); syn_cbor_write_array(w, 1); syn_cbor_write_uint(w, 1);
+        syn_cbor_write_uint(w, 3); syn_cbor_write_bool(w, true);
         uint64_t t0 = us_now();
         bool ok = call(SYN_MSG_INFER, w->buf, w->len);
         uint64_t took = us_now() - t0;
@@ -282,7 +278,7 @@ static void segment_and_infer(void)
         const uint8_t *data;
         size_t len;
         size_t k;
-        CHECK(field(3, &v) && cbor_read_array(&v, &k) && k == 1 && cbor_read_bytes(&v, &data, &len));
+        CHECK(field(3, &v) && syn_cbor_read_array(&v, &k) && k == 1 && syn_cbor_read_bytes(&v, &data, &len));
         CHECK_MEM(data, len, (const uint8_t *)out.data, 40);
         uint64_t modelled = field_u(4) + field_u(5);   /* cpu_us + cnn_us, each rounded down */
         CHECK(modelled > 100);
@@ -309,22 +305,22 @@ static void sensor_file(void)
     if (CHECK(start((const char *const[]){ "--sensor", "cam:2x2x2@200", "--sensor-file", arg, NULL }))) {
         for (int round = 0; round < 3; round++) {
             cbor_writer *w = w_new();
-            cbor_write_map(w, 2);
-            cbor_write_uint(w, 0); cbor_write_uint(w, 0);
-            cbor_write_uint(w, 1); cbor_write_uint(w, 3);
+            syn_cbor_write_map(w, 2);
+            syn_cbor_write_uint(w, 0); syn_cbor_write_uint(w, 0);
+            syn_cbor_write_uint(w, 1); syn_cbor_write_uint(w, 3);
             if (!CHECK(call(SYN_MSG_SENSE, w->buf, w->len)))
                 break;
             uint64_t frame = field_u(0), t_us = field_u(1);
             CHECK_EQ(t_us, frame * 5000u);   /* 200 Hz */
             w = w_new();
-            cbor_write_map(w, 3);
-            cbor_write_uint(w, 0); cbor_write_uint(w, 3);
-            cbor_write_uint(w, 1); cbor_write_uint(w, 0);
-            cbor_write_uint(w, 2); cbor_write_uint(w, 100);
+            syn_cbor_write_map(w, 3);
+            syn_cbor_write_uint(w, 0); syn_cbor_write_uint(w, 3);
+            syn_cbor_write_uint(w, 1); syn_cbor_write_uint(w, 0);
+            syn_cbor_write_uint(w, 2); syn_cbor_write_uint(w, 100);
             cbor_reader v;
             const uint8_t *data;
             size_t len;
-            CHECK(call(SYN_MSG_TENSOR_GET, w->buf, w->len) && field(0, &v) && cbor_read_bytes(&v, &data, &len));
+            CHECK(call(SYN_MSG_TENSOR_GET, w->buf, w->len) && field(0, &v) && syn_cbor_read_bytes(&v, &data, &len));
             CHECK_MEM(data, len, frames + (frame % 2u) * 8u, 8);
         }
         CHECK_EQ(finish(), 0);

@@ -14,7 +14,7 @@ static bool parse(emu_options *o, const char *const *args, char *why, size_t cap
         argv[argc] = (char *)args[argc - 1];
         argc++;
     }
-    return emu_parse_options(argc, argv, o, why, cap);
+    return syn_emu_parse_options(argc, argv, o, why, cap);
 }
 
 static void test_options(void)
@@ -64,19 +64,19 @@ static void test_options(void)
     /* the engine: the default (register where it covers the chip, else layer), both by name,
      * refusals naming what this build has */
     CHECK(parse(&o, none, why, sizeof why));
-    CHECK(o.board.engine == &accel_engine_register);
+    CHECK(o.board.engine == &syn_accel_engine_register);
     const char *big[] = { "--chip", "max78002", NULL };
     if (CHECK(parse(&o, big, why, sizeof why)))
-        CHECK(o.board.engine == &accel_engine_layer);
+        CHECK(o.board.engine == &syn_accel_engine_layer);
     const char *reg[] = { "--engine", "register", NULL };
     if (CHECK(parse(&o, reg, why, sizeof why))) {
-        CHECK(o.board.engine == &accel_engine_register);
+        CHECK(o.board.engine == &syn_accel_engine_register);
         CHECK(o.board.mem.segments.program != NULL && o.board.mem.segments.header_max == 65536u);
         CHECK(o.board.mem.segments.staging == NULL && o.board.mem.segments.pool == NULL);
     }
     const char *lay[] = { "--engine=layer", NULL };
     if (CHECK(parse(&o, lay, why, sizeof why))) {
-        CHECK(o.board.engine == &accel_engine_layer);
+        CHECK(o.board.engine == &syn_accel_engine_layer);
         CHECK(o.board.mem.segments.staging != NULL && o.board.mem.segments.program == NULL);
     }
     const char *unknown[] = { "--engine", "gate", NULL };
@@ -96,29 +96,29 @@ static void test_bucket(void)
 {
     emu_bucket b;
     /* 921600 baud: 92160 B/s, steps of 92 bytes (1 ms), a bucket of 8 steps */
-    emu_bucket_init(&b, 921600, 1000);
+    syn_emu_bucket_init(&b, 921600, 1000);
     CHECK_EQ(b.rate, 92160);
     CHECK_EQ(b.step, 92);
     CHECK_EQ(b.burst, 736);
-    CHECK_EQ(emu_bucket_available(&b, 1000), 0);            /* idle wire: nothing banked */
-    CHECK_EQ(emu_bucket_wait_us(&b, 17), 185);               /* 17 bytes take 184.5 us */
-    CHECK_EQ(emu_bucket_available(&b, 1000 + 185), 17);
-    emu_bucket_take(&b, 17);
-    CHECK_EQ(emu_bucket_available(&b, 1000 + 185), 0);
+    CHECK_EQ(syn_emu_bucket_available(&b, 1000), 0);            /* idle wire: nothing banked */
+    CHECK_EQ(syn_emu_bucket_wait_us(&b, 17), 185);               /* 17 bytes take 184.5 us */
+    CHECK_EQ(syn_emu_bucket_available(&b, 1000 + 185), 17);
+    syn_emu_bucket_take(&b, 17);
+    CHECK_EQ(syn_emu_bucket_available(&b, 1000 + 185), 0);
     /* a busy wire earns exactly the rate, up to the bucket */
-    CHECK_EQ(emu_bucket_available(&b, 1000 + 185 + 5000), 460);
-    CHECK_EQ(emu_bucket_available(&b, 1000 + 185 + 1000000), 736);
+    CHECK_EQ(syn_emu_bucket_available(&b, 1000 + 185 + 5000), 460);
+    CHECK_EQ(syn_emu_bucket_available(&b, 1000 + 185 + 1000000), 736);
     /* bytes arriving at an idle wire start from zero */
-    emu_bucket_restart(&b, 2000000);
-    CHECK_EQ(emu_bucket_available(&b, 2000000), 0);
+    syn_emu_bucket_restart(&b, 2000000);
+    CHECK_EQ(syn_emu_bucket_available(&b, 2000000), 0);
     /* slow links still move at least 16 bytes a step */
-    emu_bucket_init(&b, 9600, 0);
+    syn_emu_bucket_init(&b, 9600, 0);
     CHECK_EQ(b.rate, 960);
     CHECK_EQ(b.step, 16);
     /* unpaced: everything, at once */
-    emu_bucket_init(&b, 0, 0);
-    CHECK_EQ(emu_bucket_available(&b, 0), SIZE_MAX);
-    CHECK_EQ(emu_bucket_wait_us(&b, 100000), 0);
+    syn_emu_bucket_init(&b, 0, 0);
+    CHECK_EQ(syn_emu_bucket_available(&b, 0), SIZE_MAX);
+    CHECK_EQ(syn_emu_bucket_wait_us(&b, 100000), 0);
 }
 
 static void test_txq(void)
@@ -130,32 +130,32 @@ static void test_txq(void)
         frame[i] = (uint8_t)(i * 13);
     /* fill it with max frames: all or nothing, never partial */
     size_t pushed = 0;
-    while (emu_txq_push(&q, frame, sizeof frame))
+    while (syn_emu_txq_push(&q, frame, sizeof frame))
         pushed++;
     CHECK_EQ(pushed, EMU_TXQ_BYTES / SYN_MAX_WIRE);
     CHECK(pushed >= SYN_MAX_IN_FLIGHT + 2);
     CHECK_EQ(q.len, pushed * sizeof frame);
     /* drain some, push across the wrap, read back in order */
     size_t n;
-    const uint8_t *p = emu_txq_peek(&q, &n);
+    const uint8_t *p = syn_emu_txq_peek(&q, &n);
     CHECK_MEM(p, 100, frame, 100);
-    emu_txq_drop(&q, sizeof frame + 100);
-    CHECK(emu_txq_push(&q, frame, sizeof frame));
+    syn_emu_txq_drop(&q, sizeof frame + 100);
+    CHECK(syn_emu_txq_push(&q, frame, sizeof frame));
     size_t seen = 0;
     bool in_order = true;
     size_t total = q.len;
     while (q.len > 0) {
-        p = emu_txq_peek(&q, &n);
+        p = syn_emu_txq_peek(&q, &n);
         for (size_t i = 0; i < n; i++) {
             size_t pos = (seen + 100 + i) % sizeof frame;
             in_order = in_order && p[i] == frame[pos];
         }
         seen += n;
-        emu_txq_drop(&q, n);
+        syn_emu_txq_drop(&q, n);
     }
     CHECK(in_order);
     CHECK_EQ(seen, total);
-    CHECK_EQ(emu_txq_room(&q), EMU_TXQ_BYTES);
+    CHECK_EQ(syn_emu_txq_room(&q), EMU_TXQ_BYTES);
 }
 
 void suite_emu_parts(void)

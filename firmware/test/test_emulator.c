@@ -159,7 +159,7 @@ static bool next_frame(int fd, captured_frame *f)
             return false;
         run[n++] = b;
     }
-    if (!cobs_decode(run, n, f->raw, sizeof f->raw, &f->raw_len))
+    if (!syn_cobs_decode(run, n, f->raw, sizeof f->raw, &f->raw_len))
         return false;
     syn_rx_check chk;
     syn_rx_check_run(f->raw, f->raw_len, COBS_RX_FRAME, false, &chk);
@@ -178,7 +178,7 @@ static bool body_text(const captured_frame *f, uint64_t key, char *out, size_t c
     cbor_reader v;
     const char *t;
     size_t n;
-    if (!board_field(&req, key, &v) || !cbor_read_text(&v, &t, &n) || n >= cap)
+    if (!syn_board_field(&req, key, &v) || !syn_cbor_read_text(&v, &t, &n) || n >= cap)
         return false;
     memcpy(out, t, n);
     out[n] = '\0';
@@ -189,7 +189,7 @@ static bool body_uint(const captured_frame *f, uint64_t key, uint64_t *out)
 {
     board_request req = { 0, 0, f->body, f->body_len, 0 };
     cbor_reader v;
-    return board_field(&req, key, &v) && cbor_read_uint(&v, out);
+    return syn_board_field(&req, key, &v) && syn_cbor_read_uint(&v, out);
 }
 
 static captured_frame fr;
@@ -296,22 +296,22 @@ static void test_engines_in_hello(void)
         CHECK(send_frame(e.in, 3, SYN_MSG_HELLO, (const uint8_t *)"\xa0", 1));
         if (CHECK(next_frame(e.out, &fr) && fr.h.id == 3 && fr.h.kind == SYN_KIND_RESPONSE)) {
             cbor_reader r;
-            cbor_reader_init(&r, fr.body, fr.body_len);
+            syn_cbor_reader_init(&r, fr.body, fr.body_len);
             size_t pairs = 0;
-            CHECK(cbor_read_map(&r, &pairs));
+            CHECK(syn_cbor_read_map(&r, &pairs));
             const char *engine = NULL;
             size_t engine_len = 0;
             uint64_t header_max = 0;
             bool has_header_max = false;
             for (size_t k = 0; k < pairs; k++) {
                 uint64_t key;
-                CHECK(cbor_read_uint(&r, &key));
+                CHECK(syn_cbor_read_uint(&r, &key));
                 if (key == 20)
-                    CHECK(cbor_read_text(&r, &engine, &engine_len));
+                    CHECK(syn_cbor_read_text(&r, &engine, &engine_len));
                 else if (key == 21)
-                    has_header_max = cbor_read_uint(&r, &header_max);
+                    has_header_max = syn_cbor_read_uint(&r, &header_max);
                 else
-                    CHECK(cbor_skip(&r));
+                    CHECK(syn_cbor_skip(&r));
             }
             CHECK(engine != NULL && engine_len == strlen(engines[i]) && memcmp(engine, engines[i], engine_len) == 0);
             CHECK_EQ(has_header_max, i == 0);

@@ -80,7 +80,7 @@ static void test_build(void)
     size_t n = syn_frame_build(wire, sizeof wire, SYN_KIND_RESPONSE, 1, 2, body, SYN_MAX_BODY);
     CHECK(n > 0 && n <= SYN_MAX_WIRE);
     size_t rn;
-    CHECK(cobs_decode(wire, n - 1, raw, sizeof raw, &rn));
+    CHECK(syn_cobs_decode(wire, n - 1, raw, sizeof raw, &rn));
     CHECK_EQ(rn, SYN_MAX_FRAME);
     syn_rx_check chk;
     syn_rx_check_run(raw, rn, COBS_RX_FRAME, false, &chk);
@@ -95,7 +95,7 @@ static void test_error_shape(void)
 {
     uint8_t buf[128];
     cbor_writer w;
-    cbor_writer_init(&w, buf, sizeof buf);
+    syn_cbor_writer_init(&w, buf, sizeof buf);
     /* a message over 64 bytes is cut at a character boundary (here a 2-byte character at 63) */
     char msg[80];
     memset(msg, 'x', sizeof msg);
@@ -103,15 +103,15 @@ static void test_error_shape(void)
     msg[64] = (char)0xA9;
     msg[79] = '\0';
     CHECK(syn_encode_error(&w, SYN_ERR_INTERNAL, msg));
-    CHECK_EQ(cbor_validate(buf, w.len), CBOR_OK);
+    CHECK_EQ(syn_cbor_validate(buf, w.len), CBOR_OK);
     cbor_reader r;
-    cbor_reader_init(&r, buf, w.len);
+    syn_cbor_reader_init(&r, buf, w.len);
     size_t pairs, len;
     uint64_t k, code;
     const char *t;
-    CHECK(cbor_read_map(&r, &pairs) && pairs == 2);
-    CHECK(cbor_read_uint(&r, &k) && cbor_read_uint(&r, &code) && code == SYN_ERR_INTERNAL);
-    CHECK(cbor_read_uint(&r, &k) && cbor_read_text(&r, &t, &len));
+    CHECK(syn_cbor_read_map(&r, &pairs) && pairs == 2);
+    CHECK(syn_cbor_read_uint(&r, &k) && syn_cbor_read_uint(&r, &code) && code == SYN_ERR_INTERNAL);
+    CHECK(syn_cbor_read_uint(&r, &k) && syn_cbor_read_text(&r, &t, &len));
     CHECK_EQ(len, 63);
     CHECK_STR(syn_err_name(SYN_ERR_DOES_NOT_FIT), "does_not_fit");
     CHECK_STR(syn_err_name(0), "unknown");

@@ -21,30 +21,30 @@
 static void timeline_overlap(void)
 {
     timeline t;
-    timeline_init(&t, 0);
+    syn_timeline_init(&t, 0);
     const tl_phase job[3] = { { TL_CPU, 100 }, { TL_CNN, 1000 }, { TL_CPU, 50 } };
-    int a = timeline_add(&t, 0, job, 3);
-    CHECK_EQ(timeline_projected_done(&t, a), 1150);
-    timeline_advance(&t, 10);
-    int b = timeline_add(&t, 10, job, 3);
+    int a = syn_timeline_add(&t, 0, job, 3);
+    CHECK_EQ(syn_timeline_projected_done(&t, a), 1150);
+    syn_timeline_advance(&t, 10);
+    int b = syn_timeline_add(&t, 10, job, 3);
     /* b's load runs during a's CNN; b's CNN waits for a's; a's unload is not held up */
-    CHECK_EQ(timeline_projected_done(&t, a), 1150);
-    CHECK_EQ(timeline_projected_done(&t, b), 2150);
-    CHECK_EQ(timeline_next_event(&t), 100);   /* a's load ends */
-    timeline_advance(&t, 1149);
-    CHECK(!timeline_job(&t, a)->done);
-    timeline_advance(&t, 1150);
-    const tl_job *ja = timeline_job(&t, a), *jb = timeline_job(&t, b);
+    CHECK_EQ(syn_timeline_projected_done(&t, a), 1150);
+    CHECK_EQ(syn_timeline_projected_done(&t, b), 2150);
+    CHECK_EQ(syn_timeline_next_event(&t), 100);   /* a's load ends */
+    syn_timeline_advance(&t, 1149);
+    CHECK(!syn_timeline_job(&t, a)->done);
+    syn_timeline_advance(&t, 1150);
+    const tl_job *ja = syn_timeline_job(&t, a), *jb = syn_timeline_job(&t, b);
     CHECK(ja->done && ja->done_ns == 1150 && ja->waited_ns == 0);
     CHECK_EQ(ja->busy_ns[TL_CPU], 150);
     CHECK_EQ(ja->busy_ns[TL_CNN], 1000);
     CHECK(!jb->done);
-    timeline_advance(&t, 5000);
+    syn_timeline_advance(&t, 5000);
     CHECK(jb->done && jb->done_ns == 2150);
     CHECK_EQ(jb->waited_ns, 90 + 900);   /* load 10 -> 100, CNN 200 -> 1100 */
-    timeline_release(&t, a);
-    timeline_release(&t, b);
-    CHECK_EQ(timeline_next_event(&t), TIMELINE_NEVER);
+    syn_timeline_release(&t, a);
+    syn_timeline_release(&t, b);
+    CHECK_EQ(syn_timeline_next_event(&t), TIMELINE_NEVER);
 }
 
 /* A phase that became ready first is served first: a later job's load that arrives while the
@@ -52,28 +52,28 @@ static void timeline_overlap(void)
 static void timeline_first_come(void)
 {
     timeline t;
-    timeline_init(&t, 0);
+    syn_timeline_init(&t, 0);
     const tl_phase a_job[3] = { { TL_CPU, 100 }, { TL_CNN, 100 }, { TL_CPU, 50 } };
     const tl_phase b_job[1] = { { TL_CPU, 200 } };
-    int a = timeline_add(&t, 0, a_job, 3);
-    timeline_advance(&t, 150);
-    int b = timeline_add(&t, 150, b_job, 1);
-    timeline_advance(&t, 10000);
-    CHECK_EQ(timeline_job(&t, b)->done_ns, 350);
-    CHECK_EQ(timeline_job(&t, a)->done_ns, 400);      /* unload ready at 200, ran 350..400 */
-    CHECK_EQ(timeline_job(&t, a)->waited_ns, 150);
+    int a = syn_timeline_add(&t, 0, a_job, 3);
+    syn_timeline_advance(&t, 150);
+    int b = syn_timeline_add(&t, 150, b_job, 1);
+    syn_timeline_advance(&t, 10000);
+    CHECK_EQ(syn_timeline_job(&t, b)->done_ns, 350);
+    CHECK_EQ(syn_timeline_job(&t, a)->done_ns, 400);      /* unload ready at 200, ran 350..400 */
+    CHECK_EQ(syn_timeline_job(&t, a)->waited_ns, 150);
     /* a job ready in the future (a sensor frame) starts then, not before */
-    timeline_release(&t, a);
-    timeline_release(&t, b);
-    int c = timeline_add(&t, 20000, b_job, 1);
-    CHECK_EQ(timeline_next_event(&t), 20000);
-    CHECK_EQ(timeline_projected_done(&t, c), 20200);
+    syn_timeline_release(&t, a);
+    syn_timeline_release(&t, b);
+    int c = syn_timeline_add(&t, 20000, b_job, 1);
+    CHECK_EQ(syn_timeline_next_event(&t), 20000);
+    CHECK_EQ(syn_timeline_projected_done(&t, c), 20200);
     /* every job taken: refused */
     int more[TIMELINE_JOBS];
     for (int i = 0; i < TIMELINE_JOBS - 1; i++)
-        more[i] = timeline_add(&t, 0, b_job, 1);
+        more[i] = syn_timeline_add(&t, 0, b_job, 1);
     CHECK(more[TIMELINE_JOBS - 2] >= 0);
-    CHECK(timeline_add(&t, 0, b_job, 1) < 0);
+    CHECK(syn_timeline_add(&t, 0, b_job, 1) < 0);
 }
 
 /* ---- the tensor arena ------------------------------------------------------------------------ */
@@ -82,34 +82,34 @@ static void arena_compaction(void)
 {
     static uint8_t arena[1000];
     tensor_store ts;
-    tensors_init(&ts, arena, sizeof arena);
+    syn_tensors_init(&ts, arena, sizeof arena);
     syn_fault f;
     /* 4 slots of 200, free the 1st and 3rd: 600 free in three gaps of 200 */
     for (unsigned s = 0; s < 4; s++) {
-        CHECK(tensors_resize(&ts, s, 200, &f));
-        memset(tensors_data(&ts, s), (int)(s + 1), 200);
+        CHECK(syn_tensors_resize(&ts, s, 200, &f));
+        memset(syn_tensors_data(&ts, s), (int)(s + 1), 200);
         ts.slots[s].filled = 200;
     }
-    tensors_clear(&ts, 0);
-    tensors_clear(&ts, 2);
-    CHECK_EQ(tensors_free_bytes(&ts), 600);
+    syn_tensors_clear(&ts, 0);
+    syn_tensors_clear(&ts, 2);
+    CHECK_EQ(syn_tensors_free_bytes(&ts), 600);
     /* 500 fits no gap: the others slide down, keeping their bytes */
-    CHECK(tensors_resize(&ts, 5, 500, &f));
+    CHECK(syn_tensors_resize(&ts, 5, 500, &f));
     for (unsigned s = 1; s < 4; s += 2) {
-        const uint8_t *d = tensors_data(&ts, s);
+        const uint8_t *d = syn_tensors_data(&ts, s);
         int bad = 0;
         for (int i = 0; i < 200; i++)
             bad += d[i] != s + 1;
         CHECK_EQ(bad, 0);
     }
-    CHECK_EQ(tensors_free_bytes(&ts), 100);
+    CHECK_EQ(syn_tensors_free_bytes(&ts), 100);
     /* too large: both numbers, and the slot is unchanged */
-    CHECK(!tensors_resize(&ts, 1, 301, &f));
+    CHECK(!syn_tensors_resize(&ts, 1, 301, &f));
     CHECK_EQ(f.code, SYN_ERR_DOES_NOT_FIT);
     CHECK_STR(f.message, "slot 1: 301 bytes, 300 free of tensor_mem 1000");
     CHECK_EQ(ts.slots[1].total, 200);
-    CHECK(tensors_resize(&ts, 1, 300, &f));
-    CHECK_EQ(tensors_free_bytes(&ts), 0);
+    CHECK(syn_tensors_resize(&ts, 1, 300, &f));
+    CHECK_EQ(syn_tensors_free_bytes(&ts), 0);
 }
 
 /* ---- the board ------------------------------------------------------------------------------- */
@@ -132,23 +132,23 @@ static void reference(const char *chip_name)
     static fit_ctx fc;
     static fit_result fr;
     accel_segment seg;
-    char err[ACCEL_SEG_ERR_MAX];
-    CHECK(accel_segment_decode(blob, blob_len, layers, params, 16, &seg, err, sizeof err));
+    char err[SYN_ACCEL_ERR_MAX];
+    CHECK(syn_accel_segment_decode(blob, blob_len, layers, params, 16, &seg, err, sizeof err));
     fit_segment fs = { layers, seg.count };
-    CHECK(fit_run(&fc, chip, &fs, 1, &fr));
+    CHECK(syn_fit_run(&fc, chip, &fs, 1, &fr));
     expected_total = 1;
     for (unsigned k = 0; k < seg.count; k++) {
-        expected_cycles[k] = (uint32_t)accel_layer_cycles(&layers[k], chip, fr.per_layer[k].kernel_start);
+        expected_cycles[k] = (uint32_t)syn_accel_layer_cycles(&layers[k], chip, fr.per_layer[k].kernel_start);
         expected_total += expected_cycles[k];
     }
     accel_error ae;
-    accel_ctx *ctx = accel_open(&accel_engine_layer, chip, &ae);
+    accel_ctx *ctx = syn_accel_open(&syn_accel_engine_layer, chip, &ae);
     uint8_t slot;
-    CHECK(ctx != NULL && accel_load(ctx, &seg, &slot, &ae));
+    CHECK(ctx != NULL && syn_accel_load(ctx, &seg, &slot, &ae));
     accel_buffer in = { seg.inputs[0], input, sizeof input };
-    CHECK(accel_run(ctx, slot, &in, 1, NULL, NULL, &ae));
+    CHECK(syn_accel_run(ctx, slot, &in, 1, NULL, NULL, &ae));
     accel_buffer out;
-    CHECK(accel_output(ctx, seg.outputs[0].source, &out) && out.len == sizeof expected);
+    CHECK(syn_accel_output(ctx, seg.outputs[0].source, &out) && out.len == sizeof expected);
     memcpy(expected, out.data, sizeof expected);
 }
 
@@ -168,16 +168,9 @@ static void boot_with_mnist(void)
 static uint16_t send_infer(const char *seg, const uint8_t *in, size_t n_in, const uint8_t *out, size_t n_out, bool inl)
 {
     cbor_writer *w = body();
-    cbor_write_map(w, inl ? 4 : 3);
-    cbor_write_uint(w, 0); cbor_write_cstr(w, seg);
-    cbor_write_uint(w, 1); cbor_write_array(w, n_in);
-    for (size_t i = 0; i < n_in; i++)
-        cbor_write_uint(w, in[i]);
-    cbor_write_uint(w, 2); cbor_write_array(w, n_out);
-    for (size_t i = 0; i < n_out; i++)
-        cbor_write_uint(w, out[i]);
+    rig_write_infer(w, inl ? 4 : 3, seg, in, n_in, out, n_out);
     if (inl) {
-        cbor_write_uint(w, 3); cbor_write_bool(w, true);
+        syn_cbor_write_uint(w, 3); syn_cbor_write_bool(w, true);
     }
     return rig_send(&R, SYN_MSG_INFER, w->buf, w->len);
 }
@@ -186,11 +179,11 @@ static uint16_t send_infer(const char *seg, const uint8_t *in, size_t n_in, cons
 static uint16_t send_profile(const char *seg, uint32_t warmup, uint32_t runs)
 {
     cbor_writer *w = body();
-    cbor_write_map(w, 4);
-    cbor_write_uint(w, 0); cbor_write_cstr(w, seg);
-    cbor_write_uint(w, 1); cbor_write_uint(w, warmup);
-    cbor_write_uint(w, 2); cbor_write_uint(w, runs);
-    cbor_write_uint(w, 3); cbor_write_array(w, 1); cbor_write_uint(w, 0);
+    syn_cbor_write_map(w, 4);
+    syn_cbor_write_uint(w, 0); syn_cbor_write_cstr(w, seg);
+    syn_cbor_write_uint(w, 1); syn_cbor_write_uint(w, warmup);
+    syn_cbor_write_uint(w, 2); syn_cbor_write_uint(w, runs);
+    syn_cbor_write_uint(w, 3); syn_cbor_write_array(w, 1); syn_cbor_write_uint(w, 0);
     return rig_send(&R, SYN_MSG_PROFILE, w->buf, w->len);
 }
 
@@ -226,8 +219,8 @@ static void infer_equals_simulator(void)
                                 (load_ns() + unload_ns()) / 1000u, cnn_ns() / 1000u, 0 };
     static uint8_t buf[1024];
     cbor_writer w;
-    cbor_writer_init(&w, buf, sizeof buf);
-    board_encode_infer(&w, &want);
+    syn_cbor_writer_init(&w, buf, sizeof buf);
+    syn_board_encode_infer(&w, &want);
     CHECK_MEM(R.frame.body, R.frame.body_len, buf, w.len);
     CHECK_EQ(answer_uint(&R, 4), 32);   /* 784 x 40 + 40 x 35 ns */
     /* and the slot holds the same bytes */
@@ -244,12 +237,7 @@ static void slots_held_until_done(void)
     send_infer("mnist", (const uint8_t[]){ 0 }, 1, (const uint8_t[]){ 1 }, 1, false);
     CHECK_EQ(rig_frames(&R), 0);
     /* every use of slot 1 is refused, saying when it will be ready */
-    cbor_writer *w = body();
-    cbor_write_map(w, 3);
-    cbor_write_uint(w, 0); cbor_write_uint(w, 1);
-    cbor_write_uint(w, 1); cbor_write_uint(w, 0);
-    cbor_write_uint(w, 2); cbor_write_uint(w, 40);
-    CHECK(!rig_call(&R, SYN_MSG_TENSOR_GET, w->buf, w->len));
+    CHECK(!rig_call_get(&R, 1, 0, 40));
     CHECK_EQ(R.code, SYN_ERR_BAD_STATE);
     char want[128];
     snprintf(want, sizeof want, "tensor.get slot 1 is busy until its infer ends, in %llu us",
@@ -261,10 +249,10 @@ static void slots_held_until_done(void)
     CHECK(rig_answer(&R, rig_frames(&R) - 1) && R.code == SYN_ERR_BAD_STATE && strstr(R.message, "input slot 1") != NULL);
     send_infer("mnist", (const uint8_t[]){ 0 }, 1, (const uint8_t[]){ 1 }, 1, false);
     CHECK(rig_answer(&R, rig_frames(&R) - 1) && R.code == SYN_ERR_BAD_STATE && strstr(R.message, "output slot 1") != NULL);
-    w = body();
-    cbor_write_map(w, 2);
-    cbor_write_uint(w, 0); cbor_write_uint(w, 0);
-    cbor_write_uint(w, 1); cbor_write_uint(w, 1);
+    cbor_writer *w = body();
+    syn_cbor_write_map(w, 2);
+    syn_cbor_write_uint(w, 0); syn_cbor_write_uint(w, 0);
+    syn_cbor_write_uint(w, 1); syn_cbor_write_uint(w, 1);
     CHECK(!rig_call(&R, SYN_MSG_DELIVER, w->buf, w->len));
     CHECK_EQ(R.code, SYN_ERR_BAD_STATE);
     /* other requests are served meanwhile */
@@ -291,11 +279,11 @@ static void inputs_checked(void)
     CHECK_STR(R.message, "input 0 (slot 5) holds 783 bytes, expected 1x28x28 (784)");
     /* a slot still filling */
     cbor_writer *w = body();
-    cbor_write_map(w, 4);
-    cbor_write_uint(w, 0); cbor_write_uint(w, 6);
-    cbor_write_uint(w, 1); cbor_write_uint(w, 0);
-    cbor_write_uint(w, 2); cbor_write_uint(w, 784);
-    cbor_write_uint(w, 3); cbor_write_bytes(w, input, 100);
+    syn_cbor_write_map(w, 4);
+    syn_cbor_write_uint(w, 0); syn_cbor_write_uint(w, 6);
+    syn_cbor_write_uint(w, 1); syn_cbor_write_uint(w, 0);
+    syn_cbor_write_uint(w, 2); syn_cbor_write_uint(w, 784);
+    syn_cbor_write_uint(w, 3); syn_cbor_write_bytes(w, input, 100);
     CHECK(rig_call(&R, SYN_MSG_TENSOR_PUT, w->buf, w->len) && answer_uint(&R, 0) == 100);
     rig_clear(&R);
     send_infer("mnist", (const uint8_t[]){ 6 }, 1, (const uint8_t[]){ 1 }, 1, false);
@@ -321,24 +309,24 @@ static void inputs_checked(void)
     CHECK(rig_answer(&R, 0) && R.code == SYN_ERR_BAD_ARGUMENT && strstr(R.message, "slots are 0..15") != NULL);
     /* tensor.put: offsets, totals, size */
     w = body();
-    cbor_write_map(w, 4);
-    cbor_write_uint(w, 0); cbor_write_uint(w, 6);
-    cbor_write_uint(w, 1); cbor_write_uint(w, 50);
-    cbor_write_uint(w, 2); cbor_write_uint(w, 784);
-    cbor_write_uint(w, 3); cbor_write_bytes(w, input, 10);
+    syn_cbor_write_map(w, 4);
+    syn_cbor_write_uint(w, 0); syn_cbor_write_uint(w, 6);
+    syn_cbor_write_uint(w, 1); syn_cbor_write_uint(w, 50);
+    syn_cbor_write_uint(w, 2); syn_cbor_write_uint(w, 784);
+    syn_cbor_write_uint(w, 3); syn_cbor_write_bytes(w, input, 10);
     CHECK(!rig_call(&R, SYN_MSG_TENSOR_PUT, w->buf, w->len));
     CHECK_STR(R.message, "tensor.put slot 6: offset 50, the next offset is 100");
     w = body();
-    cbor_write_map(w, 4);
-    cbor_write_uint(w, 0); cbor_write_uint(w, 7);
-    cbor_write_uint(w, 1); cbor_write_uint(w, 0);
-    cbor_write_uint(w, 2); cbor_write_uint(w, 3000000);
-    cbor_write_uint(w, 3); cbor_write_bytes(w, input, 10);
+    syn_cbor_write_map(w, 4);
+    syn_cbor_write_uint(w, 0); syn_cbor_write_uint(w, 7);
+    syn_cbor_write_uint(w, 1); syn_cbor_write_uint(w, 0);
+    syn_cbor_write_uint(w, 2); syn_cbor_write_uint(w, 3000000);
+    syn_cbor_write_uint(w, 3); syn_cbor_write_bytes(w, input, 10);
     CHECK(!rig_call(&R, SYN_MSG_TENSOR_PUT, w->buf, w->len));
     CHECK_EQ(R.code, SYN_ERR_DOES_NOT_FIT);
     CHECK(strstr(R.message, "slot 7: 3000000 bytes, ") != NULL && strstr(R.message, "of tensor_mem 2097152") != NULL);
     /* nothing ran: no job holds anything */
-    for (unsigned s = 0; s < TENSOR_SLOTS; s++)
+    for (unsigned s = 0; s < SYN_TENSOR_SLOTS; s++)
         CHECK(R.board.tensors.slots[s].job < 0);
 }
 
@@ -373,7 +361,7 @@ static void two_jobs_overlap(void)
 /* Deferred answers hold the waiting tickets: one infer more is answered busy at once, while a
  * ping and a reset (answered at once) still get through. Infers into every slot but the input's,
  * and a profile (no output slot) for the last ticket. */
-_Static_assert(SYN_MAX_WAITING - 1 <= TENSOR_SLOTS - 1, "one infer per free output slot");
+_Static_assert(SYN_MAX_WAITING - 1 <= SYN_TENSOR_SLOTS - 1, "one infer per free output slot");
 static void credits_hold(void)
 {
     boot_with_mnist();
@@ -415,24 +403,24 @@ static void profile_spreads(void)
     job_spread64 total = { expected_total, expected_total, expected_total };
     static uint8_t buf[512];
     cbor_writer e;
-    cbor_writer_init(&e, buf, sizeof buf);
-    board_encode_profile(&e, layers, 5, &total, 5);
+    syn_cbor_writer_init(&e, buf, sizeof buf);
+    syn_board_encode_profile(&e, layers, 5, &total, 5);
     CHECK_MEM(R.frame.body, R.frame.body_len, buf, e.len);
     /* runs 0 and too many are refused */
     cbor_writer *w = body();
-    cbor_write_map(w, 4);
-    cbor_write_uint(w, 0); cbor_write_cstr(w, "mnist");
-    cbor_write_uint(w, 1); cbor_write_uint(w, 0);
-    cbor_write_uint(w, 2); cbor_write_uint(w, 0);
-    cbor_write_uint(w, 3); cbor_write_array(w, 1); cbor_write_uint(w, 0);
+    syn_cbor_write_map(w, 4);
+    syn_cbor_write_uint(w, 0); syn_cbor_write_cstr(w, "mnist");
+    syn_cbor_write_uint(w, 1); syn_cbor_write_uint(w, 0);
+    syn_cbor_write_uint(w, 2); syn_cbor_write_uint(w, 0);
+    syn_cbor_write_uint(w, 3); syn_cbor_write_array(w, 1); syn_cbor_write_uint(w, 0);
     CHECK(!rig_call(&R, SYN_MSG_PROFILE, w->buf, w->len) && R.code == SYN_ERR_BAD_ARGUMENT);
     w->len = 0;
-    cbor_writer_init(w, w->buf, w->cap);
-    cbor_write_map(w, 4);
-    cbor_write_uint(w, 0); cbor_write_cstr(w, "mnist");
-    cbor_write_uint(w, 1); cbor_write_uint(w, 0);
-    cbor_write_uint(w, 2); cbor_write_uint(w, 1001);
-    cbor_write_uint(w, 3); cbor_write_array(w, 1); cbor_write_uint(w, 0);
+    syn_cbor_writer_init(w, w->buf, w->cap);
+    syn_cbor_write_map(w, 4);
+    syn_cbor_write_uint(w, 0); syn_cbor_write_cstr(w, "mnist");
+    syn_cbor_write_uint(w, 1); syn_cbor_write_uint(w, 0);
+    syn_cbor_write_uint(w, 2); syn_cbor_write_uint(w, 1001);
+    syn_cbor_write_uint(w, 3); syn_cbor_write_array(w, 1); syn_cbor_write_uint(w, 0);
     CHECK(!rig_call(&R, SYN_MSG_PROFILE, w->buf, w->len) && R.code == SYN_ERR_BAD_ARGUMENT);
     CHECK_STR(R.message, "profile runs: 1001 is above 1000");
 }
@@ -477,7 +465,7 @@ static void unet_double_buffered(void)
     send_infer("unet:1", (const uint8_t[]){ 0 }, 1, (const uint8_t[]){ 2 }, 1, false);
     send_infer("unet:1", (const uint8_t[]){ 1 }, 1, (const uint8_t[]){ 3 }, 1, false);
     CHECK_EQ(rig_frames(&R), 0);   /* both accepted and running */
-    CHECK_EQ(tensors_free_bytes(&R.board.tensors), 2097152u - 4u * 495616u);
+    CHECK_EQ(syn_tensors_free_bytes(&R.board.tensors), 2097152u - 4u * 495616u);
     rig_at(&R, R.cap.now + 10000000u);
     CHECK_EQ(rig_frames(&R), 2);
     CHECK(rig_answer(&R, 0) && R.frame.h.kind == SYN_KIND_RESPONSE);

@@ -1,6 +1,6 @@
 /* The register engine behind accel.h (accel/reg/reg_engine.c) and its parts, without the
- * protocol: the golden images loaded with accel_load_image give the tool's outputs through
- * accel_output_into and the cycle model's per-layer cycles through accel_measured_cycles; the
+ * protocol: the golden images loaded with syn_accel_load_image give the tool's outputs through
+ * syn_accel_output_into and the cycle model's per-layer cycles through syn_accel_measured_cycles; the
  * exact memo serves it; each engine refuses the other's calls by name; configure tables (their
  * refusals, and a move there and back); the format 2 header decoder's refusals; and compaction
  * from a scrambled placement (chains and cycles of column moves) to the fit's, word for word. */
@@ -46,12 +46,12 @@ static bool load(const char *name)
     seg.n_outputs = 1;
     seg.outputs[0] = (accel_tensor){ (int16_t)last->index, last->output_shape, last->output_width };
     cnn_error ce;
-    if (!CHECK(reg_table_from_writes(G.chip, G.image.configure, G.image.n_configure, G.n_layers, table, &ce)))
+    if (!CHECK(syn_reg_table_from_writes(G.chip, G.image.configure, G.image.n_configure, G.n_layers, table, &ce)))
         return false;
     img = G.image;
     img.table = table;
     fit_segment self = { hw, G.n_layers };
-    return CHECK(fit_run(&fctx, G.chip, &self, 1, &fres));
+    return CHECK(syn_fit_run(&fctx, G.chip, &self, 1, &fres));
 }
 
 static uint32_t out_len(void)
@@ -77,11 +77,11 @@ static bool run(accel_ctx *ctx, uint8_t slot, const int8_t *input)
 {
     accel_error err;
     accel_buffer in = { seg.inputs[0], input, (uint32_t)G.input_shape.c * G.input_shape.h * G.input_shape.w };
-    if (!accel_run(ctx, slot, &in, 1, NULL, NULL, &err)) {
+    if (!syn_accel_run(ctx, slot, &in, 1, NULL, NULL, &err)) {
         FAIL("%s: run: %s", G.name, err.msg);
         return false;
     }
-    if (!accel_output_into(ctx, seg.outputs[0].source, out32, out_len(), &err)) {
+    if (!syn_accel_output_into(ctx, seg.outputs[0].source, out32, out_len(), &err)) {
         FAIL("%s: output: %s", G.name, err.msg);
         return false;
     }
@@ -92,21 +92,21 @@ static void golden_images(void)
 {
     for (size_t s = 0; s < sizeof SETS / sizeof SETS[0]; s++) {
         accel_error err;
-        accel_ctx *ctx = accel_open(&accel_engine_register, syn_chip_find("max78000"), &err);
+        accel_ctx *ctx = syn_accel_open(&syn_accel_engine_register, syn_chip_find("max78000"), &err);
         if (!CHECK(ctx != NULL) || !load(SETS[s]))
             continue;
         uint8_t slot;
-        if (!accel_load_image(ctx, &seg, &img, &slot, &err)) {
+        if (!syn_accel_load_image(ctx, &seg, &img, &slot, &err)) {
             FAIL("%s: load: %s", G.name, err.msg);
             continue;
         }
         if (!run(ctx, slot, G.input) || !same_as_expected(out32))
             continue;
         uint32_t cycles[GOLDEN_MAX_LAYERS];
-        CHECK(accel_measured_cycles(ctx, cycles, G.n_layers));
-        CHECK(!accel_measured_cycles(ctx, cycles, G.n_layers - 1u));   /* not this segment's count */
+        CHECK(syn_accel_measured_cycles(ctx, cycles, G.n_layers));
+        CHECK(!syn_accel_measured_cycles(ctx, cycles, G.n_layers - 1u));   /* not this segment's count */
         for (uint16_t k = 0; k < G.n_layers; k++) {
-            uint64_t want = accel_layer_cycles(&hw[k], G.chip, fres.per_layer[k].kernel_start);
+            uint64_t want = syn_accel_layer_cycles(&hw[k], G.chip, fres.per_layer[k].kernel_start);
             if (cycles[k] != want)
                 FAIL("%s layer %u: %lu cycles measured, the model's %llu", G.name, k, (unsigned long)cycles[k],
                      (unsigned long long)want);
@@ -117,12 +117,12 @@ static void golden_images(void)
         CHECK(run(ctx, slot, G.input) && memcmp(first, out32, out_len()) == 0);
         /* No view of the outputs (they are in data memory), and only real outputs are gathered. */
         accel_buffer view;
-        CHECK(!accel_output(ctx, seg.outputs[0].source, &view));
-        CHECK(!accel_output_into(ctx, seg.outputs[0].source, out32, out_len() - 1u, &err));
+        CHECK(!syn_accel_output(ctx, seg.outputs[0].source, &view));
+        CHECK(!syn_accel_output_into(ctx, seg.outputs[0].source, out32, out_len() - 1u, &err));
         CHECK(strstr(err.msg, "bytes") != NULL);
-        CHECK(!accel_output_into(ctx, 0, out32, out_len(), &err) || seg.outputs[0].source == 0);
-        CHECK(accel_unload(ctx, slot));
-        CHECK(!accel_run(ctx, slot, NULL, 0, NULL, NULL, &err));
+        CHECK(!syn_accel_output_into(ctx, 0, out32, out_len(), &err) || seg.outputs[0].source == 0);
+        CHECK(syn_accel_unload(ctx, slot));
+        CHECK(!syn_accel_run(ctx, slot, NULL, 0, NULL, NULL, &err));
         CHECK_EQ(err.status, ACCEL_ERR_STATE);
     }
 }
@@ -133,26 +133,26 @@ static void engines_refuse_each_other(void)
         return;
     accel_error err;
     const syn_chip *chip = syn_chip_find("max78000");
-    accel_ctx *reg = accel_open(&accel_engine_register, chip, &err);
+    accel_ctx *reg = syn_accel_open(&syn_accel_engine_register, chip, &err);
     uint8_t slot;
-    CHECK(!accel_load(reg, &seg, &slot, &err));
+    CHECK(!syn_accel_load(reg, &seg, &slot, &err));
     CHECK_EQ(err.status, ACCEL_ERR_UNSUPPORTED);
     CHECK_STR(err.msg, "segment format 1 (layer descriptions): the register engine runs format 2 segments");
-    accel_ctx *layer = accel_open(&accel_engine_layer, chip, &err);
-    CHECK(!accel_load_image(layer, &seg, &img, &slot, &err));
+    accel_ctx *layer = syn_accel_open(&syn_accel_engine_layer, chip, &err);
+    CHECK(!syn_accel_load_image(layer, &seg, &img, &slot, &err));
     CHECK_STR(err.msg, "segment format 2 (register program): the layer engine runs format 1 segments");
-    CHECK(!accel_stream_begin(layer, &img, &fctx, &fres, 0, 1, 0, 0, &err));
+    CHECK(!syn_accel_stream_begin(layer, &img, &fctx, &fres, 0, 1, 0, 0, &err));
     CHECK_STR(err.msg, "the layer engine takes no register segments");
-    CHECK(!accel_relocate(layer, &fctx, NULL, 0, NULL, &err));
-    CHECK(accel_open(&accel_engine_register, syn_chip_find("max78002"), &err) == NULL);
+    CHECK(!syn_accel_relocate(layer, &fctx, NULL, 0, NULL, &err));
+    CHECK(syn_accel_open(&syn_accel_engine_register, syn_chip_find("max78002"), &err) == NULL);
     CHECK_STR(err.msg, "register engine: max78002 is not covered (its per-layer registers differ)");
-    CHECK_STR(accel_engine_name(&accel_engine_register), "register");
-    CHECK_EQ(accel_engine_format(&accel_engine_register), 2);
-    CHECK_STR(accel_engine_name(&accel_engine_layer), "layer");
-    CHECK_EQ(accel_engine_format(&accel_engine_layer), 1);
+    CHECK_STR(syn_accel_engine_name(&syn_accel_engine_register), "register");
+    CHECK_EQ(syn_accel_engine_format(&syn_accel_engine_register), 2);
+    CHECK_STR(syn_accel_engine_name(&syn_accel_engine_layer), "layer");
+    CHECK_EQ(syn_accel_engine_format(&syn_accel_engine_layer), 1);
     /* An image whose table programs other layers than the segment has: refused at load. */
     img.layers = (uint16_t)(seg.count + 1u);
-    CHECK(!accel_load_image(reg, &seg, &img, &slot, &err));
+    CHECK(!syn_accel_load_image(reg, &seg, &img, &slot, &err));
     CHECK(strstr(err.msg, "the image programs 6 layers, the segment has 5") != NULL);
 }
 
@@ -163,10 +163,10 @@ static void memo_serves_the_register_engine(void)
     if (!load("kws20_v3"))
         return;
     accel_error err;
-    accel_ctx *ctx = accel_open(&accel_engine_register, G.chip, &err);
-    CHECK(accel_memo_use(memo_mem, sizeof memo_mem));
+    accel_ctx *ctx = syn_accel_open(&syn_accel_engine_register, G.chip, &err);
+    CHECK(syn_accel_memo_use(memo_mem, sizeof memo_mem));
     uint8_t slot;
-    if (!CHECK(accel_load_image(ctx, &seg, &img, &slot, &err)))
+    if (!CHECK(syn_accel_load_image(ctx, &seg, &img, &slot, &err)))
         return;
     static int32_t computed[1u << 16];
     static int8_t other[1u << 16];
@@ -176,26 +176,26 @@ static void memo_serves_the_register_engine(void)
     CHECK(run(ctx, slot, G.input) && same_as_expected(out32));
     memcpy(computed, out32, out_len());
     accel_memo_stats st;
-    accel_memo_stats_get(&st);
+    syn_accel_memo_stats_get(&st);
     CHECK_EQ(st.misses, 1);
     CHECK_EQ(st.stored, 1);
     CHECK(run(ctx, slot, other));   /* another input: computed, stored */
     memset(out32, 0, out_len());
     CHECK(run(ctx, slot, G.input));   /* the first input again: from the memo, the same bytes */
     CHECK(memcmp(computed, out32, out_len()) == 0);
-    accel_memo_stats_get(&st);
+    syn_accel_memo_stats_get(&st);
     CHECK_EQ(st.hits, 1);
     CHECK_EQ(st.misses, 2);
     uint32_t cycles[GOLDEN_MAX_LAYERS];
-    CHECK(accel_measured_cycles(ctx, cycles, G.n_layers));
+    CHECK(syn_accel_measured_cycles(ctx, cycles, G.n_layers));
     /* A reload is a new load: its first run computes. */
-    CHECK(accel_unload(ctx, slot));
-    CHECK(accel_load_image(ctx, &seg, &img, &slot, &err));
+    CHECK(syn_accel_unload(ctx, slot));
+    CHECK(syn_accel_load_image(ctx, &seg, &img, &slot, &err));
     CHECK(run(ctx, slot, G.input) && memcmp(computed, out32, out_len()) == 0);
-    accel_memo_stats_get(&st);
+    syn_accel_memo_stats_get(&st);
     CHECK_EQ(st.hits, 1);
     CHECK_EQ(st.misses, 3);
-    accel_memo_use(NULL, 0);
+    syn_accel_memo_use(NULL, 0);
 }
 
 static void tables(void)
@@ -206,34 +206,34 @@ static void tables(void)
     cnn_error ce;
     reg_write bad[1];
     static uint32_t t2[4u * CNN_LR_COUNT * GOLDEN_MAX_LAYERS];
-    bad[0] = (reg_write){ cnn_layer_address(chip, 1, CNN_LR_POST, 3) + 2u, 1 };
-    CHECK(!reg_table_from_writes(chip, bad, 1, G.n_layers, t2, &ce));
+    bad[0] = (reg_write){ syn_cnn_layer_address(chip, 1, CNN_LR_POST, 3) + 2u, 1 };
+    CHECK(!syn_reg_table_from_writes(chip, bad, 1, G.n_layers, t2, &ce));
     CHECK_STR(ce.msg, "configure[0]: 0x5050079e is not 32-bit aligned");
-    bad[0] = (reg_write){ cnn_control_address(chip, 0, 2), 1 };
-    CHECK(!reg_table_from_writes(chip, bad, 1, G.n_layers, t2, &ce));
+    bad[0] = (reg_write){ syn_cnn_control_address(chip, 0, 2), 1 };
+    CHECK(!syn_reg_table_from_writes(chip, bad, 1, G.n_layers, t2, &ce));
     CHECK_STR(ce.msg, "configure[0]: 0x50100008 is not a per-layer register");
     bad[0] = (reg_write){ 0x40000000u, 1 };
-    CHECK(!reg_table_from_writes(chip, bad, 1, G.n_layers, t2, &ce));
+    CHECK(!syn_reg_table_from_writes(chip, bad, 1, G.n_layers, t2, &ce));
     CHECK_STR(ce.msg, "configure[0]: 0x40000000 is outside the CNN windows");
-    bad[0] = (reg_write){ cnn_layer_address(chip, 2, CNN_LR_MCNT, 20), 1 };
-    CHECK(!reg_table_from_writes(chip, bad, 1, G.n_layers, t2, &ce));
+    bad[0] = (reg_write){ syn_cnn_layer_address(chip, 2, CNN_LR_MCNT, 20), 1 };
+    CHECK(!syn_reg_table_from_writes(chip, bad, 1, G.n_layers, t2, &ce));
     CHECK_STR(ce.msg, "configure[0]: MCNT of slot 20, the segment has 17 layers");
 
     /* Every layer moved to other columns and another bias quadrant and back: the same table, and
      * the place checks pass where the registers say. */
-    uint8_t groups = reg_groups_of(chip, G.image.init, G.image.n_init);
+    uint8_t groups = syn_reg_groups_of(chip, G.image.init, G.image.n_init);
     memcpy(t2, table, sizeof table);
     for (uint16_t k = 0; k < G.n_layers; k++) {
         const fit_layer_result *p = &fres.per_layer[k];
         reg_place at = { p->kernel_start, p->bias_quadrant, p->bias_offset };
         reg_place moved = { p->kernel_start + 37u, p->bias_quadrant >= 0 ? (int8_t)((p->bias_quadrant + 1) % 4) : -1,
                             (uint16_t)(p->bias_offset + 3u) };
-        CHECK(reg_table_check_place(chip, t2, G.n_layers, k, groups, &at, &ce));
-        CHECK(reg_table_move(chip, t2, G.n_layers, k, groups, &at, &moved, &ce));
-        if (!reg_table_check_place(chip, t2, G.n_layers, k, groups, &moved, &ce))
+        CHECK(syn_reg_table_check_place(chip, t2, G.n_layers, k, groups, &at, &ce));
+        CHECK(syn_reg_table_move(chip, t2, G.n_layers, k, groups, &at, &moved, &ce));
+        if (!syn_reg_table_check_place(chip, t2, G.n_layers, k, groups, &moved, &ce))
             FAIL("layer %u moved: %s", k, ce.msg);
-        CHECK(!reg_table_check_place(chip, t2, G.n_layers, k, groups, &at, &ce) || !reg_table_is_conv(chip, t2, G.n_layers, k));
-        CHECK(reg_table_move(chip, t2, G.n_layers, k, groups, &moved, &at, &ce));
+        CHECK(!syn_reg_table_check_place(chip, t2, G.n_layers, k, groups, &at, &ce) || !syn_reg_table_is_conv(chip, t2, G.n_layers, k));
+        CHECK(syn_reg_table_move(chip, t2, G.n_layers, k, groups, &moved, &at, &ce));
     }
     CHECK_MEM((const uint8_t *)t2, sizeof table, (const uint8_t *)table, sizeof table);
 }
@@ -250,22 +250,22 @@ static void snapshot(uint32_t *kernel, uint32_t *bias)
     for (unsigned p = 0; p < 64; p++)
         for (uint32_t c = 0; c < 768; c++)
             for (unsigned i = 0; i < 3; i++)
-                cnn_read(cnn_kernel_base(chip, p) + 16u * c + 4u * i, &kernel[(p * 768u + c) * 3u + i], &ce);
+                syn_cnn_read(syn_cnn_kernel_base(chip, p) + 16u * c + 4u * i, &kernel[(p * 768u + c) * 3u + i], &ce);
     for (unsigned q = 0; q < 4; q++)
         for (uint32_t i = 0; i < 512; i++)
-            cnn_read(cnn_bias_address(chip, q, i), &bias[q * 512u + i], &ce);
+            syn_cnn_read(syn_cnn_bias_address(chip, q, i), &bias[q * 512u + i], &ce);
 }
 
 /* The golden image loaded where the fit puts it (the tool's own placement), its memories noted;
  * then every layer's kernels and bias written instead where the layers would lie in reverse order,
- * and reg_compact moves them back: the same memories, and the tool's outputs. */
+ * and syn_reg_compact moves them back: the same memories, and the tool's outputs. */
 static bool compaction_from_reverse(const char *name)
 {
     if (!load(name))
         return false;
     const syn_chip *chip = G.chip;
     cnn_error ce;
-    CHECK(cnn_open(chip, &ce) && reg_program_load(&img, &ce));
+    CHECK(syn_cnn_open(chip, &ce) && syn_reg_program_load(&img, &ce));
     snapshot(want_kernel, want_bias);
 
     /* Scrambled: layers in reverse order from column 64, each by its extent over every
@@ -278,7 +278,7 @@ static bool compaction_from_reverse(const char *name)
         int64_t lo = INT64_MAX, hi = 0;
         for (unsigned q = 0; q < 64; q++) {
             const int32_t *runs;
-            uint16_t n = fit_layer_columns(&fctx, &fres, (uint16_t)k, q, &runs);
+            uint16_t n = syn_fit_layer_columns(&fctx, &fres, (uint16_t)k, q, &runs);
             for (uint16_t i = 0; i < n; i++) {
                 lo = runs[2 * i] < lo ? runs[2 * i] : lo;
                 hi = runs[2 * i + 1] > hi ? runs[2 * i + 1] : hi;
@@ -301,33 +301,33 @@ static bool compaction_from_reverse(const char *name)
     if (next_column > 768)
         return false;   /* this network's layers do not fit one after another: not a case here */
     /* Write the scrambled memories (the packed loader off: the direct form). */
-    CHECK(cnn_open(chip, &ce) && reg_write_list(img.init, img.n_init, &ce));
+    CHECK(syn_cnn_open(chip, &ce) && syn_reg_write_list(img.init, img.n_init, &ce));
     for (unsigned q = 0; q < 4; q++)
-        CHECK(cnn_write(cnn_control_address(chip, q, 0), 0x8u, &ce));
+        CHECK(syn_cnn_write(syn_cnn_control_address(chip, q, 0), 0x8u, &ce));
     unsigned moved_layers = 0;
     for (uint16_t k = 0; k < G.n_layers; k++) {
         int32_t d = (int32_t)from[k].kernel_start - (int32_t)fres.per_layer[k].kernel_start;
         moved_layers += d != 0 ? 1u : 0u;
         for (unsigned p = 0; p < 64; p++) {
             const int32_t *runs;
-            uint16_t n = fit_layer_columns(&fctx, &fres, k, p, &runs);
+            uint16_t n = syn_fit_layer_columns(&fctx, &fres, k, p, &runs);
             for (uint16_t i = 0; i < n; i++)
                 for (int32_t c = runs[2 * i]; c < runs[2 * i + 1]; c++) {
                     uint32_t w[4] = { 0, 0, 0, 0 };
                     for (unsigned j = 0; j < 3; j++)
                         w[j] = want_kernel[(p * 768u + (uint32_t)c) * 3u + j];
-                    CHECK(cnn_write_block(cnn_kernel_base(chip, p) + 16u * (uint32_t)(c + d), w, 4, &ce));
+                    CHECK(syn_cnn_write_block(syn_cnn_kernel_base(chip, p) + 16u * (uint32_t)(c + d), w, 4, &ce));
                 }
         }
         const fit_layer_result *r = &fres.per_layer[k];
         if (r->bias_quadrant >= 0 && r->bias_quadrant < 4)
             for (uint32_t i = 0; i < r->bias_length; i++)
-                CHECK(cnn_write(cnn_bias_address(chip, (unsigned)from[k].bias_quadrant, from[k].bias_offset + i),
+                CHECK(syn_cnn_write(syn_cnn_bias_address(chip, (unsigned)from[k].bias_quadrant, from[k].bias_offset + i),
                                 want_bias[(unsigned)r->bias_quadrant * 512u + r->bias_offset + i], &ce));
     }
     CHECK(moved_layers > 1);
-    CHECK(reg_write_list(img.init, img.n_init, &ce));   /* the packed loader back on */
-    if (!reg_compact(chip, &fctx, &fres, 0, from, &ce)) {
+    CHECK(syn_reg_write_list(img.init, img.n_init, &ce));   /* the packed loader back on */
+    if (!syn_reg_compact(chip, &fctx, &fres, 0, from, &ce)) {
         FAIL("%s: compaction: %s", name, ce.msg);
         return true;
     }
@@ -336,7 +336,7 @@ static bool compaction_from_reverse(const char *name)
     CHECK_MEM((const uint8_t *)got_bias, sizeof got_bias, (const uint8_t *)want_bias, sizeof want_bias);
     const void *in[1] = { G.input };
     void *out[1] = { out32 };
-    CHECK(reg_program_run(&img, (uint16_t)(G.n_layers - 1u), in, out, &ce));
+    CHECK(syn_reg_program_run(&img, (uint16_t)(G.n_layers - 1u), in, out, &ce));
     same_as_expected(out32);
     return true;
 }
@@ -360,10 +360,10 @@ static void expect_header_refusal(const char *what, const char *message)
     size_t n = seg2_header(&P, header, sizeof header);
     accel_segment s;
     static accel_segment2 h;
-    char err[ACCEL_SEG_ERR_MAX];
+    char err[SYN_ACCEL_ERR_MAX];
     if (!CHECK(n > 0))
         return;
-    if (accel_segment2_decode(header, n, dec_layers, GOLDEN_MAX_LAYERS, &s, &h, err, sizeof err)) {
+    if (syn_accel_segment2_decode(header, n, dec_layers, GOLDEN_MAX_LAYERS, &s, &h, err, sizeof err)) {
         FAIL("%s: decoded", what);
         return;
     }
@@ -383,15 +383,15 @@ static void header_decoder(void)
     size_t n = seg2_header(&P, header, sizeof header);
     accel_segment s;
     static accel_segment2 h;
-    char err[ACCEL_SEG_ERR_MAX];
-    if (!CHECK(accel_segment2_decode(header, n, dec_layers, GOLDEN_MAX_LAYERS, &s, &h, err, sizeof err)))
+    char err[SYN_ACCEL_ERR_MAX];
+    if (!CHECK(syn_accel_segment2_decode(header, n, dec_layers, GOLDEN_MAX_LAYERS, &s, &h, err, sizeof err)))
         printf("  %s\n", err);
     CHECK_STR(h.chip, "max78000");
     CHECK_EQ(h.n_init, base.n_init);
     CHECK_EQ(h.n_configure, base.n_configure);
     CHECK_EQ(h.n_start, base.n_start);
-    CHECK_EQ(accel_segment2_write_addr(h.configure, 1), base.configure[1].addr);
-    CHECK_EQ(accel_segment2_write_value(h.configure, 1), base.configure[1].value);
+    CHECK_EQ(syn_accel_segment2_write_addr(h.configure, 1), base.configure[1].addr);
+    CHECK_EQ(syn_accel_segment2_write_value(h.configure, 1), base.configure[1].value);
     CHECK_EQ(h.kernel_records, base.n_kernels);
     CHECK(s.params == NULL && s.count == 5);
 
@@ -411,7 +411,7 @@ static void header_decoder(void)
     P = base;
     n = seg2_header(&P, header, sizeof header);
     header[2] = 0x01;   /* {0: 2, ...} -> {0: 1, ...} */
-    if (CHECK(!accel_segment2_decode(header, n, dec_layers, GOLDEN_MAX_LAYERS, &s, &h, err, sizeof err)))
+    if (CHECK(!syn_accel_segment2_decode(header, n, dec_layers, GOLDEN_MAX_LAYERS, &s, &h, err, sizeof err)))
         CHECK_STR(err, "format: segment format 1 is not 2");
 }
 

@@ -49,13 +49,13 @@ static const syn_chip *max78000(void)
 
 static bool place(const reg_layout *t, const void *chw)
 {
-    char why[REG_LAYOUT_MSG_MAX];
-    if (!reg_layout_check(t, max78000(), why, sizeof why)) {
+    char why[SYN_LAYOUT_ERR_MAX];
+    if (!syn_reg_layout_check(t, max78000(), why, sizeof why)) {
         FAIL("check: %s", why);
         return false;
     }
     n_words = 0;
-    return reg_layout_place(t, max78000(), chw, note, NULL);
+    return syn_reg_layout_place(t, max78000(), chw, note, NULL);
 }
 
 /* 5 channels of a 2x1 input on processors 0..4 from byte 0x100: instance 0 holds channels 0..3
@@ -142,21 +142,21 @@ static bool note_driver_write(void *user, uint32_t addr, uint32_t value, uint8_t
     for (unsigned i = 0; i < 4; i++)
         if (!(lanes >> i & 1u))
             keep |= 0xFFu << (8u * i);
-    if (keep != 0 && !cnn_read(addr, &old, err))
+    if (keep != 0 && !syn_cnn_read(addr, &old, err))
         return false;
-    return cnn_write(addr, (value & ~keep) | (old & keep), err);
+    return syn_cnn_write(addr, (value & ~keep) | (old & keep), err);
 }
 
 static bool driver_read(void *user, uint32_t addr, uint32_t *value)
 {
-    return cnn_read(addr, value, user);
+    return syn_cnn_read(addr, value, user);
 }
 
 /* Placing through the driver and gathering back gives the tensor again, for every form. */
 static void round_trips(void)
 {
     cnn_error err;
-    if (!cnn_open(max78000(), &err)) {
+    if (!syn_cnn_open(max78000(), &err)) {
         FAIL("open: %s", err.msg);
         return;
     }
@@ -171,17 +171,17 @@ static void round_trips(void)
     static uint8_t in[1u << 15], out[1u << 15];
     for (size_t f = 0; f < sizeof forms / sizeof forms[0]; f++) {
         const reg_layout *t = &forms[f];
-        uint32_t n = reg_layout_bytes(t);
+        uint32_t n = syn_reg_layout_bytes(t);
         for (uint32_t i = 0; i < n; i++)
             in[i] = (uint8_t)(i * 37u + f * 11u + 1u);
         memset(out, 0, n);
-        char why[REG_LAYOUT_MSG_MAX];
-        if (!reg_layout_check(t, max78000(), why, sizeof why)) {
+        char why[SYN_LAYOUT_ERR_MAX];
+        if (!syn_reg_layout_check(t, max78000(), why, sizeof why)) {
             FAIL("form %u: %s", (unsigned)f, why);
             continue;
         }
-        CHECK(reg_layout_place(t, max78000(), in, note_driver_write, &err));
-        CHECK(reg_layout_gather(t, max78000(), driver_read, &err, out));
+        CHECK(syn_reg_layout_place(t, max78000(), in, note_driver_write, &err));
+        CHECK(syn_reg_layout_gather(t, max78000(), driver_read, &err, out));
         if (memcmp(in, out, n) != 0)
             FAIL("form %u: the gathered tensor differs from the placed one", (unsigned)f);
     }
@@ -189,25 +189,25 @@ static void round_trips(void)
 
 static void refusals(void)
 {
-    char why[REG_LAYOUT_MSG_MAX];
+    char why[SYN_LAYOUT_ERR_MAX];
     const syn_chip *c = max78000();
     reg_layout t = { -1, { 5, 2, 1 }, 8, FMT_HWC, 0xFu, 0, 0 };
-    CHECK(!reg_layout_check(&t, c, why, sizeof why));
+    CHECK(!syn_reg_layout_check(&t, c, why, sizeof why));
     CHECK(strstr(why, "processors") != NULL);
     t = (reg_layout){ -1, { 100, 2, 2 }, 8, FMT_CHW, 0x000FFFFFFFFFFFFFull, 0, 0 };
-    CHECK(!reg_layout_check(&t, c, why, sizeof why));
+    CHECK(!syn_reg_layout_check(&t, c, why, sizeof why));
     CHECK(strstr(why, "format") != NULL);
     t = (reg_layout){ -1, { 2, 2, 2 }, 8, FMT_CHW, 0x3u, 0, 0 };
-    CHECK(!reg_layout_check(&t, c, why, sizeof why));
+    CHECK(!syn_reg_layout_check(&t, c, why, sizeof why));
     CHECK(strstr(why, "one processor per instance") != NULL);
     t = (reg_layout){ 3, { 4, 91, 91 }, 8, FMT_HWC, 0xFu, 0, 0 };
-    CHECK(!reg_layout_check(&t, c, why, sizeof why));
+    CHECK(!syn_reg_layout_check(&t, c, why, sizeof why));
     CHECK(strstr(why, "8192-word instance") != NULL);
     t = (reg_layout){ -1, { 4, 2, 2 }, 32, FMT_HWC, 0xFu, 0, 0 };
-    CHECK(!reg_layout_check(&t, c, why, sizeof why));
+    CHECK(!syn_reg_layout_check(&t, c, why, sizeof why));
     CHECK(strstr(why, "network input") != NULL);
     t = (reg_layout){ 3, { 4, 2, 2 }, 8, FMT_HWC, 0xFu, 2, 0 };
-    CHECK(!reg_layout_check(&t, c, why, sizeof why));
+    CHECK(!syn_reg_layout_check(&t, c, why, sizeof why));
     CHECK(strstr(why, "offset") != NULL);
 }
 

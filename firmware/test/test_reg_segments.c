@@ -13,6 +13,7 @@
 #include "cycles.h"
 #include "golden.h"
 #include "harness.h"
+#include "support.h"
 #include "sha256.h"
 #include "seg2_golden.h"
 #include "zoo_segment.h"
@@ -44,10 +45,7 @@ static uint32_t rng = 0x9E3779B9u;
 
 static uint32_t next_random(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 17;
-    rng ^= rng << 5;
-    return rng;
+    return test_xorshift32(&rng);
 }
 
 /* Chunk sizes: 1..max bytes at random, so records and words split at every byte. */
@@ -148,13 +146,13 @@ static void check_cycles(const uint32_t *kernel_start)
 {
     cbor_reader v;
     size_t n;
-    if (!CHECK(answer_field(&R, 0, &v)) || !CHECK(cbor_read_array(&v, &n)) || !CHECK_EQ(n, G.n_layers))
+    if (!CHECK(answer_field(&R, 0, &v)) || !CHECK(syn_cbor_read_array(&v, &n)) || !CHECK_EQ(n, G.n_layers))
         return;
     uint64_t total = 1;
     for (size_t k = 0; k < n; k++) {
         uint64_t got;
-        CHECK(cbor_read_uint(&v, &got));
-        uint64_t want = accel_layer_cycles(&P.layers[k], G.chip, kernel_start[k]);
+        CHECK(syn_cbor_read_uint(&v, &got));
+        uint64_t want = syn_accel_layer_cycles(&P.layers[k], G.chip, kernel_start[k]);
         if (got != want)
             FAIL("%s layer %lu: %llu cycles measured, the cycle model gives %llu", G.name, (unsigned long)k,
                  (unsigned long long)got, (unsigned long long)want);
@@ -168,7 +166,7 @@ static void golden_streamed(void)
     static fit_ctx fc;
     static fit_result fr;
     for (size_t s = 0; s < sizeof SETS / sizeof SETS[0]; s++) {
-        rig_boot_engine(&R, "max78000", &accel_engine_register);
+        rig_boot_engine(&R, "max78000", &syn_accel_engine_register);
         if (!load_set(SETS[s]))
             continue;
         size_t n = encode_after(NULL, 0);
@@ -182,15 +180,15 @@ static void golden_streamed(void)
             if (infer_set("net"))
                 check_expected();
             fit_segment self = { P.layers, P.count };
-            CHECK(fit_run(&fc, G.chip, &self, 1, &fr));
+            CHECK(syn_fit_run(&fc, G.chip, &self, 1, &fr));
             uint32_t starts[GOLDEN_MAX_LAYERS];
             for (uint16_t k = 0; k < P.count; k++)
                 starts[k] = fr.per_layer[k].kernel_start;
             rig_infer(&R, "net", (const uint8_t[]){ 0 }, 1, (const uint8_t[]){ 1 }, 1);
             check_cycles(starts);
             cbor_writer *w = body();
-            cbor_write_map(w, 1);
-            cbor_write_uint(w, 0); cbor_write_cstr(w, "net");
+            syn_cbor_write_map(w, 1);
+            syn_cbor_write_uint(w, 0); syn_cbor_write_cstr(w, "net");
             CHECK(rig_call(&R, SYN_MSG_SEGMENT_UNLOAD, w->buf, w->len));
         }
     }
@@ -209,7 +207,7 @@ static seg2_parts base;
  * placed after it. */
 static bool refusal_board(void)
 {
-    rig_boot_engine(&R, "max78000", &accel_engine_register);
+    rig_boot_engine(&R, "max78000", &syn_accel_engine_register);
     if (!load_set("mnist"))
         return false;
     size_t n = encode_after(NULL, 0);
@@ -240,7 +238,7 @@ static void resident_untouched(const char *after)
     CHECK(rig_call(&R, SYN_MSG_SEGMENT_LIST, (const uint8_t *)"\xa0", 1));
     cbor_reader v;
     size_t n = 99;
-    CHECK(answer_field(&R, 0, &v) && cbor_read_array(&v, &n));
+    CHECK(answer_field(&R, 0, &v) && syn_cbor_read_array(&v, &n));
     if (n != 1)
         FAIL("after %s: %lu segments resident", after, (unsigned long)n);
 }
@@ -264,7 +262,7 @@ static void expect_refusal(const char *what, uint64_t code, const char *words)
 
 static reg_write *configure_of(seg2_parts *p, cnn_layer_reg reg, uint16_t slot, unsigned q)
 {
-    uint32_t addr = cnn_layer_address(syn_chip_find("max78000"), q, reg, slot);
+    uint32_t addr = syn_cnn_layer_address(syn_chip_find("max78000"), q, reg, slot);
     for (size_t i = 0; i < p->n_configure; i++)
         if (p->configure[i].addr == addr)
             return &p->configure[i];
@@ -282,27 +280,27 @@ static void refusals(void)
     expect_refusal("an init write outside the whitelist", SYN_ERR_BAD_ARGUMENT, "0x50000000 is no aligned AON or control");
 
     P = base;
-    P.init[P.n_init++] = (reg_write){ cnn_control_address(chip, 0, 1) + 2u, 0x40e };
+    P.init[P.n_init++] = (reg_write){ syn_cnn_control_address(chip, 0, 1) + 2u, 0x40e };
     expect_refusal("an unaligned init write", SYN_ERR_BAD_ARGUMENT, "is no aligned AON or control");
 
     P = base;
-    P.init[0] = (reg_write){ cnn_control_address(chip, 0, 0), 0x00100009u };
+    P.init[0] = (reg_write){ syn_cnn_control_address(chip, 0, 0), 0x00100009u };
     expect_refusal("init starting the CNN", SYN_ERR_BAD_ARGUMENT, "CTRL of quadrant 0 starts the CNN");
 
     P = base;
-    P.configure[P.n_configure++] = (reg_write){ cnn_data_address(chip, 0, 0), 1 };
+    P.configure[P.n_configure++] = (reg_write){ syn_cnn_data_address(chip, 0, 0), 1 };
     expect_refusal("a configure write to data memory", SYN_ERR_BAD_ARGUMENT, "is not a per-layer register");
 
     P = base;
-    P.configure[P.n_configure++] = (reg_write){ cnn_layer_address(chip, 0, CNN_LR_RCNT, 0) + 1u, 1 };
+    P.configure[P.n_configure++] = (reg_write){ syn_cnn_layer_address(chip, 0, CNN_LR_RCNT, 0) + 1u, 1 };
     expect_refusal("an unaligned configure write", SYN_ERR_BAD_ARGUMENT, "is not 32-bit aligned");
 
     P = base;
-    P.configure[P.n_configure++] = (reg_write){ cnn_layer_address(chip, 0, CNN_LR_RCNT, P.count), 1 };
+    P.configure[P.n_configure++] = (reg_write){ syn_cnn_layer_address(chip, 0, CNN_LR_RCNT, P.count), 1 };
     expect_refusal("a configure write past the segment's slots", SYN_ERR_BAD_ARGUMENT, "the segment has 9 layers");
 
     P = base;
-    P.start[P.n_start++] = (reg_write){ cnn_layer_address(chip, 0, CNN_LR_EN, 0), 1 };
+    P.start[P.n_start++] = (reg_write){ syn_cnn_layer_address(chip, 0, CNN_LR_EN, 0), 1 };
     expect_refusal("a start write to a layer register", SYN_ERR_BAD_ARGUMENT, "is no aligned quadrant CTRL");
 
     P = base;
@@ -328,7 +326,7 @@ static void refusals(void)
     expect_refusal("overlapping kernel records", SYN_ERR_BAD_ARGUMENT, "overlaps an earlier record");
 
     P = base;
-    P.kernels[0].addr = cnn_kernel_base(chip, 0);   /* column 0 of processor 0: mnist's */
+    P.kernels[0].addr = syn_cnn_kernel_base(chip, 0);   /* column 0 of processor 0: mnist's */
     expect_refusal("a kernel record in another segment's columns", SYN_ERR_BAD_ARGUMENT, "is not this segment's");
 
     P = base;
@@ -336,7 +334,7 @@ static void refusals(void)
     expect_refusal("an unaligned kernel record", SYN_ERR_BAD_ARGUMENT, "is no kernel record address");
 
     P = base;
-    P.kernels[0].addr = cnn_bias_address(chip, 0, 0);
+    P.kernels[0].addr = syn_cnn_bias_address(chip, 0, 0);
     expect_refusal("a kernel record in bias memory", SYN_ERR_BAD_ARGUMENT, "is no kernel record address");
 
     P = base;
@@ -389,7 +387,7 @@ static void refusals(void)
         char why[300];
         if (seg2_from_golden(&G, &res, 1, &P, why, sizeof why)) {
             seg2_parts saved = P;
-            P.bias[0].addr = cnn_bias_address(chip, 0, 0);
+            P.bias[0].addr = syn_cnn_bias_address(chip, 0, 0);
             expect_refusal("a bias record in another segment's bytes", SYN_ERR_BAD_ARGUMENT, "is not this segment's");
             P = saved;
             P.bias[1] = P.bias[0];
@@ -421,17 +419,17 @@ static void refusals(void)
         size_t n = seg2_encode(&P, blob, sizeof blob);
         uint8_t sha[32] = { 0 };
         cbor_writer *w = body();
-        cbor_write_map(w, 3);
-        cbor_write_uint(w, 0); cbor_write_cstr(w, "kws");
-        cbor_write_uint(w, 1); cbor_write_uint(w, n);
-        cbor_write_uint(w, 2); cbor_write_bytes(w, sha, 32);
+        syn_cbor_write_map(w, 3);
+        syn_cbor_write_uint(w, 0); syn_cbor_write_cstr(w, "kws");
+        syn_cbor_write_uint(w, 1); syn_cbor_write_uint(w, n);
+        syn_cbor_write_uint(w, 2); syn_cbor_write_bytes(w, sha, 32);
         CHECK(rig_call(&R, SYN_MSG_SEGMENT_BEGIN, w->buf, w->len));
         for (size_t at = 0; at < n;) {
             size_t k = n - at < 1000u ? n - at : 1000u;
             w = body();
-            cbor_write_map(w, 2);
-            cbor_write_uint(w, 0); cbor_write_uint(w, at);
-            cbor_write_uint(w, 1); cbor_write_bytes(w, blob + at, k);
+            syn_cbor_write_map(w, 2);
+            syn_cbor_write_uint(w, 0); syn_cbor_write_uint(w, at);
+            syn_cbor_write_uint(w, 1); syn_cbor_write_bytes(w, blob + at, k);
             CHECK(rig_call(&R, SYN_MSG_SEGMENT_CHUNK, w->buf, w->len));
             at += k;
         }
@@ -490,15 +488,15 @@ static void snapshot(board_snapshot *s)
     for (unsigned p = 0; p < 64; p++)
         for (uint32_t c = 0; c < 768; c++)
             for (unsigned i = 0; i < 3; i++)
-                CHECK(cnn_read(cnn_kernel_base(chip, p) + 16u * c + 4u * i, &s->kernel[(p * 768u + c) * 3u + i], &ce));
+                CHECK(syn_cnn_read(syn_cnn_kernel_base(chip, p) + 16u * c + 4u * i, &s->kernel[(p * 768u + c) * 3u + i], &ce));
     for (unsigned q = 0; q < 4; q++)
         for (uint32_t i = 0; i < 512; i++)
-            CHECK(cnn_read(cnn_bias_address(chip, q, i), &s->bias[q * 512u + i], &ce));
+            CHECK(syn_cnn_read(syn_cnn_bias_address(chip, q, i), &s->bias[q * 512u + i], &ce));
     CHECK(rig_call(&R, SYN_MSG_SEGMENT_LIST, (const uint8_t *)"\xa0", 1));
     cbor_reader v;
     CHECK(answer_field(&R, 1, &v));
     const uint8_t *start = v.p;
-    CHECK(cbor_skip(&v));
+    CHECK(syn_cbor_skip(&v));
     s->fit_len = (size_t)(v.p - start);
     memcpy(s->fit, start, s->fit_len);
 }
@@ -551,8 +549,8 @@ static void same_memory(const board_snapshot *a, const board_snapshot *b, const 
 static bool unload_id(const char *id)
 {
     cbor_writer *w = body();
-    cbor_write_map(w, 1);
-    cbor_write_uint(w, 0); cbor_write_cstr(w, id);
+    syn_cbor_write_map(w, 1);
+    syn_cbor_write_uint(w, 0); syn_cbor_write_cstr(w, id);
     return rig_call(&R, SYN_MSG_SEGMENT_UNLOAD, w->buf, w->len);
 }
 
@@ -575,7 +573,7 @@ static void compaction(void)
         segs[i] = (fit_segment){ hw_layers[i], sets[i].n_layers };
 
     /* Board 1: A, B, C in that order; then A leaves. */
-    rig_boot_engine(&R, "max78000", &accel_engine_register);
+    rig_boot_engine(&R, "max78000", &syn_accel_engine_register);
     for (unsigned i = 0; i < 3; i++)
         if (!upload_set(i, ids[i], segs, i))
             return;
@@ -591,7 +589,7 @@ static void compaction(void)
     }
 
     /* Board 2: B and C loaded fresh. */
-    rig_boot_engine(&R, "max78000", &accel_engine_register);
+    rig_boot_engine(&R, "max78000", &syn_accel_engine_register);
     if (!upload_set(1, "B", segs, 0) || !upload_set(2, "C", segs + 1, 1))
         return;
     snapshot(&fresh);
@@ -624,13 +622,8 @@ static void compaction(void)
 
 static bool begin_upload(const char *id, size_t len, uint64_t *next)
 {
-    uint8_t sha[32];
-    sha256(blob, len, sha);
     cbor_writer *w = body();
-    cbor_write_map(w, 3);
-    cbor_write_uint(w, 0); cbor_write_cstr(w, id);
-    cbor_write_uint(w, 1); cbor_write_uint(w, len);
-    cbor_write_uint(w, 2); cbor_write_bytes(w, sha, 32);
+    rig_write_begin(w, id, blob, len);
     if (!rig_call(&R, SYN_MSG_SEGMENT_BEGIN, w->buf, w->len))
         return false;
     *next = answer_uint(&R, 0);
@@ -640,9 +633,9 @@ static bool begin_upload(const char *id, size_t len, uint64_t *next)
 static bool send_chunk(size_t at, size_t n)
 {
     cbor_writer *w = body();
-    cbor_write_map(w, 2);
-    cbor_write_uint(w, 0); cbor_write_uint(w, at);
-    cbor_write_uint(w, 1); cbor_write_bytes(w, blob + at, n);
+    syn_cbor_write_map(w, 2);
+    syn_cbor_write_uint(w, 0); syn_cbor_write_uint(w, at);
+    syn_cbor_write_uint(w, 1); syn_cbor_write_bytes(w, blob + at, n);
     return rig_call(&R, SYN_MSG_SEGMENT_CHUNK, w->buf, w->len);
 }
 
@@ -683,14 +676,14 @@ static void interleaved(void)
 
     /* An unload ends an upload in progress: the fit it was checked against is gone. */
     cbor_writer *w = body();
-    cbor_write_map(w, 1);
-    cbor_write_uint(w, 0); cbor_write_cstr(w, "kws");
+    syn_cbor_write_map(w, 1);
+    syn_cbor_write_uint(w, 0); syn_cbor_write_cstr(w, "kws");
     CHECK(rig_call(&R, SYN_MSG_SEGMENT_UNLOAD, w->buf, w->len));
     CHECK(begin_upload("kws", n, &next));
     CHECK(send_chunk(0, 1000));
     w = body();
-    cbor_write_map(w, 1);
-    cbor_write_uint(w, 0); cbor_write_cstr(w, "mnist");
+    syn_cbor_write_map(w, 1);
+    syn_cbor_write_uint(w, 0); syn_cbor_write_cstr(w, "mnist");
     CHECK(rig_call(&R, SYN_MSG_SEGMENT_UNLOAD, w->buf, w->len));
     CHECK(!send_chunk(1000, 100));
     CHECK_EQ(R.code, SYN_ERR_BAD_STATE);
@@ -701,22 +694,22 @@ static void interleaved(void)
 /* profile on a register board: every timed run's per-layer figures are the differenced ones. */
 static void profile_register(void)
 {
-    rig_boot_engine(&R, "max78000", &accel_engine_register);
+    rig_boot_engine(&R, "max78000", &syn_accel_engine_register);
     if (!load_set("kws20_v3"))
         return;
     size_t n = encode_after(NULL, 0);
     if (!CHECK(rig_upload_split(&R, "kws", blob, n, whole_piece, NULL)) || !CHECK(rig_put(&R, 0, (const uint8_t *)N.input, N.in_len)))
         return;
     cbor_writer *w = body();
-    cbor_write_map(w, 4);
-    cbor_write_uint(w, 0); cbor_write_cstr(w, "kws");
-    cbor_write_uint(w, 1); cbor_write_uint(w, 1);
-    cbor_write_uint(w, 2); cbor_write_uint(w, 3);
-    cbor_write_uint(w, 3); cbor_write_array(w, 1); cbor_write_uint(w, 0);
+    syn_cbor_write_map(w, 4);
+    syn_cbor_write_uint(w, 0); syn_cbor_write_cstr(w, "kws");
+    syn_cbor_write_uint(w, 1); syn_cbor_write_uint(w, 1);
+    syn_cbor_write_uint(w, 2); syn_cbor_write_uint(w, 3);
+    syn_cbor_write_uint(w, 3); syn_cbor_write_array(w, 1); syn_cbor_write_uint(w, 0);
     rig_clear(&R);
     rig_send(&R, SYN_MSG_PROFILE, w->buf, w->len);
     for (int i = 0; i < 100 && rig_frames(&R) == 0; i++) {
-        uint64_t t = board_poll(&R.board, R.cap.now);
+        uint64_t t = syn_board_poll(&R.board, R.cap.now);
         if (t == BOARD_NEVER)
             break;
         rig_at(&R, t);
@@ -726,19 +719,19 @@ static void profile_register(void)
     static fit_ctx fc;
     static fit_result fr;
     fit_segment self = { P.layers, P.count };
-    CHECK(fit_run(&fc, syn_chip_find("max78000"), &self, 1, &fr));
+    CHECK(syn_fit_run(&fc, syn_chip_find("max78000"), &self, 1, &fr));
     cbor_reader v;
     size_t layers;
-    if (!CHECK(answer_field(&R, 0, &v)) || !CHECK(cbor_read_array(&v, &layers)) || !CHECK_EQ(layers, P.count))
+    if (!CHECK(answer_field(&R, 0, &v)) || !CHECK(syn_cbor_read_array(&v, &layers)) || !CHECK_EQ(layers, P.count))
         return;
     for (size_t k = 0; k < layers; k++) {
         size_t pairs;
         uint64_t key, mn, med, mx;
-        CHECK(cbor_read_map(&v, &pairs) && pairs == 3);
-        CHECK(cbor_read_uint(&v, &key) && cbor_read_uint(&v, &mn));
-        CHECK(cbor_read_uint(&v, &key) && cbor_read_uint(&v, &med));
-        CHECK(cbor_read_uint(&v, &key) && cbor_read_uint(&v, &mx));
-        uint64_t want = accel_layer_cycles(&P.layers[k], syn_chip_find("max78000"), fr.per_layer[k].kernel_start);
+        CHECK(syn_cbor_read_map(&v, &pairs) && pairs == 3);
+        CHECK(syn_cbor_read_uint(&v, &key) && syn_cbor_read_uint(&v, &mn));
+        CHECK(syn_cbor_read_uint(&v, &key) && syn_cbor_read_uint(&v, &med));
+        CHECK(syn_cbor_read_uint(&v, &key) && syn_cbor_read_uint(&v, &mx));
+        uint64_t want = syn_accel_layer_cycles(&P.layers[k], syn_chip_find("max78000"), fr.per_layer[k].kernel_start);
         if (mn != want || med != want || mx != want)
             FAIL("profile layer %lu: %llu/%llu/%llu, the cycle model %llu", (unsigned long)k, (unsigned long long)mn,
                  (unsigned long long)med, (unsigned long long)mx, (unsigned long long)want);

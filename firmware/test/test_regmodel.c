@@ -23,22 +23,6 @@ static int8_t got8[1u << 20];
 
 static const char *const with_image[] = { "mnist", "kws20_v3", "cifar100-ressimplenet-synth" };
 
-static bool have_golden(void)
-{
-    static int known = -1;
-    if (known < 0) {
-        char path[600];
-        snprintf(path, sizeof path, "%s/mnist/hw-image.json", golden_dir());
-        FILE *f = fopen(path, "rb");
-        known = f != NULL;
-        if (f)
-            fclose(f);
-        else
-            printf("SKIPPED: %s is absent; the golden register-model tests need Analog Devices' golden data "
-                   "(set SYNERGY_SHARED)\n", path);
-    }
-    return known == 1;
-}
 
 static bool load_set(const char *name)
 {
@@ -57,7 +41,7 @@ static bool load_set(const char *name)
 static bool open_and_load(void)
 {
     cnn_error err;
-    if (!cnn_open(set.chip, &err) || !reg_program_load(&set.image, &err)) {
+    if (!syn_cnn_open(set.chip, &err) || !syn_reg_program_load(&set.image, &err)) {
         FAIL("%s: load: %s", set.name, err.msg);
         return false;
     }
@@ -73,12 +57,12 @@ static bool run_through(unsigned k, int32_t *out)
     void *dst[1] = { wide ? (void *)out : (void *)got8 };
     reg_image img = set.image;
     img.outputs = &set.output_layout[k];
-    if (!reg_program_run(&img, (uint16_t)k, in, dst, &err)) {
+    if (!syn_reg_program_run(&img, (uint16_t)k, in, dst, &err)) {
         FAIL("%s: run through layer %u: %s", set.name, k, err.msg);
         return false;
     }
     if (!wide) {
-        uint32_t n = reg_layout_bytes(&set.output_layout[k]);
+        uint32_t n = syn_reg_layout_bytes(&set.output_layout[k]);
         for (uint32_t i = 0; i < n; i++)
             out[i] = got8[i];
     }
@@ -101,13 +85,13 @@ static bool same_values(const char *what, unsigned layer, const int32_t *a, cons
 
 static void golden_outputs(void *arg)
 {
-    if (!have_golden() || !load_set(arg) || !open_and_load())
+    if (!golden_available() || !load_set(arg) || !open_and_load())
         return;
     unsigned n = set.n_layers;
     for (unsigned k = 0; k < n; k++) {
         if (!run_through(k, got))
             return;
-        CHECK_EQ(reg_layout_bytes(&set.output_layout[k]) / (set.output_layout[k].width / 8u), set.n_outputs[k]);
+        CHECK_EQ(syn_reg_layout_bytes(&set.output_layout[k]) / (set.output_layout[k].width / 8u), set.n_outputs[k]);
         if (!same_values("output", k, got, set.outputs[k], set.n_outputs[k]))
             return;
     }
@@ -136,11 +120,11 @@ static int cmp_u32(const void *a, const void *b)
 
 static void golden_unload_words(void *arg)
 {
-    if (!have_golden() || !load_set(arg))
+    if (!golden_available() || !load_set(arg))
         return;
     const reg_layout *out = &set.output_layout[set.n_layers - 1];
     n_read = 0;
-    CHECK(reg_layout_gather(out, set.chip, note_read, NULL, got));
+    CHECK(syn_reg_layout_gather(out, set.chip, note_read, NULL, got));
     qsort(read_addrs, n_read, sizeof read_addrs[0], cmp_u32);
     size_t distinct = 0;
     for (size_t i = 0; i < n_read; i++)
@@ -158,24 +142,24 @@ static void golden_unload_words(void *arg)
 
 static void golden_cycles(void *arg)
 {
-    if (!have_golden() || !load_set(arg) || !open_and_load())
+    if (!golden_available() || !load_set(arg) || !open_and_load())
         return;
     static fit_ctx fctx;
     static fit_result fres;
     fit_segment seg = { set.layers, set.n_layers };
-    if (!fit_run(&fctx, set.chip, &seg, 1, &fres)) {
+    if (!syn_fit_run(&fctx, set.chip, &seg, 1, &fres)) {
         FAIL("%s: the fit rules refuse the golden network: %s", set.name, fres.message);
         return;
     }
     uint64_t cycles[GOLDEN_MAX_LAYERS];
     cnn_error err;
     const void *in[1] = { set.input };
-    if (!reg_program_profile(&set.image, in, cycles, &err)) {
+    if (!syn_reg_program_profile(&set.image, in, cycles, &err)) {
         FAIL("%s: profile: %s", set.name, err.msg);
         return;
     }
     for (unsigned k = 0; k < set.n_layers; k++) {
-        uint64_t model = accel_layer_cycles(&set.layers[k], set.chip, fres.per_layer[k].kernel_start);
+        uint64_t model = syn_accel_layer_cycles(&set.layers[k], set.chip, fres.per_layer[k].kernel_start);
         if (cycles[k] != model)
             FAIL("%s: layer %u (%s): %llu cycles by LCNT_MAX differencing, the cycle model says %llu", set.name, k,
                  set.layers[k].name, (unsigned long long)cycles[k], (unsigned long long)model);

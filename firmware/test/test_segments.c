@@ -26,7 +26,7 @@ static size_t zoo(const char *model, unsigned first, unsigned count, uint8_t *ou
     return n;
 }
 
-/* The fit the board must report for these blobs as one network: fit_run directly. */
+/* The fit the board must report for these blobs as one network: syn_fit_run directly. */
 static fit_ctx fit_work;
 static fit_result fit_out;
 static accel_layer dec_layers[4][256];
@@ -38,14 +38,14 @@ static bool expected_fit(const char *chip, const uint8_t *const *blobs, const si
     fit_segment segs[4];
     for (size_t i = 0; i < n; i++) {
         accel_segment seg;
-        char err[ACCEL_SEG_ERR_MAX];
-        if (!accel_segment_decode(blobs[i], lens[i], dec_layers[i], dec_params[i], 256, &seg, err, sizeof err)) {
+        char err[SYN_ACCEL_ERR_MAX];
+        if (!syn_accel_segment_decode(blobs[i], lens[i], dec_layers[i], dec_params[i], 256, &seg, err, sizeof err)) {
             FAIL("decode: %s", err);
             return false;
         }
         segs[i] = (fit_segment){ dec_layers[i], seg.count };
     }
-    bool ok = fit_run(&fit_work, syn_chip_find(chip), segs, n, &fit_out);
+    bool ok = syn_fit_run(&fit_work, syn_chip_find(chip), segs, n, &fit_out);
     memset(fit, 0, sizeof *fit);
     fit->layers = fit_out.layers;
     fit->hardware_layers = fit_out.hardware_layers;
@@ -68,13 +68,13 @@ static void check_fit_field(uint64_t key, const segstore_fit *fit)
 {
     uint8_t want[256];
     cbor_writer w;
-    cbor_writer_init(&w, want, sizeof want);
-    board_encode_fit(&w, fit);
+    syn_cbor_writer_init(&w, want, sizeof want);
+    syn_board_encode_fit(&w, fit);
     cbor_reader v;
     if (!CHECK(answer_field(&R, key, &v)))
         return;
     const uint8_t *start = v.p;
-    CHECK(cbor_skip(&v));
+    CHECK(syn_cbor_skip(&v));
     CHECK_MEM(start, (size_t)(v.p - start), want, w.len);
 }
 
@@ -89,19 +89,19 @@ static void check_error(uint64_t code, const char *needle)
 static bool begin(const char *id, uint32_t size, const uint8_t *sha)
 {
     cbor_writer *w = body();
-    cbor_write_map(w, 3);
-    cbor_write_uint(w, 0); cbor_write_cstr(w, id);
-    cbor_write_uint(w, 1); cbor_write_uint(w, size);
-    cbor_write_uint(w, 2); cbor_write_bytes(w, sha, 32);
+    syn_cbor_write_map(w, 3);
+    syn_cbor_write_uint(w, 0); syn_cbor_write_cstr(w, id);
+    syn_cbor_write_uint(w, 1); syn_cbor_write_uint(w, size);
+    syn_cbor_write_uint(w, 2); syn_cbor_write_bytes(w, sha, 32);
     return rig_call(&R, SYN_MSG_SEGMENT_BEGIN, w->buf, w->len);
 }
 
 static bool chunk(uint32_t offset, const uint8_t *data, size_t n)
 {
     cbor_writer *w = body();
-    cbor_write_map(w, 2);
-    cbor_write_uint(w, 0); cbor_write_uint(w, offset);
-    cbor_write_uint(w, 1); cbor_write_bytes(w, data, n);
+    syn_cbor_write_map(w, 2);
+    syn_cbor_write_uint(w, 0); syn_cbor_write_uint(w, offset);
+    syn_cbor_write_uint(w, 1); syn_cbor_write_bytes(w, data, n);
     return rig_call(&R, SYN_MSG_SEGMENT_CHUNK, w->buf, w->len);
 }
 
@@ -113,8 +113,8 @@ static bool empty_call(uint16_t type)
 static bool unload(const char *id)
 {
     cbor_writer *w = body();
-    cbor_write_map(w, 1);
-    cbor_write_uint(w, 0); cbor_write_cstr(w, id);
+    syn_cbor_write_map(w, 1);
+    syn_cbor_write_uint(w, 0); syn_cbor_write_cstr(w, id);
     return rig_call(&R, SYN_MSG_SEGMENT_UNLOAD, w->buf, w->len);
 }
 
@@ -133,8 +133,8 @@ static void check_empty_list(void)
     CHECK(empty_call(SYN_MSG_SEGMENT_LIST));
     uint8_t want[64];
     cbor_writer w;
-    cbor_writer_init(&w, want, sizeof want);
-    board_encode_segment_list(&w, NULL, 0, &(segstore_fit){ 0 });
+    syn_cbor_writer_init(&w, want, sizeof want);
+    syn_board_encode_segment_list(&w, NULL, 0, &(segstore_fit){ 0 });
     CHECK_MEM(R.frame.body, R.frame.body_len, want, w.len);
 }
 
@@ -147,7 +147,7 @@ static void commit_and_list(void)
     cbor_reader v;
     const char *id;
     size_t id_len;
-    CHECK(answer_field(&R, 0, &v) && cbor_read_text(&v, &id, &id_len) && id_len == 9 && memcmp(id, "mnist:0-4", 9) == 0);
+    CHECK(answer_field(&R, 0, &v) && syn_cbor_read_text(&v, &id, &id_len) && id_len == 9 && memcmp(id, "mnist:0-4", 9) == 0);
     segstore_fit fit;
     const uint8_t *blobs[1] = { blob_a };
     size_t lens[1] = { n };
@@ -160,14 +160,14 @@ static void commit_and_list(void)
     board_segment_info info = { "mnist:0-4", "convnet5_mnist", 0, 5, fit.weight_bytes };
     static uint8_t want[512];
     cbor_writer w;
-    cbor_writer_init(&w, want, sizeof want);
-    board_encode_segment_list(&w, &info, 1, &fit);
+    syn_cbor_writer_init(&w, want, sizeof want);
+    syn_board_encode_segment_list(&w, &info, 1, &fit);
     CHECK_MEM(R.frame.body, R.frame.body_len, want, w.len);
     CHECK_EQ(fit.weight_bytes, 71148);   /* the zoo README's figure for ConvNet5 */
 
     /* the same id again: resident, unload first */
     uint8_t sha[32];
-    sha256(blob_a, n, sha);
+    syn_sha256(blob_a, n, sha);
     CHECK(!begin("mnist:0-4", (uint32_t)n, sha));
     check_error(SYN_ERR_BAD_STATE, "unload it first");
 }
@@ -177,7 +177,7 @@ static void resume_and_offsets(void)
     rig_boot(&R, "max78000");
     size_t n = zoo("kws20_v3", 0, 9, blob_a);
     uint8_t sha[32], other[32];
-    sha256(blob_a, n, sha);
+    syn_sha256(blob_a, n, sha);
     memcpy(other, sha, 32);
     other[0] ^= 1;
     CHECK(begin("kws", (uint32_t)n, sha) && answer_uint(&R, 0) == 0);
@@ -225,10 +225,10 @@ static void refusals(void)
     check_error(SYN_ERR_BAD_ARGUMENT, "size 0");
     /* sha256 of the wrong length is a malformed body */
     cbor_writer *w = body();
-    cbor_write_map(w, 3);
-    cbor_write_uint(w, 0); cbor_write_cstr(w, "x");
-    cbor_write_uint(w, 1); cbor_write_uint(w, 10);
-    cbor_write_uint(w, 2); cbor_write_bytes(w, sha, 31);
+    syn_cbor_write_map(w, 3);
+    syn_cbor_write_uint(w, 0); syn_cbor_write_cstr(w, "x");
+    syn_cbor_write_uint(w, 1); syn_cbor_write_uint(w, 10);
+    syn_cbor_write_uint(w, 2); syn_cbor_write_bytes(w, sha, 31);
     CHECK(!rig_call(&R, SYN_MSG_SEGMENT_BEGIN, w->buf, w->len));
     check_error(SYN_ERR_BAD_BODY, "sha256");
     /* no upload in progress */
@@ -241,7 +241,7 @@ static void refusals(void)
 
     /* a wrong hash: bad_hash, and the staging area is cleared */
     size_t n = zoo("convnet5_mnist", 0, 5, blob_a);
-    sha256(blob_a, n, sha);
+    syn_sha256(blob_a, n, sha);
     sha[31] ^= 0x80;
     CHECK(begin("m", (uint32_t)n, sha));
     for (size_t at = 0; at < n; at += SYN_MAX_PAYLOAD)
@@ -288,14 +288,14 @@ static size_t infer_mnist(uint8_t *answer, size_t cap, uint8_t *out40)
     if (!CHECK(rig_put(&R, 0, mnist_in, sizeof mnist_in)))
         return 0;
     cbor_writer *w = body();
-    cbor_write_map(w, 3);
-    cbor_write_uint(w, 0); cbor_write_cstr(w, "mnist:0-4");
-    cbor_write_uint(w, 1); cbor_write_array(w, 1); cbor_write_uint(w, 0);
-    cbor_write_uint(w, 2); cbor_write_array(w, 1); cbor_write_uint(w, 1);
+    syn_cbor_write_map(w, 3);
+    syn_cbor_write_uint(w, 0); syn_cbor_write_cstr(w, "mnist:0-4");
+    syn_cbor_write_uint(w, 1); syn_cbor_write_array(w, 1); syn_cbor_write_uint(w, 0);
+    syn_cbor_write_uint(w, 2); syn_cbor_write_array(w, 1); syn_cbor_write_uint(w, 1);
     rig_clear(&R);
     rig_send(&R, SYN_MSG_INFER, w->buf, w->len);
     for (int i = 0; i < 10 && rig_frames(&R) == 0; i++) {
-        uint64_t next = board_poll(&R.board, R.cap.now);
+        uint64_t next = syn_board_poll(&R.board, R.cap.now);
         if (next == BOARD_NEVER)
             break;
         rig_at(&R, next);
@@ -323,7 +323,7 @@ static void atomic_refused_commits(void)
     size_t nl0 = list_bytes(list0, sizeof list0);
 
     /* a segment that fits alone but not beside the resident ones: kernel memory, the fit's own
-     * message (the same as fit_run gives for the union), cut to 64 bytes */
+     * message (the same as syn_fit_run gives for the union), cut to 64 bytes */
     size_t ne = zoo("efficientnetv2_cifar100_max78000", 21, 8, blob_c);
     const uint8_t *blobs[3] = { blob_b, blob_a, blob_c };
     size_t lens[3] = { nk, nm, ne };
@@ -364,7 +364,7 @@ static void abort_and_reset(void)
     rig_boot(&R, "max78000");
     size_t n = zoo("convnet5_mnist", 0, 5, blob_a);
     uint8_t sha[32];
-    sha256(blob_a, n, sha);
+    syn_sha256(blob_a, n, sha);
     CHECK(begin("m", (uint32_t)n, sha));
     CHECK(chunk(0, blob_a, 1000));
     CHECK(empty_call(SYN_MSG_SEGMENT_ABORT));
@@ -381,7 +381,7 @@ static void abort_and_reset(void)
     CHECK(chunk(0, blob_a, 1000));
     CHECK(empty_call(SYN_MSG_RESET));
     CHECK_EQ(R.cap.resets_requested, 1);
-    board_init(&R.board, &R.cfg, &R.cap.port, BOARD_BOOT_SOFTWARE);   /* what the port does */
+    syn_board_init(&R.board, &R.cfg, &R.cap.port, BOARD_BOOT_SOFTWARE);   /* what the port does */
     check_empty_list();
     CHECK(begin("m2", (uint32_t)n, sha) && answer_uint(&R, 0) == 0);
 }
@@ -445,8 +445,8 @@ static void max78002_large_segment(void)
 static bool id_call(uint16_t type, const char *id, size_t len, const uint8_t *rest, size_t rest_len, size_t pairs)
 {
     cbor_writer *w = body();
-    cbor_write_map(w, pairs);
-    cbor_write_uint(w, 0); cbor_write_text(w, id, len);
+    syn_cbor_write_map(w, pairs);
+    syn_cbor_write_uint(w, 0); syn_cbor_write_text(w, id, len);
     if (rest_len > w->cap - w->len)
         return false;
     if (rest_len > 0)
@@ -460,8 +460,8 @@ static bool listed(const char *id)
         return false;
     uint8_t text[80];
     cbor_writer w;
-    cbor_writer_init(&w, text, sizeof text);
-    cbor_write_cstr(&w, id);   /* the id as the list's CBOR spells it */
+    syn_cbor_writer_init(&w, text, sizeof text);
+    syn_cbor_write_cstr(&w, id);   /* the id as the list's CBOR spells it */
     return memmem(R.frame.body, R.frame.body_len, text, w.len) != NULL;
 }
 
@@ -471,13 +471,13 @@ static void segment_ids(void)
     size_t n = zoo("convnet5_mnist", 0, 1, blob_a);
     CHECK(rig_upload(&R, "ab", blob_a, n));
     uint8_t sha[32];
-    sha256(blob_a, n, sha);
+    syn_sha256(blob_a, n, sha);
     /* Before the rule, "ab\0c" was stored as "ab": a second resident "ab". Now it is refused. */
     uint8_t begin_rest[64];
     cbor_writer rest;
-    cbor_writer_init(&rest, begin_rest, sizeof begin_rest);
-    cbor_write_uint(&rest, 1); cbor_write_uint(&rest, n);
-    cbor_write_uint(&rest, 2); cbor_write_bytes(&rest, sha, 32);
+    syn_cbor_writer_init(&rest, begin_rest, sizeof begin_rest);
+    syn_cbor_write_uint(&rest, 1); syn_cbor_write_uint(&rest, n);
+    syn_cbor_write_uint(&rest, 2); syn_cbor_write_bytes(&rest, sha, 32);
     CHECK(!id_call(SYN_MSG_SEGMENT_BEGIN, "ab\0c", 4, begin_rest, rest.len, 3));
     check_error(SYN_ERR_BAD_ARGUMENT, "segment.begin id: byte 2 is 0x00, not 0x21..0x7e");
     /* unload of "ab\0c" must not unload "ab"; infer and profile refuse it before the lookup */
@@ -502,13 +502,13 @@ static void segment_ids(void)
         CHECK(listed(edges[i]));
         CHECK(unload(edges[i]));
     }
-    char longest[SEGSTORE_ID_MAX + 1];
-    memset(longest, 'x', SEGSTORE_ID_MAX);
-    longest[SEGSTORE_ID_MAX] = '\0';
+    char longest[SYN_SEGMENT_ID_MAX + 1];
+    memset(longest, 'x', SYN_SEGMENT_ID_MAX);
+    longest[SYN_SEGMENT_ID_MAX] = '\0';
     CHECK(rig_upload(&R, longest, blob_a, n));
     CHECK(unload(longest));
     /* 65 bytes is past every text of the subset: refused before any handler, as bad_body */
-    char over[SEGSTORE_ID_MAX + 2];
+    char over[SYN_SEGMENT_ID_MAX + 2];
     memset(over, 'x', sizeof over - 1);
     over[sizeof over - 1] = '\0';
     uint8_t raw[80] = { 0xa1, 0x00, 0x78, 65 };
@@ -517,10 +517,10 @@ static void segment_ids(void)
     check_error(SYN_ERR_BAD_BODY, "segment.unload body is not subset CBOR: text over 64 bytes");
     /* the rule itself, as the TypeScript side states it (test/unit/proto-vectors.test.ts) */
     char why[SYN_ERR_MSG_MAX + 1];
-    CHECK(segstore_id_problem("kws20_v3:0-2", 12, why, sizeof why) == NULL);
-    CHECK_STR(segstore_id_problem("", 0, why, sizeof why), "empty, ids are 1..64 bytes");
-    CHECK_STR(segstore_id_problem(over, 65, why, sizeof why), "65 bytes, ids are 1..64 bytes");
-    CHECK_STR(segstore_id_problem("a\tb", 3, why, sizeof why), "byte 1 is 0x09, not 0x21..0x7e");
+    CHECK(syn_segstore_id_problem("kws20_v3:0-2", 12, why, sizeof why) == NULL);
+    CHECK_STR(syn_segstore_id_problem("", 0, why, sizeof why), "empty, ids are 1..64 bytes");
+    CHECK_STR(syn_segstore_id_problem(over, 65, why, sizeof why), "65 bytes, ids are 1..64 bytes");
+    CHECK_STR(syn_segstore_id_problem("a\tb", 3, why, sizeof why), "byte 1 is 0x09, not 0x21..0x7e");
 }
 
 void suite_segments(void)

@@ -15,15 +15,15 @@ static rig R;
 static void frame_math(void)
 {
     /* 1000 Hz: frame k at k ms; 29.97 Hz: k x 1e9 / 29970 us, rounded up */
-    CHECK_EQ(sensor_frame_time_us(41, 1000), 41000000);
-    CHECK_EQ(sensor_frame_time_us(3, 1000000), 3000);
-    CHECK_EQ(sensor_frame_time_us(1, 29970), 33367);   /* 33366.7 */
+    CHECK_EQ(syn_sensor_frame_time_us(41, 1000), 41000000);
+    CHECK_EQ(syn_sensor_frame_time_us(3, 1000000), 3000);
+    CHECK_EQ(syn_sensor_frame_time_us(1, 29970), 33367);   /* 33366.7 */
     int bad = 0;
     static const uint32_t rates[] = { 1, 1000, 29970, 1000000, 44100000, 4000000000u };
     for (size_t r = 0; r < sizeof rates / sizeof rates[0]; r++) {
         for (uint64_t e = 0; e < 3000000000ull; e = e * 3u + 7u) {
-            uint64_t k = sensor_frame_at_or_after(e, rates[r]);
-            bool ok = sensor_frame_time_us(k, rates[r]) >= e && (k == 0 || sensor_frame_time_us(k - 1u, rates[r]) < e);
+            uint64_t k = syn_sensor_frame_at_or_after(e, rates[r]);
+            bool ok = syn_sensor_frame_time_us(k, rates[r]) >= e && (k == 0 || syn_sensor_frame_time_us(k - 1u, rates[r]) < e);
             if (!ok && bad++ < 3)
                 FAIL("rate %u mHz, %llu us: frame %llu", rates[r], (unsigned long long)e, (unsigned long long)k);
         }
@@ -34,9 +34,9 @@ static void frame_math(void)
 static bool sense(unsigned sensor, unsigned slot)
 {
     cbor_writer *w = body();
-    cbor_write_map(w, 2);
-    cbor_write_uint(w, 0); cbor_write_uint(w, sensor);
-    cbor_write_uint(w, 1); cbor_write_uint(w, slot);
+    syn_cbor_write_map(w, 2);
+    syn_cbor_write_uint(w, 0); syn_cbor_write_uint(w, sensor);
+    syn_cbor_write_uint(w, 1); syn_cbor_write_uint(w, slot);
     rig_clear(&R);
     rig_send(&R, SYN_MSG_SENSE, w->buf, w->len);
     return rig_frames(&R) == 0;   /* deferred */
@@ -52,8 +52,8 @@ static void expect_frame_at(uint64_t at_us, uint64_t frame, uint64_t t_us)
         return;
     uint8_t want[64];
     cbor_writer w;
-    cbor_writer_init(&w, want, sizeof want);
-    board_encode_sense(&w, frame, t_us, (const uint32_t[]){ 128, 128, 1 });
+    syn_cbor_writer_init(&w, want, sizeof want);
+    syn_board_encode_sense(&w, frame, t_us, (const uint32_t[]){ 128, 128, 1 });
     CHECK_MEM(R.frame.body, R.frame.body_len, want, w.len);
 }
 
@@ -84,16 +84,11 @@ static void data_deterministic(void)
     rig_boot(&R, "max78000");
     CHECK(sense(0, 2));
     /* held while capturing */
-    cbor_writer *w = body();
-    cbor_write_map(w, 3);
-    cbor_write_uint(w, 0); cbor_write_uint(w, 2);
-    cbor_write_uint(w, 1); cbor_write_uint(w, 0);
-    cbor_write_uint(w, 2); cbor_write_uint(w, 10);
-    CHECK(!rig_call(&R, SYN_MSG_TENSOR_GET, w->buf, w->len));
+    CHECK(!rig_call_get(&R, 2, 0, 10));
     CHECK_STR(R.message, "tensor.get slot 2 is busy until its sense ends, in 328 us");
     rig_at(&R, R.cap.now + 1000u);
     CHECK_EQ(rig_get(&R, 2, got, sizeof got), 16384);
-    sensor_synthesize(want, R.cfg.sensors[0].shape, "emu-1", 0, 0);
+    syn_sensor_synthesize(want, R.cfg.sensors[0].shape, "emu-1", 0, 0);
     CHECK_MEM(got, sizeof got, (const uint8_t *)want, sizeof want);
     int lo = 127, hi = -128;
     for (size_t i = 0; i < sizeof want; i++) {
@@ -107,11 +102,11 @@ static void data_deterministic(void)
     rig_at(&R, R.cap.now + 1000u);
     CHECK_EQ(rig_get(&R, 2, got, sizeof got), 16384);
     CHECK_MEM(got, sizeof got, (const uint8_t *)want, sizeof want);
-    sensor_synthesize(other, R.cfg.sensors[0].shape, "emu-2", 0, 0);
+    syn_sensor_synthesize(other, R.cfg.sensors[0].shape, "emu-2", 0, 0);
     CHECK(memcmp(other, want, sizeof want) != 0);
-    sensor_synthesize(other, R.cfg.sensors[0].shape, "emu-1", 0, 1);
+    syn_sensor_synthesize(other, R.cfg.sensors[0].shape, "emu-1", 0, 1);
     CHECK(memcmp(other, want, sizeof want) != 0);
-    sensor_synthesize(other, R.cfg.sensors[0].shape, "emu-1", 1, 0);
+    syn_sensor_synthesize(other, R.cfg.sensors[0].shape, "emu-1", 1, 0);
     CHECK(memcmp(other, want, sizeof want) != 0);
 }
 
@@ -123,7 +118,7 @@ static void data_from_port(void)
     rig_boot(&R, "max78000");
     R.cfg.sensors[1] = (board_sensor){ "camera", { 3, 2, 2 }, 10000, frames, sizeof frames };   /* 10 Hz */
     R.cfg.n_sensors = 2;
-    board_init(&R.board, &R.cfg, &R.cap.port, BOARD_BOOT_POWER_ON);
+    syn_board_init(&R.board, &R.cfg, &R.cap.port, BOARD_BOOT_POWER_ON);
     for (unsigned k = 0; k < 3; k++) {
         CHECK(sense(1, 4));
         rig_at(&R, R.board.boot_us + 100000u * k + 1000u);
@@ -133,9 +128,9 @@ static void data_from_port(void)
     }
     /* no such sensor, bad slot */
     cbor_writer *w = body();
-    cbor_write_map(w, 2);
-    cbor_write_uint(w, 0); cbor_write_uint(w, 2);
-    cbor_write_uint(w, 1); cbor_write_uint(w, 0);
+    syn_cbor_write_map(w, 2);
+    syn_cbor_write_uint(w, 0); syn_cbor_write_uint(w, 2);
+    syn_cbor_write_uint(w, 1); syn_cbor_write_uint(w, 0);
     CHECK(!rig_call(&R, SYN_MSG_SENSE, w->buf, w->len));
     CHECK_EQ(R.code, SYN_ERR_NOT_FOUND);
     CHECK_STR(R.message, "sense: no sensor 2 (this board has 2)");
@@ -157,29 +152,29 @@ static void deliver_and_outputs(void)
     for (int round = 0; round < 3; round++) {
         unsigned slot = round == 1 ? 6u : 5u;
         cbor_writer *q = body();
-        cbor_write_map(q, 2);
-        cbor_write_uint(q, 0); cbor_write_uint(q, 0);
-        cbor_write_uint(q, 1); cbor_write_uint(q, slot);
+        syn_cbor_write_map(q, 2);
+        syn_cbor_write_uint(q, 0); syn_cbor_write_uint(q, 0);
+        syn_cbor_write_uint(q, 1); syn_cbor_write_uint(q, slot);
         CHECK(rig_call(&R, SYN_MSG_DELIVER, q->buf, q->len));
         CHECK_EQ(answer_uint(&R, 0), (uint64_t)round + 1u);
         rec.count++;
         rec.last_crc32 = slot == 5 ? syn_crc32(0, a, sizeof a) : syn_crc32(0, b, sizeof b);
         rec.last_bytes = slot == 5 ? sizeof a : sizeof b;
         CHECK(rig_call(&R, SYN_MSG_OUTPUTS, (const uint8_t *)"\xa0", 1));
-        cbor_writer_init(&w, want, sizeof want);
-        board_encode_outputs(&w, kinds, &rec, 1);
+        syn_cbor_writer_init(&w, want, sizeof want);
+        syn_board_encode_outputs(&w, kinds, &rec, 1);
         CHECK_MEM(R.frame.body, R.frame.body_len, want, w.len);
     }
     cbor_writer *q = body();
-    cbor_write_map(q, 2);
-    cbor_write_uint(q, 0); cbor_write_uint(q, 1);
-    cbor_write_uint(q, 1); cbor_write_uint(q, 5);
+    syn_cbor_write_map(q, 2);
+    syn_cbor_write_uint(q, 0); syn_cbor_write_uint(q, 1);
+    syn_cbor_write_uint(q, 1); syn_cbor_write_uint(q, 5);
     CHECK(!rig_call(&R, SYN_MSG_DELIVER, q->buf, q->len));
     CHECK_STR(R.message, "deliver: no output 1 (this board has 1)");
     q = body();
-    cbor_write_map(q, 2);
-    cbor_write_uint(q, 0); cbor_write_uint(q, 0);
-    cbor_write_uint(q, 1); cbor_write_uint(q, 9);
+    syn_cbor_write_map(q, 2);
+    syn_cbor_write_uint(q, 0); syn_cbor_write_uint(q, 0);
+    syn_cbor_write_uint(q, 1); syn_cbor_write_uint(q, 9);
     CHECK(!rig_call(&R, SYN_MSG_DELIVER, q->buf, q->len));
     CHECK_EQ(R.code, SYN_ERR_BAD_STATE);
     CHECK_STR(R.message, "deliver: slot 9 holds 0 of 0 bytes");
@@ -193,12 +188,12 @@ static void queue_bounded(void)
     rig_boot(&R, "max78000");
     R.cfg.sensors[1] = (board_sensor){ "camera", { 3, 2, 2 }, 500, NULL, 0 };   /* a frame every 2 s */
     R.cfg.n_sensors = 2;
-    board_init(&R.board, &R.cfg, &R.cap.port, BOARD_BOOT_POWER_ON);
+    syn_board_init(&R.board, &R.cfg, &R.cap.port, BOARD_BOOT_POWER_ON);
     rig_clear(&R);
     uint64_t boot = R.board.boot_us;
     for (unsigned k = 0; k < SYN_SENSE_QUEUE; k++)
         CHECK(sense(1, k));                                        /* deferred: frames 0..7 */
-    for (unsigned k = SYN_SENSE_QUEUE; k < TENSOR_SLOTS; k++) {
+    for (unsigned k = SYN_SENSE_QUEUE; k < SYN_TENSOR_SLOTS; k++) {
         CHECK(!sense(k % 2u, k));                                  /* either sensor: the queue is the board's */
         CHECK(rig_frames(&R) == 1 && rig_answer(&R, 0));
         CHECK_EQ(R.code, SYN_ERR_BUSY);

@@ -9,7 +9,7 @@ static void expect(const uint8_t *data, size_t n, const char *hex)
 {
     uint8_t want[32], got[32];
     CHECK_EQ(hex_decode(hex, want, sizeof want), 32);
-    sha256(data, n, got);
+    syn_sha256(data, n, got);
     CHECK_MEM(got, 32, want, 32);
 }
 
@@ -27,11 +27,11 @@ static void fips_examples(void)
     static uint8_t a[1000];
     memset(a, 'a', sizeof a);
     sha256_ctx c;
-    sha256_init(&c);
+    syn_sha256_init(&c);
     for (int i = 0; i < 1000; i++)
-        sha256_update(&c, a, sizeof a);
+        syn_sha256_update(&c, a, sizeof a);
     uint8_t got[32], want[32];
-    sha256_final(&c, got);
+    syn_sha256_final(&c, got);
     hex_decode("cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0", want, sizeof want);
     CHECK_MEM(got, 32, want, 32);
 }
@@ -46,14 +46,14 @@ static void incremental_splits(void)
     int bad = 0;
     for (size_t n = 0; n <= 130; n++) {
         uint8_t whole[32];
-        sha256(data, n, whole);
+        syn_sha256(data, n, whole);
         for (size_t cut = 0; cut <= n; cut++) {
             sha256_ctx c;
             uint8_t got[32];
-            sha256_init(&c);
-            sha256_update(&c, data, cut);
-            sha256_update(&c, data + cut, n - cut);
-            sha256_final(&c, got);
+            syn_sha256_init(&c);
+            syn_sha256_update(&c, data, cut);
+            syn_sha256_update(&c, data + cut, n - cut);
+            syn_sha256_final(&c, got);
             if (memcmp(got, whole, 32) != 0 && bad++ < 3)
                 FAIL("length %zu split at %zu differs", n, cut);
         }

@@ -42,18 +42,18 @@ static void requant_matches_formula(void)
             int64_t tie = s < 7 ? ((int64_t)1 << (6 - (s < -20 ? -20 : s))) : 0;
             int64_t probes[3] = { a, a + tie, a - tie };
             for (int p = 0; p < 3; p++)
-                if (sim_requantize(probes[p], s) != plain_requant(probes[p], s) && bad++ < 5)
+                if (syn_sim_requantize(probes[p], s) != plain_requant(probes[p], s) && bad++ < 5)
                     FAIL("requantize(%lld, %d) = %d, formula %d", (long long)probes[p], s,
-                         (int)sim_requantize(probes[p], s), (int)plain_requant(probes[p], s));
+                         (int)syn_sim_requantize(probes[p], s), (int)plain_requant(probes[p], s));
         }
     }
     CHECK_EQ(bad, 0);
     /* Far shifts: everything saturates, or rounds to 0. */
-    CHECK_EQ(sim_requantize(1, 127), 127);
-    CHECK_EQ(sim_requantize(-1, 127), (uint64_t)(int64_t)-128);
-    CHECK_EQ(sim_requantize(0, 127), 0);
-    CHECK_EQ(sim_requantize(1000000, -128), 0);
-    CHECK_EQ(sim_requantize(-1000000, -128), 0);
+    CHECK_EQ(syn_sim_requantize(1, 127), 127);
+    CHECK_EQ(syn_sim_requantize(-1, 127), (uint64_t)(int64_t)-128);
+    CHECK_EQ(syn_sim_requantize(0, 127), 0);
+    CHECK_EQ(syn_sim_requantize(1000000, -128), 0);
+    CHECK_EQ(syn_sim_requantize(-1000000, -128), 0);
 }
 
 /* ---- a tiny network built by hand ------------------------------------------------------------ */
@@ -120,7 +120,7 @@ static void record(void *user, const accel_layer_report *r)
 static void hand_network(void)
 {
     accel_error err;
-    accel_ctx *ctx = accel_open(&accel_engine_layer, chip("max78000"), &err);
+    accel_ctx *ctx = syn_accel_open(&syn_accel_engine_layer, chip("max78000"), &err);
     CHECK(ctx != NULL);
     accel_shape in = { 1, 4, 4 }, pooled = { 1, 2, 2 }, two = { 2, 2, 2 };
     accel_layer layers[2];
@@ -146,15 +146,15 @@ static void hand_network(void)
     accel_tensor tin = { -1, in, 8 }, tout = { 1, pooled, 8 };
     accel_segment seg = segment_of(layers, params, 0, 2, tin, tout);
     uint8_t slot;
-    CHECK(accel_load(ctx, &seg, &slot, &err));
-    CHECK(accel_sim_peak_bytes(ctx, slot) > 0);
+    CHECK(syn_accel_load(ctx, &seg, &slot, &err));
+    CHECK(syn_accel_sim_peak_bytes(ctx, slot) > 0);
 
     static const int8_t x[16] = { 1, 2, 3, 4, 5, 6, 7, 8, -9, -10, -11, -12, 13, 14, 15, -16 };
     accel_buffer b = { tin, x, sizeof x };
     seen s = { 0 };
     accel_buffer out;
-    CHECK(!accel_output(ctx, 1, &out));   /* nothing run yet */
-    CHECK(accel_run(ctx, slot, &b, 1, record, &s, &err));
+    CHECK(!syn_accel_output(ctx, 1, &out));   /* nothing run yet */
+    CHECK(syn_accel_run(ctx, slot, &b, 1, record, &s, &err));
     CHECK_EQ(s.calls, 2);
     CHECK_EQ(s.positions[0], 0);
     CHECK_EQ(s.positions[1], 1);
@@ -162,36 +162,36 @@ static void hand_network(void)
      * y = floor(0.5 + acc / 64): 7.375 -> 7, 10.5 (a tie, rounds up) -> 11, 20, 21. */
     static const int8_t want0[4] = { 7, 11, 20, 21 };
     CHECK_EQ(s.first_values[0], want0[0]);
-    CHECK(accel_output(ctx, 1, &out));
+    CHECK(syn_accel_output(ctx, 1, &out));
     CHECK_EQ(out.len, 4);
     /* Layer 1: y + y. */
     static const int8_t want1[4] = { 14, 22, 40, 42 };
     CHECK_MEM((const uint8_t *)out.data, out.len, (const uint8_t *)want1, sizeof want1);
-    CHECK(!accel_output(ctx, 0, &out));   /* not a segment output */
+    CHECK(!syn_accel_output(ctx, 0, &out));   /* not a segment output */
 
     /* Split in two resident segments: the same result through the boundary. */
-    accel_ctx *c2 = accel_open(&accel_engine_layer, chip("max78000"), &err);
+    accel_ctx *c2 = syn_accel_open(&syn_accel_engine_layer, chip("max78000"), &err);
     accel_tensor mid = { 0, pooled, 8 };
     accel_segment a = segment_of(layers, params, 0, 1, tin, mid);
     accel_segment z = segment_of(layers + 1, params + 1, 1, 1, mid, tout);
     uint8_t sa, sz;
-    CHECK(accel_load(c2, &a, &sa, &err));
-    CHECK(accel_load(c2, &z, &sz, &err));
+    CHECK(syn_accel_load(c2, &a, &sa, &err));
+    CHECK(syn_accel_load(c2, &z, &sz, &err));
     CHECK(sa != sz);
-    CHECK(accel_run(c2, sa, &b, 1, NULL, NULL, &err));
+    CHECK(syn_accel_run(c2, sa, &b, 1, NULL, NULL, &err));
     accel_buffer m;
-    CHECK(accel_output(c2, 0, &m));
+    CHECK(syn_accel_output(c2, 0, &m));
     int8_t mid_copy[4];
     memcpy(mid_copy, m.data, 4);
     CHECK_MEM((const uint8_t *)mid_copy, 4, (const uint8_t *)want0, 4);
     accel_buffer mb = { mid, mid_copy, 4 };
-    CHECK(accel_run(c2, sz, &mb, 1, NULL, NULL, &err));
-    CHECK(accel_output(c2, 1, &out));
+    CHECK(syn_accel_run(c2, sz, &mb, 1, NULL, NULL, &err));
+    CHECK(syn_accel_output(c2, 1, &out));
     CHECK_MEM((const uint8_t *)out.data, out.len, (const uint8_t *)want1, sizeof want1);
-    CHECK(accel_unload(c2, sz));
-    CHECK(!accel_output(c2, 1, &out));    /* its outputs went with it */
-    CHECK(!accel_unload(c2, sz));
-    CHECK(!accel_measured_cycles(c2, NULL, 0));
+    CHECK(syn_accel_unload(c2, sz));
+    CHECK(!syn_accel_output(c2, 1, &out));    /* its outputs went with it */
+    CHECK(!syn_accel_unload(c2, sz));
+    CHECK(!syn_accel_measured_cycles(c2, NULL, 0));
 }
 
 /* ---- refusals ----------------------------------------------------------------------------- */
@@ -207,7 +207,7 @@ static void expect_refusal(bool ok, const accel_error *err, accel_status status,
 static void refusals(void)
 {
     accel_error err;
-    accel_ctx *ctx = accel_open(&accel_engine_layer, chip("max78000"), &err);
+    accel_ctx *ctx = syn_accel_open(&syn_accel_engine_layer, chip("max78000"), &err);
     accel_shape in = { 4, 3, 3 }, out = { 4, 3, 3 };
     static uint8_t w[4 * 9];
     accel_tensor tin = { -1, in, 8 }, tout = { 0, out, 8 };
@@ -222,40 +222,40 @@ static void refusals(void)
     dw.depthwise = true;
     accel_params p = { w, sizeof w, 4 * 9, NULL, 0 };
     accel_segment seg = segment_of(&dw, &p, 0, 1, tin, tout);
-    expect_refusal(accel_load(ctx, &seg, &slot, &err), &err, ACCEL_ERR_UNSUPPORTED, "layer 0 (t).groups");
+    expect_refusal(syn_accel_load(ctx, &seg, &slot, &err), &err, ACCEL_ERR_UNSUPPORTED, "layer 0 (t).groups");
     CHECK_EQ(err.layer, 0);
-    accel_ctx *c2 = accel_open(&accel_engine_layer, chip("max78002"), &err);
-    CHECK(accel_load(c2, &seg, &slot, &err));
+    accel_ctx *c2 = syn_accel_open(&syn_accel_engine_layer, chip("max78002"), &err);
+    CHECK(syn_accel_load(c2, &seg, &slot, &err));
 
     /* Run: wrong size, unknown source, nothing loaded in the slot. */
     static int8_t x[36];
     accel_buffer short_in = { tin, x, 35 };
-    expect_refusal(accel_run(c2, slot, &short_in, 1, NULL, NULL, &err), &err, ACCEL_ERR_INPUT, "the network input must be 4x3x3");
+    expect_refusal(syn_accel_run(c2, slot, &short_in, 1, NULL, NULL, &err), &err, ACCEL_ERR_INPUT, "the network input must be 4x3x3");
     accel_buffer stranger = { { 5, in, 8 }, x, 36 };
-    expect_refusal(accel_run(c2, slot, &stranger, 1, NULL, NULL, &err), &err, ACCEL_ERR_INPUT, "not an input of this segment");
+    expect_refusal(syn_accel_run(c2, slot, &stranger, 1, NULL, NULL, &err), &err, ACCEL_ERR_INPUT, "not an input of this segment");
     accel_buffer good = { tin, x, 36 };
-    expect_refusal(accel_run(c2, (uint8_t)(slot + 1), &good, 1, NULL, NULL, &err), &err, ACCEL_ERR_STATE, "holds no segment");
-    expect_refusal(accel_run(c2, slot, &good, 0, NULL, NULL, &err), &err, ACCEL_ERR_INPUT, "0 given, the segment takes 1");
-    CHECK(accel_run(c2, slot, &good, 1, NULL, NULL, &err));
+    expect_refusal(syn_accel_run(c2, (uint8_t)(slot + 1), &good, 1, NULL, NULL, &err), &err, ACCEL_ERR_STATE, "holds no segment");
+    expect_refusal(syn_accel_run(c2, slot, &good, 0, NULL, NULL, &err), &err, ACCEL_ERR_INPUT, "0 given, the segment takes 1");
+    CHECK(syn_accel_run(c2, slot, &good, 1, NULL, NULL, &err));
 
     /* Weights too few for the shape. */
     accel_layer conv = base_layer(0, OP_CONV2D, in, out);
     conv.sources[0] = -1;
     accel_params few = { w, 2, 2, NULL, 0 };
     seg = segment_of(&conv, &few, 0, 1, tin, tout);
-    expect_refusal(accel_load(ctx, &seg, &slot, &err), &err, ACCEL_ERR_SEGMENT, "weights: 16 weights of 8 bits needed");
+    expect_refusal(syn_accel_load(ctx, &seg, &slot, &err), &err, ACCEL_ERR_SEGMENT, "weights: 16 weights of 8 bits needed");
 
     /* Output shape that the operation does not produce. */
     accel_params right = { w, 16, 16, NULL, 0 };
     conv.output_shape.h = 2;
     seg = segment_of(&conv, &right, 0, 1, tin, tout);
-    expect_refusal(accel_load(ctx, &seg, &slot, &err), &err, ACCEL_ERR_SEGMENT, "output_shape");
+    expect_refusal(syn_accel_load(ctx, &seg, &slot, &err), &err, ACCEL_ERR_SEGMENT, "output_shape");
     conv.output_shape.h = 3;
 
     /* A layer reading itself, a 32-bit tensor feeding a layer. */
     conv.sources[0] = 0;
     seg = segment_of(&conv, &right, 0, 1, tin, tout);
-    expect_refusal(accel_load(ctx, &seg, &slot, &err), &err, ACCEL_ERR_SEGMENT, "reads the output of layer 0");
+    expect_refusal(syn_accel_load(ctx, &seg, &slot, &err), &err, ACCEL_ERR_SEGMENT, "reads the output of layer 0");
     accel_layer pair[2];
     pair[0] = base_layer(0, OP_CONV2D, in, out);
     pair[0].sources[0] = -1;
@@ -264,7 +264,7 @@ static void refusals(void)
     accel_params pp[2] = { right, { NULL, 0, 0, NULL, 0 } };
     accel_tensor t1 = { 1, out, 8 };
     seg = segment_of(pair, pp, 0, 2, tin, t1);
-    expect_refusal(accel_load(ctx, &seg, &slot, &err), &err, ACCEL_ERR_SEGMENT, "32-bit accumulators");
+    expect_refusal(syn_accel_load(ctx, &seg, &slot, &err), &err, ACCEL_ERR_SEGMENT, "32-bit accumulators");
 
     /* A segment whose live tensors exceed the arena. */
     accel_shape big = { 64, 160, 160 };   /* 1.6 MB; input, working copy and output: 4.9 MB */
@@ -273,16 +273,16 @@ static void refusals(void)
     accel_params none = { NULL, 0, 0, NULL, 0 };
     accel_tensor bin = { -1, big, 8 }, bout = { 0, big, 8 };
     seg = segment_of(&pt, &none, 0, 1, bin, bout);
-    expect_refusal(accel_load(ctx, &seg, &slot, &err), &err, ACCEL_ERR_MEMORY, "arena");
+    expect_refusal(syn_accel_load(ctx, &seg, &slot, &err), &err, ACCEL_ERR_MEMORY, "arena");
 
     /* Too many resident segments. */
     accel_layer ok_layer = base_layer(0, OP_PASSTHROUGH, in, in);
     ok_layer.sources[0] = -1;
     seg = segment_of(&ok_layer, &none, 0, 1, tin, tout);
-    ctx = accel_open(&accel_engine_layer, chip("max78000"), &err);
-    for (int k = 0; k < ACCEL_MAX_RESIDENT; k++)
-        CHECK(accel_load(ctx, &seg, &slot, &err));
-    expect_refusal(accel_load(ctx, &seg, &slot, &err), &err, ACCEL_ERR_STATE, "already resident");
+    ctx = syn_accel_open(&syn_accel_engine_layer, chip("max78000"), &err);
+    for (int k = 0; k < SYN_MAX_RESIDENT; k++)
+        CHECK(syn_accel_load(ctx, &seg, &slot, &err));
+    expect_refusal(syn_accel_load(ctx, &seg, &slot, &err), &err, ACCEL_ERR_STATE, "already resident");
 }
 
 void suite_sim(void)

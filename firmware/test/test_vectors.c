@@ -62,11 +62,11 @@ static bool board_encoders_v1(const json_node *v, const syn_header *h, cbor_writ
     case SYN_MSG_SEGMENT_BEGIN:
     case SYN_MSG_SEGMENT_CHUNK:
     case SYN_MSG_TENSOR_PUT:
-        board_encode_next_offset(w, (uint32_t)num(m, "nextOffset"));
+        syn_board_encode_next_offset(w, (uint32_t)num(m, "nextOffset"));
         return true;
     case SYN_MSG_SEGMENT_COMMIT: {
         segstore_fit fit = fit_of(json_get(m, "fit"));
-        board_encode_segment_commit(w, json_str(m, "id"), &fit);
+        syn_board_encode_segment_commit(w, json_str(m, "id"), &fit);
         return true;
     }
     case SYN_MSG_SEGMENT_LIST: {
@@ -79,7 +79,7 @@ static bool board_encoders_v1(const json_node *v, const syn_header *h, cbor_writ
                                             (uint32_t)num(e, "count"), (uint32_t)num(e, "weightBytes") };
         }
         segstore_fit fit = fit_of(json_get(m, "fit"));
-        board_encode_segment_list(w, info, n, &fit);
+        syn_board_encode_segment_list(w, info, n, &fit);
         return true;
     }
     case SYN_MSG_INFER: {
@@ -104,7 +104,7 @@ static bool board_encoders_v1(const json_node *v, const syn_header *h, cbor_writ
         board_infer_result r = { cycles, json_len(lc), (uint64_t)num(m, "totalCycles"), outs, json_len(os),
                                  json_len(in) > 0 ? data : NULL, (uint64_t)num(m, "cpuUs"), (uint64_t)num(m, "cnnUs"),
                                  (uint64_t)num(m, "queuedUs") };
-        board_encode_infer(w, &r);
+        syn_board_encode_infer(w, &r);
         return true;
     }
     case SYN_MSG_PROFILE: {
@@ -115,17 +115,17 @@ static bool board_encoders_v1(const json_node *v, const syn_header *h, cbor_writ
             layers[k] = (job_spread){ (uint32_t)num(l, "min"), (uint32_t)num(l, "median"), (uint32_t)num(l, "max") };
         }
         job_spread64 total = { (uint64_t)num(t, "min"), (uint64_t)num(t, "median"), (uint64_t)num(t, "max") };
-        board_encode_profile(w, layers, json_len(ls), &total, (uint32_t)num(m, "runs"));
+        syn_board_encode_profile(w, layers, json_len(ls), &total, (uint32_t)num(m, "runs"));
         return true;
     }
     case SYN_MSG_SENSE: {
         const json_node *sh = json_get(m, "shape");
         uint32_t shape[3] = { (uint32_t)json_at(sh, 0)->num, (uint32_t)json_at(sh, 1)->num, (uint32_t)json_at(sh, 2)->num };
-        board_encode_sense(w, (uint64_t)num(m, "frame"), (uint64_t)num(m, "tUs"), shape);
+        syn_board_encode_sense(w, (uint64_t)num(m, "frame"), (uint64_t)num(m, "tUs"), shape);
         return true;
     }
     case SYN_MSG_DELIVER:
-        board_encode_deliver(w, (uint32_t)num(m, "count"));
+        syn_board_encode_deliver(w, (uint32_t)num(m, "count"));
         return true;
     case SYN_MSG_OUTPUTS: {
         const json_node *os = json_get(m, "outputs");
@@ -137,7 +137,7 @@ static bool board_encoders_v1(const json_node *v, const syn_header *h, cbor_writ
             kinds[i] = json_str(o, "kind");
             recs[i] = (output_record){ (uint32_t)num(o, "count"), (uint32_t)num(o, "lastCrc32"), (uint32_t)num(o, "lastBytes") };
         }
-        board_encode_outputs(w, kinds, recs, n);
+        syn_board_encode_outputs(w, kinds, recs, n);
         return true;
     }
     default:
@@ -147,11 +147,11 @@ static bool board_encoders_v1(const json_node *v, const syn_header *h, cbor_writ
 
 /* Builds the frame with the board's encoders from the vector's values, if the board sends this
  * kind of frame; returns false (and fails) for a board-sent vector it does not know. */
-/* The reason whose wire name is `name` (board_boot_reason_name); unknown for any other. */
+/* The reason whose wire name is `name` (syn_board_boot_reason_name); unknown for any other. */
 static board_boot_reason boot_reason_named(const char *name)
 {
     for (int r = BOARD_BOOT_POWER_ON; r < BOARD_BOOT_UNKNOWN; r++) {
-        if (name != NULL && strcmp(name, board_boot_reason_name((board_boot_reason)r)) == 0)
+        if (name != NULL && strcmp(name, syn_board_boot_reason_name((board_boot_reason)r)) == 0)
             return (board_boot_reason)r;
     }
     return BOARD_BOOT_UNKNOWN;
@@ -162,7 +162,7 @@ static void board_encoders(const json_node *v, const syn_header *h)
     const char *name = json_str(v, "name");
     const json_node *m = json_get(v, "message");
     cbor_writer w;
-    cbor_writer_init(&w, body, sizeof body);
+    syn_cbor_writer_init(&w, body, sizeof body);
     int64_t x;
     if (h->kind == SYN_KIND_ERROR) {
         CHECK(json_int(m, "code", &x));
@@ -176,7 +176,7 @@ static void board_encoders(const json_node *v, const syn_header *h)
         snprintf(cfg.board_id, sizeof cfg.board_id, "%s", json_str(m, "boardId"));
         const json_node *sensors = json_get(m, "sensors");
         cfg.n_sensors = json_len(sensors);
-        for (size_t i = 0; i < cfg.n_sensors && i < BOARD_MAX_SENSORS; i++) {
+        for (size_t i = 0; i < cfg.n_sensors && i < SYN_MAX_SENSORS; i++) {
             const json_node *s = json_at(sensors, i);
             snprintf(cfg.sensors[i].kind, sizeof cfg.sensors[i].kind, "%s", json_str(s, "kind"));
             for (size_t k = 0; k < 3; k++)
@@ -186,7 +186,7 @@ static void board_encoders(const json_node *v, const syn_header *h)
         }
         const json_node *outputs = json_get(m, "outputs");
         cfg.n_outputs = json_len(outputs);
-        for (size_t i = 0; i < cfg.n_outputs && i < BOARD_MAX_OUTPUTS; i++)
+        for (size_t i = 0; i < cfg.n_outputs && i < SYN_MAX_OUTPUTS; i++)
             snprintf(cfg.outputs[i], sizeof cfg.outputs[i], "%s", json_at(outputs, i)->str);
         CHECK(json_int(m, "linkBaud", &x));
         cfg.link_baud = (uint32_t)x;
@@ -204,20 +204,20 @@ static void board_encoders(const json_node *v, const syn_header *h)
         CHECK(json_int(m, "tensorMem", &tensor_mem));
         cfg.mem.tensor_bytes = (uint32_t)tensor_mem;
         snprintf(cfg.build_id, sizeof cfg.build_id, "%s", json_str(m, "buildId"));
-        cfg.engine = strcmp(json_str(m, "engine"), "register") == 0 ? &accel_engine_register : &accel_engine_layer;
+        cfg.engine = strcmp(json_str(m, "engine"), "register") == 0 ? &syn_accel_engine_register : &syn_accel_engine_layer;
         int64_t header_max = 0;
-        if (cfg.engine == &accel_engine_register)
+        if (cfg.engine == &syn_accel_engine_register)
             CHECK(json_int(m, "headerMax", &header_max));
         cfg.mem.segments.header_max = (uint32_t)header_max;
-        board_encode_hello(&w, &cfg, (uint32_t)x, boot_reason_named(json_str(m, "resetCause")));
+        syn_board_encode_hello(&w, &cfg, (uint32_t)x, boot_reason_named(json_str(m, "resetCause")));
     } else if (h->type == SYN_MSG_PING) {
         static uint8_t payload[SYN_MAX_FRAME];
         size_t n = hex_decode(json_str(m, "payload"), payload, sizeof payload);
         if (!CHECK(n != SIZE_MAX))
             return;
-        cbor_write_map(&w, 1);
-        cbor_write_uint(&w, 0);
-        cbor_write_bytes(&w, payload, n);
+        syn_cbor_write_map(&w, 1);
+        syn_cbor_write_uint(&w, 0);
+        syn_cbor_write_bytes(&w, payload, n);
     } else if (h->type == SYN_MSG_STATS) {
         board_stats s;
         memset(&s, 0, sizeof s);
@@ -233,12 +233,12 @@ static void board_encoders(const json_node *v, const syn_header *h)
             CHECK(json_int(m, keys[i], &x));
             *fields[i] = (uint64_t)x;
         }
-        board_encode_stats(&w, &s);
+        syn_board_encode_stats(&w, &s);
     } else if (h->type == SYN_MSG_RESET) {
-        cbor_write_map(&w, 0);
+        syn_cbor_write_map(&w, 0);
     } else if (h->type == SYN_MSG_BOOT) {
         CHECK(json_int(m, "session", &x));
-        board_encode_boot(&w, boot_reason_named(json_str(m, "reason")), (uint32_t)x, json_str(m, "boardId"));
+        syn_board_encode_boot(&w, boot_reason_named(json_str(m, "reason")), (uint32_t)x, json_str(m, "boardId"));
     } else if (!board_encoders_v1(v, h, &w)) {
         FAIL("vector %s: the board sends it but no encoder here builds it", name);
         return;
@@ -255,9 +255,9 @@ static void board_answers(uint32_t session, const uint8_t *req, size_t req_len)
     board_config cfg;
     golden_config(&cfg);
     capture_init(&cap, session);
-    board_init(&board, &cfg, &cap.port, BOARD_BOOT_POWER_ON);
+    syn_board_init(&board, &cfg, &cap.port, BOARD_BOOT_POWER_ON);
     capture_clear(&cap);
-    board_rx_bytes(&board, req, req_len);
+    syn_board_rx_bytes(&board, req, req_len);
     CHECK_MEM(cap.out, cap.len, wire, wire_len);
 }
 
@@ -284,7 +284,7 @@ static void running_board(const json_node *v, const syn_header *h)
         board_config cfg;
         golden_config(&cfg);
         capture_init(&cap, (uint32_t)session);
-        board_init(&board, &cfg, &cap.port, BOARD_BOOT_POWER_ON);
+        syn_board_init(&board, &cfg, &cap.port, BOARD_BOOT_POWER_ON);
         CHECK_MEM(cap.out, cap.len, wire, wire_len);
     } else if (strcmp(name, "error-unknown-type") == 0) {
         n = syn_frame_build(req, sizeof req, SYN_KIND_REQUEST, h->id, h->type, (const uint8_t *)"\xa0", 1);
@@ -294,7 +294,7 @@ static void running_board(const json_node *v, const syn_header *h)
         memset(big, 0x33, sizeof big);
         syn_header rh = { 1, SYN_KIND_REQUEST, h->id, h->type, 0 };
         syn_header_pack(&rh, big);
-        n = cobs_encode(big, sizeof big, big_wire, sizeof big_wire);
+        n = syn_cobs_encode(big, sizeof big, big_wire, sizeof big_wire);
         big_wire[n++] = 0;
         board_answers(1, big_wire, n);
     }
@@ -326,13 +326,13 @@ static void one_vector(void *arg)
     CHECK_EQ(wire[wire_len - 1], 0);
     static uint8_t dec[SYN_MAX_FRAME + 64];
     size_t dec_len;
-    CHECK(cobs_decode(wire, wire_len - 1, dec, sizeof dec, &dec_len));
+    CHECK(syn_cobs_decode(wire, wire_len - 1, dec, sizeof dec, &dec_len));
     CHECK_MEM(dec, dec_len, raw, raw_len);
     cobs_rx rx;
-    cobs_rx_init(&rx, dec, SYN_MAX_FRAME);
+    syn_cobs_rx_init(&rx, dec, SYN_MAX_FRAME);
     bool ended;
     cobs_rx_result res;
-    CHECK_EQ(cobs_rx_feed(&rx, wire, wire_len, &ended, &res), wire_len);
+    CHECK_EQ(syn_cobs_rx_feed(&rx, wire, wire_len, &ended, &res), wire_len);
     CHECK(ended && res == COBS_RX_FRAME);
     CHECK_MEM(rx.buf, rx.len, raw, raw_len);
 
@@ -358,7 +358,7 @@ static void one_vector(void *arg)
     /* re-encode: the frame from its parts, and COBS of the raw bytes */
     size_t n = syn_frame_build(built, sizeof built, h.kind, h.id, h.type, raw + SYN_HEADER_SIZE, h.length);
     CHECK_MEM(built, n, wire, wire_len);
-    n = cobs_encode(raw, raw_len, built, sizeof built);
+    n = syn_cobs_encode(raw, raw_len, built, sizeof built);
     CHECK_MEM(built, n, wire, wire_len - 1);
 
     /* frames the board sends: from the vector's values with the board's encoders */

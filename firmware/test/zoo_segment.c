@@ -35,19 +35,6 @@ static int name_code(const char *s, const char *const *names, int n)
     return -1;
 }
 
-static int64_t num(const json_node *o, const char *key, int64_t dflt)
-{
-    int64_t v;
-    return json_int(o, key, &v) ? v : dflt;
-}
-
-/* A JSON true/false (or absent: dflt). */
-static bool flag(const json_node *o, const char *key, bool dflt)
-{
-    const json_node *n = json_get(o, key);
-    return n != NULL && n->kind == JSON_BOOL ? n->num != 0 : dflt;
-}
-
 static bool pair(const json_node *o, const char *key, uint8_t out[2])
 {
     const json_node *a = json_get(o, key);
@@ -103,7 +90,7 @@ static bool load(const char *model, char *why, size_t cap)
         const json_node *j = json_at(ls, i);
         accel_layer *l = &layers[i];
         memset(l, 0, sizeof *l);
-        l->index = (uint16_t)num(j, "index", i);
+        l->index = (uint16_t)json_int_or(j, "index", i);
         snprintf(l->name, sizeof l->name, "%s", json_str(j, "name") ? json_str(j, "name") : "");
         const json_node *pool = json_get(j, "pool"), *hw = json_get(j, "hw");
         const json_node *elt = json_get(j, "eltwise"), *act = json_get(j, "activation"), *pt = json_get(pool, "type");
@@ -119,8 +106,8 @@ static bool load(const char *model, char *why, size_t cap)
         l->eltwise = (accel_eltwise)e;
         l->activation = (accel_activation)a;
         l->pool_type = (accel_pool)p;
-        l->operands = (uint8_t)num(j, "operands", 1);
-        l->pool_first = flag(j, "pool_first", true);
+        l->operands = (uint8_t)json_int_or(j, "operands", 1);
+        l->pool_first = json_bool_or(j, "pool_first", true);
         bool ok = pair(j, "kernel", l->kernel) && pair(j, "pad", l->pad) && pair(j, "stride", l->stride)
                   && pair(j, "dilation", l->dilation) && pair(pool, "size", l->pool_size) && pair(pool, "stride", l->pool_stride)
                   && shape(j, "input_shape", &l->input_shape) && shape(j, "operand_shape", &l->operand_shape)
@@ -129,26 +116,26 @@ static bool load(const char *model, char *why, size_t cap)
             snprintf(why, cap, "%s: layer %u: a pair or shape is missing", path, i);
             return false;
         }
-        l->output_pad = (uint8_t)num(j, "output_pad", l->op == OP_CONVTRANSPOSE2D ? 1 : 0);
-        l->groups = (uint16_t)num(j, "groups", 1);
-        l->depthwise = flag(j, "depthwise", false);
-        l->flatten = flag(j, "flatten", false);
-        l->output_width = (uint8_t)num(j, "output_width", 8);
+        l->output_pad = (uint8_t)json_int_or(j, "output_pad", l->op == OP_CONVTRANSPOSE2D ? 1 : 0);
+        l->groups = (uint16_t)json_int_or(j, "groups", 1);
+        l->depthwise = json_bool_or(j, "depthwise", false);
+        l->flatten = json_bool_or(j, "flatten", false);
+        l->output_width = (uint8_t)json_int_or(j, "output_width", 8);
         const json_node *src = json_get(j, "input_sources");
         l->n_sources = (uint8_t)json_len(src);
-        for (unsigned k = 0; k < l->n_sources && k < ACCEL_MAX_SOURCES; k++)
+        for (unsigned k = 0; k < l->n_sources && k < SYN_MAX_SOURCES; k++)
             l->sources[k] = (int16_t)json_at(src, k)->num;
-        l->weight_bits = (uint8_t)num(j, "weight_bits", 0);
-        l->bias_present = flag(j, "bias_present", false);
+        l->weight_bits = (uint8_t)json_int_or(j, "weight_bits", 0);
+        l->bias_present = json_bool_or(j, "bias_present", false);
         l->output_shift = l->op == OP_PASSTHROUGH ? 0 : -1;   /* the fit rules want 0 there */
-        l->streaming = flag(j, "streaming", false);
+        l->streaming = json_bool_or(j, "streaming", false);
         l->processors = hex(hw, "processors");
         l->output_processors = hex(hw, "output_processors");
         l->in_offset = (uint32_t)hex(hw, "in_offset");
         l->out_offset = (uint32_t)hex(hw, "out_offset");
         const char *fmt = json_str(hw, "data_format");
         l->data_format = fmt != NULL && strcmp(fmt, "CHW") == 0 ? FMT_CHW : FMT_HWC;
-        l->write_gap = (uint8_t)num(hw, "write_gap", 0);
+        l->write_gap = (uint8_t)json_int_or(hw, "write_gap", 0);
     }
     return true;
 }
@@ -182,7 +169,7 @@ static unsigned crossing(unsigned cut, tref *out)
             for (unsigned j = 0; j < layers[k].n_sources; j++)
                 read = read || layers[k].sources[j] == s;
         }
-        if (read && n < ACCEL_SEG_MAX_TENSORS)
+        if (read && n < SYN_MAX_CUT_TENSORS)
             out[n++] = tensor_of((int16_t)s);
     }
     return n;
@@ -190,19 +177,11 @@ static unsigned crossing(unsigned cut, tref *out)
 
 static void write_tensors(cbor_writer *w, const tref *t, unsigned n)
 {
-    cbor_write_array(w, n);
+    syn_cbor_write_array(w, n);
     for (unsigned i = 0; i < n; i++) {
         accel_tensor a = { t[i].source, t[i].shape, t[i].width };
         seg_write_tensor(w, &a);
     }
-}
-
-static uint32_t next_random(uint32_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 17;
-    *s ^= *s << 5;
-    return *s;
 }
 
 static uint8_t packed[1u << 21];
@@ -218,20 +197,20 @@ size_t zoo_segment(const char *model, unsigned first, unsigned count, uint32_t s
         snprintf(why, why_cap, "%s has %u layers, not %u..%u", model, n_layers, first, first + count - 1u);
         return 0;
     }
-    tref ins[ACCEL_SEG_MAX_TENSORS], outs[ACCEL_SEG_MAX_TENSORS];
+    tref ins[SYN_MAX_CUT_TENSORS], outs[SYN_MAX_CUT_TENSORS];
     unsigned n_in = crossing(first, ins), n_out = crossing(first + count, outs);
     uint32_t rnd = seed != 0 ? seed : 1u;
     cbor_writer w;
-    cbor_writer_init(&w, out, cap);
-    cbor_write_map(&w, 7);
-    cbor_write_uint(&w, 0); cbor_write_uint(&w, 1);
-    cbor_write_uint(&w, 1); cbor_write_cstr(&w, model);
-    cbor_write_uint(&w, 2); cbor_write_uint(&w, first);
-    cbor_write_uint(&w, 3); cbor_write_uint(&w, count);
-    cbor_write_uint(&w, 4); write_tensors(&w, ins, n_in);
-    cbor_write_uint(&w, 5); write_tensors(&w, outs, n_out);
-    cbor_write_uint(&w, 6);
-    cbor_write_array(&w, count);
+    syn_cbor_writer_init(&w, out, cap);
+    syn_cbor_write_map(&w, 7);
+    syn_cbor_write_uint(&w, 0); syn_cbor_write_uint(&w, 1);
+    syn_cbor_write_uint(&w, 1); syn_cbor_write_cstr(&w, model);
+    syn_cbor_write_uint(&w, 2); syn_cbor_write_uint(&w, first);
+    syn_cbor_write_uint(&w, 3); syn_cbor_write_uint(&w, count);
+    syn_cbor_write_uint(&w, 4); write_tensors(&w, ins, n_in);
+    syn_cbor_write_uint(&w, 5); write_tensors(&w, outs, n_out);
+    syn_cbor_write_uint(&w, 6);
+    syn_cbor_write_array(&w, count);
     for (unsigned i = first; i < first + count; i++) {
         accel_layer *l = &layers[i];
         if (zoo_segment_tweak != NULL)
@@ -239,32 +218,32 @@ size_t zoo_segment(const char *model, unsigned first, unsigned count, uint32_t s
         seg_write_layer(&w, l, (l->weight_bits > 0 ? 1u : 0u) + (l->bias_present ? 1u : 0u));
         if (l->weight_bits > 0) {
             /* Values within the bit range, small for 8 bits so outputs do not all saturate. */
-            uint64_t count_w = accel_weight_count(l), bytes = (count_w * l->weight_bits + 7u) / 8u;
+            uint64_t count_w = syn_accel_weight_count(l), bytes = (count_w * l->weight_bits + 7u) / 8u;
             if (bytes > sizeof packed) {
                 snprintf(why, why_cap, "layer %u: %llu weight bytes", i, (unsigned long long)bytes);
                 return 0;
             }
             memset(packed, 0, (size_t)bytes);
             for (uint64_t k = 0; k < count_w; k++) {
-                uint32_t r = next_random(&rnd);
+                uint32_t r = test_xorshift32(&rnd);
                 int v = l->weight_bits == 8 ? (int)(r % 15u) - 7 : (int)(r % (1u << l->weight_bits)) - (1 << (l->weight_bits - 1));
                 uint32_t bits = (uint32_t)v & ((1u << l->weight_bits) - 1u);
                 uint64_t at = k * l->weight_bits;
                 packed[at / 8u] |= (uint8_t)(bits << (at % 8u));
             }
-            cbor_write_uint(&w, 34);
-            cbor_write_bytes(&w, packed, (size_t)bytes);
+            syn_cbor_write_uint(&w, 34);
+            syn_cbor_write_bytes(&w, packed, (size_t)bytes);
         }
         if (l->bias_present) {
             uint8_t bias[1024];
             for (unsigned k = 0; k < l->output_shape.c && k < sizeof bias; k++)
-                bias[k] = (uint8_t)((int)(next_random(&rnd) % 41u) - 20);
-            cbor_write_uint(&w, 35);
-            cbor_write_bytes(&w, bias, l->output_shape.c);
+                bias[k] = (uint8_t)((int)(test_xorshift32(&rnd) % 41u) - 20);
+            syn_cbor_write_uint(&w, 35);
+            syn_cbor_write_bytes(&w, bias, l->output_shape.c);
         }
     }
     if (w.err != CBOR_OK) {
-        snprintf(why, why_cap, "encoding: %s", cbor_err_name(w.err));
+        snprintf(why, why_cap, "encoding: %s", syn_cbor_err_name(w.err));
         return 0;
     }
     return w.len;

@@ -2,7 +2,7 @@
  * (models/<name>.json, run from the repo root), so the board's tests load real layer shapes and
  * hardware layouts: the boundary rule gives the inputs and outputs, weights and biases are drawn
  * from a seeded generator within each layer's bit range, and every layer's output shift is -1 (0 for passthrough).
- * The result decodes with accel_segment_decode (the tests check that too). */
+ * The result decodes with syn_accel_segment_decode (the tests check that too). */
 #ifndef SYNERGY_TEST_ZOO_SEGMENT_H
 #define SYNERGY_TEST_ZOO_SEGMENT_H
 

@@ -4,7 +4,7 @@
 
 import type { Layer } from './layer.js';
 
-/** Stable names of the limits, the same in C (fit_limit_name). */
+/** Stable names of the limits, the same in C (syn_fit_limit_name). */
 export const FIT_LIMITS = [
   'layers', 'kernel_size', 'stride', 'dilation', 'pooling', 'padding', 'flatten', 'streaming', 'data_format',
   'dimensions', 'activation', 'output_width', 'output_shift', 'processors', 'frame_size', 'data_memory_input',

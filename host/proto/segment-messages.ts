@@ -15,7 +15,7 @@ const hex2 = (b: number): string => `0x${b.toString(16).padStart(2, '0')}`;
 
 /**
  * Why `id` is not a segment id (PROTOCOL.md 8: 1..64 bytes, each 0x21..0x7e), or null when it
- * is one. The reasons are the board's words (segstore_id_problem), so both sides name a bad id
+ * is one. The reasons are the board's words (syn_segstore_id_problem), so both sides name a bad id
  * the same way.
  */
 export function segmentIdProblem(id: string): string | null {

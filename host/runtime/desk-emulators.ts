@@ -48,7 +48,7 @@ import { bitsPerByte, type DeskSpec, type DeviceSpec, type LinkSpec, type Sensor
 
 /** Rate of an emulated sensor the desk gives no rate (the planner puts no cap on it). */
 export const ON_DEMAND_HZ = 1000;
-/** The emulator's limit of sensors per board (firmware/core/board.h BOARD_MAX_SENSORS). */
+/** The emulator's limit of sensors per board (firmware/core/syn_config.h SYN_MAX_SENSORS). */
 export const MAX_SENSORS_PER_BOARD = 8;
 /**
  * The simulator's exact-memo budget per emulated board, MiB (synergy-emu --memo-mib). A cycle's

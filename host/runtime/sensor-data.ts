@@ -1,6 +1,6 @@
 // What an emulated sensor captures, computed on the host, so a frame's input is known without
 // reading it back over the board's link (which would cost the link the plan measures).
-// The TypeScript twin of firmware/core/sensors.c sensor_synthesize (a diagonal triangle wave
+// The TypeScript twin of firmware/core/sensors.c syn_sensor_synthesize (a diagonal triangle wave
 // with a per-frame phase plus uniform noise, seeded by FNV-1a of the board id, the sensor index
 // and the frame number through splitmix64); test/integration/runtime-sensor.test.ts demands the
 // same bytes as the emulator for the same board, sensor and frame. A sensor fed from a file

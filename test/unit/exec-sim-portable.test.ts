@@ -19,7 +19,7 @@ describe('simulator on the Cortex-M4', () => {
   const sources = readdirSync(join(fw, 'accel', 'sim')).filter((f) => f.endsWith('.c'));
   it.each(sources)('accel/sim/%s compiles with -Wall -Wextra -Werror for cortex-m4', (file) => {
     const r = spawnSync(cc, ['-mcpu=cortex-m4', '-mthumb', '-mfloat-abi=softfp', '-mfpu=fpv4-sp-d16', '-Os', '-std=c11',
-      '-Wall', '-Wextra', '-Werror', `-I${join(fw, 'core')}`, `-I${join(fw, 'accel')}`, '-DACCEL_SIM_ARENA_BYTES=65536u',
+      '-Wall', '-Wextra', '-Werror', `-I${join(fw, 'core')}`, `-I${join(fw, 'accel')}`, '-DSYN_SIM_ARENA_BYTES=65536u',
       '-c', join(fw, 'accel', 'sim', file), '-o', join(out, `${file}.o`)], { encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);

@@ -1,5 +1,5 @@
-// One truth per fact: the protocol constants in firmware/core/proto.h (and the CBOR limits in
-// firmware/core/cbor.h, the profile limits in firmware/core/msg_infer.h) must be the ones the
+// One truth per fact: the protocol constants in firmware/core/proto.h (and the limits, the CBOR
+// subset's and the profile's among them, in firmware/core/syn_config.h) must be the ones the
 // TypeScript codec uses.
 
 import { existsSync, readFileSync } from 'node:fs';
@@ -27,15 +27,17 @@ import {
 
 const CORE = join(import.meta.dirname, '../../firmware/core');
 
-/** `#define NAME value` lines whose value is a plain decimal or hex integer. */
-function defines(file: string): Map<string, number> {
-  if (!existsSync(join(CORE, file))) {
-    throw new Error(`firmware/core/${file} is missing: the C constants cannot be cross-checked with the TypeScript ones`);
-  }
+/** `#define NAME value` lines whose value is a plain decimal or hex integer, of each file. */
+function defines(...files: string[]): Map<string, number> {
   const out = new Map<string, number>();
-  for (const line of readFileSync(join(CORE, file), 'utf8').split('\n')) {
-    const m = /^#define\s+(\w+)\s+(0x[0-9a-fA-F]+|\d+)u?\s*(\/\*.*\*\/)?\s*$/.exec(line);
-    if (m) out.set(m[1]!, Number(m[2]!));
+  for (const file of files) {
+    if (!existsSync(join(CORE, file))) {
+      throw new Error(`firmware/core/${file} is missing: the C constants cannot be cross-checked with the TypeScript ones`);
+    }
+    for (const line of readFileSync(join(CORE, file), 'utf8').split('\n')) {
+      const m = /^#define\s+(\w+)\s+(0x[0-9a-fA-F]+|\d+)u?\s*(\/\*.*\*\/)?\s*$/.exec(line);
+      if (m) out.set(m[1]!, Number(m[2]!));
+    }
   }
   return out;
 }
@@ -49,8 +51,8 @@ function family(defs: Map<string, number>, prefix: string, except: string[] = []
   return out;
 }
 
-describe('protocol constants agree with firmware/core/proto.h', () => {
-  const c = defines('proto.h');
+describe('protocol constants agree with firmware/core/proto.h and its limits in syn_config.h', () => {
+  const c = defines('proto.h', 'syn_config.h');
 
   it('has the constants at all', () => {
     expect(c.size).toBeGreaterThan(20);
@@ -83,19 +85,19 @@ describe('protocol constants agree with firmware/core/proto.h', () => {
   });
 });
 
-describe('CBOR subset limits agree with firmware/core/cbor.h', () => {
+describe('CBOR subset limits agree with firmware/core/syn_config.h', () => {
   it('depth, text and entry limits', () => {
-    const c = defines('cbor.h');
-    expect(c.get('CBOR_MAX_DEPTH')).toBe(CBOR_MAX_DEPTH);
-    expect(c.get('CBOR_MAX_TEXT')).toBe(CBOR_MAX_TEXT);
-    expect(c.get('CBOR_MAX_ITEMS')).toBe(CBOR_MAX_ITEMS);
+    const c = defines('syn_config.h');
+    expect(c.get('SYN_CBOR_MAX_DEPTH')).toBe(CBOR_MAX_DEPTH);
+    expect(c.get('SYN_CBOR_MAX_TEXT')).toBe(CBOR_MAX_TEXT);
+    expect(c.get('SYN_CBOR_MAX_ITEMS')).toBe(CBOR_MAX_ITEMS);
   });
 });
 
-describe('profile limits agree with firmware/core/msg_infer.h', () => {
+describe('profile limits agree with firmware/core/syn_config.h', () => {
   it('runs and warm-up runs (the CLI refuses more at parse time)', () => {
-    const c = defines('msg_infer.h');
-    expect(c.get('PROFILE_MAX_RUNS')).toBe(PROFILE_MAX_RUNS);
-    expect(c.get('PROFILE_MAX_WARMUP')).toBe(PROFILE_MAX_WARMUP);
+    const c = defines('syn_config.h');
+    expect(c.get('SYN_PROFILE_MAX_RUNS')).toBe(PROFILE_MAX_RUNS);
+    expect(c.get('SYN_PROFILE_MAX_WARMUP')).toBe(PROFILE_MAX_WARMUP);
   });
 });

@@ -1,4 +1,4 @@
-/* Kernel and bias memory compaction; see reg_compact.h. */
+/* Kernel and bias memory compaction; see syn_reg_compact.h. */
 #include "reg_compact.h"
 
 #include <string.h>
@@ -10,20 +10,17 @@
 #define CTRL_MEXPRESS (1u << 20)
 #define QUADRANTS 4u
 #define NONE 0xFFFFu
-#define ZERO_WORDS 64u
-
-static const uint32_t zeros[ZERO_WORDS];
 
 /* Scratch: one processor's moves, then the four bias memories. */
 static union {
     struct {
-        uint16_t src_of[FIT_MAX_COLUMNS];   /* the column whose kernel goes to this one, or NONE */
+        uint16_t src_of[SYN_MAX_COLUMNS];   /* the column whose kernel goes to this one, or NONE */
         uint32_t pending[FIT_MAP_WORDS];    /* columns whose kernel is still to move out */
     } k;
-    uint8_t bias[QUADRANTS][REG_UPLOAD_MAX_BIAS];
+    uint8_t bias[QUADRANTS][SYN_REG_UPLOAD_MAX_BIAS];
 } scratch;
 
-static int32_t delta[FIT_MAX_LAYERS];
+static int32_t delta[SYN_MAX_LAYERS];
 
 static bool pending(uint32_t c)
 {
@@ -53,10 +50,10 @@ static bool move_column(mover *m, uint32_t from, uint32_t to)
         memcpy(w, m->saved, sizeof m->saved);
     } else {
         for (unsigned i = 0; i < 3; i++)
-            if (!cnn_read(m->base + 16u * from + 4u * i, &w[i], m->err))
+            if (!syn_cnn_read(m->base + 16u * from + 4u * i, &w[i], m->err))
                 return false;
     }
-    return cnn_write_block(m->base + 16u * to, w, 4, m->err);
+    return syn_cnn_write_block(m->base + 16u * to, w, 4, m->err);
 }
 
 /* From a destination whose kernel may be overwritten, fills it and then, along the chain, each
@@ -77,7 +74,7 @@ static bool follow(mover *m, uint32_t d)
 static bool move_processor(const syn_chip *chip, fit_ctx *ctx, fit_result *out, unsigned p, uint16_t first_moved,
                            cnn_error *err)
 {
-    uint32_t words = cnn_kernel_words(chip, p);
+    uint32_t words = syn_cnn_kernel_words(chip, p);
     bool any = false;
     for (uint32_t c = 0; c < words; c++)
         scratch.k.src_of[c] = NONE;
@@ -87,12 +84,12 @@ static bool move_processor(const syn_chip *chip, fit_ctx *ctx, fit_result *out, 
         if (d == 0)
             continue;
         const int32_t *runs;
-        uint16_t n = fit_layer_columns(ctx, out, U, p, &runs);
+        uint16_t n = syn_fit_layer_columns(ctx, out, U, p, &runs);
         for (uint16_t i = 0; i < n; i++) {
             for (int32_t c = runs[2 * i]; c < runs[2 * i + 1]; c++) {
                 int32_t from = c - d;
                 if (from < 0 || (uint32_t)from >= words || (uint32_t)c >= words)
-                    return cnn_fail(err, CNN_ERR_PROGRAM, 0, "compaction: processor %u column %ld from column %ld", p,
+                    return syn_cnn_fail(err, CNN_ERR_PROGRAM, 0, "compaction: processor %u column %ld from column %ld", p,
                                     (long)c, (long)from);
                 scratch.k.src_of[c] = (uint16_t)from;
                 set_pending((uint32_t)from, true);
@@ -102,7 +99,7 @@ static bool move_processor(const syn_chip *chip, fit_ctx *ctx, fit_result *out, 
     }
     if (!any)
         return true;
-    mover m = { cnn_kernel_base(chip, p), NONE, { 0, 0, 0 }, err };
+    mover m = { syn_cnn_kernel_base(chip, p), NONE, { 0, 0, 0 }, err };
     for (uint32_t d = 0; d < words; d++)
         if (!follow(&m, d))
             return false;
@@ -112,7 +109,7 @@ static bool move_processor(const syn_chip *chip, fit_ctx *ctx, fit_result *out, 
         /* Every destination left is in a cycle: keep d's kernel aside, then fill the chain
          * behind it (its last step reads the kept kernel). */
         for (unsigned i = 0; i < 3; i++)
-            if (!cnn_read(m.base + 16u * d + 4u * i, &m.saved[i], err))
+            if (!syn_cnn_read(m.base + 16u * d + 4u * i, &m.saved[i], err))
                 return false;
         m.saved_column = d;
         set_pending(d, false);
@@ -123,60 +120,33 @@ static bool move_processor(const syn_chip *chip, fit_ctx *ctx, fit_result *out, 
     return true;
 }
 
-static bool write_zeros(uint32_t addr, uint32_t words, cnn_error *err)
-{
-    while (words > 0) {
-        uint32_t k = words < ZERO_WORDS ? words : ZERO_WORDS;
-        if (!cnn_write_block(addr, zeros, k, err))
-            return false;
-        addr += 4u * k;
-        words -= k;
-    }
-    return true;
-}
-
-static bool marked(const uint32_t *row, uint32_t c)
-{
-    return (row[c >> 5] >> (c & 31u)) & 1u;
-}
-
-bool reg_compact(const syn_chip *chip, fit_ctx *ctx, fit_result *out, uint16_t first_moved, const reg_place *from,
+bool syn_reg_compact(const syn_chip *chip, fit_ctx *ctx, fit_result *out, uint16_t first_moved, const reg_place *from,
                  cnn_error *err)
 {
     uint16_t layers = out != NULL ? out->layers : 0;
     for (uint16_t U = first_moved; U < layers; U++)
         delta[U - first_moved] = (int32_t)out->per_layer[U].kernel_start - (int32_t)from[U - first_moved].kernel_start;
     for (unsigned q = 0; q < QUADRANTS; q++) {
-        uint32_t ctrl_addr = cnn_control_address(chip, q, 0), ctrl;
-        if (!cnn_read(ctrl_addr, &ctrl, err) || !cnn_write(ctrl_addr, ctrl & ~CTRL_MEXPRESS, err))
+        uint32_t ctrl_addr = syn_cnn_control_address(chip, q, 0), ctrl;
+        if (!syn_cnn_read(ctrl_addr, &ctrl, err) || !syn_cnn_write(ctrl_addr, ctrl & ~CTRL_MEXPRESS, err))
             return false;
         for (unsigned p = 16u * q; p < 16u * q + 16u; p++) {
             if (layers > 0 && !move_processor(chip, ctx, out, p, first_moved, err))
                 return false;
             /* Zero what no layer holds now (the fit's occupancy map is the remaining union's). */
-            uint32_t words = cnn_kernel_words(chip, p), base = cnn_kernel_base(chip, p);
+            uint32_t words = syn_cnn_kernel_words(chip, p), base = syn_cnn_kernel_base(chip, p);
             const uint32_t *row = fit_map_rows(ctx) + (size_t)p * FIT_MAP_WORDS;
-            for (uint32_t c = 0; c < words;) {
-                if (layers > 0 && marked(row, c)) {
-                    c++;
-                    continue;
-                }
-                uint32_t end = c;
-                while (end < words && !(layers > 0 && marked(row, end)))
-                    end++;
-                if (!write_zeros(base + 16u * c, 4u * (end - c), err))   /* the direct form: 4 words a column */
-                    return false;
-                c = end;
-            }
+            if (!syn_cnn_zero_columns(base, words, layers > 0 ? row : NULL, false, err))
+                return false;
         }
-        if (!cnn_write(ctrl_addr, ctrl, err))
+        if (!syn_cnn_write(ctrl_addr, ctrl, err))
             return false;
     }
-    uint32_t bias_words = chip->bias_per_quadrant < REG_UPLOAD_MAX_BIAS ? chip->bias_per_quadrant : REG_UPLOAD_MAX_BIAS;
+    uint32_t bias_words = chip->bias_per_quadrant < SYN_REG_UPLOAD_MAX_BIAS ? chip->bias_per_quadrant : SYN_REG_UPLOAD_MAX_BIAS;
     for (unsigned q = 0; q < QUADRANTS; q++) {
         for (uint32_t i = 0; i < bias_words; i++) {
             uint32_t v;
-            if (!cnn_read(cnn_bias_address(chip, q, i), &v, err))
+            if (!syn_cnn_read(syn_cnn_bias_address(chip, q, i), &v, err))
                 return false;
             scratch.bias[q][i] = (uint8_t)v;
         }
@@ -187,13 +157,13 @@ bool reg_compact(const syn_chip *chip, fit_ctx *ctx, fit_result *out, uint16_t f
         if (a->bias_quadrant < 0 || a->bias_quadrant >= (int8_t)QUADRANTS || b->bias_quadrant < 0
             || b->bias_quadrant >= (int8_t)QUADRANTS || a->bias_offset + (uint32_t)b->bias_length > bias_words)
             continue;
-        if (!reg_bias_write(cnn_bias_address(chip, (unsigned)b->bias_quadrant, b->bias_offset),
+        if (!syn_reg_bias_write(syn_cnn_bias_address(chip, (unsigned)b->bias_quadrant, b->bias_offset),
                             &scratch.bias[a->bias_quadrant][a->bias_offset], b->bias_length, err))
             return false;
     }
     for (unsigned q = 0; q < QUADRANTS; q++) {
         uint32_t fill = layers > 0 ? out->bias_per_quadrant[q] : 0;
-        if (fill < bias_words && !write_zeros(cnn_bias_address(chip, q, fill), bias_words - fill, err))
+        if (fill < bias_words && !syn_cnn_write_zeros(syn_cnn_bias_address(chip, q, fill), bias_words - fill, err))
             return false;
     }
     return true;

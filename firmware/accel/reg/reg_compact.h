@@ -21,10 +21,10 @@
 #include "reg_table.h"
 
 /* Moves the union's layers first_moved .. out->layers - 1 from where `from` says (from[U -
- * first_moved]) to where out (fit_run just returned it on ctx) puts them, then zeroes every kernel
+ * first_moved]) to where out (syn_fit_run just returned it on ctx) puts them, then zeroes every kernel
  * column out's occupancy map leaves free and every bias byte past each quadrant's fill. With out
  * NULL nothing is resident: everything is zeroed. Layers before first_moved must not move. */
-bool reg_compact(const syn_chip *chip, fit_ctx *ctx, fit_result *out, uint16_t first_moved, const reg_place *from,
+bool syn_reg_compact(const syn_chip *chip, fit_ctx *ctx, fit_result *out, uint16_t first_moved, const reg_place *from,
                  cnn_error *err);
 
 #endif

@@ -15,19 +15,19 @@ typedef struct {
 
 static uint32_t reg(unsigned q, unsigned y, cnn_layer_reg r)
 {
-    return reg_the.layer[q][y][r];
+    return syn_reg_the.layer[q][y][r];
 }
 
 static uint32_t addr_of(unsigned q, unsigned y, cnn_layer_reg r)
 {
-    return cnn_layer_address(reg_the.chip, q, r, y);
+    return syn_cnn_layer_address(syn_reg_the.chip, q, r, y);
 }
 
 /* A refusal about register r of quadrant q. */
 static bool bad(const ctx *c, cnn_status st, unsigned q, cnn_layer_reg r, const char *why)
 {
-    return cnn_fail(c->err, st, addr_of(q, c->index, r), "layer %u: %s (quadrant %u, 0x%08lx) %s", c->index,
-                    cnn_layer_reg_name(r), q, (unsigned long)reg(q, c->index, r), why);
+    return syn_cnn_fail(c->err, st, addr_of(q, c->index, r), "layer %u: %s (quadrant %u, 0x%08lx) %s", c->index,
+                    syn_cnn_layer_reg_name(r), q, (unsigned long)reg(q, c->index, r), why);
 }
 
 static bool unknown_bits(const ctx *c, unsigned q, cnn_layer_reg r, uint32_t known)
@@ -73,9 +73,9 @@ static bool agree(const ctx *c, unsigned lead, unsigned q, cnn_layer_reg r, uint
     uint32_t a = reg(lead, c->index, r) & mask, b = reg(q, c->index, r) & mask;
     if (a == b)
         return true;
-    return cnn_fail(c->err, CNN_ERR_PROGRAM, addr_of(q, c->index, r),
+    return syn_cnn_fail(c->err, CNN_ERR_PROGRAM, addr_of(q, c->index, r),
                     "layer %u: %s is 0x%08lx in quadrant %u but 0x%08lx in quadrant %u; one layer needs one value",
-                    c->index, cnn_layer_reg_name(r), (unsigned long)b, q, (unsigned long)a, lead);
+                    c->index, syn_cnn_layer_reg_name(r), (unsigned long)b, q, (unsigned long)a, lead);
 }
 
 static bool check_reads(const ctx *c, reg_layer *l, unsigned lead)
@@ -85,11 +85,11 @@ static bool check_reads(const ctx *c, reg_layer *l, unsigned lead)
         words_needed = ((uint64_t)l->rptr * 4u + (uint64_t)l->rows * l->cols + 3u) / 4u;
     else
         words_needed = l->rptr + (uint64_t)l->rows * l->cols * l->passes * l->operands;
-    if (words_needed > reg_the.instance_words) {
+    if (words_needed > syn_reg_the.instance_words) {
         char why[160];
         syn_format(why, sizeof why, "with %ux%u pixels, %u passes and %u operands reads up to word %lu of a %lu-word instance",
                    l->rows, l->cols, l->passes, l->operands, (unsigned long)(words_needed - 1u),
-                   (unsigned long)reg_the.instance_words);
+                   (unsigned long)syn_reg_the.instance_words);
         return bad(c, CNN_ERR_PROGRAM, lead, CNN_LR_RPTR_BASE, why);
     }
     uint64_t work = (uint64_t)l->pooled_r * l->pooled_c * l->np * l->passes;
@@ -108,7 +108,7 @@ static bool check_reads(const ctx *c, reg_layer *l, unsigned lead)
 static bool check_write_end(const ctx *c, unsigned q, uint64_t last)
 {
     uint64_t limit = (uint64_t)REG_INSTANCES << 13;
-    if (last < limit && (last & 0x1FFFu) < reg_the.instance_words)
+    if (last < limit && (last & 0x1FFFu) < syn_reg_the.instance_words)
         return true;
     char why[120];
     syn_format(why, sizeof why, "makes the layer write word address 0x%05lx, past data memory", (unsigned long)last);
@@ -136,7 +136,7 @@ static bool decode_conv(const ctx *c, reg_layer *l, unsigned lead, uint32_t oned
     unsigned per_byte = 8u / l->bits;
     uint64_t last_byte = l->kstart + (uint64_t)((slots - 1u) / per_byte) * l->ks + l->ks - 1u;
     for (unsigned k = 0; k < l->np; k++) {
-        uint32_t words = cnn_kernel_words(reg_the.chip, l->proc[k]);
+        uint32_t words = syn_cnn_kernel_words(syn_reg_the.chip, l->proc[k]);
         if (last_byte >= (uint64_t)words * REG_KERNEL_WORD_BYTES) {
             char why[120];
             syn_format(why, sizeof why, "makes processor %u read kernel column %lu of its %lu", l->proc[k],
@@ -170,7 +170,7 @@ static bool decode_conv(const ctx *c, reg_layer *l, unsigned lead, uint32_t oned
          * unaligned first output processor), so the last pass's unused slots of a layer placed at
          * the end of a quadrant's bias memory point past it: they compute nothing anyone reads,
          * and their bias reads as 0 here (reg_exec.c). The layer's first byte must be inside. */
-        if (l->bias_off >= reg_the.chip->bias_per_quadrant)
+        if (l->bias_off >= syn_reg_the.chip->bias_per_quadrant)
             return bad(c, CNN_ERR_PROGRAM, (unsigned)bias_q, CNN_LR_POST, "points the bias past the quadrant's bias memory");
     }
     /* Sums: the master adds the partial products of every other quadrant with processors (and
@@ -265,7 +265,7 @@ static bool decode_passthrough(const ctx *c, reg_layer *l, unsigned lead, uint32
     return true;
 }
 
-bool reg_decode_layer(unsigned index, unsigned master, unsigned running, reg_layer *l, cnn_error *err)
+bool syn_reg_decode_layer(unsigned index, unsigned master, unsigned running, reg_layer *l, cnn_error *err)
 {
     ctx c = { index, master, running, err };
     unsigned y = index;
@@ -284,7 +284,7 @@ bool reg_decode_layer(unsigned index, unsigned master, unsigned running, reg_lay
         mask |= (uint64_t)(en >> 16) << (16u * q);
     }
     if (l->processors == 0)
-        return cnn_fail(err, CNN_ERR_PROGRAM, addr_of(master, y, CNN_LR_EN),
+        return syn_cnn_fail(err, CNN_ERR_PROGRAM, addr_of(master, y, CNN_LR_EN),
                         "layer %u: EN enables no processor in any running quadrant (LCNT_MAX runs it)", y);
     l->passthrough = mask == 0;
     if (!l->passthrough && mask != l->processors) {
@@ -469,13 +469,13 @@ bool reg_decode_layer(unsigned index, unsigned master, unsigned running, reg_lay
     in->pool_first = !(l->operands > 1 && l->pool_en && !l->prepool);
     in->flatten = false;
     in->streaming = false;
-    if (l->passthrough && reg_the.chip->cycles_passthrough_pool_extra_passes && l->pool_en && l->passes > 1)
+    if (l->passthrough && syn_reg_the.chip->cycles_passthrough_pool_extra_passes && l->pool_en && l->passes > 1)
         in->m = 2 * in->m - 1;
-    if (reg_the.chip->cycles_preread_term && !in->pool_first && (in->m > 1 || in->e > 1)) {
+    if (syn_reg_the.chip->cycles_preread_term && !in->pool_first && (in->m > 1 || in->e > 1)) {
         int64_t kernel_start = l->passthrough ? 0 : l->kstart / REG_KERNEL_WORD_BYTES;
         in->preread = ((in->hp + 2 * in->pr - in->kc + 1) * in->pc + (in->wp + 2 * in->pc - in->kr + 1) * in->pr
                        - in->pr * in->pc) * kernel_start;
     }
-    l->cycles = accel_cycles_from(in);
+    l->cycles = syn_accel_cycles_from(in);
     return true;
 }

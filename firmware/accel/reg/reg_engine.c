@@ -1,9 +1,9 @@
-/* The register engine of accel.h (accel_engine_register): a resident segment is a register
+/* The register engine of accel.h (syn_accel_engine_register): a resident segment is a register
  * program (a reg_image whose configure program is a table, reg_table.h) whose kernels and biases
  * are in the accelerator's memories; a run writes the program's init, the table when the layer
  * registers hold another segment's, LCNT_MAX, places the inputs by their layouts, starts, waits
- * for cnn_irq and stops (reg_program_run_as); the outputs stay in data memory until
- * accel_output_into gathers one straight into the caller's buffer. Everything goes through the
+ * for cnn_irq and stops (syn_reg_program_run_as); the outputs stay in data memory until
+ * syn_accel_output_into gathers one straight into the caller's buffer. Everything goes through the
  * CNN driver (cnn_driver.h): the register model on the emulated board, the silicon on a chip.
  *
  * Per-layer cycles: the first run of a load runs the segment with LCNT_MAX = k for k = 0..n-1 and
@@ -14,7 +14,7 @@
  * With the exact memo on (accel_memo.h), a run without a layer callback whose inputs this load
  * has seen takes its outputs from the memo; a computed run gathers them into a memo entry.
  *
- * Memory: ACCEL_MAX_RESIDENT plans (the image's pointers, the input and output maps, FIT_MAX_LAYERS
+ * Memory: SYN_MAX_RESIDENT plans (the image's pointers, the input and output maps, SYN_MAX_LAYERS
  * cycle figures each); the programs are the caller's (the segment store's program pool). */
 #include <string.h>
 
@@ -31,17 +31,17 @@ typedef struct {
     reg_image img;
     /* img->inputs[i] is segment input in_of[i]; segment output k is img->outputs[out_of[k]], or
      * relayed (-1). */
-    uint8_t in_of[ACCEL_SEG_MAX_TENSORS];
-    int8_t out_of[ACCEL_SEG_MAX_TENSORS];
+    uint8_t in_of[SYN_MAX_CUT_TENSORS];
+    int8_t out_of[SYN_MAX_CUT_TENSORS];
     uint64_t generation;
     bool measured;
-    uint32_t cycles[FIT_MAX_LAYERS];
+    uint32_t cycles[SYN_MAX_LAYERS];
 } reg_plan;
 
 typedef struct {
     accel_ctx base;
     const syn_chip *chip;
-    reg_plan plans[ACCEL_MAX_RESIDENT];
+    reg_plan plans[SYN_MAX_RESIDENT];
     int configured;                /* the slot whose table the layer registers hold; -1 none */
     bool have_outputs;
     uint8_t last_slot;
@@ -55,21 +55,13 @@ typedef struct {
 
 static reg_engine_ctx the_ctx;
 
-#define fail accel_fail
+#define fail syn_accel_fail
 
 static bool driver_fail(accel_error *err, accel_status status, const char *what, const cnn_error *ce)
 {
     return fail(err, status, -1, "%s: %s", what, ce->msg);
 }
 
-static const char *source_name(char *buf, size_t cap, int16_t source)
-{
-    if (source < 0)
-        syn_format(buf, cap, "the network input");
-    else
-        syn_format(buf, cap, "the output of layer %u", (unsigned)source);
-    return buf;
-}
 
 static uint32_t tensor_bytes(const accel_tensor *t)
 {
@@ -93,21 +85,21 @@ static accel_ctx *reg_open(const syn_chip *chip, accel_error *err)
              chip->name);
         return NULL;
     }
-    if (chip->max_layers > FIT_MAX_LAYERS) {
+    if (chip->max_layers > SYN_MAX_LAYERS) {
         fail(err, ACCEL_ERR_UNSUPPORTED, -1, "register engine: %s has %u layers, this build keeps %u", chip->name,
-             chip->max_layers, (unsigned)FIT_MAX_LAYERS);
+             chip->max_layers, (unsigned)SYN_MAX_LAYERS);
         return NULL;
     }
     cnn_error ce;
-    if (!cnn_open(chip, &ce)) {
+    if (!syn_cnn_open(chip, &ce)) {
         driver_fail(err, ACCEL_ERR_UNSUPPORTED, "register engine", &ce);
         return NULL;
     }
     memset(&the_ctx, 0, sizeof the_ctx);
     the_ctx.chip = chip;
     the_ctx.configured = -1;
-    accel_memo_drop_all();
-    accel_ok(err);
+    syn_accel_memo_drop_all();
+    syn_accel_ok(err);
     return &the_ctx.base;
 }
 
@@ -117,22 +109,22 @@ static bool reg_load_image(accel_ctx *base, const accel_segment *seg, const reg_
     reg_engine_ctx *ctx = (reg_engine_ctx *)base;
     if (seg == NULL || img == NULL || slot == NULL)
         return fail(err, ACCEL_ERR_STATE, -1, "load: no segment given");
-    unsigned free_slot = ACCEL_MAX_RESIDENT;
-    for (unsigned k = 0; k < ACCEL_MAX_RESIDENT && free_slot == ACCEL_MAX_RESIDENT; k++)
+    unsigned free_slot = SYN_MAX_RESIDENT;
+    for (unsigned k = 0; k < SYN_MAX_RESIDENT && free_slot == SYN_MAX_RESIDENT; k++)
         if (!ctx->plans[k].used)
             free_slot = k;
-    if (free_slot == ACCEL_MAX_RESIDENT)
-        return fail(err, ACCEL_ERR_STATE, -1, "load: %u segments are already resident", ACCEL_MAX_RESIDENT);
+    if (free_slot == SYN_MAX_RESIDENT)
+        return fail(err, ACCEL_ERR_STATE, -1, "load: %u segments are already resident", SYN_MAX_RESIDENT);
     if (img->table == NULL)
         return fail(err, ACCEL_ERR_SEGMENT, -1, "load: the image has no configure table");
     if (img->layers != seg->count)
         return fail(err, ACCEL_ERR_SEGMENT, -1, "load: the image programs %u layers, the segment has %u", img->layers,
                     seg->count);
-    if (img->n_inputs > ACCEL_SEG_MAX_TENSORS || img->n_outputs > ACCEL_SEG_MAX_TENSORS)
+    if (img->n_inputs > SYN_MAX_CUT_TENSORS || img->n_outputs > SYN_MAX_CUT_TENSORS)
         return fail(err, ACCEL_ERR_SEGMENT, -1, "load: at most %u input and output layouts",
-                    (unsigned)ACCEL_SEG_MAX_TENSORS);
+                    (unsigned)SYN_MAX_CUT_TENSORS);
     cnn_error ce;
-    if (!reg_image_check(img, ctx->chip, &ce))
+    if (!syn_reg_image_check(img, ctx->chip, &ce))
         return driver_fail(err, ACCEL_ERR_SEGMENT, "image", &ce);
     reg_plan *pl = &ctx->plans[free_slot];
     reg_plan plan;
@@ -146,10 +138,10 @@ static bool reg_load_image(accel_ctx *base, const accel_segment *seg, const reg_
         for (size_t j = 0; j < i && found >= 0; j++)
             if (plan.in_of[j] == found)
                 return fail(err, ACCEL_ERR_SEGMENT, -1, "input layouts[%lu]: %s has two layouts", (unsigned long)i,
-                            source_name(name, sizeof name, img->inputs[i].source));
+                            syn_accel_source_name(name, sizeof name, img->inputs[i].source));
         if (found < 0)
             return fail(err, ACCEL_ERR_SEGMENT, -1, "input layouts[%lu]: %s is not an input of this shape",
-                        (unsigned long)i, source_name(name, sizeof name, img->inputs[i].source));
+                        (unsigned long)i, syn_accel_source_name(name, sizeof name, img->inputs[i].source));
         plan.in_of[i] = (uint8_t)found;
     }
     for (unsigned k = 0; k < seg->n_outputs; k++) {
@@ -157,33 +149,33 @@ static bool reg_load_image(accel_ctx *base, const accel_segment *seg, const reg_
         for (size_t i = 0; i < img->n_outputs && found < 0; i++)
             if (same_tensor(&img->outputs[i], &seg->outputs[k]))
                 found = (int)i;
-        if (found < 0 && accel_segment_input(seg, seg->outputs[k].source) == NULL)
+        if (found < 0 && syn_accel_segment_input(seg, seg->outputs[k].source) == NULL)
             return fail(err, ACCEL_ERR_SEGMENT, -1, "outputs[%u]: no layout for %s", k,
-                        source_name(name, sizeof name, seg->outputs[k].source));
+                        syn_accel_source_name(name, sizeof name, seg->outputs[k].source));
         plan.out_of[k] = (int8_t)found;
     }
-    if ((img->n_kernels > 0 || img->n_bias > 0) && !reg_program_load(img, &ce))
+    if ((img->n_kernels > 0 || img->n_bias > 0) && !syn_reg_program_load(img, &ce))
         return driver_fail(err, ACCEL_ERR_SEGMENT, "image", &ce);
     plan.used = true;
     plan.seg = seg;
     plan.img = *img;
-    plan.generation = accel_memo_generation();
+    plan.generation = syn_accel_memo_generation();
     *pl = plan;
     if (ctx->configured == (int)free_slot)
         ctx->configured = -1;
     ctx->have_outputs = false;
     *slot = (uint8_t)free_slot;
-    accel_ok(err);
+    syn_accel_ok(err);
     return true;
 }
 
 static bool reg_unload(accel_ctx *base, uint8_t slot)
 {
     reg_engine_ctx *ctx = (reg_engine_ctx *)base;
-    if (slot >= ACCEL_MAX_RESIDENT || !ctx->plans[slot].used)
+    if (slot >= SYN_MAX_RESIDENT || !ctx->plans[slot].used)
         return false;
     ctx->plans[slot].used = false;
-    accel_memo_drop_slot(slot);
+    syn_accel_memo_drop_slot(slot);
     if (ctx->configured == (int)slot)
         ctx->configured = -1;
     if (ctx->last_slot == slot)
@@ -197,7 +189,7 @@ typedef struct {
 
 static bool read_word(void *user, uint32_t addr, uint32_t *value)
 {
-    return cnn_read(addr, value, ((reader *)user)->err);
+    return syn_cnn_read(addr, value, ((reader *)user)->err);
 }
 
 /* Runs layers 0..last on the placed inputs (ptrs NULL: nothing placed). */
@@ -205,10 +197,10 @@ static bool run_once(reg_engine_ctx *ctx, uint8_t slot, uint16_t last, const voi
 {
     reg_plan *pl = &ctx->plans[slot];
     bool configure = ctx->configured != (int)slot;
-    if (!reg_write_list(pl->img.init, pl->img.n_init, ce))
+    if (!syn_reg_write_list(pl->img.init, pl->img.n_init, ce))
         return false;
     ctx->configured = -1;   /* until the table is written whole */
-    if (!reg_program_run_as(&pl->img, last, ptrs, NULL, configure, ce))
+    if (!syn_reg_program_run_as(&pl->img, last, ptrs, NULL, configure, ce))
         return false;
     ctx->configured = slot;
     return true;
@@ -221,10 +213,10 @@ static bool run_measuring(reg_engine_ctx *ctx, uint8_t slot, const void *const *
     uint64_t before = 1;   /* the leading cycle the cycle model adds once per run */
     for (uint16_t k = 0; k < pl->img.layers; k++) {
         uint64_t total;
-        if (!run_once(ctx, slot, k, ptrs, ce) || !cnn_cycles(&total, ce))
+        if (!run_once(ctx, slot, k, ptrs, ce) || !syn_cnn_cycles(&total, ce))
             return false;
         if (total < before || total - before > UINT32_MAX)
-            return cnn_fail(ce, CNN_ERR_STATE, 0, "profile: %lu cycles through layer %u after %lu", (unsigned long)total, k,
+            return syn_cnn_fail(ce, CNN_ERR_STATE, 0, "profile: %lu cycles through layer %u after %lu", (unsigned long)total, k,
                             (unsigned long)before);
         pl->cycles[k] = (uint32_t)(total - before);
         before = total;
@@ -237,64 +229,34 @@ static bool reg_run(accel_ctx *base, uint8_t slot, const accel_buffer *inputs, s
                     void *user, accel_error *err)
 {
     reg_engine_ctx *ctx = (reg_engine_ctx *)base;
-    if (slot >= ACCEL_MAX_RESIDENT || !ctx->plans[slot].used)
+    if (slot >= SYN_MAX_RESIDENT || !ctx->plans[slot].used)
         return fail(err, ACCEL_ERR_STATE, -1, "run: slot %u holds no segment", (unsigned)slot);
     reg_plan *pl = &ctx->plans[slot];
     const accel_segment *seg = pl->seg;
     ctx->have_outputs = false;
-    size_t given[ACCEL_SEG_MAX_TENSORS];
-    if (n_inputs != seg->n_inputs || (n_inputs > 0 && !inputs))
-        return fail(err, ACCEL_ERR_INPUT, -1, "inputs: %lu given, the segment takes %u", (unsigned long)n_inputs,
-                    seg->n_inputs);
-    for (size_t k = 0; k < n_inputs; k++) {
-        const accel_buffer *b = &inputs[k];
-        char name[40];
-        int at = -1;
-        for (unsigned j = 0; j < seg->n_inputs && at < 0; j++)
-            if (seg->inputs[j].source == b->desc.source)
-                at = (int)j;
-        if (at < 0)
-            return fail(err, ACCEL_ERR_INPUT, -1, "inputs[%lu]: %s is not an input of this segment", (unsigned long)k,
-                        source_name(name, sizeof name, b->desc.source));
-        for (size_t j = 0; j < k; j++)
-            if (inputs[j].desc.source == b->desc.source)
-                return fail(err, ACCEL_ERR_INPUT, -1, "inputs[%lu]: %s given twice", (unsigned long)k,
-                            source_name(name, sizeof name, b->desc.source));
-        const accel_tensor *want = &seg->inputs[at];
-        if (b->desc.width != want->width || memcmp(&b->desc.shape, &want->shape, sizeof want->shape) != 0
-            || b->len != tensor_bytes(want) || !b->data)
-            return fail(err, ACCEL_ERR_INPUT, -1, "inputs[%lu]: %s must be %ux%ux%u %u-bit (%lu bytes)", (unsigned long)k,
-                        source_name(name, sizeof name, b->desc.source), want->shape.c, want->shape.h, want->shape.w,
-                        want->width, (unsigned long)tensor_bytes(want));
-        given[at] = k;
-    }
-    const void *ptrs[ACCEL_SEG_MAX_TENSORS];
+    size_t given[SYN_MAX_CUT_TENSORS];
+    if (!syn_accel_match_inputs(seg->inputs, seg->n_inputs, inputs, n_inputs, given, err))
+        return false;
+    const void *ptrs[SYN_MAX_CUT_TENSORS];
     for (size_t i = 0; i < pl->img.n_inputs; i++)
         ptrs[i] = inputs[given[pl->in_of[i]]].data;
 
     accel_memo_key key;
-    memset(&key, 0, sizeof key);
-    bool memo = on_layer == NULL && accel_memo_enabled();
+    bool memo = on_layer == NULL && syn_accel_memo_enabled();
     uint32_t memo_len = 0;
     for (unsigned k = 0; k < seg->n_outputs; k++)
         if (pl->out_of[k] >= 0)
             memo_len += tensor_bytes(&seg->outputs[k]);
     ctx->memo_outputs = NULL;
     if (memo) {
-        key.slot = slot;
-        key.generation = pl->generation;
-        sha256_ctx h;
-        sha256_init(&h);
-        for (unsigned k = 0; k < seg->n_inputs; k++)
-            sha256_update(&h, inputs[given[k]].data, inputs[given[k]].len);
-        sha256_final(&h, key.digest);
+        syn_accel_memo_key_of(&key, slot, pl->generation, inputs, given, seg->n_inputs);
         size_t len;
-        const uint8_t *stored = accel_memo_find(&key, &len);
+        const uint8_t *stored = syn_accel_memo_find(&key, &len);
         if (stored != NULL && len == memo_len) {
             ctx->memo_outputs = stored;
             ctx->have_outputs = true;
             ctx->last_slot = slot;
-            accel_ok(err);
+            syn_accel_ok(err);
             return true;
         }
     }
@@ -311,20 +273,20 @@ static bool reg_run(accel_ctx *base, uint8_t slot, const accel_buffer *inputs, s
     }
     ctx->have_outputs = true;
     ctx->last_slot = slot;
-    uint8_t *to = memo && memo_len > 0 ? accel_memo_reserve(&key, memo_len) : NULL;
+    uint8_t *to = memo && memo_len > 0 ? syn_accel_memo_reserve(&key, memo_len) : NULL;
     if (to != NULL) {
         reader rd = { &ce };
         uint8_t *at = to;
         for (unsigned k = 0; k < seg->n_outputs; k++) {
             if (pl->out_of[k] < 0)
                 continue;
-            if (!reg_layout_gather(&pl->img.outputs[pl->out_of[k]], ctx->chip, read_word, &rd, at))
+            if (!syn_reg_layout_gather(&pl->img.outputs[pl->out_of[k]], ctx->chip, read_word, &rd, at))
                 return driver_fail(err, ACCEL_ERR_SEGMENT, "gather", &ce);
             at += tensor_bytes(&seg->outputs[k]);
         }
         ctx->memo_outputs = to;
     }
-    accel_ok(err);
+    syn_accel_ok(err);
     return true;
 }
 
@@ -345,22 +307,22 @@ static bool reg_output_into(accel_ctx *base, int16_t source, void *dst, uint32_t
         }
         if (pl->out_of[k] < 0)
             return fail(err, ACCEL_ERR_STATE, -1, "output: %s is relayed (the caller copies the input)",
-                        source_name(name, sizeof name, source));
+                        syn_accel_source_name(name, sizeof name, source));
         if (tensor_bytes(t) != len || dst == NULL)
-            return fail(err, ACCEL_ERR_INPUT, -1, "output: %s has %lu bytes, %lu given", source_name(name, sizeof name, source),
+            return fail(err, ACCEL_ERR_INPUT, -1, "output: %s has %lu bytes, %lu given", syn_accel_source_name(name, sizeof name, source),
                         (unsigned long)tensor_bytes(t), (unsigned long)len);
         if (ctx->memo_outputs != NULL) {
             memcpy(dst, ctx->memo_outputs + offset, len);
         } else {
             cnn_error ce;
             reader rd = { &ce };
-            if (!reg_layout_gather(&pl->img.outputs[pl->out_of[k]], ctx->chip, read_word, &rd, dst))
+            if (!syn_reg_layout_gather(&pl->img.outputs[pl->out_of[k]], ctx->chip, read_word, &rd, dst))
                 return driver_fail(err, ACCEL_ERR_SEGMENT, "gather", &ce);
         }
-        accel_ok(err);
+        syn_accel_ok(err);
         return true;
     }
-    return fail(err, ACCEL_ERR_STATE, -1, "output: the last run gave no %s", source_name(name, sizeof name, source));
+    return fail(err, ACCEL_ERR_STATE, -1, "output: the last run gave no %s", syn_accel_source_name(name, sizeof name, source));
 }
 
 static bool reg_measured_cycles(accel_ctx *base, uint32_t *cycles, size_t n)
@@ -383,7 +345,7 @@ static bool given_column(void *user, unsigned p, uint32_t col)
     reg_engine_ctx *ctx = user;
     for (uint16_t k = 0; k < ctx->count; k++) {
         const int32_t *runs;
-        uint16_t n = fit_layer_columns(ctx->fit, ctx->fit_out, (uint16_t)(ctx->u0 + k), p, &runs);
+        uint16_t n = syn_fit_layer_columns(ctx->fit, ctx->fit_out, (uint16_t)(ctx->u0 + k), p, &runs);
         for (uint16_t i = 0; i < n; i++)
             if ((int32_t)col >= runs[2 * i] && (int32_t)col < runs[2 * i + 1])
                 return true;
@@ -400,24 +362,24 @@ static bool reg_stream_begin(accel_ctx *base, const reg_image *program, fit_ctx 
     ctx->u0 = u0;
     ctx->count = count;
     /* The fit's occupancy map is free once it has run: it keeps the segment's columns. */
-    reg_upload_begin(&ctx->upload, ctx->chip, kernel_records, bias_records, fit_map_rows(fit), FIT_MAP_WORDS,
+    syn_reg_upload_begin(&ctx->upload, ctx->chip, kernel_records, bias_records, fit_map_rows(fit), FIT_MAP_WORDS,
                      given_column, ctx);
     for (uint16_t k = 0; k < count; k++) {
         uint16_t U = (uint16_t)(u0 + k);
         for (unsigned p = 0; p < FIT_PROCESSORS; p++) {
             const int32_t *runs;
-            uint16_t n = fit_layer_columns(fit, out, U, p, &runs);
+            uint16_t n = syn_fit_layer_columns(fit, out, U, p, &runs);
             for (uint16_t i = 0; i < n; i++)
-                reg_upload_own_columns(&ctx->upload, p, (uint32_t)runs[2 * i], (uint32_t)runs[2 * i + 1]);
+                syn_reg_upload_own_columns(&ctx->upload, p, (uint32_t)runs[2 * i], (uint32_t)runs[2 * i + 1]);
         }
         const fit_layer_result *pl = &out->per_layer[U];
         if (pl->bias_quadrant >= 0 && pl->bias_quadrant < 4)
-            reg_upload_own_bias(&ctx->upload, (unsigned)pl->bias_quadrant, pl->bias_offset, pl->bias_length);
+            syn_reg_upload_own_bias(&ctx->upload, (unsigned)pl->bias_quadrant, pl->bias_offset, pl->bias_length);
     }
     cnn_error ce;
-    if (!reg_write_list(program->init, program->n_init, &ce) || !reg_upload_clear(&ctx->upload, &ce))
+    if (!syn_reg_write_list(program->init, program->n_init, &ce) || !syn_reg_upload_clear(&ctx->upload, &ce))
         return driver_fail(err, ACCEL_ERR_DEVICE, "clearing the segment's memory", &ce);
-    accel_ok(err);
+    syn_accel_ok(err);
     return true;
 }
 
@@ -433,9 +395,9 @@ static bool reg_stream_bytes(accel_ctx *base, const uint8_t *data, size_t n, acc
 {
     reg_engine_ctx *ctx = (reg_engine_ctx *)base;
     cnn_error ce;
-    if (!reg_upload_feed(&ctx->upload, data, n, &ce))
+    if (!syn_reg_upload_feed(&ctx->upload, data, n, &ce))
         return fail(err, record_status(&ce), -1, "%s", ce.msg);
-    accel_ok(err);
+    syn_accel_ok(err);
     return true;
 }
 
@@ -443,9 +405,9 @@ static bool reg_stream_end(accel_ctx *base, accel_error *err)
 {
     reg_engine_ctx *ctx = (reg_engine_ctx *)base;
     cnn_error ce;
-    if (!reg_upload_finished(&ctx->upload, &ce))
+    if (!syn_reg_upload_finished(&ctx->upload, &ce))
         return fail(err, ACCEL_ERR_SEGMENT, -1, "%s", ce.msg);
-    accel_ok(err);
+    syn_accel_ok(err);
     return true;
 }
 
@@ -456,13 +418,13 @@ static bool reg_relocate(accel_ctx *base, fit_ctx *fit, fit_result *out, uint16_
     ctx->configured = -1;   /* the caller rewrites the moved tables */
     ctx->have_outputs = false;
     cnn_error ce;
-    if (!reg_compact(ctx->chip, fit, out, first_moved, from, &ce))
+    if (!syn_reg_compact(ctx->chip, fit, out, first_moved, from, &ce))
         return driver_fail(err, ACCEL_ERR_DEVICE, "compaction", &ce);
-    accel_ok(err);
+    syn_accel_ok(err);
     return true;
 }
 
-const accel_engine accel_engine_register = {
+const accel_engine syn_accel_engine_register = {
     .name = "register",
     .format = 2,
     .open = reg_open,

@@ -80,7 +80,7 @@ static void gather(const reg_layer *l)
     const bool plain = !l->pool_en && step == 1 && l->operands == 1;
     for (unsigned k = 0; k < np; k++) {
         unsigned p = l->proc[k];
-        source s = { reg_the.data[p / 4u], p % 4u, l->rptr, (uint32_t)l->passes * l->operands, 0, l->cols, l->chw };
+        source s = { syn_reg_the.data[p / 4u], p % 4u, l->rptr, (uint32_t)l->passes * l->operands, 0, l->cols, l->chw };
         for (unsigned j = 0; j < l->passes; j++) {
             s.first = j * l->operands;
             int8_t *dst = work + (size_t)j * np + k;
@@ -124,7 +124,7 @@ static void unpack(const reg_layer *l, uint32_t o)
     const unsigned sign = 1u << (bits - 1u);
     const unsigned mask = (1u << bits) - 1u;
     for (unsigned k = 0; k < np; k++) {
-        const uint8_t (*km)[REG_KERNEL_WORD_BYTES] = reg_the.kernel[l->proc[k]];
+        const uint8_t (*km)[REG_KERNEL_WORD_BYTES] = syn_reg_the.kernel[l->proc[k]];
         for (unsigned j = 0; j < l->passes; j++) {
             uint32_t s = o * l->passes + j;
             uint32_t b0 = l->kstart + s / per_byte * ks + ks - 1u;
@@ -150,12 +150,12 @@ static void unpack(const reg_layer *l, uint32_t o)
 
 static inline void put8(uint32_t word_address, unsigned lane, int8_t v)
 {
-    reg_the.data[word_address >> WRITE_PTR_SHIFT][(word_address & ((1u << WRITE_PTR_SHIFT) - 1u)) * 4u + lane] = (uint8_t)v;
+    syn_reg_the.data[word_address >> WRITE_PTR_SHIFT][(word_address & ((1u << WRITE_PTR_SHIFT) - 1u)) * 4u + lane] = (uint8_t)v;
 }
 
 static inline void put32(uint32_t word_address, uint32_t v)
 {
-    uint8_t *b = &reg_the.data[word_address >> WRITE_PTR_SHIFT][(word_address & ((1u << WRITE_PTR_SHIFT) - 1u)) * 4u];
+    uint8_t *b = &syn_reg_the.data[word_address >> WRITE_PTR_SHIFT][(word_address & ((1u << WRITE_PTR_SHIFT) - 1u)) * 4u];
     b[0] = (uint8_t)v;
     b[1] = (uint8_t)(v >> 8);
     b[2] = (uint8_t)(v >> 16);
@@ -182,14 +182,14 @@ static void convolve(const reg_layer *l)
     const long h = l->deconv ? l->rows : l->pooled_r, w = l->deconv ? l->cols : l->pooled_c;
     const long ho = l->out_r, wo = l->out_c, kr = l->kr, kc = l->kc, pr = l->pad_r, pc = l->pad_c;
     const uint32_t pix_step = (l->winc + 1u) * (l->wide ? 4u : 1u);
-    const uint8_t *bias = reg_the.bias[l->bias_q];
+    const uint8_t *bias = syn_reg_the.bias[l->bias_q];
     for (uint32_t o = 0; o < l->slots; o++) {
         unpack(l, o);
         uint32_t e = o / l->span, pos = o % l->span;
         uint32_t base = l->wbase[0] + (pos / 4u) * l->wmoff + e * l->wchoff + (l->wide ? pos % 4u : 0u);
         unsigned lane = pos % 4u;
         const uint32_t at = l->bias_off + o;   /* past the memory only for unused slots (reg_decode.c) */
-        const int64_t start = l->bias_en && at < reg_the.chip->bias_per_quadrant ? (int64_t)(int8_t)bias[at] * 128 : 0;
+        const int64_t start = l->bias_en && at < syn_reg_the.chip->bias_per_quadrant ? (int64_t)(int8_t)bias[at] * 128 : 0;
         for (long y = 0; y < ho; y++) {
             for (long x = 0; x < wo; x++) {
                 int64_t acc = start;
@@ -229,7 +229,7 @@ static void convolve(const reg_layer *l)
     }
 }
 
-void reg_exec_layer(const reg_layer *l)
+void syn_reg_exec_layer(const reg_layer *l)
 {
     gather(l);
     if (l->passthrough)

@@ -11,24 +11,13 @@
 #include "cnn_driver.h"
 #include "cycles.h"
 #include "layer.h"
+#include "syn_config.h"
 
 #define REG_QUADRANTS 4u
 #define REG_PROCESSORS 64u
 #define REG_INSTANCES 16u
-/* Sized for the larger chip; a port that is only ever a MAX78000 (the QEMU board) builds with
- * -DREG_MAX_LAYERS=32 -DREG_MAX_KERNEL_WORDS=768 -DREG_MAX_BIAS=512 -DREG_MAX_INSTANCE_WORDS=8192. */
-#ifndef REG_MAX_LAYERS
-#define REG_MAX_LAYERS 128u               /* MAX78002 */
-#endif
-#ifndef REG_MAX_KERNEL_WORDS
-#define REG_MAX_KERNEL_WORDS 5120u        /* MAX78002 processors 0, 16, 32, 48 */
-#endif
-#ifndef REG_MAX_BIAS
-#define REG_MAX_BIAS 2048u                /* MAX78002, per quadrant */
-#endif
-#ifndef REG_MAX_INSTANCE_WORDS
-#define REG_MAX_INSTANCE_WORDS 20480u     /* MAX78002 */
-#endif
+/* The model's memories are sized by SYN_REG_MAX_* in syn_config.h (a MAX78002; the QEMU board
+ * gives a MAX78000's). */
 #define REG_KERNEL_WORD_BYTES 9u
 
 /* CTRL bits (REGISTERS.md). */
@@ -60,22 +49,22 @@ typedef struct {
     uint32_t instance_words;
     uint32_t aon;
     uint32_t control[REG_QUADRANTS][3];                      /* CTRL, SRAM, LCNT_MAX */
-    uint32_t layer[REG_QUADRANTS][REG_MAX_LAYERS][CNN_LR_COUNT];
-    uint8_t bias[REG_QUADRANTS][REG_MAX_BIAS];
+    uint32_t layer[REG_QUADRANTS][SYN_REG_MAX_LAYERS][CNN_LR_COUNT];
+    uint8_t bias[REG_QUADRANTS][SYN_REG_MAX_BIAS];
     /* Byte b of a 72-bit word is the b-th byte the packed loader streams into it (bits 71..64
      * first): the tool's kernel_data[b]. */
-    uint8_t kernel[REG_PROCESSORS][REG_MAX_KERNEL_WORDS][REG_KERNEL_WORD_BYTES];
+    uint8_t kernel[REG_PROCESSORS][SYN_REG_MAX_KERNEL_WORDS][REG_KERNEL_WORD_BYTES];
     /* Byte 4 * w + lane of an instance is bits 8 * lane .. 8 * lane + 7 of its word w. */
-    uint8_t data[REG_INSTANCES][REG_MAX_INSTANCE_WORDS * 4u];
+    uint8_t data[REG_INSTANCES][SYN_REG_MAX_INSTANCE_WORDS * 4u];
     reg_stream stream[REG_PROCESSORS];
     reg_direct direct[REG_PROCESSORS];
     bool ran;
     uint64_t cycles;                                          /* of the last run */
     uint16_t layers_run;
-    uint64_t layer_cycles[REG_MAX_LAYERS];
+    uint64_t layer_cycles[SYN_REG_MAX_LAYERS];
 } reg_state;
 
-extern reg_state reg_the;
+extern reg_state syn_reg_the;
 
 /* One layer as the registers describe it: what the hardware reads, computes and writes. */
 typedef struct {
@@ -122,13 +111,13 @@ typedef struct {
 /* Decodes layer `index` of the program the running quadrants (bit q of `running`, master
  * `master`) hold. False with err filled (CNN_ERR_PROGRAM or CNN_ERR_UNSUPPORTED) if the model
  * cannot compute it exactly. */
-bool reg_decode_layer(unsigned index, unsigned master, unsigned running, reg_layer *out, cnn_error *err);
+bool syn_reg_decode_layer(unsigned index, unsigned master, unsigned running, reg_layer *out, cnn_error *err);
 
 /* Computes a decoded layer: reads data memory, writes its outputs into data memory. */
-void reg_exec_layer(const reg_layer *l);
+void syn_reg_exec_layer(const reg_layer *l);
 
 /* Working-buffer limits the decoder checks a layer against (reg_exec.c). */
-#define REG_WORK_BYTES (REG_INSTANCES * REG_MAX_INSTANCE_WORDS * 4u)
+#define REG_WORK_BYTES (REG_INSTANCES * SYN_REG_MAX_INSTANCE_WORDS * 4u)
 #define REG_WEIGHTS_PER_SLOT 32768u
 
 #endif

@@ -45,14 +45,14 @@ static void geometry_of(const reg_layout *l, geometry *g)
     g->step = (uint32_t)(l->write_gap + 1u) * (l->width == 32 ? 4u : 1u);
 }
 
-uint32_t reg_layout_bytes(const reg_layout *t)
+uint32_t syn_reg_layout_bytes(const reg_layout *t)
 {
     return (uint32_t)t->shape.c * t->shape.h * t->shape.w * (t->width == 32 ? 4u : 1u);
 }
 
-bool reg_layout_check(const reg_layout *t, const syn_chip *chip, char *msg, size_t cap)
+bool syn_reg_layout_check(const reg_layout *t, const syn_chip *chip, char *msg, size_t cap)
 {
-    uint32_t words = cnn_instance_words(chip);
+    uint32_t words = syn_cnn_instance_words(chip);
     if (words == 0) {
         syn_format(msg, cap, "chip: %s has no CNN address map", chip ? chip->name : "(none)");
         return false;
@@ -124,7 +124,7 @@ static int32_t value_at(const reg_layout *t, const void *chw, uint32_t index)
     return ((const int8_t *)chw)[index];
 }
 
-bool reg_layout_place(const reg_layout *t, const syn_chip *chip, const void *chw, reg_word_fn emit, void *user)
+bool syn_reg_layout_place(const reg_layout *t, const syn_chip *chip, const void *chw, reg_word_fn emit, void *user)
 {
     geometry g;
     geometry_of(t, &g);
@@ -139,7 +139,7 @@ bool reg_layout_place(const reg_layout *t, const syn_chip *chip, const void *chw
                 for (unsigned b = 0; b < 4; b++)
                     if (4u * w + b < g.npix)
                         v |= (uint32_t)(uint8_t)plane[4u * w + b] << (8u * b);
-                if (!emit(user, cnn_data_address(chip, p / 4u, first + w), v, 0xFu))
+                if (!emit(user, syn_cnn_data_address(chip, p / 4u, first + w), v, 0xFu))
                     return false;
             }
         }
@@ -163,7 +163,7 @@ bool reg_layout_place(const reg_layout *t, const syn_chip *chip, const void *chw
                         continue;
                     int32_t val = value_at(t, chw, c * g.npix + x);
                     if (t->width == 32) {
-                        if (!emit(user, cnn_data_address(chip, inst, word + lane), (uint32_t)val, 0xFu))
+                        if (!emit(user, syn_cnn_data_address(chip, inst, word + lane), (uint32_t)val, 0xFu))
                             return false;
                         continue;
                     }
@@ -174,7 +174,7 @@ bool reg_layout_place(const reg_layout *t, const syn_chip *chip, const void *chw
                     continue;
                 if (t->source == -1)
                     lanes = 0xFu;   /* the loader writes whole words */
-                if (lanes != 0 && !emit(user, cnn_data_address(chip, inst, word), v, lanes))
+                if (lanes != 0 && !emit(user, syn_cnn_data_address(chip, inst, word), v, lanes))
                     return false;
             }
         }
@@ -182,7 +182,7 @@ bool reg_layout_place(const reg_layout *t, const syn_chip *chip, const void *chw
     return true;
 }
 
-bool reg_layout_gather(const reg_layout *t, const syn_chip *chip, reg_read_fn read, void *user, void *chw)
+bool syn_reg_layout_gather(const reg_layout *t, const syn_chip *chip, reg_read_fn read, void *user, void *chw)
 {
     geometry g;
     geometry_of(t, &g);
@@ -194,7 +194,7 @@ bool reg_layout_gather(const reg_layout *t, const syn_chip *chip, reg_read_fn re
             int8_t *plane = (int8_t *)chw + (size_t)g.rank[p] * g.npix;
             for (uint32_t w = 0; w < (g.npix + 3u) / 4u; w++) {
                 uint32_t v;
-                if (!read(user, cnn_data_address(chip, p / 4u, first + w), &v))
+                if (!read(user, syn_cnn_data_address(chip, p / 4u, first + w), &v))
                     return false;
                 for (unsigned b = 0; b < 4; b++)
                     if (4u * w + b < g.npix)
@@ -213,11 +213,11 @@ bool reg_layout_gather(const reg_layout *t, const syn_chip *chip, reg_read_fn re
             for (uint32_t x = 0; x < g.npix; x++) {
                 uint32_t word = first + (x * g.m + e) * g.step, v;
                 if (t->width == 32) {
-                    if (!read(user, cnn_data_address(chip, p / 4u, word + p % 4u), &v))
+                    if (!read(user, syn_cnn_data_address(chip, p / 4u, word + p % 4u), &v))
                         return false;
                     memcpy((uint8_t *)chw + ((size_t)c * g.npix + x) * 4u, &v, 4);
                 } else {
-                    if (!read(user, cnn_data_address(chip, p / 4u, word), &v))
+                    if (!read(user, syn_cnn_data_address(chip, p / 4u, word), &v))
                         return false;
                     ((int8_t *)chw)[(size_t)c * g.npix + x] = (int8_t)(v >> (8u * (p % 4u)));
                 }

@@ -30,6 +30,7 @@
 
 #include "chip.h"
 #include "layer.h"
+#include "syn_config.h"
 
 typedef struct {
     int16_t source;          /* -1 the network input, j the output of model layer j */
@@ -41,14 +42,13 @@ typedef struct {
     uint8_t write_gap;       /* words skipped after each written word (producers only) */
 } reg_layout;
 
-#define REG_LAYOUT_MSG_MAX 160
 
 /* Checks a descriptor against the chip: widths, formats, processor count, data memory bounds.
  * False with "<field>: <reason>" in msg. */
-bool reg_layout_check(const reg_layout *t, const syn_chip *chip, char *msg, size_t cap);
+bool syn_reg_layout_check(const reg_layout *t, const syn_chip *chip, char *msg, size_t cap);
 
 /* Bytes of the CHW tensor: C * H * W * width / 8. */
-uint32_t reg_layout_bytes(const reg_layout *t);
+uint32_t syn_reg_layout_bytes(const reg_layout *t);
 
 /* One word of a placed tensor: address, value, and which byte lanes of it belong to the tensor
  * (bit i: lane i; 0xF: the whole word). Return false to stop. */
@@ -58,9 +58,9 @@ typedef bool (*reg_read_fn)(void *user, uint32_t addr, uint32_t *value);
 
 /* Places a checked layout's tensor (chw: int8_t or int32_t values, CHW order) word by word:
  * instance by instance (ascending), then pass, then pixel. False if emit stopped it. */
-bool reg_layout_place(const reg_layout *t, const syn_chip *chip, const void *chw, reg_word_fn emit, void *user);
+bool syn_reg_layout_place(const reg_layout *t, const syn_chip *chip, const void *chw, reg_word_fn emit, void *user);
 
 /* Gathers a checked layout's tensor back into chw (C * H * W values of its width). */
-bool reg_layout_gather(const reg_layout *t, const syn_chip *chip, reg_read_fn read, void *user, void *chw);
+bool syn_reg_layout_gather(const reg_layout *t, const syn_chip *chip, reg_read_fn read, void *user, void *chw);
 
 #endif

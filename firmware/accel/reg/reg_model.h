@@ -40,13 +40,13 @@
 #include "cnn_driver.h"
 
 /* The model behind the backend interface (port/host/emu_cnn_backend.c binds these). */
-bool reg_model_reset(const syn_chip *chip, cnn_error *err);
-bool reg_model_store32(uint32_t addr, uint32_t value, cnn_error *err);
-bool reg_model_store8(uint32_t addr, uint8_t value, cnn_error *err);
-bool reg_model_load32(uint32_t addr, uint32_t *value, cnn_error *err);
-bool reg_model_cycles(uint64_t *cycles, cnn_error *err);
+bool syn_reg_model_reset(const syn_chip *chip, cnn_error *err);
+bool syn_reg_model_store32(uint32_t addr, uint32_t value, cnn_error *err);
+bool syn_reg_model_store8(uint32_t addr, uint8_t value, cnn_error *err);
+bool syn_reg_model_load32(uint32_t addr, uint32_t *value, cnn_error *err);
+bool syn_reg_model_cycles(uint64_t *cycles, cnn_error *err);
 
 /* Per-layer cycles of the last completed run (layers 0..n-1 of it); returns n, 0 if none. */
-size_t reg_model_layer_cycles(uint64_t *cycles, size_t cap);
+size_t syn_reg_model_layer_cycles(uint64_t *cycles, size_t cap);
 
 #endif

@@ -8,11 +8,8 @@
 #include "reg_program.h"
 
 #define CTRL_MEXPRESS (1u << 20)
-#define ZERO_WORDS 64u
 
-static const uint32_t zeros[ZERO_WORDS];
-
-void reg_upload_begin(reg_upload *u, const syn_chip *chip, uint32_t n_kernel, uint32_t n_bias, uint32_t *kernel_map,
+void syn_reg_upload_begin(reg_upload *u, const syn_chip *chip, uint32_t n_kernel, uint32_t n_bias, uint32_t *kernel_map,
                       uint32_t row_words, reg_upload_given_fn given, void *user)
 {
     memset(u, 0, sizeof *u);
@@ -46,35 +43,23 @@ static void set_bits(uint32_t *map, uint32_t a, uint32_t b, bool on)
     }
 }
 
-void reg_upload_own_columns(reg_upload *u, unsigned p, uint32_t start, uint32_t end)
+void syn_reg_upload_own_columns(reg_upload *u, unsigned p, uint32_t start, uint32_t end)
 {
     uint32_t cap = u->row_words * 32u;
     if (p < 64u && start < end)
         set_bits(row(u, p), start, end < cap ? end : cap, true);
 }
 
-void reg_upload_own_bias(reg_upload *u, unsigned q, uint32_t offset, uint32_t len)
+void syn_reg_upload_own_bias(reg_upload *u, unsigned q, uint32_t offset, uint32_t len)
 {
     uint32_t end = offset + len;
     if (q < 4u && offset < end) {
-        set_bits(u->bias_map[q], offset, end < REG_UPLOAD_MAX_BIAS ? end : REG_UPLOAD_MAX_BIAS, true);
-        set_bits(u->bias_given[q], offset, end < REG_UPLOAD_MAX_BIAS ? end : REG_UPLOAD_MAX_BIAS, true);
+        set_bits(u->bias_map[q], offset, end < SYN_REG_UPLOAD_MAX_BIAS ? end : SYN_REG_UPLOAD_MAX_BIAS, true);
+        set_bits(u->bias_given[q], offset, end < SYN_REG_UPLOAD_MAX_BIAS ? end : SYN_REG_UPLOAD_MAX_BIAS, true);
     }
 }
 
-static bool write_zeros(uint32_t addr, uint32_t words, cnn_error *err)
-{
-    while (words > 0) {
-        uint32_t k = words < ZERO_WORDS ? words : ZERO_WORDS;
-        if (!cnn_write_block(addr, zeros, k, err))
-            return false;
-        addr += 4u * k;
-        words -= k;
-    }
-    return true;
-}
-
-bool reg_upload_clear(reg_upload *u, cnn_error *err)
+bool syn_reg_upload_clear(reg_upload *u, cnn_error *err)
 {
     for (unsigned q = 0; q < 4u; q++) {
         bool any = false;
@@ -82,28 +67,18 @@ bool reg_upload_clear(reg_upload *u, cnn_error *err)
             for (uint32_t w = 0; w < u->row_words && !any; w++)
                 any = row(u, p)[w] != 0;
         if (any) {
-            uint32_t ctrl_addr = cnn_control_address(u->chip, q, 0), ctrl;
-            if (!cnn_read(ctrl_addr, &ctrl, err) || !cnn_write(ctrl_addr, ctrl & ~CTRL_MEXPRESS, err))
+            uint32_t ctrl_addr = syn_cnn_control_address(u->chip, q, 0), ctrl;
+            if (!syn_cnn_read(ctrl_addr, &ctrl, err) || !syn_cnn_write(ctrl_addr, ctrl & ~CTRL_MEXPRESS, err))
                 return false;
             for (unsigned p = q * 16u; p < q * 16u + 16u; p++) {
-                uint32_t words = cnn_kernel_words(u->chip, p), base = cnn_kernel_base(u->chip, p);
-                for (uint32_t c = 0; c < words;) {
-                    if (!bit(row(u, p), c)) {
-                        c++;
-                        continue;
-                    }
-                    uint32_t end = c;
-                    while (end < words && bit(row(u, p), end))
-                        end++;
-                    if (!write_zeros(base + 16u * c, 4u * (end - c), err))   /* the direct form: 4 words a column */
-                        return false;
-                    c = end;
-                }
+                uint32_t words = syn_cnn_kernel_words(u->chip, p), base = syn_cnn_kernel_base(u->chip, p);
+                if (!syn_cnn_zero_columns(base, words, row(u, p), true, err))
+                    return false;
             }
-            if (!cnn_write(ctrl_addr, ctrl, err))
+            if (!syn_cnn_write(ctrl_addr, ctrl, err))
                 return false;
         }
-        uint32_t words = u->chip->bias_per_quadrant < REG_UPLOAD_MAX_BIAS ? u->chip->bias_per_quadrant : REG_UPLOAD_MAX_BIAS;
+        uint32_t words = u->chip->bias_per_quadrant < SYN_REG_UPLOAD_MAX_BIAS ? u->chip->bias_per_quadrant : SYN_REG_UPLOAD_MAX_BIAS;
         for (uint32_t i = 0; i < words;) {
             if (!bit(u->bias_map[q], i)) {
                 i++;
@@ -112,7 +87,7 @@ bool reg_upload_clear(reg_upload *u, cnn_error *err)
             uint32_t end = i;
             while (end < words && bit(u->bias_map[q], end))
                 end++;
-            if (!write_zeros(cnn_bias_address(u->chip, q, i), end - i, err))
+            if (!syn_cnn_write_zeros(syn_cnn_bias_address(u->chip, q, i), end - i, err))
                 return false;
             i = end;
         }
@@ -137,38 +112,38 @@ static bool start_record(reg_upload *u, cnn_error *err)
     unsigned r = (unsigned)u->done;
     cnn_window w;
     if (is_kernel(u)) {
-        if ((addr & 3u) || !cnn_window_of(u->chip, addr, &w) || w.kind != CNN_WIN_KERNEL)
-            return cnn_fail(err, CNN_ERR_ADDRESS, addr, "kernel record %u: 0x%08lx is no kernel record address", r,
+        if ((addr & 3u) || !syn_cnn_window_of(u->chip, addr, &w) || w.kind != CNN_WIN_KERNEL)
+            return syn_cnn_fail(err, CNN_ERR_ADDRESS, addr, "kernel record %u: 0x%08lx is no kernel record address", r,
                             (unsigned long)addr);
-        uint32_t words = cnn_kernel_words(u->chip, w.processor), c0 = w.offset / 4u;
+        uint32_t words = syn_cnn_kernel_words(u->chip, w.processor), c0 = w.offset / 4u;
         uint64_t k = (uint64_t)n * 4u / 9u, over = (uint64_t)n * 4u - 9u * k;
         if (n == 0 || k == 0 || over > 3u)
-            return cnn_fail(err, CNN_ERR_BLOCK, addr, "kernel record %u: %lu words are not whole columns", r, (unsigned long)n);
+            return syn_cnn_fail(err, CNN_ERR_BLOCK, addr, "kernel record %u: %lu words are not whole columns", r, (unsigned long)n);
         if (c0 >= words || c0 + k > words)
-            return cnn_fail(err, CNN_ERR_BLOCK, addr, "kernel record %u: columns %lu+%lu pass proc %u's %lu", r,
+            return syn_cnn_fail(err, CNN_ERR_BLOCK, addr, "kernel record %u: columns %lu+%lu pass proc %u's %lu", r,
                             (unsigned long)c0, (unsigned long)k, w.processor, (unsigned long)words);
         uint32_t *map = row(u, w.processor);
         for (uint32_t c = c0; c < c0 + k; c++) {
             if (c < u->row_words * 32u && bit(map, c))
                 continue;
             bool given = u->given != NULL && u->given(u->user, w.processor, c);
-            return cnn_fail(err, CNN_ERR_PROGRAM, addr, "kernel record %u: proc %u column %lu %s", r, w.processor,
+            return syn_cnn_fail(err, CNN_ERR_PROGRAM, addr, "kernel record %u: proc %u column %lu %s", r, w.processor,
                             (unsigned long)c, given ? "overlaps an earlier record" : "is not this segment's");
         }
         set_bits(map, c0, (uint32_t)(c0 + k), false);
     } else {
         unsigned b = r - (unsigned)u->n_kernel;
-        if ((addr & 3u) || !cnn_window_of(u->chip, addr, &w) || w.kind != CNN_WIN_BIAS)
-            return cnn_fail(err, CNN_ERR_ADDRESS, addr, "bias record %u: 0x%08lx is no bias address", b, (unsigned long)addr);
+        if ((addr & 3u) || !syn_cnn_window_of(u->chip, addr, &w) || w.kind != CNN_WIN_BIAS)
+            return syn_cnn_fail(err, CNN_ERR_ADDRESS, addr, "bias record %u: 0x%08lx is no bias address", b, (unsigned long)addr);
         uint32_t o = w.offset / 4u, words = w.size / 4u;
         if (n == 0 || o + (uint64_t)n > words)
-            return cnn_fail(err, CNN_ERR_BLOCK, addr, "bias record %u: bytes %lu+%lu pass quadrant %u's %lu", b,
+            return syn_cnn_fail(err, CNN_ERR_BLOCK, addr, "bias record %u: bytes %lu+%lu pass quadrant %u's %lu", b,
                             (unsigned long)o, (unsigned long)n, w.quadrant, (unsigned long)words);
         for (uint32_t i = o; i < o + n; i++) {
-            if (i < REG_UPLOAD_MAX_BIAS && bit(u->bias_map[w.quadrant], i))
+            if (i < SYN_REG_UPLOAD_MAX_BIAS && bit(u->bias_map[w.quadrant], i))
                 continue;
-            bool given = i < REG_UPLOAD_MAX_BIAS && bit(u->bias_given[w.quadrant], i);
-            return cnn_fail(err, CNN_ERR_PROGRAM, addr, "bias record %u: quadrant %u byte %lu %s", b, w.quadrant,
+            bool given = i < SYN_REG_UPLOAD_MAX_BIAS && bit(u->bias_given[w.quadrant], i);
+            return syn_cnn_fail(err, CNN_ERR_PROGRAM, addr, "bias record %u: quadrant %u byte %lu %s", b, w.quadrant,
                             (unsigned long)i, given ? "overlaps an earlier record" : "is not this segment's");
         }
         set_bits(u->bias_map[w.quadrant], o, o + n, false);
@@ -190,7 +165,7 @@ static bool write_group(reg_upload *u, cnn_error *err)
     for (uint32_t i = 0; i < n; i++)
         words[i] = le32(u->group + 4u * i);
     uint32_t at = u->addr + 16u * u->groups_done;   /* record addresses count columns x 4 */
-    if (!cnn_kernel_seek(at, err) || !cnn_write_block(at, words, n, err))
+    if (!syn_cnn_kernel_seek(at, err) || !syn_cnn_write_block(at, words, n, err))
         return false;
     u->groups_done++;
     u->group_have = 0;
@@ -204,11 +179,11 @@ static void end_record(reg_upload *u)
     u->head_have = 0;
 }
 
-bool reg_upload_feed(reg_upload *u, const uint8_t *data, size_t n, cnn_error *err)
+bool syn_reg_upload_feed(reg_upload *u, const uint8_t *data, size_t n, cnn_error *err)
 {
     while (n > 0) {
         if (u->done >= u->n_kernel + u->n_bias)
-            return cnn_fail(err, CNN_ERR_BLOCK, 0, "%lu bytes after the last of %lu records", (unsigned long)n,
+            return syn_cnn_fail(err, CNN_ERR_BLOCK, 0, "%lu bytes after the last of %lu records", (unsigned long)n,
                             (unsigned long)(u->n_kernel + u->n_bias));
         if (!u->in_payload) {
             size_t take = 8u - u->head_have < n ? 8u - u->head_have : n;
@@ -241,11 +216,11 @@ bool reg_upload_feed(reg_upload *u, const uint8_t *data, size_t n, cnn_error *er
         uint32_t total = (u->n + 3u) & ~3u;
         size_t take = total - u->got < n ? total - u->got : n;
         size_t values = u->got < u->n ? (u->n - u->got < take ? u->n - u->got : take) : 0;
-        if (values > 0 && !reg_bias_write(u->addr + 4u * u->got, data, (uint32_t)values, err))
+        if (values > 0 && !syn_reg_bias_write(u->addr + 4u * u->got, data, (uint32_t)values, err))
             return false;
         for (size_t i = values; i < take; i++)
             if (data[i] != 0)
-                return cnn_fail(err, CNN_ERR_BLOCK, u->addr, "bias record %lu: padding byte 0x%02x is not 0",
+                return syn_cnn_fail(err, CNN_ERR_BLOCK, u->addr, "bias record %lu: padding byte 0x%02x is not 0",
                                 (unsigned long)(u->done - u->n_kernel), data[i]);
         u->got += (uint32_t)take;
         data += take;
@@ -256,7 +231,7 @@ bool reg_upload_feed(reg_upload *u, const uint8_t *data, size_t n, cnn_error *er
     return true;
 }
 
-bool reg_upload_finished(const reg_upload *u, cnn_error *err)
+bool syn_reg_upload_finished(const reg_upload *u, cnn_error *err)
 {
     uint32_t all = u->n_kernel + u->n_bias;
     if (u->done == all)
@@ -264,10 +239,10 @@ bool reg_upload_finished(const reg_upload *u, cnn_error *err)
     if (u->in_payload) {
         bool kernel = is_kernel(u);
         uint32_t total = kernel ? 4u * u->n : (u->n + 3u) & ~3u;
-        return cnn_fail(err, CNN_ERR_BLOCK, u->addr, "truncated: %s record %lu has %lu of %lu bytes",
+        return syn_cnn_fail(err, CNN_ERR_BLOCK, u->addr, "truncated: %s record %lu has %lu of %lu bytes",
                         kernel ? "kernel" : "bias", (unsigned long)(kernel ? u->done : u->done - u->n_kernel),
                         (unsigned long)u->got, (unsigned long)total);
     }
-    return cnn_fail(err, CNN_ERR_BLOCK, 0, "truncated: %lu of %lu records arrived", (unsigned long)u->done,
+    return syn_cnn_fail(err, CNN_ERR_BLOCK, 0, "truncated: %lu of %lu records arrived", (unsigned long)u->done,
                     (unsigned long)all);
 }

@@ -5,21 +5,21 @@
  *  - A kernel record: n words (little-endian) for the packed loader from column (addr - processor
  *    base) / 4; the words hold k = floor(4n / 9) columns (9 bytes each, most significant byte of a
  *    word first) and at most 3 bytes of padding. Every one of its columns must be one the caller
- *    gave this segment (reg_upload_own_columns) and not written by an earlier record. The words
+ *    gave this segment (syn_reg_upload_own_columns) and not written by an earlier record. The words
  *    go in groups of 9 (4 columns), each group after its own "set address", so a record split
  *    across chunks at any byte never depends on the loader's state between chunks.
  *  - A bias record: n bytes, one per 32-bit word of a quadrant's bias memory from addr, then
- *    zero bytes to a multiple of 4; every byte one the caller gave (reg_upload_own_bias) and not
+ *    zero bytes to a multiple of 4; every byte one the caller gave (syn_reg_upload_own_bias) and not
  *    written before.
  * Exactly the announced records, nothing after them.
  *
- * Before the first record, reg_upload_clear writes zeros to every column and bias byte the
+ * Before the first record, syn_reg_upload_clear writes zeros to every column and bias byte the
  * segment was given, so what its records do not cover reads as after a reset, whatever an earlier
  * segment or a failed upload left there; nothing outside what it was given is ever written.
  *
  * Memory: the kernel-column map is the caller's (one row of `row_words` words per processor, bit
  * c of a row: column c given and not yet written; the segment store lends the fit's occupancy
- * map); the bias map (REG_UPLOAD_MAX_BIAS bits per quadrant) is here. */
+ * map); the bias map (SYN_REG_UPLOAD_MAX_BIAS bits per quadrant) is here. */
 #ifndef SYNERGY_ACCEL_REG_UPLOAD_H
 #define SYNERGY_ACCEL_REG_UPLOAD_H
 
@@ -29,11 +29,8 @@
 
 #include "chip.h"
 #include "cnn_driver.h"
+#include "syn_config.h"
 
-/* Bias bytes per quadrant the map covers (MAX78002 2048; a MAX78000-only port may give 512). */
-#ifndef REG_UPLOAD_MAX_BIAS
-#define REG_UPLOAD_MAX_BIAS 2048u
-#endif
 #define REG_UPLOAD_GROUP_WORDS 9u    /* 4 columns of 9 bytes */
 
 /* Says whether column `col` of processor p is one the segment was given (only asked to name a
@@ -48,8 +45,8 @@ typedef struct {
     uint32_t row_words;
     reg_upload_given_fn given;
     void *user;
-    uint32_t bias_map[4][(REG_UPLOAD_MAX_BIAS + 31u) / 32u];     /* given and not yet written */
-    uint32_t bias_given[4][(REG_UPLOAD_MAX_BIAS + 31u) / 32u];   /* given */
+    uint32_t bias_map[4][(SYN_REG_UPLOAD_MAX_BIAS + 31u) / 32u];     /* given and not yet written */
+    uint32_t bias_given[4][(SYN_REG_UPLOAD_MAX_BIAS + 31u) / 32u];   /* given */
     /* the record being read */
     uint8_t head[8];
     uint8_t head_have;
@@ -62,23 +59,23 @@ typedef struct {
 } reg_upload;
 
 /* Starts an upload of n_kernel then n_bias records; the kernel map is the caller's and starts
- * empty (reg_upload_own_columns fills it), the bias map empty. */
-void reg_upload_begin(reg_upload *u, const syn_chip *chip, uint32_t n_kernel, uint32_t n_bias, uint32_t *kernel_map,
+ * empty (syn_reg_upload_own_columns fills it), the bias map empty. */
+void syn_reg_upload_begin(reg_upload *u, const syn_chip *chip, uint32_t n_kernel, uint32_t n_bias, uint32_t *kernel_map,
                       uint32_t row_words, reg_upload_given_fn given, void *user);
 /* Gives the segment columns [start, end) of processor p. */
-void reg_upload_own_columns(reg_upload *u, unsigned p, uint32_t start, uint32_t end);
+void syn_reg_upload_own_columns(reg_upload *u, unsigned p, uint32_t start, uint32_t end);
 /* Gives the segment bias bytes [offset, offset + len) of quadrant q. */
-void reg_upload_own_bias(reg_upload *u, unsigned q, uint32_t offset, uint32_t len);
+void syn_reg_upload_own_bias(reg_upload *u, unsigned q, uint32_t offset, uint32_t len);
 
 /* Writes zeros to everything given (kernel columns in the direct form, the packed loader turned
  * off in each quadrant meanwhile and its CTRL restored). */
-bool reg_upload_clear(reg_upload *u, cnn_error *err);
+bool syn_reg_upload_clear(reg_upload *u, cnn_error *err);
 
 /* Takes the next n bytes of the records. False with the record named in err: the upload is then
  * over (what was written lies only in what the segment was given). */
-bool reg_upload_feed(reg_upload *u, const uint8_t *data, size_t n, cnn_error *err);
+bool syn_reg_upload_feed(reg_upload *u, const uint8_t *data, size_t n, cnn_error *err);
 
 /* Whether exactly the announced records arrived, whole; false says what is missing. */
-bool reg_upload_finished(const reg_upload *u, cnn_error *err);
+bool syn_reg_upload_finished(const reg_upload *u, cnn_error *err);
 
 #endif

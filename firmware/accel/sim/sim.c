@@ -12,7 +12,7 @@
 #include "text.h"
 
 #define ALIGN 8u
-#define MAX_BLOCKS (ACCEL_SEG_MAX_TENSORS + 2u * ACCEL_SIM_MAX_LAYERS)
+#define MAX_BLOCKS (SYN_MAX_CUT_TENSORS + 2u * SYN_SIM_MAX_LAYERS)
 
 typedef struct {
     bool used;
@@ -20,11 +20,11 @@ typedef struct {
     const accel_layer *layers;
     const accel_params *params;
     uint8_t n_inputs, n_outputs;
-    accel_tensor inputs[ACCEL_SEG_MAX_TENSORS];
-    accel_tensor outputs[ACCEL_SEG_MAX_TENSORS];
-    uint32_t input_at[ACCEL_SEG_MAX_TENSORS];     /* arena offsets */
-    uint32_t output_at[ACCEL_SIM_MAX_LAYERS];     /* each layer's output */
-    uint32_t work_at[ACCEL_SIM_MAX_LAYERS];       /* each layer's HWC working copy */
+    accel_tensor inputs[SYN_MAX_CUT_TENSORS];
+    accel_tensor outputs[SYN_MAX_CUT_TENSORS];
+    uint32_t input_at[SYN_MAX_CUT_TENSORS];     /* arena offsets */
+    uint32_t output_at[SYN_SIM_MAX_LAYERS];     /* each layer's output */
+    uint32_t work_at[SYN_SIM_MAX_LAYERS];       /* each layer's HWC working copy */
     uint32_t peak;
     uint64_t generation;                          /* this load's number (the memo's identity) */
 } sim_plan;
@@ -32,26 +32,17 @@ typedef struct {
 typedef struct {
     accel_ctx base;
     const syn_chip *chip;
-    sim_plan plans[ACCEL_MAX_RESIDENT];
+    sim_plan plans[SYN_MAX_RESIDENT];
     bool have_outputs;
     uint8_t last_slot;
 } sim_ctx;
 
 static sim_ctx the_ctx;
-static _Alignas(8) uint8_t arena[ACCEL_SIM_ARENA_BYTES];
+static _Alignas(8) uint8_t arena[SYN_SIM_ARENA_BYTES];
 
-#define fail accel_fail
-#define ok accel_ok
+#define fail syn_accel_fail
+#define ok syn_accel_ok
 
-/* "the network input" / "the output of layer 7", for messages. */
-static const char *source_name(char *buf, size_t cap, int16_t source)
-{
-    if (source < 0)
-        syn_format(buf, cap, "the network input");
-    else
-        syn_format(buf, cap, "the output of layer %u", (unsigned)source);
-    return buf;
-}
 
 static uint64_t tensor_bytes(const accel_tensor *t)
 {
@@ -72,14 +63,14 @@ static accel_ctx *sim_open(const syn_chip *chip, accel_error *err)
         fail(err, ACCEL_ERR_UNSUPPORTED, -1, "chip: none given");
         return NULL;
     }
-    if (chip->max_layers > ACCEL_SIM_MAX_LAYERS) {
+    if (chip->max_layers > SYN_SIM_MAX_LAYERS) {
         fail(err, ACCEL_ERR_UNSUPPORTED, -1, "chip %s: %u hardware layers, the simulator plans for %u", chip->name,
-             chip->max_layers, ACCEL_SIM_MAX_LAYERS);
+             chip->max_layers, SYN_SIM_MAX_LAYERS);
         return NULL;
     }
     memset(&the_ctx, 0, sizeof the_ctx);
     the_ctx.chip = chip;
-    accel_memo_drop_all();
+    syn_accel_memo_drop_all();
     ok(err);
     return &the_ctx.base;
 }
@@ -93,7 +84,7 @@ static bool check_tensor_list(const accel_tensor *list, unsigned n, const char *
         const accel_tensor *t = &list[k];
         if (t->width != 8 && t->width != 32)
             return fail(err, ACCEL_ERR_SEGMENT, -1, "%s[%u].width: %u is neither 8 nor 32", what, k, t->width);
-        if (tensor_bytes(t) == 0 || tensor_bytes(t) > ACCEL_SIM_ARENA_BYTES)
+        if (tensor_bytes(t) == 0 || tensor_bytes(t) > SYN_SIM_ARENA_BYTES)
             return fail(err, ACCEL_ERR_SEGMENT, -1, "%s[%u].shape: %ux%ux%u is empty or larger than the simulator's memory",
                         what, k, t->shape.c, t->shape.h, t->shape.w);
         if (t->source < -1 || (inputs && t->source >= (int)first) || (!inputs && t->source >= (int)end))
@@ -132,19 +123,19 @@ static bool check_layers(const syn_chip *chip, const sim_plan *pl, accel_error *
         if (l->index != pl->first + k)
             return fail(err, ACCEL_ERR_SEGMENT, (int16_t)l->index, "layer %u (%s).index: expected %u (layers in order from first)",
                         l->index, l->name, (unsigned)(pl->first + k));
-        if (l->n_sources < 1 || l->n_sources > ACCEL_MAX_SOURCES)
+        if (l->n_sources < 1 || l->n_sources > SYN_MAX_SOURCES)
             return fail(err, ACCEL_ERR_SEGMENT, (int16_t)l->index, "layer %u (%s).sources: %u sources, 1..%u allowed",
-                        l->index, l->name, l->n_sources, ACCEL_MAX_SOURCES);
-        sim_source_info info[ACCEL_MAX_SOURCES];
+                        l->index, l->name, l->n_sources, SYN_MAX_SOURCES);
+        sim_source_info info[SYN_MAX_SOURCES];
         for (unsigned j = 0; j < l->n_sources; j++) {
             char name[40];
             if (!source_info(pl, l->sources[j], k, &info[j]))
                 return fail(err, ACCEL_ERR_SEGMENT, (int16_t)l->index,
                             "layer %u (%s).sources[%u]: reads %s, which is neither a segment input nor an earlier layer",
-                            l->index, l->name, j, source_name(name, sizeof name, l->sources[j]));
+                            l->index, l->name, j, syn_accel_source_name(name, sizeof name, l->sources[j]));
         }
         char why[120];
-        accel_status st = sim_layer_check(chip, l, &pl->params[k], info, why, sizeof why);
+        accel_status st = syn_sim_layer_check(chip, l, &pl->params[k], info, why, sizeof why);
         if (st != ACCEL_OK)
             return fail(err, st, (int16_t)l->index, "layer %u (%s).%s", l->index, l->name, why);
     }
@@ -154,10 +145,10 @@ static bool check_layers(const syn_chip *chip, const sim_plan *pl, accel_error *
         char name[40];
         if (!source_info(pl, t->source, pl->count, &info))
             return fail(err, ACCEL_ERR_SEGMENT, -1, "outputs[%u]: %s is neither a segment input nor a layer of it", k,
-                        source_name(name, sizeof name, t->source));
+                        syn_accel_source_name(name, sizeof name, t->source));
         if (info.width != t->width || memcmp(&info.shape, &t->shape, sizeof info.shape) != 0)
             return fail(err, ACCEL_ERR_SEGMENT, -1, "outputs[%u]: %s is %ux%ux%u (%u-bit), not as described", k,
-                        source_name(name, sizeof name, t->source), info.shape.c, info.shape.h, info.shape.w, info.width);
+                        syn_accel_source_name(name, sizeof name, t->source), info.shape.c, info.shape.h, info.shape.w, info.width);
     }
     return true;
 }
@@ -204,8 +195,8 @@ static bool plan_memory(sim_plan *pl, accel_error *err)
     for (uint16_t k = 0; k < pl->count; k++) {
         const accel_layer *l = &pl->layers[k];
         uint16_t step = (uint16_t)(k + 1u);
-        blocks[n++] = (block){ sim_layer_work_bytes(l), 0, step, step, &pl->work_at[k] };
-        blocks[n++] = (block){ sim_layer_output_bytes(l), 0, step, last_use(pl, (int16_t)l->index, step), &pl->output_at[k] };
+        blocks[n++] = (block){ syn_sim_layer_work_bytes(l), 0, step, step, &pl->work_at[k] };
+        blocks[n++] = (block){ syn_sim_layer_output_bytes(l), 0, step, last_use(pl, (int16_t)l->index, step), &pl->output_at[k] };
     }
     uint64_t peak = 0;
     for (unsigned b = 0; b < n; b++) {
@@ -229,10 +220,10 @@ static bool plan_memory(sim_plan *pl, accel_error *err)
             if (o->at + o->size > at)
                 at = align_up((uint64_t)o->at + o->size);
         }
-        if (at + blocks[b].size > ACCEL_SIM_ARENA_BYTES)
+        if (at + blocks[b].size > SYN_SIM_ARENA_BYTES)
             return fail(err, ACCEL_ERR_MEMORY, -1,
                         "memory: the segment's live tensors need more than the simulator's %u-byte arena (a %lu-byte block at offset %lu)",
-                        ACCEL_SIM_ARENA_BYTES, (unsigned long)blocks[b].size, (unsigned long)at);
+                        SYN_SIM_ARENA_BYTES, (unsigned long)blocks[b].size, (unsigned long)at);
         blocks[b].at = (uint32_t)at;
         *blocks[b].dest = (uint32_t)at;
         if (at + blocks[b].size > peak)
@@ -247,20 +238,20 @@ static bool sim_load(accel_ctx *base, const accel_segment *seg, uint8_t *slot, a
     sim_ctx *ctx = (sim_ctx *)base;
     if (!ctx || !ctx->chip || !seg || !slot)
         return fail(err, ACCEL_ERR_STATE, -1, "load: accelerator not open or no segment given");
-    unsigned free_slot = ACCEL_MAX_RESIDENT;
-    for (unsigned k = 0; k < ACCEL_MAX_RESIDENT && free_slot == ACCEL_MAX_RESIDENT; k++)
+    unsigned free_slot = SYN_MAX_RESIDENT;
+    for (unsigned k = 0; k < SYN_MAX_RESIDENT && free_slot == SYN_MAX_RESIDENT; k++)
         if (!ctx->plans[k].used)
             free_slot = k;
-    if (free_slot == ACCEL_MAX_RESIDENT)
-        return fail(err, ACCEL_ERR_STATE, -1, "load: %u segments are already resident", ACCEL_MAX_RESIDENT);
+    if (free_slot == SYN_MAX_RESIDENT)
+        return fail(err, ACCEL_ERR_STATE, -1, "load: %u segments are already resident", SYN_MAX_RESIDENT);
     if (seg->count < 1 || !seg->layers || !seg->params)
         return fail(err, ACCEL_ERR_SEGMENT, -1, "count: a segment needs at least one layer");
     if (seg->count > ctx->chip->max_layers)
         return fail(err, ACCEL_ERR_UNSUPPORTED, -1, "count: %u layers, the %s has %u", seg->count, ctx->chip->name,
                     ctx->chip->max_layers);
-    if (seg->n_inputs > ACCEL_SEG_MAX_TENSORS || seg->n_outputs > ACCEL_SEG_MAX_TENSORS || seg->n_outputs < 1)
+    if (seg->n_inputs > SYN_MAX_CUT_TENSORS || seg->n_outputs > SYN_MAX_CUT_TENSORS || seg->n_outputs < 1)
         return fail(err, ACCEL_ERR_SEGMENT, -1, "inputs/outputs: 0..%u inputs and 1..%u outputs allowed",
-                    ACCEL_SEG_MAX_TENSORS, ACCEL_SEG_MAX_TENSORS);
+                    SYN_MAX_CUT_TENSORS, SYN_MAX_CUT_TENSORS);
     uint16_t end = (uint16_t)(seg->first + seg->count);
     if (!check_tensor_list(seg->inputs, seg->n_inputs, "inputs", seg->first, end, true, err)
         || !check_tensor_list(seg->outputs, seg->n_outputs, "outputs", seg->first, end, false, err))
@@ -279,7 +270,7 @@ static bool sim_load(accel_ctx *base, const accel_segment *seg, uint8_t *slot, a
     if (!check_layers(ctx->chip, pl, err) || !plan_memory(pl, err))
         return false;
     pl->used = true;
-    pl->generation = accel_memo_generation();
+    pl->generation = syn_accel_memo_generation();
     ctx->have_outputs = false;   /* the arena's meaning is per run; a new plan may reuse it */
     *slot = (uint8_t)free_slot;
     ok(err);
@@ -289,21 +280,21 @@ static bool sim_load(accel_ctx *base, const accel_segment *seg, uint8_t *slot, a
 static bool sim_unload(accel_ctx *base, uint8_t slot)
 {
     sim_ctx *ctx = (sim_ctx *)base;
-    if (!ctx || slot >= ACCEL_MAX_RESIDENT || !ctx->plans[slot].used)
+    if (!ctx || slot >= SYN_MAX_RESIDENT || !ctx->plans[slot].used)
         return false;
     ctx->plans[slot].used = false;
-    accel_memo_drop_slot(slot);
+    syn_accel_memo_drop_slot(slot);
     if (ctx->last_slot == slot)
         ctx->have_outputs = false;
     return true;
 }
 
-uint32_t accel_sim_peak_bytes(const accel_ctx *base, uint8_t slot)
+uint32_t syn_accel_sim_peak_bytes(const accel_ctx *base, uint8_t slot)
 {
     const sim_ctx *ctx = (const sim_ctx *)base;
-    if (base != NULL && base->engine != &accel_engine_layer)
+    if (base != NULL && base->engine != &syn_accel_engine_layer)
         return 0;
-    if (!ctx || slot >= ACCEL_MAX_RESIDENT || !ctx->plans[slot].used)
+    if (!ctx || slot >= SYN_MAX_RESIDENT || !ctx->plans[slot].used)
         return 0;
     return ctx->plans[slot].peak;
 }
@@ -317,7 +308,7 @@ static const uint8_t *tensor_at(const sim_plan *pl, int16_t source)
     return arena + pl->input_at[find_tensor(pl->inputs, pl->n_inputs, source)];
 }
 
-/* Puts a memo entry's outputs where a computed run leaves them (accel_output reads them there).
+/* Puts a memo entry's outputs where a computed run leaves them (syn_accel_output reads them there).
  * False if the entry is not this plan's size (not reached: the key holds the load). */
 static bool replay(const sim_plan *pl, const uint8_t *stored, size_t len)
 {
@@ -338,45 +329,20 @@ static bool sim_run(accel_ctx *base, uint8_t slot, const accel_buffer *inputs, s
                     accel_layer_fn on_layer, void *user, accel_error *err)
 {
     sim_ctx *ctx = (sim_ctx *)base;
-    if (!ctx || slot >= ACCEL_MAX_RESIDENT || !ctx->plans[slot].used)
+    if (!ctx || slot >= SYN_MAX_RESIDENT || !ctx->plans[slot].used)
         return fail(err, ACCEL_ERR_STATE, -1, "run: slot %u holds no segment", (unsigned)slot);
     const sim_plan *pl = &ctx->plans[slot];
     ctx->have_outputs = false;
     /* inputs[given[k]] is the plan's input k, once every input is checked */
-    size_t given[ACCEL_SEG_MAX_TENSORS];
-    if (n_inputs != pl->n_inputs || (n_inputs > 0 && !inputs))
-        return fail(err, ACCEL_ERR_INPUT, -1, "inputs: %lu given, the segment takes %u", (unsigned long)n_inputs, pl->n_inputs);
-    for (size_t k = 0; k < n_inputs; k++) {
-        const accel_buffer *b = &inputs[k];
-        char name[40];
-        int at = find_tensor(pl->inputs, pl->n_inputs, b->desc.source);
-        if (at < 0)
-            return fail(err, ACCEL_ERR_INPUT, -1, "inputs[%lu]: %s is not an input of this segment", (unsigned long)k,
-                        source_name(name, sizeof name, b->desc.source));
-        for (size_t j = 0; j < k; j++)
-            if (inputs[j].desc.source == b->desc.source)
-                return fail(err, ACCEL_ERR_INPUT, -1, "inputs[%lu]: %s given twice", (unsigned long)k,
-                            source_name(name, sizeof name, b->desc.source));
-        const accel_tensor *want = &pl->inputs[at];
-        if (b->desc.width != want->width || memcmp(&b->desc.shape, &want->shape, sizeof want->shape) != 0
-            || b->len != tensor_bytes(want) || !b->data)
-            return fail(err, ACCEL_ERR_INPUT, -1, "inputs[%lu]: %s must be %ux%ux%u %u-bit (%lu bytes)", (unsigned long)k,
-                        source_name(name, sizeof name, b->desc.source), want->shape.c, want->shape.h, want->shape.w,
-                        want->width, (unsigned long)tensor_bytes(want));
-        given[at] = k;
-    }
+    size_t given[SYN_MAX_CUT_TENSORS];
+    if (!syn_accel_match_inputs(pl->inputs, pl->n_inputs, inputs, n_inputs, given, err))
+        return false;
     accel_memo_key key;
-    bool memo = on_layer == NULL && accel_memo_enabled();
+    bool memo = on_layer == NULL && syn_accel_memo_enabled();
     if (memo) {
-        key.slot = slot;
-        key.generation = pl->generation;
-        sha256_ctx h;
-        sha256_init(&h);
-        for (unsigned k = 0; k < pl->n_inputs; k++)
-            sha256_update(&h, inputs[given[k]].data, inputs[given[k]].len);
-        sha256_final(&h, key.digest);
+        syn_accel_memo_key_of(&key, slot, pl->generation, inputs, given, pl->n_inputs);
         size_t len;
-        const uint8_t *stored = accel_memo_find(&key, &len);
+        const uint8_t *stored = syn_accel_memo_find(&key, &len);
         if (stored != NULL && replay(pl, stored, len)) {
             ctx->have_outputs = true;
             ctx->last_slot = slot;
@@ -388,8 +354,8 @@ static bool sim_run(accel_ctx *base, uint8_t slot, const accel_buffer *inputs, s
         memcpy(arena + pl->input_at[k], inputs[given[k]].data, inputs[given[k]].len);
     for (uint16_t k = 0; k < pl->count; k++) {
         const accel_layer *l = &pl->layers[k];
-        const int8_t *src[ACCEL_MAX_SOURCES];
-        uint16_t channels[ACCEL_MAX_SOURCES];
+        const int8_t *src[SYN_MAX_SOURCES];
+        uint16_t channels[SYN_MAX_SOURCES];
         for (unsigned j = 0; j < l->n_sources; j++) {
             sim_source_info info;
             source_info(pl, l->sources[j], k, &info);   /* checked at load */
@@ -397,21 +363,21 @@ static bool sim_run(accel_ctx *base, uint8_t slot, const accel_buffer *inputs, s
             channels[j] = info.shape.c;
         }
         uint8_t *out = arena + pl->output_at[k];
-        sim_layer_compute(l, &pl->params[k], src, channels, (int8_t *)(arena + pl->work_at[k]), out);
+        syn_sim_layer_compute(l, &pl->params[k], src, channels, (int8_t *)(arena + pl->work_at[k]), out);
         if (on_layer) {
-            accel_buffer buf = { { (int16_t)l->index, l->output_shape, l->output_width }, out, sim_layer_output_bytes(l) };
+            accel_buffer buf = { { (int16_t)l->index, l->output_shape, l->output_width }, out, syn_sim_layer_output_bytes(l) };
             accel_layer_report r = { k, l, &buf };
             on_layer(user, &r);
         }
     }
     if (memo) {
-        const uint8_t *parts[ACCEL_SEG_MAX_TENSORS];
-        uint32_t lens[ACCEL_SEG_MAX_TENSORS];
+        const uint8_t *parts[SYN_MAX_CUT_TENSORS];
+        uint32_t lens[SYN_MAX_CUT_TENSORS];
         for (unsigned k = 0; k < pl->n_outputs; k++) {
             parts[k] = tensor_at(pl, pl->outputs[k].source);
             lens[k] = (uint32_t)tensor_bytes(&pl->outputs[k]);
         }
-        accel_memo_store(&key, parts, lens, pl->n_outputs);
+        syn_accel_memo_store(&key, parts, lens, pl->n_outputs);
     }
     ctx->have_outputs = true;
     ctx->last_slot = slot;
@@ -439,16 +405,16 @@ static bool sim_output_into(accel_ctx *base, int16_t source, void *dst, uint32_t
     accel_buffer view;
     char name[40];
     if (!sim_output(base, source, &view))
-        return fail(err, ACCEL_ERR_STATE, -1, "output: the last run gave no %s", source_name(name, sizeof name, source));
+        return fail(err, ACCEL_ERR_STATE, -1, "output: the last run gave no %s", syn_accel_source_name(name, sizeof name, source));
     if (view.len != len || dst == NULL)
-        return fail(err, ACCEL_ERR_INPUT, -1, "output: %s has %lu bytes, %lu given", source_name(name, sizeof name, source),
+        return fail(err, ACCEL_ERR_INPUT, -1, "output: %s has %lu bytes, %lu given", syn_accel_source_name(name, sizeof name, source),
                     (unsigned long)view.len, (unsigned long)len);
     memcpy(dst, view.data, len);
     ok(err);
     return true;
 }
 
-const accel_engine accel_engine_layer = {
+const accel_engine syn_accel_engine_layer = {
     .name = "layer",
     .format = 1,
     .open = sim_open,

@@ -11,7 +11,7 @@
 
 #define LIMIT_ELEMENTS 0x3FFFFFFFu   /* any tensor beyond this is refused before sizes overflow */
 
-int32_t sim_requantize(int64_t acc, int shift_total)
+int32_t syn_sim_requantize(int64_t acc, int shift_total)
 {
     return accel_requantize(acc, shift_total);
 }
@@ -50,7 +50,7 @@ static uint64_t weights_needed(const accel_layer *l)
     }
 }
 
-accel_status sim_layer_check(const syn_chip *chip, const accel_layer *l, const accel_params *p,
+accel_status syn_sim_layer_check(const syn_chip *chip, const accel_layer *l, const accel_params *p,
                              const sim_source_info *sources, char *msg, size_t cap)
 {
     if (l->op > OP_PASSTHROUGH)
@@ -59,7 +59,7 @@ accel_status sim_layer_check(const syn_chip *chip, const accel_layer *l, const a
         return say(msg, cap, "eltwise/activation/pool_type: unknown value");
     if (l->output_width != 8 && l->output_width != 32)
         return say(msg, cap, "output_width: must be 8 or 32");
-    if (l->n_sources < 1 || l->n_sources > ACCEL_MAX_SOURCES)
+    if (l->n_sources < 1 || l->n_sources > SYN_MAX_SOURCES)
         return say(msg, cap, "sources: 1..8 input sources needed");
     if (elems(l->input_shape) == 0 || elems(l->pooled_shape) == 0 || elems(l->output_shape) == 0
         || elems(l->input_shape) > LIMIT_ELEMENTS || elems(l->output_shape) > LIMIT_ELEMENTS)
@@ -162,9 +162,9 @@ accel_status sim_layer_check(const syn_chip *chip, const accel_layer *l, const a
         return say(msg, cap, "weight_bits: must be 1, 2, 4 or 8");
     uint64_t need = weights_needed(l);
     uint64_t per_output = need / cout;
-    if (per_output > SIM_MAX_WEIGHTS_PER_OUTPUT) {
+    if (per_output > SYN_SIM_MAX_WEIGHTS_PER_OUTPUT) {
         syn_format(msg, cap, "weights: %lu weights per output channel exceed the simulator's %u",
-                   (unsigned long)per_output, SIM_MAX_WEIGHTS_PER_OUTPUT);
+                   (unsigned long)per_output, SYN_SIM_MAX_WEIGHTS_PER_OUTPUT);
         return ACCEL_ERR_UNSUPPORTED;
     }
     if (!p->weights || p->weight_count != need || (uint64_t)p->weights_len * 8 < need * l->weight_bits) {
@@ -180,12 +180,12 @@ accel_status sim_layer_check(const syn_chip *chip, const accel_layer *l, const a
     return ACCEL_OK;
 }
 
-uint32_t sim_layer_work_bytes(const accel_layer *l)
+uint32_t syn_sim_layer_work_bytes(const accel_layer *l)
 {
     return (uint32_t)elems(l->pooled_shape);
 }
 
-uint32_t sim_layer_output_bytes(const accel_layer *l)
+uint32_t syn_sim_layer_output_bytes(const accel_layer *l)
 {
     return (uint32_t)elems(l->output_shape) * (l->output_width == 32 ? 4u : 1u);
 }
@@ -276,7 +276,7 @@ static void prepare(const accel_layer *l, const int8_t *const *sources, const ui
 
 /* ---- stage 2: the operation ---------------------------------------------------------------- */
 
-static int8_t kernel_scratch[SIM_MAX_WEIGHTS_PER_OUTPUT];
+static int8_t kernel_scratch[SYN_SIM_MAX_WEIGHTS_PER_OUTPUT];
 
 static void store(const accel_layer *l, void *out, size_t at, int64_t acc)
 {
@@ -307,7 +307,7 @@ static void convolve(const accel_layer *l, const accel_params *p, const int8_t *
             for (long a = 0; a < kh; a++)
                 for (long b = 0; b < kw; b++)
                     kernel_scratch[(a * kw + b) * cg + j] =
-                        accel_weight_at(p, l->weight_bits, (uint32_t)(((o * cg + j) * kh + a) * kw + b));
+                        syn_accel_weight_at(p, l->weight_bits, (uint32_t)(((o * cg + j) * kh + a) * kw + b));
         const int64_t base = p->bias ? (int64_t)p->bias[o] * 128 : 0;
         for (long y = 0; y < ho; y++) {
             for (long xo = 0; xo < wo; xo++) {
@@ -352,7 +352,7 @@ static void linear_flat(const accel_layer *l, const accel_params *p, const int8_
     for (uint32_t o = 0; o < l->output_shape.c; o++) {
         for (uint32_t ch = 0; ch < c; ch++)
             for (uint32_t q = 0; q < hw; q++)
-                kernel_scratch[q * c + ch] = accel_weight_at(p, l->weight_bits, o * features + ch * hw + q);
+                kernel_scratch[q * c + ch] = syn_accel_weight_at(p, l->weight_bits, o * features + ch * hw + q);
         int64_t acc = p->bias ? (int64_t)p->bias[o] * 128 : 0;
         int32_t dot = 0;
         for (uint32_t f = 0; f < features; f++)
@@ -361,7 +361,7 @@ static void linear_flat(const accel_layer *l, const accel_params *p, const int8_
     }
 }
 
-void sim_layer_compute(const accel_layer *l, const accel_params *p, const int8_t *const *sources,
+void syn_sim_layer_compute(const accel_layer *l, const accel_params *p, const int8_t *const *sources,
                        const uint16_t *source_channels, int8_t *work, void *out)
 {
     prepare(l, sources, source_channels, work);

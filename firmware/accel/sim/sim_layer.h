@@ -15,11 +15,10 @@
 #include <stdint.h>
 
 #include "accel.h"
+#include "syn_config.h"
 
-/* Weights of one output channel the simulator unpacks at a time: in/groups x kh x kw, or the
- * features of a flattening linear layer. 2048 channels x 3x3 (MAX78002) and 16,384 features
- * (MAX78000's flatten limit) both fit. */
-#define SIM_MAX_WEIGHTS_PER_OUTPUT 32768u
+/* SYN_SIM_MAX_WEIGHTS_PER_OUTPUT (syn_config.h): the weights of one output channel the simulator
+ * unpacks at a time (in/groups x kh x kw, or the features of a flattening linear layer). */
 
 /* The shape and width of one source as the layer will receive it. */
 typedef struct {
@@ -31,22 +30,22 @@ typedef struct {
  * pooling and operation shapes, weights and bias sizes, chip support (depthwise). On failure
  * writes "<field>: <reason>" into msg and returns ACCEL_ERR_SEGMENT, or ACCEL_ERR_UNSUPPORTED
  * when the layer is sound but this chip or the simulator's buffers cannot take it. */
-accel_status sim_layer_check(const syn_chip *chip, const accel_layer *l, const accel_params *p,
+accel_status syn_sim_layer_check(const syn_chip *chip, const accel_layer *l, const accel_params *p,
                              const sim_source_info *sources, char *msg, size_t cap);
 
 /* Bytes of the HWC working copy a layer needs (pooled_shape, int8). */
-uint32_t sim_layer_work_bytes(const accel_layer *l);
+uint32_t syn_sim_layer_work_bytes(const accel_layer *l);
 
 /* Bytes of a layer's output (int8, or 4 per value for 32-bit output). */
-uint32_t sim_layer_output_bytes(const accel_layer *l);
+uint32_t syn_sim_layer_output_bytes(const accel_layer *l);
 
 /* Computes a checked layer: sources[k] are CHW int8 tensors in l->sources order with
- * source_channels[k] channels each, `work` holds sim_layer_work_bytes, `out`
- * sim_layer_output_bytes. */
-void sim_layer_compute(const accel_layer *l, const accel_params *p, const int8_t *const *sources,
+ * source_channels[k] channels each, `work` holds syn_sim_layer_work_bytes, `out`
+ * syn_sim_layer_output_bytes. */
+void syn_sim_layer_compute(const accel_layer *l, const accel_params *p, const int8_t *const *sources,
                        const uint16_t *source_channels, int8_t *work, void *out);
 
 /* floor(0.5 + acc * 2^s / 128) clamped to int8, s = shift_total, by the hardware's shift form. */
-int32_t sim_requantize(int64_t acc, int shift_total);
+int32_t syn_sim_requantize(int64_t acc, int shift_total);
 
 #endif

@@ -95,6 +95,25 @@ static inline void cm4_fpu_enable(void)
     cm4_dsb_isb();
 }
 
+/* A free-running 32-bit up-counter read as 64 bits: its wraps are counted here, so it must be
+ * read at least once per wrap. Safe against interrupts that read it too. */
+typedef struct {
+    uint32_t last;
+    uint64_t wraps;
+} cm4_counter64;
+
+static inline uint64_t cm4_counter64_read(cm4_counter64 *c, const volatile uint32_t *counter)
+{
+    uint32_t s = cm4_irq_save();
+    uint32_t now = *counter;
+    if (now < c->last)
+        c->wraps++;
+    c->last = now;
+    uint64_t ticks = (c->wraps << 32) | now;
+    cm4_irq_restore(s);
+    return ticks;
+}
+
 /* Requests a system reset and waits for it. */
 __attribute__((noreturn)) static inline void cm4_system_reset(void)
 {

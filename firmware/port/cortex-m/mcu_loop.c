@@ -5,6 +5,7 @@
 
 #include "cm4.h"
 #include "emu_pace.h"
+#include "mcu_facts.h"
 
 static volatile bool reset_requested;
 static emu_bucket rx_pace, tx_pace;
@@ -15,28 +16,40 @@ static uint64_t min_u64(uint64_t a, uint64_t b)
     return a < b ? a : b;
 }
 
-bool mcu_transmit(void *user, const uint8_t *bytes, size_t n)
+bool syn_mcu_transmit(void *user, const uint8_t *bytes, size_t n)
 {
     const mcu_io *io = user;
     bool idle = byte_ring_count(io->tx) == 0;
     if (!byte_ring_put_all(io->tx, bytes, n))
         return false;
     if (paced && idle)
-        emu_bucket_restart(&tx_pace, io->now_us());   /* the frame starts crossing the wire now */
+        syn_emu_bucket_restart(&tx_pace, io->now_us());   /* the frame starts crossing the wire now */
     io->tx_kick();
     return true;
 }
 
-void mcu_request_reset(void *user)
+void syn_mcu_request_reset(void *user)
 {
     (void)user;
     reset_requested = true;
 }
 
+uint64_t syn_mcu_port_now(void *user)
+{
+    const mcu_io *io = user;
+    return io->now_us();
+}
+
+uint32_t syn_mcu_port_stack_peak(void *user)
+{
+    (void)user;
+    return syn_mcu_stack_peak();
+}
+
 /* Gives the core what the receive ring holds, a frame at a time, while answers have room. */
 static bool feed(board_ctx *board, const mcu_io *io, uint64_t now)
 {
-    size_t avail = emu_bucket_available(&rx_pace, now);
+    size_t avail = syn_emu_bucket_available(&rx_pace, now);
     bool fed = false;
     while (!reset_requested && avail > 0 && byte_ring_room(io->tx) >= io->tx_reserve) {
         size_t n;
@@ -48,9 +61,9 @@ static bool feed(board_ctx *board, const mcu_io *io, uint64_t now)
         const uint8_t *z = memchr(p, 0, n);
         if (z != NULL)
             n = (size_t)(z - p) + 1u;
-        board_rx_bytes(board, p, n);
+        syn_board_rx_bytes(board, p, n);
         byte_ring_drop(io->rx, n);
-        emu_bucket_take(&rx_pace, n);
+        syn_emu_bucket_take(&rx_pace, n);
         avail -= n;
         fed = true;
     }
@@ -59,12 +72,12 @@ static bool feed(board_ctx *board, const mcu_io *io, uint64_t now)
     return fed;
 }
 
-void mcu_loop_run(board_ctx *board, const mcu_io *io)
+void syn_mcu_loop_run(board_ctx *board, const mcu_io *io)
 {
     uint64_t now = io->now_us();
     paced = io->pace_baud != 0 && io->tx_allow != NULL;
-    emu_bucket_init(&rx_pace, paced ? io->pace_baud : 0u, now);
-    emu_bucket_init(&tx_pace, paced ? io->pace_baud : 0u, now);
+    syn_emu_bucket_init(&rx_pace, paced ? io->pace_baud : 0u, now);
+    syn_emu_bucket_init(&tx_pace, paced ? io->pace_baud : 0u, now);
     size_t step = paced ? (size_t)(rx_pace.burst / 2u) : 1u;
     uint32_t rx_seen = 0;      /* receive ring fill at the last pass: 0 -> n means bytes arrived at an idle wire */
     reset_requested = false;
@@ -76,29 +89,29 @@ void mcu_loop_run(board_ctx *board, const mcu_io *io)
             io->reset();
         uint32_t rx_count = byte_ring_count(io->rx);
         if (paced && rx_seen == 0 && rx_count > 0)
-            emu_bucket_restart(&rx_pace, now);
+            syn_emu_bucket_restart(&rx_pace, now);
         feed(board, io, now);
         rx_seen = byte_ring_count(io->rx);
-        uint64_t deadline = board_poll(board, now);
+        uint64_t deadline = syn_board_poll(board, now);
 
         if (paced) {
             /* Bytes queued beyond what the interrupt may already send wait for the bucket. */
             uint32_t queued = byte_ring_count(io->tx), allowed = io->tx_allow(0);
             uint32_t waiting = queued > allowed ? queued - allowed : 0u;
             if (waiting > 0) {
-                size_t a = emu_bucket_available(&tx_pace, now);
+                size_t a = syn_emu_bucket_available(&tx_pace, now);
                 uint32_t g = a < waiting ? (uint32_t)a : waiting;
                 if (g > 0) {
-                    emu_bucket_take(&tx_pace, g);
+                    syn_emu_bucket_take(&tx_pace, g);
                     io->tx_allow(g);
                     io->tx_kick();
                     waiting -= g;
                 }
                 if (waiting > 0)
-                    deadline = min_u64(deadline, now + emu_bucket_wait_us(&tx_pace, waiting < step ? waiting : step));
+                    deadline = min_u64(deadline, now + syn_emu_bucket_wait_us(&tx_pace, waiting < step ? waiting : step));
             }
             if (rx_seen > 0 && byte_ring_room(io->tx) >= io->tx_reserve)
-                deadline = min_u64(deadline, now + emu_bucket_wait_us(&rx_pace, rx_seen < step ? rx_seen : step));
+                deadline = min_u64(deadline, now + syn_emu_bucket_wait_us(&rx_pace, rx_seen < step ? rx_seen : step));
         }
 
         cm4_disable_irq();

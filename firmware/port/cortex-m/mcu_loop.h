@@ -40,11 +40,19 @@ typedef struct {
 } mcu_io;
 
 /* The transmit callback of the port (syn_port.transmit): the whole frame into the ring, or false. */
-bool mcu_transmit(void *io, const uint8_t *bytes, size_t n);
+bool syn_mcu_transmit(void *io, const uint8_t *bytes, size_t n);
 /* syn_port.request_reset: the loop resets once the answer has left. */
-void mcu_request_reset(void *io);
+void syn_mcu_request_reset(void *io);
+/* syn_port.now_us and .stack_peak on a bare-metal board (user: the mcu_io). */
+uint64_t syn_mcu_port_now(void *io);
+uint32_t syn_mcu_port_stack_peak(void *io);
+/* The members of the core's port (syn_port) every bare-metal board shares; the board adds its
+ * random source and, if it has outputs, .deliver. */
+#define SYN_MCU_PORT(io_ptr, random_fn)                                                            \
+    .now_us = syn_mcu_port_now, .transmit = syn_mcu_transmit, .random32 = (random_fn),             \
+    .request_reset = syn_mcu_request_reset, .stack_peak = syn_mcu_port_stack_peak, .user = (void *)(io_ptr)
 
 /* Runs the board forever. */
-__attribute__((noreturn)) void mcu_loop_run(board_ctx *board, const mcu_io *io);
+__attribute__((noreturn)) void syn_mcu_loop_run(board_ctx *board, const mcu_io *io);
 
 #endif

@@ -9,13 +9,13 @@
 #include "cbor.h"
 
 /* The commands, in the order `--help` lists them. */
-static const tool_command *const commands[] = {
-    &tool_cmd_chips,
-    &tool_cmd_decode,
-    &tool_cmd_cycles,
-    &tool_cmd_fit,
-    &tool_cmd_run,
-    &tool_cmd_layout,
+static const tool_command commands[] = {
+    { "chips", "print the C chip table (no stdin)", false, syn_tool_chips },
+    { "decode", "decode segments and print every field (weights as FNV-1a hashes)", true, syn_tool_decode },
+    { "cycles", "per-layer and total cycles of each segment (args: {0: kernel starts, 1: inputs?})", true, syn_tool_cycles },
+    { "fit", "fit rules (firmware/accel/fit.c) on cases made of slices of the request's segments", true, syn_tool_fit },
+    { "run", "run segments in order on the simulator (args: {0: inputs, 1: values?, 2: layers?})", true, syn_tool_run },
+    { "layout", "data-memory words of a tensor placed by a layout descriptor (accel/reg/reg_layout.h)", true, syn_tool_layout },
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
@@ -77,12 +77,12 @@ static void close_c(tool_json *j, const char *c)
     put_s(j, c);
 }
 
-void json_obj_begin(tool_json *j) { open_c(j, "{"); }
-void json_obj_end(tool_json *j) { close_c(j, "}"); }
-void json_arr_begin(tool_json *j) { open_c(j, "["); }
-void json_arr_end(tool_json *j) { close_c(j, "]"); }
+void syn_json_obj_begin(tool_json *j) { open_c(j, "{"); }
+void syn_json_obj_end(tool_json *j) { close_c(j, "}"); }
+void syn_json_arr_begin(tool_json *j) { open_c(j, "["); }
+void syn_json_arr_end(tool_json *j) { close_c(j, "]"); }
 
-void json_key(tool_json *j, const char *key)
+void syn_json_key(tool_json *j, const char *key)
 {
     before_value(j);
     put_escaped(j, key, strlen(key));
@@ -90,7 +90,7 @@ void json_key(tool_json *j, const char *key)
     j->after_key = true;
 }
 
-void json_uint(tool_json *j, uint64_t v)
+void syn_json_uint(tool_json *j, uint64_t v)
 {
     char b[24];
     before_value(j);
@@ -98,7 +98,7 @@ void json_uint(tool_json *j, uint64_t v)
     put_s(j, b);
 }
 
-void json_int(tool_json *j, int64_t v)
+void syn_json_int(tool_json *j, int64_t v)
 {
     char b[24];
     before_value(j);
@@ -106,13 +106,13 @@ void json_int(tool_json *j, int64_t v)
     put_s(j, b);
 }
 
-void json_bool(tool_json *j, bool v)
+void syn_json_bool(tool_json *j, bool v)
 {
     before_value(j);
     put_s(j, v ? "true" : "false");
 }
 
-void json_null(tool_json *j)
+void syn_json_null(tool_json *j)
 {
     before_value(j);
     put_s(j, "null");
@@ -138,25 +138,70 @@ static void put_escaped(tool_json *j, const char *s, size_t n)
     put_s(j, "\"");
 }
 
-void json_str_n(tool_json *j, const char *s, size_t n)
+void syn_json_str_n(tool_json *j, const char *s, size_t n)
 {
     before_value(j);
     put_escaped(j, s, n);
 }
 
-void json_str(tool_json *j, const char *s)
+void syn_json_str(tool_json *j, const char *s)
 {
-    json_str_n(j, s, strlen(s));
+    syn_json_str_n(j, s, strlen(s));
 }
 
-void json_hex64(tool_json *j, uint64_t v)
+void syn_json_hex64(tool_json *j, uint64_t v)
 {
     char b[24];
     snprintf(b, sizeof b, "0x%016" PRIx64, v);
-    json_str(j, b);
+    syn_json_str(j, b);
 }
 
 /* ---- requests ---------------------------------------------------------------------------- */
+
+bool syn_tool_map_open(tool_map *m, const cbor_reader *r, const char *what, char *err, size_t cap)
+{
+    m->r = *r;
+    m->what = what;
+    err[0] = '\0';
+    if (syn_cbor_read_map(&m->r, &m->left))
+        return true;
+    snprintf(err, cap, "%s: must be a map", what);
+    return false;
+}
+
+bool syn_tool_args_map(const tool_request *req, tool_map *m, const char *needed, char *err, size_t cap)
+{
+    if (req->args != NULL) {
+        cbor_reader r;
+        syn_cbor_reader_init(&r, req->args, req->args_len);
+        return syn_tool_map_open(m, &r, "args", err, cap);
+    }
+    *m = (tool_map){ .left = 0, .what = "args" };
+    err[0] = '\0';
+    if (needed == NULL)
+        return true;
+    snprintf(err, cap, "args: missing; %s", needed);
+    return false;
+}
+
+bool syn_tool_next_key(tool_map *m, uint64_t *key, char *err, size_t cap)
+{
+    if (m->left == 0)
+        return false;
+    m->left--;
+    if (syn_cbor_read_uint(&m->r, key))
+        return true;
+    snprintf(err, cap, "%s: map key is not an unsigned integer", m->what);
+    return false;
+}
+
+bool syn_tool_skip(tool_map *m, char *err, size_t cap)
+{
+    if (syn_cbor_skip(&m->r))
+        return true;
+    snprintf(err, cap, "%s: CBOR: %s", m->what, syn_cbor_err_name(m->r.err));
+    return false;
+}
 
 static accel_layer layer_store[TOOL_MAX_SEGMENTS][TOOL_MAX_LAYERS];
 static accel_params param_store[TOOL_MAX_SEGMENTS][TOOL_MAX_LAYERS];
@@ -167,27 +212,21 @@ static bool read_request(const uint8_t *item, size_t len, tool_request *req, con
                          char *err, size_t cap)
 {
     cbor_reader r;
-    cbor_reader_init(&r, item, len);
-    size_t n;
+    syn_cbor_reader_init(&r, item, len);
     memset(req, 0, sizeof *req);
     req->segments = segment_store;
     req->blobs = blobs;
     req->blob_lens = lens;
-    if (!cbor_read_map(&r, &n)) {
-        snprintf(err, cap, "request: must be a map");
+    tool_map m;
+    uint64_t key;
+    if (!syn_tool_map_open(&m, &r, "request", err, cap))
         return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        uint64_t key;
-        if (!cbor_read_uint(&r, &key)) {
-            snprintf(err, cap, "request: map key is not an unsigned integer");
-            return false;
-        }
+    while (syn_tool_next_key(&m, &key, err, cap)) {
         if (key == 0) {
             const char *t;
             size_t tn;
-            char name[CBOR_MAX_TEXT + 1];
-            if (!cbor_read_text(&r, &t, &tn)) {
+            char name[SYN_CBOR_MAX_TEXT + 1];
+            if (!syn_cbor_read_text(&m.r, &t, &tn)) {
                 snprintf(err, cap, "request.chip: must be a text string");
                 return false;
             }
@@ -200,7 +239,7 @@ static bool read_request(const uint8_t *item, size_t len, tool_request *req, con
             }
         } else if (key == 1) {
             size_t count;
-            if (!cbor_read_array(&r, &count)) {
+            if (!syn_cbor_read_array(&m.r, &count)) {
                 snprintf(err, cap, "request.segments: must be an array");
                 return false;
             }
@@ -209,32 +248,33 @@ static bool read_request(const uint8_t *item, size_t len, tool_request *req, con
                 return false;
             }
             for (size_t k = 0; k < count; k++) {
-                if (!cbor_read_bytes(&r, &blobs[k], &lens[k])) {
+                if (!syn_cbor_read_bytes(&m.r, &blobs[k], &lens[k])) {
                     snprintf(err, cap, "request.segments[%zu]: must be a byte string", k);
                     return false;
                 }
             }
             req->n_segments = count;
         } else if (key == 2) {
-            const uint8_t *start = r.p;
-            if (!cbor_skip(&r)) {
-                snprintf(err, cap, "request.args: CBOR: %s", cbor_err_name(r.err));
+            const uint8_t *start = m.r.p;
+            if (!syn_cbor_skip(&m.r)) {
+                snprintf(err, cap, "request.args: CBOR: %s", syn_cbor_err_name(m.r.err));
                 return false;
             }
             req->args = start;
-            req->args_len = (size_t)(r.p - start);
-        } else if (!cbor_skip(&r)) {
-            snprintf(err, cap, "request: CBOR: %s", cbor_err_name(r.err));
+            req->args_len = (size_t)(m.r.p - start);
+        } else if (!syn_tool_skip(&m, err, cap)) {
             return false;
         }
     }
+    if (err[0] != '\0')
+        return false;
     if (!req->chip) {
         snprintf(err, cap, "request.chip: missing (key 0)");
         return false;
     }
     for (size_t k = 0; k < req->n_segments; k++) {
-        char derr[ACCEL_SEG_ERR_MAX];
-        if (!accel_segment_decode(blobs[k], lens[k], layer_store[k], param_store[k], TOOL_MAX_LAYERS, &segment_store[k], derr,
+        char derr[SYN_ACCEL_ERR_MAX];
+        if (!syn_accel_segment_decode(blobs[k], lens[k], layer_store[k], param_store[k], TOOL_MAX_LAYERS, &segment_store[k], derr,
                                   sizeof derr)) {
             snprintf(err, cap, "segment %zu: %s", k, derr);
             return false;
@@ -257,10 +297,10 @@ static void print_error(tool_json *j, const char *msg)
     j->len = 0;
     j->depth = 0;
     j->after_key = false;
-    json_obj_begin(j);
-    json_key(j, "error");
-    json_str(j, msg);
-    json_obj_end(j);
+    syn_json_obj_begin(j);
+    syn_json_key(j, "error");
+    syn_json_str(j, msg);
+    syn_json_obj_end(j);
     print_line(j);
 }
 
@@ -296,7 +336,7 @@ static int usage(FILE *to)
           "stdin: a CBOR sequence of requests {0: chip, 1: [* segment bstr], 2: args};\n"
           "stdout: one JSON line per request. Commands:\n", to);
     for (size_t i = 0; i < N_COMMANDS; i++)
-        fprintf(to, "  %-8s %s\n", commands[i]->name, commands[i]->summary);
+        fprintf(to, "  %-8s %s\n", commands[i].name, commands[i].summary);
     return 2;
 }
 
@@ -310,8 +350,8 @@ int main(int argc, char **argv)
     }
     const tool_command *cmd = NULL;
     for (size_t i = 0; i < N_COMMANDS; i++) {
-        if (strcmp(commands[i]->name, argv[1]) == 0)
-            cmd = commands[i];
+        if (strcmp(commands[i].name, argv[1]) == 0)
+            cmd = &commands[i];
     }
     if (!cmd) {
         fprintf(stderr, "synergy-accel: unknown command \"%s\"\n", argv[1]);
@@ -339,10 +379,10 @@ int main(int argc, char **argv)
     int status = 0;
     while (pos < len) {
         cbor_reader r;
-        cbor_reader_init(&r, in + pos, len - pos);
-        if (!cbor_skip(&r)) {
+        syn_cbor_reader_init(&r, in + pos, len - pos);
+        if (!syn_cbor_skip(&r)) {
             /* Without an item boundary the rest cannot be split: say where and stop. */
-            snprintf(err, sizeof err, "request %zu (byte %zu of stdin): CBOR: %s; stopping", item, pos, cbor_err_name(r.err));
+            snprintf(err, sizeof err, "request %zu (byte %zu of stdin): CBOR: %s; stopping", item, pos, syn_cbor_err_name(r.err));
             print_error(&j, err);
             status = 1;
             break;

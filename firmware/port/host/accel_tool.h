@@ -17,10 +17,10 @@
  * command that takes no requests (`chips`) prints one line and ignores stdin. Exit status: 0,
  * or 1 when stdin cannot be split into CBOR items or a command is unknown (2 with usage).
  *
- * Adding a command: write accel_tool_<name>.c defining `const tool_command tool_cmd_<name>`,
- * declare it at the bottom of this file and add it to the table in accel_tool.c. Files named
- * accel_tool*.c in port/host/ build into this tool only (firmware.mk keeps them out of the
- * emulator). */
+ * Adding a command: write accel_tool_<name>.c defining `syn_tool_<name>` (tool_command's run),
+ * declare it at the bottom of this file and add it, with its summary, to the table in
+ * accel_tool.c. Files named accel_tool*.c in port/host/ build into this tool only (firmware.mk
+ * keeps them out of the emulator). */
 #ifndef SYNERGY_ACCEL_TOOL_H
 #define SYNERGY_ACCEL_TOOL_H
 
@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cbor.h"
 #include "chip.h"
 #include "segment_decode.h"
 
@@ -47,19 +48,19 @@ typedef struct {
     bool after_key;
 } tool_json;
 
-void json_obj_begin(tool_json *j);
-void json_obj_end(tool_json *j);
-void json_arr_begin(tool_json *j);
-void json_arr_end(tool_json *j);
-void json_key(tool_json *j, const char *key);
-void json_uint(tool_json *j, uint64_t v);
-void json_int(tool_json *j, int64_t v);
-void json_bool(tool_json *j, bool v);
-void json_null(tool_json *j);
-void json_str(tool_json *j, const char *s);
-void json_str_n(tool_json *j, const char *s, size_t n);
+void syn_json_obj_begin(tool_json *j);
+void syn_json_obj_end(tool_json *j);
+void syn_json_arr_begin(tool_json *j);
+void syn_json_arr_end(tool_json *j);
+void syn_json_key(tool_json *j, const char *key);
+void syn_json_uint(tool_json *j, uint64_t v);
+void syn_json_int(tool_json *j, int64_t v);
+void syn_json_bool(tool_json *j, bool v);
+void syn_json_null(tool_json *j);
+void syn_json_str(tool_json *j, const char *s);
+void syn_json_str_n(tool_json *j, const char *s, size_t n);
 /* A 64-bit mask as a "0x%016llx" string (JSON numbers lose bits past 2^53). */
-void json_hex64(tool_json *j, uint64_t v);
+void syn_json_hex64(tool_json *j, uint64_t v);
 
 /* ---- requests and commands ------------------------------------------------------------ */
 
@@ -82,11 +83,32 @@ typedef struct {
     bool (*run)(const tool_request *req, tool_json *out, char *err, size_t err_cap);
 } tool_command;
 
-extern const tool_command tool_cmd_chips;
-extern const tool_command tool_cmd_decode;
-extern const tool_command tool_cmd_cycles;
-extern const tool_command tool_cmd_fit;
-extern const tool_command tool_cmd_run;
-extern const tool_command tool_cmd_layout;
+/* ---- reading a request's maps (each false with a message in err) ------------------------ */
+
+/* A map being read key by key: r sits at the next key's value once syn_tool_next_key says it. */
+typedef struct {
+    cbor_reader r;
+    size_t left;                       /* entries not read yet */
+    const char *what;                  /* the map's name in messages: "args", "request" */
+} tool_map;
+
+/* Opens the args (key 2) as a map. Missing args are an empty map, or, when the command needs
+ * them, refused with `needed` in the message. Clears err. */
+bool syn_tool_args_map(const tool_request *req, tool_map *m, const char *needed, char *err, size_t cap);
+/* Opens the map at r's position. Clears err. */
+bool syn_tool_map_open(tool_map *m, const cbor_reader *r, const char *what, char *err, size_t cap);
+/* The next key: false at the end of the map (err stays empty) or when a key is not an unsigned
+ * integer (err says so); a command's loop ends with `return err[0] == '\0';`. */
+bool syn_tool_next_key(tool_map *m, uint64_t *key, char *err, size_t cap);
+/* Skips the value of a key the command does not know. */
+bool syn_tool_skip(tool_map *m, char *err, size_t cap);
+
+/* The commands (accel_tool_<name>.c each), listed with their summaries in accel_tool.c. */
+bool syn_tool_chips(const tool_request *req, tool_json *out, char *err, size_t err_cap);
+bool syn_tool_cycles(const tool_request *req, tool_json *out, char *err, size_t err_cap);
+bool syn_tool_decode(const tool_request *req, tool_json *out, char *err, size_t err_cap);
+bool syn_tool_fit(const tool_request *req, tool_json *out, char *err, size_t err_cap);
+bool syn_tool_layout(const tool_request *req, tool_json *out, char *err, size_t err_cap);
+bool syn_tool_run(const tool_request *req, tool_json *out, char *err, size_t err_cap);
 
 #endif

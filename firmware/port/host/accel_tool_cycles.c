@@ -22,123 +22,105 @@ static bool read_args(const tool_request *req, bool *with_inputs, char *err, siz
         for (size_t k = 0; k < TOOL_MAX_LAYERS; k++)
             kernel_starts[s][k] = 0;
     *with_inputs = false;
-    if (!req->args)
-        return true;
-    cbor_reader r;
-    cbor_reader_init(&r, req->args, req->args_len);
-    size_t n;
-    if (!cbor_read_map(&r, &n)) {
-        snprintf(err, cap, "args: must be a map");
+    tool_map m;
+    uint64_t key;
+    if (!syn_tool_args_map(req, &m, NULL, err, cap))
         return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        uint64_t key;
-        if (!cbor_read_uint(&r, &key)) {
-            snprintf(err, cap, "args: map key is not an unsigned integer");
-            return false;
-        }
+    while (syn_tool_next_key(&m, &key, err, cap)) {
         if (key == 0) {
             size_t ns;
-            if (!cbor_read_array(&r, &ns) || ns != req->n_segments) {
+            if (!syn_cbor_read_array(&m.r, &ns) || ns != req->n_segments) {
                 snprintf(err, cap, "args.kernel_starts: must be an array with one entry per segment (%zu)", req->n_segments);
                 return false;
             }
             for (size_t s = 0; s < ns; s++) {
                 size_t nl;
-                if (!cbor_read_array(&r, &nl) || nl != req->segments[s].count) {
+                if (!syn_cbor_read_array(&m.r, &nl) || nl != req->segments[s].count) {
                     snprintf(err, cap, "args.kernel_starts[%zu]: must be an array with one entry per layer (%u)", s,
                              (unsigned)req->segments[s].count);
                     return false;
                 }
                 for (size_t k = 0; k < nl; k++) {
-                    if (!cbor_read_u32(&r, &kernel_starts[s][k])) {
+                    if (!syn_cbor_read_u32(&m.r, &kernel_starts[s][k])) {
                         snprintf(err, cap, "args.kernel_starts[%zu][%zu]: must be an unsigned 32-bit integer", s, k);
                         return false;
                     }
                 }
             }
         } else if (key == 1) {
-            if (!cbor_read_bool(&r, with_inputs)) {
+            if (!syn_cbor_read_bool(&m.r, with_inputs)) {
                 snprintf(err, cap, "args.inputs: must be true or false");
                 return false;
             }
-        } else if (!cbor_skip(&r)) {
-            snprintf(err, cap, "args: CBOR: %s", cbor_err_name(r.err));
+        } else if (!syn_tool_skip(&m, err, cap)) {
             return false;
         }
     }
-    return true;
+    return err[0] == '\0';
 }
 
 static void inputs(tool_json *j, const accel_cycle_inputs *in)
 {
-    json_key(j, "inputs");
-    json_obj_begin(j);
-    json_key(j, "m"); json_int(j, in->m);
-    json_key(j, "e"); json_int(j, in->e);
-    json_key(j, "ph"); json_int(j, in->ph);
-    json_key(j, "pw"); json_int(j, in->pw);
-    json_key(j, "hp"); json_int(j, in->hp);
-    json_key(j, "wp"); json_int(j, in->wp);
-    json_key(j, "kr"); json_int(j, in->kr);
-    json_key(j, "kc"); json_int(j, in->kc);
-    json_key(j, "pr"); json_int(j, in->pr);
-    json_key(j, "pc"); json_int(j, in->pc);
-    json_key(j, "wo"); json_int(j, in->wo);
-    json_key(j, "co"); json_int(j, in->co);
-    json_key(j, "t"); json_int(j, in->t);
-    json_key(j, "passthrough"); json_bool(j, in->passthrough);
-    json_key(j, "pool_first"); json_bool(j, in->pool_first);
-    json_key(j, "flatten"); json_bool(j, in->flatten);
-    json_key(j, "streaming"); json_bool(j, in->streaming);
-    json_key(j, "preread"); json_int(j, in->preread);
-    json_obj_end(j);
+    syn_json_key(j, "inputs");
+    syn_json_obj_begin(j);
+    syn_json_key(j, "m"); syn_json_int(j, in->m);
+    syn_json_key(j, "e"); syn_json_int(j, in->e);
+    syn_json_key(j, "ph"); syn_json_int(j, in->ph);
+    syn_json_key(j, "pw"); syn_json_int(j, in->pw);
+    syn_json_key(j, "hp"); syn_json_int(j, in->hp);
+    syn_json_key(j, "wp"); syn_json_int(j, in->wp);
+    syn_json_key(j, "kr"); syn_json_int(j, in->kr);
+    syn_json_key(j, "kc"); syn_json_int(j, in->kc);
+    syn_json_key(j, "pr"); syn_json_int(j, in->pr);
+    syn_json_key(j, "pc"); syn_json_int(j, in->pc);
+    syn_json_key(j, "wo"); syn_json_int(j, in->wo);
+    syn_json_key(j, "co"); syn_json_int(j, in->co);
+    syn_json_key(j, "t"); syn_json_int(j, in->t);
+    syn_json_key(j, "passthrough"); syn_json_bool(j, in->passthrough);
+    syn_json_key(j, "pool_first"); syn_json_bool(j, in->pool_first);
+    syn_json_key(j, "flatten"); syn_json_bool(j, in->flatten);
+    syn_json_key(j, "streaming"); syn_json_bool(j, in->streaming);
+    syn_json_key(j, "preread"); syn_json_int(j, in->preread);
+    syn_json_obj_end(j);
 }
 
-static bool run_cycles(const tool_request *req, tool_json *j, char *err, size_t err_cap)
+bool syn_tool_cycles(const tool_request *req, tool_json *j, char *err, size_t err_cap)
 {
     bool with_inputs;
     if (!read_args(req, &with_inputs, err, err_cap))
         return false;
-    json_obj_begin(j);
-    json_key(j, "chip"); json_str(j, req->chip->name);
-    json_key(j, "clock_hz"); json_uint(j, req->chip->cnn_clock_hz);
-    json_key(j, "calibrated"); json_bool(j, req->chip->cycles_calibrated);
-    json_key(j, "segments");
-    json_arr_begin(j);
+    syn_json_obj_begin(j);
+    syn_json_key(j, "chip"); syn_json_str(j, req->chip->name);
+    syn_json_key(j, "clock_hz"); syn_json_uint(j, req->chip->cnn_clock_hz);
+    syn_json_key(j, "calibrated"); syn_json_bool(j, req->chip->cycles_calibrated);
+    syn_json_key(j, "segments");
+    syn_json_arr_begin(j);
     for (size_t s = 0; s < req->n_segments; s++) {
         const accel_segment *seg = &req->segments[s];
         uint64_t total = 1;
-        json_obj_begin(j);
-        json_key(j, "model"); json_str(j, seg->model);
-        json_key(j, "first"); json_uint(j, seg->first);
-        json_key(j, "layers");
-        json_arr_begin(j);
+        syn_json_obj_begin(j);
+        syn_json_key(j, "model"); syn_json_str(j, seg->model);
+        syn_json_key(j, "first"); syn_json_uint(j, seg->first);
+        syn_json_key(j, "layers");
+        syn_json_arr_begin(j);
         for (unsigned k = 0; k < seg->count; k++) {
             const accel_layer *l = &seg->layers[k];
-            accel_cycle_inputs in = accel_cycle_inputs_of(l, req->chip, kernel_starts[s][k]);
-            uint64_t c = accel_cycles_from(&in);
+            accel_cycle_inputs in = syn_accel_cycle_inputs_of(l, req->chip, kernel_starts[s][k]);
+            uint64_t c = syn_accel_cycles_from(&in);
             total += c;
-            json_obj_begin(j);
-            json_key(j, "index"); json_uint(j, l->index);
-            json_key(j, "name"); json_str(j, l->name);
-            json_key(j, "cycles"); json_uint(j, c);
+            syn_json_obj_begin(j);
+            syn_json_key(j, "index"); syn_json_uint(j, l->index);
+            syn_json_key(j, "name"); syn_json_str(j, l->name);
+            syn_json_key(j, "cycles"); syn_json_uint(j, c);
             if (with_inputs)
                 inputs(j, &in);
-            json_obj_end(j);
+            syn_json_obj_end(j);
         }
-        json_arr_end(j);
-        json_key(j, "total_cycles"); json_uint(j, total);
-        json_obj_end(j);
+        syn_json_arr_end(j);
+        syn_json_key(j, "total_cycles"); syn_json_uint(j, total);
+        syn_json_obj_end(j);
     }
-    json_arr_end(j);
-    json_obj_end(j);
+    syn_json_arr_end(j);
+    syn_json_obj_end(j);
     return true;
 }
-
-const tool_command tool_cmd_cycles = {
-    .name = "cycles",
-    .summary = "per-layer and total cycles of each segment (args: {0: kernel starts, 1: inputs?})",
-    .reads_requests = true,
-    .run = run_cycles,
-};

@@ -28,83 +28,83 @@ static fit_result result;
 
 static void int_or_null(tool_json *j, const char *key, int v)
 {
-    json_key(j, key);
+    syn_json_key(j, key);
     if (v < 0)
-        json_null(j);
+        syn_json_null(j);
     else
-        json_int(j, v);
+        syn_json_int(j, v);
 }
 
 static void print_result(tool_json *j, const syn_chip *chip, const fit_result *r)
 {
-    json_obj_begin(j);
-    json_key(j, "ok"); json_bool(j, r->ok);
-    json_key(j, "chip"); json_str(j, chip->name);
+    syn_json_obj_begin(j);
+    syn_json_key(j, "ok"); syn_json_bool(j, r->ok);
+    syn_json_key(j, "chip"); syn_json_str(j, chip->name);
     if (!r->ok) {
-        json_key(j, "limit"); json_str(j, fit_limit_name(r->limit));
+        syn_json_key(j, "limit"); syn_json_str(j, syn_fit_limit_name(r->limit));
         int_or_null(j, "layer", r->layer);
         int_or_null(j, "segment", r->segment);
         int_or_null(j, "model_layer", r->model_layer);
-        json_key(j, "message"); json_str(j, r->message);
-        json_key(j, "numbers");
-        json_obj_begin(j);
+        syn_json_key(j, "message"); syn_json_str(j, r->message);
+        syn_json_key(j, "numbers");
+        syn_json_obj_begin(j);
         for (unsigned k = 0; k < r->n_numbers; k++) {
-            json_key(j, r->number_keys[k]);
-            json_int(j, r->number_values[k]);
+            syn_json_key(j, r->number_keys[k]);
+            syn_json_int(j, r->number_values[k]);
         }
-        json_obj_end(j);
-        json_obj_end(j);
+        syn_json_obj_end(j);
+        syn_json_obj_end(j);
         return;
     }
-    json_key(j, "layers"); json_uint(j, r->layers);
-    json_key(j, "hardware_layers"); json_uint(j, r->hardware_layers);
-    json_key(j, "kernel");
-    json_obj_begin(j);
-    json_key(j, "columns_per_processor");
-    json_arr_begin(j);
+    syn_json_key(j, "layers"); syn_json_uint(j, r->layers);
+    syn_json_key(j, "hardware_layers"); syn_json_uint(j, r->hardware_layers);
+    syn_json_key(j, "kernel");
+    syn_json_obj_begin(j);
+    syn_json_key(j, "columns_per_processor");
+    syn_json_arr_begin(j);
     for (unsigned p = 0; p < FIT_PROCESSORS; p++)
-        json_uint(j, r->columns[p]);
-    json_arr_end(j);
-    json_key(j, "max_columns"); json_uint(j, r->max_columns);
-    json_key(j, "busiest_processor"); json_uint(j, r->busiest_processor);
-    json_key(j, "words"); json_uint(j, r->kernel_words);
-    json_key(j, "bytes"); json_uint(j, r->kernel_bytes);
-    json_obj_end(j);
-    json_key(j, "bias");
-    json_obj_begin(j);
-    json_key(j, "per_quadrant");
-    json_arr_begin(j);
+        syn_json_uint(j, r->columns[p]);
+    syn_json_arr_end(j);
+    syn_json_key(j, "max_columns"); syn_json_uint(j, r->max_columns);
+    syn_json_key(j, "busiest_processor"); syn_json_uint(j, r->busiest_processor);
+    syn_json_key(j, "words"); syn_json_uint(j, r->kernel_words);
+    syn_json_key(j, "bytes"); syn_json_uint(j, r->kernel_bytes);
+    syn_json_obj_end(j);
+    syn_json_key(j, "bias");
+    syn_json_obj_begin(j);
+    syn_json_key(j, "per_quadrant");
+    syn_json_arr_begin(j);
     for (unsigned g = 0; g < FIT_QUADRANTS; g++)
-        json_uint(j, r->bias_per_quadrant[g]);
-    json_arr_end(j);
-    json_key(j, "bytes"); json_uint(j, r->bias_bytes);
-    json_obj_end(j);
-    json_key(j, "data_memory");
-    json_obj_begin(j);
-    json_key(j, "instance_bytes"); json_uint(j, r->instance_bytes);
-    json_key(j, "max_input_end"); json_uint(j, r->max_input_end);
-    json_key(j, "max_output_end"); json_uint(j, r->max_output_end);
-    json_obj_end(j);
-    json_key(j, "weight_bytes"); json_uint(j, r->weight_bytes);
-    json_key(j, "per_layer");
-    json_arr_begin(j);
+        syn_json_uint(j, r->bias_per_quadrant[g]);
+    syn_json_arr_end(j);
+    syn_json_key(j, "bytes"); syn_json_uint(j, r->bias_bytes);
+    syn_json_obj_end(j);
+    syn_json_key(j, "data_memory");
+    syn_json_obj_begin(j);
+    syn_json_key(j, "instance_bytes"); syn_json_uint(j, r->instance_bytes);
+    syn_json_key(j, "max_input_end"); syn_json_uint(j, r->max_input_end);
+    syn_json_key(j, "max_output_end"); syn_json_uint(j, r->max_output_end);
+    syn_json_obj_end(j);
+    syn_json_key(j, "weight_bytes"); syn_json_uint(j, r->weight_bytes);
+    syn_json_key(j, "per_layer");
+    syn_json_arr_begin(j);
     for (unsigned i = 0; i < r->layers; i++) {
         const fit_layer_result *p = &r->per_layer[i];
-        json_obj_begin(j);
-        json_key(j, "segment"); json_uint(j, p->segment);
-        json_key(j, "model_layer"); json_uint(j, p->model_layer);
-        json_key(j, "kernel_start"); json_uint(j, p->kernel_start);
-        json_key(j, "kernel_length"); json_uint(j, p->kernel_length);
-        json_key(j, "bias_quadrant"); json_int(j, p->bias_quadrant);
-        json_key(j, "bias_offset"); json_uint(j, p->bias_offset);
-        json_key(j, "in_expand"); json_uint(j, p->in_expand);
-        json_key(j, "out_expand"); json_uint(j, p->out_expand);
-        json_key(j, "input_bytes"); json_uint(j, p->input_bytes);
-        json_key(j, "output_bytes"); json_uint(j, p->output_bytes);
-        json_obj_end(j);
+        syn_json_obj_begin(j);
+        syn_json_key(j, "segment"); syn_json_uint(j, p->segment);
+        syn_json_key(j, "model_layer"); syn_json_uint(j, p->model_layer);
+        syn_json_key(j, "kernel_start"); syn_json_uint(j, p->kernel_start);
+        syn_json_key(j, "kernel_length"); syn_json_uint(j, p->kernel_length);
+        syn_json_key(j, "bias_quadrant"); syn_json_int(j, p->bias_quadrant);
+        syn_json_key(j, "bias_offset"); syn_json_uint(j, p->bias_offset);
+        syn_json_key(j, "in_expand"); syn_json_uint(j, p->in_expand);
+        syn_json_key(j, "out_expand"); syn_json_uint(j, p->out_expand);
+        syn_json_key(j, "input_bytes"); syn_json_uint(j, p->input_bytes);
+        syn_json_key(j, "output_bytes"); syn_json_uint(j, p->output_bytes);
+        syn_json_obj_end(j);
     }
-    json_arr_end(j);
-    json_obj_end(j);
+    syn_json_arr_end(j);
+    syn_json_obj_end(j);
 }
 
 /* Reads one case's slices into segs; false with a message in err. */
@@ -112,15 +112,15 @@ static bool read_case(cbor_reader *r, const tool_request *req, size_t c, fit_seg
                       size_t cap)
 {
     size_t n;
-    if (!cbor_read_array(r, &n) || n > MAX_SLICES) {
+    if (!syn_cbor_read_array(r, &n) || n > MAX_SLICES) {
         snprintf(err, cap, "args.cases[%zu]: must be an array of at most %d slices", c, MAX_SLICES);
         return false;
     }
     for (size_t k = 0; k < n; k++) {
         size_t three;
         uint64_t v[3];
-        if (!cbor_read_array(r, &three) || three != 3 || !cbor_read_uint(r, &v[0]) || !cbor_read_uint(r, &v[1])
-            || !cbor_read_uint(r, &v[2])) {
+        if (!syn_cbor_read_array(r, &three) || three != 3 || !syn_cbor_read_uint(r, &v[0]) || !syn_cbor_read_uint(r, &v[1])
+            || !syn_cbor_read_uint(r, &v[2])) {
             snprintf(err, cap, "args.cases[%zu][%zu]: must be [segment, first, count]", c, k);
             return false;
         }
@@ -142,63 +142,47 @@ static bool read_case(cbor_reader *r, const tool_request *req, size_t c, fit_seg
     return true;
 }
 
-static bool run_fit(const tool_request *req, tool_json *j, char *err, size_t cap)
+bool syn_tool_fit(const tool_request *req, tool_json *j, char *err, size_t cap)
 {
     fit_segment segs[MAX_SLICES];
-    json_obj_begin(j);
-    json_key(j, "chip"); json_str(j, req->chip->name);
-    json_key(j, "results");
-    json_arr_begin(j);
+    syn_json_obj_begin(j);
+    syn_json_key(j, "chip"); syn_json_str(j, req->chip->name);
+    syn_json_key(j, "results");
+    syn_json_arr_begin(j);
     if (!req->args) {
         size_t n = req->n_segments < MAX_SLICES ? req->n_segments : MAX_SLICES;
         for (size_t s = 0; s < n; s++) {
             segs[s].layers = req->segments[s].layers;
             segs[s].count = req->segments[s].count;
         }
-        fit_run(&ctx, req->chip, segs, n, &result);
+        syn_fit_run(&ctx, req->chip, segs, n, &result);
         print_result(j, req->chip, &result);
     } else {
-        cbor_reader r;
-        cbor_reader_init(&r, req->args, req->args_len);
-        size_t n_keys, n_cases = 0;
-        if (!cbor_read_map(&r, &n_keys)) {
-            snprintf(err, cap, "args: must be a map");
+        tool_map m;
+        uint64_t key;
+        size_t n_cases = 0;
+        if (!syn_tool_args_map(req, &m, NULL, err, cap))
             return false;
-        }
-        for (size_t i = 0; i < n_keys; i++) {
-            uint64_t key;
-            if (!cbor_read_uint(&r, &key)) {
-                snprintf(err, cap, "args: map key is not an unsigned integer");
-                return false;
-            }
+        while (syn_tool_next_key(&m, &key, err, cap)) {
             if (key != 0) {
-                if (!cbor_skip(&r)) {
-                    snprintf(err, cap, "args: CBOR: %s", cbor_err_name(r.err));
+                if (!syn_tool_skip(&m, err, cap))
                     return false;
-                }
                 continue;
             }
-            if (!cbor_read_array(&r, &n_cases)) {
+            if (!syn_cbor_read_array(&m.r, &n_cases)) {
                 snprintf(err, cap, "args.cases: must be an array");
                 return false;
             }
             for (size_t c = 0; c < n_cases; c++) {
                 size_t n_segs;
-                if (!read_case(&r, req, c, segs, &n_segs, err, cap))
+                if (!read_case(&m.r, req, c, segs, &n_segs, err, cap))
                     return false;
-                fit_run(&ctx, req->chip, segs, n_segs, &result);
+                syn_fit_run(&ctx, req->chip, segs, n_segs, &result);
                 print_result(j, req->chip, &result);
             }
         }
     }
-    json_arr_end(j);
-    json_obj_end(j);
-    return true;
+    syn_json_arr_end(j);
+    syn_json_obj_end(j);
+    return err[0] == '\0';
 }
-
-const tool_command tool_cmd_fit = {
-    .name = "fit",
-    .summary = "fit rules (firmware/accel/fit.c) on cases made of slices of the request's segments",
-    .reads_requests = true,
-    .run = run_fit,
-};

@@ -85,46 +85,38 @@ static bool read_layout(const tool_request *req, reg_layout *t, const uint8_t **
 {
     memset(t, 0, sizeof *t);
     *data = NULL;
-    if (req->args == NULL) {
-        snprintf(err, cap, "args: the layout descriptor and the tensor are needed");
+    tool_map m;
+    uint64_t key, u;
+    if (!syn_tool_args_map(req, &m, "the layout descriptor and the tensor are needed", err, cap))
         return false;
-    }
-    cbor_reader r;
-    cbor_reader_init(&r, req->args, req->args_len);
-    size_t n;
-    if (!cbor_read_map(&r, &n)) {
-        snprintf(err, cap, "args: must be a map");
-        return false;
-    }
     unsigned seen = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t key, u;
+    while (syn_tool_next_key(&m, &key, err, cap)) {
         int64_t s;
-        bool ok = cbor_read_uint(&r, &key);
-        if (ok && key < 8)
+        bool ok = true;
+        if (key < 8)
             seen |= 1u << key;
-        switch (ok ? key : 99u) {
-        case 0: ok = cbor_read_int(&r, &s) && s >= -1 && s < 1024; t->source = (int16_t)s; break;
+        switch (key) {
+        case 0: ok = syn_cbor_read_int(&m.r, &s) && s >= -1 && s < 1024; t->source = (int16_t)s; break;
         case 1: {
             size_t k;
             uint32_t d[3];
-            ok = cbor_read_array(&r, &k) && k == 3 && cbor_read_u32(&r, &d[0]) && cbor_read_u32(&r, &d[1])
-                 && cbor_read_u32(&r, &d[2]) && d[0] <= 0xFFFFu && d[1] <= 0xFFFFu && d[2] <= 0xFFFFu;
+            ok = syn_cbor_read_array(&m.r, &k) && k == 3 && syn_cbor_read_u32(&m.r, &d[0]) && syn_cbor_read_u32(&m.r, &d[1])
+                 && syn_cbor_read_u32(&m.r, &d[2]) && d[0] <= 0xFFFFu && d[1] <= 0xFFFFu && d[2] <= 0xFFFFu;
             t->shape = (accel_shape){ (uint16_t)d[0], (uint16_t)d[1], (uint16_t)d[2] };
             break;
         }
-        case 2: ok = cbor_read_uint(&r, &u) && (u == 8 || u == 32); t->width = (uint8_t)u; break;
+        case 2: ok = syn_cbor_read_uint(&m.r, &u) && (u == 8 || u == 32); t->width = (uint8_t)u; break;
         case 3: {
             const char *f;
             size_t fl;
-            ok = cbor_read_text(&r, &f, &fl) && fl == 3 && (memcmp(f, "HWC", 3) == 0 || memcmp(f, "CHW", 3) == 0);
+            ok = syn_cbor_read_text(&m.r, &f, &fl) && fl == 3 && (memcmp(f, "HWC", 3) == 0 || memcmp(f, "CHW", 3) == 0);
             t->format = ok && memcmp(f, "CHW", 3) == 0 ? FMT_CHW : FMT_HWC;
             break;
         }
-        case 4: ok = cbor_read_uint(&r, &t->processors); break;
-        case 5: ok = cbor_read_u32(&r, &t->offset); break;
-        case 6: ok = cbor_read_uint(&r, &u) && u < 16; t->write_gap = (uint8_t)u; break;
-        case 7: ok = cbor_read_bytes(&r, data, len); break;
+        case 4: ok = syn_cbor_read_uint(&m.r, &t->processors); break;
+        case 5: ok = syn_cbor_read_u32(&m.r, &t->offset); break;
+        case 6: ok = syn_cbor_read_uint(&m.r, &u) && u < 16; t->write_gap = (uint8_t)u; break;
+        case 7: ok = syn_cbor_read_bytes(&m.r, data, len); break;
         default: ok = false; break;
         }
         if (!ok) {
@@ -132,6 +124,8 @@ static bool read_layout(const tool_request *req, reg_layout *t, const uint8_t **
             return false;
         }
     }
+    if (err[0] != '\0')
+        return false;
     if (seen != 0xFFu) {
         snprintf(err, cap, "args: keys 0..7 are all needed");
         return false;
@@ -139,25 +133,25 @@ static bool read_layout(const tool_request *req, reg_layout *t, const uint8_t **
     return true;
 }
 
-static bool run_layout(const tool_request *req, tool_json *out, char *err, size_t cap)
+bool syn_tool_layout(const tool_request *req, tool_json *out, char *err, size_t cap)
 {
     reg_layout t;
     const uint8_t *data;
     size_t len;
     if (!read_layout(req, &t, &data, &len, err, cap))
         return false;
-    char why[REG_LAYOUT_MSG_MAX];
-    if (!reg_layout_check(&t, req->chip, why, sizeof why)) {
+    char why[SYN_LAYOUT_ERR_MAX];
+    if (!syn_reg_layout_check(&t, req->chip, why, sizeof why)) {
         snprintf(err, cap, "layout.%s", why);
         return false;
     }
-    uint32_t bytes = reg_layout_bytes(&t);
+    uint32_t bytes = syn_reg_layout_bytes(&t);
     if (len != bytes || bytes > MAX_TENSOR_BYTES) {
         snprintf(err, cap, "args[7]: %zu bytes for a tensor of %u", len, (unsigned)bytes);
         return false;
     }
     n_words = 0;
-    if (!reg_layout_place(&t, req->chip, data, keep, NULL)) {
+    if (!syn_reg_layout_place(&t, req->chip, data, keep, NULL)) {
         snprintf(err, cap, "out of memory");
         return false;
     }
@@ -172,28 +166,21 @@ static bool run_layout(const tool_request *req, tool_json *out, char *err, size_
     for (size_t i = 0; i < n_words; i++)
         order[i] = i;
     qsort(order, n_words, sizeof *order, by_address);
-    bool same = reg_layout_gather(&t, req->chip, recall, NULL, back) && memcmp(back, data, bytes) == 0;
+    bool same = syn_reg_layout_gather(&t, req->chip, recall, NULL, back) && memcmp(back, data, bytes) == 0;
     free(back);
-    json_obj_begin(out);
-    json_key(out, "words");
-    json_arr_begin(out);
+    syn_json_obj_begin(out);
+    syn_json_key(out, "words");
+    syn_json_arr_begin(out);
     for (size_t i = 0; i < n_words; i++) {
-        json_arr_begin(out);
-        json_uint(out, words[i].addr);
-        json_uint(out, words[i].value);
-        json_uint(out, words[i].lanes);
-        json_arr_end(out);
+        syn_json_arr_begin(out);
+        syn_json_uint(out, words[i].addr);
+        syn_json_uint(out, words[i].value);
+        syn_json_uint(out, words[i].lanes);
+        syn_json_arr_end(out);
     }
-    json_arr_end(out);
-    json_key(out, "gathered");
-    json_bool(out, same);
-    json_obj_end(out);
+    syn_json_arr_end(out);
+    syn_json_key(out, "gathered");
+    syn_json_bool(out, same);
+    syn_json_obj_end(out);
     return true;
 }
-
-const tool_command tool_cmd_layout = {
-    .name = "layout",
-    .summary = "data-memory words of a tensor placed by a layout descriptor (accel/reg/reg_layout.h)",
-    .reads_requests = true,
-    .run = run_layout,
-};

@@ -1,6 +1,6 @@
 /* synergy-accel run: the emulated board's simulator (accel.h, accel/sim/) on the request's
  * segments, in order, as consecutive parts of one model. Every segment is loaded first (so up to
- * ACCEL_MAX_RESIDENT are resident together), then each runs on the tensors known so far: the
+ * SYN_MAX_RESIDENT are resident together), then each runs on the tensors known so far: the
  * request's inputs and the outputs of the segments before it (split execution).
  *
  *   args = {
@@ -100,40 +100,40 @@ static uint32_t fnv1a(const accel_tensor *t, const uint8_t *data, uint32_t len)
 static void put_tensor(tool_json *j, const char *id_key, const accel_tensor *t, const uint8_t *data, uint32_t len,
                        bool values)
 {
-    json_obj_begin(j);
-    json_key(j, id_key); json_int(j, t->source);
-    json_key(j, "shape");
-    json_arr_begin(j);
-    json_uint(j, t->shape.c); json_uint(j, t->shape.h); json_uint(j, t->shape.w);
-    json_arr_end(j);
-    json_key(j, "width"); json_uint(j, t->width);
-    json_key(j, "hash"); json_uint(j, fnv1a(t, data, len));
+    syn_json_obj_begin(j);
+    syn_json_key(j, id_key); syn_json_int(j, t->source);
+    syn_json_key(j, "shape");
+    syn_json_arr_begin(j);
+    syn_json_uint(j, t->shape.c); syn_json_uint(j, t->shape.h); syn_json_uint(j, t->shape.w);
+    syn_json_arr_end(j);
+    syn_json_key(j, "width"); syn_json_uint(j, t->width);
+    syn_json_key(j, "hash"); syn_json_uint(j, fnv1a(t, data, len));
     if (values) {
-        json_key(j, "values");
-        json_arr_begin(j);
+        syn_json_key(j, "values");
+        syn_json_arr_begin(j);
         if (t->width == 32) {
             for (uint32_t k = 0; k + 4 <= len; k += 4) {
                 int32_t v;
                 memcpy(&v, data + k, 4);
-                json_int(j, v);
+                syn_json_int(j, v);
             }
         } else {
             for (uint32_t k = 0; k < len; k++)
-                json_int(j, (int8_t)data[k]);
+                syn_json_int(j, (int8_t)data[k]);
         }
-        json_arr_end(j);
+        syn_json_arr_end(j);
     }
-    json_obj_end(j);
+    syn_json_obj_end(j);
 }
 
 static bool read_shape(cbor_reader *r, accel_shape *s)
 {
     size_t n;
     uint32_t v[3];
-    if (!cbor_read_array(r, &n) || n != 3)
+    if (!syn_cbor_read_array(r, &n) || n != 3)
         return false;
     for (unsigned k = 0; k < 3; k++)
-        if (!cbor_read_u32(r, &v[k]) || v[k] < 1 || v[k] > UINT16_MAX)
+        if (!syn_cbor_read_u32(r, &v[k]) || v[k] < 1 || v[k] > UINT16_MAX)
             return false;
     s->c = (uint16_t)v[0];
     s->h = (uint16_t)v[1];
@@ -148,7 +148,7 @@ static bool read_tensor(cbor_reader *r, size_t index, char *err, size_t cap)
     const uint8_t *data = NULL;
     size_t len = 0;
     bool have[4] = { false, false, false, false };
-    if (!cbor_read_map(r, &n)) {
+    if (!syn_cbor_read_map(r, &n)) {
         snprintf(err, cap, "args.inputs[%zu]: must be a map", index);
         return false;
     }
@@ -156,19 +156,19 @@ static bool read_tensor(cbor_reader *r, size_t index, char *err, size_t cap)
         uint64_t key;
         int64_t source;
         uint32_t width;
-        bool good = cbor_read_uint(r, &key);
+        bool good = syn_cbor_read_uint(r, &key);
         if (good && key == 0) {
-            good = cbor_read_int(r, &source) && source >= -1 && source < INT16_MAX;
+            good = syn_cbor_read_int(r, &source) && source >= -1 && source < INT16_MAX;
             t.source = (int16_t)source;
         } else if (good && key == 1) {
             good = read_shape(r, &t.shape);
         } else if (good && key == 2) {
-            good = cbor_read_u32(r, &width) && (width == 8 || width == 32);
+            good = syn_cbor_read_u32(r, &width) && (width == 8 || width == 32);
             t.width = (uint8_t)width;
         } else if (good && key == 3) {
-            good = cbor_read_bytes(r, &data, &len);
+            good = syn_cbor_read_bytes(r, &data, &len);
         } else if (good) {
-            good = cbor_skip(r);
+            good = syn_cbor_skip(r);
         }
         if (!good) {
             snprintf(err, cap, "args.inputs[%zu]: key %llu: wrong type or out of range", index, (unsigned long long)key);
@@ -194,43 +194,30 @@ static bool read_args(const tool_request *req, bool *values, bool *layers, char 
 {
     *values = false;
     *layers = true;
-    if (!req->args) {
-        snprintf(err, cap, "args: missing; the inputs (key 0) are needed");
+    tool_map m;
+    uint64_t key;
+    if (!syn_tool_args_map(req, &m, "the inputs (key 0) are needed", err, cap))
         return false;
-    }
-    cbor_reader r;
-    cbor_reader_init(&r, req->args, req->args_len);
-    size_t n;
-    if (!cbor_read_map(&r, &n)) {
-        snprintf(err, cap, "args: must be a map");
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        uint64_t key;
-        if (!cbor_read_uint(&r, &key)) {
-            snprintf(err, cap, "args: map key is not an unsigned integer");
-            return false;
-        }
+    while (syn_tool_next_key(&m, &key, err, cap)) {
         if (key == 0) {
             size_t count;
-            if (!cbor_read_array(&r, &count)) {
+            if (!syn_cbor_read_array(&m.r, &count)) {
                 snprintf(err, cap, "args.inputs: must be an array");
                 return false;
             }
             for (size_t k = 0; k < count; k++)
-                if (!read_tensor(&r, k, err, cap))
+                if (!read_tensor(&m.r, k, err, cap))
                     return false;
         } else if (key == 1 || key == 2) {
-            if (!cbor_read_bool(&r, key == 1 ? values : layers)) {
+            if (!syn_cbor_read_bool(&m.r, key == 1 ? values : layers)) {
                 snprintf(err, cap, "args.%s: must be true or false", key == 1 ? "values" : "layers");
                 return false;
             }
-        } else if (!cbor_skip(&r)) {
-            snprintf(err, cap, "args: CBOR: %s", cbor_err_name(r.err));
+        } else if (!syn_tool_skip(&m, err, cap)) {
             return false;
         }
     }
-    return true;
+    return err[0] == '\0';
 }
 
 static const char *status_name(accel_status s)
@@ -259,35 +246,35 @@ static void on_layer(void *user, const accel_layer_report *r)
         put_tensor(s->j, "index", &r->output->desc, r->output->data, r->output->len, s->values);
 }
 
-static bool run_segments(const tool_request *req, tool_json *j, char *err, size_t cap)
+bool syn_tool_run(const tool_request *req, tool_json *j, char *err, size_t cap)
 {
     bool values, layers;
     pool_clear();
     if (!read_args(req, &values, &layers, err, cap))
         return false;
-    if (req->n_segments < 1 || req->n_segments > ACCEL_MAX_RESIDENT) {
-        snprintf(err, cap, "request.segments: 1..%d segments, %zu given", ACCEL_MAX_RESIDENT, req->n_segments);
+    if (req->n_segments < 1 || req->n_segments > SYN_MAX_RESIDENT) {
+        snprintf(err, cap, "request.segments: 1..%d segments, %zu given", SYN_MAX_RESIDENT, req->n_segments);
         return false;
     }
     accel_error ae;
-    accel_ctx *ctx = accel_open(&accel_engine_layer, req->chip, &ae);
+    accel_ctx *ctx = syn_accel_open(&syn_accel_engine_layer, req->chip, &ae);
     if (!ctx) {
         snprintf(err, cap, "%s (%s)", ae.msg, status_name(ae.status));
         return false;
     }
-    uint8_t slots[ACCEL_MAX_RESIDENT];
+    uint8_t slots[SYN_MAX_RESIDENT];
     for (size_t s = 0; s < req->n_segments; s++) {
-        if (!accel_load(ctx, &req->segments[s], &slots[s], &ae)) {
+        if (!syn_accel_load(ctx, &req->segments[s], &slots[s], &ae)) {
             snprintf(err, cap, "segment %zu: %s (%s)", s, ae.msg, status_name(ae.status));
             return false;
         }
     }
-    json_obj_begin(j);
-    json_key(j, "segments");
-    json_arr_begin(j);
+    syn_json_obj_begin(j);
+    syn_json_key(j, "segments");
+    syn_json_arr_begin(j);
     for (size_t s = 0; s < req->n_segments; s++) {
         const accel_segment *seg = &req->segments[s];
-        accel_buffer in[ACCEL_SEG_MAX_TENSORS];
+        accel_buffer in[SYN_MAX_CUT_TENSORS];
         for (unsigned k = 0; k < seg->n_inputs; k++) {
             pooled *p = pool_find(seg->inputs[k].source);
             if (!p) {
@@ -297,23 +284,23 @@ static bool run_segments(const tool_request *req, tool_json *j, char *err, size_
             }
             in[k] = (accel_buffer){ p->desc, p->data, p->len };
         }
-        json_obj_begin(j);
-        json_key(j, "first"); json_uint(j, seg->first);
-        json_key(j, "count"); json_uint(j, seg->count);
-        json_key(j, "peak_bytes"); json_uint(j, accel_sim_peak_bytes(ctx, slots[s]));
-        json_key(j, "layers");
-        json_arr_begin(j);
+        syn_json_obj_begin(j);
+        syn_json_key(j, "first"); syn_json_uint(j, seg->first);
+        syn_json_key(j, "count"); syn_json_uint(j, seg->count);
+        syn_json_key(j, "peak_bytes"); syn_json_uint(j, syn_accel_sim_peak_bytes(ctx, slots[s]));
+        syn_json_key(j, "layers");
+        syn_json_arr_begin(j);
         layer_sink sink = { j, values };
-        if (!accel_run(ctx, slots[s], in, seg->n_inputs, layers ? on_layer : NULL, &sink, &ae)) {
+        if (!syn_accel_run(ctx, slots[s], in, seg->n_inputs, layers ? on_layer : NULL, &sink, &ae)) {
             snprintf(err, cap, "segment %zu: %s (%s)", s, ae.msg, status_name(ae.status));
             return false;
         }
-        json_arr_end(j);
-        json_key(j, "outputs");
-        json_arr_begin(j);
+        syn_json_arr_end(j);
+        syn_json_key(j, "outputs");
+        syn_json_arr_begin(j);
         for (unsigned k = 0; k < seg->n_outputs; k++) {
             accel_buffer out;
-            if (!accel_output(ctx, seg->outputs[k].source, &out)) {
+            if (!syn_accel_output(ctx, seg->outputs[k].source, &out)) {
                 snprintf(err, cap, "segment %zu: output %d missing after the run", s, seg->outputs[k].source);
                 return false;
             }
@@ -321,18 +308,11 @@ static bool run_segments(const tool_request *req, tool_json *j, char *err, size_
             if (!pool_put(&out.desc, out.data, out.len, err, cap))
                 return false;
         }
-        json_arr_end(j);
-        json_obj_end(j);
+        syn_json_arr_end(j);
+        syn_json_obj_end(j);
     }
-    json_arr_end(j);
-    json_obj_end(j);
+    syn_json_arr_end(j);
+    syn_json_obj_end(j);
     pool_clear();
     return true;
 }
-
-const tool_command tool_cmd_run = {
-    .name = "run",
-    .summary = "run segments in order on the simulator (args: {0: inputs, 1: values?, 2: layers?})",
-    .reads_requests = true,
-    .run = run_segments,
-};

@@ -5,27 +5,27 @@
 
 #include "reg/reg_model.h"
 
-bool cnn_backend_reset(const syn_chip *chip, cnn_error *err)
+bool syn_cnn_backend_reset(const syn_chip *chip, cnn_error *err)
 {
-    return reg_model_reset(chip, err);
+    return syn_reg_model_reset(chip, err);
 }
 
-bool cnn_backend_store32(uint32_t addr, uint32_t value, cnn_error *err)
+bool syn_cnn_backend_store32(uint32_t addr, uint32_t value, cnn_error *err)
 {
-    return reg_model_store32(addr, value, err);
+    return syn_reg_model_store32(addr, value, err);
 }
 
-bool cnn_backend_store8(uint32_t addr, uint8_t value, cnn_error *err)
+bool syn_cnn_backend_store8(uint32_t addr, uint8_t value, cnn_error *err)
 {
-    return reg_model_store8(addr, value, err);
+    return syn_reg_model_store8(addr, value, err);
 }
 
-bool cnn_backend_load32(uint32_t addr, uint32_t *value, cnn_error *err)
+bool syn_cnn_backend_load32(uint32_t addr, uint32_t *value, cnn_error *err)
 {
-    return reg_model_load32(addr, value, err);
+    return syn_reg_model_load32(addr, value, err);
 }
 
-bool cnn_backend_cycles(uint64_t *cycles, cnn_error *err)
+bool syn_cnn_backend_cycles(uint64_t *cycles, cnn_error *err)
 {
-    return reg_model_cycles(cycles, err);
+    return syn_reg_model_cycles(cycles, err);
 }

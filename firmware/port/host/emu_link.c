@@ -20,7 +20,7 @@ static void set_nonblocking(int fd)
         fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
-bool emu_link_open_pty(emu_link *l, char *why, size_t cap)
+bool syn_emu_link_open_pty(emu_link *l, char *why, size_t cap)
 {
     memset(l, 0, sizeof *l);
     l->slave_fd = -1;
@@ -68,7 +68,7 @@ bool emu_link_open_pty(emu_link *l, char *why, size_t cap)
     return true;
 }
 
-void emu_link_open_stdio(emu_link *l)
+void syn_emu_link_open_stdio(emu_link *l)
 {
     memset(l, 0, sizeof *l);
     l->in_fd = STDIN_FILENO;
@@ -83,7 +83,7 @@ void emu_link_open_stdio(emu_link *l)
     }
 }
 
-bool emu_link_make_symlink(emu_link *l, const char *path, char *why, size_t cap)
+bool syn_emu_link_make_symlink(emu_link *l, const char *path, char *why, size_t cap)
 {
     struct stat st;
     if (lstat(path, &st) == 0) {
@@ -104,7 +104,7 @@ bool emu_link_make_symlink(emu_link *l, const char *path, char *why, size_t cap)
     return true;
 }
 
-void emu_link_close(emu_link *l)
+void syn_emu_link_close(emu_link *l)
 {
     if (l->link_name != NULL) {
         /* Remove the link only if it still points at our pty. */

@@ -18,10 +18,10 @@ typedef struct {
 } emu_link;
 
 /* Opens a raw pseudo-terminal; false with the reason in why. */
-bool emu_link_open_pty(emu_link *l, char *why, size_t cap);
-void emu_link_open_stdio(emu_link *l);
+bool syn_emu_link_open_pty(emu_link *l, char *why, size_t cap);
+void syn_emu_link_open_stdio(emu_link *l);
 /* Makes `path` a symlink to the slave; replaces only a dangling symlink. */
-bool emu_link_make_symlink(emu_link *l, const char *path, char *why, size_t cap);
-void emu_link_close(emu_link *l);
+bool syn_emu_link_make_symlink(emu_link *l, const char *path, char *why, size_t cap);
+void syn_emu_link_close(emu_link *l);
 
 #endif

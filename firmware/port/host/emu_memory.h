@@ -35,9 +35,9 @@
 
 #include "board.h"
 
-#define EMU_LAYERS (FIT_MAX_LAYERS + 1024u)
+#define EMU_LAYERS (SYN_MAX_LAYERS + 1024u)
 
 /* Fills mem with this chip's regions for the engine; false for a chip the table does not know. */
-bool emu_memory_for(const syn_chip *chip, const accel_engine *engine, board_memory *mem);
+bool syn_emu_memory_for(const syn_chip *chip, const accel_engine *engine, board_memory *mem);
 
 #endif

@@ -11,7 +11,7 @@
 /* A kind names a sensor or output: 1..32 of [a-z0-9_-]. */
 static bool valid_kind(const char *s, size_t n)
 {
-    if (n == 0 || n > BOARD_KIND_MAX)
+    if (n == 0 || n > SYN_SENSOR_KIND_MAX)
         return false;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
@@ -96,30 +96,30 @@ static void known_chips(char *out, size_t cap)
 static void known_engines(char *out, size_t cap)
 {
     out[0] = '\0';
-    for (size_t i = 0; i < emu_engine_count; i++) {
+    for (size_t i = 0; i < syn_emu_engine_count; i++) {
         size_t len = strlen(out);
-        syn_format(out + len, cap - len, "%s%s", i > 0 ? ", " : "", accel_engine_name(emu_engines[i]));
+        syn_format(out + len, cap - len, "%s%s", i > 0 ? ", " : "", syn_accel_engine_name(syn_emu_engines[i]));
     }
 }
 
 static const accel_engine *find_engine(const char *name)
 {
-    for (size_t i = 0; i < emu_engine_count; i++)
-        if (strcmp(accel_engine_name(emu_engines[i]), name) == 0)
-            return emu_engines[i];
+    for (size_t i = 0; i < syn_emu_engine_count; i++)
+        if (strcmp(syn_accel_engine_name(syn_emu_engines[i]), name) == 0)
+            return syn_emu_engines[i];
     return NULL;
 }
 
-bool emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size_t cap)
+bool syn_emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size_t cap)
 {
     memset(opts, 0, sizeof *opts);
     /* --sensor-file may come before its --sensor: read the files once every sensor is known. */
-    unsigned file_index[BOARD_MAX_SENSORS];
-    const char *file_path[BOARD_MAX_SENSORS];
+    unsigned file_index[SYN_MAX_SENSORS];
+    const char *file_path[SYN_MAX_SENSORS];
     size_t n_files = 0;
     opts->board.chip = syn_chip_find("max78000");
     const char *engine_name = NULL;
-    emu_default_board_id(opts->board.board_id, sizeof opts->board.board_id);
+    syn_emu_default_board_id(opts->board.board_id, sizeof opts->board.board_id);
     for (int i = 1; i < argc; i++) {
         const char *name = argv[i];
         const char *value = NULL;
@@ -168,36 +168,36 @@ bool emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size
             engine_name = value;
         } else if (strcmp(name, "--id") == 0) {
             size_t n = strlen(value);
-            bool printable = n > 0 && n <= BOARD_ID_MAX;
+            bool printable = n > 0 && n <= SYN_BOARD_ID_MAX;
             for (size_t k = 0; k < n && printable; k++)
                 printable = value[k] > 0x20 && value[k] < 0x7F;
             if (!printable) {
                 syn_format(why, cap, "--id '%s': must be 1..%u printable ASCII characters without spaces", value,
-                         (unsigned)BOARD_ID_MAX);
+                         (unsigned)SYN_BOARD_ID_MAX);
                 return false;
             }
             memcpy(opts->board.board_id, value, n + 1);
         } else if (strcmp(name, "--sensor") == 0) {
-            if (opts->board.n_sensors == BOARD_MAX_SENSORS) {
-                syn_format(why, cap, "--sensor '%s': at most %u sensors", value, (unsigned)BOARD_MAX_SENSORS);
+            if (opts->board.n_sensors == SYN_MAX_SENSORS) {
+                syn_format(why, cap, "--sensor '%s': at most %u sensors", value, (unsigned)SYN_MAX_SENSORS);
                 return false;
             }
             if (!parse_sensor(value, &opts->board.sensors[opts->board.n_sensors])) {
                 syn_format(why, cap,
                          "--sensor '%s': expected KIND:CxHxW@HZ, KIND of [a-z0-9_-] (at most %u), C, H, W > 0, "
                          "HZ > 0 with at most 3 decimals, e.g. microphone:1x16000x1@1",
-                         value, (unsigned)BOARD_KIND_MAX);
+                         value, (unsigned)SYN_SENSOR_KIND_MAX);
                 return false;
             }
             opts->board.n_sensors++;
         } else if (strcmp(name, "--output") == 0) {
-            if (opts->board.n_outputs == BOARD_MAX_OUTPUTS) {
-                syn_format(why, cap, "--output '%s': at most %u outputs", value, (unsigned)BOARD_MAX_OUTPUTS);
+            if (opts->board.n_outputs == SYN_MAX_OUTPUTS) {
+                syn_format(why, cap, "--output '%s': at most %u outputs", value, (unsigned)SYN_MAX_OUTPUTS);
                 return false;
             }
             if (!valid_kind(value, strlen(value))) {
                 syn_format(why, cap, "--output '%s': expected a kind of [a-z0-9_-], at most %u characters", value,
-                         (unsigned)BOARD_KIND_MAX);
+                         (unsigned)SYN_SENSOR_KIND_MAX);
                 return false;
             }
             memcpy(opts->board.outputs[opts->board.n_outputs++], value, strlen(value) + 1);
@@ -226,9 +226,9 @@ bool emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size
                     return false;
                 }
             }
-            if (n_files == BOARD_MAX_SENSORS || index >= BOARD_MAX_SENSORS) {
+            if (n_files == SYN_MAX_SENSORS || index >= SYN_MAX_SENSORS) {
                 syn_format(why, cap, "--sensor-file '%s': sensor %u, at most %u sensors", value, (unsigned)index,
-                         (unsigned)BOARD_MAX_SENSORS);
+                         (unsigned)SYN_MAX_SENSORS);
                 return false;
             }
             file_index[n_files] = index;
@@ -236,18 +236,18 @@ bool emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size
         } else if (strcmp(name, "--memo-mib") == 0) {
             const char *end;
             uint32_t mib;
-            if (!parse_u32(value, &end, &mib) || *end != '\0' || mib > EMU_MEMO_MIB_MAX) {
+            if (!parse_u32(value, &end, &mib) || *end != '\0' || mib > SYN_EMU_MEMO_MIB_MAX) {
                 syn_format(why, cap, "--memo-mib '%s': expected a whole number of MiB from 0 (off) to %u", value,
-                         EMU_MEMO_MIB_MAX);
+                         SYN_EMU_MEMO_MIB_MAX);
                 return false;
             }
             opts->memo_mib = mib;
         } else if (strcmp(name, "--sensor-cycle") == 0) {
             const char *end;
             uint32_t n;
-            if (!parse_u32(value, &end, &n) || *end != '\0' || n > EMU_SENSOR_CYCLE_MAX) {
+            if (!parse_u32(value, &end, &n) || *end != '\0' || n > SYN_EMU_SENSOR_CYCLE_MAX) {
                 syn_format(why, cap, "--sensor-cycle '%s': expected a whole number of frames from 0 (no cycle) to %u",
-                         value, EMU_SENSOR_CYCLE_MAX);
+                         value, SYN_EMU_SENSOR_CYCLE_MAX);
                 return false;
             }
             opts->sensor_cycle = n;
@@ -266,21 +266,21 @@ bool emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size
         syn_format(why, cap, "--link-name makes no sense with --stdio (there is no pty to link to)");
         return false;
     }
-    emu_sensor_files_reset();
+    syn_emu_sensor_files_reset();
     for (size_t k = 0; k < n_files; k++) {
         if (file_index[k] >= opts->board.n_sensors) {
             syn_format(why, cap, "--sensor-file %u:%s: there is no sensor %u (%lu given with --sensor)", file_index[k],
                      file_path[k], file_index[k], (unsigned long)opts->board.n_sensors);
             return false;
         }
-        if (!emu_sensor_file_load(&opts->board.sensors[file_index[k]], file_index[k], file_path[k], why, cap))
+        if (!syn_emu_sensor_file_load(&opts->board.sensors[file_index[k]], file_index[k], file_path[k], why, cap))
             return false;
     }
     /* Frames are made with the board id, so the cycle's frames are made once the id is known. */
     if (opts->sensor_cycle > 0) {
         for (size_t k = 0; k < opts->board.n_sensors; k++) {
             board_sensor *s = &opts->board.sensors[k];
-            if (s->data == NULL && !emu_sensor_cycle_make(s, (unsigned)k, opts->board.board_id, opts->sensor_cycle, why, cap))
+            if (s->data == NULL && !syn_emu_sensor_cycle_make(s, (unsigned)k, opts->board.board_id, opts->sensor_cycle, why, cap))
                 return false;
         }
     }
@@ -288,23 +288,23 @@ bool emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size
      * that can be this chip — the register engine where it covers the chip. */
     accel_error aerr;
     opts->board.engine = engine_name != NULL ? find_engine(engine_name) : NULL;
-    for (size_t i = 0; opts->board.engine == NULL && i < emu_engine_count; i++)
-        if (accel_open(emu_engines[i], opts->board.chip, &aerr) != NULL)
-            opts->board.engine = emu_engines[i];
+    for (size_t i = 0; opts->board.engine == NULL && i < syn_emu_engine_count; i++)
+        if (syn_accel_open(syn_emu_engines[i], opts->board.chip, &aerr) != NULL)
+            opts->board.engine = syn_emu_engines[i];
     if (opts->board.engine == NULL)
-        opts->board.engine = emu_engines[0];
-    if (accel_open(opts->board.engine, opts->board.chip, &aerr) == NULL) {
-        syn_format(why, cap, "--engine %s --chip %s: %s", accel_engine_name(opts->board.engine), opts->board.chip->name,
+        opts->board.engine = syn_emu_engines[0];
+    if (syn_accel_open(opts->board.engine, opts->board.chip, &aerr) == NULL) {
+        syn_format(why, cap, "--engine %s --chip %s: %s", syn_accel_engine_name(opts->board.engine), opts->board.chip->name,
                    aerr.msg);
         return false;
     }
     /* The chip's and engine's memory regions (emu_memory.h). */
-    if (!emu_memory_for(opts->board.chip, opts->board.engine, &opts->board.mem)) {
+    if (!syn_emu_memory_for(opts->board.chip, opts->board.engine, &opts->board.mem)) {
         syn_format(why, cap, "no memory sizes for chip %s", opts->board.chip->name);
         return false;
     }
     char reason[96];
-    if (!board_config_check(&opts->board, reason, sizeof reason)) {
+    if (!syn_board_config_check(&opts->board, reason, sizeof reason)) {
         syn_format(why, cap, "bad board configuration: %s", reason);
         return false;
     }

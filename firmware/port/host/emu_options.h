@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "board.h"
+#include "syn_config.h"
 
 typedef struct {
     board_config board;        /* chip, engine, id, sensors, outputs, link_baud */
@@ -21,28 +22,26 @@ typedef struct {
 
 /* The engines this port links, in order of preference: without --engine a board runs the first
  * that can be its chip (port/host/emu_posix.c: register, then layer; port/qemu-an386: layer). */
-extern const accel_engine *const emu_engines[];
-extern const size_t emu_engine_count;
+extern const accel_engine *const syn_emu_engines[];
+extern const size_t syn_emu_engine_count;
 
-#define EMU_MEMO_MIB_MAX 16384u        /* 16 GiB: more than any host here would give one board */
-#define EMU_SENSOR_CYCLE_MAX 1000000u
 
 /* Fills opts from argv (argv[0] is the program). On a bad option returns false with a one-line
  * reason in why. */
-bool emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size_t cap);
+bool syn_emu_parse_options(int argc, char **argv, emu_options *opts, char *why, size_t cap);
 
 /* The emulator's usage text (port/host/emu_posix.c). */
-void emu_print_usage(FILE *out);
+void syn_emu_print_usage(FILE *out);
 
 /* Each port gives these two (port/host/emu_posix.c, port/qemu-an386/semihost.c). */
 /* The board id when --id is not given: "emu-<pid>" on the host. */
-void emu_default_board_id(char *out, size_t cap);
+void syn_emu_default_board_id(char *out, size_t cap);
 /* Reads up to cap bytes of the file at path into buf: *n bytes read, *more set if the file has
  * more than cap bytes. False with the reason (without the path) in why if it cannot be read. */
-bool emu_read_file(const char *path, uint8_t *buf, size_t cap, size_t *n, bool *more, char *why, size_t why_cap);
+bool syn_emu_read_file(const char *path, uint8_t *buf, size_t cap, size_t *n, bool *more, char *why, size_t why_cap);
 
 /* The emulator's build id: its executable's SHA-256 as hello's build_id (port/host/emu_posix.c);
  * false if the executable cannot be read. */
-bool emu_build_id(char out[BOARD_BUILD_ID_MAX + 1]);
+bool syn_emu_build_id(char out[SYN_BUILD_ID_MAX + 1]);
 
 #endif

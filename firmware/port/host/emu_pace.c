@@ -6,7 +6,7 @@
 
 /* ---- pacing ------------------------------------------------------------------------------------ */
 
-void emu_bucket_init(emu_bucket *b, uint32_t baud, uint64_t now_us)
+void syn_emu_bucket_init(emu_bucket *b, uint32_t baud, uint64_t now_us)
 {
     /* 10 bits per byte on the wire (start, 8 data, stop). Under load the loop moves bytes in
      * steps of 1 ms of wire time (at least 16 bytes); the bucket holds 8 steps, so a loop that
@@ -18,7 +18,7 @@ void emu_bucket_init(emu_bucket *b, uint32_t baud, uint64_t now_us)
     b->last_us = now_us;
 }
 
-size_t emu_bucket_available(emu_bucket *b, uint64_t now_us)
+size_t syn_emu_bucket_available(emu_bucket *b, uint64_t now_us)
 {
     if (b->rate == 0)
         return SIZE_MAX;
@@ -31,7 +31,7 @@ size_t emu_bucket_available(emu_bucket *b, uint64_t now_us)
     return (size_t)(b->credit / 1000000u);
 }
 
-void emu_bucket_take(emu_bucket *b, size_t n)
+void syn_emu_bucket_take(emu_bucket *b, size_t n)
 {
     if (b->rate == 0)
         return;
@@ -39,13 +39,13 @@ void emu_bucket_take(emu_bucket *b, size_t n)
     b->credit = c > b->credit ? 0 : b->credit - c;
 }
 
-void emu_bucket_restart(emu_bucket *b, uint64_t now_us)
+void syn_emu_bucket_restart(emu_bucket *b, uint64_t now_us)
 {
     b->credit = 0;
     b->last_us = now_us;
 }
 
-uint64_t emu_bucket_wait_us(const emu_bucket *b, size_t n)
+uint64_t syn_emu_bucket_wait_us(const emu_bucket *b, size_t n)
 {
     if (b->rate == 0)
         return 0;
@@ -59,9 +59,9 @@ uint64_t emu_bucket_wait_us(const emu_bucket *b, size_t n)
 
 /* ---- transmit queue ---------------------------------------------------------------------------- */
 
-bool emu_txq_push(emu_txq *q, const uint8_t *bytes, size_t n)
+bool syn_emu_txq_push(emu_txq *q, const uint8_t *bytes, size_t n)
 {
-    if (n > emu_txq_room(q))
+    if (n > syn_emu_txq_room(q))
         return false;
     size_t tail = (q->head + q->len) % EMU_TXQ_BYTES;
     size_t first = EMU_TXQ_BYTES - tail < n ? EMU_TXQ_BYTES - tail : n;
@@ -71,19 +71,19 @@ bool emu_txq_push(emu_txq *q, const uint8_t *bytes, size_t n)
     return true;
 }
 
-size_t emu_txq_room(const emu_txq *q)
+size_t syn_emu_txq_room(const emu_txq *q)
 {
     return EMU_TXQ_BYTES - q->len;
 }
 
-const uint8_t *emu_txq_peek(const emu_txq *q, size_t *n)
+const uint8_t *syn_emu_txq_peek(const emu_txq *q, size_t *n)
 {
     size_t run = EMU_TXQ_BYTES - q->head;
     *n = q->len < run ? q->len : run;
     return q->buf + q->head;
 }
 
-void emu_txq_drop(emu_txq *q, size_t n)
+void syn_emu_txq_drop(emu_txq *q, size_t n)
 {
     q->head = (q->head + n) % EMU_TXQ_BYTES;
     q->len -= n;

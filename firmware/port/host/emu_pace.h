@@ -20,14 +20,14 @@ typedef struct {
     uint64_t last_us;
 } emu_bucket;
 
-void emu_bucket_init(emu_bucket *b, uint32_t baud, uint64_t now_us);
+void syn_emu_bucket_init(emu_bucket *b, uint32_t baud, uint64_t now_us);
 /* Bytes that may pass now (SIZE_MAX when unpaced). */
-size_t emu_bucket_available(emu_bucket *b, uint64_t now_us);
-void emu_bucket_take(emu_bucket *b, size_t n);
+size_t syn_emu_bucket_available(emu_bucket *b, uint64_t now_us);
+void syn_emu_bucket_take(emu_bucket *b, size_t n);
 /* Bytes arrived at an idle wire: they start crossing now. */
-void emu_bucket_restart(emu_bucket *b, uint64_t now_us);
+void syn_emu_bucket_restart(emu_bucket *b, uint64_t now_us);
 /* Microseconds until `n` bytes (capped at the burst) may pass, counted from the last refill. */
-uint64_t emu_bucket_wait_us(const emu_bucket *b, size_t n);
+uint64_t syn_emu_bucket_wait_us(const emu_bucket *b, size_t n);
 
 /* Room for SYN_MAX_IN_FLIGHT answers of the largest size, plus events, plus the answer to the
  * frame being read: the loop stops reading while less than EMU_TX_RESERVE is free. */
@@ -40,10 +40,10 @@ typedef struct {
     size_t len;
 } emu_txq;
 
-bool emu_txq_push(emu_txq *q, const uint8_t *bytes, size_t n);   /* all or nothing */
-size_t emu_txq_room(const emu_txq *q);
+bool syn_emu_txq_push(emu_txq *q, const uint8_t *bytes, size_t n);   /* all or nothing */
+size_t syn_emu_txq_room(const emu_txq *q);
 /* The contiguous run of queued bytes starting at the head. */
-const uint8_t *emu_txq_peek(const emu_txq *q, size_t *n);
-void emu_txq_drop(emu_txq *q, size_t n);
+const uint8_t *syn_emu_txq_peek(const emu_txq *q, size_t *n);
+void syn_emu_txq_drop(emu_txq *q, size_t n);
 
 #endif

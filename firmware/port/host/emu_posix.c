@@ -10,7 +10,7 @@
 
 #include "sha256.h"
 
-void emu_print_usage(FILE *out)
+void syn_emu_print_usage(FILE *out)
 {
     fprintf(out,
             "usage: synergy-emu [options]\n"
@@ -44,19 +44,19 @@ void emu_print_usage(FILE *out)
             "\n"
             "Exit status: 0 on SIGTERM/SIGINT/SIGHUP or when the parent exits, 2 for a bad option, 1 on\n"
             "a system error.\n",
-            BOARD_MAX_SENSORS, BOARD_MAX_OUTPUTS);
+            SYN_MAX_SENSORS, SYN_MAX_OUTPUTS);
 }
 
 /* The emulator links both engines. */
-const accel_engine *const emu_engines[] = { &accel_engine_register, &accel_engine_layer };
-const size_t emu_engine_count = sizeof emu_engines / sizeof emu_engines[0];
+const accel_engine *const syn_emu_engines[] = { &syn_accel_engine_register, &syn_accel_engine_layer };
+const size_t syn_emu_engine_count = sizeof syn_emu_engines / sizeof syn_emu_engines[0];
 
-void emu_default_board_id(char *out, size_t cap)
+void syn_emu_default_board_id(char *out, size_t cap)
 {
     snprintf(out, cap, "emu-%ld", (long)getpid());
 }
 
-bool emu_read_file(const char *path, uint8_t *buf, size_t cap, size_t *n, bool *more, char *why, size_t why_cap)
+bool syn_emu_read_file(const char *path, uint8_t *buf, size_t cap, size_t *n, bool *more, char *why, size_t why_cap)
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
@@ -74,28 +74,28 @@ bool emu_read_file(const char *path, uint8_t *buf, size_t cap, size_t *n, bool *
     return true;
 }
 
-bool emu_build_id(char out[BOARD_BUILD_ID_MAX + 1])
+bool syn_emu_build_id(char out[SYN_BUILD_ID_MAX + 1])
 {
     static const char hex[] = "0123456789abcdef";
     FILE *f = fopen("/proc/self/exe", "rb");
     if (f == NULL)
         return false;
     sha256_ctx c;
-    sha256_init(&c);
+    syn_sha256_init(&c);
     uint8_t buf[65536];
     size_t n;
     while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        sha256_update(&c, buf, n);
+        syn_sha256_update(&c, buf, n);
     bool failed = ferror(f) != 0;
     fclose(f);
     if (failed)
         return false;
     uint8_t digest[SHA256_BYTES];
-    sha256_final(&c, digest);
-    for (unsigned i = 0; i < BOARD_BUILD_ID_MAX / 2u; i++) {
+    syn_sha256_final(&c, digest);
+    for (unsigned i = 0; i < SYN_BUILD_ID_MAX / 2u; i++) {
         out[2 * i] = hex[digest[i] >> 4];
         out[2 * i + 1] = hex[digest[i] & 15u];
     }
-    out[BOARD_BUILD_ID_MAX] = '\0';
+    out[SYN_BUILD_ID_MAX] = '\0';
     return true;
 }

@@ -8,23 +8,20 @@
 #include <stddef.h>
 
 #include "board.h"
+#include "syn_config.h"
 
-/* All sensor files together; a port with less memory (the QEMU board) sets its own. */
-#ifndef EMU_SENSOR_FILE_BYTES
-#define EMU_SENSOR_FILE_BYTES (32u * 1024u * 1024u)
-#endif
 
 /* --sensor-cycle N: a sensor without a file gets its made-up frames 0..N-1 (sensors.h,
- * sensor_synthesize) made once into the same buffer, so the core plays frame k as the
+ * syn_sensor_synthesize) made once into the same buffer, so the core plays frame k as the
  * (k mod N)-th: frame k is made as frame k mod N. */
 
 /* Forgets every file read so far (a new command line). */
-void emu_sensor_files_reset(void);
+void syn_emu_sensor_files_reset(void);
 /* Reads `path` as sensor s's frames; false with the reason (naming the file) in why. */
-bool emu_sensor_file_load(board_sensor *s, unsigned index, const char *path, char *why, size_t cap);
+bool syn_emu_sensor_file_load(board_sensor *s, unsigned index, const char *path, char *why, size_t cap);
 
 /* Makes sensor s's frames 0..cycle-1 (board `board_id`); false with the reason in why if they do
  * not fit the buffer. */
-bool emu_sensor_cycle_make(board_sensor *s, unsigned index, const char *board_id, uint32_t cycle, char *why, size_t cap);
+bool syn_emu_sensor_cycle_make(board_sensor *s, unsigned index, const char *board_id, uint32_t cycle, char *why, size_t cap);
 
 #endif

@@ -64,10 +64,10 @@ static bool port_transmit(void *user, const uint8_t *bytes, size_t n)
 {
     (void)user;
     bool idle = txq.len == 0;
-    if (!emu_txq_push(&txq, bytes, n))
+    if (!syn_emu_txq_push(&txq, bytes, n))
         return false;
     if (idle)
-        emu_bucket_restart(&tx_pace, mono_us());   /* the frame starts crossing the wire now */
+        syn_emu_bucket_restart(&tx_pace, mono_us());   /* the frame starts crossing the wire now */
     return true;
 }
 
@@ -103,15 +103,15 @@ static void logf_(const char *fmt, ...)
  * queue has room for the answers. */
 static void feed_rx(uint64_t now)
 {
-    size_t avail = emu_bucket_available(&rx_pace, now);
-    while (rx_len > 0 && avail > 0 && !reset_requested && emu_txq_room(&txq) >= EMU_TX_RESERVE) {
+    size_t avail = syn_emu_bucket_available(&rx_pace, now);
+    while (rx_len > 0 && avail > 0 && !reset_requested && syn_emu_txq_room(&txq) >= EMU_TX_RESERVE) {
         const uint8_t *p = rxbuf + rx_start;
         size_t n = rx_len < avail ? rx_len : avail;
         const uint8_t *z = memchr(p, 0, n);
         if (z != NULL)
             n = (size_t)(z - p) + 1u;
-        board_rx_bytes(&board, p, n);
-        emu_bucket_take(&rx_pace, n);
+        syn_board_rx_bytes(&board, p, n);
+        syn_emu_bucket_take(&rx_pace, n);
         avail -= n;
         rx_start += n;
         rx_len -= n;
@@ -125,9 +125,9 @@ static bool flush_tx(int fd, emu_bucket *tx, uint64_t now, bool *blocked)
 {
     *blocked = false;
     while (txq.len > 0) {
-        size_t avail = emu_bucket_available(tx, now);
+        size_t avail = syn_emu_bucket_available(tx, now);
         size_t run;
-        const uint8_t *p = emu_txq_peek(&txq, &run);
+        const uint8_t *p = syn_emu_txq_peek(&txq, &run);
         if (run > avail)
             run = avail;
         if (run > 65536u)
@@ -136,8 +136,8 @@ static bool flush_tx(int fd, emu_bucket *tx, uint64_t now, bool *blocked)
             return true;
         ssize_t w = write(fd, p, run);
         if (w > 0) {
-            emu_txq_drop(&txq, (size_t)w);
-            emu_bucket_take(tx, (size_t)w);
+            syn_emu_txq_drop(&txq, (size_t)w);
+            syn_emu_bucket_take(tx, (size_t)w);
             continue;
         }
         if (w < 0 && errno == EINTR)
@@ -161,22 +161,22 @@ int main(int argc, char **argv)
 {
     emu_options opts;
     char why[512];
-    if (!emu_parse_options(argc, argv, &opts, why, sizeof why)) {
+    if (!syn_emu_parse_options(argc, argv, &opts, why, sizeof why)) {
         fprintf(stderr, "synergy-emu: %s\n", why);
         return 2;
     }
     if (opts.help) {
-        emu_print_usage(stdout);
+        syn_emu_print_usage(stdout);
         return 0;
     }
     snprintf(board.cfg.board_id, sizeof board.cfg.board_id, "%s", opts.board.board_id);   /* for logs */
-    if (!emu_build_id(opts.board.build_id))
+    if (!syn_emu_build_id(opts.board.build_id))
         logf_("cannot read /proc/self/exe: hello's build_id stays empty");
     void *memo = NULL;
     if (opts.memo_mib > 0) {
         size_t bytes = (size_t)opts.memo_mib << 20;
         memo = malloc(bytes);   /* pages are touched only as entries fill them */
-        if (memo == NULL || !accel_memo_use(memo, bytes)) {
+        if (memo == NULL || !syn_accel_memo_use(memo, bytes)) {
             fprintf(stderr, "synergy-emu: --memo-mib %u: %s\n", (unsigned)opts.memo_mib,
                     memo == NULL ? "cannot reserve that much memory" : "too small for the memo's tables");
             free(memo);
@@ -213,22 +213,22 @@ int main(int argc, char **argv)
 
     emu_link link;
     if (opts.stdio) {
-        emu_link_open_stdio(&link);
+        syn_emu_link_open_stdio(&link);
     } else {
-        if (!emu_link_open_pty(&link, why, sizeof why)) {
+        if (!syn_emu_link_open_pty(&link, why, sizeof why)) {
             fprintf(stderr, "synergy-emu: %s\n", why);
             return 1;
         }
-        if (opts.link_name != NULL && !emu_link_make_symlink(&link, opts.link_name, why, sizeof why)) {
+        if (opts.link_name != NULL && !syn_emu_link_make_symlink(&link, opts.link_name, why, sizeof why)) {
             fprintf(stderr, "synergy-emu: %s\n", why);
-            emu_link_close(&link);
+            syn_emu_link_close(&link);
             return 2;
         }
     }
 
     uint64_t now = mono_us();
-    emu_bucket_init(&rx_pace, opts.board.link_baud, now);
-    emu_bucket_init(&tx_pace, opts.board.link_baud, now);
+    syn_emu_bucket_init(&rx_pace, opts.board.link_baud, now);
+    syn_emu_bucket_init(&tx_pace, opts.board.link_baud, now);
     bool paced = opts.board.link_baud != 0;
     /* Wait for a whole small frame, or half a bucket of a long one, rather than trickling
      * byte by byte; half, so that a late wake-up still loses no wire time. */
@@ -239,7 +239,7 @@ int main(int argc, char **argv)
      * the kernel's buffer (and then the host's writes) wait, as behind a real wire. */
     rx_ahead = paced ? (size_t)rx_pace.burst : sizeof rxbuf;
 
-    board_init(&board, &opts.board, &port, BOARD_BOOT_POWER_ON);
+    syn_board_init(&board, &opts.board, &port, BOARD_BOOT_POWER_ON);
     if (!opts.stdio) {
         printf("PTY %s\n", link.slave_name);
         fflush(stdout);
@@ -258,11 +258,11 @@ int main(int argc, char **argv)
             /* The answer to reset has left: reboot the core, as a board whose target reset
              * behind a DAPLink bridge (the link stays). */
             reset_requested = false;
-            board_init(&board, &opts.board, &port, BOARD_BOOT_SOFTWARE);
+            syn_board_init(&board, &opts.board, &port, BOARD_BOOT_SOFTWARE);
             logf_("reset: new session 0x%08x", (unsigned)board.session);
         }
         feed_rx(now);
-        uint64_t next_poll = board_poll(&board, now);
+        uint64_t next_poll = syn_board_poll(&board, now);
         bool tx_blocked;
         if (!flush_tx(link.out_fd, &tx_pace, now, &tx_blocked)) {
             status = 1;
@@ -274,17 +274,17 @@ int main(int argc, char **argv)
         }
 
         uint64_t timeout = PARENT_CHECK_US;
-        bool feeding = !reset_requested && emu_txq_room(&txq) >= EMU_TX_RESERVE;
+        bool feeding = !reset_requested && syn_emu_txq_room(&txq) >= EMU_TX_RESERVE;
         bool want_read = rx_len < rx_ahead;
         if (rx_len > 0 && feeding)
-            timeout = min_u64(timeout, emu_bucket_wait_us(&rx_pace, rx_len < pace_step ? rx_len : pace_step));
+            timeout = min_u64(timeout, syn_emu_bucket_wait_us(&rx_pace, rx_len < pace_step ? rx_len : pace_step));
         bool want_write = false;
         if (txq.len > 0) {
             if (tx_blocked) {
                 want_write = true;
                 timeout = min_u64(timeout, BLOCKED_RETRY_US);
             } else
-                timeout = min_u64(timeout, emu_bucket_wait_us(&tx_pace, txq.len < pace_step ? txq.len : pace_step));
+                timeout = min_u64(timeout, syn_emu_bucket_wait_us(&tx_pace, txq.len < pace_step ? txq.len : pace_step));
         }
         if (next_poll != BOARD_NEVER)
             timeout = min_u64(timeout, next_poll > now ? next_poll - now : 0);
@@ -321,7 +321,7 @@ int main(int argc, char **argv)
             if (n > 0) {
                 rx_len += (size_t)n;
                 if (idle)
-                    emu_bucket_restart(&rx_pace, mono_us());   /* these bytes start crossing now */
+                    syn_emu_bucket_restart(&rx_pace, mono_us());   /* these bytes start crossing now */
             } else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
                 /* stdin closed (the host went away), or the link failed */
                 if (n < 0)
@@ -336,14 +336,14 @@ int main(int argc, char **argv)
         logf_("parent %ld is gone: stopping", (long)parent);
     if (memo != NULL) {
         accel_memo_stats m;
-        accel_memo_stats_get(&m);
+        syn_accel_memo_stats_get(&m);
         logf_("memo: %llu hits, %llu misses, %llu stored, %llu evicted, %llu too large; %llu entries hold %llu bytes of %llu",
               (unsigned long long)m.hits, (unsigned long long)m.misses, (unsigned long long)m.stored,
               (unsigned long long)m.evicted, (unsigned long long)m.too_large, (unsigned long long)m.entries,
               (unsigned long long)m.bytes_held, (unsigned long long)m.data_capacity);
-        accel_memo_use(NULL, 0);
+        syn_accel_memo_use(NULL, 0);
         free(memo);
     }
-    emu_link_close(&link);
+    syn_emu_link_close(&link);
     return status;
 }

@@ -1,5 +1,5 @@
 /* synergy-regbench: host CPU per inference of the two engines behind accel.h, as a board runs
- * them (accel_run, then accel_output_into the caller's buffer): the register engine (the image
+ * them (syn_accel_run, then syn_accel_output_into the caller's buffer): the register engine (the image
  * run through the CNN driver on the register-level model: init, LCNT_MAX, input placement, start,
  * wait, stop, output gathering; its configure table written once, as the same segment runs again)
  * beside the layer engine (the layer-level simulator).
@@ -73,7 +73,7 @@ static bool run_on(accel_ctx *ctx, uint8_t slot, void *out, const char *engine)
 {
     accel_error err;
     accel_buffer in = { seg.inputs[0], input, input_len() };
-    if (!accel_run(ctx, slot, &in, 1, NULL, NULL, &err) || !accel_output_into(ctx, seg.outputs[0].source, out, output_len(), &err)) {
+    if (!syn_accel_run(ctx, slot, &in, 1, NULL, NULL, &err) || !syn_accel_output_into(ctx, seg.outputs[0].source, out, output_len(), &err)) {
         fprintf(stderr, "synergy-regbench: %s: %s engine: %s\n", seg.model, engine, err.msg);
         return false;
     }
@@ -122,19 +122,19 @@ static bool same_as_expected(const char *engine, const void *out)
 static bool open_engines(void)
 {
     accel_error err;
-    if ((layer_ctx = accel_open(&accel_engine_layer, set.chip, &err)) == NULL || !accel_load(layer_ctx, &seg, &layer_slot, &err)) {
+    if ((layer_ctx = syn_accel_open(&syn_accel_engine_layer, set.chip, &err)) == NULL || !syn_accel_load(layer_ctx, &seg, &layer_slot, &err)) {
         fprintf(stderr, "synergy-regbench: %s: layer engine: %s\n", seg.model, err.msg);
         return false;
     }
     cnn_error cerr;
-    if (!reg_table_from_writes(set.chip, set.image.configure, set.image.n_configure, seg.count, table, &cerr)) {
+    if (!syn_reg_table_from_writes(set.chip, set.image.configure, set.image.n_configure, seg.count, table, &cerr)) {
         fprintf(stderr, "synergy-regbench: %s: %s\n", seg.model, cerr.msg);
         return false;
     }
     reg_image img = set.image;
     img.table = table;
-    if ((reg_ctx = accel_open(&accel_engine_register, set.chip, &err)) == NULL
-        || !accel_load_image(reg_ctx, &seg, &img, &reg_slot, &err)) {
+    if ((reg_ctx = syn_accel_open(&syn_accel_engine_register, set.chip, &err)) == NULL
+        || !syn_accel_load_image(reg_ctx, &seg, &img, &reg_slot, &err)) {
         fprintf(stderr, "synergy-regbench: %s: register engine: %s\n", seg.model, err.msg);
         return false;
     }
@@ -184,8 +184,8 @@ static bool zoo_network(const char *dir, const char *name)
     }
     snprintf(path, sizeof path, "%.4000s/%.255s.seg", dir, name);
     size_t n = read_file(path, blob, sizeof blob);
-    char err[ACCEL_SEG_ERR_MAX];
-    if (n == 0 || !accel_segment_decode(blob, n, zoo_layers, zoo_params, ZOO_LAYERS, &seg, err, sizeof err)) {
+    char err[SYN_ACCEL_ERR_MAX];
+    if (n == 0 || !syn_accel_segment_decode(blob, n, zoo_layers, zoo_params, ZOO_LAYERS, &seg, err, sizeof err)) {
         fprintf(stderr, "synergy-regbench: %s: %s\n", path, n == 0 ? "cannot read" : err);
         return false;
     }

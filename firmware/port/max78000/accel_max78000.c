@@ -24,20 +24,20 @@ static uint32_t started_at;
 static uint32_t run_cycles;
 static bool running, timed;
 
-bool cnn_backend_reset(const syn_chip *chip, cnn_error *err)
+bool syn_cnn_backend_reset(const syn_chip *chip, cnn_error *err)
 {
     if (strcmp(chip->name, "max78000") != 0)
-        return cnn_fail(err, CNN_ERR_NOT_OPEN, 0, "this board's accelerator is a max78000, not a %s", chip->name);
+        return syn_cnn_fail(err, CNN_ERR_NOT_OPEN, 0, "this board's accelerator is a max78000, not a %s", chip->name);
     /* Power-cycling the quadrants puts every CNN register at its reset value. */
-    fthr_cnn_power_off();
-    fthr_cnn_power_on();
+    syn_fthr_cnn_power_off();
+    syn_fthr_cnn_power_on();
     DEMCR |= DEMCR_TRCENA;
     DWT_CTRL |= DWT_CTRL_CYCCNTENA;
     running = timed = false;
     return true;
 }
 
-bool cnn_backend_store32(uint32_t addr, uint32_t value, cnn_error *err)
+bool syn_cnn_backend_store32(uint32_t addr, uint32_t value, cnn_error *err)
 {
     (void)err;
     bool start = (addr & QUADRANT_CTRL_MASK) == QUADRANT0_CTRL && (value & CTRL_CNN_EN) && !(value & CTRL_EXT_SYNC);
@@ -49,14 +49,14 @@ bool cnn_backend_store32(uint32_t addr, uint32_t value, cnn_error *err)
     return true;
 }
 
-bool cnn_backend_store8(uint32_t addr, uint8_t value, cnn_error *err)
+bool syn_cnn_backend_store8(uint32_t addr, uint8_t value, cnn_error *err)
 {
     (void)err;
     *(volatile uint8_t *)(uintptr_t)addr = value;
     return true;
 }
 
-bool cnn_backend_load32(uint32_t addr, uint32_t *value, cnn_error *err)
+bool syn_cnn_backend_load32(uint32_t addr, uint32_t *value, cnn_error *err)
 {
     (void)err;
     uint32_t v = *(volatile uint32_t *)(uintptr_t)addr;
@@ -70,10 +70,10 @@ bool cnn_backend_load32(uint32_t addr, uint32_t *value, cnn_error *err)
     return true;
 }
 
-bool cnn_backend_cycles(uint64_t *cycles, cnn_error *err)
+bool syn_cnn_backend_cycles(uint64_t *cycles, cnn_error *err)
 {
     if (!timed)
-        return cnn_fail(err, CNN_ERR_STATE, 0, "no CNN run has completed since the accelerator was opened");
+        return syn_cnn_fail(err, CNN_ERR_STATE, 0, "no CNN run has completed since the accelerator was opened");
     *cycles = run_cycles;
     return true;
 }

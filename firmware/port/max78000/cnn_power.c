@@ -9,7 +9,7 @@
 #include "fthr.h"
 #include "max78000_regs.h"
 
-void fthr_cnn_power_on(void)
+void syn_fthr_cnn_power_on(void)
 {
     SIMO_VREGO_C = SIMO_VREGO_C_CNN;
     GCFR_REG3 = GCFR_ALL_QUADRANTS;   /* reset */
@@ -22,7 +22,7 @@ void fthr_cnn_power_on(void)
     GCR_PCLKDIS0 &= ~GCR_PCLKDIS0_CNN;
 }
 
-void fthr_cnn_power_off(void)
+void syn_fthr_cnn_power_off(void)
 {
     GCR_PCLKDIS0 |= GCR_PCLKDIS0_CNN;
     GCFR_REG3 = GCFR_ALL_QUADRANTS;    /* reset */

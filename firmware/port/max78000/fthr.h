@@ -11,41 +11,41 @@
 #include "byte_ring.h"
 
 /* system.c: 100 MHz from the IPO, instruction cache, the IBRO for the UART, peripheral clocks. */
-void fthr_clocks_init(void);
+void syn_fthr_clocks_init(void);
 /* The chip's unique serial number (USN, 11 bytes) as hex: the board id in hello. */
-void fthr_usn_hex(char *out, size_t cap);
-uint32_t fthr_random32(void);
+void syn_fthr_usn_hex(char *out, size_t cap);
+uint32_t syn_fthr_random32(void);
 
 /* uart.c: UART0 (P0.0 RX, P0.1 TX, through the DAPLink), 8N1 at FTHR_UART_BAUD. */
-extern byte_ring fthr_uart_rx, fthr_uart_tx;
-void fthr_uart_init(uint32_t baud);
-void fthr_uart_tx_kick(void);
-bool fthr_uart_tx_idle(void);
+extern byte_ring syn_fthr_uart_rx, syn_fthr_uart_tx;
+void syn_fthr_uart_init(uint32_t baud);
+void syn_fthr_uart_tx_kick(void);
+bool syn_fthr_uart_tx_idle(void);
 /* Bytes that arrived with the receive ring full (lost; the host's credits should prevent it). */
-uint32_t fthr_uart_rx_dropped(void);
-void fthr_uart_irq(void);
+uint32_t syn_fthr_uart_rx_dropped(void);
+void syn_fthr_uart_irq(void);
 
 /* timer.c: microseconds from TMR0 (32 bits at PCLK, extended), SysTick as the wake-up alarm. */
-void fthr_timer_init(void);
-uint64_t fthr_now_us(void);
-void fthr_wake_at(uint64_t deadline_us);
-void fthr_systick_irq(void);
+void syn_fthr_timer_init(void);
+uint64_t syn_fthr_now_us(void);
+void syn_fthr_wake_at(uint64_t deadline_us);
+void syn_fthr_systick_irq(void);
 
 /* cnn_power.c: the CNN's power domains and clock (and off again). */
-void fthr_cnn_power_on(void);
-void fthr_cnn_power_off(void);
+void syn_fthr_cnn_power_on(void);
+void syn_fthr_cnn_power_off(void);
 
 /* led.c: the RGB LED (P2.0-2.2). */
-void fthr_led_init(void);
+void syn_fthr_led_init(void);
 /* Bit 0 red, bit 1 green, bit 2 blue. */
-void fthr_led_show(unsigned rgb);
-void fthr_led_deliver(void *user, size_t index, const char *kind, const uint8_t *bytes, uint32_t n);
+void syn_fthr_led_show(unsigned rgb);
+void syn_fthr_led_deliver(void *user, size_t index, const char *kind, const uint8_t *bytes, uint32_t n);
 
 /* watchdog.c: WDT0 resets the chip if the main loop stops; why the chip last started. */
-void fthr_watchdog_start(void);
-void fthr_watchdog_feed(void);
-board_boot_reason fthr_reset_cause(void);
+void syn_fthr_watchdog_start(void);
+void syn_fthr_watchdog_feed(void);
+board_boot_reason syn_fthr_reset_cause(void);
 /* Records `reason` for the next boot and resets the chip. */
-__attribute__((noreturn)) void fthr_reset(board_boot_reason reason);
+__attribute__((noreturn)) void syn_fthr_reset(board_boot_reason reason);
 
 #endif

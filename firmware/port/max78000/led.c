@@ -6,7 +6,7 @@
 #include "fthr.h"
 #include "max78000_regs.h"
 
-void fthr_led_init(void)
+void syn_fthr_led_init(void)
 {
     /* Outputs powered from VDDIOH, GPIO function (MSDK FTHR_RevA board.c led_pin[]), all off. */
     GPIO_OUT_SET(GPIO2_BASE) = LED_ALL;
@@ -17,14 +17,14 @@ void fthr_led_init(void)
     GPIO_OUTEN_SET(GPIO2_BASE) = LED_ALL;
 }
 
-void fthr_led_show(unsigned rgb)
+void syn_fthr_led_show(unsigned rgb)
 {
     uint32_t on = ((rgb & 1u) ? LED_RED : 0u) | ((rgb & 2u) ? LED_GREEN : 0u) | ((rgb & 4u) ? LED_BLUE : 0u);
     GPIO_OUT_SET(GPIO2_BASE) = LED_ALL & ~on;   /* lit when low */
     GPIO_OUT_CLR(GPIO2_BASE) = on;
 }
 
-void fthr_led_deliver(void *user, size_t index, const char *kind, const uint8_t *bytes, uint32_t n)
+void syn_fthr_led_deliver(void *user, size_t index, const char *kind, const uint8_t *bytes, uint32_t n)
 {
     (void)user;
     (void)index;
@@ -35,5 +35,5 @@ void fthr_led_deliver(void *user, size_t index, const char *kind, const uint8_t 
         if ((int8_t)bytes[i] > (int8_t)bytes[best])
             best = i;
     }
-    fthr_led_show(best % 7u + 1u);
+    syn_fthr_led_show(best % 7u + 1u);
 }

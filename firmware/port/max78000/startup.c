@@ -3,35 +3,30 @@
  * and the fault handler: a fault lights the LED red and stops feeding the watchdog, which resets
  * the chip 2.7 s later (the next hello says "watchdog"). */
 #include <stdint.h>
-#include <string.h>
 
 #include "fthr.h"
 #include "max78000_regs.h"
 #include "mcu_facts.h"
 
 extern uint32_t __stack_top[];
-extern uint32_t __data_load[], __data_start[], __data_end[];
-extern uint32_t __bss_start[], __bss_end[];
 
 int main(void);
-void reset_handler(void);
-void fault_handler(void);
+void syn_reset_handler(void);
+void syn_fault_handler(void);
 
-__attribute__((noreturn)) void reset_handler(void)
+__attribute__((noreturn)) void syn_reset_handler(void)
 {
-    cm4_fpu_enable();
-    memcpy(__data_start, __data_load, (size_t)((uintptr_t)__data_end - (uintptr_t)__data_start));
-    memset(__bss_start, 0, (size_t)((uintptr_t)__bss_end - (uintptr_t)__bss_start));
-    mcu_stack_paint();
+    syn_mcu_crt_init();
+    syn_mcu_stack_paint();
     main();
     for (;;)
         cm4_wfi();
 }
 
-__attribute__((noreturn)) void fault_handler(void)
+__attribute__((noreturn)) void syn_fault_handler(void)
 {
     cm4_disable_irq();
-    fthr_led_show(1u);
+    syn_fthr_led_show(1u);
     for (;;) {
     }
 }
@@ -40,14 +35,14 @@ typedef void (*vector)(void);
 
 __attribute__((section(".vectors"), used)) static const vector vectors[16u + MAX78000_IRQ_COUNT] = {
     [0] = (vector)(uintptr_t)__stack_top,
-    [1] = reset_handler,
-    [2] = fault_handler,    /* NMI */
-    [3] = fault_handler,    /* HardFault */
-    [4] = fault_handler,    /* MemManage */
-    [5] = fault_handler,    /* BusFault */
-    [6] = fault_handler,    /* UsageFault */
-    [11] = fault_handler,   /* SVCall: never used */
-    [14] = fault_handler,   /* PendSV: never used */
-    [15] = fthr_systick_irq,
-    [16 + MAX78000_IRQ_UART0] = fthr_uart_irq,
+    [1] = syn_reset_handler,
+    [2] = syn_fault_handler,    /* NMI */
+    [3] = syn_fault_handler,    /* HardFault */
+    [4] = syn_fault_handler,    /* MemManage */
+    [5] = syn_fault_handler,    /* BusFault */
+    [6] = syn_fault_handler,    /* UsageFault */
+    [11] = syn_fault_handler,   /* SVCall: never used */
+    [14] = syn_fault_handler,   /* PendSV: never used */
+    [15] = syn_fthr_systick_irq,
+    [16 + MAX78000_IRQ_UART0] = syn_fthr_uart_irq,
 };

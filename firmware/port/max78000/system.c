@@ -9,7 +9,7 @@ static void wait_set(volatile uint32_t *reg, uint32_t bits)
     }
 }
 
-void fthr_clocks_init(void)
+void syn_fthr_clocks_init(void)
 {
     /* Instruction cache: invalidate, wait, enable, wait (MSDK icc_reva.c MXC_ICC_RevA_Enable). */
     ICC0_CTRL &= ~ICC_CTRL_EN;
@@ -36,7 +36,7 @@ void fthr_clocks_init(void)
     LPGCR_PCLKDIS &= ~LPGCR_PCLKDIS_GPIO2;
 }
 
-void fthr_usn_hex(char *out, size_t cap)
+void syn_fthr_usn_hex(char *out, size_t cap)
 {
     /* The USN's 11 bytes sit in 7-bit-shifted fields of the information block's first words,
      * readable once the block is unlocked (MSDK mxc_sys.c MXC_SYS_GetUSN; flc_reva.c
@@ -65,7 +65,7 @@ void fthr_usn_hex(char *out, size_t cap)
         n += syn_format(out + n, cap - n, "%02x", (unsigned)usn[i]);
 }
 
-uint32_t fthr_random32(void)
+uint32_t syn_fthr_random32(void)
 {
     wait_set(&TRNG_STATUS, TRNG_STATUS_RDY);
     return TRNG_DATA;

@@ -7,10 +7,9 @@
 #define TICKS_PER_US (MAX78000_PCLK_HZ / 1000000u)
 #define CPU_TICKS_PER_US (MAX78000_IPO_HZ / 1000000u)
 
-static uint32_t last;
-static uint64_t high;
+static cm4_counter64 tmr0;
 
-void fthr_timer_init(void)
+void syn_fthr_timer_init(void)
 {
     /* Continuous mode from PCLK, 32-bit cascade, compare at the top: stop, configure, clock on
      * and ready, count from 1, start (MSDK tmr_revb.c MXC_TMR_RevB_Init, _ConfigGeneric,
@@ -32,25 +31,17 @@ void fthr_timer_init(void)
     TMR_CTRL0 |= TMR_CTRL0_EN_A;
     while ((TMR_CTRL1 & TMR_CTRL1_CLKEN_A) == 0) {
     }
-    last = TMR_CNT;
-    high = 0;
+    tmr0 = (cm4_counter64){ TMR_CNT, 0 };
 }
 
-uint64_t fthr_now_us(void)
+uint64_t syn_fthr_now_us(void)
 {
-    uint32_t s = cm4_irq_save();
-    uint32_t c = TMR_CNT;
-    if (c < last)
-        high++;
-    last = c;
-    uint64_t ticks = (high << 32) | c;
-    cm4_irq_restore(s);
-    return ticks / TICKS_PER_US;
+    return cm4_counter64_read(&tmr0, &TMR_CNT) / TICKS_PER_US;
 }
 
-void fthr_wake_at(uint64_t deadline_us)
+void syn_fthr_wake_at(uint64_t deadline_us)
 {
-    uint64_t now = fthr_now_us();
+    uint64_t now = syn_fthr_now_us();
     uint64_t wait = deadline_us > now ? deadline_us - now : 1u;
     uint64_t ticks = wait * CPU_TICKS_PER_US;
     if (ticks > SYST_RVR_MAX)
@@ -61,7 +52,7 @@ void fthr_wake_at(uint64_t deadline_us)
     SYST_CSR = SYST_CSR_ENABLE | SYST_CSR_TICKINT | SYST_CSR_CLKSOURCE;
 }
 
-void fthr_systick_irq(void)
+void syn_fthr_systick_irq(void)
 {
     SYST_CSR = 0;   /* one shot: the interrupt itself is the wake-up */
 }

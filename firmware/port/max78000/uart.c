@@ -25,13 +25,13 @@
 _Static_assert(RX_BYTES >= SYN_MAX_IN_FLIGHT * SYN_MAX_WIRE, "the receive ring holds every request the host may have in flight");
 
 static uint8_t rx_buf[RX_BYTES], tx_buf[TX_BYTES];
-byte_ring fthr_uart_rx, fthr_uart_tx;
+byte_ring syn_fthr_uart_rx, syn_fthr_uart_tx;
 static volatile uint32_t dropped;
 
-void fthr_uart_init(uint32_t baud)
+void syn_fthr_uart_init(uint32_t baud)
 {
-    byte_ring_init(&fthr_uart_rx, rx_buf, RX_BYTES);
-    byte_ring_init(&fthr_uart_tx, tx_buf, TX_BYTES);
+    byte_ring_init(&syn_fthr_uart_rx, rx_buf, RX_BYTES);
+    byte_ring_init(&syn_fthr_uart_tx, tx_buf, TX_BYTES);
     dropped = 0;
 
     /* Pins P0.0 and P0.1 to alternate function 1 (EN0, EN1, EN2 clear), input enabled (MSDK
@@ -60,7 +60,7 @@ void fthr_uart_init(uint32_t baud)
     cm4_irq_enable(MAX78000_IRQ_UART0);
 }
 
-uint32_t fthr_uart_rx_dropped(void)
+uint32_t syn_fthr_uart_rx_dropped(void)
 {
     return dropped;
 }
@@ -68,23 +68,23 @@ uint32_t fthr_uart_rx_dropped(void)
 static void fill_fifo(void)
 {
     uint8_t b;
-    while ((UART_STATUS & UART_STATUS_TX_FULL) == 0 && byte_ring_get(&fthr_uart_tx, &b))
+    while ((UART_STATUS & UART_STATUS_TX_FULL) == 0 && byte_ring_get(&syn_fthr_uart_tx, &b))
         UART_FIFO = b;
-    if (byte_ring_count(&fthr_uart_tx) == 0)
+    if (byte_ring_count(&syn_fthr_uart_tx) == 0)
         UART_INT_EN &= ~UART_INT_TX_HE;
     else
         UART_INT_EN |= UART_INT_TX_HE;
 }
 
-void fthr_uart_irq(void)
+void syn_fthr_uart_irq(void)
 {
     uint32_t flags = UART_INT_FL;
     UART_INT_FL = flags;
     if ((flags & UART_INT_RX_FERR) != 0 && (GPIO_IN(GPIO0_BASE) & UART0_RX_PIN) == 0)
-        fthr_reset(BOARD_BOOT_BREAK);
+        syn_fthr_reset(BOARD_BOOT_BREAK);
     while ((UART_STATUS & UART_STATUS_RX_EM) == 0) {
         uint8_t b = (uint8_t)UART_FIFO;
-        if (!byte_ring_put(&fthr_uart_rx, b))
+        if (!byte_ring_put(&syn_fthr_uart_rx, b))
             dropped++;
     }
     if ((flags & UART_INT_RX_OV) != 0)
@@ -93,15 +93,15 @@ void fthr_uart_irq(void)
         fill_fifo();
 }
 
-void fthr_uart_tx_kick(void)
+void syn_fthr_uart_tx_kick(void)
 {
     uint32_t s = cm4_irq_save();
     fill_fifo();
     cm4_irq_restore(s);
 }
 
-bool fthr_uart_tx_idle(void)
+bool syn_fthr_uart_tx_idle(void)
 {
-    return byte_ring_count(&fthr_uart_tx) == 0 && (UART_STATUS & UART_STATUS_TX_EM) != 0 &&
+    return byte_ring_count(&syn_fthr_uart_tx) == 0 && (UART_STATUS & UART_STATUS_TX_EM) != 0 &&
            (UART_STATUS & UART_STATUS_TX_BUSY) == 0;
 }

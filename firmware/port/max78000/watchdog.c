@@ -14,32 +14,32 @@
 
 #define RST_LATE_2POW27 4u   /* RST_LATE_VAL: 0 is 2^31 clocks, each step halves */
 
-void fthr_watchdog_start(void)
+void syn_fthr_watchdog_start(void)
 {
     WDT_CLKSEL = 0;   /* PCLK */
     WDT_CTRL = (WDT_CTRL & ~(0xFu << 4)) | WDT_CTRL_RST_LATE_VAL(RST_LATE_2POW27) | WDT_CTRL_WDT_RST_EN;
     WDT_RST = 0xFEu;
     WDT_RST = 0xEDu;
     WDT_CTRL |= WDT_CTRL_EN;
-    fthr_watchdog_feed();
+    syn_fthr_watchdog_feed();
 }
 
-void fthr_watchdog_feed(void)
+void syn_fthr_watchdog_feed(void)
 {
     WDT_RST = 0xA5u;
     WDT_RST = 0x5Au;
 }
 
-board_boot_reason fthr_reset_cause(void)
+board_boot_reason syn_fthr_reset_cause(void)
 {
     uint32_t ctrl = WDT_CTRL;
     bool by_watchdog = (ctrl & (WDT_CTRL_RST_LATE | WDT_CTRL_RST_EARLY)) != 0;
     WDT_CTRL = ctrl & ~(WDT_CTRL_RST_LATE | WDT_CTRL_RST_EARLY | WDT_CTRL_EN);
-    board_boot_reason recorded = mcu_boot_reason();
+    board_boot_reason recorded = syn_mcu_boot_reason();
     return by_watchdog ? BOARD_BOOT_WATCHDOG : recorded;
 }
 
-void fthr_reset(board_boot_reason reason)
+void syn_fthr_reset(board_boot_reason reason)
 {
-    mcu_reset(reason);
+    syn_mcu_reset(reason);
 }

@@ -7,35 +7,26 @@
 /* The counter wraps every 2^32 / 25 MHz = 171.8 s; the loop wakes at least this often. */
 #define MAX_SLEEP_US 60000000u
 
-static uint32_t last_count;
-static uint64_t high;          /* counts of 2^32 ticks */
+static cm4_counter64 counter;
 static uint32_t base_count;    /* the counter at boot */
 
-void qemu_clock_init(void)
+void syn_qemu_clock_init(void)
 {
     base_count = AN386_FPGAIO_COUNTER;
-    last_count = base_count;
-    high = 0;
+    counter = (cm4_counter64){ base_count, 0 };
     TIMER_CTRL(AN386_TIMER0) = 0;
     TIMER_INTSTATUS(AN386_TIMER0) = 1u;
     cm4_irq_enable(AN386_IRQ_TIMER0);
 }
 
-uint64_t qemu_now_us(void)
+uint64_t syn_qemu_now_us(void)
 {
-    uint32_t s = cm4_irq_save();
-    uint32_t c = AN386_FPGAIO_COUNTER;
-    if (c < last_count)
-        high++;
-    last_count = c;
-    uint64_t ticks = ((high << 32) | c) - base_count;
-    cm4_irq_restore(s);
-    return ticks / TICKS_PER_US;
+    return (cm4_counter64_read(&counter, &AN386_FPGAIO_COUNTER) - base_count) / TICKS_PER_US;
 }
 
-void qemu_wake_at(uint64_t deadline_us)
+void syn_qemu_wake_at(uint64_t deadline_us)
 {
-    uint64_t now = qemu_now_us();
+    uint64_t now = syn_qemu_now_us();
     uint64_t wait = deadline_us > now ? deadline_us - now : 1u;
     if (wait > MAX_SLEEP_US)
         wait = MAX_SLEEP_US;
@@ -47,7 +38,7 @@ void qemu_wake_at(uint64_t deadline_us)
     TIMER_CTRL(AN386_TIMER0) = TIMER_CTRL_EN | TIMER_CTRL_IE;
 }
 
-void qemu_timer_irq(void)
+void syn_qemu_timer_irq(void)
 {
     /* One shot: the interrupt itself is the wake-up. */
     TIMER_CTRL(AN386_TIMER0) = 0;

@@ -31,22 +31,16 @@ static emu_options opts;
 
 /* Both engines, as the emulated board: the register model's memories live in the PSRAM (link.ld);
  * a board without --engine runs the register engine where it covers the chip. */
-const accel_engine *const emu_engines[] = { &accel_engine_register, &accel_engine_layer };
-const size_t emu_engine_count = sizeof emu_engines / sizeof emu_engines[0];
+const accel_engine *const syn_emu_engines[] = { &syn_accel_engine_register, &syn_accel_engine_layer };
+const size_t syn_emu_engine_count = sizeof syn_emu_engines / sizeof syn_emu_engines[0];
 static char cmdline[CMDLINE_MAX];
 static char *args[ARGS_MAX];
 static _Alignas(8) uint8_t memo[MEMO_MIB_MAX << 20];
 static uint32_t rng;
 
-const char *qemu_board_id(void)
+const char *syn_qemu_board_id(void)
 {
     return opts.board.board_id[0] != '\0' ? opts.board.board_id : "(starting)";
-}
-
-static uint64_t port_now(void *user)
-{
-    (void)user;
-    return qemu_now_us();
 }
 
 static uint32_t port_random(void *user)
@@ -60,15 +54,9 @@ static uint32_t port_random(void *user)
     return rng;
 }
 
-static uint32_t port_stack_peak(void *user)
-{
-    (void)user;
-    return mcu_stack_peak();
-}
-
 __attribute__((noreturn)) static void reset_now(void)
 {
-    mcu_reset(BOARD_BOOT_SOFTWARE);
+    syn_mcu_reset(BOARD_BOOT_SOFTWARE);
 }
 
 /* The host takes this line for "ready" (host/link/qemu.ts): it is logged once the boot event has
@@ -78,36 +66,29 @@ static board_boot_reason boot_reason;
 
 static void announce_when_sent(void)
 {
-    if (announced || !qemu_uart_tx_idle())
+    if (announced || !syn_qemu_uart_tx_idle())
         return;
     announced = true;
-    semihost_log(qemu_board_id(), "%s on UART0, %s, build %s, boot %s", opts.board.chip->name,
-                 opts.board.link_baud != 0 ? "paced" : "unpaced", opts.board.build_id, board_boot_reason_name(boot_reason));
+    syn_semihost_log(syn_qemu_board_id(), "%s on UART0, %s, build %s, boot %s", opts.board.chip->name,
+                 opts.board.link_baud != 0 ? "paced" : "unpaced", opts.board.build_id, syn_board_boot_reason_name(boot_reason));
 }
 
 static mcu_io io = {
-    .rx = &qemu_uart_rx,
-    .tx = &qemu_uart_tx,
-    .rx_resume = qemu_uart_rx_resume,
-    .tx_kick = qemu_uart_tx_kick,
-    .tx_allow = qemu_uart_tx_allow,
-    .tx_idle = qemu_uart_tx_idle,
-    .now_us = qemu_now_us,
-    .wake_at = qemu_wake_at,
+    .rx = &syn_qemu_uart_rx,
+    .tx = &syn_qemu_uart_tx,
+    .rx_resume = syn_qemu_uart_rx_resume,
+    .tx_kick = syn_qemu_uart_tx_kick,
+    .tx_allow = syn_qemu_uart_tx_allow,
+    .tx_idle = syn_qemu_uart_tx_idle,
+    .now_us = syn_qemu_now_us,
+    .wake_at = syn_qemu_wake_at,
     .each_pass = announce_when_sent,
     .reset = reset_now,
     .pace_baud = 0,   /* --baud, below */
     .tx_reserve = (SYN_MAX_IN_FLIGHT + 2u) * SYN_MAX_WIRE,
 };
 
-static const syn_port port = {
-    .now_us = port_now,
-    .transmit = mcu_transmit,
-    .random32 = port_random,
-    .request_reset = mcu_request_reset,
-    .stack_peak = port_stack_peak,
-    .user = &io,
-};
+static const syn_port port = { SYN_MCU_PORT(&io, port_random) };
 
 /* Splits the command line at spaces (QEMU joins -append's words with single spaces). */
 static int split_args(char *line)
@@ -129,23 +110,23 @@ static int split_args(char *line)
 
 static __attribute__((noreturn)) void refuse(const char *why)
 {
-    semihost_log(qemu_board_id(), "%s", why);
-    semihost_exit(2);
+    syn_semihost_log(syn_qemu_board_id(), "%s", why);
+    syn_semihost_exit(2);
 }
 
 int main(void)
 {
-    board_boot_reason reason = mcu_boot_reason();
-    qemu_clock_init();
-    rng = 0x9E3779B9u ^ semihost_clock();
+    board_boot_reason reason = syn_mcu_boot_reason();
+    syn_qemu_clock_init();
+    rng = 0x9E3779B9u ^ syn_semihost_clock();
 
-    if (!semihost_cmdline(cmdline, sizeof cmdline))
+    if (!syn_semihost_cmdline(cmdline, sizeof cmdline))
         refuse("the semihosting command line is longer than 4096 bytes");
     int argc = split_args(cmdline);
     if (argc >= (int)ARGS_MAX)
         refuse("more than 127 command-line arguments");
     char why[512];
-    if (!emu_parse_options(argc, args, &opts, why, sizeof why))
+    if (!syn_emu_parse_options(argc, args, &opts, why, sizeof why))
         refuse(why);
     if (opts.help)
         refuse("the options are synergy-emu's (synergy-emu --help), given with QEMU's -append");
@@ -156,13 +137,13 @@ int main(void)
                    (unsigned long)opts.memo_mib, MEMO_MIB_MAX);
         refuse(why);
     }
-    if (opts.memo_mib > 0 && !accel_memo_use(memo, (size_t)opts.memo_mib << 20))
+    if (opts.memo_mib > 0 && !syn_accel_memo_use(memo, (size_t)opts.memo_mib << 20))
         refuse("--memo-mib: too small for the memo's tables");
-    mcu_build_id(opts.board.build_id);
+    syn_mcu_build_id(opts.board.build_id);
 
     io.pace_baud = opts.board.link_baud;
-    qemu_uart_init();
+    syn_qemu_uart_init();
     boot_reason = reason;
-    board_init(&board, &opts.board, &port, reason);
-    mcu_loop_run(&board, &io);
+    syn_board_init(&board, &opts.board, &port, reason);
+    syn_mcu_loop_run(&board, &io);
 }

@@ -7,29 +7,29 @@
 
 #include "byte_ring.h"
 
-/* UART0: receive interrupt fills qemu_uart_rx; the transmit interrupt drains qemu_uart_tx. */
-extern byte_ring qemu_uart_rx, qemu_uart_tx;
-void qemu_uart_init(void);
+/* UART0: receive interrupt fills syn_qemu_uart_rx; the transmit interrupt drains syn_qemu_uart_tx. */
+extern byte_ring syn_qemu_uart_rx, syn_qemu_uart_tx;
+void syn_qemu_uart_init(void);
 /* The receive ring had no room and receiving paused (QEMU then holds bytes back): resume once
  * the loop has taken bytes out. */
-void qemu_uart_rx_resume(void);
+void syn_qemu_uart_rx_resume(void);
 /* Starts sending if the UART is idle. */
-void qemu_uart_tx_kick(void);
+void syn_qemu_uart_tx_kick(void);
 /* Pacing (mcu_io.tx_allow): once called, the transmit interrupt sends only the bytes allowed. */
-uint32_t qemu_uart_tx_allow(uint32_t more);
-bool qemu_uart_tx_idle(void);
-void qemu_uart_rx_irq(void);
-void qemu_uart_tx_irq(void);
+uint32_t syn_qemu_uart_tx_allow(uint32_t more);
+bool syn_qemu_uart_tx_idle(void);
+void syn_qemu_uart_rx_irq(void);
+void syn_qemu_uart_tx_irq(void);
 
 /* Microseconds since boot, from the 25 MHz FPGA counter (call at least once every 171 s: the
  * wake-up timer makes sure). */
-void qemu_clock_init(void);
-uint64_t qemu_now_us(void);
+void syn_qemu_clock_init(void);
+uint64_t syn_qemu_now_us(void);
 /* Arms TIMER0 to interrupt at `deadline_us` (clamped to a minute ahead); 0 or past: soon. */
-void qemu_wake_at(uint64_t deadline_us);
-void qemu_timer_irq(void);
+void syn_qemu_wake_at(uint64_t deadline_us);
+void syn_qemu_timer_irq(void);
 
 /* The board id, for logs from anywhere (faults included). */
-const char *qemu_board_id(void);
+const char *syn_qemu_board_id(void);
 
 #endif

@@ -26,7 +26,7 @@ static uint32_t call(uint32_t op, const void *arg)
     return r0;
 }
 
-bool semihost_cmdline(char *buf, size_t cap)
+bool syn_semihost_cmdline(char *buf, size_t cap)
 {
     uint32_t block[2] = { (uint32_t)(uintptr_t)buf, (uint32_t)cap };
     if (call(SYS_GET_CMDLINE, block) != 0)
@@ -35,7 +35,7 @@ bool semihost_cmdline(char *buf, size_t cap)
     return true;
 }
 
-void semihost_log(const char *board_id, const char *fmt, ...)
+void syn_semihost_log(const char *board_id, const char *fmt, ...)
 {
     char line[320];
     size_t n = syn_format(line, sizeof line, "synergy-qemu %s: ", board_id);
@@ -50,26 +50,26 @@ void semihost_log(const char *board_id, const char *fmt, ...)
     call(SYS_WRITE0, line);
 }
 
-void semihost_exit(uint32_t status)
+void syn_semihost_exit(uint32_t status)
 {
     uint32_t block[2] = { ADP_STOPPED_APP_EXIT, status };
     for (;;)
         call(SYS_EXIT_EXTENDED, block);
 }
 
-uint32_t semihost_clock(void)
+uint32_t syn_semihost_clock(void)
 {
     return call(SYS_CLOCK, NULL);
 }
 
 /* emu_options.h: what the option parser asks of its port. --------------------------------- */
 
-void emu_default_board_id(char *out, size_t cap)
+void syn_emu_default_board_id(char *out, size_t cap)
 {
-    syn_format(out, cap, "qemu-%lx", (unsigned long)(semihost_clock() & 0xFFFFu));
+    syn_format(out, cap, "qemu-%lx", (unsigned long)(syn_semihost_clock() & 0xFFFFu));
 }
 
-bool emu_read_file(const char *path, uint8_t *buf, size_t cap, size_t *n, bool *more, char *why, size_t why_cap)
+bool syn_emu_read_file(const char *path, uint8_t *buf, size_t cap, size_t *n, bool *more, char *why, size_t why_cap)
 {
     uint32_t open_args[3] = { (uint32_t)(uintptr_t)path, OPEN_MODE_RB, (uint32_t)strlen(path) };
     uint32_t fd = call(SYS_OPEN, open_args);

@@ -13,12 +13,12 @@
 
 /* The command line QEMU holds (-kernel's file name then -append's words, joined by spaces) into
  * buf; false if it does not fit. */
-bool semihost_cmdline(char *buf, size_t cap);
+bool syn_semihost_cmdline(char *buf, size_t cap);
 /* Writes a line to QEMU's stderr: "synergy-qemu <id>: <text>". */
-void semihost_log(const char *board_id, const char *fmt, ...) SYN_PRINTF(2, 3);
+void syn_semihost_log(const char *board_id, const char *fmt, ...) SYN_PRINTF(2, 3);
 /* Ends QEMU with this exit status. */
-__attribute__((noreturn)) void semihost_exit(uint32_t status);
+__attribute__((noreturn)) void syn_semihost_exit(uint32_t status);
 /* Milliseconds-ish host entropy for the session id (the host's clock). */
-uint32_t semihost_clock(void);
+uint32_t syn_semihost_clock(void);
 
 #endif

@@ -13,7 +13,7 @@
 #define TX_BYTES 262144u   /* the core's answers queue here: SYN_MAX_IN_FLIGHT of the largest */
 
 static uint8_t rx_buf[RX_BYTES], tx_buf[TX_BYTES];
-byte_ring qemu_uart_rx, qemu_uart_tx;
+byte_ring syn_qemu_uart_rx, syn_qemu_uart_tx;
 
 static volatile bool tx_busy;          /* a byte is in the UART; its interrupt sends the next */
 static volatile bool paced;
@@ -21,10 +21,10 @@ static volatile uint32_t tx_allowed;   /* bytes the pacing lets go (when paced) 
 
 _Static_assert(TX_BYTES >= (SYN_MAX_IN_FLIGHT + 8u) * SYN_MAX_WIRE, "the transmit ring holds every answer in flight");
 
-void qemu_uart_init(void)
+void syn_qemu_uart_init(void)
 {
-    byte_ring_init(&qemu_uart_rx, rx_buf, RX_BYTES);
-    byte_ring_init(&qemu_uart_tx, tx_buf, TX_BYTES);
+    byte_ring_init(&syn_qemu_uart_rx, rx_buf, RX_BYTES);
+    byte_ring_init(&syn_qemu_uart_tx, tx_buf, TX_BYTES);
     tx_busy = false;
     paced = false;
     UART_CTRL(AN386_UART0) = 0;
@@ -35,28 +35,28 @@ void qemu_uart_init(void)
     cm4_irq_enable(AN386_IRQ_UART0_TX);
 }
 
-void qemu_uart_rx_irq(void)
+void syn_qemu_uart_rx_irq(void)
 {
     for (;;) {
         UART_INTSTATUS(AN386_UART0) = UART_INT_RX;
         if ((UART_STATE(AN386_UART0) & UART_STATE_RX_FULL) == 0)
             return;
-        if (byte_ring_room(&qemu_uart_rx) == 0) {
+        if (byte_ring_room(&syn_qemu_uart_rx) == 0) {
             UART_CTRL(AN386_UART0) &= ~UART_CTRL_RX_IE;
             return;
         }
-        byte_ring_put(&qemu_uart_rx, (uint8_t)UART_DATA(AN386_UART0));
+        byte_ring_put(&syn_qemu_uart_rx, (uint8_t)UART_DATA(AN386_UART0));
     }
 }
 
-void qemu_uart_rx_resume(void)
+void syn_qemu_uart_rx_resume(void)
 {
     /* Interrupts off: the handler below is the ring's only producer and must not run twice. */
     uint32_t s = cm4_irq_save();
-    if ((UART_CTRL(AN386_UART0) & UART_CTRL_RX_IE) == 0 && byte_ring_room(&qemu_uart_rx) > 0) {
+    if ((UART_CTRL(AN386_UART0) & UART_CTRL_RX_IE) == 0 && byte_ring_room(&syn_qemu_uart_rx) > 0) {
         UART_CTRL(AN386_UART0) |= UART_CTRL_RX_IE;
         /* A byte that arrived while masked raised no interrupt: look now. */
-        qemu_uart_rx_irq();
+        syn_qemu_uart_rx_irq();
     }
     cm4_irq_restore(s);
 }
@@ -67,7 +67,7 @@ static void send_next(void)
     uint8_t b;
     if ((UART_STATE(AN386_UART0) & UART_STATE_TX_FULL) != 0)
         return;
-    if ((paced && tx_allowed == 0) || !byte_ring_get(&qemu_uart_tx, &b)) {
+    if ((paced && tx_allowed == 0) || !byte_ring_get(&syn_qemu_uart_tx, &b)) {
         tx_busy = false;
         return;
     }
@@ -77,13 +77,13 @@ static void send_next(void)
     UART_DATA(AN386_UART0) = b;
 }
 
-void qemu_uart_tx_irq(void)
+void syn_qemu_uart_tx_irq(void)
 {
     UART_INTSTATUS(AN386_UART0) = UART_INT_TX;
     send_next();
 }
 
-void qemu_uart_tx_kick(void)
+void syn_qemu_uart_tx_kick(void)
 {
     uint32_t s = cm4_irq_save();
     if (!tx_busy)
@@ -91,7 +91,7 @@ void qemu_uart_tx_kick(void)
     cm4_irq_restore(s);
 }
 
-uint32_t qemu_uart_tx_allow(uint32_t more)
+uint32_t syn_qemu_uart_tx_allow(uint32_t more)
 {
     uint32_t s = cm4_irq_save();
     paced = true;
@@ -101,8 +101,8 @@ uint32_t qemu_uart_tx_allow(uint32_t more)
     return now;
 }
 
-bool qemu_uart_tx_idle(void)
+bool syn_qemu_uart_tx_idle(void)
 {
-    return !tx_busy && byte_ring_count(&qemu_uart_tx) == 0 &&
+    return !tx_busy && byte_ring_count(&syn_qemu_uart_tx) == 0 &&
            (UART_STATE(AN386_UART0) & UART_STATE_TX_FULL) == 0;
 }
