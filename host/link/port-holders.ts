@@ -60,25 +60,33 @@ function openHolders(path: string): PortHolder[] {
   } catch {
     return [];
   }
-  const out: PortHolder[] = [];
-  for (const pid of pids) {
-    if (Number(pid) === process.pid) continue;
-    let fds: string[];
-    try {
-      fds = readdirSync(`/proc/${pid}/fd`);
-    } catch {
-      continue; // gone, or not ours to look into
-    }
-    const holds = fds.some((fd) => {
-      try {
-        return readlinkSync(`/proc/${pid}/fd/${fd}`) === target;
-      } catch {
-        return false;
-      }
-    });
-    if (holds) out.push({ pid: Number(pid), command: commandOf(Number(pid)) });
+  return pids.filter((pid) => Number(pid) !== process.pid && holdsOpen(pid, target)).map((pid) => ({ pid: Number(pid), command: commandOf(Number(pid)) }));
+}
+
+/** Whether process `pid` ('self' for this one) has the file `target` (a real path) open. */
+function holdsOpen(pid: string, target: string): boolean {
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return false; // gone, or not ours to look into
   }
-  return out;
+  return fds.some((fd) => {
+    try {
+      return readlinkSync(`/proc/${pid}/fd/${fd}`) === target;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Whether this process itself has `path` open (a link of its own still closing). */
+export function heldHere(path: string): boolean {
+  try {
+    return holdsOpen('self', realpathSync(path));
+  } catch {
+    return false;
+  }
 }
 
 /** "pid 123 (node synergy.js ping emu-1)" for each holder, or what to do when none is known. */

@@ -4,7 +4,11 @@
 import { writeSync } from 'node:fs';
 import { SerialPort } from 'serialport';
 import { ByteLinkBase, type ByteLink } from './byte-link.js';
-import { holdersText, portHolders } from './port-holders.js';
+import { heldHere, holdersText, portHolders } from './port-holders.js';
+
+/** How often, and how far apart, an open waits for this process's own closing link to let go. */
+const HERE_ATTEMPTS = 20;
+const HERE_RETRY_MS = 100;
 
 /** The port is held by another process (its lock, or the device says busy). */
 export class PortBusyError extends Error {
@@ -46,21 +50,31 @@ export class SerialLink extends ByteLinkBase implements ByteLink {
 
   /** Opens `path`; fails with an error naming the port and the reason (PortBusyError naming the process that holds it, where the system says). */
   static async open(path: string, opts: SerialLinkOptions = {}): Promise<SerialLink> {
-    const port = new SerialPort({
-      path,
-      baudRate: opts.baudRate ?? 921600,
-      autoOpen: false,
-      lock: opts.lock ?? true,
-    });
-    await new Promise<void>((resolve, reject) => {
-      port.open((err) => {
-        if (!err) resolve();
-        else if (BUSY.test(err.message)) reject(new PortBusyError(`serial port ${path} is in use by another process: ${holdersText(portHolders(path))}`));
-        else reject(new Error(`cannot open serial port ${path}: ${err.message}`));
+    for (let attempt = 1; ; attempt++) {
+      const port = new SerialPort({
+        path,
+        baudRate: opts.baudRate ?? 921600,
+        autoOpen: false,
+        lock: opts.lock ?? true,
       });
-    });
-    guardPoller(port);
-    return new SerialLink(port);
+      const err = await new Promise<Error | null>((resolve) => port.open((e) => resolve(e ?? null)));
+      if (!err) {
+        guardPoller(port);
+        return new SerialLink(port);
+      }
+      if (!BUSY.test(err.message)) throw new Error(`cannot open serial port ${path}: ${err.message}`);
+      // A link of this process that is still closing holds the lock for a moment (a run that
+      // ends as the next opens its boards): that one is waited for, another process's is not.
+      if (attempt < HERE_ATTEMPTS && heldHere(path)) {
+        await new Promise((r) => setTimeout(r, HERE_RETRY_MS));
+        continue;
+      }
+      const holders = portHolders(path);
+      if (holders.length === 0 && heldHere(path)) {
+        throw new PortBusyError(`serial port ${path} is still held by a link of this process after ${(HERE_ATTEMPTS * HERE_RETRY_MS) / 1000} s`);
+      }
+      throw new PortBusyError(`serial port ${path} is in use by another process: ${holdersText(holders)}`);
+    }
   }
 
   get isOpen(): boolean {
