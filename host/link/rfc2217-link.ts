@@ -8,16 +8,11 @@ import { connect, type Socket } from 'node:net';
 import { ByteLinkBase, type ByteLink } from './byte-link.js';
 import { DO, DONT, escapeIac, IAC, subnegotiation, TelnetDecoder, WILL, WONT } from './telnet.js';
 
-const BINARY = 0;
-const SGA = 3;
-const COM_PORT_OPTION = 44;
-/** COM-PORT-OPTION commands (client to server); the server answers with code + 100. */
-const SET_BAUDRATE = 1;
-const SET_CONTROL = 5;
-const CONTROL_BREAK_ON = 5;
-const CONTROL_BREAK_OFF = 6;
-/** Options we take both ways; anything else is refused. */
-const OURS = new Set([BINARY, SGA, COM_PORT_OPTION]);
+/** Telnet options we take both ways (binary, suppress-go-ahead, COM-PORT-OPTION); anything else is refused. */
+const OPTION = { binary: 0, sga: 3, comPort: 44 } as const;
+const OURS = new Set<number>(Object.values(OPTION));
+/** COM-PORT-OPTION commands (client to server) and SET-CONTROL values; the server answers a command with code + 100. */
+const COM_PORT = { setBaudrate: 1, setControl: 5, breakOn: 5, breakOff: 6 } as const;
 
 export const RFC2217_DEFAULT_BAUD = 921_600;
 
@@ -83,7 +78,7 @@ export class Rfc2217Link extends ByteLinkBase implements ByteLink {
     });
     for (const o of OURS) {
       this.option(WILL, o);
-      if (o !== COM_PORT_OPTION) this.option(DO, o);
+      if (o !== OPTION.comPort) this.option(DO, o);
     }
   }
 
@@ -134,14 +129,14 @@ export class Rfc2217Link extends ByteLinkBase implements ByteLink {
   }
 
   private negotiate(command: number, option: number): void {
-    if (option === COM_PORT_OPTION && (command === DO || command === WILL)) this.comPortAccepted = true;
+    if (option === OPTION.comPort && (command === DO || command === WILL)) this.comPortAccepted = true;
     if (command === DO) this.option(OURS.has(option) ? WILL : WONT, option);
-    else if (command === WILL) this.option(OURS.has(option) && option !== COM_PORT_OPTION ? DO : DONT, option);
+    else if (command === WILL) this.option(OURS.has(option) && option !== OPTION.comPort ? DO : DONT, option);
   }
 
   /** A COM-PORT-OPTION answer: the oldest request waiting for that code takes it. */
   private answer(bytes: Uint8Array): void {
-    if (bytes[0] !== COM_PORT_OPTION || bytes.length < 2) return;
+    if (bytes[0] !== OPTION.comPort || bytes.length < 2) return;
     const i = this.pending.findIndex((p) => p.code === bytes[1]);
     if (i < 0) return; // NOTIFY-LINESTATE, NOTIFY-MODEMSTATE, SIGNATURE: nothing waits for them
     const [p] = this.pending.splice(i, 1);
@@ -159,7 +154,7 @@ export class Rfc2217Link extends ByteLinkBase implements ByteLink {
       }, this.timeoutMs);
       const p: Pending = { code: code + 100, resolve, reject, timer };
       this.pending.push(p);
-      this.socket.write(subnegotiation(COM_PORT_OPTION, Uint8Array.of(code, ...value)));
+      this.socket.write(subnegotiation(OPTION.comPort, Uint8Array.of(code, ...value)));
     });
   }
 
@@ -167,7 +162,7 @@ export class Rfc2217Link extends ByteLinkBase implements ByteLink {
   async setBaud(baud: number): Promise<number> {
     const v = new Uint8Array(4);
     new DataView(v.buffer).setUint32(0, baud);
-    const got = await this.command(SET_BAUDRATE, v, `baud rate ${baud}`);
+    const got = await this.command(COM_PORT.setBaudrate, v, `baud rate ${baud}`);
     if (got.length !== 4) throw new Error(`${this.description}: the server's baud rate answer has ${got.length} bytes, not 4`);
     return new DataView(got.buffer, got.byteOffset, 4).getUint32(0);
   }
@@ -178,9 +173,9 @@ export class Rfc2217Link extends ByteLinkBase implements ByteLink {
    * cannot hold a break, such as a pseudo-terminal, may not change).
    */
   async sendBreak(ms = 100): Promise<{ on: number; off: number }> {
-    const on = await this.command(SET_CONTROL, Uint8Array.of(CONTROL_BREAK_ON), 'BREAK on');
+    const on = await this.command(COM_PORT.setControl, Uint8Array.of(COM_PORT.breakOn), 'BREAK on');
     await new Promise((r) => setTimeout(r, ms));
-    const off = await this.command(SET_CONTROL, Uint8Array.of(CONTROL_BREAK_OFF), 'BREAK off');
+    const off = await this.command(COM_PORT.setControl, Uint8Array.of(COM_PORT.breakOff), 'BREAK off');
     if (on.length !== 1 || off.length !== 1) throw new Error(`${this.description}: the server's SET-CONTROL answer is not one byte`);
     return { on: on[0]!, off: off[0]! };
   }

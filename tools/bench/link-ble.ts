@@ -24,6 +24,7 @@ import {
 } from '../../host/link/ble-model.js';
 import { TENSOR_GET, TENSOR_PUT } from '../../host/proto/index.js';
 import { json, log } from './bench-args.js';
+import { SteadyRate } from './steady-rate.js';
 
 const DUPLICATE_RATE = 0.01;
 const LOSS_RATE = 0.001;
@@ -127,10 +128,7 @@ async function measure(name: BleSettingName) {
     await retrying(acc, () => session.request(TENSOR_PUT, { slot: 0, offset: at, total: source.length, data }, { timeoutMs: deadlineMs(params, plan.chunk * 2) }));
   }
   const getMs = deadlineMs(params, plan.depth * (plan.chunk + 64));
-  let got = 0;
-  let firstAt = 0;
-  let lastAt = 0;
-  let afterFirst = 0;
+  const gets = new SteadyRate();
   let mismatches = 0;
   let next = 0;
   const end = performance.now() + plan.getSeconds * 1000;
@@ -142,15 +140,11 @@ async function measure(name: BleSettingName) {
       );
       if (answer === undefined) continue;
       if (Buffer.compare(Buffer.from(answer.data), Buffer.from(source.subarray(offset, offset + plan.chunk))) !== 0) mismatches++;
-      const now = performance.now();
-      if (got === 0) firstAt = now;
-      else afterFirst += answer.data.length;
-      got++;
-      lastAt = now;
+      gets.add(answer.data.length);
     }
   };
   await Promise.all(Array.from({ length: plan.depth }, getLane));
-  const notifyGoodput = afterFirst / ((lastAt - firstAt) / 1000);
+  const notifyGoodput = gets.perSecond;
 
   // 3. Host to board: rounds of tensor.put filling slot 1; a put whose answer was lost is
   // confirmed by a later put's answer or by the slot being complete at the end of the round.

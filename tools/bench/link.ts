@@ -13,13 +13,12 @@ import { startEmulator, type EmulatedBoard } from '../../host/link/emulator.js';
 import { SerialLink } from '../../host/link/serial.js';
 import { json, log, opt, runBench } from './bench-args.js';
 import { benchBleLink } from './link-ble.js';
+import { SteadyRate } from './steady-rate.js';
 
-const RTT_PINGS = 2000;
-const RTT_PAYLOAD = 16;
-const PIPELINE_SECONDS = 2;
-const PACED_BAUD = 921600;
-const PACED_PAYLOAD = 4096;
-const PACED_SECONDS = 5;
+/** Unpaced: round trips of small pings, then pipelined pings for `seconds`. */
+const UNPACED = { pings: 2000, payload: 16, seconds: 2 } as const;
+/** Paced: 4 KiB pings with the pipe kept full at this baud for `seconds`. */
+const PACED = { baud: 921600, payload: 4096, seconds: 5 } as const;
 
 const started: EmulatedBoard[] = [];
 const sessions: BoardSession[] = [];
@@ -35,35 +34,24 @@ async function board(baud?: number): Promise<BoardSession> {
 /** Keeps `depth` pings of `payload` bytes outstanding for `seconds`; counts completions. */
 async function pipeline(session: BoardSession, payload: number, seconds: number, depth: number) {
   const bytes = new Uint8Array(payload).map((_, i) => (i * 31 + 7) & 0xff);
-  let firstAt = 0;
-  let lastAt = 0;
-  let completed = 0;
-  let afterFirst = 0;
+  const rate = new SteadyRate();
   let bytesInAtFirst = 0;
   let bytesInAtLast = 0;
   const end = performance.now() + seconds * 1000;
   const lane = async (): Promise<void> => {
     while (performance.now() < end) {
       await session.ping(bytes);
-      const now = performance.now();
-      if (completed === 0) {
-        firstAt = now;
-        bytesInAtFirst = session.hostStats.bytesIn;
-      } else afterFirst++;
-      completed++;
-      lastAt = now;
+      if (rate.add()) bytesInAtFirst = session.hostStats.bytesIn;
       bytesInAtLast = session.hostStats.bytesIn;
     }
   };
   await Promise.all(Array.from({ length: depth }, lane));
-  // Steady state: from the first answer (the pipe is full) to the last.
-  const spanS = (lastAt - firstAt) / 1000;
   return {
-    completed,
-    perSecond: afterFirst / spanS,
-    payloadBytesPerSecond: (afterFirst * payload) / spanS,
+    completed: rate.completed,
+    perSecond: rate.perSecond,
+    payloadBytesPerSecond: rate.perSecond * payload,
     /** every byte the board sent, framing included: what its pacing limits */
-    wireBytesPerSecond: (bytesInAtLast - bytesInAtFirst) / spanS,
+    wireBytesPerSecond: (bytesInAtLast - bytesInAtFirst) / rate.seconds,
   };
 }
 
@@ -71,29 +59,29 @@ async function main(): Promise<void> {
   log('link benchmark: emulated boards over pseudo-terminals, serialport, BoardSession');
 
   const unpaced = await board();
-  for (let i = 0; i < 200; i++) await unpaced.ping(RTT_PAYLOAD); // warm-up
+  for (let i = 0; i < 200; i++) await unpaced.ping(UNPACED.payload); // warm-up
   const rtts: number[] = [];
-  for (let i = 0; i < RTT_PINGS; i++) rtts.push((await unpaced.ping(RTT_PAYLOAD)).rttMs);
+  for (let i = 0; i < UNPACED.pings; i++) rtts.push((await unpaced.ping(UNPACED.payload)).rttMs);
   const rtt = summarizeRtt(rtts);
   const depth = unpaced.hello.maxInFlight;
-  const pipe = await pipeline(unpaced, RTT_PAYLOAD, PIPELINE_SECONDS, depth);
+  const pipe = await pipeline(unpaced, UNPACED.payload, UNPACED.seconds, depth);
 
-  const paced = await board(PACED_BAUD);
-  if (paced.hello.linkBaud !== PACED_BAUD) {
-    throw new Error(`the paced board reports link_baud ${paced.hello.linkBaud}, not ${PACED_BAUD}`);
+  const paced = await board(PACED.baud);
+  if (paced.hello.linkBaud !== PACED.baud) {
+    throw new Error(`the paced board reports link_baud ${paced.hello.linkBaud}, not ${PACED.baud}`);
   }
-  const wireLimit = PACED_BAUD / 10;
-  const goodput = await pipeline(paced, PACED_PAYLOAD, PACED_SECONDS, paced.hello.maxInFlight);
+  const wireLimit = PACED.baud / 10;
+  const goodput = await pipeline(paced, PACED.payload, PACED.seconds, paced.hello.maxInFlight);
   const ratio = goodput.payloadBytesPerSecond / wireLimit;
   const wireRatio = goodput.wireBytesPerSecond / wireLimit;
 
   const f = (v: number, d = 3): string => v.toFixed(d);
   const rows: Array<[string, string, string]> = [
-    [`unpaced ping RTT p50 (${RTT_PAYLOAD} B, ${RTT_PINGS} pings)`, `${f(rtt.p50Ms)} ms`, '<= 1 ms'],
+    [`unpaced ping RTT p50 (${UNPACED.payload} B, ${UNPACED.pings} pings)`, `${f(rtt.p50Ms)} ms`, '<= 1 ms'],
     ['unpaced ping RTT p99', `${f(rtt.p99Ms)} ms`, ''],
     ['unpaced ping RTT min / max', `${f(rtt.minMs)} / ${f(rtt.maxMs)} ms`, ''],
     [`unpaced frames/s, ${depth} in flight (per direction)`, f(pipe.perSecond, 0), ''],
-    [`paced ${PACED_BAUD} baud: goodput of ${PACED_PAYLOAD} B pings`, `${f(goodput.payloadBytesPerSecond, 0)} B/s`, ''],
+    [`paced ${PACED.baud} baud: goodput of ${PACED.payload} B pings`, `${f(goodput.payloadBytesPerSecond, 0)} B/s`, ''],
     ['  ... as a share of the wire limit 92,160 B/s', f(ratio), '>= 0.95'],
     ['  all bytes from the board (framing included), share', f(wireRatio), '~1 (pacing; +-1% timing noise)'],
   ];
@@ -104,7 +92,7 @@ async function main(): Promise<void> {
   const ok = rtt.p50Ms <= 1 && ratio >= 0.95;
   log(ok ? 'targets met' : 'TARGETS NOT MET');
   if (wireRatio > 1.01) {
-    log(`note: the board sent ${f(wireRatio)} of what ${PACED_BAUD} baud allows: its pacing is looser than the wire it models`);
+    log(`note: the board sent ${f(wireRatio)} of what ${PACED.baud} baud allows: its pacing is looser than the wire it models`);
   }
 
   if (json) {
@@ -114,14 +102,14 @@ async function main(): Promise<void> {
         rtt_p99_ms: Number(f(rtt.p99Ms, 4)),
         rtt_min_ms: Number(f(rtt.minMs, 4)),
         rtt_max_ms: Number(f(rtt.maxMs, 4)),
-        rtt_pings: RTT_PINGS,
-        rtt_payload_bytes: RTT_PAYLOAD,
+        rtt_pings: UNPACED.pings,
+        rtt_payload_bytes: UNPACED.payload,
         frames_per_s: Math.round(pipe.perSecond),
         max_in_flight: depth,
         goodput_bytes_per_s_921600: Math.round(goodput.payloadBytesPerSecond),
         goodput_ratio_921600: Number(f(ratio, 4)),
         wire_ratio_921600: Number(f(wireRatio, 4)),
-        goodput_payload_bytes: PACED_PAYLOAD,
+        goodput_payload_bytes: PACED.payload,
         targets_met: ok,
       }) + '\n',
     );
