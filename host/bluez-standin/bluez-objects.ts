@@ -30,6 +30,22 @@ interface PropertyTable {
   [key: string]: { signature: string; name?: string };
 }
 
+/**
+ * A D-Bus property table: each name with its signature, in the order given (the order
+ * GetManagedObjects lists them in); read-only except the names in `readwrite`.
+ */
+function dbusProperties(
+  signatures: Record<string, string>,
+  readwrite: readonly string[] = [],
+): Record<string, dbus.interface.PropertyOptions> {
+  const writable = new Set(readwrite);
+  const out: Record<string, dbus.interface.PropertyOptions> = {};
+  for (const [name, signature] of Object.entries(signatures)) {
+    out[name] = { signature, access: writable.has(name) ? 'readwrite' : 'read' };
+  }
+  return out;
+}
+
 /** Every property of an exported interface as variants (GetManagedObjects, InterfacesAdded). */
 export function propertiesOf(iface: DbusInterface): Record<string, dbus.Variant> {
   const table = (iface as unknown as { $properties?: PropertyTable }).$properties ?? {};
@@ -161,19 +177,13 @@ export class Adapter1 extends Interface {
   }
 }
 Adapter1.configureMembers({
-  properties: {
-    Address: { signature: 's', access: 'read' },
-    AddressType: { signature: 's', access: 'read' },
-    Name: { signature: 's', access: 'read' },
-    Alias: { signature: 's', access: 'readwrite' },
-    Class: { signature: 'u', access: 'read' },
-    Powered: { signature: 'b', access: 'readwrite' },
-    Discoverable: { signature: 'b', access: 'readwrite' },
-    Pairable: { signature: 'b', access: 'readwrite' },
-    Discovering: { signature: 'b', access: 'read' },
-    UUIDs: { signature: 'as', access: 'read' },
-    Modalias: { signature: 's', access: 'read' },
-  },
+  properties: dbusProperties(
+    {
+      Address: 's', AddressType: 's', Name: 's', Alias: 's', Class: 'u', Powered: 'b',
+      Discoverable: 'b', Pairable: 'b', Discovering: 'b', UUIDs: 'as', Modalias: 's',
+    },
+    ['Alias', 'Powered', 'Discoverable', 'Pairable'],
+  ),
   methods: {
     SetDiscoveryFilter: { inSignature: 'a{sv}' },
     GetDiscoveryFilters: { outSignature: 'as' },
@@ -233,22 +243,13 @@ export class Device1 extends Interface {
   }
 }
 Device1.configureMembers({
-  properties: {
-    Address: { signature: 's', access: 'read' },
-    AddressType: { signature: 's', access: 'read' },
-    Name: { signature: 's', access: 'read' },
-    Alias: { signature: 's', access: 'readwrite' },
-    Adapter: { signature: 'o', access: 'read' },
-    Paired: { signature: 'b', access: 'read' },
-    Bonded: { signature: 'b', access: 'read' },
-    Trusted: { signature: 'b', access: 'readwrite' },
-    Blocked: { signature: 'b', access: 'readwrite' },
-    LegacyPairing: { signature: 'b', access: 'read' },
-    Connected: { signature: 'b', access: 'read' },
-    ServicesResolved: { signature: 'b', access: 'read' },
-    RSSI: { signature: 'n', access: 'read' },
-    UUIDs: { signature: 'as', access: 'read' },
-  },
+  properties: dbusProperties(
+    {
+      Address: 's', AddressType: 's', Name: 's', Alias: 's', Adapter: 'o', Paired: 'b', Bonded: 'b',
+      Trusted: 'b', Blocked: 'b', LegacyPairing: 'b', Connected: 'b', ServicesResolved: 'b', RSSI: 'n', UUIDs: 'as',
+    },
+    ['Alias', 'Trusted', 'Blocked'],
+  ),
   methods: {
     Connect: {},
     Disconnect: {},
@@ -271,12 +272,7 @@ export class GattService1 extends Interface {
   }
 }
 GattService1.configureMembers({
-  properties: {
-    UUID: { signature: 's', access: 'read' },
-    Primary: { signature: 'b', access: 'read' },
-    Device: { signature: 'o', access: 'read' },
-    Includes: { signature: 'ao', access: 'read' },
-  },
+  properties: dbusProperties({ UUID: 's', Primary: 'b', Device: 'o', Includes: 'ao' }),
 });
 
 // ---- GattCharacteristic1 -------------------------------------------------------------------
@@ -358,14 +354,7 @@ export class GattCharacteristic1 extends Interface {
   }
 }
 GattCharacteristic1.configureMembers({
-  properties: {
-    UUID: { signature: 's', access: 'read' },
-    Service: { signature: 'o', access: 'read' },
-    Value: { signature: 'ay', access: 'read' },
-    Notifying: { signature: 'b', access: 'read' },
-    Flags: { signature: 'as', access: 'read' },
-    MTU: { signature: 'q', access: 'read' },
-  },
+  properties: dbusProperties({ UUID: 's', Service: 'o', Value: 'ay', Notifying: 'b', Flags: 'as', MTU: 'q' }),
   methods: {
     ReadValue: { inSignature: 'a{sv}', outSignature: 'ay' },
     WriteValue: { inSignature: 'aya{sv}' },
