@@ -14,47 +14,22 @@ export type KindName = keyof typeof KIND;
 
 /** Message types (PROTOCOL.md 4). Later message families add their numbers here. */
 export const MSG = {
-  hello: 0x0001,
-  ping: 0x0002,
-  stats: 0x0003,
-  reset: 0x0004,
-  boot: 0x0005,
+  hello: 0x0001, ping: 0x0002, stats: 0x0003, reset: 0x0004, boot: 0x0005,
   // Loading segments (PROTOCOL.md 8).
-  segment_begin: 0x0010,
-  segment_chunk: 0x0011,
-  segment_commit: 0x0012,
-  segment_abort: 0x0013,
-  segment_list: 0x0014,
-  segment_unload: 0x0015,
+  segment_begin: 0x0010, segment_chunk: 0x0011, segment_commit: 0x0012,
+  segment_abort: 0x0013, segment_list: 0x0014, segment_unload: 0x0015,
   // Tensors, inference and profiling (PROTOCOL.md 9).
-  tensor_put: 0x0020,
-  tensor_get: 0x0021,
-  infer: 0x0022,
-  profile: 0x0023,
+  tensor_put: 0x0020, tensor_get: 0x0021, infer: 0x0022, profile: 0x0023,
   // Sensing and delivery (PROTOCOL.md 10).
-  sense: 0x0030,
-  deliver: 0x0031,
-  outputs: 0x0032,
+  sense: 0x0030, deliver: 0x0031, outputs: 0x0032,
 } as const;
 export type MessageName = keyof typeof MSG;
 
 /** Error codes (PROTOCOL.md 4.5). */
 export const ERR = {
-  bad_frame: 1,
-  bad_crc: 2,
-  too_large: 3,
-  bad_version: 4,
-  unknown_type: 5,
-  bad_body: 6,
-  bad_kind: 7,
-  busy: 8,
-  not_found: 9,
-  bad_state: 10,
-  does_not_fit: 11,
-  bad_hash: 12,
-  bad_argument: 13,
-  internal: 14,
-  unsupported: 15,
+  bad_frame: 1, bad_crc: 2, too_large: 3, bad_version: 4, unknown_type: 5,
+  bad_body: 6, bad_kind: 7, busy: 8, not_found: 9, bad_state: 10,
+  does_not_fit: 11, bad_hash: 12, bad_argument: 13, internal: 14, unsupported: 15,
 } as const;
 export type ErrorName = keyof typeof ERR;
 
@@ -82,15 +57,13 @@ export const CBOR_MAX_ITEMS = 1024;
 /** Unpaced links are treated as this many baud when timeouts are computed (PROTOCOL.md 5). */
 export const UNPACED_BAUD = 1_000_000;
 
-const KIND_NAMES = new Map<number, KindName>(
-  Object.entries(KIND).map(([name, code]) => [code, name as KindName]),
-);
-const ERROR_NAMES = new Map<number, ErrorName>(
-  Object.entries(ERR).map(([name, code]) => [code, name as ErrorName]),
-);
-const MESSAGE_NAMES = new Map<number, MessageName>(
-  Object.entries(MSG).map(([name, code]) => [code, name as MessageName]),
-);
+/** A code-to-name table's inverse, for naming the codes that arrive. */
+function namesByCode<N extends string>(table: Readonly<Record<N, number>>): Map<number, N> {
+  return new Map(Object.entries<number>(table).map(([name, code]) => [code, name as N]));
+}
+const KIND_NAMES = namesByCode<KindName>(KIND);
+const ERROR_NAMES = namesByCode<ErrorName>(ERR);
+const MESSAGE_NAMES = namesByCode<MessageName>(MSG);
 
 export function kindName(code: number): KindName | undefined {
   return KIND_NAMES.get(code);
