@@ -99,26 +99,16 @@ export const segmentInfoBody = struct({
 });
 export type SegmentInfo = Infer<typeof segmentInfoBody>;
 
-export const segmentBeginRequest = struct({
-  id: field(0, segmentId),
-  size: field(1, uint),
-  sha256: field(2, bytesExactly(32)),
-});
+export const segmentBeginRequest = struct({ id: field(0, segmentId), size: field(1, uint), sha256: field(2, bytesExactly(32)) });
 export type SegmentBegin = Infer<typeof segmentBeginRequest>;
 
 export const nextOffsetBody = struct({ nextOffset: field(0, uint) });
 export type NextOffset = Infer<typeof nextOffsetBody>;
 
-export const segmentChunkRequest = struct({
-  offset: field(0, uint),
-  data: field(1, bytes()),
-});
+export const segmentChunkRequest = struct({ offset: field(0, uint), data: field(1, bytes()) });
 export type SegmentChunk = Infer<typeof segmentChunkRequest>;
 
-export const segmentCommitResponse = struct({
-  id: field(0, segmentId),
-  fit: field(1, fitBody),
-});
+export const segmentCommitResponse = struct({ id: field(0, segmentId), fit: field(1, fitBody) });
 export type SegmentCommitted = Infer<typeof segmentCommitResponse>;
 
 export const segmentListResponse = struct({

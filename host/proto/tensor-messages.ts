@@ -21,16 +21,9 @@ export const tensorPutRequest = struct({
 export type TensorPut = Infer<typeof tensorPutRequest>;
 export const tensorPutResponse = struct({ nextOffset: field(0, uint) });
 
-export const tensorGetRequest = struct({
-  slot: field(0, slot),
-  offset: field(1, uint),
-  max: field(2, uint),
-});
+export const tensorGetRequest = struct({ slot: field(0, slot), offset: field(1, uint), max: field(2, uint) });
 export type TensorGet = Infer<typeof tensorGetRequest>;
-export const tensorGetResponse = struct({
-  data: field(0, bytes()),
-  total: field(1, uint),
-});
+export const tensorGetResponse = struct({ data: field(0, bytes()), total: field(1, uint) });
 export type TensorGot = Infer<typeof tensorGetResponse>;
 
 export const inferRequest = struct({
@@ -76,11 +69,7 @@ export const profileRequest = struct({
 export type ProfileRequest = Infer<typeof profileRequest>;
 
 /** min, median, max, in cycles */
-export const spreadBody = struct({
-  min: field(0, uint),
-  median: field(1, uint),
-  max: field(2, uint),
-});
+export const spreadBody = struct({ min: field(0, uint), median: field(1, uint), max: field(2, uint) });
 export type Spread = Infer<typeof spreadBody>;
 
 export const profileResponse = struct({
