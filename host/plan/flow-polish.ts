@@ -1,7 +1,10 @@
 // Route mixing by flows (beyond the paper; what the exact optimum does, without its binaries):
 // with each pipeline's model variant, source and target fixed (or chosen by the LP, then fixed
 // one at a time, see chooseByFlow), the best way to split its frames over routes is a linear
-// program. A pipeline's frames are a unit flow through a DAG whose nodes
+// program, under either objective: max-min minimises T with every pipeline a unit flow of
+// frames; sum takes the flows as frame rates and maximises their weighted sum under every
+// resource's capacity (the LP then also decides which pipelines get the capacity, which a
+// max-min search never weighs). A pipeline's frames are a flow through a DAG whose nodes
 // are (cut, device): sensing enters at the source, a compute edge runs layers [a, b) on an
 // accelerator, the tensors of a cut go up from the device holding them to the host and down to
 // the next device (two independent hops, so a tail may fan out over several devices while its
@@ -21,6 +24,7 @@ import { Program, solveProgram, type LazyAddition, type Row } from './lp.js';
 import { segmentUsage } from './model-facts.js';
 import type { PlanProblem } from './problem.js';
 import { makeRoute, type Step } from './route.js';
+import { planNow } from './clock.js';
 
 type EdgeKind = 'sense' | 'local' | 'up' | 'down' | 'compute' | 'deliver';
 
@@ -45,11 +49,12 @@ interface FlowEdge {
 export interface PolishOptions {
   /** LP rounds at most (each bans at least one segment). */
   maxRounds?: number;
-  /** Stop at this time (performance.now() ms), keeping the start. */
+  /** Stop at this time (planNow(), CPU ms), keeping the start. */
   deadline?: number;
   /** Per pipeline, compute segments (keys of segmentOn) never to use. */
   banned?: ReadonlySet<string>;
-  /** Give up as soon as the LP's T reaches this (bans only raise it): nothing better to find. */
+  /** Give up as soon as the LP's objective (throughput: 1/T for max-min, the weighted sum for
+   *  sum) falls to this (bans only lower it): nothing better to find. */
   stopAt?: number;
   /** Let the LP choose each pipeline's variant, source and target too (the most used is kept). */
   freeChoice?: boolean;
@@ -70,11 +75,10 @@ const ALL_CUTS_UP_TO = 16;
 export interface PolishResult {
   /** The repaired LP plan (every device passes the exact fit), or null if none was reached. */
   assignment: Assignment | null;
-  /** Its T (max weighted load), Infinity when none. */
-  T: number;
   /** LP solves. */
   rounds: number;
-  /** T of the first LP (memory relaxed): no plan of this pass's space does better. */
+  /** Objective of the first LP (memory relaxed; throughput units): no plan of this pass's space
+   *  does better. Infinity when no LP was solved. */
   bound: number;
   /** The pass's space held every allowed cut of every variant (with freeChoice: the bound
    *  holds for every plan of the planner's space). */
@@ -142,7 +146,7 @@ function pipelineEdges(pr: PlanProblem, m: number, v: number, sources: readonly 
 const FLOW_EPS = 1e-7;
 
 /**
- * Re-mixes every pipeline's routes (max-min objective): the best flow over the pipelines' DAGs
+ * Re-mixes every pipeline's routes (either objective): the best flow over the pipelines' DAGs
  * (variant, source and target as in `start`, or free with `freeChoice`), repaired until every device's segments fit
  * together. Returns the repaired plan; the caller keeps it only if it beats what it has.
  *
@@ -155,8 +159,11 @@ const FLOW_EPS = 1e-7;
  */
 export function polishFlows(pr: PlanProblem, start: Assignment, opts: PolishOptions = {}): PolishResult {
   let allCuts = true;
-  const none: PolishResult = { assignment: null, T: Number.POSITIVE_INFINITY, rounds: 0, bound: 0, allCuts: false };
-  if (pr.objective !== 'maxmin' || start.some((rs) => rs.length === 0)) return none;
+  const none: PolishResult = { assignment: null, rounds: 0, bound: Number.POSITIVE_INFINITY, allCuts: false };
+  if (start.some((rs) => rs.length === 0)) return none;
+  const sum = pr.objective === 'sum';
+  // The LP's first column is T (max-min, minimised) or the weighted sum (maximised).
+  const valueOf = (x0: number): number => (sum ? x0 : x0 > 0 ? 1 / x0 : Number.POSITIVE_INFINITY);
   const choice = start.map((rs) => rs[0]!.route);
   if (start.some((rs, m) => rs.some((x) => x.route.variant !== choice[m]!.variant || x.route.source !== choice[m]!.source || x.route.target !== choice[m]!.target))) return none;
   const edges = choice.map((r, m) => {
@@ -170,8 +177,8 @@ export function polishFlows(pr: PlanProblem, start: Assignment, opts: PolishOpti
     });
   });
   const maxRounds = opts.maxRounds ?? 40;
-  const { lp, cols } = flowProgram(pr, edges);
-  if (lp.cost[0] !== 1) throw new Error('flow polish: T must be the first column');
+  const { lp, cols } = flowProgram(pr, edges, sum);
+  if (lp.cost[0] !== 1) throw new Error('flow polish: the objective must be the first column');
   const compute: { e: FlowEdge; col: number; seg: PlacedSegment; use: [number, number, number] }[] = [];
   edges.forEach((es, m) => es.forEach((e, i) => {
     if (e.kind !== 'compute') return;
@@ -248,12 +255,12 @@ export function polishFlows(pr: PlanProblem, start: Assignment, opts: PolishOpti
   lp.rows.push(...initial);
   let rounds = 0;
   let gaveUp = false;
-  let bound = 0;
+  let bound = Number.POSITIVE_INFINITY;
   const lazy = (x: Float64Array): LazyAddition => {
     rounds++;
     const rows: Row[] = [];
-    if (rounds === 1) bound = x[0]!;
-    if (rounds >= maxRounds || x[0]! >= (opts.stopAt ?? Number.POSITIVE_INFINITY) || (opts.deadline !== undefined && performance.now() > opts.deadline)) {
+    if (rounds === 1) bound = valueOf(x[0]!);
+    if (rounds >= maxRounds || valueOf(x[0]!) <= (opts.stopAt ?? 0) || (opts.deadline !== undefined && planNow() > opts.deadline)) {
       gaveUp = true;
       return { vars: [], rows };
     }
@@ -275,26 +282,23 @@ export function polishFlows(pr: PlanProblem, start: Assignment, opts: PolishOpti
   const res = solveProgram(lp, { lazy });
   if (res.status !== 'optimal' || gaveUp) return { ...none, rounds, bound, allCuts };
   const assignment = edges.map((es, m) => decompose(pr, m, es, Float64Array.from(cols[m]!, (c) => Math.max(0, res.x[c]!))));
-  if (assignment.some((rs) => rs.length === 0)) return { ...none, rounds, bound, allCuts };
-  return { assignment, T: maxWeightedLoad(pr, assignment), rounds, bound, allCuts };
+  // Max-min runs every pipeline; the sum objective may leave one without frames (as the optimum may).
+  if (sum ? assignment.every((rs) => rs.length === 0) : assignment.some((rs) => rs.length === 0)) return { ...none, rounds, bound, allCuts };
+  return { assignment, rounds, bound, allCuts };
 }
 
-function maxWeightedLoad(pr: PlanProblem, a: Assignment): number {
-  const total = new Float64Array(pr.resources.length);
-  a.forEach((rs, m) => {
-    const w = pr.pipelines[m]!.weight;
-    for (const { route, share } of rs) for (let r = 0; r < total.length; r++) total[r] = total[r]! + w * share * route.loads[r]!;
-  });
-  return Math.max(0, ...total);
-}
-
-/** The LP: min T, a unit flow per pipeline, sum_m w_m load_m[r] <= T; the column of each edge. */
-function flowProgram(pr: PlanProblem, edges: FlowEdge[][]): { lp: Program; cols: number[][] } {
-  const lp = new Program(false);
+/**
+ * The LP and the column of each edge. Max-min: min T, a unit flow per pipeline,
+ * sum_m w_m load_m[r] <= T. Sum: max V = sum_m w_m x_m, the flows are frame rates (x_m what
+ * leaves the start), sum_m load_m[r] <= 1.
+ */
+function flowProgram(pr: PlanProblem, edges: FlowEdge[][], sum: boolean): { lp: Program; cols: number[][] } {
+  const lp = new Program(sum);
   const T = lp.addVar(0, Number.POSITIVE_INFINITY, 1);
   const rows = new Map<number, { cols: number[]; coefs: number[] }>();
+  const value: { cols: number[]; coefs: number[] } = { cols: [T], coefs: [-1] };
   const cols = edges.map((es, m) => {
-    const w = pr.pipelines[m]!.weight;
+    const w = sum ? 1 : pr.pipelines[m]!.weight;
     const nodes = new Map<string, { cols: number[]; coefs: number[] }>();
     const node = (id: string): { cols: number[]; coefs: number[] } => {
       let n = nodes.get(id);
@@ -303,7 +307,7 @@ function flowProgram(pr: PlanProblem, edges: FlowEdge[][]): { lp: Program; cols:
     };
     const starts: number[] = [];
     const out = es.map((e) => {
-      const c = lp.addVar(0, 1, 0);
+      const c = lp.addVar(0, sum ? Number.POSITIVE_INFINITY : 1, 0);
       e.res.forEach((r, i) => {
         let row = rows.get(r);
         if (!row) rows.set(r, (row = { cols: [], coefs: [] }));
@@ -323,11 +327,21 @@ function flowProgram(pr: PlanProblem, edges: FlowEdge[][]): { lp: Program; cols:
       }
       return c;
     });
-    lp.addRow(1, 1, starts, starts.map(() => 1));
+    if (sum) {
+      value.cols.push(...starts);
+      value.coefs.push(...starts.map(() => pr.pipelines[m]!.weight));
+    } else {
+      lp.addRow(1, 1, starts, starts.map(() => 1));
+    }
     for (const n of nodes.values()) lp.addRow(0, 0, n.cols, n.coefs);
     return out;
   });
-  for (const row of rows.values()) lp.addRow(Number.NEGATIVE_INFINITY, 0, [...row.cols, T], [...row.coefs, -1]);
+  if (sum) {
+    lp.addRow(0, 0, value.cols, value.coefs);
+    for (const row of rows.values()) lp.addRow(Number.NEGATIVE_INFINITY, 1, row.cols, row.coefs);
+  } else {
+    for (const row of rows.values()) lp.addRow(Number.NEGATIVE_INFINITY, 0, [...row.cols, T], [...row.coefs, -1]);
+  }
   return { lp, cols };
 }
 

@@ -11,6 +11,7 @@ import { balanceShares, fanOutAlone, parallelize } from './parallelize.js';
 import { enforceMinShare, MIN_ROUTE_SHARE } from './min-share.js';
 import type { PlanProblem } from './problem.js';
 import { optionOf, selectJoint, type JointOption } from './select.js';
+import { planNow } from './clock.js';
 
 /** How many of each pipeline's best candidates also enter the joint search fanned out. */
 const FAN_OPTIONS = 16;
@@ -63,17 +64,17 @@ export function defaultBudgetMs(pr: PlanProblem): number {
 export const ONE_SHOT_BUDGET_SCALE = 3;
 
 export function planSynergy(pr: PlanProblem, opts: SynergyOptions = {}): SynergyResult {
-  const t0 = performance.now();
+  const t0 = planNow();
   const budget = opts.budgetMs ?? defaultBudgetMs(pr) * (opts.budgetScale ?? 1);
   // Stage 1 gets at most a third of the budget, shared by the pipelines: each gets an equal part
   // of what is left when it starts (and its minimum of routes whatever the clock says).
   const stage1End = t0 + budget / 3;
   const candidates = pr.pipelines.map((_, m) => {
-    const now = performance.now();
+    const now = planNow();
     const deadline = now + Math.max(0, stage1End - now) / (pr.pipelines.length - m);
-    return generateCandidates(pr, m, { deadline, ...opts.candidates });
+    return generateCandidates(pr, m, { deadline, now: planNow, ...opts.candidates });
   });
-  const used = performance.now() - t0;
+  const used = planNow() - t0;
   const selectDeadline = t0 + used + (budget - used) * 0.5;
   const singles: JointOption[][] = candidates.map((c) => c.routes.map((r) => optionOf([{ route: r, share: 1 }])));
   const sel = selectJoint(pr, singles, selectDeadline);
@@ -95,16 +96,17 @@ export function planSynergy(pr: PlanProblem, opts: SynergyOptions = {}): Synergy
     // target and variant free too, then with the plan's, then anchored on the plan (only adding
     // beside its segments, which always succeeds); each kept if better.
     const cuts = candidates.map((c) => [...new Set(c.routes.flatMap((r) => r.steps.map((st) => st.from)))]);
-    let bound = 0;
+    // The least LP objective seen over the free passes: no plan with these cuts does better.
+    let bound = Number.POSITIVE_INFINITY;
     let exactBound = false;
     const polish = (from: Assignment, freeChoice: boolean, anchored: boolean, unanchored?: number): boolean => {
-      // T of the plan so far, less a hair: an LP that reaches it cannot lead to a better plan.
-      const stopAt = (1 / value) * (1 - 1e-7);
-      if (bound >= stopAt) return false;
+      // The plan so far, plus a hair: an LP that falls to it cannot lead to a better plan.
+      const stopAt = value * (1 + 1e-7);
+      if (bound <= stopAt) return false;
       // A pass still running at the end of the budget is dropped (large desks only).
       const pol = polishFlows(pr, from, { freeChoice, anchored, cuts, maxRounds: POLISH_ROUNDS, stopAt, deadline: end, ...(unanchored !== undefined ? { unanchored } : {}) });
       // The free LP bounds every plan with these cuts (memory relaxed).
-      if (freeChoice && pol.bound > bound) {
+      if (freeChoice && pol.bound < bound) {
         bound = pol.bound;
         exactBound = pol.allCuts;
       }
@@ -144,7 +146,7 @@ export function planSynergy(pr: PlanProblem, opts: SynergyOptions = {}): Synergy
     };
     polishAll();
     // A plan as good as the LP bound over the whole plan space is optimal: nothing left to do.
-    const proved = exactBound && bound >= (1 / value) * (1 - 1e-7);
+    const proved = exactBound && bound <= value * (1 + 1e-7);
     if (!proved) {
       const before = value;
       // Large-neighbourhood moves: pin the bottleneck pipeline to one of its candidates fanned
@@ -154,7 +156,7 @@ export function planSynergy(pr: PlanProblem, opts: SynergyOptions = {}): Synergy
       const tried = new Set<string>();
       const lnsEnd = end;
       let attempts = 0;
-      for (let round = 0; round < 8 && performance.now() < lnsEnd; round++) {
+      for (let round = 0; round < 8 && planNow() < lnsEnd; round++) {
         const ev = evaluate(pr, assignment);
         if (ev.bottleneck < 0 || pr.resources[ev.bottleneck]!.kind === 'sensor') break;
         const loaders = assignment.flatMap((rs, m) => (rs.some((x) => x.route.loads[ev.bottleneck]! > 0) ? [m] : []));
@@ -173,7 +175,7 @@ export function planSynergy(pr: PlanProblem, opts: SynergyOptions = {}): Synergy
             });
           });
           for (const { key, option } of fans.sort((x, y) => Math.max(...x.option.loads) - Math.max(...y.option.loads)).slice(0, 6)) {
-            if (performance.now() > lnsEnd || attempts++ >= LNS_ATTEMPTS) break;
+            if (planNow() > lnsEnd || attempts++ >= LNS_ATTEMPTS) break;
             tried.add(key);
             const pinned = singles.map((o, k) => (k === m ? [option] : o));
             const again = selectJoint(pr, pinned, lnsEnd, LNS_NODES);
