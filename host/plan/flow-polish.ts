@@ -146,6 +146,19 @@ function pipelineEdges(pr: PlanProblem, m: number, v: number, sources: readonly 
 const FLOW_EPS = 1e-7;
 
 /**
+ * An upper bound on the objective of every plan (throughput units; NaN if the LP fails): the
+ * flow LP over every variant, source, target and allowed cut, memory relaxed. One LP, much
+ * smaller than the exact program, so a time-limited optimum always has a bound to report.
+ */
+export function relaxedBound(pr: PlanProblem): number {
+  const sum = pr.objective === 'sum';
+  const edges = pr.pipelines.map((p, m) => p.variants.flatMap((_, v) => pipelineEdges(pr, m, v, p.sources.map((x) => x.device), p.targets, null)));
+  const res = solveProgram(flowProgram(pr, edges, sum).lp);
+  if (res.status !== 'optimal') return Number.NaN;
+  return sum ? res.x[0]! : res.x[0]! > 0 ? 1 / res.x[0]! : Number.POSITIVE_INFINITY;
+}
+
+/**
  * Re-mixes every pipeline's routes (either objective): the best flow over the pipelines' DAGs
  * (variant, source and target as in `start`, or free with `freeChoice`), repaired until every device's segments fit
  * together. Returns the repaired plan; the caller keeps it only if it beats what it has.

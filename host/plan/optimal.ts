@@ -20,7 +20,8 @@
 
 import { chargeDelivery, chargeDownlink, chargeSegment, chargeSense, chargeUplink } from './costs.js';
 import { evaluate, type Assignment } from './evaluate.js';
-import { endsOn, fitSet, jointViolations, routesOf, segmentKey, type PlacedSegment } from './joint-fit.js';
+import { endsOn, fitSet, jointViolations, overlappingSegments, routesOf, segmentKey, type PlacedSegment } from './joint-fit.js';
+import { relaxedBound } from './flow-polish.js';
 import { Program, solveProgram, type LazyAddition } from './lp.js';
 import { MIN_ROUTE_SHARE } from './min-share.js';
 import { segmentUsage } from './model-facts.js';
@@ -60,8 +61,13 @@ interface Indicator {
 export interface OptimalResult {
   status: 'optimal' | 'infeasible' | 'time-limit' | 'error';
   assignment: Assignment;
-  /** The program's own objective value (max-min: 1/T; sum: sum w x). */
+  /** The program's own objective value (max-min: 1/T; sum: sum w x); on a time limit, the
+   *  best plan's (the start or an incumbent that passed the exact fit). */
   objective: number;
+  /** Proven upper bound on the objective (throughput units); NaN when none was proven. */
+  bound: number;
+  /** 1 - objective / bound: how far the plan may be from the optimum (0 when proved). */
+  gap: number;
   /** Lazy fit cuts added. */
   cuts: number;
   rounds: number;
@@ -69,11 +75,29 @@ export interface OptimalResult {
   rows: number;
 }
 
-export interface OptimalOptions {
-  timeLimitSec?: number;
-  /** A feasible plan (e.g. synergy's) handed to HiGHS as its first incumbent (max-min only). */
-  start?: Assignment;
+export interface OptimalProgress {
+  elapsedSec: number;
+  /** The best plan found that passes the exact fit (throughput units; 0 when none yet). */
+  incumbent: number;
+  /** Proven upper bound (throughput units; NaN when none yet). */
+  bound: number;
+  /** 1 - incumbent / bound (NaN when either is unknown). */
+  gap: number;
 }
+
+export interface OptimalOptions {
+  /** Seconds from `began` after which the search stops with the best plan found. */
+  timeLimitSec?: number;
+  /** When the work the limit covers began (performance.now() ms; default: this call). */
+  began?: number;
+  /** A feasible plan (e.g. synergy's) handed to HiGHS as its first incumbent. */
+  start?: Assignment;
+  /** Called about once a second of search with the incumbent, the bound and the gap. */
+  progress?: (p: OptimalProgress) => void;
+}
+
+/** Seconds between two progress reports. */
+const PROGRESS_EVERY_SEC = 1;
 
 export function solveOptimal(pr: PlanProblem, opts: OptimalOptions = {}): OptimalResult {
   const sum = pr.objective === 'sum';
@@ -278,10 +302,47 @@ export function solveOptimal(pr: PlanProblem, opts: OptimalOptions = {}): Optima
   }
 
   const computeEdges = edges.filter((e) => e.kind === 'compute');
-  const start = !sum && opts.start ? startVector(pr, lp.numCols, edges, opts.start, T, zts, indicators) : null;
+  const start = opts.start ? startVector(pr, lp.numCols, edges, opts.start, T, zts, indicators, rateVars) : null;
+  const began = opts.began ?? performance.now();
+
+  // The best plan that passes the exact fit: the start, or an incumbent of a round (whose lazy
+  // fit check may not have run yet, so it is checked here).
+  let best: { assignment: Assignment; value: number } | null = null;
+  const offer = (a: Assignment): void => {
+    if (!a.some((rs) => rs.length > 0)) return;
+    const routes = routesOf(a);
+    if (jointViolations(pr, routes).length > 0 || overlappingSegments(pr, routes) !== null) return;
+    const value = evaluate(pr, a).objective;
+    if (value > 0 && (!best || value > best.value)) best = { assignment: a, value };
+  };
+  if (opts.start) offer(opts.start.map((rs) => rs.map((x) => ({ ...x }))));
+  // Program objective (T or the sum) <-> throughput; a round's bound holds for the final program.
+  const throughputOf = (obj: number): number => (sum ? obj : obj > 0 ? 1 / obj : Number.POSITIVE_INFINITY);
+  let provenBound = Number.NaN;
+  const tighten = (programBound: number): number => {
+    const b = throughputOf(programBound);
+    return Number.isFinite(b) && (Number.isNaN(provenBound) || b < provenBound) ? b : provenBound;
+  };
+  const gapOf = (value: number, bound: number): number => (bound > 0 && Number.isFinite(bound) ? Math.max(0, 1 - value / bound) : Number.NaN);
+  let lastReport = Number.NEGATIVE_INFINITY;
+  const report = (force: boolean): void => {
+    const elapsedSec = (performance.now() - began) / 1000;
+    if (!opts.progress || (!force && elapsedSec - lastReport < PROGRESS_EVERY_SEC)) return;
+    lastReport = elapsedSec;
+    const incumbent = best ? (best as { value: number }).value : 0;
+    opts.progress({ elapsedSec, incumbent, bound: provenBound, gap: gapOf(incumbent, provenBound) });
+  };
+  const checkpoint = (p: { bound: number }): boolean => {
+    provenBound = tighten(p.bound);
+    report(false);
+    return false;
+  };
+  const improving = (x: Float64Array): void => offer(decompose(pr, edges, x, sum ? rateVars : null));
 
   let cuts = 0;
   const lazy = (x: Float64Array, numCols: number): LazyAddition => {
+    // An optimal round: its objective bounds the final program (later rounds only add rows).
+    provenBound = tighten(lp.cost.reduce((a, c, i) => a + c * x[i]!, 0));
     const add: LazyAddition = { vars: [], rows: [], startValues: [] };
     const perDevice = new Map<number, Edge[]>();
     for (const e of computeEdges) {
@@ -321,29 +382,41 @@ export function solveOptimal(pr: PlanProblem, opts: OptimalOptions = {}): Optima
       });
     }
   }
-  const res = solveProgram(lp, { lazy, ...(opts.timeLimitSec ? { timeLimitSec: opts.timeLimitSec } : {}), ...(start ? { start } : {}) });
+  report(true);
+  const res = solveProgram(lp, {
+    lazy, checkpoint, improving,
+    ...(opts.timeLimitSec ? { timeLimitSec: Math.max(0.05, opts.timeLimitSec - (performance.now() - began) / 1000) } : {}),
+    ...(start ? { start } : {}),
+  });
   const base = { cuts, rounds: res.rounds, columns: lp.numCols, rows: lp.rows.length };
   if (res.status === 'infeasible' || res.status === 'error') {
-    return { status: res.status, assignment: pr.pipelines.map(() => []), objective: 0, ...base };
+    return { status: res.status, assignment: pr.pipelines.map(() => []), objective: 0, bound: Number.NaN, gap: Number.NaN, ...base };
   }
-  let assignment = decompose(pr, edges, res.x, sum ? rateVars : null);
+  const assignment = decompose(pr, edges, res.x, sum ? rateVars : null);
   if (res.status === 'time-limit') {
-    // Stopped mid-round: the incumbent has not passed the exact fit rules (its lazy round never
-    // ran), and may be worse than the start. Keep it only if it fits and beats the start.
-    const fits = assignment.some((rs) => rs.length > 0) && jointViolations(pr, routesOf(assignment)).length === 0;
-    const beats = !opts.start || evaluate(pr, assignment).objective > evaluate(pr, opts.start).objective;
-    if (!(fits && beats) && opts.start) assignment = opts.start.map((rs) => rs.map((x) => ({ ...x })));
-    else if (!fits) assignment = pr.pipelines.map(() => []);
-    const value = evaluate(pr, assignment).objective;
-    return { status: res.status, assignment, objective: value, ...base };
+    // Stopped mid-round: the last incumbent has not passed the exact fit rules (its lazy round
+    // never ran); the best plan that did (or the start) is the answer, with the proven bound.
+    offer(assignment);
+    if (Number.isFinite(res.bound)) provenBound = tighten(res.bound);
+    // The flow relaxation bounds every plan too (one LP): the tighter bound is kept, and it is
+    // the only one when the program stopped before proving any.
+    const relaxed = relaxedBound(pr);
+    if (Number.isFinite(relaxed) && !(provenBound <= relaxed)) provenBound = relaxed;
+    const found = best as { assignment: Assignment; value: number } | null;
+    const value = found ? found.value : 0;
+    report(true);
+    return { status: res.status, assignment: found ? found.assignment : pr.pipelines.map(() => []), objective: value, bound: provenBound, gap: gapOf(value, provenBound), ...base };
   }
   const objective = sum ? res.x.reduce((a, v, i) => (rateVars.includes(i) ? a + v * lp.cost[i]! : a), 0) : res.x[T]! > 0 ? 1 / res.x[T]! : 0;
-  return { status: res.status, assignment, objective, ...base };
+  return { status: res.status, assignment, objective, bound: objective, gap: 0, ...base };
 }
 
 /** The program's variables for a given plan: the flow of every edge its routes use. */
-function startVector(pr: PlanProblem, n: number, edges: Edge[], a: Assignment, T: number, zts: Map<number, number>[], indicators: Indicator[]): Float64Array | null {
+function startVector(pr: PlanProblem, n: number, edges: Edge[], a: Assignment, T: number, zts: Map<number, number>[], indicators: Indicator[], rateVars: number[]): Float64Array | null {
   const x = new Float64Array(n);
+  const sum = T < 0;
+  // Sum: flows are frame rates (the plan's, a hair under, so every capacity row holds).
+  const rates = sum ? evaluate(pr, a).rates.map((r) => r * (1 - 1e-9)) : null;
   const index = new Map<string, Edge>();
   const key = (k: string, m: number, v: number, from: number, to: number, device: number, other: number): string => `${k}|${m}|${v}|${from}|${to}|${device}|${other}`;
   for (const e of edges) index.set(key(e.kind, e.pipeline, e.variant, e.from, e.to, e.device, e.other), e);
@@ -356,8 +429,13 @@ function startVector(pr: PlanProblem, n: number, edges: Edge[], a: Assignment, T
   };
   for (let m = 0; m < a.length; m++) {
     const routes = a[m]!;
-    if (routes.length === 0) return null;
-    for (const { route: r, share } of routes) {
+    if (routes.length === 0) {
+      if (sum) continue;
+      return null;
+    }
+    if (rates) x[rateVars[m]!] = rates[m]!;
+    for (const { route: r, share: part } of routes) {
+      const share = rates ? part * rates[m]! : part;
       const prof = pr.pipelines[m]!.variants[r.variant]!;
       if (!add('sense', m, r.variant, 0, 0, r.source, r.source, share)) return null;
       let at = r.source;
@@ -380,7 +458,7 @@ function startVector(pr: PlanProblem, n: number, edges: Edge[], a: Assignment, T
   }
   const total = new Float64Array(pr.resources.length);
   a.forEach((routes, m) => routes.forEach(({ route, share }) => route.loads.forEach((l, r) => (total[r] = total[r]! + pr.pipelines[m]!.weight * share * l))));
-  x[T] = Math.max(...total) * (1 + 1e-9);
+  if (!sum) x[T] = Math.max(...total) * (1 + 1e-9);
   for (const g of indicators) if (!g.exclude && g.cols.some((c) => x[c]! > 0)) x[g.bin] = 1;
   return x;
 }
