@@ -337,12 +337,23 @@ export function solveOptimal(pr: PlanProblem, opts: OptimalOptions = {}): Optima
     report(false);
     return false;
   };
-  const improving = (x: Float64Array): void => offer(decompose(pr, edges, x, sum ? rateVars : null));
+  // Incumbents are checked between solver runs: evaluating a sum plan solves an LP, and no
+  // solver call may run inside the solver's callbacks. The latest few are enough.
+  let pending: Float64Array[] = [];
+  const improving = (x: Float64Array): void => {
+    pending.push(x);
+    if (pending.length > 16) pending = pending.slice(-16);
+  };
+  const drain = (): void => {
+    for (const x of pending) offer(decompose(pr, edges, x, sum ? rateVars : null));
+    pending = [];
+  };
 
   let cuts = 0;
   const lazy = (x: Float64Array, numCols: number): LazyAddition => {
     // An optimal round: its objective bounds the final program (later rounds only add rows).
     provenBound = tighten(lp.cost.reduce((a, c, i) => a + c * x[i]!, 0));
+    drain();
     const add: LazyAddition = { vars: [], rows: [], startValues: [] };
     const perDevice = new Map<number, Edge[]>();
     for (const e of computeEdges) {
@@ -396,6 +407,7 @@ export function solveOptimal(pr: PlanProblem, opts: OptimalOptions = {}): Optima
   if (res.status === 'time-limit') {
     // Stopped mid-round: the last incumbent has not passed the exact fit rules (its lazy round
     // never ran); the best plan that did (or the start) is the answer, with the proven bound.
+    drain();
     offer(assignment);
     if (Number.isFinite(res.bound)) provenBound = tighten(res.bound);
     // The flow relaxation bounds every plan too (one LP): the tighter bound is kept, and it is
