@@ -60,9 +60,11 @@ export interface PolishOptions {
   freeChoice?: boolean;
   /** Commit the start's segments first: the LP may only add beside them (always feasible). */
   anchored?: boolean;
-  /** With anchored: this pipeline's segments are not committed (it may move anywhere that
+  /** With anchored: these pipelines' segments are not committed (they may move anywhere that
    *  fits beside the others' committed segments). */
-  unanchored?: number;
+  unanchored?: readonly number[];
+  /** With freeChoice: this pipeline senses on this source device (its other sources banned). */
+  pin?: { pipeline: number; source: number };
   /** Per pipeline, extra cuts segments may start or end at (variants with more than
    *  ALL_CUTS_UP_TO allowed cuts use only these and the start's cuts; others every allowed cut). */
   cuts?: readonly (readonly number[])[];
@@ -173,20 +175,23 @@ export function relaxedBound(pr: PlanProblem): number {
 export function polishFlows(pr: PlanProblem, start: Assignment, opts: PolishOptions = {}): PolishResult {
   let allCuts = true;
   const none: PolishResult = { assignment: null, rounds: 0, bound: Number.POSITIVE_INFINITY, allCuts: false };
-  if (start.some((rs) => rs.length === 0)) return none;
   const sum = pr.objective === 'sum';
+  // A pipeline the start leaves out gets every choice with freeChoice; else it stays out, which
+  // only the sum objective allows (max-min needs a unit flow of every pipeline).
+  if (!opts.freeChoice && !sum && start.some((rs) => rs.length === 0)) return none;
   // The LP's first column is T (max-min, minimised) or the weighted sum (maximised).
   const valueOf = (x0: number): number => (sum ? x0 : x0 > 0 ? 1 / x0 : Number.POSITIVE_INFINITY);
-  const choice = start.map((rs) => rs[0]!.route);
+  const choice = start.map((rs) => rs[0]?.route ?? null);
   if (start.some((rs, m) => rs.some((x) => x.route.variant !== choice[m]!.variant || x.route.source !== choice[m]!.source || x.route.target !== choice[m]!.target))) return none;
   const edges = choice.map((r, m) => {
     const p = pr.pipelines[m]!;
-    const variants = opts.freeChoice ? p.variants.map((_, v) => v) : [r.variant];
+    if (!r && !opts.freeChoice) return [];
+    const variants = opts.freeChoice || !r ? p.variants.map((_, v) => v) : [r.variant];
     return variants.flatMap((v) => {
       const count = p.cutAllowed[v]!.reduce((a, x) => a + x, 0);
       if (count > ALL_CUTS_UP_TO) allCuts = false;
       const cuts = count <= ALL_CUTS_UP_TO ? null : new Set([...(opts.cuts?.[m] ?? []), ...start[m]!.flatMap((x) => x.route.steps.map((st) => st.from))]);
-      return opts.freeChoice ? pipelineEdges(pr, m, v, p.sources.map((x) => x.device), p.targets, cuts) : pipelineEdges(pr, m, v, [r.source], [r.target], cuts);
+      return opts.freeChoice || !r ? pipelineEdges(pr, m, v, p.sources.map((x) => x.device), p.targets, cuts) : pipelineEdges(pr, m, v, [r.source], [r.target], cuts);
     });
   });
   const maxRounds = opts.maxRounds ?? 40;
@@ -260,9 +265,15 @@ export function polishFlows(pr: PlanProblem, start: Assignment, opts: PolishOpti
   };
   const initial: Row[] = [];
   for (const c of compute) if (opts.banned?.has(c.e.segment)) ban(c.col, initial);
+  if (opts.pin) {
+    const { pipeline, source } = opts.pin;
+    edges[pipeline]!.forEach((e, i) => {
+      if (e.kind === 'sense' && e.device !== source) ban(cols[pipeline]![i]!, initial);
+    });
+  }
   if (opts.anchored) {
     // The start's segments are committed: it stays a feasible flow, so the LP never runs dry.
-    const mine = new Set(start.flatMap((rs, m) => (m === opts.unanchored ? [] : rs.flatMap((x) => x.route.steps.map((st) => segmentOn(x.route.pipeline, x.route.variant, st.from, st.to, st.device))))));
+    const mine = new Set(start.flatMap((rs, m) => (opts.unanchored?.includes(m) ? [] : rs.flatMap((x) => x.route.steps.map((st) => segmentOn(x.route.pipeline, x.route.variant, st.from, st.to, st.device))))));
     for (const c of compute) if (mine.has(c.e.segment)) commit(c, initial);
   }
   lp.rows.push(...initial);

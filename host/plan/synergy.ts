@@ -26,6 +26,9 @@ const LNS_NODES = 2_000;
  * deadline, so that the same instance gives the same plan however loaded the machine is). */
 const POLISH_ROUNDS = 24;
 
+/** Free flow passes with one pipeline's source pinned, at most (each one LP when it cannot win). */
+const PINNED_PASSES = 16;
+
 export interface SynergyOptions {
   /** Planning time budget in milliseconds (the search keeps its best plan when it runs out). */
   budgetMs?: number;
@@ -75,19 +78,23 @@ export function planSynergy(pr: PlanProblem, opts: SynergyOptions = {}): Synergy
     return generateCandidates(pr, m, { deadline, now: planNow, ...opts.candidates });
   });
   const used = planNow() - t0;
-  const selectDeadline = t0 + used + (budget - used) * 0.5;
+  // Joint selection, then parallelization, each get a part of what is left; the rest (45%) is
+  // the flow polish's and the large-neighbourhood moves'.
+  const selectDeadline = t0 + used + (budget - used) * 0.4;
   const singles: JointOption[][] = candidates.map((c) => c.routes.map((r) => optionOf([{ route: r, share: 1 }])));
   const sel = selectJoint(pr, singles, selectDeadline);
   let assignment: Assignment = sel.routes.map((o) => (o ? o.routes.map((x) => ({ ...x })) : []));
   const moves: string[] = [];
   const end = t0 + budget;
-  if (!opts.noParallel && sel.routes.every((r) => r !== null)) {
+  // Max-min needs every pipeline placed to improve anything; the sum objective improves what
+  // runs (and may yet place the rest).
+  if (!opts.noParallel && (pr.objective === 'sum' || sel.routes.every((r) => r !== null))) {
     // Every plan weighed below obeys the least share per placement first (min-share.ts).
     const parallel = (start: Assignment, deadline: number): ReturnType<typeof parallelize> => {
       const r = parallelize(pr, start, candidates, deadline);
       return { ...r, assignment: enforceMinShare(pr, r.assignment) };
     };
-    let par = parallel(assignment, t0 + used + (budget - used) * 0.7);
+    let par = parallel(assignment, t0 + used + (budget - used) * 0.55);
     assignment = par.assignment;
     moves.push(...par.moves);
     let value = evaluate(pr, assignment).objective;
@@ -99,14 +106,14 @@ export function planSynergy(pr: PlanProblem, opts: SynergyOptions = {}): Synergy
     // The least LP objective seen over the free passes: no plan with these cuts does better.
     let bound = Number.POSITIVE_INFINITY;
     let exactBound = false;
-    const polish = (from: Assignment, freeChoice: boolean, anchored: boolean, unanchored?: number): boolean => {
+    const polish = (from: Assignment, freeChoice: boolean, anchored: boolean, unanchored?: readonly number[], pin?: { pipeline: number; source: number }): boolean => {
       // The plan so far, plus a hair: an LP that falls to it cannot lead to a better plan.
       const stopAt = value * (1 + 1e-7);
       if (bound <= stopAt) return false;
       // A pass still running at the end of the budget is dropped (large desks only).
-      const pol = polishFlows(pr, from, { freeChoice, anchored, cuts, maxRounds: POLISH_ROUNDS, stopAt, deadline: end, ...(unanchored !== undefined ? { unanchored } : {}) });
-      // The free LP bounds every plan with these cuts (memory relaxed).
-      if (freeChoice && pol.bound < bound) {
+      const pol = polishFlows(pr, from, { freeChoice, anchored, cuts, maxRounds: POLISH_ROUNDS, stopAt, deadline: end, ...(unanchored !== undefined ? { unanchored } : {}), ...(pin ? { pin } : {}) });
+      // The free LP bounds every plan with these cuts (memory relaxed); a pinned one does not.
+      if (freeChoice && !pin && pol.bound < bound) {
         bound = pol.bound;
         exactBound = pol.allCuts;
       }
@@ -117,8 +124,9 @@ export function planSynergy(pr: PlanProblem, opts: SynergyOptions = {}): Synergy
       if (!(v > value * (1 + 1e-7) && jointViolations(pr, routes).length === 0 && overlappingSegments(pr, routes) === null)) return false;
       assignment = pol.assignment;
       value = v;
-      const beside = unanchored !== undefined ? ` beside the other pipelines' segments (${pr.pipelines[unanchored]!.spec.name} moved)` : anchored ? ' beside the plan' : '';
-      moves.push(`routes re-mixed by flows${freeChoice ? ', sources, targets and variants free' : ''}${beside} (${pol.rounds} LP rounds)`);
+      const beside = unanchored !== undefined ? ` beside the other pipelines' segments (${unanchored.map((m) => pr.pipelines[m]!.spec.name).join(' and ')} moved)` : anchored ? ' beside the plan' : '';
+      const pinned = pin ? ` (${pr.pipelines[pin.pipeline]!.spec.name} sensing on ${pr.devices[pin.source]!.spec.name})` : '';
+      moves.push(`routes re-mixed by flows${freeChoice ? ', sources, targets and variants free' : ''}${pinned}${beside} (${pol.rounds} LP rounds)`);
       return true;
     };
     const polishAll = (): void => {
@@ -141,7 +149,23 @@ export function planSynergy(pr: PlanProblem, opts: SynergyOptions = {}): Synergy
         const load = (m: number): number => assignment[m]!.reduce((a, x) => a + x.share * x.route.loads[ev.bottleneck]!, 0) * pr.pipelines[m]!.weight;
         const order = [...pr.pipelines.keys()].filter((m) => load(m) > 0).sort((a, b) => load(b) - load(a) || a - b);
         const from = assignment;
-        for (const m of order) polish(from, false, true, m);
+        for (const m of order) polish(from, false, true, [m]);
+      }
+      // The free pass fixes each source by the frames the memory-relaxed LP sends from it, which
+      // memory may then betray (the source with the most flow cannot keep the segments it
+      // needs beside the others'). Each other source of each pipeline gets its own free pass,
+      // the pipelines loading the bottleneck first.
+      const ev = evaluate(pr, assignment);
+      const load = (m: number): number => assignment[m]!.reduce((a, x) => a + x.share * (ev.bottleneck >= 0 ? x.route.loads[ev.bottleneck]! : 0), 0) * pr.pipelines[m]!.weight;
+      const order = [...pr.pipelines.keys()].sort((a, b) => load(b) - load(a) || a - b);
+      let passes = 0;
+      const now = assignment;
+      for (const m of order) {
+        for (const { device } of pr.pipelines[m]!.sources) {
+          if (now[m]!.some((x) => x.route.source === device)) continue;
+          if (passes++ >= PINNED_PASSES) return;
+          polish(now, true, false, undefined, { pipeline: m, source: device });
+        }
       }
     };
     polishAll();
@@ -200,12 +224,13 @@ export function planSynergy(pr: PlanProblem, opts: SynergyOptions = {}): Synergy
       moves.push('the plan meets the flow bound of the whole plan space (memory relaxed): no plan does better');
     }
   }
-  const unplaced = sel.routes.flatMap((r, m) => (r ? [] : [{
+  const kept = enforceMinShare(pr, assignment);
+  const unplaced = kept.flatMap((rs, m) => (rs.length > 0 ? [] : [{
     pipeline: m,
     reason: candidates[m]!.routes.length === 0 ? 'no candidate route fits the devices'
-      : 'its model does not fit on the accelerators alongside the other pipelines',
+      : sel.routes[m] === null ? 'its model does not fit on the accelerators alongside the other pipelines'
+        : 'the sum objective gives its capacity to the other pipelines',
   }]));
-  const kept = enforceMinShare(pr, assignment);
   if (kept.some((rs, m) => rs.length !== assignment[m]!.length)) {
     moves.push(`routes below ${MIN_ROUTE_SHARE * 100}% of a pipeline's frames dropped, shares set again`);
   }
