@@ -7,7 +7,7 @@ all: build
 
 help:
 	@echo "make demo   run the main job on an emulated desk (installs and builds first)"
-	@echo "make test   run every test: C unit tests, Cortex-M4 build, vitest"
+	@echo "make test   run every test: C unit tests, Cortex-M4 build, the tests type-checked, vitest"
 	@echo "make build  build the firmware (emulator + Cortex-M4 core) and the host"
 	@echo "make clean  remove build outputs"
 
@@ -29,7 +29,9 @@ build: setup firmware ts
 
 test: build test-c test-ts
 
+# The tests are type-checked (tsconfig.test.json, no output) before vitest runs them.
 test-ts: build
+	npx tsc -p tsconfig.test.json
 	npx vitest run
 
 demo: build

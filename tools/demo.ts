@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../host/link/repo-root.js';
+import { repoRoot } from '../host/repo-root.js';
 
 const root = repoRoot();
 const cli = join(root, 'bin/synergy.js');

@@ -16,7 +16,8 @@ import { readLayerTable } from '../host/model/import-table.js';
 import type { Layer, Model, Pool } from '../host/model/layer.js';
 import { ModelError } from '../host/model/model-error.js';
 import { checkShapes, outputShapeOf, pooledShapeOf } from '../host/model/shape-check.js';
-import { repoRoot } from '../host/link/repo-root.js';
+import { repoRoot } from '../host/repo-root.js';
+import { sharedDir } from '../host/model/shared-dir.js';
 
 export const ZOO_FORMAT = 'synergy-model/1';
 
@@ -379,7 +380,7 @@ function main(argv: string[]): number {
     const k = argv.indexOf(name);
     return k >= 0 ? argv[k + 1] : undefined;
   };
-  const shared = arg('--shared') ?? process.env['SYNERGY_SHARED'] ?? join(repoRoot(), '..', 'shared');
+  const shared = arg('--shared') ?? sharedDir();
   const out = arg('--out') ?? join(repoRoot(), 'models');
   const check = argv.includes('--check');
   if (!existsSync(join(shared, 'models'))) {

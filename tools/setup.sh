@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need on a fresh machine, and nothing twice:
 # Debian packages (the Cortex-M4 cross compiler, QEMU for the Cortex-M4 board, dbus-daemon for the
-# BlueZ stand-in of the BLE tests) and the npm dependencies.
+# BlueZ stand-in of the BLE tests, Chromium for the live view's browser test) and the npm dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +13,9 @@ command -v make >/dev/null 2>&1 || need_pkgs+=(make)
 command -v qemu-system-arm >/dev/null 2>&1 || need_pkgs+=(qemu-system-arm)
 # The BLE tests and `synergy emu --ble` run a private D-Bus daemon (no system bus or root needed).
 command -v dbus-daemon >/dev/null 2>&1 || need_pkgs+=(dbus)
+# The live view's test drives Debian's Chromium at this path with playwright-core (a devDependency;
+# playwright's own browser download cannot run here).
+[ -x /usr/bin/chromium ] || need_pkgs+=(chromium)
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need_pkgs[*]}"

@@ -1,4 +1,4 @@
-/* Facts about the CNN accelerator chips (/work/shared/docs/MAX78000.md section 1), kept in this
+/* Facts about the CNN accelerator chips (../shared/docs/MAX78000.md section 1), kept in this
  * one C place; hello reports them and the fit rules and cycle model read them. The TypeScript
  * twin is host/model's chip specs; a cross-language test keeps the two equal. */
 #ifndef SYNERGY_CHIP_H

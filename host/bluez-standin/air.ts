@@ -19,6 +19,7 @@ import {
   llFragments,
   type BleLinkParams,
 } from '../link/ble-model.js';
+import { uniform } from '../model/prng.js';
 
 export interface AirFaults {
   /** probability that a notification is delivered twice */
@@ -68,19 +69,6 @@ interface Pdu {
   fragments: number[];
 }
 
-/** xorshift32: small, seedable, good enough for fault draws. */
-function randomSource(seed: number): () => number {
-  let s = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 0x100000000;
-  };
-}
-
 export class BleAir {
   readonly stats: AirStats = {
     events: 0,
@@ -115,7 +103,7 @@ export class BleAir {
     private readonly faults: AirFaults,
     private readonly ends: AirEnds,
   ) {
-    this.random = randomSource(faults.seed);
+    this.random = uniform(faults.seed);
   }
 
   private get intervalMs(): number {

@@ -13,6 +13,11 @@ export interface OptionSpec {
   value?: string;
   /** parses and checks a value; throws Error with the reason for a bad one */
   parse?: (text: string) => string | number;
+  /**
+   * the value may be left out (the option then holds ""): the next argument is its value only
+   * when this accepts it (`--live 127.0.0.1:0` but not `--live app.yaml`)
+   */
+  valueOptional?: (next: string) => boolean;
   /** may be given more than once; values are collected in a list */
   repeatable?: boolean;
   description: string;
@@ -153,6 +158,7 @@ export function parseArgs(command: string, argv: string[], positionals: Position
       value = true;
     } else {
       let text = inline;
+      if (text === undefined && s.valueOptional && !(i + 1 < argv.length && s.valueOptional(argv[i + 1]!))) text = '';
       if (text === undefined) {
         if (i + 1 >= argv.length) fail(`option ${shown} needs a value (${s.value})`);
         text = argv[++i]!;

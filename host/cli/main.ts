@@ -10,7 +10,7 @@ import { EXIT, type CommandIO } from './command.js';
 import { COMMANDS, findCommand } from './registry.js';
 import { signalExitCode, watchStopSignals } from './stop-signals.js';
 import { explainError } from './user-errors.js';
-import { repoRoot } from '../link/repo-root.js';
+import { repoRoot } from '../repo-root.js';
 
 const io: CommandIO = {
   out: (text) => process.stdout.write(text.endsWith('\n') ? text : text + '\n'),

@@ -89,6 +89,25 @@ export async function deployOnBoards(command: string, values: readonly string[],
   }
 }
 
+/**
+ * Loads the model on boards (deployOnBoards), runs `use` on the deployment and always releases
+ * the boards, first: nothing after it may keep an emulator alive.
+ */
+export async function withDeployment(
+  command: string, values: readonly string[], args: ParsedArgs, loaded: LoadedModel, signal: AbortSignal,
+  use: (d: Deployed) => Promise<number>,
+): Promise<number> {
+  const deployed = await deployOnBoards(command, values, args, loaded, signal);
+  try {
+    return await use(deployed);
+  } catch (e) {
+    throw asFailure(e);
+  } finally {
+    await deployed.boards.release();
+    deployed.progress.done();
+  }
+}
+
 /** Errors a user can act on become one-line failures; anything else stays a bug with a stack. */
 export function asFailure(e: unknown): unknown {
   if (e instanceof CommandFailure || !(e instanceof Error)) return e;

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeCbor, type CborValue } from '../proto/cbor.js';
-import { repoRoot } from '../link/repo-root.js';
+import { repoRoot } from '../repo-root.js';
 
 export interface AccelRequest {
   chip: string;

@@ -11,6 +11,7 @@
 import type {
   Activation, EltwiseOp, Layer, LayerOp, LayerParams, Model, PoolType, Shape3, WeightBits,
 } from './layer.js';
+import { uniform } from './prng.js';
 import type { Tensor } from './tensor.js';
 
 export interface LayerCase {
@@ -25,17 +26,6 @@ export interface LayerCase {
   summary: string;
 }
 
-/** mulberry32: small, fast, and the same sequence everywhere. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Pick {
   constructor(readonly next: () => number) {}
@@ -97,7 +87,7 @@ function producer(index: number, shape: Shape3): Layer {
 
 /** Builds one random case from a seed. */
 export function layerCase(seed: number): LayerCase {
-  const pick = new Pick(prng(seed));
+  const pick = new Pick(uniform(seed));
   const kind = pick.weighted(KINDS);
   const oneD = kind === 'conv1d';
 
@@ -284,5 +274,5 @@ export function layerCase(seed: number): LayerCase {
 
 /** A seeded random int8 tensor (a network input for tests and benchmarks). */
 export function seededTensor(shape: Shape3, seed: number): Tensor {
-  return randomTensor(new Pick(prng(seed)), shape);
+  return randomTensor(new Pick(uniform(seed)), shape);
 }

@@ -1,5 +1,5 @@
 // The reference executor: computes what a MAX78000/MAX78002 CNN accelerator outputs for a layer
-// of the IR, bit for bit, following /work/shared/docs/MAX78000.md section 2 and the `rules` of
+// of the IR, bit for bit, following ../shared/docs/MAX78000.md section 2 and the `rules` of
 // the golden model files (../shared/golden/*/model.json). It is the host's truth for the
 // arithmetic; the emulated board's simulator (firmware/accel/sim.c) is written separately and a
 // differential test demands identical outputs from both.

@@ -8,7 +8,7 @@
 // crashes; we refuse with the limit kernel_memory instead.
 
 import { kernelColumns, type FitChip } from './fit-chip.js';
-import { ffs, fls, fmt, popcount, type FitLayer } from './fit-layer.js';
+import { ffs, fls, fmt, hasBit, nextBit, popcount, type FitLayer } from './fit-layer.js';
 import type { HwKernel } from './fit-rules.js';
 import { FitStop, stop } from './fit-stop.js';
 
@@ -209,10 +209,6 @@ function searchForward(map: KernelMap, chip: FitChip, f: FitLayer, len: number):
   }
   let p = first;
   while (p <= last) {
-    if (((procs >> BigInt(p)) & 1n) === 0n) {
-      p++;
-      continue;
-    }
     if (chip.depthwiseKernelInOneInstance && f.groups > 1) {
       let mm = instanceMask(chip, offs + 1);
       if (alignDown(offs + 1, mm + 1) !== alignDown(offs + len, mm + 1)) offs = alignDown(offs + mm, mm + 1) - 1;
@@ -231,7 +227,7 @@ function searchForward(map: KernelMap, chip: FitChip, f: FitLayer, len: number):
     }
     // The tool indexes past its map here and crashes; that is a refusal too.
     if (offs + len > map.width) exhausted(f, p, offs, len, kernelColumns(chip, p));
-    p++;
+    p = nextBit(procs, p + 1);
   }
   return roundUp(offs, chip.processorsPerInstance);
 }
@@ -248,10 +244,6 @@ function searchReverse(map: KernelMap, chip: FitChip, f: FitLayer, len: number):
   }
   let p = first;
   while (p <= last) {
-    if (((procs >> BigInt(p)) & 1n) === 0n) {
-      p++;
-      continue;
-    }
     if (chip.depthwiseKernelInOneInstance && f.groups > 1) {
       const mm = instanceMask(chip, offs - 1);
       if (alignDown(offs - 1, mm + 1) !== alignDown(offs - len, mm + 1)) offs = alignDown(offs, mm + 1);
@@ -266,7 +258,7 @@ function searchReverse(map: KernelMap, chip: FitChip, f: FitLayer, len: number):
       p = first;
       continue;
     }
-    p++;
+    p = nextBit(procs, p + 1);
   }
   return alignDown(offs - len + 1, chip.processorsPerInstance);
 }
@@ -286,7 +278,7 @@ function fullLastPass(f: FitLayer, p: number): boolean {
 /** The layer whose footprint holds column col of processor p (error messages only, so recomputed). */
 function ownerOf(chip: FitChip, placed: readonly Placed[], p: number, col: number): number {
   for (const { f, need, offs } of placed) {
-    if (((f.layer.hw.processors >> BigInt(p)) & 1n) === 0n) continue;
+    if (!hasBit(f.layer.hw.processors, p)) continue;
     const { runs } = footprint(chip, f, need, f.q > 1 && !f.layer.flatten ? fullLastPass(f, p) : true);
     for (let k = 0; k < runs.length; k += 2) if (col >= offs + runs[k]! && col < offs + runs[k + 1]!) return f.u;
   }
@@ -310,7 +302,7 @@ export function allocateKernels(union: readonly FitLayer[], chip: FitChip, hw: r
     return [...mine.filter((f) => f.layer.hw.processors === all), ...mine.filter((f) => f.layer.hw.processors !== all)];
   });
   const allLarge = (procs: bigint): boolean => {
-    for (let p = 0; p < chip.processors; p++) if (((procs >> BigInt(p)) & 1n) === 1n && kernelColumns(chip, p) !== chip.kernelWordsLarge) return false;
+    for (let p = 0; p < chip.processors; p++) if (hasBit(procs, p) && kernelColumns(chip, p) !== chip.kernelWordsLarge) return false;
     return true;
   };
   const placed: Placed[] = [];
@@ -332,7 +324,7 @@ export function allocateKernels(union: readonly FitLayer[], chip: FitChip, hw: r
     const short = lastPassFull < f.inThresh && f.q > 1 && !f.layer.flatten ? footprint(chip, f, need, false) : full;
     let ch = 0;
     for (let p = 0; p < chip.processors; p++) {
-      if (((procs >> BigInt(p)) & 1n) === 0n) continue;
+      if (!hasBit(procs, p)) continue;
       const fp = ch < lastPassFull ? full : short;
       ch++;
       const width = kernelColumns(chip, p);

@@ -85,6 +85,17 @@ export function ffs(mask: bigint): number {
   return i;
 }
 
+/** The lowest set bit of `mask` at or above `from`; Infinity when there is none. */
+export function nextBit(mask: bigint, from: number): number {
+  const rest = ffs(mask >> BigInt(from));
+  return rest < 0 ? Infinity : from + rest;
+}
+
+/** Whether bit `p` of a processor mask is set. */
+export function hasBit(mask: bigint, p: number): boolean {
+  return ((mask >> BigInt(p)) & 1n) === 1n;
+}
+
 export function fls(mask: bigint): number {
   return mask === 0n ? -1 : mask.toString(2).length - 1;
 }

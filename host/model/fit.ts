@@ -1,6 +1,6 @@
 // fit(chip, segments): does a set of layer ranges fit one MAX78000/MAX78002, and with what
 // resources? The verdict is the one Analog Devices' synthesis tool (ai8x-synthesis, "izer")
-// gives, as /work/shared/docs/FIT-RULES.md restates it; the C twin (firmware/accel/fit.c) gives
+// gives, as ../shared/docs/FIT-RULES.md restates it; the C twin (firmware/accel/fit.c) gives
 // identical answers, checked by test/unit/fit-cross.test.ts.
 //
 // How several segments on one chip are read: they are one network, their union, in the order

@@ -4,25 +4,8 @@
 
 import type { Layer, LayerParams, Model, WeightBits } from './layer.js';
 import { weightCount } from './layer.js';
+import { mulberry32, seedOf } from './prng.js';
 
-/** FNV-1a, 32 bits, over the UTF-8 bytes of a string: the seed of one stream. */
-export function seedOf(text: string): number {
-  let h = 0x811c9dc5;
-  for (const b of new TextEncoder().encode(text)) h = Math.imul(h ^ b, 0x01000193) >>> 0;
-  return h;
-}
-
-/** mulberry32: a small 32-bit PRNG; returns uint32 values. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
 
 /** Largest magnitude of a generated weight of b bits: symmetric around 0 (1-bit: {-1, 0}). */
 const weightMagnitude = (bits: WeightBits): number => (bits === 1 ? 1 : (1 << (bits - 1)) - 1);

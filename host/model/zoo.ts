@@ -17,7 +17,8 @@ import type { Layer, Model } from './layer.js';
 import { weightBytes } from './layer.js';
 import { ModelError } from './model-error.js';
 import { generateParams } from './weights.js';
-import { repoRoot } from '../link/repo-root.js';
+import { repoRoot } from '../repo-root.js';
+import { sharedDir } from './shared-dir.js';
 
 export type WeightsKind = 'real' | 'imported' | 'generated';
 
@@ -59,10 +60,7 @@ export function zooDir(): string {
   return join(repoRoot(), 'models');
 }
 
-/** The shared directory: SYNERGY_SHARED, else `<repo>/../shared`. */
-export function sharedDir(): string {
-  return process.env['SYNERGY_SHARED'] ?? join(repoRoot(), '..', 'shared');
-}
+export { sharedDir } from './shared-dir.js';
 
 export function zooNames(): string[] {
   return readdirSync(zooDir()).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();

@@ -6,17 +6,9 @@
 import type { AppSpec, PipelineSpec } from '../space/app-spec.js';
 import type { DeskSpec, DeviceSpec, LinkSpec, SensorSpec } from '../space/device.js';
 
-/** mulberry32: small, fast, good enough for choosing test instances. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { uniform as rng } from '../model/prng.js';
+
+export { rng };
 
 const CAMERA: SensorSpec = { kind: 'camera', shape: [3, 32, 32], rateHz: null };
 const MIC: SensorSpec = { kind: 'microphone', shape: [128, 128, 1], rateHz: null };

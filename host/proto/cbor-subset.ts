@@ -1,6 +1,6 @@
-// A reader for the protocol's CBOR subset (PROTOCOL.md 3) that walks the bytes itself, so that
-// anything outside the subset is refused before cbor-x (which would accept floats, tags and
-// indefinite lengths silently) sees the body. It also feeds the diagnostic printer.
+// The one reader of the protocol's CBOR subset (PROTOCOL.md 3): it walks the bytes itself and
+// refuses anything outside the subset (floats, tags, indefinite lengths, keys out of order), and
+// its items feed the body decoder (cbor.ts), the segment decoders and the diagnostic printer.
 
 import { CBOR_MAX_DEPTH, CBOR_MAX_ITEMS, CBOR_MAX_TEXT, MAX_PAYLOAD } from './constants.js';
 import { ProtocolError } from './errors.js';

@@ -1,13 +1,13 @@
-// Body encoding and decoding with cbor-x, configured for plain deterministic CBOR: no record
-// extension, no tag on byte arrays, maps as `Map` with integer keys written in ascending order,
-// map sizes exact. Bodies are checked against the subset (cbor-subset.ts) both ways: incoming
-// before cbor-x sees them, outgoing after cbor-x wrote them.
+// Body encoding with cbor-x, configured for plain deterministic CBOR: no record extension, no
+// tag on byte arrays, maps as `Map` with integer keys written in ascending order, map sizes
+// exact; the encoded bytes are checked against the subset. Decoding has one reader, the subset's
+// (cbor-subset.ts): what it parses is turned into values, so nothing outside the subset is read.
 
-import { Decoder, Encoder, type Options } from 'cbor-x';
-import { parseSubset, type SubsetLimits } from './cbor-subset.js';
+import { Encoder } from 'cbor-x';
+import { parseSubset, type CborNode, type SubsetLimits } from './cbor-subset.js';
 import { ProtocolError } from './errors.js';
 
-/** The values a body is built from: what cbor-x gives back and what the encoder takes. */
+/** The values a body is built from: what the decoder gives back and what the encoder takes. */
 export type CborValue =
   | number
   | bigint
@@ -26,15 +26,6 @@ const encoder = new Encoder({
   variableMapSize: true,
   pack: false,
 });
-
-// int64AsNumber is a cbor-x option its type declarations do not list: 64-bit integers come
-// back as numbers (the typed codecs refuse those beyond 2^53) rather than bigint.
-const decoderOptions: Options & { int64AsNumber: boolean } = {
-  useRecords: false,
-  mapsAsObjects: false,
-  int64AsNumber: true,
-};
-const decoder = new Decoder(decoderOptions);
 
 const TWO_32 = 2 ** 32;
 const U64_MAX = (1n << 64n) - 1n;
@@ -86,8 +77,33 @@ export function encodeCbor(body: CborMap, limits: SubsetLimits = {}): Uint8Array
   return bytes;
 }
 
-/** Decodes a body after checking it is of the subset; throws ProtocolError bad_body/too_large. */
+/** A parsed item as a value: integers as numbers while exact, else bigint (the typed codecs refuse those). */
+function valueOf(node: CborNode): CborValue {
+  switch (node.kind) {
+    case 'int': {
+      const n = Number(node.value);
+      return Number.isSafeInteger(n) ? n : node.value;
+    }
+    case 'bytes':
+    case 'text':
+    case 'simple':
+      return node.value;
+    case 'array':
+      return node.items.map(valueOf);
+    case 'map': {
+      // The reader has checked every key is an unsigned integer in ascending order.
+      const m: CborMap = new Map();
+      for (const [k, v] of node.entries) {
+        const key = k.kind === 'int' ? Number(k.value) : NaN;
+        if (!Number.isSafeInteger(key)) throw new ProtocolError('bad_body', `map key ${String(k.kind === 'int' ? k.value : k.kind)} is beyond 2^53, the host's limit`);
+        m.set(key, valueOf(v));
+      }
+      return m;
+    }
+  }
+}
+
+/** Decodes a body of the subset; throws ProtocolError bad_body/too_large. */
 export function decodeCbor(body: Uint8Array, limits: SubsetLimits = {}): CborMap {
-  parseSubset(body, limits);
-  return decoder.decode(body) as CborMap;
+  return valueOf(parseSubset(body, limits)) as CborMap;
 }

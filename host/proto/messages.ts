@@ -4,7 +4,7 @@
 
 import { encodeCbor, decodeCbor, type CborMap } from './cbor.js';
 import type { SubsetLimits } from './cbor-subset.js';
-import { MSG } from './constants.js';
+import { MSG, type MessageName } from './constants.js';
 import { arrayOf, bytes, field, oneOf, optional, struct, text, uint, type Codec, type Infer } from './schema.js';
 
 /** A request the host sends and the response the board gives. */
@@ -126,6 +126,13 @@ export function registerRequest<Req, Res>(def: RequestDef<Req, Res>): RequestDef
   }
   requests.set(def.type, def as RequestDef<unknown, unknown>);
   return def;
+}
+
+/** Defines and registers a request under its protocol name; its type is MSG's entry ('.' as '_'). */
+export function defineRequest<Req, Res>(name: string, request: Codec<Req>, response: Codec<Res>): RequestDef<Req, Res> {
+  const key = name.replace('.', '_');
+  if (!(key in MSG)) throw new Error(`no message type named ${name} in MSG`);
+  return registerRequest({ name, type: MSG[key as MessageName], request, response });
 }
 
 export function registerEvent<Ev>(def: EventDef<Ev>): EventDef<Ev> {

@@ -9,7 +9,7 @@ import { ProtocolError } from './errors.js';
 export interface Codec<T> {
   /** what the codec takes, for error messages: "uint", "text", "[* uint]" */
   readonly label: string;
-  /** checks a value cbor-x decoded; throws ProtocolError bad_body naming `path` */
+  /** checks a decoded value; throws ProtocolError bad_body naming `path` */
   decode(value: unknown, path: string): T;
   /** turns a typed value into what the CBOR encoder takes; throws on a value out of range */
   encode(value: T, path: string): CborValue;

@@ -1,9 +1,8 @@
 // Loading model segments (PROTOCOL.md 8, synergy.cddl "loading segments"): begin, chunk,
 // commit, abort, list, unload, and the `fit` map a board reports for what it holds.
 
-import { MSG } from './constants.js';
 import { ProtocolError } from './errors.js';
-import { emptyBody, registerRequest, type Empty, type RequestDef } from './messages.js';
+import { defineRequest, emptyBody } from './messages.js';
 import { bytesExactly } from './ranged.js';
 import { arrayOf, bytes, field, struct, text, uint, type Codec, type Infer } from './schema.js';
 
@@ -120,21 +119,9 @@ export type SegmentList = Infer<typeof segmentListResponse>;
 export const segmentUnloadRequest = struct({ id: field(0, segmentId) });
 export const segmentUnloadResponse = struct({ fit: field(0, fitBody) });
 
-export const SEGMENT_BEGIN: RequestDef<SegmentBegin, NextOffset> = registerRequest({
-  name: 'segment.begin', type: MSG.segment_begin, request: segmentBeginRequest, response: nextOffsetBody,
-});
-export const SEGMENT_CHUNK: RequestDef<SegmentChunk, NextOffset> = registerRequest({
-  name: 'segment.chunk', type: MSG.segment_chunk, request: segmentChunkRequest, response: nextOffsetBody,
-});
-export const SEGMENT_COMMIT: RequestDef<Empty, SegmentCommitted> = registerRequest({
-  name: 'segment.commit', type: MSG.segment_commit, request: emptyBody, response: segmentCommitResponse,
-});
-export const SEGMENT_ABORT: RequestDef<Empty, Empty> = registerRequest({
-  name: 'segment.abort', type: MSG.segment_abort, request: emptyBody, response: emptyBody,
-});
-export const SEGMENT_LIST: RequestDef<Empty, SegmentList> = registerRequest({
-  name: 'segment.list', type: MSG.segment_list, request: emptyBody, response: segmentListResponse,
-});
-export const SEGMENT_UNLOAD: RequestDef<Infer<typeof segmentUnloadRequest>, Infer<typeof segmentUnloadResponse>> = registerRequest({
-  name: 'segment.unload', type: MSG.segment_unload, request: segmentUnloadRequest, response: segmentUnloadResponse,
-});
+export const SEGMENT_BEGIN = defineRequest('segment.begin', segmentBeginRequest, nextOffsetBody);
+export const SEGMENT_CHUNK = defineRequest('segment.chunk', segmentChunkRequest, nextOffsetBody);
+export const SEGMENT_COMMIT = defineRequest('segment.commit', emptyBody, segmentCommitResponse);
+export const SEGMENT_ABORT = defineRequest('segment.abort', emptyBody, emptyBody);
+export const SEGMENT_LIST = defineRequest('segment.list', emptyBody, segmentListResponse);
+export const SEGMENT_UNLOAD = defineRequest('segment.unload', segmentUnloadRequest, segmentUnloadResponse);

@@ -1,8 +1,7 @@
 // Sensing and delivery (PROTOCOL.md 10, synergy.cddl): capture a sensor frame into a slot,
 // hand a slot to an output, and read what the outputs received.
 
-import { MSG } from './constants.js';
-import { emptyBody, registerRequest, type Empty, type RequestDef } from './messages.js';
+import { defineRequest, emptyBody } from './messages.js';
 import { arrayOf, field, struct, text, uint, type Infer } from './schema.js';
 import { slot } from './tensor-messages.js';
 
@@ -38,12 +37,6 @@ export const outputRecord = struct({
 export type OutputRecord = Infer<typeof outputRecord>;
 export const outputsResponse = struct({ outputs: field(0, arrayOf(outputRecord)) });
 
-export const SENSE: RequestDef<SenseRequest, SensedFrame> = registerRequest({
-  name: 'sense', type: MSG.sense, request: senseRequest, response: senseResponse,
-});
-export const DELIVER: RequestDef<DeliverRequest, Infer<typeof deliverResponse>> = registerRequest({
-  name: 'deliver', type: MSG.deliver, request: deliverRequest, response: deliverResponse,
-});
-export const OUTPUTS: RequestDef<Empty, Infer<typeof outputsResponse>> = registerRequest({
-  name: 'outputs', type: MSG.outputs, request: emptyBody, response: outputsResponse,
-});
+export const SENSE = defineRequest('sense', senseRequest, senseResponse);
+export const DELIVER = defineRequest('deliver', deliverRequest, deliverResponse);
+export const OUTPUTS = defineRequest('outputs', emptyBody, outputsResponse);

@@ -2,8 +2,7 @@
 // move slot contents in chunks, infer runs a resident segment on slots, profile times it on the
 // device.
 
-import { MSG } from './constants.js';
-import { registerRequest, type RequestDef } from './messages.js';
+import { defineRequest } from './messages.js';
 import { intIn, intOneOf } from './ranged.js';
 import { arrayOf, bytes, field, optional, struct, bool, uint, type Infer } from './schema.js';
 import { segmentId } from './segment-messages.js';
@@ -92,15 +91,7 @@ export const profileResponse = struct({
 });
 export type ProfileResult = Infer<typeof profileResponse>;
 
-export const TENSOR_PUT: RequestDef<TensorPut, Infer<typeof tensorPutResponse>> = registerRequest({
-  name: 'tensor.put', type: MSG.tensor_put, request: tensorPutRequest, response: tensorPutResponse,
-});
-export const TENSOR_GET: RequestDef<TensorGet, TensorGot> = registerRequest({
-  name: 'tensor.get', type: MSG.tensor_get, request: tensorGetRequest, response: tensorGetResponse,
-});
-export const INFER: RequestDef<InferRequest, InferResult> = registerRequest({
-  name: 'infer', type: MSG.infer, request: inferRequest, response: inferResponse,
-});
-export const PROFILE: RequestDef<ProfileRequest, ProfileResult> = registerRequest({
-  name: 'profile', type: MSG.profile, request: profileRequest, response: profileResponse,
-});
+export const TENSOR_PUT = defineRequest('tensor.put', tensorPutRequest, tensorPutResponse);
+export const TENSOR_GET = defineRequest('tensor.get', tensorGetRequest, tensorGetResponse);
+export const INFER = defineRequest('infer', inferRequest, inferResponse);
+export const PROFILE = defineRequest('profile', profileRequest, profileResponse);

@@ -154,6 +154,11 @@ export class Metrics {
     if (ms > 0) this.busy.set(resource, (this.busy.get(resource) ?? 0) + ms);
   }
 
+  /** Busy ms per resource since the run began. */
+  busyTotals(): Record<string, number> {
+    return Object.fromEntries(this.busy);
+  }
+
   event(kind: RunEvent['kind'], text: string, at = performance.now()): void {
     this.events.push({ at, kind, text });
     if (this.events.length > 1000) this.events.splice(0, this.events.length - 1000);

@@ -75,6 +75,8 @@ export interface LiveStatus {
   pipelines: { name: string; rate: number; p50Ms: number; delivered: number; failed: number; planned: number }[];
   boards: { device: string; lost: boolean }[];
   phase: 'deploying' | 'running' | 'adapting' | 'draining';
+  /** busy ms per resource (DEVICE.cnn/cpu/tx/rx, PIPELINE.sensor) since the run began, for live utilisation */
+  busyMs?: Record<string, number>;
 }
 
 export interface Epoch {
@@ -201,6 +203,8 @@ export interface RunEvents {
   status: [LiveStatus];
   deploy: [DeployProgress];
   event: [RunEvent];
+  /** an epoch began (window null) or its measurement window closed */
+  epoch: [Epoch];
 }
 
 const TICK_MS = 100;
@@ -528,6 +532,7 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
       state.phase = 'running';
       const epoch: Epoch = { index: epochs.length, reason, plan, object: planned.object, problem: planned.problem, planMs: planned.ms, deploy, start, end: start, window: null, measured: null, cpu: null };
       epochs.push(epoch);
+      run.emit('epoch', epoch);
       return { epoch, kept };
     };
 
@@ -569,6 +574,7 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
         const weights = new Map(plannable.map((p) => [p.name, p.weight]));
         epoch.measured = throughputOf(epoch.plan.estimate.objective, rates, weights);
       }
+      run.emit('epoch', epoch);
     };
 
     // Deadlines and heartbeats from the first load on: a board lost while the first plan loads is
@@ -577,7 +583,6 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
     let epoch = (await bringUpRetrying(await planNow('start'), 'start', 'not started')).epoch;
     const warmupMs = (cfg.warmupS ?? 1) * 1000;
     const endAt = (): number => firstStart + cfg.durationS * 1000;
-    let lastStatus = 0;
     const status = (): void => {
       const now = performance.now();
       const recent = 4; // buckets: the last 2 s
@@ -585,6 +590,7 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
         elapsedS: (now - firstStart) / 1000,
         epoch: epoch.index,
         phase: state.phase,
+        busyMs: metrics.busyTotals(),
         boards: [...mon.handles.values()].map((h) => ({ device: h.device, lost: h.lost !== null })),
         pipelines: names.map((name) => {
           const s = metrics.series.get(name)!.delivered;
@@ -603,6 +609,9 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
         }),
       });
     };
+    // On a timer, not in the loop: the status goes on while the loop re-plans after a change.
+    const statusTimer = setInterval(status, STATUS_MS);
+    finished.signal.addEventListener('abort', () => clearInterval(statusTimer), { once: true });
 
     // ---- recovery plans, prepared while a plan runs ------------------------------------------
     // What loading a plan costs on the boards present: what they hold for the running plan
@@ -948,10 +957,6 @@ async function execute(run: Run, cfg: RunConfig): Promise<RunResult> {
         await upgradeStage(u);
         upgrade.open = null;
         state.phase = 'running';
-      }
-      if (now - lastStatus >= STATUS_MS) {
-        lastStatus = now;
-        status();
       }
     }
 

@@ -12,8 +12,7 @@
 // Checked here: structure, names and numbers. Whether the model is in the zoo and whether a desk
 // has the kinds is checked against the zoo and the desk before a run starts (app-check.ts).
 
-import { readFileSync } from 'node:fs';
-import { SpecError } from './spec-error.js';
+import { readSpecText } from './spec-error.js';
 import { YamlReader, type YNode } from './yaml-reader.js';
 
 export interface Endpoint {
@@ -42,13 +41,7 @@ export interface AppSpec {
 }
 
 export function readApp(path: string): AppSpec {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new SpecError(path, 0, `cannot read: ${(err as Error).message}`);
-  }
-  return parseApp(text, path);
+  return parseApp(readSpecText(path), path);
 }
 
 export function parseApp(text: string, file: string): AppSpec {

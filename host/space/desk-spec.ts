@@ -19,7 +19,7 @@ import { dirname, resolve } from 'node:path';
 import { CHIP_NAMES, HOST_OUTPUT, LINK_KINDS, type ChipName, type DeskSpec, type DeviceSpec, type LinkSpec,
   type MeasuredProfile, type SensorSpec } from './device.js';
 import { chipSpec } from '../model/chips.js';
-import { SpecError } from './spec-error.js';
+import { readSpecText, SpecError } from './spec-error.js';
 import { YamlReader, type YNode } from './yaml-reader.js';
 
 /**
@@ -37,13 +37,7 @@ export interface DiscoveredDesk {
 }
 
 export function readDesk(path: string): DeskSpec | DiscoveredDesk {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new SpecError(path, 0, `cannot read: ${(err as Error).message}`);
-  }
-  return parseDesk(text, path);
+  return parseDesk(readSpecText(path), path);
 }
 
 export function parseDesk(text: string, file: string): DeskSpec | DiscoveredDesk {

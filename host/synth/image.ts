@@ -5,7 +5,7 @@
 
 import type { ChipName } from '../model/chips.js';
 import type { DataFormat, Shape3 } from '../model/layer.js';
-import { parseVendorImage } from './compare.js';
+import { parseVendorImage, type VendorImage } from './compare.js';
 
 export const HW_IMAGE_FORMAT = 'max78000-hw-image/1';
 
@@ -51,14 +51,9 @@ export interface TensorLayout {
   writeGap: number;
 }
 
-export interface HwImage {
+/** The vendor's fields (init, configure, start, kernels, bias, unload) and ours. */
+export interface HwImage extends VendorImage {
   format: typeof HW_IMAGE_FORMAT;
-  init: RegisterWrite[];
-  configure: RegisterWrite[];
-  start: RegisterWrite[];
-  kernels: KernelRecord[];
-  bias: BiasRecord[];
-  unload: UnloadRecord[];
   chip: ChipName;
   model: string;
   /** The model layers the image runs: first .. first + count - 1, in hardware slots 0 .. count - 1. */

@@ -9,7 +9,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../../host/link/repo-root.js';
+import { portHolders } from '../../host/link/port-holders.js';
+import { repoRoot } from '../../host/repo-root.js';
 import { encodeBody, encodeWireFrame, MSG, RESET } from '../../host/proto/index.js';
 import { expectBuilt, taggedCli, type CliProcess, type CliRun } from './tagged-cli.js';
 
@@ -195,12 +196,18 @@ describe('a board another process holds or resets', () => {
     const { emu, port } = await emulatedBoard();
     try {
       const ping = start(['ping', 'emu-1', '-n', '1000000'], env);
-      await new Promise((r) => setTimeout(r, 1500));
-      // A reset request written to the board's port beside the ping's session (its answer and the
-      // boot event reach the ping's session, which sees the board's new session).
+      // The reset must land after the ping's hello: wait until the ping holds the port, give its
+      // hello a second, then write a reset request beside its session (the answer and the boot event
+      // reach the ping's session, which sees the board's new session).
+      const pid = ping.child.pid!;
+      for (let t = 0; t < 200 && !portHolders(port).some((h) => h.pid === pid); t++) await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 1000));
       const frame = encodeWireFrame({ kind: 'request', id: 65000, type: MSG.reset }, encodeBody(RESET.request, {}, 'reset request', {}), 8192);
       writeFileSync(port, frame);
-      const r = await ping.done;
+      const r = await Promise.race([ping.done, new Promise<null>((r) => setTimeout(() => r(null), 30_000))]);
+      if (r === null) ping.child.kill('SIGKILL');
+      expect(r, 'ping did not end within 30 s of the reset').not.toBeNull();
+      if (r === null) return;
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/^synergy ping: board emu-1 reset during the pings \(software: session \d+ -> \d+\) after \d+ of 1000000 answered/);
       expect(r.stderr).not.toMatch(/^\s+at /m);

@@ -1,7 +1,7 @@
 // The synergy CLI as a user runs it: real processes (`node bin/synergy.js ...`), an emulated
 // desk started by `synergy emu` found by `boards`, `ping` and `info` in other processes.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectBuilt, taggedCli } from './tagged-cli.js';
 
 const ROOT = join(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'bin/synergy.js');
 const COMMANDS = ['boards', 'emu', 'ping', 'info'];
 
 const cli = taggedCli('synergy-cli-e2e', ROOT, 20_000);
@@ -68,16 +67,11 @@ describe('an emulated desk in one process, used from others', () => {
 
   beforeAll(async () => {
     // Its own process group, so that afterAll can stop it and every emulator it started.
-    desk = spawn(process.execPath, [CLI, 'emu', '--boards', '2', '--chip', 'mixed', '--json'], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    let stderr = '';
-    desk.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const started = cli.start(['emu', '--boards', '2', '--chip', 'mixed', '--json'], env, { detached: true });
+    desk = started.child;
     const first = await new Promise<string>((resolve, reject) => {
       createInterface({ input: desk.stdout! }).once('line', resolve);
-      desk.once('exit', (code) => reject(new Error(`synergy emu exited with ${code}: ${stderr}`)));
+      void started.done.then((r) => reject(new Error(`synergy emu exited with ${r.code}: ${r.stderr}`)));
     });
     boards = (JSON.parse(first) as { boards: typeof boards }).boards;
   });

@@ -3,14 +3,13 @@
 // the register program the host synthesized (the default engine), and on the layer-level
 // simulator; an unknown engine or chip is a usage error; nothing is left running.
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { sharedDir } from '../../host/model/zoo.js';
+import { goldenSets } from '../../host/model/shared-dir.js';
 import { expectBuilt, taggedCli } from './tagged-cli.js';
 
-const goldenDir = join(sharedDir(), 'golden');
-const sets = existsSync(goldenDir) ? readdirSync(goldenDir).filter((d) => existsSync(join(goldenDir, d, 'model.json'))).sort() : [];
+const { dir: goldenDir, names: sets } = goldenSets("synergy infer on the golden networks needs Analog Devices' golden data");
 
 beforeAll(() => expectBuilt(['host/cli', 'host/board', 'host/synth', 'host/proto', 'host/model']));
 
@@ -23,7 +22,7 @@ interface Expected {
 
 describe('synergy infer on the golden networks', () => {
   it('finds the golden networks in ../shared', () => {
-    expect(sets.length, `no golden networks under ${goldenDir}: ../shared (or SYNERGY_SHARED) must hold Analog Devices' golden data`).toBeGreaterThanOrEqual(7);
+    expect(sets.length, `too few golden networks under ${goldenDir}`).toBeGreaterThanOrEqual(7);
   });
 
   for (const set of sets) {

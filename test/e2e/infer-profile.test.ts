@@ -12,12 +12,9 @@ import { chipSpec } from '../../host/model/chips.js';
 import { networkCycles } from '../../host/model/cycles.js';
 import { fit, type FitOk } from '../../host/model/fit.js';
 import { loadTable } from '../../host/model/zoo.js';
+import { requireShared } from '../../host/model/shared-dir.js';
 import { expectBuilt, taggedCli } from './tagged-cli.js';
 
-const ROOT = join(import.meta.dirname, '../..');
-const golden = join(ROOT, '..', 'shared', 'golden', 'mnist');
-const haveGolden = existsSync(join(golden, 'model.json'));
-if (!haveGolden) console.warn(`SKIPPED: ${golden} is absent; synergy infer on the golden MNIST needs it`);
 const work = mkdtempSync(join(tmpdir(), 'synergy-profile-'));
 
 beforeAll(() => expectBuilt(['host/cli', 'host/board', 'host/report', 'host/proto', 'host/model']));
@@ -26,7 +23,8 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const { synergy, leftovers } = taggedCli('synergy-e2e', work, 60_000);
 
-describe.skipIf(!haveGolden)('synergy infer', () => {
+describe('synergy infer', () => {
+  const golden = requireShared('golden/mnist', 'synergy infer on the golden MNIST needs it');
   it('prints the golden MNIST output and per-layer cycles', async () => {
     const r = await synergy(['infer', join(golden, 'model.json'), '--input', join(golden, 'input.json'), '--baud', '0']);
     expect(r.stderr).toBe('');

@@ -1,13 +1,12 @@
 // `synergy latency` as a user runs it: a real process (node bin/synergy.js), text and --json
 // output, a layer-table file instead of a zoo name, and clear refusals with their exit codes.
 
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { requireShared } from '../../host/model/shared-dir.js';
 import { expectBuilt, taggedCli } from './tagged-cli.js';
 
 const ROOT = join(import.meta.dirname, '../..');
-const shared = join(ROOT, '..', 'shared');
 
 const { synergy } = taggedCli('synergy-latency-e2e', ROOT, 20_000);
 
@@ -33,8 +32,9 @@ describe('synergy latency', () => {
     expect(r.stderr).toMatch(/assumption until calibrated on a board/);
   });
 
-  it.skipIf(!existsSync(join(shared, 'models')))('takes a layer-table file in place of a zoo name', async () => {
-    const r = await synergy(['latency', join(shared, 'models', 'simplenet_cifar100.json'), '--json']);
+  it('takes a layer-table file in place of a zoo name', async () => {
+    const table = requireShared('models/simplenet_cifar100.json', 'synergy latency on a layer-table file needs the shared tables');
+    const r = await synergy(['latency', table, '--json']);
     expect(r.code).toBe(0);
     expect((JSON.parse(r.stdout) as { total_cycles: number }).total_cycles).toBe(129_319);
   });

@@ -1,10 +1,10 @@
 // synergy plan as a user runs it: a real process on the example files.
 
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { taggedCli } from './tagged-cli.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectBuilt, taggedCli } from './tagged-cli.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const EX = join(ROOT, 'examples');
@@ -13,7 +13,9 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const { synergy } = taggedCli('synergy-plan-e2e', ROOT, 120_000);
 
-describe.skipIf(!existsSync(join(ROOT, 'dist/host/cli/commands/plan.js')))('synergy plan', () => {
+beforeAll(() => expectBuilt(['host/cli', 'host/plan', 'host/space']));
+
+describe('synergy plan', () => {
   it('prints a table per pipeline with source, segments, target, throughput, latency and bottleneck', async () => {
     const r = await synergy(['plan', join(EX, 'app-3-vision-mix.yaml'), '--desk', join(EX, 'desk-3-glasses-watch-ring.yaml')]);
     expect(r.code).toBe(0);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFirmwareImage } from '../../host/board/firmware-image.js';
-import { repoRoot } from '../../host/link/repo-root.js';
+import { repoRoot } from '../../host/repo-root.js';
 import { taggedCli } from './tagged-cli.js';
 
 const ROOT = repoRoot();
@@ -109,14 +109,7 @@ describe('synergy flash through a DAPLink drive', () => {
   });
 
   it('with no board and no drive: exit 1, naming the VID:PID, the mounted volumes and the probes looked for', async () => {
-    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [join(ROOT, 'bin/synergy.js'), 'flash', '--firmware', QEMU_BIN], {
-        env: { ...process.env, SYNERGY_MOUNTS: noMounts, SYNERGY_RUNTIME_DIR: join(work, 'empty') },
-      });
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.once('exit', (code) => resolve({ code, stderr }));
-    });
+    const r = await synergy(['flash', '--firmware', QEMU_BIN], undefined, { SYNERGY_MOUNTS: noMounts, SYNERGY_RUNTIME_DIR: join(work, 'empty') });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/no MAX78000FTHR found/);
     expect(r.stderr).toMatch(/0d28:0204/);

@@ -4,23 +4,21 @@
 // on two QEMU boards under every policy without losing a frame. Real processes, real
 // pseudo-terminals; nothing is left running.
 
-import { execFile, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../../host/link/repo-root.js';
-import { sharedDir } from '../../host/model/zoo.js';
-import { taggedCli } from './tagged-cli.js';
+import { repoRoot } from '../../host/repo-root.js';
+import { goldenSets } from '../../host/model/shared-dir.js';
+import { taggedCli, type CliRun } from './tagged-cli.js';
 
 const ROOT = repoRoot();
-const golden = join(sharedDir(), 'golden');
-const sets = existsSync(golden) ? readdirSync(golden).filter((d) => existsSync(join(golden, d, 'model.json'))).sort() : [];
+const { dir: golden, names: sets } = goldenSets("the QEMU board's golden runs need Analog Devices' golden data");
 const work = mkdtempSync(join(tmpdir(), 'synergy-qemu-e2e-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const { synergy, leftovers } = taggedCli('synergy-qemu-e2e', ROOT, 240_000);
+const { synergy, start, leftovers } = taggedCli('synergy-qemu-e2e', ROOT, 240_000);
 
 // Two at a time: each QEMU board takes much of a core while it loads (CI has two).
 let running = 0;
@@ -83,7 +81,7 @@ describe('QEMU boards started by synergy emu, found by boards, ping and info in 
   it('emu --qemu 1 registers the board; boards, ping and info reach it; SIGTERM stops QEMU and cleans the registry', { timeout: 60_000 }, async () => {
     const runtime = mkdtempSync(join(work, 'runtime-'));
     const env = { ...process.env, SYNERGY_RUNTIME_DIR: runtime, SYNERGY_USB: '0' };
-    const desk = spawn(process.execPath, [join(ROOT, 'bin/synergy.js'), 'emu', '--qemu', '1', '--sensor', 'camera:3x32x32@10', '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const desk = start(['emu', '--qemu', '1', '--sensor', 'camera:3x32x32@10', '--json'], env).child;
     try {
       const first = await new Promise<string>((resolve, reject) => {
         createInterface({ input: desk.stdout! }).once('line', resolve);
@@ -91,8 +89,7 @@ describe('QEMU boards started by synergy emu, found by boards, ping and info in 
       });
       const boards = (JSON.parse(first) as { boards: { id: string; kind: string; port: string; pid: number; baud: number }[] }).boards;
       expect(boards.map((b) => [b.id, b.kind, b.baud])).toEqual([['qemu-1', 'qemu', 115200]]);
-      const cli = (args: string[]): Promise<{ code: number | null; stdout: string }> =>
-        new Promise((resolve) => execFile(process.execPath, [join(ROOT, 'bin/synergy.js'), ...args], { env }, (err, stdout) => resolve({ code: err ? (err as { code?: number }).code ?? null : 0, stdout })));
+      const cli = (args: string[]): Promise<CliRun> => synergy(args, undefined, env);
       const listed = await cli(['boards', '--json']);
       expect(listed.code).toBe(0);
       const b = (JSON.parse(listed.stdout) as { boards: Record<string, unknown>[] }).boards[0]!;

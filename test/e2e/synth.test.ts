@@ -2,53 +2,25 @@
 // network equal to the synthesis tool's hw-image.json, the files --out and --c write (the C pair
 // compiles), and refusals with their exit codes.
 
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sharedDir } from '../../host/model/zoo.js';
 import { compareImages, parseVendorImage } from '../../host/synth/compare.js';
+import { requireShared } from '../../host/model/shared-dir.js';
+import { expectBuilt, taggedCli } from './tagged-cli.js';
 
-const ROOT = join(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'bin/synergy.js');
 const scratch = mkdtempSync(join(tmpdir(), 'synergy-synth-'));
-
-/** The CLI runs the built JavaScript: refuse to test a dist/ older than the sources. */
-function checkBuilt(): void {
-  const stale: string[] = [];
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir)) {
-      const p = join(dir, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (name.endsWith('.ts')) {
-        const js = join(ROOT, 'dist', relative(ROOT, p)).replace(/\.ts$/, '.js');
-        if (!existsSync(js) || statSync(js).mtimeMs < statSync(p).mtimeMs) stale.push(relative(ROOT, p));
-      }
-    }
-  };
-  for (const d of ['host/cli', 'host/model', 'host/synth']) walk(join(ROOT, d));
-  if (stale.length > 0) throw new Error(`dist/ is missing or older than ${stale.join(', ')}: run npx tsc -p tsconfig.json`);
-}
-
-function synergy(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { timeout: 60_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      const code = err ? ((err as NodeJS.ErrnoException & { code?: unknown }).code as number | null) : 0;
-      resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
-    });
-  });
-}
+const { synergy } = taggedCli('synergy-synth-e2e', scratch, 60_000);
 
 function goldenModel(name: string): string {
-  const file = join(sharedDir(), 'golden', name, 'model.json');
-  if (!existsSync(file)) throw new Error(`${file} is absent: this test needs ../shared/golden beside the repository (or SYNERGY_SHARED)`);
-  return file;
+  return requireShared(`golden/${name}/model.json`, 'synergy synth on the golden networks needs it');
 }
 
 const lastLine = (text: string): string => text.trimEnd().split('\n').pop()!;
 
-beforeAll(checkBuilt);
+beforeAll(() => expectBuilt(['host/cli', 'host/model', 'host/synth']));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('synergy synth', () => {

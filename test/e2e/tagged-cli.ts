@@ -5,7 +5,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { repoRoot } from '../../host/link/repo-root.js';
+import { repoRoot } from '../../host/repo-root.js';
 
 export interface CliRun {
   code: number | null;
@@ -24,8 +24,11 @@ export interface CliProcess {
 export interface TaggedCli {
   /** Runs `synergy args...` in `cwd`; never rejects (a failure is its exit code and stderr). */
   synergy(args: string[], timeoutMs?: number, env?: NodeJS.ProcessEnv): Promise<CliRun>;
-  /** Starts `synergy args...` and hands back the process (to signal it) and its end. */
-  start(args: string[], env?: NodeJS.ProcessEnv): CliProcess;
+  /**
+   * Starts `synergy args...` and hands back the process (to signal it) and its end; `detached`
+   * gives it its own process group, so a test can stop it and everything it started at once.
+   */
+  start(args: string[], env?: NodeJS.ProcessEnv, opts?: { detached?: boolean }): CliProcess;
   /** Processes still alive that carry the tag ("pid cmdline"): what a command left behind. */
   leftovers(): string[];
 }
@@ -39,14 +42,14 @@ export function taggedCli(name: string, cwd: string, defaultTimeoutMs: number): 
     synergy: (args, timeoutMs = defaultTimeoutMs, env) =>
       new Promise((resolve) => {
         const t0 = performance.now();
-        execFile(process.execPath, [CLI, ...args], { env: envOf(env), timeout: timeoutMs, cwd }, (err, stdout, stderr) => {
+        execFile(process.execPath, [CLI, ...args], { env: envOf(env), timeout: timeoutMs, cwd, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
           const code = err ? (err as unknown as { code?: unknown }).code : 0;
           resolve({ code: typeof code === 'number' ? code : null, stdout, stderr, ms: performance.now() - t0 });
         });
       }),
-    start: (args, env) => {
+    start: (args, env, opts) => {
       const t0 = performance.now();
-      const child = spawn(process.execPath, [CLI, ...args], { env: envOf(env), cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [CLI, ...args], { env: envOf(env), cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: opts?.detached ?? false });
       let stdout = '';
       let stderr = '';
       child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -28,7 +28,10 @@ function pingBody(n: number): Uint8Array {
 }
 
 /** After bad input: a ping still works and the named board counter moved by `by`. */
-async function stillServing(before: BoardStats, counter: keyof BoardStats, by = 1): Promise<BoardStats> {
+/** The board's counters: the stats fields that always hold a number. */
+type Counter = { [K in keyof BoardStats]-?: BoardStats[K] extends number ? K : never }[keyof BoardStats];
+
+async function stillServing(before: BoardStats, counter: Counter, by = 1): Promise<BoardStats> {
   const { body } = await session.ping(64);
   expect(body.length).toBe(64);
   const after = await session.boardStats();

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildIdOf, readFirmwareImage, vectorTableProblem } from '../../host/board/firmware-image.js';
 import { emulatorBinary } from '../../host/link/emulator.js';
-import { repoRoot } from '../../host/link/repo-root.js';
+import { repoRoot } from '../../host/repo-root.js';
 import { startBoard, stopAll } from './helpers.js';
 
 const ROOT = repoRoot();

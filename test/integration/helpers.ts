@@ -51,15 +51,4 @@ export function nextBoardError(session: BoardSession, id: number, timeoutMs = 50
   });
 }
 
-/** Deterministic pseudo-random bytes. */
-export function seededBytes(seed: number): (n: number) => Uint8Array {
-  let s = seed >>> 0;
-  return (n) => {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-      out[i] = s >>> 24;
-    }
-    return out;
-  };
-}
+export { seededBytes } from '../../host/model/prng.js';

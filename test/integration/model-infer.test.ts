@@ -4,7 +4,6 @@
 // reproduced exactly; inputs of the wrong shape are refused by the host and by the board;
 // profile reports the board's cycles (median equal to infer's, the cycle model's total).
 
-import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deployModel, planSplit, type Deployment, type SplitPart } from '../../host/board/deploy-model.js';
@@ -20,14 +19,11 @@ import type { Model } from '../../host/model/layer.js';
 import { firstDifference, type Tensor } from '../../host/model/tensor.js';
 import { loadModel } from '../../host/model/zoo.js';
 import { ProtocolError } from '../../host/proto/index.js';
+import { goldenSets } from '../../host/model/shared-dir.js';
 import { startBoard, stopAll, type Rig } from './helpers.js';
 
 afterAll(stopAll);
 
-const goldenDir = join(import.meta.dirname, '..', '..', '..', 'shared', 'golden');
-const haveGolden = existsSync(goldenDir);
-if (!haveGolden) console.warn(`SKIPPED: ${goldenDir} is absent; the golden-through-the-protocol tests need Analog Devices' golden data`);
-const goldenSets = haveGolden ? readdirSync(goldenDir).filter((d) => existsSync(join(goldenDir, d, 'model.json'))).sort() : [];
 
 const rigs: Rig[] = [];
 
@@ -109,12 +105,13 @@ describe('zoo models through the protocol equal the reference executor', () => {
   });
 });
 
-describe.skipIf(!haveGolden)('golden networks reproduced exactly through the protocol', () => {
+describe('golden networks reproduced exactly through the protocol', () => {
+  const { dir: goldenDir, names } = goldenSets("the golden-through-the-protocol tests need Analog Devices' golden data");
   it('finds the golden networks', () => {
-    expect(goldenSets.length).toBeGreaterThanOrEqual(7);
+    expect(names.length).toBeGreaterThanOrEqual(7);
   });
 
-  it.each(goldenSets)('%s: the final output whole, and every crossing tensor split in three', async (name) => {
+  it.each(names)('%s: the final output whole, and every crossing tensor split in three', async (name) => {
     const set = loadGolden(join(goldenDir, name), name);
     const model = loadModel(join(goldenDir, name, 'model.json')).model;
     const [a, b, c] = await boards(3, 'max78000', `gold-${name}`);

@@ -14,7 +14,7 @@ import { readFirmwareImage } from '../../host/board/firmware-image.js';
 import type { BoardSession } from '../../host/board/session.js';
 import { EmulatorExitedError, type EmulatedBoard } from '../../host/link/emulator.js';
 import { qemuImage, QEMU_LINK_BAUD, startQemuBoard } from '../../host/link/qemu.js';
-import { repoRoot } from '../../host/link/repo-root.js';
+import { repoRoot } from '../../host/repo-root.js';
 import { SENSE } from '../../host/proto/index.js';
 import { openSession, seededBytes, stopAll } from './helpers.js';
 
@@ -35,12 +35,11 @@ async function qemuBoard(opts: Parameters<typeof startQemuBoard>[0]): Promise<{ 
 
 describe('a QEMU board', () => {
   const frame = Int8Array.from({ length: 3 * 8 * 8 }, (_, i) => ((i * 37) % 256) - 128);
-  let board: EmulatedBoard;
   let session: BoardSession;
   beforeAll(async () => {
     const file = join(scratch, 'camera.int8');
     writeFileSync(file, frame);
-    ({ board, session } = await qemuBoard({
+    ({ session } = await qemuBoard({
       id: 'qemu-it', chip: 'max78002', sensors: ['camera:3x8x8@29.97', 'microphone:1x16x1@1'], outputs: ['led', 'speaker'],
       extraArgs: ['--sensor-file', `0:${file}`],
     }));

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getTensor } from '../../host/board/tensors.js';
 import { QEMU_LINK_BAUD, qemuBaud } from '../../host/link/qemu.js';
-import { repoRoot } from '../../host/link/repo-root.js';
+import { repoRoot } from '../../host/repo-root.js';
 import { SENSE } from '../../host/proto/index.js';
 import { goldenInput, startDeskEmulators, type DeskEmulators } from '../../host/runtime/desk-emulators.js';
 import { readApp } from '../../host/space/app-spec.js';

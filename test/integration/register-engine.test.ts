@@ -15,7 +15,8 @@ import type { BoardSession } from '../../host/board/session.js';
 import { infer } from '../../host/board/tensors.js';
 import { chipSpec } from '../../host/model/chips.js';
 import { layerCycles } from '../../host/model/cycles.js';
-import { seededTensor, prng } from '../../host/model/exec-cases.js';
+import { seededTensor } from '../../host/model/exec-cases.js';
+import { uniform } from '../../host/model/prng.js';
 import { fit } from '../../host/model/fit.js';
 import type { Model } from '../../host/model/layer.js';
 import { loadModel, zooNames } from '../../host/model/zoo.js';
@@ -90,7 +91,7 @@ describe('register engine = layer engine (MAX78000)', () => {
   }, 120_000);
 
   it('at least 200 random segments of zoo models, loaded as unions on one chip', async () => {
-    const rand = prng(20261206);
+    const rand = uniform(20261206);
     const names = zooNames();
     const resident: { id: string; model: Model; first: number; count: number; upload: UploadResult }[] = [];
     let run = 0;

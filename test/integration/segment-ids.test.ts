@@ -1,6 +1,6 @@
 // Segment ids (PROTOCOL.md 8) on a real emulated board over its pty: the host refuses an id
 // that breaks the rule before a byte leaves, and the board refuses the same id, sent raw, with
-// the same reason; a NUL inside an id no longer makes a second upload alias the first.
+// the same reason; a NUL inside an id is refused, so a second upload never aliases the first.
 
 import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';

@@ -1,7 +1,7 @@
 // A serial link busy in both directions at once: the host's write is blocked by a full port
 // buffer (the board is not reading) while the board sends. The host must still read, or the
-// two wait on each other for ever (serialport's poller used to drop the read's wait when a
-// write blocked; see guardPoller in host/link/serial.ts).
+// two wait on each other for ever (serialport's poller drops the read's wait when a write
+// blocks, unless guardPoller in host/link/serial.ts keeps it).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';

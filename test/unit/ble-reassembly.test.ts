@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { NotificationReassembler } from '../../host/link/ble-reassembly.js';
 import { encodeBody, encodeWireFrame, PING } from '../../host/proto/index.js';
-import { seededBytes } from '../integration/helpers.js';
+import { seededBytes } from '../../host/model/prng.js';
 
 function pingAnswer(id: number, payload: Uint8Array, kind: 'response' | 'error' = 'response'): Uint8Array {
   return encodeWireFrame({ kind, id, type: PING.type }, encodeBody(PING.response, { payload }, 'ping'));
@@ -113,7 +113,7 @@ describe('NotificationReassembler', () => {
     expect(15 * 244).toBeLessThan(start + frames[6]!.length);
     const { runs, r } = reassemble([...parts.slice(0, 14), ...parts.slice(15)]);
     expect(r.stats.brokenRuns).toBe(1);
-    expect(runs.filter((x, i) => i !== 6)).toEqual(frames.filter((_, i) => i !== 6));
+    expect(runs.filter((_, i) => i !== 6)).toEqual(frames.filter((_, i) => i !== 6));
     expect(runs[6]!.length).toBe(frames[6]!.length - 244);
     expect(runs[6]!.at(-1)).toBe(0);
 
@@ -121,7 +121,7 @@ describe('NotificationReassembler', () => {
     const both = reassemble([...parts.slice(0, 14), ...parts.slice(15, 17), parts[16]!, ...parts.slice(17)]);
     expect(both.r.stats.brokenRuns).toBe(1);
     expect(both.r.stats.repeatsInBrokenRuns).toBe(1);
-    expect(both.runs.filter((x, i) => i !== 6)).toEqual(frames.filter((_, i) => i !== 6));
+    expect(both.runs.filter((_, i) => i !== 6)).toEqual(frames.filter((_, i) => i !== 6));
   });
 
   it('hands a run longer than any frame on as it comes, so the session reports it oversize', () => {

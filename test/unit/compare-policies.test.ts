@@ -2,7 +2,7 @@
 // the same devices, routes, shares, pipelines left out), and only those.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot } from '../../host/link/repo-root.js';
+import { repoRoot } from '../../host/repo-root.js';
 import { planSignature } from '../../host/runtime/compare-policies.js';
 import { planRun } from '../../host/runtime/planning.js';
 import { readApp } from '../../host/space/app-spec.js';

@@ -4,7 +4,7 @@
 // every zoo model on both chips.
 
 import { describe, expect, it } from 'vitest';
-import { accelToolBuilt, accelToolPath, runAccelTool } from '../../host/model/accel-tool.js';
+import { runAccelTool } from '../../host/model/accel-tool.js';
 import { CHIPS, chipSpec } from '../../host/model/chips.js';
 import { cycleInputsOf, cyclesToUs, layerCycles, networkCycles } from '../../host/model/cycles.js';
 import { parseLayerTable } from '../../host/model/import-table.js';
@@ -12,8 +12,6 @@ import type { Model } from '../../host/model/layer.js';
 import { encodeSegment, segmentOf } from '../../host/model/segment-codec.js';
 import { listZoo, loadModel } from '../../host/model/zoo.js';
 
-const haveTool = accelToolBuilt();
-if (!haveTool) console.warn(`SKIPPED: ${accelToolPath()} is missing (run \`make firmware\`); the C cycle comparisons need it`);
 
 const { max78000, max78002 } = CHIPS;
 
@@ -42,7 +40,7 @@ describe('reference points', () => {
     expect(cyclesToUs(67_981, max78000.cnnClockHz)).toBeCloseTo(1359.62, 2);
   });
 
-  it.skipIf(!haveTool)('the same three in C', () => {
+  it('the same three in C', () => {
     const answers = runAccelTool('cycles', REFERENCE.map(([, m]) => ({
       chip: 'max78000', segments: [encodeSegment(segmentOf(loadModelWithWeights(m), 0, 1))],
     })));
@@ -128,7 +126,7 @@ describe('published model times (whole-program times, MSDK READMEs)', () => {
     });
 });
 
-describe.skipIf(!haveTool)('C and TypeScript agree', () => {
+describe('C and TypeScript agree', () => {
   it('on every layer of every zoo model, on both chips, with and without kernel start columns', () => {
     let layers = 0;
     for (const chip of [max78000, max78002]) {

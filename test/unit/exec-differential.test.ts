@@ -3,7 +3,6 @@
 // must give identical outputs. Hashes first; a mismatch is re-run with full values to name the
 // first differing element.
 import { describe, expect, it } from 'vitest';
-import { accelToolBuilt, accelToolPath } from '../../host/model/accel-tool.js';
 import { layerCase, type LayerCase } from '../../host/model/exec-cases.js';
 import { runLayer } from '../../host/model/exec.js';
 import { runOnSimulator, simTensorOf, type SimRun } from '../../host/model/exec-sim.js';
@@ -11,8 +10,6 @@ import { segmentOf } from '../../host/model/segment-codec.js';
 import { firstDifference, tensorHash, type Tensor } from '../../host/model/tensor.js';
 
 const CASES = 3000;
-const haveTool = accelToolBuilt();
-if (!haveTool) console.warn(`SKIPPED: ${accelToolPath()} is missing (run \`make firmware\`); the C/TS differential test needs it`);
 
 function runTs(c: LayerCase): Tensor {
   const layer = c.model.layers[c.layer]!;
@@ -54,7 +51,7 @@ describe('random layer cases', () => {
     has('extreme output shift', (l) => Math.abs(l.outputShift) >= 20);
   });
 
-  it.skipIf(!haveTool)(`${CASES} cases: C simulator equals the TypeScript executor`, () => {
+  it(`${CASES} cases: C simulator equals the TypeScript executor`, () => {
     const t0 = performance.now();
     const expected = cases.map(runTs);
     const t1 = performance.now();

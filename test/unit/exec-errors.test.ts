@@ -1,7 +1,6 @@
 // Bad input to either executor is refused with a message naming the layer and the reason, never
 // a crash or a silent wrong answer.
 import { describe, expect, it } from 'vitest';
-import { accelToolBuilt } from '../../host/model/accel-tool.js';
 import { layerCase } from '../../host/model/exec-cases.js';
 import { ExecError, runLayer, runLayers } from '../../host/model/exec.js';
 import { runOnSimulator } from '../../host/model/exec-sim.js';
@@ -41,7 +40,7 @@ describe('reference executor refusals', () => {
   });
 });
 
-describe.skipIf(!accelToolBuilt())('C simulator refusals through synergy-accel run', () => {
+describe('C simulator refusals through synergy-accel run', () => {
   it('depthwise on a MAX78000 is unsupported, on a MAX78002 it runs', () => {
     const dw = caseWhere((c) => c.model.layers[c.layer]!.groups > 1);
     const run = (chip: string) => ({ chip, segments: [segmentOf(dw.model, dw.layer, 1)], inputs: dw.inputs });

@@ -1,18 +1,14 @@
 // The reference executor against Analog Devices' golden data: every layer's prepared input,
 // accumulators and output, and the final output, must equal the synthesis tool's exactly.
-import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runModel, type LayerTrace } from '../../host/model/exec.js';
 import { compareWithGolden, loadGolden } from '../../host/model/exec-golden.js';
 import { firstDifference } from '../../host/model/tensor.js';
+import { goldenSets } from '../../host/model/shared-dir.js';
 
-const goldenDir = join(import.meta.dirname, '..', '..', '..', 'shared', 'golden');
-const haveGolden = existsSync(goldenDir);
-if (!haveGolden) console.warn(`SKIPPED: ${goldenDir} is absent; the golden executor tests need Analog Devices' golden data`);
-const sets = haveGolden ? readdirSync(goldenDir).filter((d) => existsSync(join(goldenDir, d, 'model.json'))).sort() : [];
-
-describe.skipIf(!haveGolden)('reference executor reproduces the golden outputs', () => {
+describe('reference executor reproduces the golden outputs', () => {
+  const { dir: goldenDir, names: sets } = goldenSets("the golden executor tests need Analog Devices' golden data");
   it('finds the seven golden networks', () => {
     expect(sets).toEqual(expect.arrayContaining(['mnist', 'mnist-actvariant', 'kws20_v3', 'kws20_v3-pre2023',
       'cifar100-simple-synth', 'cifar100-ressimplenet-synth', 'cifar100-simplewide2x-synth']));

@@ -1,21 +1,14 @@
 // The emulated board's C simulator against Analog Devices' golden data, through the real
 // segment encoding (segment-codec.ts -> C decoder) and `synergy-accel run`: every layer's output
 // and the final output must be exact, unsplit and split in two or three segments.
-import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { accelToolBuilt, accelToolPath } from '../../host/model/accel-tool.js';
 import { loadGolden, type GoldenSet } from '../../host/model/exec-golden.js';
 import { runOnSimulator, simTensorOf, type SimSegmentResult } from '../../host/model/exec-sim.js';
 import { segmentOf } from '../../host/model/segment-codec.js';
 import { firstDifference, tensorHash } from '../../host/model/tensor.js';
+import { goldenSets } from '../../host/model/shared-dir.js';
 
-const goldenDir = join(import.meta.dirname, '..', '..', '..', 'shared', 'golden');
-const haveGolden = existsSync(goldenDir);
-const haveTool = accelToolBuilt();
-if (!haveGolden) console.warn(`SKIPPED: ${goldenDir} is absent; the golden simulator tests need Analog Devices' golden data`);
-if (!haveTool) console.warn(`SKIPPED: ${accelToolPath()} is missing (run \`make firmware\`); the golden simulator tests need it`);
-const sets = haveGolden ? readdirSync(goldenDir).filter((d) => existsSync(join(goldenDir, d, 'model.json'))).sort() : [];
 
 /** Layer starts of the segments: unsplit, halves, thirds. */
 function splits(n: number): number[][] {
@@ -35,7 +28,8 @@ function check(set: GoldenSet, starts: number[], results: SimSegmentResult[]): s
   return null;
 }
 
-describe.skipIf(!haveGolden || !haveTool)('C simulator reproduces the golden outputs', () => {
+describe('C simulator reproduces the golden outputs', () => {
+  const { dir: goldenDir, names: sets } = goldenSets("the golden simulator tests need Analog Devices' golden data");
   it.each(sets)('%s: every layer exact, unsplit and split', (name) => {
     const set = loadGolden(join(goldenDir, name), name);
     const n = set.model.layers.length;

@@ -6,7 +6,6 @@
 // the C decoder, several resident at once, outputs relayed between them) and must match every
 // layer of the unsplit TypeScript run.
 import { describe, expect, it } from 'vitest';
-import { accelToolBuilt, accelToolPath } from '../../host/model/accel-tool.js';
 import { crossingTensors } from '../../host/model/boundary.js';
 import { seededTensor } from '../../host/model/exec-cases.js';
 import { runLayers, runModel } from '../../host/model/exec.js';
@@ -16,8 +15,6 @@ import { segmentOf } from '../../host/model/segment-codec.js';
 import { firstDifference, tensorHash, type Tensor } from '../../host/model/tensor.js';
 import { listZoo, loadModel } from '../../host/model/zoo.js';
 
-const haveTool = accelToolBuilt();
-if (!haveTool) console.warn(`SKIPPED: ${accelToolPath()} is missing (run \`make firmware\`); the C split runs need it`);
 const zoo = listZoo();
 
 /** Segment start lists: halves, quarters, and a cut crossed by the most tensors. */
@@ -66,7 +63,6 @@ describe('split execution equals unsplit execution', () => {
       }
     });
 
-    if (!haveTool) return;
     const runs = [[0], ...plans].map((p) => ({
       chip: chipFor(chips, p, n),
       segments: p.map((first, k) => segmentOf(model, first, (p[k + 1] ?? n) - first)),

@@ -3,13 +3,12 @@
 // the hardware kernel being PyTorch's weight with in/out swapped and both spatial axes flipped
 // (the synthesis tool's convention). The executor computes it the other way round (zeros
 // inserted, then a plain correlation), so agreement means the two readings are the same.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runLayer, type LayerTrace } from '../../host/model/exec.js';
-import { prng } from '../../host/model/exec-cases.js';
+import { uniform } from '../../host/model/prng.js';
 import { readLayerTable } from '../../host/model/import-table.js';
 import type { Layer } from '../../host/model/layer.js';
+import { requireShared } from '../../host/model/shared-dir.js';
 
 function transposedLayer(cin: number, cout: number, h: number, w: number): Layer {
   return {
@@ -64,7 +63,7 @@ describe('transposed convolution', () => {
   });
 
   it('equals the scatter definition on random data, sizes 1x1..7x5', () => {
-    const next = prng(78000);
+    const next = uniform(78000);
     const int = (lo: number, hi: number): number => lo + Math.floor(next() * (hi - lo + 1));
     for (let k = 0; k < 60; k++) {
       const cin = int(1, 9);
@@ -80,10 +79,8 @@ describe('transposed convolution', () => {
     }
   });
 
-  const unet = join(import.meta.dirname, '..', '..', '..', 'shared', 'models', 'unet_large_camvid.json');
-  if (!existsSync(unet)) console.warn(`SKIPPED: ${unet} is absent; the UNet shape check needs the shared layer tables`);
-  it.skipIf(!existsSync(unet))('doubles H and W in every UNet upsampling layer (3x3, pad 1, output_pad 1)', () => {
-    const model = readLayerTable(unet);
+  it('doubles H and W in every UNet upsampling layer (3x3, pad 1, output_pad 1)', () => {
+    const model = readLayerTable(requireShared('models/unet_large_camvid.json', 'the UNet shape check needs the shared layer tables'));
     const ups = model.layers.filter((l) => l.op === 'convtranspose2d');
     expect(ups.map((l) => l.index)).toEqual([8, 10, 12]);
     for (const l of ups) {

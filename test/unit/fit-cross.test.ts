@@ -5,28 +5,14 @@
 // The weights are zeros of the right sizes: fit reads shapes, bits and maps, never values.
 
 import { describe, expect, it } from 'vitest';
-import { accelToolBuilt, accelToolPath } from '../../host/model/accel-tool.js';
 import { CHIP_NAMES } from '../../host/model/chips.js';
 import type { Model } from '../../host/model/layer.js';
 import { loadTable, zooNames } from '../../host/model/zoo.js';
 import { asToolJson, fitC, fitTs, type FitCase } from './fit-both.js';
+import { uniform } from '../../host/model/prng.js';
 
-const haveTool = accelToolBuilt();
-if (!haveTool) console.warn(`SKIPPED: ${accelToolPath()} is missing (run \`make firmware\`); the TS/C fit cross-check needs it`);
 
-/** A small deterministic generator for the sampled unions. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-describe.skipIf(!haveTool)('fit: TypeScript and C agree', () => {
+describe('fit: TypeScript and C agree', () => {
   const models: Model[] = zooNames().map((name) => loadTable(name).model);
   const cases: FitCase[] = [];
   for (const chip of CHIP_NAMES) {
@@ -38,7 +24,7 @@ describe.skipIf(!haveTool)('fit: TypeScript and C agree', () => {
     }
   }
   const singles = cases.length;
-  const rand = mulberry32(20240807);
+  const rand = uniform(20240807);
   const range = (m: Model): { model: Model; first: number; count: number } => {
     const first = Math.floor(rand() * m.layers.length);
     return { model: m, first, count: 1 + Math.floor(rand() * (m.layers.length - first)) };

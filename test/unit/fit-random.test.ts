@@ -5,26 +5,13 @@
 // these cases reach the rest, and TypeScript and C must still agree on every answer.
 
 import { describe, expect, it } from 'vitest';
-import { accelToolBuilt, accelToolPath } from '../../host/model/accel-tool.js';
 import { expansion } from '../../host/model/fit-layer.js';
 import { chipSpec } from '../../host/model/chips.js';
 import type { Model } from '../../host/model/layer.js';
 import { asToolJson, fitC, fitTs, type FitCase } from './fit-both.js';
 import { net, type NetLayer } from './fit-net.js';
+import { uniform } from '../../host/model/prng.js';
 
-const haveTool = accelToolBuilt();
-if (!haveTool) console.warn(`SKIPPED: ${accelToolPath()} is missing (run \`make firmware\`); the random TS/C fit comparison needs it`);
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const chip = chipSpec('max78000');
 
@@ -129,8 +116,8 @@ function randomNet(rand: () => number, id: number): Model {
   return net(`random${id}`, input, layers);
 }
 
-describe.skipIf(!haveTool)('fit: TypeScript and C agree on random networks', () => {
-  const rand = mulberry32(7);
+describe('fit: TypeScript and C agree on random networks', () => {
+  const rand = uniform(7);
   const nets: Model[] = [];
   for (let id = 0; nets.length < 1000; id++) {
     try {

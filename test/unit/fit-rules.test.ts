@@ -4,22 +4,17 @@
 // shared layer tables. Every case runs in TypeScript and, when synergy-accel is built, in C
 // (one process for all of them), and the two answers must be identical.
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { accelToolBuilt, accelToolPath } from '../../host/model/accel-tool.js';
 import type { FitOk, FitRefusal, FitResult } from '../../host/model/fit.js';
 import { readLayerTable } from '../../host/model/import-table.js';
 import type { Model } from '../../host/model/layer.js';
 import { modelMacs } from '../../host/model/macs.js';
 import { asToolJson, fitC, fitTs, type FitCase } from './fit-both.js';
 import { ALL, net, type NetLayer } from './fit-net.js';
+import { requireShared } from '../../host/model/shared-dir.js';
 
-const haveTool = accelToolBuilt();
-if (!haveTool) console.warn(`SKIPPED (C half): ${accelToolPath()} is missing (run \`make firmware\`); only the TypeScript fit is checked`);
-const shared = join(import.meta.dirname, '..', '..', '..', 'shared', 'models');
-const haveShared = existsSync(shared);
-if (!haveShared) console.warn(`SKIPPED: ${shared} is absent; the published-facts tests need the shared layer tables`);
 
 // Every case is registered here at load time, so the C side can run all of them in one process.
 const cases: FitCase[] = [];
@@ -31,7 +26,7 @@ function register(chip: string, ...models: Model[]): number {
 /** The TypeScript answer of a registered case, checked against the C answer. */
 function answer(id: number): FitResult {
   const r = fitTs(cases[id]!);
-  if (haveTool) expect(cResults[id], 'C answer').toEqual(asToolJson(r));
+  expect(cResults[id], 'C answer').toEqual(asToolJson(r));
   return r;
 }
 function ok(id: number): FitOk {
@@ -46,7 +41,7 @@ function refused(id: number): FitRefusal {
 }
 
 beforeAll(() => {
-  if (haveTool) cResults.push(...fitC(cases));
+  cResults.push(...fitC(cases));
 });
 
 const one = (name: string, input: [number, number, number], layer: NetLayer, chip = 'max78000'): number =>
@@ -330,8 +325,9 @@ describe('several segments on one chip', () => {
   });
 });
 
-describe.skipIf(!haveShared)('published facts of the shared layer tables', () => {
-  const files = haveShared ? readdirSync(shared).filter((f) => f.endsWith('.json')).sort() : [];
+describe('published facts of the shared layer tables', () => {
+  const shared = requireShared('models', 'the published-facts tests need the shared layer tables');
+  const files = readdirSync(shared).filter((f) => f.endsWith('.json')).sort();
   const models = files.map((f) => readLayerTable(join(shared, f)));
   const raw = files.map((f) => JSON.parse(readFileSync(join(shared, f), 'utf8')) as {
     fits_max78000: { verdict: string };

@@ -1,26 +1,26 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readLayerTable, parseLayerTable } from '../../host/model/import-table.js';
 import { ModelError } from '../../host/model/model-error.js';
 import { weightBytes } from '../../host/model/layer.js';
+import { goldenSets, requireShared } from '../../host/model/shared-dir.js';
 
-const shared = join(import.meta.dirname, '..', '..', '..', 'shared');
-const haveShared = existsSync(join(shared, 'models'));
-if (!haveShared) console.warn(`SKIPPED: ${shared}/models is absent; the import tests need the shared layer tables`);
+const WHY = 'the import tests need the shared layer tables and golden networks';
 
-describe.skipIf(!haveShared)('import format', () => {
-  const files = haveShared ? readdirSync(join(shared, 'models')).filter((f) => f.endsWith('.json')) : [];
+describe('import format', () => {
+  const tables = requireShared('models', WHY);
+  const files = readdirSync(tables).filter((f) => f.endsWith('.json'));
   it.each(files)('reads %s, its shapes chain and weight bytes match its totals', (file) => {
-    const model = readLayerTable(join(shared, 'models', file));
+    const model = readLayerTable(join(tables, file));
     expect(model.layers.length).toBeGreaterThan(0);
-    const raw = JSON.parse(readFileSync(join(shared, 'models', file), 'utf8')) as { totals: { weight_bytes: number } };
+    const raw = JSON.parse(readFileSync(join(tables, file), 'utf8')) as { totals: { weight_bytes: number } };
     expect(model.layers.reduce((a, l) => a + weightBytes(l), 0)).toBe(raw.totals.weight_bytes);
   });
 
-  const golden = haveShared ? readdirSync(join(shared, 'golden')).filter((d) => existsSync(join(shared, 'golden', d, 'model.json'))) : [];
-  it.each(golden)('reads golden %s with its weights', (dir) => {
-    const model = readLayerTable(join(shared, 'golden', dir, 'model.json'));
+  const golden = goldenSets(WHY);
+  it.each(golden.names)('reads golden %s with its weights', (dir) => {
+    const model = readLayerTable(join(golden.dir, dir, 'model.json'));
     expect(model.params).not.toBeNull();
     model.layers.forEach((l, i) => {
       const p = model.params![i]!;

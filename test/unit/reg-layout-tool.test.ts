@@ -4,11 +4,9 @@
 // unload.py for what a layer writes); the C unit tests hold the same rules.
 
 import { describe, expect, it } from 'vitest';
-import { accelToolBuilt, accelToolPath, runAccelTool } from '../../host/model/accel-tool.js';
+import { runAccelTool } from '../../host/model/accel-tool.js';
 import type { CborValue } from '../../host/proto/cbor.js';
 
-const haveTool = accelToolBuilt();
-if (!haveTool) console.warn(`SKIPPED: ${accelToolPath()} is missing (run \`make firmware\`); the layout cases need it`);
 
 interface Layout {
   source: number;
@@ -38,7 +36,7 @@ function place(l: Layout, data: Uint8Array): { words: [number, number, number][]
   return answer as { words: [number, number, number][]; gathered: boolean; error?: string };
 }
 
-describe.skipIf(!haveTool)('tensor layouts in C (synergy-accel layout)', () => {
+describe('tensor layouts in C (synergy-accel layout)', () => {
   it('a network input in HWC: whole words, channels in the lanes of their processors, zero elsewhere', () => {
     const got = place(
       { source: -1, shape: [5, 2, 1], width: 8, format: 'HWC', processors: 0x1fn, offset: 0x100, writeGap: 0 },

@@ -2,30 +2,25 @@
 // the C decoder (through synergy-accel) reading the same bytes to the same fields, and refusing
 // the same bad segments at the same place.
 
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CborMap, CborValue } from '../../host/proto/cbor.js';
 import { encodeCbor } from '../../host/proto/cbor.js';
-import { accelToolBuilt, accelToolPath, runAccelTool } from '../../host/model/accel-tool.js';
+import { runAccelTool } from '../../host/model/accel-tool.js';
 import { crossingBytes, crossingTensors, segmentTensors } from '../../host/model/boundary.js';
 import { readLayerTable } from '../../host/model/import-table.js';
 import type { Layer, LayerParams, Model } from '../../host/model/layer.js';
 import { ModelError } from '../../host/model/model-error.js';
-import { mulberry32, seedOf } from '../../host/model/weights.js';
+import { mulberry32, seedOf } from '../../host/model/prng.js';
 import {
   LAYER, SEG, TENSOR, decodeSegment, encodeSegment, packWeights, segmentMap, segmentOf, unpackWeights, type Segment,
 } from '../../host/model/segment-codec.js';
+import { goldenSets, requireShared } from '../../host/model/shared-dir.js';
 
-const shared = join(import.meta.dirname, '..', '..', '..', 'shared');
-const haveShared = existsSync(join(shared, 'golden'));
-if (!haveShared) console.warn(`SKIPPED: ${shared} is absent; the segment tests on real models need the shared tables and golden weights`);
-const haveTool = accelToolBuilt();
-if (!haveTool) console.warn(`SKIPPED: ${accelToolPath()} is missing (run \`make firmware\`); the C decoder comparisons need it`);
+const WHY = 'the segment tests on real models need the shared tables and golden weights';
 
-const golden = (dir: string): Model => readLayerTable(join(shared, 'golden', dir, 'model.json'));
-const table = (file: string): Model => readLayerTable(join(shared, 'models', file));
-const goldenDirs = haveShared ? readdirSync(join(shared, 'golden')).filter((d) => existsSync(join(shared, 'golden', d, 'model.json'))) : [];
+const golden = (dir: string): Model => readLayerTable(requireShared(`golden/${dir}/model.json`, WHY));
+const table = (file: string): Model => readLayerTable(requireShared(`models/${file}`, WHY));
+const goldenDirs = (): string[] => goldenSets(WHY).names;
 
 describe('weight packing', () => {
   it('packs LSB-first and unpacks with sign extension', () => {
@@ -41,7 +36,7 @@ describe('weight packing', () => {
   });
 });
 
-describe.skipIf(!haveShared)('boundary rule', () => {
+describe('boundary rule', () => {
   it('carries every tensor still needed after the cut, residual branches included', () => {
     const res = table('ressimplenet_cifar100.json');
     expect(crossingTensors(res, 0).map((t) => t.source)).toEqual([-1]);
@@ -82,8 +77,8 @@ function pieces(model: Model, size: number): Segment[] {
   return out;
 }
 
-describe.skipIf(!haveShared)('TypeScript round trip', () => {
-  it.each(goldenDirs)('golden %s: every split decodes to the same layers, weights and tensors', (dir) => {
+describe('TypeScript round trip', () => {
+  it.each(goldenDirs())('golden %s: every split decodes to the same layers, weights and tensors', (dir) => {
     const model = golden(dir);
     for (const size of [model.layers.length, 1, 3]) {
       for (const seg of pieces(model, size)) {
@@ -150,10 +145,10 @@ function mutated(seg: Segment, change: (m: CborMap) => void): Uint8Array {
 
 const placeOf = (message: string, source: string): string => message.slice(source.length + 2).split(': ')[0]!;
 
-describe.skipIf(!haveShared)('bad segments', () => {
-  const mnist = haveShared ? golden('mnist') : null;
+describe('bad segments', () => {
+  const mnist = golden('mnist');
   it.each(mutations)('TypeScript refuses %s, naming %s', (_what, change, place) => {
-    const bytes = mutated(segmentOf(mnist!, 0, 5), change);
+    const bytes = mutated(segmentOf(mnist, 0, 5), change);
     let err: unknown;
     try {
       decodeSegment(bytes, 'seg.cbor');
@@ -165,7 +160,7 @@ describe.skipIf(!haveShared)('bad segments', () => {
   });
 
   it('ignores keys it does not know (fields may be added within format 1)', () => {
-    const seg = segmentOf(mnist!, 0, 5);
+    const seg = segmentOf(mnist, 0, 5);
     const bytes = mutated(seg, (m) => {
       m.set(40, 'later');
       layerAt(m, 0).set(99, [1, 2, 3]);
@@ -217,10 +212,10 @@ function expectedDecode(seg: Segment): unknown {
   };
 }
 
-describe.skipIf(!haveShared || !haveTool)('C decoder (synergy-accel decode)', () => {
+describe('C decoder (synergy-accel decode)', () => {
   it('decodes every split of every golden model to the fields and weights TypeScript decodes', () => {
     const segments: Segment[] = [];
-    for (const dir of goldenDirs) {
+    for (const dir of goldenDirs()) {
       const model = golden(dir);
       for (const size of [model.layers.length, 1, 4]) segments.push(...pieces(model, size));
     }

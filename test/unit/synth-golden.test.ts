@@ -4,27 +4,22 @@
 // layouts on every golden network: each layer's recorded output placed by its layout and gathered
 // back is itself, and the unload words of the tool's image are exactly the words gather reads.
 
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadGolden } from '../../host/model/exec-golden.js';
-import { sharedDir } from '../../host/model/zoo.js';
 import { compareImages, parseVendorImage } from '../../host/synth/compare.js';
 import { imageJson, parseHwImage } from '../../host/synth/image.js';
 import { gatherTensor, inputLayout, layoutWords, outputLayout, placeTensor } from '../../host/synth/layout.js';
 import { synthesize } from '../../host/synth/synthesize.js';
+import { requireShared } from '../../host/model/shared-dir.js';
 
-const golden = join(sharedDir(), 'golden');
 const WITH_IMAGE = ['mnist', 'kws20_v3', 'cifar100-ressimplenet-synth'];
 const ALL = ['mnist', 'mnist-actvariant', 'kws20_v3', 'kws20_v3-pre2023', 'cifar100-simple-synth',
   'cifar100-ressimplenet-synth', 'cifar100-simplewide2x-synth'];
 
 function needGolden(name: string): string {
-  const dir = join(golden, name);
-  if (!existsSync(join(dir, 'model.json'))) {
-    throw new Error(`${dir}/model.json is absent: these tests need ../shared/golden beside the repository (or SYNERGY_SHARED)`);
-  }
-  return dir;
+  return dirname(requireShared(`golden/${name}/model.json`, "the register generator's golden comparisons need it"));
 }
 
 describe('synthesize() equals the synthesis tool\'s image', () => {

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { segmentTensors } from '../../host/model/boundary.js';
 import { chipSpec } from '../../host/model/chips.js';
-import { prng } from '../../host/model/exec-cases.js';
+import { uniform } from '../../host/model/prng.js';
 import { fit } from '../../host/model/fit.js';
 import type { Model } from '../../host/model/layer.js';
 import { loadModel, zooNames } from '../../host/model/zoo.js';
@@ -30,7 +30,7 @@ function asNetwork(model: Model, first: number, last: number): Model {
 
 /** Fitting segments [first, last] of a model, seeded. */
 function segmentsOf(model: Model, seed: number, count: number): [number, number][] {
-  const next = prng(seed);
+  const next = uniform(seed);
   const n = model.layers.length;
   const out: [number, number][] = [];
   for (let tries = 0; out.length < count && tries < 200; tries++) {
@@ -116,7 +116,7 @@ function disjointAndCounted(images: readonly HwImage[], parts: { model: Model; f
 describe('segments resident together', () => {
   it.each(models.map((m, i) => [m.name, i] as const))('%s: consecutive segments on one chip take disjoint kernel and bias memory, as fit() counts it', (_, i) => {
     const model = models[i]!;
-    const next = prng(2000 + i);
+    const next = uniform(2000 + i);
     const n = model.layers.length;
     // Cut the model into 2..4 consecutive segments and keep the longest prefix of them that fits one chip.
     const cuts = [...new Set(Array.from({ length: 1 + Math.floor(next() * 3) }, () => 1 + Math.floor(next() * (n - 1))))].sort((a, b) => a - b);

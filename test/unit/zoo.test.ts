@@ -4,7 +4,7 @@
 // unsaturated, and the MAX78000 variants are the upstream models without depthwise layers with a
 // data layout that holds together.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chipSpec } from '../../host/model/chips.js';
@@ -12,13 +12,12 @@ import { runModel } from '../../host/model/exec.js';
 import { readLayerTable } from '../../host/model/import-table.js';
 import { weightBytes, type Model } from '../../host/model/layer.js';
 import { ModelError } from '../../host/model/model-error.js';
-import { mulberry32, seedOf } from '../../host/model/weights.js';
+import { mulberry32, seedOf } from '../../host/model/prng.js';
 import { listZoo, loadModel, zooDir } from '../../host/model/zoo.js';
 import { buildZoo, dataLayoutProblems } from '../../tools/import-models.js';
+import { requireShared } from '../../host/model/shared-dir.js';
 
-const shared = join(import.meta.dirname, '..', '..', '..', 'shared');
-const haveShared = existsSync(join(shared, 'models')) && existsSync(join(shared, 'golden'));
-if (!haveShared) console.warn(`SKIPPED: ${shared} is absent; the importer and real-weight tests need ../shared`);
+const WHY = 'the importer and real-weight tests need the shared layer tables and golden weights';
 
 // name -> [layers, weight bytes, bias bytes]: the paper's models at their published shapes.
 const EXPECTED: Record<string, [number, number, number]> = {
@@ -53,9 +52,9 @@ describe('zoo listing', () => {
   });
 });
 
-describe.skipIf(!haveShared)('importer', () => {
+describe('importer', () => {
   it('the committed zoo files are exactly what tools/import-models.ts writes from ../shared/models', () => {
-    const files = buildZoo(join(shared, 'models'));
+    const files = buildZoo(requireShared('models', WHY));
     expect([...files.keys()].sort()).toEqual(Object.keys(EXPECTED).sort());
     for (const [name, text] of files) expect(readFileSync(join(zooDir(), `${name}.json`), 'utf8'), name).toBe(text);
   });
@@ -63,7 +62,7 @@ describe.skipIf(!haveShared)('importer', () => {
   it('keeps the facts of the import tables: every layer field but the prose', () => {
     for (const name of Object.keys(EXPECTED).filter((n) => !n.endsWith('_max78000'))) {
       const ours = readLayerTable(join(zooDir(), `${name}.json`));
-      const theirs = readLayerTable(join(shared, 'models', `${name}.json`));
+      const theirs = readLayerTable(requireShared(`models/${name}.json`, WHY));
       expect(JSON.stringify(ours.layers, big), name).toBe(JSON.stringify(theirs.layers, big));
       expect(ours.inputShape).toEqual(theirs.inputShape);
     }
@@ -79,12 +78,13 @@ describe('weights', () => {
     else process.env['SYNERGY_SHARED'] = saved;
   });
 
-  it.skipIf(!haveShared)('loads the trained KWS and MNIST weights from ../shared/golden and says so', () => {
+  it('loads the trained KWS and MNIST weights from ../shared/golden and says so', () => {
     for (const [name, dir] of [['kws20_v3', 'kws20_v3'], ['convnet5_mnist', 'mnist']] as const) {
+      const file = requireShared(`golden/${dir}/model.json`, WHY);
       const loaded = loadModel(name);
       expect(loaded.weights).toBe('real');
-      expect(loaded.weightsFrom).toBe(join(process.env['SYNERGY_SHARED'] ?? join(zooDir(), '..', '..', 'shared'), 'golden', dir, 'model.json'));
-      const golden = readLayerTable(join(shared, 'golden', dir, 'model.json'));
+      expect(loaded.weightsFrom).toBe(file);
+      const golden = readLayerTable(file);
       loaded.model.params!.forEach((p, i) => {
         expect(p.weights ? [...p.weights] : null).toEqual(golden.params![i]!.weights ? [...golden.params![i]!.weights!] : null);
         expect(loaded.model.layers[i]!.outputShift).toBe(golden.layers[i]!.outputShift);
@@ -100,9 +100,9 @@ describe('weights', () => {
     expect(loaded.model.params).not.toBeNull();
   });
 
-  it.skipIf(!haveShared)('takes weights inside a file given by path, and generates them for a table without', () => {
-    expect(loadModel(join(shared, 'golden', 'mnist', 'model.json')).weights).toBe('imported');
-    const table = loadModel(join(shared, 'models', 'simplenet_cifar100.json'));
+  it('takes weights inside a file given by path, and generates them for a table without', () => {
+    expect(loadModel(requireShared('golden/mnist/model.json', WHY)).weights).toBe('imported');
+    const table = loadModel(requireShared('models/simplenet_cifar100.json', WHY));
     expect(table.weights).toBe('generated');
     expect(table.entry).toBeNull();
   });

@@ -23,7 +23,7 @@ import { chipSpec, type ChipName } from '../../host/model/chips.js';
 import { seededTensor } from '../../host/model/exec-cases.js';
 import { engineFor, type Engine } from '../../host/synth/engine.js';
 import { loadModel, zooNames } from '../../host/model/zoo.js';
-import { json, log, opt } from './bench-args.js';
+import { json, log, opt, runBench } from './bench-args.js';
 import { synthTimes } from './synth-times.js';
 
 const modelsArg = opt('models');
@@ -239,19 +239,4 @@ async function main(): Promise<void> {
   }
 }
 
-async function cleanup(): Promise<void> {
-  await Promise.allSettled(sessions.map((s) => s.close()));
-  await Promise.allSettled(desks.map((d) => d.stop()));
-}
-
-process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
-process.once('SIGTERM', () => void cleanup().then(() => process.exit(143)));
-
-try {
-  await main();
-  await cleanup();
-} catch (e) {
-  await cleanup();
-  process.stderr.write(`bench:accel failed: ${(e as Error).stack ?? String(e)}\n`);
-  process.exitCode = 1;
-}
+await runBench('accel', { sessions, boards: desks }, main);

@@ -26,7 +26,7 @@
 //    "started", "delivered", "failed", "wrong", "failure_reasons"}]}
 
 import { join } from 'node:path';
-import { repoRoot } from '../../host/link/repo-root.js';
+import { repoRoot } from '../../host/repo-root.js';
 import { startDeskEmulators } from '../../host/runtime/desk-emulators.js';
 import { planRun } from '../../host/runtime/planning.js';
 import { Run } from '../../host/runtime/runner.js';

@@ -9,6 +9,7 @@
 //    estimated_throughput, started, delivered, failed, host_bound, same_plan_as}]}], "mean_ratio": {baseline: r},
 //    "synergy_at_or_above": {baseline: count}, "of": n}
 
+import type { CompareRow } from '../../host/cli/commands/compare.js';
 import { runDocument } from '../../host/report/run-report.js';
 import { startDeskEmulators } from '../../host/runtime/desk-emulators.js';
 import { comparedPolicies } from '../../host/runtime/planning.js';
@@ -26,13 +27,8 @@ const checkEvery = Number(opt('check-every') ?? 20);
 const workloads = readWorkloads(only);
 const policies = comparedPolicies();
 
-interface Row {
-  policy: string;
-  measured_throughput: number;
-  estimated_throughput: number;
-  started: number;
-  delivered: number;
-  failed: number;
+/** compare's row, with the frames checked wrong and the host-bound mark beside it. */
+interface Row extends Omit<CompareRow, 'same_plan_as'> {
   wrong: number;
   host_bound: boolean;
   /** the policy whose run measured this one's identical plan (compare-policies.ts), or null */

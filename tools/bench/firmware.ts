@@ -9,15 +9,16 @@
 // Budgets of issue 13: flash at most 90 % of 512 KiB; static SRAM plus peak stack at most 90 % of
 // 128 KiB. With --json it ends with one JSON line of the figures.
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deployModel } from '../../host/board/deploy-model.js';
 import { elfMemoryUse } from '../../host/board/firmware-image.js';
 import { openBoard } from '../../host/board/open.js';
 import { readTensorFile } from '../../host/cli/tensor-file.js';
 import { startQemuBoard } from '../../host/link/qemu.js';
-import { repoRoot } from '../../host/link/repo-root.js';
-import { loadModel, sharedDir } from '../../host/model/zoo.js';
+import { repoRoot } from '../../host/repo-root.js';
+import { goldenSets } from '../../host/model/shared-dir.js';
+import { loadModel } from '../../host/model/zoo.js';
 import { json, log } from './bench-args.js';
 
 const FLASH = 512 * 1024;
@@ -39,8 +40,13 @@ log(`MAX78000 ${which.kind === 'image' ? 'image' : 'without its accelerator bind
 log(`  flash        ${use.flash.toLocaleString('en-US').padStart(9)} B of ${FLASH.toLocaleString('en-US')} (${((100 * use.flash) / FLASH).toFixed(1)} %)`);
 log(`  static SRAM  ${use.ramStatic.toLocaleString('en-US').padStart(9)} B of ${SRAM.toLocaleString('en-US')} (${((100 * use.ramStatic) / SRAM).toFixed(1)} %)`);
 
-const golden = join(sharedDir(), 'golden');
-const sets = existsSync(golden) ? readdirSync(golden).filter((d) => existsSync(join(golden, d, 'model.json'))).sort() : [];
+const { dir: golden, names: sets } = ((): { dir: string; names: string[] } => {
+  try {
+    return goldenSets('the firmware benchmark runs every golden network on a QEMU board');
+  } catch (e) {
+    return fail((e as Error).message);
+  }
+})();
 if (sets.length === 0) fail(`no golden networks under ${golden}`);
 
 const board = await startQemuBoard({ id: 'bench-firmware' });

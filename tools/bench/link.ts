@@ -11,7 +11,7 @@ import { BoardSession } from '../../host/board/session.js';
 import { summarizeRtt } from '../../host/board/rtt.js';
 import { startEmulator, type EmulatedBoard } from '../../host/link/emulator.js';
 import { SerialLink } from '../../host/link/serial.js';
-import { json, log, opt } from './bench-args.js';
+import { json, log, opt, runBench } from './bench-args.js';
 import { benchBleLink } from './link-ble.js';
 
 const RTT_PINGS = 2000;
@@ -128,22 +128,9 @@ async function main(): Promise<void> {
   }
 }
 
-async function cleanup(): Promise<void> {
-  await Promise.allSettled(sessions.map((s) => s.close()));
-  await Promise.allSettled(started.map((e) => e.stop()));
-}
-
-process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
-process.once('SIGTERM', () => void cleanup().then(() => process.exit(143)));
-
 const transport = opt('transport') ?? 'serial';
-try {
+await runBench('link', { sessions, boards: started }, async () => {
   if (transport === 'ble') await benchBleLink();
   else if (transport === 'serial') await main();
   else throw new Error(`--transport ${transport}: not serial or ble`);
-  await cleanup();
-} catch (e) {
-  await cleanup();
-  process.stderr.write(`bench:link failed: ${(e as Error).message}\n`);
-  process.exitCode = 1;
-}
+});

@@ -10,7 +10,7 @@
 // of the samples in a minute (or a tenth of the run, if shorter).
 
 import { join } from 'node:path';
-import { repoRoot } from '../../host/link/repo-root.js';
+import { repoRoot } from '../../host/repo-root.js';
 import { Run } from '../../host/runtime/runner.js';
 import { readApp } from '../../host/space/app-spec.js';
 import { readDesk } from '../../host/space/desk-spec.js';

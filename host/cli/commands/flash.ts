@@ -7,7 +7,7 @@ import { DriveError } from '../../board/daplink-drive.js';
 import { readFirmwareImage, FirmwareImageError, type FirmwareImage } from '../../board/firmware-image.js';
 import { findTargets, flashBoard, FlashError, type FlashMethod, type FlashResult } from '../../board/flash.js';
 import { ProbeError } from '../../board/probes.js';
-import { repoRoot } from '../../link/repo-root.js';
+import { repoRoot } from '../../repo-root.js';
 import { choiceValue, intValue } from '../args.js';
 import { CommandFailure, EXIT, type Command } from '../command.js';
 import { table } from '../output.js';

@@ -5,7 +5,7 @@
 import { EXIT, type Command } from '../command.js';
 import { UsageError } from '../args.js';
 import { BOARDS_HELP } from '../desk-arg.js';
-import { asFailure, deployOnBoards, EMULATED_OPTIONS, loadModelArg } from '../model-run.js';
+import { EMULATED_OPTIONS, loadModelArg, withDeployment } from '../model-run.js';
 import { table } from '../output.js';
 import { inputArg, tensorJson } from '../tensor-file.js';
 import { showShape, tensorWidth, type Tensor } from '../../model/tensor.js';
@@ -39,8 +39,7 @@ export const inferCommand: Command = {
     if (inputPath === undefined) throw new UsageError('synergy infer: --input FILE is required (a JSON tensor {"shape", "data"})');
     const loaded = loadModelArg(args.positionals[0]!);
     const input = inputArg(inputPath, loaded.model);
-    const { boards, deployment, progress } = await deployOnBoards('infer', args.list('board'), args, loaded, signal);
-    try {
+    return withDeployment('infer', args.list('board'), args, loaded, signal, async ({ deployment, progress }) => {
       progress.update(1, `running ${loaded.model.name}`);
       const run = await deployment.run(input);
       progress.done();
@@ -61,12 +60,6 @@ export const inferCommand: Command = {
       );
       io.out(`total ${run.totalCycles.toLocaleString('en-US')} cycles, ${run.totalUs.toFixed(1)} us on the device (leading cycle of each segment included)`);
       return EXIT.ok;
-    } catch (e) {
-      throw asFailure(e);
-    } finally {
-      // Boards first: nothing after this may keep an emulator alive.
-      await boards.release();
-      progress.done();
-    }
+    });
   },
 };

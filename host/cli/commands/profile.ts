@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { intValue } from '../args.js';
 import { CommandFailure, EXIT, type Command } from '../command.js';
 import { BOARDS_HELP } from '../desk-arg.js';
-import { asFailure, deployOnBoards, EMULATED_OPTIONS, loadModelArg } from '../model-run.js';
+import { EMULATED_OPTIONS, loadModelArg, withDeployment } from '../model-run.js';
 import { makeDirs, prepareOutputDir } from '../output-dir.js';
 import { table } from '../output.js';
 import { PROFILE_MAX_RUNS, PROFILE_MAX_WARMUP } from '../../proto/index.js';
@@ -45,8 +45,7 @@ export const profileCommand: Command = {
     const outDir = prepareOutputDir(args.string('out') ?? `profile-${model.name}`, '--out');
     const runs = args.number('runs') ?? 10;
     const warmup = args.number('warmup') ?? 2;
-    const { boards, deployment, progress } = await deployOnBoards('profile', args.list('boards'), args, loaded, signal);
-    try {
+    return withDeployment('profile', args.list('boards'), args, loaded, signal, async ({ deployment, progress }) => {
       const n = deployment.segments.length;
       progress.update(0, `profiling ${model.name}: segment 1 of ${n}`);
       const prof = await deployment.profile(input, {
@@ -82,12 +81,6 @@ export const profileCommand: Command = {
       );
       io.out(`wrote ${join(outDir, 'profile.json')}, profile.csv, profile.html`);
       return EXIT.ok;
-    } catch (e) {
-      throw asFailure(e);
-    } finally {
-      // Boards first: nothing after this may keep an emulator alive.
-      await boards.release();
-      progress.done();
-    }
+    });
   },
 };

@@ -20,6 +20,9 @@ import { emulateOptions, Run, type DeskSource, type Fault, type RunConfig, type 
 import type { DeployProgress } from '../../runtime/deploy.js';
 import { runDocument, runHtml, type RunDocument } from '../../report/run-report.js';
 import { deployBars, finalTable, LiveBlock, statusText } from '../../report/run-status.js';
+import { looksLikeAddress, parseLiveAddress } from '../../live/address.js';
+import { LiveView } from '../../live/live-view.js';
+import { LiveServerError } from '../../live/server.js';
 
 function secondsValue(min: number, max: number): (text: string) => number {
   return (text) => {
@@ -100,11 +103,12 @@ export function baseConfig(args: ParsedArgs, app: AppSpec, desk: DeskSource, pol
   };
 }
 
-/** Runs once with a live status on a terminal; resolves with the result and its document. */
-export async function runWithStatus(cfg: RunConfig, io: CommandIO, label: string): Promise<{ result: RunResult; doc: RunDocument }> {
+/** Runs once with a live status on a terminal (and `watch` following the run); resolves with the result and its document. */
+export async function runWithStatus(cfg: RunConfig, io: CommandIO, label: string, watch?: (run: Run) => void): Promise<{ result: RunResult; doc: RunDocument }> {
   const live = new LiveBlock();
   const bars = new Map<string, DeployProgress>();
   const run = new Run(cfg);
+  watch?.(run);
   run.on('deploy', (p) => {
     bars.set(p.device, p);
     live.draw(`${label}: loading segments\n${deployBars(bars)}`);
@@ -162,6 +166,18 @@ function faults(args: ParsedArgs, desk: DeskSource): Fault[] {
   return out;
 }
 
+/** The live view of --live, listening before the run starts; its URL on stderr. */
+async function startLiveView(address: string, io: CommandIO): Promise<LiveView> {
+  try {
+    const view = await LiveView.start(parseLiveAddress(address));
+    io.err(`live view: ${view.url}`);
+    return view;
+  } catch (e) {
+    if (e instanceof LiveServerError) throw new CommandFailure(`--live: ${e.message}`);
+    throw e;
+  }
+}
+
 export const runCommand: Command = {
   name: 'run',
   summary: 'run an app on a desk: plan, load the boards, execute every pipeline, measure, adapt',
@@ -182,6 +198,11 @@ export const runCommand: Command = {
     { name: 'kill', value: 'DEVICE@S', parse: faultValue, repeatable: true, description: 'kill that emulated board S seconds into the run' },
     { name: 'hang', value: 'DEVICE@S', parse: faultValue, repeatable: true, description: 'stop that emulated board S seconds into the run (SIGSTOP: it hangs, its link stays open)' },
     { name: 'restart', value: 'DEVICE@S', parse: faultValue, repeatable: true, description: 'start a killed (or hung) emulated board again at S seconds' },
+    {
+      name: 'live', value: '[HOST:PORT]', valueOptional: looksLikeAddress,
+      parse: (text) => (parseLiveAddress(text), text),
+      description: 'serve a live view of the run (plan, throughput, utilisation, faults) at http://HOST:PORT/ and print its URL; loopback only, default 127.0.0.1 on a free port (see docs/live.md)',
+    },
   ],
   async run({ args, json, io, signal }) {
     const app = readAppArg(args.positionals[0]!);
@@ -193,14 +214,16 @@ export const runCommand: Command = {
     // Fully computed: the desk is started here with exactCompute and handed to the run as a
     // running one (the run then leaves it to us to stop).
     if (args.flag('compute-every-frame') && desk.kind !== 'emulate') throw new UsageError('synergy run: --compute-every-frame works on an emulated desk only');
+    const view = args.has('live') ? await startLiveView(args.string('live')!, io) : null;
     const exact = args.flag('compute-every-frame') && desk.kind === 'emulate' ? await startExactDesk(desk, app) : null;
     const onExit = (): void => exact?.killNow();
     process.on('exit', onExit);
-    let doc: RunDocument;
+    let doc: RunDocument | null = null;
     try {
       const cfg: RunConfig = { ...baseConfig(args, app, exact ? { kind: 'emulated', emulators: exact } : desk, policy, signal), faults: faultList };
-      ({ doc } = await runWithStatus(cfg, io, `${app.name}/${policy}`));
+      ({ doc } = await runWithStatus(cfg, io, `${app.name}/${policy}`, view ? (r) => view.watch(r) : undefined));
     } finally {
+      await view?.finish(doc);
       await exact?.stop();
       process.off('exit', onExit);
     }
