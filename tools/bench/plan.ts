@@ -21,7 +21,7 @@ import { randomInstance, rng, unseenInstance } from '../../host/plan/random-inst
 import { readApp, type AppSpec } from '../../host/space/app-spec.js';
 import { readDesk } from '../../host/space/desk-spec.js';
 import type { DeskSpec } from '../../host/space/device.js';
-import { json, log, opt } from './bench-args.js';
+import { json, log, opt, runBench } from './bench-args.js';
 import { readWorkloads } from './workloads.js';
 
 const INSTANCES = Number(opt('instances') ?? 200);
@@ -223,7 +223,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`bench:plan failed: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+await runBench('plan', { sessions: [], boards: [] }, main);
