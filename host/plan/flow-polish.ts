@@ -58,6 +58,8 @@ export interface PolishOptions {
   stopAt?: number;
   /** Let the LP choose each pipeline's variant, source and target too (the most used is kept). */
   freeChoice?: boolean;
+  /** With freeChoice: only these pipelines choose; the others keep the start's choices. */
+  free?: readonly number[];
   /** Commit the start's segments first: the LP may only add beside them (always feasible). */
   anchored?: boolean;
   /** With anchored: these pipelines' segments are not committed (they may move anywhere that
@@ -73,6 +75,10 @@ export interface PolishOptions {
 /** Model variants with up to this many allowed cuts get all of them in the flow DAG; others a
  *  subset (MobileNetV2 has 34 on a MAX78000: thousands of compute edges per device). */
 const ALL_CUTS_UP_TO = 16;
+
+/** A split choice (variant, source or target) is decided by trying at most this many of the
+ *  options the LP uses, each by one LP. */
+const STRONG_CHOICES = 3;
 
 export interface PolishResult {
   /** The repaired LP plan (every device passes the exact fit), or null if none was reached. */
@@ -178,20 +184,21 @@ export function polishFlows(pr: PlanProblem, start: Assignment, opts: PolishOpti
   const sum = pr.objective === 'sum';
   // A pipeline the start leaves out gets every choice with freeChoice; else it stays out, which
   // only the sum objective allows (max-min needs a unit flow of every pipeline).
-  if (!opts.freeChoice && !sum && start.some((rs) => rs.length === 0)) return none;
+  const isFree = (m: number): boolean => opts.freeChoice === true && (opts.free === undefined || opts.free.includes(m));
+  if (!sum && start.some((rs, m) => rs.length === 0 && !isFree(m))) return none;
   // The LP's first column is T (max-min, minimised) or the weighted sum (maximised).
   const valueOf = (x0: number): number => (sum ? x0 : x0 > 0 ? 1 / x0 : Number.POSITIVE_INFINITY);
   const choice = start.map((rs) => rs[0]?.route ?? null);
   if (start.some((rs, m) => rs.some((x) => x.route.variant !== choice[m]!.variant || x.route.source !== choice[m]!.source || x.route.target !== choice[m]!.target))) return none;
   const edges = choice.map((r, m) => {
     const p = pr.pipelines[m]!;
-    if (!r && !opts.freeChoice) return [];
-    const variants = opts.freeChoice || !r ? p.variants.map((_, v) => v) : [r.variant];
+    if (!r && !isFree(m)) return [];
+    const variants = isFree(m) || !r ? p.variants.map((_, v) => v) : [r.variant];
     return variants.flatMap((v) => {
       const count = p.cutAllowed[v]!.reduce((a, x) => a + x, 0);
       if (count > ALL_CUTS_UP_TO) allCuts = false;
       const cuts = count <= ALL_CUTS_UP_TO ? null : new Set([...(opts.cuts?.[m] ?? []), ...start[m]!.flatMap((x) => x.route.steps.map((st) => st.from))]);
-      return opts.freeChoice || !r ? pipelineEdges(pr, m, v, p.sources.map((x) => x.device), p.targets, cuts) : pipelineEdges(pr, m, v, [r.source], [r.target], cuts);
+      return isFree(m) || !r ? pipelineEdges(pr, m, v, p.sources.map((x) => x.device), p.targets, cuts) : pipelineEdges(pr, m, v, [r.source], [r.target], cuts);
     });
   });
   const maxRounds = opts.maxRounds ?? 40;
@@ -208,10 +215,24 @@ export function polishFlows(pr: PlanProblem, start: Assignment, opts: PolishOpti
   const committed = pr.devices.map(() => new Map<string, PlacedSegment>());
   const usage = pr.devices.map(() => [0, 0, 0]);
   const caps = pr.devices.map((d) => (d.chip ? [d.chip.maxLayers, d.chip.weightMem, d.chip.biasMem] : [0, 0, 0]));
+  const banRow = (col: number): Row => ({ lower: Number.NEGATIVE_INFINITY, upper: 0, cols: [col], coefs: [1] });
   const ban = (col: number, rows: Row[]): void => {
     if (banned.has(col)) return;
     banned.add(col);
-    rows.push({ lower: Number.NEGATIVE_INFINITY, upper: 0, cols: [col], coefs: [1] });
+    rows.push(banRow(col));
+  };
+  // Every row the repair has added so far (the LP of a trial is the program with these).
+  const added: Row[] = [];
+  /** The objective of the LP with these rows added too (-Infinity if it has no solution). */
+  const trialValue = (extra: readonly Row[]): number => {
+    const kept = lp.rows.length;
+    lp.rows.push(...added, ...extra);
+    try {
+      const r = solveProgram(lp);
+      return r.status === 'optimal' ? valueOf(r.x[0]!) : Number.NEGATIVE_INFINITY;
+    } finally {
+      lp.rows.length = kept;
+    }
   };
   const commit = (c: (typeof compute)[number], rows: Row[]): void => {
     const d = c.e.device;
@@ -226,14 +247,14 @@ export function polishFlows(pr: PlanProblem, start: Assignment, opts: PolishOpti
       if (clash || o.use.some((u, k) => usage[d]![k]! + u > caps[d]![k]!)) ban(o.col, rows);
     }
   };
-  /** Per pipeline, keeps the variant, source and target carrying the most frames, banning the
-   *  others' sense or delivery edges (true if anything was banned). Choices the LP already makes
-   *  whole are kept at once; of the split ones only the most one-sided per round (the others may
-   *  change their minds once it is fixed). */
+  /** Per pipeline, keeps one variant, source and target, banning the others' sense or delivery
+   *  edges (true if anything was banned). Choices the LP already makes whole are kept at once;
+   *  of the split ones only the most one-sided per round (the others may change their minds once
+   *  it is fixed), and for it each option the LP uses is tried by an LP, the best kept. */
   const chooseByFlow = (x: Float64Array, rows: Row[]): boolean => {
     const before = rows.length;
     const dims = [(e: FlowEdge): string => `v${e.variant}`, (e: FlowEdge): string => (e.kind === 'sense' ? `s${e.device}` : `t${e.other}`)];
-    let split: { m: number; dim: number; kind: 'sense' | 'deliver'; best: string; f: number } | null = null;
+    let split: { m: number; dim: number; kind: 'sense' | 'deliver'; options: string[]; f: number } | null = null;
     edges.forEach((es, m) => {
       dims.forEach((key, dim) => {
         for (const kind of ['sense', 'deliver'] as const) {
@@ -244,9 +265,12 @@ export function polishFlows(pr: PlanProblem, start: Assignment, opts: PolishOpti
           if (flow.size < 2) continue;
           const ranked = [...flow].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
           const total = ranked.reduce((acc, r) => acc + r[1], 0);
-          const f = total > 0 ? ranked[0]![1] / total : 1;
+          // A pipeline the LP gives no frames (sum) has no choice yet: fixing the first one
+          // by name would decide it by accident.
+          if (total <= FLOW_EPS) continue;
+          const f = ranked[0]![1] / total;
           if (ranked[1]![1] > FLOW_EPS) {
-            if (!split || f > split.f) split = { m, dim, kind, best: ranked[0]![0], f };
+            if (!split || f > split.f) split = { m, dim, kind, options: ranked.filter((r) => r[1] > FLOW_EPS).map((r) => r[0]), f };
             continue;
           }
           es.forEach((e, i) => {
@@ -256,10 +280,22 @@ export function polishFlows(pr: PlanProblem, start: Assignment, opts: PolishOpti
       });
     });
     if (rows.length === before && split) {
-      const { m, dim, kind, best } = split as { m: number; dim: number; kind: 'sense' | 'deliver'; best: string };
-      edges[m]!.forEach((e, i) => {
-        if (e.kind === kind && dims[dim]!(e) !== best) ban(cols[m]![i]!, rows);
-      });
+      const { m, dim, kind, options } = split as { m: number; dim: number; kind: 'sense' | 'deliver'; options: string[] };
+      // The most frames is not always the best choice (two pipelines may want one camera's
+      // CPU): each choice the LP uses is tried, and the one whose LP does best is kept.
+      const others = (k: string): number[] => edges[m]!.flatMap((e, i) => (e.kind === kind && dims[dim]!(e) !== k && !banned.has(cols[m]![i]!) ? [cols[m]![i]!] : []));
+      let best = options[0]!;
+      let bestValue = Number.NEGATIVE_INFINITY;
+      // (Past the deadline the most frames decides: the pass is about to stop anyway.)
+      const late = opts.deadline !== undefined && planNow() > opts.deadline;
+      for (const k of late ? [] : options.slice(0, STRONG_CHOICES)) {
+        const v = trialValue([...rows, ...others(k).map(banRow)]);
+        if (v > bestValue * (1 + 1e-9)) {
+          best = k;
+          bestValue = v;
+        }
+      }
+      for (const col of others(best)) ban(col, rows);
     }
     return rows.length > before;
   };
@@ -281,6 +317,11 @@ export function polishFlows(pr: PlanProblem, start: Assignment, opts: PolishOpti
   let gaveUp = false;
   let bound = Number.POSITIVE_INFINITY;
   const lazy = (x: Float64Array): LazyAddition => {
+    const r = repairStep(x);
+    added.push(...r.rows);
+    return r;
+  };
+  const repairStep = (x: Float64Array): LazyAddition => {
     rounds++;
     const rows: Row[] = [];
     if (rounds === 1) bound = valueOf(x[0]!);

@@ -106,14 +106,14 @@ export function planSynergy(pr: PlanProblem, opts: SynergyOptions = {}): Synergy
     // The least LP objective seen over the free passes: no plan with these cuts does better.
     let bound = Number.POSITIVE_INFINITY;
     let exactBound = false;
-    const polish = (from: Assignment, freeChoice: boolean, anchored: boolean, unanchored?: readonly number[], pin?: { pipeline: number; source: number }): boolean => {
+    const polish = (from: Assignment, freeChoice: boolean, anchored: boolean, unanchored?: readonly number[], pin?: { pipeline: number; source: number }, free?: readonly number[]): boolean => {
       // The plan so far, plus a hair: an LP that falls to it cannot lead to a better plan.
       const stopAt = value * (1 + 1e-7);
       if (bound <= stopAt) return false;
       // A pass still running at the end of the budget is dropped (large desks only).
-      const pol = polishFlows(pr, from, { freeChoice, anchored, cuts, maxRounds: POLISH_ROUNDS, stopAt, deadline: end, ...(unanchored !== undefined ? { unanchored } : {}), ...(pin ? { pin } : {}) });
+      const pol = polishFlows(pr, from, { freeChoice, anchored, cuts, maxRounds: POLISH_ROUNDS, stopAt, deadline: end, ...(unanchored !== undefined ? { unanchored } : {}), ...(pin ? { pin } : {}), ...(free ? { free } : {}) });
       // The free LP bounds every plan with these cuts (memory relaxed); a pinned one does not.
-      if (freeChoice && !pin && pol.bound < bound) {
+      if (freeChoice && !pin && !free && pol.bound < bound) {
         bound = pol.bound;
         exactBound = pol.allCuts;
       }
@@ -153,8 +153,10 @@ export function planSynergy(pr: PlanProblem, opts: SynergyOptions = {}): Synergy
       }
       // The free pass fixes each source by the frames the memory-relaxed LP sends from it, which
       // memory may then betray (the source with the most flow cannot keep the segments it
-      // needs beside the others'). Each other source of each pipeline gets its own free pass,
-      // the pipelines loading the bottleneck first.
+      // needs beside the others'). Each other source of each pipeline gets two passes, the
+      // pipelines loading the bottleneck first: one where only that pipeline chooses (its
+      // target and variant; the others keep the plan's choices, which the LP cannot then talk
+      // it out of), then one where every pipeline chooses.
       const ev = evaluate(pr, assignment);
       const load = (m: number): number => assignment[m]!.reduce((a, x) => a + x.share * (ev.bottleneck >= 0 ? x.route.loads[ev.bottleneck]! : 0), 0) * pr.pipelines[m]!.weight;
       const order = [...pr.pipelines.keys()].sort((a, b) => load(b) - load(a) || a - b);
@@ -164,6 +166,7 @@ export function planSynergy(pr: PlanProblem, opts: SynergyOptions = {}): Synergy
         for (const { device } of pr.pipelines[m]!.sources) {
           if (now[m]!.some((x) => x.route.source === device)) continue;
           if (passes++ >= PINNED_PASSES) return;
+          polish(now, true, false, undefined, { pipeline: m, source: device }, [m]);
           polish(now, true, false, undefined, { pipeline: m, source: device });
         }
       }
