@@ -109,7 +109,7 @@ export function planSynergy(pr: PlanProblem, opts: SynergyOptions = {}): Synergy
     const polish = (from: Assignment, freeChoice: boolean, anchored: boolean, unanchored?: readonly number[], pin?: { pipeline: number; source: number }, free?: readonly number[]): boolean => {
       // The plan so far, plus a hair: an LP that falls to it cannot lead to a better plan.
       const stopAt = value * (1 + 1e-7);
-      if (bound <= stopAt) return false;
+      if (bound <= stopAt || planNow() > end) return false;
       // A pass still running at the end of the budget is dropped (large desks only).
       const pol = polishFlows(pr, from, { freeChoice, anchored, cuts, maxRounds: POLISH_ROUNDS, stopAt, deadline: end, ...(unanchored !== undefined ? { unanchored } : {}), ...(pin ? { pin } : {}), ...(free ? { free } : {}) });
       // The free LP bounds every plan with these cuts (memory relaxed); a pinned one does not.
@@ -151,6 +151,8 @@ export function planSynergy(pr: PlanProblem, opts: SynergyOptions = {}): Synergy
         const from = assignment;
         for (const m of order) polish(from, false, true, [m]);
       }
+    };
+    const polishPinned = (): void => {
       // The free pass fixes each source by the frames the memory-relaxed LP sends from it, which
       // memory may then betray (the source with the most flow cannot keep the segments it
       // needs beside the others'). Each other source of each pipeline gets two passes, the
@@ -223,6 +225,9 @@ export function planSynergy(pr: PlanProblem, opts: SynergyOptions = {}): Synergy
         if (!improved) break;
       }
       if (value > before * (1 + 1e-7)) polishAll();
+      // The pinned passes come last: on large desks they are many, and the budget they would
+      // take from the large-neighbourhood moves is worth more there.
+      polishPinned();
     } else {
       moves.push('the plan meets the flow bound of the whole plan space (memory relaxed): no plan does better');
     }
