@@ -99,6 +99,27 @@ export function segmentOn(m: number, v: number, from: number, to: number, device
 }
 
 /**
+ * Per pipeline and device, the pairs of its segments there that meet end to start ([a, b) and
+ * [b, c)), each as the set of their identities (segmentOn). The repair keeps both when the
+ * relaxed LP runs them on different routes, and then bans [a, c) as overlapping, even where
+ * [a, c) fits alone and saves a round trip through the host: a pass with the pair banned lets
+ * it take their place.
+ */
+export function adjacentPieces(a: Assignment): Set<string>[] {
+  const out = new Map<string, Set<string>>();
+  for (const rs of a) {
+    const steps = new Map<string, { v: number; m: number; st: Step }>();
+    for (const x of rs) for (const st of x.route.steps) steps.set(segmentOn(x.route.pipeline, x.route.variant, st.from, st.to, st.device), { v: x.route.variant, m: x.route.pipeline, st });
+    for (const [k1, p] of steps) {
+      for (const [k2, q] of steps) {
+        if (p.v === q.v && p.st.device === q.st.device && p.st.to === q.st.from) out.set(`${k1}+${k2}`, new Set([k1, k2]));
+      }
+    }
+  }
+  return [...out.values()];
+}
+
+/**
  * The DAG of one pipeline for a fixed variant, source and target. Node names: A(b,d) the
  * tensors of cut b are on device d, R(b,d) device d is ready to compute from cut b, H(b) the
  * host holds the tensors of cut b.

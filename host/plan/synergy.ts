@@ -5,7 +5,7 @@
 
 import { generateCandidates, type CandidateOptions, type CandidateSet } from './candidates.js';
 import { evaluate, type Assignment } from './evaluate.js';
-import { polishFlows } from './flow-polish.js';
+import { adjacentPieces, polishFlows } from './flow-polish.js';
 import { jointViolations, overlappingSegments, routesOf } from './joint-fit.js';
 import { balanceShares, fanOutAlone, parallelize } from './parallelize.js';
 import { enforceMinShare, MIN_ROUTE_SHARE } from './min-share.js';
@@ -106,12 +106,12 @@ export function planSynergy(pr: PlanProblem, opts: SynergyOptions = {}): Synergy
     // The least LP objective seen over the free passes: no plan with these cuts does better.
     let bound = Number.POSITIVE_INFINITY;
     let exactBound = false;
-    const polish = (from: Assignment, freeChoice: boolean, anchored: boolean, unanchored?: readonly number[], pin?: { pipeline: number; source: number }, free?: readonly number[]): boolean => {
+    const polish = (from: Assignment, freeChoice: boolean, anchored: boolean, unanchored?: readonly number[], pin?: { pipeline: number; source: number }, free?: readonly number[], banned?: ReadonlySet<string>): boolean => {
       // The plan so far, plus a hair: an LP that falls to it cannot lead to a better plan.
       const stopAt = value * (1 + 1e-7);
       if (bound <= stopAt || planNow() > end) return false;
       // A pass still running at the end of the budget is dropped (large desks only).
-      const pol = polishFlows(pr, from, { freeChoice, anchored, cuts, maxRounds: POLISH_ROUNDS, stopAt, deadline: end, ...(unanchored !== undefined ? { unanchored } : {}), ...(pin ? { pin } : {}), ...(free ? { free } : {}) });
+      const pol = polishFlows(pr, from, { freeChoice, anchored, cuts, maxRounds: POLISH_ROUNDS, stopAt, deadline: end, ...(unanchored !== undefined ? { unanchored } : {}), ...(pin ? { pin } : {}), ...(free ? { free } : {}), ...(banned ? { banned } : {}) });
       // The free LP bounds every plan with these cuts (memory relaxed); a pinned one does not.
       if (freeChoice && !pin && !free && pol.bound < bound) {
         bound = pol.bound;
@@ -151,6 +151,8 @@ export function planSynergy(pr: PlanProblem, opts: SynergyOptions = {}): Synergy
         const from = assignment;
         for (const m of order) polish(from, false, true, [m]);
       }
+      // Two pieces of one range on one device, where the whole range may fit (adjacentPieces).
+      for (const pieces of adjacentPieces(assignment)) polish(assignment, false, false, undefined, undefined, undefined, pieces);
     };
     const polishPinned = (): void => {
       // The free pass fixes each source by the frames the memory-relaxed LP sends from it, which
