@@ -27,13 +27,15 @@ export interface CandidateOptions {
   keepAll?: boolean;
   /** Stop enumerating a pipeline's routes after this many (long models on many devices). */
   maxEnumerated?: number;
-  /** Stop enumerating at this time (performance.now() ms)... */
+  /** Stop enumerating at this time (ms on the `now` clock)... */
   deadline?: number;
+  /** The clock the deadline is on (default wall time, performance.now; Synergy's is CPU time). */
+  now?: () => number;
   /** ...but only once each source has this many routes (a late start never leaves a pipeline bare). */
   minPerSource?: number;
 }
 
-const DEFAULTS: Required<CandidateOptions> = { maxCandidates: 96, cutProposals: 3, allCutsUpTo: 24, maxTargets: 3, keepAll: false, maxEnumerated: 20_000, deadline: Number.POSITIVE_INFINITY, minPerSource: 256 };
+const DEFAULTS: Required<CandidateOptions> = { maxCandidates: 96, cutProposals: 3, allCutsUpTo: 24, maxTargets: 3, keepAll: false, maxEnumerated: 20_000, deadline: Number.POSITIVE_INFINITY, now: () => performance.now(), minPerSource: 256 };
 
 export interface CandidateSet {
   pipeline: number;
@@ -82,7 +84,7 @@ export function generateCandidates(pr: PlanProblem, m: number, options: Candidat
       const steps: Step[] = [];
       const used = new Set<number>();
       const walk = (cut: number, at: number, depth: number): void => {
-        if (all.length >= perSource || (all.length - first >= o.minPerSource && performance.now() > o.deadline)) return;
+        if (all.length >= perSource || (all.length - first >= o.minPerSource && o.now() > o.deadline)) return;
         for (const d of accel) {
           if (used.has(d) || (cut > 0 && d === at)) continue;
           for (const end of proposals(cut, d, depth)) {

@@ -59,30 +59,32 @@ function messageCpu(pr: PlanProblem, bytes: number): number {
   return (messageCount(bytes, pr.calib) * pr.calib.msgCpuUs + wireBytes(bytes, pr.calib) * pr.calib.msgCpuUsPerByte) * US;
 }
 
+/**
+ * One hop of a payload between a device and the host: the device's CPU handles its messages, the
+ * payload takes `data` (its tx going up, its rx coming down) and the replies take the other
+ * direction `ack`. Returns the hop's latency (CPU and wire).
+ */
+function chargeHop(pr: PlanProblem, bytes: number, dev: PlanDevice, data: number, ack: number, charge: Charge): number {
+  const cpu = messageCpu(pr, bytes);
+  const link = wireSeconds(dev, wireBytes(bytes, pr.calib));
+  charge(dev.cpu, cpu);
+  charge(data, link);
+  charge(ack, wireSeconds(dev, messageCount(bytes, pr.calib) * pr.calib.ackBytes));
+  // The host sends or receives each message and its acknowledgement.
+  chargeHost(pr, 2 * messageCount(bytes, pr.calib), false, charge);
+  return cpu + link;
+}
+
 /** A payload sent from device a up to the host (no second hop); the host's requests come in. */
 export function chargeUplink(pr: PlanProblem, bytes: number, a: number, charge: Charge): number {
   const dev = pr.devices[a]!;
-  const wire = wireBytes(bytes, pr.calib);
-  const cpu = messageCpu(pr, bytes);
-  const link = wireSeconds(dev, wire);
-  charge(dev.cpu, cpu);
-  charge(dev.tx, link);
-  charge(dev.rx, wireSeconds(dev, messageCount(bytes, pr.calib) * pr.calib.ackBytes));
-  chargeHost(pr, 2 * messageCount(bytes, pr.calib), false, charge);
-  return cpu + link;
+  return chargeHop(pr, bytes, dev, dev.tx, dev.rx, charge);
 }
 
 /** A payload the host forwards down to device b (the second hop of a relayed transfer). */
 export function chargeDownlink(pr: PlanProblem, bytes: number, b: number, charge: Charge): number {
   const dev = pr.devices[b]!;
-  const wire = wireBytes(bytes, pr.calib);
-  const cpu = messageCpu(pr, bytes);
-  const link = wireSeconds(dev, wire);
-  charge(dev.rx, link);
-  charge(dev.cpu, cpu);
-  charge(dev.tx, wireSeconds(dev, messageCount(bytes, pr.calib) * pr.calib.ackBytes));
-  chargeHost(pr, 2 * messageCount(bytes, pr.calib), false, charge);
-  return link + cpu + messageCount(bytes, pr.calib) * pr.calib.hostRelayUs * US;
+  return chargeHop(pr, bytes, dev, dev.rx, dev.tx, charge) + messageCount(bytes, pr.calib) * pr.calib.hostRelayUs * US;
 }
 
 /**

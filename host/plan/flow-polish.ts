@@ -1,7 +1,10 @@
 // Route mixing by flows (beyond the paper; what the exact optimum does, without its binaries):
 // with each pipeline's model variant, source and target fixed (or chosen by the LP, then fixed
 // one at a time, see chooseByFlow), the best way to split its frames over routes is a linear
-// program. A pipeline's frames are a unit flow through a DAG whose nodes
+// program, under either objective: max-min minimises T with every pipeline a unit flow of
+// frames; sum takes the flows as frame rates and maximises their weighted sum under every
+// resource's capacity (the LP then also decides which pipelines get the capacity, which a
+// max-min search never weighs). A pipeline's frames are a flow through a DAG whose nodes
 // are (cut, device): sensing enters at the source, a compute edge runs layers [a, b) on an
 // accelerator, the tensors of a cut go up from the device holding them to the host and down to
 // the next device (two independent hops, so a tail may fan out over several devices while its
@@ -21,6 +24,7 @@ import { Program, solveProgram, type LazyAddition, type Row } from './lp.js';
 import { segmentUsage } from './model-facts.js';
 import type { PlanProblem } from './problem.js';
 import { makeRoute, type Step } from './route.js';
+import { planNow } from './clock.js';
 
 type EdgeKind = 'sense' | 'local' | 'up' | 'down' | 'compute' | 'deliver';
 
@@ -45,19 +49,24 @@ interface FlowEdge {
 export interface PolishOptions {
   /** LP rounds at most (each bans at least one segment). */
   maxRounds?: number;
-  /** Stop at this time (performance.now() ms), keeping the start. */
+  /** Stop at this time (planNow(), CPU ms), keeping the start. */
   deadline?: number;
   /** Per pipeline, compute segments (keys of segmentOn) never to use. */
   banned?: ReadonlySet<string>;
-  /** Give up as soon as the LP's T reaches this (bans only raise it): nothing better to find. */
+  /** Give up as soon as the LP's objective (throughput: 1/T for max-min, the weighted sum for
+   *  sum) falls to this (bans only lower it): nothing better to find. */
   stopAt?: number;
   /** Let the LP choose each pipeline's variant, source and target too (the most used is kept). */
   freeChoice?: boolean;
+  /** With freeChoice: only these pipelines choose; the others keep the start's choices. */
+  free?: readonly number[];
   /** Commit the start's segments first: the LP may only add beside them (always feasible). */
   anchored?: boolean;
-  /** With anchored: this pipeline's segments are not committed (it may move anywhere that
+  /** With anchored: these pipelines' segments are not committed (they may move anywhere that
    *  fits beside the others' committed segments). */
-  unanchored?: number;
+  unanchored?: readonly number[];
+  /** With freeChoice: this pipeline senses on this source device (its other sources banned). */
+  pin?: { pipeline: number; source: number };
   /** Per pipeline, extra cuts segments may start or end at (variants with more than
    *  ALL_CUTS_UP_TO allowed cuts use only these and the start's cuts; others every allowed cut). */
   cuts?: readonly (readonly number[])[];
@@ -67,14 +76,17 @@ export interface PolishOptions {
  *  subset (MobileNetV2 has 34 on a MAX78000: thousands of compute edges per device). */
 const ALL_CUTS_UP_TO = 16;
 
+/** A split choice (variant, source or target) is decided by trying at most this many of the
+ *  options the LP uses, each by one LP. */
+const STRONG_CHOICES = 3;
+
 export interface PolishResult {
   /** The repaired LP plan (every device passes the exact fit), or null if none was reached. */
   assignment: Assignment | null;
-  /** Its T (max weighted load), Infinity when none. */
-  T: number;
   /** LP solves. */
   rounds: number;
-  /** T of the first LP (memory relaxed): no plan of this pass's space does better. */
+  /** Objective of the first LP (memory relaxed; throughput units): no plan of this pass's space
+   *  does better. Infinity when no LP was solved. */
   bound: number;
   /** The pass's space held every allowed cut of every variant (with freeChoice: the bound
    *  holds for every plan of the planner's space). */
@@ -84,6 +96,27 @@ export interface PolishResult {
 /** Identity of a pipeline's segment on a device (what the exclusion bans). */
 export function segmentOn(m: number, v: number, from: number, to: number, device: number): string {
   return `${device}|${segmentKey(m, v, from, to)}`;
+}
+
+/**
+ * Per pipeline and device, the pairs of its segments there that meet end to start ([a, b) and
+ * [b, c)), each as the set of their identities (segmentOn). The repair keeps both when the
+ * relaxed LP runs them on different routes, and then bans [a, c) as overlapping, even where
+ * [a, c) fits alone and saves a round trip through the host: a pass with the pair banned lets
+ * it take their place.
+ */
+export function adjacentPieces(a: Assignment): Set<string>[] {
+  const out = new Map<string, Set<string>>();
+  for (const rs of a) {
+    const steps = new Map<string, { v: number; m: number; st: Step }>();
+    for (const x of rs) for (const st of x.route.steps) steps.set(segmentOn(x.route.pipeline, x.route.variant, st.from, st.to, st.device), { v: x.route.variant, m: x.route.pipeline, st });
+    for (const [k1, p] of steps) {
+      for (const [k2, q] of steps) {
+        if (p.v === q.v && p.st.device === q.st.device && p.st.to === q.st.from) out.set(`${k1}+${k2}`, new Set([k1, k2]));
+      }
+    }
+  }
+  return [...out.values()];
 }
 
 /**
@@ -142,7 +175,20 @@ function pipelineEdges(pr: PlanProblem, m: number, v: number, sources: readonly 
 const FLOW_EPS = 1e-7;
 
 /**
- * Re-mixes every pipeline's routes (max-min objective): the best flow over the pipelines' DAGs
+ * An upper bound on the objective of every plan (throughput units; NaN if the LP fails): the
+ * flow LP over every variant, source, target and allowed cut, memory relaxed. One LP, much
+ * smaller than the exact program, so a time-limited optimum always has a bound to report.
+ */
+export function relaxedBound(pr: PlanProblem): number {
+  const sum = pr.objective === 'sum';
+  const edges = pr.pipelines.map((p, m) => p.variants.flatMap((_, v) => pipelineEdges(pr, m, v, p.sources.map((x) => x.device), p.targets, null)));
+  const res = solveProgram(flowProgram(pr, edges, sum).lp);
+  if (res.status !== 'optimal') return Number.NaN;
+  return sum ? res.x[0]! : res.x[0]! > 0 ? 1 / res.x[0]! : Number.POSITIVE_INFINITY;
+}
+
+/**
+ * Re-mixes every pipeline's routes (either objective): the best flow over the pipelines' DAGs
  * (variant, source and target as in `start`, or free with `freeChoice`), repaired until every device's segments fit
  * together. Returns the repaired plan; the caller keeps it only if it beats what it has.
  *
@@ -155,23 +201,30 @@ const FLOW_EPS = 1e-7;
  */
 export function polishFlows(pr: PlanProblem, start: Assignment, opts: PolishOptions = {}): PolishResult {
   let allCuts = true;
-  const none: PolishResult = { assignment: null, T: Number.POSITIVE_INFINITY, rounds: 0, bound: 0, allCuts: false };
-  if (pr.objective !== 'maxmin' || start.some((rs) => rs.length === 0)) return none;
-  const choice = start.map((rs) => rs[0]!.route);
+  const none: PolishResult = { assignment: null, rounds: 0, bound: Number.POSITIVE_INFINITY, allCuts: false };
+  const sum = pr.objective === 'sum';
+  // A pipeline the start leaves out gets every choice with freeChoice; else it stays out, which
+  // only the sum objective allows (max-min needs a unit flow of every pipeline).
+  const isFree = (m: number): boolean => opts.freeChoice === true && (opts.free === undefined || opts.free.includes(m));
+  if (!sum && start.some((rs, m) => rs.length === 0 && !isFree(m))) return none;
+  // The LP's first column is T (max-min, minimised) or the weighted sum (maximised).
+  const valueOf = (x0: number): number => (sum ? x0 : x0 > 0 ? 1 / x0 : Number.POSITIVE_INFINITY);
+  const choice = start.map((rs) => rs[0]?.route ?? null);
   if (start.some((rs, m) => rs.some((x) => x.route.variant !== choice[m]!.variant || x.route.source !== choice[m]!.source || x.route.target !== choice[m]!.target))) return none;
   const edges = choice.map((r, m) => {
     const p = pr.pipelines[m]!;
-    const variants = opts.freeChoice ? p.variants.map((_, v) => v) : [r.variant];
+    if (!r && !isFree(m)) return [];
+    const variants = isFree(m) || !r ? p.variants.map((_, v) => v) : [r.variant];
     return variants.flatMap((v) => {
       const count = p.cutAllowed[v]!.reduce((a, x) => a + x, 0);
       if (count > ALL_CUTS_UP_TO) allCuts = false;
       const cuts = count <= ALL_CUTS_UP_TO ? null : new Set([...(opts.cuts?.[m] ?? []), ...start[m]!.flatMap((x) => x.route.steps.map((st) => st.from))]);
-      return opts.freeChoice ? pipelineEdges(pr, m, v, p.sources.map((x) => x.device), p.targets, cuts) : pipelineEdges(pr, m, v, [r.source], [r.target], cuts);
+      return isFree(m) || !r ? pipelineEdges(pr, m, v, p.sources.map((x) => x.device), p.targets, cuts) : pipelineEdges(pr, m, v, [r.source], [r.target], cuts);
     });
   });
   const maxRounds = opts.maxRounds ?? 40;
-  const { lp, cols } = flowProgram(pr, edges);
-  if (lp.cost[0] !== 1) throw new Error('flow polish: T must be the first column');
+  const { lp, cols } = flowProgram(pr, edges, sum);
+  if (lp.cost[0] !== 1) throw new Error('flow polish: the objective must be the first column');
   const compute: { e: FlowEdge; col: number; seg: PlacedSegment; use: [number, number, number] }[] = [];
   edges.forEach((es, m) => es.forEach((e, i) => {
     if (e.kind !== 'compute') return;
@@ -183,10 +236,24 @@ export function polishFlows(pr: PlanProblem, start: Assignment, opts: PolishOpti
   const committed = pr.devices.map(() => new Map<string, PlacedSegment>());
   const usage = pr.devices.map(() => [0, 0, 0]);
   const caps = pr.devices.map((d) => (d.chip ? [d.chip.maxLayers, d.chip.weightMem, d.chip.biasMem] : [0, 0, 0]));
+  const banRow = (col: number): Row => ({ lower: Number.NEGATIVE_INFINITY, upper: 0, cols: [col], coefs: [1] });
   const ban = (col: number, rows: Row[]): void => {
     if (banned.has(col)) return;
     banned.add(col);
-    rows.push({ lower: Number.NEGATIVE_INFINITY, upper: 0, cols: [col], coefs: [1] });
+    rows.push(banRow(col));
+  };
+  // Every row the repair has added so far (the LP of a trial is the program with these).
+  const added: Row[] = [];
+  /** The objective of the LP with these rows added too (-Infinity if it has no solution). */
+  const trialValue = (extra: readonly Row[]): number => {
+    const kept = lp.rows.length;
+    lp.rows.push(...added, ...extra);
+    try {
+      const r = solveProgram(lp);
+      return r.status === 'optimal' ? valueOf(r.x[0]!) : Number.NEGATIVE_INFINITY;
+    } finally {
+      lp.rows.length = kept;
+    }
   };
   const commit = (c: (typeof compute)[number], rows: Row[]): void => {
     const d = c.e.device;
@@ -201,14 +268,14 @@ export function polishFlows(pr: PlanProblem, start: Assignment, opts: PolishOpti
       if (clash || o.use.some((u, k) => usage[d]![k]! + u > caps[d]![k]!)) ban(o.col, rows);
     }
   };
-  /** Per pipeline, keeps the variant, source and target carrying the most frames, banning the
-   *  others' sense or delivery edges (true if anything was banned). Choices the LP already makes
-   *  whole are kept at once; of the split ones only the most one-sided per round (the others may
-   *  change their minds once it is fixed). */
+  /** Per pipeline, keeps one variant, source and target, banning the others' sense or delivery
+   *  edges (true if anything was banned). Choices the LP already makes whole are kept at once;
+   *  of the split ones only the most one-sided per round (the others may change their minds once
+   *  it is fixed), and for it each option the LP uses is tried by an LP, the best kept. */
   const chooseByFlow = (x: Float64Array, rows: Row[]): boolean => {
     const before = rows.length;
     const dims = [(e: FlowEdge): string => `v${e.variant}`, (e: FlowEdge): string => (e.kind === 'sense' ? `s${e.device}` : `t${e.other}`)];
-    let split: { m: number; dim: number; kind: 'sense' | 'deliver'; best: string; f: number } | null = null;
+    let split: { m: number; dim: number; kind: 'sense' | 'deliver'; options: string[]; f: number } | null = null;
     edges.forEach((es, m) => {
       dims.forEach((key, dim) => {
         for (const kind of ['sense', 'deliver'] as const) {
@@ -219,9 +286,12 @@ export function polishFlows(pr: PlanProblem, start: Assignment, opts: PolishOpti
           if (flow.size < 2) continue;
           const ranked = [...flow].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
           const total = ranked.reduce((acc, r) => acc + r[1], 0);
-          const f = total > 0 ? ranked[0]![1] / total : 1;
+          // A pipeline the LP gives no frames (sum) has no choice yet: fixing the first one
+          // by name would decide it by accident.
+          if (total <= FLOW_EPS) continue;
+          const f = ranked[0]![1] / total;
           if (ranked[1]![1] > FLOW_EPS) {
-            if (!split || f > split.f) split = { m, dim, kind, best: ranked[0]![0], f };
+            if (!split || f > split.f) split = { m, dim, kind, options: ranked.filter((r) => r[1] > FLOW_EPS).map((r) => r[0]), f };
             continue;
           }
           es.forEach((e, i) => {
@@ -231,29 +301,52 @@ export function polishFlows(pr: PlanProblem, start: Assignment, opts: PolishOpti
       });
     });
     if (rows.length === before && split) {
-      const { m, dim, kind, best } = split as { m: number; dim: number; kind: 'sense' | 'deliver'; best: string };
-      edges[m]!.forEach((e, i) => {
-        if (e.kind === kind && dims[dim]!(e) !== best) ban(cols[m]![i]!, rows);
-      });
+      const { m, dim, kind, options } = split as { m: number; dim: number; kind: 'sense' | 'deliver'; options: string[] };
+      // The most frames is not always the best choice (two pipelines may want one camera's
+      // CPU): each choice the LP uses is tried, and the one whose LP does best is kept.
+      const others = (k: string): number[] => edges[m]!.flatMap((e, i) => (e.kind === kind && dims[dim]!(e) !== k && !banned.has(cols[m]![i]!) ? [cols[m]![i]!] : []));
+      let best = options[0]!;
+      let bestValue = Number.NEGATIVE_INFINITY;
+      // (Past the deadline the most frames decides: the pass is about to stop anyway.)
+      const late = opts.deadline !== undefined && planNow() > opts.deadline;
+      for (const k of late ? [] : options.slice(0, STRONG_CHOICES)) {
+        const v = trialValue([...rows, ...others(k).map(banRow)]);
+        if (v > bestValue * (1 + 1e-9)) {
+          best = k;
+          bestValue = v;
+        }
+      }
+      for (const col of others(best)) ban(col, rows);
     }
     return rows.length > before;
   };
   const initial: Row[] = [];
   for (const c of compute) if (opts.banned?.has(c.e.segment)) ban(c.col, initial);
+  if (opts.pin) {
+    const { pipeline, source } = opts.pin;
+    edges[pipeline]!.forEach((e, i) => {
+      if (e.kind === 'sense' && e.device !== source) ban(cols[pipeline]![i]!, initial);
+    });
+  }
   if (opts.anchored) {
     // The start's segments are committed: it stays a feasible flow, so the LP never runs dry.
-    const mine = new Set(start.flatMap((rs, m) => (m === opts.unanchored ? [] : rs.flatMap((x) => x.route.steps.map((st) => segmentOn(x.route.pipeline, x.route.variant, st.from, st.to, st.device))))));
+    const mine = new Set(start.flatMap((rs, m) => (opts.unanchored?.includes(m) ? [] : rs.flatMap((x) => x.route.steps.map((st) => segmentOn(x.route.pipeline, x.route.variant, st.from, st.to, st.device))))));
     for (const c of compute) if (mine.has(c.e.segment)) commit(c, initial);
   }
   lp.rows.push(...initial);
   let rounds = 0;
   let gaveUp = false;
-  let bound = 0;
+  let bound = Number.POSITIVE_INFINITY;
   const lazy = (x: Float64Array): LazyAddition => {
+    const r = repairStep(x);
+    added.push(...r.rows);
+    return r;
+  };
+  const repairStep = (x: Float64Array): LazyAddition => {
     rounds++;
     const rows: Row[] = [];
-    if (rounds === 1) bound = x[0]!;
-    if (rounds >= maxRounds || x[0]! >= (opts.stopAt ?? Number.POSITIVE_INFINITY) || (opts.deadline !== undefined && performance.now() > opts.deadline)) {
+    if (rounds === 1) bound = valueOf(x[0]!);
+    if (rounds >= maxRounds || valueOf(x[0]!) <= (opts.stopAt ?? 0) || (opts.deadline !== undefined && planNow() > opts.deadline)) {
       gaveUp = true;
       return { vars: [], rows };
     }
@@ -275,26 +368,23 @@ export function polishFlows(pr: PlanProblem, start: Assignment, opts: PolishOpti
   const res = solveProgram(lp, { lazy });
   if (res.status !== 'optimal' || gaveUp) return { ...none, rounds, bound, allCuts };
   const assignment = edges.map((es, m) => decompose(pr, m, es, Float64Array.from(cols[m]!, (c) => Math.max(0, res.x[c]!))));
-  if (assignment.some((rs) => rs.length === 0)) return { ...none, rounds, bound, allCuts };
-  return { assignment, T: maxWeightedLoad(pr, assignment), rounds, bound, allCuts };
+  // Max-min runs every pipeline; the sum objective may leave one without frames (as the optimum may).
+  if (sum ? assignment.every((rs) => rs.length === 0) : assignment.some((rs) => rs.length === 0)) return { ...none, rounds, bound, allCuts };
+  return { assignment, rounds, bound, allCuts };
 }
 
-function maxWeightedLoad(pr: PlanProblem, a: Assignment): number {
-  const total = new Float64Array(pr.resources.length);
-  a.forEach((rs, m) => {
-    const w = pr.pipelines[m]!.weight;
-    for (const { route, share } of rs) for (let r = 0; r < total.length; r++) total[r] = total[r]! + w * share * route.loads[r]!;
-  });
-  return Math.max(0, ...total);
-}
-
-/** The LP: min T, a unit flow per pipeline, sum_m w_m load_m[r] <= T; the column of each edge. */
-function flowProgram(pr: PlanProblem, edges: FlowEdge[][]): { lp: Program; cols: number[][] } {
-  const lp = new Program(false);
+/**
+ * The LP and the column of each edge. Max-min: min T, a unit flow per pipeline,
+ * sum_m w_m load_m[r] <= T. Sum: max V = sum_m w_m x_m, the flows are frame rates (x_m what
+ * leaves the start), sum_m load_m[r] <= 1.
+ */
+function flowProgram(pr: PlanProblem, edges: FlowEdge[][], sum: boolean): { lp: Program; cols: number[][] } {
+  const lp = new Program(sum);
   const T = lp.addVar(0, Number.POSITIVE_INFINITY, 1);
   const rows = new Map<number, { cols: number[]; coefs: number[] }>();
+  const value: { cols: number[]; coefs: number[] } = { cols: [T], coefs: [-1] };
   const cols = edges.map((es, m) => {
-    const w = pr.pipelines[m]!.weight;
+    const w = sum ? 1 : pr.pipelines[m]!.weight;
     const nodes = new Map<string, { cols: number[]; coefs: number[] }>();
     const node = (id: string): { cols: number[]; coefs: number[] } => {
       let n = nodes.get(id);
@@ -303,7 +393,7 @@ function flowProgram(pr: PlanProblem, edges: FlowEdge[][]): { lp: Program; cols:
     };
     const starts: number[] = [];
     const out = es.map((e) => {
-      const c = lp.addVar(0, 1, 0);
+      const c = lp.addVar(0, sum ? Number.POSITIVE_INFINITY : 1, 0);
       e.res.forEach((r, i) => {
         let row = rows.get(r);
         if (!row) rows.set(r, (row = { cols: [], coefs: [] }));
@@ -323,11 +413,21 @@ function flowProgram(pr: PlanProblem, edges: FlowEdge[][]): { lp: Program; cols:
       }
       return c;
     });
-    lp.addRow(1, 1, starts, starts.map(() => 1));
+    if (sum) {
+      value.cols.push(...starts);
+      value.coefs.push(...starts.map(() => pr.pipelines[m]!.weight));
+    } else {
+      lp.addRow(1, 1, starts, starts.map(() => 1));
+    }
     for (const n of nodes.values()) lp.addRow(0, 0, n.cols, n.coefs);
     return out;
   });
-  for (const row of rows.values()) lp.addRow(Number.NEGATIVE_INFINITY, 0, [...row.cols, T], [...row.coefs, -1]);
+  if (sum) {
+    lp.addRow(0, 0, value.cols, value.coefs);
+    for (const row of rows.values()) lp.addRow(Number.NEGATIVE_INFINITY, 1, row.cols, row.coefs);
+  } else {
+    for (const row of rows.values()) lp.addRow(Number.NEGATIVE_INFINITY, 0, [...row.cols, T], [...row.coefs, -1]);
+  }
   return { lp, cols };
 }
 

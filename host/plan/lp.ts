@@ -66,6 +66,10 @@ export type SolveStatus = 'optimal' | 'infeasible' | 'time-limit' | 'error';
 export interface SolveResult {
   status: SolveStatus;
   objective: number;
+  /** The best proven bound on the objective (below it when minimising, above when maximising):
+   *  the tightest over the rounds, each a relaxation of the program with every lazy row; NaN
+   *  when no round reported one. Equal to `objective` when optimal. */
+  bound: number;
   x: Float64Array;
   /** How many times HiGHS ran (1 + rounds of lazy rows). */
   rounds: number;
@@ -94,6 +98,11 @@ export interface SolveOptions {
   start?: Float64Array;
   /** Called with each optimal solution; what it returns is added and the program solved again. */
   lazy?: (x: Float64Array, numCols: number) => LazyAddition;
+  /** Called at the MIP's checkpoints (about every few milliseconds of search) with its incumbent
+   *  and proven bound (objective units of this round, NaN when none); return true to stop. */
+  checkpoint?: (p: { incumbent: number; bound: number }) => boolean;
+  /** Called with each new best solution of a MIP round (it may yet fail the lazy rows). */
+  improving?: (x: Float64Array) => void;
 }
 
 const INF = Number.POSITIVE_INFINITY;
@@ -126,33 +135,59 @@ export function solveProgram(p: Program, opts: SolveOptions = {}): SolveResult {
     let rounds = 0;
     let start = opts.start ?? null;
     const began = performance.now();
+    // Later rounds only add rows, so each round's bound holds for the final program: keep the tightest.
+    let bound = Number.NaN;
+    const tighter = (b: number): void => {
+      if (Number.isFinite(b) && (Number.isNaN(bound) || (p.maximize ? b < bound : b > bound))) bound = b;
+    };
+    let stopped = false;
+    const C = h.constants.callbackType;
+    const callbacks = anyInteger && (opts.checkpoint || opts.improving) ? {
+      ...(opts.checkpoint ? {
+        [C.mipInterrupt]: (e: { data: { mip_primal_bound?: number; mip_dual_bound?: number }; interrupt(): void }): undefined => {
+          if (opts.checkpoint!({ incumbent: e.data.mip_primal_bound ?? Number.NaN, bound: e.data.mip_dual_bound ?? Number.NaN })) {
+            stopped = true;
+            e.interrupt();
+          }
+        },
+      } : {}),
+      ...(opts.improving ? {
+        [C.mipImprovingSolution]: (e: { data: { mip_solution?: Float64Array } }): undefined => {
+          if (e.data.mip_solution) opts.improving!(e.data.mip_solution);
+        },
+      } : {}),
+    } : undefined;
     for (;;) {
       rounds++;
       if (opts.timeLimitSec) {
         const left = opts.timeLimitSec - (performance.now() - began) / 1000;
-        if (left <= 0) return { status: 'time-limit', objective: Number.NaN, x: new Float64Array(p.numCols), rounds };
+        if (left <= 0) return { status: 'time-limit', objective: Number.NaN, bound, x: new Float64Array(p.numCols), rounds };
         model.zeroAllClocks();
         model.options.set({ time_limit: left });
       }
       // The start stays feasible under every lazy row (it passes the exact checks), so it is
       // handed again each round, extended by the callback's values for the new columns.
       if (start && anyInteger) model.setSolution({ colValue: start });
-      model.run();
+      if (callbacks) model.run(callbacks);
+      else model.run();
       const status = model.getModelStatus();
       if (process.env['SYNERGY_LP_DEBUG']) {
         for (const k of ['mip_node_count', 'mip_dual_bound', 'objective_function_value', 'mip_gap']) process.stderr.write(`${k} ${String(model.info.get(k))}\n`);
       }
       const S = h.constants.modelStatus;
       if (status === S.infeasible || status === S.unboundedOrInfeasible) {
-        return { status: 'infeasible', objective: Number.NaN, x: new Float64Array(p.numCols), rounds };
+        return { status: 'infeasible', objective: Number.NaN, bound, x: new Float64Array(p.numCols), rounds };
       }
       if (status !== S.optimal) {
         const x = hasPrimal(model) ? model.getSolution().colValue : new Float64Array(p.numCols);
-        return { status: status === S.timeLimit ? 'time-limit' : 'error', objective: model.getObjectiveValue(), x, rounds };
+        if (anyInteger) tighter(Number(model.info.get('mip_dual_bound')));
+        const limited = status === S.timeLimit || (stopped && status === S.interrupted);
+        return { status: limited ? 'time-limit' : 'error', objective: model.getObjectiveValue(), bound, x, rounds };
       }
       const x = model.getSolution().colValue;
+      tighter(anyInteger ? Number(model.info.get('mip_dual_bound')) : model.getObjectiveValue());
       const extra = opts.lazy ? opts.lazy(x, x.length) : { vars: [], rows: [] };
-      if (extra.rows.length === 0) return { status: 'optimal', objective: model.getObjectiveValue(), x, rounds };
+      if (extra.rows.length === 0) return { status: 'optimal', objective: model.getObjectiveValue(), bound: model.getObjectiveValue(), x, rounds };
       if (start) start = Float64Array.from([...start, ...extra.vars.map((_, i) => extra.startValues?.[i] ?? 0)]);
       for (const v of extra.vars) {
         model.addCol(v.cost, v.lower === -INF ? -h.infinity : v.lower, v.upper === INF ? h.infinity : v.upper, { indices: [], values: [] });

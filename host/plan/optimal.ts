@@ -20,48 +20,24 @@
 
 import { chargeDelivery, chargeDownlink, chargeSegment, chargeSense, chargeUplink } from './costs.js';
 import { evaluate, type Assignment } from './evaluate.js';
-import { endsOn, fitSet, jointViolations, routesOf, segmentKey, type PlacedSegment } from './joint-fit.js';
+import { endsOn, fitSet, jointViolations, overlappingSegments, routesOf, segmentKey, type PlacedSegment } from './joint-fit.js';
+import { relaxedBound } from './flow-polish.js';
 import { Program, solveProgram, type LazyAddition } from './lp.js';
 import { MIN_ROUTE_SHARE } from './min-share.js';
 import { segmentUsage } from './model-facts.js';
+import { decompose, rateCapOf, startVector, type Costs, type Edge, type Indicator } from './optimal-program.js';
 import type { PlanProblem } from './problem.js';
-import { makeRoute, type Step } from './route.js';
-
-/** A linear load term: resource -> seconds per unit of flow. */
-type Costs = Map<number, number>;
-
-interface Edge {
-  col: number;
-  kind: 'sense' | 'local' | 'up' | 'down' | 'compute' | 'deliver';
-  pipeline: number;
-  variant: number;
-  /** Node ids this edge leaves and enters (strings, unique per pipeline and variant). */
-  tail: string;
-  head: string;
-  costs: Costs;
-  /** compute: the layer range and device; transfer: cut and the two devices. */
-  from: number;
-  to: number;
-  device: number;
-  other: number;
-  /** compute: the segment binary, once a fit cut needs it (sum: the start choice). */
-  y: number;
-}
-
-interface Indicator {
-  cols: number[];
-  bin: number;
-  cap: number;
-  exclude: boolean;
-  /** a layer's placement on a device: under max-min it carries MIN_ROUTE_SHARE at least */
-  placement?: boolean;
-}
 
 export interface OptimalResult {
   status: 'optimal' | 'infeasible' | 'time-limit' | 'error';
   assignment: Assignment;
-  /** The program's own objective value (max-min: 1/T; sum: sum w x). */
+  /** The program's own objective value (max-min: 1/T; sum: sum w x); on a time limit, the
+   *  best plan's (the start or an incumbent that passed the exact fit). */
   objective: number;
+  /** Proven upper bound on the objective (throughput units); NaN when none was proven. */
+  bound: number;
+  /** 1 - objective / bound: how far the plan may be from the optimum (0 when proved). */
+  gap: number;
   /** Lazy fit cuts added. */
   cuts: number;
   rounds: number;
@@ -69,11 +45,29 @@ export interface OptimalResult {
   rows: number;
 }
 
-export interface OptimalOptions {
-  timeLimitSec?: number;
-  /** A feasible plan (e.g. synergy's) handed to HiGHS as its first incumbent (max-min only). */
-  start?: Assignment;
+export interface OptimalProgress {
+  elapsedSec: number;
+  /** The best plan found that passes the exact fit (throughput units; 0 when none yet). */
+  incumbent: number;
+  /** Proven upper bound (throughput units; NaN when none yet). */
+  bound: number;
+  /** 1 - incumbent / bound (NaN when either is unknown). */
+  gap: number;
 }
+
+export interface OptimalOptions {
+  /** Seconds from `began` after which the search stops with the best plan found. */
+  timeLimitSec?: number;
+  /** When the work the limit covers began (performance.now() ms; default: this call). */
+  began?: number;
+  /** A feasible plan (e.g. synergy's) handed to HiGHS as its first incumbent. */
+  start?: Assignment;
+  /** Called about once a second of search with the incumbent, the bound and the gap. */
+  progress?: (p: OptimalProgress) => void;
+}
+
+/** Seconds between two progress reports. */
+const PROGRESS_EVERY_SEC = 1;
 
 export function solveOptimal(pr: PlanProblem, opts: OptimalOptions = {}): OptimalResult {
   const sum = pr.objective === 'sum';
@@ -278,10 +272,58 @@ export function solveOptimal(pr: PlanProblem, opts: OptimalOptions = {}): Optima
   }
 
   const computeEdges = edges.filter((e) => e.kind === 'compute');
-  const start = !sum && opts.start ? startVector(pr, lp.numCols, edges, opts.start, T, zts, indicators) : null;
+  const start = opts.start ? startVector(pr, lp.numCols, edges, opts.start, T, zts, indicators, rateVars) : null;
+  const began = opts.began ?? performance.now();
+
+  // The best plan that passes the exact fit: the start, or an incumbent of a round (whose lazy
+  // fit check may not have run yet, so it is checked here).
+  let best: { assignment: Assignment; value: number } | null = null;
+  const offer = (a: Assignment): void => {
+    if (!a.some((rs) => rs.length > 0)) return;
+    const routes = routesOf(a);
+    if (jointViolations(pr, routes).length > 0 || overlappingSegments(pr, routes) !== null) return;
+    const value = evaluate(pr, a).objective;
+    if (value > 0 && (!best || value > best.value)) best = { assignment: a, value };
+  };
+  if (opts.start) offer(opts.start.map((rs) => rs.map((x) => ({ ...x }))));
+  // Program objective (T or the sum) <-> throughput; a round's bound holds for the final program.
+  const throughputOf = (obj: number): number => (sum ? obj : obj > 0 ? 1 / obj : Number.POSITIVE_INFINITY);
+  let provenBound = Number.NaN;
+  const tighten = (programBound: number): number => {
+    const b = throughputOf(programBound);
+    return Number.isFinite(b) && (Number.isNaN(provenBound) || b < provenBound) ? b : provenBound;
+  };
+  const gapOf = (value: number, bound: number): number => (bound > 0 && Number.isFinite(bound) ? Math.max(0, 1 - value / bound) : Number.NaN);
+  let lastReport = Number.NEGATIVE_INFINITY;
+  const report = (force: boolean): void => {
+    const elapsedSec = (performance.now() - began) / 1000;
+    if (!opts.progress || (!force && elapsedSec - lastReport < PROGRESS_EVERY_SEC)) return;
+    lastReport = elapsedSec;
+    const incumbent = best ? (best as { value: number }).value : 0;
+    opts.progress({ elapsedSec, incumbent, bound: provenBound, gap: gapOf(incumbent, provenBound) });
+  };
+  const checkpoint = (p: { bound: number }): boolean => {
+    provenBound = tighten(p.bound);
+    report(false);
+    return false;
+  };
+  // Incumbents are checked between solver runs: evaluating a sum plan solves an LP, and no
+  // solver call may run inside the solver's callbacks. The latest few are enough.
+  let pending: Float64Array[] = [];
+  const improving = (x: Float64Array): void => {
+    pending.push(x);
+    if (pending.length > 16) pending = pending.slice(-16);
+  };
+  const drain = (): void => {
+    for (const x of pending) offer(decompose(pr, edges, x, sum ? rateVars : null));
+    pending = [];
+  };
 
   let cuts = 0;
   const lazy = (x: Float64Array, numCols: number): LazyAddition => {
+    // An optimal round: its objective bounds the final program (later rounds only add rows).
+    provenBound = tighten(lp.cost.reduce((a, c, i) => a + c * x[i]!, 0));
+    drain();
     const add: LazyAddition = { vars: [], rows: [], startValues: [] };
     const perDevice = new Map<number, Edge[]>();
     for (const e of computeEdges) {
@@ -321,116 +363,32 @@ export function solveOptimal(pr: PlanProblem, opts: OptimalOptions = {}): Optima
       });
     }
   }
-  const res = solveProgram(lp, { lazy, ...(opts.timeLimitSec ? { timeLimitSec: opts.timeLimitSec } : {}), ...(start ? { start } : {}) });
+  report(true);
+  const res = solveProgram(lp, {
+    lazy, checkpoint, improving,
+    ...(opts.timeLimitSec ? { timeLimitSec: Math.max(0.05, opts.timeLimitSec - (performance.now() - began) / 1000) } : {}),
+    ...(start ? { start } : {}),
+  });
   const base = { cuts, rounds: res.rounds, columns: lp.numCols, rows: lp.rows.length };
   if (res.status === 'infeasible' || res.status === 'error') {
-    return { status: res.status, assignment: pr.pipelines.map(() => []), objective: 0, ...base };
+    return { status: res.status, assignment: pr.pipelines.map(() => []), objective: 0, bound: Number.NaN, gap: Number.NaN, ...base };
   }
-  let assignment = decompose(pr, edges, res.x, sum ? rateVars : null);
+  const assignment = decompose(pr, edges, res.x, sum ? rateVars : null);
   if (res.status === 'time-limit') {
-    // Stopped mid-round: the incumbent has not passed the exact fit rules (its lazy round never
-    // ran), and may be worse than the start. Keep it only if it fits and beats the start.
-    const fits = assignment.some((rs) => rs.length > 0) && jointViolations(pr, routesOf(assignment)).length === 0;
-    const beats = !opts.start || evaluate(pr, assignment).objective > evaluate(pr, opts.start).objective;
-    if (!(fits && beats) && opts.start) assignment = opts.start.map((rs) => rs.map((x) => ({ ...x })));
-    else if (!fits) assignment = pr.pipelines.map(() => []);
-    const value = evaluate(pr, assignment).objective;
-    return { status: res.status, assignment, objective: value, ...base };
+    // Stopped mid-round: the last incumbent has not passed the exact fit rules (its lazy round
+    // never ran); the best plan that did (or the start) is the answer, with the proven bound.
+    drain();
+    offer(assignment);
+    if (Number.isFinite(res.bound)) provenBound = tighten(res.bound);
+    // The flow relaxation bounds every plan too (one LP): the tighter bound is kept, and it is
+    // the only one when the program stopped before proving any.
+    const relaxed = relaxedBound(pr);
+    if (Number.isFinite(relaxed) && !(provenBound <= relaxed)) provenBound = relaxed;
+    const found = best as { assignment: Assignment; value: number } | null;
+    const value = found ? found.value : 0;
+    report(true);
+    return { status: res.status, assignment: found ? found.assignment : pr.pipelines.map(() => []), objective: value, bound: provenBound, gap: gapOf(value, provenBound), ...base };
   }
   const objective = sum ? res.x.reduce((a, v, i) => (rateVars.includes(i) ? a + v * lp.cost[i]! : a), 0) : res.x[T]! > 0 ? 1 / res.x[T]! : 0;
-  return { status: res.status, assignment, objective, ...base };
-}
-
-/** The program's variables for a given plan: the flow of every edge its routes use. */
-function startVector(pr: PlanProblem, n: number, edges: Edge[], a: Assignment, T: number, zts: Map<number, number>[], indicators: Indicator[]): Float64Array | null {
-  const x = new Float64Array(n);
-  const index = new Map<string, Edge>();
-  const key = (k: string, m: number, v: number, from: number, to: number, device: number, other: number): string => `${k}|${m}|${v}|${from}|${to}|${device}|${other}`;
-  for (const e of edges) index.set(key(e.kind, e.pipeline, e.variant, e.from, e.to, e.device, e.other), e);
-  const add = (k: string, m: number, v: number, from: number, to: number, device: number, other: number, amount: number): boolean => {
-    const e = index.get(key(k, m, v, from, to, device, other));
-    if (!e) return false;
-    x[e.col] = x[e.col]! + amount;
-    if (e.y >= 0) x[e.y] = 1;
-    return true;
-  };
-  for (let m = 0; m < a.length; m++) {
-    const routes = a[m]!;
-    if (routes.length === 0) return null;
-    for (const { route: r, share } of routes) {
-      const prof = pr.pipelines[m]!.variants[r.variant]!;
-      if (!add('sense', m, r.variant, 0, 0, r.source, r.source, share)) return null;
-      let at = r.source;
-      let cut = 0;
-      for (const st of r.steps) {
-        if (cut === 0 && st.device === at) {
-          if (!add('local', m, r.variant, 0, 0, at, at, share)) return null;
-        } else if (!add('up', m, r.variant, cut, cut, at, -1, share) || !add('down', m, r.variant, cut, cut, st.device, -1, share)) {
-          return null;
-        }
-        if (!add('compute', m, r.variant, st.from, st.to, st.device, st.device, share)) return null;
-        at = st.device;
-        cut = st.to;
-      }
-      if (!add('deliver', m, r.variant, prof.layers, prof.layers, at, r.target, share)) return null;
-      const z = zts[m]!.get(r.target);
-      if (z === undefined) return null;
-      x[z] = 1;
-    }
-  }
-  const total = new Float64Array(pr.resources.length);
-  a.forEach((routes, m) => routes.forEach(({ route, share }) => route.loads.forEach((l, r) => (total[r] = total[r]! + pr.pipelines[m]!.weight * share * l))));
-  x[T] = Math.max(...total) * (1 + 1e-9);
-  for (const g of indicators) if (!g.exclude && g.cols.some((c) => x[c]! > 0)) x[g.bin] = 1;
-  return x;
-}
-
-function rateCapOf(e: Edge): number {
-  let m = 0;
-  for (const s of e.costs.values()) m = Math.max(m, s);
-  return m > 0 ? 1 / m : 1e9;
-}
-
-
-/** Splits each pipeline's flow into routes with shares (path decomposition of a DAG flow). */
-function decompose(pr: PlanProblem, edges: Edge[], x: Float64Array, rateVars: number[] | null): Assignment {
-  const EPS = 1e-7;
-  return pr.pipelines.map((p, m) => {
-    const mine = edges.filter((e) => e.pipeline === m);
-    const flow = new Map(mine.map((e) => [e, x[e.col]!]));
-    const total = rateVars ? x[rateVars[m]!]! : 1;
-    if (total <= EPS) return [];
-    const out: { route: ReturnType<typeof makeRoute>; share: number }[] = [];
-    const byTail = new Map<string, Edge[]>();
-    for (const e of mine) {
-      const key = `${e.variant}|${e.tail}`;
-      let l = byTail.get(key);
-      if (!l) byTail.set(key, (l = []));
-      l.push(e);
-    }
-    for (let guard = 0; guard < 1000; guard++) {
-      const start = mine.filter((e) => e.kind === 'sense' && flow.get(e)! > EPS).sort((a, b) => flow.get(b)! - flow.get(a)!)[0];
-      if (!start) break;
-      const path: Edge[] = [start];
-      let at = start;
-      while (at.kind !== 'deliver') {
-        const next = (byTail.get(`${at.variant}|${at.head}`) ?? []).filter((e) => flow.get(e)! > EPS).sort((a, b) => flow.get(b)! - flow.get(a)!)[0];
-        if (!next) break;
-        path.push(next);
-        at = next;
-      }
-      const amount = Math.min(...path.map((e) => flow.get(e)!));
-      for (const e of path) flow.set(e, flow.get(e)! - amount);
-      if (at.kind !== 'deliver') continue;
-      const steps: Step[] = path.filter((e) => e.kind === 'compute').map((e) => ({ from: e.from, to: e.to, device: e.device }));
-      const route = makeRoute(pr, m, start.variant, start.device, steps, at.other);
-      const same = out.find((o) => o.route.key === route.key);
-      if (same) same.share += amount / total;
-      else out.push({ route, share: amount / total });
-    }
-    const s = out.reduce((a, o) => a + o.share, 0);
-    for (const o of out) o.share /= s;
-    void p;
-    return out;
-  });
+  return { status: res.status, assignment, objective, bound: objective, gap: 0, ...base };
 }

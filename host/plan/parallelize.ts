@@ -14,6 +14,7 @@ import { deployment, endsOn, fitSet, jointViolations, overlappingSegments, route
 import { Program, solveProgram } from './lp.js';
 import type { PlanProblem } from './problem.js';
 import { makeRoute, type Route } from './route.js';
+import { planNow } from './clock.js';
 
 export interface ParallelizeResult {
   assignment: Assignment;
@@ -26,7 +27,7 @@ export function parallelize(pr: PlanProblem, start: Assignment, cands: readonly 
   let a = start;
   const moves: string[] = [];
   let value = score(pr, a);
-  for (let round = 0; round < 64 && performance.now() < deadline; round++) {
+  for (let round = 0; round < 64 && planNow() < deadline; round++) {
     const ev = evaluate(pr, a);
     const r = ev.bottleneck;
     if (r < 0) break;
@@ -34,7 +35,7 @@ export function parallelize(pr: PlanProblem, start: Assignment, cands: readonly 
     if (res.kind === 'sensor') break;
     const proposals: Proposal[] = [];
     a.forEach((routes, m) => {
-      if (routes.length === 0 || performance.now() > deadline) return;
+      if (routes.length === 0 || planNow() > deadline) return;
       const mine = routes.reduce((acc, x) => acc + x.share * x.route.loads[r]!, 0);
       if (mine <= 0) return;
       const first = routes[0]!.route;
@@ -70,7 +71,7 @@ export function parallelize(pr: PlanProblem, start: Assignment, cands: readonly 
     let solves = 0;
     const placed = deployment(pr, routesOf(a));
     for (const t of proposals) {
-      if (t.estimate >= value * (1 - 1e-9) || performance.now() > deadline || checks >= 400 || solves >= 8) break;
+      if (t.estimate >= value * (1 - 1e-9) || planNow() > deadline || checks >= 400 || solves >= 8) break;
       checks++;
       if (!movable(pr, placed, t.m, t.routes)) continue;
       const next = a.map((routes, m) => (m === t.m ? t.routes.map((route) => ({ route, share: 1 / t.routes.length })) : routes));

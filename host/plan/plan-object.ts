@@ -14,6 +14,16 @@ import { pipelineLoads } from './evaluate.js';
 import { HOST_TARGET, type Objective, type PlanProblem } from './problem.js';
 import type { Route } from './route.js';
 
+/** What the exact solver ended with (optimal only). */
+export interface SolverSummary {
+  status: 'optimal' | 'time-limit' | 'infeasible' | 'error';
+  /** Proven upper bound on the throughput (the objective's units); null when none. */
+  bound: number | null;
+  /** 1 - throughput / bound: how far the plan may be from the optimum; 0 when proved. */
+  gap: number | null;
+  time_limit_s: number;
+}
+
 export interface PlanSegment {
   id: string;
   pipeline: string;
@@ -61,6 +71,9 @@ export interface PlanObject {
   throughput: number;
   /** optimal only: whether the solver proved optimality. */
   proved: boolean | null;
+  /** optimal only: how the solver ended (a time limit keeps the best plan found), its proven
+   *  bound on the throughput and the gap 1 - throughput / bound; null for the other policies. */
+  solver: SolverSummary | null;
   planning_ms: number;
   bottleneck: string | null;
   devices: { name: string; role: string; chip: string | null; link: { kind: string; rate_bps: number } }[];
@@ -76,6 +89,7 @@ const round = (x: number, digits = 6): number => Number(x.toPrecision(digits));
 
 export function buildPlanObject(pr: PlanProblem, policy: string, a: Assignment, ev: Evaluation, opts: {
   unplaced: readonly Unplaced[]; throughput: number; proved: boolean | null; planningMs: number; notes: readonly string[];
+  solver?: SolverSummary | null;
 }): PlanObject {
   const segIds = new Map<string, string>();
   const segments: PlanSegment[] = [];
@@ -133,6 +147,7 @@ export function buildPlanObject(pr: PlanProblem, policy: string, a: Assignment, 
     app: pr.app.name,
     throughput: round(opts.throughput),
     proved: opts.proved,
+    solver: opts.solver ? { ...opts.solver, bound: opts.solver.bound === null ? null : round(opts.solver.bound), gap: opts.solver.gap === null ? null : round(opts.solver.gap, 4) } : null,
     planning_ms: round(opts.planningMs, 4),
     bottleneck: ev.bottleneck >= 0 ? pr.resources[ev.bottleneck]!.id : null,
     devices: pr.devices.map((d) => ({ name: d.spec.name, role: d.spec.role, chip: d.spec.chip, link: { kind: d.spec.link.kind, rate_bps: d.spec.link.rateBps } })),

@@ -38,7 +38,7 @@ export async function plan(desk: DeskSpec, app: AppSpec, opts: PlanOptions = {})
   const planningMs = performance.now() - t0;
   const ev = evaluate(problem, out.assignment);
   const plan = buildPlanObject(problem, policy, out.assignment, ev, {
-    unplaced: out.unplaced, throughput: out.objectiveOverride ?? ev.objective, proved: out.proved, planningMs, notes: out.notes,
+    unplaced: out.unplaced, throughput: out.objectiveOverride ?? ev.objective, proved: out.proved, planningMs, notes: out.notes, solver: out.solver ?? null,
   });
   return { plan, problem, assignment: out.assignment, explanation: opts.explain ? explain(problem, out.assignment, out.candidates) : null };
 }

@@ -11,7 +11,8 @@ import { planRandomFeasible } from './baselines/random-feasible.js';
 import { planStandalone } from './baselines/standalone.js';
 import { generateCandidates, type CandidateSet } from './candidates.js';
 import type { Assignment } from './evaluate.js';
-import { solveOptimal } from './optimal.js';
+import { solveOptimal, type OptimalProgress } from './optimal.js';
+import type { SolverSummary } from './plan-object.js';
 import type { PlanProblem } from './problem.js';
 import { planSynergy } from './synergy.js';
 
@@ -30,9 +31,16 @@ export interface PolicyOptions {
   budgetScale?: number;
   /** random-feasible's seed. */
   seed?: number;
-  /** optimal's time limit in seconds (default 600). */
+  /** optimal's time limit in seconds (default OPTIMAL_TIME_LIMIT_SEC). */
   optimalTimeLimitSec?: number;
+  /** optimal: called about once a second with the incumbent, the proven bound and the gap. */
+  optimalProgress?: (p: OptimalProgress) => void;
 }
+
+/** The exact optimum's default time limit: long enough to prove most desks of up to six
+ *  devices, short enough that a user waits for an answer, not for the solver. */
+export const OPTIMAL_TIME_LIMIT_SEC = 60;
+
 
 export interface PolicyOutcome {
   assignment: Assignment;
@@ -44,6 +52,8 @@ export interface PolicyOutcome {
   /** Synergy's candidates (for --explain), when the policy made them. */
   candidates: CandidateSet[] | null;
   notes: string[];
+  /** optimal only: the solver's status, proven bound and gap. */
+  solver?: SolverSummary;
 }
 
 export function runPolicy(pr: PlanProblem, name: PolicyName, opts: PolicyOptions = {}): PolicyOutcome {
@@ -77,13 +87,20 @@ export function runPolicy(pr: PlanProblem, name: PolicyName, opts: PolicyOptions
         notes: [`mean over ${r.draws} seeded draws`] };
     }
     case 'optimal': {
-      // Synergy's plan is handed to the solver as its first incumbent (it only speeds the proof).
-      const start = pr.objective === 'maxmin' ? planSynergy(pr).assignment : undefined;
-      const o = solveOptimal(pr, { timeLimitSec: opts.optimalTimeLimitSec ?? 600, ...(start ? { start } : {}) });
+      // Synergy's plan is handed to the solver as its first incumbent: it speeds the proof, and a
+      // time limit returns at least that plan.
+      // The time limit covers that plan too.
+      const began = performance.now();
+      const start = planSynergy(pr).assignment;
+      const limit = opts.optimalTimeLimitSec ?? OPTIMAL_TIME_LIMIT_SEC;
+      const o = solveOptimal(pr, { timeLimitSec: limit, began, start, ...(opts.optimalProgress ? { progress: opts.optimalProgress } : {}) });
       const unplaced = o.status === 'infeasible'
         ? pr.pipelines.map((_, m) => ({ pipeline: m, reason: 'no joint plan runs every pipeline together' })) : [];
+      const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
       return { ...base, assignment: o.assignment, unplaced, proved: o.status === 'optimal',
-        notes: [`MILP: ${o.columns} columns, ${o.rows} rows, ${o.rounds} solve(s), ${o.cuts} fit cut(s), ${o.status}`] };
+        solver: { status: o.status, bound: finite(o.bound), gap: finite(o.gap), time_limit_s: limit },
+        notes: [`MILP: ${o.columns} columns, ${o.rows} rows, ${o.rounds} solve(s), ${o.cuts} fit cut(s), ${o.status}`
+          + (o.status === 'time-limit' ? ` after ${limit} s: best plan kept, proven bound ${Number.isFinite(o.bound) ? o.bound.toPrecision(5) : 'none'}, gap ${Number.isFinite(o.gap) ? (o.gap * 100).toFixed(2) + '%' : 'unknown'}` : '')] };
     }
   }
 }

@@ -1,5 +1,7 @@
 // Seeded random desks and apps, for the benchmark and the property tests: 2 to 8 wearables
 // (MAX78000, now and then a MAX78002, or a sensor-only ring), 1 to 6 pipelines over the zoo.
+// A second family (unseenInstance) holds the desks Synergy was never tuned on: exactly two
+// MAX78002s among MAX78000s, every device with an accelerator, one pipeline weighted 2.
 
 import type { AppSpec, PipelineSpec } from '../space/app-spec.js';
 import type { DeskSpec, DeviceSpec, LinkSpec, SensorSpec } from '../space/device.js';
@@ -45,7 +47,23 @@ export interface RandomInstance {
 }
 
 export function randomInstance(seed: number, devices: number, pipelines: number): RandomInstance {
-  const rand = rng(seed);
+  return instance(seed, devices, pipelines, 'random');
+}
+
+/**
+ * A mixed-chip desk of `devices` wearables (two of them, drawn by the seed, with a MAX78002, the
+ * others with a MAX78000) and `pipelines` pipelines over the zoo, exactly one of them weighted 2.
+ */
+export function unseenInstance(seed: number, devices: number, pipelines: number): RandomInstance {
+  return instance(seed, devices, pipelines, 'unseen');
+}
+
+function instance(seed: number, devices: number, pipelines: number, family: 'random' | 'unseen'): RandomInstance {
+  const rand = rng(family === 'random' ? seed : seed * 7919 + 17);
+  const big = new Set<number>();
+  while (family === 'unseen' && big.size < Math.min(2, devices)) big.add(Math.floor(rand() * devices));
+  // (The random family draws nothing here, so its seeds keep the instances they always gave.)
+  const heavy = family === 'unseen' ? Math.floor(rand() * pipelines) : -1;
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const roles = Object.keys(ROLES);
   const link = pick(LINKS);
@@ -53,7 +71,8 @@ export function randomInstance(seed: number, devices: number, pipelines: number)
   for (let i = 0; i < devices; i++) {
     // Desks always have a camera and a microphone somewhere: glasses first, then an earbud.
     const role = i === 0 ? 'glasses' : i === 1 ? 'earbud' : pick(roles);
-    const chip = rand() < 0.15 ? 'max78002' : role === 'ring' && rand() < 0.5 ? null : 'max78000';
+    const chip = family === 'unseen' ? (big.has(i) ? 'max78002' : 'max78000')
+      : rand() < 0.15 ? 'max78002' : role === 'ring' && rand() < 0.5 ? null : 'max78000';
     list.push({
       name: `${role}${i}`, role, chip, cnnClockHz: null,
       sensors: ROLES[role]!.sensors, outputs: ROLES[role]!.outputs,
@@ -72,12 +91,12 @@ export function randomInstance(seed: number, devices: number, pipelines: number)
       source: { kind: MODEL_SOURCE[model]!, role: null },
       model,
       target: { kind: pick(outputs), role: null },
-      weight: rand() < 0.8 ? 1 : 2,
+      weight: family === 'unseen' ? (i === heavy ? 2 : 1) : rand() < 0.8 ? 1 : 2,
       line: 0,
     });
   }
   return {
-    desk: { name: `random-${seed}`, devices: list, source: `random seed ${seed}`, profiles: [] },
-    app: { name: `random-${seed}`, pipelines: pipes, source: `random seed ${seed}` },
+    desk: { name: `${family}-${seed}`, devices: list, source: `${family} seed ${seed}`, profiles: [] },
+    app: { name: `${family}-${seed}`, pipelines: pipes, source: `${family} seed ${seed}` },
   };
 }

@@ -16,6 +16,7 @@ import type { RouteShare } from './evaluate.js';
 import { fitSet, segmentKey, type PlacedSegment } from './joint-fit.js';
 import type { PlanProblem } from './problem.js';
 import { segmentUsage } from './model-facts.js';
+import { planNow } from './clock.js';
 
 /** One way to run a pipeline: a route, or several sharing its frames (a fan-out). */
 export interface JointOption {
@@ -183,7 +184,7 @@ export function selectJoint(pr: PlanProblem, cands: readonly (readonly JointOpti
 
   const dfs = (level: number): void => {
     nodes++;
-    if (nodes > maxNodes || ((nodes & 63) === 0 && performance.now() > deadline)) timedOut = true;
+    if (nodes > maxNodes || ((nodes & 63) === 0 && planNow() > deadline)) timedOut = true;
     if (timedOut) return;
     if (level === P) {
       const T = Math.max(0, ...cur) + EPS * curTotal;
@@ -219,7 +220,7 @@ export function selectJoint(pr: PlanProblem, cands: readonly (readonly JointOpti
     }).sort((a, b) => a.t - b.t);
     for (const o of options) {
       if (o.t >= bestT * (1 - 1e-12)) break;
-      if (performance.now() > deadline) {
+      if (planNow() > deadline) {
         timedOut = true;
         return;
       }

@@ -7,12 +7,12 @@ import { openBoard } from '../../board/open.js';
 import { writePlanReport } from '../../plan/report-html.js';
 import { plan } from '../../plan/planner.js';
 import { ONE_SHOT_BUDGET_SCALE } from '../../plan/synergy.js';
-import { isPolicy, POLICIES, type PolicyName } from '../../plan/policies.js';
+import { isPolicy, OPTIMAL_TIME_LIMIT_SEC, POLICIES, type PolicyName } from '../../plan/policies.js';
 import { readApp } from '../../space/app-spec.js';
 import { readDesk } from '../../space/desk-spec.js';
 import type { DeskSpec, MeasuredProfile } from '../../space/device.js';
 import { deskFromBoards, emulatedDesk, EMULATED_DEFAULT_BAUD } from '../../space/emulated-desk.js';
-import { choiceValue, intValue } from '../args.js';
+import { choiceValue, intValue, UsageError } from '../args.js';
 import { CommandFailure, EXIT, type Command } from '../command.js';
 import { prepareOutputDir } from '../output-dir.js';
 import { table } from '../output.js';
@@ -56,6 +56,7 @@ export const planCommand: Command = {
     { name: 'objective', value: 'maxmin|sum', parse: choiceValue('maxmin', 'sum'), description: 'throughput objective (default maxmin)' },
     { name: 'explain', description: "say why: each pipeline's bottleneck and the best alternatives rejected" },
     { name: 'report', value: 'DIR', description: 'write plan.html (table, SVG diagram), plan.svg and plan.json into DIR' },
+    { name: 'time-limit', value: 'S', parse: intValue(1, 86_400), description: `--policy optimal: stop the exact search after S seconds with the best plan found, its proven bound and gap (default ${OPTIMAL_TIME_LIMIT_SEC})` },
     { name: 'budget-ms', value: 'MS', parse: intValue(1, 600_000), description: `Synergy's planning time budget (default: ${ONE_SHOT_BUDGET_SCALE}x the size-scaled budget of docs/planner.md, so that a fresh process ends its search on its work bounds)` },
   ],
   async run({ args, json, io }) {
@@ -74,7 +75,15 @@ export const planCommand: Command = {
     if (args.has('report')) prepareOutputDir(args.string('report')!, '--report');
     const policyName = args.string('policy') ?? 'synergy';
     if (!isPolicy(policyName)) throw new CommandFailure(`unknown policy ${policyName}`);
+    if (args.has('time-limit') && policyName !== 'optimal') throw new UsageError('--time-limit applies to --policy optimal only');
+    // The exact search can take minutes: a line a second on stderr says where it stands.
+    const progress = policyName === 'optimal' && !json
+      ? (p: { elapsedSec: number; incumbent: number; bound: number; gap: number }): void => {
+        io.err(`optimal: ${p.elapsedSec.toFixed(0)} s, best plan ${p.incumbent.toPrecision(5)}, bound ${Number.isFinite(p.bound) ? p.bound.toPrecision(5) : '-'}, gap ${Number.isFinite(p.gap) ? (p.gap * 100).toFixed(2) + '%' : '-'}`);
+      } : undefined;
     const result = await plan(desk, app, {
+      ...(args.has('time-limit') ? { optimalTimeLimitSec: args.number('time-limit')! } : {}),
+      ...(progress ? { optimalProgress: progress } : {}),
       policy: policyName as PolicyName,
       objective: (args.string('objective') ?? 'maxmin') as 'maxmin' | 'sum',
       explain: args.flag('explain'),
@@ -87,7 +96,11 @@ export const planCommand: Command = {
       io.out(JSON.stringify(result.explanation ? { ...p, explain: result.explanation } : p));
     } else {
       io.out(`${p.app} on ${p.desk} (${desk.devices.length} devices), policy ${p.policy}, objective ${p.objective}`);
-      io.out(`throughput ${p.throughput.toPrecision(4)}${p.objective === 'maxmin' ? ' frames/s per unit of weight' : ' weighted frames/s'}, bottleneck ${p.bottleneck ?? 'none'}, planned in ${p.planning_ms.toFixed(1)} ms\n`);
+      io.out(`throughput ${p.throughput.toPrecision(4)}${p.objective === 'maxmin' ? ' frames/s per unit of weight' : ' weighted frames/s'}, bottleneck ${p.bottleneck ?? 'none'}, planned in ${p.planning_ms.toFixed(1)} ms${p.solver ? '' : '\n'}`);
+      if (p.solver) {
+        const s = p.solver;
+        io.out(`solver ${s.status}${s.status === 'time-limit' ? ` (${s.time_limit_s} s): best plan found kept` : ''}, proven bound ${s.bound === null ? 'none' : s.bound.toPrecision(5)}, gap ${s.gap === null ? 'unknown' : `${(s.gap * 100).toFixed(2)}%`}\n`);
+      }
       const rows = p.pipelines.flatMap((x) => x.routes.map((r, i) => [
         i === 0 ? x.name : '', i === 0 ? x.source.device : '',
         `${p.pipelines.length && x.routes.length > 1 ? `${(r.share * 100).toFixed(0)}% ` : ''}${r.segments.map((id) => id.slice(id.indexOf('/') + 1)).join(' > ')}`,

@@ -100,3 +100,37 @@ export function byCapability(pr: PlanProblem): number[] {
 export function runs(pr: PlanProblem, m: number, v: number, d: number): boolean {
   return pr.pipelines[m]!.cnnPrefix[v]![d] !== null;
 }
+
+/**
+ * Fill in a fixed device order: each pipeline (app order) puts on each device in `order` the
+ * longest run of its next layers that still fits beside everything placed, and moves on, until
+ * its last layer is placed (the first variant that gets there and fits wins). `why` names the
+ * reason a pipeline that never gets there is not placed.
+ */
+export function fillInOrder(pr: PlanProblem, order: readonly number[], why: (model: string) => string): { assignment: Assignment; unplaced: Unplaced[] } {
+  const b = new JointBuilder(pr);
+  pr.pipelines.forEach((p, m) => {
+    for (let v = 0; v < p.variants.length; v++) {
+      const L = p.variants[v]!.layers;
+      const steps: Step[] = [];
+      let cut = 0;
+      for (const d of order) {
+        if (cut === L) break;
+        if (!runs(pr, m, v, d)) continue;
+        const end = b.longestFit(m, v, cut, d);
+        if (end > cut) {
+          steps.push({ from: cut, to: end, device: d });
+          cut = end;
+        }
+      }
+      if (cut < L) continue;
+      const r = bestEnds(pr, m, v, steps);
+      if (r && b.fits(r)) {
+        b.place(r);
+        return;
+      }
+    }
+    b.fail(m, why(p.spec.model));
+  });
+  return { assignment: b.assignment, unplaced: b.unplaced };
+}
