@@ -103,12 +103,7 @@ static void suite_invalid_vectors(void)
     snprintf(dir, sizeof dir, "%s/invalid", vectors_dir);
     invalid_count = list_json(dir, invalid_paths, MAX_VECTOR_FILES);
     th_run("board: proto/vectors/invalid holds the invalid vectors", test_invalid_found);
-    static char titles[MAX_VECTOR_FILES][600];
-    for (size_t i = 0; i < invalid_count; i++) {
-        snprintf(titles[i], sizeof titles[0], "board: invalid vector %s gets its error",
-                 strrchr(invalid_paths[i], '/') + 1);
-        th_run_arg(titles[i], invalid_vector, invalid_paths[i]);
-    }
+    run_per_file("board: invalid vector %s gets its error", invalid_paths, invalid_count, invalid_vector);
 }
 
 /* Reads the value of `key` of the body map as a uint. */
