@@ -266,6 +266,14 @@ static void slots_held_until_done(void)
     CHECK_MEM(got, 40, expected, 40);
 }
 
+/* An infer answered at once with an error of `code` (its message in R). */
+static void infer_refused(const char *seg, const uint8_t *in, size_t n_in, const uint8_t *out, size_t n_out, uint64_t code)
+{
+    rig_clear(&R);
+    send_infer(seg, in, n_in, out, n_out, false);
+    CHECK(rig_answer(&R, 0) && R.code == code);
+}
+
 static void inputs_checked(void)
 {
     boot_with_mnist();
@@ -278,28 +286,18 @@ static void inputs_checked(void)
     cbor_writer *w = body();
     rig_write_put(w, 6, 0, 784, input, 100);
     CHECK(rig_call(&R, SYN_MSG_TENSOR_PUT, w->buf, w->len) && answer_uint(&R, 0) == 100);
-    rig_clear(&R);
-    send_infer("mnist", (const uint8_t[]){ 6 }, 1, (const uint8_t[]){ 1 }, 1, false);
-    CHECK(rig_answer(&R, 0) && R.code == SYN_ERR_BAD_ARGUMENT);
+    infer_refused("mnist", (const uint8_t[]){ 6 }, 1, (const uint8_t[]){ 1 }, 1, SYN_ERR_BAD_ARGUMENT);
     CHECK_STR(R.message, "input 0 (slot 6) holds 100 bytes, expected 1x28x28 (784)");
     /* an empty slot, wrong counts, duplicates, unknown segment, slot out of range */
-    rig_clear(&R);
-    send_infer("mnist", (const uint8_t[]){ 9 }, 1, (const uint8_t[]){ 1 }, 1, false);
-    CHECK(rig_answer(&R, 0) && R.code == SYN_ERR_BAD_ARGUMENT && strstr(R.message, "holds 0 bytes") != NULL);
-    rig_clear(&R);
-    send_infer("mnist", (const uint8_t[]){ 0, 0 }, 2, (const uint8_t[]){ 1 }, 1, false);
-    CHECK(rig_answer(&R, 0) && R.code == SYN_ERR_BAD_ARGUMENT);
+    infer_refused("mnist", (const uint8_t[]){ 9 }, 1, (const uint8_t[]){ 1 }, 1, SYN_ERR_BAD_ARGUMENT);
+    CHECK(strstr(R.message, "holds 0 bytes") != NULL);
+    infer_refused("mnist", (const uint8_t[]){ 0, 0 }, 2, (const uint8_t[]){ 1 }, 1, SYN_ERR_BAD_ARGUMENT);
     CHECK_STR(R.message, "infer: segment 'mnist' takes 1 inputs, 2 slots given");
-    rig_clear(&R);
-    send_infer("mnist", (const uint8_t[]){ 0 }, 1, (const uint8_t[]){ 1, 1 }, 2, false);
-    CHECK(rig_answer(&R, 0) && R.code == SYN_ERR_BAD_ARGUMENT);
-    rig_clear(&R);
-    send_infer("nope", (const uint8_t[]){ 0 }, 1, (const uint8_t[]){ 1 }, 1, false);
-    CHECK(rig_answer(&R, 0) && R.code == SYN_ERR_NOT_FOUND);
+    infer_refused("mnist", (const uint8_t[]){ 0 }, 1, (const uint8_t[]){ 1, 1 }, 2, SYN_ERR_BAD_ARGUMENT);
+    infer_refused("nope", (const uint8_t[]){ 0 }, 1, (const uint8_t[]){ 1 }, 1, SYN_ERR_NOT_FOUND);
     CHECK_STR(R.message, "infer: no resident segment 'nope'");
-    rig_clear(&R);
-    send_infer("mnist", (const uint8_t[]){ 16 }, 1, (const uint8_t[]){ 1 }, 1, false);
-    CHECK(rig_answer(&R, 0) && R.code == SYN_ERR_BAD_ARGUMENT && strstr(R.message, "slots are 0..15") != NULL);
+    infer_refused("mnist", (const uint8_t[]){ 16 }, 1, (const uint8_t[]){ 1 }, 1, SYN_ERR_BAD_ARGUMENT);
+    CHECK(strstr(R.message, "slots are 0..15") != NULL);
     /* tensor.put: offsets, totals, size */
     w = body();
     rig_write_put(w, 6, 50, 784, input, 10);
