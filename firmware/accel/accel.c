@@ -55,25 +55,28 @@ static bool no_context(accel_error *err)
     return syn_accel_fail(err, ACCEL_ERR_STATE, -1, "accelerator not open");
 }
 
-bool syn_accel_load(accel_ctx *ctx, const accel_segment *seg, uint8_t *slot, accel_error *err)
+/* An open context whose engine loads segments of the given format (`has`: it has that loader). */
+static bool loads(const accel_ctx *ctx, bool has, const char *format, accel_error *err)
 {
     if (ctx == NULL)
         return no_context(err);
-    if (ctx->engine->load == NULL)
-        return syn_accel_fail(err, ACCEL_ERR_UNSUPPORTED, -1,
-                          "segment format 1 (layer descriptions): the %s engine runs format %u segments",
-                          ctx->engine->name, (unsigned)ctx->engine->format);
+    if (!has)
+        return syn_accel_fail(err, ACCEL_ERR_UNSUPPORTED, -1, "%s: the %s engine runs format %u segments", format,
+                              ctx->engine->name, (unsigned)ctx->engine->format);
+    return true;
+}
+
+bool syn_accel_load(accel_ctx *ctx, const accel_segment *seg, uint8_t *slot, accel_error *err)
+{
+    if (!loads(ctx, ctx != NULL && ctx->engine->load != NULL, "segment format 1 (layer descriptions)", err))
+        return false;
     return ctx->engine->load(ctx, seg, slot, err);
 }
 
 bool syn_accel_load_image(accel_ctx *ctx, const accel_segment *seg, const reg_image *img, uint8_t *slot, accel_error *err)
 {
-    if (ctx == NULL)
-        return no_context(err);
-    if (ctx->engine->load_image == NULL)
-        return syn_accel_fail(err, ACCEL_ERR_UNSUPPORTED, -1,
-                          "segment format 2 (register program): the %s engine runs format %u segments",
-                          ctx->engine->name, (unsigned)ctx->engine->format);
+    if (!loads(ctx, ctx != NULL && ctx->engine->load_image != NULL, "segment format 2 (register program)", err))
+        return false;
     return ctx->engine->load_image(ctx, seg, img, slot, err);
 }
 

@@ -5,6 +5,7 @@
 #ifndef SYNERGY_ACCEL_ARITH_H
 #define SYNERGY_ACCEL_ARITH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "layer.h"
@@ -12,6 +13,21 @@
 static inline int accel_clamp8(int v)
 {
     return v < -128 ? -128 : v > 127 ? 127 : v;
+}
+
+/* The input row or column a kernel tap at i reads (i in the padded input; a transposed conv's
+ * input is doubled, its odd positions holes). False when the tap reads padding or a hole. */
+static inline bool accel_conv_tap(long i, bool transposed, long n, long *at)
+{
+    if (transposed) {
+        if (i < 0 || (i & 1))
+            return false;
+        i /= 2;
+    }
+    if (i < 0 || i >= n)
+        return false;
+    *at = i;
+    return true;
 }
 
 /* floor(0.5 + acc * 2^s / 128) clamped to int8, s = shift_total (output shift + 8 - weight

@@ -3,6 +3,7 @@
 #include "segment_decode.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "cbor.h"
@@ -206,6 +207,71 @@ static bool read_bytes(dec *d, const char *field, const uint8_t **data, size_t *
     return true;
 }
 
+/* The fields a layer or a layout reads the same way: where the value goes and its bounds, walked
+ * by read_field; the keys marked F_SPECIAL have a check of their own in the reader's switch. */
+typedef enum { F_SPECIAL = 0, F_INT, F_BOOL, F_PAIR, F_SHAPE, F_WIDTH } field_kind;
+typedef struct {
+    uint8_t kind;          /* field_kind */
+    uint8_t size;          /* F_INT: the member's bytes (1, 2 or 4) */
+    uint16_t offset;       /* the member's offset in its struct */
+    int32_t lo;            /* F_INT: lowest value; F_PAIR: each entry's */
+    uint32_t hi;           /* F_INT: highest value */
+} field_spec;
+#define FIELD(kind, type, member, lo, hi) { kind, sizeof(((type *)0)->member), offsetof(type, member), lo, hi }
+#define LF(kind, member, lo, hi) FIELD(kind, accel_layer, member, lo, hi)
+#define YF(kind, member, lo, hi) FIELD(kind, reg_layout, member, lo, hi)
+
+static const field_spec layer_spec[L_KEYS] = {
+    [L_OP] = LF(F_INT, op, 0, OP_PASSTHROUGH), [L_ELTWISE] = LF(F_INT, eltwise, 0, ELT_XOR),
+    [L_OPERANDS] = LF(F_INT, operands, 1, 16), [L_OUTPUT_PAD] = LF(F_INT, output_pad, 0, 255),
+    [L_GROUPS] = LF(F_INT, groups, 1, 65535), [L_ACTIVATION] = LF(F_INT, activation, 0, ACT_ABS),
+    [L_POOL_TYPE] = LF(F_INT, pool_type, 0, POOL_AVG), [L_OUTPUT_SHIFT] = LF(F_INT, output_shift, -128, 127),
+    [L_IN_OFFSET] = LF(F_INT, in_offset, 0, 0xFFFFFFFFu), [L_OUT_OFFSET] = LF(F_INT, out_offset, 0, 0xFFFFFFFFu),
+    [L_DATA_FORMAT] = LF(F_INT, data_format, 0, FMT_CHW), [L_WRITE_GAP] = LF(F_INT, write_gap, 0, 255),
+    [L_KERNEL] = LF(F_PAIR, kernel, 1, 0), [L_PAD] = LF(F_PAIR, pad, 0, 0), [L_STRIDE] = LF(F_PAIR, stride, 1, 0),
+    [L_DILATION] = LF(F_PAIR, dilation, 1, 0), [L_POOL_SIZE] = LF(F_PAIR, pool_size, 1, 0),
+    [L_POOL_STRIDE] = LF(F_PAIR, pool_stride, 1, 0),
+    [L_POOL_FIRST] = LF(F_BOOL, pool_first, 0, 0), [L_DEPTHWISE] = LF(F_BOOL, depthwise, 0, 0),
+    [L_FLATTEN] = LF(F_BOOL, flatten, 0, 0), [L_BIAS_PRESENT] = LF(F_BOOL, bias_present, 0, 0),
+    [L_STREAMING] = LF(F_BOOL, streaming, 0, 0), [L_OUTPUT_WIDTH] = LF(F_WIDTH, output_width, 0, 0),
+    [L_INPUT_SHAPE] = LF(F_SHAPE, input_shape, 0, 0), [L_OPERAND_SHAPE] = LF(F_SHAPE, operand_shape, 0, 0),
+    [L_POOLED_SHAPE] = LF(F_SHAPE, pooled_shape, 0, 0), [L_OUTPUT_SHAPE] = LF(F_SHAPE, output_shape, 0, 0),
+};
+static const field_spec tensor_spec[T_KEYS] = {
+    [T_SHAPE] = FIELD(F_SHAPE, accel_tensor, shape, 0, 0), [T_WIDTH] = FIELD(F_WIDTH, accel_tensor, width, 0, 0),
+};
+static const field_spec layout_spec[LY_KEYS] = {
+    [LY_SOURCE] = YF(F_INT, source, -1, INT16_MAX), [LY_SHAPE] = YF(F_SHAPE, shape, 0, 0),
+    [LY_WIDTH] = YF(F_WIDTH, width, 0, 0), [LY_FORMAT] = YF(F_INT, format, 0, FMT_CHW),
+    [LY_OFFSET] = YF(F_INT, offset, 0, 0xFFFFFFFFu), [LY_WRITE_GAP] = YF(F_INT, write_gap, 0, 255),
+};
+
+/* Reads one table field into the struct at obj; integers are stored in the member's own width. */
+static bool read_field(dec *d, const char *field, const field_spec *s, void *obj)
+{
+    uint8_t *at = (uint8_t *)obj + s->offset;
+    switch (s->kind) {
+    case F_BOOL:
+        return read_bool(d, field, (bool *)(void *)at);
+    case F_PAIR:
+        return read_u8_pair(d, field, s->lo, at);
+    case F_SHAPE:
+        return read_shape(d, field, (accel_shape *)(void *)at);
+    case F_WIDTH:
+        return read_width(d, field, at);
+    default: {
+        int64_t v;
+        if (!read_int(d, field, s->lo, s->hi, &v))
+            return false;
+        uint8_t b = (uint8_t)v;
+        uint16_t h = (uint16_t)v;
+        uint32_t w = (uint32_t)v;
+        memcpy(at, s->size == 1 ? (const void *)&b : s->size == 2 ? (const void *)&h : (const void *)&w, s->size);
+        return true;
+    }
+    }
+}
+
 /* Reads the next map key; keys of unknown meaning are skipped with their values by callers. */
 static bool read_key(dec *d, uint64_t *key)
 {
@@ -228,280 +294,146 @@ static bool read_map_header(dec *d, size_t *n)
     return true;
 }
 
-static bool missing(dec *d, uint32_t seen, unsigned keys, const char *const names[])
+static bool missing(dec *d, uint64_t seen, unsigned keys, const char *const names[])
 {
     for (unsigned k = 0; k < keys; k++) {
-        if (!(seen & (1u << k)))
+        if (!(seen & ((uint64_t)1 << k)))
             return fail(d, names[k], "missing (key %u)", k);
     }
     return true;
 }
 
-static bool read_tensor(dec *d, accel_tensor *t)
-{
-    size_t n;
-    if (!read_map_header(d, &n))
-        return false;
-    uint32_t seen = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t key;
-        int64_t v;
-        if (!read_key(d, &key))
-            return false;
-        switch (key) {
-        case T_SOURCE:
-            if (!read_int(d, tensor_field[T_SOURCE], -1, 65535, &v))
-                return false;
-            if (v > INT16_MAX)
-                return fail(d, tensor_field[T_SOURCE], "%lu is beyond the layer numbers", (unsigned long)v);
-            t->source = (int16_t)v;
-            break;
-        case T_SHAPE:
-            if (!read_shape(d, tensor_field[T_SHAPE], &t->shape))
-                return false;
-            break;
-        case T_WIDTH:
-            if (!read_width(d, tensor_field[T_WIDTH], &t->width))
-                return false;
-            break;
-        default:
-            if (!skip_value(d))
-                return false;
-            continue;
-        }
-        seen |= 1u << key;
-    }
-    return missing(d, seen, T_KEYS, tensor_field);
-}
 
-/* Reads one layer map's fields (ranges only; cross-field checks come after). */
-static bool read_layer(dec *d, accel_layer *l, accel_params *p, uint16_t expected_index, size_t pos, bool registers)
+/* A reader's keys with a check of their own (not in its field_spec table); *known false for a key
+ * it does not know, whose value the caller skips. */
+typedef bool (*special_reader)(dec *d, const char *field, uint64_t key, void *ctx, bool *known);
+
+/* Reads a map of the fields `table` lists (the F_SPECIAL ones through `special`), skipping keys
+ * of unknown meaning; keys 0..required-1 must come. */
+static bool read_fields(dec *d, const field_spec *table, const char *const names[], unsigned keys, unsigned required,
+                        void *obj, special_reader special, void *ctx)
 {
     size_t n;
-    syn_format(d->where, sizeof d->where, "layer %u", (unsigned)expected_index);
     if (!read_map_header(d, &n))
         return false;
-    memset(l, 0, sizeof *l);
-    memset(p, 0, sizeof *p);
     uint64_t seen = 0;
     for (size_t i = 0; i < n; i++) {
         uint64_t key;
-        int64_t v = 0;
         if (!read_key(d, &key))
             return false;
-        const char *f = key < L_KEYS ? layer_field[key] : "";
-        if (registers && (key == L_WEIGHTS || key == L_BIAS))
-            return fail(d, f, "a register segment's layers carry no %s (its records do)", f);
-        switch (key) {
-        case L_INDEX:
-            syn_format(d->where, sizeof d->where, "layers[%lu]", (unsigned long)pos);
-            if (!read_int(d, f, 0, 65535, &v))
+        bool known = key < keys;
+        const char *f = known ? names[key] : "";
+        if (known && table[key].kind != F_SPECIAL) {
+            if (!read_field(d, f, &table[key], obj))
                 return false;
-            if (v != expected_index)
-                return fail(d, f, "is %lu, expected %u (first + position)", (unsigned long)v, (unsigned)expected_index);
-            syn_format(d->where, sizeof d->where, "layer %u", (unsigned)expected_index);
-            l->index = (uint16_t)v;
-            break;
-        case L_NAME:
-            if (!read_text(d, f, l->name, sizeof l->name))
-                return false;
-            syn_format(d->where, sizeof d->where, "layer %u (%s)", (unsigned)expected_index, l->name);
-            break;
-        case L_OP:
-            if (!read_int(d, f, 0, OP_PASSTHROUGH, &v))
-                return false;
-            l->op = (accel_op)v;
-            break;
-        case L_ELTWISE:
-            if (!read_int(d, f, 0, ELT_XOR, &v))
-                return false;
-            l->eltwise = (accel_eltwise)v;
-            break;
-        case L_OPERANDS:
-            if (!read_int(d, f, 1, 16, &v))
-                return false;
-            l->operands = (uint8_t)v;
-            break;
-        case L_POOL_FIRST:
-            if (!read_bool(d, f, &l->pool_first))
-                return false;
-            break;
-        case L_KERNEL:
-            if (!read_u8_pair(d, f, 1, l->kernel))
-                return false;
-            break;
-        case L_PAD:
-            if (!read_u8_pair(d, f, 0, l->pad))
-                return false;
-            break;
-        case L_STRIDE:
-            if (!read_u8_pair(d, f, 1, l->stride))
-                return false;
-            break;
-        case L_DILATION:
-            if (!read_u8_pair(d, f, 1, l->dilation))
-                return false;
-            break;
-        case L_OUTPUT_PAD:
-            if (!read_int(d, f, 0, 255, &v))
-                return false;
-            l->output_pad = (uint8_t)v;
-            break;
-        case L_GROUPS:
-            if (!read_int(d, f, 1, 65535, &v))
-                return false;
-            l->groups = (uint16_t)v;
-            break;
-        case L_DEPTHWISE:
-            if (!read_bool(d, f, &l->depthwise))
-                return false;
-            break;
-        case L_ACTIVATION:
-            if (!read_int(d, f, 0, ACT_ABS, &v))
-                return false;
-            l->activation = (accel_activation)v;
-            break;
-        case L_POOL_TYPE:
-            if (!read_int(d, f, 0, POOL_AVG, &v))
-                return false;
-            l->pool_type = (accel_pool)v;
-            break;
-        case L_POOL_SIZE:
-            if (!read_u8_pair(d, f, 1, l->pool_size))
-                return false;
-            break;
-        case L_POOL_STRIDE:
-            if (!read_u8_pair(d, f, 1, l->pool_stride))
-                return false;
-            break;
-        case L_FLATTEN:
-            if (!read_bool(d, f, &l->flatten))
-                return false;
-            break;
-        case L_OUTPUT_WIDTH:
-            if (!read_int(d, f, 8, 32, &v))
-                return false;
-            if (v != 8 && v != 32)
-                return fail(d, f, "%lu is neither 8 nor 32", (unsigned long)v);
-            l->output_width = (uint8_t)v;
-            break;
-        case L_SOURCES: {
-            size_t count;
-            if (!read_array(d, f, 1, SYN_MAX_SOURCES, &count))
-                return false;
-            for (size_t k = 0; k < count; k++) {
-                char fk[32];
-                syn_format(fk, sizeof fk, "sources[%lu]", (unsigned long)k);
-                if (!read_int(d, fk, -1, 65535, &v))
-                    return false;
-                l->sources[k] = (int16_t)(v > INT16_MAX ? INT16_MAX : v);   /* refused below */
-            }
-            l->n_sources = (uint8_t)count;
-            break;
+        } else if (known && !special(d, f, key, ctx, &known)) {
+            return false;
         }
-        case L_INPUT_SHAPE:
-            if (!read_shape(d, f, &l->input_shape))
-                return false;
-            break;
-        case L_OPERAND_SHAPE:
-            if (!read_shape(d, f, &l->operand_shape))
-                return false;
-            break;
-        case L_POOLED_SHAPE:
-            if (!read_shape(d, f, &l->pooled_shape))
-                return false;
-            break;
-        case L_OUTPUT_SHAPE:
-            if (!read_shape(d, f, &l->output_shape))
-                return false;
-            break;
-        case L_WEIGHT_BITS:
-            if (!read_int(d, f, 0, 8, &v))
-                return false;
-            if (v != 0 && v != 1 && v != 2 && v != 4 && v != 8)
-                return fail(d, f, "%lu is not one of 0, 1, 2, 4, 8", (unsigned long)v);
-            l->weight_bits = (uint8_t)v;
-            break;
-        case L_BIAS_PRESENT:
-            if (!read_bool(d, f, &l->bias_present))
-                return false;
-            break;
-        case L_OUTPUT_SHIFT:
-            if (!read_int(d, f, -128, 127, &v))
-                return false;
-            l->output_shift = (int8_t)v;
-            break;
-        case L_STREAMING:
-            if (!read_bool(d, f, &l->streaming))
-                return false;
-            break;
-        case L_PROCESSORS:
-        case L_OUTPUT_PROCESSORS: {
-            uint64_t m;
-            if (syn_cbor_peek(&d->r) != CBOR_UINT)
-                return d->r.err != CBOR_OK ? cbor_fail(d, f)
-                     : fail(d, f, syn_cbor_peek(&d->r) == CBOR_NINT ? "is outside 0..18446744073709551615" : "must be an integer");
-            if (!syn_cbor_read_uint(&d->r, &m))
-                return cbor_fail(d, f);
-            if (key == L_PROCESSORS)
-                l->processors = m;
-            else
-                l->output_processors = m;
-            break;
-        }
-        case L_IN_OFFSET:
-        case L_OUT_OFFSET:
-            if (!read_int(d, f, 0, 0xFFFFFFFF, &v))
-                return false;
-            if (key == L_IN_OFFSET)
-                l->in_offset = (uint32_t)v;
-            else
-                l->out_offset = (uint32_t)v;
-            break;
-        case L_DATA_FORMAT:
-            if (!read_int(d, f, 0, FMT_CHW, &v))
-                return false;
-            l->data_format = (accel_format)v;
-            break;
-        case L_WRITE_GAP:
-            if (!read_int(d, f, 0, 255, &v))
-                return false;
-            l->write_gap = (uint8_t)v;
-            break;
-        case L_WEIGHTS: {
-            const uint8_t *data;
-            size_t len;
-            if (!read_bytes(d, f, &data, &len))
-                return false;
-            if (len > UINT32_MAX)
-                return fail(d, f, "byte string too long");
-            p->weights = data;
-            p->weights_len = (uint32_t)len;
-            break;
-        }
-        case L_BIAS: {
-            const uint8_t *data;
-            size_t len;
-            if (!read_bytes(d, f, &data, &len))
-                return false;
-            if (len > UINT32_MAX)
-                return fail(d, f, "byte string too long");
-            p->bias = (const int8_t *)data;
-            p->bias_len = (uint32_t)len;
-            break;
-        }
-        default:
+        if (!known) {
             if (!skip_value(d))
                 return false;
             continue;
         }
         seen |= (uint64_t)1 << key;
     }
-    for (unsigned k = 0; k < L_WEIGHTS; k++) {
-        if (!(seen & ((uint64_t)1 << k)))
-            return fail(d, layer_field[k], "missing (key %u)", k);
+    return missing(d, seen, required, names);
+}
+
+typedef struct {
+    accel_layer *l;
+    accel_params *p;
+    uint16_t expected_index;
+    size_t pos;
+    bool registers;
+} layer_read;
+
+static bool read_layer_special(dec *d, const char *f, uint64_t key, void *ctx, bool *known)
+{
+    layer_read *c = ctx;
+    int64_t v = 0;
+    if (c->registers && (key == L_WEIGHTS || key == L_BIAS))
+        return fail(d, f, "a register segment's layers carry no %s (its records do)", f);
+    switch (key) {
+    case L_INDEX:
+        syn_format(d->where, sizeof d->where, "layers[%lu]", (unsigned long)c->pos);
+        if (!read_int(d, f, 0, 65535, &v))
+            return false;
+        if (v != c->expected_index)
+            return fail(d, f, "is %lu, expected %u (first + position)", (unsigned long)v, (unsigned)c->expected_index);
+        syn_format(d->where, sizeof d->where, "layer %u", (unsigned)c->expected_index);
+        c->l->index = (uint16_t)v;
+        break;
+    case L_NAME:
+        if (!read_text(d, f, c->l->name, sizeof c->l->name))
+            return false;
+        syn_format(d->where, sizeof d->where, "layer %u (%s)", (unsigned)c->expected_index, c->l->name);
+        break;
+    case L_SOURCES: {
+        size_t count;
+        if (!read_array(d, f, 1, SYN_MAX_SOURCES, &count))
+            return false;
+        for (size_t k = 0; k < count; k++) {
+            char fk[32];
+            syn_format(fk, sizeof fk, "sources[%lu]", (unsigned long)k);
+            if (!read_int(d, fk, -1, 65535, &v))
+                return false;
+            c->l->sources[k] = (int16_t)(v > INT16_MAX ? INT16_MAX : v);   /* refused below */
+        }
+        c->l->n_sources = (uint8_t)count;
+        break;
+    }
+    case L_WEIGHT_BITS:
+        if (!read_int(d, f, 0, 8, &v))
+            return false;
+        if (v != 0 && v != 1 && v != 2 && v != 4 && v != 8)
+            return fail(d, f, "%lu is not one of 0, 1, 2, 4, 8", (unsigned long)v);
+        c->l->weight_bits = (uint8_t)v;
+        break;
+    case L_PROCESSORS:
+    case L_OUTPUT_PROCESSORS: {
+        uint64_t m;
+        if (syn_cbor_peek(&d->r) != CBOR_UINT)
+            return d->r.err != CBOR_OK ? cbor_fail(d, f)
+                 : fail(d, f, syn_cbor_peek(&d->r) == CBOR_NINT ? "is outside 0..18446744073709551615" : "must be an integer");
+        if (!syn_cbor_read_uint(&d->r, &m))
+            return cbor_fail(d, f);
+        if (key == L_PROCESSORS)
+            c->l->processors = m;
+        else
+            c->l->output_processors = m;
+        break;
+    }
+    case L_WEIGHTS:
+    case L_BIAS: {
+        const uint8_t *data;
+        size_t len;
+        if (!read_bytes(d, f, &data, &len))
+            return false;
+        if (len > UINT32_MAX)
+            return fail(d, f, "byte string too long");
+        if (key == L_WEIGHTS) {
+            c->p->weights = data;
+            c->p->weights_len = (uint32_t)len;
+        } else {
+            c->p->bias = (const int8_t *)data;
+            c->p->bias_len = (uint32_t)len;
+        }
+        break;
+    }
+    default:
+        *known = false;
     }
     return true;
+}
+
+/* Reads one layer map's fields (ranges only; cross-field checks come after). */
+static bool read_layer(dec *d, accel_layer *l, accel_params *p, uint16_t expected_index, size_t pos, bool registers)
+{
+    syn_format(d->where, sizeof d->where, "layer %u", (unsigned)expected_index);
+    memset(l, 0, sizeof *l);
+    memset(p, 0, sizeof *p);
+    layer_read c = { l, p, expected_index, pos, registers };
+    return read_fields(d, layer_spec, layer_field, L_KEYS, L_WEIGHTS, l, read_layer_special, &c);
 }
 
 uint32_t syn_accel_weight_count(const accel_layer *l)
@@ -693,65 +625,47 @@ static bool read_writes(dec *d, const char *field, const uint8_t **data, uint32_
     return true;
 }
 
+static bool read_layout_special(dec *d, const char *f, uint64_t key, void *ctx, bool *known)
+{
+    reg_layout *t = ctx;
+    if (key != LY_PROCESSORS) {
+        *known = false;
+        return true;
+    }
+    uint64_t m;
+    if (!expect(d, f, CBOR_UINT, "an unsigned integer"))
+        return false;
+    if (!syn_cbor_read_uint(&d->r, &m))
+        return cbor_fail(d, f);
+    t->processors = m;
+    return true;
+}
+
 static bool read_layout(dec *d, reg_layout *t)
 {
-    size_t n;
-    if (!read_map_header(d, &n))
-        return false;
     memset(t, 0, sizeof *t);
-    uint32_t seen = 0;
+    return read_fields(d, layout_spec, layout_field, LY_KEYS, LY_KEYS, t, read_layout_special, t);
+}
+
+static bool read_tensor_special(dec *d, const char *f, uint64_t key, void *ctx, bool *known)
+{
+    accel_tensor *t = ctx;
     int64_t v;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t key;
-        if (!read_key(d, &key))
-            return false;
-        const char *f = key < LY_KEYS ? layout_field[key] : "";
-        switch (key) {
-        case LY_SOURCE:
-            if (!read_int(d, f, -1, INT16_MAX, &v))
-                return false;
-            t->source = (int16_t)v;
-            break;
-        case LY_SHAPE:
-            if (!read_shape(d, f, &t->shape))
-                return false;
-            break;
-        case LY_WIDTH:
-            if (!read_width(d, f, &t->width))
-                return false;
-            break;
-        case LY_FORMAT:
-            if (!read_int(d, f, 0, FMT_CHW, &v))
-                return false;
-            t->format = (accel_format)v;
-            break;
-        case LY_PROCESSORS: {
-            uint64_t m;
-            if (!expect(d, f, CBOR_UINT, "an unsigned integer"))
-                return false;
-            if (!syn_cbor_read_uint(&d->r, &m))
-                return cbor_fail(d, f);
-            t->processors = m;
-            break;
-        }
-        case LY_OFFSET:
-            if (!read_int(d, f, 0, 0xFFFFFFFF, &v))
-                return false;
-            t->offset = (uint32_t)v;
-            break;
-        case LY_WRITE_GAP:
-            if (!read_int(d, f, 0, 255, &v))
-                return false;
-            t->write_gap = (uint8_t)v;
-            break;
-        default:
-            if (!skip_value(d))
-                return false;
-            continue;
-        }
-        seen |= 1u << key;
+    if (key != T_SOURCE) {
+        *known = false;
+        return true;
     }
-    return missing(d, seen, LY_KEYS, layout_field);
+    if (!read_int(d, f, -1, 65535, &v))
+        return false;
+    if (v > INT16_MAX)
+        return fail(d, f, "%lu is beyond the layer numbers", (unsigned long)v);
+    t->source = (int16_t)v;
+    return true;
+}
+
+static bool read_tensor(dec *d, accel_tensor *t)
+{
+    return read_fields(d, tensor_spec, tensor_field, T_KEYS, T_KEYS, t, read_tensor_special, t);
 }
 
 /* A segment's tensors (accel_tensor, at least one) or layouts (reg_layout, maybe none): entry k
@@ -878,7 +792,9 @@ static bool decode(dec *d, const uint8_t *buf, size_t len, accel_layer *layers, 
                 return fail(d, "format", "segment format %lu is not %u", (unsigned long)v, format);
             break;
         case SEG_MODEL:
-            if (!read_text(d, "model", seg->model, sizeof seg->model))
+        case SEG2_CHIP:
+            if (key == SEG_MODEL ? !read_text(d, "model", seg->model, sizeof seg->model)
+                                 : !read_text(d, "chip", h->chip, sizeof h->chip))
                 return false;
             break;
         case SEG_FIRST:
@@ -892,13 +808,12 @@ static bool decode(dec *d, const uint8_t *buf, size_t len, accel_layer *layers, 
             seg->count = (uint16_t)v;
             break;
         case SEG_INPUTS:
-            if (!read_list(d, "inputs", seg->inputs, NULL, &seg->n_inputs))
+        case SEG_OUTPUTS: {
+            bool in = key == SEG_INPUTS;
+            if (!read_list(d, seg_field[key], in ? seg->inputs : seg->outputs, NULL, in ? &seg->n_inputs : &seg->n_outputs))
                 return false;
             break;
-        case SEG_OUTPUTS:
-            if (!read_list(d, "outputs", seg->outputs, NULL, &seg->n_outputs))
-                return false;
-            break;
+        }
         case SEG_LAYERS: {
             /* Keys ascend, so first and count are known here (or missing: refused below). */
             if (!(seen & (1u << SEG_FIRST)) || !(seen & (1u << SEG_COUNT)))
@@ -919,30 +834,23 @@ static bool decode(dec *d, const uint8_t *buf, size_t len, accel_layer *layers, 
             }
             break;
         }
-        case SEG2_CHIP:
-            if (!read_text(d, "chip", h->chip, sizeof h->chip))
-                return false;
-            break;
         case SEG2_INIT:
-            if (!read_writes(d, "init", &h->init, &h->n_init))
-                return false;
-            break;
         case SEG2_CONFIGURE:
-            if (!read_writes(d, "configure", &h->configure, &h->n_configure))
+        case SEG2_START: {
+            const uint8_t **data = key == SEG2_INIT ? &h->init : key == SEG2_CONFIGURE ? &h->configure : &h->start;
+            uint32_t *count = key == SEG2_INIT ? &h->n_init : key == SEG2_CONFIGURE ? &h->n_configure : &h->n_start;
+            if (!read_writes(d, seg_field[key], data, count))
                 return false;
             break;
-        case SEG2_START:
-            if (!read_writes(d, "start", &h->start, &h->n_start))
-                return false;
-            break;
+        }
         case SEG2_INPUT_LAYOUTS:
-            if (!read_list(d, "input_layouts", NULL, h->input_layouts, &h->n_input_layouts))
+        case SEG2_OUTPUT_LAYOUTS: {
+            bool in = key == SEG2_INPUT_LAYOUTS;
+            if (!read_list(d, seg_field[key], NULL, in ? h->input_layouts : h->output_layouts,
+                           in ? &h->n_input_layouts : &h->n_output_layouts))
                 return false;
             break;
-        case SEG2_OUTPUT_LAYOUTS:
-            if (!read_list(d, "output_layouts", NULL, h->output_layouts, &h->n_output_layouts))
-                return false;
-            break;
+        }
         case SEG2_KERNEL_RECORDS:
         case SEG2_BIAS_RECORDS:
             if (!read_int(d, seg_field[key], 0, 0xFFFFFFFF, &v))

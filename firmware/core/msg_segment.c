@@ -57,11 +57,15 @@ bool syn_board_encode_segment_list(cbor_writer *w, const board_segment_info *seg
     for (size_t i = 0; i < n; i++) {
         const board_segment_info *s = &segments[i];
         syn_cbor_write_map(w, 5);
-        syn_cbor_write_uint(w, 0); syn_cbor_write_cstr(w, s->id);
-        syn_cbor_write_uint(w, 1); syn_cbor_write_cstr(w, s->model);
-        syn_cbor_write_uint(w, 2); syn_cbor_write_uint(w, s->first);
-        syn_cbor_write_uint(w, 3); syn_cbor_write_uint(w, s->count);
-        syn_cbor_write_uint(w, 4); syn_cbor_write_uint(w, s->weight_bytes);
+        const char *const texts[2] = { s->id, s->model };            /* keys 0, 1 */
+        const uint64_t numbers[3] = { s->first, s->count, s->weight_bytes };   /* keys 2..4 */
+        for (unsigned k = 0; k < 5; k++) {
+            syn_cbor_write_uint(w, k);
+            if (k < 2)
+                syn_cbor_write_cstr(w, texts[k]);
+            else
+                syn_cbor_write_uint(w, numbers[k - 2]);
+        }
     }
     syn_cbor_write_uint(w, 1);
     return syn_board_encode_fit(w, fit);

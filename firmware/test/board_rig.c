@@ -16,6 +16,44 @@ cbor_writer *body(void)
     return &writer;
 }
 
+void rig_write_put(cbor_writer *w, unsigned slot, uint64_t offset, uint64_t total, const uint8_t *data, size_t n)
+{
+    syn_cbor_write_map(w, 4);
+    syn_cbor_write_uint(w, 0);
+    syn_cbor_write_uint(w, slot);
+    syn_cbor_write_uint(w, 1);
+    syn_cbor_write_uint(w, offset);
+    syn_cbor_write_uint(w, 2);
+    syn_cbor_write_uint(w, total);
+    syn_cbor_write_uint(w, 3);
+    syn_cbor_write_bytes(w, data, n);
+}
+
+cbor_writer *body_pair(uint64_t a, uint64_t b)
+{
+    cbor_writer *w = body();
+    syn_cbor_write_map(w, 2);
+    syn_cbor_write_uint(w, 0);
+    syn_cbor_write_uint(w, a);
+    syn_cbor_write_uint(w, 1);
+    syn_cbor_write_uint(w, b);
+    return w;
+}
+
+void rig_write_profile(cbor_writer *w, const char *id, uint64_t warmup, uint64_t runs, unsigned slot)
+{
+    syn_cbor_write_map(w, 4);
+    syn_cbor_write_uint(w, 0);
+    syn_cbor_write_cstr(w, id);
+    syn_cbor_write_uint(w, 1);
+    syn_cbor_write_uint(w, warmup);
+    syn_cbor_write_uint(w, 2);
+    syn_cbor_write_uint(w, runs);
+    syn_cbor_write_uint(w, 3);
+    syn_cbor_write_array(w, 1);
+    syn_cbor_write_uint(w, slot);
+}
+
 void rig_boot(rig *r, const char *chip)
 {
     rig_boot_engine(r, chip, &syn_accel_engine_layer);
@@ -83,8 +121,13 @@ bool rig_call(rig *r, uint16_t type, const uint8_t *b, size_t len)
 
 bool answer_field(const rig *r, uint64_t key, cbor_reader *v)
 {
+    return body_field(r->frame.body, r->frame.body_len, key, v);
+}
+
+bool body_field(const uint8_t *body, size_t len, uint64_t key, cbor_reader *v)
+{
     cbor_reader rd;
-    syn_cbor_reader_init(&rd, r->frame.body, r->frame.body_len);
+    syn_cbor_reader_init(&rd, body, len);
     size_t pairs;
     if (!syn_cbor_read_map(&rd, &pairs))
         return false;
@@ -162,9 +205,14 @@ bool rig_infer(rig *r, const char *id, const uint8_t *in, size_t n_in, const uin
 {
     cbor_writer *w = body();
     rig_write_infer(w, 3, id, in, n_in, out, n_out);
+    return rig_request(r, SYN_MSG_INFER, w->buf, w->len, 100);
+}
+
+bool rig_request(rig *r, uint16_t type, const uint8_t *body, size_t len, int polls)
+{
     rig_clear(r);
-    rig_send(r, SYN_MSG_INFER, w->buf, w->len);
-    for (int i = 0; i < 100 && rig_frames(r) == 0; i++) {
+    rig_send(r, type, body, len);
+    for (int i = 0; i < polls && rig_frames(r) == 0; i++) {
         uint64_t next = syn_board_poll(&r->board, r->cap.now);
         if (next == BOARD_NEVER)
             break;
@@ -192,11 +240,7 @@ bool rig_put(rig *r, unsigned slot, const uint8_t *data, uint32_t len)
     do {
         uint32_t n = len - at < SYN_MAX_PAYLOAD ? len - at : SYN_MAX_PAYLOAD;
         cbor_writer *w = body();
-        syn_cbor_write_map(w, 4);
-        syn_cbor_write_uint(w, 0); syn_cbor_write_uint(w, slot);
-        syn_cbor_write_uint(w, 1); syn_cbor_write_uint(w, at);
-        syn_cbor_write_uint(w, 2); syn_cbor_write_uint(w, len);
-        syn_cbor_write_uint(w, 3); syn_cbor_write_bytes(w, data + at, n);
+        rig_write_put(w, slot, at, len, data + at, n);
         if (!rig_call(r, SYN_MSG_TENSOR_PUT, w->buf, w->len) || answer_uint(r, 0) != at + n)
             return false;
         at += n;

@@ -39,8 +39,9 @@ bool rig_answer(rig *r, size_t n);
 /* Sends and expects exactly one answer now; true when it is a response (not an error). */
 bool rig_call(rig *r, uint16_t type, const uint8_t *body, size_t len);
 
-/* Field `key` of the answer's body map. */
+/* Field `key` of the answer's body map; body_field of any body map. */
 bool answer_field(const rig *r, uint64_t key, cbor_reader *v);
+bool body_field(const uint8_t *body, size_t len, uint64_t key, cbor_reader *v);
 uint64_t answer_uint(const rig *r, uint64_t key);
 
 /* A scratch writer for request bodies. */
@@ -52,6 +53,12 @@ bool rig_upload(rig *r, const char *id, const uint8_t *blob, size_t len);
  * of n_keys entries, the first three {0: id, 1: input slots, 2: output slots} (the caller writes
  * the rest). */
 void rig_write_begin(cbor_writer *w, const char *id, const uint8_t *blob, size_t len);
+/* profile's {0: id, 1: warmup, 2: runs, 3: [input slot]}. */
+void rig_write_profile(cbor_writer *w, const char *id, uint64_t warmup, uint64_t runs, unsigned slot);
+/* tensor.put's {0: slot, 1: offset, 2: total bytes, 3: data[0..n)}. */
+void rig_write_put(cbor_writer *w, unsigned slot, uint64_t offset, uint64_t total, const uint8_t *data, size_t n);
+/* A scratch body {0: a, 1: b} (sense's sensor and slot, deliver's slots). */
+cbor_writer *body_pair(uint64_t a, uint64_t b);
 void rig_write_infer(cbor_writer *w, unsigned n_keys, const char *id, const uint8_t *in, size_t n_in, const uint8_t *out,
                      size_t n_out);
 /* segment.begin, then chunks of piece(at, user) bytes each (at most SYN_MAX_PAYLOAD), then
@@ -61,6 +68,9 @@ bool rig_upload_split(rig *r, const char *id, const uint8_t *blob, size_t len, s
 /* infer of a resident segment from input slots into output slots, polling the board until the
  * answer leaves; true when it is a response (the answer in r). */
 bool rig_infer(rig *r, const char *id, const uint8_t *in, size_t n_in, const uint8_t *out, size_t n_out);
+/* Sends a request that may be answered later, polling the board (at most polls times) until a
+ * frame leaves; true when exactly one answer came and it is a response (the answer in r). */
+bool rig_request(rig *r, uint16_t type, const uint8_t *body, size_t len, int polls);
 /* tensor.put of a whole tensor in chunks. */
 bool rig_put(rig *r, unsigned slot, const uint8_t *data, uint32_t len);
 /* tensor.get of a whole slot into out (cap bytes); returns the bytes, or SIZE_MAX on an error. */

@@ -76,20 +76,25 @@ static void unpack_bias(const syn_chip *chip, const reg_image *img)
     }
 }
 
+/* The next run of set entries of have[0..n) at or after *at: its start in *at (n when there is
+ * none), its end returned. */
+static uint32_t next_run(const bool *have, uint32_t n, uint32_t *at)
+{
+    while (*at < n && !have[*at])
+        (*at)++;
+    uint32_t end = *at;
+    while (end < n && have[end])
+        end++;
+    return end;
+}
+
 static void pack_records(const syn_chip *chip, seg2_parts *p)
 {
     p->n_kernels = 0;
     uint32_t used = 0;
     for (unsigned q = 0; q < 64u; q++) {
         uint32_t words = syn_cnn_kernel_words(chip, q);
-        for (uint32_t c = 0; c < words;) {
-            if (!khave[1][q][c]) {
-                c++;
-                continue;
-            }
-            uint32_t end = c;
-            while (end < words && khave[1][q][end])
-                end++;
+        for (uint32_t c = 0, end; (end = next_run(khave[1][q], words, &c)) > c; c = end) {
             seg2_record *r = &p->kernels[p->n_kernels++];
             r->addr = syn_cnn_kernel_base(chip, q) + 4u * c;
             r->at = used;
@@ -100,27 +105,18 @@ static void pack_records(const syn_chip *chip, seg2_parts *p)
             for (uint32_t i = 0; i < bytes; i++)
                 p->words[used + i / 4u] |= (uint32_t)kmem[1][q][c + i / 9u][i % 9u] << (24u - 8u * (i % 4u));
             used += r->n;
-            c = end;
         }
     }
     p->n_bias = 0;
     uint32_t bused = 0;
     for (unsigned q = 0; q < 4u; q++) {
-        for (uint32_t i = 0; i < MAX_BIAS;) {
-            if (!bhave[1][q][i]) {
-                i++;
-                continue;
-            }
-            uint32_t end = i;
-            while (end < MAX_BIAS && bhave[1][q][end])
-                end++;
+        for (uint32_t i = 0, end; (end = next_run(bhave[1][q], MAX_BIAS, &i)) > i; i = end) {
             seg2_record *r = &p->bias[p->n_bias++];
             r->addr = syn_cnn_bias_address(chip, q, i);
             r->n = end - i;
             r->at = bused;
             memcpy(p->bias_bytes + bused, &bmem[1][q][i], r->n);
             bused += r->n;
-            i = end;
         }
     }
     p->announce_kernels = (uint32_t)p->n_kernels;

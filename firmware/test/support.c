@@ -2,6 +2,7 @@
 #include "support.h"
 
 #include "emu_memory.h"
+#include "harness.h"
 
 #include <dirent.h>
 #include <inttypes.h>
@@ -341,4 +342,13 @@ uint32_t test_xorshift32(uint32_t *state)
     x ^= x << 5;
     *state = x;
     return x;
+}
+
+void run_per_file(const char *title_format, char paths[][512], size_t n, void (*fn)(void *))
+{
+    static char title[600];   /* the harness reads the title only while the test runs */
+    for (size_t i = 0; i < n; i++) {
+        snprintf(title, sizeof title, title_format, strrchr(paths[i], '/') + 1);
+        th_run_arg(title, fn, paths[i]);
+    }
 }

@@ -70,4 +70,6 @@ extern const char *vectors_dir;
 /* Paths of the *.json files in dir, sorted; returns the count (0 if dir cannot be read). */
 #define MAX_VECTOR_FILES 128
 size_t list_json(const char *dir, char paths[][512], size_t max);
+/* Runs fn on each of the n paths as its own test, titled by title_format with the file's name for %s. */
+void run_per_file(const char *title_format, char paths[][512], size_t n, void (*fn)(void *));
 #endif

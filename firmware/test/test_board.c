@@ -103,12 +103,7 @@ static void suite_invalid_vectors(void)
     snprintf(dir, sizeof dir, "%s/invalid", vectors_dir);
     invalid_count = list_json(dir, invalid_paths, MAX_VECTOR_FILES);
     th_run("board: proto/vectors/invalid holds the invalid vectors", test_invalid_found);
-    static char titles[MAX_VECTOR_FILES][600];
-    for (size_t i = 0; i < invalid_count; i++) {
-        snprintf(titles[i], sizeof titles[0], "board: invalid vector %s gets its error",
-                 strrchr(invalid_paths[i], '/') + 1);
-        th_run_arg(titles[i], invalid_vector, invalid_paths[i]);
-    }
+    run_per_file("board: invalid vector %s gets its error", invalid_paths, invalid_count, invalid_vector);
 }
 
 /* Reads the value of `key` of the body map as a uint. */
@@ -185,19 +180,16 @@ static void test_ping(void)
     char msg[80];
     if (expect_error(SYN_ERR_TOO_LARGE, 9, SYN_MSG_PING, msg))
         CHECK_STR(msg, "ping: byte string of 8065 bytes exceeds max_payload 8064");
-    /* missing field, wrong type, not a map */
-    capture_clear(&cap);
-    send_request(10, SYN_MSG_PING, (const uint8_t *)"\xa0", 1);
-    expect_error(SYN_ERR_BAD_BODY, 10, SYN_MSG_PING, NULL);
-    capture_clear(&cap);
-    send_request(11, SYN_MSG_PING, (const uint8_t *)"\xa1\x00\x61\x61", 4);
-    expect_error(SYN_ERR_BAD_BODY, 11, SYN_MSG_PING, NULL);
-    capture_clear(&cap);
-    send_request(12, SYN_MSG_PING, (const uint8_t *)"\x80", 1);
-    expect_error(SYN_ERR_BAD_BODY, 12, SYN_MSG_PING, NULL);
-    capture_clear(&cap);
-    send_request(13, SYN_MSG_PING, (const uint8_t *)"", 0);
-    expect_error(SYN_ERR_BAD_BODY, 13, SYN_MSG_PING, NULL);
+    /* missing field, wrong type, not a map, no body: requests 10..13 */
+    static const struct {
+        const char *bytes;
+        size_t len;
+    } bad[] = { { "\xa0", 1 }, { "\xa1\x00\x61\x61", 4 }, { "\x80", 1 }, { "", 0 } };
+    for (uint16_t k = 0; k < 4; k++) {
+        capture_clear(&cap);
+        send_request((uint16_t)(10u + k), SYN_MSG_PING, (const uint8_t *)bad[k].bytes, bad[k].len);
+        expect_error(SYN_ERR_BAD_BODY, (uint16_t)(10u + k), SYN_MSG_PING, NULL);
+    }
 }
 
 static void test_frame_size_limit(void)

@@ -59,36 +59,23 @@ static void test_integers(void)
     CHECK_EQ(buf[0], 0x20);
     CHECK_EQ(buf[1], 0x38);
     CHECK_EQ(buf[2], 0x18);
-    /* ranges */
-    size_t n = hex("1b8000000000000000", buf);
+    /* ranges, and the uint reader refuses a negative */
     int64_t i64;
-    syn_cbor_reader_init(&r, buf, n);
-    CHECK(!syn_cbor_read_int(&r, &i64));
-    CHECK_EQ(r.err, CBOR_ERR_RANGE);
-    n = hex("1a00010000", buf);
     uint32_t u32;
-    syn_cbor_reader_init(&r, buf, n);
-    CHECK(syn_cbor_read_u32(&r, &u32));
-    CHECK_EQ(u32, 65536);
-    n = hex("1b0000000100000000", buf);
-    syn_cbor_reader_init(&r, buf, n);
-    CHECK(!syn_cbor_read_u32(&r, &u32));
-    CHECK_EQ(r.err, CBOR_ERR_RANGE);
     int32_t i32;
-    n = hex("3a7fffffff", buf);   /* -2^31 */
-    syn_cbor_reader_init(&r, buf, n);
-    CHECK(syn_cbor_read_i32(&r, &i32));
-    CHECK_EQ((uint64_t)(int64_t)i32, (uint64_t)(int64_t)INT32_MIN);
-    n = hex("3a80000000", buf);   /* -2^31 - 1 */
-    syn_cbor_reader_init(&r, buf, n);
-    CHECK(!syn_cbor_read_i32(&r, &i32));
-    CHECK_EQ(r.err, CBOR_ERR_RANGE);
-    /* uint reader refuses a negative */
-    n = hex("20", buf);
     uint64_t u;
-    syn_cbor_reader_init(&r, buf, n);
-    CHECK(!syn_cbor_read_uint(&r, &u));
-    CHECK_EQ(r.err, CBOR_ERR_TYPE);
+    syn_cbor_reader_init(&r, buf, hex("1b8000000000000000", buf));
+    CHECK(!syn_cbor_read_int(&r, &i64) && r.err == CBOR_ERR_RANGE);
+    syn_cbor_reader_init(&r, buf, hex("1a00010000", buf));
+    CHECK(syn_cbor_read_u32(&r, &u32) && u32 == 65536);
+    syn_cbor_reader_init(&r, buf, hex("1b0000000100000000", buf));
+    CHECK(!syn_cbor_read_u32(&r, &u32) && r.err == CBOR_ERR_RANGE);
+    syn_cbor_reader_init(&r, buf, hex("3a7fffffff", buf));   /* -2^31 */
+    CHECK(syn_cbor_read_i32(&r, &i32) && i32 == INT32_MIN);
+    syn_cbor_reader_init(&r, buf, hex("3a80000000", buf));   /* -2^31 - 1 */
+    CHECK(!syn_cbor_read_i32(&r, &i32) && r.err == CBOR_ERR_RANGE);
+    syn_cbor_reader_init(&r, buf, hex("20", buf));
+    CHECK(!syn_cbor_read_uint(&r, &u) && r.err == CBOR_ERR_TYPE);
 }
 
 static void test_strings_and_containers(void)

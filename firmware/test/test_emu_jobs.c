@@ -20,6 +20,7 @@
 #include "frame.h"
 #include "harness.h"
 #include "sha256.h"
+#include "spawn.h"
 #include "support.h"
 #include "zoo_segment.h"
 
@@ -47,30 +48,8 @@ static uint64_t us_now(void)
 
 static bool start(const char *const *args)
 {
-    int i[2], o[2], e[2];
-    if (emulator_path == NULL || pipe(i) != 0 || pipe(o) != 0 || pipe(e) != 0)
-        return false;
-    const char *argv[16] = { emulator_path, "--stdio" };
-    size_t n = 2;
-    for (; args[n - 2] != NULL && n < 15; n++)
-        argv[n] = args[n - 2];
-    argv[n] = NULL;
     memset(&C, 0, sizeof C);
-    C.pid = fork();
-    if (C.pid == 0) {
-        dup2(i[0], 0);
-        dup2(o[1], 1);
-        dup2(e[1], 2);
-        close(i[0]); close(i[1]); close(o[0]); close(o[1]); close(e[0]); close(e[1]);
-        execv(emulator_path, (char *const *)argv);
-        _exit(127);
-    }
-    close(i[0]);
-    close(o[1]);
-    close(e[1]);
-    C.in = i[1];
-    C.out = o[0];
-    C.err = e[0];
+    C.pid = spawn_process(emulator_path, "--stdio", args, &C.in, &C.out, &C.err);
     C.next_id = 1;
     return C.pid > 0;
 }
@@ -160,23 +139,7 @@ static bool call(uint16_t type, const uint8_t *b, size_t len)
 
 static bool field(uint64_t key, cbor_reader *v)
 {
-    cbor_reader r;
-    syn_cbor_reader_init(&r, C.frame.body, C.frame.body_len);
-    size_t pairs;
-    if (!syn_cbor_read_map(&r, &pairs))
-        return false;
-    for (size_t i = 0; i < pairs; i++) {
-        uint64_t k;
-        if (!syn_cbor_read_uint(&r, &k))
-            return false;
-        if (k == key) {
-            *v = r;
-            return true;
-        }
-        if (!syn_cbor_skip(&r))
-            return false;
-    }
-    return false;
+    return body_field(C.frame.body, C.frame.body_len, key, v);
 }
 
 static uint64_t field_u(uint64_t key)
@@ -219,11 +182,7 @@ static bool upload(const char *id, const uint8_t *blob, size_t len)
 static bool put(unsigned slot, const uint8_t *data, uint32_t len)
 {
     cbor_writer *w = w_new();
-    syn_cbor_write_map(w, 4);
-    syn_cbor_write_uint(w, 0); syn_cbor_write_uint(w, slot);
-    syn_cbor_write_uint(w, 1); syn_cbor_write_uint(w, 0);
-    syn_cbor_write_uint(w, 2); syn_cbor_write_uint(w, len);
-    syn_cbor_write_uint(w, 3); syn_cbor_write_bytes(w, data, len);
+    rig_write_put(w, slot, 0, len, data, len);
     return call(SYN_MSG_TENSOR_PUT, w->buf, w->len);
 }
 

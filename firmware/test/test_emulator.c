@@ -19,6 +19,7 @@
 #include "board.h"
 #include "frame.h"
 #include "harness.h"
+#include "spawn.h"
 #include "support.h"
 
 const char *emulator_path;
@@ -41,33 +42,8 @@ static uint64_t ms_now(void)
 
 static bool spawn(emu_proc *e, const char *const *args)
 {
-    int o[2], r[2], i[2];
-    if (pipe(o) != 0 || pipe(r) != 0 || pipe(i) != 0)
-        return false;
-    const char *argv[32] = { emulator_path };
-    size_t n = 1;
-    while (args[n - 1] != NULL && n < 31) {
-        argv[n] = args[n - 1];
-        n++;
-    }
-    argv[n] = NULL;
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(i[0], 0);
-        dup2(o[1], 1);
-        dup2(r[1], 2);
-        close(o[0]); close(o[1]); close(r[0]); close(r[1]); close(i[0]); close(i[1]);
-        execv(emulator_path, (char *const *)argv);
-        _exit(127);
-    }
-    close(o[1]);
-    close(r[1]);
-    close(i[0]);
-    e->pid = pid;
-    e->out = o[0];
-    e->err = r[0];
-    e->in = i[1];
-    return pid > 0;
+    e->pid = spawn_process(emulator_path, NULL, args, &e->in, &e->out, &e->err);
+    return e->pid > 0;
 }
 
 /* Waits for the process to end; SIGKILL after the deadline. Returns its exit status or -1. */

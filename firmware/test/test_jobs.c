@@ -249,10 +249,7 @@ static void slots_held_until_done(void)
     CHECK(rig_answer(&R, rig_frames(&R) - 1) && R.code == SYN_ERR_BAD_STATE && strstr(R.message, "input slot 1") != NULL);
     send_infer("mnist", (const uint8_t[]){ 0 }, 1, (const uint8_t[]){ 1 }, 1, false);
     CHECK(rig_answer(&R, rig_frames(&R) - 1) && R.code == SYN_ERR_BAD_STATE && strstr(R.message, "output slot 1") != NULL);
-    cbor_writer *w = body();
-    syn_cbor_write_map(w, 2);
-    syn_cbor_write_uint(w, 0); syn_cbor_write_uint(w, 0);
-    syn_cbor_write_uint(w, 1); syn_cbor_write_uint(w, 1);
+    cbor_writer *w = body_pair(0, 1);
     CHECK(!rig_call(&R, SYN_MSG_DELIVER, w->buf, w->len));
     CHECK_EQ(R.code, SYN_ERR_BAD_STATE);
     /* other requests are served meanwhile */
@@ -269,6 +266,14 @@ static void slots_held_until_done(void)
     CHECK_MEM(got, 40, expected, 40);
 }
 
+/* An infer answered at once with an error of `code` (its message in R). */
+static void infer_refused(const char *seg, const uint8_t *in, size_t n_in, const uint8_t *out, size_t n_out, uint64_t code)
+{
+    rig_clear(&R);
+    send_infer(seg, in, n_in, out, n_out, false);
+    CHECK(rig_answer(&R, 0) && R.code == code);
+}
+
 static void inputs_checked(void)
 {
     boot_with_mnist();
@@ -279,49 +284,27 @@ static void inputs_checked(void)
     CHECK_STR(R.message, "input 0 (slot 5) holds 783 bytes, expected 1x28x28 (784)");
     /* a slot still filling */
     cbor_writer *w = body();
-    syn_cbor_write_map(w, 4);
-    syn_cbor_write_uint(w, 0); syn_cbor_write_uint(w, 6);
-    syn_cbor_write_uint(w, 1); syn_cbor_write_uint(w, 0);
-    syn_cbor_write_uint(w, 2); syn_cbor_write_uint(w, 784);
-    syn_cbor_write_uint(w, 3); syn_cbor_write_bytes(w, input, 100);
+    rig_write_put(w, 6, 0, 784, input, 100);
     CHECK(rig_call(&R, SYN_MSG_TENSOR_PUT, w->buf, w->len) && answer_uint(&R, 0) == 100);
-    rig_clear(&R);
-    send_infer("mnist", (const uint8_t[]){ 6 }, 1, (const uint8_t[]){ 1 }, 1, false);
-    CHECK(rig_answer(&R, 0) && R.code == SYN_ERR_BAD_ARGUMENT);
+    infer_refused("mnist", (const uint8_t[]){ 6 }, 1, (const uint8_t[]){ 1 }, 1, SYN_ERR_BAD_ARGUMENT);
     CHECK_STR(R.message, "input 0 (slot 6) holds 100 bytes, expected 1x28x28 (784)");
     /* an empty slot, wrong counts, duplicates, unknown segment, slot out of range */
-    rig_clear(&R);
-    send_infer("mnist", (const uint8_t[]){ 9 }, 1, (const uint8_t[]){ 1 }, 1, false);
-    CHECK(rig_answer(&R, 0) && R.code == SYN_ERR_BAD_ARGUMENT && strstr(R.message, "holds 0 bytes") != NULL);
-    rig_clear(&R);
-    send_infer("mnist", (const uint8_t[]){ 0, 0 }, 2, (const uint8_t[]){ 1 }, 1, false);
-    CHECK(rig_answer(&R, 0) && R.code == SYN_ERR_BAD_ARGUMENT);
+    infer_refused("mnist", (const uint8_t[]){ 9 }, 1, (const uint8_t[]){ 1 }, 1, SYN_ERR_BAD_ARGUMENT);
+    CHECK(strstr(R.message, "holds 0 bytes") != NULL);
+    infer_refused("mnist", (const uint8_t[]){ 0, 0 }, 2, (const uint8_t[]){ 1 }, 1, SYN_ERR_BAD_ARGUMENT);
     CHECK_STR(R.message, "infer: segment 'mnist' takes 1 inputs, 2 slots given");
-    rig_clear(&R);
-    send_infer("mnist", (const uint8_t[]){ 0 }, 1, (const uint8_t[]){ 1, 1 }, 2, false);
-    CHECK(rig_answer(&R, 0) && R.code == SYN_ERR_BAD_ARGUMENT);
-    rig_clear(&R);
-    send_infer("nope", (const uint8_t[]){ 0 }, 1, (const uint8_t[]){ 1 }, 1, false);
-    CHECK(rig_answer(&R, 0) && R.code == SYN_ERR_NOT_FOUND);
+    infer_refused("mnist", (const uint8_t[]){ 0 }, 1, (const uint8_t[]){ 1, 1 }, 2, SYN_ERR_BAD_ARGUMENT);
+    infer_refused("nope", (const uint8_t[]){ 0 }, 1, (const uint8_t[]){ 1 }, 1, SYN_ERR_NOT_FOUND);
     CHECK_STR(R.message, "infer: no resident segment 'nope'");
-    rig_clear(&R);
-    send_infer("mnist", (const uint8_t[]){ 16 }, 1, (const uint8_t[]){ 1 }, 1, false);
-    CHECK(rig_answer(&R, 0) && R.code == SYN_ERR_BAD_ARGUMENT && strstr(R.message, "slots are 0..15") != NULL);
+    infer_refused("mnist", (const uint8_t[]){ 16 }, 1, (const uint8_t[]){ 1 }, 1, SYN_ERR_BAD_ARGUMENT);
+    CHECK(strstr(R.message, "slots are 0..15") != NULL);
     /* tensor.put: offsets, totals, size */
     w = body();
-    syn_cbor_write_map(w, 4);
-    syn_cbor_write_uint(w, 0); syn_cbor_write_uint(w, 6);
-    syn_cbor_write_uint(w, 1); syn_cbor_write_uint(w, 50);
-    syn_cbor_write_uint(w, 2); syn_cbor_write_uint(w, 784);
-    syn_cbor_write_uint(w, 3); syn_cbor_write_bytes(w, input, 10);
+    rig_write_put(w, 6, 50, 784, input, 10);
     CHECK(!rig_call(&R, SYN_MSG_TENSOR_PUT, w->buf, w->len));
     CHECK_STR(R.message, "tensor.put slot 6: offset 50, the next offset is 100");
     w = body();
-    syn_cbor_write_map(w, 4);
-    syn_cbor_write_uint(w, 0); syn_cbor_write_uint(w, 7);
-    syn_cbor_write_uint(w, 1); syn_cbor_write_uint(w, 0);
-    syn_cbor_write_uint(w, 2); syn_cbor_write_uint(w, 3000000);
-    syn_cbor_write_uint(w, 3); syn_cbor_write_bytes(w, input, 10);
+    rig_write_put(w, 7, 0, 3000000, input, 10);
     CHECK(!rig_call(&R, SYN_MSG_TENSOR_PUT, w->buf, w->len));
     CHECK_EQ(R.code, SYN_ERR_DOES_NOT_FIT);
     CHECK(strstr(R.message, "slot 7: 3000000 bytes, ") != NULL && strstr(R.message, "of tensor_mem 2097152") != NULL);
@@ -408,19 +391,10 @@ static void profile_spreads(void)
     CHECK_MEM(R.frame.body, R.frame.body_len, buf, e.len);
     /* runs 0 and too many are refused */
     cbor_writer *w = body();
-    syn_cbor_write_map(w, 4);
-    syn_cbor_write_uint(w, 0); syn_cbor_write_cstr(w, "mnist");
-    syn_cbor_write_uint(w, 1); syn_cbor_write_uint(w, 0);
-    syn_cbor_write_uint(w, 2); syn_cbor_write_uint(w, 0);
-    syn_cbor_write_uint(w, 3); syn_cbor_write_array(w, 1); syn_cbor_write_uint(w, 0);
+    rig_write_profile(w, "mnist", 0, 0, 0);
     CHECK(!rig_call(&R, SYN_MSG_PROFILE, w->buf, w->len) && R.code == SYN_ERR_BAD_ARGUMENT);
-    w->len = 0;
-    syn_cbor_writer_init(w, w->buf, w->cap);
-    syn_cbor_write_map(w, 4);
-    syn_cbor_write_uint(w, 0); syn_cbor_write_cstr(w, "mnist");
-    syn_cbor_write_uint(w, 1); syn_cbor_write_uint(w, 0);
-    syn_cbor_write_uint(w, 2); syn_cbor_write_uint(w, 1001);
-    syn_cbor_write_uint(w, 3); syn_cbor_write_array(w, 1); syn_cbor_write_uint(w, 0);
+    w = body();
+    rig_write_profile(w, "mnist", 0, 1001, 0);
     CHECK(!rig_call(&R, SYN_MSG_PROFILE, w->buf, w->len) && R.code == SYN_ERR_BAD_ARGUMENT);
     CHECK_STR(R.message, "profile runs: 1001 is above 1000");
 }

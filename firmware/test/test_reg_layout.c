@@ -58,19 +58,25 @@ static bool place(const reg_layout *t, const void *chw)
     return syn_reg_layout_place(t, max78000(), chw, note, NULL);
 }
 
+/* Places t and expects count words, among them the n words of want. */
+static void check_words(const reg_layout *t, const void *chw, size_t count, const word *want, size_t n)
+{
+    if (!place(t, chw))
+        return;
+    CHECK_EQ(n_words, count);
+    for (size_t i = 0; i < n; i++)
+        expect_word(want[i].addr, want[i].value, want[i].lanes);
+}
+
 /* 5 channels of a 2x1 input on processors 0..4 from byte 0x100: instance 0 holds channels 0..3
  * in lanes 0..3, instance 1 channel 4 in lane 0; the loader writes whole words. */
 static void hwc_input_words(void)
 {
     const reg_layout t = { -1, { 5, 2, 1 }, 8, FMT_HWC, 0x1Fu, 0x100u, 0 };
     const int8_t chw[10] = { 1, 2, 3, 4, 5, 6, 7, 8, -1, -2 };   /* c0: 1 2, c1: 3 4, ... c4: -1 -2 */
-    if (!place(&t, chw))
-        return;
-    CHECK_EQ(n_words, 4u);
-    expect_word(0x50400100u, 0x07050301u, 0xFu);
-    expect_word(0x50400104u, 0x08060402u, 0xFu);
-    expect_word(0x50408100u, 0x000000FFu, 0xFu);
-    expect_word(0x50408104u, 0x000000FEu, 0xFu);
+    static const word want[] = { { 0x50400100u, 0x07050301u, 0xFu }, { 0x50400104u, 0x08060402u, 0xFu },
+                                 { 0x50408100u, 0x000000FFu, 0xFu }, { 0x50408104u, 0x000000FEu, 0xFu } };
+    check_words(&t, chw, 4u, want, 4);
 }
 
 /* 100 channels: 2 passes of 52 processors (0..51). Channel 60 is pass 1 on processor 8:
@@ -99,12 +105,9 @@ static void wide_words(void)
     for (int c = 0; c < 10; c++)
         chw[c] = -1000 * c - 7;
     const reg_layout t = { 4, { 10, 1, 1 }, 32, FMT_HWC, 0x3FFu, 0x1000u, 0 };
-    if (!place(&t, chw))
-        return;
-    CHECK_EQ(n_words, 10u);
-    expect_word(0x50401000u, (uint32_t)-7, 0xFu);
-    expect_word(0x5040900Cu, (uint32_t)-7007, 0xFu);
-    expect_word(0x50411004u, (uint32_t)-9007, 0xFu);
+    static const word want[] = { { 0x50401000u, (uint32_t)-7, 0xFu }, { 0x5040900Cu, (uint32_t)-7007, 0xFu },
+                                 { 0x50411004u, (uint32_t)-9007, 0xFu } };
+    check_words(&t, chw, 10u, want, 3);
 }
 
 /* A producer with write_gap 1 writes every other word, and only its own lanes (processors 4..6). */
@@ -112,11 +115,9 @@ static void gap_words(void)
 {
     const int8_t chw[6] = { 1, 2, 3, 4, 5, 6 };
     const reg_layout t = { 2, { 3, 1, 2 }, 8, FMT_HWC, 0x70u, 0x2004u, 1 };
-    if (!place(&t, chw))
-        return;
-    CHECK_EQ(n_words, 2u);
-    expect_word(0x50408000u + 0x2004u, 0x00050301u, 0x7u);
-    expect_word(0x50408000u + 0x200Cu, 0x00060402u, 0x7u);
+    static const word want[] = { { 0x50408000u + 0x2004u, 0x00050301u, 0x7u },
+                                 { 0x50408000u + 0x200Cu, 0x00060402u, 0x7u } };
+    check_words(&t, chw, 2u, want, 2);
 }
 
 /* CHW: one channel per instance, 4 pixels per word, the last word zero-padded. */
@@ -126,12 +127,9 @@ static void chw_words(void)
     for (int i = 0; i < 18; i++)
         chw[i] = (int8_t)(i + 1);
     const reg_layout t = { -1, { 2, 3, 3 }, 8, FMT_CHW, 0x11u, 0x40u, 0 };
-    if (!place(&t, chw))
-        return;
-    CHECK_EQ(n_words, 6u);
-    expect_word(0x50400040u, 0x04030201u, 0xFu);
-    expect_word(0x50400048u, 0x00000009u, 0xFu);
-    expect_word(0x50408044u, 0x11100F0Eu, 0xFu);
+    static const word want[] = { { 0x50400040u, 0x04030201u, 0xFu }, { 0x50400048u, 0x00000009u, 0xFu },
+                                 { 0x50408044u, 0x11100F0Eu, 0xFu } };
+    check_words(&t, chw, 6u, want, 3);
 }
 
 /* Read-modify-write of the lanes a word carries, as the image runner places tensors. */
@@ -189,26 +187,26 @@ static void round_trips(void)
 
 static void refusals(void)
 {
-    char why[SYN_LAYOUT_ERR_MAX];
+    /* Each layout breaks one rule; the refusal names it. */
+    static const struct {
+        reg_layout t;
+        const char *words;
+    } cases[] = {
+        { { -1, { 5, 2, 1 }, 8, FMT_HWC, 0xFu, 0, 0 }, "processors" },
+        { { -1, { 100, 2, 2 }, 8, FMT_CHW, 0x000FFFFFFFFFFFFFull, 0, 0 }, "format" },
+        { { -1, { 2, 2, 2 }, 8, FMT_CHW, 0x3u, 0, 0 }, "one processor per instance" },
+        { { 3, { 4, 91, 91 }, 8, FMT_HWC, 0xFu, 0, 0 }, "8192-word instance" },
+        { { -1, { 4, 2, 2 }, 32, FMT_HWC, 0xFu, 0, 0 }, "network input" },
+        { { 3, { 4, 2, 2 }, 8, FMT_HWC, 0xFu, 2, 0 }, "offset" },
+    };
     const syn_chip *c = max78000();
-    reg_layout t = { -1, { 5, 2, 1 }, 8, FMT_HWC, 0xFu, 0, 0 };
-    CHECK(!syn_reg_layout_check(&t, c, why, sizeof why));
-    CHECK(strstr(why, "processors") != NULL);
-    t = (reg_layout){ -1, { 100, 2, 2 }, 8, FMT_CHW, 0x000FFFFFFFFFFFFFull, 0, 0 };
-    CHECK(!syn_reg_layout_check(&t, c, why, sizeof why));
-    CHECK(strstr(why, "format") != NULL);
-    t = (reg_layout){ -1, { 2, 2, 2 }, 8, FMT_CHW, 0x3u, 0, 0 };
-    CHECK(!syn_reg_layout_check(&t, c, why, sizeof why));
-    CHECK(strstr(why, "one processor per instance") != NULL);
-    t = (reg_layout){ 3, { 4, 91, 91 }, 8, FMT_HWC, 0xFu, 0, 0 };
-    CHECK(!syn_reg_layout_check(&t, c, why, sizeof why));
-    CHECK(strstr(why, "8192-word instance") != NULL);
-    t = (reg_layout){ -1, { 4, 2, 2 }, 32, FMT_HWC, 0xFu, 0, 0 };
-    CHECK(!syn_reg_layout_check(&t, c, why, sizeof why));
-    CHECK(strstr(why, "network input") != NULL);
-    t = (reg_layout){ 3, { 4, 2, 2 }, 8, FMT_HWC, 0xFu, 2, 0 };
-    CHECK(!syn_reg_layout_check(&t, c, why, sizeof why));
-    CHECK(strstr(why, "offset") != NULL);
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char why[SYN_LAYOUT_ERR_MAX];
+        if (!CHECK(!syn_reg_layout_check(&cases[k].t, c, why, sizeof why)))
+            continue;
+        if (strstr(why, cases[k].words) == NULL)
+            FAIL("case %lu: \"%s\" does not name %s", (unsigned long)k, why, cases[k].words);
+    }
 }
 
 void suite_reg_layout(void)

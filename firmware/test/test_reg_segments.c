@@ -243,19 +243,27 @@ static void resident_untouched(const char *after)
         FAIL("after %s: %lu segments resident", after, (unsigned long)n);
 }
 
-static void expect_refusal(const char *what, uint64_t code, const char *words)
+/* An upload of blob[0..n) in pieces of at most max bytes (whole when max is 0) must be refused
+ * with code and a message holding words; false when it committed. */
+static bool upload_refused(const char *what, size_t n, size_t max, uint64_t code, const char *words)
 {
-    size_t n = seg2_encode(&P, blob, sizeof blob);
-    if (!CHECK(n > 0))
-        return;
-    size_t max = 61;
-    if (rig_upload_split(&R, "kws", blob, n, random_piece, &max)) {
+    bool committed = max != 0 ? rig_upload_split(&R, "kws", blob, n, random_piece, &max)
+                              : rig_upload_split(&R, "kws", blob, n, whole_piece, NULL);
+    if (committed) {
         FAIL("%s: committed", what);
-        return;
+        return false;
     }
     if (R.code != code || strstr(R.message, words) == NULL)
         FAIL("%s: code %llu \"%s\", expected %llu \"%s\"", what, (unsigned long long)R.code, R.message,
              (unsigned long long)code, words);
+    return true;
+}
+
+static void expect_refusal(const char *what, uint64_t code, const char *words)
+{
+    size_t n = seg2_encode(&P, blob, sizeof blob);
+    if (!CHECK(n > 0) || !upload_refused(what, n, 61, code, words))
+        return;
     CHECK(rig_call(&R, SYN_MSG_SEGMENT_ABORT, (const uint8_t *)"\xa0", 1));
     resident_untouched(what);
 }
@@ -359,11 +367,7 @@ static void refusals(void)
         blob[5] = 0x00;
         blob[6] = 0x01;
         blob[7] = 0x00;   /* 65537 bytes */
-        size_t max = 100;
-        CHECK(!rig_upload_split(&R, "kws", blob, n, random_piece, &max));
-        CHECK_EQ(R.code, SYN_ERR_DOES_NOT_FIT);
-        if (strstr(R.message, "header of 65537 bytes exceeds header_max 65536") == NULL)
-            FAIL("header too big: \"%s\"", R.message);
+        upload_refused("a header too big", n, 100, SYN_ERR_DOES_NOT_FIT, "header of 65537 bytes exceeds header_max 65536");
         resident_untouched("a header too big");
     }
 
@@ -372,11 +376,8 @@ static void refusals(void)
     P = base;
     {
         size_t n = seg2_encode(&P, blob, sizeof blob);
-        size_t max = 500;
-        CHECK(!rig_upload_split(&R, "kws", blob, n - 10u, random_piece, &max));   /* the commit of n - 10 of ... */
-        CHECK_EQ(R.code, SYN_ERR_BAD_ARGUMENT);
-        if (strstr(R.message, "truncated: kernel record") == NULL)
-            FAIL("truncated upload: \"%s\"", R.message);
+        /* the commit of n - 10 of n announced bytes */
+        upload_refused("a truncated upload", n - 10u, 500, SYN_ERR_BAD_ARGUMENT, "truncated: kernel record");
         resident_untouched("a truncated upload");
     }
 
@@ -406,10 +407,8 @@ static void refusals(void)
         char why[200];
         size_t n = zoo_segment("kws20_v3", 0, 9, 7u, blob, sizeof blob, why, sizeof why);
         CHECK(n > 0);
-        CHECK(!rig_upload_split(&R, "kws", blob, n, whole_piece, NULL));
-        CHECK_EQ(R.code, SYN_ERR_BAD_ARGUMENT);
-        if (strstr(R.message, "format 1 segment: the register engine takes format 2 (SYR2)") == NULL)
-            FAIL("format 1 on a register board: \"%s\"", R.message);
+        upload_refused("a format 1 segment", n, 0, SYN_ERR_BAD_ARGUMENT,
+                       "format 1 segment: the register engine takes format 2 (SYR2)");
         resident_untouched("a format 1 segment");
     }
 
@@ -701,20 +700,8 @@ static void profile_register(void)
     if (!CHECK(rig_upload_split(&R, "kws", blob, n, whole_piece, NULL)) || !CHECK(rig_put(&R, 0, (const uint8_t *)N.input, N.in_len)))
         return;
     cbor_writer *w = body();
-    syn_cbor_write_map(w, 4);
-    syn_cbor_write_uint(w, 0); syn_cbor_write_cstr(w, "kws");
-    syn_cbor_write_uint(w, 1); syn_cbor_write_uint(w, 1);
-    syn_cbor_write_uint(w, 2); syn_cbor_write_uint(w, 3);
-    syn_cbor_write_uint(w, 3); syn_cbor_write_array(w, 1); syn_cbor_write_uint(w, 0);
-    rig_clear(&R);
-    rig_send(&R, SYN_MSG_PROFILE, w->buf, w->len);
-    for (int i = 0; i < 100 && rig_frames(&R) == 0; i++) {
-        uint64_t t = syn_board_poll(&R.board, R.cap.now);
-        if (t == BOARD_NEVER)
-            break;
-        rig_at(&R, t);
-    }
-    if (!CHECK(rig_frames(&R) == 1 && rig_answer(&R, 0) && R.frame.h.kind == SYN_KIND_RESPONSE))
+    rig_write_profile(w, "kws", 1, 3, 0);
+    if (!CHECK(rig_request(&R, SYN_MSG_PROFILE, w->buf, w->len, 100)))
         return;
     static fit_ctx fc;
     static fit_result fr;

@@ -292,15 +292,7 @@ static size_t infer_mnist(uint8_t *answer, size_t cap, uint8_t *out40)
     syn_cbor_write_uint(w, 0); syn_cbor_write_cstr(w, "mnist:0-4");
     syn_cbor_write_uint(w, 1); syn_cbor_write_array(w, 1); syn_cbor_write_uint(w, 0);
     syn_cbor_write_uint(w, 2); syn_cbor_write_array(w, 1); syn_cbor_write_uint(w, 1);
-    rig_clear(&R);
-    rig_send(&R, SYN_MSG_INFER, w->buf, w->len);
-    for (int i = 0; i < 10 && rig_frames(&R) == 0; i++) {
-        uint64_t next = syn_board_poll(&R.board, R.cap.now);
-        if (next == BOARD_NEVER)
-            break;
-        rig_at(&R, next);
-    }
-    if (!CHECK(rig_frames(&R) == 1) || !rig_answer(&R, 0) || !CHECK(R.frame.h.kind == SYN_KIND_RESPONSE)) {
+    if (!CHECK(rig_request(&R, SYN_MSG_INFER, w->buf, w->len, 10))) {
         printf("  infer: %s\n", R.message);
         return 0;
     }

@@ -33,10 +33,7 @@ static void frame_math(void)
 
 static bool sense(unsigned sensor, unsigned slot)
 {
-    cbor_writer *w = body();
-    syn_cbor_write_map(w, 2);
-    syn_cbor_write_uint(w, 0); syn_cbor_write_uint(w, sensor);
-    syn_cbor_write_uint(w, 1); syn_cbor_write_uint(w, slot);
+    cbor_writer *w = body_pair(sensor, slot);
     rig_clear(&R);
     rig_send(&R, SYN_MSG_SENSE, w->buf, w->len);
     return rig_frames(&R) == 0;   /* deferred */
@@ -127,10 +124,7 @@ static void data_from_port(void)
         CHECK_MEM(got, 12, frames + (k % 2u) * 12u, 12);
     }
     /* no such sensor, bad slot */
-    cbor_writer *w = body();
-    syn_cbor_write_map(w, 2);
-    syn_cbor_write_uint(w, 0); syn_cbor_write_uint(w, 2);
-    syn_cbor_write_uint(w, 1); syn_cbor_write_uint(w, 0);
+    cbor_writer *w = body_pair(2, 0);
     CHECK(!rig_call(&R, SYN_MSG_SENSE, w->buf, w->len));
     CHECK_EQ(R.code, SYN_ERR_NOT_FOUND);
     CHECK_STR(R.message, "sense: no sensor 2 (this board has 2)");
@@ -165,16 +159,10 @@ static void deliver_and_outputs(void)
         syn_board_encode_outputs(&w, kinds, &rec, 1);
         CHECK_MEM(R.frame.body, R.frame.body_len, want, w.len);
     }
-    cbor_writer *q = body();
-    syn_cbor_write_map(q, 2);
-    syn_cbor_write_uint(q, 0); syn_cbor_write_uint(q, 1);
-    syn_cbor_write_uint(q, 1); syn_cbor_write_uint(q, 5);
+    cbor_writer *q = body_pair(1, 5);
     CHECK(!rig_call(&R, SYN_MSG_DELIVER, q->buf, q->len));
     CHECK_STR(R.message, "deliver: no output 1 (this board has 1)");
-    q = body();
-    syn_cbor_write_map(q, 2);
-    syn_cbor_write_uint(q, 0); syn_cbor_write_uint(q, 0);
-    syn_cbor_write_uint(q, 1); syn_cbor_write_uint(q, 9);
+    q = body_pair(0, 9);
     CHECK(!rig_call(&R, SYN_MSG_DELIVER, q->buf, q->len));
     CHECK_EQ(R.code, SYN_ERR_BAD_STATE);
     CHECK_STR(R.message, "deliver: slot 9 holds 0 of 0 bytes");

@@ -378,10 +378,5 @@ void suite_vectors(void)
 {
     count = list_json(vectors_dir, paths, MAX_VECTOR_FILES);
     th_run("vectors: proto/vectors holds the golden frames", test_found);
-    static char titles[MAX_VECTOR_FILES][600];
-    for (size_t i = 0; i < count; i++) {
-        snprintf(titles[i], sizeof titles[0], "vectors: %s decodes, prints and re-encodes byte for byte",
-                 strrchr(paths[i], '/') + 1);
-        th_run_arg(titles[i], one_vector, paths[i]);
-    }
+    run_per_file("vectors: %s decodes, prints and re-encodes byte for byte", paths, count, one_vector);
 }

@@ -194,22 +194,11 @@ static void convolve(const reg_layer *l)
             for (long x = 0; x < wo; x++) {
                 int64_t acc = start;
                 for (long a = 0; a < kr; a++) {
-                    long iy = y + a - pr;
-                    if (l->deconv) {
-                        if (iy < 0 || (iy & 1))
-                            continue;
-                        iy /= 2;
-                    }
-                    if (iy < 0 || iy >= h)
+                    long iy, ix;
+                    if (!accel_conv_tap(y + a - pr, l->deconv, h, &iy))
                         continue;
                     for (long b = 0; b < kc; b++) {
-                        long ix = x + b - pc;
-                        if (l->deconv) {
-                            if (ix < 0 || (ix & 1))
-                                continue;
-                            ix /= 2;
-                        }
-                        if (ix < 0 || ix >= w)
+                        if (!accel_conv_tap(x + b - pc, l->deconv, w, &ix))
                             continue;
                         const int8_t *px = work + (iy * w + ix) * nch;
                         const int8_t *pk = weights + (a * kc + b) * nch;

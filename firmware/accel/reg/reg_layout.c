@@ -124,27 +124,40 @@ static int32_t value_at(const reg_layout *t, const void *chw, uint32_t index)
     return ((const int8_t *)chw)[index];
 }
 
+/* CHW: each processor's channel plane, 4 pixels a word, the last word zero-padded. Placing
+ * (read NULL) packs each word from chw and emits it; gathering reads each word and unpacks it. */
+static bool chw_walk(const reg_layout *t, const syn_chip *chip, const geometry *g, void *chw, reg_word_fn emit,
+                     reg_read_fn read, void *user)
+{
+    const uint32_t first = t->offset / 4u;
+    for (unsigned p = 0; p < 64; p++) {
+        if (!(t->processors >> p & 1u))
+            continue;
+        int8_t *plane = (int8_t *)chw + (size_t)g->rank[p] * g->npix;
+        for (uint32_t w = 0; w < (g->npix + 3u) / 4u; w++) {
+            uint32_t addr = syn_cnn_data_address(chip, p / 4u, first + w), v = 0;
+            if (read != NULL && !read(user, addr, &v))
+                return false;
+            for (unsigned b = 0; b < 4 && 4u * w + b < g->npix; b++) {
+                if (read != NULL)
+                    plane[4u * w + b] = (int8_t)(v >> (8u * b));
+                else
+                    v |= (uint32_t)(uint8_t)plane[4u * w + b] << (8u * b);
+            }
+            if (read == NULL && !emit(user, addr, v, 0xFu))
+                return false;
+        }
+    }
+    return true;
+}
+
 bool syn_reg_layout_place(const reg_layout *t, const syn_chip *chip, const void *chw, reg_word_fn emit, void *user)
 {
     geometry g;
     geometry_of(t, &g);
     const uint32_t first = t->offset / 4u;
-    if (t->format == FMT_CHW) {
-        for (unsigned p = 0; p < 64; p++) {
-            if (!(t->processors >> p & 1u))
-                continue;
-            const int8_t *plane = (const int8_t *)chw + (size_t)g.rank[p] * g.npix;
-            for (uint32_t w = 0; w < (g.npix + 3u) / 4u; w++) {
-                uint32_t v = 0;
-                for (unsigned b = 0; b < 4; b++)
-                    if (4u * w + b < g.npix)
-                        v |= (uint32_t)(uint8_t)plane[4u * w + b] << (8u * b);
-                if (!emit(user, syn_cnn_data_address(chip, p / 4u, first + w), v, 0xFu))
-                    return false;
-            }
-        }
-        return true;
-    }
+    if (t->format == FMT_CHW)
+        return chw_walk(t, chip, &g, (void *)(uintptr_t)chw, emit, NULL, user);   /* emit only reads chw */
     for (unsigned inst = 0; inst < 16; inst++) {
         unsigned here = (unsigned)((t->processors >> (4u * inst)) & 0xFu);
         if (here == 0)
@@ -187,22 +200,8 @@ bool syn_reg_layout_gather(const reg_layout *t, const syn_chip *chip, reg_read_f
     geometry g;
     geometry_of(t, &g);
     const uint32_t first = t->offset / 4u;
-    if (t->format == FMT_CHW) {
-        for (unsigned p = 0; p < 64; p++) {
-            if (!(t->processors >> p & 1u))
-                continue;
-            int8_t *plane = (int8_t *)chw + (size_t)g.rank[p] * g.npix;
-            for (uint32_t w = 0; w < (g.npix + 3u) / 4u; w++) {
-                uint32_t v;
-                if (!read(user, syn_cnn_data_address(chip, p / 4u, first + w), &v))
-                    return false;
-                for (unsigned b = 0; b < 4; b++)
-                    if (4u * w + b < g.npix)
-                        plane[4u * w + b] = (int8_t)(v >> (8u * b));
-            }
-        }
-        return true;
-    }
+    if (t->format == FMT_CHW)
+        return chw_walk(t, chip, &g, chw, NULL, read, user);
     for (unsigned p = 0; p < 64; p++) {
         if (!(t->processors >> p & 1u))
             continue;

@@ -313,22 +313,11 @@ static void convolve(const accel_layer *l, const accel_params *p, const int8_t *
             for (long xo = 0; xo < wo; xo++) {
                 int64_t acc = base;
                 for (long a = 0; a < kh; a++) {
-                    long iy = transposed ? y + a - leadh : y + a * dh - padh;
-                    if (transposed) {
-                        if (iy < 0 || (iy & 1))
-                            continue;
-                        iy /= 2;
-                    }
-                    if (iy < 0 || iy >= h)
+                    long iy, ix;
+                    if (!accel_conv_tap(transposed ? y + a - leadh : y + a * dh - padh, transposed, h, &iy))
                         continue;
                     for (long b = 0; b < kw; b++) {
-                        long ix = transposed ? xo + b - leadw : xo + b * dw - padw;
-                        if (transposed) {
-                            if (ix < 0 || (ix & 1))
-                                continue;
-                            ix /= 2;
-                        }
-                        if (ix < 0 || ix >= w)
+                        if (!accel_conv_tap(transposed ? xo + b - leadw : xo + b * dw - padw, transposed, w, &ix))
                             continue;
                         const int8_t *px = x + (iy * w + ix) * c + g * cg;
                         const int8_t *pk = kernel_scratch + (a * kw + b) * cg;

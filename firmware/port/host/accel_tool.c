@@ -156,6 +156,93 @@ void syn_json_hex64(tool_json *j, uint64_t v)
     syn_json_str(j, b);
 }
 
+void syn_json_shape(tool_json *j, const char *key, accel_shape s)
+{
+    syn_json_key(j, key);
+    syn_json_arr_begin(j);
+    syn_json_uint(j, s.c);
+    syn_json_uint(j, s.h);
+    syn_json_uint(j, s.w);
+    syn_json_arr_end(j);
+}
+
+void syn_json_pair(tool_json *j, const char *key, const uint8_t v[2])
+{
+    syn_json_key(j, key);
+    syn_json_arr_begin(j);
+    syn_json_uint(j, v[0]);
+    syn_json_uint(j, v[1]);
+    syn_json_arr_end(j);
+}
+
+/* A member of 1, 2, 4 or 8 bytes, widened with or without its sign. */
+static uint64_t member_uint(const uint8_t *at, size_t size)
+{
+    uint8_t b;
+    uint16_t h;
+    uint32_t w;
+    uint64_t q;
+    switch (size) {
+    case 1: memcpy(&b, at, 1); return b;
+    case 2: memcpy(&h, at, 2); return h;
+    case 4: memcpy(&w, at, 4); return w;
+    default: memcpy(&q, at, 8); return q;
+    }
+}
+
+static int64_t member_int(const uint8_t *at, size_t size)
+{
+    uint64_t u = member_uint(at, size);
+    unsigned bits = (unsigned)size * 8u;
+    if (bits < 64 && (u >> (bits - 1)) != 0)
+        u |= ~(uint64_t)0 << bits;   /* sign-extends the narrower member */
+    return (int64_t)u;
+}
+
+void syn_json_uint_array(tool_json *j, const char *key, const void *values, size_t size, size_t n)
+{
+    syn_json_key(j, key);
+    syn_json_arr_begin(j);
+    for (size_t i = 0; i < n; i++)
+        syn_json_uint(j, member_uint((const uint8_t *)values + i * size, size));
+    syn_json_arr_end(j);
+}
+
+void syn_json_fields(tool_json *j, const void *obj, const tool_json_field *fields, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const tool_json_field *f = &fields[i];
+        const uint8_t *at = (const uint8_t *)obj + f->offset;
+        switch (f->kind) {
+        case JF_INT:
+            syn_json_key(j, f->key);
+            syn_json_int(j, member_int(at, f->size));
+            break;
+        case JF_BOOL:
+            syn_json_key(j, f->key);
+            syn_json_bool(j, *(const bool *)(const void *)at);
+            break;
+        case JF_HEX64:
+            syn_json_key(j, f->key);
+            syn_json_hex64(j, member_uint(at, f->size));
+            break;
+        case JF_PAIR:
+            syn_json_pair(j, f->key, at);
+            break;
+        case JF_SHAPE: {
+            accel_shape s;
+            memcpy(&s, at, sizeof s);
+            syn_json_shape(j, f->key, s);
+            break;
+        }
+        default:
+            syn_json_key(j, f->key);
+            syn_json_uint(j, member_uint(at, f->size));
+            break;
+        }
+    }
+}
+
 /* ---- requests ---------------------------------------------------------------------------- */
 
 bool syn_tool_map_open(tool_map *m, const cbor_reader *r, const char *what, char *err, size_t cap)

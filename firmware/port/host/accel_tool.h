@@ -62,6 +62,24 @@ void syn_json_str_n(tool_json *j, const char *s, size_t n);
 /* A 64-bit mask as a "0x%016llx" string (JSON numbers lose bits past 2^53). */
 void syn_json_hex64(tool_json *j, uint64_t v);
 
+/* One struct member written as "key": value; a command lists its members in a table and
+ * syn_json_fields writes them in that order (instead of a key and a value call per member). */
+typedef enum { JF_UINT, JF_INT, JF_BOOL, JF_HEX64, JF_PAIR, JF_SHAPE } tool_json_kind;
+typedef struct {
+    const char *key;
+    uint8_t kind;          /* tool_json_kind */
+    uint8_t size;          /* the member's bytes (JF_UINT, JF_INT) */
+    uint16_t offset;       /* the member's offset in its struct */
+} tool_json_field;
+#define TOOL_FIELD(key, type, member, kind) { key, kind, sizeof(((type *)0)->member), offsetof(type, member) }
+void syn_json_fields(tool_json *j, const void *obj, const tool_json_field *fields, size_t n);
+#define TOOL_JSON_FIELDS(j, obj, table) syn_json_fields(j, obj, table, sizeof(table) / sizeof((table)[0]))
+/* An accel_shape as [c, h, w]; a pair of bytes as [a, b]. */
+void syn_json_shape(tool_json *j, const char *key, accel_shape s);
+void syn_json_pair(tool_json *j, const char *key, const uint8_t v[2]);
+/* n unsigned values of `size` bytes each as an array under key. */
+void syn_json_uint_array(tool_json *j, const char *key, const void *values, size_t size, size_t n);
+
 /* ---- requests and commands ------------------------------------------------------------ */
 
 typedef struct {

@@ -2,6 +2,56 @@
  * can compare it with host/model/chips.ts field by field. Reads no requests. */
 #include "accel_tool.h"
 
+#define CF(kind, member) TOOL_FIELD(#member, syn_chip, member, kind)
+/* Every figure of a chip description after its name, in the output's order. */
+static const tool_json_field chip_fields[] = {
+    CF(JF_UINT, cnn_clock_hz),
+    CF(JF_UINT, weight_mem),
+    CF(JF_UINT, bias_mem),
+    CF(JF_UINT, data_mem),
+    CF(JF_UINT, max_layers),
+    CF(JF_UINT, processors),
+    CF(JF_UINT, quadrants),
+    CF(JF_UINT, processors_per_quadrant),
+    CF(JF_UINT, processors_per_instance),
+    CF(JF_UINT, data_instances),
+    CF(JF_UINT, max_start_layer),
+    CF(JF_UINT, max_channels),
+    CF(JF_UINT, max_passes),
+    CF(JF_UINT, max_row_col),
+    CF(JF_UINT, kernel_words),
+    CF(JF_UINT, kernel_words_large),
+    CF(JF_UINT, kernel_word_bytes),
+    CF(JF_UINT, kernel_start_align),
+    CF(JF_UINT, bias_per_quadrant),
+    CF(JF_UINT, instance_bytes),
+    CF(JF_UINT, hwc_pixels),
+    CF(JF_UINT, chw_pixels),
+    CF(JF_UINT, pingpong_offset),
+    CF(JF_UINT, out_offset_limit),
+    CF(JF_UINT, frame_limit),
+    CF(JF_UINT, max_streaming_layers),
+    CF(JF_UINT, max_pool_passes),
+    CF(JF_UINT, max_dilation_1d),
+    CF(JF_UINT, flatten_max_pixels),
+    CF(JF_BOOL, depthwise),
+    CF(JF_BOOL, flatten_bias_first),
+    CF(JF_UINT, kernel_instance_words),
+    CF(JF_UINT, kernel_instance_words_large),
+    CF(JF_BOOL, depthwise_kernel_in_one_instance),
+    CF(JF_BOOL, eltwise_multipass_limit),
+    TOOL_FIELD("padded_conv_1d_multipass", syn_chip, padded_conv1d_multipass, JF_BOOL),
+    CF(JF_BOOL, avg_pool_reset_layer),
+    CF(JF_BOOL, eltwise_conv_bias),
+    CF(JF_BOOL, cycles_calibrated),
+    CF(JF_BOOL, cycles_preread_term),
+    CF(JF_BOOL, cycles_passthrough_pool_extra_passes),
+    CF(JF_UINT, cpu_clock_hz),
+    CF(JF_UINT, cpu_load_ns_per_byte),
+    CF(JF_UINT, cpu_unload_ns_per_byte),
+    CF(JF_UINT, cpu_sense_ns_per_byte),
+};
+
 bool syn_tool_chips(const tool_request *req, tool_json *j, char *err, size_t err_cap)
 {
     (void)req;
@@ -14,51 +64,7 @@ bool syn_tool_chips(const tool_request *req, tool_json *j, char *err, size_t err
         const syn_chip *c = syn_chip_at(i);
         syn_json_obj_begin(j);
         syn_json_key(j, "name"); syn_json_str(j, c->name);
-        syn_json_key(j, "cnn_clock_hz"); syn_json_uint(j, c->cnn_clock_hz);
-        syn_json_key(j, "weight_mem"); syn_json_uint(j, c->weight_mem);
-        syn_json_key(j, "bias_mem"); syn_json_uint(j, c->bias_mem);
-        syn_json_key(j, "data_mem"); syn_json_uint(j, c->data_mem);
-        syn_json_key(j, "max_layers"); syn_json_uint(j, c->max_layers);
-        syn_json_key(j, "processors"); syn_json_uint(j, c->processors);
-        syn_json_key(j, "quadrants"); syn_json_uint(j, c->quadrants);
-        syn_json_key(j, "processors_per_quadrant"); syn_json_uint(j, c->processors_per_quadrant);
-        syn_json_key(j, "processors_per_instance"); syn_json_uint(j, c->processors_per_instance);
-        syn_json_key(j, "data_instances"); syn_json_uint(j, c->data_instances);
-        syn_json_key(j, "max_start_layer"); syn_json_uint(j, c->max_start_layer);
-        syn_json_key(j, "max_channels"); syn_json_uint(j, c->max_channels);
-        syn_json_key(j, "max_passes"); syn_json_uint(j, c->max_passes);
-        syn_json_key(j, "max_row_col"); syn_json_uint(j, c->max_row_col);
-        syn_json_key(j, "kernel_words"); syn_json_uint(j, c->kernel_words);
-        syn_json_key(j, "kernel_words_large"); syn_json_uint(j, c->kernel_words_large);
-        syn_json_key(j, "kernel_word_bytes"); syn_json_uint(j, c->kernel_word_bytes);
-        syn_json_key(j, "kernel_start_align"); syn_json_uint(j, c->kernel_start_align);
-        syn_json_key(j, "bias_per_quadrant"); syn_json_uint(j, c->bias_per_quadrant);
-        syn_json_key(j, "instance_bytes"); syn_json_uint(j, c->instance_bytes);
-        syn_json_key(j, "hwc_pixels"); syn_json_uint(j, c->hwc_pixels);
-        syn_json_key(j, "chw_pixels"); syn_json_uint(j, c->chw_pixels);
-        syn_json_key(j, "pingpong_offset"); syn_json_uint(j, c->pingpong_offset);
-        syn_json_key(j, "out_offset_limit"); syn_json_uint(j, c->out_offset_limit);
-        syn_json_key(j, "frame_limit"); syn_json_uint(j, c->frame_limit);
-        syn_json_key(j, "max_streaming_layers"); syn_json_uint(j, c->max_streaming_layers);
-        syn_json_key(j, "max_pool_passes"); syn_json_uint(j, c->max_pool_passes);
-        syn_json_key(j, "max_dilation_1d"); syn_json_uint(j, c->max_dilation_1d);
-        syn_json_key(j, "flatten_max_pixels"); syn_json_uint(j, c->flatten_max_pixels);
-        syn_json_key(j, "depthwise"); syn_json_bool(j, c->depthwise);
-        syn_json_key(j, "flatten_bias_first"); syn_json_bool(j, c->flatten_bias_first);
-        syn_json_key(j, "kernel_instance_words"); syn_json_uint(j, c->kernel_instance_words);
-        syn_json_key(j, "kernel_instance_words_large"); syn_json_uint(j, c->kernel_instance_words_large);
-        syn_json_key(j, "depthwise_kernel_in_one_instance"); syn_json_bool(j, c->depthwise_kernel_in_one_instance);
-        syn_json_key(j, "eltwise_multipass_limit"); syn_json_bool(j, c->eltwise_multipass_limit);
-        syn_json_key(j, "padded_conv_1d_multipass"); syn_json_bool(j, c->padded_conv1d_multipass);
-        syn_json_key(j, "avg_pool_reset_layer"); syn_json_bool(j, c->avg_pool_reset_layer);
-        syn_json_key(j, "eltwise_conv_bias"); syn_json_bool(j, c->eltwise_conv_bias);
-        syn_json_key(j, "cycles_calibrated"); syn_json_bool(j, c->cycles_calibrated);
-        syn_json_key(j, "cycles_preread_term"); syn_json_bool(j, c->cycles_preread_term);
-        syn_json_key(j, "cycles_passthrough_pool_extra_passes"); syn_json_bool(j, c->cycles_passthrough_pool_extra_passes);
-        syn_json_key(j, "cpu_clock_hz"); syn_json_uint(j, c->cpu_clock_hz);
-        syn_json_key(j, "cpu_load_ns_per_byte"); syn_json_uint(j, c->cpu_load_ns_per_byte);
-        syn_json_key(j, "cpu_unload_ns_per_byte"); syn_json_uint(j, c->cpu_unload_ns_per_byte);
-        syn_json_key(j, "cpu_sense_ns_per_byte"); syn_json_uint(j, c->cpu_sense_ns_per_byte);
+        TOOL_JSON_FIELDS(j, c, chip_fields);
         syn_json_obj_end(j);
     }
     syn_json_arr_end(j);

@@ -59,28 +59,20 @@ static bool read_args(const tool_request *req, bool *with_inputs, char *err, siz
     return err[0] == '\0';
 }
 
+#define IF(kind, member) TOOL_FIELD(#member, accel_cycle_inputs, member, kind)
+/* The estimator's inputs (cycles.h) in the output's order. */
+static const tool_json_field input_fields[] = {
+    IF(JF_INT, m), IF(JF_INT, e), IF(JF_INT, ph), IF(JF_INT, pw), IF(JF_INT, hp), IF(JF_INT, wp),
+    IF(JF_INT, kr), IF(JF_INT, kc), IF(JF_INT, pr), IF(JF_INT, pc), IF(JF_INT, wo), IF(JF_INT, co),
+    IF(JF_INT, t), IF(JF_BOOL, passthrough), IF(JF_BOOL, pool_first), IF(JF_BOOL, flatten),
+    IF(JF_BOOL, streaming), IF(JF_INT, preread),
+};
+
 static void inputs(tool_json *j, const accel_cycle_inputs *in)
 {
     syn_json_key(j, "inputs");
     syn_json_obj_begin(j);
-    syn_json_key(j, "m"); syn_json_int(j, in->m);
-    syn_json_key(j, "e"); syn_json_int(j, in->e);
-    syn_json_key(j, "ph"); syn_json_int(j, in->ph);
-    syn_json_key(j, "pw"); syn_json_int(j, in->pw);
-    syn_json_key(j, "hp"); syn_json_int(j, in->hp);
-    syn_json_key(j, "wp"); syn_json_int(j, in->wp);
-    syn_json_key(j, "kr"); syn_json_int(j, in->kr);
-    syn_json_key(j, "kc"); syn_json_int(j, in->kc);
-    syn_json_key(j, "pr"); syn_json_int(j, in->pr);
-    syn_json_key(j, "pc"); syn_json_int(j, in->pc);
-    syn_json_key(j, "wo"); syn_json_int(j, in->wo);
-    syn_json_key(j, "co"); syn_json_int(j, in->co);
-    syn_json_key(j, "t"); syn_json_int(j, in->t);
-    syn_json_key(j, "passthrough"); syn_json_bool(j, in->passthrough);
-    syn_json_key(j, "pool_first"); syn_json_bool(j, in->pool_first);
-    syn_json_key(j, "flatten"); syn_json_bool(j, in->flatten);
-    syn_json_key(j, "streaming"); syn_json_bool(j, in->streaming);
-    syn_json_key(j, "preread"); syn_json_int(j, in->preread);
+    TOOL_JSON_FIELDS(j, in, input_fields);
     syn_json_obj_end(j);
 }
 

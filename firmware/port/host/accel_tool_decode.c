@@ -5,25 +5,6 @@
 
 static const char *const op_names[] = { "conv1d", "conv2d", "convtranspose2d", "linear", "passthrough" };
 
-static void shape(tool_json *j, const char *key, accel_shape s)
-{
-    syn_json_key(j, key);
-    syn_json_arr_begin(j);
-    syn_json_uint(j, s.c);
-    syn_json_uint(j, s.h);
-    syn_json_uint(j, s.w);
-    syn_json_arr_end(j);
-}
-
-static void pair(tool_json *j, const char *key, const uint8_t v[2])
-{
-    syn_json_key(j, key);
-    syn_json_arr_begin(j);
-    syn_json_uint(j, v[0]);
-    syn_json_uint(j, v[1]);
-    syn_json_arr_end(j);
-}
-
 static void tensors(tool_json *j, const char *key, const accel_tensor *t, unsigned n)
 {
     syn_json_key(j, key);
@@ -31,7 +12,7 @@ static void tensors(tool_json *j, const char *key, const accel_tensor *t, unsign
     for (unsigned k = 0; k < n; k++) {
         syn_json_obj_begin(j);
         syn_json_key(j, "source"); syn_json_int(j, t[k].source);
-        shape(j, "shape", t[k].shape);
+        syn_json_shape(j, "shape", t[k].shape);
         syn_json_key(j, "width"); syn_json_uint(j, t[k].width);
         syn_json_obj_end(j);
     }
@@ -44,49 +25,41 @@ static uint32_t fnv_step(uint32_t h, int8_t v)
     return (h ^ (uint8_t)v) * 0x01000193u;
 }
 
+#define LF(kind, member) TOOL_FIELD(#member, accel_layer, member, kind)
+/* The layer's plain members after its op, before and after its sources, in the output's order. */
+static const tool_json_field layer_head[] = {
+    LF(JF_UINT, eltwise), LF(JF_UINT, operands), LF(JF_BOOL, pool_first),
+    LF(JF_PAIR, kernel), LF(JF_PAIR, pad), LF(JF_PAIR, stride), LF(JF_PAIR, dilation),
+    LF(JF_UINT, output_pad), LF(JF_UINT, groups), LF(JF_BOOL, depthwise), LF(JF_UINT, activation),
+    LF(JF_UINT, pool_type), LF(JF_PAIR, pool_size), LF(JF_PAIR, pool_stride), LF(JF_BOOL, flatten),
+    LF(JF_UINT, output_width),
+};
+static const tool_json_field layer_tail[] = {
+    LF(JF_SHAPE, input_shape), LF(JF_SHAPE, operand_shape), LF(JF_SHAPE, pooled_shape),
+    LF(JF_SHAPE, output_shape), LF(JF_UINT, weight_bits), LF(JF_BOOL, bias_present),
+    LF(JF_INT, output_shift), LF(JF_BOOL, streaming), LF(JF_HEX64, processors),
+    LF(JF_HEX64, output_processors), LF(JF_UINT, in_offset), LF(JF_UINT, out_offset),
+    LF(JF_UINT, data_format), LF(JF_UINT, write_gap),
+};
+static const tool_json_field params_lengths[] = {
+    TOOL_FIELD("weights_len", accel_params, weights_len, JF_UINT),
+    TOOL_FIELD("weight_count", accel_params, weight_count, JF_UINT),
+};
+
 static void layer(tool_json *j, const accel_layer *l, const accel_params *p)
 {
     syn_json_obj_begin(j);
     syn_json_key(j, "index"); syn_json_uint(j, l->index);
     syn_json_key(j, "name"); syn_json_str(j, l->name);
     syn_json_key(j, "op"); syn_json_str(j, op_names[l->op]);
-    syn_json_key(j, "eltwise"); syn_json_uint(j, l->eltwise);
-    syn_json_key(j, "operands"); syn_json_uint(j, l->operands);
-    syn_json_key(j, "pool_first"); syn_json_bool(j, l->pool_first);
-    pair(j, "kernel", l->kernel);
-    pair(j, "pad", l->pad);
-    pair(j, "stride", l->stride);
-    pair(j, "dilation", l->dilation);
-    syn_json_key(j, "output_pad"); syn_json_uint(j, l->output_pad);
-    syn_json_key(j, "groups"); syn_json_uint(j, l->groups);
-    syn_json_key(j, "depthwise"); syn_json_bool(j, l->depthwise);
-    syn_json_key(j, "activation"); syn_json_uint(j, l->activation);
-    syn_json_key(j, "pool_type"); syn_json_uint(j, l->pool_type);
-    pair(j, "pool_size", l->pool_size);
-    pair(j, "pool_stride", l->pool_stride);
-    syn_json_key(j, "flatten"); syn_json_bool(j, l->flatten);
-    syn_json_key(j, "output_width"); syn_json_uint(j, l->output_width);
+    TOOL_JSON_FIELDS(j, l, layer_head);
     syn_json_key(j, "sources");
     syn_json_arr_begin(j);
     for (unsigned k = 0; k < l->n_sources; k++)
         syn_json_int(j, l->sources[k]);
     syn_json_arr_end(j);
-    shape(j, "input_shape", l->input_shape);
-    shape(j, "operand_shape", l->operand_shape);
-    shape(j, "pooled_shape", l->pooled_shape);
-    shape(j, "output_shape", l->output_shape);
-    syn_json_key(j, "weight_bits"); syn_json_uint(j, l->weight_bits);
-    syn_json_key(j, "bias_present"); syn_json_bool(j, l->bias_present);
-    syn_json_key(j, "output_shift"); syn_json_int(j, l->output_shift);
-    syn_json_key(j, "streaming"); syn_json_bool(j, l->streaming);
-    syn_json_key(j, "processors"); syn_json_hex64(j, l->processors);
-    syn_json_key(j, "output_processors"); syn_json_hex64(j, l->output_processors);
-    syn_json_key(j, "in_offset"); syn_json_uint(j, l->in_offset);
-    syn_json_key(j, "out_offset"); syn_json_uint(j, l->out_offset);
-    syn_json_key(j, "data_format"); syn_json_uint(j, l->data_format);
-    syn_json_key(j, "write_gap"); syn_json_uint(j, l->write_gap);
-    syn_json_key(j, "weights_len"); syn_json_uint(j, p->weights_len);
-    syn_json_key(j, "weight_count"); syn_json_uint(j, p->weight_count);
+    TOOL_JSON_FIELDS(j, l, layer_tail);
+    TOOL_JSON_FIELDS(j, p, params_lengths);
     uint32_t h = 0x811c9dc5u;
     for (uint32_t i = 0; i < p->weight_count; i++)
         h = fnv_step(h, syn_accel_weight_at(p, l->weight_bits, i));

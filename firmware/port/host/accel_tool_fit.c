@@ -35,6 +35,21 @@ static void int_or_null(tool_json *j, const char *key, int v)
         syn_json_int(j, v);
 }
 
+#define RF(key, member) TOOL_FIELD(key, fit_result, member, JF_UINT)
+static const tool_json_field kernel_fields[] = {
+    RF("max_columns", max_columns), RF("busiest_processor", busiest_processor),
+    RF("words", kernel_words), RF("bytes", kernel_bytes),
+};
+static const tool_json_field data_memory_fields[] = {
+    RF("instance_bytes", instance_bytes), RF("max_input_end", max_input_end), RF("max_output_end", max_output_end),
+};
+#define PF(kind, member) TOOL_FIELD(#member, fit_layer_result, member, kind)
+static const tool_json_field layer_fields[] = {
+    PF(JF_UINT, segment), PF(JF_UINT, model_layer), PF(JF_UINT, kernel_start), PF(JF_UINT, kernel_length),
+    PF(JF_INT, bias_quadrant), PF(JF_UINT, bias_offset), PF(JF_UINT, in_expand), PF(JF_UINT, out_expand),
+    PF(JF_UINT, input_bytes), PF(JF_UINT, output_bytes),
+};
+
 static void print_result(tool_json *j, const syn_chip *chip, const fit_result *r)
 {
     syn_json_obj_begin(j);
@@ -60,47 +75,24 @@ static void print_result(tool_json *j, const syn_chip *chip, const fit_result *r
     syn_json_key(j, "hardware_layers"); syn_json_uint(j, r->hardware_layers);
     syn_json_key(j, "kernel");
     syn_json_obj_begin(j);
-    syn_json_key(j, "columns_per_processor");
-    syn_json_arr_begin(j);
-    for (unsigned p = 0; p < FIT_PROCESSORS; p++)
-        syn_json_uint(j, r->columns[p]);
-    syn_json_arr_end(j);
-    syn_json_key(j, "max_columns"); syn_json_uint(j, r->max_columns);
-    syn_json_key(j, "busiest_processor"); syn_json_uint(j, r->busiest_processor);
-    syn_json_key(j, "words"); syn_json_uint(j, r->kernel_words);
-    syn_json_key(j, "bytes"); syn_json_uint(j, r->kernel_bytes);
+    syn_json_uint_array(j, "columns_per_processor", r->columns, sizeof r->columns[0], FIT_PROCESSORS);
+    TOOL_JSON_FIELDS(j, r, kernel_fields);
     syn_json_obj_end(j);
     syn_json_key(j, "bias");
     syn_json_obj_begin(j);
-    syn_json_key(j, "per_quadrant");
-    syn_json_arr_begin(j);
-    for (unsigned g = 0; g < FIT_QUADRANTS; g++)
-        syn_json_uint(j, r->bias_per_quadrant[g]);
-    syn_json_arr_end(j);
+    syn_json_uint_array(j, "per_quadrant", r->bias_per_quadrant, sizeof r->bias_per_quadrant[0], FIT_QUADRANTS);
     syn_json_key(j, "bytes"); syn_json_uint(j, r->bias_bytes);
     syn_json_obj_end(j);
     syn_json_key(j, "data_memory");
     syn_json_obj_begin(j);
-    syn_json_key(j, "instance_bytes"); syn_json_uint(j, r->instance_bytes);
-    syn_json_key(j, "max_input_end"); syn_json_uint(j, r->max_input_end);
-    syn_json_key(j, "max_output_end"); syn_json_uint(j, r->max_output_end);
+    TOOL_JSON_FIELDS(j, r, data_memory_fields);
     syn_json_obj_end(j);
     syn_json_key(j, "weight_bytes"); syn_json_uint(j, r->weight_bytes);
     syn_json_key(j, "per_layer");
     syn_json_arr_begin(j);
     for (unsigned i = 0; i < r->layers; i++) {
-        const fit_layer_result *p = &r->per_layer[i];
         syn_json_obj_begin(j);
-        syn_json_key(j, "segment"); syn_json_uint(j, p->segment);
-        syn_json_key(j, "model_layer"); syn_json_uint(j, p->model_layer);
-        syn_json_key(j, "kernel_start"); syn_json_uint(j, p->kernel_start);
-        syn_json_key(j, "kernel_length"); syn_json_uint(j, p->kernel_length);
-        syn_json_key(j, "bias_quadrant"); syn_json_int(j, p->bias_quadrant);
-        syn_json_key(j, "bias_offset"); syn_json_uint(j, p->bias_offset);
-        syn_json_key(j, "in_expand"); syn_json_uint(j, p->in_expand);
-        syn_json_key(j, "out_expand"); syn_json_uint(j, p->out_expand);
-        syn_json_key(j, "input_bytes"); syn_json_uint(j, p->input_bytes);
-        syn_json_key(j, "output_bytes"); syn_json_uint(j, p->output_bytes);
+        TOOL_JSON_FIELDS(j, &r->per_layer[i], layer_fields);
         syn_json_obj_end(j);
     }
     syn_json_arr_end(j);
