@@ -196,13 +196,11 @@ export interface DeployOptions {
   window?: number;
 }
 
+/** Both loaders' shape: the boards, the segments the plan gives them, where models come from, options. */
+type SegmentLoader<R> = (handles: readonly BoardHandle[], specs: readonly SegmentSpec[], store: ModelStore, opts?: DeployOptions) => Promise<R>;
+
 /** Brings every board to exactly the segments `specs` name for it (boards not named are emptied). */
-export async function deployPlan(
-  handles: readonly BoardHandle[],
-  specs: readonly SegmentSpec[],
-  store: ModelStore,
-  opts: DeployOptions = {},
-): Promise<DeployResult> {
+export const deployPlan: SegmentLoader<DeployResult> = async (handles, specs, store, opts = {}) => {
   const t0 = performance.now();
   const known = new Set(handles.map((h) => h.device));
   const stray = specs.find((s) => !known.has(s.device));
@@ -212,7 +210,7 @@ export async function deployPlan(
   if (failed) throw failed.reason;
   const devices = results.map((r) => (r as PromiseFulfilledResult<DeviceDeploy>).value);
   return { devices, bytes: devices.reduce((a, d) => a + d.loaded.reduce((b, l) => b + l.bytes, 0), 0), ms: performance.now() - t0 };
-}
+};
 
 async function deployBoard(
   h: BoardHandle,
@@ -294,12 +292,7 @@ export interface PreloadResult {
  * board that refuses one, or fails, stops preloading and says why; that is not fatal: the
  * switch-over's deploy (deployPlan) loads what is missing after unloading what goes.
  */
-export async function preloadSegments(
-  handles: readonly BoardHandle[],
-  specs: readonly SegmentSpec[],
-  store: ModelStore,
-  opts: DeployOptions = {},
-): Promise<PreloadResult> {
+export const preloadSegments: SegmentLoader<PreloadResult> = async (handles, specs, store, opts = {}) => {
   const t0 = performance.now();
   const devices = await Promise.all(
     handles.filter((h) => specs.some((s) => s.device === h.device)).map(async (h) => {
@@ -330,4 +323,4 @@ export async function preloadSegments(
     }),
   );
   return { devices, bytes: devices.reduce((a, d) => a + d.loaded.reduce((b, l) => b + l.bytes, 0), 0), ms: performance.now() - t0 };
-}
+};
