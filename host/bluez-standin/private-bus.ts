@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { processAlive } from '../link/emulator-registry.js';
 
 export interface PrivateBus {
   /** the address to give dbus-next or DBUS_SYSTEM_BUS_ADDRESS */
@@ -63,15 +64,6 @@ const WATCHDOG = [
   'wait "$d"',
 ].join('\n');
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Starts a private bus; resolves when the daemon announced its address. */
 export async function startPrivateBus(readyTimeoutMs = 5000): Promise<PrivateBus> {
   dbusDaemonBinary();
@@ -109,12 +101,12 @@ export async function startPrivateBus(readyTimeoutMs = 5000): Promise<PrivateBus
     (stopped ??= (async () => {
       shell.stdin!.end();
       const grace = setTimeout(() => {
-        if (daemonPid > 0 && alive(daemonPid)) process.kill(daemonPid, 'SIGKILL');
+        if (daemonPid > 0 && processAlive(daemonPid)) process.kill(daemonPid, 'SIGKILL');
         shell.kill('SIGKILL');
       }, 2000);
       await exited;
       clearTimeout(grace);
-      if (daemonPid > 0 && alive(daemonPid)) process.kill(daemonPid, 'SIGKILL');
+      if (daemonPid > 0 && processAlive(daemonPid)) process.kill(daemonPid, 'SIGKILL');
       lines.close();
       rmSync(dir, { recursive: true, force: true });
     })());

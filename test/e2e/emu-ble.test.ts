@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BoardSession } from '../../host/board/session.js';
 import { BleLink } from '../../host/link/ble-link.js';
 import { taggedCli } from './tagged-cli.js';
+import { processAlive } from '../../host/link/emulator-registry.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'synergy-emu-ble-'));
 const cli = taggedCli('emu-ble', dir, 20_000);
@@ -60,15 +61,7 @@ describe('synergy emu --ble', () => {
     // The service died with its process: the link's bus connection ends, and so does the link.
     expect(await gone).toBe(true);
     const pids = [started.ble.bus_pid, ...started.boards.map((b) => b.pid)];
-    const alive = (pid: number): boolean => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    expect(await waitFor(() => pids.every((p) => !alive(p)), 3000), `still running: ${pids.filter(alive).join(', ')}`).toBe(true);
+    expect(await waitFor(() => pids.every((p) => !processAlive(p)), 3000), `still running: ${pids.filter((pid) => processAlive(pid)).join(', ')}`).toBe(true);
     expect(cli.leftovers()).toEqual([]);
     await session.close();
   });

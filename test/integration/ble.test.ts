@@ -23,6 +23,7 @@ import { firstDifference, type Tensor } from '../../host/model/tensor.js';
 import { loadModel } from '../../host/model/zoo.js';
 import { ProtocolError } from '../../host/proto/index.js';
 import { seededBytes } from './helpers.js';
+import { processAlive } from '../../host/link/emulator-registry.js';
 
 const mnist = loadModel('convnet5_mnist').model;
 const kws = loadModel('kws20_v3').model;
@@ -53,17 +54,8 @@ afterAll(async () => {
   const pids = [standin.daemonPid!, ...standin.boards.map((b) => b.pid)];
   await standin.stop();
   // Every process the stand-in started is gone once it stopped.
-  expect(pids.filter(alive)).toEqual([]);
+  expect(pids.filter((pid) => processAlive(pid))).toEqual([]);
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function open(address: string): Promise<{ link: BleLink; session: BoardSession }> {
   const link = await BleLink.open(address, { busAddress: standin.busAddress });

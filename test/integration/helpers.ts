@@ -4,7 +4,7 @@
 import { BoardSession, type SessionOptions } from '../../host/board/session.js';
 import { startEmulator, type EmulatedBoard, type EmulatorOptions } from '../../host/link/emulator.js';
 import { SerialLink } from '../../host/link/serial.js';
-import type { ProtocolError } from '../../host/proto/index.js';
+import { ProtocolError } from '../../host/proto/index.js';
 
 export interface Rig {
   emulator: EmulatedBoard;
@@ -52,3 +52,14 @@ export function nextBoardError(session: BoardSession, id: number, timeoutMs = 50
 }
 
 export { seededBytes } from '../../host/model/prng.js';
+
+/** The board's refusal of request `p` (a ProtocolError); any other failure, or an answer, fails the test. */
+export async function refusal(p: Promise<unknown>): Promise<ProtocolError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof ProtocolError) return e;
+    throw e;
+  }
+  throw new Error('expected the board to refuse');
+}

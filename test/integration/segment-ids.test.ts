@@ -7,22 +7,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { listSegments, segmentBlobFor, uploadSegment } from '../../host/board/segments.js';
 import { loadModel } from '../../host/model/zoo.js';
 import { encodeCbor } from '../../host/proto/cbor.js';
-import { isProtocolError, MSG, ProtocolError, segmentIdProblem } from '../../host/proto/index.js';
-import { startBoard, stopAll } from './helpers.js';
+import { isProtocolError, MSG, segmentIdProblem } from '../../host/proto/index.js';
+import { refusal, startBoard, stopAll } from './helpers.js';
 
 afterAll(stopAll);
 
 const mnist = loadModel('convnet5_mnist').model;
-
-async function refusal(p: Promise<unknown>): Promise<ProtocolError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof ProtocolError) return e;
-    throw e;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('segment ids on a real board', () => {
   it('a bad id is refused by the host before sending, and by the board with the same reason', async () => {

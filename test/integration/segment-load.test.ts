@@ -27,8 +27,8 @@ import { encodeSegment, LAYER, SEG, segmentMap, segmentOf, type Segment } from '
 import { firstDifference, type Tensor } from '../../host/model/tensor.js';
 import { loadModel } from '../../host/model/zoo.js';
 import { encodeCbor, type CborMap, type CborValue } from '../../host/proto/cbor.js';
-import { ProtocolError, SEGMENT_BEGIN, SEGMENT_CHUNK, SEGMENT_COMMIT } from '../../host/proto/index.js';
-import { openSession, startBoard, stopAll } from './helpers.js';
+import { SEGMENT_BEGIN, SEGMENT_CHUNK, SEGMENT_COMMIT } from '../../host/proto/index.js';
+import { openSession, refusal, startBoard, stopAll } from './helpers.js';
 
 afterAll(stopAll);
 
@@ -63,16 +63,6 @@ async function rawUpload(session: BoardSession, id: string, blob: Uint8Array, sh
     await session.request(SEGMENT_CHUNK, { offset: at, data: blob.subarray(at, Math.min(blob.length, at + 4096)) });
   }
   return session.request(SEGMENT_COMMIT, {});
-}
-
-async function refusal(p: Promise<unknown>): Promise<ProtocolError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof ProtocolError) return e;
-    throw e;
-  }
-  throw new Error('expected the board to refuse');
 }
 
 /** The segment map with one layer's field replaced, encoded without the host's checks. */
