@@ -24,7 +24,7 @@ FW_FTHR_UNBOUND := $(FW_FTHR_BUILD)/unbound/synergy-unbound.elf
 FW_FTHR_BINDING := $(wildcard $(FW_FTHR_DIR)/accel_max78000.c)
 
 FTHR_UART_BAUD ?= 115200
-FW_FTHR_LIMITS := -DSYN_MAX_FRAME=2048 -DSYN_MAX_PAYLOAD=1920 -DSYN_MAX_IN_FLIGHT=4 -DSYN_MAX_WAITING=2 -DSYN_SENSE_QUEUE=2
+FW_FTHR_LIMITS := -DSYN_MAX_FRAME=2048 -DSYN_MAX_PAYLOAD=1920 -DSYN_MAX_IN_FLIGHT=4 -DSYN_MAX_WAITING=2 -DSYN_SENSE_QUEUE=2 -DSYN_TENSOR_SLOTS=16
 # A MAX78000 and nothing larger: the fit rules' storage, the engine's per-layer figures and the
 # upload's bias map sized for its 768 kernel columns, 32 layers and 512 bias bytes per quadrant.
 FW_FTHR_LIMITS += -DSYN_MAX_COLUMNS=768 -DSYN_MAX_LAYERS=32 -DSYN_REG_UPLOAD_MAX_BIAS=512u

@@ -381,7 +381,7 @@ bool syn_board_encode_hello(cbor_writer *w, const board_config *cfg, uint32_t se
 {
     const syn_chip *c = cfg->chip;
     bool registers = syn_accel_engine_format(cfg->engine) == 2;
-    syn_cbor_write_map(w, registers ? 22u : 21u);
+    syn_cbor_write_map(w, registers ? 23u : 22u);
     syn_cbor_write_uint(w, 0);  syn_cbor_write_uint(w, SYN_PROTO_VERSION);
     syn_cbor_write_uint(w, 1);  syn_cbor_write_cstr(w, SYN_FIRMWARE_VERSION);
     syn_cbor_write_uint(w, 2);  syn_cbor_write_cstr(w, cfg->board_id);
@@ -415,12 +415,13 @@ bool syn_board_encode_hello(cbor_writer *w, const board_config *cfg, uint32_t se
     syn_cbor_write_uint(w, 17); syn_cbor_write_uint(w, cfg->mem.tensor_bytes);
     syn_cbor_write_uint(w, 18); syn_cbor_write_cstr(w, syn_board_boot_reason_name(reset_cause));
     syn_cbor_write_uint(w, 19); syn_cbor_write_cstr(w, cfg->build_id);
-    syn_cbor_write_uint(w, 20);
-    if (!registers)
-        return syn_cbor_write_cstr(w, syn_accel_engine_name(cfg->engine));
-    syn_cbor_write_cstr(w, syn_accel_engine_name(cfg->engine));
-    syn_cbor_write_uint(w, 21);
-    return syn_cbor_write_uint(w, cfg->mem.segments.header_max);
+    syn_cbor_write_uint(w, 20); syn_cbor_write_cstr(w, syn_accel_engine_name(cfg->engine));
+    if (registers) {
+        syn_cbor_write_uint(w, 21);
+        syn_cbor_write_uint(w, cfg->mem.segments.header_max);
+    }
+    syn_cbor_write_uint(w, 22);
+    return syn_cbor_write_uint(w, SYN_TENSOR_SLOTS);
 }
 
 bool syn_board_encode_stats(cbor_writer *w, const board_stats *s)

@@ -53,8 +53,14 @@
  * (the CLI refuses more at parse time). */
 #define SYN_PROFILE_MAX_RUNS 1000u
 #define SYN_PROFILE_MAX_WARMUP 1000u
-/* Tensor slots of the arena (PROTOCOL.md section 9): the slot numbers a request may name. */
-#define SYN_TENSOR_SLOTS 16
+/* Tensor slots of the arena (PROTOCOL.md section 9): the slot numbers a request may name, and
+ * hello's tensor_slots. Every frame in flight on a board holds two or more slots (its input and
+ * its output) for the whole of its stage, so the count bounds how many frames a board overlaps:
+ * three pipelines at 250 frames/s on one board need about twelve in flight to keep its link
+ * busy. A slot itself is a few words (tensors.h); the arena's bytes are SYN_TENSOR_ARENA_BYTES. */
+#ifndef SYN_TENSOR_SLOTS
+#define SYN_TENSOR_SLOTS 48
+#endif
 
 /* ---- Segments (PROTOCOL.md sections 7 and 8). */
 

@@ -296,8 +296,10 @@ static void inputs_checked(void)
     infer_refused("mnist", (const uint8_t[]){ 0 }, 1, (const uint8_t[]){ 1, 1 }, 2, SYN_ERR_BAD_ARGUMENT);
     infer_refused("nope", (const uint8_t[]){ 0 }, 1, (const uint8_t[]){ 1 }, 1, SYN_ERR_NOT_FOUND);
     CHECK_STR(R.message, "infer: no resident segment 'nope'");
-    infer_refused("mnist", (const uint8_t[]){ 16 }, 1, (const uint8_t[]){ 1 }, 1, SYN_ERR_BAD_ARGUMENT);
-    CHECK(strstr(R.message, "slots are 0..15") != NULL);
+    infer_refused("mnist", (const uint8_t[]){ SYN_TENSOR_SLOTS }, 1, (const uint8_t[]){ 1 }, 1, SYN_ERR_BAD_ARGUMENT);
+    char range[32];
+    snprintf(range, sizeof range, "slots are 0..%u", SYN_TENSOR_SLOTS - 1u);
+    CHECK(strstr(R.message, range) != NULL);
     /* tensor.put: offsets, totals, size */
     w = body();
     rig_write_put(w, 6, 50, 784, input, 10);

@@ -14,7 +14,8 @@ import {
   PROFILE,
   TENSOR_GET,
   TENSOR_PUT,
-  TENSOR_SLOTS,
+  DEFAULT_TENSOR_SLOTS,
+  MAX_TENSOR_SLOTS,
   type InferResult,
   type ProfileResult,
   type Spread,
@@ -67,8 +68,14 @@ export function tensorChunkBytes(session: BoardSession): number {
   return Math.max(1, Math.min(maxPayload, maxFrame - HEADER_SIZE - CRC_SIZE - TENSOR_BODY_OVERHEAD));
 }
 
-function checkSlot(slot: number): void {
-  if (!Number.isInteger(slot) || slot < 0 || slot >= TENSOR_SLOTS) throw new RangeError(`tensor slot ${slot} is outside 0..${TENSOR_SLOTS - 1}`);
+/** The tensor slots this board has (hello's tensor_slots; 16 on boards that do not say). */
+export function tensorSlots(session: BoardSession): number {
+  return Math.max(1, Math.min(MAX_TENSOR_SLOTS, session.hello.tensorSlots ?? DEFAULT_TENSOR_SLOTS));
+}
+
+function checkSlot(session: BoardSession, slot: number): void {
+  const n = tensorSlots(session);
+  if (!Number.isInteger(slot) || slot < 0 || slot >= n) throw new RangeError(`tensor slot ${slot} is outside 0..${n - 1} on ${session.hello.boardId}`);
 }
 
 // ---- put and get ---------------------------------------------------------------------------
@@ -76,7 +83,7 @@ function checkSlot(slot: number): void {
 /** Fills a slot with `bytes` (chunked, pipelined up to the board's credits). */
 export async function putTensor(session: BoardSession, slot: number, bytes: Uint8Array): Promise<void> {
   requireMessages(session, [TENSOR_PUT]);
-  checkSlot(slot);
+  checkSlot(session, slot);
   const chunk = tensorChunkBytes(session);
   const total = bytes.length;
   const expect = (offset: number, n: number) => (r: { nextOffset: number }): void => {
@@ -98,7 +105,7 @@ export async function putTensor(session: BoardSession, slot: number, bytes: Uint
 /** Reads a slot's bytes (chunked; the first answer tells the total). */
 export async function getTensor(session: BoardSession, slot: number): Promise<Uint8Array> {
   requireMessages(session, [TENSOR_GET]);
-  checkSlot(slot);
+  checkSlot(session, slot);
   const max = tensorChunkBytes(session);
   const expectBytes = max + 64;
   const head = await session.request(TENSOR_GET, { slot, offset: 0, max }, { expectBytes });
@@ -186,12 +193,12 @@ export interface InferOutcome {
   inline: boolean;
 }
 
-function slotsFor(io: SegmentIO, opts: InferOptions): { inSlots: number[]; outSlots: number[] } {
+function slotsFor(session: BoardSession, io: SegmentIO, opts: InferOptions): { inSlots: number[]; outSlots: number[] } {
   const inSlots = opts.inputSlots ? [...opts.inputSlots] : io.inputs.map((_, i) => i);
   const outSlots = opts.outputSlots ? [...opts.outputSlots] : io.outputs.map((_, i) => inSlots.length + i);
   if (inSlots.length !== io.inputs.length) throw new TensorShapeError(`segment "${io.id}" takes ${io.inputs.length} inputs; ${inSlots.length} input slots given`);
   if (outSlots.length !== io.outputs.length) throw new TensorShapeError(`segment "${io.id}" gives ${io.outputs.length} outputs; ${outSlots.length} output slots given`);
-  for (const s of [...inSlots, ...outSlots]) checkSlot(s);
+  for (const s of [...inSlots, ...outSlots]) checkSlot(session, s);
   return { inSlots, outSlots };
 }
 
@@ -235,7 +242,7 @@ function layerTimes(session: BoardSession, io: SegmentIO, cycles: readonly numbe
 export async function inferSlots(session: BoardSession, segment: string | SegmentIO, opts: InferOptions = {}): Promise<InferOutcome> {
   requireMessages(session, [INFER, TENSOR_GET]);
   const io = segmentIO(session, segment);
-  const { inSlots, outSlots } = slotsFor(io, opts);
+  const { inSlots, outSlots } = slotsFor(session, io, opts);
   const inline = opts.inline ?? inlineFits(session, io);
   const expectBytes = inline ? inlineAnswerBytes(io) : 256 + io.layerNames.length * 9;
   const timed = await session.requestTimed(
@@ -280,7 +287,7 @@ export async function inferSlots(session: BoardSession, segment: string | Segmen
 export async function infer(session: BoardSession, segment: string | SegmentIO, inputs: readonly Tensor[], opts: InferOptions = {}): Promise<InferOutcome> {
   const io = segmentIO(session, segment);
   checkInputs(io, inputs);
-  const { inSlots } = slotsFor(io, opts);
+  const { inSlots } = slotsFor(session, io, opts);
   await Promise.all(inputs.map((t, i) => putTensor(session, inSlots[i]!, tensorToBytes(t))));
   try {
     return await inferSlots(session, io, opts);
@@ -338,7 +345,7 @@ export async function profile(
   const runs = opts.runs ?? 10;
   if (!Number.isInteger(runs) || runs < 1) throw new RangeError(`profile runs ${runs} must be a positive integer`);
   if (!Number.isInteger(warmup) || warmup < 0) throw new RangeError(`profile warm-up count ${warmup} must be a non-negative integer`);
-  const { inSlots } = slotsFor(io, opts);
+  const { inSlots } = slotsFor(session, io, opts);
   if (inputs !== null) {
     checkInputs(io, inputs);
     await Promise.all(inputs.map((t, i) => putTensor(session, inSlots[i]!, tensorToBytes(t))));

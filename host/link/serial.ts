@@ -1,10 +1,14 @@
 // A ByteLink over a serial port with serialport 13: DAPLink USB CDC ports of real boards and
 // the pseudo-terminals of emulated boards take the same code path.
 
-import { writeSync } from 'node:fs';
+import { readSync, writeSync } from 'node:fs';
 import { SerialPort } from 'serialport';
 import { ByteLinkBase, type ByteLink } from './byte-link.js';
 import { heldHere, holdersText, portHolders } from './port-holders.js';
+
+/** One direct read takes at most this much; a turn of the event loop reads at most READS_PER_TURN of them before it lets others run. */
+const READ_CHUNK = 65536;
+const READS_PER_TURN = 8;
 
 /** How often, and how far apart, an open waits for this process's own closing link to let go. */
 const HERE_ATTEMPTS = 20;
@@ -29,10 +33,18 @@ export class SerialLink extends ByteLinkBase implements ByteLink {
   readonly description: string;
   private closing = false;
 
+  /** Where the binding gives a descriptor and its poller (Linux, macOS), reads go straight to it. */
+  private readonly direct: { fd: number; poller: PollerLike } | null;
+  private readonly readBuf = Buffer.allocUnsafe(READ_CHUNK);
+
   private constructor(private readonly port: SerialPort) {
     super();
     this.description = port.path;
-    port.on('data', (chunk: Buffer) => this.emit('data', chunk));
+    const fd = portFd(port);
+    const poller = portPoller(port);
+    this.direct = fd !== null && poller !== null ? { fd, poller } : null;
+    if (this.direct) setImmediate(this.readReady);
+    else port.on('data', (chunk: Buffer) => this.emit('data', chunk));
     port.on('error', (err: Error) => {
       // Errors after open (read failures, a vanished device) end the link.
       this.reportClose({ reason: `serial port ${port.path} failed: ${err.message}`, disconnected: true, error: err });
@@ -75,6 +87,47 @@ export class SerialLink extends ByteLinkBase implements ByteLink {
       }
       throw new PortBusyError(`serial port ${path} is in use by another process: ${holdersText(holders)}`);
     }
+  }
+
+  /**
+   * Reads what the port holds without a trip through libuv's thread pool: serialport's own
+   * reader sends every read there and back (a promise and a stream push per chunk), which was
+   * the largest part of the host's CPU per message. The descriptor is non-blocking, so a read
+   * takes what is there and EAGAIN means wait for the poller's next readable.
+   */
+  private readonly readReady = (err?: Error | null): void => {
+    const d = this.direct;
+    if (!d || !this.isOpen) return;
+    if (err) {
+      // The poller is cancelled when the port closes; any other error ends the link.
+      if ((err as Error & { canceled?: boolean }).canceled) return;
+      this.readFailed(err);
+      return;
+    }
+    for (let i = 0; i < READS_PER_TURN; i++) {
+      let n: number;
+      try {
+        n = readSync(d.fd, this.readBuf, 0, READ_CHUNK, null);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EINTR') continue;
+        if (code === 'EAGAIN' || code === 'EWOULDBLOCK') break;
+        this.readFailed(e as Error);
+        return;
+      }
+      if (n === 0) break;
+      // The chunk is the listener's to keep; the read buffer is not.
+      this.emit('data', Buffer.from(this.readBuf.subarray(0, n)));
+      if (!this.isOpen) return;
+      if (n < READ_CHUNK) break;
+    }
+    d.poller.once('readable', this.readReady);
+  };
+
+  /** A read that fails (EIO when an emulator's side of the pseudo-terminal closes, ENXIO when a USB board goes) ends the link. */
+  private readFailed(err: Error): void {
+    this.reportClose({ reason: `serial port ${this.port.path} disconnected: ${err.message}`, disconnected: true, error: err });
+    if (this.port.isOpen) this.port.close(() => undefined);
   }
 
   get isOpen(): boolean {
@@ -184,8 +237,8 @@ export const WRITABLE_RETRY_MS = 10;
  *   more, so nothing is written twice and nothing waits for ever).
  */
 function guardPoller(port: SerialPort): void {
-  const poller = (port as unknown as { port?: { poller?: PollerLike } }).port?.poller;
-  if (!poller || typeof poller.once !== 'function' || typeof poller.emit !== 'function' || typeof poller.poll !== 'function') return;
+  const poller = portPoller(port);
+  if (!poller || typeof poller.emit !== 'function' || typeof poller.poll !== 'function') return;
   const poll = poller.poll.bind(poller);
   poller.poll = (flag = 0): void => {
     let want = flag;
@@ -203,6 +256,12 @@ function guardPoller(port: SerialPort): void {
     }
     return result;
   };
+}
+
+/** The binding's poller where it has one (Linux, macOS), else null. */
+function portPoller(port: SerialPort): PollerLike | null {
+  const poller = (port as unknown as { port?: { poller?: PollerLike } }).port?.poller;
+  return poller && typeof poller.once === 'function' ? poller : null;
 }
 
 /** The port's file descriptor where serialport's binding has one (Linux, macOS), else null. */

@@ -75,6 +75,8 @@ export const helloResponse = struct({
   engine: optional(20, oneOf(...ENGINES)),
   /** largest register-segment header the board holds (PROTOCOL.md 7.1); register boards only */
   headerMax: optional(21, uint),
+  /** tensor slots the board has, numbered from 0 (PROTOCOL.md 9); absent on older boards: 16 */
+  tensorSlots: optional(22, uint),
 });
 export type HelloInfo = Infer<typeof helloResponse>;
 

@@ -7,9 +7,11 @@ import { intIn, intOneOf } from './ranged.js';
 import { arrayOf, bytes, field, optional, struct, bool, uint, type Infer } from './schema.js';
 import { segmentId } from './segment-messages.js';
 
-/** Tensor slots on a board. */
-export const TENSOR_SLOTS = 16;
-export const slot = intIn(0, TENSOR_SLOTS - 1);
+/** Tensor slots on a board whose hello does not say (tensor_slots, key 22). */
+export const DEFAULT_TENSOR_SLOTS = 16;
+/** Slot numbers the protocol carries: a board names its own count in hello, at most this many. */
+export const MAX_TENSOR_SLOTS = 256;
+export const slot = intIn(0, MAX_TENSOR_SLOTS - 1);
 export const tensorWidthCodec = intOneOf(8, 32);
 
 export const tensorPutRequest = struct({

@@ -22,8 +22,9 @@ import { availableParallelism, loadavg } from 'node:os';
 import { openBoard } from '../board/open.js';
 import { isSessionError } from '../board/session-error.js';
 import type { BoardSession } from '../board/session.js';
+import { tensorSlots } from '../board/tensors.js';
 import { chipSpec, type ChipSpec } from '../model/chips.js';
-import { MAX_FRAME, TENSOR_SLOTS, UNPACED_BAUD } from '../proto/index.js';
+import { MAX_FRAME, UNPACED_BAUD } from '../proto/index.js';
 import { processActivityMs, processStopped } from './host-cpu.js';
 import { Pool, Semaphore, TransferLane } from './semaphore.js';
 
@@ -53,8 +54,10 @@ const ACTIVE_MS = 1;
 export const CHUNK_WINDOW = 4;
 
 /** Idle slots are left holding at most this many bytes (the engine shrinks larger tensors after
- *  use), so that much of the board's tensor memory per slot is kept out of `tensorBytes`. */
+ *  use), so that much of the board's tensor memory per slot is kept out of `tensorBytes`... */
 export const IDLE_SLOT_BYTES = 4096;
+/** ...and at most this share of it all together (a MAX78000FTHR's arena is 8 KiB). */
+const IDLE_SHARE = 0.25;
 /**
  * The longest an emulator that keeps computing (it runs or waits for a core) may go without answering an
  * overdue request: beyond it, a board that computes and never answers is hung too.
@@ -69,6 +72,8 @@ export interface BoardHandle {
   /** wire bytes per second each way (baud / 10); Infinity when unpaced */
   wireBytesPerSec: number;
   slots: Pool;
+  /** bytes an idle slot may keep: larger tensors are shrunk after use (engine.ts) */
+  idleSlotBytes: number;
   /** the board's tensor memory (hello tensor_mem), in bytes: a stage takes what its slots will
    * hold before it starts, so frames wait for room instead of failing does_not_fit */
   tensorBytes: Semaphore;
@@ -84,15 +89,17 @@ export interface BoardHandle {
 export function makeHandle(device: string, session: BoardSession): BoardHandle {
   // The link's measured rate where it was measured (link-profile.ts), else the hello's baud.
   const baud = session.link.profile ? session.link.profile.bytesPerSec * 10 : session.hello.linkBaud;
-  const slots = Array.from({ length: TENSOR_SLOTS }, (_, i) => i);
+  const slots = Array.from({ length: tensorSlots(session) }, (_, i) => i);
+  const tensorMem = session.hello.tensorMem ?? Number.MAX_SAFE_INTEGER;
+  const idleSlotBytes = Math.min(IDLE_SLOT_BYTES, Math.floor((tensorMem * IDLE_SHARE) / slots.length));
   return {
     device,
     session,
     chip: chipSpec(session.hello.chip),
     wireBytesPerSec: baud > 0 ? baud / 10 : Number.POSITIVE_INFINITY,
     slots: new Pool(slots),
-    // Idle slots may each keep IDLE_SLOT_BYTES (engine.ts shrinks larger ones after use).
-    tensorBytes: new Semaphore(Math.max(1, (session.hello.tensorMem ?? Number.MAX_SAFE_INTEGER) - TENSOR_SLOTS * IDLE_SLOT_BYTES)),
+    idleSlotBytes,
+    tensorBytes: new Semaphore(Math.max(1, tensorMem - slots.length * idleSlotBytes)),
     lanes: { down: new TransferLane(CHUNK_WINDOW), up: new TransferLane(CHUNK_WINDOW) },
     lost: null,
     lastHeardMs: performance.now(),

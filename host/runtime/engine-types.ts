@@ -94,7 +94,7 @@ export const ADMIT_SLACK_MS = 5;
 export const CHECK_LINK_SHARE = 0.01;
 
 /** ms a stage takes at least: a few request round trips on a link and board. */
-const STAGE_FLOOR_MS = 10;
+const STAGE_FLOOR_MS = 20;
 
 /**
  * Frames in flight per stage: two (double buffering) for ordinary rates; a fast pipeline needs

@@ -27,7 +27,7 @@ import { isSessionError } from '../board/session-error.js';
 import { inlineFits, type SegmentIO } from '../board/tensors.js';
 import { tensorBytes } from '../model/boundary.js';
 import { cyclesToUs, networkCycles } from '../model/cycles.js';
-import { IDLE_SLOT_BYTES, stageLinkMs, type BoardHandle } from './boards.js';
+import { stageLinkMs, type BoardHandle } from './boards.js';
 import {
   ADMIT_SLACK_MS, CHECK_LINK_SHARE, depthFor, FrameFailure, shortDetail, US,
   type EngineContext, type EngineOptions, type FrameState, type PipelineRun, type RouteRun, type Stage,
@@ -320,9 +320,9 @@ export class Engine {
     } finally {
       if (h.lost === null) {
         // A slot keeps its last tensor until it is written again: shrink the large ones now so
-        // idle slots hold at most IDLE_SLOT_BYTES each (reserved off the board's tensor memory).
+        // idle slots hold at most the board's idleSlotBytes each (reserved off the board's tensor memory).
         this.slotSizes(p, st, frame).forEach((n, k) => {
-          if (n > IDLE_SLOT_BYTES && slots[k] !== undefined) this.shrink(h, slots[k]!);
+          if (n > h.idleSlotBytes && slots[k] !== undefined) this.shrink(h, slots[k]!);
         });
         h.tensorBytes.release(bytes);
         h.slots.give(slots);
