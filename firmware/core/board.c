@@ -381,7 +381,7 @@ bool syn_board_encode_hello(cbor_writer *w, const board_config *cfg, uint32_t se
 {
     const syn_chip *c = cfg->chip;
     bool registers = syn_accel_engine_format(cfg->engine) == 2;
-    syn_cbor_write_map(w, registers ? 23u : 22u);
+    syn_cbor_write_map(w, registers ? 24u : 23u);
     syn_cbor_write_uint(w, 0);  syn_cbor_write_uint(w, SYN_PROTO_VERSION);
     syn_cbor_write_uint(w, 1);  syn_cbor_write_cstr(w, SYN_FIRMWARE_VERSION);
     syn_cbor_write_uint(w, 2);  syn_cbor_write_cstr(w, cfg->board_id);
@@ -420,8 +420,9 @@ bool syn_board_encode_hello(cbor_writer *w, const board_config *cfg, uint32_t se
         syn_cbor_write_uint(w, 21);
         syn_cbor_write_uint(w, cfg->mem.segments.header_max);
     }
-    syn_cbor_write_uint(w, 22);
-    return syn_cbor_write_uint(w, SYN_TENSOR_SLOTS);
+    syn_cbor_write_uint(w, 22); syn_cbor_write_uint(w, SYN_TENSOR_SLOTS);
+    syn_cbor_write_uint(w, 23);
+    return syn_cbor_write_uint(w, SYN_SENSE_QUEUE);
 }
 
 bool syn_board_encode_stats(cbor_writer *w, const board_stats *s)

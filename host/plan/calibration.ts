@@ -95,10 +95,10 @@ export const EMULATED_CALIBRATION: Readonly<Calibration> = Object.freeze({
   deliverAnswerBytes: 21,
   // bench:host: four emulated boards running app-4-everyday as `synergy run` runs it (7
   // messages a frame, outputs checked one in 10, recovery plans searched in the background), the
-  // median of three 15 s runs: 120 µs (spread 116-128) on the two-core development machine
+  // median of three 15 s runs: 115 µs (spread 94-116) on the two-core development machine
   // (docs/host-cost.md). The frame's own share is folded into its messages, which scale with
   // the route.
-  hostMessageUs: 120,
+  hostMessageUs: 115,
 });
 
 /**

@@ -77,6 +77,8 @@ export const helloResponse = struct({
   headerMax: optional(21, uint),
   /** tensor slots the board has, numbered from 0 (PROTOCOL.md 9); absent on older boards: 16 */
   tensorSlots: optional(22, uint),
+  /** senses the board holds waiting for their frame, all sensors together (PROTOCOL.md 5); absent on older boards: 2 */
+  senseQueue: optional(23, uint),
 });
 export type HelloInfo = Infer<typeof helloResponse>;
 

@@ -58,6 +58,8 @@ export const CHUNK_WINDOW = 4;
 export const IDLE_SLOT_BYTES = 4096;
 /** ...and at most this share of it all together (a MAX78000FTHR's arena is 8 KiB). */
 const IDLE_SHARE = 0.25;
+/** The sense queue of a board whose hello does not say: the smallest of any board (the FTHR's). */
+const DEFAULT_SENSE_QUEUE = 2;
 /**
  * The longest an emulator that keeps computing (it runs or waits for a core) may go without answering an
  * overdue request: beyond it, a board that computes and never answers is hung too.
@@ -72,6 +74,11 @@ export interface BoardHandle {
   /** wire bytes per second each way (baud / 10); Infinity when unpaced */
   wireBytesPerSec: number;
   slots: Pool;
+  /** requests that wait for their answer (sense, infer) the board holds at once (PROTOCOL.md 5:
+   *  max_in_flight - 2): one more would be answered busy */
+  waiting: Semaphore;
+  /** senses the board holds waiting at once (hello sense_queue) */
+  senses: Semaphore;
   /** bytes an idle slot may keep: larger tensors are shrunk after use (engine.ts) */
   idleSlotBytes: number;
   /** the board's tensor memory (hello tensor_mem), in bytes: a stage takes what its slots will
@@ -98,6 +105,8 @@ export function makeHandle(device: string, session: BoardSession): BoardHandle {
     chip: chipSpec(session.hello.chip),
     wireBytesPerSec: baud > 0 ? baud / 10 : Number.POSITIVE_INFINITY,
     slots: new Pool(slots),
+    waiting: new Semaphore(Math.max(1, session.hello.maxInFlight - 2)),
+    senses: new Semaphore(Math.max(1, session.hello.senseQueue ?? DEFAULT_SENSE_QUEUE)),
     idleSlotBytes,
     tensorBytes: new Semaphore(Math.max(1, tensorMem - slots.length * idleSlotBytes)),
     lanes: { down: new TransferLane(CHUNK_WINDOW), up: new TransferLane(CHUNK_WINDOW) },
@@ -351,6 +360,8 @@ export class BoardMonitor extends EventEmitter<MonitorEvents> {
     const gone = new Error(`board ${device} lost`);
     h.slots.close(gone);
     h.tensorBytes.close(gone);
+    h.waiting.close(gone);
+    h.senses.close(gone);
     h.lanes.down.close(gone);
     h.lanes.up.close(gone);
     void h.session.close(`board ${device} lost: ${reason}`);

@@ -11,11 +11,13 @@ import { segmentsOf, type RunPlan } from './run-plan.js';
 import { sleep } from './semaphore.js';
 
 /**
- * Background search of every board's recovery plan: slices of this many ms with as long a pause
- * after each (at most half of the host's loop), at most PREPARE_SEARCH_MS per board (the search
- * finds good plans early; the rest proves them).
+ * Background search of every board's recovery plan: slices of PREPARE_SLICE_MS ms with a pause of
+ * PREPARE_PAUSE_MS after each, at most PREPARE_SEARCH_MS per board (the search finds good plans
+ * early; the rest proves them). A slice holds the event loop that relays every board's messages:
+ * short slices with long pauses (a quarter of the loop at most) keep the boards' pipelines fed.
  */
-export const PREPARE_SLICE_MS = 5;
+export const PREPARE_SLICE_MS = 2;
+const PREPARE_PAUSE_MS = 6;
 export const PREPARE_SEARCH_MS = 600;
 /** The background search waits this long after a plan starts (its first frames go first). */
 const PREPARE_AFTER_MS = 1000;
@@ -103,6 +105,6 @@ export async function prepareLoop(ctx: RunContext): Promise<void> {
       prepared.delete(lost);
       ctx.note('note', `the recovery plan for losing ${lost} was not prepared: ${(e as Error).message}`);
     }
-    await sleep(PREPARE_SLICE_MS, finished.signal);
+    await sleep(PREPARE_PAUSE_MS, finished.signal);
   }
 }
