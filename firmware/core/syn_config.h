@@ -17,18 +17,22 @@
 #ifndef SYN_MAX_PAYLOAD
 #define SYN_MAX_PAYLOAD 8064
 #endif
-/* Requests in flight at once (the host's credits). */
+/* Requests in flight at once (the host's credits). A waiting request holds its place for its
+ * whole round trip: over BLE (a connection interval or two each way, 15-25 ms) a board running
+ * three pipelines at 200 frames/s keeps about thirty waiting. The FTHR builds the core with
+ * fewer (firmware/max78000.mk). */
 #ifndef SYN_MAX_IN_FLIGHT
-#define SYN_MAX_IN_FLIGHT 16
+#define SYN_MAX_IN_FLIGHT 48
 #endif
 /* Requests that wait for their answer (sense, infer, profile) at most at once: the other credits
  * of max_in_flight always come back at once, so hello, ping, stats and reset get through. */
 #ifndef SYN_MAX_WAITING
-#define SYN_MAX_WAITING 14
+#define SYN_MAX_WAITING 46
 #endif
-/* Senses waiting for their frame at most at once, all sensors together (section 10). */
+/* Senses waiting for their frame at most at once, all sensors together (section 10): half the
+ * waiting places, so infers always keep the other half. */
 #ifndef SYN_SENSE_QUEUE
-#define SYN_SENSE_QUEUE 8
+#define SYN_SENSE_QUEUE 24
 #endif
 /* Bytes of an error message: a text string of the CBOR subset (synergy.cddl). */
 #define SYN_ERR_MSG_MAX 64
@@ -56,10 +60,11 @@
 /* Tensor slots of the arena (PROTOCOL.md section 9): the slot numbers a request may name, and
  * hello's tensor_slots. Every frame in flight on a board holds two or more slots (its input and
  * its output) for the whole of its stage, so the count bounds how many frames a board overlaps:
- * three pipelines at 250 frames/s on one board need about twelve in flight to keep its link
- * busy. A slot itself is a few words (tensors.h); the arena's bytes are SYN_TENSOR_ARENA_BYTES. */
+ * two pipelines at 200 frames/s on one board over BLE (85 ms a frame there under load) hold
+ * about seventy. A slot itself is a few words (tensors.h); the arena's bytes are
+ * SYN_TENSOR_ARENA_BYTES. */
 #ifndef SYN_TENSOR_SLOTS
-#define SYN_TENSOR_SLOTS 48
+#define SYN_TENSOR_SLOTS 96
 #endif
 
 /* ---- Segments (PROTOCOL.md sections 7 and 8). */

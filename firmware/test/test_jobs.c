@@ -359,7 +359,9 @@ static void credits_hold(void)
     send_infer("mnist", (const uint8_t[]){ 0 }, 1, &last, 1, false);
     CHECK(rig_frames(&R) == 1 && rig_answer(&R, 0));
     CHECK_EQ(R.code, SYN_ERR_BUSY);
-    CHECK_STR(R.message, "infer: 14 requests wait already, the most a board holds");
+    char want[80];
+    snprintf(want, sizeof want, "infer: %u requests wait already, the most a board holds", SYN_MAX_WAITING);
+    CHECK_STR(R.message, want);
     CHECK(rig_call(&R, SYN_MSG_PING, (const uint8_t *)"\xa1\x00\x40", 3));
     CHECK(rig_call(&R, SYN_MSG_STATS, (const uint8_t *)"\xa0", 1));
     rig_clear(&R);

@@ -180,12 +180,14 @@ static void queue_bounded(void)
     rig_clear(&R);
     uint64_t boot = R.board.boot_us;
     for (unsigned k = 0; k < SYN_SENSE_QUEUE; k++)
-        CHECK(sense(1, k));                                        /* deferred: frames 0..7 */
+        CHECK(sense(1, k));                                        /* deferred: frames 0..SYN_SENSE_QUEUE-1 */
     for (unsigned k = SYN_SENSE_QUEUE; k < SYN_TENSOR_SLOTS; k++) {
         CHECK(!sense(k % 2u, k));                                  /* either sensor: the queue is the board's */
         CHECK(rig_frames(&R) == 1 && rig_answer(&R, 0));
         CHECK_EQ(R.code, SYN_ERR_BUSY);
-        CHECK_STR(R.message, "sense: 8 senses wait already, the sense queue holds 8");
+        char want[80];
+        snprintf(want, sizeof want, "sense: %u senses wait already, the sense queue holds %u", SYN_SENSE_QUEUE, SYN_SENSE_QUEUE);
+        CHECK_STR(R.message, want);
     }
     CHECK(R.cap.now == boot);                                      /* all of it at once, no time passed */
     CHECK(rig_call(&R, SYN_MSG_HELLO, (const uint8_t *)"\xa0", 1));
@@ -195,16 +197,16 @@ static void queue_bounded(void)
     rig_clear(&R);
     rig_at(&R, boot + 1000u);
     CHECK(rig_frames(&R) == 1 && rig_answer(&R, 0) && R.code == 0 && answer_uint(&R, 0) == 0);
-    CHECK(sense(1, 8));                                            /* frame 8, at 16 s */
-    CHECK(!sense(1, 9) && rig_answer(&R, 0));
+    CHECK(sense(1, SYN_SENSE_QUEUE));                              /* frame SYN_SENSE_QUEUE, 2 s each */
+    CHECK(!sense(1, SYN_SENSE_QUEUE + 1u) && rig_answer(&R, 0));
     CHECK_EQ(R.code, SYN_ERR_BUSY);
-    /* reset is answered at once although eight senses wait; the port then resets the board */
+    /* reset is answered at once although a full queue of senses waits; the port then resets the board */
     int resets = R.cap.resets_requested;
     CHECK(rig_call(&R, SYN_MSG_RESET, (const uint8_t *)"\xa0", 1));
     CHECK_EQ(R.cap.resets_requested, resets + 1);
     /* (without the reset) the waiting senses answer in order, one frame every 2 s */
     rig_clear(&R);
-    rig_at(&R, boot + 16000000u + 1000u);
+    rig_at(&R, boot + 2000000u * SYN_SENSE_QUEUE + 1000u);
     CHECK_EQ(rig_frames(&R), SYN_SENSE_QUEUE);
     for (size_t i = 0; i < rig_frames(&R); i++) {
         CHECK(rig_answer(&R, i));
@@ -220,7 +222,7 @@ void suite_sense(void)
     th_run("sense: emulated data deterministic by board, sensor and frame, within -80..77; slot held while captured",
            data_deterministic);
     th_run("sense: frames from the port's data (a sensor file), the k mod n-th; unknown sensor refused", data_from_port);
-    th_run("sense: a bounded queue (8): more senses on a slow sensor are busy at once; hello, ping, stats, reset answered",
+    th_run("sense: a bounded queue (SYN_SENSE_QUEUE): more senses on a slow sensor are busy at once; hello, ping, stats, reset answered",
            queue_bounded);
     th_run("deliver/outputs: count, CRC-32 and size of the last delivery per output; refusals named", deliver_and_outputs);
 }

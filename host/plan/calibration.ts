@@ -42,7 +42,17 @@ export interface Calibration {
    *  metrics). Measured by `npm run bench:host` (docs/host-cost.md). */
   hostMessageUs: number;
   hostFrameUs: number;
+  /** The host's CPU per message over a BLE link instead (node-ble and BlueZ's D-Bus API carry
+   *  every message; on an emulated BLE desk the BlueZ stand-in's side runs in the same process). */
+  hostMessageUsBle: number;
 }
+
+/**
+ * The share of a core the host's event loop can give the boards: above it every message waits
+ * for the ones before it and the frames' round trips stretch (the run report calls a window this
+ * busy host-bound). The planner charges the host's CPU against this capacity.
+ */
+export const HOST_LOOP_USABLE = 0.85;
 
 export const DEFAULT_CALIBRATION: Readonly<Calibration> = Object.freeze({
   senseFixedUs: 50,
@@ -64,6 +74,7 @@ export const DEFAULT_CALIBRATION: Readonly<Calibration> = Object.freeze({
   // Not measured with real boards' USB links yet: left out until bench:host has run on them.
   hostMessageUs: 0,
   hostFrameUs: 0,
+  hostMessageUsBle: 0,
 });
 
 /**
@@ -95,10 +106,12 @@ export const EMULATED_CALIBRATION: Readonly<Calibration> = Object.freeze({
   deliverAnswerBytes: 21,
   // bench:host: four emulated boards running app-4-everyday as `synergy run` runs it (7
   // messages a frame, outputs checked one in 10, recovery plans searched in the background), the
-  // median of three 15 s runs: 115 µs (spread 94-116) on the two-core development machine
-  // (docs/host-cost.md). The frame's own share is folded into its messages, which scale with
-  // the route.
-  hostMessageUs: 115,
+  // event loop's CPU, the median of three 15 s runs on the two-core development machine
+  // (docs/host-cost.md): 84 µs a message over pseudo-terminals (spread 78-86), 150 µs over BLE
+  // (--transport ble: node-ble and the BlueZ stand-in in the same process; spread 122-170). The
+  // frame's own share is folded into its messages, which scale with the route.
+  hostMessageUs: 84,
+  hostMessageUsBle: 150,
 });
 
 /**

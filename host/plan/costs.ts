@@ -5,7 +5,7 @@
 // per route), so they agree on every number. The host's own CPU (host.cpu) is charged per
 // message it relays and per frame (docs/host-cost.md).
 
-import { messageCount, wireBytes } from './calibration.js';
+import { HOST_LOOP_USABLE, messageCount, wireBytes } from './calibration.js';
 import { HOST_TARGET, type PlanDevice, type PlanPipeline, type PlanProblem } from './problem.js';
 
 /** Receives (resource index, busy seconds) pairs. */
@@ -13,9 +13,13 @@ export type Charge = (resource: number, seconds: number) => void;
 
 const US = 1e-6;
 
-/** The host's CPU for `messages` protocol messages (each request and each answer is one), plus a frame's own when `frame`. */
-function chargeHost(pr: PlanProblem, messages: number, frame: boolean, charge: Charge): void {
-  charge(pr.hostResource, (messages * pr.calib.hostMessageUs + (frame ? pr.calib.hostFrameUs : 0)) * US);
+/**
+ * The host's CPU for `messages` protocol messages with device `dev` (each request and each answer
+ * is one), plus a frame's own when `frame`: busy time of its event loop, of which a share
+ * HOST_LOOP_USABLE is what a second gives.
+ */
+function chargeHost(pr: PlanProblem, dev: PlanDevice, messages: number, frame: boolean, charge: Charge): void {
+  charge(pr.hostResource, ((messages * dev.hostMessageUs + (frame ? pr.calib.hostFrameUs : 0)) * US) / HOST_LOOP_USABLE);
 }
 
 /** Sensing one frame on the source device. Returns its latency. */
@@ -30,7 +34,7 @@ export function chargeSense(pr: PlanProblem, p: PlanPipeline, sourceDevice: numb
   // The sense request and its answer (calibration.ts).
   charge(dev.rx, wireSeconds(dev, pr.calib.senseRequestBytes));
   charge(dev.tx, wireSeconds(dev, pr.calib.senseAnswerBytes));
-  chargeHost(pr, 2, true, charge);
+  chargeHost(pr, dev, 2, true, charge);
   return cpu;
 }
 
@@ -47,7 +51,7 @@ export function chargeSegment(pr: PlanProblem, p: PlanPipeline, v: number, from:
   // The infer request and its answer, which lists every layer's cycles (calibration.ts).
   charge(dev.rx, wireSeconds(dev, pr.calib.inferRequestBytes));
   charge(dev.tx, wireSeconds(dev, pr.calib.inferAnswerBytes + (to - from) * pr.calib.inferAnswerBytesPerLayer));
-  chargeHost(pr, 2, false, charge);
+  chargeHost(pr, dev, 2, false, charge);
   return cnn + cpu;
 }
 
@@ -71,7 +75,7 @@ function chargeHop(pr: PlanProblem, bytes: number, dev: PlanDevice, data: number
   charge(data, link);
   charge(ack, wireSeconds(dev, messageCount(bytes, pr.calib) * pr.calib.ackBytes));
   // The host sends or receives each message and its acknowledgement.
-  chargeHost(pr, 2 * messageCount(bytes, pr.calib), false, charge);
+  chargeHost(pr, dev, 2 * messageCount(bytes, pr.calib), false, charge);
   return cpu + link;
 }
 
@@ -106,6 +110,6 @@ export function chargeDelivery(pr: PlanProblem, bytes: number, d: number, target
   // The deliver request and its answer (calibration.ts).
   charge(dev.rx, wireSeconds(dev, pr.calib.deliverRequestBytes));
   charge(dev.tx, wireSeconds(dev, pr.calib.deliverAnswerBytes));
-  chargeHost(pr, 2, false, charge);
+  chargeHost(pr, dev, 2, false, charge);
   return t + deliver;
 }

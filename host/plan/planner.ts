@@ -46,7 +46,7 @@ export async function plan(desk: DeskSpec, app: AppSpec, opts: PlanOptions = {})
 // ---- the runtime's view of the planner -------------------------------------------------------
 // The runtime (host/runtime) reaches the planner only through this module: these are the parts
 // it re-plans with mid-run (quick re-plans, repairs of a running plan).
-export { DEFAULT_CALIBRATION, EMULATED_CALIBRATION, type Calibration } from './calibration.js';
+export { DEFAULT_CALIBRATION, EMULATED_CALIBRATION, HOST_LOOP_USABLE, type Calibration } from './calibration.js';
 export { generateCandidates } from './candidates.js';
 export { evaluate, pipelineLoads, type Assignment, type RouteShare } from './evaluate.js';
 export { fitSet, jointViolations, overlappingSegments, routesOf, segmentKey, type PlacedSegment } from './joint-fit.js';

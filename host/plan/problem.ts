@@ -35,6 +35,8 @@ export interface PlanDevice {
   cpuLoadNsPerByte: number;
   cpuUnloadNsPerByte: number;
   cpuSenseNsPerByte: number;
+  /** The host's CPU per message with this device (its link's kind: calib.hostMessageUs or hostMessageUsBle). */
+  hostMessageUs: number;
   /** Resource indices; tx === rx === link for a half-duplex link; cnn -1 without a chip. */
   cnn: number;
   cpu: number;
@@ -114,6 +116,7 @@ export function buildProblem(desk: DeskSpec, app: AppSpec, opts: ProblemOptions 
     return {
       index, spec, chip, cnnClockHz: spec.cnnClockHz ?? chip?.cnnClockHz ?? 0, wireBytesPerSec, cnn, cpu, tx, rx,
       cpuLoadNsPerByte: cpuOf.cpuLoadNsPerByte, cpuUnloadNsPerByte: cpuOf.cpuUnloadNsPerByte, cpuSenseNsPerByte: cpuOf.cpuSenseNsPerByte,
+      hostMessageUs: spec.link.kind === 'ble' ? calib.hostMessageUsBle : calib.hostMessageUs,
     };
   });
   const hostResource = add('host.cpu', 'host', null, null);

@@ -38,11 +38,11 @@ export const MAX_FRAME = 8192;
 /** Largest byte string in a body, bytes. */
 export const MAX_PAYLOAD = 8064;
 /** Requests a board takes at once unless its hello says otherwise. */
-export const MAX_IN_FLIGHT = 16;
+export const MAX_IN_FLIGHT = 48;
 /** Requests that wait for their answer (sense, infer, profile) a board holds at once; past it, busy at once. */
-export const MAX_WAITING = 14;
+export const MAX_WAITING = 46;
 /** Senses waiting for their frame a board holds at once, all sensors together; past it, busy at once. */
-export const SENSE_QUEUE = 8;
+export const SENSE_QUEUE = 24;
 
 export const HEADER_SIZE = 8;
 export const CRC_SIZE = 4;

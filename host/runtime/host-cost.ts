@@ -5,12 +5,13 @@
 // measures the host, not the plan; so does a host process that is ready to run most of the
 // window but waits for a core the machine's other processes hold.
 
+import { HOST_LOOP_USABLE } from '../plan/planner.js';
 import type { BoardHandle } from './boards.js';
-import { processActivityMs } from './host-cpu.js';
+import { eventLoopCpuMs, processActivityMs } from './host-cpu.js';
 import type { Ledger } from './ledger.js';
 
-/** The host process this busy (share of one core) is the bottleneck of the run. */
-export const HOST_SATURATED = 0.85;
+/** The host's event loop this busy (share of one core) is the bottleneck of the run: the planner's usable share. */
+export const HOST_SATURATED = HOST_LOOP_USABLE;
 
 /**
  * The host process ready to run but waiting for a core this share of the window: every answer
@@ -23,7 +24,7 @@ export const HOST_WAITING = 0.2;
 export interface HostWork {
   /** performance.now() of the snapshot */
   at: number;
-  /** process.cpuUsage, ms (user + system) */
+  /** CPU ms of the event loop's thread (eventLoopCpuMs), or the process's (process.cpuUsage) where the system does not say */
   cpuMs: number;
   /** ms the process ran or waited for a core (/proc schedstat), or null where the system does not say */
   activityMs: number | null;
@@ -50,7 +51,6 @@ export interface HostCost {
 
 /** A snapshot of the host's work (sessions of every board, lost ones included while counted). */
 export function hostWork(ledger: Ledger, boards: Iterable<BoardHandle>): HostWork {
-  const u = process.cpuUsage();
   let messages = 0;
   let wireBytes = 0;
   for (const h of boards) {
@@ -59,7 +59,9 @@ export function hostWork(ledger: Ledger, boards: Iterable<BoardHandle>): HostWor
     wireBytes += s.bytesIn + s.bytesOut;
   }
   const t = ledger.totals();
-  return { cpuMs: (u.user + u.system) / 1000, activityMs: processActivityMs(process.pid), at: performance.now(), frames: t.delivered + t.failed, messages, wireBytes };
+  const loop = eventLoopCpuMs();
+  const u = loop === null ? process.cpuUsage() : null;
+  return { cpuMs: loop ?? (u!.user + u!.system) / 1000, activityMs: processActivityMs(process.pid), at: performance.now(), frames: t.delivered + t.failed, messages, wireBytes };
 }
 
 /** The host's cost between two snapshots. */
@@ -75,8 +77,8 @@ export function hostCost(a: HostWork, b: HostWork): HostCost {
   const perFrame = cpuUsPerFrame === null ? '?' : Math.round(cpuUsPerFrame);
   let bound: string | null = null;
   if (coreFraction >= HOST_SATURATED) {
-    bound = `the host process used ${(coreFraction * 100).toFixed(0)}% of a core (${perFrame} µs of CPU per frame): ` +
-      'its one event loop carries every message of every board, and it was the bottleneck';
+    bound = `the host's event loop ran ${(coreFraction * 100).toFixed(0)}% of the time (${perFrame} µs of CPU per frame): ` +
+      'it carries every message of every board, and it was the bottleneck';
   } else if (runnableFraction !== null && (runnableFraction >= HOST_SATURATED || runnableFraction - coreFraction >= HOST_WAITING)) {
     // Ready to run but not running: every answer waited for a core before the host read it.
     bound = `the host process had work ${(runnableFraction * 100).toFixed(0)}% of the window but ran ${(coreFraction * 100).toFixed(0)}% ` +

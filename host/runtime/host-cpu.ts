@@ -47,6 +47,20 @@ export function processCpuMs(pid: number): number | null {
 }
 
 /**
+ * CPU milliseconds this process's main thread has run: Node's event loop, which relays every
+ * board's messages (its helper threads, the garbage collector's and libuv's, are not in it).
+ * /proc/self/schedstat's first field; null where /proc cannot tell.
+ */
+export function eventLoopCpuMs(): number | null {
+  try {
+    const run = Number(readFileSync('/proc/self/schedstat', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isFinite(run) ? run / 1e6 : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Milliseconds a process has so far spent running or ready to run (waiting for a core), or null
  * where /proc cannot tell: /proc/PID/schedstat's first two fields, else its CPU time. A process
  * whose figure does not grow is neither computing nor about to: stopped (SIGSTOP) or blocked.

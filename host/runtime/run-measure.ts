@@ -2,6 +2,7 @@
 // window (opened after a warm-up, closed at the next change or the end) with its throughput by
 // the planner's definition and the CPU used, the live status, and the result at the end.
 
+import { HOST_LOOP_USABLE } from '../plan/planner.js';
 import { cpuSnapshot, cpuUse } from './host-cpu.js';
 import { hostCost, hostWork } from './host-cost.js';
 import { BUCKET_MS } from './metrics.js';
@@ -16,8 +17,15 @@ export function sampleLinks(ctx: RunContext): void {
     const prev = ctx.linkBytes.get(h.session) ?? { in: 0, out: 0 };
     ctx.linkBytes.set(h.session, { in: s.bytesIn, out: s.bytesOut });
     if (!Number.isFinite(h.wireBytesPerSec)) continue;
-    ctx.metrics.addBusy(`${h.device}.tx`, ((s.bytesIn - prev.in) * 1000) / h.wireBytesPerSec);
-    ctx.metrics.addBusy(`${h.device}.rx`, ((s.bytesOut - prev.out) * 1000) / h.wireBytesPerSec);
+    const inMs = ((s.bytesIn - prev.in) * 1000) / h.wireBytesPerSec;
+    const outMs = ((s.bytesOut - prev.out) * 1000) / h.wireBytesPerSec;
+    if (h.session.link.profile?.duplex === 'half') {
+      // One channel both ways (BLE): the planner's DEVICE.link.
+      ctx.metrics.addBusy(`${h.device}.link`, inMs + outMs);
+    } else {
+      ctx.metrics.addBusy(`${h.device}.tx`, inMs);
+      ctx.metrics.addBusy(`${h.device}.rx`, outMs);
+    }
   }
 }
 
@@ -46,8 +54,8 @@ export function closeEpoch(ctx: RunContext, epoch: Epoch, at: number): void {
   ctx.cpuAtOpen = null;
   if (w && ctx.hostAtOpen) {
     epoch.host = hostCost(ctx.hostAtOpen, hostWork(ctx.ledger, ctx.mon.handles.values()));
-    // Measured beside the planner's host.cpu (costs.ts): the host process's share of its core.
-    w.utilisation['host.cpu'] = epoch.host.coreFraction;
+    // Measured beside the planner's host.cpu (costs.ts): the event loop's busy share of what it can give.
+    w.utilisation['host.cpu'] = epoch.host.coreFraction / HOST_LOOP_USABLE;
   }
   ctx.hostAtOpen = null;
   if (w) {

@@ -14,14 +14,14 @@ afterAll(stopAll);
 type Outcome = { slot: number; how: 'answered' | 'busy' | 'reset'; detail: string };
 
 describe('a slow sensor and more senses than the queue', () => {
-  it('queues 8, refuses the rest with busy at once, and answers hello, ping, stats and reset meanwhile', async () => {
+  it('queues SENSE_QUEUE, refuses the rest with busy at once, and answers hello, ping, stats and reset meanwhile', async () => {
     // 0.1 Hz: frame 1 exists 10 s after boot, so every queued sense waits long past this test's end.
     const { session } = await startBoard({ id: 'slow-cam', sensors: ['camera:3x8x8@0.1', 'imu:6x16x1@100'] });
     expect(session.hello.maxInFlight).toBe(MAX_IN_FLIGHT);
-    const senses = 20;   // more than the host's credits too: the busy answers give them back
+    const senses = SENSE_QUEUE + 20;   // each in a slot of its own (the board has 96)
     const settled: Outcome[] = [];
     const all = Array.from({ length: senses }, (_, k) =>
-      session.request(SENSE, { sensor: 0, slot: k % 16 }, { timeoutMs: 120_000 }).then(
+      session.request(SENSE, { sensor: 0, slot: k }, { timeoutMs: 120_000 }).then(
         (r) => settled.push({ slot: k, how: 'answered', detail: `frame ${r.frame}` }),
         (e: unknown) => {
           if (isProtocolError(e, 'busy')) settled.push({ slot: k, how: 'busy', detail: e.detail });

@@ -22,7 +22,7 @@ describe('host cost of a window', () => {
 
   it('is bound when the host used nearly a core, and says how much', () => {
     const c = hostCost(at(0, 0, 0, 0, 0), at(1000, 1000 * HOST_SATURATED + 10, 1000, 1000, 7000));
-    expect(c.bound).toMatch(/host process used 8\d% of a core \(\d+ µs of CPU per frame\)/);
+    expect(c.bound).toMatch(/event loop ran 8\d% of the time \(\d+ µs of CPU per frame\)/);
   });
 
   it('is bound when the host waited for a core a fifth of the window or more, not when it waited less', () => {

@@ -1,6 +1,6 @@
-// npm run bench:host [-- --json] [-- --duration S] [-- --boards N] [-- --app FILE] [-- --repeat N] [-- --prepare off] [-- --check-every N]:
+// npm run bench:host [-- --json] [-- --duration S] [-- --boards N] [-- --app FILE] [-- --repeat N] [-- --prepare off] [-- --check-every N] [-- --transport pty|ble]:
 // the orchestrator's own cost. The app (default examples/app-4-everyday.yaml) runs under synergy
-// on N emulated boards (default 4) after a warm-up, as `synergy run` runs it (outputs checked one
+// on N emulated boards (default 4; --transport ble: behind the BlueZ stand-in, through node-ble) after a warm-up, as `synergy run` runs it (outputs checked one
 // in 10, recovery plans searched in the background); in the measurement window the host process's
 // CPU (process.cpuUsage) is divided by the frames settled and by the protocol messages it sent
 // and received. The projection: the share of one core a desk of four pipelines at 250 frames/s
@@ -26,6 +26,12 @@ const prepareRecovery = opt('prepare') !== 'off';
 /** outputs checked against the reference executor, one in N (default 10, as `synergy run`: its worker thread is the host's CPU too) */
 const checkEvery = Number(opt('check-every') ?? 10);
 const appFile = opt('app') ?? join(repoRoot(), 'examples', 'app-4-everyday.yaml');
+/** how the host reaches the boards: pty (default) or ble (calib.hostMessageUsBle comes from this) */
+const transport = opt('transport') ?? 'pty';
+if (transport !== 'pty' && transport !== 'ble') {
+  process.stderr.write(`bench:host: --transport takes pty or ble, got ${transport}\n`);
+  process.exit(2);
+}
 for (const [name, v, lo, hi] of [['duration', durationS, 2, 600], ['boards', boards, 1, 16], ['repeat', repeat, 1, 10], ['check-every', checkEvery, 0, 1000]] as const) {
   if (!Number.isInteger(v) || v < lo || v > hi) {
     process.stderr.write(`bench:host: --${name} takes an integer from ${lo} to ${hi}, got ${v}\n`);
@@ -46,7 +52,7 @@ interface Figures {
 }
 
 const app = readApp(appFile);
-const emus = await startDeskEmulators(emulatedDesk(boards), app);
+const emus = await startDeskEmulators(emulatedDesk(boards), app, { transport });
 const runs: Figures[] = [];
 try {
   const cfg = { app, desk: { kind: 'emulated' as const, emulators: emus }, policy: 'synergy', durationS, checkEvery, prepareRecovery };
@@ -83,5 +89,5 @@ log(`${app.name} on ${boards} emulated boards, ${runs.length} run(s) of ${durati
   `${out.host_cpu_us_per_message} µs per message; four pipelines at 250 frames/s would take ${(at4x250 * 100).toFixed(0)}% of a core`);
 if (json) {
   const spread = Object.fromEntries(keys.map((k) => [k, [Math.min(...runs.map((r) => r[k])), Math.max(...runs.map((r) => r[k]))]]));
-  process.stdout.write(JSON.stringify({ app: app.name, boards, runs: runs.length, duration_s: durationS, prepare_recovery: prepareRecovery, check_every: checkEvery, ...out, core_fraction_at_4x250: at4x250, spread }) + '\n');
+  process.stdout.write(JSON.stringify({ app: app.name, boards, transport, runs: runs.length, duration_s: durationS, prepare_recovery: prepareRecovery, check_every: checkEvery, ...out, core_fraction_at_4x250: at4x250, spread }) + '\n');
 }

@@ -10,7 +10,7 @@
 #include "qemu_board.h"
 
 #define RX_BYTES 16384u
-#define TX_BYTES 262144u   /* the core's answers queue here: SYN_MAX_IN_FLIGHT of the largest */
+#define TX_BYTES 524288u   /* the core's answers queue here: SYN_MAX_IN_FLIGHT of the largest */
 
 static uint8_t rx_buf[RX_BYTES], tx_buf[TX_BYTES];
 byte_ring syn_qemu_uart_rx, syn_qemu_uart_tx;
