@@ -38,7 +38,9 @@ interface Plan {
   chunk: number;
   /** bytes of the slot tensor.get reads (put first, unmeasured) */
   source: number;
-  /** requests kept in flight */
+  /** requests kept in flight: enough to cover the link's bandwidth-delay product (at the fast
+   *  setting a 4 KiB put waits behind the others' packets, then for its answer's event: six in
+   *  flight left the air idle a fifth of the time) */
   depth: number;
   getSeconds: number;
   /** bytes per put round (a slot filled) and rounds */
@@ -47,7 +49,7 @@ interface Plan {
 }
 
 const PLANS: Record<BleSettingName, Plan> = {
-  fast: { rttPings: 300, backToBackPings: 100, chunk: 4096, source: 64 * 1024, depth: 6, getSeconds: 5, putRound: 256 * 1024, putRounds: 3 },
+  fast: { rttPings: 300, backToBackPings: 100, chunk: 4096, source: 64 * 1024, depth: 12, getSeconds: 5, putRound: 256 * 1024, putRounds: 3 },
   slow: { rttPings: 60, backToBackPings: 30, chunk: 1024, source: 8 * 1024, depth: 3, getSeconds: 8, putRound: 12 * 1024, putRounds: 2 },
 };
 
