@@ -126,6 +126,8 @@ describe('a board over BLE through node-ble and the BlueZ stand-in', () => {
     const before = link.stats.duplicateFrames;
     standin.injectFault(DUP, 'duplicate', 0);
     await session.ping(8);
+    // The copy crosses the air after the answer (in the same connection event or the next).
+    for (const giveUp = performance.now() + 1000; link.stats.duplicateFrames === before && performance.now() < giveUp; ) await new Promise((r) => setTimeout(r, 5));
     expect(link.stats.duplicateFrames).toBe(before + 1);
 
     const air = standin.airStats(DUP)!;

@@ -55,7 +55,7 @@ describe('hello and pings on an unpaced board', () => {
     const credits = s.hello.maxInFlight;
     const n = credits * 5 + 3;
     const rnd = seededBytes(7);
-    const payloads = Array.from({ length: n }, (_, i) => rnd(16 + i * 37));
+    const payloads = Array.from({ length: n }, (_, i) => rnd(16 + ((i * 37) % 4000)));
     let maxSeen = 0;
     const watch = setInterval(() => (maxSeen = Math.max(maxSeen, s.inFlightCount)), 0);
     const pings = payloads.map((p) => s.request(PING, { payload: p }));
