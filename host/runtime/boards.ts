@@ -115,6 +115,25 @@ export function makeHandle(device: string, session: BoardSession): BoardHandle {
   };
 }
 
+/**
+ * Sends a request the board holds until its answer is due (a sense, an infer) only while the
+ * board has a place for it (its waiting places; for a sense, its sense queue too), so the board
+ * never answers busy: deeper stages would otherwise ask more of it than it holds.
+ */
+export async function waitingRequest<T>(h: BoardHandle, sense: boolean, send: () => Promise<T>): Promise<T> {
+  if (sense) await h.senses.acquire();
+  try {
+    await h.waiting.acquire();
+    try {
+      return await send();
+    } finally {
+      h.waiting.release();
+    }
+  } finally {
+    if (sense) h.senses.release();
+  }
+}
+
 /** Round trips a pipeline stage makes on its board's link (sense or put, infer, get or deliver). */
 export const STAGE_ROUND_TRIPS = 4;
 

@@ -27,7 +27,7 @@ import { isSessionError } from '../board/session-error.js';
 import { inlineFits, type SegmentIO } from '../board/tensors.js';
 import { tensorBytes } from '../model/boundary.js';
 import { cyclesToUs, networkCycles } from '../model/cycles.js';
-import { stageLinkMs, type BoardHandle } from './boards.js';
+import { stageLinkMs, waitingRequest, type BoardHandle } from './boards.js';
 import {
   ADMIT_SLACK_MS, CHECK_LINK_SHARE, depthFor, FrameFailure, shortDetail, US,
   type EngineContext, type EngineOptions, type FrameState, type PipelineRun, type RouteRun, type Stage,
@@ -353,25 +353,6 @@ export class Engine {
     return this.slotSizes(p, st, frame).reduce((a, n) => a + n, 0);
   }
 
-  /**
-   * Sends a request the board holds until its answer is due (a sense, an infer) only while the
-   * board has a place for it (its waiting places; for a sense, its sense queue too), so the
-   * board never answers busy: deeper stages would otherwise ask more of it than it holds.
-   */
-  private async waitingRequest<T>(h: BoardHandle, sense: boolean, send: () => Promise<T>): Promise<T> {
-    if (sense) await h.senses.acquire();
-    try {
-      await h.waiting.acquire();
-      try {
-        return await send();
-      } finally {
-        h.waiting.release();
-      }
-    } finally {
-      if (sense) h.senses.release();
-    }
-  }
-
   private async sense(p: RunPipeline, h: BoardHandle, slot: number, frame: FrameState): Promise<void> {
     const stream = this.ctx.stream(p.name, h.device);
     const period = 1000 / stream.rateHz;
@@ -385,7 +366,7 @@ export class Engine {
     const cpuMs = (bytes * h.chip.cpuSenseNsPerByte) / 1e6;
     // Its deadline: the frame it takes comes within its lead, or one period later when the
     // board's clock is not known yet (or it arrives just late), then the board copies it.
-    const r = await this.waitingRequest(h, true, () =>
+    const r = await waitingRequest(h, true, () =>
       h.session.requestTimed(SENSE, { sensor: stream.index, slot }, { timeoutMs: 2000 + 3 * period, expectBytes: 40, waitMs: lead + period, workMs: cpuMs }),
     );
     const at = performance.now();
@@ -405,7 +386,7 @@ export class Engine {
     this.rxSpan(p, h, sent, 30 + io.id.length, `infer ${io.id}`);
     const workKey = `${h.device}|${io.id}`;
     const workMs = this.inferWork.get(workKey) ?? this.modelledInferMs(p, h, io);
-    const timed = await this.waitingRequest(h, false, () =>
+    const timed = await waitingRequest(h, false, () =>
       h.session.requestTimed(INFER, { segment: io.id, inputs, outputs, inline }, { timeoutMs: this.inferTimeoutMs, expectBytes: answerBytes, workMs }),
     );
     const at = performance.now();
