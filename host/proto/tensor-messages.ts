@@ -9,6 +9,8 @@ import { segmentId } from './segment-messages.js';
 
 /** Tensor slots on a board whose hello does not say (tensor_slots, key 22). */
 export const DEFAULT_TENSOR_SLOTS = 16;
+/** The sense queue of a board whose hello does not say (sense_queue, key 23): the smallest of any board (the FTHR's). */
+export const DEFAULT_SENSE_QUEUE = 2;
 /** Slot numbers the protocol carries: a board names its own count in hello, at most this many. */
 export const MAX_TENSOR_SLOTS = 256;
 export const slot = intIn(0, MAX_TENSOR_SLOTS - 1);

@@ -24,7 +24,7 @@ import { isSessionError } from '../board/session-error.js';
 import type { BoardSession } from '../board/session.js';
 import { tensorSlots } from '../board/tensors.js';
 import { chipSpec, type ChipSpec } from '../model/chips.js';
-import { MAX_FRAME, UNPACED_BAUD } from '../proto/index.js';
+import { DEFAULT_SENSE_QUEUE, MAX_FRAME, MAX_IN_FLIGHT, MAX_WAITING, UNPACED_BAUD } from '../proto/index.js';
 import { processActivityMs, processStopped } from './host-cpu.js';
 import { Pool, Semaphore, TransferLane } from './semaphore.js';
 
@@ -58,8 +58,6 @@ export const CHUNK_WINDOW = 4;
 export const IDLE_SLOT_BYTES = 4096;
 /** ...and at most this share of it all together (a MAX78000FTHR's arena is 8 KiB). */
 const IDLE_SHARE = 0.25;
-/** The sense queue of a board whose hello does not say: the smallest of any board (the FTHR's). */
-const DEFAULT_SENSE_QUEUE = 2;
 /**
  * The longest an emulator that keeps computing (it runs or waits for a core) may go without answering an
  * overdue request: beyond it, a board that computes and never answers is hung too.
@@ -75,7 +73,7 @@ export interface BoardHandle {
   wireBytesPerSec: number;
   slots: Pool;
   /** requests that wait for their answer (sense, infer) the board holds at once (PROTOCOL.md 5:
-   *  max_in_flight - 2): one more would be answered busy */
+   *  max_in_flight less the credits that always come back at once): one more would be answered busy */
   waiting: Semaphore;
   /** senses the board holds waiting at once (hello sense_queue) */
   senses: Semaphore;
@@ -105,7 +103,7 @@ export function makeHandle(device: string, session: BoardSession): BoardHandle {
     chip: chipSpec(session.hello.chip),
     wireBytesPerSec: baud > 0 ? baud / 10 : Number.POSITIVE_INFINITY,
     slots: new Pool(slots),
-    waiting: new Semaphore(Math.max(1, session.hello.maxInFlight - 2)),
+    waiting: new Semaphore(Math.max(1, session.hello.maxInFlight - (MAX_IN_FLIGHT - MAX_WAITING))),
     senses: new Semaphore(Math.max(1, session.hello.senseQueue ?? DEFAULT_SENSE_QUEUE)),
     idleSlotBytes,
     tensorBytes: new Semaphore(Math.max(1, tensorMem - slots.length * idleSlotBytes)),

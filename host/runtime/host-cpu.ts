@@ -46,18 +46,24 @@ export function processCpuMs(pid: number): number | null {
   }
 }
 
+/** /proc/PID/schedstat's first two fields, ns: the time its main thread ran and waited for a core; null where /proc cannot tell. */
+function schedstatNs(pid: number): [run: number, wait: number] | null {
+  try {
+    const [run, wait] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+    return Number.isFinite(run) && Number.isFinite(wait) ? [run!, wait!] : null;
+  } catch {
+    return null; // no schedstat (kernel without it, or the process is gone)
+  }
+}
+
 /**
  * CPU milliseconds this process's main thread has run: Node's event loop, which relays every
  * board's messages (its helper threads, the garbage collector's and libuv's, are not in it).
- * /proc/self/schedstat's first field; null where /proc cannot tell.
+ * Null where /proc cannot tell.
  */
 export function eventLoopCpuMs(): number | null {
-  try {
-    const run = Number(readFileSync('/proc/self/schedstat', 'utf8').trim().split(/\s+/)[0]);
-    return Number.isFinite(run) ? run / 1e6 : null;
-  } catch {
-    return null;
-  }
+  const s = schedstatNs(process.pid);
+  return s === null ? null : s[0] / 1e6;
 }
 
 /**
@@ -68,13 +74,8 @@ export function eventLoopCpuMs(): number | null {
  * hundreds of ms.)
  */
 export function processActivityMs(pid: number): number | null {
-  try {
-    const [run, wait] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
-    if (Number.isFinite(run) && Number.isFinite(wait)) return (run! + wait!) / 1e6;
-  } catch {
-    // no schedstat (kernel without it, or the process is gone)
-  }
-  return processCpuMs(pid);
+  const s = schedstatNs(pid);
+  return s === null ? processCpuMs(pid) : (s[0] + s[1]) / 1e6;
 }
 
 /** Whether a process is stopped (SIGSTOP, or traced): it cannot answer until continued. Null where /proc cannot tell. */

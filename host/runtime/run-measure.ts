@@ -3,6 +3,7 @@
 // the planner's definition and the CPU used, the live status, and the result at the end.
 
 import { HOST_LOOP_USABLE } from '../plan/planner.js';
+import { fullDuplex } from '../space/device.js';
 import { cpuSnapshot, cpuUse } from './host-cpu.js';
 import { hostCost, hostWork } from './host-cost.js';
 import { BUCKET_MS } from './metrics.js';
@@ -19,8 +20,9 @@ export function sampleLinks(ctx: RunContext): void {
     if (!Number.isFinite(h.wireBytesPerSec)) continue;
     const inMs = ((s.bytesIn - prev.in) * 1000) / h.wireBytesPerSec;
     const outMs = ((s.bytesOut - prev.out) * 1000) / h.wireBytesPerSec;
-    if (h.session.link.profile?.duplex === 'half') {
-      // One channel both ways (BLE): the planner's DEVICE.link.
+    const kind = ctx.desk.devices.find((d) => d.name === h.device)?.link.kind;
+    if (kind !== undefined && !fullDuplex(kind)) {
+      // One channel both ways (BLE): the planner's DEVICE.link (problem.ts names it by the same rule).
       ctx.metrics.addBusy(`${h.device}.link`, inMs + outMs);
     } else {
       ctx.metrics.addBusy(`${h.device}.tx`, inMs);

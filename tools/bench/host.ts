@@ -1,9 +1,9 @@
 // npm run bench:host [-- --json] [-- --duration S] [-- --boards N] [-- --app FILE] [-- --repeat N] [-- --prepare off] [-- --check-every N] [-- --transport pty|ble]:
 // the orchestrator's own cost. The app (default examples/app-4-everyday.yaml) runs under synergy
-// on N emulated boards (default 4; --transport ble: behind the BlueZ stand-in, through node-ble) after a warm-up, as `synergy run` runs it (outputs checked one
-// in 10, recovery plans searched in the background); in the measurement window the host process's
-// CPU (process.cpuUsage) is divided by the frames settled and by the protocol messages it sent
-// and received. The projection: the share of one core a desk of four pipelines at 250 frames/s
+// on N emulated boards (default 4; --transport ble: behind the BlueZ stand-in, through node-ble)
+// after a warm-up, as `synergy run` runs it (outputs checked one in 10, recovery plans searched in
+// the background); in the measurement window the CPU of the host's event loop (host-cost.ts) is
+// divided by the frames settled and by the protocol messages it sent and received. The projection: the share of one core a desk of four pipelines at 250 frames/s
 // each takes at that cost per frame (under 1: the host does not saturate a core).
 // With --json it ends with one JSON line:
 //   {"app", "boards", "runs", "host_cpu_us_per_frame", "host_cpu_us_per_message", "host_core_fraction", "host_runnable_fraction",
@@ -11,7 +11,7 @@
 
 import { join } from 'node:path';
 import { repoRoot } from '../../host/repo-root.js';
-import { startDeskEmulators } from '../../host/runtime/desk-emulators.js';
+import { DESK_TRANSPORTS, startDeskEmulators } from '../../host/runtime/desk-emulators.js';
 import { Run } from '../../host/runtime/runner.js';
 import { warmUp } from '../../host/runtime/warm-up.js';
 import { readApp } from '../../host/space/app-spec.js';
@@ -27,9 +27,10 @@ const prepareRecovery = opt('prepare') !== 'off';
 const checkEvery = Number(opt('check-every') ?? 10);
 const appFile = opt('app') ?? join(repoRoot(), 'examples', 'app-4-everyday.yaml');
 /** how the host reaches the boards: pty (default) or ble (calib.hostMessageUsBle comes from this) */
-const transport = opt('transport') ?? 'pty';
-if (transport !== 'pty' && transport !== 'ble') {
-  process.stderr.write(`bench:host: --transport takes pty or ble, got ${transport}\n`);
+const transportArg = opt('transport') ?? 'pty';
+const transport = DESK_TRANSPORTS.find((t) => t === transportArg);
+if (transport === undefined) {
+  process.stderr.write(`bench:host: --transport takes ${DESK_TRANSPORTS.join(' or ')}, got ${transportArg}\n`);
   process.exit(2);
 }
 for (const [name, v, lo, hi] of [['duration', durationS, 2, 600], ['boards', boards, 1, 16], ['repeat', repeat, 1, 10], ['check-every', checkEvery, 0, 1000]] as const) {
